@@ -1,0 +1,197 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+/** Every setting of the server, validated once at start-up (DESIGN §8). Durations are in milliseconds. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** CA certificate files or directories; empty = the test CA of the data directory. */
+  trust: string[];
+  crl: string[];
+  sms: { provider: "console" } | { provider: "http"; url: string; timeoutMs: number };
+  limits: {
+    maxBodyBytes: number;
+    smsResendIntervalMs: number;
+    smsPerHourPerPhone: number;
+    smsPerHourPerAddress: number;
+    smsMaxAttempts: number;
+  };
+  ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number };
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30d", "5m", "90s", "250ms" or a bare number of seconds. */
+export function parseDuration(variable: string, text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match)
+    throw new ConfigError(variable, `expected a duration like 30d, 5m, 90s or 250ms, got "${text}"`);
+  const value = Number(match[1]) * (durationUnits[match[2] ?? "s"] ?? 1000);
+  if (value <= 0) throw new ConfigError(variable, "must be greater than zero");
+  return value;
+}
+
+/** "10MiB", "512KiB", "1048576" (bytes). */
+export function parseSize(variable: string, text: string): number {
+  const match = /^(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/i.exec(text.trim());
+  if (!match) throw new ConfigError(variable, `expected a size like 10MiB or 1048576, got "${text}"`);
+  const unit = (match[2] ?? "B").toLowerCase();
+  const factor = unit.startsWith("k")
+    ? 1024
+    : unit.startsWith("m")
+      ? 1024 ** 2
+      : unit.startsWith("g")
+        ? 1024 ** 3
+        : 1;
+  const value = Number(match[1]) * factor;
+  if (value <= 0) throw new ConfigError(variable, "must be greater than zero");
+  return value;
+}
+
+function integer(variable: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(variable, `expected a whole number, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max)
+    throw new ConfigError(variable, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(variable: string, text: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new ConfigError(variable, `not a valid URL: "${text}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(variable, `expected a ${protocols.join(" or ")} URL, got "${parsed.protocol}"`);
+  }
+  return text;
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+const knownVariables = new Set([
+  "CERTCHAT_HOST",
+  "CERTCHAT_PORT",
+  "CERTCHAT_DATA_DIR",
+  "CERTCHAT_DATABASE_URL",
+  "CERTCHAT_REDIS_URL",
+  "CERTCHAT_TRUST",
+  "CERTCHAT_CRL",
+  "CERTCHAT_SMS_PROVIDER",
+  "CERTCHAT_SMS_HTTP_URL",
+  "CERTCHAT_SMS_HTTP_TIMEOUT",
+  "CERTCHAT_MAX_BODY_BYTES",
+  "CERTCHAT_SMS_RESEND_INTERVAL",
+  "CERTCHAT_SMS_PER_HOUR_PER_PHONE",
+  "CERTCHAT_SMS_PER_HOUR_PER_ADDRESS",
+  "CERTCHAT_SMS_MAX_ATTEMPTS",
+  "CERTCHAT_TOKEN_TTL",
+  "CERTCHAT_NONCE_TTL",
+  "CERTCHAT_SMS_CODE_TTL",
+  "CERTCHAT_LOG_LEVEL",
+]);
+
+/** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("CERTCHAT_") && !knownVariables.has(name)) {
+      throw new ConfigError(name, "unknown setting (see docs/OPERATIONS.md for the list)");
+    }
+  }
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const duration = (name: string, fallback: string) => parseDuration(name, get(name) ?? fallback);
+  const count = (name: string, fallback: number, max: number) => {
+    const text = get(name);
+    return text === undefined ? fallback : integer(name, text, 1, max);
+  };
+
+  const provider = get("CERTCHAT_SMS_PROVIDER") ?? "console";
+  let sms: Config["sms"];
+  if (provider === "console") {
+    sms = { provider: "console" };
+  } else if (provider === "http") {
+    const target = get("CERTCHAT_SMS_HTTP_URL");
+    if (!target) throw new ConfigError("CERTCHAT_SMS_HTTP_URL", "required when CERTCHAT_SMS_PROVIDER=http");
+    sms = {
+      provider: "http",
+      url: url("CERTCHAT_SMS_HTTP_URL", target, ["http:", "https:"]),
+      timeoutMs: duration("CERTCHAT_SMS_HTTP_TIMEOUT", "5s"),
+    };
+  } else {
+    throw new ConfigError("CERTCHAT_SMS_PROVIDER", `expected console or http, got "${provider}"`);
+  }
+
+  const logLevel = get("CERTCHAT_LOG_LEVEL") ?? "info";
+  const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+  if (!(levels as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("CERTCHAT_LOG_LEVEL", `expected one of ${levels.join(", ")}, got "${logLevel}"`);
+  }
+
+  const databaseUrl = get("CERTCHAT_DATABASE_URL");
+  const redisUrl = get("CERTCHAT_REDIS_URL");
+  const port = get("CERTCHAT_PORT");
+  return {
+    host: get("CERTCHAT_HOST") ?? "127.0.0.1",
+    port: port === undefined ? 8080 : integer("CERTCHAT_PORT", port, 0, 65535),
+    dataDir: resolve(get("CERTCHAT_DATA_DIR") ?? "./data"),
+    databaseUrl: databaseUrl && url("CERTCHAT_DATABASE_URL", databaseUrl, ["postgres:", "postgresql:"]),
+    redisUrl: redisUrl && url("CERTCHAT_REDIS_URL", redisUrl, ["redis:", "rediss:"]),
+    trust: list(get("CERTCHAT_TRUST")),
+    crl: list(get("CERTCHAT_CRL")),
+    sms,
+    limits: {
+      maxBodyBytes: parseSize("CERTCHAT_MAX_BODY_BYTES", get("CERTCHAT_MAX_BODY_BYTES") ?? "32MiB"),
+      smsResendIntervalMs: duration("CERTCHAT_SMS_RESEND_INTERVAL", "60s"),
+      smsPerHourPerPhone: count("CERTCHAT_SMS_PER_HOUR_PER_PHONE", 5, 1000),
+      smsPerHourPerAddress: count("CERTCHAT_SMS_PER_HOUR_PER_ADDRESS", 20, 100_000),
+      smsMaxAttempts: count("CERTCHAT_SMS_MAX_ATTEMPTS", 5, 100),
+    },
+    ttl: {
+      tokenIdleMs: duration("CERTCHAT_TOKEN_TTL", "30d"),
+      nonceMs: duration("CERTCHAT_NONCE_TTL", "5m"),
+      smsCodeMs: duration("CERTCHAT_SMS_CODE_TTL", "10m"),
+    },
+    logLevel: logLevel as Config["logLevel"],
+  };
+}
+
+/** Reads a `.env`-style file (KEY=value lines, # comments, optional quotes) into an environment map. */
+export function readEnvFile(path: string): Env {
+  const env: Env = {};
+  const lines = readFileSync(path, "utf8").split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) throw new ConfigError(`${path}:${index + 1}`, `expected KEY=value, got "${line}"`);
+    const value = (match[2] ?? "").replace(/^(["'])(.*)\1$/, "$2");
+    env[match[1] as string] = value;
+  });
+  return env;
+}

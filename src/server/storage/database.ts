@@ -1,0 +1,78 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Dialect } from "./migrations/column-types.ts";
+import { migrationProvider } from "./migrations/index.ts";
+import type { Database } from "./schema.ts";
+
+export type StorageTarget =
+  | { kind: "sqlite"; file: string }
+  /** `schema` puts every table in that PostgreSQL schema (tests use one fresh schema per run). */
+  | { kind: "postgres"; url: string; schema?: string };
+
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** A one-line description for the start-up banner, without credentials. */
+  description: string;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** The embedded default: `certchat.sqlite` in the data directory, unless a PostgreSQL URL is configured. */
+export function storageTarget(dataDir: string, databaseUrl?: string): StorageTarget {
+  return databaseUrl
+    ? { kind: "postgres", url: databaseUrl }
+    : { kind: "sqlite", file: join(dataDir, "certchat.sqlite") };
+}
+
+export function openStorage(target: StorageTarget): Storage {
+  if (target.kind === "sqlite") {
+    mkdirSync(join(target.file, ".."), { recursive: true });
+    const sqlite = new SqliteDatabase(target.file);
+    sqlite.pragma("journal_mode = WAL");
+    // FULL keeps every acknowledged commit across power loss, not only across a process crash.
+    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma("busy_timeout = 5000");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: "sqlite", description: `SQLite ${target.file}`, close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    options: target.schema ? `-c search_path=${target.schema}` : undefined,
+    // Ids and millisecond timestamps are BIGINT; they stay far below 2^53, so plain numbers are exact.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection (database restart) must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: "postgres",
+    description: `PostgreSQL ${redactUrl(target.url)}`,
+    close: () => db.destroy(),
+  };
+}
+
+function redactUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password) url.password = "***";
+  return url.toString();
+}
+
+/** Applies every pending migration; returns the names applied now. */
+export async function migrateToLatest(storage: Storage): Promise<string[]> {
+  const migrator = new Migrator({ db: storage.db, provider: migrationProvider(storage.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? [])
+    .filter((result) => result.status === "Success")
+    .map((result) => result.migrationName);
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from "kysely";
+import { identityMigration } from "./0001-identity.ts";
+import type { Dialect } from "./column-types.ts";
+
+/** The one migration set for both backends, in order. Later issues append here. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        "0001-identity": identityMigration(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Insertable, Selectable } from "kysely";
+import type { CertificatesTable } from "../schema.ts";
+import type { Executor } from "./executor.ts";
+
+export type CertificateRow = Selectable<CertificatesTable>;
+export type NewCertificate = Omit<Insertable<CertificatesTable>, "id" | "created_at">;
+
+export function findCertificateById(db: Executor, id: number): Promise<CertificateRow | undefined> {
+  return db.selectFrom("certificates").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function findCertificateByFingerprint(
+  db: Executor,
+  fingerprint: string,
+): Promise<CertificateRow | undefined> {
+  return db.selectFrom("certificates").selectAll().where("fingerprint", "=", fingerprint).executeTakeFirst();
+}
+
+export function listCertificatesOfProfile(db: Executor, profileId: number): Promise<CertificateRow[]> {
+  return db
+    .selectFrom("certificates")
+    .selectAll()
+    .where("profile_id", "=", profileId)
+    .orderBy("id")
+    .execute();
+}
+
+/** The stored row for this certificate (by fingerprint), inserted if new. */
+export async function findOrInsertCertificate(
+  db: Executor,
+  certificate: NewCertificate,
+  now: number,
+): Promise<CertificateRow> {
+  await db
+    .insertInto("certificates")
+    .values({ ...certificate, created_at: now })
+    .onConflict((conflict) => conflict.column("fingerprint").doNothing())
+    .execute();
+  const row = await findCertificateByFingerprint(db, certificate.fingerprint);
+  if (!row) throw new Error(`certificate ${certificate.fingerprint} vanished after insert`);
+  return row;
+}

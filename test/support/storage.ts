@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe } from "node:test";
+import pg from "pg";
+import {
+  migrateToLatest,
+  openStorage,
+  type Storage,
+  type StorageTarget,
+} from "../../src/server/storage/database.ts";
+
+/** Where the PostgreSQL suites run; this machine's server trusts local connections. */
+export const testDatabaseUrl =
+  process.env.CERTCHAT_TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test";
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const reachable = await postgresReachable();
+if (!reachable && process.env.CI === "true") {
+  throw new Error(`PostgreSQL is required under CI=true but unreachable at ${testDatabaseUrl}`);
+}
+
+/** A migrated, empty database of one backend, removed again by `dispose`. */
+export interface TestStorage {
+  storage: Storage;
+  target: StorageTarget;
+  dispose(): Promise<void>;
+}
+
+export interface Backend {
+  name: "sqlite" | "postgres";
+  /** A reason to skip this backend's suites, or false. */
+  skip: string | false;
+  create(): Promise<TestStorage>;
+}
+
+async function createSqlite(): Promise<TestStorage> {
+  const dir = mkdtempSync(join(tmpdir(), "certchat-sqlite-"));
+  const target: StorageTarget = { kind: "sqlite", file: join(dir, "certchat.sqlite") };
+  const storage = openStorage(target);
+  await migrateToLatest(storage);
+  return {
+    storage,
+    target,
+    async dispose() {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Each PostgreSQL test database is a fresh schema, so parallel runs never see each other's rows. */
+async function createPostgres(): Promise<TestStorage> {
+  const schema = `certchat_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: testDatabaseUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const target: StorageTarget = { kind: "postgres", url: testDatabaseUrl, schema };
+  const storage = openStorage(target);
+  await migrateToLatest(storage);
+  return {
+    storage,
+    target,
+    async dispose() {
+      await storage.close();
+      const cleanup = new pg.Client({ connectionString: testDatabaseUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop schema ${schema} cascade`);
+      await cleanup.end();
+    },
+  };
+}
+
+export const backends: Backend[] = [
+  { name: "sqlite", skip: false, create: createSqlite },
+  {
+    name: "postgres",
+    skip: reachable ? false : `PostgreSQL unreachable at ${testDatabaseUrl}`,
+    create: createPostgres,
+  },
+];
+
+/**
+ * The storage contract: `body` declares its tests once and they run on every backend, each backend with its
+ * own fresh database shared by the tests of that suite (so tests use distinct keys).
+ */
+export function describeEachBackend(title: string, body: (storage: () => Storage) => void): void {
+  for (const backend of backends) {
+    describe(`${title} [${backend.name}]`, { skip: backend.skip }, () => {
+      let current: TestStorage | undefined;
+      before(async () => {
+        current = await backend.create();
+      });
+      after(async () => {
+        await current?.dispose();
+      });
+      body(() => {
+        if (!current) throw new Error("storage not ready");
+        return current.storage;
+      });
+    });
+  }
+}

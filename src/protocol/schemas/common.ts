@@ -1,0 +1,22 @@
+import { type TSchema, Type } from "@sinclair/typebox";
+import { ErrorCodes } from "../errors.ts";
+
+/** The session token: in the body, or in `Authorization: Bearer` (then the body may omit it). */
+export const Token = Type.Optional(Type.String({ maxLength: 200, description: "Session token (UUID v4)" }));
+
+export const Base64 = (description: string, maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, description: `${description} (base64)` });
+
+/** Every response is this envelope with HTTP 200 (DESIGN §2). */
+export function Envelope<T extends TSchema>(data: T) {
+  return Type.Object({
+    success: Type.Boolean(),
+    error: Type.Optional(Type.Union(ErrorCodes.map((code) => Type.Literal(code)))),
+    data: Type.Optional(data),
+  });
+}
+
+export const CertificateRef = Type.Object({
+  id: Type.Integer({ description: "Certificate id (cid)" }),
+  cert: Type.String({ description: "DER of the certificate, base64" }),
+});

@@ -1,0 +1,93 @@
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import type { Config } from "./config.ts";
+import { buildHttpApp } from "./http/app.ts";
+import { AuthService } from "./services/auth.ts";
+import { type Clock, systemClock } from "./services/clock.ts";
+import { PhoneService } from "./services/phones.ts";
+import { SessionService } from "./services/sessions.ts";
+import { ConsoleSmsProvider } from "./sms/console.ts";
+import { HttpSmsProvider } from "./sms/http.ts";
+import type { SmsProvider } from "./sms/provider.ts";
+import {
+  migrateToLatest,
+  openStorage,
+  type Storage,
+  type StorageTarget,
+  storageTarget,
+} from "./storage/database.ts";
+import { setUpTrust } from "./trust-setup.ts";
+
+export interface ServerOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Overrides the storage the configuration names (tests use a fresh PostgreSQL schema). */
+  storage?: StorageTarget;
+}
+
+export interface CertchatServer {
+  http: FastifyInstance;
+  storage: Storage;
+  /** What the start-up banner reports: storage, trust and SMS settings in force. */
+  settings: { storage: string; trust: string; sms: string };
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+function smsProvider(config: Config, logger: Logger): SmsProvider {
+  return config.sms.provider === "http"
+    ? new HttpSmsProvider(config.sms.url, config.sms.timeoutMs)
+    : new ConsoleSmsProvider(logger);
+}
+
+/** The composition root: storage, trust, services and the HTTP application, wired once. */
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<CertchatServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
+  try {
+    await migrateToLatest(storage);
+    const trust = await setUpTrust(config, logger);
+    const sms = smsProvider(config, logger);
+    const sessions = new SessionService(storage.db, clock, config.ttl.tokenIdleMs);
+    const auth = new AuthService({
+      db: storage.db,
+      trust: trust.store,
+      clock,
+      nonceTtlMs: config.ttl.nonceMs,
+      logger,
+    });
+    const phones = new PhoneService({
+      db: storage.db,
+      sms,
+      clock,
+      logger,
+      codeTtlMs: config.ttl.smsCodeMs,
+      maxAttempts: config.limits.smsMaxAttempts,
+      resendIntervalMs: config.limits.smsResendIntervalMs,
+      perHourPerPhone: config.limits.smsPerHourPerPhone,
+      perHourPerAddress: config.limits.smsPerHourPerAddress,
+    });
+    const http = await buildHttpApp({
+      logger,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      db: storage.db,
+      auth,
+      phones,
+      sessions,
+    });
+    return {
+      http,
+      storage,
+      settings: { storage: storage.description, trust: trust.description, sms: sms.description },
+      listen: () => http.listen({ host: config.host, port: config.port }),
+      async close() {
+        await http.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}

@@ -1,0 +1,41 @@
+import type { Static, TSchema } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Envelope } from "../../protocol/schemas/common.ts";
+import { success } from "./envelope.ts";
+
+export interface ApiRouteSpec<Body extends TSchema, Data extends TSchema> {
+  /** The spec's path with its trailing slash, e.g. "/api/auth/"; the path without it works too. */
+  path: string;
+  summary: string;
+  tags: string[];
+  body: Body;
+  data: Data;
+}
+
+/**
+ * One API method: POST, body validated against its schema (failures become InvalidSchema), result wrapped
+ * in the success envelope; an ApiError thrown by the handler becomes the failure envelope.
+ */
+export function apiRoute<Body extends TSchema, Data extends TSchema>(
+  app: FastifyInstance,
+  spec: ApiRouteSpec<Body, Data>,
+  handler: (body: Static<Body>, request: FastifyRequest) => Promise<Static<Data>>,
+): void {
+  app.post(spec.path, {
+    schema: {
+      summary: spec.summary,
+      tags: spec.tags,
+      body: spec.body,
+      response: { 200: Envelope(spec.data) },
+    },
+    handler: async (request) => success(await handler(request.body as Static<Body>, request)),
+  });
+}
+
+/** The session token of a request: the body's `token`, else `Authorization: Bearer <token>`. */
+export function tokenOf(body: { token?: string }, request: FastifyRequest): string | undefined {
+  if (body.token) return body.token;
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}

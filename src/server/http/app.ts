@@ -1,0 +1,65 @@
+import formbody from "@fastify/formbody";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { AuthService } from "../services/auth.ts";
+import type { PhoneService } from "../services/phones.ts";
+import type { SessionService } from "../services/sessions.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { installErrorHandling } from "./error-handler.ts";
+import { identityRoutes } from "./routes/identity.ts";
+import { metaRoutes } from "./routes/meta.ts";
+import { profileRoutes } from "./routes/profile.ts";
+
+export interface HttpAppDeps {
+  logger: Logger;
+  maxBodyBytes: number;
+  db: Executor;
+  auth: AuthService;
+  phones: PhoneService;
+  sessions: SessionService;
+}
+
+/** The Fastify application: every API route, the envelope on every answer, OpenAPI and health. */
+export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.maxBodyBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+    disableRequestLogging: true,
+  });
+  installErrorHandling(app);
+
+  // An empty body is valid where the token comes in a header (DESIGN §2), whatever the content type says.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+    if (typeof text !== "string" || text.trim() === "") return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const error = Object.assign(new Error("malformed JSON"), {
+        statusCode: 400,
+        code: "FST_ERR_CTP_INVALID_JSON_BODY",
+      });
+      done(error, undefined);
+    }
+  });
+  await app.register(formbody, { bodyLimit: deps.maxBodyBytes });
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined || request.body === null) request.body = {};
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "certchat API",
+        version: "1.0.0",
+        description: "Every method is POST and answers HTTP 200 with {success, error?, data?}.",
+      },
+    },
+  });
+
+  metaRoutes(app, deps);
+  identityRoutes(app, deps);
+  profileRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from "fastify";
+import {
+  AuthData,
+  AuthRequest,
+  ConfirmAuthData,
+  ConfirmAuthRequest,
+  ConfirmPhoneData,
+  ConfirmPhoneRequest,
+  RegistryPhoneData,
+  RegistryPhoneRequest,
+} from "../../../protocol/schemas/identity.ts";
+import type { AuthService } from "../../services/auth.ts";
+import type { PhoneService } from "../../services/phones.ts";
+import type { SessionService } from "../../services/sessions.ts";
+import { apiRoute, tokenOf } from "../api-route.ts";
+
+export interface IdentityRouteDeps {
+  auth: AuthService;
+  phones: PhoneService;
+  sessions: SessionService;
+}
+
+/** /api/auth/, /api/confirmAuth/, /api/registryPhone/, /api/confirmPhone/ (spec "Аутентификация"). */
+export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): void {
+  const tags = ["identity"];
+  apiRoute(
+    app,
+    {
+      path: "/api/auth/",
+      summary: "Start a login with a certificate",
+      tags,
+      body: AuthRequest,
+      data: AuthData,
+    },
+    (body, request) => deps.auth.login(body, request.ip),
+  );
+  apiRoute(
+    app,
+    {
+      path: "/api/confirmAuth/",
+      summary: "Confirm the login by signing the nonce",
+      tags,
+      body: ConfirmAuthRequest,
+      data: ConfirmAuthData,
+    },
+    (body, request) => deps.auth.confirm(tokenOf(body, request), body.sign),
+  );
+  apiRoute(
+    app,
+    {
+      path: "/api/registryPhone/",
+      summary: "Send an SMS code to the phone",
+      tags,
+      body: RegistryPhoneRequest,
+      data: RegistryPhoneData,
+    },
+    async (body, request) => {
+      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: false });
+      return deps.phones.register(identity, body.phone, request.ip);
+    },
+  );
+  apiRoute(
+    app,
+    {
+      path: "/api/confirmPhone/",
+      summary: "Confirm the phone with the SMS code",
+      tags,
+      body: ConfirmPhoneRequest,
+      data: ConfirmPhoneData,
+    },
+    async (body, request) => {
+      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: false });
+      return deps.phones.confirm(identity, body.id, body.code);
+    },
+  );
+}

@@ -1,0 +1,119 @@
+import { randomInt, timingSafeEqual } from "node:crypto";
+import type { Logger } from "pino";
+import { ApiError } from "../../protocol/errors.ts";
+import { normalizePhone } from "../../protocol/phone.ts";
+import type { ConfirmPhoneData, RegistryPhoneData } from "../../protocol/schemas/identity.ts";
+import type { SmsProvider } from "../sms/provider.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import {
+  addressSendCount,
+  countAttempt,
+  deletePhoneCode,
+  findPhoneCode,
+  insertPhoneCode,
+  markCodeConfirmed,
+  phoneSendHistory,
+} from "../storage/repositories/phone-codes.ts";
+import { linkProfileToUser, listProfilesOfUser, type Profile } from "../storage/repositories/profiles.ts";
+import { findOrCreateUser, findUserByPhone } from "../storage/repositories/users.ts";
+import type { Clock } from "./clock.ts";
+import type { Identity } from "./sessions.ts";
+
+export interface PhoneServiceOptions {
+  db: Executor;
+  sms: SmsProvider;
+  clock: Clock;
+  logger: Logger;
+  codeTtlMs: number;
+  maxAttempts: number;
+  resendIntervalMs: number;
+  perHourPerPhone: number;
+  perHourPerAddress: number;
+}
+
+const HOUR = 3_600_000;
+
+/** Confirming a phone by SMS code links the profile to the phone's user (DESIGN §4). */
+export class PhoneService {
+  constructor(private readonly options: PhoneServiceOptions) {}
+
+  async register(identity: Identity, phoneText: string, clientAddress: string): Promise<RegistryPhoneData> {
+    const phone = normalizePhone(phoneText);
+    if (!phone) throw new ApiError("InvalidSchema", "not a phone number");
+    const { db, clock } = this.options;
+    await this.assertPhoneAvailable(db, phone, identity.profile);
+    const now = clock();
+    await this.assertWithinLimits(phone, clientAddress, now);
+
+    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    const id = await insertPhoneCode(db, {
+      profile_id: identity.profile.id,
+      phone,
+      code,
+      expires_at: now + this.options.codeTtlMs,
+      client_address: clientAddress,
+      created_at: now,
+    });
+    try {
+      await this.options.sms.send({ phone, code, text: `certchat: код подтверждения ${code}` });
+    } catch (error) {
+      // Nothing half-registered: the code that was never delivered is removed again.
+      await deletePhoneCode(db, id);
+      this.options.logger.error({ err: error, phone }, "SMS provider failed");
+      throw new ApiError("SMSError", "provider failed");
+    }
+    return { id };
+  }
+
+  async confirm(identity: Identity, id: number, codeInput: string | number): Promise<ConfirmPhoneData> {
+    const { db, clock } = this.options;
+    const row = await findPhoneCode(db, id);
+    if (!row || row.profile_id !== identity.profile.id)
+      throw new ApiError("IncorrectCode", "unknown code id");
+    if (row.confirmed_at !== null) throw new ApiError("IncorrectCode", "code already used");
+    if (clock() > row.expires_at) throw new ApiError("IncorrectCode", "code expired");
+    if (!(await countAttempt(db, id, this.options.maxAttempts)))
+      throw new ApiError("IncorrectCode", "no attempts left");
+    const given = typeof codeInput === "number" ? String(codeInput).padStart(6, "0") : codeInput.trim();
+    if (!sameCode(given, row.code)) throw new ApiError("IncorrectCode", "wrong code");
+
+    await db.transaction().execute(async (trx) => {
+      if (!(await markCodeConfirmed(trx, id, clock())))
+        throw new ApiError("IncorrectCode", "code already used");
+      await this.assertPhoneAvailable(trx, row.phone, identity.profile);
+      const user = await findOrCreateUser(trx, row.phone, clock());
+      await linkProfileToUser(trx, identity.profile.id, user.id);
+    });
+    return { needRegisterPhone: false, phone: row.phone };
+  }
+
+  /**
+   * One phone may hold several profiles of the same person: SNILS identifies a person, so a phone already
+   * held by profiles with another (or no) SNILS belongs to someone else.
+   */
+  private async assertPhoneAvailable(db: Executor, phone: string, profile: Profile): Promise<void> {
+    const owner = await findUserByPhone(db, phone);
+    if (!owner || owner.id === profile.user_id) return;
+    const held = await listProfilesOfUser(db, owner.id);
+    const samePerson = profile.snils !== null && held.every((other) => other.snils === profile.snils);
+    if (!samePerson) throw new ApiError("PhoneAlreadyRegistered");
+  }
+
+  private async assertWithinLimits(phone: string, clientAddress: string, now: number): Promise<void> {
+    const { db, resendIntervalMs, perHourPerPhone, perHourPerAddress } = this.options;
+    const history = await phoneSendHistory(db, phone, now - HOUR);
+    if (history.lastSentAt !== null && now - history.lastSentAt < resendIntervalMs) {
+      throw new ApiError("SMSError", "resend too soon");
+    }
+    if (history.sentSince >= perHourPerPhone) throw new ApiError("SMSError", "hourly limit for the phone");
+    if ((await addressSendCount(db, clientAddress, now - HOUR)) >= perHourPerAddress) {
+      throw new ApiError("SMSError", "hourly limit for the client address");
+    }
+  }
+}
+
+function sameCode(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,38 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { createTestCa } from "./pki/test-ca.ts";
+import { TrustStore } from "./pki/trust.ts";
+
+export interface TrustSetup {
+  store: TrustStore;
+  description: string;
+}
+
+/** The folder of the test CA that `certchat ca init` creates and the embedded default trusts. */
+export function testCaDir(dataDir: string): string {
+  return join(dataDir, "ca");
+}
+
+/**
+ * The configured trust anchors, or, when CERTCHAT_TRUST is unset, the data directory's test CA (created on
+ * first start so that the quick start works on a fresh machine) with a warning.
+ */
+export async function setUpTrust(
+  options: { trust: string[]; crl: string[]; dataDir: string },
+  logger: Logger,
+): Promise<TrustSetup> {
+  if (options.trust.length > 0) {
+    const store = await TrustStore.fromPaths(options.trust, options.crl);
+    const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
+    return {
+      store,
+      description: `${store.anchors.length} anchor(s) from ${options.trust.join(", ")}${crls}`,
+    };
+  }
+  const dir = testCaDir(options.dataDir);
+  if (!existsSync(join(dir, "ca.pem"))) await createTestCa(dir);
+  logger.warn(`CERTCHAT_TRUST is unset: trusting only the test CA in ${dir} (not for production)`);
+  const store = await TrustStore.fromPaths([join(dir, "ca.pem")], options.crl);
+  return { store, description: `test CA ${join(dir, "ca.pem")} (CERTCHAT_TRUST unset)` };
+}

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ConfigError, loadConfig, parseDuration, parseSize, readEnvFile } from "../../src/server/config.ts";
+
+function configErrorFor(variable: string) {
+  return (error: unknown) => error instanceof ConfigError && error.variable === variable;
+}
+
+test("an empty environment gives the embedded defaults", () => {
+  const config = loadConfig({});
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.port, 8080);
+  assert.equal(config.databaseUrl, undefined);
+  assert.deepEqual(config.trust, []);
+  assert.equal(config.sms.provider, "console");
+  assert.equal(config.ttl.tokenIdleMs, 30 * 86_400_000);
+  assert.equal(config.ttl.nonceMs, 5 * 60_000);
+});
+
+test("a port that is not a number names CERTCHAT_PORT", () => {
+  assert.throws(() => loadConfig({ CERTCHAT_PORT: "eighty" }), configErrorFor("CERTCHAT_PORT"));
+});
+
+test("a port above 65535 is refused", () => {
+  assert.throws(() => loadConfig({ CERTCHAT_PORT: "70000" }), configErrorFor("CERTCHAT_PORT"));
+});
+
+test("a database URL that is not PostgreSQL is refused", () => {
+  assert.throws(
+    () => loadConfig({ CERTCHAT_DATABASE_URL: "mysql://x" }),
+    configErrorFor("CERTCHAT_DATABASE_URL"),
+  );
+});
+
+test("the http SMS provider requires its URL", () => {
+  assert.throws(() => loadConfig({ CERTCHAT_SMS_PROVIDER: "http" }), configErrorFor("CERTCHAT_SMS_HTTP_URL"));
+});
+
+test("an unknown SMS provider is refused", () => {
+  assert.throws(
+    () => loadConfig({ CERTCHAT_SMS_PROVIDER: "pigeon" }),
+    configErrorFor("CERTCHAT_SMS_PROVIDER"),
+  );
+});
+
+test("an unknown CERTCHAT_ variable is refused by name", () => {
+  assert.throws(() => loadConfig({ CERTCHAT_PROT: "1" }), configErrorFor("CERTCHAT_PROT"));
+});
+
+test("trust and CRL lists are split on commas", () => {
+  const config = loadConfig({ CERTCHAT_TRUST: "a.pem, dir/ ,", CERTCHAT_CRL: "x.crl" });
+  assert.deepEqual(config.trust, ["a.pem", "dir/"]);
+  assert.deepEqual(config.crl, ["x.crl"]);
+});
+
+test("durations accept units and bare seconds", () => {
+  assert.equal(parseDuration("X", "30d"), 30 * 86_400_000);
+  assert.equal(parseDuration("X", "90"), 90_000);
+  assert.equal(parseDuration("X", "250ms"), 250);
+  assert.throws(() => parseDuration("X", "soon"), configErrorFor("X"));
+});
+
+test("sizes accept binary units", () => {
+  assert.equal(parseSize("X", "10MiB"), 10 * 1024 * 1024);
+  assert.equal(parseSize("X", "512"), 512);
+  assert.throws(() => parseSize("X", "big"), configErrorFor("X"));
+});
+
+test("an env file is read with comments, export and quotes", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "certchat-env-")), "certchat.env");
+  writeFileSync(file, '# comment\nexport CERTCHAT_PORT=9090\nCERTCHAT_HOST="0.0.0.0"\n\n');
+  assert.deepEqual(readEnvFile(file), { CERTCHAT_PORT: "9090", CERTCHAT_HOST: "0.0.0.0" });
+});
+
+test("a malformed env file line names the file and line", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "certchat-env-")), "bad.env");
+  writeFileSync(file, "CERTCHAT_PORT=1\nnot a setting\n");
+  assert.throws(
+    () => readEnvFile(file),
+    (error: unknown) => error instanceof ConfigError && /bad\.env:2/.test(error.message),
+  );
+});

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { encodeBase64 } from "../../src/protocol/base64.ts";
+import { type CertchatServer, createServer } from "../../src/server/app.ts";
+import { loadConfig } from "../../src/server/config.ts";
+import { signRawForTest } from "../../src/server/pki/raw-sign.ts";
+import { type IssueOptions, issueTestCertificate } from "../../src/server/pki/test-ca.ts";
+import { testCaDir } from "../../src/server/trust-setup.ts";
+import { TestSmsGateway } from "./sms-gateway.ts";
+import { type Backend, backends, type TestStorage } from "./storage.ts";
+
+export interface Envelope {
+  success: boolean;
+  error?: string;
+  data?: unknown;
+}
+
+export interface TestClock {
+  now: number;
+  advance(ms: number): void;
+}
+
+/** A certchat server on a loopback port with a fresh data directory, a test CA and a recording SMS gateway. */
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  sms: TestSmsGateway;
+  clock: TestClock;
+  server: CertchatServer;
+  /** POSTs JSON (or a form) and returns the HTTP status and parsed body. */
+  post(
+    path: string,
+    body?: unknown,
+    options?: { form?: boolean; headers?: Record<string, string> },
+  ): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  body: Envelope;
+}
+
+export async function startTestServer(
+  options: { env?: Record<string, string>; backend?: Backend } = {},
+): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "certchat-server-"));
+  const sms = new TestSmsGateway();
+  const smsUrl = await sms.start();
+  const clock: TestClock = {
+    now: Date.now(),
+    advance(ms) {
+      this.now += ms;
+    },
+  };
+  const config = loadConfig({
+    CERTCHAT_DATA_DIR: dataDir,
+    CERTCHAT_PORT: "0",
+    CERTCHAT_SMS_PROVIDER: "http",
+    CERTCHAT_SMS_HTTP_URL: smsUrl,
+    CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",
+    ...options.env,
+  });
+  let storage: TestStorage | undefined;
+  if (options.backend) storage = await options.backend.create();
+  const server = await createServer(config, {
+    logger: pino({ level: "silent" }),
+    clock: () => clock.now,
+    storage: storage?.target,
+  });
+  const url = await server.listen();
+  return {
+    url,
+    dataDir,
+    sms,
+    clock,
+    server,
+    async post(path, body, postOptions = {}) {
+      const headers: Record<string, string> = { ...postOptions.headers };
+      let payload: string | undefined;
+      if (postOptions.form) {
+        headers["content-type"] = "application/x-www-form-urlencoded";
+        payload = new URLSearchParams(body as Record<string, string>).toString();
+      } else if (body !== undefined) {
+        headers["content-type"] ??= "application/json";
+        payload = typeof body === "string" ? body : JSON.stringify(body);
+      }
+      const response = await fetch(`${url}${path}`, { method: "POST", headers, body: payload });
+      return { status: response.status, body: (await response.json()) as Envelope };
+    },
+    async close() {
+      await server.close();
+      await sms.stop();
+      await storage?.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A user holding a certificate of the server's test CA and its private key. */
+export interface TestUser {
+  der: Uint8Array;
+  keyPem: string;
+  sign(data: Uint8Array, layout?: "der" | "raw"): string;
+}
+
+export async function issueUser(server: TestServer, options: Partial<IssueOptions> = {}): Promise<TestUser> {
+  const issued = await issueTestCertificate(testCaDir(server.dataDir), {
+    name: "Иванов Иван Иванович",
+    snils: "11223344595",
+    ...options,
+  });
+  return {
+    der: issued.der,
+    keyPem: issued.keyPem,
+    sign: (data, layout) => encodeBase64(signRawForTest(issued.keyPem, data, layout)),
+  };
+}
+
+/** auth → confirmAuth; returns the confirmed token. */
+export async function logIn(server: TestServer, user: TestUser): Promise<string> {
+  const auth = await server.post("/api/auth/", { cert: encodeBase64(user.der), sign: user.sign(user.der) });
+  if (!auth.body.success) throw new Error(`auth failed: ${auth.body.error}`);
+  const { nonce, token } = auth.body.data as { nonce: string; token: string };
+  const confirm = await server.post("/api/confirmAuth/", {
+    token,
+    sign: user.sign(new Uint8Array(Buffer.from(nonce, "base64"))),
+  });
+  if (!confirm.body.success) throw new Error(`confirmAuth failed: ${confirm.body.error}`);
+  return token;
+}
+
+/** registryPhone → confirmPhone with the code the gateway received. */
+export async function registerPhone(server: TestServer, token: string, phone: string): Promise<void> {
+  const registry = await server.post("/api/registryPhone/", { token, phone });
+  if (!registry.body.success) throw new Error(`registryPhone failed: ${registry.body.error}`);
+  const { id } = registry.body.data as { id: number };
+  const code = server.sms.messages.at(-1)?.code;
+  const confirm = await server.post("/api/confirmPhone/", { token, id, code });
+  if (!confirm.body.success) throw new Error(`confirmPhone failed: ${confirm.body.error}`);
+}
+
+export { backends };

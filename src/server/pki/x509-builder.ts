@@ -148,6 +148,8 @@ export interface CertificateTemplate {
   /** DER SubjectPublicKeyInfo of the subject's key. */
   spki: Uint8Array;
   isCA: boolean;
+  /** basicConstraints pathLenConstraint of a CA; absent = unlimited. */
+  pathLenConstraint?: number;
   keyUsage: KeyUsageBits;
   /** Subject key identifier of the issuer; absent for a self-signed certificate. */
   authorityKeyId?: Uint8Array;
@@ -156,7 +158,12 @@ export interface CertificateTemplate {
 export function buildCertificate(template: CertificateTemplate, signer: CertificateSigner): Uint8Array {
   const publicKeyInfo = pkijs.PublicKeyInfo.fromBER(new Uint8Array(template.spki));
   const subjectKeyId = keyIdentifierOf(publicKeyInfo);
-  const basicConstraints = new pkijs.BasicConstraints({ cA: template.isCA });
+  const basicConstraints = new pkijs.BasicConstraints({
+    cA: template.isCA,
+    ...(template.isCA && template.pathLenConstraint !== undefined
+      ? { pathLenConstraint: template.pathLenConstraint }
+      : {}),
+  });
   const extensions = [
     new pkijs.Extension({
       extnID: ExtensionOid.basicConstraints,

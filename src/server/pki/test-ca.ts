@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeCertificateText, parseCertificate } from "./certificate.ts";
 import { AttributeOid } from "./oids.ts";
@@ -192,6 +192,7 @@ export async function writeIssued(
   const certPath = join(outDir, "cert.pem");
   const keyPath = join(outDir, "key.pem");
   await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
+  await chmod(keyPath, 0o600); // `mode` applies only when the file is created
   await writeFile(certPath, issued.certPem, { mode: 0o644 });
   return { certPath, keyPath };
 }

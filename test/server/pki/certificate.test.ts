@@ -86,7 +86,7 @@ test("fingerprint, serial number and validity agree with node's own X.509 parser
   const x509 = new X509Certificate(user.der);
   assert.equal(user.fingerprint, createHash("sha256").update(user.der).digest("hex"));
   assert.equal(user.fingerprint, x509.fingerprint256.replaceAll(":", "").toLowerCase());
-  assert.equal(user.serialNumber, x509.serialNumber.toLowerCase().replace(/^0+(?=.)/, ""));
+  assert.equal(user.serialNumber, x509.serialNumber.toLowerCase().replace(/^(00)+(?=..)/, ""));
   assert.equal(user.notBefore.getTime(), new Date(x509.validFrom).getTime());
   assert.equal(user.notAfter.getTime(), new Date(x509.validTo).getTime());
 });

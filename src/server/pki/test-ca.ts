@@ -1,0 +1,227 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { decodeCertificateText, parseCertificate } from "./certificate.ts";
+import { AttributeOid } from "./oids.ts";
+import { encodePem } from "./pem.ts";
+import {
+  buildCertificate,
+  buildCrl,
+  buildName,
+  keyIdentifierOf,
+  type NameAttribute,
+  randomSerialNumber,
+  signerForKey,
+} from "./x509-builder.ts";
+
+/**
+ * A local certificate authority for trying certchat on one machine and for tests
+ * (`certchat ca init|issue`). Not for production use: the CA key sits in a file.
+ */
+
+export type IssueAlgorithm = "ecdsa-p256" | "rsa-2048" | "ed25519" | "gost2012-256" | "gost2012-512";
+
+export const CA_CERT_FILE = "ca.pem";
+export const CA_KEY_FILE = "ca-key.pem";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+function generateKeyPair(alg: IssueAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+  switch (alg) {
+    case "ecdsa-p256":
+      return generateKeyPairSync("ec", { namedCurve: "P-256" });
+    case "rsa-2048":
+      return generateKeyPairSync("rsa", { modulusLength: 2048 });
+    case "ed25519":
+      return generateKeyPairSync("ed25519");
+    case "gost2012-256":
+    case "gost2012-512":
+      throw new Error("GOST issuance is not supported yet");
+    default:
+      throw new Error(`unknown key algorithm: ${String(alg)}`);
+  }
+}
+
+function spkiOf(publicKey: KeyObject): Uint8Array {
+  return new Uint8Array(publicKey.export({ format: "der", type: "spki" }));
+}
+
+function pkcs8Pem(privateKey: KeyObject): string {
+  return privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+}
+
+export interface CreatedCa {
+  certPath: string;
+  keyPath: string;
+  certPem: string;
+}
+
+export async function createTestCa(
+  dir: string,
+  opts: { name?: string; alg?: IssueAlgorithm } = {},
+): Promise<CreatedCa> {
+  const { privateKey, publicKey } = generateKeyPair(opts.alg ?? "ecdsa-p256");
+  const name = buildName([
+    { oid: AttributeOid.commonName, value: opts.name ?? "certchat Test CA" },
+    { oid: AttributeOid.organization, value: "certchat test" },
+    { oid: AttributeOid.country, value: "RU" },
+  ]);
+  const now = Date.now();
+  const der = buildCertificate(
+    {
+      subject: name,
+      issuer: name,
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(now - HOUR_MS),
+      notAfter: new Date(now + 10 * 365 * DAY_MS),
+      spki: spkiOf(publicKey),
+      isCA: true,
+      keyUsage: { keyCertSign: true, cRLSign: true },
+    },
+    signerForKey(privateKey),
+  );
+  await mkdir(dir, { recursive: true });
+  const certPath = join(dir, CA_CERT_FILE);
+  const keyPath = join(dir, CA_KEY_FILE);
+  const certPem = encodePem("CERTIFICATE", der);
+  // "wx" fails if the file exists: an existing CA is never overwritten. The key goes first so that a
+  // half-written CA cannot be mistaken for a complete one.
+  await writeFile(keyPath, pkcs8Pem(privateKey), { mode: 0o600, flag: "wx" }).catch((error: unknown) => {
+    throw refuseOverwrite(error, dir);
+  });
+  await writeFile(certPath, certPem, { mode: 0o644, flag: "wx" }).catch((error: unknown) => {
+    throw refuseOverwrite(error, dir);
+  });
+  return { certPath, keyPath, certPem };
+}
+
+function refuseOverwrite(error: unknown, dir: string): unknown {
+  if ((error as NodeJS.ErrnoException).code === "EEXIST") return new Error(`a CA already exists in ${dir}`);
+  return error;
+}
+
+interface LoadedCa {
+  certificate: ReturnType<typeof parseCertificate>;
+  privateKey: KeyObject;
+}
+
+async function loadCa(caDir: string): Promise<LoadedCa> {
+  const [certPem, keyPem] = await Promise.all([
+    readFile(join(caDir, CA_CERT_FILE), "utf8"),
+    readFile(join(caDir, CA_KEY_FILE), "utf8"),
+  ]);
+  return {
+    certificate: parseCertificate(decodeCertificateText(certPem)),
+    privateKey: createPrivateKey(keyPem),
+  };
+}
+
+export interface IssueOptions {
+  /** "Фамилия Имя Отчество": SN = the first word, G = the rest, CN = the whole. */
+  name: string;
+  snils?: string;
+  /** 12 digits → INN (a person's); 10 digits → INNLE (a legal entity's). */
+  inn?: string;
+  ogrn?: string;
+  ogrnip?: string;
+  org?: string;
+  title?: string;
+  alg?: IssueAlgorithm;
+  notBefore?: Date;
+  notAfter?: Date;
+  /** "encipher-only" issues a certificate whose key may not sign (for negative tests). */
+  keyUsage?: "sign" | "encipher-only";
+}
+
+export interface IssuedCertificate {
+  certPem: string;
+  keyPem: string;
+  der: Uint8Array;
+}
+
+function subjectAttributes(opts: IssueOptions): NameAttribute[] {
+  const fullName = opts.name.trim().replace(/\s+/g, " ");
+  if (!fullName) throw new Error("a name is required");
+  const [surname = fullName, ...given] = fullName.split(" ");
+  const attributes: NameAttribute[] = [{ oid: AttributeOid.country, value: "RU" }];
+  const add = (oid: string, value: string | undefined) => {
+    if (value) attributes.push({ oid, value });
+  };
+  add(AttributeOid.organization, opts.org);
+  add(AttributeOid.title, opts.title);
+  add(AttributeOid.surname, surname);
+  add(AttributeOid.givenName, given.join(" "));
+  add(AttributeOid.snils, opts.snils?.replace(/[\s-]/g, ""));
+  add(opts.inn?.length === 10 ? AttributeOid.innle : AttributeOid.inn, opts.inn);
+  add(AttributeOid.ogrn, opts.ogrn);
+  add(AttributeOid.ogrnip, opts.ogrnip);
+  add(AttributeOid.commonName, fullName);
+  return attributes;
+}
+
+export async function issueTestCertificate(caDir: string, opts: IssueOptions): Promise<IssuedCertificate> {
+  const { privateKey, publicKey } = generateKeyPair(opts.alg ?? "ecdsa-p256");
+  const ca = await loadCa(caDir);
+  const now = Date.now();
+  const der = buildCertificate(
+    {
+      subject: buildName(subjectAttributes(opts)),
+      issuer: ca.certificate.certificate.subject,
+      serialNumber: randomSerialNumber(),
+      notBefore: opts.notBefore ?? new Date(now - HOUR_MS),
+      notAfter: opts.notAfter ?? new Date(now + 365 * DAY_MS),
+      spki: spkiOf(publicKey),
+      isCA: false,
+      keyUsage:
+        opts.keyUsage === "encipher-only"
+          ? { keyEncipherment: true, keyAgreement: true }
+          : { digitalSignature: true, nonRepudiation: true },
+      authorityKeyId: keyIdentifierOf(ca.certificate.certificate.subjectPublicKeyInfo),
+    },
+    signerForKey(ca.privateKey),
+  );
+  return { certPem: encodePem("CERTIFICATE", der), keyPem: pkcs8Pem(privateKey), der };
+}
+
+export async function writeIssued(
+  outDir: string,
+  issued: IssuedCertificate,
+): Promise<{ certPath: string; keyPath: string }> {
+  await mkdir(outDir, { recursive: true });
+  const certPath = join(outDir, "cert.pem");
+  const keyPath = join(outDir, "key.pem");
+  await writeFile(keyPath, issued.keyPem, { mode: 0o600 });
+  await chmod(keyPath, 0o600); // `mode` applies only when the file is created
+  await writeFile(certPath, issued.certPem, { mode: 0o644 });
+  return { certPath, keyPath };
+}
+
+export interface IssuedCrl {
+  crlPem: string;
+  der: Uint8Array;
+}
+
+/** A CRL signed by the test CA listing the given serial numbers (hex, as in ParsedCertificate). */
+export async function createTestCrl(
+  caDir: string,
+  opts: { revokedSerials: string[]; thisUpdate?: Date; nextUpdate?: Date; crlNumber?: number },
+): Promise<IssuedCrl> {
+  const ca = await loadCa(caDir);
+  const thisUpdate = opts.thisUpdate ?? new Date(Date.now() - HOUR_MS);
+  const der = buildCrl(
+    {
+      issuer: ca.certificate.certificate.subject,
+      issuerKeyId: keyIdentifierOf(ca.certificate.certificate.subjectPublicKeyInfo),
+      thisUpdate,
+      nextUpdate: opts.nextUpdate ?? new Date(thisUpdate.getTime() + 7 * DAY_MS),
+      crlNumber: opts.crlNumber ?? 1,
+      revoked: opts.revokedSerials.map((serial) => ({
+        serialNumber: new Uint8Array(Buffer.from(serial.length % 2 ? `0${serial}` : serial, "hex")),
+        revocationDate: thisUpdate,
+      })),
+    },
+    signerForKey(ca.privateKey),
+  );
+  return { crlPem: encodePem("X509 CRL", der), der };
+}

@@ -1,0 +1,247 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import {
+  CertificateError,
+  decodeCertificateText,
+  type ParsedCertificate,
+  parseCertificate,
+} from "./certificate.ts";
+import { ExtensionOid } from "./oids.ts";
+import { decodePemBlocks, looksLikePem } from "./pem.ts";
+import { pkiCryptoEngine } from "./pkijs-engine.ts";
+
+export type ChainStatus =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: "expired" | "not-yet-valid" | "untrusted" | "revoked" | "bad-key-usage" | "invalid";
+      detail: string;
+    };
+
+export type CrlInput = Uint8Array | pkijs.CertificateRevocationList;
+
+const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
+const CRL_FILE_EXTENSIONS = new Set([".pem", ".crl", ".der"]);
+
+/**
+ * The configured trust anchors (and intermediates) and CRLs, and RFC 5280 path validation against
+ * them through pkijs. Configured certificates that are self-issued are roots; the others are
+ * intermediates, except that one whose issuer is not configured is trusted as an anchor itself
+ * (the operator named it, and nothing above it could be checked).
+ */
+export class TrustStore {
+  readonly anchors: ParsedCertificate[];
+  private readonly roots: pkijs.Certificate[];
+  private readonly intermediates: ParsedCertificate[];
+  private readonly crls: pkijs.CertificateRevocationList[];
+  /** CRL → issuer certificate → did the CRL's signature verify with it. */
+  private readonly crlSignatureCache = new WeakMap<
+    pkijs.CertificateRevocationList,
+    Map<pkijs.Certificate, boolean>
+  >();
+
+  private constructor(anchors: ParsedCertificate[], crls: pkijs.CertificateRevocationList[]) {
+    this.anchors = anchors;
+    this.crls = crls;
+    const isSelfIssued = (c: ParsedCertificate) => c.certificate.subject.isEqual(c.certificate.issuer);
+    const issuerIsConfigured = (c: ParsedCertificate) =>
+      anchors.some((other) => other !== c && other.certificate.subject.isEqual(c.certificate.issuer));
+    this.intermediates = anchors.filter((c) => !isSelfIssued(c) && issuerIsConfigured(c));
+    this.roots = anchors.filter((c) => !this.intermediates.includes(c)).map((c) => c.certificate);
+  }
+
+  static fromCertificates(anchors: ParsedCertificate[], crls: readonly CrlInput[] = []): TrustStore {
+    const unique = new Map(anchors.map((a) => [a.fingerprint, a]));
+    return new TrustStore([...unique.values()], crls.map(toCrl));
+  }
+
+  /** Files or directories (not recursive) of PEM or DER; a PEM file may hold several certificates or CRLs. */
+  static async fromPaths(certPaths: string[], crlPaths: string[] = []): Promise<TrustStore> {
+    const anchors: ParsedCertificate[] = [];
+    for (const file of await expandPaths(certPaths, CERTIFICATE_FILE_EXTENSIONS)) {
+      anchors.push(...(await readCertificateFile(file)));
+    }
+    const crls: pkijs.CertificateRevocationList[] = [];
+    for (const file of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
+      crls.push(...(await readCrlFile(file)));
+    }
+    return TrustStore.fromCertificates(anchors, crls);
+  }
+
+  /**
+   * Validity period first (so an expired certificate is reported as expired whatever else is wrong),
+   * then the chain, then revocation and key usage. Never throws.
+   */
+  async check(cert: ParsedCertificate, now: Date = new Date()): Promise<ChainStatus> {
+    try {
+      if (!cert?.certificate) return { ok: false, reason: "invalid", detail: "not a parsed certificate" };
+      if (now > cert.notAfter) {
+        return { ok: false, reason: "expired", detail: `expired at ${cert.notAfter.toISOString()}` };
+      }
+      if (now < cert.notBefore) {
+        return { ok: false, reason: "not-yet-valid", detail: `valid from ${cert.notBefore.toISOString()}` };
+      }
+      const chain = await this.buildChain(cert, now);
+      if (!Array.isArray(chain)) return chain;
+      const revoked = await this.findRevoked(chain);
+      if (revoked) return { ok: false, reason: "revoked", detail: revoked };
+      if (cert.keyUsage && !cert.keyUsage.digitalSignature && !cert.keyUsage.nonRepudiation) {
+        return {
+          ok: false,
+          reason: "bad-key-usage",
+          detail: "keyUsage allows neither digitalSignature nor nonRepudiation",
+        };
+      }
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: "invalid", detail: `validation failed: ${(error as Error).message}` };
+    }
+  }
+
+  /** The validated path, end-entity first and trust anchor last, or why there is none. */
+  private async buildChain(cert: ParsedCertificate, now: Date): Promise<pkijs.Certificate[] | ChainStatus> {
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts: this.roots,
+      // pkijs takes the last entry of `certs` as the end-entity, and drops duplicates, so the
+      // end-entity must not also appear among the intermediates.
+      certs: [
+        ...this.intermediates.filter((c) => c.fingerprint !== cert.fingerprint).map((c) => c.certificate),
+        cert.certificate,
+      ],
+      checkDate: now,
+    });
+    const result = await engine.verify({}, pkiCryptoEngine());
+    if (!result.result || !result.certificatePath) {
+      return { ok: false, reason: "untrusted", detail: result.resultMessage || "no path to a trust anchor" };
+    }
+    const path = result.certificatePath;
+    const pathLenProblem = checkPathLength(path);
+    if (pathLenProblem) return { ok: false, reason: "untrusted", detail: pathLenProblem };
+    return path;
+  }
+
+  /** A description of the first revoked certificate on the path, if any. */
+  private async findRevoked(path: pkijs.Certificate[]): Promise<string | undefined> {
+    if (this.crls.length === 0) return undefined;
+    for (let i = 0; i < path.length - 1; i++) {
+      const subject = path[i];
+      const issuer = path[i + 1];
+      if (!subject || !issuer) continue;
+      for (const crl of this.crls) {
+        if (!crl.issuer.isEqual(subject.issuer) || !crl.isCertificateRevoked(subject)) continue;
+        // Only a CRL signed by the certificate's own issuer counts. A CRL past its nextUpdate still
+        // counts: revocations are permanent, and a stale list is no reason to accept a listed certificate.
+        if (await this.crlIsSignedBy(crl, issuer)) {
+          const serial = Buffer.from(subject.serialNumber.valueBlock.valueHexView).toString("hex");
+          return i === 0 ? `certificate ${serial} is revoked` : `issuer certificate ${serial} is revoked`;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async crlIsSignedBy(
+    crl: pkijs.CertificateRevocationList,
+    issuer: pkijs.Certificate,
+  ): Promise<boolean> {
+    let perIssuer = this.crlSignatureCache.get(crl);
+    if (!perIssuer) {
+      perIssuer = new Map();
+      this.crlSignatureCache.set(crl, perIssuer);
+    }
+    const cached = perIssuer.get(issuer);
+    if (cached !== undefined) return cached;
+    let verified = false;
+    try {
+      verified =
+        allowsCrlSigning(issuer) && (await crl.verify({ issuerCertificate: issuer }, pkiCryptoEngine()));
+    } catch {
+      verified = false;
+    }
+    perIssuer.set(issuer, verified);
+    return verified;
+  }
+}
+
+function allowsCrlSigning(issuer: pkijs.Certificate): boolean {
+  const keyUsage = issuer.extensions?.find((e) => e.extnID === ExtensionOid.keyUsage)?.parsedValue;
+  if (!(keyUsage instanceof asn1js.BitString)) return true;
+  return ((keyUsage.valueBlock.valueHexView[0] ?? 0) & 0x02) !== 0;
+}
+
+/** RFC 5280 §4.2.1.9: a CA's pathLenConstraint limits the non-self-issued CAs below it. pkijs skips this. */
+function checkPathLength(path: pkijs.Certificate[]): string | undefined {
+  for (let i = 1; i < path.length; i++) {
+    const ca = path[i];
+    const constraints = ca?.extensions?.find((e) => e.extnID === ExtensionOid.basicConstraints)?.parsedValue;
+    if (!(constraints instanceof pkijs.BasicConstraints) || constraints.pathLenConstraint === undefined)
+      continue;
+    const limit =
+      typeof constraints.pathLenConstraint === "number" ? constraints.pathLenConstraint : Number.NaN;
+    const below = path.slice(1, i).filter((c) => !c.subject.isEqual(c.issuer)).length;
+    if (!(below <= limit)) return `pathLenConstraint ${limit} exceeded (${below} intermediate CAs below)`;
+  }
+  return undefined;
+}
+
+export function parseCrl(der: Uint8Array): pkijs.CertificateRevocationList {
+  const asn1 = asn1js.fromBER(der);
+  if (asn1.offset === -1) throw new CertificateError(`CRL is not DER: ${asn1.result.error}`);
+  try {
+    return new pkijs.CertificateRevocationList({ schema: asn1.result });
+  } catch (error) {
+    throw new CertificateError(`not a CRL: ${(error as Error).message}`);
+  }
+}
+
+function toCrl(input: CrlInput): pkijs.CertificateRevocationList {
+  return input instanceof pkijs.CertificateRevocationList ? input : parseCrl(input);
+}
+
+async function expandPaths(paths: readonly string[], extensions: ReadonlySet<string>): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path);
+    if (!info.isDirectory()) {
+      files.push(path);
+      continue;
+    }
+    const names = (await readdir(path)).filter(
+      (n) => !n.startsWith(".") && extensions.has(extname(n).toLowerCase()),
+    );
+    for (const name of names.sort()) {
+      if ((await stat(join(path, name))).isFile()) files.push(join(path, name));
+    }
+  }
+  return files;
+}
+
+async function readCertificateFile(file: string): Promise<ParsedCertificate[]> {
+  const content = await readFile(file);
+  try {
+    const text = content.toString("latin1");
+    if (!looksLikePem(text)) return [parseCertificate(decodeCertificateText(new Uint8Array(content)))];
+    const blocks = decodePemBlocks(text).filter(
+      (b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE",
+    );
+    if (blocks.length === 0) throw new CertificateError("no CERTIFICATE block");
+    return blocks.map((block) => parseCertificate(block.der));
+  } catch (error) {
+    throw new CertificateError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+async function readCrlFile(file: string): Promise<pkijs.CertificateRevocationList[]> {
+  const content = await readFile(file);
+  try {
+    const text = content.toString("latin1");
+    if (!looksLikePem(text)) return [parseCrl(new Uint8Array(content))];
+    const blocks = decodePemBlocks(text).filter((b) => b.label === "X509 CRL");
+    if (blocks.length === 0) throw new CertificateError("no X509 CRL block");
+    return blocks.map((block) => parseCrl(block.der));
+  } catch (error) {
+    throw new CertificateError(`${file}: ${(error as Error).message}`);
+  }
+}

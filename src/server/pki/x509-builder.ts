@@ -1,0 +1,260 @@
+import { createHash, type KeyObject, randomBytes, sign } from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { AttributeOid, ExtensionOid, SignatureOid } from "./oids.ts";
+
+/**
+ * Builds and signs X.509 certificates and CRLs with node:crypto keys. pkijs lays out the structures;
+ * the signature is made here so that any key type node:crypto can sign with (Ed25519 included) works
+ * the same way, and a GOST signer can be added as one more `CertificateSigner`.
+ */
+
+export interface CertificateSigner {
+  algorithm: pkijs.AlgorithmIdentifier;
+  sign(tbs: Uint8Array): Uint8Array;
+}
+
+export function signerForKey(privateKey: KeyObject): CertificateSigner {
+  switch (privateKey.asymmetricKeyType) {
+    case "ec": {
+      const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+      if (curve !== "prime256v1" && curve !== "P-256") throw new Error(`unsupported CA curve: ${curve}`);
+      return {
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ecdsaWithSha256 }),
+        sign: (tbs) => new Uint8Array(sign("sha256", tbs, { key: privateKey, dsaEncoding: "der" })),
+      };
+    }
+    case "rsa":
+      return {
+        algorithm: new pkijs.AlgorithmIdentifier({
+          algorithmId: SignatureOid.sha256WithRsa,
+          algorithmParams: new asn1js.Null(),
+        }),
+        sign: (tbs) => new Uint8Array(sign("sha256", tbs, privateKey)),
+      };
+    case "ed25519":
+      return {
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ed25519 }),
+        sign: (tbs) => new Uint8Array(sign(null, tbs, privateKey)),
+      };
+    default:
+      throw new Error(`unsupported signing key type: ${privateKey.asymmetricKeyType}`);
+  }
+}
+
+export interface NameAttribute {
+  oid: string;
+  value: string;
+}
+
+/** String type per attribute: Russian ids are NumericString, country PrintableString, e-mail IA5String. */
+function attributeValue({ oid, value }: NameAttribute): asn1js.BaseBlock {
+  switch (oid) {
+    case AttributeOid.inn:
+    case AttributeOid.innle:
+    case AttributeOid.ogrn:
+    case AttributeOid.ogrnip:
+    case AttributeOid.snils:
+      return new asn1js.NumericString({ value });
+    case AttributeOid.country:
+      return new asn1js.PrintableString({ value });
+    case AttributeOid.email:
+      return new asn1js.IA5String({ value });
+    default:
+      return new asn1js.Utf8String({ value });
+  }
+}
+
+/** A Name with one attribute per RDN, in the given order (pkijs alone would make one multi-valued RDN). */
+export function buildName(attributes: readonly NameAttribute[]): pkijs.RelativeDistinguishedNames {
+  const der = new asn1js.Sequence({
+    value: attributes.map(
+      (attribute) =>
+        new asn1js.Set({
+          value: [
+            new asn1js.Sequence({
+              value: [new asn1js.ObjectIdentifier({ value: attribute.oid }), attributeValue(attribute)],
+            }),
+          ],
+        }),
+    ),
+  }).toBER(false);
+  return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(der).result });
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
+function certificateTime(date: Date): pkijs.Time {
+  return new pkijs.Time({ type: date.getUTCFullYear() < 2050 ? 0 : 1, value: date });
+}
+
+export function randomSerialNumber(): Uint8Array {
+  const serial = randomBytes(16);
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01; // positive, and no leading zero byte to strip
+  return new Uint8Array(serial);
+}
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. */
+export function keyIdentifierOf(publicKeyInfo: pkijs.PublicKeyInfo): Uint8Array {
+  return new Uint8Array(
+    createHash("sha1").update(publicKeyInfo.subjectPublicKey.valueBlock.valueHexView).digest(),
+  );
+}
+
+export interface KeyUsageBits {
+  digitalSignature?: boolean;
+  nonRepudiation?: boolean;
+  keyEncipherment?: boolean;
+  dataEncipherment?: boolean;
+  keyAgreement?: boolean;
+  keyCertSign?: boolean;
+  cRLSign?: boolean;
+}
+
+function keyUsageExtension(bits: KeyUsageBits): pkijs.Extension {
+  const order: Array<keyof KeyUsageBits> = [
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+  ];
+  let byte = 0;
+  let highest = -1;
+  order.forEach((name, index) => {
+    if (bits[name]) {
+      byte |= 0x80 >> index;
+      highest = index;
+    }
+  });
+  // DER named bit list: unused trailing bits are dropped.
+  const unusedBits = highest < 0 ? 0 : 7 - highest;
+  const bitString = new asn1js.BitString({ valueHex: new Uint8Array([byte]).buffer, unusedBits });
+  return new pkijs.Extension({
+    extnID: ExtensionOid.keyUsage,
+    critical: true,
+    extnValue: bitString.toBER(false),
+    parsedValue: bitString,
+  });
+}
+
+export interface CertificateTemplate {
+  subject: pkijs.RelativeDistinguishedNames;
+  issuer: pkijs.RelativeDistinguishedNames;
+  serialNumber: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  /** DER SubjectPublicKeyInfo of the subject's key. */
+  spki: Uint8Array;
+  isCA: boolean;
+  /** basicConstraints pathLenConstraint of a CA; absent = unlimited. */
+  pathLenConstraint?: number;
+  keyUsage: KeyUsageBits;
+  /** Subject key identifier of the issuer; absent for a self-signed certificate. */
+  authorityKeyId?: Uint8Array;
+}
+
+export function buildCertificate(template: CertificateTemplate, signer: CertificateSigner): Uint8Array {
+  const publicKeyInfo = pkijs.PublicKeyInfo.fromBER(new Uint8Array(template.spki));
+  const subjectKeyId = keyIdentifierOf(publicKeyInfo);
+  const basicConstraints = new pkijs.BasicConstraints({
+    cA: template.isCA,
+    ...(template.isCA && template.pathLenConstraint !== undefined
+      ? { pathLenConstraint: template.pathLenConstraint }
+      : {}),
+  });
+  const extensions = [
+    new pkijs.Extension({
+      extnID: ExtensionOid.basicConstraints,
+      critical: true,
+      extnValue: basicConstraints.toSchema().toBER(false),
+      parsedValue: basicConstraints,
+    }),
+    keyUsageExtension(template.keyUsage),
+    new pkijs.Extension({
+      extnID: ExtensionOid.subjectKeyIdentifier,
+      critical: false,
+      extnValue: new asn1js.OctetString({ valueHex: subjectKeyId }).toBER(false),
+    }),
+    new pkijs.Extension({
+      extnID: ExtensionOid.authorityKeyIdentifier,
+      critical: false,
+      extnValue: new pkijs.AuthorityKeyIdentifier({
+        keyIdentifier: new asn1js.OctetString({ valueHex: template.authorityKeyId ?? subjectKeyId }),
+      })
+        .toSchema()
+        .toBER(false),
+    }),
+  ];
+  const certificate = new pkijs.Certificate({
+    version: 2,
+    serialNumber: new asn1js.Integer({ valueHex: template.serialNumber }),
+    signature: signer.algorithm,
+    issuer: template.issuer,
+    subject: template.subject,
+    notBefore: certificateTime(template.notBefore),
+    notAfter: certificateTime(template.notAfter),
+    subjectPublicKeyInfo: publicKeyInfo,
+    extensions,
+  });
+  const tbs = new Uint8Array(certificate.encodeTBS().toBER(false));
+  certificate.tbsView = tbs;
+  certificate.signatureAlgorithm = signer.algorithm;
+  certificate.signatureValue = new asn1js.BitString({ valueHex: signer.sign(tbs) });
+  return new Uint8Array(certificate.toSchema().toBER(false));
+}
+
+export interface CrlTemplate {
+  issuer: pkijs.RelativeDistinguishedNames;
+  issuerKeyId: Uint8Array;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  crlNumber: number;
+  revoked: ReadonlyArray<{ serialNumber: Uint8Array; revocationDate: Date }>;
+}
+
+export function buildCrl(template: CrlTemplate, signer: CertificateSigner): Uint8Array {
+  const crl = new pkijs.CertificateRevocationList({
+    version: 1,
+    signature: signer.algorithm,
+    issuer: template.issuer,
+    thisUpdate: certificateTime(template.thisUpdate),
+    nextUpdate: certificateTime(template.nextUpdate),
+    crlExtensions: new pkijs.Extensions({
+      extensions: [
+        new pkijs.Extension({
+          extnID: ExtensionOid.authorityKeyIdentifier,
+          critical: false,
+          extnValue: new pkijs.AuthorityKeyIdentifier({
+            keyIdentifier: new asn1js.OctetString({ valueHex: template.issuerKeyId }),
+          })
+            .toSchema()
+            .toBER(false),
+        }),
+        new pkijs.Extension({
+          extnID: ExtensionOid.cRLNumber,
+          critical: false,
+          extnValue: new asn1js.Integer({ value: template.crlNumber }).toBER(false),
+        }),
+      ],
+    }),
+  });
+  if (template.revoked.length > 0) {
+    crl.revokedCertificates = template.revoked.map(
+      (entry) =>
+        new pkijs.RevokedCertificate({
+          userCertificate: new asn1js.Integer({ valueHex: entry.serialNumber }),
+          revocationDate: certificateTime(entry.revocationDate),
+        }),
+    );
+  }
+  // encodeTBS is protected on CRLs; toSchema(true) encodes the same TBS as its first element.
+  const tbsSchema = crl.toSchema(true).valueBlock.value[0];
+  if (!tbsSchema) throw new Error("pkijs produced no TBSCertList");
+  const tbs = new Uint8Array(tbsSchema.toBER(false));
+  crl.tbsView = tbs;
+  crl.signatureAlgorithm = signer.algorithm;
+  crl.signatureValue = new asn1js.BitString({ valueHex: signer.sign(tbs) });
+  return new Uint8Array(crl.toSchema().toBER(false));
+}

@@ -1,0 +1,343 @@
+import assert from "node:assert/strict";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  decodeCertificateText,
+  type ParsedCertificate,
+  parseCertificate,
+} from "../../../src/server/pki/certificate.ts";
+import { AttributeOid } from "../../../src/server/pki/oids.ts";
+import { decodePemBlocks, encodePem } from "../../../src/server/pki/pem.ts";
+import {
+  createTestCa,
+  createTestCrl,
+  type IssueAlgorithm,
+  type IssueOptions,
+  issueTestCertificate,
+} from "../../../src/server/pki/test-ca.ts";
+import { TrustStore } from "../../../src/server/pki/trust.ts";
+import {
+  buildCertificate,
+  buildName,
+  keyIdentifierOf,
+  randomSerialNumber,
+  signerForKey,
+} from "../../../src/server/pki/x509-builder.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
+import { readVector } from "../../support/vectors.ts";
+
+const tempDir = useTempDir();
+const DAY_MS = 86_400_000;
+
+interface TestCa {
+  dir: string;
+  cert: ParsedCertificate;
+  store: TrustStore;
+}
+
+const cas = new Map<string, Promise<TestCa>>();
+
+/** One CA per label, made on first use. */
+function testCa(label: string, alg: IssueAlgorithm = "ecdsa-p256"): Promise<TestCa> {
+  let ca = cas.get(label);
+  if (!ca) {
+    ca = (async () => {
+      const dir = join(await tempDir(), label);
+      const { certPem } = await createTestCa(dir, { alg, name: `CA ${label}` });
+      const cert = parseCertificate(decodeCertificateText(certPem));
+      return { dir, cert, store: TrustStore.fromCertificates([cert]) };
+    })();
+    cas.set(label, ca);
+  }
+  return ca;
+}
+
+async function issue(ca: TestCa, opts: Partial<IssueOptions> = {}): Promise<ParsedCertificate> {
+  const issued = await issueTestCertificate(ca.dir, { name: "Петров Пётр Петрович", ...opts });
+  return parseCertificate(issued.der);
+}
+
+for (const alg of ["ecdsa-p256", "rsa-2048", "ed25519"] as const) {
+  test(`a ${alg} certificate issued by a trusted ${alg} CA is accepted`, async () => {
+    const ca = await testCa(alg, alg);
+    assert.deepEqual(await ca.store.check(await issue(ca, { alg })), { ok: true });
+  });
+}
+
+test("a certificate issued by another CA is untrusted", async () => {
+  const trusted = await testCa("trusted");
+  const other = await testCa("other");
+  const status = await trusted.store.check(await issue(other));
+  assert.equal(status.ok, false);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("a certificate from a CA with the same name but another key is untrusted", async () => {
+  const trusted = await testCa("same-name-1");
+  const impostorDir = join(await tempDir(), "same-name-impostor");
+  await createTestCa(impostorDir, { name: "CA same-name-1" });
+  const forged = parseCertificate((await issueTestCertificate(impostorDir, { name: "Петров Пётр" })).der);
+  assert.equal(forged.issuerDn, trusted.cert.subjectDn);
+  const status = await trusted.store.check(forged);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("an expired certificate is reported as expired", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca, {
+    notBefore: new Date(Date.now() - 10 * DAY_MS),
+    notAfter: new Date(Date.now() - DAY_MS),
+  });
+  const status = await ca.store.check(cert);
+  assert.equal(!status.ok && status.reason, "expired");
+});
+
+test("an expired certificate from an untrusted CA is still reported as expired first", async () => {
+  const trusted = await testCa("trusted");
+  const cert = await issue(await testCa("other"), {
+    notBefore: new Date(Date.now() - 10 * DAY_MS),
+    notAfter: new Date(Date.now() - DAY_MS),
+  });
+  const status = await trusted.store.check(cert);
+  assert.equal(!status.ok && status.reason, "expired");
+});
+
+test("a certificate whose validity starts in the future is not yet valid", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca, { notBefore: new Date(Date.now() + DAY_MS) });
+  const status = await ca.store.check(cert);
+  assert.equal(!status.ok && status.reason, "not-yet-valid");
+});
+
+test("the check date can be given: a valid certificate is expired a year and a day later", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca);
+  const status = await ca.store.check(cert, new Date(Date.now() + 366 * DAY_MS));
+  assert.equal(!status.ok && status.reason, "expired");
+});
+
+test("a trusted certificate whose key usage does not allow signing is rejected as bad-key-usage", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca, { keyUsage: "encipher-only" });
+  const status = await ca.store.check(cert);
+  assert.equal(!status.ok && status.reason, "bad-key-usage");
+});
+
+test("a certificate listed on the issuer's CRL is revoked", async () => {
+  const ca = await testCa("crl");
+  const cert = await issue(ca);
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
+  const store = TrustStore.fromCertificates([ca.cert], [crl.der]);
+  const status = await store.check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("a certificate not listed on the issuer's CRL is accepted", async () => {
+  const ca = await testCa("crl");
+  const listed = await issue(ca);
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [listed.serialNumber] });
+  const store = TrustStore.fromCertificates([ca.cert], [crl.der]);
+  assert.deepEqual(await store.check(await issue(ca)), { ok: true });
+});
+
+test("a CRL past its nextUpdate still revokes the certificates it lists", async () => {
+  const ca = await testCa("crl");
+  const cert = await issue(ca);
+  const crl = await createTestCrl(ca.dir, {
+    revokedSerials: [cert.serialNumber],
+    thisUpdate: new Date(Date.now() - 30 * DAY_MS),
+    nextUpdate: new Date(Date.now() - 20 * DAY_MS),
+  });
+  const status = await TrustStore.fromCertificates([ca.cert], [crl.der]).check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("a CRL not signed by the certificate's issuer is ignored", async () => {
+  const ca = await testCa("crl-forged");
+  const cert = await issue(ca);
+  // Same issuer name, another key: a forged CRL must not revoke anything.
+  const forgerDir = join(await tempDir(), "crl-forger");
+  await createTestCa(forgerDir, { name: "CA crl-forged" });
+  const forged = await createTestCrl(forgerDir, { revokedSerials: [cert.serialNumber] });
+  assert.deepEqual(await TrustStore.fromCertificates([ca.cert], [forged.der]).check(cert), { ok: true });
+});
+
+test("an Ed25519-signed CRL revokes too", async () => {
+  const ca = await testCa("ed25519", "ed25519");
+  const cert = await issue(ca, { alg: "ed25519" });
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
+  const status = await TrustStore.fromCertificates([ca.cert], [crl.der]).check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+// --- Hand-built hierarchies: intermediates and non-CA issuers ----------------------------------
+
+interface Authority {
+  cert: ParsedCertificate;
+  key: KeyObject;
+}
+
+function makeCertificate(
+  subjectCn: string,
+  issuer: Authority | undefined,
+  opts: { isCA: boolean; pathLen?: number },
+): Authority {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const subject = buildName([{ oid: AttributeOid.commonName, value: subjectCn }]);
+  const der = buildCertificate(
+    {
+      subject,
+      issuer: issuer ? issuer.cert.certificate.subject : subject,
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 30 * DAY_MS),
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: opts.isCA,
+      keyUsage: opts.isCA ? { keyCertSign: true, cRLSign: true } : { digitalSignature: true },
+      ...(issuer ? { authorityKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo) } : {}),
+    },
+    signerForKey(issuer ? issuer.key : privateKey),
+  );
+  return { cert: parseCertificate(der), key: privateKey };
+}
+
+test("a certificate issued by an intermediate chains to the root when both are configured", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
+  assert.deepEqual(await store.check(leaf.cert), { ok: true });
+});
+
+test("without its intermediate, a certificate does not chain to the root", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const status = await TrustStore.fromCertificates([root.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("an intermediate configured without its root is trusted as an anchor", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  assert.deepEqual(await TrustStore.fromCertificates([intermediate.cert]).check(leaf.cert), { ok: true });
+});
+
+test("a certificate issued by a non-CA certificate is untrusted even if that one chains to the root", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const user = makeCertificate("User", root, { isCA: false });
+  const forged = makeCertificate("Forged", user, { isCA: false });
+  const status = await TrustStore.fromCertificates([root.cert, user.cert]).check(forged.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("a path longer than the root's pathLenConstraint is untrusted", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const rootName = buildName([{ oid: AttributeOid.commonName, value: "Root pathLen 0" }]);
+  const rootDer = buildCertificate(
+    {
+      subject: rootName,
+      issuer: rootName,
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 30 * DAY_MS),
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: true,
+      pathLenConstraint: 0,
+      keyUsage: { keyCertSign: true, cRLSign: true },
+    },
+    signerForKey(privateKey),
+  );
+  const root = { cert: parseCertificate(rootDer), key: privateKey };
+  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = TrustStore.fromCertificates([root.cert, intermediate.cert]);
+  const status = await store.check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+  assert.match(!status.ok ? status.detail : "", /pathLenConstraint/);
+  // The same root still vouches for certificates it issues directly.
+  assert.deepEqual(await store.check(makeCertificate("Direct", root, { isCA: false }).cert), { ok: true });
+});
+
+test("a self-signed end-entity certificate is untrusted", async () => {
+  const ca = await testCa("trusted");
+  const selfSigned = makeCertificate("Self", undefined, { isCA: false });
+  const status = await ca.store.check(selfSigned.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("something that is not a parsed certificate is invalid, without throwing", async () => {
+  const ca = await testCa("trusted");
+  const status = await ca.store.check({} as unknown as ParsedCertificate);
+  assert.equal(!status.ok && status.reason, "invalid");
+});
+
+test("a GOST-signed certificate does not chain until the GOST engine is plugged in", async () => {
+  // УЦ 1 ИС ГУЦ is issued by the Minsvyaz GUC root; both are GOST R 34.10-2001, which pkijs's
+  // WebCrypto engine cannot verify: that must read as untrusted, never as trusted.
+  const [rootBlock] = decodePemBlocks(
+    readVector("gost-legacy/certs/minsvyaz_guc_root_2012.pem").toString("latin1"),
+  );
+  assert.ok(rootBlock);
+  const root = parseCertificate(rootBlock.der);
+  const subordinate = parseCertificate(
+    new Uint8Array(readVector("gost/cryptopro-real/uc_1_is_guc-gost2001.cer")),
+  );
+  const status = await TrustStore.fromCertificates([root]).check(
+    subordinate,
+    new Date("2020-01-01T00:00:00Z"),
+  );
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("a configured trust anchor presented as itself is trusted by identity", async () => {
+  const [block] = decodePemBlocks(
+    readVector("gost/tk26iok/tk26iok-256-xcha-selfsigned.pem").toString("latin1"),
+  );
+  assert.ok(block);
+  const anchor = parseCertificate(block.der);
+  const status = await TrustStore.fromCertificates([anchor]).check(anchor, new Date("2020-01-01T00:00:00Z"));
+  assert.deepEqual(status, { ok: true });
+});
+
+// --- Loading from files --------------------------------------------------------------------------
+
+test("fromPaths reads a directory of CA files and a file holding several PEM certificates", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const dir = join(await tempDir(), "trust-dir");
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, "chain.pem"),
+    encodePem("CERTIFICATE", intermediate.cert.der) + encodePem("CERTIFICATE", root.cert.der),
+  );
+  await writeFile(join(dir, "README.txt"), "not a certificate");
+  const other = await testCa("other");
+  await writeFile(join(dir, "other.der"), other.cert.der);
+  const store = await TrustStore.fromPaths([dir]);
+  assert.equal(store.anchors.length, 3);
+  assert.deepEqual(await store.check(leaf.cert), { ok: true });
+  assert.deepEqual(await store.check(await issue(other)), { ok: true });
+});
+
+test("fromPaths reads CRL files", async () => {
+  const ca = await testCa("crl-files");
+  const cert = await issue(ca);
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
+  const crlPath = join(ca.dir, "ca.crl");
+  await writeFile(crlPath, crl.crlPem);
+  const store = await TrustStore.fromPaths([join(ca.dir, "ca.pem")], [crlPath]);
+  const status = await store.check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("fromPaths names the file that holds no certificate", async () => {
+  const ca = await testCa("trusted");
+  const keyPath = join(ca.dir, "ca-key.pem");
+  assert.ok((await readFile(keyPath, "utf8")).includes("PRIVATE KEY"));
+  await assert.rejects(TrustStore.fromPaths([keyPath]), /ca-key\.pem/);
+});

@@ -74,8 +74,7 @@ export class PhoneService {
     if (clock() > row.expires_at) throw new ApiError("IncorrectCode", "code expired");
     if (!(await countAttempt(db, id, this.options.maxAttempts)))
       throw new ApiError("IncorrectCode", "no attempts left");
-    const given = typeof codeInput === "number" ? String(codeInput).padStart(6, "0") : codeInput.trim();
-    if (!sameCode(given, row.code)) throw new ApiError("IncorrectCode", "wrong code");
+    if (!sameCode(normalizeCode(codeInput), row.code)) throw new ApiError("IncorrectCode", "wrong code");
 
     await db.transaction().execute(async (trx) => {
       if (!(await markCodeConfirmed(trx, id, clock())))
@@ -110,6 +109,12 @@ export class PhoneService {
       throw new ApiError("SMSError", "hourly limit for the client address");
     }
   }
+}
+
+/** A code sent as a JSON number (or coerced to one) has lost its leading zeros: 12345 means "012345". */
+function normalizeCode(input: string | number): string {
+  const text = String(input).trim();
+  return /^\d{1,5}$/.test(text) ? text.padStart(6, "0") : text;
 }
 
 function sameCode(given: string, expected: string): boolean {

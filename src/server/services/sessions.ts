@@ -26,8 +26,7 @@ export class SessionService {
   async authenticate(token: string | undefined, options: SessionGuardOptions): Promise<Identity> {
     if (!token) throw new ApiError("NeedAuthentication", "no token");
     const session = await findSessionByToken(this.db, token);
-    if (!session || session.confirmed !== 1)
-      throw new ApiError("NeedAuthentication", "unknown or unconfirmed token");
+    if (session?.confirmed !== 1) throw new ApiError("NeedAuthentication", "unknown or unconfirmed token");
     const now = this.clock();
     const idle = now - session.last_seen_at;
     if (idle > this.idleTtlMs) throw new ApiError("SessionExpired");

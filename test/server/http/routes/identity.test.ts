@@ -73,13 +73,13 @@ for (const backend of backends) {
         const registry = await server.post("/api/registryPhone/", { token, phone });
         assert.equal(registry.body.success, true, registry.body.error);
         const { id } = registry.body.data as { id: number };
-        const sms = server.sms.lastCodeFor(`790000000${index}`);
+        const sms = server.sms.lastCodeFor(`7900000000${index}`);
         assert.match(sms?.code ?? "", /^\d{6}$/);
 
         const confirmPhone = await server.post("/api/confirmPhone/", { token, id, code: Number(sms?.code) });
         assert.deepEqual(confirmPhone.body, {
           success: true,
-          data: { needRegisterPhone: false, phone: `790000000${index}` },
+          data: { needRegisterPhone: false, phone: `7900000000${index}` },
         });
 
         const profile = await server.post("/api/profile/", { token });
@@ -92,7 +92,7 @@ for (const backend of backends) {
         assert.equal(data.inn, "500100732259");
         assert.equal(data.ogrn, "1027700132195");
         assert.equal(data.orgn, "1027700132195");
-        assert.equal(data.phone, `790000000${index}`);
+        assert.equal(data.phone, `7900000000${index}`);
         assert.deepEqual(data.billing, { balance: 0 });
         const certificates = data.certificates as { id: number; cert: string }[];
         assert.equal(certificates.length, 1);
@@ -321,6 +321,20 @@ describe("phone confirmation", () => {
     return logIn(server, await issueUser(server, { snils, name: `Тестов Тест ${++phoneSeq}` }));
   }
 
+  test("a code sent as a number keeps its leading zeros", async () => {
+    const token = await freshToken();
+    const phone = nextPhone();
+    const registry = await server.post("/api/registryPhone/", { token, phone });
+    const { id } = registry.body.data as { id: number };
+    await server.server.storage.db
+      .updateTable("phone_codes")
+      .set({ code: "001234" })
+      .where("id", "=", id)
+      .execute();
+    const reply = await server.post("/api/confirmPhone/", { token, id, code: 1234 });
+    assert.equal(reply.body.success, true, reply.body.error);
+  });
+
   test("a wrong code is IncorrectCode", async () => {
     const token = await freshToken();
     const registry = await server.post("/api/registryPhone/", { token, phone: nextPhone() });
@@ -424,6 +438,7 @@ describe("phone confirmation", () => {
       server,
       await issueUser(server, { snils: "12345678964", ogrn: "1027700132195", org: "ООО Ромашка" }),
     );
+    server.clock.advance(61_000);
     await registerPhone(server, employee, phone);
     const profile = await server.post("/api/profile/", { token: employee });
     assert.equal((profile.body.data as { phone: string }).phone, phone);

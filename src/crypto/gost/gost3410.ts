@@ -47,7 +47,13 @@ export function parseGostPublicKey(bytes: Uint8Array, curve: GostCurve): GostPub
   if (x >= curve.p || y >= curve.p) {
     throw new Error(`GOST public key coordinates are not field elements of ${curve.name}`);
   }
-  const point = curve.Point.fromAffine({ x, y });
+  let point: GostPoint;
+  try {
+    // noble refuses y = 0 (a 2-torsion point) already here.
+    point = curve.Point.fromAffine({ x, y });
+  } catch (cause) {
+    throw invalidPointError(curve, cause);
+  }
   assertValidPoint(point, curve);
   return { curve, point };
 }
@@ -238,9 +244,13 @@ function assertValidPoint(point: GostPoint, curve: GostCurve): void {
   try {
     point.assertValidity();
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`GOST public key is not a valid point of ${curve.name}: ${reason}`);
+    throw invalidPointError(curve, cause);
   }
+}
+
+function invalidPointError(curve: GostCurve, cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`GOST public key is not a valid point of ${curve.name}: ${reason}`, { cause });
 }
 
 function assertScalar(value: bigint, curve: GostCurve, what: string): void {

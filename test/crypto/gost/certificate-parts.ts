@@ -15,12 +15,12 @@ export interface SignedObjectParts {
   readonly spki?: Uint8Array;
 }
 
-export function pemToDer(pem: string): Uint8Array {
+export function pemToDer(pem: string): Uint8Array<ArrayBuffer> {
   const base64 = pem.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, "").replace(/\s+/g, "");
   return new Uint8Array(Buffer.from(base64, "base64"));
 }
 
-export function readPemVector(relative: string): Uint8Array {
+export function readPemVector(relative: string): Uint8Array<ArrayBuffer> {
   return pemToDer(readVector(relative).toString("utf8"));
 }
 

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import * as pkijs from "pkijs";
 import { curveByOid } from "../../../src/crypto/gost/curves.ts";
 import { type GostPublicKey, verifyGostDigest } from "../../../src/crypto/gost/gost3410.ts";
 import { gostPublicKeyFromSpki } from "../../../src/crypto/gost/spki.ts";
@@ -117,4 +118,32 @@ for (const example of rfc9215.examples) {
       assert.equal(verifySignedObject(parts, key), true);
     });
   }
+}
+
+// ---- TK26 CMS SignedData without signedAttrs (signature over the content digest) -------------------
+
+const CMS_SIGNERS: [string, string, (data: Uint8Array) => Uint8Array][] = [
+  ["gost/tk26cms/signed-256-xcha.pem", "gost/tk26iok/tk26iok-256-xcha-selfsigned.pem", streebog256],
+  ["gost/tk26cms/signed-512-paramsetB.pem", "gost/tk26iok/tk26iok-512-paramsetB-selfsigned.pem", streebog512],
+];
+
+for (const [cmsFile, signerFile, digestOf] of CMS_SIGNERS) {
+  test(`${cmsFile}: the SignerInfo signature verifies over the content with ${signerFile}'s key`, () => {
+    const signedData = new pkijs.SignedData({
+      schema: pkijs.ContentInfo.fromBER(readPemVector(cmsFile)).content,
+    });
+    const signer = signedData.signerInfos[0];
+    const content = signedData.encapContentInfo.eContent;
+    assert.ok(signer && content && !signer.signedAttrs);
+    // TK26CMS names the key algorithm (1.2.643.7.1.1.1.x) as the signature algorithm.
+    assert.match(signer.signatureAlgorithm.algorithmId, /^1\.2\.643\.7\.1\.1\.1\.[12]$/);
+    const key = selfSignedKey(signedObjectParts(readPemVector(signerFile)));
+    const valid = verifyGostDigest({
+      curve: key.curve,
+      publicKey: key,
+      digest: digestOf(new Uint8Array(content.getValue())),
+      signature: new Uint8Array(signer.signature.getValue()),
+    });
+    assert.equal(valid, true);
+  });
 }

@@ -72,6 +72,58 @@ export interface BillingEntriesTable {
   created_at: number;
 }
 
+export interface ChatsTable {
+  /** UUID v4. */
+  id: string;
+  /** 0 personal, 1 group, 2 channel. */
+  type: number;
+  name: string | null;
+  owner_profile_id: number;
+  /** "<smaller pid>:<larger pid>" for a personal chat, null otherwise (unique: one chat per pair). */
+  pair_key: string | null;
+  created_at: number;
+}
+
+export interface ChatMembersTable {
+  chat_id: string;
+  profile_id: number;
+  /** 0 member, 1 admin, 2 owner; in a channel only admins and the owner post. */
+  role: number;
+  joined_at: number;
+}
+
+/** The chat key wrapped for one certificate of one member (DESIGN §6). */
+export interface ChatKeysTable {
+  id: Generated<number>;
+  chat_id: string;
+  profile_id: number;
+  certificate_id: number;
+  /** The session certificate that wrapped it (clients need its public key to unwrap). */
+  wrapped_by_certificate_id: number;
+  wrapped_key: Uint8Array;
+  created_at: number;
+}
+
+export interface MessagesTable {
+  /** Unique across chats and increasing: clients store messages by it. */
+  id: Generated<number>;
+  chat_id: string;
+  profile_id: number;
+  certificate_id: number;
+  session_id: number;
+  /** The client's id for retries; unique per (session, chat) while set, released after 24 h. */
+  local_id: string | null;
+  /** Ciphertext of the text, base64, as the sender sent it. */
+  data: string;
+  sign: string | null;
+  cms: string | null;
+  type: string;
+  /** The blob of an attached file (UUID), null for text messages. */
+  file_id: string | null;
+  file_size: number | null;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   profiles: ProfilesTable;
@@ -79,4 +131,8 @@ export interface Database {
   sessions: SessionsTable;
   phone_codes: PhoneCodesTable;
   billing_entries: BillingEntriesTable;
+  chats: ChatsTable;
+  chat_members: ChatMembersTable;
+  chat_keys: ChatKeysTable;
+  messages: MessagesTable;
 }

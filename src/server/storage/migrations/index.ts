@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { identityMigration } from "./0001-identity.ts";
+import { chatsMigration } from "./0002-chats.ts";
 import type { Dialect } from "./column-types.ts";
 
 /** The one migration set for both backends, in order. Later issues append here. */
@@ -8,6 +9,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         "0001-identity": identityMigration(dialect),
+        "0002-chats": chatsMigration(dialect),
       };
     },
   };

@@ -40,3 +40,14 @@ export async function findOrInsertCertificate(
   if (!row) throw new Error(`certificate ${certificate.fingerprint} vanished after insert`);
   return row;
 }
+
+/** The certificates of several profiles in one query (contacts and key checks batch their lookups). */
+export function listCertificatesOfProfiles(db: Executor, profileIds: number[]): Promise<CertificateRow[]> {
+  if (profileIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("certificates")
+    .selectAll()
+    .where("profile_id", "in", profileIds)
+    .orderBy("id")
+    .execute();
+}

@@ -36,3 +36,25 @@ export async function upsertProfile(db: Executor, fields: ProfileFields, now: nu
 export async function linkProfileToUser(db: Executor, profileId: number, userId: number): Promise<void> {
   await db.updateTable("profiles").set({ user_id: userId }).where("id", "=", profileId).execute();
 }
+
+/** A profile with the phone of its user (null while no phone is confirmed). */
+export type ProfileWithPhone = Profile & { phone: string | null };
+
+function selectWithPhone(db: Executor) {
+  return db
+    .selectFrom("profiles")
+    .leftJoin("users", "users.id", "profiles.user_id")
+    .selectAll("profiles")
+    .select("users.phone");
+}
+
+export function listProfilesWithPhones(db: Executor, profileIds: number[]): Promise<ProfileWithPhone[]> {
+  if (profileIds.length === 0) return Promise.resolve([]);
+  return selectWithPhone(db).where("profiles.id", "in", profileIds).orderBy("profiles.id").execute();
+}
+
+/** The profiles whose confirmed phone is one of `phones` (E.164 digits). */
+export function listProfilesByPhones(db: Executor, phones: string[]): Promise<ProfileWithPhone[]> {
+  if (phones.length === 0) return Promise.resolve([]);
+  return selectWithPhone(db).where("users.phone", "in", phones).orderBy("profiles.id").execute();
+}

@@ -14,6 +14,10 @@ export interface Config {
   sms: { provider: "console" } | { provider: "http"; url: string; timeoutMs: number };
   limits: {
     maxBodyBytes: number;
+    /** Decoded size of a message's text ciphertext. */
+    maxTextBytes: number;
+    /** Decoded size of a message's file; its base64 must also fit in maxBodyBytes. */
+    maxFileBytes: number;
     smsResendIntervalMs: number;
     smsPerHourPerPhone: number;
     smsPerHourPerAddress: number;
@@ -104,6 +108,8 @@ const knownVariables = new Set([
   "CERTCHAT_SMS_HTTP_URL",
   "CERTCHAT_SMS_HTTP_TIMEOUT",
   "CERTCHAT_MAX_BODY_BYTES",
+  "CERTCHAT_MAX_TEXT_BYTES",
+  "CERTCHAT_MAX_FILE_BYTES",
   "CERTCHAT_SMS_RESEND_INTERVAL",
   "CERTCHAT_SMS_PER_HOUR_PER_PHONE",
   "CERTCHAT_SMS_PER_HOUR_PER_ADDRESS",
@@ -167,6 +173,8 @@ export function loadConfig(env: Env): Config {
     sms,
     limits: {
       maxBodyBytes: parseSize("CERTCHAT_MAX_BODY_BYTES", get("CERTCHAT_MAX_BODY_BYTES") ?? "32MiB"),
+      maxTextBytes: parseSize("CERTCHAT_MAX_TEXT_BYTES", get("CERTCHAT_MAX_TEXT_BYTES") ?? "64KiB"),
+      maxFileBytes: parseSize("CERTCHAT_MAX_FILE_BYTES", get("CERTCHAT_MAX_FILE_BYTES") ?? "20MiB"),
       smsResendIntervalMs: duration("CERTCHAT_SMS_RESEND_INTERVAL", "60s"),
       smsPerHourPerPhone: count("CERTCHAT_SMS_PER_HOUR_PER_PHONE", 5, 1000),
       smsPerHourPerAddress: count("CERTCHAT_SMS_PER_HOUR_PER_ADDRESS", 20, 100_000),

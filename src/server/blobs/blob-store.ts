@@ -1,0 +1,32 @@
+import type { Readable } from "node:stream";
+
+/** A stored blob opened for streaming. */
+export interface BlobReader {
+  size: number;
+  stream: Readable;
+}
+
+/**
+ * Where encrypted file contents live (DESIGN §6), keyed by file id (a UUID the server generates). A `put`
+ * that resolves is durable; `delete` of a missing blob is not an error.
+ */
+export interface BlobStore {
+  /** One line for the start-up banner. */
+  readonly description: string;
+  put(id: string, bytes: Uint8Array): Promise<void>;
+  /** The whole blob, or undefined if there is none with this id. */
+  get(id: string): Promise<Uint8Array | undefined>;
+  open(id: string): Promise<BlobReader | undefined>;
+  delete(id: string): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Blob ids are lower-case UUIDs; stores refuse anything else so that no id can name a path or key outside. */
+export function assertBlobId(id: string): void {
+  if (!UUID.test(id)) throw new Error(`not a blob id: ${JSON.stringify(id)}`);
+}
+
+export function isBlobId(id: string): boolean {
+  return UUID.test(id);
+}

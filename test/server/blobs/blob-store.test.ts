@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { buffer } from "node:stream/consumers";
+import { describe, test } from "node:test";
+import type { BlobStore } from "../../../src/server/blobs/blob-store.ts";
+import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
+
+const tempDir = useTempDir("certchat-blobs-");
+
+/** Every blob store implementation; an S3-compatible one joins this list when it exists. */
+const stores: { name: string; create(): Promise<BlobStore> }[] = [
+  { name: "filesystem", create: async () => new FileSystemBlobStore(join(await tempDir(), randomUUID())) },
+];
+
+for (const { name, create } of stores) {
+  describe(`blob store contract [${name}]`, () => {
+    test("a blob reads back whole, by get and by open", async () => {
+      const store = await create();
+      const id = randomUUID();
+      const bytes = new Uint8Array(100_000).map((_, index) => index % 251);
+      await store.put(id, bytes);
+      assert.deepEqual(await store.get(id), bytes);
+      const reader = await store.open(id);
+      assert.equal(reader?.size, bytes.length);
+      assert.deepEqual(new Uint8Array(await buffer(reader?.stream ?? [])), bytes);
+    });
+
+    test("an empty blob is a blob", async () => {
+      const store = await create();
+      const id = randomUUID();
+      await store.put(id, new Uint8Array(0));
+      assert.deepEqual(await store.get(id), new Uint8Array(0));
+      assert.equal((await store.open(id))?.size, 0);
+    });
+
+    test("an unknown id reads as undefined", async () => {
+      const store = await create();
+      assert.equal(await store.get(randomUUID()), undefined);
+      assert.equal(await store.open(randomUUID()), undefined);
+    });
+
+    test("delete removes a blob and ignores a missing one", async () => {
+      const store = await create();
+      const id = randomUUID();
+      await store.put(id, new Uint8Array([1]));
+      await store.delete(id);
+      assert.equal(await store.get(id), undefined);
+      await store.delete(id);
+    });
+
+    test("ids that are not UUIDs are refused", async () => {
+      const store = await create();
+      for (const id of ["../../etc/passwd", "", "ABCDEF00-0000-4000-8000-000000000000/x"]) {
+        await assert.rejects(store.put(id, new Uint8Array([1])), /not a blob id/);
+        await assert.rejects(store.get(id), /not a blob id/);
+      }
+    });
+  });
+}
+
+describe("filesystem blob store", () => {
+  test("files are sharded by the id's first two byte pairs and no temporary file stays behind", async () => {
+    const root = join(await tempDir(), "sharded");
+    const store = new FileSystemBlobStore(root);
+    const id = "abcdef01-2345-4678-9abc-def012345678";
+    await store.put(id, new Uint8Array([1, 2, 3]));
+    assert.deepEqual(await readdir(join(root, "ab", "cd")), [id]);
+  });
+
+  test("a failed write leaves neither the blob nor a temporary file", async () => {
+    const root = join(await tempDir(), "failing");
+    const store = new FileSystemBlobStore(root);
+    const id = "12345678-0000-4000-8000-000000000000";
+    // A folder where the blob should go makes the final rename fail.
+    await store.put("12345678-0000-4000-8000-000000000001", new Uint8Array([1]));
+    await mkdir(join(root, "12", "34", id, "occupied"), { recursive: true });
+    await assert.rejects(store.put(id, new Uint8Array([1])));
+    const left = await readdir(join(root, "12", "34"));
+    assert.deepEqual(left.sort(), [
+      "12345678-0000-4000-8000-000000000000",
+      "12345678-0000-4000-8000-000000000001",
+    ]);
+  });
+});

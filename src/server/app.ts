@@ -1,9 +1,15 @@
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
+import { FileSystemBlobStore } from "./blobs/filesystem.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { AuthService } from "./services/auth.ts";
+import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
+import { ContactService } from "./services/contacts.ts";
+import { FileService } from "./services/files.ts";
+import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
@@ -29,7 +35,7 @@ export interface CertchatServer {
   http: FastifyInstance;
   storage: Storage;
   /** What the start-up banner reports: storage, trust and SMS settings in force. */
-  settings: { storage: string; trust: string; sms: string };
+  settings: { storage: string; trust: string; sms: string; files: string };
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -68,6 +74,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       perHourPerPhone: config.limits.smsPerHourPerPhone,
       perHourPerAddress: config.limits.smsPerHourPerAddress,
     });
+    const blobs = new FileSystemBlobStore(join(config.dataDir, "files"));
+    const messages = new MessageService({
+      db: storage.db,
+      blobs,
+      clock,
+      logger,
+      maxTextBytes: config.limits.maxTextBytes,
+      maxFileBytes: config.limits.maxFileBytes,
+    });
     const http = await buildHttpApp({
       logger,
       maxBodyBytes: config.limits.maxBodyBytes,
@@ -75,11 +90,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       auth,
       phones,
       sessions,
+      contacts: new ContactService(storage.db),
+      chats: new ChatService(storage.db, clock, logger),
+      messages,
+      files: new FileService(storage.db, blobs),
     });
     return {
       http,
       storage,
-      settings: { storage: storage.description, trust: trust.description, sms: sms.description },
+      settings: {
+        storage: storage.description,
+        trust: trust.description,
+        sms: sms.description,
+        files: blobs.description,
+      },
       listen: () => http.listen({ host: config.host, port: config.port }),
       async close() {
         await http.close();

@@ -12,9 +12,9 @@ export function serveCommand(program: Command): void {
         const config = configFrom(options.config);
         const server = await createServer(config);
         const address = await server.listen();
-        const { storage, trust, sms } = server.settings;
+        const { storage, trust, sms, files } = server.settings;
         process.stdout.write(
-          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n`,
+          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n  files:   ${files}\n`,
         );
         const stop = async (signal: string) => {
           process.stdout.write(`certchat: ${signal} received, shutting down\n`);

@@ -3,11 +3,18 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { AuthService } from "../services/auth.ts";
+import type { ChatService } from "../services/chats.ts";
+import type { ContactService } from "../services/contacts.ts";
+import type { FileService } from "../services/files.ts";
+import type { MessageService } from "../services/messages.ts";
 import type { PhoneService } from "../services/phones.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import { contactRoutes } from "./routes/contacts.ts";
+import { fileRoutes } from "./routes/files.ts";
 import { identityRoutes } from "./routes/identity.ts";
+import { messageRoutes } from "./routes/messages.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { profileRoutes } from "./routes/profile.ts";
 
@@ -18,6 +25,10 @@ export interface HttpAppDeps {
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
+  contacts: ContactService;
+  chats: ChatService;
+  messages: MessageService;
+  files: FileService;
 }
 
 /** The Fastify application: every API route, the envelope on every answer, OpenAPI and health. */
@@ -61,5 +72,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   metaRoutes(app, deps);
   identityRoutes(app, deps);
   profileRoutes(app, deps);
+  contactRoutes(app, deps);
+  messageRoutes(app, deps);
+  fileRoutes(app, deps);
   return app;
 }

@@ -1,0 +1,12 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { ChatId } from "./chats.ts";
+import { Token } from "./common.ts";
+
+export const FileId = Type.String({ minLength: 1, maxLength: 64, description: "File id (UUID)" });
+
+export const FileRequest = Type.Object({ token: Token, chat: ChatId, file: FileId });
+export type FileRequest = Static<typeof FileRequest>;
+
+/** `data` is the encrypted file as base64 (DESIGN §2: the deployed clients read `data`, not `content`). */
+export const FileData = Type.String({ description: "The encrypted file, base64" });
+export type FileData = Static<typeof FileData>;

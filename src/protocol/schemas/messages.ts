@@ -1,0 +1,60 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { ChatId } from "./chats.ts";
+import { Token } from "./common.ts";
+
+/** The history page size (DESIGN §2). */
+export const HISTORY_PAGE_SIZE = 50;
+
+/** The deployed client's localId is its local row number; other clients may send strings. */
+export const LocalId = Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Integer()], {
+  description: "The client's id of this send: a retry with the same value returns the stored message",
+});
+export type LocalId = Static<typeof LocalId>;
+
+const OptionalBase64 = (description: string) =>
+  Type.Optional(Type.Union([Type.String({ description: `${description} (base64)` }), Type.Null()]));
+
+export const SendMessageRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  text: OptionalBase64("Ciphertext of the text"),
+  type: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 32, description: "txt for text, else the file type" }),
+  ),
+  data: OptionalBase64("Ciphertext of the file"),
+  sign: OptionalBase64("Raw signature of the plaintext"),
+  cms: OptionalBase64("Detached CMS signature of the plaintext file"),
+  cid: Type.Integer({ minimum: 1, description: "The sender's certificate that signed" }),
+  localId: Type.Optional(LocalId),
+});
+export type SendMessageRequest = Static<typeof SendMessageRequest>;
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const Message = Type.Object({
+  id: Type.Integer({ description: "Unique across chats, increasing" }),
+  chat: Type.String(),
+  pid: Type.Integer({ description: "The sender's profile" }),
+  cid: Type.Integer({ description: "The sender's certificate, to check the signature" }),
+  user: Type.String({ description: "The sender's full name" }),
+  data: Type.String({ description: "Ciphertext of the text (base64; empty for a file without text)" }),
+  sign: NullableString,
+  cms: NullableString,
+  type: Type.String({ description: "txt for text, else the file type" }),
+  file: Type.Union([Type.String({ description: "File id for /api/file/" }), Type.Null()]),
+  time: Type.Integer({ description: "Unix seconds" }),
+  localId: Type.Optional(LocalId),
+});
+export type Message = Static<typeof Message>;
+
+export const MessagesRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  id: Type.Optional(Type.Integer({ minimum: 0, description: "Anchor message id (need not exist)" })),
+  rel: Type.Optional(Type.Union([Type.Literal("prev"), Type.Literal("next")])),
+  type: Type.Optional(Type.String({ maxLength: 32, description: '"file": file messages only' })),
+});
+export type MessagesRequest = Static<typeof MessagesRequest>;
+
+export const MessagesData = Type.Array(Message);
+export type MessagesData = Static<typeof MessagesData>;

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from "fastify";
+import {
+  Message,
+  MessagesData,
+  MessagesRequest,
+  SendMessageRequest,
+} from "../../../protocol/schemas/messages.ts";
+import type { MessageService } from "../../services/messages.ts";
+import type { SessionService } from "../../services/sessions.ts";
+import { apiRoute, tokenOf } from "../api-route.ts";
+
+export interface MessageRouteDeps {
+  sessions: SessionService;
+  messages: MessageService;
+}
+
+/** /api/sendMessage/ and /api/messages/ (spec "Отправка сообщения", "Получение сообщений"). */
+export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): void {
+  const tags = ["messages"];
+  apiRoute(
+    app,
+    {
+      path: "/api/sendMessage/",
+      summary: "Send a message (text and/or file) to a chat",
+      tags,
+      body: SendMessageRequest,
+      data: Message,
+    },
+    async (body, request) => {
+      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      return (await deps.messages.send(identity, body)).message;
+    },
+  );
+  apiRoute(
+    app,
+    {
+      path: "/api/messages/",
+      summary: "A page of a chat's history",
+      tags,
+      body: MessagesRequest,
+      data: MessagesData,
+    },
+    async (body, request) => {
+      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      return deps.messages.history(identity, body);
+    },
+  );
+}

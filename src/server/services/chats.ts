@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { decodeBase64 } from "../../protocol/base64.ts";
+import { ApiError } from "../../protocol/errors.ts";
+import { ChatType, type Contact, type CreateChatRequest } from "../../protocol/schemas/chats.ts";
+import { type CertificateRow, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
+import { insertChatKeys } from "../storage/repositories/chat-keys.ts";
+import {
+  type Chat,
+  findChatsByPairKeys,
+  insertChat,
+  insertChatMembers,
+  MemberRole,
+} from "../storage/repositories/chats.ts";
+import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import type { Clock } from "./clock.ts";
+import { buildContacts, contactProfileOf } from "./contact-view.ts";
+import type { Identity } from "./sessions.ts";
+
+/** The natural key of a personal chat: one chat per pair of profiles, whoever creates it. */
+export function personalPairKey(a: number, b: number): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+interface DecodedKey {
+  cid: number;
+  pid: number;
+  key: Uint8Array;
+}
+
+/** /api/createChat/ (DESIGN §6): a chat, its members and every member certificate's wrapped key, at once. */
+export class ChatService {
+  constructor(
+    private readonly db: Executor,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async create(identity: Identity, request: CreateChatRequest): Promise<Contact> {
+    const me = identity.profile.id;
+    const keys = request.keys.map(decodeKey);
+    const memberIds = [...new Set([me, ...keys.map((key) => key.pid)])];
+    const name = request.name?.trim() || null;
+
+    let pairKey: string | null = null;
+    if (request.type === ChatType.personal) {
+      const other = memberIds.find((id) => id !== me);
+      if (memberIds.length !== 2 || other === undefined)
+        throw new ApiError("CreateChatError", "a personal chat joins exactly two profiles");
+      pairKey = personalPairKey(me, other);
+      const existing = await this.personalChat(pairKey);
+      if (existing) return this.contactOf(identity, existing);
+    } else if (!name) {
+      throw new ApiError("CreateChatError", "a group or channel needs a name");
+    }
+
+    await this.checkMembers(memberIds);
+    const now = this.clock();
+    this.checkKeys(keys, memberIds, await listCertificatesOfProfiles(this.db, memberIds), now);
+
+    const chat: Chat = {
+      id: randomUUID(),
+      type: request.type,
+      name: request.type === ChatType.personal ? null : name,
+      owner_profile_id: me,
+      pair_key: pairKey,
+      created_at: now,
+    };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await insertChat(trx, chat);
+        await insertChatMembers(
+          trx,
+          memberIds.map((profileId) => ({
+            chat_id: chat.id,
+            profile_id: profileId,
+            role: profileId === me ? MemberRole.owner : MemberRole.member,
+            joined_at: now,
+          })),
+        );
+        await insertChatKeys(
+          trx,
+          keys.map((key) => ({
+            chat_id: chat.id,
+            profile_id: key.pid,
+            certificate_id: key.cid,
+            wrapped_by_certificate_id: identity.session.certificate_id,
+            wrapped_key: key.key,
+            created_at: now,
+          })),
+        );
+      });
+    } catch (error) {
+      // The other member created the same personal chat a moment earlier: theirs is the chat.
+      const winner = pairKey && isUniqueViolation(error) ? await this.personalChat(pairKey) : undefined;
+      if (winner) return this.contactOf(identity, winner);
+      this.logger.error({ err: error }, "createChat failed");
+      throw new ApiError("CreateChatError", "storing the chat failed");
+    }
+    return this.contactOf(identity, chat);
+  }
+
+  private async personalChat(pairKey: string): Promise<Chat | undefined> {
+    return (await findChatsByPairKeys(this.db, [pairKey]))[0];
+  }
+
+  /** Members must be registered profiles (a contact always has a user and a phone). */
+  private async checkMembers(memberIds: number[]): Promise<void> {
+    const profiles = await listProfilesWithPhones(this.db, memberIds);
+    if (profiles.length !== memberIds.length)
+      throw new ApiError("CreateChatKeysError", "a key names an unknown profile");
+    if (profiles.some((profile) => profile.user_id === null))
+      throw new ApiError("CreateChatError", "a member has no confirmed phone");
+  }
+
+  /**
+   * Every key is for a certificate of the profile it names, once; every current (unexpired) certificate of
+   * every member has a key, or some member could not read the chat.
+   */
+  private checkKeys(keys: DecodedKey[], memberIds: number[], certificates: CertificateRow[], now: number) {
+    const owner = new Map(certificates.map((row) => [row.id, row.profile_id]));
+    const covered = new Set<number>();
+    for (const key of keys) {
+      if (owner.get(key.cid) !== key.pid)
+        throw new ApiError("CreateChatKeysError", `certificate ${key.cid} is not of profile ${key.pid}`);
+      if (covered.has(key.cid))
+        throw new ApiError("CreateChatKeysError", `two keys for certificate ${key.cid}`);
+      covered.add(key.cid);
+    }
+    const members = new Set(memberIds);
+    const missing = certificates.filter(
+      (row) => members.has(row.profile_id) && row.not_after > now && !covered.has(row.id),
+    );
+    if (missing.length > 0)
+      throw new ApiError("CreateChatKeysError", `no key for certificates ${missing.map((row) => row.id)}`);
+  }
+
+  private async contactOf(identity: Identity, chat: Chat): Promise<Contact> {
+    const entry = { chat, profileId: contactProfileOf(chat, identity.profile.id) };
+    const contacts = await buildContacts(this.db, identity, [entry]);
+    const contact = contacts[0];
+    if (!contact) throw new ApiError("CreateChatError", "the chat's contact has no registered profile");
+    return contact;
+  }
+}
+
+function decodeKey(key: CreateChatRequest["keys"][number]): DecodedKey {
+  const bytes = decodeBase64(key.key);
+  if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", "a key is not base64");
+  return { cid: key.cid, pid: key.pid, key: bytes };
+}

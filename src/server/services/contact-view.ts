@@ -1,0 +1,91 @@
+import { encodeBase64 } from "../../protocol/base64.ts";
+import { ChatType, type Contact, type ContactKey } from "../../protocol/schemas/chats.ts";
+import { listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
+import { type ChatKeyForCertificate, listKeysForCertificate } from "../storage/repositories/chat-keys.ts";
+import type { Chat } from "../storage/repositories/chats.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import type { Identity } from "./sessions.ts";
+
+/** One contact to show: a profile, and the chat it stands for (null: a phone search hit without a chat). */
+export interface ContactEntry {
+  profileId: number;
+  chat: Chat | null;
+}
+
+/**
+ * The profile a chat's contact shows: the other member of a personal chat (read from its pair key), the
+ * owner of a group or channel (the caller, for chats the caller owns).
+ */
+export function contactProfileOf(chat: Chat, me: number): number {
+  if (chat.type === ChatType.personal && chat.pair_key) {
+    const [first, second] = chat.pair_key.split(":").map(Number);
+    if (first !== undefined && second !== undefined) return first === me ? second : first;
+  }
+  return chat.owner_profile_id;
+}
+
+type ContactCertificate = Contact["certificates"][number];
+
+function bytes(value: Uint8Array): string {
+  return encodeBase64(new Uint8Array(value));
+}
+
+function keyView(row: ChatKeyForCertificate): ContactKey {
+  return {
+    id: row.id,
+    key: bytes(row.wrapped_key),
+    import: row.wrapped_by_profile_id === row.profile_id,
+    cert: bytes(row.wrapped_by_der),
+  };
+}
+
+/**
+ * Contact objects of the spec for the given entries, in their order, with three batched queries whatever
+ * their number: the profiles with phones, their certificates, and the chat keys of the session's
+ * certificate. Entries whose profile has no confirmed phone are left out (a contact never has a null uid).
+ */
+export async function buildContacts(
+  db: Executor,
+  identity: Identity,
+  entries: ContactEntry[],
+): Promise<Contact[]> {
+  const profileIds = [...new Set(entries.map((entry) => entry.profileId))];
+  const chatIds = entries.flatMap((entry) => (entry.chat ? [entry.chat.id] : []));
+  const [profiles, certificates, keys] = await Promise.all([
+    listProfilesWithPhones(db, profileIds),
+    listCertificatesOfProfiles(db, profileIds),
+    listKeysForCertificate(db, chatIds, identity.session.certificate_id),
+  ]);
+  const profileById = new Map(profiles.map((profile) => [profile.id, profile]));
+  const keyByChat = new Map(keys.map((key) => [key.chat_id, key]));
+  const certificatesByProfile = new Map<number, ContactCertificate[]>();
+  for (const row of certificates) {
+    const list = certificatesByProfile.get(row.profile_id) ?? [];
+    list.push({ id: row.id, cert: bytes(row.der) });
+    certificatesByProfile.set(row.profile_id, list);
+  }
+
+  return entries.flatMap(({ profileId, chat }) => {
+    const profile = profileById.get(profileId);
+    if (!profile || profile.user_id === null || profile.phone === null) return [];
+    const key = chat ? keyByChat.get(chat.id) : undefined;
+    return [
+      {
+        uid: profile.user_id,
+        pid: profile.id,
+        user: profile.name,
+        name: profile.company ?? profile.name,
+        title: profile.title,
+        phone: profile.phone,
+        photo: profile.photo,
+        type: profile.type,
+        certificates: certificatesByProfile.get(profileId) ?? [],
+        chatId: chat?.id ?? null,
+        chatType: chat?.type ?? ChatType.personal,
+        chatName: chat?.name ?? null,
+        key: key ? keyView(key) : null,
+      },
+    ];
+  });
+}

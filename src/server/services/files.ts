@@ -1,0 +1,40 @@
+import { encodeBase64 } from "../../protocol/base64.ts";
+import { ApiError } from "../../protocol/errors.ts";
+import { type BlobReader, type BlobStore, isBlobId } from "../blobs/blob-store.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { findFileMessage } from "../storage/repositories/messages.ts";
+import { requireMembership } from "./chat-access.ts";
+import type { Identity } from "./sessions.ts";
+
+/**
+ * Downloads of encrypted files (spec "Файлы"): members only, and the file must belong to the chat named.
+ * An unknown file and a file of another chat answer the same DataError.
+ */
+export class FileService {
+  constructor(
+    private readonly db: Executor,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /** The whole file as base64 (`/api/file/`). */
+  async read(identity: Identity, chatId: string, fileId: string): Promise<string> {
+    await this.authorize(identity, chatId, fileId);
+    const bytes = await this.blobs.get(fileId);
+    if (!bytes) throw new ApiError("DataError", `blob ${fileId} is missing`);
+    return encodeBase64(bytes);
+  }
+
+  /** The file as a stream with its size (`GET /api/file/:chat/:file`). */
+  async open(identity: Identity, chatId: string, fileId: string): Promise<BlobReader> {
+    await this.authorize(identity, chatId, fileId);
+    const reader = await this.blobs.open(fileId);
+    if (!reader) throw new ApiError("DataError", `blob ${fileId} is missing`);
+    return reader;
+  }
+
+  private async authorize(identity: Identity, chatId: string, fileId: string): Promise<void> {
+    await requireMembership(this.db, chatId, identity.profile.id);
+    const owner = isBlobId(fileId) ? await findFileMessage(this.db, fileId) : undefined;
+    if (owner?.chat_id !== chatId) throw new ApiError("DataError", "unknown file or file of another chat");
+  }
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { decodeBase64 } from "../../protocol/base64.ts";
+import { ApiError } from "../../protocol/errors.ts";
+import {
+  HISTORY_PAGE_SIZE,
+  type LocalId,
+  type Message,
+  type MessagesRequest,
+  type SendMessageRequest,
+} from "../../protocol/schemas/messages.ts";
+import type { BlobStore } from "../blobs/blob-store.ts";
+import { findCertificateById } from "../storage/repositories/certificates.ts";
+import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import {
+  findMessageByLocalId,
+  insertMessage,
+  listHistoryPage,
+  releaseLocalId,
+  type StoredMessage,
+} from "../storage/repositories/messages.ts";
+import { mayPost, requireMembership } from "./chat-access.ts";
+import type { Clock } from "./clock.ts";
+import type { Identity } from "./sessions.ts";
+
+/** A retry with the same localId within this time returns the stored message (DESIGN §3). */
+export const LOCAL_ID_TTL_MS = 24 * 3_600_000;
+
+export interface MessageServiceOptions {
+  db: Executor;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+  maxTextBytes: number;
+  maxFileBytes: number;
+}
+
+/** The outcome of a send: the committed message (with the caller's localId) and whether it is new. */
+export interface SendResult {
+  message: Message;
+  /** True when a retry found the message already stored: nothing new to publish. */
+  duplicate: boolean;
+}
+
+/** A stored message as clients see it; `localId` only for the sender's own answer. */
+export function messageView(row: StoredMessage, localId?: LocalId): Message {
+  return {
+    id: row.id,
+    chat: row.chat_id,
+    pid: row.profile_id,
+    cid: row.certificate_id,
+    user: row.sender_name,
+    data: row.data,
+    sign: row.sign,
+    cms: row.cms,
+    type: row.type,
+    file: row.file_id,
+    time: Math.floor(row.created_at / 1000),
+    ...(localId === undefined ? {} : { localId }),
+  };
+}
+
+function decodeField(text: string | null | undefined, field: string): Uint8Array | undefined {
+  if (text === undefined || text === null || text === "") return undefined;
+  const bytes = decodeBase64(text);
+  if (!bytes) throw new ApiError("InvalidSchema", `${field} is not base64`);
+  return bytes;
+}
+
+/**
+ * Sending and reading messages (DESIGN §2, §3, §6). `send` is the one path for REST and sockets: it
+ * validates, writes the file blob, commits the row in one small transaction and returns the committed
+ * message; callers publish only after it returns.
+ */
+export class MessageService {
+  constructor(private readonly options: MessageServiceOptions) {}
+
+  async send(identity: Identity, request: SendMessageRequest): Promise<SendResult> {
+    const { db, blobs, clock } = this.options;
+    const text = decodeField(request.text, "text");
+    const file = decodeField(request.data, "data");
+    decodeField(request.sign, "sign");
+    decodeField(request.cms, "cms");
+    if (!text && !file) throw new ApiError("InvalidSchema", "a message needs text or data");
+    if (text && text.length > this.options.maxTextBytes) throw new ApiError("DataError", "text too large");
+    if (file && file.length > this.options.maxFileBytes) throw new ApiError("DataError", "file too large");
+
+    const me = identity.profile.id;
+    const membership = await requireMembership(db, request.chat, me);
+    if (!mayPost(membership)) throw new ApiError("GetChatsError", "only the owner posts in a channel");
+    const certificate = await findCertificateById(db, request.cid);
+    if (certificate?.profile_id !== me) throw new ApiError("InvalidCertificate", "cid is not the sender's");
+
+    const now = clock();
+    const retryKey =
+      request.localId === undefined
+        ? undefined
+        : { sessionId: identity.session.id, chatId: request.chat, localId: String(request.localId) };
+    const earlier = retryKey && (await findMessageByLocalId(db, retryKey));
+    if (earlier && now - earlier.created_at < LOCAL_ID_TTL_MS) {
+      return { message: messageView(earlier, request.localId), duplicate: true };
+    }
+
+    const fileId = file ? randomUUID() : null;
+    if (fileId && file) await blobs.put(fileId, file);
+    const row = {
+      chat_id: request.chat,
+      profile_id: me,
+      certificate_id: request.cid,
+      session_id: identity.session.id,
+      local_id: retryKey?.localId ?? null,
+      data: request.text ?? "",
+      sign: request.sign || null,
+      cms: request.cms || null,
+      type: request.type ?? (file ? "file" : "txt"),
+      file_id: fileId,
+      file_size: file?.length ?? null,
+      created_at: now,
+    };
+    try {
+      const id = await db.transaction().execute(async (trx) => {
+        if (earlier) await releaseLocalId(trx, earlier.id);
+        return insertMessage(trx, row);
+      });
+      return {
+        message: messageView({ ...row, id, sender_name: identity.profile.name }, request.localId),
+        duplicate: false,
+      };
+    } catch (error) {
+      // No orphan blob: the file of a message that was not stored goes too.
+      if (fileId) await this.deleteBlob(fileId);
+      // A concurrent retry of the same send committed first: answer with its message.
+      const winner =
+        retryKey && isUniqueViolation(error) ? await findMessageByLocalId(db, retryKey) : undefined;
+      if (winner) return { message: messageView(winner, request.localId), duplicate: true };
+      throw error;
+    }
+  }
+
+  /** One history page in ascending id order (DESIGN §2): latest 50, or 50 before/after `id`. */
+  async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
+    await requireMembership(this.options.db, request.chat, identity.profile.id);
+    if (request.id !== undefined && request.rel === undefined)
+      throw new ApiError("InvalidSchema", "id needs rel: prev or next");
+    const rows = await listHistoryPage(this.options.db, {
+      chatId: request.chat,
+      anchor:
+        request.id === undefined || !request.rel ? undefined : { id: request.id, direction: request.rel },
+      filesOnly: request.type === "file",
+      limit: HISTORY_PAGE_SIZE,
+    });
+    return rows.map((row) => messageView(row));
+  }
+
+  private async deleteBlob(fileId: string): Promise<void> {
+    try {
+      await this.options.blobs.delete(fileId);
+    } catch (error) {
+      this.options.logger.error({ err: error, fileId }, "could not remove the blob of a failed message");
+    }
+  }
+}

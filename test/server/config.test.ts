@@ -83,3 +83,16 @@ test("a malformed env file line names the file and line", () => {
     (error: unknown) => error instanceof ConfigError && /bad\.env:2/.test(error.message),
   );
 });
+
+test("message text and file limits have defaults and take sizes", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.limits.maxTextBytes, 64 * 1024);
+  assert.equal(defaults.limits.maxFileBytes, 20 * 1024 * 1024);
+  const set = loadConfig({ CERTCHAT_MAX_TEXT_BYTES: "1KiB", CERTCHAT_MAX_FILE_BYTES: "5MiB" });
+  assert.equal(set.limits.maxTextBytes, 1024);
+  assert.equal(set.limits.maxFileBytes, 5 * 1024 * 1024);
+  assert.throws(
+    () => loadConfig({ CERTCHAT_MAX_FILE_BYTES: "lots" }),
+    configErrorFor("CERTCHAT_MAX_FILE_BYTES"),
+  );
+});

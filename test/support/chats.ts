@@ -66,6 +66,7 @@ export interface ChatUser extends KeyHolder {
   user: TestUser;
   token: string;
   phone: string;
+  snils: string;
   /** The certificate of this session. */
   cid: number;
   name: string;
@@ -81,7 +82,7 @@ export async function chatUser(server: TestServer, name = "Иванов Иван
   const token = await logIn(server, user);
   const phone = `7977${serial.slice(-7)}`;
   await registerPhone(server, token, phone);
-  return { user, token, phone, name, ...(await profileOf(server, token)) };
+  return { user, token, phone, snils: serial, name, ...(await profileOf(server, token)) };
 }
 
 /** The profile's pid, certificates and session certificate. */

@@ -5,8 +5,14 @@ import { Token } from "./common.ts";
 /** The history page size (DESIGN §2). */
 export const HISTORY_PAGE_SIZE = 50;
 
-/** The deployed client's localId is its local row number; other clients may send strings. */
-export const LocalId = Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Integer()], {
+/**
+ * The deployed client's localId is its local row number; other clients may send strings. A type list, not
+ * anyOf: the validator coerces only when neither type matches, so the ack echoes the value as it was sent.
+ */
+export const LocalId = Type.Unsafe<string | number>({
+  type: ["integer", "string"],
+  minLength: 1,
+  maxLength: 100,
   description: "The client's id of this send: a retry with the same value returns the stored message",
 });
 export type LocalId = Static<typeof LocalId>;

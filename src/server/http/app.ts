@@ -37,6 +37,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.maxBodyBytes,
     routerOptions: { ignoreTrailingSlash: true },
+    // Type lists like ["integer", "string"] (localId): coerced only when no listed type matches.
+    ajv: { customOptions: { allowUnionTypes: true } },
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandling(app);

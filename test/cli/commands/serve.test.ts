@@ -10,18 +10,19 @@ test("a bad setting stops serve with one line naming the variable and exit code 
   assert.match(result.stderr, /CERTCHAT_PORT/);
 });
 
-test("serve prints where it listens and the storage, trust and SMS settings, and stops on SIGTERM", async () => {
+test("serve prints where it listens and the storage, trust, SMS and file settings, and stops on SIGTERM", async () => {
   const dataDir = tempDataDir();
   const { child, stdout } = await startCli(
     ["serve"],
     { CERTCHAT_DATA_DIR: dataDir, CERTCHAT_PORT: "0", CERTCHAT_LOG_LEVEL: "silent" },
-    "sms:",
+    "files:",
   );
   const banner = stdout();
   assert.match(banner, /certchat listening on http:\/\/127\.0\.0\.1:\d+/);
   assert.match(banner, /storage: SQLite .*certchat\.sqlite/);
   assert.match(banner, /trust: +test CA .*ca\.pem/);
   assert.match(banner, /sms: +console/);
+  assert.match(banner, /files: +files in .*files/);
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   assert.equal(code, 0);

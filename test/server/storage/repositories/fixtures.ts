@@ -1,4 +1,19 @@
-import type { ProfileFields } from "../../../../src/server/storage/repositories/profiles.ts";
+import { randomUUID } from "node:crypto";
+import type { Storage } from "../../../../src/server/storage/database.ts";
+import { findOrInsertCertificate } from "../../../../src/server/storage/repositories/certificates.ts";
+import {
+  insertChat,
+  insertChatMembers,
+  MemberRole,
+} from "../../../../src/server/storage/repositories/chats.ts";
+import type { NewMessage } from "../../../../src/server/storage/repositories/messages.ts";
+import {
+  linkProfileToUser,
+  type ProfileFields,
+  upsertProfile,
+} from "../../../../src/server/storage/repositories/profiles.ts";
+import { insertSession } from "../../../../src/server/storage/repositories/sessions.ts";
+import { findOrCreateUser } from "../../../../src/server/storage/repositories/users.ts";
 
 /** Shared rows for the repository contract tests. */
 export const now = 1_790_000_000_000;
@@ -18,5 +33,98 @@ export function certificateFields(profileId: number, fingerprint: string) {
     not_before: now - 1000,
     not_after: now + 1000,
     key_algorithm: "ecdsa-p256",
+  };
+}
+
+/** A registered profile with one certificate and one session. */
+export interface Member {
+  profileId: number;
+  certificateId: number;
+  sessionId: number;
+}
+
+/** Creates a registered profile with one certificate and one session. */
+export async function member(storage: Storage, key: string, phone: string): Promise<Member> {
+  const db = storage.db;
+  const profile = await upsertProfile(
+    db,
+    {
+      profile_key: key,
+      type: 1,
+      name: `Name ${key}`,
+      company: null,
+      title: null,
+      inn: null,
+      ogrn: null,
+      snils: null,
+    },
+    now,
+  );
+  const user = await findOrCreateUser(db, phone, now);
+  await linkProfileToUser(db, profile.id, user.id);
+  const certificate = await findOrInsertCertificate(db, certificateFields(profile.id, `fp-${key}`), now);
+  await insertSession(db, {
+    token: `token-${key}`,
+    certificate_id: certificate.id,
+    profile_id: profile.id,
+    nonce: null,
+    nonce_expires_at: now,
+    created_at: now,
+    last_seen_at: now,
+    client_address: "127.0.0.1",
+  });
+  const session = await db
+    .selectFrom("sessions")
+    .select("id")
+    .where("token", "=", `token-${key}`)
+    .executeTakeFirstOrThrow();
+  return { profileId: profile.id, certificateId: certificate.id, sessionId: session.id };
+}
+
+/** A chat owned by `owner` with `others` as members; type 1 (group) unless told. */
+export async function chatOf(
+  storage: Storage,
+  owner: Member,
+  others: Member[],
+  type = 1,
+  pairKey: string | null = null,
+) {
+  const id = randomUUID();
+  await insertChat(storage.db, {
+    id,
+    type,
+    name: type === 0 ? null : "Group",
+    owner_profile_id: owner.profileId,
+    pair_key: pairKey,
+    created_at: now,
+  });
+  await insertChatMembers(
+    storage.db,
+    [owner, ...others].map((m) => ({
+      chat_id: id,
+      profile_id: m.profileId,
+      role: m === owner ? MemberRole.owner : MemberRole.member,
+      joined_at: now,
+    })),
+  );
+  return id;
+}
+
+/** A message row of `sender` in a chat. */
+export function message(chatId: string, sender: Member, extra: Partial<NewMessage> = {}): NewMessage {
+  return {
+    chat_id: chatId,
+    profile_id: sender.profileId,
+    certificate_id: sender.certificateId,
+    session_id: sender.sessionId,
+    local_id: null,
+    data: "AAAA",
+    sign: null,
+    cms: null,
+    type: "txt",
+    file_id: null,
+    file_size: null,
+    created_at: now,
+    ...extra,
   };
 }

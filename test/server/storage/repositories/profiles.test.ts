@@ -3,12 +3,14 @@ import { test } from "node:test";
 import {
   findProfileById,
   linkProfileToUser,
+  listProfilesByPhones,
   listProfilesOfUser,
+  listProfilesWithPhones,
   upsertProfile,
 } from "../../../../src/server/storage/repositories/profiles.ts";
 import { findOrCreateUser } from "../../../../src/server/storage/repositories/users.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { now, profileFields } from "./fixtures.ts";
+import { member, now, profileFields } from "./fixtures.ts";
 
 describeEachBackend("profiles", (storage) => {
   test("upsertProfile inserts a new profile without a user", async () => {
@@ -37,5 +39,21 @@ describeEachBackend("profiles", (storage) => {
       (await listProfilesOfUser(storage().db, user.id)).map((p) => p.id),
       [profile.id],
     );
+  });
+});
+
+describeEachBackend("profiles with phones", (storage) => {
+  test("profiles are found by phone and by id with their phone", async () => {
+    const alice = await member(storage(), "phone-alice", "79990001001");
+    const bob = await member(storage(), "phone-bob", "79990001002");
+    const carol = await member(storage(), "phone-carol", "79990001003");
+    const byPhone = await listProfilesByPhones(storage().db, ["79990001001", "79990001002", "70000000000"]);
+    assert.deepEqual(
+      byPhone.map((p) => p.id),
+      [alice.profileId, bob.profileId],
+    );
+    const byId = await listProfilesWithPhones(storage().db, [carol.profileId]);
+    assert.equal(byId[0]?.phone, "79990001003");
+    assert.equal((await listProfilesWithPhones(storage().db, [])).length, 0);
   });
 });

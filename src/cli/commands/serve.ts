@@ -12,17 +12,18 @@ export function serveCommand(program: Command): void {
         const config = configFrom(options.config);
         const server = await createServer(config);
         const address = await server.listen();
-        const { storage, trust, sms, files } = server.settings;
-        process.stdout.write(
-          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n  files:   ${files}\n`,
-        );
         const stop = async (signal: string) => {
           process.stdout.write(`certchat: ${signal} received, shutting down\n`);
           await server.close();
           process.exit(0);
         };
+        // Handlers first: whoever reads the banner may signal at once.
         process.once("SIGTERM", () => void stop("SIGTERM"));
         process.once("SIGINT", () => void stop("SIGINT"));
+        const { storage, trust, sms, files } = server.settings;
+        process.stdout.write(
+          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n  files:   ${files}\n`,
+        );
       }),
     );
 }

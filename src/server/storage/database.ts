@@ -17,6 +17,8 @@ export interface Storage {
   dialect: Dialect;
   /** A one-line description for the start-up banner, without credentials. */
   description: string;
+  /** The PostgreSQL schema holding every table, when not the default one. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -69,7 +71,13 @@ function redactUrl(text: string): string {
 
 /** Applies every pending migration; returns the names applied now. */
 export async function migrateToLatest(storage: Storage): Promise<string[]> {
-  const migrator = new Migrator({ db: storage.db, provider: migrationProvider(storage.dialect) });
+  // Kysely looks for its bookkeeping tables in any schema unless told which one: name it, or a second
+  // certchat schema in the same database would make this one skip creating them.
+  const migrator = new Migrator({
+    db: storage.db,
+    provider: migrationProvider(storage.dialect),
+    migrationTableSchema: storage.schema,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? [])

@@ -13,7 +13,13 @@
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils.js";
 import * as asn1js from "asn1js";
-import { CHAT_KEY_BYTES, type ChatKey, type ChatKeyKind, GOST_CHAT_IV_BYTES } from "./chat-key.ts";
+import {
+  assertChatKey,
+  CHAT_KEY_BYTES,
+  type ChatKey,
+  type ChatKeyKind,
+  GOST_CHAT_IV_BYTES,
+} from "./chat-key.ts";
 import { bufferSource, subtle } from "./webcrypto.ts";
 
 export type StandardWrapScheme =
@@ -55,6 +61,7 @@ export async function wrapStandardChatKey(
   recipient: StandardRecipient,
   chatKey: ChatKey,
 ): Promise<Uint8Array> {
+  assertChatKey(chatKey);
   const header = Uint8Array.of(STANDARD_SCHEME_TAGS[scheme], CHAT_KEY_KIND_TAGS[chatKey.kind]);
   const material = chatKeyMaterial(chatKey);
   switch (scheme) {

@@ -5,7 +5,7 @@ import pino from "pino";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
-import { signRawForTest } from "../../src/server/pki/raw-sign.ts";
+import { type RawSignatureLayout, signRawForTest } from "../../src/server/pki/raw-sign.ts";
 import { type IssueOptions, issueTestCertificate } from "../../src/server/pki/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";
@@ -103,19 +103,24 @@ export async function startTestServer(
 export interface TestUser {
   der: Uint8Array;
   keyPem: string;
-  sign(data: Uint8Array, layout?: "der" | "raw"): string;
+  sign(data: Uint8Array, layout?: RawSignatureLayout): string;
 }
 
-export async function issueUser(server: TestServer, options: Partial<IssueOptions> = {}): Promise<TestUser> {
+/** `signLayout`: the layout `sign` uses when given none (e.g. "cryptoapi" or "standard" for GOST users). */
+export async function issueUser(
+  server: TestServer,
+  options: Partial<IssueOptions> & { signLayout?: RawSignatureLayout } = {},
+): Promise<TestUser> {
+  const { signLayout, ...issueOptions } = options;
   const issued = await issueTestCertificate(testCaDir(server.dataDir), {
     name: "Иванов Иван Иванович",
     snils: "11223344595",
-    ...options,
+    ...issueOptions,
   });
   return {
     der: issued.der,
     keyPem: issued.keyPem,
-    sign: (data, layout) => encodeBase64(signRawForTest(issued.keyPem, data, layout)),
+    sign: (data, layout = signLayout) => encodeBase64(signRawForTest(issued.keyPem, data, layout)),
   };
 }
 

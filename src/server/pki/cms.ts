@@ -1,7 +1,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { ParsedCertificate } from "./certificate.ts";
-import { gostSchemeForKeyOid } from "./gost/schemes.ts";
+import { gostSchemeForKeyOid, gostSchemeForSignatureOid } from "./gost/schemes.ts";
 import { type PkiEngineOptions, pkiCryptoEngine } from "./pkijs-engine.ts";
 
 /**
@@ -21,7 +21,7 @@ export interface CmsVerifyOptions extends PkiEngineOptions {
 
 export interface CmsVerifyResult {
   valid: boolean;
-  /** Signature algorithm OID of the first signer, or "unknown". */
+  /** Signature algorithm of the first signer: a GOST scheme name, else its OID; "unknown" when unreadable. */
   algorithm: string;
   /** The certificate of the first signer, when one was found. */
   signer?: pkijs.Certificate;
@@ -41,7 +41,8 @@ export async function verifyCmsSignedData(
   } catch (error) {
     return { valid: false, algorithm: "unknown", reason: (error as Error).message };
   }
-  const algorithm = signedData.signerInfos[0]?.signatureAlgorithm.algorithmId ?? "unknown";
+  const algorithmOid = signedData.signerInfos[0]?.signatureAlgorithm.algorithmId ?? "unknown";
+  const algorithm = gostSchemeForSignatureOid(algorithmOid)?.name ?? algorithmOid;
   if (signedData.signerInfos.length === 0) return { valid: false, algorithm, reason: "no SignerInfo" };
   signedData.certificates = [
     ...(signedData.certificates ?? []),

@@ -6,7 +6,12 @@ import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { type RawSignatureLayout, signRawForTest } from "../../src/server/pki/raw-sign.ts";
-import { type IssueOptions, issueTestCertificate } from "../../src/server/pki/test-ca.ts";
+import {
+  createTestCa,
+  type IssueAlgorithm,
+  type IssueOptions,
+  issueTestCertificate,
+} from "../../src/server/pki/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";
 import { type Backend, backends, type TestStorage } from "./storage.ts";
@@ -43,10 +48,12 @@ export interface Reply {
   body: Envelope;
 }
 
+/** `caAlg`: the key algorithm of the server's test CA (default ECDSA P-256, as `certchat ca init`). */
 export async function startTestServer(
-  options: { env?: Record<string, string>; backend?: Backend } = {},
+  options: { env?: Record<string, string>; backend?: Backend; caAlg?: IssueAlgorithm } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-server-"));
+  if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
   const sms = new TestSmsGateway();
   const smsUrl = await sms.start();
   const clock: TestClock = {

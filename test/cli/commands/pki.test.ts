@@ -1,17 +1,14 @@
 /** `certchat pki inspect|verify` run as a user runs them, on the shared vectors and on test-CA files. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { signRawForTest } from "../../src/server/pki/raw-sign.ts";
-import { createTestCa, issueTestCertificate, writeIssued } from "../../src/server/pki/test-ca.ts";
-import { useTempDir } from "../support/temp-dir.ts";
-import { vectorPath } from "../support/vectors.ts";
+import { signRawForTest } from "../../../src/server/pki/raw-sign.ts";
+import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/pki/test-ca.ts";
+import { runCli } from "../../support/cli.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
+import { vectorPath } from "../../support/vectors.ts";
 
-const certchat = fileURLToPath(new URL("../../bin/certchat.js", import.meta.url));
 const tempDir = useTempDir();
 
 interface Run {
@@ -20,14 +17,8 @@ interface Run {
 }
 
 async function run(...args: string[]): Promise<Run> {
-  const env = { ...process.env, CERTCHAT_DATA_DIR: await tempDir(), CERTCHAT_TRUST: "" };
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [certchat, "pki", ...args], { env });
-    return { code: 0, json: JSON.parse(stdout) };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, json: JSON.parse(failed.stdout) };
-  }
+  const result = await runCli(["pki", ...args], { CERTCHAT_DATA_DIR: await tempDir() });
+  return { code: result.code ?? -1, json: JSON.parse(result.stdout) };
 }
 
 let user = { cert: "", key: "", ca: "" };

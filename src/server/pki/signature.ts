@@ -33,6 +33,11 @@ export function registerVerifier(
   for (const algorithm of keyAlgorithms) verifiers.set(algorithm, verifier);
 }
 
+/** The verifier now in charge of a key algorithm, so that an accelerator can wrap it (see gost-engine.ts). */
+export function registeredVerifier(keyAlgorithm: KeyAlgorithm): RawSignatureVerifier | undefined {
+  return verifiers.get(keyAlgorithm);
+}
+
 export async function verifyRawSignature(
   cert: ParsedCertificate,
   data: Uint8Array,

@@ -54,6 +54,8 @@ interface PendingJob {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** Being terminated (stuck in a job past its deadline): gets no more jobs. */
+  stopping?: boolean;
   job?: PendingJob;
 }
 
@@ -134,7 +136,7 @@ export class VerifyPool implements LoginChecker {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (!slot.ready || slot.job) continue;
+      if (!slot.ready || slot.stopping || slot.job) continue;
       const pending = this.queue.shift() as PendingJob;
       slot.job = pending;
       pending.slot = slot;
@@ -205,6 +207,7 @@ export class VerifyPool implements LoginChecker {
     if (slot && slot.job === pending) {
       // The worker is stuck in this job: stop it; its exit handler starts a replacement.
       slot.job = undefined;
+      slot.stopping = true;
       void slot.worker.terminate();
     }
   }

@@ -32,18 +32,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   installErrorHandling(app);
 
-  // An empty body is valid where the token comes in a header (DESIGN §2), whatever the content type says.
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+  // An empty body is valid where the token comes in a header (DESIGN §2), whatever the content type says;
+  // anything else goes through Fastify's own parser, which refuses __proto__/constructor poisoning.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
     if (typeof text !== "string" || text.trim() === "") return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      const error = Object.assign(new Error("malformed JSON"), {
-        statusCode: 400,
-        code: "FST_ERR_CTP_INVALID_JSON_BODY",
-      });
-      done(error, undefined);
-    }
+    parseJson(request, text, done);
   });
   await app.register(formbody, { bodyLimit: deps.maxBodyBytes });
   app.addHook("preValidation", async (request) => {

@@ -15,6 +15,16 @@ describe("HTTP layer", () => {
     assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });
   });
 
+  test("a JSON body with __proto__ is InvalidSchema", async () => {
+    const reply = await server.post("/api/auth/", '{"cert":"AAAA","sign":"AAAA","__proto__":{"admin":true}}');
+    assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });
+  });
+
+  test("an empty JSON body counts as an empty object", async () => {
+    const reply = await server.post("/api/profile/", "", { headers: { "content-type": "application/json" } });
+    assert.deepEqual(reply.body, { success: false, error: "NeedAuthentication" });
+  });
+
   test("a field of the wrong type is InvalidSchema", async () => {
     const reply = await server.post("/api/auth/", { cert: { nested: true }, sign: ["x"] });
     assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });

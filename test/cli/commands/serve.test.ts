@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { test } from "node:test";
+import { runCli, startCli, tempDataDir } from "../../support/cli.ts";
+
+test("a bad setting stops serve with one line naming the variable and exit code 2", async () => {
+  const result = await runCli(["serve"], { CERTCHAT_DATA_DIR: tempDataDir(), CERTCHAT_PORT: "eighty" });
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr.trim().split("\n").length, 1);
+  assert.match(result.stderr, /CERTCHAT_PORT/);
+});
+
+test("serve prints where it listens and the storage, trust and SMS settings, and stops on SIGTERM", async () => {
+  const dataDir = tempDataDir();
+  const { child, stdout } = await startCli(
+    ["serve"],
+    { CERTCHAT_DATA_DIR: dataDir, CERTCHAT_PORT: "0", CERTCHAT_LOG_LEVEL: "silent" },
+    "sms:",
+  );
+  const banner = stdout();
+  assert.match(banner, /certchat listening on http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(banner, /storage: SQLite .*certchat\.sqlite/);
+  assert.match(banner, /trust: +test CA .*ca\.pem/);
+  assert.match(banner, /sms: +console/);
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0);
+});

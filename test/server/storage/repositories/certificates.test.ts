@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  findCertificateByFingerprint,
+  findOrInsertCertificate,
+  listCertificatesOfProfile,
+} from "../../../../src/server/storage/repositories/certificates.ts";
+import { upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
+import { describeEachBackend } from "../../../support/storage.ts";
+import { certificateFields, now, profileFields } from "./fixtures.ts";
+
+describeEachBackend("certificates", (storage) => {
+  test("findOrInsertCertificate stores the DER bytes unchanged", async () => {
+    const profile = await upsertProfile(storage().db, profileFields("dn:CA|A"), now);
+    const row = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "aa"), now);
+    assert.deepEqual(new Uint8Array(row.der), new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]));
+    assert.equal(row.not_after, now + 1000);
+  });
+
+  test("findOrInsertCertificate returns the existing row for a known fingerprint", async () => {
+    const profile = await upsertProfile(storage().db, profileFields("dn:CA|B"), now);
+    const first = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "bb"), now);
+    const second = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "bb"), now + 1);
+    assert.equal(second.id, first.id);
+    assert.equal((await findCertificateByFingerprint(storage().db, "bb"))?.id, first.id);
+  });
+
+  test("listCertificatesOfProfile lists every certificate of the profile in id order", async () => {
+    const profile = await upsertProfile(storage().db, profileFields("dn:CA|C"), now);
+    const a = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "c1"), now);
+    const b = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "c2"), now);
+    const rows = await listCertificatesOfProfile(storage().db, profile.id);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [a.id, b.id],
+    );
+  });
+});

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const certchatBin = fileURLToPath(new URL("../../bin/certchat.js", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for a CLI run: only the given CERTCHAT_* settings, quiet logs. */
+function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
+  );
+  return { ...base, CERTCHAT_LOG_LEVEL: "warn", ...env };
+}
+
+/** Runs `certchat ARGS` to completion (bounded by `timeoutMs`). */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env), timeout: timeoutMs });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts a long-running `certchat ARGS` and resolves once its stdout contains `readyText`. */
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  readyText: string,
+): Promise<{ child: ChildProcess; stdout: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env) });
+    let stdout = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`certchat ${args.join(" ")} did not print "${readyText}" in time: ${stdout}`));
+    }, 30_000);
+    child.stdout?.on("data", (chunk) => {
+      stdout += chunk;
+      if (stdout.includes(readyText)) {
+        clearTimeout(timer);
+        resolve({ child, stdout: () => stdout });
+      }
+    });
+    child.on("error", reject);
+  });
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "certchat-cli-"));
+}

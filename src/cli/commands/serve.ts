@@ -13,10 +13,6 @@ export function serveCommand(program: Command): void {
         const server = await createServer(config);
         const address = await server.listen();
         const { storage, trust, sms, verify, gost } = server.settings;
-        process.stdout.write(
-          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n` +
-            `  verify:  ${verify}\n  GOST:    ${gost}\n`,
-        );
         const stop = async (signal: string) => {
           process.stdout.write(`certchat: ${signal} received, shutting down\n`);
           await server.close();
@@ -24,6 +20,11 @@ export function serveCommand(program: Command): void {
         };
         process.once("SIGTERM", () => void stop("SIGTERM"));
         process.once("SIGINT", () => void stop("SIGINT"));
+        // After the handlers: whoever reads the banner may signal at once.
+        process.stdout.write(
+          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n` +
+            `  verify:  ${verify}\n  GOST:    ${gost}\n`,
+        );
       }),
     );
 }

@@ -2,9 +2,12 @@ import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
+import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
+import { VerifyPool } from "./pki/verify-pool.ts";
 import { AuthService } from "./services/auth.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
 import { PhoneService } from "./services/phones.ts";
+import { MemoryRateLimiter } from "./services/rate-limiter.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
 import { HttpSmsProvider } from "./sms/http.ts";
@@ -28,8 +31,8 @@ export interface ServerOptions {
 export interface CertchatServer {
   http: FastifyInstance;
   storage: Storage;
-  /** What the start-up banner reports: storage, trust and SMS settings in force. */
-  settings: { storage: string; trust: string; sms: string };
+  /** What the start-up banner reports: storage, trust, SMS and verification settings in force. */
+  settings: { storage: string; trust: string; sms: string; verify: string; gost: string };
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -45,14 +48,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
+  let pool: VerifyPool | undefined;
   try {
     await migrateToLatest(storage);
     const trust = await setUpTrust(config, logger);
     const sms = smsProvider(config, logger);
     const sessions = new SessionService(storage.db, clock, config.ttl.tokenIdleMs);
+    const gost = loadGostEngine(config.gostEngine);
+    if (gost.engine) useGostEngineForRawSignatures();
+    pool = await VerifyPool.start({
+      size: config.verify.workers,
+      queueLimit: config.verify.queue,
+      setup: { trust: trust.store.material(), gostEngine: gost.engine },
+      onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
+    });
     const auth = new AuthService({
       db: storage.db,
-      trust: trust.store,
+      checker: pool,
       clock,
       nonceTtlMs: config.ttl.nonceMs,
       logger,
@@ -75,18 +87,28 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       auth,
       phones,
       sessions,
+      authRateLimiter: new MemoryRateLimiter(config.limits.authRate, clock),
     });
+    const verifyPool = pool;
     return {
       http,
       storage,
-      settings: { storage: storage.description, trust: trust.description, sms: sms.description },
+      settings: {
+        storage: storage.description,
+        trust: trust.description,
+        sms: sms.description,
+        verify: `${config.verify.workers} worker(s), queue ${config.verify.queue}`,
+        gost: describeGostEngine(gost),
+      },
       listen: () => http.listen({ host: config.host, port: config.port }),
       async close() {
         await http.close();
+        await verifyPool.close();
         await storage.close();
       },
     };
   } catch (error) {
+    await pool?.close();
     await storage.close();
     throw error;
   }

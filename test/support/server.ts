@@ -68,6 +68,8 @@ export async function startTestServer(
     CERTCHAT_SMS_PROVIDER: "http",
     CERTCHAT_SMS_HTTP_URL: smsUrl,
     CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",
+    // Every test client is 127.0.0.1: the login rate limit is tested on its own, with a low limit.
+    CERTCHAT_AUTH_RATE: "100000/1s",
     ...options.env,
   });
   let storage: TestStorage | undefined;

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from "pino";
 import type { AuthService } from "../services/auth.ts";
 import type { PhoneService } from "../services/phones.ts";
+import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { installErrorHandling } from "./error-handler.ts";
@@ -18,6 +19,7 @@ export interface HttpAppDeps {
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
+  authRateLimiter: RateLimiter;
 }
 
 /** The Fastify application: every API route, the envelope on every answer, OpenAPI and health. */

@@ -26,6 +26,11 @@ export type CrlInput = Uint8Array | pkijs.CertificateRevocationList;
 /** `allowTestParameterSets`: accept the standards' GOST test parameter sets (for test vectors only). */
 export type TrustOptions = PkiEngineOptions;
 
+export interface TrustMaterial {
+  anchors: Uint8Array[];
+  crls: Uint8Array[];
+}
+
 const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
 const CRL_FILE_EXTENSIONS = new Set([".pem", ".crl", ".der"]);
 
@@ -71,6 +76,22 @@ export class TrustStore {
   ): TrustStore {
     const unique = new Map(anchors.map((a) => [a.fingerprint, a]));
     return new TrustStore([...unique.values()], crls.map(toCrl), options);
+  }
+
+  /** Rebuilds an equal store elsewhere (a verification worker): the anchors and CRLs as DER. */
+  static fromMaterial(material: TrustMaterial): TrustStore {
+    return TrustStore.fromCertificates(
+      material.anchors.map((der) => parseCertificate(der)),
+      material.crls,
+    );
+  }
+
+  /** The anchors exactly as received; CRLs re-wrapped around their original signed TBS bytes. */
+  material(): TrustMaterial {
+    return {
+      anchors: this.anchors.map((anchor) => anchor.der),
+      crls: this.crls.map((crl) => new Uint8Array(crl.toSchema(false).toBER(false))),
+    };
   }
 
   /** Files or directories (not recursive) of PEM or DER; a PEM file may hold several certificates or CRLs. */

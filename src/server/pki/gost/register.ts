@@ -15,7 +15,12 @@ import { verifyGostCertificateSignature } from "./certificate-signatures.ts";
 import { verifyGostRawSignature } from "./raw-signatures.ts";
 import { GostDigestOid, gostSignatureAlgorithmOids } from "./schemes.ts";
 
+let registered = false;
+
 export function registerGostAlgorithms(): void {
+  // Once only: a later call must not replace a verifier that an accelerator has wrapped since.
+  if (registered) return;
+  registered = true;
   registerCertificateSignatureAlgorithm(gostSignatureAlgorithmOids(), verifyGostCertificateSignature);
   registerVerifier(["gost2012-256", "gost2012-512", "gost2001"], verifyGostRawSignature);
   registerDigestAlgorithm({ oid: GostDigestOid.streebog256, name: "STREEBOG-256", digest: streebog256 });

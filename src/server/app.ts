@@ -4,6 +4,8 @@ import pino, { type Logger } from "pino";
 import { FileSystemBlobStore } from "./blobs/filesystem.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
+import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
+import { VerifyPool } from "./pki/verify-pool.ts";
 import { AuthService } from "./services/auth.ts";
 import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
@@ -11,6 +13,7 @@ import { ContactService } from "./services/contacts.ts";
 import { FileService } from "./services/files.ts";
 import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
+import { MemoryRateLimiter } from "./services/rate-limiter.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
 import { HttpSmsProvider } from "./sms/http.ts";
@@ -34,8 +37,8 @@ export interface ServerOptions {
 export interface CertchatServer {
   http: FastifyInstance;
   storage: Storage;
-  /** What the start-up banner reports: storage, trust and SMS settings in force. */
-  settings: { storage: string; trust: string; sms: string; files: string };
+  /** What the start-up banner reports: storage, trust, SMS, verification and file settings in force. */
+  settings: { storage: string; trust: string; sms: string; verify: string; gost: string; files: string };
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -51,14 +54,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
+  let pool: VerifyPool | undefined;
   try {
     await migrateToLatest(storage);
     const trust = await setUpTrust(config, logger);
     const sms = smsProvider(config, logger);
     const sessions = new SessionService(storage.db, clock, config.ttl.tokenIdleMs);
+    const gost = loadGostEngine(config.gostEngine);
+    if (gost.engine) useGostEngineForRawSignatures();
+    pool = await VerifyPool.start({
+      size: config.verify.workers,
+      queueLimit: config.verify.queue,
+      setup: { trust: trust.store.material(), gostEngine: gost.engine },
+      onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
+    });
     const auth = new AuthService({
       db: storage.db,
-      trust: trust.store,
+      checker: pool,
       clock,
       nonceTtlMs: config.ttl.nonceMs,
       logger,
@@ -90,11 +102,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       auth,
       phones,
       sessions,
+      authRateLimiter: new MemoryRateLimiter(config.limits.authRate, clock),
       contacts: new ContactService(storage.db),
       chats: new ChatService(storage.db, clock, logger),
       messages,
       files: new FileService(storage.db, blobs),
     });
+    const verifyPool = pool;
     return {
       http,
       storage,
@@ -102,15 +116,19 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         storage: storage.description,
         trust: trust.description,
         sms: sms.description,
+        verify: `${config.verify.workers} worker(s), queue ${config.verify.queue}`,
+        gost: describeGostEngine(gost),
         files: blobs.description,
       },
       listen: () => http.listen({ host: config.host, port: config.port }),
       async close() {
         await http.close();
+        await verifyPool.close();
         await storage.close();
       },
     };
   } catch (error) {
+    await pool?.close();
     await storage.close();
     throw error;
   }

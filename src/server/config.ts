@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 
 /** Every setting of the server, validated once at start-up (DESIGN §8). Durations are in milliseconds. */
@@ -22,9 +23,21 @@ export interface Config {
     smsPerHourPerPhone: number;
     smsPerHourPerAddress: number;
     smsMaxAttempts: number;
+    /** Requests per client address to each of /api/auth/ and /api/confirmAuth/. */
+    authRate: Rate;
   };
+  /** The worker pool that checks certificates and signatures off the event loop. */
+  verify: { workers: number; queue: number };
+  /** "auto": Debian's libengine-gost-openssl when installed; "off"; or the path of a gost.so. */
+  gostEngine: "auto" | "off" | { path: string };
   ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** At most `count` requests per `perMs`, refilled continuously (a token bucket of `count` tokens). */
+export interface Rate {
+  count: number;
+  perMs: number;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +79,16 @@ export function parseSize(variable: string, text: string): number {
   const value = Number(match[1]) * factor;
   if (value <= 0) throw new ConfigError(variable, "must be greater than zero");
   return value;
+}
+
+/** "30/10s": 30 requests per 10 seconds. */
+export function parseRate(variable: string, text: string): Rate {
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(text.trim());
+  if (!match)
+    throw new ConfigError(variable, `expected a rate like 30/10s (requests/duration), got "${text}"`);
+  const count = Number(match[1]);
+  if (count < 1 || count > 1_000_000) throw new ConfigError(variable, `count must be between 1 and 1000000`);
+  return { count, perMs: parseDuration(variable, match[2] as string) };
 }
 
 function integer(variable: string, text: string, min: number, max: number): number {
@@ -118,6 +141,10 @@ const knownVariables = new Set([
   "CERTCHAT_NONCE_TTL",
   "CERTCHAT_SMS_CODE_TTL",
   "CERTCHAT_LOG_LEVEL",
+  "CERTCHAT_AUTH_RATE",
+  "CERTCHAT_VERIFY_WORKERS",
+  "CERTCHAT_VERIFY_QUEUE",
+  "CERTCHAT_GOST_ENGINE",
 ]);
 
 /** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
@@ -159,6 +186,16 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError("CERTCHAT_LOG_LEVEL", `expected one of ${levels.join(", ")}, got "${logLevel}"`);
   }
 
+  const engine = get("CERTCHAT_GOST_ENGINE") ?? "auto";
+  if (engine !== "auto" && engine !== "off" && !existsSync(engine)) {
+    throw new ConfigError(
+      "CERTCHAT_GOST_ENGINE",
+      `expected auto, off or an existing gost.so, got "${engine}"`,
+    );
+  }
+  const gostEngine: Config["gostEngine"] =
+    engine === "auto" || engine === "off" ? engine : { path: resolve(engine) };
+
   const databaseUrl = get("CERTCHAT_DATABASE_URL");
   const redisUrl = get("CERTCHAT_REDIS_URL");
   const port = get("CERTCHAT_PORT");
@@ -179,7 +216,13 @@ export function loadConfig(env: Env): Config {
       smsPerHourPerPhone: count("CERTCHAT_SMS_PER_HOUR_PER_PHONE", 5, 1000),
       smsPerHourPerAddress: count("CERTCHAT_SMS_PER_HOUR_PER_ADDRESS", 20, 100_000),
       smsMaxAttempts: count("CERTCHAT_SMS_MAX_ATTEMPTS", 5, 100),
+      authRate: parseRate("CERTCHAT_AUTH_RATE", get("CERTCHAT_AUTH_RATE") ?? "30/10s"),
     },
+    verify: {
+      workers: count("CERTCHAT_VERIFY_WORKERS", availableParallelism(), 256),
+      queue: count("CERTCHAT_VERIFY_QUEUE", 256, 1_000_000),
+    },
+    gostEngine,
     ttl: {
       tokenIdleMs: duration("CERTCHAT_TOKEN_TTL", "30d"),
       nonceMs: duration("CERTCHAT_NONCE_TTL", "5m"),

@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError, loadConfig, parseDuration, parseSize, readEnvFile } from "../../src/server/config.ts";
+import {
+  ConfigError,
+  loadConfig,
+  parseDuration,
+  parseRate,
+  parseSize,
+  readEnvFile,
+} from "../../src/server/config.ts";
 
 function configErrorFor(variable: string) {
   return (error: unknown) => error instanceof ConfigError && error.variable === variable;
@@ -81,6 +88,42 @@ test("a malformed env file line names the file and line", () => {
   assert.throws(
     () => readEnvFile(file),
     (error: unknown) => error instanceof ConfigError && /bad\.env:2/.test(error.message),
+  );
+});
+
+test("the login rate, pool and engine settings have defaults", () => {
+  const config = loadConfig({});
+  assert.deepEqual(config.limits.authRate, { count: 30, perMs: 10_000 });
+  assert.ok(config.verify.workers >= 1);
+  assert.equal(config.verify.queue, 256);
+  assert.equal(config.gostEngine, "auto");
+});
+
+test("CERTCHAT_AUTH_RATE reads count/duration", () => {
+  assert.deepEqual(parseRate("X", "5/1m"), { count: 5, perMs: 60_000 });
+  assert.deepEqual(loadConfig({ CERTCHAT_AUTH_RATE: " 100 / 250ms " }).limits.authRate, {
+    count: 100,
+    perMs: 250,
+  });
+  for (const bad of ["30", "30/", "/10s", "0/10s", "x/10s", "30/10 parsecs", "30/0s"]) {
+    assert.throws(() => loadConfig({ CERTCHAT_AUTH_RATE: bad }), configErrorFor("CERTCHAT_AUTH_RATE"), bad);
+  }
+});
+
+test("the verification pool size and queue must be positive whole numbers", () => {
+  assert.equal(loadConfig({ CERTCHAT_VERIFY_WORKERS: "3" }).verify.workers, 3);
+  assert.throws(
+    () => loadConfig({ CERTCHAT_VERIFY_WORKERS: "0" }),
+    configErrorFor("CERTCHAT_VERIFY_WORKERS"),
+  );
+  assert.throws(() => loadConfig({ CERTCHAT_VERIFY_QUEUE: "-1" }), configErrorFor("CERTCHAT_VERIFY_QUEUE"));
+});
+
+test("CERTCHAT_GOST_ENGINE is auto, off or an existing file", () => {
+  assert.equal(loadConfig({ CERTCHAT_GOST_ENGINE: "off" }).gostEngine, "off");
+  assert.throws(
+    () => loadConfig({ CERTCHAT_GOST_ENGINE: "/nonexistent/gost.so" }),
+    configErrorFor("CERTCHAT_GOST_ENGINE"),
   );
 });
 

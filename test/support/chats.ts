@@ -101,5 +101,5 @@ export async function call<T>(server: TestServer, path: string, body: Record<str
   return reply.body.data as T;
 }
 
-/** The settings the chat tests run with: many registrations from one loopback address. */
-export const chatServerEnv = { CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "100000" };
+/** The settings the chat tests run with: many logins and registrations from one loopback address. */
+export const chatServerEnv = { CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "100000", CERTCHAT_AUTH_RATE: "100000/1s" };

@@ -5,8 +5,13 @@ import pino from "pino";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
-import { signRawForTest } from "../../src/server/pki/raw-sign.ts";
-import { type IssueOptions, issueTestCertificate } from "../../src/server/pki/test-ca.ts";
+import { type RawSignatureLayout, signRawForTest } from "../../src/server/pki/raw-sign.ts";
+import {
+  createTestCa,
+  type IssueAlgorithm,
+  type IssueOptions,
+  issueTestCertificate,
+} from "../../src/server/pki/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";
 import { type Backend, backends, type TestStorage } from "./storage.ts";
@@ -43,10 +48,12 @@ export interface Reply {
   body: Envelope;
 }
 
+/** `caAlg`: the key algorithm of the server's test CA (default ECDSA P-256, as `certchat ca init`). */
 export async function startTestServer(
-  options: { env?: Record<string, string>; backend?: Backend } = {},
+  options: { env?: Record<string, string>; backend?: Backend; caAlg?: IssueAlgorithm } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-server-"));
+  if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
   const sms = new TestSmsGateway();
   const smsUrl = await sms.start();
   const clock: TestClock = {
@@ -61,6 +68,8 @@ export async function startTestServer(
     CERTCHAT_SMS_PROVIDER: "http",
     CERTCHAT_SMS_HTTP_URL: smsUrl,
     CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",
+    // Every test client is 127.0.0.1: the login rate limit is tested on its own, with a low limit.
+    CERTCHAT_AUTH_RATE: "100000/1s",
     ...options.env,
   });
   let storage: TestStorage | undefined;
@@ -103,19 +112,24 @@ export async function startTestServer(
 export interface TestUser {
   der: Uint8Array;
   keyPem: string;
-  sign(data: Uint8Array, layout?: "der" | "raw"): string;
+  sign(data: Uint8Array, layout?: RawSignatureLayout): string;
 }
 
-export async function issueUser(server: TestServer, options: Partial<IssueOptions> = {}): Promise<TestUser> {
+/** `signLayout`: the layout `sign` uses when given none (e.g. "cryptoapi" or "standard" for GOST users). */
+export async function issueUser(
+  server: TestServer,
+  options: Partial<IssueOptions> & { signLayout?: RawSignatureLayout } = {},
+): Promise<TestUser> {
+  const { signLayout, ...issueOptions } = options;
   const issued = await issueTestCertificate(testCaDir(server.dataDir), {
     name: "Иванов Иван Иванович",
     snils: "11223344595",
-    ...options,
+    ...issueOptions,
   });
   return {
     der: issued.der,
     keyPem: issued.keyPem,
-    sign: (data, layout) => encodeBase64(signRawForTest(issued.keyPem, data, layout)),
+    sign: (data, layout = signLayout) => encodeBase64(signRawForTest(issued.keyPem, data, layout)),
   };
 }
 

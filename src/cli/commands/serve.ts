@@ -1,6 +1,24 @@
 import type { Command } from "commander";
-import { createServer } from "../../server/app.ts";
+import { type CertchatServer, createServer } from "../../server/app.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
+
+/**
+ * SIGTERM/SIGINT close the server and exit 0. The handlers are installed before the server starts, so a
+ * signal sent as soon as the banner appears never meets the default (killing) action; a second signal
+ * while shutting down is ignored.
+ */
+function exitOnSignals(current: () => CertchatServer | undefined): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`certchat: ${signal} received, shutting down\n`);
+    await current()?.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
 
 export function serveCommand(program: Command): void {
   program
@@ -9,20 +27,15 @@ export function serveCommand(program: Command): void {
     .option("--config <file>", ".env-style file with CERTCHAT_* settings")
     .action((options: { config?: string }) =>
       runCommand(async () => {
+        let server: CertchatServer | undefined;
+        exitOnSignals(() => server);
         const config = configFrom(options.config);
-        const server = await createServer(config);
+        server = await createServer(config);
         const address = await server.listen();
-        const stop = async (signal: string) => {
-          process.stdout.write(`certchat: ${signal} received, shutting down\n`);
-          await server.close();
-          process.exit(0);
-        };
-        // Handlers first: whoever reads the banner may signal at once.
-        process.once("SIGTERM", () => void stop("SIGTERM"));
-        process.once("SIGINT", () => void stop("SIGINT"));
-        const { storage, trust, sms, files } = server.settings;
+        const { storage, trust, sms, verify, gost, files } = server.settings;
         process.stdout.write(
-          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n  files:   ${files}\n`,
+          `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n` +
+            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n`,
         );
       }),
     );

@@ -10,6 +10,8 @@ export interface ApiRouteSpec<Body extends TSchema, Data extends TSchema> {
   tags: string[];
   body: Body;
   data: Data;
+  /** Runs before the body is read (rate limits): an ApiError thrown here is the answer. */
+  guard?: (request: FastifyRequest) => Promise<void>;
 }
 
 /**
@@ -22,6 +24,7 @@ export function apiRoute<Body extends TSchema, Data extends TSchema>(
   handler: (body: Static<Body>, request: FastifyRequest) => Promise<Static<Data>>,
 ): void {
   app.post(spec.path, {
+    ...(spec.guard ? { onRequest: spec.guard } : {}),
     schema: {
       summary: spec.summary,
       tags: spec.tags,

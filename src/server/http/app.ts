@@ -8,6 +8,7 @@ import type { ContactService } from "../services/contacts.ts";
 import type { FileService } from "../services/files.ts";
 import type { MessageService } from "../services/messages.ts";
 import type { PhoneService } from "../services/phones.ts";
+import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { installErrorHandling } from "./error-handler.ts";
@@ -25,6 +26,7 @@ export interface HttpAppDeps {
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
+  authRateLimiter: RateLimiter;
   contacts: ContactService;
   chats: ChatService;
   messages: MessageService;

@@ -1,10 +1,21 @@
 import { createPrivateKey, sign } from "node:crypto";
+import { readGostPrivateKey } from "./gost/keys.ts";
+import { signGostData } from "./gost/signing.ts";
+
+/**
+ * How to lay out a raw signature: "der" (default) or "raw" r||s for ECDSA; "cryptoapi" (default, what
+ * CryptoPro clients send) or "standard" s||r big-endian for GOST. RSA and Ed25519 have one layout.
+ */
+export type RawSignatureLayout = "der" | "raw" | "cryptoapi" | "standard";
 
 /**
  * Makes a raw ("simple") signature over data the way a client does: ECDSA with the curve's hash as
- * DER or r||s, RSA PKCS#1 v1.5 with SHA-256, Ed25519. Used by tests, the CLI and the SDK.
+ * DER or r||s, RSA PKCS#1 v1.5 with SHA-256, Ed25519, GOST R 34.10-2012 with Streebog (not constant-time:
+ * see gost/signing.ts). Used by tests, the CLI and the SDK.
  */
-export function signRawForTest(keyPem: string, data: Uint8Array, layout: "der" | "raw" = "der"): Uint8Array {
+export function signRawForTest(keyPem: string, data: Uint8Array, layout?: RawSignatureLayout): Uint8Array {
+  const gostKey = readGostPrivateKey(keyPem);
+  if (gostKey) return signGostData(gostKey, data, layout === "standard" ? "standard" : "cryptoapi");
   const key = createPrivateKey(keyPem);
   switch (key.asymmetricKeyType) {
     case "ec": {

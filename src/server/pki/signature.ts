@@ -1,37 +1,21 @@
 import { constants, createPublicKey, type KeyObject, verify } from "node:crypto";
-import type { KeyAlgorithm, ParsedCertificate } from "./certificate.ts";
+import { rawSignatureVerifierFor, registerVerifier, type VerifyResult } from "./algorithm-registry.ts";
+import type { ParsedCertificate } from "./certificate.ts";
+import { registerGostAlgorithms } from "./gost/register.ts";
 
 /**
  * Raw ("simple") signatures over data, made with a certificate's key. One verifier per key algorithm,
  * in a registry the GOST module extends with `registerVerifier`.
  */
 
-export interface VerifyResult {
-  valid: boolean;
-  /** e.g. "ecdsa-p256-sha256", "rsa-pss-sha256", "ed25519". */
-  algorithm: string;
-  /** How the signature bytes were laid out: "der"/"raw" (ECDSA), "pkcs1-v1_5"/"pss" (RSA). */
-  layout?: string;
-  reason?: string;
-}
-
-export type RawSignatureVerifier = (
-  cert: ParsedCertificate,
-  data: Uint8Array,
-  signature: Uint8Array,
-) => VerifyResult | Promise<VerifyResult>;
+export {
+  type RawSignatureVerifier,
+  registerVerifier,
+  type VerifyResult,
+} from "./algorithm-registry.ts";
 
 /** No supported algorithm has signatures near this size; larger input is refused before any crypto. */
 export const MAX_SIGNATURE_BYTES = 1024;
-
-const verifiers = new Map<KeyAlgorithm, RawSignatureVerifier>();
-
-export function registerVerifier(
-  keyAlgorithms: readonly KeyAlgorithm[],
-  verifier: RawSignatureVerifier,
-): void {
-  for (const algorithm of keyAlgorithms) verifiers.set(algorithm, verifier);
-}
 
 export async function verifyRawSignature(
   cert: ParsedCertificate,
@@ -50,7 +34,7 @@ export async function verifyRawSignature(
       reason: `signature too large (${signature.byteLength} bytes)`,
     };
   }
-  const verifier = verifiers.get(cert.keyAlgorithm);
+  const verifier = rawSignatureVerifierFor(cert.keyAlgorithm);
   if (!verifier) {
     return {
       valid: false,
@@ -159,3 +143,4 @@ function verifyQuietly(check: () => boolean): boolean {
 registerVerifier(["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"], verifyEcdsa);
 registerVerifier(["rsa", "rsa-pss"], verifyRsa);
 registerVerifier(["ed25519"], verifyEd25519);
+registerGostAlgorithms();

@@ -2,12 +2,15 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:cryp
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeCertificateText, parseCertificate } from "./certificate.ts";
+import { generateGostPrivateKey, gostPrivateKeyPem, gostSpkiDer, readGostPrivateKey } from "./gost/keys.ts";
+import { gostCertificateSigner } from "./gost/signing.ts";
 import { AttributeOid } from "./oids.ts";
 import { encodePem } from "./pem.ts";
 import {
   buildCertificate,
   buildCrl,
   buildName,
+  type CertificateSigner,
   keyIdentifierOf,
   type NameAttribute,
   randomSerialNumber,
@@ -27,28 +30,52 @@ export const CA_KEY_FILE = "ca-key.pem";
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-function generateKeyPair(alg: IssueAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+interface TestKeyPair {
+  spki: Uint8Array;
+  privateKeyPem: string;
+  signer: CertificateSigner;
+}
+
+function generateKeyPair(alg: IssueAlgorithm): TestKeyPair {
   switch (alg) {
     case "ecdsa-p256":
-      return generateKeyPairSync("ec", { namedCurve: "P-256" });
+      return nodeKeyPair(generateKeyPairSync("ec", { namedCurve: "P-256" }));
     case "rsa-2048":
-      return generateKeyPairSync("rsa", { modulusLength: 2048 });
+      return nodeKeyPair(generateKeyPairSync("rsa", { modulusLength: 2048 }));
     case "ed25519":
-      return generateKeyPairSync("ed25519");
+      return nodeKeyPair(generateKeyPairSync("ed25519"));
     case "gost2012-256":
-    case "gost2012-512":
-      throw new Error("GOST issuance is not supported yet");
+    case "gost2012-512": {
+      const key = generateGostPrivateKey(alg);
+      return {
+        spki: gostSpkiDer(key),
+        privateKeyPem: gostPrivateKeyPem(key),
+        signer: gostCertificateSigner(key),
+      };
+    }
     default:
       throw new Error(`unknown key algorithm: ${String(alg)}`);
   }
 }
 
-function spkiOf(publicKey: KeyObject): Uint8Array {
-  return new Uint8Array(publicKey.export({ format: "der", type: "spki" }));
+function nodeKeyPair({
+  privateKey,
+  publicKey,
+}: {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}): TestKeyPair {
+  return {
+    spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    signer: signerForKey(privateKey),
+  };
 }
 
-function pkcs8Pem(privateKey: KeyObject): string {
-  return privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+/** A signer for a PKCS#8 PEM key: GOST keys (which node:crypto cannot read) or any node:crypto key. */
+function signerFromPem(keyPem: string): CertificateSigner {
+  const gostKey = readGostPrivateKey(keyPem);
+  return gostKey ? gostCertificateSigner(gostKey) : signerForKey(createPrivateKey(keyPem));
 }
 
 export interface CreatedCa {
@@ -61,7 +88,7 @@ export async function createTestCa(
   dir: string,
   opts: { name?: string; alg?: IssueAlgorithm } = {},
 ): Promise<CreatedCa> {
-  const { privateKey, publicKey } = generateKeyPair(opts.alg ?? "ecdsa-p256");
+  const keyPair = generateKeyPair(opts.alg ?? "ecdsa-p256");
   const name = buildName([
     { oid: AttributeOid.commonName, value: opts.name ?? "certchat Test CA" },
     { oid: AttributeOid.organization, value: "certchat test" },
@@ -75,11 +102,11 @@ export async function createTestCa(
       serialNumber: randomSerialNumber(),
       notBefore: new Date(now - HOUR_MS),
       notAfter: new Date(now + 10 * 365 * DAY_MS),
-      spki: spkiOf(publicKey),
+      spki: keyPair.spki,
       isCA: true,
       keyUsage: { keyCertSign: true, cRLSign: true },
     },
-    signerForKey(privateKey),
+    keyPair.signer,
   );
   await mkdir(dir, { recursive: true });
   const certPath = join(dir, CA_CERT_FILE);
@@ -87,7 +114,7 @@ export async function createTestCa(
   const certPem = encodePem("CERTIFICATE", der);
   // "wx" fails if the file exists: an existing CA is never overwritten. The key goes first so that a
   // half-written CA cannot be mistaken for a complete one.
-  await writeFile(keyPath, pkcs8Pem(privateKey), { mode: 0o600, flag: "wx" }).catch((error: unknown) => {
+  await writeFile(keyPath, keyPair.privateKeyPem, { mode: 0o600, flag: "wx" }).catch((error: unknown) => {
     throw refuseOverwrite(error, dir);
   });
   await writeFile(certPath, certPem, { mode: 0o644, flag: "wx" }).catch((error: unknown) => {
@@ -103,7 +130,7 @@ function refuseOverwrite(error: unknown, dir: string): unknown {
 
 interface LoadedCa {
   certificate: ReturnType<typeof parseCertificate>;
-  privateKey: KeyObject;
+  signer: CertificateSigner;
 }
 
 async function loadCa(caDir: string): Promise<LoadedCa> {
@@ -113,7 +140,7 @@ async function loadCa(caDir: string): Promise<LoadedCa> {
   ]);
   return {
     certificate: parseCertificate(decodeCertificateText(certPem)),
-    privateKey: createPrivateKey(keyPem),
+    signer: signerFromPem(keyPem),
   };
 }
 
@@ -161,7 +188,7 @@ function subjectAttributes(opts: IssueOptions): NameAttribute[] {
 }
 
 export async function issueTestCertificate(caDir: string, opts: IssueOptions): Promise<IssuedCertificate> {
-  const { privateKey, publicKey } = generateKeyPair(opts.alg ?? "ecdsa-p256");
+  const keyPair = generateKeyPair(opts.alg ?? "ecdsa-p256");
   const ca = await loadCa(caDir);
   const now = Date.now();
   const der = buildCertificate(
@@ -171,7 +198,7 @@ export async function issueTestCertificate(caDir: string, opts: IssueOptions): P
       serialNumber: randomSerialNumber(),
       notBefore: opts.notBefore ?? new Date(now - HOUR_MS),
       notAfter: opts.notAfter ?? new Date(now + 365 * DAY_MS),
-      spki: spkiOf(publicKey),
+      spki: keyPair.spki,
       isCA: false,
       keyUsage:
         opts.keyUsage === "encipher-only"
@@ -179,9 +206,9 @@ export async function issueTestCertificate(caDir: string, opts: IssueOptions): P
           : { digitalSignature: true, nonRepudiation: true },
       authorityKeyId: keyIdentifierOf(ca.certificate.certificate.subjectPublicKeyInfo),
     },
-    signerForKey(ca.privateKey),
+    ca.signer,
   );
-  return { certPem: encodePem("CERTIFICATE", der), keyPem: pkcs8Pem(privateKey), der };
+  return { certPem: encodePem("CERTIFICATE", der), keyPem: keyPair.privateKeyPem, der };
 }
 
 export async function writeIssued(
@@ -221,7 +248,7 @@ export async function createTestCrl(
         revocationDate: thisUpdate,
       })),
     },
-    signerForKey(ca.privateKey),
+    ca.signer,
   );
   return { crlPem: encodePem("X509 CRL", der), der };
 }

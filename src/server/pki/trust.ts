@@ -8,9 +8,10 @@ import {
   type ParsedCertificate,
   parseCertificate,
 } from "./certificate.ts";
+import { warmGostPublicKeys } from "./gost/public-keys.ts";
 import { ExtensionOid } from "./oids.ts";
 import { decodePemBlocks, looksLikePem } from "./pem.ts";
-import { pkiCryptoEngine } from "./pkijs-engine.ts";
+import { type PkiEngineOptions, pkiCryptoEngine } from "./pkijs-engine.ts";
 
 export type ChainStatus =
   | { ok: true }
@@ -21,6 +22,14 @@ export type ChainStatus =
     };
 
 export type CrlInput = Uint8Array | pkijs.CertificateRevocationList;
+
+/** `allowTestParameterSets`: accept the standards' GOST test parameter sets (for test vectors only). */
+export type TrustOptions = PkiEngineOptions;
+
+export interface TrustMaterial {
+  anchors: Uint8Array[];
+  crls: Uint8Array[];
+}
 
 const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
 const CRL_FILE_EXTENSIONS = new Set([".pem", ".crl", ".der"]);
@@ -36,29 +45,61 @@ export class TrustStore {
   private readonly roots: pkijs.Certificate[];
   private readonly intermediates: ParsedCertificate[];
   private readonly crls: pkijs.CertificateRevocationList[];
+  private readonly engine: pkijs.CryptoEngine;
   /** CRL → issuer certificate → did the CRL's signature verify with it. */
   private readonly crlSignatureCache = new WeakMap<
     pkijs.CertificateRevocationList,
     Map<pkijs.Certificate, boolean>
   >();
 
-  private constructor(anchors: ParsedCertificate[], crls: pkijs.CertificateRevocationList[]) {
+  private constructor(
+    anchors: ParsedCertificate[],
+    crls: pkijs.CertificateRevocationList[],
+    options: TrustOptions,
+  ) {
     this.anchors = anchors;
     this.crls = crls;
+    this.engine = pkiCryptoEngine(options);
     const isSelfIssued = (c: ParsedCertificate) => c.certificate.subject.isEqual(c.certificate.issuer);
     const issuerIsConfigured = (c: ParsedCertificate) =>
       anchors.some((other) => other !== c && other.certificate.subject.isEqual(c.certificate.issuer));
     this.intermediates = anchors.filter((c) => !isSelfIssued(c) && issuerIsConfigured(c));
     this.roots = anchors.filter((c) => !this.intermediates.includes(c)).map((c) => c.certificate);
+    // Every chain ends in one of these keys: prepare their tables once rather than on first use.
+    warmGostPublicKeys(anchors);
   }
 
-  static fromCertificates(anchors: ParsedCertificate[], crls: readonly CrlInput[] = []): TrustStore {
+  static fromCertificates(
+    anchors: ParsedCertificate[],
+    crls: readonly CrlInput[] = [],
+    options: TrustOptions = {},
+  ): TrustStore {
     const unique = new Map(anchors.map((a) => [a.fingerprint, a]));
-    return new TrustStore([...unique.values()], crls.map(toCrl));
+    return new TrustStore([...unique.values()], crls.map(toCrl), options);
+  }
+
+  /** Rebuilds an equal store elsewhere (a verification worker): the anchors and CRLs as DER. */
+  static fromMaterial(material: TrustMaterial): TrustStore {
+    return TrustStore.fromCertificates(
+      material.anchors.map((der) => parseCertificate(der)),
+      material.crls,
+    );
+  }
+
+  /** The anchors exactly as received; CRLs re-wrapped around their original signed TBS bytes. */
+  material(): TrustMaterial {
+    return {
+      anchors: this.anchors.map((anchor) => anchor.der),
+      crls: this.crls.map((crl) => new Uint8Array(crl.toSchema(false).toBER(false))),
+    };
   }
 
   /** Files or directories (not recursive) of PEM or DER; a PEM file may hold several certificates or CRLs. */
-  static async fromPaths(certPaths: string[], crlPaths: string[] = []): Promise<TrustStore> {
+  static async fromPaths(
+    certPaths: string[],
+    crlPaths: string[] = [],
+    options: TrustOptions = {},
+  ): Promise<TrustStore> {
     const anchors: ParsedCertificate[] = [];
     for (const file of await expandPaths(certPaths, CERTIFICATE_FILE_EXTENSIONS)) {
       anchors.push(...(await readCertificateFile(file)));
@@ -67,7 +108,7 @@ export class TrustStore {
     for (const file of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
       crls.push(...(await readCrlFile(file)));
     }
-    return TrustStore.fromCertificates(anchors, crls);
+    return TrustStore.fromCertificates(anchors, crls, options);
   }
 
   /**
@@ -112,7 +153,7 @@ export class TrustStore {
       ],
       checkDate: now,
     });
-    const result = await engine.verify({}, pkiCryptoEngine());
+    const result = await engine.verify({}, this.engine);
     if (!result.result || !result.certificatePath) {
       return { ok: false, reason: "untrusted", detail: result.resultMessage || "no path to a trust anchor" };
     }
@@ -155,8 +196,7 @@ export class TrustStore {
     if (cached !== undefined) return cached;
     let verified = false;
     try {
-      verified =
-        allowsCrlSigning(issuer) && (await crl.verify({ issuerCertificate: issuer }, pkiCryptoEngine()));
+      verified = allowsCrlSigning(issuer) && (await crl.verify({ issuerCertificate: issuer }, this.engine));
     } catch {
       verified = false;
     }

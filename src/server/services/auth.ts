@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
-import { ApiError } from "../../protocol/errors.ts";
+import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
 import type { AuthData, ConfirmAuthData } from "../../protocol/schemas/identity.ts";
-import { CertificateError, type ParsedCertificate, parseCertificate } from "../pki/certificate.ts";
-import { verifyRawSignature } from "../pki/signature.ts";
-import type { TrustStore } from "../pki/trust.ts";
+import { MAX_CERTIFICATE_BYTES } from "../pki/certificate.ts";
+import type { CertificateFacts, LoginChecker, Refusal } from "../pki/login-check.ts";
+import { refuseOversized } from "../pki/login-check.ts";
+import { MAX_SIGNATURE_BYTES } from "../pki/signature.ts";
+import { VerificationUnavailableError } from "../pki/verify-pool.ts";
 import { findCertificateById, findOrInsertCertificate } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { findProfileById, upsertProfile } from "../storage/repositories/profiles.ts";
@@ -20,16 +22,43 @@ import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
 
 export interface AuthServiceOptions {
   db: Executor;
-  trust: TrustStore;
+  /** Certificate, chain and signature checks: the verification pool, or in-thread in tests. */
+  checker: LoginChecker;
   clock: Clock;
   nonceTtlMs: number;
   logger: Logger;
 }
 
-function decodeField(text: string, field: string): Uint8Array {
+/**
+ * Base64 field → bytes. Text far longer than any acceptable value is refused before decoding (the body
+ * limit alone would let megabytes through to the decoder); twice the byte limit leaves room for line breaks.
+ */
+function decodeField(text: string, field: string, maxBytes: number, tooLarge: ErrorCode): Uint8Array {
+  if (text.length > 2 * maxBytes)
+    throw new ApiError(tooLarge, `${field} too large (${text.length} characters)`);
   const bytes = decodeBase64(text);
   if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", `${field} is not base64`);
   return bytes;
+}
+
+const REFUSAL_CODES: Record<Refusal["problem"], ErrorCode> = {
+  certificate: "InvalidCertificate",
+  expired: "CertificateExpired",
+  signature: "InvalidSignature",
+};
+
+function refusalError(refusal: Refusal): ApiError {
+  return new ApiError(REFUSAL_CODES[refusal.problem], refusal.detail);
+}
+
+/** The pool had no answer (full queue, dead worker, timeout): the spec's CryptoError, "crypto module error". */
+async function checked<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof VerificationUnavailableError) throw new ApiError("CryptoError", error.message);
+    throw error;
+  }
 }
 
 /** Login by certificate: /api/auth/ checks the certificate and its signature, /api/confirmAuth/ the nonce. */
@@ -37,19 +66,14 @@ export class AuthService {
   constructor(private readonly options: AuthServiceOptions) {}
 
   async login(request: { cert: string; sign: string }, clientAddress: string): Promise<AuthData> {
-    const der = decodeField(request.cert, "cert");
-    const signature = decodeField(request.sign, "sign");
-    const certificate = this.parse(der);
+    const der = decodeField(request.cert, "cert", MAX_CERTIFICATE_BYTES, "InvalidCertificate");
+    const signature = decodeField(request.sign, "sign", MAX_SIGNATURE_BYTES, "InvalidSignature");
+    const oversized = refuseOversized({ der, signature });
+    if (oversized) throw refusalError(oversized);
     const now = this.options.clock();
-    const status = await this.options.trust.check(certificate, new Date(now));
-    if (!status.ok) {
-      throw new ApiError(
-        status.reason === "expired" ? "CertificateExpired" : "InvalidCertificate",
-        status.detail,
-      );
-    }
-    const verdict = await verifyRawSignature(certificate, der, signature);
-    if (!verdict.valid) throw new ApiError("InvalidSignature", verdict.reason);
+    const verdict = await checked(() => this.options.checker.checkLogin({ der, signature, now }));
+    if (!verdict.ok) throw refusalError(verdict);
+    const certificate = verdict.certificate;
     this.logBadIds(certificate);
 
     const nonce = new Uint8Array(randomBytes(32));
@@ -88,7 +112,9 @@ export class AuthService {
 
   async confirm(token: string | undefined, sign: string): Promise<ConfirmAuthData> {
     if (!token) throw new ApiError("NeedAuthentication", "no token");
-    const signature = decodeField(sign, "sign");
+    const signature = decodeField(sign, "sign", MAX_SIGNATURE_BYTES, "InvalidSignature");
+    if (signature.byteLength > MAX_SIGNATURE_BYTES)
+      throw new ApiError("InvalidSignature", "signature too large");
     const existing = await findSessionByToken(this.options.db, token);
     if (!existing) throw new ApiError("NeedAuthentication", "unknown token");
     // Each nonce answers one confirmation attempt: a replay, a second try or a late answer needs a new login.
@@ -99,26 +125,17 @@ export class AuthService {
 
     const row = await findCertificateById(this.options.db, session.certificate_id);
     if (!row) throw new ApiError("AuthenticationFailed", "session certificate missing");
-    const certificate = this.parse(new Uint8Array(row.der));
-    const verdict = await verifyRawSignature(certificate, new Uint8Array(session.nonce), signature);
-    if (!verdict.valid) throw new ApiError("InvalidSignature", verdict.reason);
+    const input = { der: new Uint8Array(row.der), data: new Uint8Array(session.nonce), signature };
+    const verdict = await checked(() => this.options.checker.checkSignature(input));
+    if (!verdict.ok) throw refusalError(verdict);
 
     await confirmSession(this.options.db, session.id, this.options.clock());
     const profile = await findProfileById(this.options.db, session.profile_id);
     return { needRegisterPhone: profile?.user_id === null || profile === undefined };
   }
 
-  private parse(der: Uint8Array): ParsedCertificate {
-    try {
-      return parseCertificate(der);
-    } catch (error) {
-      if (error instanceof CertificateError) throw new ApiError("InvalidCertificate", error.message);
-      throw error;
-    }
-  }
-
   /** Bad INN/SNILS/OGRN check digits are reported for the operator, never held against the user. */
-  private logBadIds(certificate: ParsedCertificate): void {
+  private logBadIds(certificate: CertificateFacts): void {
     const problems = idCheckProblems(certificate.subject);
     if (problems.length > 0) {
       this.options.logger.warn(

@@ -14,7 +14,9 @@ export const ProfileType = { unknown: 0, privatePerson: 1, soleProprietor: 2, em
  * The profile a certificate belongs to (DESIGN §4). Russian qualified certificates are keyed by SNILS plus
  * OGRN or OGRNIP, so a renewed certificate joins the same profile; others by issuer and subject DN.
  */
-export function profileFieldsOf(certificate: ParsedCertificate): ProfileFields {
+export function profileFieldsOf(
+  certificate: Pick<ParsedCertificate, "subject" | "issuerDn" | "subjectDn">,
+): ProfileFields {
   const subject = certificate.subject;
   const type = subject.ogrnip
     ? ProfileType.soleProprietor

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import type { Dialect } from "./migrations/column-types.ts";
 import { migrationProvider } from "./migrations/index.ts";
@@ -17,6 +17,8 @@ export interface Storage {
   dialect: Dialect;
   /** A one-line description for the start-up banner, without credentials. */
   description: string;
+  /** The PostgreSQL schema holding every table, when not the default one. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -67,25 +69,14 @@ function redactUrl(text: string): string {
   return url.toString();
 }
 
-/**
- * The schema Kysely's own migration tables live in. Unless told, its migrator looks them up by name in every
- * PostgreSQL schema, so another schema's tables in the same database (parallel test schemas, a second
- * deployment) would make it skip creating ours and fail; the schema in use is named explicitly.
- */
-async function migrationTableSchema(storage: Storage): Promise<string | undefined> {
-  if (storage.dialect !== "postgres") return undefined;
-  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
-    storage.db,
-  );
-  return rows[0]?.schema ?? undefined;
-}
-
 /** Applies every pending migration; returns the names applied now. */
 export async function migrateToLatest(storage: Storage): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in any schema unless told which one: name it, or a second
+  // certchat schema in the same database would make this one skip creating them.
   const migrator = new Migrator({
     db: storage.db,
     provider: migrationProvider(storage.dialect),
-    migrationTableSchema: await migrationTableSchema(storage),
+    migrationTableSchema: storage.schema,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -70,3 +70,24 @@ test("ca issue with both --ogrn and --ogrnip is refused", async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /--ogrn or --ogrnip/);
 });
+
+test("a GOST 2012-256 test CA issues a GOST 2012-512 certificate that pki inspect reports as trusted", async () => {
+  const dataDir = tempDataDir();
+  const env = { CERTCHAT_DATA_DIR: dataDir };
+  const out = join(dataDir, "user");
+  assert.equal((await runCli(["ca", "init", "--alg", "gost2012-256"], env)).code, 0);
+  const issued = await runCli(
+    ["ca", "issue", "--name", "Иванов Иван", "--alg", "gost2012-512", "--out", out],
+    env,
+  );
+  assert.equal(issued.code, 0, issued.stderr);
+  const certificate = parseCertificate(
+    decodePemBlocks(readFileSync(join(out, "cert.pem"), "utf8"))[0]?.der ?? new Uint8Array(),
+  );
+  assert.equal(certificate.keyAlgorithm, "gost2012-512");
+  const inspected = await runCli(["pki", "inspect", join(out, "cert.pem")], env);
+  assert.deepEqual(JSON.parse(inspected.stdout).chain, {
+    trust: `test CA ${join(dataDir, "ca", "ca.pem")}`,
+    ok: true,
+  });
+});

@@ -22,6 +22,8 @@ test("serve prints where it listens and the storage, trust, SMS and file setting
   assert.match(banner, /storage: SQLite .*certchat\.sqlite/);
   assert.match(banner, /trust: +test CA .*ca\.pem/);
   assert.match(banner, /sms: +console/);
+  assert.match(banner, /verify: +\d+ worker\(s\), queue 256/);
+  assert.match(banner, /GOST: +(engine \(.*gost\.so, self-test passed\)|JS \(.+\))/);
   assert.match(banner, /files: +files in .*files/);
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");

@@ -4,7 +4,10 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { decodeCertificateText, parseCertificate } from "../../../src/server/pki/certificate.ts";
+import { readGostPrivateKey } from "../../../src/server/pki/gost/keys.ts";
+import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
 import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/pki/test-ca.ts";
+import { TrustStore } from "../../../src/server/pki/trust.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir();
@@ -52,15 +55,43 @@ for (const alg of ["ecdsa-p256", "rsa-2048", "ed25519"] as const) {
   });
 }
 
-test("GOST issuance fails with a clear error for now", async () => {
-  await assert.rejects(createTestCa(await freshCaDir("gost"), { alg: "gost2012-256" }), {
-    message: "GOST issuance is not supported yet",
-  });
-  const dir = await freshCaDir("gost-user");
-  await createTestCa(dir);
-  await assert.rejects(issueTestCertificate(dir, { name: "Иванов Иван", alg: "gost2012-512" }), {
-    message: "GOST issuance is not supported yet",
-  });
+for (const caAlg of ["gost2012-256", "gost2012-512"] as const) {
+  for (const userAlg of ["gost2012-256", "gost2012-512"] as const) {
+    test(`a ${caAlg} CA issues ${userAlg} certificates that chain to it`, async () => {
+      const dir = await freshCaDir(`gost-${caAlg}-${userAlg}`);
+      const { certPem } = await createTestCa(dir, { alg: caAlg });
+      const ca = parseCertificate(decodeCertificateText(certPem));
+      const user = parseCertificate(
+        (await issueTestCertificate(dir, { name: "Сидоров Сидор", alg: userAlg })).der,
+      );
+      assert.equal(ca.keyAlgorithm, caAlg);
+      assert.equal(user.keyAlgorithm, userAlg);
+      assert.deepEqual(await TrustStore.fromCertificates([ca]).check(user), { ok: true });
+    });
+  }
+}
+
+test("GOST keys use CryptoPro-A for 256 bits and tc26-512-A for 512 bits", async () => {
+  const dir = await freshCaDir("gost-param-sets");
+  await createTestCa(dir, { alg: "gost2012-256" });
+  const small = await issueTestCertificate(dir, { name: "Сидоров Сидор", alg: "gost2012-256" });
+  const large = await issueTestCertificate(dir, { name: "Сидоров Сидор", alg: "gost2012-512" });
+  assert.equal(parseCertificate(small.der).keyParamsOid, "1.2.643.2.2.35.1");
+  assert.equal(parseCertificate(large.der).keyParamsOid, "1.2.643.7.1.2.1.2.1");
+});
+
+test("a GOST private key is PKCS#8 whose privateKey is the bare little-endian scalar, as OpenSSL writes it", async () => {
+  const dir = await freshCaDir("gost-pkcs8");
+  const { keyPath } = await createTestCa(dir, { alg: "gost2012-256" });
+  const [block] = decodePemBlocks(await readFile(keyPath, "utf8"));
+  assert.equal(block?.label, "PRIVATE KEY");
+  const key = readGostPrivateKey(await readFile(keyPath, "utf8"));
+  assert.ok(key);
+  const der = block?.der ?? new Uint8Array();
+  // The last element: OCTET STRING (04), length 32, then d little-endian.
+  const scalar = der.subarray(der.length - 32);
+  assert.deepEqual([...der.subarray(der.length - 34, der.length - 32)], [0x04, 0x20]);
+  assert.equal(Buffer.from(scalar).reverse().toString("hex"), key.d.toString(16).padStart(64, "0"));
 });
 
 test("the full name splits into SN (first word), G (the rest) and CN (the whole)", async () => {

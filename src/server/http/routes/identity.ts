@@ -11,13 +11,17 @@ import {
 } from "../../../protocol/schemas/identity.ts";
 import type { AuthService } from "../../services/auth.ts";
 import type { PhoneService } from "../../services/phones.ts";
+import type { RateLimiter } from "../../services/rate-limiter.ts";
 import type { SessionService } from "../../services/sessions.ts";
 import { apiRoute, tokenOf } from "../api-route.ts";
+import { rateLimitGuard } from "../rate-limit.ts";
 
 export interface IdentityRouteDeps {
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
+  /** Per client address, for /api/auth/ and /api/confirmAuth/ (separately). */
+  authRateLimiter: RateLimiter;
 }
 
 /** /api/auth/, /api/confirmAuth/, /api/registryPhone/, /api/confirmPhone/ (spec "Аутентификация"). */
@@ -31,6 +35,7 @@ export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): v
       tags,
       body: AuthRequest,
       data: AuthData,
+      guard: rateLimitGuard(deps.authRateLimiter, "auth"),
     },
     (body, request) => deps.auth.login(body, request.ip),
   );
@@ -42,6 +47,7 @@ export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): v
       tags,
       body: ConfirmAuthRequest,
       data: ConfirmAuthData,
+      guard: rateLimitGuard(deps.authRateLimiter, "confirmAuth"),
     },
     (body, request) => deps.auth.confirm(tokenOf(body, request), body.sign),
   );

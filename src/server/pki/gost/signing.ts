@@ -1,0 +1,28 @@
+/**
+ * Signing with GOST keys for the test CA, the CLI and tests. The bigint arithmetic on d and k is NOT
+ * constant-time (see signGostDigest): fine for test keys and a user's own machine, not for a key whose
+ * signing time an attacker can measure.
+ */
+
+import * as pkijs from "pkijs";
+import { type GostSignatureLayout, signGostDigest } from "../../../crypto/gost/gost3410.ts";
+import type { CertificateSigner } from "../x509-builder.ts";
+import type { GostPrivateKey } from "./keys.ts";
+
+/** Signs certificates and CRLs: signatureAlgorithm without parameters (RFC 9215), value s || r big-endian. */
+export function gostCertificateSigner(key: GostPrivateKey): CertificateSigner {
+  return {
+    algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: key.scheme.signatureOid }),
+    sign: (tbs) => signGostData(key, tbs, "standard"),
+  };
+}
+
+/** Hash with the key's hash, then sign; "cryptoapi" is the layout CryptoPro clients send. */
+export function signGostData(key: GostPrivateKey, data: Uint8Array, layout: GostSignatureLayout): Uint8Array {
+  return signGostDigest({
+    curve: key.curve,
+    privateKey: key.d,
+    digest: key.scheme.hash(data),
+    layout,
+  });
+}

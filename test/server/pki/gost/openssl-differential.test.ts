@@ -1,0 +1,136 @@
+/**
+ * Differential tests against OpenSSL with Debian's gost engine (libengine-gost-openssl) on random inputs:
+ * Streebog digests, GOST R 34.10-2012 signatures both ways, and CMS SignedData that OpenSSL makes (with
+ * signed attributes, attached and detached). Skipped locally when the engine is missing; CI must have it.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { before, test } from "node:test";
+import { parseCertificate } from "../../../../src/server/pki/certificate.ts";
+import { verifyCmsSignedData } from "../../../../src/server/pki/cms.ts";
+import { pkiCryptoEngine } from "../../../../src/server/pki/pkijs-engine.ts";
+import { signRawForTest } from "../../../../src/server/pki/raw-sign.ts";
+import { verifyRawSignature } from "../../../../src/server/pki/signature.ts";
+import { createTestCa, issueTestCertificate, writeIssued } from "../../../../src/server/pki/test-ca.ts";
+import { useTempDir } from "../../../support/temp-dir.ts";
+
+const engineAvailable =
+  spawnSync("openssl", ["dgst", "-engine", "gost", "-md_gost12_256", "/dev/null"], { stdio: "ignore" })
+    .status === 0;
+const MISSING = "openssl with the gost engine is not installed (apt-get install libengine-gost-openssl)";
+// CI installs the engine: there a missing engine is a failure, not a skip.
+const skip = !engineAvailable && process.env.CI !== "true" ? MISSING : false;
+
+const tempDir = useTempDir();
+
+function openssl(...args: string[]): Buffer {
+  return execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"], timeout: 10_000 });
+}
+
+async function tempFile(name: string, content: Uint8Array | string): Promise<string> {
+  const path = join(await tempDir(), name);
+  await writeFile(path, content);
+  return path;
+}
+
+const holder = { certPath: "", keyPath: "", keyPem: "", der: new Uint8Array() };
+before(async () => {
+  if (!engineAvailable) return;
+  const dir = await tempDir();
+  await createTestCa(join(dir, "ca"), { alg: "gost2012-256" });
+  const issued = await issueTestCertificate(join(dir, "ca"), {
+    name: "Openssl Interop",
+    alg: "gost2012-256",
+  });
+  const paths = await writeIssued(join(dir, "user"), issued);
+  Object.assign(holder, paths, { keyPem: issued.keyPem, der: issued.der });
+});
+
+test("openssl with the gost engine is available in CI", { skip }, () => {
+  assert.ok(engineAvailable, MISSING);
+});
+
+test("Streebog-256/512 digests equal openssl's on 10 random inputs", { skip }, async () => {
+  const engine = pkiCryptoEngine();
+  for (let i = 0; i < 10; i++) {
+    const input = await tempFile(`digest-${i}.bin`, randomBytes(randomInt(0, 400)));
+    const bits = i % 3 === 2 ? 512 : 256;
+    const expected = openssl("dgst", "-engine", "gost", `-md_gost12_${bits}`, "-binary", input);
+    const actual = await engine.digest(`STREEBOG-${bits}`, new Uint8Array(await readFile(input)));
+    assert.deepEqual(new Uint8Array(actual), new Uint8Array(expected), `input ${i}`);
+  }
+});
+
+test("GOST 2012-256 signatures made by openssl verify with us (5 random inputs)", { skip }, async () => {
+  const cert = parseCertificate(holder.der);
+  for (let i = 0; i < 5; i++) {
+    const data = randomBytes(randomInt(1, 300));
+    const input = await tempFile(`to-sign-${i}.bin`, data);
+    const signature = openssl("dgst", "-engine", "gost", "-md_gost12_256", "-sign", holder.keyPath, input);
+    const result = await verifyRawSignature(cert, new Uint8Array(data), new Uint8Array(signature));
+    assert.deepEqual(result, { valid: true, algorithm: "gost2012-256-streebog256", layout: "standard" });
+  }
+});
+
+test("GOST 2012-256 signatures we make verify with openssl (5 random inputs)", { skip }, async () => {
+  const publicKey = await tempFile(
+    "public.pem",
+    openssl("x509", "-engine", "gost", "-in", holder.certPath, "-pubkey", "-noout"),
+  );
+  for (let i = 0; i < 5; i++) {
+    const data = randomBytes(randomInt(1, 300));
+    const input = await tempFile(`signed-${i}.bin`, data);
+    const signature = await tempFile(`signed-${i}.sig`, signRawForTest(holder.keyPem, data, "standard"));
+    const out = openssl(
+      "dgst",
+      "-engine",
+      "gost",
+      "-md_gost12_256",
+      "-verify",
+      publicKey,
+      "-signature",
+      signature,
+      input,
+    );
+    assert.match(out.toString(), /Verified OK/);
+  }
+});
+
+for (const mode of ["detached", "attached"] as const) {
+  test(`an openssl CMS SignedData with signed attributes (${mode}) verifies with us`, { skip }, async () => {
+    const data = randomBytes(200);
+    const input = await tempFile(`cms-${mode}.bin`, data);
+    const cms = openssl(
+      "cms",
+      "-sign",
+      "-engine",
+      "gost",
+      "-binary",
+      "-md",
+      "md_gost12_256",
+      "-signer",
+      holder.certPath,
+      "-inkey",
+      holder.keyPath,
+      "-in",
+      input,
+      "-outform",
+      "DER",
+      ...(mode === "attached" ? ["-nodetach"] : []),
+    );
+    const options = mode === "detached" ? { data: new Uint8Array(data) } : {};
+    const result = await verifyCmsSignedData(new Uint8Array(cms), options);
+    assert.equal(result.valid, true, result.reason);
+    assert.equal(result.algorithm, "gost2012-256-streebog256");
+    if (mode === "detached") {
+      const altered = await verifyCmsSignedData(new Uint8Array(cms), {
+        data: new Uint8Array(randomBytes(200)),
+      });
+      assert.equal(altered.valid, false);
+      assert.match(altered.reason ?? "", /digest/i);
+    }
+  });
+}

@@ -1,8 +1,8 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeCertificateText, parseCertificate } from "./certificate.ts";
-import { generateGostPrivateKey, gostPrivateKeyPem, gostSpkiDer, readGostPrivateKey } from "./gost/keys.ts";
+import { generateGostPrivateKey, gostPrivateKeyPem, gostSpkiDer } from "./gost/keys.ts";
 import { gostCertificateSigner } from "./gost/signing.ts";
 import { AttributeOid } from "./oids.ts";
 import { encodePem } from "./pem.ts";
@@ -15,6 +15,7 @@ import {
   type NameAttribute,
   randomSerialNumber,
   signerForKey,
+  signerFromPem,
 } from "./x509-builder.ts";
 
 /**
@@ -70,12 +71,6 @@ function nodeKeyPair({
     privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
     signer: signerForKey(privateKey),
   };
-}
-
-/** A signer for a PKCS#8 PEM key: GOST keys (which node:crypto cannot read) or any node:crypto key. */
-function signerFromPem(keyPem: string): CertificateSigner {
-  const gostKey = readGostPrivateKey(keyPem);
-  return gostKey ? gostCertificateSigner(gostKey) : signerForKey(createPrivateKey(keyPem));
 }
 
 export interface CreatedCa {

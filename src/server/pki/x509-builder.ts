@@ -1,6 +1,8 @@
-import { createHash, type KeyObject, randomBytes, sign } from "node:crypto";
+import { createHash, createPrivateKey, type KeyObject, randomBytes, sign } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { readGostPrivateKey } from "./gost/keys.ts";
+import { gostCertificateSigner } from "./gost/signing.ts";
 import { AttributeOid, ExtensionOid, SignatureOid } from "./oids.ts";
 
 /**
@@ -12,6 +14,12 @@ import { AttributeOid, ExtensionOid, SignatureOid } from "./oids.ts";
 export interface CertificateSigner {
   algorithm: pkijs.AlgorithmIdentifier;
   sign(tbs: Uint8Array): Uint8Array;
+}
+
+/** A signer for a PKCS#8 PEM key: GOST keys (which node:crypto cannot read) or any node:crypto key. */
+export function signerFromPem(keyPem: string): CertificateSigner {
+  const gostKey = readGostPrivateKey(keyPem);
+  return gostKey ? gostCertificateSigner(gostKey) : signerForKey(createPrivateKey(keyPem));
 }
 
 export function signerForKey(privateKey: KeyObject): CertificateSigner {

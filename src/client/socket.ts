@@ -1,0 +1,124 @@
+/**
+ * The real-time client (DESIGN §3, Socket.IO 4): subscribes to chats, delivers each new message once, and
+ * survives reconnects. After every (re)connect it subscribes again and catches up with `messages` /
+ * `rel: "next"` from the last id it holds, so nothing published while it was away is lost. `sendMessage`
+ * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.
+ */
+import { io, type Socket } from "socket.io-client";
+import type { ErrorCode } from "../protocol/errors.ts";
+import {
+  HISTORY_PAGE_SIZE,
+  type LocalId,
+  type Message,
+  type MessagesData,
+  type MessagesRequest,
+  type SendMessageRequest,
+} from "../protocol/schemas/messages.ts";
+import { CertchatApiError, type WithoutToken } from "./api.ts";
+
+export interface CertchatSocketOptions {
+  server: string;
+  token: string;
+  /** How long to wait for an ack before a retry (default 5 s). */
+  ackTimeoutMs?: number;
+}
+
+export type OutgoingMessage = WithoutToken<SendMessageRequest> & { localId: LocalId };
+
+type MessageListener = (message: Message) => void;
+
+interface AckEnvelope<T> {
+  success: boolean;
+  error?: ErrorCode;
+  data?: T;
+}
+
+export class CertchatSocket {
+  private readonly socket: Socket;
+  private readonly ackTimeoutMs: number;
+  /** Subscribed chats → the last message id delivered (0: none yet). */
+  private readonly lastIds = new Map<string, number>();
+  private readonly listeners = new Set<MessageListener>();
+  private closed = false;
+
+  constructor(options: CertchatSocketOptions) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.socket = io(options.server, { auth: { token: options.token }, autoConnect: false });
+    this.socket.on("connect", () => {
+      // A failure means the connection dropped again; the next "connect" resumes once more.
+      for (const chat of this.lastIds.keys()) this.resume(chat).catch(() => {});
+    });
+    this.socket.on("messages", (message: Message) => this.deliver(message));
+  }
+
+  /** Connects, resolving on the first connection. */
+  connect(): Promise<void> {
+    this.socket.connect();
+    return this.connected();
+  }
+
+  onMessage(listener: MessageListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Subscribes to `chat`: messages after the id `after` are caught up first; by default only new ones come. */
+  async subscribe(chat: string, after?: number): Promise<void> {
+    const start = after ?? (await this.messages({ chat })).at(-1)?.id ?? 0;
+    this.lastIds.set(chat, Math.max(start, this.lastIds.get(chat) ?? 0));
+    await this.resume(chat);
+  }
+
+  /** Sends, retrying with the same `localId` until the server acknowledges; the stored message. */
+  async sendMessage(message: OutgoingMessage): Promise<Message> {
+    for (;;) {
+      try {
+        return await this.request<Message>("sendMessage", message);
+      } catch (error) {
+        if (error instanceof CertchatApiError || this.closed) throw error;
+      }
+    }
+  }
+
+  /** A history page over the socket (the twin of /api/messages/). */
+  messages(request: WithoutToken<MessagesRequest>): Promise<MessagesData> {
+    return this.request("messages", request);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.disconnect();
+  }
+
+  /** Subscribe again and fetch everything after the last id held, page by page. */
+  private async resume(chat: string): Promise<void> {
+    await this.request<unknown>("subscribe", chat);
+    for (;;) {
+      const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
+      for (const message of page) this.deliver(message);
+      if (page.length < HISTORY_PAGE_SIZE) return;
+    }
+  }
+
+  /** Each message once, in id order per chat: live events and catch-up pages may overlap. */
+  private deliver(message: Message): void {
+    const last = this.lastIds.get(message.chat);
+    if (last === undefined || message.id <= last) return;
+    this.lastIds.set(message.chat, message.id);
+    for (const listener of this.listeners) listener(message);
+  }
+
+  /** Emits with an ack once connected; a timeout throws a plain Error, an error envelope CertchatApiError. */
+  private async request<T>(event: string, payload: unknown): Promise<T> {
+    await this.connected();
+    const envelope: AckEnvelope<T> = await this.socket.timeout(this.ackTimeoutMs).emitWithAck(event, payload);
+    if (!envelope?.success) throw new CertchatApiError(envelope?.error ?? "InvalidResponse");
+    return envelope.data as T;
+  }
+
+  private connected(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("the socket is closed"));
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once("connect", () => resolve()));
+  }
+}

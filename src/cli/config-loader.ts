@@ -1,3 +1,4 @@
+import { CertchatApiError } from "../client/api.ts";
 import { type Config, ConfigError, loadConfig, readEnvFile } from "../server/config.ts";
 
 /** The configuration from `--config FILE` (if given) overlaid by the process environment. */
@@ -14,6 +15,10 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
     if (error instanceof ConfigError) {
       process.stderr.write(`certchat: configuration error: ${error.message}\n`);
       process.exit(2);
+    }
+    if (error instanceof CertchatApiError) {
+      process.stderr.write(`certchat: ${error.code}: ${error.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(`certchat: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

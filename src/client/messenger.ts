@@ -67,6 +67,8 @@ export interface DownloadedFile {
 }
 
 export type DownloadProgress = (phase: "download" | "decrypt", done: number, total: number) => void;
+/** fetch reports no upload progress: "upload" is reported at its start and at its end. */
+export type UploadProgress = (phase: "encrypt" | "upload", done: number, total: number) => void;
 
 const utf8 = new TextEncoder();
 
@@ -154,19 +156,27 @@ export class Messenger {
    * A file message: `data` is the encrypted file and `cms` its detached signature; `text` carries the file's
    * name, encrypted and signed like a text, so history can show and check it without the download.
    */
-  async sendFile(chat: string, file: FileToSend): Promise<Message> {
+  async sendFile(chat: string, file: FileToSend, progress?: UploadProgress): Promise<Message> {
     const chatKey = await this.chatKey(chat);
     const profile = await this.profile();
     const name = utf8.encode(file.name);
-    return this.api.sendMessage({
+    const size = file.content.length;
+    progress?.("encrypt", 0, size);
+    const data = encodeBase64(await encryptContent(chatKey, file.content));
+    const cms = encodeBase64(this.signer.cms(file.content));
+    progress?.("encrypt", size, size);
+    progress?.("upload", 0, size);
+    const sent = await this.api.sendMessage({
       chat,
       type: file.type ?? "file",
       text: encodeBase64(await encryptContent(chatKey, name)),
       sign: encodeBase64(this.signer.sign(name)),
-      data: encodeBase64(await encryptContent(chatKey, file.content)),
-      cms: encodeBase64(this.signer.cms(file.content)),
+      data,
+      cms,
       cid: profile.cid,
     });
+    progress?.("upload", size, size);
+    return sent;
   }
 
   /** A page of history (the latest, or before/after an id), decrypted and checked message by message. */

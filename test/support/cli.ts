@@ -26,15 +26,37 @@ export function runCli(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<CliResult> {
+  return runCliAnswering(args, env, undefined, timeoutMs);
+}
+
+/** A prompt to answer: once stderr contains `prompt`, `answer()` is written to stdin as one line. */
+export interface CliPrompt {
+  prompt: string;
+  answer(): string;
+}
+
+/** Runs `certchat ARGS` to completion, answering one prompt on stdin (e.g. the SMS code of `login`). */
+export function runCliAnswering(
+  args: string[],
+  env: Record<string, string>,
+  prompt: CliPrompt | undefined,
+  timeoutMs = 30_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env), timeout: timeoutMs });
     let stdout = "";
     let stderr = "";
+    let answered = prompt === undefined;
+    if (answered) child.stdin.end();
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
     });
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
+      if (!answered && prompt && stderr.includes(prompt.prompt)) {
+        answered = true;
+        child.stdin.end(`${prompt.answer()}\n`);
+      }
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));

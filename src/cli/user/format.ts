@@ -1,0 +1,64 @@
+/** How the user commands print messages and chats: a human line each by default, JSON with `--json`. */
+
+import type { ReadMessage } from "../../client/messenger.ts";
+import type { SignatureStatus } from "../../client/verification.ts";
+import type { Contact } from "../../protocol/schemas/chats.ts";
+
+const MARKS: Record<SignatureStatus, string> = {
+  verified: "✓",
+  invalid: "✗ INVALID",
+  "unknown-certificate": "? unknown certificate",
+};
+
+export function signatureMark(status: SignatureStatus, problem?: string): string {
+  return status === "verified" || !problem ? MARKS[status] : `${MARKS[status]} (${problem})`;
+}
+
+export function messageLine(read: ReadMessage): string {
+  const { message } = read;
+  const time = new Date(message.time * 1000).toISOString().slice(0, 16).replace("T", " ");
+  const body = read.text === null ? "[cannot decrypt]" : read.text;
+  const content = message.file ? `📎 ${body} [${message.type}, file ${message.file}]` : body;
+  return `#${message.id} ${time} ${message.user} ${signatureMark(read.signature, read.problem)}: ${content}`;
+}
+
+export function messageJson(read: ReadMessage): object {
+  const { message } = read;
+  return {
+    id: message.id,
+    chat: message.chat,
+    time: message.time,
+    pid: message.pid,
+    cid: message.cid,
+    user: message.user,
+    type: message.type,
+    file: message.file,
+    text: read.text,
+    signature: read.signature,
+    ...(read.problem ? { problem: read.problem } : {}),
+  };
+}
+
+const CHAT_TYPES = ["personal", "group", "channel"];
+
+export function chatLine(contact: Contact): string {
+  const kind = CHAT_TYPES[contact.chatType] ?? `type ${contact.chatType}`;
+  const title = contact.chatName ? `"${contact.chatName}" (owner ${contact.user})` : contact.user;
+  return `${contact.chatId ?? "(no chat yet)"}  ${kind}  ${title}  +${contact.phone}`;
+}
+
+export function contactLine(contact: Contact): string {
+  const company = contact.name === contact.user ? "" : `, ${contact.name}`;
+  return `+${contact.phone}  ${contact.user}${company}  chat: ${contact.chatId ?? "none"}`;
+}
+
+/** Prints a list: one human line per item, or the JSON array. */
+export function printList<T>(
+  items: readonly T[],
+  json: boolean,
+  line: (item: T) => string,
+  toJson: (item: T) => unknown = (item) => item,
+): void {
+  if (json) process.stdout.write(`${JSON.stringify(items.map(toJson), null, 2)}\n`);
+  else for (const item of items) process.stdout.write(`${line(item)}\n`);
+}

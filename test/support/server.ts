@@ -50,7 +50,12 @@ export interface Reply {
 
 /** `caAlg`: the key algorithm of the server's test CA (default ECDSA P-256, as `certchat ca init`). */
 export async function startTestServer(
-  options: { env?: Record<string, string>; backend?: Backend; caAlg?: IssueAlgorithm } = {},
+  options: {
+    env?: Record<string, string>;
+    backend?: Backend;
+    caAlg?: IssueAlgorithm;
+    sessionCheckMs?: number;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-server-"));
   if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
@@ -78,6 +83,7 @@ export async function startTestServer(
     logger: pino({ level: "silent" }),
     clock: () => clock.now,
     storage: storage?.target,
+    sessionCheckMs: options.sessionCheckMs,
   });
   const url = await server.listen();
   return {

@@ -32,10 +32,10 @@ export function serveCommand(program: Command): void {
         const config = configFrom(options.config);
         server = await createServer(config);
         const address = await server.listen();
-        const { storage, trust, sms, verify, gost, files } = server.settings;
+        const { storage, trust, sms, verify, gost, files, realtime } = server.settings;
         process.stdout.write(
           `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n` +
-            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n`,
+            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n  realtime: ${realtime}\n`,
         );
       }),
     );

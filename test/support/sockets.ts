@@ -1,7 +1,7 @@
 import { io as connectCurrent, type Socket } from "socket.io-client";
 import connectLegacy from "socket.io-client-v2";
 import { type ChatUser, call, keysFor, newChatKey } from "./chats.ts";
-import type { Envelope, TestServer } from "./server.ts";
+import type { ApiServer, Envelope } from "./server.ts";
 
 export type LegacySocket = connectLegacy.LegacySocket;
 /** What both client generations offer the tests. */
@@ -104,7 +104,7 @@ export function nextEvent(socket: AnySocket, event: string, ms = WAIT_MS): Promi
 }
 
 /** A personal chat of two users (keys for every certificate of both); returns its id. */
-export async function chatBetween(server: TestServer, a: ChatUser, b: ChatUser): Promise<string> {
+export async function chatBetween(server: ApiServer, a: ChatUser, b: ChatUser): Promise<string> {
   const keys = keysFor(newChatKey(), [a, b]);
   const created = await call<{ chatId: string }>(server, "/api/createChat/", {
     token: a.token,

@@ -1,7 +1,9 @@
 import type { Server as HttpServer } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
+import { failure } from "../http/envelope.ts";
 import type { MessagePublisher } from "../services/message-publisher.ts";
+import { splitAck } from "./answer.ts";
 import { handshakeAuthentication, onSession } from "./authentication.ts";
 import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
 import { EventQueue } from "./event-queue.ts";
@@ -78,6 +80,10 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
         socket.disconnect();
       });
     }
+    // An event the API does not have, asked with an ack, is answered as an unknown HTTP method is.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (!Object.hasOwn(handlers, event)) splitAck(args).ack?.(failure("MethodNotFound"));
+    });
   });
   const stopSweeping = sweepDeadSessions(io, options.sessions, options.sessionCheckMs);
 

@@ -126,6 +126,11 @@ describe("socket sendMessage and live delivery (Socket.IO 4 clients)", () => {
         event,
       );
     }
+    assert.deepEqual(await request(socket, "deleteEverything", chat), {
+      success: false,
+      error: "MethodNotFound",
+    });
+    assert.deepEqual(await request(socket, "constructor"), { success: false, error: "MethodNotFound" });
     const noPayload = await request(socket, "sendMessage");
     assert.deepEqual(noPayload, { success: false, error: "InvalidSchema" });
     const fine = await request(socket, "sendMessage", textMessage(alice, chat, "still works"));

@@ -7,8 +7,13 @@ import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import { normalizePhone } from "../protocol/phone.ts";
 import { ChatType, type Contact, type ContactKey } from "../protocol/schemas/chats.ts";
 import type { ProfileData } from "../protocol/schemas/identity.ts";
-import { HISTORY_PAGE_SIZE, type LocalId, type Message } from "../protocol/schemas/messages.ts";
-import { CertchatApi } from "./api.ts";
+import {
+  HISTORY_PAGE_SIZE,
+  type LocalId,
+  type Message,
+  type SendMessageRequest,
+} from "../protocol/schemas/messages.ts";
+import { CertchatApi, type WithoutToken } from "./api.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
 import {
   type ChatKey,
@@ -140,16 +145,23 @@ export class Messenger {
   }
 
   async sendText(chat: string, text: string, localId?: LocalId): Promise<Message> {
+    return this.api.sendMessage({
+      ...(await this.prepareText(chat, text)),
+      ...(localId === undefined ? {} : { localId }),
+    });
+  }
+
+  /** The sendMessage payload of a text: ciphertext under the chat key, signature over the plaintext. */
+  async prepareText(chat: string, text: string): Promise<WithoutToken<SendMessageRequest>> {
     const plaintext = utf8.encode(text);
     const chatKey = await this.chatKey(chat);
     const profile = await this.profile();
-    return this.api.sendMessage({
+    return {
       chat,
       text: encodeBase64(await encryptContent(chatKey, plaintext)),
       sign: encodeBase64(this.signer.sign(plaintext)),
       cid: profile.cid,
-      ...(localId === undefined ? {} : { localId }),
-    });
+    };
   }
 
   /**

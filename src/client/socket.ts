@@ -39,6 +39,8 @@ export class CertchatSocket {
   /** Subscribed chats → the last message id delivered (0: none yet). */
   private readonly lastIds = new Map<string, number>();
   private readonly listeners = new Set<MessageListener>();
+  /** Ids of messages this socket sent: the sender has them from the ack, as live delivery assumes. */
+  private readonly ownIds = new Set<number>();
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -51,10 +53,22 @@ export class CertchatSocket {
     this.socket.on("messages", (message: Message) => this.deliver(message));
   }
 
-  /** Connects, resolving on the first connection. */
+  /** Connects; a refused handshake (e.g. an expired token) rejects with its API error code. */
   connect(): Promise<void> {
-    this.socket.connect();
-    return this.connected();
+    return new Promise((resolve, reject) => {
+      const onConnect = () => {
+        this.socket.off("connect_error", onError);
+        resolve();
+      };
+      const onError = (error: Error & { data?: AckEnvelope<never> }) => {
+        this.socket.off("connect", onConnect);
+        this.close();
+        reject(new CertchatApiError(error.data?.error ?? "NetworkError", undefined, { cause: error }));
+      };
+      this.socket.once("connect", onConnect);
+      this.socket.once("connect_error", onError);
+      this.socket.connect();
+    });
   }
 
   onMessage(listener: MessageListener): () => void {
@@ -73,7 +87,10 @@ export class CertchatSocket {
   async sendMessage(message: OutgoingMessage): Promise<Message> {
     for (;;) {
       try {
-        return await this.request<Message>("sendMessage", message);
+        const stored = await this.request<Message>("sendMessage", message);
+        if (stored.id > (this.lastIds.get(stored.chat) ?? Number.MAX_SAFE_INTEGER))
+          this.ownIds.add(stored.id);
+        return stored;
       } catch (error) {
         if (error instanceof CertchatApiError || this.closed) throw error;
       }
@@ -100,11 +117,12 @@ export class CertchatSocket {
     }
   }
 
-  /** Each message once, in id order per chat: live events and catch-up pages may overlap. */
+  /** Each message once, in id order per chat (live events and catch-up pages overlap), never our own. */
   private deliver(message: Message): void {
     const last = this.lastIds.get(message.chat);
     if (last === undefined || message.id <= last) return;
     this.lastIds.set(message.chat, message.id);
+    if (this.ownIds.delete(message.id)) return;
     for (const listener of this.listeners) listener(message);
   }
 

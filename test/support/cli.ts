@@ -63,7 +63,7 @@ export function runCliAnswering(
   });
 }
 
-/** Starts a long-running `certchat ARGS` and resolves once its stdout contains `readyText`. */
+/** Starts a long-running `certchat ARGS` and resolves once its stdout (or stderr) contains `readyText`. */
 export function startCli(
   args: string[],
   env: Record<string, string>,
@@ -72,16 +72,26 @@ export function startCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env) });
     let stdout = "";
+    let stderr = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`certchat ${args.join(" ")} did not print "${readyText}" in time: ${stdout}`));
+      reject(
+        new Error(`certchat ${args.join(" ")} did not print "${readyText}" in time: ${stdout}${stderr}`),
+      );
     }, 30_000);
-    child.stdout?.on("data", (chunk) => {
-      stdout += chunk;
-      if (stdout.includes(readyText)) {
+    const check = () => {
+      if (stdout.includes(readyText) || stderr.includes(readyText)) {
         clearTimeout(timer);
         resolve({ child, stdout: () => stdout });
       }
+    };
+    child.stdout?.on("data", (chunk) => {
+      stdout += chunk;
+      check();
+    });
+    child.stderr?.on("data", (chunk) => {
+      stderr += chunk;
+      check();
     });
     child.on("error", reject);
   });

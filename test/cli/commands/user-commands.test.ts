@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { IssueAlgorithm } from "../../../src/server/pki/test-ca.ts";
 import { chatServerEnv } from "../../support/chats.ts";
-import { runCli, runCliAnswering } from "../../support/cli.ts";
+import { runCli, runCliAnswering, startCli } from "../../support/cli.ts";
 import { issueUser, startTestServer, type TestServer } from "../../support/server.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -144,6 +144,22 @@ describe("certchat user commands: two users chatting through a real server", () 
     assert.match(download.stderr, /decrypting: 100%/);
     assert.match(download.stdout, /^✓ report\.pdf: 2097155 bytes/);
     assert.deepEqual(await readFile(out), content);
+  });
+
+  it("listen prints new messages as they arrive, decrypted, with ✓", async () => {
+    const listening = await startCli(["listen", chatId, "--home", petr.home], {}, "listening on 1 chat(s)");
+    try {
+      assert.equal((await ivan.run("send", chatId, "в прямом эфире")).code, 0);
+      for (let waited = 0; !listening.stdout().includes("в прямом эфире"); waited += 50) {
+        if (waited > 20_000) throw new Error(`listen printed: ${listening.stdout()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(listening.stdout(), new RegExp(`${ivan.name} ✓: в прямом эфире\n`));
+    } finally {
+      const exited = new Promise((resolve) => listening.child.once("exit", resolve));
+      listening.child.kill("SIGTERM");
+      assert.equal(await exited, 0);
+    }
   });
 
   it("errors are one line: the API code and a sentence", async () => {

@@ -7,7 +7,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private paused = false;
 
-  constructor(private readonly target: URL) {
+  constructor(target: URL) {
     this.server = createServer((client) => {
       if (this.paused) return void client.destroy();
       const upstream = connect(Number(target.port), target.hostname);

@@ -12,6 +12,7 @@ export interface TestS3 {
   settings: S3Settings;
   /** The same settings as CERTCHAT_* variables, for startTestServer. */
   env: Record<string, string>;
+  /** Stops the server (a test may do so early to see an outage); later calls do nothing. */
   stop(): Promise<void>;
 }
 
@@ -26,6 +27,7 @@ export async function startTestS3(bucket = "certchat-test"): Promise<TestS3> {
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopped = false;
   return {
     settings: {
       endpoint,
@@ -43,6 +45,8 @@ export async function startTestS3(bucket = "certchat-test"): Promise<TestS3> {
       CERTCHAT_S3_PATH_STYLE: "true",
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },

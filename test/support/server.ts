@@ -98,14 +98,27 @@ export async function startTestServer(
     ...options.env,
   });
   let storage: TestStorage | undefined;
-  if (options.backend) storage = await options.backend.create();
-  const server = await createServer(config, {
-    logger: pino({ level: "silent" }),
-    clock: () => clock.now,
-    storage: storage?.target,
-    sessionCheckMs: options.sessionCheckMs,
-  });
-  const url = await server.listen();
+  const release = async () => {
+    await sms.stop();
+    await storage?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let server: CertchatServer;
+  let url: string;
+  try {
+    if (options.backend) storage = await options.backend.create();
+    server = await createServer(config, {
+      logger: pino({ level: "silent" }),
+      clock: () => clock.now,
+      storage: storage?.target,
+      sessionCheckMs: options.sessionCheckMs,
+    });
+    url = await server.listen();
+  } catch (error) {
+    // A failed start must not leave the SMS gateway listening: the test file would never finish.
+    await release();
+    throw error;
+  }
   return {
     url,
     dataDir,
@@ -115,9 +128,7 @@ export async function startTestServer(
     post: poster(url),
     async close() {
       await server.close();
-      await sms.stop();
-      await storage?.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await release();
     },
   };
 }

@@ -61,7 +61,8 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     ...(options.redis ? { adapter: options.redis.adapter } : {}),
   });
   const publisher = new SocketMessagePublisher(io);
-  const context: RealtimeContext = { ...options, publisher };
+  const { logger, db, sessions, messages } = options;
+  const context: RealtimeContext = { logger, db, sessions, messages, publisher };
   const queues = new Set<EventQueue>();
   let closing = false;
 
@@ -69,14 +70,14 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
   io.use(handshakeAuthentication(context));
   io.on("connection", (socket) => {
     const queue = new EventQueue(MAX_PENDING_EVENTS, (error) =>
-      context.logger.error({ err: error }, "socket event handler failed"),
+      logger.error({ err: error }, "socket event handler failed"),
     );
     queues.add(queue);
     socket.on("disconnect", () => queues.delete(queue));
     for (const [event, handle] of Object.entries(handlers)) {
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(context, socket, args))) return;
-        context.logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");
+        logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");
         socket.disconnect();
       });
     }
@@ -85,7 +86,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       if (!Object.hasOwn(handlers, event)) splitAck(args).ack?.(failure("MethodNotFound"));
     });
   });
-  const stopSweeping = sweepDeadSessions(io, options.sessions, options.sessionCheckMs);
+  const stopSweeping = sweepDeadSessions(io, sessions, options.sessionCheckMs);
 
   return {
     publisher,

@@ -25,6 +25,7 @@ import {
   type StorageTarget,
   storageTarget,
 } from "./storage/database.ts";
+import { MessageWriter } from "./storage/message-writer.ts";
 import { setUpTrust } from "./trust-setup.ts";
 
 export interface ServerOptions {
@@ -90,6 +91,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const messages = new MessageService({
       db: storage.db,
       blobs,
+      writer: new MessageWriter({ db: storage.db, dialect: storage.dialect }),
       clock,
       logger,
       maxTextBytes: config.limits.maxTextBytes,

@@ -86,7 +86,8 @@ async function measureBackend(backend: Backend, sizes: [number, number], options
       await sampleLatency(seconds / 3, viaRepository, minCalls);
       const repository = await sampleLatency(seconds, viaRepository, minCalls);
       figures.push({ size, http, repository });
-      console.log(`  ${backend.name}: ${size} messages filled in ${fillSeconds.toFixed(1)} s, measured`);
+      if (options.mode !== "smoke")
+        console.log(`  ${backend.name}: ${size} messages filled in ${fillSeconds.toFixed(1)} s`);
     }
     return figures;
   } finally {

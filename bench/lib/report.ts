@@ -32,7 +32,8 @@ function format(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (Math.abs(value) >= 100) return value.toFixed(0);
   if (Math.abs(value) >= 10) return value.toFixed(1);
-  return value.toFixed(2);
+  if (Math.abs(value) >= 0.1 || value === 0) return value.toFixed(2);
+  return value.toPrecision(2);
 }
 
 function machine() {

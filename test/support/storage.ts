@@ -46,9 +46,8 @@ export interface Backend {
   create(): Promise<TestStorage>;
 }
 
-async function createSqlite(): Promise<TestStorage> {
-  const dir = mkdtempSync(join(tmpdir(), "certchat-sqlite-"));
-  const target: StorageTarget = { kind: "sqlite", file: join(dir, "certchat.sqlite") };
+/** Opens and migrates `target`; `dispose` closes it and then runs `removeData`. */
+async function migrated(target: StorageTarget, removeData: () => Promise<void>): Promise<TestStorage> {
   const storage = openStorage(target);
   await migrateToLatest(storage);
   return {
@@ -56,32 +55,35 @@ async function createSqlite(): Promise<TestStorage> {
     target,
     async dispose() {
       await storage.close();
-      rmSync(dir, { recursive: true, force: true });
+      await removeData();
     },
   };
+}
+
+async function createSqlite(): Promise<TestStorage> {
+  const dir = mkdtempSync(join(tmpdir(), "certchat-sqlite-"));
+  return migrated({ kind: "sqlite", file: join(dir, "certchat.sqlite") }, async () =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Each PostgreSQL test database is a fresh schema, so parallel runs never see each other's rows. */
 async function createPostgres(): Promise<TestStorage> {
   const schema = `certchat_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const target: StorageTarget = { kind: "postgres", url: testDatabaseUrl, schema };
-  const storage = openStorage(target);
-  await migrateToLatest(storage);
-  return {
-    storage,
-    target,
-    async dispose() {
-      await storage.close();
-      const cleanup = new pg.Client({ connectionString: testDatabaseUrl });
-      await cleanup.connect();
-      await cleanup.query(`drop schema ${schema} cascade`);
-      await cleanup.end();
-    },
-  };
+  await adminQuery(`create schema ${schema}`);
+  return migrated({ kind: "postgres", url: testDatabaseUrl, schema }, () =>
+    adminQuery(`drop schema ${schema} cascade`),
+  );
 }
 
 export const backends: Backend[] = [

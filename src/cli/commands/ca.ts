@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import {
   createTestCa,
   type IssueAlgorithm,
+  type IssueOptions,
   issueTestCertificate,
   writeIssued,
 } from "../../server/pki/test-ca.ts";
@@ -16,18 +17,15 @@ function algorithm(text: string): IssueAlgorithm {
   return text as IssueAlgorithm;
 }
 
-interface IssueOptions {
-  config?: string;
-  name: string;
-  snils?: string;
-  inn?: string;
-  ogrn?: string;
-  ogrnip?: string;
-  org?: string;
-  title?: string;
+/** The subject fields go to the test CA as given; `alg` is checked here, `out` and `config` are the CLI's. */
+type IssueCommandOptions = Pick<
+  IssueOptions,
+  "name" | "snils" | "inn" | "ogrn" | "ogrnip" | "org" | "title"
+> & {
   alg: string;
   out: string;
-}
+  config?: string;
+};
 
 export function caCommand(program: Command): void {
   const ca = program.command("ca").description("a local test CA for trying certchat on one machine");
@@ -54,20 +52,12 @@ export function caCommand(program: Command): void {
     .option("--alg <alg>", `key algorithm: ${algorithms.join("|")}`, "ecdsa-p256")
     .requiredOption("--out <dir>", "folder for cert.pem and key.pem")
     .option("--config <file>", ".env-style file with CERTCHAT_* settings")
-    .action((options: IssueOptions) =>
+    .action((options: IssueCommandOptions) =>
       runCommand(async () => {
         if (options.ogrn && options.ogrnip) throw new Error("give --ogrn or --ogrnip, not both");
         const dir = testCaDir(configFrom(options.config).dataDir);
-        const issued = await issueTestCertificate(dir, {
-          name: options.name,
-          snils: options.snils,
-          inn: options.inn,
-          ogrn: options.ogrn,
-          ogrnip: options.ogrnip,
-          org: options.org,
-          title: options.title,
-          alg: algorithm(options.alg),
-        });
+        const { alg, out: _out, config: _config, ...subject } = options;
+        const issued = await issueTestCertificate(dir, { ...subject, alg: algorithm(alg) });
         await writeIssued(options.out, issued);
         process.stdout.write(
           `issued ${options.alg} certificate for ${options.name}: ${options.out}/cert.pem\n`,

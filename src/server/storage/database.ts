@@ -58,7 +58,8 @@ export function openStorage(target: StorageTarget): Storage {
   return {
     db,
     dialect: "postgres",
-    description: `PostgreSQL ${redactUrl(target.url)}`,
+    description: `PostgreSQL ${redactUrl(target.url)}${target.schema ? ` schema ${target.schema}` : ""}`,
+    schema: target.schema,
     close: () => db.destroy(),
   };
 }

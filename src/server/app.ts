@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
+import type { BlobStore } from "./blobs/blob-store.ts";
 import { FileSystemBlobStore } from "./blobs/filesystem.ts";
+import { S3BlobStore } from "./blobs/s3.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
@@ -50,12 +52,19 @@ function smsProvider(config: Config, logger: Logger): SmsProvider {
     : new ConsoleSmsProvider(logger);
 }
 
+function blobStore(config: Config): BlobStore {
+  return config.files.store === "s3"
+    ? new S3BlobStore(config.files)
+    : new FileSystemBlobStore(join(config.dataDir, "files"));
+}
+
 /** The composition root: storage, trust, services and the HTTP application, wired once. */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CertchatServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
   let pool: VerifyPool | undefined;
+  let blobs: BlobStore | undefined;
   try {
     await migrateToLatest(storage);
     const trust = await setUpTrust(config, logger);
@@ -87,7 +96,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       perHourPerPhone: config.limits.smsPerHourPerPhone,
       perHourPerAddress: config.limits.smsPerHourPerAddress,
     });
-    const blobs = new FileSystemBlobStore(join(config.dataDir, "files"));
+    blobs = blobStore(config);
     const messages = new MessageService({
       db: storage.db,
       blobs,
@@ -111,6 +120,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       files: new FileService(storage.db, blobs),
     });
     const verifyPool = pool;
+    const blobStoreInUse = blobs;
     return {
       http,
       storage,
@@ -126,11 +136,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       async close() {
         await http.close();
         await verifyPool.close();
+        blobStoreInUse.close?.();
         await storage.close();
       },
     };
   } catch (error) {
     await pool?.close();
+    blobs?.close?.();
     await storage.close();
     throw error;
   }

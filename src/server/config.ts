@@ -30,8 +30,21 @@ export interface Config {
   verify: { workers: number; queue: number };
   /** "auto": Debian's libengine-gost-openssl when installed; "off"; or the path of a gost.so. */
   gostEngine: "auto" | "off" | { path: string };
+  /** Where file contents live (DESIGN §6): under the data directory, or in an S3 bucket. */
+  files: { store: "fs" } | ({ store: "s3" } & S3Settings);
   ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** An S3 (or S3-compatible) bucket; without credentials the AWS SDK's default chain supplies them. */
+export interface S3Settings {
+  /** Unset = AWS itself. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Bucket in the path (http://host/bucket/key) rather than the host name; most self-hosted servers need it. */
+  pathStyle: boolean;
 }
 
 /** At most `count` requests per `perMs`, refilled continuously (a token bucket of `count` tokens). */
@@ -119,6 +132,15 @@ function list(text: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
+const s3Variables = [
+  "CERTCHAT_S3_ENDPOINT",
+  "CERTCHAT_S3_BUCKET",
+  "CERTCHAT_S3_REGION",
+  "CERTCHAT_S3_ACCESS_KEY",
+  "CERTCHAT_S3_SECRET_KEY",
+  "CERTCHAT_S3_PATH_STYLE",
+];
+
 const knownVariables = new Set([
   "CERTCHAT_HOST",
   "CERTCHAT_PORT",
@@ -145,7 +167,67 @@ const knownVariables = new Set([
   "CERTCHAT_VERIFY_WORKERS",
   "CERTCHAT_VERIFY_QUEUE",
   "CERTCHAT_GOST_ENGINE",
+  "CERTCHAT_FILES",
+  ...s3Variables,
 ]);
+
+type Lookup = (name: string) => string | undefined;
+
+/** S3 bucket naming rules: 3–63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function filesSetting(get: Lookup): Config["files"] {
+  const store = get("CERTCHAT_FILES") ?? "fs";
+  if (store === "fs") {
+    // S3 settings without CERTCHAT_FILES=s3 would silently keep files on local disk.
+    const stray = s3Variables.find((name) => get(name) !== undefined);
+    if (stray) throw new ConfigError(stray, "set, but CERTCHAT_FILES is not s3");
+    return { store: "fs" };
+  }
+  if (store !== "s3") throw new ConfigError("CERTCHAT_FILES", `expected fs or s3, got "${store}"`);
+  return { store: "s3", ...s3Settings(get) };
+}
+
+function s3Settings(get: Lookup): S3Settings {
+  const bucket = get("CERTCHAT_S3_BUCKET");
+  if (!bucket) throw new ConfigError("CERTCHAT_S3_BUCKET", "required when CERTCHAT_FILES=s3");
+  if (!BUCKET_NAME.test(bucket)) {
+    throw new ConfigError("CERTCHAT_S3_BUCKET", `not a valid bucket name: "${bucket}"`);
+  }
+  const endpoint = get("CERTCHAT_S3_ENDPOINT");
+  if (endpoint) {
+    url("CERTCHAT_S3_ENDPOINT", endpoint, ["http:", "https:"]);
+    const parsed = new URL(endpoint);
+    // The banner and logs show the endpoint: keys belong in their own variables.
+    if (parsed.username || parsed.password) {
+      throw new ConfigError(
+        "CERTCHAT_S3_ENDPOINT",
+        "put keys in CERTCHAT_S3_ACCESS_KEY/SECRET_KEY, not the URL",
+      );
+    }
+  }
+  const region = get("CERTCHAT_S3_REGION") ?? "us-east-1";
+  if (!/^[a-z0-9-]+$/.test(region)) {
+    throw new ConfigError("CERTCHAT_S3_REGION", `expected a region like us-east-1, got "${region}"`);
+  }
+  const accessKeyId = get("CERTCHAT_S3_ACCESS_KEY");
+  const secretAccessKey = get("CERTCHAT_S3_SECRET_KEY");
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    const missing = accessKeyId === undefined ? "CERTCHAT_S3_ACCESS_KEY" : "CERTCHAT_S3_SECRET_KEY";
+    throw new ConfigError(missing, "CERTCHAT_S3_ACCESS_KEY and CERTCHAT_S3_SECRET_KEY go together");
+  }
+  const pathStyle = get("CERTCHAT_S3_PATH_STYLE") ?? "false";
+  if (pathStyle !== "true" && pathStyle !== "false") {
+    throw new ConfigError("CERTCHAT_S3_PATH_STYLE", `expected true or false, got "${pathStyle}"`);
+  }
+  return {
+    endpoint,
+    bucket,
+    region,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    pathStyle: pathStyle === "true",
+  };
+}
 
 /** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
@@ -154,7 +236,7 @@ export function loadConfig(env: Env): Config {
       throw new ConfigError(name, "unknown setting (see docs/OPERATIONS.md for the list)");
     }
   }
-  const get = (name: string): string | undefined => {
+  const get: Lookup = (name) => {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
@@ -223,6 +305,7 @@ export function loadConfig(env: Env): Config {
       queue: count("CERTCHAT_VERIFY_QUEUE", 256, 1_000_000),
     },
     gostEngine,
+    files: filesSetting(get),
     ttl: {
       tokenIdleMs: duration("CERTCHAT_TOKEN_TTL", "30d"),
       nonceMs: duration("CERTCHAT_NONCE_TTL", "5m"),

@@ -139,3 +139,57 @@ test("message text and file limits have defaults and take sizes", () => {
     configErrorFor("CERTCHAT_MAX_FILE_BYTES"),
   );
 });
+
+test("files stay under the data directory unless CERTCHAT_FILES=s3", () => {
+  assert.deepEqual(loadConfig({}).files, { store: "fs" });
+  assert.deepEqual(loadConfig({ CERTCHAT_FILES: "fs" }).files, { store: "fs" });
+  assert.throws(() => loadConfig({ CERTCHAT_FILES: "ftp" }), configErrorFor("CERTCHAT_FILES"));
+});
+
+test("S3 settings have defaults and need only a bucket", () => {
+  assert.deepEqual(loadConfig({ CERTCHAT_FILES: "s3", CERTCHAT_S3_BUCKET: "certchat-files" }).files, {
+    store: "s3",
+    endpoint: undefined,
+    bucket: "certchat-files",
+    region: "us-east-1",
+    credentials: undefined,
+    pathStyle: false,
+  });
+  const files = loadConfig({
+    CERTCHAT_FILES: "s3",
+    CERTCHAT_S3_ENDPOINT: "http://127.0.0.1:9000",
+    CERTCHAT_S3_BUCKET: "files",
+    CERTCHAT_S3_REGION: "eu-central-1",
+    CERTCHAT_S3_ACCESS_KEY: "access",
+    CERTCHAT_S3_SECRET_KEY: "secret",
+    CERTCHAT_S3_PATH_STYLE: "true",
+  }).files;
+  assert.deepEqual(files, {
+    store: "s3",
+    endpoint: "http://127.0.0.1:9000",
+    bucket: "files",
+    region: "eu-central-1",
+    credentials: { accessKeyId: "access", secretAccessKey: "secret" },
+    pathStyle: true,
+  });
+});
+
+test("each bad S3 setting is refused by name", () => {
+  const s3 = { CERTCHAT_FILES: "s3", CERTCHAT_S3_BUCKET: "files" };
+  const cases: [Record<string, string>, string][] = [
+    [{ CERTCHAT_FILES: "s3" }, "CERTCHAT_S3_BUCKET"],
+    [{ ...s3, CERTCHAT_S3_BUCKET: "Files_With_Caps" }, "CERTCHAT_S3_BUCKET"],
+    [{ ...s3, CERTCHAT_S3_ENDPOINT: "not a url" }, "CERTCHAT_S3_ENDPOINT"],
+    [{ ...s3, CERTCHAT_S3_ENDPOINT: "ftp://host" }, "CERTCHAT_S3_ENDPOINT"],
+    [{ ...s3, CERTCHAT_S3_ENDPOINT: "http://key:secret@host" }, "CERTCHAT_S3_ENDPOINT"],
+    [{ ...s3, CERTCHAT_S3_REGION: "EU Central" }, "CERTCHAT_S3_REGION"],
+    [{ ...s3, CERTCHAT_S3_ACCESS_KEY: "access" }, "CERTCHAT_S3_SECRET_KEY"],
+    [{ ...s3, CERTCHAT_S3_SECRET_KEY: "secret" }, "CERTCHAT_S3_ACCESS_KEY"],
+    [{ ...s3, CERTCHAT_S3_PATH_STYLE: "yes" }, "CERTCHAT_S3_PATH_STYLE"],
+    // S3 settings while files stay on disk are a forgotten CERTCHAT_FILES=s3.
+    [{ CERTCHAT_S3_BUCKET: "files" }, "CERTCHAT_S3_BUCKET"],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(() => loadConfig(env), configErrorFor(variable), JSON.stringify(env));
+  }
+});

@@ -18,6 +18,8 @@ export interface BlobStore {
   get(id: string): Promise<Uint8Array | undefined>;
   open(id: string): Promise<BlobReader | undefined>;
   delete(id: string): Promise<void>;
+  /** Releases held connections (S3); a store that holds none has no close. */
+  close?(): void;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

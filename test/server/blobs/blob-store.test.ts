@@ -3,16 +3,36 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { buffer } from "node:stream/consumers";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { BlobStore } from "../../../src/server/blobs/blob-store.ts";
 import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
+import { S3BlobStore } from "../../../src/server/blobs/s3.ts";
+import { startTestS3, type TestS3 } from "../../support/s3.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-blobs-");
 
-/** Every blob store implementation; an S3-compatible one joins this list when it exists. */
+let s3: TestS3;
+const s3Stores: S3BlobStore[] = [];
+before(async () => {
+  s3 = await startTestS3();
+});
+after(async () => {
+  for (const store of s3Stores) store.close();
+  await s3.stop();
+});
+
+function s3Store(settings = s3.settings): S3BlobStore {
+  const store = new S3BlobStore(settings);
+  s3Stores.push(store);
+  return store;
+}
+
+/** Every blob store implementation, each held to the same contract. */
 const stores: { name: string; create(): Promise<BlobStore> }[] = [
   { name: "filesystem", create: async () => new FileSystemBlobStore(join(await tempDir(), randomUUID())) },
+  { name: "s3 (s3rver)", create: async () => s3Store() },
 ];
 
 for (const { name, create } of stores) {
@@ -83,5 +103,37 @@ describe("filesystem blob store", () => {
       "12345678-0000-4000-8000-000000000000",
       "12345678-0000-4000-8000-000000000001",
     ]);
+  });
+});
+
+describe("s3 blob store", () => {
+  test("objects are keyed by the id's first two byte pairs, like the filesystem store", async () => {
+    const id = "fedcba98-2345-4678-9abc-def012345678";
+    await s3Store().put(id, new Uint8Array([1, 2, 3]));
+    const client = new S3Client({ ...s3.settings, forcePathStyle: true });
+    try {
+      const listing = await client.send(
+        new ListObjectsV2Command({ Bucket: s3.settings.bucket, Prefix: "fe/" }),
+      );
+      assert.deepEqual(
+        listing.Contents?.map((object) => object.Key),
+        [`fe/dc/${id}`],
+      );
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test("a missing bucket is an error, not a missing blob", async () => {
+    const store = s3Store({ ...s3.settings, bucket: "no-such-bucket" });
+    await assert.rejects(store.get(randomUUID()), { name: "NoSuchBucket" });
+  });
+
+  test("an unreachable server fails within the bounded retries", async () => {
+    const store = s3Store({ ...s3.settings, endpoint: "http://127.0.0.1:1" });
+    const started = Date.now();
+    await assert.rejects(store.get(randomUUID()));
+    await assert.rejects(store.put(randomUUID(), new Uint8Array([1])));
+    assert.ok(Date.now() - started < 10_000, "three attempts each, not an endless retry");
   });
 });

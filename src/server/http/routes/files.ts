@@ -59,8 +59,11 @@ export function fileRoutes(app: FastifyInstance, deps: FileRouteDeps): void {
           .header("content-length", blob.size)
           .send(blob.stream);
       } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        return reply.code(downloadStatus(error.code)).send(failure(error.code));
+        if (error instanceof ApiError)
+          return reply.code(downloadStatus(error.code)).send(failure(error.code));
+        // The API's error handler answers 200; here an outage (blob store down) must not look like a file.
+        request.log.error({ err: error }, "file download failed");
+        return reply.code(500).send(failure("CommonError"));
       }
     },
   );

@@ -71,8 +71,8 @@ function decodeField(text: string | null | undefined, field: string): Uint8Array
 
 /**
  * Sending and reading messages (DESIGN §2, §3, §6). `send` is the one path for REST and sockets: it
- * validates, writes the file blob, commits the row (grouped with concurrent sends by the writer) and returns the committed
- * message; callers publish only after it returns.
+ * validates, writes the file blob, commits the row (in one transaction with concurrent sends, see
+ * MessageWriter) and returns the committed message; callers publish only after it returns.
  */
 export class MessageService {
   constructor(private readonly options: MessageServiceOptions) {}

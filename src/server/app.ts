@@ -8,6 +8,8 @@ import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
 import { VerifyPool } from "./pki/verify-pool.ts";
+import { createGateway } from "./realtime/gateway.ts";
+import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
 import { AuthService } from "./services/auth.ts";
 import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
@@ -15,7 +17,8 @@ import { ContactService } from "./services/contacts.ts";
 import { FileService } from "./services/files.ts";
 import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
-import { MemoryRateLimiter } from "./services/rate-limiter.ts";
+import { MemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
+import { RedisRateLimiter } from "./services/redis-rate-limiter.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
 import { HttpSmsProvider } from "./sms/http.ts";
@@ -35,13 +38,26 @@ export interface ServerOptions {
   clock?: Clock;
   /** Overrides the storage the configuration names (tests use a fresh PostgreSQL schema). */
   storage?: StorageTarget;
+  /** How often sockets' sessions are re-checked (default each minute; tests shorten it). */
+  sessionCheckMs?: number;
 }
+
+/** In-flight socket events get this long to finish on shutdown before the sockets are closed anyway. */
+const SOCKET_DRAIN_MS = 5_000;
 
 export interface CertchatServer {
   http: FastifyInstance;
   storage: Storage;
   /** What the start-up banner reports: storage, trust, SMS, verification and file settings in force. */
-  settings: { storage: string; trust: string; sms: string; verify: string; gost: string; files: string };
+  settings: {
+    storage: string;
+    trust: string;
+    sms: string;
+    verify: string;
+    gost: string;
+    files: string;
+    realtime: string;
+  };
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -64,6 +80,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const clock = options.clock ?? systemClock;
   const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
   let pool: VerifyPool | undefined;
+  let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
   try {
     await migrateToLatest(storage);
@@ -106,6 +123,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxTextBytes: config.limits.maxTextBytes,
       maxFileBytes: config.limits.maxFileBytes,
     });
+    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+    const localLimiter = new MemoryRateLimiter(config.limits.authRate, clock);
+    const authRateLimiter: RateLimiter = redis
+      ? new RedisRateLimiter(redis.commands, config.limits.authRate, localLimiter)
+      : localLimiter;
+    const gateway = createGateway({
+      logger,
+      db: storage.db,
+      sessions,
+      messages,
+      redis,
+      maxPayloadBytes: config.limits.maxBodyBytes,
+      sessionCheckMs: options.sessionCheckMs ?? 60_000,
+      drainMs: SOCKET_DRAIN_MS,
+    });
     const http = await buildHttpApp({
       logger,
       maxBodyBytes: config.limits.maxBodyBytes,
@@ -113,12 +145,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       auth,
       phones,
       sessions,
-      authRateLimiter: new MemoryRateLimiter(config.limits.authRate, clock),
+      authRateLimiter,
       contacts: new ContactService(storage.db),
       chats: new ChatService(storage.db, clock, logger),
       messages,
+      publisher: gateway.publisher,
       files: new FileService(storage.db, blobs),
     });
+    gateway.attach(http.server);
     const verifyPool = pool;
     const blobStoreInUse = blobs;
     return {
@@ -131,9 +165,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         verify: `${config.verify.workers} worker(s), queue ${config.verify.queue}`,
         gost: describeGostEngine(gost),
         files: blobs.description,
+        realtime: gateway.description,
       },
       listen: () => http.listen({ host: config.host, port: config.port }),
       async close() {
+        // Sockets first: in-flight events finish and clients are told to reconnect; then Fastify stops
+        // accepting and lets in-flight requests finish.
+        await gateway.close();
         await http.close();
         await verifyPool.close();
         blobStoreInUse.close?.();
@@ -141,6 +179,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
     };
   } catch (error) {
+    redis?.close();
     await pool?.close();
     blobs?.close?.();
     await storage.close();

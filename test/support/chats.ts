@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { issueUser, logIn, registerPhone, type TestServer, type TestUser } from "./server.ts";
+import { type ApiServer, issueUser, logIn, registerPhone, type TestUser } from "./server.ts";
 
 /**
  * Client-side crypto for the chat tests, deliberately simple (the SDK issue brings the real scheme): a chat
@@ -75,7 +75,7 @@ export interface ChatUser extends KeyHolder {
 let sequence = 0;
 
 /** Issues a certificate, logs in and confirms a fresh phone; distinct SNILS make distinct profiles. */
-export async function chatUser(server: TestServer, name = "Иванов Иван Иванович"): Promise<ChatUser> {
+export async function chatUser(server: ApiServer, name = "Иванов Иван Иванович"): Promise<ChatUser> {
   sequence += 1;
   const serial = String(process.pid % 100_000).padStart(5, "0") + String(sequence).padStart(6, "0");
   const user = await issueUser(server, { name, snils: serial });
@@ -86,7 +86,7 @@ export async function chatUser(server: TestServer, name = "Иванов Иван
 }
 
 /** The profile's pid, certificates and session certificate. */
-export async function profileOf(server: TestServer, token: string): Promise<KeyHolder & { cid: number }> {
+export async function profileOf(server: ApiServer, token: string): Promise<KeyHolder & { cid: number }> {
   const reply = await server.post("/api/profile/", { token });
   if (!reply.body.success) throw new Error(`profile failed: ${reply.body.error}`);
   const data = reply.body.data as { pid: number; cid: number; certificates: CertificateRef[] };
@@ -94,7 +94,7 @@ export async function profileOf(server: TestServer, token: string): Promise<KeyH
 }
 
 /** Posts and returns `data`, failing loudly on an error envelope. */
-export async function call<T>(server: TestServer, path: string, body: Record<string, unknown>): Promise<T> {
+export async function call<T>(server: ApiServer, path: string, body: Record<string, unknown>): Promise<T> {
   const reply = await server.post(path, body);
   if (reply.status !== 200 || !reply.body.success)
     throw new Error(`${path} failed: ${reply.status} ${reply.body.error}`);

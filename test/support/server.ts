@@ -48,9 +48,34 @@ export interface Reply {
   body: Envelope;
 }
 
+/** What the user helpers need of a server: its data directory (test CA), SMS gateway and HTTP client. */
+export type ApiServer = Pick<TestServer, "dataDir" | "sms" | "post">;
+
+/** POSTs JSON (or a form) to `url` + path and returns the HTTP status and parsed body. */
+export function poster(url: string): TestServer["post"] {
+  return async (path, body, postOptions = {}) => {
+    const headers: Record<string, string> = { ...postOptions.headers };
+    let payload: string | undefined;
+    if (postOptions.form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      payload = new URLSearchParams(body as Record<string, string>).toString();
+    } else if (body !== undefined) {
+      headers["content-type"] ??= "application/json";
+      payload = typeof body === "string" ? body : JSON.stringify(body);
+    }
+    const response = await fetch(`${url}${path}`, { method: "POST", headers, body: payload });
+    return { status: response.status, body: (await response.json()) as Envelope };
+  };
+}
+
 /** `caAlg`: the key algorithm of the server's test CA (default ECDSA P-256, as `certchat ca init`). */
 export async function startTestServer(
-  options: { env?: Record<string, string>; backend?: Backend; caAlg?: IssueAlgorithm } = {},
+  options: {
+    env?: Record<string, string>;
+    backend?: Backend;
+    caAlg?: IssueAlgorithm;
+    sessionCheckMs?: number;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-server-"));
   if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
@@ -73,37 +98,37 @@ export async function startTestServer(
     ...options.env,
   });
   let storage: TestStorage | undefined;
-  if (options.backend) storage = await options.backend.create();
-  const server = await createServer(config, {
-    logger: pino({ level: "silent" }),
-    clock: () => clock.now,
-    storage: storage?.target,
-  });
-  const url = await server.listen();
+  const release = async () => {
+    await sms.stop();
+    await storage?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let server: CertchatServer;
+  let url: string;
+  try {
+    if (options.backend) storage = await options.backend.create();
+    server = await createServer(config, {
+      logger: pino({ level: "silent" }),
+      clock: () => clock.now,
+      storage: storage?.target,
+      sessionCheckMs: options.sessionCheckMs,
+    });
+    url = await server.listen();
+  } catch (error) {
+    // A failed start must not leave the SMS gateway listening: the test file would never finish.
+    await release();
+    throw error;
+  }
   return {
     url,
     dataDir,
     sms,
     clock,
     server,
-    async post(path, body, postOptions = {}) {
-      const headers: Record<string, string> = { ...postOptions.headers };
-      let payload: string | undefined;
-      if (postOptions.form) {
-        headers["content-type"] = "application/x-www-form-urlencoded";
-        payload = new URLSearchParams(body as Record<string, string>).toString();
-      } else if (body !== undefined) {
-        headers["content-type"] ??= "application/json";
-        payload = typeof body === "string" ? body : JSON.stringify(body);
-      }
-      const response = await fetch(`${url}${path}`, { method: "POST", headers, body: payload });
-      return { status: response.status, body: (await response.json()) as Envelope };
-    },
+    post: poster(url),
     async close() {
       await server.close();
-      await sms.stop();
-      await storage?.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
+      await release();
     },
   };
 }
@@ -117,7 +142,7 @@ export interface TestUser {
 
 /** `signLayout`: the layout `sign` uses when given none (e.g. "cryptoapi" or "standard" for GOST users). */
 export async function issueUser(
-  server: TestServer,
+  server: ApiServer,
   options: Partial<IssueOptions> & { signLayout?: RawSignatureLayout } = {},
 ): Promise<TestUser> {
   const { signLayout, ...issueOptions } = options;
@@ -134,7 +159,7 @@ export async function issueUser(
 }
 
 /** auth → confirmAuth; returns the confirmed token. */
-export async function logIn(server: TestServer, user: TestUser): Promise<string> {
+export async function logIn(server: ApiServer, user: TestUser): Promise<string> {
   const auth = await server.post("/api/auth/", { cert: encodeBase64(user.der), sign: user.sign(user.der) });
   if (!auth.body.success) throw new Error(`auth failed: ${auth.body.error}`);
   const { nonce, token } = auth.body.data as { nonce: string; token: string };
@@ -147,7 +172,7 @@ export async function logIn(server: TestServer, user: TestUser): Promise<string>
 }
 
 /** registryPhone → confirmPhone with the code the gateway received. */
-export async function registerPhone(server: TestServer, token: string, phone: string): Promise<void> {
+export async function registerPhone(server: ApiServer, token: string, phone: string): Promise<void> {
   const registry = await server.post("/api/registryPhone/", { token, phone });
   if (!registry.body.success) throw new Error(`registryPhone failed: ${registry.body.error}`);
   const { id } = registry.body.data as { id: number };

@@ -2,6 +2,9 @@ import type { Command } from "commander";
 import { type CertchatServer, createServer } from "../../server/app.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 
+/** Closing is bounded step by step; should it still hang, the process ends anyway (exit 1: not clean). */
+const SHUTDOWN_LIMIT_MS = 20_000;
+
 /**
  * SIGTERM/SIGINT close the server and exit 0. The handlers are installed before the server starts, so a
  * signal sent as soon as the banner appears never meets the default (killing) action; a second signal
@@ -13,6 +16,10 @@ function exitOnSignals(current: () => CertchatServer | undefined): void {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`certchat: ${signal} received, shutting down\n`);
+    setTimeout(() => {
+      process.stderr.write(`certchat: shutdown took over ${SHUTDOWN_LIMIT_MS / 1000}s, exiting anyway\n`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS).unref();
     await current()?.close();
     process.exit(0);
   };
@@ -32,10 +39,10 @@ export function serveCommand(program: Command): void {
         const config = configFrom(options.config);
         server = await createServer(config);
         const address = await server.listen();
-        const { storage, trust, sms, verify, gost, files } = server.settings;
+        const { storage, trust, sms, verify, gost, files, realtime } = server.settings;
         process.stdout.write(
           `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n` +
-            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n`,
+            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n  realtime: ${realtime}\n`,
         );
       }),
     );

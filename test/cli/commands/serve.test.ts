@@ -10,12 +10,12 @@ test("a bad setting stops serve with one line naming the variable and exit code 
   assert.match(result.stderr, /CERTCHAT_PORT/);
 });
 
-test("serve prints where it listens and the storage, trust, SMS and file settings, and stops on SIGTERM", async () => {
+test("serve prints where it listens and the storage, trust, SMS, file and real-time settings, and stops on SIGTERM", async () => {
   const dataDir = tempDataDir();
   const { child, stdout } = await startCli(
     ["serve"],
     { CERTCHAT_DATA_DIR: dataDir, CERTCHAT_PORT: "0", CERTCHAT_LOG_LEVEL: "silent" },
-    "files:",
+    "realtime:",
   );
   const banner = stdout();
   assert.match(banner, /certchat listening on http:\/\/127\.0\.0\.1:\d+/);
@@ -25,6 +25,7 @@ test("serve prints where it listens and the storage, trust, SMS and file setting
   assert.match(banner, /verify: +\d+ worker\(s\), queue 256/);
   assert.match(banner, /GOST: +(engine \(.*gost\.so, self-test passed\)|JS \(.+\))/);
   assert.match(banner, /files: +files in .*files/);
+  assert.match(banner, /realtime: socket\.io \(single node\)/);
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   assert.equal(code, 0);

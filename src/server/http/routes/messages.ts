@@ -5,6 +5,7 @@ import {
   MessagesRequest,
   SendMessageRequest,
 } from "../../../protocol/schemas/messages.ts";
+import type { MessagePublisher } from "../../services/message-publisher.ts";
 import type { MessageService } from "../../services/messages.ts";
 import type { SessionService } from "../../services/sessions.ts";
 import { apiRoute, tokenOf } from "../api-route.ts";
@@ -12,6 +13,7 @@ import { apiRoute, tokenOf } from "../api-route.ts";
 export interface MessageRouteDeps {
   sessions: SessionService;
   messages: MessageService;
+  publisher: MessagePublisher;
 }
 
 /** /api/sendMessage/ and /api/messages/ (spec "Отправка сообщения", "Получение сообщений"). */
@@ -28,7 +30,11 @@ export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): voi
     },
     async (body, request) => {
       const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
-      return (await deps.messages.send(identity, body)).message;
+      const { message, duplicate } = await deps.messages.send(identity, body);
+      // validate → commit → answer → publish (DESIGN §3): the answer is written in this tick, the broadcast
+      // in the next one.
+      if (!duplicate) setImmediate(() => deps.publisher.publish(message));
+      return message;
     },
   );
   apiRoute(

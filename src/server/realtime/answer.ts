@@ -1,0 +1,35 @@
+import type { Logger } from "pino";
+import { ApiError } from "../../protocol/errors.ts";
+import { type FailureEnvelope, failure, type SuccessEnvelope, success } from "../http/envelope.ts";
+
+export type Ack = (envelope: SuccessEnvelope<unknown> | FailureEnvelope) => void;
+
+/** Socket.IO passes the acknowledgement callback as the last argument, when the client asked for one. */
+export function splitAck(args: unknown[]): { payload: unknown; ack?: Ack } {
+  const last = args.at(-1);
+  return typeof last === "function" ? { payload: args[0], ack: last as Ack } : { payload: args[0] };
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; envelope: FailureEnvelope };
+
+/**
+ * Runs the work of one socket event and turns any failure into the API's error envelope, as the HTTP error
+ * handler does: an ApiError keeps its code, anything else is logged and answered CommonError.
+ */
+export async function attempt<T>(logger: Logger, event: string, work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof ApiError) {
+      logger.debug({ event, code: error.code, detail: error.message }, "socket event refused");
+      return { ok: false, envelope: failure(error.code) };
+    }
+    logger.error({ err: error, event }, "unexpected error in a socket event");
+    return { ok: false, envelope: failure("CommonError") };
+  }
+}
+
+/** The envelope of an outcome, sent to the client's ack when it gave one. */
+export function reply<T>(ack: Ack | undefined, outcome: Outcome<T>): void {
+  ack?.(outcome.ok ? success(outcome.value) : outcome.envelope);
+}

@@ -1,0 +1,85 @@
+import { Type } from "@sinclair/typebox";
+import type { ExtendedError } from "socket.io";
+import { ApiError } from "../../protocol/errors.ts";
+import { Token } from "../../protocol/schemas/common.ts";
+import type { Identity, SessionService } from "../services/sessions.ts";
+import { attempt, reply, splitAck } from "./answer.ts";
+import type { CertchatSocket, RealtimeContext } from "./context.ts";
+import { parsePayload } from "./payload.ts";
+
+/** The legacy `session` payload is the token string; `{token}` is accepted too. */
+const SessionPayload = Type.Union([
+  Type.String({ minLength: 1, maxLength: 200 }),
+  Type.Object({ token: Token }),
+]);
+
+function tokenOf(payload: unknown): string | undefined {
+  const parsed = parsePayload(SessionPayload, payload, "session");
+  return typeof parsed === "string" ? parsed : parsed.token;
+}
+
+function authenticate(sessions: SessionService, token: string | undefined): Promise<Identity> {
+  return sessions.authenticate(token, { requirePhone: true });
+}
+
+function handshakeToken(socket: CertchatSocket): string | undefined {
+  const fromAuth: unknown = socket.handshake.auth?.token;
+  if (typeof fromAuth === "string" && fromAuth !== "") return fromAuth;
+  const fromQuery = socket.handshake.query.token;
+  return typeof fromQuery === "string" && fromQuery !== "" ? fromQuery : undefined;
+}
+
+/**
+ * Connection middleware: a token in the handshake (`auth.token`, or query `token`) is resolved before the
+ * socket connects; a bad one refuses the connection with the error envelope as `connect_error` data. No token
+ * is fine: the deployed client authenticates with the `session` event afterwards.
+ */
+export function handshakeAuthentication(context: RealtimeContext) {
+  return async (socket: CertchatSocket, next: (error?: ExtendedError) => void): Promise<void> => {
+    const token = handshakeToken(socket);
+    if (token === undefined) return next();
+    const outcome = await attempt(context.logger, "handshake", () => authenticate(context.sessions, token));
+    if (!outcome.ok) {
+      const error: ExtendedError = new Error(outcome.envelope.error);
+      error.data = outcome.envelope;
+      return next(error);
+    }
+    socket.data = { identity: outcome.value, token };
+    next();
+  };
+}
+
+/**
+ * `session` (the deployed client, after every connect): resolves the token; the socket's later events wait
+ * for this in its queue. A refused token is answered and the socket disconnected, as a dead session's are.
+ * A new token on a live socket starts clean: the old identity's subscriptions are dropped.
+ */
+export async function onSession(
+  context: RealtimeContext,
+  socket: CertchatSocket,
+  args: unknown[],
+): Promise<void> {
+  const { payload, ack } = splitAck(args);
+  const outcome = await attempt(context.logger, "session", async () => {
+    const token = tokenOf(payload);
+    const identity = await authenticate(context.sessions, token);
+    return { identity, token };
+  });
+  if (!outcome.ok) {
+    reply(ack, outcome);
+    socket.disconnect();
+    return;
+  }
+  if (socket.data.token !== outcome.value.token) {
+    for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
+  }
+  socket.data = outcome.value;
+  reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
+}
+
+/** True for the refusals that mean the token will never work again (expired or unknown). */
+export function isDeadSession(error: unknown): boolean {
+  return (
+    error instanceof ApiError && (error.code === "NeedAuthentication" || error.code === "SessionExpired")
+  );
+}

@@ -1,0 +1,109 @@
+import type { Server as HttpServer } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
+import { Server } from "socket.io";
+import { failure } from "../http/envelope.ts";
+import type { MessagePublisher } from "../services/message-publisher.ts";
+import { splitAck } from "./answer.ts";
+import { handshakeAuthentication, onSession } from "./authentication.ts";
+import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
+import { EventQueue } from "./event-queue.ts";
+import { onMessages } from "./history.ts";
+import type { RedisLink } from "./redis-adapter.ts";
+import { onSendMessage } from "./send-message.ts";
+import { sweepDeadSessions } from "./session-sweeper.ts";
+import { SocketMessagePublisher } from "./socket-publisher.ts";
+import { onSubscribe, onUnsubscribe } from "./subscriptions.ts";
+
+type Handler = (context: RealtimeContext, socket: CertchatSocket, args: unknown[]) => Promise<void>;
+
+/** Client → server events (DESIGN §3); each handler answers its own errors in the ack. */
+const handlers: Record<string, Handler> = {
+  session: onSession,
+  subscribe: onSubscribe,
+  unsubscribe: onUnsubscribe,
+  sendMessage: onSendMessage,
+  messages: onMessages,
+};
+
+/** Events one socket may have waiting; a client beyond this is flooding and is disconnected. */
+const MAX_PENDING_EVENTS = 1000;
+
+export interface GatewayOptions extends Omit<RealtimeContext, "publisher"> {
+  /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
+  maxPayloadBytes: number;
+  /** How often connected sockets' sessions are re-checked (expired or removed → disconnected). */
+  sessionCheckMs: number;
+  /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
+  drainMs: number;
+  redis?: RedisLink;
+}
+
+export interface RealtimeGateway {
+  publisher: MessagePublisher;
+  /** For the start-up banner. */
+  description: string;
+  attach(server: HttpServer): void;
+  /** Refuses new sockets, lets queued events finish (bounded), then closes every socket's transport. */
+  close(): Promise<void>;
+}
+
+/**
+ * Socket.IO 4 on the HTTP server's port (path /socket.io/, polling and websocket, Engine.IO v3 clients
+ * allowed). Each socket's events run in arrival order through its own queue.
+ */
+export function createGateway(options: GatewayOptions): RealtimeGateway {
+  const io: CertchatIo = new Server({
+    path: "/socket.io/",
+    allowEIO3: true,
+    transports: ["polling", "websocket"],
+    serveClient: false,
+    maxHttpBufferSize: options.maxPayloadBytes,
+    ...(options.redis ? { adapter: options.redis.adapter } : {}),
+  });
+  const publisher = new SocketMessagePublisher(io);
+  const { logger, db, sessions, messages } = options;
+  const context: RealtimeContext = { logger, db, sessions, messages, publisher };
+  const queues = new Set<EventQueue>();
+  let closing = false;
+
+  io.use((_socket, next) => next(closing ? new Error("server shutting down") : undefined));
+  io.use(handshakeAuthentication(context));
+  io.on("connection", (socket) => {
+    const queue = new EventQueue(MAX_PENDING_EVENTS, (error) =>
+      logger.error({ err: error }, "socket event handler failed"),
+    );
+    queues.add(queue);
+    socket.on("disconnect", () => queues.delete(queue));
+    for (const [event, handle] of Object.entries(handlers)) {
+      socket.on(event, (...args: unknown[]) => {
+        if (queue.push(() => handle(context, socket, args))) return;
+        logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");
+        socket.disconnect();
+      });
+    }
+    // An event the API does not have, asked with an ack, is answered as an unknown HTTP method is.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (!Object.hasOwn(handlers, event)) splitAck(args).ack?.(failure("MethodNotFound"));
+    });
+  });
+  const stopSweeping = sweepDeadSessions(io, sessions, options.sessionCheckMs);
+
+  return {
+    publisher,
+    description: options.redis ? `socket.io (redis ${options.redis.description})` : "socket.io (single node)",
+    attach: (server) => {
+      io.attach(server);
+    },
+    async close() {
+      closing = true;
+      stopSweeping();
+      const deadline = delay(options.drainMs, undefined, { ref: false });
+      await Promise.race([Promise.all([...queues].map((queue) => queue.idle())), deadline]);
+      // Closing the transport, not sending a Socket.IO disconnect: clients see "transport close" and
+      // reconnect (to another node behind the load balancer) instead of staying away.
+      for (const socket of io.of("/").sockets.values()) socket.conn.close();
+      io.engine?.close();
+      options.redis?.close();
+    },
+  };
+}

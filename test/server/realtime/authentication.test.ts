@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { io as connectCurrent, type Socket } from "socket.io-client";
+import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { startTestServer, type TestServer } from "../../support/server.ts";
+import { chatBetween, closeAll, connectV4, nextEvent, request } from "../../support/sockets.ts";
+
+describe("socket authentication and subscriptions", () => {
+  let server: TestServer;
+  let alice: ChatUser;
+  let bob: ChatUser;
+  let carol: ChatUser;
+  let chat: string;
+  const sockets: Socket[] = [];
+  const track = (socket: Socket) => {
+    sockets.push(socket);
+    return socket;
+  };
+
+  before(async () => {
+    server = await startTestServer({ env: chatServerEnv, sessionCheckMs: 50 });
+    alice = await chatUser(server, "Алисова Алиса Петровна");
+    bob = await chatUser(server, "Бобров Борис Иванович");
+    carol = await chatUser(server, "Карлова Карина Олеговна");
+    chat = await chatBetween(server, alice, bob);
+  });
+  after(async () => {
+    closeAll(sockets);
+    await server.close();
+  });
+
+  test("a token in the handshake auth or in the query authenticates the socket", async () => {
+    const byAuth = track(await connectV4(server.url, { token: alice.token }));
+    assert.deepEqual(await request(byAuth, "subscribe", chat), { success: true, data: chat });
+    const byQuery = track(
+      await new Promise<Socket>((resolve, reject) => {
+        const socket = connectCurrent(server.url, {
+          forceNew: true,
+          reconnection: false,
+          query: { token: bob.token },
+        });
+        socket.once("connect", () => resolve(socket));
+        socket.once("connect_error", reject);
+      }),
+    );
+    assert.deepEqual(await request(byQuery, "subscribe", chat), { success: true, data: chat });
+  });
+
+  test("a bad handshake token refuses the connection with the error envelope", async () => {
+    await assert.rejects(
+      connectV4(server.url, { token: "not-a-session" }),
+      (error: Error & { data?: unknown }) => {
+        assert.deepEqual(error.data, { success: false, error: "NeedAuthentication" });
+        return true;
+      },
+    );
+  });
+
+  test("events before authentication are answered NeedAuthentication; `session` then subscribe in a row works", async () => {
+    const socket = track(await connectV4(server.url));
+    assert.deepEqual(await request(socket, "subscribe", chat), {
+      success: false,
+      error: "NeedAuthentication",
+    });
+    assert.deepEqual(await request(socket, "sendMessage", { chat, cid: 1, text: "AA==" }), {
+      success: false,
+      error: "NeedAuthentication",
+    });
+    socket.emit("session", alice.token);
+    assert.deepEqual(await request(socket, "subscribe", chat), { success: true, data: chat });
+    assert.deepEqual(await request(socket, "session", { token: alice.token }), {
+      success: true,
+      data: { pid: alice.pid },
+    });
+  });
+
+  test("only members subscribe: anyone else gets GetChatsError, as for an unknown chat", async () => {
+    const socket = track(await connectV4(server.url, { token: carol.token }));
+    assert.deepEqual(await request(socket, "subscribe", chat), { success: false, error: "GetChatsError" });
+    assert.deepEqual(await request(socket, "subscribe", "no-such-chat"), {
+      success: false,
+      error: "GetChatsError",
+    });
+    assert.deepEqual(await request(socket, "messages", { chat }), { success: false, error: "GetChatsError" });
+  });
+
+  test("a socket whose session expires is disconnected by the periodic check", async () => {
+    const dave = await chatUser(server, "Давыдов Давид Давидович");
+    const socket = track(await connectV4(server.url, { token: dave.token }));
+    const reason = nextEvent(socket, "disconnect");
+    server.clock.advance(31 * 24 * 3_600_000);
+    assert.equal(await reason, "io server disconnect");
+    await assert.rejects(
+      connectV4(server.url, { token: dave.token }),
+      (error: Error & { data?: unknown }) => {
+        assert.deepEqual(error.data, { success: false, error: "SessionExpired" });
+        return true;
+      },
+    );
+  });
+});

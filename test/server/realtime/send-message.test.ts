@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Socket } from "socket.io-client";
+import type { Message } from "../../../src/protocol/schemas/messages.ts";
+import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { startTestServer, type TestServer } from "../../support/server.ts";
+import {
+  chatBetween,
+  closeAll,
+  connectV4,
+  eventually,
+  record,
+  request,
+  textMessage,
+} from "../../support/sockets.ts";
+
+describe("socket sendMessage and live delivery (Socket.IO 4 clients)", () => {
+  let server: TestServer;
+  let alice: ChatUser;
+  let bob: ChatUser;
+  let chat: string;
+  const sockets: Socket[] = [];
+  const open = async (token: string) => {
+    const socket = await connectV4(server.url, { token });
+    sockets.push(socket);
+    return socket;
+  };
+
+  before(async () => {
+    server = await startTestServer({ env: chatServerEnv });
+    alice = await chatUser(server, "Алисова Алиса Петровна");
+    bob = await chatUser(server, "Бобров Борис Иванович");
+    chat = await chatBetween(server, alice, bob);
+  });
+  after(async () => {
+    closeAll(sockets);
+    await server.close();
+  });
+
+  test("the ack carries one envelope with the stored message and localId; every other subscribed socket, the sender's other one included, gets it without localId", async () => {
+    const aliceSending = await open(alice.token);
+    const aliceOther = await open(alice.token);
+    const bobSocket = await open(bob.token);
+    for (const socket of [aliceSending, aliceOther, bobSocket]) {
+      assert.deepEqual(await request(socket, "subscribe", chat), { success: true, data: chat });
+    }
+    const atSender = record(aliceSending, "messages");
+    const atOther = record(aliceOther, "messages");
+    const atBob = record(bobSocket, "messages");
+
+    const ack = await request(aliceSending, "sendMessage", {
+      ...textMessage(alice, chat, "hello"),
+      localId: 17,
+    });
+    assert.equal(ack.success, true);
+    const stored = ack.data as Message;
+    assert.equal(stored.localId, 17);
+    assert.equal(stored.chat, chat);
+    assert.equal(stored.pid, alice.pid);
+    assert.equal(stored.user, alice.name);
+
+    await eventually(
+      () => atBob.length === 1 && atOther.length === 1,
+      "delivery to Bob and Alice's other socket",
+    );
+    const { localId: _, ...bare } = stored;
+    assert.deepEqual(atBob[0], bare);
+    assert.deepEqual(atOther[0], bare);
+    assert.equal("localId" in (atBob[0] as object), false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(atSender.length, 0, "the sending socket has its ack, not an event");
+  });
+
+  test("a retry with the same localId returns the stored message and announces nothing twice", async () => {
+    const aliceSocket = await open(alice.token);
+    const bobSocket = await open(bob.token);
+    await request(aliceSocket, "subscribe", chat);
+    await request(bobSocket, "subscribe", chat);
+    const atBob = record(bobSocket, "messages");
+    const payload = { ...textMessage(alice, chat, "once"), localId: "retry-1" };
+    const first = await request(aliceSocket, "sendMessage", payload);
+    const second = await request(aliceSocket, "sendMessage", payload);
+    assert.deepEqual(second, first);
+    await eventually(() => atBob.length === 1, "the first delivery");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(atBob.length, 1);
+  });
+
+  test("a failed send answers its error code and announces nothing", async () => {
+    const aliceSocket = await open(alice.token);
+    const bobSocket = await open(bob.token);
+    await request(bobSocket, "subscribe", chat);
+    const atBob = record(bobSocket, "messages");
+    const wrongCertificate = await request(aliceSocket, "sendMessage", {
+      ...textMessage(alice, chat, "x"),
+      cid: bob.cid,
+    });
+    assert.deepEqual(wrongCertificate, { success: false, error: "InvalidCertificate" });
+    const empty = await request(aliceSocket, "sendMessage", { chat, cid: alice.cid, localId: 1 });
+    assert.deepEqual(empty, { success: false, error: "InvalidSchema" });
+    const notMember = await request(aliceSocket, "sendMessage", textMessage(alice, "no-such-chat", "x"));
+    assert.deepEqual(notMember, { success: false, error: "GetChatsError" });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(atBob.length, 0);
+  });
+
+  test("every malformed payload is answered InvalidSchema and the socket stays usable", async () => {
+    const socket = await open(alice.token);
+    const bad: Array<[string, unknown]> = [
+      ["sendMessage", null],
+      ["sendMessage", "text"],
+      ["sendMessage", { chat }],
+      ["sendMessage", { ...textMessage(alice, chat, "x"), localId: { nested: true } }],
+      ["sendMessage", { ...textMessage(alice, chat, "x"), localId: 1.5 }],
+      ["sendMessage", { ...textMessage(alice, chat, "x"), text: ["not", "text"] }],
+      ["subscribe", ""],
+      ["subscribe", { chat }],
+      ["unsubscribe", null],
+      ["messages", "chat"],
+      ["messages", { chat, rel: "sideways" }],
+    ];
+    for (const [event, payload] of bad) {
+      assert.deepEqual(
+        await request(socket, event, payload),
+        { success: false, error: "InvalidSchema" },
+        event,
+      );
+    }
+    assert.deepEqual(await request(socket, "deleteEverything", chat), {
+      success: false,
+      error: "MethodNotFound",
+    });
+    assert.deepEqual(await request(socket, "constructor"), { success: false, error: "MethodNotFound" });
+    const noPayload = await request(socket, "sendMessage");
+    assert.deepEqual(noPayload, { success: false, error: "InvalidSchema" });
+    const fine = await request(socket, "sendMessage", textMessage(alice, chat, "still works"));
+    assert.equal(fine.success, true);
+  });
+
+  test("a message sent over REST is delivered live to subscribed sockets", async () => {
+    const aliceSocket = await open(alice.token);
+    await request(aliceSocket, "subscribe", chat);
+    const atAlice = record(aliceSocket, "messages");
+    const sent = await call<Message>(server, "/api/sendMessage/", {
+      token: bob.token,
+      ...textMessage(bob, chat, "over REST"),
+      localId: 5,
+    });
+    await eventually(() => atAlice.length === 1, "the REST message live");
+    const { localId: _, ...bare } = sent;
+    assert.deepEqual(atAlice[0], bare);
+  });
+
+  test("unsubscribe stops delivery; a send without an ack is stored and delivered", async () => {
+    const aliceSocket = await open(alice.token);
+    const bobSocket = await open(bob.token);
+    await request(bobSocket, "subscribe", chat);
+    const atBob = record(bobSocket, "messages");
+    aliceSocket.emit("sendMessage", textMessage(alice, chat, "fire and forget"));
+    await eventually(() => atBob.length === 1, "the message sent without ack");
+    assert.deepEqual(await request(bobSocket, "unsubscribe", chat), { success: true, data: chat });
+    await request(aliceSocket, "sendMessage", textMessage(alice, chat, "after unsubscribe"));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(atBob.length, 1);
+  });
+});

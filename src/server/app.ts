@@ -30,6 +30,7 @@ import {
   type StorageTarget,
   storageTarget,
 } from "./storage/database.ts";
+import { MessageWriter } from "./storage/message-writer.ts";
 import { setUpTrust } from "./trust-setup.ts";
 
 export interface ServerOptions {
@@ -116,6 +117,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const messages = new MessageService({
       db: storage.db,
       blobs,
+      writer: new MessageWriter({ db: storage.db, dialect: storage.dialect }),
       clock,
       logger,
       maxTextBytes: config.limits.maxTextBytes,

@@ -97,9 +97,13 @@ export const backends: Backend[] = [
 
 /**
  * The storage contract: `body` declares its tests once and they run on every backend, each backend with its
- * own fresh database shared by the tests of that suite (so tests use distinct keys).
+ * own fresh database shared by the tests of that suite (so tests use distinct keys). `target` opens a second
+ * connection to that database.
  */
-export function describeEachBackend(title: string, body: (storage: () => Storage) => void): void {
+export function describeEachBackend(
+  title: string,
+  body: (storage: () => Storage, target: () => StorageTarget) => void,
+): void {
   for (const backend of backends) {
     describe(`${title} [${backend.name}]`, { skip: backend.skip }, () => {
       let current: TestStorage | undefined;
@@ -109,10 +113,14 @@ export function describeEachBackend(title: string, body: (storage: () => Storage
       after(async () => {
         await current?.dispose();
       });
-      body(() => {
+      const ready = () => {
         if (!current) throw new Error("storage not ready");
-        return current.storage;
-      });
+        return current;
+      };
+      body(
+        () => ready().storage,
+        () => ready().target,
+      );
     });
   }
 }

@@ -10,14 +10,13 @@ import {
   type SendMessageRequest,
 } from "../../protocol/schemas/messages.ts";
 import type { BlobStore } from "../blobs/blob-store.ts";
+import type { MessageWriter } from "../storage/message-writer.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   findMessageByLocalId,
-  insertMessage,
   listHistoryPage,
-  releaseLocalId,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
 import { mayPost, requireMembership } from "./chat-access.ts";
@@ -30,6 +29,8 @@ export const LOCAL_ID_TTL_MS = 24 * 3_600_000;
 export interface MessageServiceOptions {
   db: Executor;
   blobs: BlobStore;
+  /** Commits message rows, grouping concurrent sends into one transaction. */
+  writer: MessageWriter;
   clock: Clock;
   logger: Logger;
   maxTextBytes: number;
@@ -70,8 +71,8 @@ function decodeField(text: string | null | undefined, field: string): Uint8Array
 
 /**
  * Sending and reading messages (DESIGN §2, §3, §6). `send` is the one path for REST and sockets: it
- * validates, writes the file blob, commits the row in one small transaction and returns the committed
- * message; callers publish only after it returns.
+ * validates, writes the file blob, commits the row (in one transaction with concurrent sends, see
+ * MessageWriter) and returns the committed message; callers publish only after it returns.
  */
 export class MessageService {
   constructor(private readonly options: MessageServiceOptions) {}
@@ -119,10 +120,7 @@ export class MessageService {
       created_at: now,
     };
     try {
-      const id = await db.transaction().execute(async (trx) => {
-        if (earlier) await releaseLocalId(trx, earlier.id);
-        return insertMessage(trx, row);
-      });
+      const id = await this.options.writer.insert({ row, releaseLocalIdOf: earlier?.id });
       return {
         message: messageView({ ...row, id, sender_name: identity.profile.name }, request.localId),
         duplicate: false,

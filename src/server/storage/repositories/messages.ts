@@ -20,6 +20,16 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
   return Number(row.id);
 }
 
+/**
+ * Inserts several messages in one statement and returns their ids in the order of `messages`: each row takes
+ * the next id as the statement processes it, so the ids sorted ascending match the rows in order, whatever
+ * order RETURNING lists them in.
+ */
+export async function insertMessages(db: Executor, messages: NewMessage[]): Promise<number[]> {
+  const rows = await db.insertInto("messages").values(messages).returning("id").execute();
+  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+}
+
 function selectWithSender(db: Executor) {
   return db
     .selectFrom("messages")

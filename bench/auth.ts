@@ -1,0 +1,93 @@
+/**
+ * Completed logins (auth + confirmAuth) per second over HTTP for ECDSA P-256 and GOST 2012-256 users, each
+ * against a test CA of the same algorithm. Baseline: bare node:crypto ECDSA P-256 verifications per second on
+ * one thread, measured in the same run. A login costs the server three verifications (the certificate's chain
+ * signature, the signature over the certificate, the signature over the nonce) on its verification pool; the
+ * client's signature over each nonce is made in the same process.
+ * Run: node --import tsx bench/auth.ts [--quick]
+ */
+import { generateKeyPairSync, sign, verify } from "node:crypto";
+import { encodeBase64 } from "../src/protocol/base64.ts";
+import type { IssueAlgorithm } from "../src/server/pki/test-ca.ts";
+import { issueUser } from "../test/support/server.ts";
+import { startBenchServer } from "./lib/fixtures.ts";
+import { JsonClient } from "./lib/json-client.ts";
+import { type BenchOptions, bySize } from "./lib/options.ts";
+import { type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
+import { closedLoopRate } from "./lib/stats.ts";
+
+/** node:crypto ECDSA P-256 verifications per second, one after another on this thread. */
+function ecdsaVerifiesPerSecond(seconds: number): number {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const data = Buffer.from("certchat benchmark: a login nonce");
+  const signature = sign("sha256", data, privateKey);
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    if (!verify("sha256", data, publicKey, signature)) throw new Error("baseline does not verify");
+    calls++;
+  }
+  return (calls * 1000) / (performance.now() - start);
+}
+
+async function loginsPerSecond(alg: IssueAlgorithm & ("ecdsa-p256" | "gost2012-256"), options: BenchOptions) {
+  const concurrency = bySize(options, { full: 8, quick: 8, smoke: 2 });
+  const seconds = bySize(options, { full: 10, quick: 3, smoke: 0.1 });
+  const server = await startBenchServer(undefined, alg);
+  const client = new JsonClient(server.url, concurrency);
+  try {
+    const users = await Promise.all(
+      Array.from({ length: concurrency }, (_, i) =>
+        issueUser(server, {
+          alg,
+          signLayout: alg === "gost2012-256" ? "standard" : undefined,
+          snils: String(10_000_000_000 + i).slice(-11),
+        }),
+      ),
+    );
+    const credentials = users.map((user) => ({
+      user,
+      auth: { cert: encodeBase64(user.der), sign: user.sign(user.der) },
+    }));
+    const logIn = async (worker: number) => {
+      const { user, auth } = credentials[worker] as (typeof credentials)[number];
+      const { nonce, token } = await client.call<{ nonce: string; token: string }>("/api/auth/", auth);
+      await client.call("/api/confirmAuth/", { token, sign: user.sign(Buffer.from(nonce, "base64")) });
+    };
+    await closedLoopRate(concurrency, Math.min(1, seconds), logIn); // warm-up: workers, JIT
+    return await closedLoopRate(concurrency, seconds, logIn);
+  } finally {
+    client.close();
+    await server.close();
+  }
+}
+
+export async function auth(options: BenchOptions): Promise<ScenarioResult> {
+  const baselineSeconds = bySize(options, { full: 3, quick: 1, smoke: 0.05 });
+  const rows: Row[] = [];
+  for (const alg of ["ecdsa-p256", "gost2012-256"] as const) {
+    const logins = await loginsPerSecond(alg, options);
+    // Measured next to each run, so both figures see the same load on the machine.
+    const baseline = ecdsaVerifiesPerSecond(baselineSeconds);
+    rows.push(
+      row({
+        name: `${alg} auth+confirmAuth`,
+        unit: "logins/s",
+        value: logins.perSecond,
+        baselineName: "ECDSA verify/s, 1 thread",
+        baseline,
+        detail: `${logins.completed} logins in ${logins.seconds.toFixed(1)} s`,
+      }),
+    );
+  }
+  return {
+    scenario: "auth",
+    rows,
+    notes: [
+      "server verification pool: one worker per core; SQLite storage; a login is 2 HTTP requests and 3 server-side verifications",
+      "the client signs each nonce in the same process (GOST in JS), competing with the server for the CPU",
+    ],
+  };
+}
+
+await runIfMain(import.meta.url, auth);

@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { auth } from "../../bench/auth.ts";
+import { history } from "../../bench/history.ts";
+import type { Scenario } from "../../bench/lib/report.ts";
+import { rest } from "../../bench/rest.ts";
+import { throughput } from "../../bench/throughput.ts";
+
+// Each scenario at tiny sizes, only to prove it runs end to end; its figures are not checked.
+const scenarios: Record<string, Scenario> = { history, rest, auth, throughput };
+
+for (const [name, scenario] of Object.entries(scenarios)) {
+  test(`the ${name} benchmark runs`, async () => {
+    const result = await scenario({ mode: "smoke" });
+    assert.equal(result.scenario, name);
+    assert.ok(result.rows.length > 0);
+    for (const row of result.rows) {
+      assert.ok(Number.isFinite(row.value) && row.value > 0, `${row.name}: ${row.value}`);
+      assert.ok(Number.isFinite(row.baseline) && row.baseline > 0, `${row.name} baseline: ${row.baseline}`);
+    }
+  });
+}

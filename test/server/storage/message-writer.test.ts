@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
+import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
+import { isUniqueViolation } from "../../../src/server/storage/repositories/constraint-errors.ts";
+import { findMessageById, insertMessage } from "../../../src/server/storage/repositories/messages.ts";
+import { describeEachBackend } from "../../support/storage.ts";
+import { chatOf, type Member, member, message } from "./repositories/fixtures.ts";
+
+describeEachBackend("MessageWriter", (storage, target) => {
+  let alice: Member;
+  let chat: string;
+  let writer: MessageWriter;
+  /** A second connection: what it sees is committed. */
+  let reader: Storage;
+  before(async () => {
+    alice = await member(storage(), "writer-alice", "79990003001");
+    chat = await chatOf(storage(), alice, []);
+    writer = new MessageWriter({ db: storage().db, dialect: storage().dialect, maxBatch: 16 });
+    reader = openStorage(target());
+  });
+  after(async () => {
+    await reader.close();
+  });
+
+  test("concurrent inserts all commit, with distinct ids increasing in call order", async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => writer.insert({ row: message(chat, alice, { data: `c${i}` }) })),
+    );
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids.every((id, index) => index === 0 || id > (ids[index - 1] ?? 0)));
+    const stored = await reader.db
+      .selectFrom("messages")
+      .select(["id", "data"])
+      .where("id", "in", ids)
+      .execute();
+    assert.deepEqual(
+      stored.sort((a, b) => a.id - b.id).map((row) => row.data),
+      ids.map((_, i) => `c${i}`),
+    );
+  });
+
+  test("a row whose localId is taken fails alone; the rest of its batch commits", async () => {
+    await insertMessage(storage().db, message(chat, alice, { local_id: "taken" }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        writer.insert({
+          row: message(chat, alice, { data: `b${i}`, local_id: i === 3 ? "taken" : `free-${i}` }),
+        }),
+      ),
+    );
+    const failed = results[3];
+    assert.equal(failed?.status, "rejected");
+    assert.ok(failed?.status === "rejected" && isUniqueViolation(failed.reason));
+    const committed = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    assert.equal(committed.length, 7);
+    assert.ok(committed.every((id, index) => index === 0 || id > (committed[index - 1] ?? 0)));
+    for (const id of committed) assert.ok(await findMessageById(reader.db, id));
+  });
+
+  test("a release of a stale localId commits with the insert that takes it over", async () => {
+    const stale = await insertMessage(storage().db, message(chat, alice, { local_id: "reused" }));
+    const id = await writer.insert({
+      row: message(chat, alice, { local_id: "reused" }),
+      releaseLocalIdOf: stale,
+    });
+    assert.equal((await findMessageById(reader.db, stale))?.local_id, null);
+    assert.equal((await findMessageById(reader.db, id))?.local_id, "reused");
+  });
+
+  test("every caller is resolved only after its row is committed", async () => {
+    const seen = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        writer
+          .insert({ row: message(chat, alice, { data: `v${i}` }) })
+          // Runs as soon as the promise resolves, on a connection that sees only committed rows.
+          .then((id) => findMessageById(reader.db, id)),
+      ),
+    );
+    assert.deepEqual(
+      seen.map((row) => row?.data),
+      seen.map((_, i) => `v${i}`),
+    );
+  });
+});

@@ -15,6 +15,11 @@ function collect(path) {
 const roots = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
 const files = (roots.length > 0 ? roots : ["test"]).flatMap(collect);
+// Given no files, node --test would search the whole working tree instead.
+if (files.length === 0) {
+  console.error(`no test files under ${roots.join(", ") || "test"}`);
+  process.exit(1);
+}
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", ...flags, ...files],

@@ -16,7 +16,10 @@ export function sweepDeadSessions(io: CertchatIo, sessions: SessionService, inte
       const byToken = new Map<string, CertchatSocket[]>();
       for (const socket of io.of("/").sockets.values()) {
         const token = socket.data.token;
-        if (token !== undefined) byToken.set(token, [...(byToken.get(token) ?? []), socket]);
+        if (token === undefined) continue;
+        const group = byToken.get(token);
+        if (group) group.push(socket);
+        else byToken.set(token, [socket]);
       }
       for (const [token, sockets] of byToken) {
         try {

@@ -1,30 +1,34 @@
 import { Command } from "commander";
-import { billingCommand } from "./commands/billing.ts";
-import { caCommand } from "./commands/ca.ts";
-import { chatCommand } from "./commands/chat.ts";
-import { contactsCommand } from "./commands/contacts.ts";
-import { downloadCommand } from "./commands/download.ts";
-import { historyCommand } from "./commands/history.ts";
-import { listenCommand } from "./commands/listen.ts";
-import { loginCommand } from "./commands/login.ts";
-import { migrateCommand } from "./commands/migrate.ts";
-import { pkiCommand } from "./commands/pki.ts";
-import { sendCommand } from "./commands/send.ts";
-import { serveCommand } from "./commands/serve.ts";
+
+type Registration = (program: Command) => void;
+
+/**
+ * Each command's module is imported only when that command runs: loading all of them (server, PKI, SDK)
+ * made every start of a CLI command take the server's import time. Help and unknown commands load all.
+ */
+const commands: Record<string, () => Promise<Registration>> = {
+  serve: async () => (await import("./commands/serve.ts")).serveCommand,
+  migrate: async () => (await import("./commands/migrate.ts")).migrateCommand,
+  ca: async () => (await import("./commands/ca.ts")).caCommand,
+  billing: async () => (await import("./commands/billing.ts")).billingCommand,
+  pki: async () => (await import("./commands/pki.ts")).pkiCommand,
+  login: async () => (await import("./commands/login.ts")).loginCommand,
+  contacts: async () => (await import("./commands/contacts.ts")).contactsCommand,
+  chat: async () => (await import("./commands/chat.ts")).chatCommand,
+  send: async () => (await import("./commands/send.ts")).sendCommand,
+  history: async () => (await import("./commands/history.ts")).historyCommand,
+  listen: async () => (await import("./commands/listen.ts")).listenCommand,
+  download: async () => (await import("./commands/download.ts")).downloadCommand,
+};
 
 const program = new Command("certchat").description(
   "certchat: end-to-end encrypted messenger with certificate login",
 );
-serveCommand(program);
-migrateCommand(program);
-caCommand(program);
-billingCommand(program);
-pkiCommand(program);
-loginCommand(program);
-contactsCommand(program);
-chatCommand(program);
-sendCommand(program);
-historyCommand(program);
-listenCommand(program);
-downloadCommand(program);
+const requested = process.argv[2];
+const names =
+  requested !== undefined && Object.hasOwn(commands, requested) ? [requested] : Object.keys(commands);
+const registrations = await Promise.all(
+  names.map((name) => (commands[name] as () => Promise<Registration>)()),
+);
+for (const register of registrations) register(program);
 await program.parseAsync(process.argv);

@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { exited } from "../../test/support/processes.ts";
+
+/** Every child still running, killed when the bench process ends however it ends (error, Ctrl-C). */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
+const preloadGc = new URL("./gc-on-signal.mjs", import.meta.url).pathname;
+
+/**
+ * `BENCH_SERVER_PROF=<dir>` writes a CPU profile of every server child into that directory (on exit).
+ * The servers run with --expose-gc and a SIGUSR2 handler that collects garbage, for RSS readings.
+ */
+function serverNodeArgs(): string[] {
+  const profileDir = process.env.BENCH_SERVER_PROF;
+  return [
+    "--expose-gc",
+    "--import",
+    "tsx",
+    "--import",
+    preloadGc,
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  ];
+}
+
+/** A server under test in a process of its own (its own event loop, its own RSS). */
+export interface ServerChild {
+  pid: number;
+  /** SIGTERM (a clean exit writes the CPU profile), SIGKILL after 15 s; resolves once it has ended. */
+  stop(): Promise<void>;
+}
+
+/** Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`. */
+export function spawnServer(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyText: string,
+): Promise<ServerChild> {
+  const child = spawn(process.execPath, [...serverNodeArgs(), script, ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited(child);
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`${script} not ready in 60 s: ${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(readyText)) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        child.stderr?.off("data", onData);
+        // Keep draining, or a chatty server would block on a full pipe.
+        child.stdout?.resume();
+        child.stderr?.on("data", (more: Buffer) => process.stderr.write(more));
+        resolve({ pid: child.pid as number, stop });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("error", fail);
+    child.once("exit", (code) => fail(new Error(`${script} exited (${code}) before ready: ${output}`)));
+  });
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** Asks the server child to collect garbage (twice, as weak references need a second pass), then settles. */
+export async function collectGarbage(pid: number): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    process.kill(pid, "SIGUSR2");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The soft limit on open files of this process (each socket is one descriptor on either side). */
+export function openFilesLimit(): number {
+  const limits = readFileSync("/proc/self/limits", "utf8");
+  return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.NaN);
+}

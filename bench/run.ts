@@ -4,12 +4,13 @@
  */
 import { auth } from "./auth.ts";
 import { history } from "./history.ts";
+import { latency } from "./latency.ts";
 import { optionsFromArgv } from "./lib/options.ts";
 import { runScenario, type Scenario } from "./lib/report.ts";
 import { rest } from "./rest.ts";
 import { throughput } from "./throughput.ts";
 
-export const scenarios: Record<string, Scenario> = { history, rest, auth, throughput };
+export const scenarios: Record<string, Scenario> = { history, rest, auth, throughput, latency };
 
 const options = optionsFromArgv();
 for (const scenario of Object.values(scenarios)) await runScenario(scenario, options);

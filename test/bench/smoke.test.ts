@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { auth } from "../../bench/auth.ts";
 import { history } from "../../bench/history.ts";
+import { latency } from "../../bench/latency.ts";
 import type { Scenario } from "../../bench/lib/report.ts";
 import { rest } from "../../bench/rest.ts";
 import { throughput } from "../../bench/throughput.ts";
 
 // Each scenario at tiny sizes, only to prove it runs end to end; its figures are not checked.
-const scenarios: Record<string, Scenario> = { history, rest, auth, throughput };
+const scenarios: Record<string, Scenario> = { history, rest, auth, throughput, latency };
 
 for (const [name, scenario] of Object.entries(scenarios)) {
   test(`the ${name} benchmark runs`, async () => {

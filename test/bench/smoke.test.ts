@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { auth } from "../../bench/auth.ts";
+import { fanout } from "../../bench/fanout.ts";
 import { history } from "../../bench/history.ts";
 import { latency } from "../../bench/latency.ts";
 import type { Scenario } from "../../bench/lib/report.ts";
@@ -8,7 +9,7 @@ import { rest } from "../../bench/rest.ts";
 import { throughput } from "../../bench/throughput.ts";
 
 // Each scenario at tiny sizes, only to prove it runs end to end; its figures are not checked.
-const scenarios: Record<string, Scenario> = { history, rest, auth, throughput, latency };
+const scenarios: Record<string, Scenario> = { history, rest, auth, throughput, latency, fanout };
 
 for (const [name, scenario] of Object.entries(scenarios)) {
   test(`the ${name} benchmark runs`, async () => {

@@ -8,6 +8,7 @@
  * Run: node --import tsx bench/latency.ts [--quick]
  */
 
+import { cpuSecondsOf } from "./lib/child-process.ts";
 import { openLoop, waitFor } from "./lib/open-loop.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { bareRelay, certchatRelay, connectLayout, type Relay } from "./lib/relays.ts";
@@ -16,6 +17,8 @@ import { seqOfPacket } from "./lib/socket-fixtures.ts";
 import { type Latency, latencyOf } from "./lib/stats.ts";
 
 const TARGET_P99_MS = 10;
+
+const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 
 interface Case {
   chats: number;
@@ -30,6 +33,8 @@ interface Outcome {
   expected: number;
   lost: number;
   failedSends: number;
+  /** Share of one core the server used while the schedule ran. */
+  serverCpu: number;
 }
 
 /** Runs the schedule once against `relay`; samples of the warm-up seconds are dropped. */
@@ -51,6 +56,8 @@ async function measure(relay: Relay, c: Case, seconds: number, warmSeconds: numb
       };
     }
     let failedSends = 0;
+    const cpuBefore = cpuSecondsOf(relay.pid);
+    const start = performance.now();
     await openLoop(total, at, (seq) => {
       const ofChat = layout.senders[seq % c.chats] ?? [];
       const sender = ofChat[Math.floor(seq / c.chats) % ofChat.length];
@@ -60,7 +67,8 @@ async function measure(relay: Relay, c: Case, seconds: number, warmSeconds: numb
     });
     const expected = (total - failedSends) * c.perChat;
     await waitFor(() => received >= expected, 5000);
-    return { latency: latencyOf(samples), expected, lost: expected - received, failedSends };
+    const serverCpu = (cpuSecondsOf(relay.pid) - cpuBefore) / ((performance.now() - start) / 1000);
+    return { latency: latencyOf(samples), expected, lost: expected - received, failedSends, serverCpu };
   } finally {
     layout.close();
   }
@@ -87,7 +95,8 @@ async function measureCase(c: Case, options: BenchOptions): Promise<Row> {
     baseline: bare.latency.p99,
     detail:
       `p50/p95 ${ms(ours.latency)} ms (bare ${ms(bare.latency)}), ${ours.latency.count} deliveries in ` +
-      `${seconds} s, lost ${ours.lost} (bare ${bare.lost}), failed sends ${ours.failedSends}`,
+      `${seconds} s, lost ${ours.lost} (bare ${bare.lost}), failed sends ${ours.failedSends}, server at ` +
+      `${percent(ours.serverCpu)} of a core (bare ${percent(bare.serverCpu)})`,
     target: `p99 ≤ ${TARGET_P99_MS} ms`,
     met: ours.latency.p99 <= TARGET_P99_MS && ours.lost === 0 && ours.failedSends === 0,
   });

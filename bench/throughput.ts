@@ -3,13 +3,13 @@
  * clients do) and send the next one when the ack arrives; every ack comes after a durable commit (SQLite WAL
  * synchronous=FULL, PostgreSQL fsync). The same over REST (/api/sendMessage/) as an extra row. The server is a
  * `certchat serve` child process; the load generator is this process. Baseline: as many bare inserts into the
- * messages table as the socket run acked, done the fastest way the driver allows (multi-row INSERTs in one
- * transaction), once the server has stopped. SQLite and PostgreSQL. Target: 10,000 acked messages/s.
+ * messages table as the socket run acked, done the fastest way the driver allows (bench/lib/bare-inserts.ts:
+ * one transaction of a reused prepared statement on SQLite, of 2000-row INSERTs on PostgreSQL), once the
+ * server has stopped. SQLite and PostgreSQL. Target: 10,000 acked messages/s.
  * Run: node --import tsx bench/throughput.ts [--quick]
  */
-import { openStorage, type StorageTarget } from "../src/server/storage/database.ts";
-import { insertMessages, type NewMessage } from "../src/server/storage/repositories/messages.ts";
 import { backends } from "../test/support/storage.ts";
+import { bareInserts } from "./lib/bare-inserts.ts";
 import { type BackendName, startCertchatChild } from "./lib/certchat-child.ts";
 import { cpuSecondsOf } from "./lib/child-process.ts";
 import { benchText, type Sender, sendersWithChats } from "./lib/fixtures.ts";
@@ -20,31 +20,6 @@ import { connectMany, SioClient } from "./lib/sio-client.ts";
 import { closedLoopRate } from "./lib/stats.ts";
 
 const TARGET_PER_SECOND = 10_000;
-/** Rows per INSERT statement of the baseline: under SQLite's 32766 and PostgreSQL's 65535 bind parameters. */
-const BASELINE_CHUNK = 2000;
-
-/** Bare inserts per second of `count` copies of a stored message, straight into the stopped server's table. */
-async function bareInserts(target: StorageTarget, chat: string, count: number): Promise<number> {
-  const storage = openStorage(target);
-  try {
-    const template = await storage.db
-      .selectFrom("messages")
-      .selectAll()
-      .where("chat_id", "=", chat)
-      .executeTakeFirstOrThrow();
-    const { id: _id, ...fields } = template;
-    const rows: NewMessage[] = Array.from({ length: count }, () => ({ ...fields, local_id: null }));
-    const start = performance.now();
-    await storage.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += BASELINE_CHUNK) {
-        await insertMessages(trx, rows.slice(i, i + BASELINE_CHUNK));
-      }
-    });
-    return count / ((performance.now() - start) / 1000);
-  } finally {
-    await storage.close();
-  }
-}
 
 async function measureBackend(backend: BackendName, options: BenchOptions): Promise<Row[]> {
   const concurrency = bySize(options, { full: 100, quick: 100, smoke: 4 });
@@ -120,7 +95,7 @@ export async function throughput(options: BenchOptions): Promise<ScenarioResult>
   const notes = [
     "the server is a `certchat serve` child process; the load generator is this process, on the same 2 cores",
     "every ack (socket) and answer (REST) comes after the message's durable commit",
-    "the baseline inserts as many rows as the socket run acked, in one transaction of multi-row INSERTs",
+    "baseline: as many rows as the socket run acked, in one transaction, straight through the driver",
   ];
   for (const backend of backends) {
     if (backend.skip) notes.push(`${backend.name} skipped: ${backend.skip}`);

@@ -8,7 +8,7 @@ import WebSocket from "ws";
  */
 export class SioClient {
   private nextAckId = 0;
-  private readonly acks = new Map<number, (args: unknown[]) => void>();
+  private readonly acks = new Map<number, { resolve(args: unknown[]): void; reject(error: Error): void }>();
   /** Every event packet as received (`42["event",…]`), unparsed: receivers pick out what they need. */
   onEvent: (packet: string) => void = () => {};
 
@@ -33,7 +33,8 @@ export class SioClient {
         else if (packet.startsWith("40")) {
           clearTimeout(timer);
           ws.off("error", fail);
-          ws.on("error", () => {}); // a socket torn down at the end of a run; nothing waits on it any more
+          ws.on("error", () => {}); // reported by the close that follows
+          ws.on("close", () => client.failPending());
           resolve(client);
         } else if (packet.startsWith("44")) fail(new Error(`connect refused: ${packet.slice(2)}`));
         else client.receive(packet);
@@ -47,10 +48,16 @@ export class SioClient {
     else if (packet.startsWith("43")) {
       const open = packet.indexOf("[");
       const id = Number(packet.slice(2, open));
-      const settle = this.acks.get(id);
+      const pending = this.acks.get(id);
       this.acks.delete(id);
-      settle?.(JSON.parse(packet.slice(open)) as unknown[]);
+      pending?.resolve(JSON.parse(packet.slice(open)) as unknown[]);
     }
+  }
+
+  /** A closed socket answers nothing more: its waiting acks fail now rather than at their timeouts. */
+  private failPending(): void {
+    for (const pending of this.acks.values()) pending.reject(new Error("socket closed"));
+    this.acks.clear();
   }
 
   /** Emits `event` with one argument and an ack; resolves with the ack's arguments. */
@@ -61,9 +68,15 @@ export class SioClient {
         this.acks.delete(id);
         reject(new Error(`no ack for ${event} in ${timeoutMs} ms`));
       }, timeoutMs);
-      this.acks.set(id, (args) => {
-        clearTimeout(timer);
-        resolve(args);
+      this.acks.set(id, {
+        resolve: (args) => {
+          clearTimeout(timer);
+          resolve(args);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       this.ws.send(`42${id}${JSON.stringify([event, payload])}`);
     });

@@ -30,7 +30,6 @@ interface Case {
 
 interface Outcome {
   latency: Latency;
-  expected: number;
   lost: number;
   failedSends: number;
   /** Share of one core the server used while the schedule ran. */
@@ -68,7 +67,7 @@ async function measure(relay: Relay, c: Case, seconds: number, warmSeconds: numb
     const expected = (total - failedSends) * c.perChat;
     await waitFor(() => received >= expected, 5000);
     const serverCpu = (cpuSecondsOf(relay.pid) - cpuBefore) / ((performance.now() - start) / 1000);
-    return { latency: latencyOf(samples), expected, lost: expected - received, failedSends, serverCpu };
+    return { latency: latencyOf(samples), lost: expected - received, failedSends, serverCpu };
   } finally {
     layout.close();
   }

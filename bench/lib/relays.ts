@@ -16,7 +16,6 @@ export interface Sender {
  * `data` carries the sequence number (socket-fixtures.ts).
  */
 export interface Relay {
-  name: string;
   pid: number;
   subscriber(chat: number, index: number): Promise<SioClient>;
   sender(chat: number, index: number): Promise<Sender>;
@@ -36,7 +35,6 @@ export async function certchatRelay(chats: number): Promise<Relay> {
     const userAt = (index: number) => users[index % users.length] as ChatUser;
     const chatAt = (chat: number) => chatIds[chat] as string;
     return {
-      name: "certchat (SQLite)",
       pid: server.pid,
       subscriber: (chat, index) => certchatSocket(server.url, userAt(index), [chatAt(chat)]),
       async sender(chat, index) {
@@ -59,7 +57,6 @@ export async function bareRelay(): Promise<Relay> {
   const server = await startBareChild();
   const room = (chat: number) => `chat:${chat}`;
   return {
-    name: "bare socket.io",
     pid: server.pid,
     subscriber: (chat) => SioClient.connect(server.url, { rooms: [room(chat)] }),
     async sender(chat) {

@@ -59,7 +59,7 @@ export async function connections(options: BenchOptions): Promise<ScenarioResult
     }
   };
   const bare = await run(await bareRelay());
-  const ours = await run(await certchatRelay(1));
+  const ours = await run(await certchatRelay(1, options));
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   notes.push(`load generator: ${(ours.clientBytesPerSocket / 1024).toFixed(1)} KB RSS per client socket`);
   const kb = ours.bytesPerSocket / 1024;

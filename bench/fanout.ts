@@ -78,7 +78,7 @@ export async function fanout(options: BenchOptions): Promise<ScenarioResult> {
     }
   };
   const bare = await run(await bareRelay());
-  const ours = await run(await certchatRelay(1));
+  const ours = await run(await certchatRelay(1, options));
   const ratio = ours.deliveriesPerSecond / bare.deliveriesPerSecond;
   return {
     scenario: "fanout",

@@ -84,7 +84,7 @@ async function measureCase(c: Case, options: BenchOptions): Promise<Row> {
     }
   };
   const bare = await run(await bareRelay());
-  const ours = await run(await certchatRelay(c.chats));
+  const ours = await run(await certchatRelay(c.chats, options));
   const ms = (l: Latency) => `${l.p50.toFixed(2)} / ${l.p95.toFixed(2)}`;
   return row({
     name: `${c.rate} msg/s, ${c.chats} chat${c.chats > 1 ? "s" : ""} × ${c.perChat} subscribers`,

@@ -1,6 +1,7 @@
 import type { ChatUser } from "../../test/support/chats.ts";
 import { startBareChild } from "./bare-child.ts";
 import { startCertchatChild } from "./certchat-child.ts";
+import { type BenchOptions, bySize } from "./options.ts";
 import { connectMany, SioClient } from "./sio-client.ts";
 import { bareMessage, benchUsers, certchatSocket, groupChat, textWithSeq } from "./socket-fixtures.ts";
 
@@ -23,13 +24,14 @@ export interface Relay {
   dispose(): Promise<void>;
 }
 
-/** Users sockets share (each socket logs in as one of them); every user is a member of every chat. */
-const USERS = 10;
-
-export async function certchatRelay(chats: number): Promise<Relay> {
+/**
+ * certchat with `chats` group chats. Sockets share a few users (each logs in as one of them; smoke runs use
+ * two, as issuing a user takes a while); every user is a member of every chat.
+ */
+export async function certchatRelay(chats: number, options: BenchOptions): Promise<Relay> {
   const server = await startCertchatChild("sqlite");
   try {
-    const users = await benchUsers(server.api, USERS);
+    const users = await benchUsers(server.api, bySize(options, { full: 10, quick: 10, smoke: 2 }));
     const chatIds: string[] = [];
     for (let i = 0; i < chats; i++) chatIds.push(await groupChat(server.api, users, `bench ${i}`));
     const userAt = (index: number) => users[index % users.length] as ChatUser;

@@ -8,7 +8,7 @@
  * Run: node --import tsx bench/fanout.ts [--quick]
  */
 
-import { cpuSecondsOf } from "./lib/child-process.ts";
+import { describeUsage, type Usage, usageMeter } from "./lib/child-process.ts";
 import { waitFor } from "./lib/open-loop.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { bareRelay, certchatRelay, connectLayout, type Relay } from "./lib/relays.ts";
@@ -17,7 +17,6 @@ import { closedLoopRate } from "./lib/stats.ts";
 
 const TARGET_RATIO = 0.5;
 
-const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 /**
  * Deliveries that may be outstanding (sent, not yet received): enough messages in flight to cover a commit's
  * latency, few enough that neither server queues without bound.
@@ -30,8 +29,7 @@ interface Outcome {
   messagesPerSecond: number;
   /** The server's CPU time per delivery: comparable even when the load generator is the bottleneck. */
   serverMicrosPerDelivery: number;
-  /** Share of one core the server used. */
-  serverCpu: number;
+  server: Usage;
 }
 
 async function measure(relay: Relay, subscribers: number, seconds: number): Promise<Outcome> {
@@ -50,17 +48,17 @@ async function measure(relay: Relay, subscribers: number, seconds: number): Prom
     };
     await closedLoopRate(SENDERS, Math.min(2, seconds), send); // warm-up
     const before = received;
-    const cpuBefore = cpuSecondsOf(relay.pid);
+    const meter = usageMeter(relay.pid);
     const start = performance.now();
     const run = await closedLoopRate(SENDERS, seconds, send);
     const elapsed = (performance.now() - start) / 1000;
-    const cpu = cpuSecondsOf(relay.pid) - cpuBefore;
+    const server = meter();
     const deliveries = received - before;
     return {
       deliveriesPerSecond: deliveries / elapsed,
       messagesPerSecond: run.perSecond,
-      serverMicrosPerDelivery: (cpu * 1e6) / deliveries,
-      serverCpu: cpu / elapsed,
+      serverMicrosPerDelivery: (server.cpuSeconds * 1e6) / deliveries,
+      server,
     };
   } finally {
     layout.close();
@@ -91,7 +89,7 @@ export async function fanout(options: BenchOptions): Promise<ScenarioResult> {
         baseline: bare.deliveriesPerSecond,
         detail:
           `${ours.messagesPerSecond.toFixed(0)} msg/s sent (bare ${bare.messagesPerSecond.toFixed(0)}), ` +
-          `server at ${percent(ours.serverCpu)} of a core (bare ${percent(bare.serverCpu)}), ${SENDERS} senders`,
+          `server ${describeUsage(ours.server)} (bare ${describeUsage(bare.server)}), ${SENDERS} senders`,
         target: `≥ ${TARGET_RATIO}× bare`,
         met: ratio >= TARGET_RATIO,
       }),

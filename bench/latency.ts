@@ -8,7 +8,7 @@
  * Run: node --import tsx bench/latency.ts [--quick]
  */
 
-import { cpuSecondsOf } from "./lib/child-process.ts";
+import { describeUsage, type Usage, usageMeter } from "./lib/child-process.ts";
 import { openLoop, waitFor } from "./lib/open-loop.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { bareRelay, certchatRelay, connectLayout, type Relay } from "./lib/relays.ts";
@@ -17,8 +17,6 @@ import { seqOfPacket } from "./lib/socket-fixtures.ts";
 import { type Latency, latencyOf } from "./lib/stats.ts";
 
 const TARGET_P99_MS = 10;
-
-const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 
 interface Case {
   chats: number;
@@ -32,8 +30,8 @@ interface Outcome {
   latency: Latency;
   lost: number;
   failedSends: number;
-  /** Share of one core the server used while the schedule ran. */
-  serverCpu: number;
+  /** The server child's use of the machine while the schedule ran. */
+  server: Usage;
 }
 
 /** Runs the schedule once against `relay`; samples of the warm-up seconds are dropped. */
@@ -55,8 +53,7 @@ async function measure(relay: Relay, c: Case, seconds: number, warmSeconds: numb
       };
     }
     let failedSends = 0;
-    const cpuBefore = cpuSecondsOf(relay.pid);
-    const start = performance.now();
+    const meter = usageMeter(relay.pid);
     await openLoop(total, at, (seq) => {
       const ofChat = layout.senders[seq % c.chats] ?? [];
       const sender = ofChat[Math.floor(seq / c.chats) % ofChat.length];
@@ -66,8 +63,7 @@ async function measure(relay: Relay, c: Case, seconds: number, warmSeconds: numb
     });
     const expected = (total - failedSends) * c.perChat;
     await waitFor(() => received >= expected, 5000);
-    const serverCpu = (cpuSecondsOf(relay.pid) - cpuBefore) / ((performance.now() - start) / 1000);
-    return { latency: latencyOf(samples), lost: expected - received, failedSends, serverCpu };
+    return { latency: latencyOf(samples), lost: expected - received, failedSends, server: meter() };
   } finally {
     layout.close();
   }
@@ -94,8 +90,8 @@ async function measureCase(c: Case, options: BenchOptions): Promise<Row> {
     baseline: bare.latency.p99,
     detail:
       `p50/p95 ${ms(ours.latency)} ms (bare ${ms(bare.latency)}), ${ours.latency.count} deliveries in ` +
-      `${seconds} s, lost ${ours.lost} (bare ${bare.lost}), failed sends ${ours.failedSends}, server at ` +
-      `${percent(ours.serverCpu)} of a core (bare ${percent(bare.serverCpu)})`,
+      `${seconds} s, lost ${ours.lost} (bare ${bare.lost}), failed sends ${ours.failedSends}; server ` +
+      `${describeUsage(ours.server)} (bare ${describeUsage(bare.server)})`,
     target: `p99 ≤ ${TARGET_P99_MS} ms`,
     met: ours.latency.p99 <= TARGET_P99_MS && ours.lost === 0 && ours.failedSends === 0,
   });

@@ -11,7 +11,7 @@
 import { backends } from "../test/support/storage.ts";
 import { bareInserts } from "./lib/bare-inserts.ts";
 import { type BackendName, startCertchatChild } from "./lib/certchat-child.ts";
-import { cpuSecondsOf } from "./lib/child-process.ts";
+import { describeUsage, usageMeter } from "./lib/child-process.ts";
 import { benchText, type Sender, sendersWithChats } from "./lib/fixtures.ts";
 import { JsonClient } from "./lib/json-client.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
@@ -50,10 +50,10 @@ async function measureBackend(backend: BackendName, options: BenchOptions): Prom
     };
     // Server CPU per answered send: what the figure would be on a dedicated core, whatever the machine's load.
     const timed = async (send: (worker: number) => Promise<void>) => {
-      const cpuBefore = cpuSecondsOf(server.pid);
+      const meter = usageMeter(server.pid);
       const rate = await closedLoopRate(concurrency, seconds, send);
-      const cpu = cpuSecondsOf(server.pid) - cpuBefore;
-      const usage = `server ${((cpu * 1e6) / rate.completed).toFixed(0)} µs CPU per message, ${((cpu / rate.seconds) * 100).toFixed(0)}% of a core`;
+      const used = meter();
+      const usage = `server ${((used.cpuSeconds * 1e6) / rate.completed).toFixed(0)} µs CPU per message, ${describeUsage(used)}`;
       return { ...rate, usage };
     };
     await closedLoopRate(concurrency, Math.min(2, seconds), overSocket); // warm-up

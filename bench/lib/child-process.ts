@@ -104,10 +104,48 @@ export function openFilesLimit(): number {
   return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.NaN);
 }
 
-/** CPU time (user + system) a process has used so far, in seconds (/proc/<pid>/stat, 100 ticks a second). */
-export function cpuSecondsOf(pid: number): number {
+/** CPU time (user + system) of all a process's threads so far, in seconds (/proc/<pid>/stat, 100 ticks/s). */
+function cpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Seconds the process's main thread (its event loop) has spent runnable but waiting for a CPU. */
+function runQueueSecondsOf(pid: number): number {
+  const [, waitNs] = readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ");
+  return Number(waitNs) / 1e9;
+}
+
+/** How a server child used the machine over an interval. */
+export interface Usage {
+  /** CPU seconds of all its threads. */
+  cpuSeconds: number;
+  /** cpuSeconds per second: the share of one core it used. */
+  cpuShare: number;
+  /** Share of the interval its event loop was ready to run but had no CPU: the machine's load, not its own. */
+  waitShare: number;
+}
+
+/** Starts measuring; the returned function gives the usage since then. */
+export function usageMeter(pid: number): () => Usage {
+  const cpu = cpuSecondsOf(pid);
+  const wait = runQueueSecondsOf(pid);
+  const start = performance.now();
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    const cpuSeconds = cpuSecondsOf(pid) - cpu;
+    return {
+      cpuSeconds,
+      cpuShare: cpuSeconds / seconds,
+      waitShare: (runQueueSecondsOf(pid) - wait) / seconds,
+    };
+  };
+}
+
+/** "40% of a core, waited 25% for a CPU" */
+export function describeUsage(usage: Usage): string {
+  const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+  return `${percent(usage.cpuShare)} of a core, waited ${percent(usage.waitShare)} for a CPU`;
 }

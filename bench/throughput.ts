@@ -9,7 +9,7 @@
  * Run: node --import tsx bench/throughput.ts [--quick]
  */
 import { backends } from "../test/support/storage.ts";
-import { bareInserts } from "./lib/bare-inserts.ts";
+import { bareInserts, storedMessages } from "./lib/bare-inserts.ts";
 import { type BackendName, startCertchatChild } from "./lib/certchat-child.ts";
 import { describeUsage, usageMeter } from "./lib/child-process.ts";
 import { benchText, type Sender, sendersWithChats } from "./lib/fixtures.ts";
@@ -21,7 +21,7 @@ import { closedLoopRate } from "./lib/stats.ts";
 
 const TARGET_PER_SECOND = 10_000;
 
-async function measureBackend(backend: BackendName, options: BenchOptions): Promise<Row[]> {
+async function measureBackend(backend: BackendName, options: BenchOptions, notes: string[]): Promise<Row[]> {
   const concurrency = bySize(options, { full: 100, quick: 100, smoke: 4 });
   const users = bySize(options, { full: 10, quick: 10, smoke: 2 });
   const seconds = bySize(options, { full: 10, quick: 3, smoke: 0.3 });
@@ -56,10 +56,15 @@ async function measureBackend(backend: BackendName, options: BenchOptions): Prom
       const usage = `server ${((used.cpuSeconds * 1e6) / rate.completed).toFixed(0)} µs CPU per message, ${describeUsage(used)}`;
       return { ...rate, usage };
     };
-    await closedLoopRate(concurrency, Math.min(2, seconds), overSocket); // warm-up
+    const warm = await closedLoopRate(concurrency, Math.min(2, seconds), overSocket);
     const acked = await timed(overSocket);
     const rest = await timed(overRest);
     await server.stop();
+    // Every answered send must be in the database the stopped server leaves behind.
+    const answered = warm.completed + acked.completed + rest.completed;
+    const stored = await storedMessages(server.storage);
+    if (stored < answered) throw new Error(`${backend}: ${answered} sends answered, ${stored} stored`);
+    notes.push(`${backend}: all ${answered} answered sends found stored after the server stopped`);
     const bare = await bareInserts(server.storage, senderOf(0).chat, acked.completed);
     const common = {
       unit: "msg/s",
@@ -99,7 +104,7 @@ export async function throughput(options: BenchOptions): Promise<ScenarioResult>
   ];
   for (const backend of backends) {
     if (backend.skip) notes.push(`${backend.name} skipped: ${backend.skip}`);
-    else rows.push(...(await measureBackend(backend.name, options)));
+    else rows.push(...(await measureBackend(backend.name, options, notes)));
   }
   return { scenario: "throughput", rows, notes };
 }

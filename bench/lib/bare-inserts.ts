@@ -2,6 +2,8 @@ import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
 import type { StorageTarget } from "../../src/server/storage/database.ts";
 
+// Straight-to-driver access to the messages table of a stopped server: the throughput baseline, and a count.
+
 /** Rows per PostgreSQL INSERT: 12 columns each stay under its 65535 bind parameters. */
 const PG_CHUNK = 2000;
 
@@ -73,4 +75,24 @@ export function bareInserts(target: StorageTarget, chat: string, count: number):
   return target.kind === "sqlite"
     ? Promise.resolve(sqliteInserts(target.file, chat, count))
     : postgresInserts(target.url, chat, count);
+}
+
+/** How many messages the stopped server's database holds. */
+export async function storedMessages(target: StorageTarget): Promise<number> {
+  if (target.kind === "sqlite") {
+    const db = new SqliteDatabase(target.file, { readonly: true });
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  try {
+    const result = await client.query<{ n: string }>("SELECT count(*) AS n FROM messages");
+    return Number(result.rows[0]?.n);
+  } finally {
+    await client.end();
+  }
 }

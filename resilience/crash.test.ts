@@ -66,9 +66,7 @@ describe("resilience: crash", { skip: sharedPostgresSkip || redisSkip }, () => {
     const { members, chats } = await populate(cluster.api, USERS, CHATS);
     const memberOf = (index: number) => members[Math.floor(index / CHATS) % USERS] as ChatUser;
     const nodeOf = (index: number) => (index % 2 === 0 ? nodeA : nodeB);
-    sockets.push(
-      ...(await openMany(SOCKETS, (index) => openSocket(nodeOf(index).url, memberOf(index).token))),
-    );
+    await openMany(sockets, SOCKETS, (index) => openSocket(nodeOf(index).url, memberOf(index).token));
     for (const [index, socket] of sockets.entries()) {
       const chat = chats[index % CHATS] ?? "";
       const subscribed = await ask(socket, "subscribe", chat);

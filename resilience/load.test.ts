@@ -34,7 +34,7 @@ const SENDERS_PER_CHAT = 5;
 describe("resilience: load", { skip: sharedPostgresSkip }, () => {
   let database: { url: string; drop(): Promise<void> } | undefined;
   let cluster: Cluster | undefined;
-  let sockets: Socket[] = [];
+  const sockets: Socket[] = [];
   const receivers: Receiver[] = [];
   const senders: Sender[] = [];
   const tally = new SendTally();
@@ -45,7 +45,7 @@ describe("resilience: load", { skip: sharedPostgresSkip }, () => {
     const { members, chats } = await populate(cluster.api, USERS, CHATS);
     const url = cluster.nodes[0]?.url ?? "";
     const memberOf = (index: number) => members[Math.floor(index / CHATS) % USERS];
-    sockets = await openMany(SOCKETS, (index) => openSocket(url, memberOf(index)?.token ?? ""));
+    await openMany(sockets, SOCKETS, (index) => openSocket(url, memberOf(index)?.token ?? ""));
     for (const [index, socket] of sockets.entries()) {
       const chat = chats[index % CHATS] ?? "";
       const subscribed = await ask(socket, "subscribe", chat);

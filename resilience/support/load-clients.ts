@@ -93,8 +93,8 @@ export class SendTally {
   readonly acked = new Map<number, number>();
   /** Chat → ids acknowledged in it. */
   readonly ackedByChat = new Map<string, number[]>();
-  /** localId → when it was acknowledged (ms since epoch). */
-  readonly ackedAt = new Map<number, number>();
+  /** localId → the chat and when the send was first emitted (ms since epoch), per acked send. */
+  private readonly origin = new Map<number, { chat: string; emittedAt: number }>();
   /** Milliseconds from first emit to ack, per acked send. */
   readonly latencies: number[] = [];
   /** Failure codes the server answered (e.g. CommonError while the database is down). */
@@ -122,11 +122,24 @@ export class SendTally {
       return;
     }
     this.acked.set(localId, id);
-    this.ackedAt.set(localId, Date.now());
+    this.origin.set(localId, { chat, emittedAt });
     this.latencies.push(Date.now() - emittedAt);
     const list = this.ackedByChat.get(chat) ?? [];
     list.push(id);
     this.ackedByChat.set(chat, list);
+  }
+
+  /** Per chat, the acked ids of sends first emitted after `time`. */
+  ackedEmittedAfter(time: number): Map<string, number[]> {
+    const byChat = new Map<string, number[]>();
+    for (const [localId, { chat, emittedAt }] of this.origin) {
+      const id = this.acked.get(localId);
+      if (emittedAt <= time || id === undefined) continue;
+      const ids = byChat.get(chat) ?? [];
+      ids.push(id);
+      byChat.set(chat, ids);
+    }
+    return byChat;
   }
 
   recordFailure(answer: unknown): void {
@@ -316,16 +329,31 @@ export function checkDeliveries(
   return check;
 }
 
-/** Opens `count` sockets, `batch` handshakes at a time (each resolves a token against the database). */
+/**
+ * Opens `count` sockets into `sockets`, `batch` handshakes at a time (each resolves a token against the
+ * database). Sockets opened before a failure stay in `sockets`, so the caller's cleanup closes them.
+ */
 export async function openMany(
+  sockets: Socket[],
   count: number,
   open: (index: number) => Promise<Socket>,
   batch = 50,
-): Promise<Socket[]> {
-  const sockets: Socket[] = [];
+): Promise<void> {
   for (let start = 0; start < count; start += batch) {
     const size = Math.min(batch, count - start);
-    sockets.push(...(await Promise.all(Array.from({ length: size }, (_, k) => open(start + k)))));
+    const opened = await Promise.allSettled(Array.from({ length: size }, (_, k) => open(start + k)));
+    for (const outcome of opened) if (outcome.status === "fulfilled") sockets.push(outcome.value);
+    const failed = opened.find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
   }
-  return sockets;
+}
+
+/** Like waitFor, with an asynchronous predicate (one check at a time). */
+export async function waitForAsync(predicate: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) return false;
+    await delay(200);
+  }
+  return true;
 }

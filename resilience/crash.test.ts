@@ -9,8 +9,10 @@ import { testDatabaseUrl } from "../test/support/storage.ts";
 import { Cluster, populate } from "./support/cluster.ts";
 import { chatHistory } from "./support/history.ts";
 import {
+  allAcked,
   ask,
   checkDeliveries,
+  deliveriesSettled,
   offerSteadily,
   openMany,
   openSocket,
@@ -127,10 +129,7 @@ describe("resilience: crash", { skip: sharedPostgresSkip || redisSkip }, () => {
     );
     await Promise.all(moves);
     await offering;
-    assert.ok(
-      await waitFor(() => tally.ackedCount === MESSAGES, 60_000),
-      `acked ${tally.ackedCount} of ${MESSAGES}`,
-    );
+    assert.ok(await allAcked(tally, MESSAGES), `acked ${tally.ackedCount} of ${MESSAGES}`);
 
     // Every send of a client that was on node A from the start reaches every survivor live.
     const survivors = clients.filter((client) => !client.onB);
@@ -140,13 +139,7 @@ describe("resilience: crash", { skip: sharedPostgresSkip || redisSkip }, () => {
     }
     const expectLive = (receiver: Receiver) => sentThroughA.get(receiver.chat) ?? [];
     const survivorReceivers = survivors.map((client) => client.receiver);
-    await waitFor(
-      () =>
-        survivorReceivers.every(
-          (receiver) => receiver.ids.length + receiver.own.length >= expectLive(receiver).length,
-        ),
-      30_000,
-    );
+    await deliveriesSettled(survivorReceivers, expectLive);
     const ackedIds = new Set(tally.acked.values());
     const live = checkDeliveries(survivorReceivers, expectLive, ackedIds);
     const everything = checkDeliveries(

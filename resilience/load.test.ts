@@ -5,15 +5,16 @@ import { createDatabase } from "../test/support/nodes.ts";
 import { testDatabaseUrl } from "../test/support/storage.ts";
 import { Cluster, populate } from "./support/cluster.ts";
 import {
+  allAcked,
   ask,
   checkDeliveries,
+  deliveriesSettled,
   offerSteadily,
   openMany,
   openSocket,
   Receiver,
   Sender,
   SendTally,
-  waitFor,
 } from "./support/load-clients.ts";
 import { sharedPostgresSkip } from "./support/requirements.ts";
 import { checkStored } from "./support/stored-messages.ts";
@@ -78,17 +79,10 @@ describe("resilience: load", { skip: sharedPostgresSkip }, () => {
   test("50,000 messages at a steady rate into 20 chats of 50 sockets: each acked message reaches every subscriber once, in id order, and is stored once", async () => {
     const started = Date.now();
     await offerSteadily(senders, MESSAGES, RATE);
-    assert.ok(
-      await waitFor(() => tally.ackedCount === MESSAGES, 60_000),
-      `acked ${tally.ackedCount} of ${MESSAGES}`,
-    );
+    assert.ok(await allAcked(tally, MESSAGES), `acked ${tally.ackedCount} of ${MESSAGES}`);
     const expected = (receiver: Receiver) => tally.ackedByChat.get(receiver.chat) ?? [];
     const ackedIds = new Set(tally.acked.values());
-    await waitFor(
-      () =>
-        receivers.every((receiver) => receiver.ids.length + receiver.own.length >= expected(receiver).length),
-      30_000,
-    );
+    await deliveriesSettled(receivers, expected);
     const seconds = Math.round((Date.now() - started) / 1000);
 
     const deliveries = checkDeliveries(receivers, expected, ackedIds);

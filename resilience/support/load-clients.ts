@@ -105,6 +105,11 @@ export class SendTally {
   conflicts = 0;
   timeouts = 0;
 
+  /** Refusals so far, of every code. */
+  get refusals(): number {
+    return [...this.errors.values()].reduce((sum, count) => sum + count, 0);
+  }
+
   get ackedCount(): number {
     return this.acked.size;
   }
@@ -270,6 +275,32 @@ export async function offerSteadily(senders: Sender[], total: number, perSecond:
   }
 }
 
+/**
+ * Waits until `done()` holds while `progress()` (a growing count) keeps growing: false once it stalled for
+ * `stallMs`, or after `capMs` in all. A slow, busy machine gets time; a stuck server fails fast.
+ */
+export async function waitWhileProgressing(
+  done: () => boolean,
+  progress: () => number,
+  stallMs: number,
+  capMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + capMs;
+  let last = progress();
+  let lastChange = Date.now();
+  while (!done()) {
+    const now = Date.now();
+    if (now > deadline || now - lastChange > stallMs) return false;
+    const current = progress();
+    if (current !== last) {
+      last = current;
+      lastChange = now;
+    }
+    await delay(100);
+  }
+  return true;
+}
+
 /** Waits until `predicate` holds, polling every 50 ms; false if `ms` passed first. */
 export async function waitFor(predicate: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -356,4 +387,31 @@ export async function waitForAsync(predicate: () => Promise<boolean>, ms: number
     await delay(200);
   }
   return true;
+}
+
+/** Waits, while acks keep coming, until `total` sends are acked (bounded: 30 s without one, 5 min in all). */
+export function allAcked(tally: SendTally, total: number): Promise<boolean> {
+  return waitWhileProgressing(
+    () => tally.ackedCount === total,
+    () => tally.ackedCount,
+    30_000,
+    300_000,
+  );
+}
+
+/**
+ * Waits, while deliveries keep arriving, until every receiver holds as many ids as `expected` gives it
+ * (bounded: 15 s without one, 2 min in all). The check that follows says what is missing.
+ */
+export function deliveriesSettled(
+  receivers: Receiver[],
+  expected: (receiver: Receiver) => number[],
+): Promise<boolean> {
+  const held = (receiver: Receiver) => receiver.ids.length + receiver.own.length;
+  return waitWhileProgressing(
+    () => receivers.every((receiver) => held(receiver) >= expected(receiver).length),
+    () => receivers.reduce((sum, receiver) => sum + held(receiver), 0),
+    15_000,
+    120_000,
+  );
 }

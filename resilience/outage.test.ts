@@ -126,6 +126,8 @@ describe("resilience: outage", { skip: privatePostgresSkip || redisSkip }, () =>
       socket.on("disconnect", () => {
         disconnects += 1;
       });
+      // As every client does after socket.io reconnected it: the new server-side socket has no rooms yet.
+      socket.io.on("reconnect", () => socket.emit("subscribe", chat));
       const receiver = new Receiver(chat, socket);
       receivers.push(receiver);
       if (index < CHATS * SENDERS_PER_CHAT) {

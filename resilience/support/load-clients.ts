@@ -10,7 +10,7 @@ export interface Member {
 
 /**
  * A Socket.IO 4 client over websocket only, authenticated in the handshake. `reconnection`: socket.io's own
- * reconnect to the same URL (the outage test relies on it; the crash test moves sockets itself).
+ * reconnect to the same URL (the outage test's clients have it; the crash test moves sockets itself).
  */
 export function openSocket(url: string, token: string, reconnection = false): Promise<Socket> {
   const socket = io(url, {

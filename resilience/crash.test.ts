@@ -45,7 +45,7 @@ interface Client {
  * Two nodes (PostgreSQL + Redis adapter), half of the sockets on each; kill -9 of node B mid-load. Its
  * clients reconnect to node A with the same session and retry every unacknowledged send with its localId.
  */
-describe("resilience: crash", { skip: sharedPostgresSkip || redisSkip }, () => {
+describe("resilience: crash", { skip: sharedPostgresSkip || redisSkip() }, () => {
   let database: { url: string; drop(): Promise<void> } | undefined;
   let redis: ChildProcess | undefined;
   let cluster: Cluster | undefined;

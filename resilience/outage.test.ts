@@ -92,7 +92,7 @@ async function healthy(node: ServerNode): Promise<boolean> {
  * PostgreSQL is stopped (immediate: a crash for its clients) and started again. The clients keep their
  * sockets (socket.io reconnects them if needed) and retry refused sends with their localId.
  */
-describe("resilience: outage", { skip: privatePostgresSkip || redisSkip }, () => {
+describe("resilience: outage", { skip: privatePostgresSkip() || redisSkip() }, () => {
   let postgres: PrivatePostgres | undefined;
   let redis: ChildProcess | undefined;
   let redisPort: number;

@@ -17,9 +17,10 @@ function runs(command: string, args: string[]): boolean {
 export const sharedPostgresSkip: string | false =
   backends.find((backend) => backend.name === "postgres")?.skip ?? "no PostgreSQL backend";
 
-export const redisSkip = skipUnlessCi(
-  runs("redis-server", ["--version"]) ? false : "redis-server is not installed",
-);
+/** Called by the tests that need it, so a missing redis-server fails only those under CI. */
+export function redisSkip(): string | false {
+  return skipUnlessCi(runs("redis-server", ["--version"]) ? false : "redis-server is not installed");
+}
 
 /** Where initdb and pg_ctl live (Debian keeps them out of PATH). */
 export function postgresBinDir(): string | undefined {
@@ -29,10 +30,12 @@ export function postgresBinDir(): string | undefined {
 }
 
 /** A PostgreSQL instance of the test's own needs initdb/pg_ctl and, as root, a `postgres` user to run them. */
-export const privatePostgresSkip = skipUnlessCi(
-  !postgresBinDir()
-    ? "initdb/pg_ctl not found (pg_config --bindir)"
-    : process.getuid?.() === 0 && !runs("id", ["postgres"])
-      ? "running as root without a postgres user for initdb"
-      : false,
-);
+export function privatePostgresSkip(): string | false {
+  return skipUnlessCi(
+    !postgresBinDir()
+      ? "initdb/pg_ctl not found (pg_config --bindir)"
+      : process.getuid?.() === 0 && !runs("id", ["postgres"])
+        ? "running as root without a postgres user for initdb"
+        : false,
+  );
+}

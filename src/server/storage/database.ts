@@ -52,8 +52,11 @@ export function openStorage(target: StorageTarget): Storage {
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection (database restart) must not crash the process; the pool replaces it.
+  // A client losing its connection (database restart) emits "error", which must not crash the process. The
+  // pool listens only while a client is idle; a checked-out client's query fails with the error anyway, and
+  // the pool drops the dead client when it is released. So every client gets a listener of its own.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import pg from "pg";
 import type { Socket } from "socket.io-client";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
-import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
-import { startCli, tempDataDir } from "../../support/cli.ts";
+import { type ChatUser, call, chatUser } from "../../support/chats.ts";
+import { tempDataDir } from "../../support/cli.ts";
+import { createDatabase, type ServerNode, startNode } from "../../support/nodes.ts";
 import { exited, freePort, kill, startRedis } from "../../support/processes.ts";
 import { type ApiServer, backends, poster } from "../../support/server.ts";
 import { TestSmsGateway } from "../../support/sms-gateway.ts";
@@ -28,26 +28,19 @@ import { testDatabaseUrl } from "../../support/storage.ts";
 
 const postgres = backends.find((backend) => backend.name === "postgres");
 
-interface Node {
-  url: string;
-  child: ChildProcess;
-  stdout: () => string;
-}
-
 /**
  * Two `certchat serve` processes on different ports sharing one fresh PostgreSQL database, one data directory
  * (test CA and files) and a redis-server this test starts, stops and restarts.
  */
 describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ?? "no PostgreSQL" }, () => {
-  const database = `certchat_nodes_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const databaseUrl = Object.assign(new URL(testDatabaseUrl), { pathname: `/${database}` }).toString();
   const dataDir = tempDataDir();
   const sms = new TestSmsGateway();
   const sockets: AnySocket[] = [];
   let redisPort: number;
   let redis: ChildProcess | undefined;
-  let nodeA: Node;
-  let nodeB: Node | undefined;
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  let nodeA: ServerNode;
+  let nodeB: ServerNode | undefined;
   let api: ApiServer;
   let alice: ChatUser;
   let bob: ChatUser;
@@ -57,33 +50,8 @@ describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ??
   let aliceSeen: unknown[];
   let bobSeen: unknown[];
 
-  async function admin(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: testDatabaseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
-
-  async function startNode(smsUrl: string): Promise<Node> {
-    const port = await freePort();
-    const { child, stdout } = await startCli(
-      ["serve"],
-      {
-        ...chatServerEnv,
-        CERTCHAT_PORT: String(port),
-        CERTCHAT_DATA_DIR: dataDir,
-        CERTCHAT_DATABASE_URL: databaseUrl,
-        CERTCHAT_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        CERTCHAT_SMS_PROVIDER: "http",
-        CERTCHAT_SMS_HTTP_URL: smsUrl,
-        CERTCHAT_VERIFY_WORKERS: "1",
-      },
-      "realtime:",
-    );
-    return { url: `http://127.0.0.1:${port}`, child, stdout };
+  function startNodeOf(smsUrl: string, databaseUrl: string): Promise<ServerNode> {
+    return startNode({ dataDir, databaseUrl, smsUrl, redisUrl: `redis://127.0.0.1:${redisPort}` });
   }
 
   /** Every message of the chat after `afterId`, paging forward over the socket. */
@@ -99,13 +67,13 @@ describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ??
   }
 
   before(async () => {
-    await admin(`create database ${database}`);
+    database = await createDatabase(testDatabaseUrl, "certchat_nodes");
     redisPort = await freePort();
     redis = await startRedis(redisPort);
     const smsUrl = await sms.start();
     // One after the other: the first migrates the database and creates the data directory's test CA.
-    nodeA = await startNode(smsUrl);
-    nodeB = await startNode(smsUrl);
+    nodeA = await startNodeOf(smsUrl, database.url);
+    nodeB = await startNodeOf(smsUrl, database.url);
     api = { dataDir, sms, post: poster(nodeA.url) };
     alice = await chatUser(api, "Алисова Алиса Петровна");
     bob = await chatUser(api, "Бобров Борис Иванович");
@@ -127,7 +95,7 @@ describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ??
     await kill(nodeB?.child);
     await kill(redis);
     await sms.stop();
-    await admin(`drop database if exists ${database} with (force)`);
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

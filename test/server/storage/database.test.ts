@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { backends } from "../../support/storage.ts";
+import { setTimeout as delay } from "node:timers/promises";
+import { sql } from "kysely";
+import { adminQuery } from "../../support/nodes.ts";
+import { backends, testDatabaseUrl } from "../../support/storage.ts";
 
 const postgres = backends.find((backend) => backend.name === "postgres");
 
@@ -14,4 +17,25 @@ test("migrations into separate PostgreSQL schemas can run at the same time", {
     failures.map((failure) => String((failure as PromiseRejectedResult).reason)),
     [],
   );
+});
+
+test("a PostgreSQL connection killed while checked out fails its transaction, not the process; the pool goes on", {
+  skip: postgres?.skip ?? "no PostgreSQL backend",
+}, async () => {
+  const current = await postgres?.create();
+  assert.ok(current);
+  try {
+    const { db } = current.storage;
+    const transaction = db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+      await adminQuery(testDatabaseUrl, `select pg_terminate_backend(${rows[0]?.pid})`);
+      // The server closes the connection between two statements, while no query is running on it.
+      await delay(300);
+    });
+    await assert.rejects(transaction);
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
+    assert.deepEqual(rows, [{ one: 1 }]);
+  } finally {
+    await current.dispose();
+  }
 });

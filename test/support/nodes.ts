@@ -1,0 +1,71 @@
+import type { ChildProcess } from "node:child_process";
+import pg from "pg";
+import { chatServerEnv } from "./chats.ts";
+import { startCli } from "./cli.ts";
+import { freePort } from "./processes.ts";
+
+/** A `certchat serve` process on a loopback port. */
+export interface ServerNode {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed on stdout so far. */
+  stdout: () => string;
+}
+
+export interface NodeSettings {
+  /** Shared by every node of a cluster: the test CA and the files. */
+  dataDir: string;
+  databaseUrl: string;
+  /** Omitted: a single node without the Redis adapter. */
+  redisUrl?: string;
+  smsUrl: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts one node and resolves once it listens. Start the first node of a cluster alone: it migrates the
+ * database and creates the data directory's test CA.
+ */
+export async function startNode(settings: NodeSettings): Promise<ServerNode> {
+  const port = await freePort();
+  const { child, stdout } = await startCli(
+    ["serve"],
+    {
+      ...chatServerEnv,
+      CERTCHAT_PORT: String(port),
+      CERTCHAT_DATA_DIR: settings.dataDir,
+      CERTCHAT_DATABASE_URL: settings.databaseUrl,
+      ...(settings.redisUrl ? { CERTCHAT_REDIS_URL: settings.redisUrl } : {}),
+      CERTCHAT_SMS_PROVIDER: "http",
+      CERTCHAT_SMS_HTTP_URL: settings.smsUrl,
+      CERTCHAT_VERIFY_WORKERS: "1",
+      ...settings.env,
+    },
+    "realtime:",
+  );
+  return { url: `http://127.0.0.1:${port}`, child, stdout };
+}
+
+/** Runs one statement on its own connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function adminQuery(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database on the cluster of `adminUrl`; `drop` removes it (forcing out any session left). */
+export async function createDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  return {
+    url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
+    drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`),
+  };
+}

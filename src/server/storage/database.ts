@@ -6,6 +6,7 @@ import pg from "pg";
 import type { Dialect } from "./migrations/column-types.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
+import { cachingStatements } from "./sqlite-statement-cache.ts";
 
 export type StorageTarget =
   | { kind: "sqlite"; file: string }
@@ -40,7 +41,7 @@ export function openStorage(target: StorageTarget): Storage {
     sqlite.pragma("synchronous = FULL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
     return { db, dialect: "sqlite", description: `SQLite ${target.file}`, close: () => db.destroy() };
   }
   const pool = new pg.Pool({

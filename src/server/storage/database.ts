@@ -18,6 +18,8 @@ export interface Storage {
   dialect: Dialect;
   /** A one-line description for the start-up banner, without credentials. */
   description: string;
+  /** The SQLite database file (a writer thread opens it too). */
+  file?: string;
   /** The PostgreSQL schema holding every table, when not the default one. */
   schema?: string;
   close(): Promise<void>;
@@ -42,7 +44,13 @@ export function openStorage(target: StorageTarget): Storage {
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-    return { db, dialect: "sqlite", description: `SQLite ${target.file}`, close: () => db.destroy() };
+    return {
+      db,
+      dialect: "sqlite",
+      description: `SQLite ${target.file}`,
+      file: target.file,
+      close: () => db.destroy(),
+    };
   }
   const pool = new pg.Pool({
     connectionString: target.url,

@@ -58,3 +58,28 @@ export function listProfilesByPhones(db: Executor, phones: string[]): Promise<Pr
   if (phones.length === 0) return Promise.resolve([]);
   return selectWithPhone(db).where("users.phone", "in", phones).orderBy("profiles.id").execute();
 }
+
+/**
+ * The phone of the profile's user (null without one) and its balance in minor units (the sum of its ledger),
+ * in one query.
+ */
+export async function phoneAndBalanceOf(
+  db: Executor,
+  profile: { id: number; user_id: number | null },
+): Promise<{ phone: string | null; balanceMinor: number }> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom("users")
+        .select("phone")
+        .where("id", "=", profile.user_id ?? 0)
+        .as("phone"),
+      eb
+        .selectFrom("billing_entries")
+        .select((sum) => sum.fn.sum<number | string | null>("amount_minor").as("total"))
+        .where("profile_id", "=", profile.id)
+        .as("total"),
+    ])
+    .executeTakeFirstOrThrow();
+  return { phone: row.phone ?? null, balanceMinor: Number(row.total ?? 0) };
+}

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from "kysely";
 import type { SessionsTable } from "../schema.ts";
 import type { Executor } from "./executor.ts";
+import type { Profile } from "./profiles.ts";
 
 export type Session = Selectable<SessionsTable>;
 
@@ -16,6 +17,67 @@ export async function insertSession(
 
 export function findSessionByToken(db: Executor, token: string): Promise<Session | undefined> {
   return db.selectFrom("sessions").selectAll().where("token", "=", token).executeTakeFirst();
+}
+
+/** The session of a token with its profile, in one query (every authenticated request starts with it). */
+export async function findSessionWithProfile(
+  db: Executor,
+  token: string,
+): Promise<{ session: Session; profile: Profile | undefined } | undefined> {
+  const row = await db
+    .selectFrom("sessions")
+    .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+    .selectAll("sessions")
+    .select([
+      "profiles.id as p_id",
+      "profiles.profile_key as p_profile_key",
+      "profiles.user_id as p_user_id",
+      "profiles.type as p_type",
+      "profiles.name as p_name",
+      "profiles.company as p_company",
+      "profiles.title as p_title",
+      "profiles.inn as p_inn",
+      "profiles.ogrn as p_ogrn",
+      "profiles.snils as p_snils",
+      "profiles.photo as p_photo",
+      "profiles.created_at as p_created_at",
+    ])
+    .where("sessions.token", "=", token)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const {
+    p_id,
+    p_profile_key,
+    p_user_id,
+    p_type,
+    p_name,
+    p_company,
+    p_title,
+    p_inn,
+    p_ogrn,
+    p_snils,
+    p_photo,
+    p_created_at,
+    ...session
+  } = row;
+  const profile =
+    p_id === null || p_profile_key === null || p_type === null || p_name === null || p_created_at === null
+      ? undefined
+      : {
+          id: p_id,
+          profile_key: p_profile_key,
+          user_id: p_user_id,
+          type: p_type,
+          name: p_name,
+          company: p_company,
+          title: p_title,
+          inn: p_inn,
+          ogrn: p_ogrn,
+          snils: p_snils,
+          photo: p_photo,
+          created_at: p_created_at,
+        };
+  return { session, profile };
 }
 
 /**

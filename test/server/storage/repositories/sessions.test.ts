@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { findOrInsertCertificate } from "../../../../src/server/storage/repositories/certificates.ts";
-import { upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
+import { findProfileById, upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
 import {
   confirmSession,
   findSessionByToken,
+  findSessionWithProfile,
   insertSession,
   takeNonce,
   touchSession,
@@ -54,5 +55,13 @@ describeEachBackend("sessions", (storage) => {
     const after = await findSessionByToken(storage().db, "t3");
     assert.equal(after?.confirmed, 1);
     assert.equal(after?.last_seen_at, now + 20);
+  });
+
+  test("findSessionWithProfile returns the session and its profile in one row, or undefined", async () => {
+    await newSession("t4");
+    const found = await findSessionWithProfile(storage().db, "t4");
+    assert.deepEqual(found?.session, await findSessionByToken(storage().db, "t4"));
+    assert.deepEqual(found?.profile, await findProfileById(storage().db, found?.session.profile_id ?? 0));
+    assert.equal(await findSessionWithProfile(storage().db, "no-such-token"), undefined);
   });
 });

@@ -81,30 +81,28 @@ export async function findSessionWithProfile(
 }
 
 /**
- * Takes the session's pending nonce for one confirmation attempt. The nonce is cleared by a conditional
- * update, so it is used once even when two requests race. Returns the session as it was, or undefined if no
- * nonce was pending.
+ * Confirms a session whose nonce is still pending, clearing the nonce in the same statement: of racing
+ * confirmations at most one succeeds. False if the nonce was already used.
  */
-export async function takeNonce(db: Executor, token: string): Promise<Session | undefined> {
-  const session = await db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("token", "=", token)
+export async function confirmSession(db: Executor, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("sessions")
+    .set({ confirmed: 1, nonce: null, last_seen_at: now })
+    .where("id", "=", id)
     .where("nonce", "is not", null)
     .where("confirmed", "=", 0)
     .executeTakeFirst();
-  if (!session) return undefined;
-  const taken = await db
-    .updateTable("sessions")
-    .set({ nonce: null })
-    .where("id", "=", session.id)
-    .where("nonce", "is not", null)
-    .executeTakeFirst();
-  return taken.numUpdatedRows === 1n ? session : undefined;
+  return result.numUpdatedRows === 1n;
 }
 
-export async function confirmSession(db: Executor, id: number, now: number): Promise<void> {
-  await db.updateTable("sessions").set({ confirmed: 1, last_seen_at: now }).where("id", "=", id).execute();
+/** Clears a pending nonce after a failed confirmation, so the nonce answers one attempt only. */
+export async function dropNonce(db: Executor, id: number): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ nonce: null })
+    .where("id", "=", id)
+    .where("confirmed", "=", 0)
+    .execute();
 }
 
 export async function touchSession(db: Executor, id: number, now: number): Promise<void> {

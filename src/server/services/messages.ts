@@ -18,9 +18,8 @@ import {
   listHistoryPage,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
-import { requireMembership } from "./chat-access.ts";
+import { ChatRights } from "./chat-rights.ts";
 import type { Clock } from "./clock.ts";
-import { PostingRights } from "./posting-rights.ts";
 import type { Identity } from "./sessions.ts";
 
 /** A retry with the same localId within this time returns the stored message (DESIGN §3). */
@@ -75,10 +74,10 @@ function decodeField(text: string | null | undefined, field: string): Uint8Array
  * MessageWriter) and returns the committed message; callers publish only after it returns.
  */
 export class MessageService {
-  private readonly rights: PostingRights;
+  private readonly rights: ChatRights;
 
   constructor(private readonly options: MessageServiceOptions) {
-    this.rights = new PostingRights(options.db);
+    this.rights = new ChatRights(options.db);
   }
 
   async send(identity: Identity, request: SendMessageRequest): Promise<SendResult> {
@@ -92,7 +91,7 @@ export class MessageService {
     if (file && file.length > this.options.maxFileBytes) throw new ApiError("DataError", "file too large");
 
     const me = identity.profile.id;
-    await this.rights.check(me, request.chat, request.cid);
+    await this.rights.requirePoster(me, request.chat, request.cid);
 
     const now = clock();
     const retryKey =
@@ -148,7 +147,7 @@ export class MessageService {
 
   /** One history page in ascending id order (DESIGN §2): latest 50, or 50 before/after `id`. */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
-    await requireMembership(this.options.db, request.chat, identity.profile.id);
+    await this.rights.requireMember(identity.profile.id, request.chat);
     if (request.id !== undefined && request.rel === undefined)
       throw new ApiError("InvalidSchema", "id needs rel: prev or next");
     const rows = await listHistoryPage(this.options.db, {

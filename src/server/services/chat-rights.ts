@@ -7,12 +7,13 @@ import { mayPost, requireMembership } from "./chat-access.ts";
 const DEFAULT_CAPACITY = 100_000;
 
 /**
- * Whether a profile may post to a chat and sign with a certificate, remembering only the answers "yes".
+ * Whether a profile is a member of a chat, may post there and sign with a certificate, remembering only the
+ * answers "yes".
  * A "yes" stays true: memberships and roles are only ever added and a certificate never changes its profile
  * (no API removes or reassigns either), so no other node can invalidate it. A refusal is asked again each
- * time, so a member added elsewhere posts at once. Saves two reads per send.
+ * time, so a member added elsewhere posts at once. Saves two reads per send and one per history page.
  */
-export class PostingRights {
+export class ChatRights {
   private readonly granted = new Set<string>();
 
   constructor(
@@ -20,9 +21,17 @@ export class PostingRights {
     private readonly capacity = DEFAULT_CAPACITY,
   ) {}
 
+  /** GetChatsError unless the profile is a member of the chat (unknown chat included). */
+  async requireMember(profileId: number, chatId: string): Promise<void> {
+    const key = `member:${profileId}:${chatId}`;
+    if (this.granted.has(key)) return;
+    await requireMembership(this.db, chatId, profileId);
+    this.grant(key);
+  }
+
   /** GetChatsError if not a member (or a channel member who may not post); InvalidCertificate for a foreign cid. */
-  async check(profileId: number, chatId: string, certificateId: number): Promise<void> {
-    const chatKey = `chat:${profileId}:${chatId}`;
+  async requirePoster(profileId: number, chatId: string, certificateId: number): Promise<void> {
+    const chatKey = `post:${profileId}:${chatId}`;
     if (!this.granted.has(chatKey)) {
       const membership = await requireMembership(this.db, chatId, profileId);
       if (!mayPost(membership)) throw new ApiError("GetChatsError", "only the owner posts in a channel");

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { SessionsTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 import type { Profile } from "./profiles.ts";
 
@@ -19,31 +20,36 @@ export function findSessionByToken(db: Executor, token: string): Promise<Session
   return db.selectFrom("sessions").selectAll().where("token", "=", token).executeTakeFirst();
 }
 
+const sessionWithProfileByToken = compiledOnce(
+  (db: Executor, token: string) =>
+    db
+      .selectFrom("sessions")
+      .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+      .selectAll("sessions")
+      .select([
+        "profiles.id as p_id",
+        "profiles.profile_key as p_profile_key",
+        "profiles.user_id as p_user_id",
+        "profiles.type as p_type",
+        "profiles.name as p_name",
+        "profiles.company as p_company",
+        "profiles.title as p_title",
+        "profiles.inn as p_inn",
+        "profiles.ogrn as p_ogrn",
+        "profiles.snils as p_snils",
+        "profiles.photo as p_photo",
+        "profiles.created_at as p_created_at",
+      ])
+      .where("sessions.token", "=", token),
+  1,
+);
+
 /** The session of a token with its profile, in one query (every authenticated request starts with it). */
 export async function findSessionWithProfile(
   db: Executor,
   token: string,
 ): Promise<{ session: Session; profile: Profile | undefined } | undefined> {
-  const row = await db
-    .selectFrom("sessions")
-    .leftJoin("profiles", "profiles.id", "sessions.profile_id")
-    .selectAll("sessions")
-    .select([
-      "profiles.id as p_id",
-      "profiles.profile_key as p_profile_key",
-      "profiles.user_id as p_user_id",
-      "profiles.type as p_type",
-      "profiles.name as p_name",
-      "profiles.company as p_company",
-      "profiles.title as p_title",
-      "profiles.inn as p_inn",
-      "profiles.ogrn as p_ogrn",
-      "profiles.snils as p_snils",
-      "profiles.photo as p_photo",
-      "profiles.created_at as p_created_at",
-    ])
-    .where("sessions.token", "=", token)
-    .executeTakeFirst();
+  const [row] = await sessionWithProfileByToken(db, token);
   if (!row) return undefined;
   const {
     p_id,

@@ -1,6 +1,6 @@
 import type { Contact } from "../../src/protocol/schemas/chats.ts";
 import { call, chatServerEnv, chatUser, keysFor, newChatKey } from "../../test/support/chats.ts";
-import { startTestServer, type TestServer } from "../../test/support/server.ts";
+import { type ApiServer, startTestServer, type TestServer } from "../../test/support/server.ts";
 import type { Backend } from "../../test/support/storage.ts";
 
 /** A real certchat server on loopback (test CA, recording SMS gateway) on a fresh, temporary database. */
@@ -18,7 +18,7 @@ export interface Sender {
   chat: string;
 }
 
-export async function sendersWithChats(server: TestServer, count: number): Promise<Sender[]> {
+export async function sendersWithChats(server: ApiServer, count: number): Promise<Sender[]> {
   const senders: Sender[] = [];
   for (let i = 0; i < count; i++) {
     const user = await chatUser(server, `Отправитель ${i} Бенч`);

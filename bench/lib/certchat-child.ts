@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { type StorageTarget, storageTarget } from "../../src/server/storage/database.ts";
+import { chatServerEnv } from "../../test/support/chats.ts";
+import { certchatBin } from "../../test/support/cli.ts";
+import { freePort } from "../../test/support/processes.ts";
+import { type ApiServer, poster } from "../../test/support/server.ts";
+import { TestSmsGateway } from "../../test/support/sms-gateway.ts";
+import { testDatabaseUrl } from "../../test/support/storage.ts";
+import { type ServerChild, spawnServer } from "./child-process.ts";
+
+export type BackendName = "sqlite" | "postgres";
+
+/** `certchat serve` in a child process on a fresh data directory (test CA) and a fresh database. */
+export interface CertchatChild extends ServerChild {
+  url: string;
+  /** For the user helpers of test/support: the child's data directory, SMS gateway and HTTP client. */
+  api: ApiServer;
+  /** The database the child writes, for a baseline run against it once the child is stopped. */
+  storage: StorageTarget;
+  /** Stops the child (if still running) and removes its data directory, database and SMS gateway. */
+  dispose(): Promise<void>;
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startCertchatChild(backend: BackendName): Promise<CertchatChild> {
+  const dataDir = mkdtempSync(join(tmpdir(), "certchat-bench-"));
+  const sms = new TestSmsGateway();
+  const smsUrl = await sms.start();
+  // PostgreSQL: a database of its own (the CLI takes a URL, not a schema), dropped in dispose.
+  const database = `certchat_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const databaseUrl =
+    backend === "postgres"
+      ? Object.assign(new URL(testDatabaseUrl), { pathname: `/${database}` }).toString()
+      : undefined;
+  const cleanUp = async () => {
+    await sms.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl) await admin(`drop database if exists ${database} with (force)`);
+  };
+  try {
+    if (databaseUrl) await admin(`create database ${database}`);
+    const port = await freePort();
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
+    );
+    const child = await spawnServer(
+      certchatBin,
+      ["serve"],
+      {
+        ...env,
+        ...chatServerEnv,
+        CERTCHAT_LOG_LEVEL: "warn",
+        CERTCHAT_HOST: "127.0.0.1",
+        CERTCHAT_PORT: String(port),
+        CERTCHAT_DATA_DIR: dataDir,
+        CERTCHAT_SMS_PROVIDER: "http",
+        CERTCHAT_SMS_HTTP_URL: smsUrl,
+        ...(databaseUrl ? { CERTCHAT_DATABASE_URL: databaseUrl } : {}),
+      },
+      "realtime:",
+    );
+    const url = `http://127.0.0.1:${port}`;
+    return {
+      ...child,
+      url,
+      api: { dataDir, sms, post: poster(url) },
+      storage: storageTarget(dataDir, databaseUrl),
+      async dispose() {
+        await child.stop();
+        await cleanUp();
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

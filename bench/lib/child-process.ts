@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { exited } from "../../test/support/processes.ts";
+
+/** Every child still running, killed when the bench process ends however it ends (error, Ctrl-C). */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+process.once("SIGINT", () => process.exit(130));
+process.once("SIGTERM", () => process.exit(143));
+
+const preloadGc = new URL("./gc-on-signal.mjs", import.meta.url).pathname;
+
+/**
+ * `BENCH_SERVER_PROF=<dir>` writes a CPU profile of every server child into that directory (on exit).
+ * The servers run with --expose-gc and a SIGUSR2 handler that collects garbage, for RSS readings.
+ */
+function serverNodeArgs(): string[] {
+  const profileDir = process.env.BENCH_SERVER_PROF;
+  return [
+    "--expose-gc",
+    "--import",
+    "tsx",
+    "--import",
+    preloadGc,
+    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  ];
+}
+
+/** A server under test in a process of its own (its own event loop, its own RSS). */
+export interface ServerChild {
+  pid: number;
+  /** SIGTERM (a clean exit writes the CPU profile), SIGKILL after 15 s; resolves once it has ended. */
+  stop(): Promise<void>;
+}
+
+/** Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`. */
+export function spawnServer(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyText: string,
+): Promise<ServerChild> {
+  const child = spawn(process.execPath, [...serverNodeArgs(), script, ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited(child);
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`${script} not ready in 60 s: ${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(readyText)) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        child.stderr?.off("data", onData);
+        // Keep draining, or a chatty server would block on a full pipe.
+        child.stdout?.resume();
+        child.stderr?.on("data", (more: Buffer) => process.stderr.write(more));
+        resolve({ pid: child.pid as number, stop });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("error", fail);
+    child.once("exit", (code) => fail(new Error(`${script} exited (${code}) before ready: ${output}`)));
+  });
+}
+
+/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** Asks the server child to collect garbage (twice, as weak references need a second pass), then settles. */
+export async function collectGarbage(pid: number): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    process.kill(pid, "SIGUSR2");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The soft limit on open files of this process (each socket is one descriptor on either side). */
+export function openFilesLimit(): number {
+  const limits = readFileSync("/proc/self/limits", "utf8");
+  return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.NaN);
+}
+
+/** CPU time (user + system) of all a process's threads so far, in seconds (/proc/<pid>/stat, 100 ticks/s). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Seconds the process's main thread (its event loop) has spent runnable but waiting for a CPU. */
+function runQueueSecondsOf(pid: number): number {
+  const [, waitNs] = readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ");
+  return Number(waitNs) / 1e9;
+}
+
+/** How a server child used the machine over an interval. */
+export interface Usage {
+  /** CPU seconds of all its threads. */
+  cpuSeconds: number;
+  /** cpuSeconds per second: the share of one core it used. */
+  cpuShare: number;
+  /** Share of the interval its event loop was ready to run but had no CPU: the machine's load, not its own. */
+  waitShare: number;
+}
+
+/** Starts measuring; the returned function gives the usage since then. */
+export function usageMeter(pid: number): () => Usage {
+  const cpu = cpuSecondsOf(pid);
+  const wait = runQueueSecondsOf(pid);
+  const start = performance.now();
+  return () => {
+    const seconds = (performance.now() - start) / 1000;
+    const cpuSeconds = cpuSecondsOf(pid) - cpu;
+    return {
+      cpuSeconds,
+      cpuShare: cpuSeconds / seconds,
+      waitShare: (runQueueSecondsOf(pid) - wait) / seconds,
+    };
+  };
+}
+
+/** "40% of a core, waited 25% for a CPU" */
+export function describeUsage(usage: Usage): string {
+  const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+  return `${percent(usage.cpuShare)} of a core, waited ${percent(usage.waitShare)} for a CPU`;
+}

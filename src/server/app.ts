@@ -30,6 +30,7 @@ import {
   type StorageTarget,
   storageTarget,
 } from "./storage/database.ts";
+import { startMessageCommitter } from "./storage/message-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
 import { setUpTrust } from "./trust-setup.ts";
 
@@ -82,6 +83,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let pool: VerifyPool | undefined;
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
+  let writer: MessageWriter | undefined;
   try {
     await migrateToLatest(storage);
     const trust = await setUpTrust(config, logger);
@@ -114,10 +116,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       perHourPerAddress: config.limits.smsPerHourPerAddress,
     });
     blobs = blobStore(config);
+    writer = new MessageWriter({ committer: await startMessageCommitter(storage) });
     const messages = new MessageService({
       db: storage.db,
       blobs,
-      writer: new MessageWriter({ db: storage.db, dialect: storage.dialect }),
+      writer,
       clock,
       logger,
       maxTextBytes: config.limits.maxTextBytes,
@@ -154,6 +157,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     });
     gateway.attach(http.server);
     const verifyPool = pool;
+    const messageWriter = writer;
     const blobStoreInUse = blobs;
     return {
       http,
@@ -175,6 +179,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await http.close();
         await verifyPool.close();
         blobStoreInUse.close?.();
+        await messageWriter.close();
         await storage.close();
       },
     };
@@ -182,6 +187,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     redis?.close();
     await pool?.close();
     blobs?.close?.();
+    await writer?.close();
     await storage.close();
     throw error;
   }

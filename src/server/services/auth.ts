@@ -13,9 +13,9 @@ import type { Executor } from "../storage/repositories/executor.ts";
 import { findProfileById, upsertProfile } from "../storage/repositories/profiles.ts";
 import {
   confirmSession,
+  dropNonce,
   findSessionByToken,
   insertSession,
-  takeNonce,
 } from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
 import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
@@ -115,22 +115,29 @@ export class AuthService {
     const signature = decodeField(sign, "sign", MAX_SIGNATURE_BYTES, "InvalidSignature");
     if (signature.byteLength > MAX_SIGNATURE_BYTES)
       throw new ApiError("InvalidSignature", "signature too large");
-    const existing = await findSessionByToken(this.options.db, token);
-    if (!existing) throw new ApiError("NeedAuthentication", "unknown token");
+    const { db, clock } = this.options;
+    const session = await findSessionByToken(db, token);
+    if (!session) throw new ApiError("NeedAuthentication", "unknown token");
     // Each nonce answers one confirmation attempt: a replay, a second try or a late answer needs a new login.
-    const session = await takeNonce(this.options.db, token);
-    if (!session?.nonce) throw new ApiError("AuthenticationFailed", "nonce already used");
-    if (this.options.clock() > session.nonce_expires_at)
-      throw new ApiError("AuthenticationFailed", "nonce expired");
+    // The nonce is cleared by the commit that confirms (one write per login instead of two), or after a
+    // failed attempt.
+    if (!session.nonce || session.confirmed !== 0)
+      throw new ApiError("AuthenticationFailed", "nonce already used");
+    if (clock() > session.nonce_expires_at) throw new ApiError("AuthenticationFailed", "nonce expired");
 
-    const row = await findCertificateById(this.options.db, session.certificate_id);
-    if (!row) throw new ApiError("AuthenticationFailed", "session certificate missing");
-    const input = { der: new Uint8Array(row.der), data: new Uint8Array(session.nonce), signature };
-    const verdict = await checked(() => this.options.checker.checkSignature(input));
-    if (!verdict.ok) throw refusalError(verdict);
-
-    await confirmSession(this.options.db, session.id, this.options.clock());
-    const profile = await findProfileById(this.options.db, session.profile_id);
+    try {
+      const row = await findCertificateById(db, session.certificate_id);
+      if (!row) throw new ApiError("AuthenticationFailed", "session certificate missing");
+      const input = { der: new Uint8Array(row.der), data: new Uint8Array(session.nonce), signature };
+      const verdict = await checked(() => this.options.checker.checkSignature(input));
+      if (!verdict.ok) throw refusalError(verdict);
+    } catch (error) {
+      await dropNonce(db, session.id);
+      throw error;
+    }
+    if (!(await confirmSession(db, session.id, clock())))
+      throw new ApiError("AuthenticationFailed", "nonce already used");
+    const profile = await findProfileById(db, session.profile_id);
     return { needRegisterPhone: profile?.user_id === null || profile === undefined };
   }
 

@@ -11,7 +11,6 @@ import {
 } from "../../protocol/schemas/messages.ts";
 import type { BlobStore } from "../blobs/blob-store.ts";
 import type { MessageWriter } from "../storage/message-writer.ts";
-import { findCertificateById } from "../storage/repositories/certificates.ts";
 import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
@@ -19,7 +18,7 @@ import {
   listHistoryPage,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
-import { mayPost, requireMembership } from "./chat-access.ts";
+import { ChatRights } from "./chat-rights.ts";
 import type { Clock } from "./clock.ts";
 import type { Identity } from "./sessions.ts";
 
@@ -75,7 +74,11 @@ function decodeField(text: string | null | undefined, field: string): Uint8Array
  * MessageWriter) and returns the committed message; callers publish only after it returns.
  */
 export class MessageService {
-  constructor(private readonly options: MessageServiceOptions) {}
+  private readonly rights: ChatRights;
+
+  constructor(private readonly options: MessageServiceOptions) {
+    this.rights = new ChatRights(options.db);
+  }
 
   async send(identity: Identity, request: SendMessageRequest): Promise<SendResult> {
     const { db, blobs, clock } = this.options;
@@ -88,21 +91,13 @@ export class MessageService {
     if (file && file.length > this.options.maxFileBytes) throw new ApiError("DataError", "file too large");
 
     const me = identity.profile.id;
-    const membership = await requireMembership(db, request.chat, me);
-    if (!mayPost(membership)) throw new ApiError("GetChatsError", "only the owner posts in a channel");
-    const certificate = await findCertificateById(db, request.cid);
-    if (certificate?.profile_id !== me) throw new ApiError("InvalidCertificate", "cid is not the sender's");
+    await this.rights.requirePoster(me, request.chat, request.cid);
 
     const now = clock();
     const retryKey =
       request.localId === undefined
         ? undefined
         : { sessionId: identity.session.id, chatId: request.chat, localId: String(request.localId) };
-    const earlier = retryKey && (await findMessageByLocalId(db, retryKey));
-    if (earlier && now - earlier.created_at < LOCAL_ID_TTL_MS) {
-      return { message: messageView(earlier, request.localId), duplicate: true };
-    }
-
     const fileId = file ? randomUUID() : null;
     if (fileId && file) await blobs.put(fileId, file);
     const row = {
@@ -119,18 +114,32 @@ export class MessageService {
       file_size: file?.length ?? null,
       created_at: now,
     };
+    const stored = (id: number): SendResult => ({
+      message: messageView({ ...row, id, sender_name: identity.profile.name }, request.localId),
+      duplicate: false,
+    });
+    // No read before the insert: the unique (session, chat, localId) index finds a retry, which is rare.
     try {
-      const id = await this.options.writer.insert({ row, releaseLocalIdOf: earlier?.id });
-      return {
-        message: messageView({ ...row, id, sender_name: identity.profile.name }, request.localId),
-        duplicate: false,
-      };
+      return stored(await this.options.writer.insert({ row }));
+    } catch (error) {
+      if (!retryKey || !isUniqueViolation(error)) {
+        if (fileId) await this.deleteBlob(fileId);
+        throw error;
+      }
+    }
+    const earlier = await findMessageByLocalId(db, retryKey);
+    if (earlier && now - earlier.created_at < LOCAL_ID_TTL_MS) {
+      if (fileId) await this.deleteBlob(fileId);
+      return { message: messageView(earlier, request.localId), duplicate: true };
+    }
+    // The localId is stale (older than the TTL): this send takes it over.
+    try {
+      return stored(await this.options.writer.insert({ row, releaseLocalIdOf: earlier?.id }));
     } catch (error) {
       // No orphan blob: the file of a message that was not stored goes too.
       if (fileId) await this.deleteBlob(fileId);
       // A concurrent retry of the same send committed first: answer with its message.
-      const winner =
-        retryKey && isUniqueViolation(error) ? await findMessageByLocalId(db, retryKey) : undefined;
+      const winner = isUniqueViolation(error) ? await findMessageByLocalId(db, retryKey) : undefined;
       if (winner) return { message: messageView(winner, request.localId), duplicate: true };
       throw error;
     }
@@ -138,7 +147,7 @@ export class MessageService {
 
   /** One history page in ascending id order (DESIGN §2): latest 50, or 50 before/after `id`. */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
-    await requireMembership(this.options.db, request.chat, identity.profile.id);
+    await this.rights.requireMember(identity.profile.id, request.chat);
     if (request.id !== undefined && request.rel === undefined)
       throw new ApiError("InvalidSchema", "id needs rel: prev or next");
     const rows = await listHistoryPage(this.options.db, {

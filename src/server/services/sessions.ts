@@ -1,7 +1,7 @@
 import { ApiError } from "../../protocol/errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { findProfileById, type Profile } from "../storage/repositories/profiles.ts";
-import { findSessionByToken, type Session, touchSession } from "../storage/repositories/sessions.ts";
+import type { Profile } from "../storage/repositories/profiles.ts";
+import { findSessionWithProfile, type Session, touchSession } from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
 
 /** Who is calling: a confirmed session and its profile. */
@@ -25,14 +25,15 @@ export class SessionService {
 
   async authenticate(token: string | undefined, options: SessionGuardOptions): Promise<Identity> {
     if (!token) throw new ApiError("NeedAuthentication", "no token");
-    const session = await findSessionByToken(this.db, token);
+    const found = await findSessionWithProfile(this.db, token);
+    const session = found?.session;
     if (session?.confirmed !== 1) throw new ApiError("NeedAuthentication", "unknown or unconfirmed token");
     const now = this.clock();
     const idle = now - session.last_seen_at;
     if (idle > this.idleTtlMs) throw new ApiError("SessionExpired");
     // Refresh the idle clock at most once a minute (or 1% of the TTL) instead of writing on every request.
     if (idle > Math.min(60_000, this.idleTtlMs / 100)) await touchSession(this.db, session.id, now);
-    const profile = await findProfileById(this.db, session.profile_id);
+    const profile = found?.profile;
     if (!profile) throw new ApiError("NeedAuthentication", "session without profile");
     if (options.requirePhone && profile.user_id === null) throw new ApiError("NeedRegisterPhone");
     return { session, profile };

@@ -6,6 +6,7 @@ import pg from "pg";
 import type { Dialect } from "./migrations/column-types.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
+import { cachingStatements } from "./sqlite-statement-cache.ts";
 
 export type StorageTarget =
   | { kind: "sqlite"; file: string }
@@ -17,6 +18,8 @@ export interface Storage {
   dialect: Dialect;
   /** A one-line description for the start-up banner, without credentials. */
   description: string;
+  /** The SQLite database file (a writer thread opens it too). */
+  file?: string;
   /** The PostgreSQL schema holding every table, when not the default one. */
   schema?: string;
   close(): Promise<void>;
@@ -40,8 +43,14 @@ export function openStorage(target: StorageTarget): Storage {
     sqlite.pragma("synchronous = FULL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, dialect: "sqlite", description: `SQLite ${target.file}`, close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    return {
+      db,
+      dialect: "sqlite",
+      description: `SQLite ${target.file}`,
+      file: target.file,
+      close: () => db.destroy(),
+    };
   }
   const pool = new pg.Pool({
     connectionString: target.url,

@@ -1,13 +1,6 @@
-import type { Dialect } from "./migrations/column-types.ts";
-import type { Executor } from "./repositories/executor.ts";
-import { insertMessage, insertMessages, type NewMessage, releaseLocalId } from "./repositories/messages.ts";
+import type { BatchCommitter, MessageWrite } from "./message-batch.ts";
 
-/** One message waiting for the next commit. */
-export interface MessageWrite {
-  row: NewMessage;
-  /** A stale message whose localId this insert takes over: cleared in the same transaction. */
-  releaseLocalIdOf?: number;
-}
+export type { MessageWrite } from "./message-batch.ts";
 
 interface Pending extends MessageWrite {
   resolve(id: number): void;
@@ -15,22 +8,22 @@ interface Pending extends MessageWrite {
 }
 
 export interface MessageWriterOptions {
-  db: Executor;
-  dialect: Dialect;
+  /** Commits one batch (SQLite: on a writer thread; PostgreSQL: through the pool). */
+  committer: BatchCommitter;
   /** The most rows one transaction takes (PostgreSQL allows 65535 bind parameters, 12 per row). */
   maxBatch?: number;
 }
 
 /**
  * Group commit for message inserts (DESIGN §7). Inserts that arrive while a commit is in flight wait and go
- * together in the next transaction: one multi-row INSERT … RETURNING on PostgreSQL, prepared inserts on
- * SQLite. A caller is resolved only after its transaction committed. One batch at a time, so ids increase
- * in commit order. If a batch fails (e.g. one row's localId is already taken), its rows are retried one per
- * transaction, so only the offending row fails.
+ * together in the next transaction. A caller is resolved only after its transaction committed. One batch at
+ * a time, so ids increase in commit order. If a batch fails (e.g. one row's localId is already taken), the
+ * committer retries its rows one per transaction, so only the offending row fails.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
-  private flushing = false;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
   private readonly maxBatch: number;
 
   constructor(private readonly options: MessageWriterOptions) {
@@ -39,14 +32,19 @@ export class MessageWriter {
 
   /** Commits the row (with any localId release) and returns its id. */
   insert(write: MessageWrite): Promise<number> {
+    if (this.closed) return Promise.reject(new Error("the message writer is closed"));
     return new Promise((resolve, reject) => {
       this.queue.push({ ...write, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Wait one turn of the event loop so requests parsed in the same turn share the first commit.
-        setImmediate(() => void this.flush());
-      }
+      // Wait one turn of the event loop so requests parsed in the same turn share the first commit.
+      this.flushing ??= new Promise((done) => setImmediate(() => void this.flush().finally(done)));
     });
+  }
+
+  /** Commits what is queued, then closes the committer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushing;
+    await this.options.committer.close();
   }
 
   private async flush(): Promise<void> {
@@ -54,42 +52,23 @@ export class MessageWriter {
       const batch = this.queue.splice(0, this.maxBatch);
       await this.commit(batch);
     }
-    this.flushing = false;
+    this.flushing = undefined;
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    let ids: number[];
+    let outcomes: Awaited<ReturnType<BatchCommitter["commit"]>>;
     try {
-      ids = await this.options.db.transaction().execute((trx) => this.write(trx, batch));
+      outcomes = await this.options.committer.commit(
+        batch.map(({ row, releaseLocalIdOf }) => ({ row, releaseLocalIdOf })),
+      );
     } catch (error) {
-      if (batch.length === 1) batch[0]?.reject(error);
-      else await this.commitOneByOne(batch);
+      for (const pending of batch) pending.reject(error);
       return;
     }
     batch.forEach((pending, index) => {
-      pending.resolve(ids[index] as number);
+      const outcome = outcomes[index];
+      if (outcome?.ok) pending.resolve(outcome.id);
+      else pending.reject(outcome ? outcome.error : new Error("no outcome for a message write"));
     });
-  }
-
-  private async commitOneByOne(batch: Pending[]): Promise<void> {
-    for (const pending of batch) {
-      try {
-        const [id] = await this.options.db.transaction().execute((trx) => this.write(trx, [pending]));
-        pending.resolve(id as number);
-      } catch (error) {
-        pending.reject(error);
-      }
-    }
-  }
-
-  private async write(trx: Executor, batch: MessageWrite[]): Promise<number[]> {
-    for (const { releaseLocalIdOf } of batch) {
-      if (releaseLocalIdOf !== undefined) await releaseLocalId(trx, releaseLocalIdOf);
-    }
-    const rows = batch.map((write) => write.row);
-    if (this.options.dialect === "postgres") return insertMessages(trx, rows);
-    const ids: number[] = [];
-    for (const row of rows) ids.push(await insertMessage(trx, row));
-    return ids;
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
+import { startMessageCommitter } from "../../../src/server/storage/message-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { isUniqueViolation } from "../../../src/server/storage/repositories/constraint-errors.ts";
 import { findMessageById, insertMessage } from "../../../src/server/storage/repositories/messages.ts";
@@ -16,10 +17,11 @@ describeEachBackend("MessageWriter", (storage, target) => {
   before(async () => {
     alice = await member(storage(), "writer-alice", "79990003001");
     chat = await chatOf(storage(), alice, []);
-    writer = new MessageWriter({ db: storage().db, dialect: storage().dialect, maxBatch: 16 });
+    writer = new MessageWriter({ committer: await startMessageCommitter(storage()), maxBatch: 16 });
     reader = openStorage(target());
   });
   after(async () => {
+    await writer.close();
     await reader.close();
   });
 
@@ -81,5 +83,16 @@ describeEachBackend("MessageWriter", (storage, target) => {
       seen.map((row) => row?.data),
       seen.map((_, i) => `v${i}`),
     );
+  });
+
+  test("close commits what is queued first, then refuses new writes", async () => {
+    const closing = new MessageWriter({ committer: await startMessageCommitter(storage()), maxBatch: 4 });
+    const queued = Array.from({ length: 10 }, (_, i) =>
+      closing.insert({ row: message(chat, alice, { data: `q${i}` }) }),
+    );
+    await closing.close();
+    const ids = await Promise.all(queued);
+    for (const id of ids) assert.ok(await findMessageById(reader.db, id));
+    await assert.rejects(closing.insert({ row: message(chat, alice) }));
   });
 });

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { CertificatesTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type CertificateRow = Selectable<CertificatesTable>;
@@ -16,14 +17,12 @@ export function findCertificateByFingerprint(
   return db.selectFrom("certificates").selectAll().where("fingerprint", "=", fingerprint).executeTakeFirst();
 }
 
-export function listCertificatesOfProfile(db: Executor, profileId: number): Promise<CertificateRow[]> {
-  return db
-    .selectFrom("certificates")
-    .selectAll()
-    .where("profile_id", "=", profileId)
-    .orderBy("id")
-    .execute();
-}
+/** A profile's certificates, oldest first (every /api/profile/ asks). */
+export const listCertificatesOfProfile = compiledOnce(
+  (db: Executor, profileId: number) =>
+    db.selectFrom("certificates").selectAll().where("profile_id", "=", profileId).orderBy("id"),
+  1,
+);
 
 /** The stored row for this certificate (by fingerprint), inserted if new. */
 export async function findOrInsertCertificate(

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { ProfilesTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type Profile = Selectable<ProfilesTable>;
@@ -57,4 +58,29 @@ export function listProfilesWithPhones(db: Executor, profileIds: number[]): Prom
 export function listProfilesByPhones(db: Executor, phones: string[]): Promise<ProfileWithPhone[]> {
   if (phones.length === 0) return Promise.resolve([]);
   return selectWithPhone(db).where("users.phone", "in", phones).orderBy("profiles.id").execute();
+}
+
+const phoneAndBalance = compiledOnce(
+  (db: Executor, userId: number, profileId: number) =>
+    db.selectNoFrom((eb) => [
+      eb.selectFrom("users").select("phone").where("id", "=", userId).as("phone"),
+      eb
+        .selectFrom("billing_entries")
+        .select((sum) => sum.fn.sum<number | string | null>("amount_minor").as("total"))
+        .where("profile_id", "=", profileId)
+        .as("total"),
+    ]),
+  2,
+);
+
+/**
+ * The phone of the profile's user (null without one) and its balance in minor units (the sum of its ledger),
+ * in one query.
+ */
+export async function phoneAndBalanceOf(
+  db: Executor,
+  profile: { id: number; user_id: number | null },
+): Promise<{ phone: string | null; balanceMinor: number }> {
+  const [row] = await phoneAndBalance(db, profile.user_id ?? 0, profile.id);
+  return { phone: row?.phone ?? null, balanceMinor: Number(row?.total ?? 0) };
 }

@@ -1,6 +1,8 @@
 import type { Insertable, Selectable } from "kysely";
 import type { SessionsTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
+import type { Profile } from "./profiles.ts";
 
 export type Session = Selectable<SessionsTable>;
 
@@ -18,31 +20,95 @@ export function findSessionByToken(db: Executor, token: string): Promise<Session
   return db.selectFrom("sessions").selectAll().where("token", "=", token).executeTakeFirst();
 }
 
+const sessionWithProfileByToken = compiledOnce(
+  (db: Executor, token: string) =>
+    db
+      .selectFrom("sessions")
+      .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+      .selectAll("sessions")
+      .select([
+        "profiles.id as p_id",
+        "profiles.profile_key as p_profile_key",
+        "profiles.user_id as p_user_id",
+        "profiles.type as p_type",
+        "profiles.name as p_name",
+        "profiles.company as p_company",
+        "profiles.title as p_title",
+        "profiles.inn as p_inn",
+        "profiles.ogrn as p_ogrn",
+        "profiles.snils as p_snils",
+        "profiles.photo as p_photo",
+        "profiles.created_at as p_created_at",
+      ])
+      .where("sessions.token", "=", token),
+  1,
+);
+
+/** The session of a token with its profile, in one query (every authenticated request starts with it). */
+export async function findSessionWithProfile(
+  db: Executor,
+  token: string,
+): Promise<{ session: Session; profile: Profile | undefined } | undefined> {
+  const [row] = await sessionWithProfileByToken(db, token);
+  if (!row) return undefined;
+  const {
+    p_id,
+    p_profile_key,
+    p_user_id,
+    p_type,
+    p_name,
+    p_company,
+    p_title,
+    p_inn,
+    p_ogrn,
+    p_snils,
+    p_photo,
+    p_created_at,
+    ...session
+  } = row;
+  const profile =
+    p_id === null || p_profile_key === null || p_type === null || p_name === null || p_created_at === null
+      ? undefined
+      : {
+          id: p_id,
+          profile_key: p_profile_key,
+          user_id: p_user_id,
+          type: p_type,
+          name: p_name,
+          company: p_company,
+          title: p_title,
+          inn: p_inn,
+          ogrn: p_ogrn,
+          snils: p_snils,
+          photo: p_photo,
+          created_at: p_created_at,
+        };
+  return { session, profile };
+}
+
 /**
- * Takes the session's pending nonce for one confirmation attempt. The nonce is cleared by a conditional
- * update, so it is used once even when two requests race. Returns the session as it was, or undefined if no
- * nonce was pending.
+ * Confirms a session whose nonce is still pending, clearing the nonce in the same statement: of racing
+ * confirmations at most one succeeds. False if the nonce was already used.
  */
-export async function takeNonce(db: Executor, token: string): Promise<Session | undefined> {
-  const session = await db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("token", "=", token)
+export async function confirmSession(db: Executor, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("sessions")
+    .set({ confirmed: 1, nonce: null, last_seen_at: now })
+    .where("id", "=", id)
     .where("nonce", "is not", null)
     .where("confirmed", "=", 0)
     .executeTakeFirst();
-  if (!session) return undefined;
-  const taken = await db
-    .updateTable("sessions")
-    .set({ nonce: null })
-    .where("id", "=", session.id)
-    .where("nonce", "is not", null)
-    .executeTakeFirst();
-  return taken.numUpdatedRows === 1n ? session : undefined;
+  return result.numUpdatedRows === 1n;
 }
 
-export async function confirmSession(db: Executor, id: number, now: number): Promise<void> {
-  await db.updateTable("sessions").set({ confirmed: 1, last_seen_at: now }).where("id", "=", id).execute();
+/** Clears a pending nonce after a failed confirmation, so the nonce answers one attempt only. */
+export async function dropNonce(db: Executor, id: number): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ nonce: null })
+    .where("id", "=", id)
+    .where("confirmed", "=", 0)
+    .execute();
 }
 
 export async function touchSession(db: Executor, id: number, now: number): Promise<void> {

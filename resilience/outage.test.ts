@@ -185,9 +185,8 @@ describe("resilience: outage", { skip: privatePostgresSkip() || redisSkip() }, (
     await deliveriesSettled(receivers, expectLive);
     const live = checkDeliveries(receivers, expectLive, new Set(tally.acked.values()));
 
-    // For the record, not asserted: what sockets missed live from senders on their own node (Redis plays no
-    // part there). A send committed just as PostgreSQL went away is refused, and its retry finds it stored
-    // and by design (DESIGN §3) is not announced again, so no socket gets it live.
+    // What sockets missed live from senders on their own node (Redis plays no part there). A send committed
+    // just as PostgreSQL went away is refused; its retry finds it stored and announces it then.
     const nodeOf = new Map(receivers.map((receiver, index) => [receiver, index % 2]));
     const fromNode = new Map<string, number[]>();
     for (const sender of receivers.slice(0, senders.length)) {
@@ -225,6 +224,7 @@ describe("resilience: outage", { skip: privatePostgresSkip() || redisSkip() }, (
     assert.equal(lost, 0, "lost");
     assert.equal(refusedWithoutRedis, 0, "sends refused while only Redis was down");
     assert.equal(duplicates, 0, "duplicates");
+    assert.equal(sameNode.lost, 0, "messages sent through a node reach that node's sockets live");
     assert.deepEqual([...tally.unclean, ...rest.unclean], [], "every refusal is a clean envelope");
     assert.equal(stored.stored, MESSAGES, "one row per message");
     assert.ok(live.delivered > 0, "messages were sent after recovery");

@@ -22,7 +22,7 @@ function parseSend(payload: unknown) {
  * `sendMessage` (spec "Отправка в сокет"): the REST path (MessageService.send) in the order
  * validate → commit → ack → publish. The ack gets ONE argument, the envelope with the stored message and its
  * localId; the chat's other sockets (the sender's other devices included) get it without localId. A retry
- * that found the message already stored is answered again but not announced twice.
+ * that found the message already stored is answered and announced again (see MessageService.send).
  */
 export async function onSendMessage(
   context: RealtimeContext,
@@ -33,8 +33,6 @@ export async function onSendMessage(
   const outcome = await attempt(context.logger, "sendMessage", () =>
     context.messages.send(identityOf(socket), parseSend(payload)),
   );
-  reply(ack, outcome.ok ? { ok: true, value: outcome.value.message } : outcome);
-  if (outcome.ok && !outcome.value.duplicate) {
-    context.publisher.publish(outcome.value.message, { exceptSocketId: socket.id });
-  }
+  reply(ack, outcome);
+  if (outcome.ok) context.publisher.publish(outcome.value, { exceptSocketId: socket.id });
 }

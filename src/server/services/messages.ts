@@ -36,13 +36,6 @@ export interface MessageServiceOptions {
   maxFileBytes: number;
 }
 
-/** The outcome of a send: the committed message (with the caller's localId) and whether it is new. */
-export interface SendResult {
-  message: Message;
-  /** True when a retry found the message already stored: nothing new to publish. */
-  duplicate: boolean;
-}
-
 /** A stored message as clients see it; `localId` only for the sender's own answer. */
 export function messageView(row: StoredMessage, localId?: LocalId): Message {
   return {
@@ -71,7 +64,10 @@ function decodeField(text: string | null | undefined, field: string): Uint8Array
 /**
  * Sending and reading messages (DESIGN §2, §3, §6). `send` is the one path for REST and sockets: it
  * validates, writes the file blob, commits the row (in one transaction with concurrent sends, see
- * MessageWriter) and returns the committed message; callers publish only after it returns.
+ * MessageWriter) and returns the committed message (with the caller's localId); callers publish only after
+ * it returns. A retry that finds its message already stored returns that message, and callers publish it
+ * again: the first announcement may never have gone out (the node died, or the database connection dropped,
+ * between commit and publish), and clients keep messages by id, so a repeat is harmless (DESIGN §11).
  */
 export class MessageService {
   private readonly rights: ChatRights;
@@ -80,7 +76,7 @@ export class MessageService {
     this.rights = new ChatRights(options.db);
   }
 
-  async send(identity: Identity, request: SendMessageRequest): Promise<SendResult> {
+  async send(identity: Identity, request: SendMessageRequest): Promise<Message> {
     const { db, blobs, clock } = this.options;
     const text = decodeField(request.text, "text");
     const file = decodeField(request.data, "data");
@@ -114,10 +110,8 @@ export class MessageService {
       file_size: file?.length ?? null,
       created_at: now,
     };
-    const stored = (id: number): SendResult => ({
-      message: messageView({ ...row, id, sender_name: identity.profile.name }, request.localId),
-      duplicate: false,
-    });
+    const stored = (id: number): Message =>
+      messageView({ ...row, id, sender_name: identity.profile.name }, request.localId);
     // No read before the insert: the unique (session, chat, localId) index finds a retry, which is rare.
     try {
       return stored(await this.options.writer.insert({ row }));
@@ -130,7 +124,7 @@ export class MessageService {
     const earlier = await findMessageByLocalId(db, retryKey);
     if (earlier && now - earlier.created_at < LOCAL_ID_TTL_MS) {
       if (fileId) await this.deleteBlob(fileId);
-      return { message: messageView(earlier, request.localId), duplicate: true };
+      return messageView(earlier, request.localId);
     }
     // The localId is stale (older than the TTL): this send takes it over.
     try {
@@ -140,7 +134,7 @@ export class MessageService {
       if (fileId) await this.deleteBlob(fileId);
       // A concurrent retry of the same send committed first: answer with its message.
       const winner = isUniqueViolation(error) ? await findMessageByLocalId(db, retryKey) : undefined;
-      if (winner) return { message: messageView(winner, request.localId), duplicate: true };
+      if (winner) return messageView(winner, request.localId);
       throw error;
     }
   }

@@ -30,10 +30,10 @@ export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): voi
     },
     async (body, request) => {
       const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
-      const { message, duplicate } = await deps.messages.send(identity, body);
+      const message = await deps.messages.send(identity, body);
       // validate → commit → answer → publish (DESIGN §3): the answer is written in this tick, the broadcast
       // in the next one.
-      if (!duplicate) setImmediate(() => deps.publisher.publish(message));
+      setImmediate(() => deps.publisher.publish(message));
       return message;
     },
   );

@@ -142,6 +142,10 @@ describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ??
       acked.map((message) => message.id),
     );
 
+    // Both nodes noticed the outage before Redis returns (a quick restart could otherwise go unnoticed).
+    const outageLogs = (node: ServerNode | undefined) =>
+      (node?.stdout().split("redis unreachable").length ?? 1) - 1;
+    await eventually(() => outageLogs(nodeA) >= 1 && outageLogs(nodeB) >= 1, "both nodes log the outage");
     redis = await startRedis(redisPort);
     let probe = 0;
     await eventually(
@@ -158,10 +162,8 @@ describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ??
       "live delivery after Redis restarted",
       20_000,
     );
-    for (const node of [nodeA, nodeB]) {
-      const warnings = node?.stdout().split("redis unreachable").length ?? 0;
-      assert.equal(warnings - 1, 1, "the outage is logged once per node");
-    }
+    for (const node of [nodeA, nodeB])
+      assert.equal(outageLogs(node), 1, "the outage is logged once per node");
   });
 
   test("kill -9 of a node during sending loses no acknowledged message; retries on the other node make no duplicate", async () => {

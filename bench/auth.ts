@@ -2,15 +2,16 @@
  * Completed logins (auth + confirmAuth) per second over HTTP for ECDSA P-256 and GOST 2012-256 users, each
  * against a test CA of the same algorithm. Baseline: bare node:crypto ECDSA P-256 verifications per second on
  * one thread, measured in the same run. A login costs the server three verifications (the certificate's chain
- * signature, the signature over the certificate, the signature over the nonce) on its verification pool; the
- * client's signature over each nonce is made in the same process.
+ * signature, the signature over the certificate, the signature over the nonce) on its verification pool. The
+ * server runs as a child process; this process is the load generator and signs each nonce.
  * Run: node --import tsx bench/auth.ts [--quick]
  */
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { encodeBase64 } from "../src/protocol/base64.ts";
 import type { IssueAlgorithm } from "../src/server/pki/test-ca.ts";
 import { issueUser } from "../test/support/server.ts";
-import { startBenchServer } from "./lib/fixtures.ts";
+import { startCertchatChild } from "./lib/certchat-child.ts";
+import { describeUsage, usageMeter } from "./lib/child-process.ts";
 import { JsonClient } from "./lib/json-client.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
@@ -33,12 +34,12 @@ function ecdsaVerifiesPerSecond(seconds: number): number {
 async function loginsPerSecond(alg: IssueAlgorithm & ("ecdsa-p256" | "gost2012-256"), options: BenchOptions) {
   const concurrency = bySize(options, { full: 8, quick: 8, smoke: 2 });
   const seconds = bySize(options, { full: 10, quick: 3, smoke: 0.1 });
-  const server = await startBenchServer(undefined, alg);
+  const server = await startCertchatChild("sqlite", { caAlg: alg });
   const client = new JsonClient(server.url, concurrency);
   try {
     const users = await Promise.all(
       Array.from({ length: concurrency }, (_, i) =>
-        issueUser(server, {
+        issueUser(server.api, {
           alg,
           signLayout: alg === "gost2012-256" ? "standard" : undefined,
           snils: String(10_000_000_000 + i).slice(-11),
@@ -55,12 +56,17 @@ async function loginsPerSecond(alg: IssueAlgorithm & ("ecdsa-p256" | "gost2012-2
       await client.call("/api/confirmAuth/", { token, sign: user.sign(Buffer.from(nonce, "base64")) });
     };
     await closedLoopRate(concurrency, Math.min(1, seconds), logIn); // warm-up: workers, JIT
-    return await closedLoopRate(concurrency, seconds, logIn);
+    const usage = usageMeter(server.pid);
+    const rate = await closedLoopRate(concurrency, seconds, logIn);
+    return { ...rate, usage: usage() };
   } finally {
     client.close();
-    await server.close();
+    await server.dispose();
   }
 }
+
+/** Issue #7's targets on a 2-core machine (JS GOST; more with the engine). */
+const TARGETS = { "ecdsa-p256": 2000, "gost2012-256": 300 } as const;
 
 export async function auth(options: BenchOptions): Promise<ScenarioResult> {
   const baselineSeconds = bySize(options, { full: 3, quick: 1, smoke: 0.05 });
@@ -76,7 +82,9 @@ export async function auth(options: BenchOptions): Promise<ScenarioResult> {
         value: logins.perSecond,
         baselineName: "ECDSA verify/s, 1 thread",
         baseline,
-        detail: `${logins.completed} logins in ${logins.seconds.toFixed(1)} s`,
+        target: `≥ ${TARGETS[alg]} logins/s`,
+        met: logins.perSecond >= TARGETS[alg],
+        detail: `${logins.completed} logins in ${logins.seconds.toFixed(1)} s; server ${describeUsage(logins.usage)}`,
       }),
     );
   }
@@ -85,7 +93,7 @@ export async function auth(options: BenchOptions): Promise<ScenarioResult> {
     rows,
     notes: [
       "server verification pool: one worker per core; SQLite storage; a login is 2 HTTP requests and 3 server-side verifications",
-      "the client signs each nonce in the same process (GOST in JS), competing with the server for the CPU",
+      "the server runs as a child process; this process signs each nonce (GOST in JS) on the same two cores",
     ],
   };
 }

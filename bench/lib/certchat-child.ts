@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { createTestCa, type IssueAlgorithm } from "../../src/server/pki/test-ca.ts";
 import { type StorageTarget, storageTarget } from "../../src/server/storage/database.ts";
+import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../../test/support/chats.ts";
 import { certchatBin } from "../../test/support/cli.ts";
 import { freePort } from "../../test/support/processes.ts";
@@ -34,8 +36,13 @@ async function admin(statement: string): Promise<void> {
   }
 }
 
-export async function startCertchatChild(backend: BackendName): Promise<CertchatChild> {
+/** `caAlg`: the key algorithm of the child's test CA (default: what `serve` creates, ECDSA P-256). */
+export async function startCertchatChild(
+  backend: BackendName,
+  options: { caAlg?: IssueAlgorithm } = {},
+): Promise<CertchatChild> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-bench-"));
+  if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
   const sms = new TestSmsGateway();
   const smsUrl = await sms.start();
   // PostgreSQL: a database of its own (the CLI takes a URL, not a schema), dropped in dispose.

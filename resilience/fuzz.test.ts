@@ -1,0 +1,329 @@
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import type { Message } from "../src/protocol/schemas/messages.ts";
+import { call, chatServerEnv, chatUser } from "../test/support/chats.ts";
+import { tempDataDir } from "../test/support/cli.ts";
+import { type ApiServer, issueUser, poster } from "../test/support/server.ts";
+import { TestSmsGateway } from "../test/support/sms-gateway.ts";
+import { chatBetween, connectV4, nextEvent, request, textMessage } from "../test/support/sockets.ts";
+import { buildCast, type Cast, groupKeys, readStored, type Stored, sameExtent } from "./support/cast.ts";
+import type { Scene } from "./support/endpoints.ts";
+import { engineSession } from "./support/engine-fuzz.ts";
+import { loadSeeds } from "./support/fuzz-seeds.ts";
+import { HttpClient, sendRawBytes } from "./support/http-client.ts";
+import {
+  type HttpFuzzWorld,
+  httpInput,
+  judgeHttp,
+  judgeRawAnswer,
+  rawHttpBytes,
+} from "./support/http-fuzz.ts";
+import { runPool } from "./support/pool.ts";
+import { Prng, runSeed } from "./support/prng.ts";
+import { type ServerProcess, startServerProcess } from "./support/server-process.ts";
+import {
+  handshakeInput,
+  type SocketFuzzWorld,
+  SocketLane,
+  type SocketOutcome,
+} from "./support/socket-fuzz.ts";
+
+/** Inputs in all (at least 100,000 by the issue); RESILIENCE_FUZZ_INPUTS scales a local run down. */
+const TOTAL = Number(process.env.RESILIENCE_FUZZ_INPUTS ?? 100_000);
+const HTTP_INPUTS = Math.floor(TOTAL * 0.7);
+const RAW_HTTP_INPUTS = Math.ceil(TOTAL * 0.003);
+const SOCKET_INPUTS = TOTAL - HTTP_INPUTS;
+const ENGINE_INPUTS = Math.floor(SOCKET_INPUTS * 0.06);
+const HTTP_IN_FLIGHT = 48;
+const SOCKET_LANES = 32;
+const ENGINE_SESSIONS_IN_FLIGHT = 4;
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/**
+ * RSS may grow this much from the end of the warm-up (a tenth of the HTTP inputs) to the end. The warm-up
+ * has seen every kind of input, so the heap and the allocator's arenas are sized for the peak working set
+ * (48 requests in flight, a few of them 1–2 MiB bodies, one of them possibly parsed into a deep structure);
+ * what grows after that is retained per input. 64 MiB over ~95,000 further inputs allows ~700 bytes per
+ * input — a leak of even one small object per request shows up well above it — while leaving room for V8
+ * growing its old generation once more under load before collecting.
+ */
+const RSS_GROWTH_LIMIT = 64 * 2 ** 20;
+/** The whole file's budget; work stops being started after it, and the input counts then fall short (and fail). */
+const BUDGET_MS = 270_000;
+
+const seed = runSeed();
+console.log(`resilience fuzz: seed=${seed} (RESILIENCE_SEED=${seed} reproduces this run)`);
+
+/** Inputs tried per endpoint or event, and what went wrong. */
+class Tally {
+  readonly inputs = new Map<string, number>();
+  readonly faults: string[] = [];
+  fiveXx = 0;
+  leaks = 0;
+  commonErrors = 0;
+
+  count(label: string, n = 1): void {
+    this.inputs.set(label, (this.inputs.get(label) ?? 0) + n);
+  }
+
+  fault(description: string): void {
+    if (/\bHTTP 5\d\d\b/.test(description)) this.fiveXx += 1;
+    if (description.includes("leak /")) this.leaks += 1;
+    if (this.faults.length < 30) this.faults.push(description.slice(0, 600));
+  }
+
+  total(): number {
+    return [...this.inputs.values()].reduce((sum, n) => sum + n, 0);
+  }
+
+  table(): string {
+    return [...this.inputs]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([label, n]) => `    ${label}: ${n}`)
+      .join("\n");
+  }
+}
+
+/** Error-level lines of the server's log (it runs at CERTCHAT_LOG_LEVEL=error): each is an unexpected fault. */
+function errorLines(output: string): string[] {
+  return output.split("\n").filter((line) => /"level":(50|60)/.test(line));
+}
+
+const MiB = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+describe("resilience: 100,000 malformed requests and socket events", () => {
+  const started = Date.now();
+  const deadline = started + BUDGET_MS;
+  const dataDir = tempDataDir();
+  const sms = new TestSmsGateway();
+  const paths = [process.cwd(), dataDir];
+  const http = new Tally();
+  const sockets = new Tally();
+  let server: ServerProcess;
+  let api: ApiServer;
+  let cast: Cast;
+  let storedBefore: Stored;
+  let scene: Scene;
+  let seeds: ReturnType<typeof loadSeeds>;
+  let rssAfterWarmUp = 0;
+  let rssAtEnd = 0;
+  let lost = 0;
+  let fuzzSeconds = 0;
+
+  before(async () => {
+    const smsUrl = await sms.start();
+    server = await startServerProcess({
+      ...chatServerEnv,
+      CERTCHAT_DATA_DIR: dataDir,
+      CERTCHAT_SMS_PROVIDER: "http",
+      CERTCHAT_SMS_HTTP_URL: smsUrl,
+      CERTCHAT_VERIFY_WORKERS: "1",
+      CERTCHAT_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      CERTCHAT_MAX_FILE_BYTES: "1MiB",
+    });
+    api = { dataDir, sms, post: poster(server.url) };
+    cast = await buildCast(api);
+    storedBefore = await readStored(api, cast);
+    const gost256 = await issueUser(api, { alg: "gost2012-256", snils: "00000000001", name: "Гостев Гост" });
+    const gost512 = await issueUser(api, {
+      alg: "gost2012-512",
+      snils: "00000000002",
+      name: "Гостев Длинный",
+    });
+    const { mallory } = cast;
+    const code = await call<{ id: number }>(api, "/api/registryPhone/", {
+      token: mallory.token,
+      phone: "+7 999 000 00 01",
+    });
+    const text = textMessage(mallory, cast.malloryChat, "fuzz");
+    scene = {
+      cert: Buffer.from(gost256.der).toString("base64"),
+      certSign: gost256.sign(gost256.der),
+      nonceSign: gost512.sign(new Uint8Array(32)),
+      phone: mallory.phone,
+      codeId: code.id,
+      chat: cast.malloryChat,
+      cid: mallory.cid,
+      file: cast.malloryFile,
+      messageId: 1,
+      keys: groupKeys(cast),
+      text: text.text as string,
+      textSign: text.sign as string,
+    };
+    seeds = loadSeeds([cast.alice.user, cast.bob.user, gost256, gost512]);
+  });
+
+  after(async () => {
+    await server?.kill();
+    await sms.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("HTTP: every malformed request is answered with a clean envelope (no 5xx, no stack trace)", async () => {
+    const world: HttpFuzzWorld = {
+      scene,
+      tokens: [cast.mallory.token, cast.alice.token],
+      seeds,
+      maxBodyBytes: MAX_BODY_BYTES,
+    };
+    const client = new HttpClient(server.port, HTTP_IN_FLIGHT);
+    const apiInputs = HTTP_INPUTS - RAW_HTTP_INPUTS;
+    const warmUp = Math.floor(apiInputs * 0.1);
+    const fuzzStart = Date.now();
+    try {
+      await runPool(apiInputs, HTTP_IN_FLIGHT, deadline, async (index) => {
+        if (index === warmUp) rssAfterWarmUp = server.rssBytes();
+        const input = httpInput(Prng.forInput(seed, index), world);
+        http.count(input.label);
+        const where = `#${index} ${input.label}: ${input.request.method} ${input.request.path.slice(0, 120)}`;
+        try {
+          const reply = await client.send(input.request);
+          const verdict = judgeHttp(input.request, reply, paths);
+          if (verdict.envelope?.ok && !verdict.envelope.success && verdict.envelope.error === "CommonError") {
+            http.commonErrors += 1;
+            http.fault(`${where}: CommonError for bad input`);
+          }
+          if (verdict.problem) http.fault(`${where}: ${verdict.problem}`);
+        } catch (error) {
+          // A body over the limit may be cut off by the server before it is fully written: not a fault.
+          if ((input.request.body?.length ?? 0) <= MAX_BODY_BYTES)
+            http.fault(`${where}: ${(error as Error).message}`);
+        }
+      });
+      await runPool(RAW_HTTP_INPUTS, 8, deadline, async (index) => {
+        http.count("raw bytes (not HTTP node:http would send)");
+        const answer = await sendRawBytes(server.port, rawHttpBytes(Prng.forInput(seed ^ 0x5eed, index)));
+        const problem = judgeRawAnswer(answer, paths);
+        if (problem) http.fault(`raw #${index}: ${problem}`);
+      });
+    } finally {
+      client.close();
+      fuzzSeconds += (Date.now() - fuzzStart) / 1000;
+    }
+    assert.equal(server.alive(), true, `the server exited: ${server.output().slice(-2000)}`);
+    assert.deepEqual(http.faults, []);
+    assert.equal(http.total(), HTTP_INPUTS, "every HTTP input was tried within the time budget");
+  });
+
+  test("socket: every malformed event is acked with a clean envelope; bad handshakes are refused cleanly", async () => {
+    const world: SocketFuzzWorld = {
+      url: server.url,
+      scene,
+      tokens: [cast.mallory.token, cast.alice.token],
+      seeds,
+    };
+    const modes = ["handshake", "session", "anonymous"] as const;
+    const lanes = Array.from(
+      { length: SOCKET_LANES },
+      (_, i) => new SocketLane(world, i % 8 === 7, modes[i % modes.length] ?? "anonymous"),
+    );
+    const judge = (outcome: SocketOutcome, where: string) => {
+      sockets.count(outcome.label);
+      if (outcome.commonError) {
+        sockets.commonErrors += 1;
+        sockets.fault(`${where}: CommonError for bad input`);
+      }
+      if (outcome.problem) sockets.fault(`${where}: ${outcome.problem}`);
+    };
+    const fuzzStart = Date.now();
+    const engineSeed = seed ^ 0xe9e1;
+    let engineSent = 0;
+    let sessions = 0;
+    const engine = async () => {
+      while (engineSent < ENGINE_INPUTS && Date.now() < deadline) {
+        const session = sessions;
+        sessions += 1;
+        const result = await engineSession(
+          server.url,
+          Prng.forInput(engineSeed, session),
+          cast.mallory.token,
+          Math.min(20, ENGINE_INPUTS - engineSent),
+        );
+        engineSent += result.sent;
+        sockets.count("raw Engine.IO packets", result.sent);
+        for (const problem of result.problems) sockets.fault(`engine session ${session}: ${problem}`);
+      }
+    };
+    try {
+      await Promise.all([
+        ...Array.from({ length: ENGINE_SESSIONS_IN_FLIGHT }, engine),
+        runPool(SOCKET_INPUTS - ENGINE_INPUTS, SOCKET_LANES, deadline, async (index, worker) => {
+          const rng = Prng.forInput(seed ^ 0x50c4e7, index);
+          const where = `socket #${index}`;
+          try {
+            if (rng.chance(0.03)) judge(await handshakeInput(rng, world), where);
+            else judge(await (lanes[worker] as SocketLane).run(rng), `${where} lane ${worker}`);
+          } catch (error) {
+            sockets.count("connection failures");
+            sockets.fault(`${where}: ${(error as Error).message}`);
+          }
+        }),
+      ]);
+    } finally {
+      for (const lane of lanes) lane.close();
+      fuzzSeconds += (Date.now() - fuzzStart) / 1000;
+    }
+    assert.equal(server.alive(), true, `the server exited: ${server.output().slice(-2000)}`);
+    assert.deepEqual(sockets.faults, []);
+    assert.ok(sockets.total() >= SOCKET_INPUTS, `every socket input was tried: ${sockets.total()}`);
+  });
+
+  test("the server process is still running and logged no unexpected error", () => {
+    assert.equal(server.alive(), true);
+    assert.deepEqual(errorLines(server.output()).slice(0, 10), []);
+  });
+
+  test(`memory is stable: RSS grew less than ${MiB(RSS_GROWTH_LIMIT)} MiB after the warm-up`, async () => {
+    // Sockets closed and requests answered: give the server a moment to release them.
+    await delay(2_000);
+    rssAtEnd = server.rssBytes();
+    assert.ok(rssAfterWarmUp > 0, "RSS was sampled after the warm-up");
+    assert.ok(
+      rssAtEnd - rssAfterWarmUp < RSS_GROWTH_LIMIT,
+      `RSS ${MiB(rssAfterWarmUp)} MiB after warm-up → ${MiB(rssAtEnd)} MiB at the end`,
+    );
+  });
+
+  test("the data stored before the fuzz is intact", async () => {
+    const after = await readStored(api, cast);
+    const intact = sameExtent(storedBefore, after);
+    lost = storedBefore.histories.flat().length - intact.histories.flat().length;
+    assert.deepEqual(intact, storedBefore);
+  });
+
+  test("afterwards a full valid flow works: login, phone, profile, chat, send, history, live delivery", async () => {
+    const newcomer = await chatUser(api, "Новиков Николай Николаевич");
+    assert.equal(newcomer.certificates.length, 1);
+    const chat = await chatBetween(api, newcomer, cast.alice);
+    const aliceSocket = await connectV4(server.url, { token: cast.alice.token });
+    try {
+      assert.deepEqual(await request(aliceSocket, "subscribe", chat), { success: true, data: chat });
+      const delivered = nextEvent(aliceSocket, "messages");
+      const sent = await call<Message>(api, "/api/sendMessage/", {
+        token: newcomer.token,
+        ...textMessage(newcomer, chat, "после фаззинга"),
+      });
+      assert.deepEqual(await delivered, sent);
+      const history = await call<Message[]>(api, "/api/messages/", { token: cast.alice.token, chat });
+      assert.deepEqual(history, [sent]);
+    } finally {
+      aliceSocket.close();
+    }
+  });
+
+  test("summary", () => {
+    console.log(
+      `  inputs per endpoint (HTTP):\n${http.table()}\n  inputs per event (socket):\n${sockets.table()}`,
+    );
+    const crashes = server.alive() ? 0 : 1;
+    console.log(
+      `resilience fuzz: inputs=${http.total() + sockets.total()} (http=${http.total()} socket=${sockets.total()}) ` +
+        `5xx=${http.fiveXx + sockets.fiveXx} stack_traces=${http.leaks + sockets.leaks} ` +
+        `common_errors=${http.commonErrors + sockets.commonErrors} crashes=${crashes} ` +
+        `rss_growth=${MiB(rssAtEnd - rssAfterWarmUp)}MiB lost=${lost} in ${Math.round(fuzzSeconds)} s ` +
+        `(file ${Math.round((Date.now() - started) / 1000)} s; cpu server ${Math.round(server.cpuSeconds())} s, ` +
+        `fuzzer ${Math.round(process.cpuUsage().user / 1e6)} s) seed=${seed}`,
+    );
+  });
+});

@@ -8,7 +8,14 @@ import { tempDataDir } from "../test/support/cli.ts";
 import { type ApiServer, issueUser, poster } from "../test/support/server.ts";
 import { TestSmsGateway } from "../test/support/sms-gateway.ts";
 import { chatBetween, connectV4, nextEvent, request, textMessage } from "../test/support/sockets.ts";
-import { buildCast, type Cast, groupKeys, readStored, type Stored, sameExtent } from "./support/cast.ts";
+import {
+  buildCast,
+  type Cast,
+  malloryAliceKeys,
+  readStored,
+  type Stored,
+  sameExtent,
+} from "./support/cast.ts";
 import type { Scene } from "./support/endpoints.ts";
 import { engineSession } from "./support/engine-fuzz.ts";
 import { loadSeeds } from "./support/fuzz-seeds.ts";
@@ -147,7 +154,7 @@ describe("resilience: 100,000 malformed requests and socket events", () => {
       cid: mallory.cid,
       file: cast.malloryFile,
       messageId: 1,
-      keys: groupKeys(cast),
+      keys: malloryAliceKeys(cast),
       text: text.text as string,
       textSign: text.sign as string,
     };

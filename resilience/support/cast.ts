@@ -52,8 +52,8 @@ export async function buildCast(api: ApiServer): Promise<Cast> {
   return { alice, bob, mallory, privateChat, privateFile, malloryChat, malloryFile };
 }
 
-/** A group of Mallory and Alice: the createChat keys of a valid request. */
-export function groupKeys(cast: Cast) {
+/** createChat keys for Mallory and Alice (of a group, or their existing personal chat). */
+export function malloryAliceKeys(cast: Cast) {
   return keysFor(newChatKey(), [cast.mallory, cast.alice]);
 }
 

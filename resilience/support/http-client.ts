@@ -16,7 +16,7 @@ export interface RawReply {
   text: string;
 }
 
-const MAX_REPLY_BYTES = 1 << 20;
+const MAX_REPLY_BYTES = 16 << 20;
 
 /** A keep-alive HTTP client for one server, bounded per request. */
 export class HttpClient {

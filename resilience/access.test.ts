@@ -576,7 +576,6 @@ function sceneOf(a: Actors) {
     chat: malloryChat,
     cid: mallory.cid,
     file: malloryFile,
-    messageId: 0,
     keys: keysFor(newChatKey(), [mallory, alice]),
     text: text.text as string,
     textSign: text.sign as string,

@@ -20,12 +20,7 @@ export interface Cast {
 }
 
 /** Sends a file (encrypted bytes) with a text to `chat`; returns the stored message. */
-export async function sendFile(
-  api: ApiServer,
-  from: ChatUser,
-  chat: string,
-  bytes: Uint8Array,
-): Promise<Message> {
+async function sendFile(api: ApiServer, from: ChatUser, chat: string, bytes: Uint8Array): Promise<Message> {
   return call<Message>(api, "/api/sendMessage/", {
     token: from.token,
     ...textMessage(from, chat, "attached"),
@@ -58,7 +53,7 @@ export function malloryAliceKeys(cast: Cast) {
 }
 
 /** Every message of a chat, paging forward from the start. */
-export async function wholeHistory(api: ApiServer, token: string, chat: string): Promise<Message[]> {
+async function wholeHistory(api: ApiServer, token: string, chat: string): Promise<Message[]> {
   const all: Message[] = [];
   let anchor = 0;
   for (;;) {

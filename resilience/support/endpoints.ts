@@ -17,7 +17,6 @@ export interface Scene {
   /** The caller's session certificate. */
   cid: number;
   file: string;
-  messageId: number;
   /** createChat keys for the caller and one other profile (with whom the caller has a personal chat). */
   keys: { pid: number; cid: number; key: string }[];
   /** A text message: ciphertext and its signature. */
@@ -113,19 +112,17 @@ export function rawFilePath(chat: string, file: string): string {
 
 export interface SocketEvent {
   name: string;
-  chatScoped: boolean;
   /** The payload, as the client emits it (the token never goes in it, except for `session`). */
   payload(scene: Scene, token: string): unknown;
 }
 
 export const socketEvents: readonly SocketEvent[] = [
-  { name: "session", chatScoped: false, payload: (_s, token) => token },
-  { name: "subscribe", chatScoped: true, payload: (s) => s.chat },
-  { name: "unsubscribe", chatScoped: true, payload: (s) => s.chat },
+  { name: "session", payload: (_s, token) => token },
+  { name: "subscribe", payload: (s) => s.chat },
+  { name: "unsubscribe", payload: (s) => s.chat },
   {
     name: "sendMessage",
-    chatScoped: true,
     payload: (s) => ({ chat: s.chat, cid: s.cid, type: "txt", text: s.text, sign: s.textSign, localId: 1 }),
   },
-  { name: "messages", chatScoped: true, payload: (s) => ({ chat: s.chat, id: 0, rel: "next" }) },
+  { name: "messages", payload: (s) => ({ chat: s.chat, id: 0, rel: "next" }) },
 ];

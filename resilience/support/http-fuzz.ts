@@ -278,7 +278,7 @@ function apiPath(rng: Prng, path: string): string {
 const otherMethods = ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "PROPFIND", "FOO"] as const;
 
 /** A request to one API method: a valid body mutated, encoded some way, with some token, verb and path. */
-function apiInput(rng: Prng, world: HttpFuzzWorld, method: ApiMethod): HttpInput {
+export function apiInput(rng: Prng, world: HttpFuzzWorld, method: ApiMethod): HttpInput {
   const token = tokenPlacement(rng, world, method);
   let body: unknown = {
     ...(token.body !== undefined ? { token: token.body } : {}),

@@ -47,10 +47,17 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Starts `certchat serve` on a free loopback port and resolves once its banner is printed. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `certchat serve` on a free loopback port and resolves once its banner is printed. With
+ * `inspectPort`, the child's inspector listens on that loopback port (see inspector.ts).
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { inspectPort?: number } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [certchatBin, "serve"], {
+  const inspect = options.inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${options.inspectPort}`];
+  const child = spawn(process.execPath, [...inspect, certchatBin, "serve"], {
     env: childEnv({ ...env, CERTCHAT_HOST: "127.0.0.1", CERTCHAT_PORT: String(port) }),
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -5,7 +5,6 @@ import { checkEnvelope, leakIn } from "./answers.ts";
 import { type Scene, socketEvents } from "./endpoints.ts";
 import {
   deepValue,
-  type FuzzSeeds,
   invalidBase64,
   junkKey,
   junkNumber,
@@ -22,7 +21,6 @@ export interface SocketFuzzWorld {
   url: string;
   scene: Scene;
   tokens: readonly string[];
-  seeds: FuzzSeeds;
 }
 
 /** What one socket input produced: the label it counts under and a problem, if any. */
@@ -222,6 +220,12 @@ export class SocketLane {
   }
 }
 
+/** Whether a token can go in the handshake's query: well-formed UTF-16, and short once percent-encoded. */
+function inQuery(token: unknown): token is string {
+  if (typeof token !== "string" || /[\ud800-\udfff]/.test(token)) return false;
+  return encodeURIComponent(token).length < 4_000;
+}
+
 /** A connection attempt with a handshake token (junk or valid, in `auth` or the query): connect or refusal. */
 export async function handshakeInput(rng: Prng, world: SocketFuzzWorld): Promise<SocketOutcome> {
   const label = "handshake";
@@ -231,13 +235,13 @@ export async function handshakeInput(rng: Prng, world: SocketFuzzWorld): Promise
     [1, () => junkValue(rng)],
     [1, () => rng.pick(world.tokens)],
   ])();
+  const query = rng.chance(0.3);
   const socket = connectCurrent(world.url, {
     forceNew: true,
     reconnection: false,
-    // The query is URI-encoded by the client, which throws on lone surrogates.
-    ...(rng.chance(0.3) && typeof token === "string"
-      ? { query: { token: token.replace(/[\ud800-\udfff]/g, "?") } }
-      : { auth: { token } as Record<string, unknown> }),
+    // The query is URI-encoded by the client, which throws on lone surrogates; a URL over Node's header
+    // limit fails the transport (HTTP 431) before Socket.IO, so long tokens go in the auth payload only.
+    ...(query && inQuery(token) ? { query: { token } } : { auth: { token } as Record<string, unknown> }),
   });
   try {
     const result = await new Promise<{ connected: boolean; data?: unknown }>((resolve) => {

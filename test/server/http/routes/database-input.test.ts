@@ -64,6 +64,23 @@ for (const backend of backends) {
       });
     }
 
+    for (const [path, body] of [
+      ["/api/confirmPhone/", { id: "Infinity", code: "123456" }],
+      ["/api/messages/", { id: "1e999", rel: "prev" }],
+      ["/api/sendMessage/", { cid: "-Infinity", text: "AAAA" }],
+    ] as const) {
+      test(`${path} with a form value coerced to an infinite number is InvalidSchema`, async () => {
+        const form = { token: alice.token, chat, ...body };
+        const reply = await server.post(path, form, { form: true });
+        assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });
+      });
+    }
+
+    test("socket events with an infinite number as a string are InvalidSchema", async () => {
+      const page = { chat, id: "Infinity", rel: "prev" };
+      assert.deepEqual(await request(socket, "messages", page), { success: false, error: "InvalidSchema" });
+    });
+
     test("a token with NUL is an unknown token (NeedAuthentication), in a body or on a socket", async () => {
       const reply = await server.post("/api/profile/", { token: "a\u0000b" });
       assert.deepEqual(reply.body, { success: false, error: "NeedAuthentication" });

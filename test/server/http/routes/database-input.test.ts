@@ -76,6 +76,12 @@ for (const backend of backends) {
       });
     }
 
+    test("an extra field nested 20,000 deep is ignored like any extra field, not a CommonError", async () => {
+      const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+      const reply = await server.post("/api/profile/", `{"token":"${alice.token}","extra":${deep}}`);
+      assert.equal(reply.body.success, true);
+    });
+
     test("socket events with an infinite number as a string are InvalidSchema", async () => {
       const page = { chat, id: "Infinity", rel: "prev" };
       assert.deepEqual(await request(socket, "messages", page), { success: false, error: "InvalidSchema" });

@@ -413,6 +413,36 @@ describe("resilience: access matrix", () => {
     }
 
     for (const event of socketEvents.filter((e) => e.name !== "session")) {
+      test(`${event.name} right after a session with an expired token: SessionExpired, disconnected, nothing done`, async () => {
+        const { mallory, malloryChat } = actors.cast;
+        const before = await call<unknown[]>(server, "/api/messages/", {
+          token: mallory.token,
+          chat: malloryChat,
+        });
+        const socket = await connectV4(server.url);
+        sockets.push(socket);
+        const disconnected = new Promise((resolve) => socket.once("disconnect", resolve));
+        const eventAnswers: unknown[] = [];
+        const session = request(socket, "session", actors.stale.token);
+        socket.emit(event.name, event.payload(sceneOf(actors), ""), (answer: unknown) =>
+          eventAnswers.push(answer),
+        );
+        assert.deepEqual(await session, { success: false, error: "SessionExpired" });
+        assert.equal(await disconnected, "io server disconnect");
+        await delay(200);
+        cases += 1;
+        const after = await call<unknown[]>(server, "/api/messages/", {
+          token: mallory.token,
+          chat: malloryChat,
+        });
+        assert.deepEqual(
+          { answers: eventAnswers, stored: after.length },
+          { answers: [], stored: before.length },
+        );
+      });
+    }
+
+    for (const event of socketEvents.filter((e) => e.name !== "session")) {
       test(`${event.name} with no token (before any session) → NeedAuthentication`, async () => {
         const reply = await request(anonymous, event.name, event.payload(sceneOf(actors), ""));
         noLeak(JSON.stringify(reply), `${event.name} no token`);

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
 import { failure } from "./envelope.ts";
 
@@ -68,14 +68,21 @@ function clientErrorAnswer(code: string | undefined): { status: number; reason: 
   return { status: 400, reason: "Bad Request", error: "InvalidSchema" };
 }
 
+/** Node passes the bytes it refused as a Buffer (Fastify's type shows the JSON form of one), or nothing. */
+function isHeadRequest(rawPacket: unknown): boolean {
+  return Buffer.isBuffer(rawPacket) && rawPacket.subarray(0, 5).toString("latin1") === "HEAD ";
+}
+
 /**
  * Fastify's `clientErrorHandler`: a request that is not valid HTTP (bad request line, headers, framing) is
  * answered with the envelope (not Fastify's own error format) and the connection closed.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+export function answerClientError(error: ConnectionError, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const { status, reason, error: code } = clientErrorAnswer(error.code);
-  const body = JSON.stringify(failure(code));
+  // An answer to HEAD has no body (a client would read it as the start of a next answer).
+  const head = isHeadRequest(error.rawPacket);
+  const body = head ? "" : JSON.stringify(failure(code));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

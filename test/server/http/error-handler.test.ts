@@ -67,4 +67,14 @@ describe("HTTP errors raised before routing", () => {
     );
     assert.deepEqual(statusAndBody(answer), { status: 431, body: { success: false, error: "DataError" } });
   });
+
+  test("a HEAD request over the header limit gets 431 without a body", async () => {
+    const answer = await rawExchange(
+      server.url,
+      `HEAD /healthz HTTP/1.1\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`,
+    );
+    assert.match(answer, /^HTTP\/1\.1 431 /);
+    assert.equal(answer.split("\r\n\r\n")[1], "");
+    assert.match(answer, /\r\nContent-Length: 0\r\n/);
+  });
 });

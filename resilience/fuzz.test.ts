@@ -114,6 +114,12 @@ function errorLines(output: string): string[] {
 
 const MiB = (bytes: number) => Math.round(bytes / 2 ** 20);
 
+/** The faults, with the state and last output of the server process (what it printed may explain them). */
+function faultReport(tally: Tally, server: ServerProcess): string {
+  const state = server.alive() ? "running" : `exited (${server.child.exitCode ?? server.child.signalCode})`;
+  return `${tally.faults.join("\n")}\n--- server ${state}, last output:\n${server.output().slice(-3_000)}`;
+}
+
 describe("resilience: 100,000 malformed requests and socket events", () => {
   const started = Date.now();
   const deadline = started + BUDGET_MS;
@@ -251,7 +257,7 @@ describe("resilience: 100,000 malformed requests and socket events", () => {
       fuzzSeconds += (Date.now() - fuzzStart) / 1000;
     }
     assert.equal(server.alive(), true, `the server exited: ${server.output().slice(-2000)}`);
-    assert.deepEqual(http.faults, []);
+    assert.deepEqual(http.faults, [], faultReport(http, server));
     assert.equal(http.total(), HTTP_INPUTS, "every HTTP input was tried within the time budget");
   });
 
@@ -287,7 +293,7 @@ describe("resilience: 100,000 malformed requests and socket events", () => {
           Prng.forInput(engineSeed, session),
           cast.mallory.token,
           Math.min(20, ENGINE_INPUTS - engineSent),
-        );
+        ).catch((error: Error) => ({ sent: 1, problems: [`unreachable: ${error.message}`] }));
         engineSent += result.sent;
         sockets.count("raw Engine.IO packets", result.sent);
         for (const problem of result.problems) sockets.fault(`engine session ${session}: ${problem}`);
@@ -313,7 +319,7 @@ describe("resilience: 100,000 malformed requests and socket events", () => {
       fuzzSeconds += (Date.now() - fuzzStart) / 1000;
     }
     assert.equal(server.alive(), true, `the server exited: ${server.output().slice(-2000)}`);
-    assert.deepEqual(sockets.faults, []);
+    assert.deepEqual(sockets.faults, [], faultReport(sockets, server));
     assert.ok(sockets.total() >= SOCKET_INPUTS, `every socket input was tried: ${sockets.total()}`);
   });
 

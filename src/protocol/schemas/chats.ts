@@ -1,11 +1,16 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Base64, CertificateRef, Token } from "./common.ts";
+import { Base64, CertificateRef, MAX_ID, NO_NUL, Token } from "./common.ts";
 
 /** Chat types (spec "Новый чат"). */
 export const ChatType = { personal: 0, group: 1, channel: 2 } as const;
 
 /** Chat ids are UUIDs; anything else is simply an unknown chat (GetChatsError), not a schema failure. */
-export const ChatId = Type.String({ minLength: 1, maxLength: 64, description: "Chat id (UUID)" });
+export const ChatId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: NO_NUL,
+  description: "Chat id (UUID)",
+});
 
 const MAX_PHONES = 1000;
 const MAX_KEYS = 1000;
@@ -54,8 +59,8 @@ export const ContactsData = Type.Array(Contact);
 export type ContactsData = Static<typeof ContactsData>;
 
 export const CreateChatKey = Type.Object({
-  cid: Type.Integer({ minimum: 1, description: "The certificate the key is wrapped for" }),
-  pid: Type.Integer({ minimum: 1, description: "The profile holding that certificate" }),
+  cid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The certificate the key is wrapped for" }),
+  pid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The profile holding that certificate" }),
   key: Base64("The wrapped chat key", MAX_KEY_BASE64),
 });
 export type CreateChatKey = Static<typeof CreateChatKey>;
@@ -67,7 +72,7 @@ export const CreateChatRequest = Type.Object({
     Type.Literal(ChatType.group),
     Type.Literal(ChatType.channel),
   ]),
-  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200, pattern: NO_NUL }), Type.Null()])),
   keys: Type.Array(CreateChatKey, { minItems: 1, maxItems: MAX_KEYS }),
 });
 export type CreateChatRequest = Static<typeof CreateChatRequest>;

@@ -1,6 +1,15 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import { ErrorCodes } from "../errors.ts";
 
+/**
+ * Text that reaches the database: PostgreSQL refuses a NUL character in a text value (the query fails), so a
+ * NUL is malformed input, whichever database is configured.
+ */
+export const NO_NUL = "^[^\\u0000]*$";
+
+/** Row ids (messages, certificates, profiles, codes): PostgreSQL's bigint; JSON numbers stay exact below this. */
+export const MAX_ID = Number.MAX_SAFE_INTEGER;
+
 /** The session token: in the body, or in `Authorization: Bearer` (then the body may omit it). */
 export const Token = Type.Optional(Type.String({ maxLength: 200, description: "Session token (UUID v4)" }));
 

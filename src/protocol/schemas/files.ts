@@ -1,8 +1,13 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ChatId } from "./chats.ts";
-import { Token } from "./common.ts";
+import { NO_NUL, Token } from "./common.ts";
 
-export const FileId = Type.String({ minLength: 1, maxLength: 64, description: "File id (UUID)" });
+export const FileId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: NO_NUL,
+  description: "File id (UUID)",
+});
 
 export const FileRequest = Type.Object({ token: Token, chat: ChatId, file: FileId });
 export type FileRequest = Static<typeof FileRequest>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Base64, CertificateRef, Token } from "./common.ts";
+import { Base64, CertificateRef, MAX_ID, Token } from "./common.ts";
 
 /** Certificates are at most 64 KiB of DER; signatures at most 1 KiB (DESIGN §5: reject absurd sizes early). */
 const MAX_CERT_BASE64 = 90_000;
@@ -39,7 +39,7 @@ export type RegistryPhoneData = Static<typeof RegistryPhoneData>;
 
 export const ConfirmPhoneRequest = Type.Object({
   token: Token,
-  id: Type.Integer({ minimum: 1, description: "The id returned by registryPhone" }),
+  id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The id returned by registryPhone" }),
   code: Type.Union([Type.String({ minLength: 1, maxLength: 12 }), Type.Integer({ minimum: 0 })], {
     description: "The 6-digit code from the SMS, as a string or a number",
   }),

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ChatId } from "./chats.ts";
-import { Token } from "./common.ts";
+import { MAX_ID, NO_NUL, Token } from "./common.ts";
 
 /** The history page size (DESIGN §2). */
 export const HISTORY_PAGE_SIZE = 50;
@@ -13,6 +13,7 @@ export const LocalId = Type.Unsafe<string | number>({
   type: ["integer", "string"],
   minLength: 1,
   maxLength: 100,
+  pattern: NO_NUL,
   description: "The client's id of this send: a retry with the same value returns the stored message",
 });
 export type LocalId = Static<typeof LocalId>;
@@ -25,12 +26,17 @@ export const SendMessageRequest = Type.Object({
   chat: ChatId,
   text: OptionalBase64("Ciphertext of the text"),
   type: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 32, description: "txt for text, else the file type" }),
+    Type.String({
+      minLength: 1,
+      maxLength: 32,
+      pattern: NO_NUL,
+      description: "txt for text, else the file type",
+    }),
   ),
   data: OptionalBase64("Ciphertext of the file"),
   sign: OptionalBase64("Raw signature of the plaintext"),
   cms: OptionalBase64("Detached CMS signature of the plaintext file"),
-  cid: Type.Integer({ minimum: 1, description: "The sender's certificate that signed" }),
+  cid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The sender's certificate that signed" }),
   localId: Type.Optional(LocalId),
 });
 export type SendMessageRequest = Static<typeof SendMessageRequest>;
@@ -56,7 +62,9 @@ export type Message = Static<typeof Message>;
 export const MessagesRequest = Type.Object({
   token: Token,
   chat: ChatId,
-  id: Type.Optional(Type.Integer({ minimum: 0, description: "Anchor message id (need not exist)" })),
+  id: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_ID, description: "Anchor message id (need not exist)" }),
+  ),
   rel: Type.Optional(Type.Union([Type.Literal("prev"), Type.Literal("next")])),
   type: Type.Optional(Type.String({ maxLength: 32, description: '"file": file messages only' })),
 });

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ApiError } from "../../protocol/errors.ts";
 import { Envelope } from "../../protocol/schemas/common.ts";
 import { success } from "./envelope.ts";
 
@@ -31,8 +32,28 @@ export function apiRoute<Body extends TSchema, Data extends TSchema>(
       body: spec.body,
       response: { 200: Envelope(spec.data) },
     },
-    handler: async (request) => success(await handler(request.body as Static<Body>, request)),
+    handler: async (request) => {
+      if (holdsNonFiniteNumber(request.body)) throw new ApiError("InvalidSchema", "a number is not finite");
+      return success(await handler(request.body as Static<Body>, request));
+    },
   });
+}
+
+/**
+ * How deep the request schemas hold numbers (createChat `keys[i].cid`). Fields beyond that are extra properties
+ * no handler reads, and may be nested thousands deep: they are not walked.
+ */
+const SCHEMA_DEPTH = 3;
+
+/**
+ * Ajv's type coercion turns a form's (or a JSON string's) "Infinity" or "1e999" into a number that its
+ * integer and range checks then let through (they only look at finite numbers). No field of the API takes an
+ * infinite number, and the database would refuse it in a query (PostgreSQL's bigint), so it is InvalidSchema.
+ */
+function holdsNonFiniteNumber(value: unknown, depth = SCHEMA_DEPTH): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null || depth === 0) return false;
+  return Object.values(value).some((field) => holdsNonFiniteNumber(field, depth - 1));
 }
 
 /** The session token of a request: the body's `token`, else `Authorization: Bearer <token>`. */

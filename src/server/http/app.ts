@@ -12,7 +12,7 @@ import type { PhoneService } from "../services/phones.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { installErrorHandling } from "./error-handler.ts";
+import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { contactRoutes } from "./routes/contacts.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { identityRoutes } from "./routes/identity.ts";
@@ -44,6 +44,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // Type lists like ["integer", "string"] (localId): coerced only when no listed type matches.
     ajv: { customOptions: { allowUnionTypes: true } },
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   installErrorHandling(app);
 

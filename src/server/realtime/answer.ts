@@ -4,10 +4,14 @@ import { type FailureEnvelope, failure, type SuccessEnvelope, success } from "..
 
 export type Ack = (envelope: SuccessEnvelope<unknown> | FailureEnvelope) => void;
 
-/** Socket.IO passes the acknowledgement callback as the last argument, when the client asked for one. */
+/**
+ * Socket.IO passes the acknowledgement callback as the last argument, when the client asked for one. An event
+ * emitted with nothing but an ack has no payload (the callback is not the payload).
+ */
 export function splitAck(args: unknown[]): { payload: unknown; ack?: Ack } {
   const last = args.at(-1);
-  return typeof last === "function" ? { payload: args[0], ack: last as Ack } : { payload: args[0] };
+  if (typeof last !== "function") return { payload: args[0] };
+  return { payload: args.length > 1 ? args[0] : undefined, ack: last as Ack };
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; envelope: FailureEnvelope };

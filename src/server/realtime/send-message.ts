@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ApiError } from "../../protocol/errors.ts";
+import { NO_NUL } from "../../protocol/schemas/common.ts";
 import { SendMessageRequest } from "../../protocol/schemas/messages.ts";
 import { attempt, reply, splitAck } from "./answer.ts";
 import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
@@ -8,7 +9,10 @@ import { parsePayload } from "./payload.ts";
 
 /** The REST body without localId, which is checked on its own: a number stays a number, a string a string. */
 const SendMessageBody = Type.Omit(SendMessageRequest, ["localId"]);
-const SocketLocalId = Type.Union([Type.Integer(), Type.String({ minLength: 1, maxLength: 100 })]);
+const SocketLocalId = Type.Union([
+  Type.Integer(),
+  Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL }),
+]);
 
 function parseSend(payload: unknown) {
   const body = parsePayload(SendMessageBody, payload, "sendMessage");

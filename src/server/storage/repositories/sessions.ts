@@ -16,7 +16,9 @@ export async function insertSession(
     .execute();
 }
 
-export function findSessionByToken(db: Executor, token: string): Promise<Session | undefined> {
+/** No token holds a NUL (they are UUIDs); PostgreSQL would refuse the query rather than find nothing. */
+export async function findSessionByToken(db: Executor, token: string): Promise<Session | undefined> {
+  if (token.includes("\u0000")) return undefined;
   return db.selectFrom("sessions").selectAll().where("token", "=", token).executeTakeFirst();
 }
 

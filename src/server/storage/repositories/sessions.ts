@@ -17,8 +17,12 @@ export async function insertSession(
 }
 
 /** No token holds a NUL (they are UUIDs); PostgreSQL would refuse the query rather than find nothing. */
+function cannotBeAToken(token: string): boolean {
+  return token.includes("\u0000");
+}
+
 export async function findSessionByToken(db: Executor, token: string): Promise<Session | undefined> {
-  if (token.includes("\u0000")) return undefined;
+  if (cannotBeAToken(token)) return undefined;
   return db.selectFrom("sessions").selectAll().where("token", "=", token).executeTakeFirst();
 }
 
@@ -51,6 +55,7 @@ export async function findSessionWithProfile(
   db: Executor,
   token: string,
 ): Promise<{ session: Session; profile: Profile | undefined } | undefined> {
+  if (cannotBeAToken(token)) return undefined;
   const [row] = await sessionWithProfileByToken(db, token);
   if (!row) return undefined;
   const {

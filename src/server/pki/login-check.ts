@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { BoundedCache } from "../bounded-cache.ts";
 import {
   CertificateError,
   MAX_CERTIFICATE_BYTES,
@@ -90,9 +92,22 @@ export async function checkSignature(input: SignatureCheckInput): Promise<Signat
   return { ok: true, algorithm: verdict.algorithm };
 }
 
+/**
+ * Certificates parsed on this thread, by SHA-256 of their DER: a user logs in with the same certificate again
+ * and again, and parsing it (asn1js, pkijs) cost more than verifying its signatures. Only successes are kept;
+ * a parsed certificate is never modified.
+ */
+const parsedCertificates = new BoundedCache<string, ParsedCertificate>(1000);
+
 function parse(der: Uint8Array): { ok: true; certificate: ParsedCertificate } | Refusal {
   try {
-    return { ok: true, certificate: parseCertificate(der) };
+    const key = createHash("sha256").update(der).digest("base64");
+    let certificate = parsedCertificates.get(key);
+    if (!certificate) {
+      certificate = parseCertificate(der);
+      parsedCertificates.set(key, certificate);
+    }
+    return { ok: true, certificate };
   } catch (error) {
     if (error instanceof CertificateError)
       return { ok: false, problem: "certificate", detail: error.message };

@@ -1,4 +1,5 @@
 import { constants, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { BoundedCache } from "../bounded-cache.ts";
 import { rawSignatureVerifierFor, registerVerifier, type VerifyResult } from "./algorithm-registry.ts";
 import type { ParsedCertificate } from "./certificate.ts";
 import { registerGostAlgorithms } from "./gost/register.ts";
@@ -57,8 +58,7 @@ export async function verifyRawSignature(
 
 // --- Public keys, cached per certificate fingerprint -------------------------------------------
 
-const KEY_CACHE_LIMIT = 1000;
-const keyCache = new Map<string, KeyObject>();
+const keyCache = new BoundedCache<string, KeyObject>(1000);
 
 /** node:crypto key of the certificate's SubjectPublicKeyInfo (as encoded in the certificate). */
 export function publicKeyOf(cert: ParsedCertificate): KeyObject {
@@ -66,10 +66,6 @@ export function publicKeyOf(cert: ParsedCertificate): KeyObject {
   if (cached) return cached;
   const spki = new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));
   const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-  if (keyCache.size >= KEY_CACHE_LIMIT) {
-    const oldest = keyCache.keys().next().value;
-    if (oldest !== undefined) keyCache.delete(oldest);
-  }
   keyCache.set(cert.fingerprint, key);
   return key;
 }

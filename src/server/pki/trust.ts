@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { BoundedCache } from "../bounded-cache.ts";
 import {
   CertificateError,
   decodeCertificateText,
@@ -46,6 +47,12 @@ export class TrustStore {
   private readonly intermediates: ParsedCertificate[];
   private readonly crls: pkijs.CertificateRevocationList[];
   private readonly engine: pkijs.CryptoEngine;
+  /**
+   * Validated paths by end-entity fingerprint. A path's signatures, path lengths and anchors never change, so
+   * a path found once stays valid while every certificate on it is within its validity period (checked on
+   * each use); revocation and key usage are checked on every call as before.
+   */
+  private readonly validatedPaths = new BoundedCache<string, pkijs.Certificate[]>(10_000);
   /** CRL → issuer certificate → did the CRL's signature verify with it. */
   private readonly crlSignatureCache = new WeakMap<
     pkijs.CertificateRevocationList,
@@ -124,8 +131,9 @@ export class TrustStore {
       if (now < cert.notBefore) {
         return { ok: false, reason: "not-yet-valid", detail: `valid from ${cert.notBefore.toISOString()}` };
       }
-      const chain = await this.buildChain(cert, now);
+      const chain = this.cachedPath(cert, now) ?? (await this.buildChain(cert, now));
       if (!Array.isArray(chain)) return chain;
+      this.validatedPaths.set(cert.fingerprint, chain);
       const revoked = await this.findRevoked(chain);
       if (revoked) return { ok: false, reason: "revoked", detail: revoked };
       if (cert.keyUsage && !cert.keyUsage.digitalSignature && !cert.keyUsage.nonRepudiation) {
@@ -139,6 +147,16 @@ export class TrustStore {
     } catch (error) {
       return { ok: false, reason: "invalid", detail: `validation failed: ${(error as Error).message}` };
     }
+  }
+
+  /** A path validated earlier, if every certificate on it is still within its validity period at `now`. */
+  private cachedPath(cert: ParsedCertificate, now: Date): pkijs.Certificate[] | undefined {
+    const path = this.validatedPaths.get(cert.fingerprint);
+    if (!path) return undefined;
+    const current = path.every((c) => c.notBefore.value <= now && now <= c.notAfter.value);
+    if (current) return path;
+    this.validatedPaths.delete(cert.fingerprint);
+    return undefined;
   }
 
   /** The validated path, end-entity first and trust anchor last, or why there is none. */

@@ -182,7 +182,7 @@ interface Authority {
 function makeCertificate(
   subjectCn: string,
   issuer: Authority | undefined,
-  opts: { isCA: boolean; pathLen?: number },
+  opts: { isCA: boolean; pathLen?: number; notAfter?: Date },
 ): Authority {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const subject = buildName([{ oid: AttributeOid.commonName, value: subjectCn }]);
@@ -192,7 +192,7 @@ function makeCertificate(
       issuer: issuer ? issuer.cert.certificate.subject : subject,
       serialNumber: randomSerialNumber(),
       notBefore: new Date(Date.now() - DAY_MS),
-      notAfter: new Date(Date.now() + 30 * DAY_MS),
+      notAfter: opts.notAfter ?? new Date(Date.now() + 30 * DAY_MS),
       spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
       isCA: opts.isCA,
       keyUsage: opts.isCA ? { keyCertSign: true, cRLSign: true } : { digitalSignature: true },
@@ -209,6 +209,20 @@ test("a certificate issued by an intermediate chains to the root when both are c
   const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
   const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
   assert.deepEqual(await store.check(leaf.cert), { ok: true });
+});
+
+test("a path validated once is untrusted later, once an intermediate on it has expired", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("Intermediate", root, {
+    isCA: true,
+    notAfter: new Date(Date.now() + 10 * DAY_MS),
+  });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
+  assert.deepEqual(await store.check(leaf.cert), { ok: true });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true }, "the remembered path");
+  const status = await store.check(leaf.cert, new Date(Date.now() + 20 * DAY_MS));
+  assert.equal(status.ok, false);
 });
 
 test("without its intermediate, a certificate does not chain to the root", async () => {

@@ -1,7 +1,14 @@
 import { ApiError } from "../../protocol/errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import type { Profile } from "../storage/repositories/profiles.ts";
-import { findSessionWithProfile, type Session, touchSession } from "../storage/repositories/sessions.ts";
+import {
+  findSessionsWithProfiles,
+  findSessionWithProfile,
+  type Session,
+  type SessionWithProfile,
+  touchSession,
+  touchSessions,
+} from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
 
 /** Who is calling: a confirmed session and its profile. */
@@ -26,16 +33,48 @@ export class SessionService {
   async authenticate(token: string | undefined, options: SessionGuardOptions): Promise<Identity> {
     if (!token) throw new ApiError("NeedAuthentication", "no token");
     const found = await findSessionWithProfile(this.db, token);
+    const { session, due } = this.liveSession(found);
+    if (due) await touchSession(this.db, session.id, this.clock());
+    return this.identity(found, options);
+  }
+
+  /**
+   * What `authenticate` would refuse each of these tokens with (tokens it accepts are absent), in a query per
+   * 500 tokens, refreshing the idle clocks that are due as `authenticate` does: for re-checking every
+   * connected socket's session at once.
+   */
+  async refusals(tokens: readonly string[], options: SessionGuardOptions): Promise<Map<string, ApiError>> {
+    const found = await findSessionsWithProfiles(this.db, tokens);
+    const refused = new Map<string, ApiError>();
+    const due: number[] = [];
+    for (const token of tokens) {
+      try {
+        const live = this.liveSession(found.get(token));
+        if (live.due) due.push(live.session.id);
+        this.identity(found.get(token), options);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        refused.set(token, error);
+      }
+    }
+    await touchSessions(this.db, due, this.clock());
+    return refused;
+  }
+
+  /** The confirmed, not idle-expired session, and whether its idle clock is due a refresh; or the refusal. */
+  private liveSession(found: SessionWithProfile | undefined): { session: Session; due: boolean } {
     const session = found?.session;
     if (session?.confirmed !== 1) throw new ApiError("NeedAuthentication", "unknown or unconfirmed token");
-    const now = this.clock();
-    const idle = now - session.last_seen_at;
+    const idle = this.clock() - session.last_seen_at;
     if (idle > this.idleTtlMs) throw new ApiError("SessionExpired");
     // Refresh the idle clock at most once a minute (or 1% of the TTL) instead of writing on every request.
-    if (idle > Math.min(60_000, this.idleTtlMs / 100)) await touchSession(this.db, session.id, now);
+    return { session, due: idle > Math.min(60_000, this.idleTtlMs / 100) };
+  }
+
+  private identity(found: SessionWithProfile | undefined, options: SessionGuardOptions): Identity {
     const profile = found?.profile;
-    if (!profile) throw new ApiError("NeedAuthentication", "session without profile");
+    if (!found || !profile) throw new ApiError("NeedAuthentication", "session without profile");
     if (options.requirePhone && profile.user_id === null) throw new ApiError("NeedRegisterPhone");
-    return { session, profile };
+    return { session: found.session, profile };
   }
 }

@@ -26,38 +26,43 @@ export async function findSessionByToken(db: Executor, token: string): Promise<S
   return db.selectFrom("sessions").selectAll().where("token", "=", token).executeTakeFirst();
 }
 
+/** Profile columns beside a session's, prefixed so they cannot clash with the session's own. */
+const profileColumns = [
+  "profiles.id as p_id",
+  "profiles.profile_key as p_profile_key",
+  "profiles.user_id as p_user_id",
+  "profiles.type as p_type",
+  "profiles.name as p_name",
+  "profiles.company as p_company",
+  "profiles.title as p_title",
+  "profiles.inn as p_inn",
+  "profiles.ogrn as p_ogrn",
+  "profiles.snils as p_snils",
+  "profiles.photo as p_photo",
+  "profiles.created_at as p_created_at",
+] as const;
+
+function sessionsWithProfiles(db: Executor) {
+  return db
+    .selectFrom("sessions")
+    .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+    .selectAll("sessions")
+    .select(profileColumns);
+}
+
 const sessionWithProfileByToken = compiledOnce(
-  (db: Executor, token: string) =>
-    db
-      .selectFrom("sessions")
-      .leftJoin("profiles", "profiles.id", "sessions.profile_id")
-      .selectAll("sessions")
-      .select([
-        "profiles.id as p_id",
-        "profiles.profile_key as p_profile_key",
-        "profiles.user_id as p_user_id",
-        "profiles.type as p_type",
-        "profiles.name as p_name",
-        "profiles.company as p_company",
-        "profiles.title as p_title",
-        "profiles.inn as p_inn",
-        "profiles.ogrn as p_ogrn",
-        "profiles.snils as p_snils",
-        "profiles.photo as p_photo",
-        "profiles.created_at as p_created_at",
-      ])
-      .where("sessions.token", "=", token),
+  (db: Executor, token: string) => sessionsWithProfiles(db).where("sessions.token", "=", token),
   1,
 );
 
-/** The session of a token with its profile, in one query (every authenticated request starts with it). */
-export async function findSessionWithProfile(
-  db: Executor,
-  token: string,
-): Promise<{ session: Session; profile: Profile | undefined } | undefined> {
-  if (cannotBeAToken(token)) return undefined;
-  const [row] = await sessionWithProfileByToken(db, token);
-  if (!row) return undefined;
+export interface SessionWithProfile {
+  session: Session;
+  profile: Profile | undefined;
+}
+
+type JoinedRow = Awaited<ReturnType<typeof sessionWithProfileByToken>>[number];
+
+function splitRow(row: JoinedRow): SessionWithProfile {
   const {
     p_id,
     p_profile_key,
@@ -93,6 +98,34 @@ export async function findSessionWithProfile(
   return { session, profile };
 }
 
+/** The session of a token with its profile, in one query (every authenticated request starts with it). */
+export async function findSessionWithProfile(
+  db: Executor,
+  token: string,
+): Promise<SessionWithProfile | undefined> {
+  if (cannotBeAToken(token)) return undefined;
+  const [row] = await sessionWithProfileByToken(db, token);
+  return row && splitRow(row);
+}
+
+/** Tokens per query of the batch lookups: well inside every backend's limit on bound parameters. */
+const TOKENS_PER_QUERY = 500;
+
+/** The sessions (with profiles) of many tokens, a query per 500 tokens; unknown tokens are absent. */
+export async function findSessionsWithProfiles(
+  db: Executor,
+  tokens: readonly string[],
+): Promise<Map<string, SessionWithProfile>> {
+  const found = new Map<string, SessionWithProfile>();
+  const possible = tokens.filter((token) => !cannotBeAToken(token));
+  for (let at = 0; at < possible.length; at += TOKENS_PER_QUERY) {
+    const chunk = possible.slice(at, at + TOKENS_PER_QUERY);
+    const rows = await sessionsWithProfiles(db).where("sessions.token", "in", chunk).execute();
+    for (const row of rows) found.set(row.token, splitRow(row));
+  }
+  return found;
+}
+
 /**
  * Confirms a session whose nonce is still pending, clearing the nonce in the same statement: of racing
  * confirmations at most one succeeds. False if the nonce was already used.
@@ -119,5 +152,13 @@ export async function dropNonce(db: Executor, id: number): Promise<void> {
 }
 
 export async function touchSession(db: Executor, id: number, now: number): Promise<void> {
-  await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", id).execute();
+  await touchSessions(db, [id], now);
+}
+
+/** Moves last_seen_at of these sessions to `now`, a statement per 500 sessions. */
+export async function touchSessions(db: Executor, ids: readonly number[], now: number): Promise<void> {
+  for (let at = 0; at < ids.length; at += TOKENS_PER_QUERY) {
+    const chunk = ids.slice(at, at + TOKENS_PER_QUERY);
+    await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "in", chunk).execute();
+  }
 }

@@ -6,9 +6,11 @@ import {
   confirmSession,
   dropNonce,
   findSessionByToken,
+  findSessionsWithProfiles,
   findSessionWithProfile,
   insertSession,
   touchSession,
+  touchSessions,
 } from "../../../../src/server/storage/repositories/sessions.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
 import { certificateFields, now, profileFields } from "./fixtures.ts";
@@ -72,5 +74,27 @@ describeEachBackend("sessions", (storage) => {
     assert.deepEqual(found?.session, await findSessionByToken(storage().db, "t4"));
     assert.deepEqual(found?.profile, await findProfileById(storage().db, found?.session.profile_id ?? 0));
     assert.equal(await findSessionWithProfile(storage().db, "no-such-token"), undefined);
+  });
+
+  test("findSessionsWithProfiles finds many tokens at once, in chunks, and leaves out unknown ones", async () => {
+    const tokens = Array.from({ length: 3 }, (_, i) => `many-${i}`);
+    for (const token of tokens) await newSession(token);
+    // More than one chunk of 500, mostly unknown tokens, and one that cannot be a token at all.
+    const asked = [...tokens, ...Array.from({ length: 1200 }, (_, i) => `unknown-${i}`), "a\u0000b"];
+    const found = await findSessionsWithProfiles(storage().db, asked);
+    assert.deepEqual([...found.keys()].sort(), tokens);
+    for (const token of tokens)
+      assert.deepEqual(found.get(token), await findSessionWithProfile(storage().db, token));
+  });
+
+  test("touchSessions moves last_seen_at of every session given and no other", async () => {
+    for (const token of ["touch-a", "touch-b", "touch-c"]) await newSession(token);
+    const ids = await Promise.all(
+      ["touch-a", "touch-b"].map(async (token) => (await findSessionByToken(storage().db, token))?.id ?? 0),
+    );
+    await touchSessions(storage().db, ids, now + 99);
+    assert.equal((await findSessionByToken(storage().db, "touch-a"))?.last_seen_at, now + 99);
+    assert.equal((await findSessionByToken(storage().db, "touch-b"))?.last_seen_at, now + 99);
+    assert.equal((await findSessionByToken(storage().db, "touch-c"))?.last_seen_at, now);
   });
 });

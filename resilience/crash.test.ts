@@ -3,9 +3,9 @@ import type { ChildProcess } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { Socket } from "socket.io-client";
 import type { ChatUser } from "../test/support/chats.ts";
-import { createDatabase, type ServerNode } from "../test/support/nodes.ts";
+import type { ServerNode } from "../test/support/nodes.ts";
 import { freePort, kill, startRedis } from "../test/support/processes.ts";
-import { testDatabaseUrl } from "../test/support/storage.ts";
+import { createDatabase, testDatabaseUrl } from "../test/support/storage.ts";
 import { Cluster, populate } from "./support/cluster.ts";
 import { chatHistory } from "./support/history.ts";
 import {

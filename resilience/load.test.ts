@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Socket } from "socket.io-client";
-import { createDatabase } from "../test/support/nodes.ts";
-import { testDatabaseUrl } from "../test/support/storage.ts";
+import { createDatabase, testDatabaseUrl } from "../test/support/storage.ts";
 import { Cluster, populate } from "./support/cluster.ts";
 import {
   allAcked,

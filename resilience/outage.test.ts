@@ -4,9 +4,10 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Socket } from "socket.io-client";
 import type { ChatUser } from "../test/support/chats.ts";
-import { createDatabase, type ServerNode } from "../test/support/nodes.ts";
+import type { ServerNode } from "../test/support/nodes.ts";
 import { freePort, kill, startRedis } from "../test/support/processes.ts";
 import { poster } from "../test/support/server.ts";
+import { createDatabase } from "../test/support/storage.ts";
 import { Cluster, populate } from "./support/cluster.ts";
 import { chatHistory } from "./support/history.ts";
 import {

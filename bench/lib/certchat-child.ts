@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { createTestCa, type IssueAlgorithm } from "../../src/server/pki/test-ca.ts";
 import { type StorageTarget, storageTarget } from "../../src/server/storage/database.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
@@ -10,7 +9,7 @@ import { certchatBin } from "../../test/support/cli.ts";
 import { freePort } from "../../test/support/processes.ts";
 import { type ApiServer, poster } from "../../test/support/server.ts";
 import { TestSmsGateway } from "../../test/support/sms-gateway.ts";
-import { testDatabaseUrl } from "../../test/support/storage.ts";
+import { createDatabase, testDatabaseUrl } from "../../test/support/storage.ts";
 import { type ServerChild, spawnServer } from "./child-process.ts";
 
 export type BackendName = "sqlite" | "postgres";
@@ -26,16 +25,6 @@ export interface CertchatChild extends ServerChild {
   dispose(): Promise<void>;
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 /** `caAlg`: the key algorithm of the child's test CA (default: what `serve` creates, ECDSA P-256). */
 export async function startCertchatChild(
   backend: BackendName,
@@ -46,18 +35,15 @@ export async function startCertchatChild(
   const sms = new TestSmsGateway();
   const smsUrl = await sms.start();
   // PostgreSQL: a database of its own (the CLI takes a URL, not a schema), dropped in dispose.
-  const database = `certchat_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const databaseUrl =
-    backend === "postgres"
-      ? Object.assign(new URL(testDatabaseUrl), { pathname: `/${database}` }).toString()
-      : undefined;
+  let database: Awaited<ReturnType<typeof createDatabase>> | undefined;
   const cleanUp = async () => {
     await sms.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) await admin(`drop database if exists ${database} with (force)`);
+    await database?.drop();
   };
   try {
-    if (databaseUrl) await admin(`create database ${database}`);
+    if (backend === "postgres") database = await createDatabase(testDatabaseUrl, "certchat_bench");
+    const databaseUrl = database?.url;
     const port = await freePort();
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),

@@ -1,5 +1,4 @@
 import type { ChildProcess } from "node:child_process";
-import pg from "pg";
 import { chatServerEnv } from "./chats.ts";
 import { startCli } from "./cli.ts";
 import { freePort } from "./processes.ts";
@@ -44,28 +43,4 @@ export async function startNode(settings: NodeSettings): Promise<ServerNode> {
     "realtime:",
   );
   return { url: `http://127.0.0.1:${port}`, child, stdout };
-}
-
-/** Runs one statement on its own connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
-export async function adminQuery(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database on the cluster of `adminUrl`; `drop` removes it (forcing out any session left). */
-export async function createDatabase(
-  adminUrl: string,
-  prefix: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await adminQuery(adminUrl, `create database ${name}`);
-  return {
-    url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
-    drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`),
-  };
 }

@@ -67,8 +67,9 @@ async function createSqlite(): Promise<TestStorage> {
   );
 }
 
-async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl });
+/** Runs one statement on its own connection (CREATE/DROP DATABASE cannot run in a pool's transaction). */
+export async function adminQuery(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(statement);
@@ -77,12 +78,25 @@ async function adminQuery(statement: string): Promise<void> {
   }
 }
 
+/** A fresh database on the cluster of `adminUrl`; `drop` removes it (forcing out any session left). */
+export async function createDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  return {
+    url: Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(),
+    drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`),
+  };
+}
+
 /** Each PostgreSQL test database is a fresh schema, so parallel runs never see each other's rows. */
 async function createPostgres(): Promise<TestStorage> {
   const schema = `certchat_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  await adminQuery(`create schema ${schema}`);
+  await adminQuery(testDatabaseUrl, `create schema ${schema}`);
   return migrated({ kind: "postgres", url: testDatabaseUrl, schema }, () =>
-    adminQuery(`drop schema ${schema} cascade`),
+    adminQuery(testDatabaseUrl, `drop schema ${schema} cascade`),
   );
 }
 

@@ -6,7 +6,7 @@ import type { Socket } from "socket.io-client";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { type ChatUser, call, chatUser } from "../../support/chats.ts";
 import { tempDataDir } from "../../support/cli.ts";
-import { createDatabase, type ServerNode, startNode } from "../../support/nodes.ts";
+import { type ServerNode, startNode } from "../../support/nodes.ts";
 import { exited, freePort, kill, startRedis } from "../../support/processes.ts";
 import { type ApiServer, backends, poster } from "../../support/server.ts";
 import { TestSmsGateway } from "../../support/sms-gateway.ts";
@@ -24,7 +24,7 @@ import {
   request,
   textMessage,
 } from "../../support/sockets.ts";
-import { testDatabaseUrl } from "../../support/storage.ts";
+import { createDatabase, testDatabaseUrl } from "../../support/storage.ts";
 
 const postgres = backends.find((backend) => backend.name === "postgres");
 

@@ -2,11 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ApiError } from "../../../src/protocol/errors.ts";
 import { SessionService } from "../../../src/server/services/sessions.ts";
-import { findOrInsertCertificate } from "../../../src/server/storage/repositories/certificates.ts";
-import { upsertProfile } from "../../../src/server/storage/repositories/profiles.ts";
-import { findSessionByToken, insertSession } from "../../../src/server/storage/repositories/sessions.ts";
+import { findSessionByToken } from "../../../src/server/storage/repositories/sessions.ts";
 import { describeEachBackend } from "../../support/storage.ts";
-import { certificateFields, member, now, profileFields } from "../storage/repositories/fixtures.ts";
+import { member, now } from "../storage/repositories/fixtures.ts";
 
 const IDLE_TTL_MS = 3_600_000;
 
@@ -20,27 +18,6 @@ describeEachBackend("SessionService", (storage) => {
       .set({ confirmed: 1, last_seen_at: lastSeenAt })
       .where("token", "=", token)
       .execute();
-  }
-
-  /** A confirmed session of a profile that has registered no phone. */
-  async function withoutPhone(token: string): Promise<void> {
-    const profile = await upsertProfile(storage().db, profileFields(`dn:CA|${token}`), now);
-    const cert = await findOrInsertCertificate(
-      storage().db,
-      certificateFields(profile.id, `fp-${token}`),
-      now,
-    );
-    await insertSession(storage().db, {
-      token,
-      certificate_id: cert.id,
-      profile_id: profile.id,
-      nonce: null,
-      nonce_expires_at: now,
-      created_at: now,
-      last_seen_at: now,
-      client_address: "127.0.0.1",
-    });
-    await confirm(token);
   }
 
   async function refusalOf(token: string, requirePhone: boolean): Promise<string | undefined> {
@@ -60,7 +37,8 @@ describeEachBackend("SessionService", (storage) => {
     await member(storage(), "unconfirmed", "+79990000002");
     await member(storage(), "idle", "+79990000003");
     await confirm("token-idle", now - IDLE_TTL_MS);
-    await withoutPhone("token-no-phone");
+    await member(storage(), "no-phone", null);
+    await confirm("token-no-phone");
     const tokens = ["token-live", "token-unconfirmed", "token-idle", "token-no-phone", "no-such-token"];
     for (const requirePhone of [true, false]) {
       const refused = await service().refusals(tokens, { requirePhone });

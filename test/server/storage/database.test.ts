@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
-import { adminQuery } from "../../support/nodes.ts";
-import { backends, testDatabaseUrl } from "../../support/storage.ts";
+import { adminQuery, backends, testDatabaseUrl } from "../../support/storage.ts";
 
 const postgres = backends.find((backend) => backend.name === "postgres");
 

@@ -43,8 +43,8 @@ export interface Member {
   sessionId: number;
 }
 
-/** Creates a registered profile with one certificate and one session. */
-export async function member(storage: Storage, key: string, phone: string): Promise<Member> {
+/** Creates a profile with one certificate and one session, registered to `phone` unless it is null. */
+export async function member(storage: Storage, key: string, phone: string | null): Promise<Member> {
   const db = storage.db;
   const profile = await upsertProfile(
     db,
@@ -60,8 +60,7 @@ export async function member(storage: Storage, key: string, phone: string): Prom
     },
     now,
   );
-  const user = await findOrCreateUser(db, phone, now);
-  await linkProfileToUser(db, profile.id, user.id);
+  if (phone !== null) await linkProfileToUser(db, profile.id, (await findOrCreateUser(db, phone, now)).id);
   const certificate = await findOrInsertCertificate(db, certificateFields(profile.id, `fp-${key}`), now);
   await insertSession(db, {
     token: `token-${key}`,

@@ -166,6 +166,19 @@ export function junkKey(rng: Prng): string {
   ])();
 }
 
+/**
+ * Adds an unexpected field to `body` as an own property: defined, not assigned, so that "__proto__" becomes
+ * a key of the sent JSON instead of changing the object's prototype.
+ */
+export function addJunkField(rng: Prng, body: Record<string, unknown>): Record<string, unknown> {
+  return Object.defineProperty(body, junkKey(rng), {
+    value: junkValue(rng),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 /** JSON text nested `depth` levels deep (built as text: JSON.stringify would overflow this process's stack). */
 export function deepJsonText(rng: Prng, depth: number): string {
   if (depth > 10_000 || rng.chance(0.5)) return `${"[".repeat(depth)}${"]".repeat(depth)}`;

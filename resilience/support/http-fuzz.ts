@@ -1,12 +1,12 @@
 import { checkEnvelopeText, type EnvelopeCheck, leakIn } from "./answers.ts";
 import { type ApiMethod, apiMethods, type Scene } from "./endpoints.ts";
 import {
+  addJunkField,
   base64Field,
   deepJsonText,
   encodeAnyBase64,
   type FuzzSeeds,
   invalidBase64,
-  junkKey,
   junkNumber,
   junkString,
   junkValue,
@@ -124,13 +124,7 @@ function mutateObject(
     const key = keys.length > 0 ? rng.pick(keys) : "token";
     if (op === "drop") delete body[key];
     else if (op === "junk") body[key] = fieldJunk(rng, key, world);
-    else
-      Object.defineProperty(body, junkKey(rng), {
-        value: junkValue(rng),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    else addJunkField(rng, body);
   }
   return body;
 }

@@ -4,9 +4,9 @@ import type { AnySocket } from "../../test/support/sockets.ts";
 import { checkEnvelope, leakIn } from "./answers.ts";
 import { type Scene, socketEvents } from "./endpoints.ts";
 import {
+  addJunkField,
   deepValue,
   invalidBase64,
-  junkKey,
   junkNumber,
   junkString,
   junkValue,
@@ -90,16 +90,7 @@ function mutatePayload(rng: Prng, payload: unknown, world: SocketFuzzWorld): unk
           ])();
         },
       ],
-      [
-        2,
-        () =>
-          Object.defineProperty(body, junkKey(rng), {
-            value: junkValue(rng),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          }),
-      ],
+      [2, () => addJunkField(rng, body)],
     ])();
   }
   return body;

@@ -1,8 +1,8 @@
 import { rmSync } from "node:fs";
 import { type ChatUser, call, chatUser, keysFor, newChatKey } from "../../test/support/chats.ts";
 import { tempDataDir } from "../../test/support/cli.ts";
-import { type ServerNode, startNode } from "../../test/support/nodes.ts";
-import { kill } from "../../test/support/processes.ts";
+import { type NodeSettings, type ServerNode, startNode } from "../../test/support/nodes.ts";
+import { exited, kill } from "../../test/support/processes.ts";
 import { type ApiServer, poster } from "../../test/support/server.ts";
 import { TestSmsGateway } from "../../test/support/sms-gateway.ts";
 
@@ -10,6 +10,8 @@ export interface ClusterOptions {
   databaseUrl: string;
   nodes: number;
   redisUrl?: string;
+  /** Per node (by index): a fixed port and extra settings, e.g. for nodes behind a load balancer. */
+  node?: (index: number) => { port?: number; env?: Record<string, string> };
 }
 
 /**
@@ -22,6 +24,8 @@ export class Cluster {
     readonly api: ApiServer,
     private readonly dataDir: string,
     private readonly sms: TestSmsGateway,
+    /** How each node was started, to start it again the same way. */
+    private readonly settings: NodeSettings[] = [],
   ) {}
 
   static async start(options: ClusterOptions): Promise<Cluster> {
@@ -38,9 +42,9 @@ export class Cluster {
       const smsUrl = await sms.start();
       // One after the other: the first migrates the database and creates the test CA.
       for (let i = 0; i < options.nodes; i++) {
-        nodes.push(
-          await startNode({ dataDir, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, smsUrl }),
-        );
+        const settings = { dataDir, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, smsUrl };
+        cluster.settings.push({ ...settings, ...options.node?.(i) });
+        nodes.push(await startNode(cluster.settings[i] as NodeSettings));
       }
     } catch (error) {
       await cluster.close();
@@ -50,6 +54,20 @@ export class Cluster {
     if (!first) throw new Error("a cluster needs a node");
     Object.assign(cluster.api, { post: poster(first.url) });
     return cluster;
+  }
+
+  /**
+   * A graceful restart of node `index`: SIGTERM, wait for its exit (resolves with the exit code), start it
+   * again with the same settings and port; resolves once it listens.
+   */
+  async restart(index: number): Promise<number | null> {
+    const node = this.nodes[index];
+    const settings = this.settings[index];
+    if (!node || !settings) throw new Error(`no node ${index}`);
+    node.child.kill("SIGTERM");
+    const code = await exited(node.child);
+    this.nodes[index] = await startNode(settings);
+    return code;
   }
 
   /** Nodes that ended although nobody killed them. */

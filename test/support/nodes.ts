@@ -19,6 +19,8 @@ export interface NodeSettings {
   redisUrl?: string;
   smsUrl: string;
   env?: Record<string, string>;
+  /** Omitted: a free port. Given: that port (a node restarted behind a load balancer keeps its address). */
+  port?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface NodeSettings {
  * database and creates the data directory's test CA.
  */
 export async function startNode(settings: NodeSettings): Promise<ServerNode> {
-  const port = await freePort();
+  const port = settings.port ?? (await freePort());
   const { child, stdout } = await startCli(
     ["serve"],
     {

@@ -19,7 +19,11 @@ declare module "socket.io-client-v2" {
       transports?: string[];
       forceNew?: boolean;
       reconnection?: boolean;
+      reconnectionDelay?: number;
+      reconnectionDelayMax?: number;
       query?: Record<string, string>;
+      /** An http.Agent for polling and websocket requests (e.g. one with a localAddress). */
+      agent?: unknown;
     },
   ): connect.LegacySocket;
   export = connect;

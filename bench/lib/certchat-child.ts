@@ -5,7 +5,7 @@ import { createTestCa, type IssueAlgorithm } from "../../src/server/pki/test-ca.
 import { type StorageTarget, storageTarget } from "../../src/server/storage/database.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../../test/support/chats.ts";
-import { certchatBin } from "../../test/support/cli.ts";
+import { certchatBin, quietServerEnv } from "../../test/support/cli.ts";
 import { freePort } from "../../test/support/processes.ts";
 import { type ApiServer, poster } from "../../test/support/server.ts";
 import { TestSmsGateway } from "../../test/support/sms-gateway.ts";
@@ -54,6 +54,7 @@ export async function startCertchatChild(
       {
         ...env,
         ...chatServerEnv,
+        ...quietServerEnv,
         CERTCHAT_LOG_LEVEL: "warn",
         CERTCHAT_HOST: "127.0.0.1",
         CERTCHAT_PORT: String(port),

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { certchatBin } from "../../test/support/cli.ts";
+import { certchatBin, quietServerEnv } from "../../test/support/cli.ts";
 import { freePort, kill } from "../../test/support/processes.ts";
 
 const READY_TEXT = "realtime:";
@@ -30,7 +30,7 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
   );
-  return { ...base, CERTCHAT_LOG_LEVEL: "error", ...env };
+  return { ...base, ...quietServerEnv, CERTCHAT_LOG_LEVEL: "error", ...env };
 }
 
 export function rssOf(pid: number): number {

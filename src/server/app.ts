@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import type { BlobStore } from "./blobs/blob-store.ts";
@@ -6,8 +7,12 @@ import { FileSystemBlobStore } from "./blobs/filesystem.ts";
 import { S3BlobStore } from "./blobs/s3.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
+import { proxyTrust } from "./http/client-address.ts";
+import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
+import { CertchatMetrics } from "./metrics/metrics.ts";
 import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
 import { VerifyPool } from "./pki/verify-pool.ts";
+import { Readiness } from "./readiness.ts";
 import { createGateway } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
 import { AuthService } from "./services/auth.ts";
@@ -49,6 +54,10 @@ const SOCKET_DRAIN_MS = 5_000;
 export interface CertchatServer {
   http: FastifyInstance;
   storage: Storage;
+  metrics: CertchatMetrics;
+  readiness: Readiness;
+  /** http://host:port/metrics once listening; undefined with CERTCHAT_METRICS_PORT=off. */
+  metricsUrl(): string | undefined;
   /** What the start-up banner reports: storage, trust, SMS, verification and file settings in force. */
   settings: {
     storage: string;
@@ -80,6 +89,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
+  const metrics = new CertchatMetrics();
+  const readiness = new Readiness(storage.db);
+  const trustedProxies = proxyTrust(config.trustProxy);
   let pool: VerifyPool | undefined;
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
@@ -154,14 +166,29 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       messages,
       publisher: gateway.publisher,
       files: new FileService(storage.db, blobs),
+      readiness,
+      metrics,
+      proxyTrust: trustedProxies,
     });
     gateway.attach(http.server);
+    const redisLink = redis;
+    const verifying = pool;
+    metrics.observe({
+      sockets: () => gateway.census(),
+      verifyQueueDepth: () => verifying.queueDepth,
+      redisUp: () => redisLink?.commands.status === "ready",
+      readiness: () => readiness.report(),
+    });
+    let metricsListener: MetricsListener | undefined;
     const verifyPool = pool;
     const messageWriter = writer;
     const blobStoreInUse = blobs;
     return {
       http,
       storage,
+      metrics,
+      readiness,
+      metricsUrl: () => metricsListener?.url,
       settings: {
         storage: storage.description,
         trust: trust.description,
@@ -171,8 +198,19 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         files: blobs.description,
         realtime: gateway.description,
       },
-      listen: () => http.listen({ host: config.host, port: config.port }),
+      async listen() {
+        if (config.metrics !== "off") {
+          metricsListener = await startMetricsListener(metrics, config.metrics.host, config.metrics.port);
+        }
+        const address = await http.listen({ host: config.host, port: config.port });
+        readiness.started();
+        return address;
+      },
       async close() {
+        // /readyz answers 503 first, and for CERTCHAT_DRAIN_DELAY nothing else changes, so load balancers
+        // stop sending new requests and connections before the sockets are closed.
+        readiness.draining();
+        if (config.drainDelayMs > 0) await delay(config.drainDelayMs);
         // Sockets first: in-flight events finish and clients are told to reconnect; then Fastify stops
         // accepting and lets in-flight requests finish.
         await gateway.close();
@@ -181,6 +219,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         blobStoreInUse.close?.();
         await messageWriter.close();
         await storage.close();
+        await metricsListener?.close();
       },
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import proxyAddr from "@fastify/proxy-addr";
 
 /** Every setting of the server, validated once at start-up (DESIGN §8). Durations are in milliseconds. */
 export interface Config {
@@ -34,7 +35,23 @@ export interface Config {
   files: { store: "fs" } | ({ store: "s3" } & S3Settings);
   ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Where Prometheus scrapes /metrics: its own listener, never the API's; "off" = no listener. */
+  metrics: { host: string; port: number } | "off";
+  /** Which peers' X-Forwarded-For is believed when finding a client's address (rate limits, logs). */
+  trustProxy: TrustProxy;
+  /** On shutdown, how long /readyz answers 503 before sockets and HTTP are closed (load balancers notice). */
+  drainDelayMs: number;
 }
+
+/**
+ * "off": the TCP peer is the client. "all": any peer's header is believed (spoofable by anyone who reaches the
+ * server directly). "hops": the last `count` hops are proxies. "addresses": peers in these addresses/CIDRs.
+ */
+export type TrustProxy =
+  | { kind: "off" }
+  | { kind: "all" }
+  | { kind: "hops"; count: number }
+  | { kind: "addresses"; list: string[] };
 
 /** An S3 (or S3-compatible) bucket; without credentials the AWS SDK's default chain supplies them. */
 export interface S3Settings {
@@ -168,6 +185,10 @@ const knownVariables = new Set([
   "CERTCHAT_VERIFY_QUEUE",
   "CERTCHAT_GOST_ENGINE",
   "CERTCHAT_FILES",
+  "CERTCHAT_METRICS_HOST",
+  "CERTCHAT_METRICS_PORT",
+  "CERTCHAT_TRUST_PROXY",
+  "CERTCHAT_DRAIN_DELAY",
   ...s3Variables,
 ]);
 
@@ -227,6 +248,38 @@ function s3Settings(get: Lookup): S3Settings {
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     pathStyle: pathStyle === "true",
   };
+}
+
+function metricsSetting(get: Lookup): Config["metrics"] {
+  const port = get("CERTCHAT_METRICS_PORT") ?? "9464";
+  if (port === "off") return "off";
+  return {
+    host: get("CERTCHAT_METRICS_HOST") ?? "127.0.0.1",
+    port: integer("CERTCHAT_METRICS_PORT", port, 0, 65535),
+  };
+}
+
+function trustProxySetting(get: Lookup): TrustProxy {
+  const text = get("CERTCHAT_TRUST_PROXY") ?? "off";
+  if (text === "off" || text === "false") return { kind: "off" };
+  if (text === "true") return { kind: "all" };
+  if (/^\d+$/.test(text)) return { kind: "hops", count: integer("CERTCHAT_TRUST_PROXY", text, 1, 100) };
+  const entries = list(text);
+  try {
+    // proxy-addr's own parser (addresses, CIDRs, netmasks, loopback/linklocal/uniquelocal) judges the list.
+    proxyAddr.compile(entries);
+  } catch (error) {
+    throw new ConfigError(
+      "CERTCHAT_TRUST_PROXY",
+      `expected off, true, a hop count or proxy addresses/CIDRs: ${(error as Error).message}`,
+    );
+  }
+  return { kind: "addresses", list: entries };
+}
+
+/** Like a duration, but zero is allowed ("0" or "0s"). */
+function durationOrZero(variable: string, text: string): number {
+  return /^0+(ms|s|m|h|d)?$/.test(text.trim()) ? 0 : parseDuration(variable, text);
 }
 
 /** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
@@ -312,6 +365,9 @@ export function loadConfig(env: Env): Config {
       smsCodeMs: duration("CERTCHAT_SMS_CODE_TTL", "10m"),
     },
     logLevel: logLevel as Config["logLevel"],
+    metrics: metricsSetting(get),
+    trustProxy: trustProxySetting(get),
+    drainDelayMs: durationOrZero("CERTCHAT_DRAIN_DELAY", get("CERTCHAT_DRAIN_DELAY") ?? "2s"),
   };
 }
 

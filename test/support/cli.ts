@@ -12,12 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Servers run side by side on this machine: the metrics listener takes any free port, and shutdown does not
+ * wait for a load balancer that is not there.
+ */
+export const quietServerEnv = { CERTCHAT_METRICS_PORT: "0", CERTCHAT_DRAIN_DELAY: "0" };
+
 /** Environment for a CLI run: only the given CERTCHAT_* settings, quiet logs. */
 function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
   );
-  return { ...base, CERTCHAT_LOG_LEVEL: "warn", ...env };
+  return { ...base, ...quietServerEnv, CERTCHAT_LOG_LEVEL: "warn", ...env };
 }
 
 /** Runs `certchat ARGS` to completion (bounded by `timeoutMs`). */

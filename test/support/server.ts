@@ -13,6 +13,7 @@ import {
   issueTestCertificate,
 } from "../../src/server/pki/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
+import { quietServerEnv } from "./cli.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";
 import { type Backend, backends, type TestStorage } from "./storage.ts";
 
@@ -90,6 +91,7 @@ export async function startTestServer(
   const config = loadConfig({
     CERTCHAT_DATA_DIR: dataDir,
     CERTCHAT_PORT: "0",
+    ...quietServerEnv,
     CERTCHAT_SMS_PROVIDER: "http",
     CERTCHAT_SMS_HTTP_URL: smsUrl,
     CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",

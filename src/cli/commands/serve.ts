@@ -2,7 +2,10 @@ import type { Command } from "commander";
 import { type CertchatServer, createServer } from "../../server/app.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 
-/** Closing is bounded step by step; should it still hang, the process ends anyway (exit 1: not clean). */
+/**
+ * Closing is bounded step by step; should it still hang this long after the drain delay, the process ends
+ * anyway (exit 1: not clean).
+ */
 const SHUTDOWN_LIMIT_MS = 20_000;
 
 /**
@@ -10,16 +13,17 @@ const SHUTDOWN_LIMIT_MS = 20_000;
  * signal sent as soon as the banner appears never meets the default (killing) action; a second signal
  * while shutting down is ignored.
  */
-function exitOnSignals(current: () => CertchatServer | undefined): void {
+function exitOnSignals(current: () => CertchatServer | undefined, drainDelayMs: () => number): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`certchat: ${signal} received, shutting down\n`);
+    const limitMs = SHUTDOWN_LIMIT_MS + drainDelayMs();
     setTimeout(() => {
-      process.stderr.write(`certchat: shutdown took over ${SHUTDOWN_LIMIT_MS / 1000}s, exiting anyway\n`);
+      process.stderr.write(`certchat: shutdown took over ${limitMs / 1000}s, exiting anyway\n`);
       process.exit(1);
-    }, SHUTDOWN_LIMIT_MS).unref();
+    }, limitMs).unref();
     await current()?.close();
     process.exit(0);
   };
@@ -35,14 +39,20 @@ export function serveCommand(program: Command): void {
     .action((options: { config?: string }) =>
       runCommand(async () => {
         let server: CertchatServer | undefined;
-        exitOnSignals(() => server);
+        let drainDelayMs = 0;
+        exitOnSignals(
+          () => server,
+          () => drainDelayMs,
+        );
         const config = configFrom(options.config);
+        drainDelayMs = config.drainDelayMs;
         server = await createServer(config);
         const address = await server.listen();
         const { storage, trust, sms, verify, gost, files, realtime } = server.settings;
         process.stdout.write(
           `certchat listening on ${address}\n  storage: ${storage}\n  trust:   ${trust}\n  sms:     ${sms}\n` +
-            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n  realtime: ${realtime}\n`,
+            `  verify:  ${verify}\n  GOST:    ${gost}\n  files:   ${files}\n  realtime: ${realtime}\n` +
+            `  metrics: ${server.metricsUrl() ?? "off"}\n`,
         );
       }),
     );

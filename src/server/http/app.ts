@@ -2,6 +2,9 @@ import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { recordHttpMetrics } from "../metrics/http-metrics.ts";
+import type { CertchatMetrics } from "../metrics/metrics.ts";
+import type { Readiness } from "../readiness.ts";
 import type { AuthService } from "../services/auth.ts";
 import type { ChatService } from "../services/chats.ts";
 import type { ContactService } from "../services/contacts.ts";
@@ -12,7 +15,9 @@ import type { PhoneService } from "../services/phones.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
+import type { ProxyTrust } from "./client-address.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
+import { requestIdOf } from "./request-id.ts";
 import { contactRoutes } from "./routes/contacts.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { identityRoutes } from "./routes/identity.ts";
@@ -33,6 +38,10 @@ export interface HttpAppDeps {
   messages: MessageService;
   publisher: MessagePublisher;
   files: FileService;
+  readiness: Readiness;
+  metrics: CertchatMetrics;
+  /** CERTCHAT_TRUST_PROXY: whose X-Forwarded-For (and X-Request-Id) is believed. */
+  proxyTrust: ProxyTrust;
 }
 
 /** The Fastify application: every API route, the envelope on every answer, OpenAPI and health. */
@@ -46,8 +55,16 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
+    trustProxy: deps.proxyTrust,
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request, deps.proxyTrust),
   });
   installErrorHandling(app);
+  recordHttpMetrics(app, deps.metrics);
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    done();
+  });
 
   // An empty body is valid where the token comes in a header (DESIGN §2), whatever the content type says;
   // anything else goes through Fastify's own parser, which refuses __proto__/constructor poisoning.

@@ -92,6 +92,11 @@ export class VerifyPool implements LoginChecker {
     return this.options.size;
   }
 
+  /** Jobs waiting for a worker (not those being worked on). */
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
   checkLogin(input: LoginCheckInput): Promise<LoginVerdict> {
     return this.submit({ kind: "login", input }) as Promise<LoginVerdict>;
   }

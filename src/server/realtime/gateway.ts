@@ -9,6 +9,7 @@ import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
 import { EventQueue } from "./event-queue.ts";
 import { onMessages } from "./history.ts";
 import type { RedisLink } from "./redis-adapter.ts";
+import { isChatRoom } from "./rooms.ts";
 import { onSendMessage } from "./send-message.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { SocketMessagePublisher } from "./socket-publisher.ts";
@@ -28,6 +29,16 @@ const handlers: Record<string, Handler> = {
 /** Events one socket may have waiting; a client beyond this is flooding and is disconnected. */
 const MAX_PENDING_EVENTS = 1000;
 
+function socketCensus(io: CertchatIo): { eio3: number; eio4: number; subscriptions: number } {
+  let eio3 = 0;
+  for (const socket of io.of("/").sockets.values()) if (socket.conn.protocol === 3) eio3++;
+  let subscriptions = 0;
+  for (const [room, members] of io.of("/").adapter.rooms) {
+    if (isChatRoom(room)) subscriptions += members.size;
+  }
+  return { eio3, eio4: io.of("/").sockets.size - eio3, subscriptions };
+}
+
 export interface GatewayOptions extends Omit<RealtimeContext, "publisher"> {
   /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
   maxPayloadBytes: number;
@@ -43,6 +54,8 @@ export interface RealtimeGateway {
   /** For the start-up banner. */
   description: string;
   attach(server: HttpServer): void;
+  /** This node's sockets by Engine.IO protocol and their chat subscriptions (read at each metrics scrape). */
+  census(): { eio3: number; eio4: number; subscriptions: number };
   /** Refuses new sockets, lets queued events finish (bounded), then closes every socket's transport. */
   close(): Promise<void>;
 }
@@ -94,6 +107,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     attach: (server) => {
       io.attach(server);
     },
+    census: () => socketCensus(io),
     async close() {
       closing = true;
       stopSweeping();

@@ -6,5 +6,10 @@ export function chatRoom(chatId: string, engineProtocol: number): string {
   return engineProtocol === 3 ? `chat:${chatId}:eio3` : `chat:${chatId}`;
 }
 
+/** Whether a Socket.IO room is a chat's (the others are each socket's own room). */
+export function isChatRoom(room: string): boolean {
+  return room.startsWith("chat:");
+}
+
 /** The event a client of this Engine.IO generation listens to for live messages. */
 export const liveEvent = { current: "messages", legacy: "message" } as const;

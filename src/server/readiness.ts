@@ -1,0 +1,49 @@
+import { sql } from "kysely";
+import type { Executor } from "./storage/repositories/executor.ts";
+
+export type Phase = "starting" | "ready" | "draining";
+
+export interface ReadinessReport {
+  phase: Phase;
+  database: boolean;
+  /** Whether a load balancer should send this node new requests and connections. */
+  ready: boolean;
+}
+
+/**
+ * Whether this node should get traffic (/readyz): not while starting, not once shutdown began (so load
+ * balancers stop sending new connections before the sockets are closed), not while its database is away.
+ * /healthz stays liveness: a draining node is alive.
+ */
+export class Readiness {
+  private current: Phase = "starting";
+
+  constructor(private readonly db: Executor) {}
+
+  get phase(): Phase {
+    return this.current;
+  }
+
+  started(): void {
+    if (this.current === "starting") this.current = "ready";
+  }
+
+  draining(): void {
+    this.current = "draining";
+  }
+
+  async databaseUp(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async report(): Promise<ReadinessReport> {
+    const phase = this.current;
+    const database = await this.databaseUp();
+    return { phase, database, ready: phase === "ready" && database };
+  }
+}

@@ -26,6 +26,7 @@ import { MemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts"
 import { RedisRateLimiter } from "./services/redis-rate-limiter.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
+import { countedSmsProvider } from "./sms/counted.ts";
 import { HttpSmsProvider } from "./sms/http.ts";
 import type { SmsProvider } from "./sms/provider.ts";
 import {
@@ -99,7 +100,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   try {
     await migrateToLatest(storage);
     const trust = await setUpTrust(config, logger);
-    const sms = smsProvider(config, logger);
+    const sms = countedSmsProvider(smsProvider(config, logger), {
+      sent: () => metrics.smsSent.inc(),
+      failed: () => metrics.smsFailures.inc(),
+    });
     const sessions = new SessionService(storage.db, clock, config.ttl.tokenIdleMs);
     const gost = loadGostEngine(config.gostEngine);
     if (gost.engine) useGostEngineForRawSignatures();
@@ -107,6 +111,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       size: config.verify.workers,
       queueLimit: config.verify.queue,
       setup: { trust: trust.store.material(), gostEngine: gost.engine },
+      onVerified: (seconds, algorithm) => metrics.verified(seconds, algorithm),
+      onQueueFull: () => metrics.refused("verify_queue"),
       onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
     });
     const auth = new AuthService({
@@ -126,9 +132,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       resendIntervalMs: config.limits.smsResendIntervalMs,
       perHourPerPhone: config.limits.smsPerHourPerPhone,
       perHourPerAddress: config.limits.smsPerHourPerAddress,
+      onLimited: (limit) => metrics.refused(limit),
     });
     blobs = blobStore(config);
-    writer = new MessageWriter({ committer: await startMessageCommitter(storage) });
+    writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
     const messages = new MessageService({
       db: storage.db,
       blobs,
@@ -152,6 +159,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxPayloadBytes: config.limits.maxBodyBytes,
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
       drainMs: SOCKET_DRAIN_MS,
+      observer: {
+        delivered: (count) => metrics.messageDeliveries.inc(count),
+        flooded: () => metrics.refused("socket_events"),
+      },
     });
     const http = await buildHttpApp({
       logger,

@@ -89,7 +89,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
 
   metaRoutes(app, deps);
-  identityRoutes(app, deps);
+  identityRoutes(app, { ...deps, onRateLimited: (scope) => deps.metrics.refused(scope) });
   profileRoutes(app, deps);
   contactRoutes(app, deps);
   messageRoutes(app, deps);

@@ -9,10 +9,12 @@ import type { RateLimiter } from "../services/rate-limiter.ts";
  */
 export function rateLimitGuard(
   limiter: RateLimiter,
-  scope: string,
+  scope: "auth" | "confirmAuth",
+  onRefused?: (scope: "auth" | "confirmAuth") => void,
 ): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     if (!(await limiter.take(`${scope}:${request.ip}`))) {
+      onRefused?.(scope);
       throw new ApiError("AuthenticationFailed", `${scope} rate limit exceeded by ${request.ip}`);
     }
   };

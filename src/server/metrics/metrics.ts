@@ -178,6 +178,15 @@ export class CertchatMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** For MessageWriter. */
+  readonly writer = {
+    batchCommitted: (size: number) => this.commitBatchSize.observe(size),
+    messageCommitted: (waitedSeconds: number) => {
+      this.messagesCommitted.inc();
+      this.writerLag.observe(waitedSeconds);
+    },
+  };
+
   /** Connects the scrape-time gauges to the parts of the server they describe. */
   observe(probes: Partial<MetricProbes>): void {
     Object.assign(this.probes, probes);

@@ -35,6 +35,13 @@ export interface VerifyPoolOptions {
   setup: WorkerSetup;
   /** From submission to answer, queue wait included. */
   jobTimeoutMs?: number;
+  /**
+   * Called with each verdict and the time its worker took (queue wait excluded): the algorithm of a valid
+   * signature, undefined for a refusal.
+   */
+  onVerified?: (seconds: number, algorithm: string | undefined) => void;
+  /** Called when a job is refused because the queue is full. */
+  onQueueFull?: () => void;
   /** Called when a worker dies, with why; the pool replaces it. */
   onWorkerFailure?: (error: Error) => void;
   /** Tests substitute a worker entry with hooks; `workerExtra` reaches it as workerData.extra. */
@@ -49,6 +56,8 @@ interface PendingJob {
   reject(error: VerificationUnavailableError): void;
   timer: NodeJS.Timeout;
   slot?: Slot;
+  /** performance.now() when a worker took the job. */
+  startedAt?: number;
 }
 
 interface Slot {
@@ -119,6 +128,7 @@ export class VerifyPool implements LoginChecker {
     if (this.closed)
       return Promise.reject(new VerificationUnavailableError("closed", "verification pool closed"));
     if (this.queue.length >= this.options.queueLimit) {
+      this.options.onQueueFull?.();
       return Promise.reject(
         new VerificationUnavailableError(
           "queue-full",
@@ -145,6 +155,7 @@ export class VerifyPool implements LoginChecker {
       const pending = this.queue.shift() as PendingJob;
       slot.job = pending;
       pending.slot = slot;
+      pending.startedAt = performance.now();
       slot.worker.postMessage({ ...pending.job, id: pending.id });
     }
   }
@@ -183,8 +194,11 @@ export class VerifyPool implements LoginChecker {
     if (!pending || pending.id !== message.id) return; // answer to a job that already timed out
     slot.job = undefined;
     clearTimeout(pending.timer);
-    if (message.type === "done") pending.resolve(message.verdict);
-    else pending.reject(new VerificationUnavailableError("worker-failed", message.message));
+    if (message.type === "done") {
+      const seconds = (performance.now() - (pending.startedAt ?? 0)) / 1000;
+      this.options.onVerified?.(seconds, message.verdict.ok ? message.verdict.algorithm : undefined);
+      pending.resolve(message.verdict);
+    } else pending.reject(new VerificationUnavailableError("worker-failed", message.message));
     this.dispatch();
   }
 

@@ -6,6 +6,7 @@ import type { MessagePublisher } from "../services/message-publisher.ts";
 import { splitAck } from "./answer.ts";
 import { handshakeAuthentication, onSession } from "./authentication.ts";
 import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
+import { countChatDeliveries } from "./delivery-count.ts";
 import { EventQueue } from "./event-queue.ts";
 import { onMessages } from "./history.ts";
 import type { RedisLink } from "./redis-adapter.ts";
@@ -47,6 +48,8 @@ export interface GatewayOptions extends Omit<RealtimeContext, "publisher"> {
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
   drainMs: number;
   redis?: RedisLink;
+  /** Told of live messages handed to this node's sockets, and of sockets disconnected for flooding (metrics). */
+  observer?: { delivered(count: number): void; flooded(): void };
 }
 
 export interface RealtimeGateway {
@@ -74,6 +77,8 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     ...(options.redis ? { adapter: options.redis.adapter } : {}),
   });
   const publisher = new SocketMessagePublisher(io);
+  const observer = options.observer;
+  if (observer) countChatDeliveries(io.of("/").adapter, (count) => observer.delivered(count));
   const { logger, db, sessions, messages } = options;
   const context: RealtimeContext = { logger, db, sessions, messages, publisher };
   const queues = new Set<EventQueue>();
@@ -91,6 +96,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(context, socket, args))) return;
         logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");
+        observer?.flooded();
         socket.disconnect();
       });
     }

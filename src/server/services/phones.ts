@@ -29,6 +29,8 @@ export interface PhoneServiceOptions {
   resendIntervalMs: number;
   perHourPerPhone: number;
   perHourPerAddress: number;
+  /** Told which limit refused a code (metrics). */
+  onLimited?: (limit: "sms_resend" | "sms_per_phone" | "sms_per_address") => void;
 }
 
 const HOUR = 3_600_000;
@@ -99,13 +101,18 @@ export class PhoneService {
   }
 
   private async assertWithinLimits(phone: string, clientAddress: string, now: number): Promise<void> {
-    const { db, resendIntervalMs, perHourPerPhone, perHourPerAddress } = this.options;
+    const { db, resendIntervalMs, perHourPerPhone, perHourPerAddress, onLimited } = this.options;
     const history = await phoneSendHistory(db, phone, now - HOUR);
     if (history.lastSentAt !== null && now - history.lastSentAt < resendIntervalMs) {
+      onLimited?.("sms_resend");
       throw new ApiError("SMSError", "resend too soon");
     }
-    if (history.sentSince >= perHourPerPhone) throw new ApiError("SMSError", "hourly limit for the phone");
+    if (history.sentSince >= perHourPerPhone) {
+      onLimited?.("sms_per_phone");
+      throw new ApiError("SMSError", "hourly limit for the phone");
+    }
     if ((await addressSendCount(db, clientAddress, now - HOUR)) >= perHourPerAddress) {
+      onLimited?.("sms_per_address");
       throw new ApiError("SMSError", "hourly limit for the client address");
     }
   }

@@ -5,6 +5,16 @@ export type { MessageWrite } from "./message-batch.ts";
 interface Pending extends MessageWrite {
   resolve(id: number): void;
   reject(error: unknown): void;
+  /** performance.now() at insert(). */
+  enqueuedAt: number;
+}
+
+/** What the writer reports as it commits (metrics). */
+export interface WriterObserver {
+  /** A batch went to the committer and came back (whatever became of its rows). */
+  batchCommitted(size: number): void;
+  /** One message is committed, `waitedSeconds` after it was enqueued. */
+  messageCommitted(waitedSeconds: number): void;
 }
 
 export interface MessageWriterOptions {
@@ -12,6 +22,7 @@ export interface MessageWriterOptions {
   committer: BatchCommitter;
   /** The most rows one transaction takes (PostgreSQL allows 65535 bind parameters, 12 per row). */
   maxBatch?: number;
+  observer?: WriterObserver;
 }
 
 /**
@@ -34,7 +45,7 @@ export class MessageWriter {
   insert(write: MessageWrite): Promise<number> {
     if (this.closed) return Promise.reject(new Error("the message writer is closed"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ ...write, resolve, reject });
+      this.queue.push({ ...write, resolve, reject, enqueuedAt: performance.now() });
       // Wait one turn of the event loop so requests parsed in the same turn share the first commit.
       this.flushing ??= new Promise((done) => setImmediate(() => void this.flush().finally(done)));
     });
@@ -65,10 +76,15 @@ export class MessageWriter {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    const observer = this.options.observer;
+    const committedAt = performance.now();
+    observer?.batchCommitted(batch.length);
     batch.forEach((pending, index) => {
       const outcome = outcomes[index];
-      if (outcome?.ok) pending.resolve(outcome.id);
-      else pending.reject(outcome ? outcome.error : new Error("no outcome for a message write"));
+      if (outcome?.ok) {
+        observer?.messageCommitted((committedAt - pending.enqueuedAt) / 1000);
+        pending.resolve(outcome.id);
+      } else pending.reject(outcome ? outcome.error : new Error("no outcome for a message write"));
     });
   }
 }

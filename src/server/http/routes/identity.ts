@@ -22,6 +22,8 @@ export interface IdentityRouteDeps {
   sessions: SessionService;
   /** Per client address, for /api/auth/ and /api/confirmAuth/ (separately). */
   authRateLimiter: RateLimiter;
+  /** Told of each request the login rate limit refused (metrics). */
+  onRateLimited?: (scope: "auth" | "confirmAuth") => void;
 }
 
 /** /api/auth/, /api/confirmAuth/, /api/registryPhone/, /api/confirmPhone/ (spec "Аутентификация"). */
@@ -35,7 +37,7 @@ export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): v
       tags,
       body: AuthRequest,
       data: AuthData,
-      guard: rateLimitGuard(deps.authRateLimiter, "auth"),
+      guard: rateLimitGuard(deps.authRateLimiter, "auth", deps.onRateLimited),
     },
     (body, request) => deps.auth.login(body, request.ip),
   );
@@ -47,7 +49,7 @@ export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): v
       tags,
       body: ConfirmAuthRequest,
       data: ConfirmAuthData,
-      guard: rateLimitGuard(deps.authRateLimiter, "confirmAuth"),
+      guard: rateLimitGuard(deps.authRateLimiter, "confirmAuth", deps.onRateLimited),
     },
     (body, request) => deps.auth.confirm(tokenOf(body, request), body.sign),
   );

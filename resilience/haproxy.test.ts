@@ -123,6 +123,7 @@ describe("resilience: haproxy", {
   }
 
   before(async () => {
+    const started = Date.now();
     database = await createDatabase(testDatabaseUrl, "certchat_haproxy");
     const redisPort = await freePort();
     redis = await startRedis(redisPort);
@@ -171,6 +172,7 @@ describe("resilience: haproxy", {
       );
     }
     await Promise.all(clients.map((client) => client.started()));
+    console.log(`resilience haproxy: set up in ${Math.round((Date.now() - started) / 1000)} s`);
   });
 
   after(async () => {
@@ -253,12 +255,15 @@ describe("resilience: haproxy", {
     })();
     const offering = offer(() => restarting);
     const exitCodes: (number | null)[] = [];
+    const restartSeconds: number[] = [];
     for (let i = 0; i < NODES; i++) {
-      await delay(2_000);
+      await delay(1_000);
+      const restartedAt = Date.now();
       exitCodes.push(await nodes.restart(i));
       assert.ok(await lb.server(`node${i + 1}`, "UP"), `node${i + 1} back in the rotation: ${lb.log()}`);
+      restartSeconds.push(Math.round((Date.now() - restartedAt) / 100) / 10);
     }
-    await delay(2_000);
+    await delay(1_000);
     restarting = false;
     await offering;
     await watching;
@@ -285,7 +290,8 @@ describe("resilience: haproxy", {
         `reconnects=${sum((c) => c.reconnects)} connect_errors=${sum((c) => c.connectErrors)} ` +
         `client_errors=${problems.length + tally.unclean.length} duplicates=${stored.duplicates + tally.conflicts} ` +
         `lost=${lost} max_reconnect_ms=${Math.max(...clients.map((c) => c.maxReconnectMs))} ` +
-        `nodes_seen_down=${seenDown.size} prometheus_committed_since_restart=${committed} ` +
+        `nodes_seen_down=${seenDown.size} restart_s=${restartSeconds.join("/")} ` +
+        `prometheus_committed_since_restart=${committed} ` +
         `in ${Math.round((Date.now() - started) / 1000)} s`,
     );
     assert.deepEqual(exitCodes, Array(NODES).fill(0), "every node exited cleanly on SIGTERM");

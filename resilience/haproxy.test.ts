@@ -286,7 +286,7 @@ describe("resilience: haproxy", {
     console.log(
       `resilience haproxy: nodes=${NODES} clients=${CLIENTS} (v4=${CLIENTS / 2} legacy=${CLIENTS / 2}) ` +
         `sent=${tally.sent} acked=${tally.ackedCount} retries=${tally.attempts - tally.sent} stored=${stored.stored} ` +
-        `delivered_live=${sum((c) => c.live.length)} caught_up=${sum((c) => c.caughtUp.size)} ` +
+        `delivered_live=${sum((c) => c.live.length)} caught_up=${sum((c) => c.recovered())} ` +
         `reconnects=${sum((c) => c.reconnects)} connect_errors=${sum((c) => c.connectErrors)} ` +
         `client_errors=${problems.length + tally.unclean.length} duplicates=${stored.duplicates + tally.conflicts} ` +
         `lost=${lost} max_reconnect_ms=${Math.max(...clients.map((c) => c.maxReconnectMs))} ` +

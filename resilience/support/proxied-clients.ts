@@ -118,6 +118,12 @@ export class ChatClient {
     return this.pending.size + this.outbox.length;
   }
 
+  /** Ids it holds only thanks to catch-up: missed live while it was away. */
+  recovered(): number {
+    const delivered = new Set([...this.live, ...this.own]);
+    return [...this.caughtUp].filter((id) => !delivered.has(id)).length;
+  }
+
   /** Every id this client holds for its chat. */
   held(): Set<number> {
     return new Set([...this.live, ...this.own, ...this.caughtUp]);

@@ -14,6 +14,7 @@ import {
   allAcked,
   type Envelope,
   SendTally,
+  waitFor,
   waitForAsync,
   waitWhileProgressing,
 } from "./support/load-clients.ts";
@@ -203,6 +204,11 @@ describe("resilience: haproxy", {
   });
 
   test("v4 and legacy clients chat through HAProxy, every message live to every subscriber; Prometheus sees commits, deliveries and connections spread over the nodes", async () => {
+    // Both generations started with polling; the upgrade to websocket went through HAProxy too.
+    assert.ok(
+      await waitFor(() => clients.every((client) => client.transport() === "websocket"), 30_000),
+      `every client upgraded: ${clients.map((client) => client.transport()).join(",")}`,
+    );
     await offer(() => true, WARMUP_MESSAGES);
     assert.ok(await allAcked(tally, WARMUP_MESSAGES), `acked ${tally.ackedCount} of ${WARMUP_MESSAGES}`);
     assert.ok(await deliveriesSettled(), "every client holds every message of its chat");

@@ -54,6 +54,8 @@ export class ChatClient {
   /** Anything a user would see as an error: a refused subscribe or send, a failed catch-up. */
   readonly problems: string[] = [];
   private readonly socket: AnySocket;
+  /** The Engine.IO transport in use now ("polling" until the upgrade, then "websocket"). */
+  readonly transport: () => string;
   private readonly pending = new Map<number, { emittedAt: number; attempt: number }>();
   private readonly outbox: number[] = [];
   private ready = false;
@@ -81,6 +83,7 @@ export class ChatClient {
         if (!socket.active && !this.stopped) setTimeout(() => !this.stopped && socket.connect(), 500);
       });
       this.socket = socket;
+      this.transport = () => socket.io.engine?.transport?.name ?? "none";
     } else {
       const socket = connectLegacy(options.url, {
         forceNew: true,
@@ -98,6 +101,7 @@ export class ChatClient {
         this.connectErrors += 1;
       });
       this.socket = socket;
+      this.transport = () => socket.io.engine.transport.name;
     }
     this.socket.on("connect", () => void this.joined());
     this.socket.on("disconnect", () => {

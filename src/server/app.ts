@@ -7,7 +7,7 @@ import { FileSystemBlobStore } from "./blobs/filesystem.ts";
 import { S3BlobStore } from "./blobs/s3.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
-import { proxyTrust } from "./http/client-address.ts";
+import { clientAddress, proxyTrust } from "./http/client-address.ts";
 import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
@@ -160,6 +160,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxPayloadBytes: config.limits.maxBodyBytes,
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
       drainMs: SOCKET_DRAIN_MS,
+      clientAddress: (request) => clientAddress(request, trustedProxies),
       observer: {
         delivered: (count) => metrics.messageDeliveries.inc(count),
         flooded: () => metrics.refused("socket_events"),

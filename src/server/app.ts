@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import type { BlobStore } from "./blobs/blob-store.ts";
 import { FileSystemBlobStore } from "./blobs/filesystem.ts";
 import { S3BlobStore } from "./blobs/s3.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
-import { proxyTrust } from "./http/client-address.ts";
+import { clientAddress, proxyTrust } from "./http/client-address.ts";
+import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
 import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
@@ -87,7 +88,7 @@ function blobStore(config: Config): BlobStore {
 
 /** The composition root: storage, trust, services and the HTTP application, wired once. */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CertchatServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
   const clock = options.clock ?? systemClock;
   const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
   const metrics = new CertchatMetrics();
@@ -159,6 +160,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxPayloadBytes: config.limits.maxBodyBytes,
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
       drainMs: SOCKET_DRAIN_MS,
+      clientAddress: (request) => clientAddress(request, trustedProxies),
       observer: {
         delivered: (count) => metrics.messageDeliveries.inc(count),
         flooded: () => metrics.refused("socket_events"),

@@ -193,3 +193,43 @@ test("each bad S3 setting is refused by name", () => {
     assert.throws(() => loadConfig(env), configErrorFor(variable), JSON.stringify(env));
   }
 });
+
+test("metrics listen on 127.0.0.1:9464 by default; off disables them; a bad port names the variable", () => {
+  assert.deepEqual(loadConfig({}).metrics, { host: "127.0.0.1", port: 9464 });
+  assert.equal(loadConfig({ CERTCHAT_METRICS_PORT: "off" }).metrics, "off");
+  assert.deepEqual(loadConfig({ CERTCHAT_METRICS_HOST: "0.0.0.0", CERTCHAT_METRICS_PORT: "0" }).metrics, {
+    host: "0.0.0.0",
+    port: 0,
+  });
+  assert.throws(
+    () => loadConfig({ CERTCHAT_METRICS_PORT: "metrics" }),
+    configErrorFor("CERTCHAT_METRICS_PORT"),
+  );
+});
+
+test("CERTCHAT_TRUST_PROXY is off by default and takes true, a hop count or proxy addresses and CIDRs", () => {
+  assert.deepEqual(loadConfig({}).trustProxy, { kind: "off" });
+  assert.deepEqual(loadConfig({ CERTCHAT_TRUST_PROXY: "true" }).trustProxy, { kind: "all" });
+  assert.deepEqual(loadConfig({ CERTCHAT_TRUST_PROXY: "2" }).trustProxy, { kind: "hops", count: 2 });
+  assert.deepEqual(loadConfig({ CERTCHAT_TRUST_PROXY: "10.0.0.0/8, ::1, loopback" }).trustProxy, {
+    kind: "addresses",
+    list: ["10.0.0.0/8", "::1", "loopback"],
+  });
+});
+
+test("a CERTCHAT_TRUST_PROXY entry that is no address names the variable", () => {
+  for (const value of ["proxy.example", "10.0.0.0/33", "0"]) {
+    assert.throws(
+      () => loadConfig({ CERTCHAT_TRUST_PROXY: value }),
+      configErrorFor("CERTCHAT_TRUST_PROXY"),
+      value,
+    );
+  }
+});
+
+test("the drain delay is 2s by default and may be 0", () => {
+  assert.equal(loadConfig({}).drainDelayMs, 2000);
+  assert.equal(loadConfig({ CERTCHAT_DRAIN_DELAY: "0" }).drainDelayMs, 0);
+  assert.equal(loadConfig({ CERTCHAT_DRAIN_DELAY: "500ms" }).drainDelayMs, 500);
+  assert.throws(() => loadConfig({ CERTCHAT_DRAIN_DELAY: "soon" }), configErrorFor("CERTCHAT_DRAIN_DELAY"));
+});

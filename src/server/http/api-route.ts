@@ -2,6 +2,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../../protocol/errors.ts";
 import { Envelope } from "../../protocol/schemas/common.ts";
+import type { Identity, SessionGuardOptions, SessionService } from "../services/sessions.ts";
 import { success } from "./envelope.ts";
 
 export interface ApiRouteSpec<Body extends TSchema, Data extends TSchema> {
@@ -54,6 +55,18 @@ function holdsNonFiniteNumber(value: unknown, depth = SCHEMA_DEPTH): boolean {
   if (typeof value === "number") return !Number.isFinite(value);
   if (typeof value !== "object" || value === null || depth === 0) return false;
   return Object.values(value).some((field) => holdsNonFiniteNumber(field, depth - 1));
+}
+
+/** Authenticates the request's session and puts its profile id on the request's later log lines. */
+export async function authenticateRequest(
+  sessions: SessionService,
+  request: FastifyRequest,
+  token: string | undefined,
+  options: SessionGuardOptions,
+): Promise<Identity> {
+  const identity = await sessions.authenticate(token, options);
+  request.log = request.log.child({ profile: identity.profile.id });
+  return identity;
 }
 
 /** The session token of a request: the body's `token`, else `Authorization: Bearer <token>`. */

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
 import { failure } from "../http/envelope.ts";
@@ -48,6 +48,8 @@ export interface GatewayOptions extends Omit<RealtimeContext, "publisher"> {
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
   drainMs: number;
   redis?: RedisLink;
+  /** The client's address, as the HTTP API finds it (CERTCHAT_TRUST_PROXY): for log lines. */
+  clientAddress: (request: IncomingMessage) => string;
   /** Told of live messages handed to this node's sockets, and of sockets disconnected for flooding (metrics). */
   observer?: { delivered(count: number): void; flooded(): void };
 }
@@ -95,7 +97,10 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     for (const [event, handle] of Object.entries(handlers)) {
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(context, socket, args))) return;
-        logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");
+        logger.warn(
+          { socket: socket.id, address: options.clientAddress(socket.request) },
+          "socket flooding its event queue: disconnected",
+        );
         observer?.flooded();
         socket.disconnect();
       });

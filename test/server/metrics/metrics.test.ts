@@ -204,3 +204,18 @@ describe("metrics listener settings", () => {
     }
   });
 });
+
+describe("login rate limit refusals", () => {
+  test("a login refused by CERTCHAT_AUTH_RATE is counted under limit auth", async () => {
+    const server = await startTestServer({ env: { CERTCHAT_AUTH_RATE: "1/1h" } });
+    try {
+      await server.post("/api/auth/", {});
+      assert.equal((await server.post("/api/auth/", {})).body.error, "AuthenticationFailed");
+      const scraped = await scrape(server.server.metricsUrl());
+      assert.equal(scraped.value("certchat_rate_limit_refusals_total", { limit: "auth" }), 1);
+      assert.equal(scraped.value("certchat_logins_total", { outcome: "AuthenticationFailed" }), 1);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import {
 import type { ChatService } from "../../services/chats.ts";
 import type { ContactService } from "../../services/contacts.ts";
 import type { SessionService } from "../../services/sessions.ts";
-import { apiRoute, tokenOf } from "../api-route.ts";
+import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
 
 export interface ContactRouteDeps {
   sessions: SessionService;
@@ -29,7 +29,9 @@ export function contactRoutes(app: FastifyInstance, deps: ContactRouteDeps): voi
       data: ContactsData,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: true,
+      });
       return deps.contacts.list(identity, body.phones);
     },
   );
@@ -43,7 +45,9 @@ export function contactRoutes(app: FastifyInstance, deps: ContactRouteDeps): voi
       data: Contact,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: true,
+      });
       return deps.chats.create(identity, body);
     },
   );

@@ -5,7 +5,7 @@ import { ChatId } from "../../../protocol/schemas/chats.ts";
 import { FileData, FileId, FileRequest } from "../../../protocol/schemas/files.ts";
 import type { FileService } from "../../services/files.ts";
 import type { SessionService } from "../../services/sessions.ts";
-import { apiRoute, tokenOf } from "../api-route.ts";
+import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
 import { failure } from "../envelope.ts";
 
 export interface FileRouteDeps {
@@ -35,7 +35,9 @@ export function fileRoutes(app: FastifyInstance, deps: FileRouteDeps): void {
       data: FileData,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: true,
+      });
       return deps.files.read(identity, body.chat, body.file);
     },
   );
@@ -52,7 +54,9 @@ export function fileRoutes(app: FastifyInstance, deps: FileRouteDeps): void {
     async (request, reply) => {
       const { chat, file } = request.params as { chat: string; file: string };
       try {
-        const identity = await deps.sessions.authenticate(tokenOf({}, request), { requirePhone: true });
+        const identity = await authenticateRequest(deps.sessions, request, tokenOf({}, request), {
+          requirePhone: true,
+        });
         const blob = await deps.files.open(identity, chat, file);
         return reply
           .header("content-type", "application/octet-stream")

@@ -13,7 +13,7 @@ import type { AuthService } from "../../services/auth.ts";
 import type { PhoneService } from "../../services/phones.ts";
 import type { RateLimiter } from "../../services/rate-limiter.ts";
 import type { SessionService } from "../../services/sessions.ts";
-import { apiRoute, tokenOf } from "../api-route.ts";
+import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
 import { rateLimitGuard } from "../rate-limit.ts";
 
 export interface IdentityRouteDeps {
@@ -63,7 +63,9 @@ export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): v
       data: RegistryPhoneData,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: false });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: false,
+      });
       return deps.phones.register(identity, body.phone, request.ip);
     },
   );
@@ -77,7 +79,9 @@ export function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): v
       data: ConfirmPhoneData,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: false });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: false,
+      });
       return deps.phones.confirm(identity, body.id, body.code);
     },
   );

@@ -8,7 +8,7 @@ import {
 import type { MessagePublisher } from "../../services/message-publisher.ts";
 import type { MessageService } from "../../services/messages.ts";
 import type { SessionService } from "../../services/sessions.ts";
-import { apiRoute, tokenOf } from "../api-route.ts";
+import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
 
 export interface MessageRouteDeps {
   sessions: SessionService;
@@ -29,7 +29,9 @@ export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): voi
       data: Message,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: true,
+      });
       const message = await deps.messages.send(identity, body);
       // validate → commit → answer → publish (DESIGN §3): the answer is written in this tick, the broadcast
       // in the next one.
@@ -47,7 +49,9 @@ export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): voi
       data: MessagesData,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: true,
+      });
       return deps.messages.history(identity, body);
     },
   );

@@ -3,7 +3,7 @@ import { ProfileData, ProfileRequest } from "../../../protocol/schemas/identity.
 import { profileView } from "../../services/profiles.ts";
 import type { SessionService } from "../../services/sessions.ts";
 import type { Executor } from "../../storage/repositories/executor.ts";
-import { apiRoute, tokenOf } from "../api-route.ts";
+import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
 
 /** /api/profile/ (spec "Профиль"). */
 export function profileRoutes(app: FastifyInstance, deps: { db: Executor; sessions: SessionService }): void {
@@ -17,7 +17,9 @@ export function profileRoutes(app: FastifyInstance, deps: { db: Executor; sessio
       data: ProfileData,
     },
     async (body, request) => {
-      const identity = await deps.sessions.authenticate(tokenOf(body, request), { requirePhone: true });
+      const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
+        requirePhone: true,
+      });
       return profileView(deps.db, identity);
     },
   );

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import { clientAddress, proxyTrust } from "../../../src/server/http/client-address.ts";
+import { chatServerEnv } from "../../support/chats.ts";
+import { issueUser, logIn, startTestServer, type TestServer } from "../../support/server.ts";
+
+/** One login attempt (an empty body: the rate limit is checked before the body is even read). */
+async function authFrom(server: TestServer, forwardedFor: string): Promise<string | undefined> {
+  const reply = await server.post("/api/auth/", {}, { headers: { "x-forwarded-for": forwardedFor } });
+  return reply.body.error;
+}
+
+/** Client A's first try, client B's first try, client A's second try: what each was answered. */
+async function twoClients(env: Record<string, string>): Promise<(string | undefined)[]> {
+  const server = await startTestServer({ env: { CERTCHAT_AUTH_RATE: "1/1h", ...env } });
+  try {
+    return [
+      await authFrom(server, "203.0.113.1"),
+      await authFrom(server, "203.0.113.2"),
+      await authFrom(server, "203.0.113.1"),
+    ];
+  } finally {
+    await server.close();
+  }
+}
+
+// Past the limit the answer is AuthenticationFailed; within it, the empty body is InvalidSchema.
+const separateLimits = ["InvalidSchema", "InvalidSchema", "AuthenticationFailed"];
+const sharedLimit = ["InvalidSchema", "AuthenticationFailed", "AuthenticationFailed"];
+
+test("behind a trusted proxy address, two forwarded clients get separate login rate limits", async () => {
+  assert.deepEqual(await twoClients({ CERTCHAT_TRUST_PROXY: "127.0.0.1" }), separateLimits);
+});
+
+test("with a hop count, the forwarded client address is the one the last proxy saw", async () => {
+  assert.deepEqual(await twoClients({ CERTCHAT_TRUST_PROXY: "1" }), separateLimits);
+});
+
+test("without CERTCHAT_TRUST_PROXY a forwarded address is ignored: spoofed addresses share the peer's limit", async () => {
+  assert.deepEqual(await twoClients({}), sharedLimit);
+});
+
+test("a peer that is not a listed proxy cannot spoof its address", async () => {
+  assert.deepEqual(await twoClients({ CERTCHAT_TRUST_PROXY: "10.0.0.0/8" }), sharedLimit);
+});
+
+test("behind a trusted proxy, the SMS limit per address counts each forwarded client apart", async () => {
+  const server = await startTestServer({
+    env: { ...chatServerEnv, CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "1" },
+  });
+  try {
+    const register = async (snils: string, phone: string, forwardedFor: string) => {
+      const token = await logIn(server, await issueUser(server, { snils }));
+      const reply = await server.post(
+        "/api/registryPhone/",
+        { token, phone },
+        { headers: { "x-forwarded-for": forwardedFor } },
+      );
+      return reply.body.error ?? "ok";
+    };
+    assert.equal(await register("08765431111", "79770001001", "203.0.113.1"), "ok");
+    assert.equal(await register("08765431112", "79770001002", "203.0.113.2"), "ok");
+    assert.equal(await register("08765431113", "79770001003", "203.0.113.1"), "SMSError");
+  } finally {
+    await server.close();
+  }
+});
+
+/** What `clientAddress` (the function Socket.IO's log lines use too) finds for a real request with this header. */
+async function addressSeen(setting: Parameters<typeof proxyTrust>[0], forwardedFor: string): Promise<string> {
+  const trust = proxyTrust(setting);
+  let seen = "";
+  const server = createServer((request: IncomingMessage, response) => {
+    seen = clientAddress(request, trust);
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    await (await fetch(`http://127.0.0.1:${port}/`, { headers: { "x-forwarded-for": forwardedFor } })).text();
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return seen;
+}
+
+test("clientAddress believes only as many forwarded hops as the setting trusts", async () => {
+  const chain = "198.51.100.7, 10.0.0.2";
+  assert.equal(await addressSeen({ kind: "off" }, chain), "127.0.0.1");
+  assert.equal(await addressSeen({ kind: "hops", count: 1 }, chain), "10.0.0.2");
+  assert.equal(await addressSeen({ kind: "hops", count: 2 }, chain), "198.51.100.7");
+  assert.equal(await addressSeen({ kind: "addresses", list: ["127.0.0.1"] }, chain), "10.0.0.2");
+  assert.equal(
+    await addressSeen({ kind: "addresses", list: ["127.0.0.1", "10.0.0.0/8"] }, chain),
+    "198.51.100.7",
+  );
+  assert.equal(await addressSeen({ kind: "all" }, chain), "198.51.100.7");
+});

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Readiness } from "../../src/server/readiness.ts";
+import { chatServerEnv, chatUser } from "../support/chats.ts";
+import { scrape } from "../support/metrics.ts";
+import { startTestServer } from "../support/server.ts";
+import { connectV4, nextEvent } from "../support/sockets.ts";
+import { type Backend, backends, testDatabaseUrl } from "../support/storage.ts";
+import { TcpProxy } from "../support/tcp-proxy.ts";
+
+async function probe(url: string, path: "/readyz" | "/healthz"): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${url}${path}`);
+  return { status: response.status, body: await response.json() };
+}
+
+const sqlite = backends.find((backend) => backend.name === "sqlite") as Backend;
+const postgres = backends.find((backend) => backend.name === "postgres") as Backend;
+
+test("readiness is off while starting, on once started, and off for good once draining", async () => {
+  const storage = await sqlite.create();
+  try {
+    const readiness = new Readiness(storage.storage.db);
+    assert.deepEqual(await readiness.report(), { phase: "starting", database: true, ready: false });
+    readiness.started();
+    assert.deepEqual(await readiness.report(), { phase: "ready", database: true, ready: true });
+    readiness.draining();
+    readiness.started();
+    assert.deepEqual(await readiness.report(), { phase: "draining", database: true, ready: false });
+  } finally {
+    await storage.dispose();
+  }
+});
+
+test("/readyz answers 200 once the server listens", async () => {
+  const server = await startTestServer();
+  try {
+    assert.deepEqual(await probe(server.url, "/readyz"), {
+      status: 200,
+      body: { success: true, data: { status: "ready" } },
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test("on shutdown /readyz answers 503 at once while /healthz and connected sockets stay up for the drain delay", async () => {
+  const server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_DRAIN_DELAY: "5s" } });
+  const alice = await chatUser(server, "Алисова Алиса Петровна");
+  const socket = await connectV4(server.url, { token: alice.token });
+  try {
+    const disconnected = nextEvent(socket, "disconnect", 30_000);
+    const closing = server.close();
+    assert.deepEqual(await probe(server.url, "/readyz"), {
+      status: 503,
+      body: { success: false, error: "CommonError" },
+    });
+    assert.equal((await probe(server.url, "/healthz")).status, 200);
+    assert.equal(socket.connected, true);
+    await closing;
+    assert.equal(await disconnected, "transport close");
+  } finally {
+    socket.close();
+  }
+});
+
+test("/readyz and the database gauges go down while PostgreSQL is unreachable, and up again", {
+  skip: postgres.skip,
+}, async () => {
+  const proxy = new TcpProxy(new URL(testDatabaseUrl));
+  const proxyPort = new URL(await proxy.start()).port;
+  // The server's storage goes through the proxy, which the test cuts.
+  const throughProxy: Backend = {
+    ...postgres,
+    async create() {
+      const created = await postgres.create();
+      if (created.target.kind !== "postgres") throw new Error("expected PostgreSQL");
+      const url = Object.assign(new URL(created.target.url), { port: proxyPort, hostname: "127.0.0.1" });
+      return { ...created, target: { ...created.target, url: url.toString() } };
+    },
+  };
+  const server = await startTestServer({ backend: throughProxy });
+  try {
+    assert.equal((await probe(server.url, "/readyz")).status, 200);
+    proxy.pause();
+    assert.deepEqual(await probe(server.url, "/readyz"), {
+      status: 503,
+      body: { success: false, error: "DataError" },
+    });
+    assert.equal((await probe(server.url, "/healthz")).status, 503);
+    const down = await scrape(server.server.metricsUrl());
+    assert.equal(down.value("certchat_database_up"), 0);
+    assert.equal(down.value("certchat_ready"), 0);
+    proxy.resume();
+    assert.equal((await probe(server.url, "/readyz")).status, 200);
+    assert.equal((await scrape(server.server.metricsUrl())).value("certchat_ready"), 1);
+  } finally {
+    await server.close();
+    await proxy.stop();
+  }
+});

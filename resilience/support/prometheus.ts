@@ -23,7 +23,7 @@ function configText(jobs: ScrapeJobs): string {
   return [
     "global:",
     "  scrape_interval: 1s",
-    "  scrape_timeout: 900ms",
+    "  scrape_timeout: 1s",
     "  evaluation_interval: 1s",
     "rule_files:",
     `  - ${JSON.stringify(alertRules)}`,
@@ -111,7 +111,7 @@ export class Prometheus {
   async until(
     expr: string,
     holds: (value: number) => boolean,
-    ms = 30_000,
+    ms = 60_000,
   ): Promise<{ ok: boolean; value: number | undefined }> {
     let value: number | undefined;
     const ok = await waitForAsync(async () => {

@@ -215,9 +215,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         if (config.metrics !== "off") {
           metricsListener = await startMetricsListener(metrics, config.metrics.host, config.metrics.port);
         }
-        const address = await http.listen({ host: config.host, port: config.port });
-        readiness.started();
-        return address;
+        try {
+          const address = await http.listen({ host: config.host, port: config.port });
+          readiness.started();
+          return address;
+        } catch (error) {
+          await metricsListener?.close();
+          throw error;
+        }
       },
       async close() {
         // /readyz answers 503 first, and for CERTCHAT_DRAIN_DELAY nothing else changes, so load balancers

@@ -46,3 +46,8 @@ export async function startNode(settings: NodeSettings): Promise<ServerNode> {
   );
   return { url: `http://127.0.0.1:${port}`, child, stdout };
 }
+
+/** The node's metrics address, from its start-up banner. */
+export function metricsUrlOf(node: ServerNode): string | undefined {
+  return /^ {2}metrics: (http:\/\/\S+)$/m.exec(node.stdout())?.[1];
+}

@@ -30,9 +30,15 @@ export async function startMetricsListener(
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error) =>
+      reject(
+        new Error(
+          `metrics listener (CERTCHAT_METRICS_HOST/PORT) cannot listen on ${host}:${port}: ${error.message}`,
+        ),
+      ),
+    );
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });

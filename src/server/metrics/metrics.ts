@@ -15,15 +15,17 @@ export interface MetricProbes {
   readiness(): Promise<{ database: boolean; ready: boolean }>;
 }
 
-/** Names a limit in `certchat_rate_limit_refusals_total{limit}`. */
-export type LimitName =
-  | "auth"
-  | "confirmAuth"
-  | "sms_resend"
-  | "sms_per_phone"
-  | "sms_per_address"
-  | "verify_queue"
-  | "socket_events";
+/** The limits of `certchat_rate_limit_refusals_total{limit}`. */
+const LIMIT_NAMES = [
+  "auth",
+  "confirmAuth",
+  "sms_resend",
+  "sms_per_phone",
+  "sms_per_address",
+  "verify_queue",
+  "socket_events",
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
@@ -176,6 +178,9 @@ export class CertchatMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+    // Series that alert rules divide or compare exist from the start, at zero.
+    this.logins.inc({ outcome: "ok" }, 0);
+    for (const limit of LIMIT_NAMES) this.rateLimitRefusals.inc({ limit }, 0);
   }
 
   /** For MessageWriter. */

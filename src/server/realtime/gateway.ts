@@ -13,6 +13,7 @@ import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
 import { onSendMessage } from "./send-message.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
+import { socketContext } from "./socket-logger.ts";
 import { SocketMessagePublisher } from "./socket-publisher.ts";
 import { onSubscribe, onUnsubscribe } from "./subscriptions.ts";
 
@@ -93,10 +94,11 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       logger.error({ err: error }, "socket event handler failed"),
     );
     queues.add(queue);
+    const perSocket = socketContext(context, socket);
     socket.on("disconnect", () => queues.delete(queue));
     for (const [event, handle] of Object.entries(handlers)) {
       socket.on(event, (...args: unknown[]) => {
-        if (queue.push(() => handle(context, socket, args))) return;
+        if (queue.push(() => handle(perSocket, socket, args))) return;
         logger.warn(
           { socket: socket.id, address: options.clientAddress(socket.request) },
           "socket flooding its event queue: disconnected",

@@ -10,7 +10,7 @@ test("a bad setting stops serve with one line naming the variable and exit code 
   assert.match(result.stderr, /CERTCHAT_PORT/);
 });
 
-test("serve prints where it listens and the storage, trust, SMS, file and real-time settings, and stops on SIGTERM", async () => {
+test("serve prints where it listens and the storage, trust, SMS, file, real-time and metrics settings, and stops on SIGTERM", async () => {
   const dataDir = tempDataDir();
   const { child, stdout } = await startCli(
     ["serve"],
@@ -26,6 +26,24 @@ test("serve prints where it listens and the storage, trust, SMS, file and real-t
   assert.match(banner, /GOST: +(engine \(.*gost\.so, self-test passed\)|JS \(.+\))/);
   assert.match(banner, /files: +files in .*files/);
   assert.match(banner, /realtime: socket\.io \(single node\)/);
+  assert.match(banner, /metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/);
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0);
+});
+
+test("with CERTCHAT_METRICS_PORT=off the banner says metrics are off", async () => {
+  const { child, stdout } = await startCli(
+    ["serve"],
+    {
+      CERTCHAT_DATA_DIR: tempDataDir(),
+      CERTCHAT_PORT: "0",
+      CERTCHAT_METRICS_PORT: "off",
+      CERTCHAT_LOG_LEVEL: "silent",
+    },
+    "realtime:",
+  );
+  assert.match(stdout(), /metrics: off/);
   child.kill("SIGTERM");
   const [code] = await once(child, "exit");
   assert.equal(code, 0);

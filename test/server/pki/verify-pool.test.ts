@@ -140,6 +140,43 @@ describe("verification pool", () => {
   });
 });
 
+describe("verification pool reports (metrics)", () => {
+  test("the queue depth counts waiting jobs only, and a refusal for a full queue is reported", async () => {
+    let queueFull = 0;
+    const { pool, open } = await startGatedPool({ size: 1, queueLimit: 2, onQueueFull: () => queueFull++ });
+    try {
+      const held = [pool.checkLogin(loginOf(fixture.ecdsa))];
+      await waitFor(() => pool.queueDepth === 0); // taken by the worker
+      held.push(pool.checkLogin(loginOf(fixture.ecdsa)), pool.checkLogin(loginOf(fixture.rsa)));
+      assert.equal(pool.queueDepth, 2);
+      await assert.rejects(pool.checkLogin(loginOf(fixture.ecdsa)), unavailable("queue-full"));
+      assert.equal(queueFull, 1);
+      open();
+      await Promise.all(held);
+      assert.equal(pool.queueDepth, 0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("each verdict is reported with its algorithm, a refusal without one", async () => {
+    const reports: (string | undefined)[] = [];
+    const pool = await startPool({
+      onVerified: (seconds, algorithm) => {
+        assert.ok(seconds >= 0);
+        reports.push(algorithm);
+      },
+    });
+    try {
+      await pool.checkLogin(loginOf(fixture.ed25519));
+      await pool.checkLogin(loginOf(fixture.ecdsa, fixture.rsa));
+      assert.deepEqual(reports, ["ed25519", undefined]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe("verification pool under failure", () => {
   test("a full queue refuses at once, while queued jobs still complete", async () => {
     const { pool, open } = await startGatedPool({ size: 1, queueLimit: 2 });

@@ -6,7 +6,8 @@ import type { Socket } from "socket.io-client";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { type ChatUser, call, chatUser } from "../../support/chats.ts";
 import { tempDataDir } from "../../support/cli.ts";
-import { type ServerNode, startNode } from "../../support/nodes.ts";
+import { scrape } from "../../support/metrics.ts";
+import { metricsUrlOf, type ServerNode, startNode } from "../../support/nodes.ts";
 import { exited, freePort, kill, startRedis } from "../../support/processes.ts";
 import { type ApiServer, backends, poster } from "../../support/server.ts";
 import { TestSmsGateway } from "../../support/sms-gateway.ts";
@@ -119,6 +120,13 @@ describe("two server nodes with PostgreSQL and Redis", { skip: postgres?.skip ??
 
     await request(aliceOnA, "sendMessage", textMessage(alice, chat, "A to B"));
     await eventually(() => bobSeen.length === 1, "Bob's legacy socket on node B gets `message`");
+
+    // Each node counts what its own sockets got, Redis-borne broadcasts included; senders are not counted.
+    for (const node of [nodeA, nodeB]) {
+      const scraped = await scrape(node ? metricsUrlOf(node) : undefined);
+      assert.equal(scraped.value("certchat_message_deliveries_total"), 2);
+      assert.equal(scraped.value("certchat_redis_up"), 1);
+    }
   });
 
   test("with Redis down, sends succeed and nothing is lost: history catches up; live delivery resumes when Redis returns", async () => {

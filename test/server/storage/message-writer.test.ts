@@ -42,6 +42,38 @@ describeEachBackend("MessageWriter", (storage, target) => {
     );
   });
 
+  test("the observer hears each batch's size and each committed message once, a refused row not", async () => {
+    const batches: number[] = [];
+    let committed = 0;
+    const observed = new MessageWriter({
+      committer: await startMessageCommitter(storage()),
+      maxBatch: 16,
+      observer: {
+        batchCommitted: (size) => batches.push(size),
+        messageCommitted: (waitedSeconds) => {
+          assert.ok(waitedSeconds >= 0);
+          committed++;
+        },
+      },
+    });
+    try {
+      await insertMessage(storage().db, message(chat, alice, { local_id: "observed-taken" }));
+      // Inserted in one turn of the event loop: one batch of 20 is split at maxBatch.
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          observed.insert({
+            row: message(chat, alice, { data: `o${i}`, local_id: i === 5 ? "observed-taken" : `obs-${i}` }),
+          }),
+        ),
+      );
+      assert.equal(results.filter((result) => result.status === "rejected").length, 1);
+      assert.deepEqual(batches, [16, 4]);
+      assert.equal(committed, 19);
+    } finally {
+      await observed.close();
+    }
+  });
+
   test("a row whose localId is taken fails alone; the rest of its batch commits", async () => {
     await insertMessage(storage().db, message(chat, alice, { local_id: "taken" }));
     const results = await Promise.allSettled(

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import type { Config } from "../../server/config.ts";
@@ -67,6 +67,7 @@ async function snapshotDatabase(source: string, target: string): Promise<Databas
   } finally {
     live.close();
   }
+  await chmod(target, 0o600);
   const copy = new SqliteDatabase(target);
   try {
     copy.pragma("journal_mode = DELETE");

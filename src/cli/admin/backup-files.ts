@@ -81,3 +81,13 @@ export async function copyHashed(from: string, to: string, path: string): Promis
   await writeDurably(to, bytes);
   return { path, size: bytes.length, sha256: sha256(bytes) };
 }
+
+/** True for a directory that is missing or has no entries: where a backup or restore may write. */
+export async function isEmptyOrMissing(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw error;
+  }
+}

@@ -1,9 +1,16 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import type { Config } from "../../server/config.ts";
-import { copyHashed, hashFile, listFiles, type ManifestEntry, syncFolder } from "./backup-files.ts";
+import {
+  copyHashed,
+  hashFile,
+  isEmptyOrMissing,
+  listFiles,
+  type ManifestEntry,
+  syncFolder,
+} from "./backup-files.ts";
 
 export const MANIFEST = "manifest.json";
 export const DATABASE_FILE = "certchat.sqlite";
@@ -42,23 +49,15 @@ export function refuseUnsupportedStorage(config: Config, command: "backup" | "re
   }
 }
 
-async function isEmptyOrMissing(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
-    throw error;
-  }
-}
+type DatabaseFacts = Pick<Manifest, "migrations" | "messages" | "lastMessageId"> & { fileIds: Set<string> };
 
 /**
  * A consistent copy of the live database through SQLite's online backup API. Once the first step has read
  * the page count, the rest is copied in one step: one read transaction, so a writer committing meanwhile
  * (WAL lets it) cannot make the copy mix two states, nor restart an incremental copy forever. The copy is
- * switched out of WAL so that it is one self-contained file.
+ * switched out of WAL so that it is one self-contained file. While it is read, the live WAL cannot be
+ * checkpointed past it and grows; the next checkpoint after the backup shrinks it again.
  */
-type DatabaseFacts = Pick<Manifest, "migrations" | "messages" | "lastMessageId"> & { fileIds: Set<string> };
-
 async function snapshotDatabase(source: string, target: string): Promise<DatabaseFacts> {
   const live = new SqliteDatabase(source, { fileMustExist: true });
   try {

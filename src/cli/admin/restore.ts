@@ -9,7 +9,14 @@ import {
   refuseUnsupportedStorage,
   TEST_CA_DIR,
 } from "./backup.ts";
-import { hashFile, type ManifestEntry, sha256, syncFolder, writeDurably } from "./backup-files.ts";
+import {
+  hashFile,
+  isEmptyOrMissing,
+  type ManifestEntry,
+  sha256,
+  syncFolder,
+  writeDurably,
+} from "./backup-files.ts";
 
 /** A manifest path may only name the database or a file under files/ or ca/, never anything outside. */
 function isSafePath(path: string): boolean {
@@ -62,15 +69,6 @@ async function verifyEntries(dir: string, entries: readonly ManifestEntry[]): Pr
     throw new Error(
       `backup ${dir} fails verification (${problems.length} file(s)): ${problems.slice(0, 5).join("; ")}; nothing restored`,
     );
-  }
-}
-
-async function isEmptyOrMissing(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
-    throw error;
   }
 }
 

@@ -56,7 +56,7 @@ type DatabaseFacts = Pick<Manifest, "migrations" | "messages" | "lastMessageId">
  * the page count, the rest is copied in one step: one read transaction, so a writer committing meanwhile
  * (WAL lets it) cannot make the copy mix two states, nor restart an incremental copy forever. The copy is
  * switched out of WAL so that it is one self-contained file. While it is read, the live WAL cannot be
- * checkpointed past it and grows; the next checkpoint after the backup shrinks it again.
+ * checkpointed past it and grows; checkpoints catch up afterwards.
  */
 async function snapshotDatabase(source: string, target: string): Promise<DatabaseFacts> {
   const live = new SqliteDatabase(source, { fileMustExist: true });

@@ -16,17 +16,20 @@ function checkTime(at: string | undefined): Date {
 }
 
 function listText(report: TrustReport): string {
-  const anchors = formatTable(
-    ["qualified", "role", "subject", "not after", "fingerprint", "source"],
-    report.anchors.map((a) => [
-      a.qualified,
-      a.role,
-      a.subject,
-      `${a.notAfter.slice(0, 10)}${a.expired ? " EXPIRED" : ""}`,
-      a.fingerprint.slice(0, 16),
-      a.source,
-    ]),
-  );
+  const anchors =
+    report.anchors.length === 0
+      ? "no trust anchors: CERTCHAT_TRUST is unset and the data directory has no test CA yet (serve creates it)\n"
+      : formatTable(
+          ["qualified", "role", "subject", "not after", "fingerprint", "source"],
+          report.anchors.map((a) => [
+            a.qualified,
+            a.role,
+            a.subject,
+            `${a.notAfter.slice(0, 10)}${a.expired ? " EXPIRED" : ""}`,
+            a.fingerprint.slice(0, 16),
+            a.source,
+          ]),
+        );
   const crls =
     report.crls.length === 0
       ? "no CRLs configured (CERTCHAT_CRL)\n"

@@ -124,3 +124,9 @@ test("certchat trust list prints the qualified column and the CRL table", async 
   assert.match(result.stdout, /^qualified\s+role\s+subject/);
   assert.match(result.stdout, /STALE/);
 });
+
+test("certchat trust list says so when there is no anchor at all", async () => {
+  const result = await runCli(["trust", "list"], { CERTCHAT_DATA_DIR: join(dirs.dataDir, "empty") });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^no trust anchors: CERTCHAT_TRUST is unset/);
+});

@@ -19,6 +19,12 @@ const commands: Record<string, () => Promise<Registration>> = {
   history: async () => (await import("./commands/history.ts")).historyCommand,
   listen: async () => (await import("./commands/listen.ts")).listenCommand,
   download: async () => (await import("./commands/download.ts")).downloadCommand,
+  sessions: async () => (await import("./commands/sessions.ts")).sessionsCommand,
+  trust: async () => (await import("./commands/trust.ts")).trustCommand,
+  profile: async () => (await import("./commands/profile.ts")).profileCommand,
+  audit: async () => (await import("./commands/audit.ts")).auditCommand,
+  backup: async () => (await import("./commands/backup.ts")).backupCommand,
+  restore: async () => (await import("./commands/restore.ts")).restoreCommand,
 };
 
 const program = new Command("certchat").description(

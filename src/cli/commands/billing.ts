@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { parseAmount, topUp } from "../../server/services/billing.ts";
-import { openStorage, storageTarget } from "../../server/storage/database.ts";
+import { recordAuditEvent } from "../../server/storage/repositories/audit.ts";
+import { adminActor, withAdminStorage } from "../admin/storage.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 
 export function billingCommand(program: Command): void {
@@ -18,13 +19,15 @@ export function billingCommand(program: Command): void {
         const amount = parseAmount(options.amount);
         if (amount <= 0) throw new Error("--amount must be positive");
         const config = configFrom(options.config);
-        const storage = openStorage(storageTarget(config.dataDir, config.databaseUrl));
-        try {
-          const balance = await topUp(storage.db, pid, amount, Date.now());
+        await withAdminStorage(config, async (storage) => {
+          const balance = await storage.db.transaction().execute(async (trx) => {
+            const now = Date.now();
+            const event = { profileId: pid, details: { amountMinor: amount } };
+            await recordAuditEvent(trx, { type: "billing.topup", actor: adminActor(), ...event }, now);
+            return topUp(trx, pid, amount, now);
+          });
           process.stdout.write(`profile ${pid}: balance ${(balance / 100).toFixed(2)}\n`);
-        } finally {
-          await storage.close();
-        }
+        });
       }),
     );
 }

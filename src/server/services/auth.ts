@@ -8,7 +8,8 @@ import type { CertificateFacts, LoginChecker, Refusal } from "../pki/login-check
 import { refuseOversized } from "../pki/login-check.ts";
 import { MAX_SIGNATURE_BYTES } from "../pki/signature.ts";
 import { VerificationUnavailableError } from "../pki/verify-pool.ts";
-import { findCertificateById, findOrInsertCertificate } from "../storage/repositories/certificates.ts";
+import { recordAuditEvent } from "../storage/repositories/audit.ts";
+import { findCertificateById, storeCertificate } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { findProfileById, upsertProfile } from "../storage/repositories/profiles.ts";
 import {
@@ -16,6 +17,7 @@ import {
   dropNonce,
   findSessionByToken,
   insertSession,
+  type Session,
 } from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
 import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
@@ -81,7 +83,7 @@ export class AuthService {
     const fields = profileFieldsOf(certificate);
     await this.options.db.transaction().execute(async (trx) => {
       const profile = await upsertProfile(trx, fields, now);
-      const row = await findOrInsertCertificate(
+      const { row, inserted } = await storeCertificate(
         trx,
         {
           profile_id: profile.id,
@@ -96,6 +98,14 @@ export class AuthService {
         },
         now,
       );
+      if (inserted) {
+        const event = {
+          profileId: row.profile_id,
+          certificateId: row.id,
+          details: { address: clientAddress },
+        };
+        await recordAuditEvent(trx, { type: "certificate.attached", actor: "system", ...event }, now);
+      }
       await insertSession(trx, {
         token,
         certificate_id: row.id,
@@ -135,10 +145,29 @@ export class AuthService {
       await dropNonce(db, session.id);
       throw error;
     }
-    if (!(await confirmSession(db, session.id, clock())))
+    if (!(await this.confirmAudited(session)))
       throw new ApiError("AuthenticationFailed", "nonce already used");
     const profile = await findProfileById(db, session.profile_id);
     return { needRegisterPhone: profile?.user_id === null || profile === undefined };
+  }
+
+  /**
+   * Confirms the session and records the login in one transaction: a login is never in force without its
+   * audit row, nor audited without being in force. It costs one INSERT in a commit the login makes anyway.
+   */
+  private confirmAudited(session: Session): Promise<boolean> {
+    const now = this.options.clock();
+    return this.options.db.transaction().execute(async (trx) => {
+      if (!(await confirmSession(trx, session.id, now))) return false;
+      const event = {
+        profileId: session.profile_id,
+        certificateId: session.certificate_id,
+        sessionId: session.id,
+        details: { address: session.client_address },
+      };
+      await recordAuditEvent(trx, { type: "login", actor: `profile:${session.profile_id}`, ...event }, now);
+      return true;
+    });
   }
 
   /** Bad INN/SNILS/OGRN check digits are reported for the operator, never held against the user. */

@@ -124,6 +124,22 @@ export interface MessagesTable {
   created_at: number;
 }
 
+/** One row of the append-only audit log (see repositories/audit.ts for the event types). */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  type: string;
+  /** Who did it: "profile:<pid>" (a user), "admin:<os user>" (a CLI command) or "system". */
+  actor: string;
+  /** The profile the event is about, when there is one. */
+  profile_id: number | null;
+  certificate_id: number | null;
+  session_id: number | null;
+  chat_id: string | null;
+  /** A JSON object with the rest (client address, counts, amounts…), or null. */
+  details: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   profiles: ProfilesTable;
@@ -135,4 +151,5 @@ export interface Database {
   chat_members: ChatMembersTable;
   chat_keys: ChatKeysTable;
   messages: MessagesTable;
+  audit_events: AuditEventsTable;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { migrateToLatest, openStorage, storageTarget } from "../../../src/server/storage/database.ts";
+import { listAuditEvents } from "../../../src/server/storage/repositories/audit.ts";
 import { upsertProfile } from "../../../src/server/storage/repositories/profiles.ts";
 import { runCli, tempDataDir } from "../../support/cli.ts";
 
@@ -46,4 +47,33 @@ test("billing topup refuses an amount with more than two decimals", async () => 
   });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /at most two decimals/);
+});
+
+test("billing topup is in the audit log with the operator and the amount in kopecks", async () => {
+  const dataDir = tempDataDir();
+  const storage = openStorage(storageTarget(dataDir));
+  await migrateToLatest(storage);
+  const profile = await upsertProfile(
+    storage.db,
+    {
+      profile_key: "dn:CA|Y",
+      type: 0,
+      name: "Y",
+      company: null,
+      title: null,
+      inn: null,
+      ogrn: null,
+      snils: null,
+    },
+    Date.now(),
+  );
+  const result = await runCli(["billing", "topup", "--pid", String(profile.id), "--amount", "12.34"], {
+    CERTCHAT_DATA_DIR: dataDir,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const [event] = await listAuditEvents(storage.db, { profileId: profile.id, limit: 10 });
+  await storage.close();
+  assert.equal(event?.type, "billing.topup");
+  assert.match(event?.actor ?? "", /^admin/);
+  assert.equal(event?.details, '{"amountMinor":1234}');
 });

@@ -30,14 +30,24 @@ export async function findOrInsertCertificate(
   certificate: NewCertificate,
   now: number,
 ): Promise<CertificateRow> {
-  await db
+  return (await storeCertificate(db, certificate, now)).row;
+}
+
+/** As findOrInsertCertificate, telling whether this call inserted it (of racing calls, exactly one did). */
+export async function storeCertificate(
+  db: Executor,
+  certificate: NewCertificate,
+  now: number,
+): Promise<{ row: CertificateRow; inserted: boolean }> {
+  const inserted = await db
     .insertInto("certificates")
     .values({ ...certificate, created_at: now })
     .onConflict((conflict) => conflict.column("fingerprint").doNothing())
-    .execute();
+    .returning("id")
+    .executeTakeFirst();
   const row = await findCertificateByFingerprint(db, certificate.fingerprint);
   if (!row) throw new Error(`certificate ${certificate.fingerprint} vanished after insert`);
-  return row;
+  return { row, inserted: inserted !== undefined };
 }
 
 /** The certificates of several profiles in one query (contacts and key checks batch their lookups). */

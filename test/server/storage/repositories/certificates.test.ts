@@ -4,6 +4,7 @@ import {
   findCertificateByFingerprint,
   findOrInsertCertificate,
   listCertificatesOfProfile,
+  storeCertificate,
 } from "../../../../src/server/storage/repositories/certificates.ts";
 import { upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
@@ -23,6 +24,15 @@ describeEachBackend("certificates", (storage) => {
     const second = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "bb"), now + 1);
     assert.equal(second.id, first.id);
     assert.equal((await findCertificateByFingerprint(storage().db, "bb"))?.id, first.id);
+  });
+
+  test("storeCertificate tells whether it inserted: once for a new fingerprint, never again", async () => {
+    const profile = await upsertProfile(storage().db, profileFields("dn:CA|D"), now);
+    const first = await storeCertificate(storage().db, certificateFields(profile.id, "dd"), now);
+    const again = await storeCertificate(storage().db, certificateFields(profile.id, "dd"), now + 1);
+    assert.equal(first.inserted, true);
+    assert.equal(again.inserted, false);
+    assert.equal(again.row.id, first.row.id);
   });
 
   test("listCertificatesOfProfile lists every certificate of the profile in id order", async () => {

@@ -1,0 +1,65 @@
+import type { Selectable } from "kysely";
+import type { AuditEventsTable } from "../schema.ts";
+import type { Executor } from "./executor.ts";
+
+/**
+ * What an audit event records. Dotted names, grouped by what they are about; later issues add their own
+ * (membership: "chat.member.added" / "chat.member.removed" with `chatId` and the member's `profileId`; key
+ * epochs: "chat.key.rotated" with `chatId`) without a schema change.
+ */
+export type AuditEventType =
+  /** A session was confirmed (confirmAuth): `profileId`, `certificateId`, `sessionId`, details.address. */
+  | "login"
+  /** A certificate was stored for the first time, joined to `profileId`. */
+  | "certificate.attached"
+  /** An operator revoked sessions (`certchat sessions revoke`): details.selector, details.count. */
+  | "session.revoked"
+  /** An operator topped up a balance (`certchat billing topup`): details.amountMinor. */
+  | "billing.topup";
+
+export interface AuditEvent {
+  type: AuditEventType;
+  actor: string;
+  profileId?: number;
+  certificateId?: number;
+  sessionId?: number;
+  chatId?: string;
+  details?: Record<string, unknown>;
+}
+
+export type AuditRow = Selectable<AuditEventsTable>;
+
+/** Appends one event; run it in the transaction of the change it records, so both commit or neither. */
+export async function recordAuditEvent(db: Executor, event: AuditEvent, at: number): Promise<void> {
+  await db
+    .insertInto("audit_events")
+    .values({
+      at,
+      type: event.type,
+      actor: event.actor,
+      profile_id: event.profileId ?? null,
+      certificate_id: event.certificateId ?? null,
+      session_id: event.sessionId ?? null,
+      chat_id: event.chatId ?? null,
+      details: event.details ? JSON.stringify(event.details) : null,
+    })
+    .execute();
+}
+
+export interface AuditQuery {
+  /** Unix milliseconds: only events at or after it. */
+  since?: number;
+  profileId?: number;
+  /** Only events with a larger id (paging through a long log). */
+  afterId?: number;
+  limit: number;
+}
+
+/** Events in the order they were recorded (by id), oldest first. */
+export function listAuditEvents(db: Executor, query: AuditQuery): Promise<AuditRow[]> {
+  let select = db.selectFrom("audit_events").selectAll();
+  if (query.since !== undefined) select = select.where("at", ">=", query.since);
+  if (query.profileId !== undefined) select = select.where("profile_id", "=", query.profileId);
+  if (query.afterId !== undefined) select = select.where("id", ">", query.afterId);
+  return select.orderBy("id").limit(query.limit).execute();
+}

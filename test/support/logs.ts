@@ -9,7 +9,12 @@ export function capturedLogger(level: pino.LevelWithSilent = "debug"): {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString("utf8").split("\n").filter((line) => line.trim() !== ""));
+      lines.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((line) => line.trim() !== ""),
+      );
       done();
     },
   });

@@ -86,7 +86,10 @@ function blobStore(config: Config): BlobStore {
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CertchatServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
+  const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl), {
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, "PostgreSQL connection lost; it is reopened on demand"),
+  });
   let pool: VerifyPool | undefined;
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;

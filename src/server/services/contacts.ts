@@ -1,5 +1,5 @@
 import { ApiError } from "../../protocol/errors.ts";
-import { normalizePhone } from "../../protocol/phone.ts";
+import { MIN_PHONE_DIGITS, normalizePhone } from "../../protocol/phone.ts";
 import type { Contact } from "../../protocol/schemas/chats.ts";
 import { findChatsByPairKeys, listChatsOfProfile } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
@@ -44,7 +44,12 @@ export class ContactService {
    */
   private async search(identity: Identity, phones: readonly (string | number)[]): Promise<Contact[]> {
     const me = identity.profile.id;
-    const normalized = new Set(phones.flatMap((phone) => normalizePhone(String(phone)) ?? []));
+    // A phone shorter than any registrable one finds nobody and costs no quota.
+    const normalized = new Set(
+      phones
+        .flatMap((phone) => normalizePhone(String(phone)) ?? [])
+        .filter((p) => p.length >= MIN_PHONE_DIGITS),
+    );
     const account = String(identity.profile.user_id ?? `profile:${me}`);
     if (!(await this.lookups.quota.admit(account, [...normalized], this.lookups.perDay))) {
       throw new ApiError("DataError", "daily contact lookup quota reached");

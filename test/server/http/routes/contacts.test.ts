@@ -64,6 +64,34 @@ for (const backend of backends) {
       );
     });
 
+    test("full names reach clients as exactly three space-separated parts: profile, contacts and messages", async () => {
+      const noPatronymic = await chatUser(server, "Smith  John");
+      const profile = await call<{ name: string }>(server, "/api/profile/", { token: noPatronymic.token });
+      assert.deepEqual(profile.name.split(" "), ["Smith", "John", "\u00A0"]);
+      const created = await call<Contact>(server, "/api/createChat/", {
+        token: noPatronymic.token,
+        type: 0,
+        keys: keysFor(newChatKey(), [noPatronymic, alice]),
+      });
+      const [asSeenByAlice] = (
+        await call<Contact[]>(server, "/api/contacts/", { token: alice.token })
+      ).filter((contact) => contact.chatId === created.chatId);
+      assert.equal(asSeenByAlice?.user, profile.name);
+      assert.equal(asSeenByAlice?.name, profile.name, "no company: the name field is the full name");
+      const sent = await call<{ user: string }>(server, "/api/sendMessage/", {
+        token: noPatronymic.token,
+        chat: created.chatId,
+        cid: noPatronymic.cid,
+        text: Buffer.from("hi").toString("base64"),
+      });
+      assert.equal(sent.user, profile.name);
+      const [stored] = await call<Array<{ user: string }>>(server, "/api/messages/", {
+        token: alice.token,
+        chat: created.chatId,
+      });
+      assert.equal(stored?.user, profile.name);
+    });
+
     describe("the daily lookup quota", () => {
       test("distinct phones beyond the quota are refused with DataError and reveal nothing", async () => {
         const carol = await chatUser(server, "Карлова Карла Карловна");

@@ -1,5 +1,8 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 
+/** The deployed client needs at least this many digits (DESIGN §11); shorter numbers are never registered. */
+export const MIN_PHONE_DIGITS = 11;
+
 /**
  * A phone number as stored and compared: E.164 digits without "+" ("+7 (123) 123-45-67" → "71231234567").
  * Numbers without a country code are read as Russian (8XXXXXXXXXX and XXXXXXXXXX forms). Returns undefined

@@ -21,9 +21,12 @@ import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
 import { ContactService } from "./services/contacts.ts";
 import { FileService } from "./services/files.ts";
+import { type LookupQuota, MemoryLookupQuota } from "./services/lookup-quota.ts";
 import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
 import { MemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
+import { FallbackNotice } from "./services/redis-fallback.ts";
+import { RedisLookupQuota } from "./services/redis-lookup-quota.ts";
 import { RedisRateLimiter } from "./services/redis-rate-limiter.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
@@ -74,10 +77,14 @@ export interface CertchatServer {
   close(): Promise<void>;
 }
 
+function printLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
 function smsProvider(config: Config, logger: Logger): SmsProvider {
   return config.sms.provider === "http"
     ? new HttpSmsProvider(config.sms.url, config.sms.timeoutMs)
-    : new ConsoleSmsProvider(logger);
+    : new ConsoleSmsProvider(logger, config.trust.length === 0 ? printLine : undefined);
 }
 
 function blobStore(config: Config): BlobStore {
@@ -90,7 +97,10 @@ function blobStore(config: Config): BlobStore {
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<CertchatServer> {
   const logger = options.logger ?? createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
   const clock = options.clock ?? systemClock;
-  const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl));
+  const storage = openStorage(options.storage ?? storageTarget(config.dataDir, config.databaseUrl), {
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, "PostgreSQL connection lost; it is reopened on demand"),
+  });
   const metrics = new CertchatMetrics();
   const readiness = new Readiness(storage.db);
   const trustedProxies = proxyTrust(config.trustProxy);
@@ -149,8 +159,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const localLimiter = new MemoryRateLimiter(config.limits.authRate, clock);
     const authRateLimiter: RateLimiter = redis
-      ? new RedisRateLimiter(redis.commands, config.limits.authRate, localLimiter)
+      ? new RedisRateLimiter(
+          redis.commands,
+          config.limits.authRate,
+          clock,
+          localLimiter,
+          new FallbackNotice(logger, "login rate limits"),
+        )
       : localLimiter;
+    const localLookups = new MemoryLookupQuota(clock);
+    const lookupQuota: LookupQuota = redis
+      ? new RedisLookupQuota(
+          redis.commands,
+          clock,
+          localLookups,
+          new FallbackNotice(logger, "contact lookup quotas"),
+        )
+      : localLookups;
     const gateway = createGateway({
       logger,
       db: storage.db,
@@ -174,7 +199,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       phones,
       sessions,
       authRateLimiter,
-      contacts: new ContactService(storage.db),
+      contacts: new ContactService(storage.db, {
+        quota: lookupQuota,
+        perDay: config.limits.contactLookupsPerDay,
+      }),
       chats: new ChatService(storage.db, clock, logger),
       messages,
       publisher: gateway.publisher,

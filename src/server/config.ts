@@ -26,6 +26,8 @@ export interface Config {
     smsMaxAttempts: number;
     /** Requests per client address to each of /api/auth/ and /api/confirmAuth/. */
     authRate: Rate;
+    /** Distinct phones one user may look up with /api/contacts/ per UTC day. */
+    contactLookupsPerDay: number;
   };
   /** The worker pool that checks certificates and signatures off the event loop. */
   verify: { workers: number; queue: number };
@@ -189,6 +191,8 @@ const knownVariables = new Set([
   "CERTCHAT_METRICS_PORT",
   "CERTCHAT_TRUST_PROXY",
   "CERTCHAT_DRAIN_DELAY",
+  "CERTCHAT_CONTACT_LOOKUPS_PER_DAY",
+  "CERTCHAT_SMS_CONSOLE_ALLOWED",
   ...s3Variables,
 ]);
 
@@ -282,6 +286,24 @@ function durationOrZero(variable: string, text: string): number {
   return /^0+(ms|s|m|h|d)?$/.test(text.trim()) ? 0 : parseDuration(variable, text);
 }
 
+/**
+ * The console provider hands every SMS code to whoever reads the server's output. With CERTCHAT_TRUST set
+ * (real users' CAs) that is a production server, where it is refused unless explicitly allowed.
+ */
+function consoleSmsPermitted(get: Lookup): void {
+  const allowed = get("CERTCHAT_SMS_CONSOLE_ALLOWED") ?? "false";
+  if (allowed !== "true" && allowed !== "false") {
+    throw new ConfigError("CERTCHAT_SMS_CONSOLE_ALLOWED", `expected true or false, got "${allowed}"`);
+  }
+  if (list(get("CERTCHAT_TRUST")).length > 0 && allowed === "false") {
+    throw new ConfigError(
+      "CERTCHAT_SMS_PROVIDER",
+      "console (the default) puts SMS codes in the server log; with CERTCHAT_TRUST set use http, " +
+        "or set CERTCHAT_SMS_CONSOLE_ALLOWED=true",
+    );
+  }
+}
+
 /** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   for (const name of Object.keys(env)) {
@@ -302,6 +324,7 @@ export function loadConfig(env: Env): Config {
   const provider = get("CERTCHAT_SMS_PROVIDER") ?? "console";
   let sms: Config["sms"];
   if (provider === "console") {
+    consoleSmsPermitted(get);
     sms = { provider: "console" };
   } else if (provider === "http") {
     const target = get("CERTCHAT_SMS_HTTP_URL");
@@ -352,6 +375,7 @@ export function loadConfig(env: Env): Config {
       smsPerHourPerAddress: count("CERTCHAT_SMS_PER_HOUR_PER_ADDRESS", 20, 100_000),
       smsMaxAttempts: count("CERTCHAT_SMS_MAX_ATTEMPTS", 5, 100),
       authRate: parseRate("CERTCHAT_AUTH_RATE", get("CERTCHAT_AUTH_RATE") ?? "30/10s"),
+      contactLookupsPerDay: count("CERTCHAT_CONTACT_LOOKUPS_PER_DAY", 1000, 1_000_000),
     },
     verify: {
       workers: count("CERTCHAT_VERIFY_WORKERS", availableParallelism(), 256),

@@ -58,9 +58,51 @@ test("an unknown CERTCHAT_ variable is refused by name", () => {
 });
 
 test("trust and CRL lists are split on commas", () => {
-  const config = loadConfig({ CERTCHAT_TRUST: "a.pem, dir/ ,", CERTCHAT_CRL: "x.crl" });
+  const config = loadConfig({
+    CERTCHAT_TRUST: "a.pem, dir/ ,",
+    CERTCHAT_CRL: "x.crl",
+    CERTCHAT_SMS_CONSOLE_ALLOWED: "true",
+  });
   assert.deepEqual(config.trust, ["a.pem", "dir/"]);
   assert.deepEqual(config.crl, ["x.crl"]);
+});
+
+test("the console SMS provider is refused when CERTCHAT_TRUST names real CAs", () => {
+  assert.throws(() => loadConfig({ CERTCHAT_TRUST: "ca.pem" }), configErrorFor("CERTCHAT_SMS_PROVIDER"));
+  assert.throws(
+    () => loadConfig({ CERTCHAT_TRUST: "ca.pem", CERTCHAT_SMS_PROVIDER: "console" }),
+    configErrorFor("CERTCHAT_SMS_PROVIDER"),
+  );
+});
+
+test("CERTCHAT_SMS_CONSOLE_ALLOWED=true lets the console provider run with CERTCHAT_TRUST set", () => {
+  const config = loadConfig({ CERTCHAT_TRUST: "ca.pem", CERTCHAT_SMS_CONSOLE_ALLOWED: "true" });
+  assert.equal(config.sms.provider, "console");
+});
+
+test("CERTCHAT_SMS_CONSOLE_ALLOWED takes only true or false", () => {
+  assert.throws(
+    () => loadConfig({ CERTCHAT_SMS_CONSOLE_ALLOWED: "yes" }),
+    configErrorFor("CERTCHAT_SMS_CONSOLE_ALLOWED"),
+  );
+});
+
+test("the http SMS provider runs with CERTCHAT_TRUST set", () => {
+  const config = loadConfig({
+    CERTCHAT_TRUST: "ca.pem",
+    CERTCHAT_SMS_PROVIDER: "http",
+    CERTCHAT_SMS_HTTP_URL: "https://sms.example/send",
+  });
+  assert.equal(config.sms.provider, "http");
+});
+
+test("the contact lookup quota defaults to 1000 phones a day and takes a whole number", () => {
+  assert.equal(loadConfig({}).limits.contactLookupsPerDay, 1000);
+  assert.equal(loadConfig({ CERTCHAT_CONTACT_LOOKUPS_PER_DAY: "20" }).limits.contactLookupsPerDay, 20);
+  assert.throws(
+    () => loadConfig({ CERTCHAT_CONTACT_LOOKUPS_PER_DAY: "0" }),
+    configErrorFor("CERTCHAT_CONTACT_LOOKUPS_PER_DAY"),
+  );
 });
 
 test("durations accept units and bare seconds", () => {

@@ -19,11 +19,15 @@ const MAX_KEY_BASE64 = 8_192;
 
 export const ContactsRequest = Type.Object({
   token: Token,
+  // Null first: the validator's coercion then reads a form's empty `phones=` as null, not as [""].
   phones: Type.Optional(
-    Type.Array(Type.Union([Type.String({ maxLength: 40 }), Type.Integer({ minimum: 0 })]), {
-      maxItems: MAX_PHONES,
-      description: "Phones in any common format; absent or [] lists the caller's chats instead",
-    }),
+    Type.Union([
+      Type.Null(),
+      Type.Array(Type.Union([Type.String({ maxLength: 40 }), Type.Integer({ minimum: 0 })]), {
+        maxItems: MAX_PHONES,
+        description: "Phones in any common format; absent, null or [] lists the caller's chats instead",
+      }),
+    ]),
   ),
 });
 export type ContactsRequest = Static<typeof ContactsRequest>;

@@ -53,10 +53,11 @@ export function loadGostEngine(setting: GostEngineSetting): GostEngineStatus {
   return failure ? { engine: false, reason: `engine self-test failed: ${failure}` } : { engine: true, path };
 }
 
-const DIGESTS: Partial<Record<KeyAlgorithm, { digest: string; name: string }>> = {
-  "gost2012-256": { digest: "md_gost12_256", name: "gost2012-256-streebog256" },
-  "gost2012-512": { digest: "md_gost12_512", name: "gost2012-512-streebog512" },
-  gost2001: { digest: "md_gost94", name: "gost2001-gostr3411-94" },
+/** `bytes`: the signature's exact size (s || r); the engine reads only that many and ignores the rest. */
+const DIGESTS: Partial<Record<KeyAlgorithm, { digest: string; name: string; bytes: number }>> = {
+  "gost2012-256": { digest: "md_gost12_256", name: "gost2012-256-streebog256", bytes: 64 },
+  "gost2012-512": { digest: "md_gost12_512", name: "gost2012-512-streebog512", bytes: 128 },
+  gost2001: { digest: "md_gost94", name: "gost2001-gostr3411-94", bytes: 64 },
 };
 
 /**
@@ -137,8 +138,17 @@ function engineFirst(
   keyAlgorithm: KeyAlgorithm,
   fallback: RawSignatureVerifier | undefined,
 ): RawSignatureVerifier {
-  const { digest, name } = DIGESTS[keyAlgorithm] as { digest: string; name: string };
+  const { digest, name, bytes } = DIGESTS[keyAlgorithm] as { digest: string; name: string; bytes: number };
   return (cert, data, signature) => {
+    // Before anything else, as the JS verifier does: gost-engine verifies the first `bytes` bytes and
+    // accepts a valid signature with junk appended (or, read reversed, prepended).
+    if (signature.byteLength !== bytes) {
+      return {
+        valid: false,
+        algorithm: name,
+        reason: `${name} signatures are ${bytes} bytes, got ${signature.byteLength}`,
+      };
+    }
     const key = engineKeyOf(cert);
     if (key === "js") {
       return fallback

@@ -4,7 +4,7 @@ import { ApiError } from "../../protocol/errors.ts";
 import { Token } from "../../protocol/schemas/common.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
 import { attempt, reply, splitAck } from "./answer.ts";
-import type { CertchatSocket, RealtimeContext } from "./context.ts";
+import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
 import { parsePayload } from "./payload.ts";
 
 /** The legacy `session` payload is the token string; `{token}` is accepted too. */
@@ -61,7 +61,7 @@ export async function onSession(
 ): Promise<void> {
   const { payload, ack } = splitAck(args);
   const outcome = await attempt(context.logger, "session", async () => {
-    const token = tokenOf(payload);
+    const token = tokenOf(payload) ?? "";
     const identity = await authenticate(context.sessions, token);
     return { identity, token };
   });
@@ -70,11 +70,41 @@ export async function onSession(
     socket.disconnect();
     return;
   }
-  if (socket.data.token !== outcome.value.token) {
+  adoptSession(socket, outcome.value.token, outcome.value.identity);
+  reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
+}
+
+/** The socket now acts for `token`; a different token than before starts clean, without the old rooms. */
+function adoptSession(socket: CertchatSocket, token: string, identity: Identity): void {
+  if (socket.data.token !== token) {
     for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
   }
-  socket.data = outcome.value;
-  reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
+  socket.data = { identity, token };
+}
+
+/** A non-empty `token` string field of an object payload, if there is one. */
+function payloadToken(payload: unknown): string | undefined {
+  if (typeof payload !== "object" || payload === null) return undefined;
+  const token: unknown = (payload as { token?: unknown }).token;
+  return typeof token === "string" && token !== "" ? token : undefined;
+}
+
+/**
+ * Who an event acts for. A client written from the spec alone sends the REST body, token included, as the
+ * payload ("the same object", spec "Отправка в сокет"), and never a `session` event: such a token works as a
+ * `session` just before the event (same checks; a refused one is the event's answer, and the socket stays).
+ * Without one, the socket's own session decides (NeedAuthentication before any).
+ */
+export async function eventIdentity(
+  context: RealtimeContext,
+  socket: CertchatSocket,
+  payload: unknown,
+): Promise<Identity> {
+  const token = payloadToken(payload);
+  if (token === undefined || token === socket.data.token) return identityOf(socket);
+  const identity = await authenticate(context.sessions, token);
+  adoptSession(socket, token, identity);
+  return identity;
 }
 
 /** True for the refusals that mean the token will never work again (expired or unknown). */

@@ -4,7 +4,8 @@ import { ApiError } from "../../protocol/errors.ts";
 import { NO_NUL } from "../../protocol/schemas/common.ts";
 import { SendMessageRequest } from "../../protocol/schemas/messages.ts";
 import { attempt, reply, splitAck } from "./answer.ts";
-import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
+import { eventIdentity } from "./authentication.ts";
+import type { CertchatSocket, RealtimeContext } from "./context.ts";
 import { parsePayload } from "./payload.ts";
 
 /** The REST body without localId, which is checked on its own: a number stays a number, a string a string. */
@@ -34,8 +35,8 @@ export async function onSendMessage(
   args: unknown[],
 ): Promise<void> {
   const { payload, ack } = splitAck(args);
-  const outcome = await attempt(context.logger, "sendMessage", () =>
-    context.messages.send(identityOf(socket), parseSend(payload)),
+  const outcome = await attempt(context.logger, "sendMessage", async () =>
+    context.messages.send(await eventIdentity(context, socket, payload), parseSend(payload)),
   );
   reply(ack, outcome);
   if (outcome.ok) context.publisher.publish(outcome.value, { exceptSocketId: socket.id });

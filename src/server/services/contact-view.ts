@@ -5,6 +5,7 @@ import { type ChatKeyForCertificate, listKeysForCertificate } from "../storage/r
 import type { Chat } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import { threePartName } from "./full-name.ts";
 import type { Identity } from "./sessions.ts";
 
 /** One contact to show: a profile, and the chat it stands for (null: a phone search hit without a chat). */
@@ -74,8 +75,8 @@ export async function buildContacts(
       {
         uid: profile.user_id,
         pid: profile.id,
-        user: profile.name,
-        name: profile.company ?? profile.name,
+        user: threePartName(profile.name),
+        name: profile.company ?? threePartName(profile.name),
         title: profile.title,
         phone: profile.phone,
         photo: profile.photo,

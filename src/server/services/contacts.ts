@@ -1,17 +1,28 @@
-import { normalizePhone } from "../../protocol/phone.ts";
+import { ApiError } from "../../protocol/errors.ts";
+import { MIN_PHONE_DIGITS, normalizePhone } from "../../protocol/phone.ts";
 import type { Contact } from "../../protocol/schemas/chats.ts";
 import { findChatsByPairKeys, listChatsOfProfile } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesByPhones } from "../storage/repositories/profiles.ts";
 import { personalPairKey } from "./chats.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
+import type { LookupQuota } from "./lookup-quota.ts";
 import type { Identity } from "./sessions.ts";
+
+/** Who may look up how many phones: the quota store and the distinct phones per account and day. */
+export interface ContactLookupLimit {
+  quota: LookupQuota;
+  perDay: number;
+}
 
 /** /api/contacts/: the caller's chat list, or a search for registered profiles by phone (DESIGN §6). */
 export class ContactService {
-  constructor(private readonly db: Executor) {}
+  constructor(
+    private readonly db: Executor,
+    private readonly lookups: ContactLookupLimit,
+  ) {}
 
-  list(identity: Identity, phones: readonly (string | number)[] | undefined): Promise<Contact[]> {
+  list(identity: Identity, phones: readonly (string | number)[] | null | undefined): Promise<Contact[]> {
     return phones && phones.length > 0 ? this.search(identity, phones) : this.chats(identity);
   }
 
@@ -26,10 +37,23 @@ export class ContactService {
     return buildContacts(this.db, identity, entries);
   }
 
-  /** Registered profiles holding one of the phones (not the caller's own), each with its personal chat. */
+  /**
+   * Registered profiles holding one of the phones (not the caller's own), each with its personal chat. Each
+   * distinct phone counts against the caller's daily lookup quota (per user, so several profiles of one
+   * person share it); a request that would pass it is refused whole with DataError and reveals nothing.
+   */
   private async search(identity: Identity, phones: readonly (string | number)[]): Promise<Contact[]> {
     const me = identity.profile.id;
-    const normalized = new Set(phones.flatMap((phone) => normalizePhone(String(phone)) ?? []));
+    // A phone shorter than any registrable one finds nobody and costs no quota.
+    const normalized = new Set(
+      phones
+        .flatMap((phone) => normalizePhone(String(phone)) ?? [])
+        .filter((p) => p.length >= MIN_PHONE_DIGITS),
+    );
+    const account = String(identity.profile.user_id ?? `profile:${me}`);
+    if (!(await this.lookups.quota.admit(account, [...normalized], this.lookups.perDay))) {
+      throw new ApiError("DataError", "daily contact lookup quota reached");
+    }
     const profiles = (await listProfilesByPhones(this.db, [...normalized])).filter((p) => p.id !== me);
     const chats = await findChatsByPairKeys(
       this.db,

@@ -20,6 +20,7 @@ import {
 } from "../storage/repositories/messages.ts";
 import { ChatRights } from "./chat-rights.ts";
 import type { Clock } from "./clock.ts";
+import { threePartName } from "./full-name.ts";
 import type { Identity } from "./sessions.ts";
 
 /** A retry with the same localId within this time returns the stored message (DESIGN §3). */
@@ -43,7 +44,7 @@ export function messageView(row: StoredMessage, localId?: LocalId): Message {
     chat: row.chat_id,
     pid: row.profile_id,
     cid: row.certificate_id,
-    user: row.sender_name,
+    user: threePartName(row.sender_name),
     data: row.data,
     sign: row.sign,
     cms: row.cms,

@@ -1,7 +1,7 @@
 import { randomInt, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import { ApiError } from "../../protocol/errors.ts";
-import { normalizePhone } from "../../protocol/phone.ts";
+import { MIN_PHONE_DIGITS, normalizePhone } from "../../protocol/phone.ts";
 import type { ConfirmPhoneData, RegistryPhoneData } from "../../protocol/schemas/identity.ts";
 import type { SmsProvider } from "../sms/provider.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
@@ -42,6 +42,9 @@ export class PhoneService {
   async register(identity: Identity, phoneText: string, clientAddress: string): Promise<RegistryPhoneData> {
     const phone = normalizePhone(phoneText);
     if (!phone) throw new ApiError("InvalidSchema", "not a phone number");
+    if (phone.length < MIN_PHONE_DIGITS) {
+      throw new ApiError("InvalidSchema", `phones need at least ${MIN_PHONE_DIGITS} digits`);
+    }
     const { db, clock } = this.options;
     await this.assertPhoneAvailable(db, phone, identity.profile);
     const now = clock();

@@ -3,6 +3,7 @@ import type { ProfileData } from "../../protocol/schemas/identity.ts";
 import { listCertificatesOfProfile } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { phoneAndBalanceOf } from "../storage/repositories/profiles.ts";
+import { threePartName } from "./full-name.ts";
 import type { Identity } from "./sessions.ts";
 
 /** The caller's own profile as /api/profile/ shows it. */
@@ -16,7 +17,7 @@ export async function profileView(db: Executor, identity: Identity): Promise<Pro
     pid: profile.id,
     cid: session.certificate_id,
     type: profile.type,
-    name: profile.name,
+    name: threePartName(profile.name),
     company: profile.company,
     title: profile.title,
     inn: profile.inn,

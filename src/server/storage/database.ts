@@ -34,7 +34,15 @@ export function storageTarget(dataDir: string, databaseUrl?: string): StorageTar
     : { kind: "sqlite", file: join(dataDir, "certchat.sqlite") };
 }
 
-export function openStorage(target: StorageTarget): Storage {
+export interface StorageOptions {
+  /**
+   * Told of every error a PostgreSQL connection emits on its own (the server restarted or failed over, the
+   * network dropped it): the query in flight, if any, fails anyway; this is for the operator's log.
+   */
+  onConnectionError?: (error: Error) => void;
+}
+
+export function openStorage(target: StorageTarget, options: StorageOptions = {}): Storage {
   if (target.kind === "sqlite") {
     mkdirSync(join(target.file, ".."), { recursive: true });
     const sqlite = new SqliteDatabase(target.file);
@@ -63,9 +71,11 @@ export function openStorage(target: StorageTarget): Storage {
   });
   // A client losing its connection (database restart) emits "error", which must not crash the process. The
   // pool listens only while a client is idle; a checked-out client's query fails with the error anyway, and
-  // the pool drops the dead client when it is released. So every client gets a listener of its own.
+  // the pool drops the dead client when it is released. So every client gets a listener of its own; a
+  // client's error reaches the pool's listener too while it is idle, so only the client's own one reports.
+  const report = options.onConnectionError ?? (() => {});
   pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => client.on("error", report));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -109,6 +109,29 @@ describe("gost-engine fast path", {
     }
   });
 
+  test("a valid signature with one junk byte appended or prepended is refused, in both layouts", async () => {
+    loadGostEngine("auto");
+    useGostEngineForRawSignatures();
+    for (const vector of gostEngineKnownAnswers()) {
+      const cert = certificateWithKey(vector.spki);
+      // The engine is in charge: without it createPublicKey cannot read the key and nothing verifies.
+      assert.equal((await verifyRawSignature(cert, vector.message, vector.signature)).valid, true);
+      const reversed = vector.signature.slice().reverse();
+      const junk = new Uint8Array([0x41]);
+      const variants = {
+        "standard + junk": Buffer.concat([vector.signature, junk]),
+        "junk + standard": Buffer.concat([junk, vector.signature]),
+        "cryptoapi + junk": Buffer.concat([reversed, junk]),
+        "junk + cryptoapi": Buffer.concat([junk, reversed]),
+      };
+      for (const [variant, signature] of Object.entries(variants)) {
+        const verdict = await verifyRawSignature(cert, vector.message, new Uint8Array(signature));
+        assert.equal(verdict.valid, false, `${vector.keyAlgorithm}, ${variant}`);
+        assert.match(verdict.reason ?? "", /signatures are \d+ bytes, got \d+/);
+      }
+    }
+  });
+
   test("a key that is not on its curve never reaches the engine", async () => {
     loadGostEngine("auto");
     useGostEngineForRawSignatures();

@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { io as connectCurrent, type Socket } from "socket.io-client";
-import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
+import type { Message } from "../../../src/protocol/schemas/messages.ts";
+import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
-import { chatBetween, closeAll, connectV4, nextEvent, request } from "../../support/sockets.ts";
+import {
+  chatBetween,
+  closeAll,
+  connectV4,
+  nextEvent,
+  record,
+  request,
+  textMessage,
+} from "../../support/sockets.ts";
 
 describe("socket authentication and subscriptions", () => {
   let server: TestServer;
@@ -71,6 +80,83 @@ describe("socket authentication and subscriptions", () => {
     assert.deepEqual(await request(socket, "session", { token: alice.token }), {
       success: true,
       data: { pid: alice.pid },
+    });
+  });
+
+  describe("a client written from the spec alone: the token inside the payload, no `session` event", () => {
+    test("sendMessage with the token in its payload stores the message and acks it", async () => {
+      const socket = track(await connectV4(server.url));
+      const ack = await request(socket, "sendMessage", {
+        token: alice.token,
+        ...textMessage(alice, chat, "spec client"),
+        localId: 1,
+      });
+      assert.equal(ack.success, true, ack.error);
+      assert.deepEqual([(ack.data as Message).pid, (ack.data as Message).localId], [alice.pid, 1]);
+    });
+
+    test("messages with the token in its payload answers the page", async () => {
+      const socket = track(await connectV4(server.url));
+      const page = await request(socket, "messages", { token: bob.token, chat });
+      assert.equal(page.success, true, page.error);
+      assert.ok(Array.isArray(page.data));
+    });
+
+    test("after a sendMessage or messages carrying the token, subscribe with the chat id (as the spec shows) works", async () => {
+      const socket = track(await connectV4(server.url));
+      assert.equal((await request(socket, "messages", { token: bob.token, chat })).success, true);
+      assert.deepEqual(await request(socket, "subscribe", chat), { success: true, data: chat });
+      const delivered = nextEvent(socket, "messages");
+      const sent = await call<Message>(server, "/api/sendMessage/", {
+        token: alice.token,
+        ...textMessage(alice, chat, "live"),
+      });
+      assert.equal(((await delivered) as Message).id, sent.id);
+    });
+
+    test("a refused payload token answers that event only; the socket stays and works with a good one", async () => {
+      const socket = track(await connectV4(server.url));
+      assert.deepEqual(await request(socket, "messages", { chat, token: "not-a-session" }), {
+        success: false,
+        error: "NeedAuthentication",
+      });
+      assert.equal((await request(socket, "messages", { chat, token: bob.token })).success, true);
+    });
+
+    test("a payload token never lets a non-member in", async () => {
+      const socket = track(await connectV4(server.url));
+      assert.deepEqual(await request(socket, "messages", { chat, token: carol.token }), {
+        success: false,
+        error: "GetChatsError",
+      });
+      assert.deepEqual(
+        await request(socket, "sendMessage", { token: carol.token, ...textMessage(carol, chat, "intruder") }),
+        { success: false, error: "GetChatsError" },
+      );
+    });
+
+    test("a payload token of another profile switches the socket to it, as `session` does, dropping old rooms", async () => {
+      const socket = track(await connectV4(server.url, { token: alice.token }));
+      assert.deepEqual(await request(socket, "subscribe", chat), { success: true, data: chat });
+      const seen = record(socket, "messages");
+      assert.equal((await request(socket, "messages", { chat, token: carol.token })).error, "GetChatsError");
+      await call(server, "/api/sendMessage/", {
+        token: bob.token,
+        ...textMessage(bob, chat, "not for carol"),
+      });
+      // Barrier: a later event this socket must get, after the one it must not.
+      const carolChat = await chatBetween(server, carol, bob);
+      assert.deepEqual(await request(socket, "subscribe", carolChat), { success: true, data: carolChat });
+      const barrier = nextEvent(socket, "messages");
+      await call(server, "/api/sendMessage/", {
+        token: bob.token,
+        ...textMessage(bob, carolChat, "barrier"),
+      });
+      assert.equal(((await barrier) as Message).chat, carolChat);
+      assert.deepEqual(
+        seen.map((message) => (message as Message).chat),
+        [carolChat],
+      );
     });
   });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
+import { openStorage } from "../../../src/server/storage/database.ts";
 import { adminQuery, backends, testDatabaseUrl } from "../../support/storage.ts";
 
 const postgres = backends.find((backend) => backend.name === "postgres");
@@ -35,6 +36,29 @@ test("a PostgreSQL connection killed while checked out fails its transaction, no
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
     assert.deepEqual(rows, [{ one: 1 }]);
   } finally {
+    await current.dispose();
+  }
+});
+
+test("a PostgreSQL connection dropped while idle in the pool is reported, not swallowed", {
+  skip: postgres?.skip ?? "no PostgreSQL backend",
+}, async () => {
+  const current = await postgres?.create();
+  assert.ok(current);
+  let reported: (error: Error) => void = () => {};
+  const report = new Promise<Error>((resolve) => {
+    reported = resolve;
+  });
+  const storage = openStorage(current.target, { onConnectionError: (error) => reported(error) });
+  try {
+    const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(storage.db);
+    await adminQuery(testDatabaseUrl, `select pg_terminate_backend(${rows[0]?.pid})`);
+    const error = await report;
+    assert.match(error.message, /terminat|connection/i);
+    const again = await sql<{ one: number }>`select 1 as one`.execute(storage.db);
+    assert.deepEqual(again.rows, [{ one: 1 }]);
+  } finally {
+    await storage.close();
     await current.dispose();
   }
 });

@@ -36,6 +36,18 @@ describe("identity flow with GOST certificates", () => {
     });
   }
 
+  for (const alg of ["gost2012-256", "gost2012-512"] as const) {
+    test(`a valid ${alg} signature with one junk byte appended is InvalidSignature (engine or JS)`, async () => {
+      const user = await issueUser(server, { alg, signLayout: "standard", snils: "11223344595" });
+      const valid = Buffer.from(user.sign(user.der), "base64");
+      const auth = await server.post("/api/auth/", {
+        cert: encodeBase64(user.der),
+        sign: encodeBase64(new Uint8Array(Buffer.concat([valid, Buffer.from([0x41])]))),
+      });
+      assert.deepEqual(auth.body, { success: false, error: "InvalidSignature" });
+    });
+  }
+
   test("a GOST signature over other bytes than the certificate is InvalidSignature", async () => {
     const user = await issueUser(server, { alg: "gost2012-512", snils: "11223344595" });
     const auth = await server.post("/api/auth/", {

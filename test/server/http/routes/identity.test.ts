@@ -444,6 +444,23 @@ describe("phone confirmation", () => {
     assert.equal((profile.body.data as { phone: string }).phone, phone);
   });
 
+  test("a phone of fewer than 11 digits (which the deployed client cannot take) is InvalidSchema and sends no SMS", async () => {
+    const sent = server.sms.messages.length;
+    for (const phone of ["+46 8 123 456", "+372 512 3456"]) {
+      const reply = await server.post("/api/registryPhone/", { token: await freshToken(), phone });
+      assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" }, phone);
+    }
+    assert.equal(server.sms.messages.length, sent);
+  });
+
+  test("an 11-digit phone of another country is accepted", async () => {
+    const reply = await server.post("/api/registryPhone/", {
+      token: await freshToken(),
+      phone: "+372 5123 4567",
+    });
+    assert.equal(reply.body.success, true, reply.body.error);
+  });
+
   test("a string that is not a phone is InvalidSchema", async () => {
     const reply = await server.post("/api/registryPhone/", { token: await freshToken(), phone: "call me" });
     assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });

@@ -197,12 +197,12 @@ export interface SignGostDigestParams {
  *
  * Side channels, honestly. k·G goes through noble's constant-time `Point.multiply`: a fixed sequence of
  * point operations that does not depend on k, on a scalar that noble itself blinds as k + m·q with a
- * fresh 128-bit m. The field arithmetic under it and our scalar arithmetic are JS bigints, which promise
+ * fresh 128-bit m from the OS RNG. The field arithmetic under it and our scalar arithmetic are JS bigints, which promise
  * nothing: V8 multiplies and divides them digit by digit (64-bit digits), so their timing follows the
  * operands' lengths, and the JIT and garbage collector add noise and may keep copies of secrets that we
  * cannot wipe. What we can do is keep d and k out of most of that arithmetic: s = r·d + k·e is computed
- * as b⁻¹·(r·(b·d) + e·(b·k)) with a blinding factor b that is fresh per signature (as noble blinds
- * ECDSA's s), so only the products b·d and b·k and their reductions see d and k themselves. Their timing
+ * as b⁻¹·(r·(b·d) + e·(b·k)) with a blinding factor b taken from the same DRBG output as k (fresh
+ * whenever the entropy is, and secret even when it is not; noble blinds ECDSA's s alike), so only the products b·d and b·k and their reductions see d and k themselves. Their timing
  * still follows operand lengths: it can tell whether d or k has a zero top 64-bit digit (a chance of
  * about 2⁻⁶² for a random scalar) and, through the length of b·k, a little about k's top bits mixed with
  * the unknown b. GOST signing inverts no secret (unlike ECDSA's k⁻¹, the Minerva leak): the one

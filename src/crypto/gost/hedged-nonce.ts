@@ -65,13 +65,18 @@ export function withHedgedNonce<T>(
     entropy,
   );
   const drbg = createHmacDrbg<T>(sha256.outputLen, scalarBytes + blindingBytes, hmacSha256);
-  return drbg(seed, (output) => {
-    const k = bitsToInt(output.subarray(0, scalarBytes), qBits);
-    if (k === 0n || k >= q) return undefined; // RFC 6979 §3.2 h.3: reject, draw again
-    const blindingSource = output.subarray(scalarBytes, scalarBytes + blindingBytes);
-    const blinding = bytesToNumberBE(mapHashToField(blindingSource, q));
-    return attempt({ k, blinding });
-  });
+  try {
+    return drbg(seed, (output) => {
+      const k = bitsToInt(output.subarray(0, scalarBytes), qBits);
+      if (k === 0n || k >= q) return undefined; // RFC 6979 §3.2 h.3: reject, draw again
+      const blindingSource = output.subarray(scalarBytes, scalarBytes + blindingBytes);
+      const blinding = bytesToNumberBE(mapHashToField(blindingSource, q));
+      return attempt({ k, blinding });
+    });
+  } finally {
+    // Best effort only: the bigints and HMAC internals that held d cannot be wiped in JS.
+    seed.fill(0);
+  }
 }
 
 /** RFC 6979 bits2int: the leftmost qBits bits of the bytes as a big-endian integer. */

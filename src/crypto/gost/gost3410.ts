@@ -12,6 +12,7 @@ import { invert, mod } from "@noble/curves/abstract/modular.js";
 import { bytesToNumberBE, bytesToNumberLE, numberToBytesBE, numberToBytesLE } from "@noble/curves/utils.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import type { GostCurve, GostPoint } from "./curves.ts";
+import { withHedgedNonce } from "./hedged-nonce.ts";
 
 export type GostSignatureLayout = "standard" | "cryptoapi";
 
@@ -176,43 +177,92 @@ export function detectGostSignatureLayout(
   return undefined;
 }
 
+/** A source of random bytes (the OS CSPRNG by default); injectable so tests can hand in a broken one. */
+export type RandomBytes = (length: number) => Uint8Array;
+
 export interface SignGostDigestParams {
   readonly curve: GostCurve;
   readonly privateKey: bigint;
   readonly digest: Uint8Array;
-  /** Fixed nonce, for known-answer tests only. Random when omitted. */
-  readonly k?: bigint;
   /** Defaults to "standard" (s || r big-endian). */
   readonly layout?: GostSignatureLayout;
+  /** Fresh entropy for the hedged nonce; the OS CSPRNG when omitted. */
+  readonly randomBytes?: RandomBytes;
 }
 
 /**
- * Signs a digest. Meant for the test CA and the SDK's own keys: noble's `multiply` is hardened, but the
- * bigint arithmetic on d and k here is NOT constant-time, so do not use it where timing can be observed
- * by an attacker holding a valuable key.
+ * Signs a digest with a hedged deterministic nonce (see hedged-nonce.ts): k = HMAC-DRBG(d, e, fresh
+ * entropy), uniform in [1, q-1]. The same message signed twice gives two different signatures; a broken
+ * RNG (say, all zeros) makes signing deterministic but still never reuses k for a different message.
+ *
+ * Side channels, honestly. k·G goes through noble's constant-time `Point.multiply`: a fixed sequence of
+ * point operations that does not depend on k, on a scalar that noble itself blinds as k + m·q with a
+ * fresh 128-bit m from the OS RNG. The field arithmetic under it and our scalar arithmetic are JS bigints, which promise
+ * nothing: V8 multiplies and divides them digit by digit (64-bit digits), so their timing follows the
+ * operands' lengths, and the JIT and garbage collector add noise and may keep copies of secrets that we
+ * cannot wipe. What we can do is keep d and k out of most of that arithmetic: s = r·d + k·e is computed
+ * as b⁻¹·(r·(b·d) + e·(b·k)) with a blinding factor b taken from the same DRBG output as k (fresh
+ * whenever the entropy is, and secret even when it is not; noble blinds ECDSA's s alike), so only the products b·d and b·k and their reductions see d and k themselves. Their timing
+ * still follows operand lengths: it can tell whether d or k has a zero top 64-bit digit (a chance of
+ * about 2⁻⁶² for a random scalar) and, through the length of b·k, a little about k's top bits mixed with
+ * the unknown b. GOST signing inverts no secret (unlike ECDSA's k⁻¹, the Minerva leak): the one
+ * inversion is of b. This is about as good as JS gets: it resists timing measured over a network, not an
+ * attacker who shares the machine's caches or measures its power — keys worth that belong in a token or
+ * a certified CSP.
  */
 export function signGostDigest(params: SignGostDigestParams): Uint8Array {
   const { curve, privateKey, digest, layout = "standard" } = params;
   assertScalar(privateKey, curve, "private key");
   const e = gostDigestToInteger(digest, curve);
-  if (params.k !== undefined) {
-    assertScalar(params.k, curve, "nonce k");
-    const value = signWithNonce(curve, privateKey, e, params.k);
-    if (!value) throw new Error("GOST signing with the given nonce k yields r = 0 or s = 0");
-    return encodeGostSignature(value, curve, layout);
-  }
-  for (;;) {
-    const value = signWithNonce(curve, privateKey, e, randomScalar(curve));
-    if (value) return encodeGostSignature(value, curve, layout);
-  }
+  const entropy = drawEntropy(params.randomBytes ?? randomBytes, curve.byteLength);
+  const value = withHedgedNonce({ q: curve.q, privateKey, e, entropy }, ({ k, blinding }) =>
+    signWithNonce(curve, privateKey, e, k, blinding),
+  );
+  return encodeGostSignature(value, curve, layout);
 }
 
-function signWithNonce(curve: GostCurve, d: bigint, e: bigint, k: bigint): GostSignatureValue | undefined {
-  const r = mod(curve.Point.BASE.multiply(k).toAffine().x, curve.q);
+export interface SignGostDigestWithFixedNonceParams extends Omit<SignGostDigestParams, "randomBytes"> {
+  readonly k: bigint;
+}
+
+/**
+ * Signs with a given nonce k, for known-answer tests ONLY: a k used for two different digests reveals
+ * the private key. Runs the same (blinded) arithmetic as {@link signGostDigest}.
+ */
+export function signGostDigestWithFixedNonce(params: SignGostDigestWithFixedNonceParams): Uint8Array {
+  const { curve, privateKey, digest, k, layout = "standard" } = params;
+  assertScalar(privateKey, curve, "private key");
+  assertScalar(k, curve, "nonce k");
+  const e = gostDigestToInteger(digest, curve);
+  const value = signWithNonce(curve, privateKey, e, k, randomScalar(curve));
+  if (!value) throw new Error("GOST signing with the given nonce k yields r = 0 or s = 0");
+  return encodeGostSignature(value, curve, layout);
+}
+
+/** r = x(k·G) mod q, s = (r·d + k·e) mod q computed under the blinding factor b (see signGostDigest). */
+function signWithNonce(
+  curve: GostCurve,
+  d: bigint,
+  e: bigint,
+  k: bigint,
+  b: bigint,
+): GostSignatureValue | undefined {
+  const q = curve.q;
+  const r = mod(curve.Point.BASE.multiply(k).toAffine().x, q);
   if (r === 0n) return undefined;
-  const s = mod(r * d + k * e, curve.q);
+  const blindedD = mod(b * d, q);
+  const blindedK = mod(b * k, q);
+  const s = mod(invert(b, q) * mod(r * blindedD + e * blindedK, q), q);
   if (s === 0n) return undefined;
   return { r, s };
+}
+
+function drawEntropy(source: RandomBytes, length: number): Uint8Array {
+  const bytes = source(length);
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new Error(`GOST signing: the random source must return ${length} bytes`);
+  }
+  return bytes;
 }
 
 /** GOST R 34.10 verification: R = x(z1·G + z2·Q) mod q with z1 = s/e, z2 = −r/e; valid iff R = r. */

@@ -10,7 +10,7 @@ export type RawSignatureLayout = "der" | "raw" | "cryptoapi" | "standard";
 
 /**
  * Makes a raw ("simple") signature over data the way a client does: ECDSA with the curve's hash as
- * DER or r||s, RSA PKCS#1 v1.5 with SHA-256, Ed25519, GOST R 34.10-2012 with Streebog (not constant-time:
+ * DER or r||s, RSA PKCS#1 v1.5 with SHA-256, Ed25519, GOST R 34.10-2012 with Streebog (hedged nonces:
  * see gost/signing.ts). Used by tests, the CLI and the SDK.
  */
 export function signRawForTest(keyPem: string, data: Uint8Array, layout?: RawSignatureLayout): Uint8Array {

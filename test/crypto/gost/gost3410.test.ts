@@ -19,9 +19,12 @@ import {
   gostPublicKeyFromPrivate,
   parseGostPublicKey,
   precomputeGostPublicKey,
+  type RandomBytes,
   signGostDigest,
+  signGostDigestWithFixedNonce,
   verifyGostDigest,
 } from "../../../src/crypto/gost/gost3410.ts";
+import { withHedgedNonce } from "../../../src/crypto/gost/hedged-nonce.ts";
 import { gostPublicKeyFromSpki } from "../../../src/crypto/gost/spki.ts";
 import { readVectorJson } from "../../support/vectors.ts";
 import { readPemVector, signedObjectParts } from "./certificate-parts.ts";
@@ -114,7 +117,12 @@ rfc7091.examples.forEach((example, index) => {
   });
 
   test(`RFC 7091 ${example.name}: signing with the published k gives the published r and s`, () => {
-    const produced = signGostDigest({ curve, privateKey: big(example.d), digest, k: big(example.k) });
+    const produced = signGostDigestWithFixedNonce({
+      curve,
+      privateKey: big(example.d),
+      digest,
+      k: big(example.k),
+    });
     assert.equal(toHex(produced), toHex(signature));
   });
 
@@ -489,12 +497,78 @@ test("a precomputed key verifies exactly like a plain one", () => {
   );
 });
 
-test("two signatures of the same digest use different nonces", () => {
+// ---- hedged nonces -------------------------------------------------------------------------------
+
+const zeroRng: RandomBytes = (length) => new Uint8Array(length);
+const rValue = (curve: GostCurve, signature: Uint8Array): bigint =>
+  decodeGostSignature(signature, curve, "standard")?.r ?? 0n;
+
+for (const curve of [cryptoProA, tc26_256A, tc26_512C]) {
+  test(`${curve.name}: the same digest signed twice gives two different signatures that both verify`, () => {
+    const { privateKey, publicKey } = generateGostKeyPair(curve);
+    const digest = new Uint8Array(curve.byteLength).fill(3);
+    const first = signGostDigest({ curve, privateKey, digest });
+    const second = signGostDigest({ curve, privateKey, digest });
+    assert.notEqual(rValue(curve, first), rValue(curve, second));
+    assert.equal(verifyGostDigest({ curve, publicKey, digest, signature: first }), true);
+    assert.equal(verifyGostDigest({ curve, publicKey, digest, signature: second }), true);
+  });
+
+  test(`${curve.name}: with an all-zero RNG every signature verifies and no two digests share k`, () => {
+    const { privateKey, publicKey } = generateGostKeyPair(curve);
+    const rs = new Set<bigint>();
+    for (let i = 0; i < 16; i++) {
+      const digest = new Uint8Array(curve.byteLength).fill(i, 0, i + 1);
+      const signature = signGostDigest({ curve, privateKey, digest, randomBytes: zeroRng });
+      assert.equal(verifyGostDigest({ curve, publicKey, digest, signature }), true, `digest ${i}`);
+      rs.add(rValue(curve, signature)); // r = x(k·G) mod q: a repeated k would repeat r
+    }
+    assert.equal(rs.size, 16);
+  });
+}
+
+test("with an all-zero RNG the nonce is the RFC 6979 one of (d, e) and signing is deterministic", () => {
   const { privateKey } = generateGostKeyPair(cryptoProA);
-  const digest = new Uint8Array(32).fill(3);
-  const first = signGostDigest({ curve: cryptoProA, privateKey, digest });
-  const second = signGostDigest({ curve: cryptoProA, privateKey, digest });
-  assert.notEqual(toHex(first), toHex(second));
+  const digest = crypto.getRandomValues(new Uint8Array(32));
+  const e = gostDigestToInteger(digest, cryptoProA);
+  const entropy = new Uint8Array(32);
+  const k = withHedgedNonce({ q: cryptoProA.q, privateKey, e, entropy }, (candidate) => candidate.k);
+  const expected = signGostDigestWithFixedNonce({ curve: cryptoProA, privateKey, digest, k });
+  const signed = (): string =>
+    toHex(signGostDigest({ curve: cryptoProA, privateKey, digest, randomBytes: zeroRng }));
+  assert.equal(signed(), toHex(expected));
+  assert.equal(signed(), toHex(expected));
+});
+
+test("with an all-zero RNG two private keys give different nonces for the same digest", () => {
+  const digest = new Uint8Array(32).fill(7);
+  const [a, b] = [generateGostKeyPair(cryptoProA), generateGostKeyPair(cryptoProA)];
+  const sign = (privateKey: bigint): Uint8Array =>
+    signGostDigest({ curve: cryptoProA, privateKey, digest, randomBytes: zeroRng });
+  assert.notEqual(rValue(cryptoProA, sign(a.privateKey)), rValue(cryptoProA, sign(b.privateKey)));
+});
+
+test("the nonce's entropy comes from the injected random source", () => {
+  const { privateKey } = generateGostKeyPair(cryptoProA);
+  const digest = new Uint8Array(32).fill(1);
+  const fixed =
+    (byte: number): RandomBytes =>
+    (length) =>
+      new Uint8Array(length).fill(byte);
+  const sign = (randomBytes: RandomBytes): bigint =>
+    rValue(cryptoProA, signGostDigest({ curve: cryptoProA, privateKey, digest, randomBytes }));
+  assert.equal(sign(fixed(0xa5)), sign(fixed(0xa5)));
+  assert.notEqual(sign(fixed(0xa5)), sign(fixed(0x5a)));
+});
+
+test("a random source that returns the wrong number of bytes is refused", () => {
+  const { privateKey } = generateGostKeyPair(cryptoProA);
+  const digest = new Uint8Array(32).fill(1);
+  const short: RandomBytes = (length) => new Uint8Array(length - 1);
+  assert.throws(
+    () => signGostDigest({ curve: cryptoProA, privateKey, digest, randomBytes: short }),
+    /random source must return 32 bytes/,
+  );
 });
 
 test("a private key or nonce outside [1, q-1] is refused", () => {
@@ -504,7 +578,10 @@ test("a private key or nonce outside [1, q-1] is refused", () => {
     /private key must be in/,
   );
   assert.throws(() => signGostDigest({ curve: cryptoProA, privateKey: cryptoProA.q, digest }), /private key/);
-  assert.throws(() => signGostDigest({ curve: cryptoProA, privateKey: 5n, digest, k: 0n }), /nonce k/);
+  assert.throws(
+    () => signGostDigestWithFixedNonce({ curve: cryptoProA, privateKey: 5n, digest, k: 0n }),
+    /nonce k/,
+  );
   assert.throws(() => gostPublicKeyFromPrivate(cryptoProA, -1n), /private key/);
 });
 

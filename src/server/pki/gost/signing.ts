@@ -1,7 +1,6 @@
 /**
- * Signing with GOST keys for the test CA, the CLI and tests. The bigint arithmetic on d and k is NOT
- * constant-time (see signGostDigest): fine for test keys and a user's own machine, not for a key whose
- * signing time an attacker can measure.
+ * Signing with GOST keys for the test CA, the CLI and the SDK: hedged deterministic nonces, blinded scalar
+ * arithmetic and noble's constant-time k·G (see signGostDigest for what JS can and cannot promise).
  */
 
 import * as pkijs from "pkijs";

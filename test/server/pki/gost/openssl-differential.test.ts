@@ -9,8 +9,10 @@ import { randomBytes, randomInt } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
+import { signGostDigest } from "../../../../src/crypto/gost/gost3410.ts";
 import { parseCertificate } from "../../../../src/server/pki/certificate.ts";
 import { verifyCmsSignedData } from "../../../../src/server/pki/cms.ts";
+import { generateGostPrivateKey, gostPrivateKeyPem } from "../../../../src/server/pki/gost/keys.ts";
 import { pkiCryptoEngine } from "../../../../src/server/pki/pkijs-engine.ts";
 import { signRawForTest } from "../../../../src/server/pki/raw-sign.ts";
 import { verifyRawSignature } from "../../../../src/server/pki/signature.ts";
@@ -98,6 +100,43 @@ test("GOST 2012-256 signatures we make verify with openssl (5 random inputs)", {
     assert.match(out.toString(), /Verified OK/);
   }
 });
+
+for (const algorithm of ["gost2012-256", "gost2012-512"] as const) {
+  test(`${algorithm} signatures we make with an all-zero RNG verify with openssl (3 messages)`, {
+    skip,
+  }, async () => {
+    const key = generateGostPrivateKey(algorithm);
+    const keyPath = await tempFile(`${algorithm}-key.pem`, gostPrivateKeyPem(key));
+    const publicKey = await tempFile(
+      `${algorithm}-public.pem`,
+      openssl("pkey", "-engine", "gost", "-in", keyPath, "-pubout"),
+    );
+    const bits = key.curve.byteLength * 8;
+    for (let i = 0; i < 3; i++) {
+      const data = randomBytes(randomInt(1, 300));
+      const input = await tempFile(`${algorithm}-zero-${i}.bin`, data);
+      const signature = signGostDigest({
+        curve: key.curve,
+        privateKey: key.d,
+        digest: key.scheme.hash(new Uint8Array(data)),
+        randomBytes: (length) => new Uint8Array(length),
+      });
+      const signaturePath = await tempFile(`${algorithm}-zero-${i}.sig`, signature);
+      const out = openssl(
+        "dgst",
+        "-engine",
+        "gost",
+        `-md_gost12_${bits}`,
+        "-verify",
+        publicKey,
+        "-signature",
+        signaturePath,
+        input,
+      );
+      assert.match(out.toString(), /Verified OK/);
+    }
+  });
+}
 
 for (const mode of ["detached", "attached"] as const) {
   test(`an openssl CMS SignedData with signed attributes (${mode}) verifies with us`, { skip }, async () => {

@@ -8,9 +8,9 @@ import type { CertificateFacts, LoginChecker, Refusal } from "../pki/login-check
 import { refuseOversized } from "../pki/login-check.ts";
 import { MAX_SIGNATURE_BYTES } from "../pki/signature.ts";
 import { VerificationUnavailableError } from "../pki/verify-pool.ts";
-import { findCertificateById, findOrInsertCertificate } from "../storage/repositories/certificates.ts";
+import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { findProfileById, upsertProfile } from "../storage/repositories/profiles.ts";
+import { findProfileById } from "../storage/repositories/profiles.ts";
 import {
   confirmSession,
   dropNonce,
@@ -18,6 +18,7 @@ import {
   insertSession,
 } from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
+import { bindLoginCertificate } from "./profile-binding.ts";
 import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
 
 export interface AuthServiceOptions {
@@ -78,13 +79,11 @@ export class AuthService {
 
     const nonce = new Uint8Array(randomBytes(32));
     const token = randomUUID();
-    const fields = profileFieldsOf(certificate);
+    const fields = profileFieldsOf(certificate, verdict.qualified);
     await this.options.db.transaction().execute(async (trx) => {
-      const profile = await upsertProfile(trx, fields, now);
-      const row = await findOrInsertCertificate(
+      const row = await bindLoginCertificate(
         trx,
         {
-          profile_id: profile.id,
           fingerprint: certificate.fingerprint,
           der,
           subject_dn: certificate.subjectDn,
@@ -94,6 +93,7 @@ export class AuthService {
           not_after: certificate.notAfter.getTime(),
           key_algorithm: certificate.keyAlgorithm,
         },
+        fields,
         now,
       );
       await insertSession(trx, {

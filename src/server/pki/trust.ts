@@ -9,6 +9,7 @@ import {
   type ParsedCertificate,
   parseCertificate,
 } from "./certificate.ts";
+import { endEntityProblem } from "./end-entity-policy.ts";
 import { warmGostPublicKeys } from "./gost/public-keys.ts";
 import { ExtensionOid } from "./oids.ts";
 import { decodePemBlocks, looksLikePem } from "./pem.ts";
@@ -60,6 +61,7 @@ export class TrustStore {
   private readonly crls: pkijs.CertificateRevocationList[];
   /** The configured CAs marked qualified, as the objects validated paths are made of. */
   private readonly qualifiedCas: Set<pkijs.Certificate>;
+  private readonly qualifiedFingerprints: string[];
   private readonly engine: pkijs.CryptoEngine;
   /**
    * Validated paths by end-entity fingerprint. A path's signatures, path lengths and anchors never change, so
@@ -80,16 +82,22 @@ export class TrustStore {
   ) {
     this.anchors = anchors;
     this.crls = crls;
-    const qualified = new Set(options.qualified ?? []);
-    this.qualifiedCas = new Set(
-      anchors.filter((a) => qualified.has(a.fingerprint)).map((a) => a.certificate),
-    );
     this.engine = pkiCryptoEngine(options);
     const isSelfIssued = (c: ParsedCertificate) => c.certificate.subject.isEqual(c.certificate.issuer);
     const issuerIsConfigured = (c: ParsedCertificate) =>
       anchors.some((other) => other !== c && other.certificate.subject.isEqual(c.certificate.issuer));
     this.intermediates = anchors.filter((c) => !isSelfIssued(c) && issuerIsConfigured(c));
-    this.roots = anchors.filter((c) => !this.intermediates.includes(c)).map((c) => c.certificate);
+    const roots = anchors
+      .filter((c) => !this.intermediates.includes(c))
+      .map((c) => ({ fingerprint: c.fingerprint, certificate: asTrustAnchor(c.certificate) }));
+    this.roots = roots.map((root) => root.certificate);
+    const qualified = new Set(options.qualified ?? []);
+    this.qualifiedCas = new Set(
+      [...roots, ...this.intermediates].filter((c) => qualified.has(c.fingerprint)).map((c) => c.certificate),
+    );
+    this.qualifiedFingerprints = anchors
+      .filter((a) => qualified.has(a.fingerprint))
+      .map((a) => a.fingerprint);
     // Every chain ends in one of these keys: prepare their tables once rather than on first use.
     warmGostPublicKeys(anchors);
   }
@@ -117,7 +125,7 @@ export class TrustStore {
     return {
       anchors: this.anchors.map((anchor) => anchor.der),
       crls: this.crls.map((crl) => new Uint8Array(crl.toSchema(false).toBER(false))),
-      qualified: this.anchors.filter((a) => this.qualifiedCas.has(a.certificate)).map((a) => a.fingerprint),
+      qualified: this.qualifiedFingerprints,
     };
   }
 
@@ -178,6 +186,8 @@ export class TrustStore {
           detail: "keyUsage allows neither digitalSignature nor nonRepudiation",
         };
       }
+      const problem = endEntityProblem(cert.certificate);
+      if (problem) return { ok: false, ...problem };
       // The end-entity itself is never its own authority, even when the operator listed it.
       return { ok: true, qualified: chain.slice(1).some((ca) => this.qualifiedCas.has(ca)) };
     } catch (error) {
@@ -257,6 +267,29 @@ export class TrustStore {
     perIssuer.set(issuer, verified);
     return verified;
   }
+}
+
+/**
+ * The anchor as pkijs should see it. RFC 5280 §6.1 takes the trust anchor as input and checks basicConstraints
+ * only on intermediates, but pkijs demands cA of every certificate above the end-entity, anchors included; an
+ * anchor without basicConstraints (older roots, the TC26 examples) gets a copy that says cA. The copy keeps
+ * the original signed bytes (tbsView), so every signature check sees exactly what the CA signed.
+ */
+function asTrustAnchor(certificate: pkijs.Certificate): pkijs.Certificate {
+  const extensions = certificate.extensions ?? [];
+  if (extensions.some((e) => e.extnID === ExtensionOid.basicConstraints)) return certificate;
+  const anchor = pkijs.Certificate.fromBER(certificate.toSchema().toBER(false));
+  const constraints = new pkijs.BasicConstraints({ cA: true });
+  anchor.extensions = [
+    ...extensions,
+    new pkijs.Extension({
+      extnID: ExtensionOid.basicConstraints,
+      critical: true,
+      extnValue: constraints.toSchema().toBER(false),
+      parsedValue: constraints,
+    }),
+  ];
+  return anchor;
 }
 
 function allowsCrlSigning(issuer: pkijs.Certificate): boolean {

@@ -24,5 +24,5 @@ export async function createTrustedCas<K extends string>(
 
 /** The CERTCHAT_TRUST value naming these CAs, the qualified ones with the `qualified:` prefix. */
 export function trustSetting(cas: readonly TrustedTestCa[]): string {
-  return cas.map((ca) => `${""}${join(ca.dir, CA_CERT_FILE)}`).join(",");
+  return cas.map((ca) => `${ca.qualified ? "qualified:" : ""}${join(ca.dir, CA_CERT_FILE)}`).join(",");
 }

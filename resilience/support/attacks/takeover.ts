@@ -210,7 +210,10 @@ async function replay(
   attempts += 1;
   const smsBefore = server.sms.messages.length;
   const otherPhone = await post("/api/registryPhone/", { token: waiting.token, phone: "79990000777" });
-  expect(otherPhone.error === "PhoneAlreadyRegistered", `wrong phone: answered ${JSON.stringify(otherPhone)}`);
+  expect(
+    otherPhone.error === "PhoneAlreadyRegistered",
+    `wrong phone: answered ${JSON.stringify(otherPhone)}`,
+  );
   expect(server.sms.messages.length === smsBefore, "wrong phone: an SMS was sent");
   await checkNothingTaken("wrong phone", waiting.token);
 

@@ -43,8 +43,10 @@ const ERROR_SENTENCES: Partial<Record<ErrorCode, string>> = {
   SessionExpired: "the session expired: run `certchat login` again",
   CertificateExpired: "the certificate has expired",
   IncorrectCode: "the SMS code is wrong or expired",
-  NeedRegisterPhone: "this profile has no confirmed phone yet: log in with --phone",
-  PhoneAlreadyRegistered: "the phone belongs to another person",
+  NeedRegisterPhone:
+    "this profile has no confirmed phone yet, or this certificate is new to it: log in with --phone",
+  PhoneAlreadyRegistered:
+    "the phone belongs to another person, or is not the phone of the profile this certificate renews",
   InvalidSchema: "the server refused the request as malformed",
   InvalidSignature: "the signature does not verify with the certificate",
   InvalidCertificate: "the certificate is not trusted, revoked, or not of this profile",

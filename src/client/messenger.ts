@@ -88,7 +88,10 @@ export class Messenger {
     private readonly verifier: SignatureVerifier,
   ) {}
 
-  /** auth → confirmAuth, then registryPhone → confirmPhone when the profile has no confirmed phone. */
+  /**
+   * auth → confirmAuth, then registryPhone → confirmPhone when the server asks for a phone: the profile has
+   * none yet, or the certificate is new to its profile (a renewal: give the profile's own phone).
+   */
   static async login(options: LoginOptions): Promise<Messenger> {
     const { signer } = options;
     const api = new CertchatApi(options.server);
@@ -100,7 +103,9 @@ export class Messenger {
     if (needRegisterPhone) {
       const { phone, askCode } = options;
       if (!phone || !askCode)
-        throw new Error("this profile has no confirmed phone yet: give a phone to register");
+        throw new Error(
+          "the server asks for an SMS code: the profile has no confirmed phone yet, or this certificate is new to it (give the profile's phone)",
+        );
       const { id } = await api.registryPhone(phone);
       await api.confirmPhone(id, (await askCode(phone)).trim());
     }

@@ -12,6 +12,8 @@ export interface Config {
   redisUrl?: string;
   /** CA certificate files or directories; empty = the test CA of the data directory. */
   trust: string[];
+  /** The entries of `trust` marked `qualified:`: their CAs issue qualified certificates (Russian IDs count). */
+  qualifiedTrust: string[];
   crl: string[];
   sms: { provider: "console" } | { provider: "http"; url: string; timeoutMs: number };
   limits: {
@@ -149,6 +151,22 @@ function list(text: string | undefined): string[] {
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
+}
+
+const QUALIFIED_PREFIX = "qualified:";
+
+/** CERTCHAT_TRUST: paths, each optionally prefixed `qualified:` (its CAs may assert Russian IDs). */
+function trustSetting(text: string | undefined): Pick<Config, "trust" | "qualifiedTrust"> {
+  const entries = list(text).map((entry) => {
+    const qualified = entry.startsWith(QUALIFIED_PREFIX);
+    const path = qualified ? entry.slice(QUALIFIED_PREFIX.length).trim() : entry;
+    if (path.length === 0) throw new ConfigError("CERTCHAT_TRUST", `"${entry}" names no file or folder`);
+    return { path, qualified };
+  });
+  return {
+    trust: entries.map((entry) => entry.path),
+    qualifiedTrust: entries.filter((entry) => entry.qualified).map((entry) => entry.path),
+  };
 }
 
 const s3Variables = [
@@ -363,7 +381,7 @@ export function loadConfig(env: Env): Config {
     dataDir: resolve(get("CERTCHAT_DATA_DIR") ?? "./data"),
     databaseUrl: databaseUrl && url("CERTCHAT_DATABASE_URL", databaseUrl, ["postgres:", "postgresql:"]),
     redisUrl: redisUrl && url("CERTCHAT_REDIS_URL", redisUrl, ["redis:", "rediss:"]),
-    trust: list(get("CERTCHAT_TRUST")),
+    ...trustSetting(get("CERTCHAT_TRUST")),
     crl: list(get("CERTCHAT_CRL")),
     sms,
     limits: {

@@ -16,23 +16,27 @@ export function testCaDir(dataDir: string): string {
 
 /**
  * The configured trust anchors, or, when CERTCHAT_TRUST is unset, the data directory's test CA (created on
- * first start so that the quick start works on a fresh machine) with a warning.
+ * first start so that the quick start works on a fresh machine) with a warning. The implicit test CA counts
+ * as qualified: it is the only anchor, made by the operator on this machine, and the demo's renewals by
+ * SNILS should work as with a real accredited CA (a new certificate still needs the profile's SMS code).
  */
 export async function setUpTrust(
-  options: { trust: string[]; crl: string[]; dataDir: string },
+  options: { trust: string[]; qualifiedTrust: string[]; crl: string[]; dataDir: string },
   logger: Logger,
 ): Promise<TrustSetup> {
   if (options.trust.length > 0) {
-    const store = await TrustStore.fromPaths(options.trust, options.crl);
+    const sources = options.trust.map((path) => ({ path, qualified: options.qualifiedTrust.includes(path) }));
+    const store = await TrustStore.fromSources(sources, options.crl);
     const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
+    const qualified = store.material().qualified.length;
     return {
       store,
-      description: `${store.anchors.length} anchor(s) from ${options.trust.join(", ")}${crls}`,
+      description: `${store.anchors.length} anchor(s) (${qualified} qualified) from ${options.trust.join(", ")}${crls}`,
     };
   }
   const dir = testCaDir(options.dataDir);
   if (!existsSync(join(dir, "ca.pem"))) await createTestCa(dir);
   logger.warn(`CERTCHAT_TRUST is unset: trusting only the test CA in ${dir} (not for production)`);
-  const store = await TrustStore.fromPaths([join(dir, "ca.pem")], options.crl);
-  return { store, description: `test CA ${join(dir, "ca.pem")} (CERTCHAT_TRUST unset)` };
+  const store = await TrustStore.fromSources([{ path: join(dir, "ca.pem"), qualified: true }], options.crl);
+  return { store, description: `test CA ${join(dir, "ca.pem")} (CERTCHAT_TRUST unset; qualified)` };
 }

@@ -105,6 +105,16 @@ test("the contact lookup quota defaults to 1000 phones a day and takes a whole n
   );
 });
 
+test("CERTCHAT_TRUST entries prefixed qualified: are trusted and marked qualified", () => {
+  const config = loadConfig({ CERTCHAT_TRUST: "qualified:/ca/accredited, corp.pem,qualified: root.pem" });
+  assert.deepEqual(config.trust, ["/ca/accredited", "corp.pem", "root.pem"]);
+  assert.deepEqual(config.qualifiedTrust, ["/ca/accredited", "root.pem"]);
+});
+
+test("a CERTCHAT_TRUST entry that is only the qualified: prefix is refused by name", () => {
+  assert.throws(() => loadConfig({ CERTCHAT_TRUST: "a.pem,qualified:" }), configErrorFor("CERTCHAT_TRUST"));
+});
+
 test("durations accept units and bare seconds", () => {
   assert.equal(parseDuration("X", "30d"), 30 * 86_400_000);
   assert.equal(parseDuration("X", "90"), 90_000);

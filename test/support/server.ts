@@ -149,8 +149,16 @@ export async function issueUser(
   server: ApiServer,
   options: Partial<IssueOptions> & { signLayout?: RawSignatureLayout } = {},
 ): Promise<TestUser> {
+  return issueUserOf(testCaDir(server.dataDir), options);
+}
+
+/** As `issueUser`, from the test CA in `caDir` (servers trusting several CAs). */
+export async function issueUserOf(
+  caDir: string,
+  options: Partial<IssueOptions> & { signLayout?: RawSignatureLayout } = {},
+): Promise<TestUser> {
   const { signLayout, ...issueOptions } = options;
-  const issued = await issueTestCertificate(testCaDir(server.dataDir), {
+  const issued = await issueTestCertificate(caDir, {
     name: "Иванов Иван Иванович",
     snils: "11223344595",
     ...issueOptions,

@@ -22,7 +22,10 @@ export function loginCommand(program: Command): void {
       .requiredOption("--server <url>", "certchat server, e.g. http://127.0.0.1:8080")
       .requiredOption("--cert <file>", "your certificate (PEM or DER)")
       .requiredOption("--key <file>", "its PKCS#8 private key (PEM); only the path is kept")
-      .option("--phone <phone>", "phone to confirm by SMS if the profile has none yet"),
+      .option(
+        "--phone <phone>",
+        "phone to confirm by SMS if the profile has none yet, or the profile's phone for a renewed certificate",
+      ),
   ).action((options: LoginOptions) =>
     runCommand(async () => {
       const home = options.home ?? defaultHome();

@@ -20,15 +20,21 @@ export async function loadCliTrust(
   config: Config,
 ): Promise<CliTrust | undefined> {
   const storeOptions = { allowTestParameterSets: options.allowTestParameterSets };
-  const paths = options.trust.length > 0 ? options.trust : config.trust;
+  // As the server sees them: CERTCHAT_TRUST's `qualified:` marks, and the implicit test CA as qualified.
+  const sources =
+    options.trust.length > 0
+      ? options.trust.map((path) => ({ path, qualified: false }))
+      : config.trust.map((path) => ({ path, qualified: config.qualifiedTrust.includes(path) }));
   const crls = config.crl;
   try {
-    if (paths.length > 0) {
-      return { store: await TrustStore.fromPaths(paths, crls, storeOptions), source: paths.join(", ") };
+    if (sources.length > 0) {
+      const source = sources.map((s) => s.path).join(", ");
+      return { store: await TrustStore.fromSources(sources, crls, storeOptions), source };
     }
     const testCa = join(testCaDir(config.dataDir), "ca.pem");
     if (!options.useTestCa || !existsSync(testCa)) return undefined;
-    return { store: await TrustStore.fromPaths([testCa], crls, storeOptions), source: `test CA ${testCa}` };
+    const store = await TrustStore.fromSources([{ path: testCa, qualified: true }], crls, storeOptions);
+    return { store, source: `test CA ${testCa}` };
   } catch (error) {
     throw new UnusableInputError(`cannot load trust anchors: ${(error as Error).message}`);
   }

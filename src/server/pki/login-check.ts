@@ -38,7 +38,10 @@ export interface Refusal {
   detail: string;
 }
 
-export type LoginVerdict = { ok: true; certificate: CertificateFacts; algorithm: string } | Refusal;
+/** `qualified`: the certificate chains through a CA marked qualified, so its Russian IDs may key its profile. */
+export type LoginVerdict =
+  | { ok: true; certificate: CertificateFacts; algorithm: string; qualified: boolean }
+  | Refusal;
 export type SignatureVerdict = { ok: true; algorithm: string } | Refusal;
 
 /** Where AuthService sends its checks: in this thread, or to the verification pool. */
@@ -81,7 +84,7 @@ export async function checkLogin(trust: TrustStore, input: LoginCheckInput): Pro
   const verdict = await verifyRawSignature(certificate, input.der, input.signature);
   if (!verdict.valid) return { ok: false, problem: "signature", detail: verdict.reason ?? "does not verify" };
   const { certificate: _pkijs, ...facts } = certificate;
-  return { ok: true, certificate: facts, algorithm: verdict.algorithm };
+  return { ok: true, certificate: facts, algorithm: verdict.algorithm, qualified: status.qualified };
 }
 
 export async function checkSignature(input: SignatureCheckInput): Promise<SignatureVerdict> {

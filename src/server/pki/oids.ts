@@ -29,6 +29,19 @@ export const ExtensionOid = {
   basicConstraints: "2.5.29.19",
   cRLNumber: "2.5.29.20",
   authorityKeyIdentifier: "2.5.29.35",
+  privateKeyUsagePeriod: "2.5.29.16",
+  subjectAltName: "2.5.29.17",
+  certificatePolicies: "2.5.29.32",
+  extKeyUsage: "2.5.29.37",
+} as const;
+
+/** extendedKeyUsage purposes (RFC 5280 §4.2.1.12, and a Russian one seen on qualified certificates). */
+export const KeyPurposeOid = {
+  anyExtendedKeyUsage: "2.5.29.37.0",
+  clientAuth: "1.3.6.1.5.5.7.3.2",
+  emailProtection: "1.3.6.1.5.5.7.3.4",
+  /** CryptoPro: "Пользователь Центра Регистрации, HTTP, TLS клиент", on CryptoPro CAs' user certificates. */
+  cryptoProRegistrationUser: "1.2.643.2.2.34.6",
 } as const;
 
 export const KeyOid = {

@@ -9,13 +9,15 @@ import {
   type ParsedCertificate,
   parseCertificate,
 } from "./certificate.ts";
+import { endEntityProblem } from "./end-entity-policy.ts";
 import { warmGostPublicKeys } from "./gost/public-keys.ts";
 import { ExtensionOid } from "./oids.ts";
 import { decodePemBlocks, looksLikePem } from "./pem.ts";
 import { type PkiEngineOptions, pkiCryptoEngine } from "./pkijs-engine.ts";
 
+/** `qualified`: the path runs through a CA marked as an issuer of qualified certificates (DESIGN §4). */
 export type ChainStatus =
-  | { ok: true }
+  | { ok: true; qualified: boolean }
   | {
       ok: false;
       reason: "expired" | "not-yet-valid" | "untrusted" | "revoked" | "bad-key-usage" | "invalid";
@@ -24,12 +26,23 @@ export type ChainStatus =
 
 export type CrlInput = Uint8Array | pkijs.CertificateRevocationList;
 
-/** `allowTestParameterSets`: accept the standards' GOST test parameter sets (for test vectors only). */
-export type TrustOptions = PkiEngineOptions;
+/**
+ * `allowTestParameterSets`: accept the standards' GOST test parameter sets (for test vectors only).
+ * `qualified`: SHA-256 fingerprints of the configured CAs whose certificates may assert Russian IDs.
+ */
+export type TrustOptions = PkiEngineOptions & { qualified?: Iterable<string> };
 
 export interface TrustMaterial {
   anchors: Uint8Array[];
   crls: Uint8Array[];
+  /** Fingerprints of the anchors marked qualified. */
+  qualified: string[];
+}
+
+/** A CERTCHAT_TRUST entry: a file or folder of CA certificates, marked qualified or not. */
+export interface TrustSource {
+  path: string;
+  qualified: boolean;
 }
 
 const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
@@ -46,6 +59,9 @@ export class TrustStore {
   private readonly roots: pkijs.Certificate[];
   private readonly intermediates: ParsedCertificate[];
   private readonly crls: pkijs.CertificateRevocationList[];
+  /** The configured CAs marked qualified, as the objects validated paths are made of. */
+  private readonly qualifiedCas: Set<pkijs.Certificate>;
+  private readonly qualifiedFingerprints: string[];
   private readonly engine: pkijs.CryptoEngine;
   /**
    * Validated paths by end-entity fingerprint. A path's signatures, path lengths and anchors never change, so
@@ -71,7 +87,17 @@ export class TrustStore {
     const issuerIsConfigured = (c: ParsedCertificate) =>
       anchors.some((other) => other !== c && other.certificate.subject.isEqual(c.certificate.issuer));
     this.intermediates = anchors.filter((c) => !isSelfIssued(c) && issuerIsConfigured(c));
-    this.roots = anchors.filter((c) => !this.intermediates.includes(c)).map((c) => c.certificate);
+    const roots = anchors
+      .filter((c) => !this.intermediates.includes(c))
+      .map((c) => ({ fingerprint: c.fingerprint, certificate: asTrustAnchor(c.certificate) }));
+    this.roots = roots.map((root) => root.certificate);
+    const qualified = new Set(options.qualified ?? []);
+    this.qualifiedCas = new Set(
+      [...roots, ...this.intermediates].filter((c) => qualified.has(c.fingerprint)).map((c) => c.certificate),
+    );
+    this.qualifiedFingerprints = anchors
+      .filter((a) => qualified.has(a.fingerprint))
+      .map((a) => a.fingerprint);
     // Every chain ends in one of these keys: prepare their tables once rather than on first use.
     warmGostPublicKeys(anchors);
   }
@@ -90,6 +116,7 @@ export class TrustStore {
     return TrustStore.fromCertificates(
       material.anchors.map((der) => parseCertificate(der)),
       material.crls,
+      { qualified: material.qualified },
     );
   }
 
@@ -98,6 +125,7 @@ export class TrustStore {
     return {
       anchors: this.anchors.map((anchor) => anchor.der),
       crls: this.crls.map((crl) => new Uint8Array(crl.toSchema(false).toBER(false))),
+      qualified: this.qualifiedFingerprints,
     };
   }
 
@@ -107,15 +135,30 @@ export class TrustStore {
     crlPaths: string[] = [],
     options: TrustOptions = {},
   ): Promise<TrustStore> {
+    const sources = certPaths.map((path) => ({ path, qualified: false }));
+    return TrustStore.fromSources(sources, crlPaths, options);
+  }
+
+  /** As `fromPaths`; the certificates of sources marked qualified may assert Russian IDs (and their CAs' too). */
+  static async fromSources(
+    sources: readonly TrustSource[],
+    crlPaths: string[] = [],
+    options: TrustOptions = {},
+  ): Promise<TrustStore> {
     const anchors: ParsedCertificate[] = [];
-    for (const file of await expandPaths(certPaths, CERTIFICATE_FILE_EXTENSIONS)) {
-      anchors.push(...(await readCertificateFile(file)));
+    const qualified = new Set(options.qualified ?? []);
+    for (const source of sources) {
+      for (const file of await expandPaths([source.path], CERTIFICATE_FILE_EXTENSIONS)) {
+        const certificates = await readCertificateFile(file);
+        anchors.push(...certificates);
+        if (source.qualified) for (const c of certificates) qualified.add(c.fingerprint);
+      }
     }
     const crls: pkijs.CertificateRevocationList[] = [];
     for (const file of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
       crls.push(...(await readCrlFile(file)));
     }
-    return TrustStore.fromCertificates(anchors, crls, options);
+    return TrustStore.fromCertificates(anchors, crls, { ...options, qualified });
   }
 
   /**
@@ -143,7 +186,10 @@ export class TrustStore {
           detail: "keyUsage allows neither digitalSignature nor nonRepudiation",
         };
       }
-      return { ok: true };
+      const problem = endEntityProblem(cert.certificate);
+      if (problem) return { ok: false, ...problem };
+      // The end-entity itself is never its own authority, even when the operator listed it.
+      return { ok: true, qualified: chain.slice(1).some((ca) => this.qualifiedCas.has(ca)) };
     } catch (error) {
       return { ok: false, reason: "invalid", detail: `validation failed: ${(error as Error).message}` };
     }
@@ -221,6 +267,29 @@ export class TrustStore {
     perIssuer.set(issuer, verified);
     return verified;
   }
+}
+
+/**
+ * The anchor as pkijs should see it. RFC 5280 §6.1 takes the trust anchor as input and checks basicConstraints
+ * only on intermediates, but pkijs demands cA of every certificate above the end-entity, anchors included; an
+ * anchor without basicConstraints (older roots, the TC26 examples) gets a copy that says cA. The copy keeps
+ * the original signed bytes (tbsView), so every signature check sees exactly what the CA signed.
+ */
+function asTrustAnchor(certificate: pkijs.Certificate): pkijs.Certificate {
+  const extensions = certificate.extensions ?? [];
+  if (extensions.some((e) => e.extnID === ExtensionOid.basicConstraints)) return certificate;
+  const anchor = pkijs.Certificate.fromBER(certificate.toSchema().toBER(false));
+  const constraints = new pkijs.BasicConstraints({ cA: true });
+  anchor.extensions = [
+    ...extensions,
+    new pkijs.Extension({
+      extnID: ExtensionOid.basicConstraints,
+      critical: true,
+      extnValue: constraints.toSchema().toBER(false),
+      parsedValue: constraints,
+    }),
+  ];
+  return anchor;
 }
 
 function allowsCrlSigning(issuer: pkijs.Certificate): boolean {

@@ -161,6 +161,10 @@ export interface CertificateTemplate {
   keyUsage: KeyUsageBits;
   /** Subject key identifier of the issuer; absent for a self-signed certificate. */
   authorityKeyId?: Uint8Array;
+  /** Leave basicConstraints out, as older CA roots do (tests of RFC 5280 leftovers). */
+  omitBasicConstraints?: boolean;
+  /** Further extensions (extendedKeyUsage, or unknown ones for tests). */
+  extraExtensions?: pkijs.Extension[];
 }
 
 export function buildCertificate(template: CertificateTemplate, signer: CertificateSigner): Uint8Array {
@@ -173,12 +177,16 @@ export function buildCertificate(template: CertificateTemplate, signer: Certific
       : {}),
   });
   const extensions = [
-    new pkijs.Extension({
-      extnID: ExtensionOid.basicConstraints,
-      critical: true,
-      extnValue: basicConstraints.toSchema().toBER(false),
-      parsedValue: basicConstraints,
-    }),
+    ...(template.omitBasicConstraints
+      ? []
+      : [
+          new pkijs.Extension({
+            extnID: ExtensionOid.basicConstraints,
+            critical: true,
+            extnValue: basicConstraints.toSchema().toBER(false),
+            parsedValue: basicConstraints,
+          }),
+        ]),
     keyUsageExtension(template.keyUsage),
     new pkijs.Extension({
       extnID: ExtensionOid.subjectKeyIdentifier,
@@ -194,6 +202,7 @@ export function buildCertificate(template: CertificateTemplate, signer: Certific
         .toSchema()
         .toBER(false),
     }),
+    ...(template.extraExtensions ?? []),
   ];
   const certificate = new pkijs.Certificate({
     version: 2,

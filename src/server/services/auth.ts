@@ -9,9 +9,9 @@ import { refuseOversized } from "../pki/login-check.ts";
 import { MAX_SIGNATURE_BYTES } from "../pki/signature.ts";
 import { VerificationUnavailableError } from "../pki/verify-pool.ts";
 import { recordAuditEvent } from "../storage/repositories/audit.ts";
-import { findCertificateById, storeCertificate } from "../storage/repositories/certificates.ts";
+import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { findProfileById, upsertProfile } from "../storage/repositories/profiles.ts";
+import { findProfileById } from "../storage/repositories/profiles.ts";
 import {
   confirmSession,
   dropNonce,
@@ -20,6 +20,7 @@ import {
   type Session,
 } from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
+import { bindLoginCertificate } from "./profile-binding.ts";
 import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
 
 export interface AuthServiceOptions {
@@ -80,13 +81,11 @@ export class AuthService {
 
     const nonce = new Uint8Array(randomBytes(32));
     const token = randomUUID();
-    const fields = profileFieldsOf(certificate);
+    const fields = profileFieldsOf(certificate, verdict.qualified);
     await this.options.db.transaction().execute(async (trx) => {
-      const profile = await upsertProfile(trx, fields, now);
-      const { row, inserted } = await storeCertificate(
+      const { row, attached } = await bindLoginCertificate(
         trx,
         {
-          profile_id: profile.id,
           fingerprint: certificate.fingerprint,
           der,
           subject_dn: certificate.subjectDn,
@@ -96,9 +95,10 @@ export class AuthService {
           not_after: certificate.notAfter.getTime(),
           key_algorithm: certificate.keyAlgorithm,
         },
+        fields,
         now,
       );
-      if (inserted) {
+      if (attached) {
         const event = {
           profileId: row.profile_id,
           certificateId: row.id,

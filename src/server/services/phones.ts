@@ -4,6 +4,12 @@ import { ApiError } from "../../protocol/errors.ts";
 import { MIN_PHONE_DIGITS, normalizePhone } from "../../protocol/phone.ts";
 import type { ConfirmPhoneData, RegistryPhoneData } from "../../protocol/schemas/identity.ts";
 import type { SmsProvider } from "../sms/provider.ts";
+import { recordAuditEvent } from "../storage/repositories/audit.ts";
+import {
+  attachClaimedCertificate,
+  type CertificateClaim,
+  findClaim,
+} from "../storage/repositories/certificate-claims.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   addressSendCount,
@@ -14,8 +20,13 @@ import {
   markCodeConfirmed,
   phoneSendHistory,
 } from "../storage/repositories/phone-codes.ts";
-import { linkProfileToUser, listProfilesOfUser, type Profile } from "../storage/repositories/profiles.ts";
-import { findOrCreateUser, findUserByPhone } from "../storage/repositories/users.ts";
+import {
+  findProfileById,
+  linkProfileToUser,
+  listProfilesOfUser,
+  type Profile,
+} from "../storage/repositories/profiles.ts";
+import { findOrCreateUser, findUserById, findUserByPhone } from "../storage/repositories/users.ts";
 import type { Clock } from "./clock.ts";
 import type { Identity } from "./sessions.ts";
 
@@ -35,7 +46,17 @@ export interface PhoneServiceOptions {
 
 const HOUR = 3_600_000;
 
-/** Confirming a phone by SMS code links the profile to the phone's user (DESIGN §4). */
+interface ConfirmationTarget {
+  profile: Profile;
+  /** Set when the session's certificate waits to join `profile`. */
+  claim?: CertificateClaim;
+}
+
+/**
+ * Confirming a phone by SMS code links the profile to the phone's user (DESIGN §4). A session whose
+ * certificate waits to join an existing profile (profile-binding.ts) confirms for that profile instead: the
+ * code must go to that profile's phone, and entering it attaches the certificate.
+ */
 export class PhoneService {
   constructor(private readonly options: PhoneServiceOptions) {}
 
@@ -46,7 +67,7 @@ export class PhoneService {
       throw new ApiError("InvalidSchema", `phones need at least ${MIN_PHONE_DIGITS} digits`);
     }
     const { db, clock } = this.options;
-    await this.assertPhoneAvailable(db, phone, identity.profile);
+    await this.assertPhoneAllowed(db, phone, await this.confirmationTarget(db, identity));
     const now = clock();
     await this.assertWithinLimits(phone, clientAddress, now);
 
@@ -84,22 +105,54 @@ export class PhoneService {
     await db.transaction().execute(async (trx) => {
       if (!(await markCodeConfirmed(trx, id, clock())))
         throw new ApiError("IncorrectCode", "code already used");
-      await this.assertPhoneAvailable(trx, row.phone, identity.profile);
+      const target = await this.confirmationTarget(trx, identity);
+      await this.assertPhoneAllowed(trx, row.phone, target);
       const user = await findOrCreateUser(trx, row.phone, clock());
-      await linkProfileToUser(trx, identity.profile.id, user.id);
+      if (target.profile.user_id !== user.id) await linkProfileToUser(trx, target.profile.id, user.id);
+      if (target.claim) {
+        await attachClaimedCertificate(trx, target.claim);
+        const attached = { profileId: target.claim.profile_id, certificateId: target.claim.certificate_id };
+        await recordAuditEvent(trx, { type: "certificate.attached", actor: "sms", ...attached }, clock());
+      }
     });
     return { needRegisterPhone: false, phone: row.phone };
   }
 
+  /** The profile a phone confirmation is for: the one the session's certificate waits to join, else its own. */
+  private async confirmationTarget(db: Executor, identity: Identity): Promise<ConfirmationTarget> {
+    const claim = await findClaim(db, identity.session.certificate_id);
+    if (!claim) return { profile: identity.profile };
+    const claimed = await findProfileById(db, claim.profile_id);
+    if (!claimed) throw new Error(`claimed profile ${claim.profile_id} vanished`);
+    return { profile: claimed, claim };
+  }
+
+  /**
+   * A certificate joins a profile that has a confirmed phone only by a code sent to that phone: any other phone
+   * is refused as another person's. Otherwise the phone must not belong to someone else.
+   */
+  private async assertPhoneAllowed(db: Executor, phone: string, target: ConfirmationTarget): Promise<void> {
+    const { profile, claim } = target;
+    if (claim && profile.user_id !== null) {
+      const current = await findUserById(db, profile.user_id);
+      if (current?.phone !== phone)
+        throw new ApiError("PhoneAlreadyRegistered", "not the phone of the profile the certificate joins");
+      return;
+    }
+    await this.assertPhoneAvailable(db, phone, profile);
+  }
+
   /**
    * One phone may hold several profiles of the same person: SNILS identifies a person, so a phone already
-   * held by profiles with another (or no) SNILS belongs to someone else.
+   * held by profiles with another (or no) SNILS belongs to someone else. Only a SNILS a qualified CA vouched
+   * for (the profile is keyed by it) counts: any CA can write one into a certificate.
    */
   private async assertPhoneAvailable(db: Executor, phone: string, profile: Profile): Promise<void> {
     const owner = await findUserByPhone(db, phone);
     if (!owner || owner.id === profile.user_id) return;
     const held = await listProfilesOfUser(db, owner.id);
-    const samePerson = profile.snils !== null && held.every((other) => other.snils === profile.snils);
+    const person = vouchedSnils(profile);
+    const samePerson = person !== null && held.every((other) => vouchedSnils(other) === person);
     if (!samePerson) throw new ApiError("PhoneAlreadyRegistered");
   }
 
@@ -119,6 +172,11 @@ export class PhoneService {
       throw new ApiError("SMSError", "hourly limit for the client address");
     }
   }
+}
+
+/** The SNILS a profile is keyed by ("ru:<snils>:…", DESIGN §4), or null for profiles keyed otherwise. */
+function vouchedSnils(profile: Profile): string | null {
+  return profile.profile_key.startsWith("ru:") ? profile.snils : null;
 }
 
 /** A code sent as a JSON number (or coerced to one) has lost its leading zeros: 12345 means "012345". */

@@ -11,11 +11,14 @@ import type { ProfileFields } from "../storage/repositories/profiles.ts";
 export const ProfileType = { unknown: 0, privatePerson: 1, soleProprietor: 2, employee: 3 } as const;
 
 /**
- * The profile a certificate belongs to (DESIGN §4). Russian qualified certificates are keyed by SNILS plus
- * OGRN or OGRNIP, so a renewed certificate joins the same profile; others by issuer and subject DN.
+ * The profile a certificate belongs to (DESIGN §4). Qualified certificates (`qualified`: issued under a CA
+ * the operator marked qualified) are keyed by SNILS plus OGRN or OGRNIP, so a renewed certificate, even from
+ * another accredited CA, finds the same profile; any other certificate by issuer and subject DN, whatever
+ * Russian IDs it carries: a CA that is not accredited may not speak for a SNILS.
  */
 export function profileFieldsOf(
   certificate: Pick<ParsedCertificate, "subject" | "issuerDn" | "subjectDn">,
+  qualified: boolean,
 ): ProfileFields {
   const subject = certificate.subject;
   const type = subject.ogrnip
@@ -25,9 +28,10 @@ export function profileFieldsOf(
       : subject.snils
         ? ProfileType.privatePerson
         : ProfileType.unknown;
-  const profileKey = subject.snils
-    ? `ru:${subject.snils}:${subject.ogrnip ?? subject.ogrn ?? "-"}`
-    : `dn:${certificate.issuerDn}|${certificate.subjectDn}`;
+  const profileKey =
+    qualified && subject.snils
+      ? `ru:${subject.snils}:${subject.ogrnip ?? subject.ogrn ?? "-"}`
+      : `dn:${certificate.issuerDn}|${certificate.subjectDn}`;
   const fullName = [subject.surname, subject.givenName].filter((part) => part && part.length > 0).join(" ");
   const company =
     subject.organization ?? (type === ProfileType.soleProprietor ? "Индивидуальный предприниматель" : null);

@@ -37,6 +37,14 @@ export interface CertificatesTable {
   created_at: number;
 }
 
+/** A certificate new to an existing profile, waiting for the SMS code sent to that profile's phone. */
+export interface CertificateClaimsTable {
+  certificate_id: number;
+  /** The profile the certificate will join; meanwhile the certificate belongs to a placeholder profile. */
+  profile_id: number;
+  created_at: number;
+}
+
 export interface SessionsTable {
   id: Generated<number>;
   token: string;
@@ -144,6 +152,7 @@ export interface Database {
   users: UsersTable;
   profiles: ProfilesTable;
   certificates: CertificatesTable;
+  certificate_claims: CertificateClaimsTable;
   sessions: SessionsTable;
   phone_codes: PhoneCodesTable;
   billing_entries: BillingEntriesTable;

@@ -89,5 +89,6 @@ test("a GOST 2012-256 test CA issues a GOST 2012-512 certificate that pki inspec
   assert.deepEqual(JSON.parse(inspected.stdout).chain, {
     trust: `test CA ${join(dataDir, "ca", "ca.pem")}`,
     ok: true,
+    qualified: true,
   });
 });

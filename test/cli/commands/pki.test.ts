@@ -58,6 +58,7 @@ test("pki inspect prints a GOST certificate's key, parameter set, Russian ids an
   assert.deepEqual(json.chain, {
     trust: vectorPath("gost-legacy/certs/minsvyaz_guc_root_2012.pem"),
     ok: true,
+    qualified: false,
   });
   assert.match(String(json.fingerprintSha256), /^[0-9a-f]{64}$/);
 });

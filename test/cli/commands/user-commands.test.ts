@@ -172,4 +172,29 @@ describe("certchat user commands: two users chatting through a real server", () 
     const loggedOut = await runCli(["contacts", "--home", join(await tempDir(), "nobody")]);
     assert.match(loggedOut.stderr, /^certchat: not logged in .*run `certchat login` first\n$/);
   });
+
+  it("login with a renewed certificate confirms the profile's phone by one SMS code and sees its chats", async () => {
+    const dir = join(await tempDir(), "renewed");
+    await mkdir(dir, { recursive: true });
+    const renewed = await issueUser(server, { alg: "ecdsa-p256", name: ivan.name, snils: "10000000001" });
+    await writeFile(join(dir, "cert.der"), renewed.der);
+    await writeFile(join(dir, "key.pem"), renewed.keyPem);
+    server.clock.advance(61_000);
+    const sent = server.sms.messages.length;
+    const home = join(dir, "home");
+    const login = await runCliAnswering(
+      [
+        ...["login", "--home", home, "--server", server.url],
+        ...["--cert", join(dir, "cert.der"), "--key", join(dir, "key.pem"), "--phone", `+${ivan.phone}`],
+      ],
+      {},
+      { prompt: "SMS code sent to", answer: () => server.sms.lastCodeFor(ivan.phone)?.code ?? "" },
+    );
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, new RegExp(`logged in as ${ivan.name} \\(\\+${ivan.phone}`));
+    assert.equal(server.sms.messages.length, sent + 1);
+    const list = await runCli(["contacts", "--home", home]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`${chatId}  personal  ${petr.name}`));
+  });
 });

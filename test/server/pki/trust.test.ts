@@ -3,12 +3,14 @@ import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
 } from "../../../src/server/pki/certificate.ts";
-import { AttributeOid } from "../../../src/server/pki/oids.ts";
+import { AttributeOid, ExtensionOid, KeyPurposeOid } from "../../../src/server/pki/oids.ts";
 import { decodePemBlocks, encodePem } from "../../../src/server/pki/pem.ts";
 import {
   createTestCa,
@@ -62,7 +64,7 @@ async function issue(ca: TestCa, opts: Partial<IssueOptions> = {}): Promise<Pars
 for (const alg of ["ecdsa-p256", "rsa-2048", "ed25519"] as const) {
   test(`a ${alg} certificate issued by a trusted ${alg} CA is accepted`, async () => {
     const ca = await testCa(alg, alg);
-    assert.deepEqual(await ca.store.check(await issue(ca, { alg })), { ok: true });
+    assert.deepEqual(await ca.store.check(await issue(ca, { alg })), { ok: true, qualified: false });
   });
 }
 
@@ -139,7 +141,7 @@ test("a certificate not listed on the issuer's CRL is accepted", async () => {
   const listed = await issue(ca);
   const crl = await createTestCrl(ca.dir, { revokedSerials: [listed.serialNumber] });
   const store = TrustStore.fromCertificates([ca.cert], [crl.der]);
-  assert.deepEqual(await store.check(await issue(ca)), { ok: true });
+  assert.deepEqual(await store.check(await issue(ca)), { ok: true, qualified: false });
 });
 
 test("a CRL past its nextUpdate still revokes the certificates it lists", async () => {
@@ -161,7 +163,10 @@ test("a CRL not signed by the certificate's issuer is ignored", async () => {
   const forgerDir = join(await tempDir(), "crl-forger");
   await createTestCa(forgerDir, { name: "CA crl-forged" });
   const forged = await createTestCrl(forgerDir, { revokedSerials: [cert.serialNumber] });
-  assert.deepEqual(await TrustStore.fromCertificates([ca.cert], [forged.der]).check(cert), { ok: true });
+  assert.deepEqual(await TrustStore.fromCertificates([ca.cert], [forged.der]).check(cert), {
+    ok: true,
+    qualified: false,
+  });
 });
 
 test("an Ed25519-signed CRL revokes too", async () => {
@@ -182,7 +187,13 @@ interface Authority {
 function makeCertificate(
   subjectCn: string,
   issuer: Authority | undefined,
-  opts: { isCA: boolean; pathLen?: number; notAfter?: Date },
+  opts: {
+    isCA: boolean;
+    pathLen?: number;
+    notAfter?: Date;
+    omitBasicConstraints?: boolean;
+    extraExtensions?: pkijs.Extension[];
+  },
 ): Authority {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const subject = buildName([{ oid: AttributeOid.commonName, value: subjectCn }]);
@@ -195,7 +206,12 @@ function makeCertificate(
       notAfter: opts.notAfter ?? new Date(Date.now() + 30 * DAY_MS),
       spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
       isCA: opts.isCA,
-      keyUsage: opts.isCA ? { keyCertSign: true, cRLSign: true } : { digitalSignature: true },
+      omitBasicConstraints: opts.omitBasicConstraints,
+      extraExtensions: opts.extraExtensions,
+      keyUsage:
+        opts.isCA || opts.omitBasicConstraints
+          ? { keyCertSign: true, cRLSign: true }
+          : { digitalSignature: true },
       ...(issuer ? { authorityKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo) } : {}),
     },
     signerForKey(issuer ? issuer.key : privateKey),
@@ -208,7 +224,7 @@ test("a certificate issued by an intermediate chains to the root when both are c
   const intermediate = makeCertificate("Intermediate", root, { isCA: true });
   const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
   const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
-  assert.deepEqual(await store.check(leaf.cert), { ok: true });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
 });
 
 test("a path validated once is untrusted later, once an intermediate on it has expired", async () => {
@@ -219,8 +235,8 @@ test("a path validated once is untrusted later, once an intermediate on it has e
   });
   const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
   const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
-  assert.deepEqual(await store.check(leaf.cert), { ok: true });
-  assert.deepEqual(await store.check(leaf.cert), { ok: true }, "the remembered path");
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false }, "the remembered path");
   const status = await store.check(leaf.cert, new Date(Date.now() + 20 * DAY_MS));
   assert.equal(status.ok, false);
 });
@@ -237,7 +253,10 @@ test("an intermediate configured without its root is trusted as an anchor", asyn
   const root = makeCertificate("Root", undefined, { isCA: true });
   const intermediate = makeCertificate("Intermediate", root, { isCA: true });
   const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  assert.deepEqual(await TrustStore.fromCertificates([intermediate.cert]).check(leaf.cert), { ok: true });
+  assert.deepEqual(await TrustStore.fromCertificates([intermediate.cert]).check(leaf.cert), {
+    ok: true,
+    qualified: false,
+  });
 });
 
 test("a certificate issued by a non-CA certificate is untrusted even if that one chains to the root", async () => {
@@ -273,7 +292,134 @@ test("a path longer than the root's pathLenConstraint is untrusted", async () =>
   assert.equal(!status.ok && status.reason, "untrusted");
   assert.match(!status.ok ? status.detail : "", /pathLenConstraint/);
   // The same root still vouches for certificates it issues directly.
-  assert.deepEqual(await store.check(makeCertificate("Direct", root, { isCA: false }).cert), { ok: true });
+  assert.deepEqual(await store.check(makeCertificate("Direct", root, { isCA: false }).cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+test("a trust anchor without basicConstraints vouches for the certificates it issued", async () => {
+  const root = makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
+  const leaf = makeCertificate("Leaf", root, { isCA: false });
+  assert.deepEqual(await TrustStore.fromCertificates([root.cert]).check(leaf.cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+test("an intermediate without basicConstraints is untrusted even under a trusted root", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("No BC", root, { isCA: false, omitBasicConstraints: true });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const status = await TrustStore.fromCertificates([root.cert, intermediate.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+/** An extension with the given OID and criticality whose content is an empty SEQUENCE. */
+function opaqueExtension(extnID: string, critical: boolean): pkijs.Extension {
+  return new pkijs.Extension({ extnID, critical, extnValue: new asn1js.Sequence().toBER(false) });
+}
+
+function extendedKeyUsage(...purposes: string[]): pkijs.Extension {
+  const value = new asn1js.Sequence({
+    value: purposes.map((p) => new asn1js.ObjectIdentifier({ value: p })),
+  });
+  return new pkijs.Extension({
+    extnID: ExtensionOid.extKeyUsage,
+    critical: false,
+    extnValue: value.toBER(false),
+  });
+}
+
+test("an end-entity certificate with an unknown critical extension is invalid", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const leaf = makeCertificate("Leaf", root, {
+    isCA: false,
+    extraExtensions: [opaqueExtension("1.2.3.4.5", true)],
+  });
+  const status = await TrustStore.fromCertificates([root.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "invalid");
+  assert.match(!status.ok ? status.detail : "", /1\.2\.3\.4\.5/);
+});
+
+test("an unknown extension that is not critical is ignored", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const leaf = makeCertificate("Leaf", root, {
+    isCA: false,
+    extraExtensions: [opaqueExtension("1.2.3.4.5", false)],
+  });
+  assert.deepEqual(await TrustStore.fromCertificates([root.cert]).check(leaf.cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+const loginPurposes = [
+  ["clientAuth", KeyPurposeOid.clientAuth],
+  ["emailProtection", KeyPurposeOid.emailProtection],
+  ["anyExtendedKeyUsage", KeyPurposeOid.anyExtendedKeyUsage],
+  ["CryptoPro registration user", KeyPurposeOid.cryptoProRegistrationUser],
+] as const;
+for (const [name, purpose] of loginPurposes) {
+  test(`extendedKeyUsage with ${name} allows login`, async () => {
+    const root = makeCertificate("Root", undefined, { isCA: true });
+    const leaf = makeCertificate("Leaf", root, {
+      isCA: false,
+      extraExtensions: [extendedKeyUsage("1.3.6.1.5.5.7.3.1", purpose)],
+    });
+    assert.deepEqual(await TrustStore.fromCertificates([root.cert]).check(leaf.cert), {
+      ok: true,
+      qualified: false,
+    });
+  });
+}
+
+test("extendedKeyUsage without a login purpose (serverAuth, codeSigning) is bad-key-usage", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const leaf = makeCertificate("Leaf", root, {
+    isCA: false,
+    extraExtensions: [extendedKeyUsage("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.3")],
+  });
+  const status = await TrustStore.fromCertificates([root.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "bad-key-usage");
+});
+
+test("a certificate is qualified under an anchor marked qualified, and not under another", async () => {
+  const qualifiedRoot = makeCertificate("Qualified root", undefined, { isCA: true });
+  const otherRoot = makeCertificate("Other root", undefined, { isCA: true });
+  const store = TrustStore.fromCertificates([qualifiedRoot.cert, otherRoot.cert], [], {
+    qualified: [qualifiedRoot.cert.fingerprint],
+  });
+  const underQualified = makeCertificate("Leaf Q", qualifiedRoot, { isCA: false });
+  const underOther = makeCertificate("Leaf O", otherRoot, { isCA: false });
+  assert.deepEqual(await store.check(underQualified.cert), { ok: true, qualified: true });
+  assert.deepEqual(await store.check(underQualified.cert), { ok: true, qualified: true }, "remembered path");
+  assert.deepEqual(await store.check(underOther.cert), { ok: true, qualified: false });
+});
+
+test("a certificate under an intermediate marked qualified is qualified", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = makeCertificate("Accredited CA", root, { isCA: true });
+  const store = TrustStore.fromCertificates([root.cert, intermediate.cert], [], {
+    qualified: [intermediate.cert.fingerprint],
+  });
+  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: true });
+  const direct = makeCertificate("Direct", root, { isCA: false });
+  assert.deepEqual(await store.check(direct.cert), { ok: true, qualified: false });
+});
+
+test("the qualified marks travel with the trust material to a rebuilt store", async () => {
+  const root = makeCertificate("Root", undefined, { isCA: true });
+  const old = makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
+  const store = TrustStore.fromCertificates([root.cert, old.cert], [], {
+    qualified: [root.cert.fingerprint, old.cert.fingerprint],
+  });
+  const rebuilt = TrustStore.fromMaterial(store.material());
+  for (const issuer of [root, old]) {
+    const leaf = makeCertificate("Leaf", issuer, { isCA: false });
+    assert.deepEqual(await rebuilt.check(leaf.cert), { ok: true, qualified: true });
+  }
 });
 
 test("a self-signed end-entity certificate is untrusted", async () => {
@@ -303,7 +449,7 @@ test("a real GOST R 34.10-2001 certificate chains to its GOST root", async () =>
     subordinate,
     new Date("2020-01-01T00:00:00Z"),
   );
-  assert.deepEqual(status, { ok: true });
+  assert.deepEqual(status, { ok: true, qualified: false });
 });
 
 test("a configured trust anchor presented as itself is trusted by identity", async () => {
@@ -313,7 +459,7 @@ test("a configured trust anchor presented as itself is trusted by identity", asy
   assert.ok(block);
   const anchor = parseCertificate(block.der);
   const status = await TrustStore.fromCertificates([anchor]).check(anchor, new Date("2020-01-01T00:00:00Z"));
-  assert.deepEqual(status, { ok: true });
+  assert.deepEqual(status, { ok: true, qualified: false });
 });
 
 // --- Loading from files --------------------------------------------------------------------------
@@ -333,8 +479,22 @@ test("fromPaths reads a directory of CA files and a file holding several PEM cer
   await writeFile(join(dir, "other.der"), other.cert.der);
   const store = await TrustStore.fromPaths([dir]);
   assert.equal(store.anchors.length, 3);
-  assert.deepEqual(await store.check(leaf.cert), { ok: true });
-  assert.deepEqual(await store.check(await issue(other)), { ok: true });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
+  assert.deepEqual(await store.check(await issue(other)), { ok: true, qualified: false });
+});
+
+test("fromSources marks the certificates of qualified sources only", async () => {
+  const dir = join(await tempDir(), "sources");
+  await mkdir(dir, { recursive: true });
+  const qualifiedRoot = makeCertificate("Qualified", undefined, { isCA: true });
+  const otherRoot = makeCertificate("Other", undefined, { isCA: true });
+  await writeFile(join(dir, "q.pem"), encodePem("CERTIFICATE", qualifiedRoot.cert.der));
+  await writeFile(join(dir, "o.pem"), encodePem("CERTIFICATE", otherRoot.cert.der));
+  const store = await TrustStore.fromSources([
+    { path: join(dir, "q.pem"), qualified: true },
+    { path: join(dir, "o.pem"), qualified: false },
+  ]);
+  assert.deepEqual(store.material().qualified, [qualifiedRoot.cert.fingerprint]);
 });
 
 test("fromPaths reads CRL files", async () => {

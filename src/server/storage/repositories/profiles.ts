@@ -10,6 +10,39 @@ export function findProfileById(db: Executor, id: number): Promise<Profile | und
   return db.selectFrom("profiles").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+export function findProfileByKey(db: Executor, profileKey: string): Promise<Profile | undefined> {
+  return db.selectFrom("profiles").selectAll().where("profile_key", "=", profileKey).executeTakeFirst();
+}
+
+/** Inserts a profile with `fields.profile_key` unless one exists: the new profile, or undefined if it existed. */
+export function insertProfileIfNew(
+  db: Executor,
+  fields: ProfileFields,
+  now: number,
+): Promise<Profile | undefined> {
+  return db
+    .insertInto("profiles")
+    .values({ ...fields, user_id: null, photo: null, created_at: now })
+    .onConflict((conflict) => conflict.column("profile_key").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** What a certificate says about its holder, without the profile key. */
+export type ProfileDescription = Omit<ProfileFields, "profile_key">;
+
+export async function describeProfile(
+  db: Executor,
+  id: number,
+  description: ProfileDescription,
+): Promise<void> {
+  await db.updateTable("profiles").set(description).where("id", "=", id).execute();
+}
+
+export async function deleteProfile(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom("profiles").where("id", "=", id).execute();
+}
+
 export function listProfilesOfUser(db: Executor, userId: number): Promise<Profile[]> {
   return db.selectFrom("profiles").selectAll().where("user_id", "=", userId).orderBy("id").execute();
 }

@@ -7,7 +7,13 @@ import { sql } from "kysely";
 import type { Contact } from "../../../../src/protocol/schemas/chats.ts";
 import type { Message } from "../../../../src/protocol/schemas/messages.ts";
 import { type ChatUser, call, chatServerEnv, chatUser, keysFor, newChatKey } from "../../../support/chats.ts";
-import { issueUser, logIn, startTestServer, type TestServer } from "../../../support/server.ts";
+import {
+  issueUser,
+  logIn,
+  registerPhone,
+  startTestServer,
+  type TestServer,
+} from "../../../support/server.ts";
 
 const DAY = 86_400_000;
 
@@ -166,7 +172,9 @@ describe("chat error paths", () => {
 
     test("no key for one of a member's two certificates is CreateChatKeysError", async () => {
       const renewed = await issueUser(server, { name: carol.name, snils: carol.snils });
-      await logIn(server, renewed);
+      // A renewed certificate joins the profile by the SMS code sent to the profile's phone.
+      server.clock.advance(61_000);
+      await registerPhone(server, await logIn(server, renewed), carol.phone);
       const { certificates } = await call<{ certificates: ChatUser["certificates"] }>(
         server,
         "/api/profile/",

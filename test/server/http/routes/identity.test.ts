@@ -165,12 +165,16 @@ describe("identity endpoints", () => {
     assert.equal(body.data.phone, "79122222222");
   });
 
-  test("a renewed certificate with the same SNILS joins the same profile", async () => {
+  test("a renewed certificate with the same SNILS joins the same profile after the profile's SMS code", async () => {
     const first = await issueUser(server, { snils: "13579246801", name: "Новиков Н Н" });
     const renewed = await issueUser(server, { snils: "13579246801", name: "Новиков Н Н" });
     const firstToken = await logIn(server, first);
     await registerPhone(server, firstToken, "79133333333");
     const renewedToken = await logIn(server, renewed);
+    const before = await server.post("/api/profile/", { token: renewedToken });
+    assert.deepEqual(before.body, { success: false, error: "NeedRegisterPhone" });
+    server.clock.advance(61_000);
+    await registerPhone(server, renewedToken, "79133333333");
     const profile = await server.post("/api/profile/", { token: renewedToken });
     assert.equal(profile.body.success, true, profile.body.error);
     assert.equal((profile.body.data as { certificates: unknown[] }).certificates.length, 2);
@@ -317,7 +321,8 @@ describe("phone confirmation", () => {
   });
   after(async () => server.close());
 
-  async function freshToken(snils = "11223344595") {
+  /** A session of a new profile: each gets its own SNILS (the same SNILS would be one profile). */
+  async function freshToken(snils = String(30_000_000_000 + phoneSeq + 1)) {
     return logIn(server, await issueUser(server, { snils, name: `Тестов Тест ${++phoneSeq}` }));
   }
 

@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { encodeBase64 } from "../../../src/protocol/base64.ts";
+import type { IssueOptions } from "../../../src/server/pki/test-ca.ts";
+import {
+  backends,
+  type Envelope,
+  issueUserOf,
+  logIn,
+  registerPhone,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "../../support/server.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
+import { createTrustedCas, type TrustedTestCa, trustSetting } from "../../support/trust-anchors.ts";
+
+const OGRN = "1027700132195";
+/** More than the SMS resend interval: each test's codes to one phone must not be refused as too soon. */
+const RESEND_GAP_MS = 61_000;
+const tempDir = useTempDir("certchat-binding-");
+
+interface Victim {
+  token: string;
+  phone: string;
+  pid: number;
+  snils: string;
+}
+
+interface ProfileView {
+  pid: number;
+  name: string;
+  title: string | null;
+  phone: string;
+  certificates: { id: number }[];
+}
+
+for (const backend of backends) {
+  describe(`a certificate new to an existing profile [${backend.name}]`, { skip: backend.skip }, () => {
+    let server: TestServer;
+    let qualified: TrustedTestCa;
+    let unqualified: TrustedTestCa;
+    let secondQualified: TrustedTestCa;
+    let phoneSeq = 0;
+    // Valid SNILS (check digits) for one victim per test.
+    const snilsPool = ["13579246801", "24680135795", "98765432100", "12345678964", "08765430300"];
+
+    before(async () => {
+      ({ qualified, unqualified, secondQualified } = await createTrustedCas(
+        join(await tempDir(), backend.name),
+        {
+          qualified: { name: "Qualified CA One", qualified: true },
+          unqualified: { name: "Corporate CA", qualified: false },
+          secondQualified: { name: "Qualified CA Two", qualified: true },
+        },
+      ));
+      const trust = trustSetting([qualified, unqualified, secondQualified]);
+      server = await startTestServer({ backend, env: { CERTCHAT_TRUST: trust } });
+    });
+    after(async () => server?.close());
+
+    const issue = (ca: TrustedTestCa, options: Partial<IssueOptions>) => issueUserOf(ca.dir, options);
+
+    async function post(path: string, body: Record<string, unknown>): Promise<Envelope> {
+      return (await server.post(path, body)).body;
+    }
+
+    async function profile(token: string): Promise<ProfileView> {
+      const reply = await post("/api/profile/", { token });
+      assert.equal(reply.success, true, reply.error);
+      return reply.data as ProfileView;
+    }
+
+    /** auth → confirmAuth; the token and what confirmAuth answered. */
+    async function confirmAuth(user: TestUser): Promise<{ token: string; needRegisterPhone: boolean }> {
+      const auth = await post("/api/auth/", { cert: encodeBase64(user.der), sign: user.sign(user.der) });
+      assert.equal(auth.success, true, auth.error);
+      const { nonce, token } = auth.data as { nonce: string; token: string };
+      const confirm = await post("/api/confirmAuth/", {
+        token,
+        sign: user.sign(new Uint8Array(Buffer.from(nonce, "base64"))),
+      });
+      assert.equal(confirm.success, true, confirm.error);
+      return { token, ...(confirm.data as { needRegisterPhone: boolean }) };
+    }
+
+    /** A victim with a certificate of the first qualified CA and a confirmed phone. */
+    async function victim(): Promise<Victim> {
+      const snils = snilsPool[phoneSeq] as string;
+      const phone = `7912000${String(++phoneSeq).padStart(4, "0")}`;
+      const user = await issue(qualified, {
+        name: "Жертва Вера Викторовна",
+        snils,
+        ogrn: OGRN,
+        title: "Бухгалтер",
+      });
+      const token = await logIn(server, user);
+      await registerPhone(server, token, phone);
+      server.clock.advance(RESEND_GAP_MS);
+      return { token, phone, snils, pid: (await profile(token)).pid };
+    }
+
+    async function assertUntouched(target: Victim): Promise<void> {
+      const view = await profile(target.token);
+      assert.equal(view.pid, target.pid);
+      assert.equal(view.name, "Жертва Вера Викторовна");
+      assert.equal(view.title, "Бухгалтер");
+      assert.equal(view.certificates.length, 1);
+    }
+
+    test("a CA not marked qualified cannot join a profile by SNILS and OGRN", async () => {
+      const target = await victim();
+      const forged = await issue(unqualified, {
+        name: "Захватов Зиновий З",
+        snils: target.snils,
+        ogrn: OGRN,
+      });
+      const session = await confirmAuth(forged);
+      assert.equal(session.needRegisterPhone, true);
+      const registry = await post("/api/registryPhone/", { token: session.token, phone: target.phone });
+      assert.deepEqual(registry, { success: false, error: "PhoneAlreadyRegistered" });
+      await assertUntouched(target);
+    });
+
+    test("a certificate from another qualified CA sees nothing of the profile before the SMS code", async () => {
+      const target = await victim();
+      const forged = await issue(secondQualified, {
+        name: "Захватов Зиновий З",
+        snils: target.snils,
+        ogrn: OGRN,
+      });
+      const session = await confirmAuth(forged);
+      assert.equal(session.needRegisterPhone, true);
+      const asked = [
+        ["/api/profile/", {}],
+        ["/api/contacts/", {}],
+        ["/api/contacts/", { phones: [target.phone] }],
+        ["/api/messages/", { chat: "00000000-0000-4000-8000-000000000000" }],
+      ] as const;
+      for (const [path, body] of asked) {
+        assert.deepEqual(await post(path, { token: session.token, ...body }), {
+          success: false,
+          error: "NeedRegisterPhone",
+        });
+      }
+      await assertUntouched(target);
+    });
+
+    test("a waiting certificate is not offered to others for chat keys", async () => {
+      const target = await victim();
+      await confirmAuth(await issue(secondQualified, { name: "Ж В В", snils: target.snils, ogrn: OGRN }));
+      const other = await logIn(server, await issue(qualified, { name: "Другой Д Д", snils: snilsPool[4] }));
+      await registerPhone(server, other, "79129999999");
+      const reply = await post("/api/contacts/", { token: other, phones: [target.phone] });
+      assert.equal(reply.success, true, reply.error);
+      const [contact] = reply.data as { pid: number; certificates: unknown[] }[];
+      assert.equal(contact?.pid, target.pid);
+      assert.equal(contact?.certificates.length, 1);
+    });
+
+    test("a new certificate confirming another phone is PhoneAlreadyRegistered and sends no SMS", async () => {
+      const target = await victim();
+      const forged = await issue(secondQualified, {
+        name: "Захватов Зиновий З",
+        snils: target.snils,
+        ogrn: OGRN,
+      });
+      const session = await confirmAuth(forged);
+      const sent = server.sms.messages.length;
+      const registry = await post("/api/registryPhone/", { token: session.token, phone: "79995550000" });
+      assert.deepEqual(registry, { success: false, error: "PhoneAlreadyRegistered" });
+      assert.equal(server.sms.messages.length, sent);
+      await assertUntouched(target);
+    });
+
+    test("a renewed certificate joins its profile with one SMS code sent to the profile's phone", async () => {
+      const target = await victim();
+      const renewed = await issue(secondQualified, {
+        name: "Жертва Вера Викторовна",
+        snils: target.snils,
+        ogrn: OGRN,
+        title: "Главный бухгалтер",
+      });
+      const session = await confirmAuth(renewed);
+      assert.equal(session.needRegisterPhone, true);
+      const sent = server.sms.messages.length;
+      await registerPhone(server, session.token, target.phone);
+      assert.equal(server.sms.messages.length, sent + 1);
+      assert.equal(server.sms.messages.at(-1)?.phone, target.phone);
+      const joined = await profile(session.token);
+      assert.equal(joined.pid, target.pid);
+      assert.equal(joined.title, "Главный бухгалтер");
+      assert.equal(joined.certificates.length, 2);
+      assert.equal((await profile(target.token)).certificates.length, 2);
+      const again = await confirmAuth(renewed);
+      assert.equal(again.needRegisterPhone, false);
+    });
+  });
+}

@@ -19,6 +19,7 @@ import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
 import { MemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { RedisRateLimiter } from "./services/redis-rate-limiter.ts";
+import { startSessionCleanup } from "./services/session-cleanup.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
 import { HttpSmsProvider } from "./sms/http.ts";
@@ -32,6 +33,7 @@ import {
 } from "./storage/database.ts";
 import { startMessageCommitter } from "./storage/message-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
+import { TrustReloader, type TrustReloadOutcome } from "./trust-reload.ts";
 import { setUpTrust } from "./trust-setup.ts";
 
 export interface ServerOptions {
@@ -42,6 +44,9 @@ export interface ServerOptions {
   /** How often sockets' sessions are re-checked (default each minute; tests shorten it). */
   sessionCheckMs?: number;
 }
+
+/** How often ended sessions are deleted. */
+const SESSION_CLEANUP_MS = 3_600_000;
 
 /** In-flight socket events get this long to finish on shutdown before the sockets are closed anyway. */
 const SOCKET_DRAIN_MS = 5_000;
@@ -60,6 +65,8 @@ export interface CertchatServer {
     realtime: string;
   };
   listen(): Promise<string>;
+  /** Re-reads CERTCHAT_TRUST and CERTCHAT_CRL and ends the sessions of revoked certificates (SIGHUP). */
+  reloadTrust(): Promise<TrustReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -88,7 +95,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await migrateToLatest(storage);
     const trust = await setUpTrust(config, logger);
     const sms = smsProvider(config, logger);
-    const sessions = new SessionService(storage.db, clock, config.ttl.tokenIdleMs);
+    const lifetime = { idleMs: config.ttl.tokenIdleMs, maxAgeMs: config.ttl.sessionMaxAgeMs };
+    const sessions = new SessionService(storage.db, clock, lifetime);
     const gost = loadGostEngine(config.gostEngine);
     if (gost.engine) useGostEngineForRawSignatures();
     pool = await VerifyPool.start({
@@ -156,6 +164,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       files: new FileService(storage.db, blobs),
     });
     gateway.attach(http.server);
+    const trustReloader = new TrustReloader({
+      sources: config,
+      initial: trust.store,
+      workers: pool,
+      db: storage.db,
+      clock,
+      logger,
+      onSessionsEnded: () => void gateway.endSessionsNow(),
+    });
+    const stopReloading = trustReloader.start(config.crlReloadMs);
+    const stopCleanup = startSessionCleanup({
+      db: storage.db,
+      clock,
+      lifetime,
+      logger,
+      intervalMs: SESSION_CLEANUP_MS,
+    });
     const verifyPool = pool;
     const messageWriter = writer;
     const blobStoreInUse = blobs;
@@ -172,7 +197,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         realtime: gateway.description,
       },
       listen: () => http.listen({ host: config.host, port: config.port }),
+      reloadTrust: () => trustReloader.reload(),
       async close() {
+        stopReloading();
+        stopCleanup();
+        await trustReloader.idle();
         // Sockets first: in-flight events finish and clients are told to reconnect; then Fastify stops
         // accepting and lets in-flight requests finish.
         await gateway.close();

@@ -32,7 +32,9 @@ export interface Config {
   gostEngine: "auto" | "off" | { path: string };
   /** Where file contents live (DESIGN §6): under the data directory, or in an S3 bucket. */
   files: { store: "fs" } | ({ store: "s3" } & S3Settings);
-  ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number };
+  ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number; sessionMaxAgeMs: number };
+  /** How often CERTCHAT_TRUST and CERTCHAT_CRL are read again (SIGHUP does it at once). */
+  crlReloadMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -162,6 +164,8 @@ const knownVariables = new Set([
   "CERTCHAT_TOKEN_TTL",
   "CERTCHAT_NONCE_TTL",
   "CERTCHAT_SMS_CODE_TTL",
+  "CERTCHAT_SESSION_MAX_AGE",
+  "CERTCHAT_CRL_RELOAD",
   "CERTCHAT_LOG_LEVEL",
   "CERTCHAT_AUTH_RATE",
   "CERTCHAT_VERIFY_WORKERS",
@@ -310,7 +314,9 @@ export function loadConfig(env: Env): Config {
       tokenIdleMs: duration("CERTCHAT_TOKEN_TTL", "30d"),
       nonceMs: duration("CERTCHAT_NONCE_TTL", "5m"),
       smsCodeMs: duration("CERTCHAT_SMS_CODE_TTL", "10m"),
+      sessionMaxAgeMs: duration("CERTCHAT_SESSION_MAX_AGE", "30d"),
     },
+    crlReloadMs: duration("CERTCHAT_CRL_RELOAD", "1h"),
     logLevel: logLevel as Config["logLevel"],
   };
 }

@@ -9,6 +9,12 @@ export interface TrustSetup {
   description: string;
 }
 
+export interface TrustSources {
+  trust: string[];
+  crl: string[];
+  dataDir: string;
+}
+
 /** The folder of the test CA that `certchat ca init` creates and the embedded default trusts. */
 export function testCaDir(dataDir: string): string {
   return join(dataDir, "ca");
@@ -18,10 +24,17 @@ export function testCaDir(dataDir: string): string {
  * The configured trust anchors, or, when CERTCHAT_TRUST is unset, the data directory's test CA (created on
  * first start so that the quick start works on a fresh machine) with a warning.
  */
-export async function setUpTrust(
-  options: { trust: string[]; crl: string[]; dataDir: string },
-  logger: Logger,
-): Promise<TrustSetup> {
+export async function setUpTrust(options: TrustSources, logger: Logger): Promise<TrustSetup> {
+  if (options.trust.length === 0) {
+    const dir = testCaDir(options.dataDir);
+    if (!existsSync(join(dir, "ca.pem"))) await createTestCa(dir);
+    logger.warn(`CERTCHAT_TRUST is unset: trusting only the test CA in ${dir} (not for production)`);
+  }
+  return loadTrust(options);
+}
+
+/** Reads the anchors and CRLs the settings name (again on reload); throws if a file is missing or broken. */
+export async function loadTrust(options: TrustSources): Promise<TrustSetup> {
   if (options.trust.length > 0) {
     const store = await TrustStore.fromPaths(options.trust, options.crl);
     const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
@@ -30,9 +43,8 @@ export async function setUpTrust(
       description: `${store.anchors.length} anchor(s) from ${options.trust.join(", ")}${crls}`,
     };
   }
-  const dir = testCaDir(options.dataDir);
-  if (!existsSync(join(dir, "ca.pem"))) await createTestCa(dir);
-  logger.warn(`CERTCHAT_TRUST is unset: trusting only the test CA in ${dir} (not for production)`);
-  const store = await TrustStore.fromPaths([join(dir, "ca.pem")], options.crl);
-  return { store, description: `test CA ${join(dir, "ca.pem")} (CERTCHAT_TRUST unset)` };
+  const caPath = join(testCaDir(options.dataDir), "ca.pem");
+  const store = await TrustStore.fromPaths([caPath], options.crl);
+  const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
+  return { store, description: `test CA ${caPath} (CERTCHAT_TRUST unset)${crls}` };
 }

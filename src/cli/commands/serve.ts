@@ -27,6 +27,20 @@ function exitOnSignals(current: () => CertchatServer | undefined): void {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
+/** SIGHUP re-reads CERTCHAT_TRUST and CERTCHAT_CRL (the server logs the outcome; a broken file keeps the old). */
+function reloadOnHangup(current: () => CertchatServer | undefined): void {
+  process.on("SIGHUP", () => {
+    const server = current();
+    if (!server) return;
+    void server.reloadTrust().then((outcome) => {
+      const revoked = outcome.reloaded ? `, ${outcome.revoked} certificate(s) newly revoked` : "";
+      process.stdout.write(
+        `certchat: SIGHUP: trust ${outcome.reloaded ? "reloaded" : "NOT reloaded"}${revoked}\n`,
+      );
+    });
+  });
+}
+
 export function serveCommand(program: Command): void {
   program
     .command("serve")
@@ -36,6 +50,7 @@ export function serveCommand(program: Command): void {
       runCommand(async () => {
         let server: CertchatServer | undefined;
         exitOnSignals(() => server);
+        reloadOnHangup(() => server);
         const config = configFrom(options.config);
         server = await createServer(config);
         const address = await server.listen();

@@ -10,6 +10,7 @@ import { EventQueue } from "./event-queue.ts";
 import { onMessages } from "./history.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { onSendMessage } from "./send-message.ts";
+import { whileSessionLasts } from "./session-lifetime.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { SocketMessagePublisher } from "./socket-publisher.ts";
 import { onSubscribe, onUnsubscribe } from "./subscriptions.ts";
@@ -24,6 +25,9 @@ const handlers: Record<string, Handler> = {
   sendMessage: onSendMessage,
   messages: onMessages,
 };
+
+/** Server-to-server event (through the Redis adapter): sessions were ended on some node. */
+const SESSIONS_ENDED = "certchat:sessions-ended";
 
 /** Events one socket may have waiting; a client beyond this is flooding and is disconnected. */
 const MAX_PENDING_EVENTS = 1000;
@@ -43,6 +47,8 @@ export interface RealtimeGateway {
   /** For the start-up banner. */
   description: string;
   attach(server: HttpServer): void;
+  /** Sessions were ended (revoked certificates): disconnect their sockets now, on this node and the others. */
+  endSessionsNow(): Promise<void>;
   /** Refuses new sockets, lets queued events finish (bounded), then closes every socket's transport. */
   close(): Promise<void>;
 }
@@ -74,7 +80,8 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     );
     queues.add(queue);
     socket.on("disconnect", () => queues.delete(queue));
-    for (const [event, handle] of Object.entries(handlers)) {
+    for (const [event, handler] of Object.entries(handlers)) {
+      const handle = event === "session" ? handler : whileSessionLasts(handler);
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(context, socket, args))) return;
         logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");
@@ -86,7 +93,9 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       if (!Object.hasOwn(handlers, event)) splitAck(args).ack?.(failure("MethodNotFound"));
     });
   });
-  const stopSweeping = sweepDeadSessions(io, sessions, options.sessionCheckMs);
+  const sweeper = sweepDeadSessions(io, sessions, options.sessionCheckMs, logger);
+  // Another node ended sessions: check this node's sockets now.
+  io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());
 
   return {
     publisher,
@@ -94,9 +103,14 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     attach: (server) => {
       io.attach(server);
     },
+    endSessionsNow() {
+      // The in-memory adapter has no other nodes (and warns on serverSideEmit).
+      if (options.redis) io.serverSideEmit(SESSIONS_ENDED);
+      return sweeper.sweepNow();
+    },
     async close() {
       closing = true;
-      stopSweeping();
+      sweeper.stop();
       const deadline = delay(options.drainMs, undefined, { ref: false });
       await Promise.race([Promise.all([...queues].map((queue) => queue.idle())), deadline]);
       // Closing the transport, not sending a Socket.IO disconnect: clients see "transport close" and

@@ -33,39 +33,39 @@ describeEachBackend("ChatRights", (storage) => {
         transformResult: async (args) => args.result,
       }),
     );
-    await counting.requirePoster(owner.profileId, group, owner.certificateId);
-    await counting.requirePoster(owner.profileId, group, owner.certificateId);
+    await counting.requirePoster(owner.profileId, group, owner.certificateId, now);
+    await counting.requirePoster(owner.profileId, group, owner.certificateId, now);
     assert.equal(reads.length, 2); // membership and certificate, the first time only
   });
 
   test("a non-member, a foreign certificate and a channel member who may not post are refused", async () => {
     const rights = new ChatRights(storage().db);
     await assert.rejects(
-      rights.requirePoster(other.profileId, group, other.certificateId),
+      rights.requirePoster(other.profileId, group, other.certificateId, now),
       refusedWith("GetChatsError"),
     );
     await assert.rejects(
-      rights.requirePoster(owner.profileId, group, other.certificateId),
+      rights.requirePoster(owner.profileId, group, other.certificateId, now),
       refusedWith("InvalidCertificate"),
     );
     await assert.rejects(
-      rights.requirePoster(other.profileId, channel, other.certificateId),
+      rights.requirePoster(other.profileId, channel, other.certificateId, now),
       refusedWith("GetChatsError"),
     );
-    await rights.requirePoster(owner.profileId, channel, owner.certificateId);
+    await rights.requirePoster(owner.profileId, channel, owner.certificateId, now);
   });
 
   test("a refusal is not remembered: a member added later posts at once", async () => {
     const rights = new ChatRights(storage().db);
     const later = await chatOf(storage(), owner, []);
     await assert.rejects(
-      rights.requirePoster(other.profileId, later, other.certificateId),
+      rights.requirePoster(other.profileId, later, other.certificateId, now),
       refusedWith("GetChatsError"),
     );
     await insertChatMembers(storage().db, [
       { chat_id: later, profile_id: other.profileId, role: MemberRole.member, joined_at: now },
     ]);
-    await rights.requirePoster(other.profileId, later, other.certificateId);
+    await rights.requirePoster(other.profileId, later, other.certificateId, now);
   });
 
   test("beyond its capacity the oldest answers are checked again", async () => {
@@ -80,10 +80,10 @@ describeEachBackend("ChatRights", (storage) => {
       }),
       2,
     );
-    await rights.requirePoster(owner.profileId, group, owner.certificateId); // 2 reads, both kept
-    await rights.requirePoster(owner.profileId, channel, owner.certificateId); // 1 read, evicts the group entry
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now); // 2 reads, both kept
+    await rights.requirePoster(owner.profileId, channel, owner.certificateId, now); // 1 read, evicts the group entry
     // The group again: its membership is read (evicting the cid), then the cid.
-    await rights.requirePoster(owner.profileId, group, owner.certificateId);
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
     assert.equal(reads.length, 5);
   });
 

@@ -7,10 +7,12 @@ import { describeEachBackend } from "../../support/storage.ts";
 import { member, now } from "../storage/repositories/fixtures.ts";
 
 const IDLE_TTL_MS = 3_600_000;
+const MAX_AGE_MS = 30 * 86_400_000;
 
 describeEachBackend("SessionService", (storage) => {
   let time = now;
-  const service = () => new SessionService(storage().db, () => time, IDLE_TTL_MS);
+  const service = () =>
+    new SessionService(storage().db, () => time, { idleMs: IDLE_TTL_MS, maxAgeMs: MAX_AGE_MS });
 
   async function confirm(token: string, lastSeenAt = now): Promise<void> {
     await storage()

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { identityMigration } from "./0001-identity.ts";
 import { chatsMigration } from "./0002-chats.ts";
+import { sessionLifetimeMigration } from "./0004-session-lifetime.ts";
 import type { Dialect } from "./column-types.ts";
 
 /** The one migration set for both backends, in order. Later issues append here. */
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         "0001-identity": identityMigration(dialect),
         "0002-chats": chatsMigration(dialect),
+        "0004-session-lifetime": sessionLifetimeMigration(dialect),
       };
     },
   };

@@ -4,7 +4,7 @@ import { ApiError } from "../../../src/protocol/errors.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
 import { insertChatMembers, MemberRole } from "../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../support/storage.ts";
-import { chatOf, type Member, member, now } from "../storage/repositories/fixtures.ts";
+import { chatOf, type Member, member, now, YEAR_MS } from "../storage/repositories/fixtures.ts";
 
 function refusedWith(code: string) {
   return (error: unknown) => error instanceof ApiError && error.code === code;
@@ -53,6 +53,24 @@ describeEachBackend("ChatRights", (storage) => {
       refusedWith("GetChatsError"),
     );
     await rights.requirePoster(owner.profileId, channel, owner.certificateId, now);
+  });
+
+  test("a cid past its notAfter is refused with CertificateExpired, also after it was remembered", async () => {
+    const rights = new ChatRights(storage().db);
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
+    await assert.rejects(
+      rights.requirePoster(owner.profileId, group, owner.certificateId, now + YEAR_MS + 1),
+      refusedWith("CertificateExpired"),
+    );
+    await assert.rejects(
+      new ChatRights(storage().db).requirePoster(
+        owner.profileId,
+        group,
+        owner.certificateId,
+        now + YEAR_MS + 1,
+      ),
+      refusedWith("CertificateExpired"),
+    );
   });
 
   test("a refusal is not remembered: a member added later posts at once", async () => {

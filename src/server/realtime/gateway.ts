@@ -10,7 +10,7 @@ import { EventQueue } from "./event-queue.ts";
 import { onMessages } from "./history.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { onSendMessage } from "./send-message.ts";
-import { whileSessionLasts } from "./session-lifetime.ts";
+import { disconnectAtSessionEnd, forgetSessionEnd, whileSessionLasts } from "./session-lifetime.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { SocketMessagePublisher } from "./socket-publisher.ts";
 import { onSubscribe, onUnsubscribe } from "./subscriptions.ts";
@@ -79,9 +79,19 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       logger.error({ err: error }, "socket event handler failed"),
     );
     queues.add(queue);
-    socket.on("disconnect", () => queues.delete(queue));
+    socket.on("disconnect", () => {
+      queues.delete(queue);
+      forgetSessionEnd(socket);
+    });
+    disconnectAtSessionEnd(context, socket);
     for (const [event, handler] of Object.entries(handlers)) {
-      const handle = event === "session" ? handler : whileSessionLasts(handler);
+      const handle: Handler =
+        event === "session"
+          ? async (...args) => {
+              await handler(...args);
+              disconnectAtSessionEnd(context, socket);
+            }
+          : whileSessionLasts(handler);
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(context, socket, args))) return;
         logger.warn({ socket: socket.id }, "socket flooding its event queue: disconnected");

@@ -19,3 +19,35 @@ export function whileSessionLasts(handle: Handler): Handler {
     socket.disconnect();
   };
 }
+
+/** setTimeout's longest delay; a later end is left to the periodic sweep, which refuses it just the same. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const endTimers = new WeakMap<CertchatSocket, NodeJS.Timeout>();
+
+/**
+ * Disconnects the socket when its session's certificate expires or the session reaches its maximum age, so
+ * that a silent socket does not keep receiving messages until the next sweep. Call whenever the socket's
+ * identity changes, and `forgetSessionEnd` when it disconnects.
+ */
+export function disconnectAtSessionEnd(context: RealtimeContext, socket: CertchatSocket): void {
+  forgetSessionEnd(socket);
+  const identity = socket.data.identity;
+  if (!identity) return;
+  const remainingMs = context.sessions.endsAt(identity) - context.sessions.now();
+  if (remainingMs > MAX_TIMER_MS) return;
+  const timer = setTimeout(
+    () => {
+      if (socket.data.identity === identity) socket.disconnect();
+    },
+    Math.max(0, remainingMs + 1),
+  );
+  timer.unref();
+  endTimers.set(socket, timer);
+}
+
+/** Drops the socket's end timer (it disconnected). */
+export function forgetSessionEnd(socket: CertchatSocket): void {
+  clearTimeout(endTimers.get(socket));
+  endTimers.delete(socket);
+}

@@ -42,6 +42,15 @@ export class SessionService {
     private readonly lifetime: SessionLifetime,
   ) {}
 
+  now(): number {
+    return this.clock();
+  }
+
+  /** When an identity's session ends whatever its use: its certificate's notAfter or its maximum age. */
+  endsAt(identity: Pick<Identity, "session" | "certificate">): number {
+    return Math.min(identity.certificate.notAfter, identity.session.created_at + this.lifetime.maxAgeMs);
+  }
+
   /**
    * The refusal for an identity resolved earlier (a socket keeps it between events) whose certificate or
    * maximum age has run out since; undefined while it lasts. Revocation and idle time need the database and

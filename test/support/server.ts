@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
@@ -75,6 +75,8 @@ export async function startTestServer(
     backend?: Backend;
     caAlg?: IssueAlgorithm;
     sessionCheckMs?: number;
+    /** Where the server logs (default: nowhere). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-server-"));
@@ -108,7 +110,7 @@ export async function startTestServer(
   try {
     if (options.backend) storage = await options.backend.create();
     server = await createServer(config, {
-      logger: pino({ level: "silent" }),
+      logger: options.logger ?? pino({ level: "silent" }),
       clock: () => clock.now,
       storage: storage?.target,
       sessionCheckMs: options.sessionCheckMs,

@@ -193,3 +193,20 @@ test("each bad S3 setting is refused by name", () => {
     assert.throws(() => loadConfig(env), configErrorFor(variable), JSON.stringify(env));
   }
 });
+
+test("sessions live at most 30 days and CRLs are re-read hourly unless configured", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.ttl.sessionMaxAgeMs, 30 * 86_400_000);
+  assert.equal(defaults.crlReloadMs, 3_600_000);
+  const set = loadConfig({ CERTCHAT_SESSION_MAX_AGE: "7d", CERTCHAT_CRL_RELOAD: "5m" });
+  assert.equal(set.ttl.sessionMaxAgeMs, 7 * 86_400_000);
+  assert.equal(set.crlReloadMs, 5 * 60_000);
+});
+
+test("a bad session maximum age or CRL reload interval names its variable", () => {
+  assert.throws(
+    () => loadConfig({ CERTCHAT_SESSION_MAX_AGE: "forever" }),
+    configErrorFor("CERTCHAT_SESSION_MAX_AGE"),
+  );
+  assert.throws(() => loadConfig({ CERTCHAT_CRL_RELOAD: "0" }), configErrorFor("CERTCHAT_CRL_RELOAD"));
+});

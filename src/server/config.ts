@@ -233,6 +233,13 @@ function s3Settings(get: Lookup): S3Settings {
   };
 }
 
+/** A timer's interval: at least 10 s (each reload re-reads every file) and at most 7 d (timers overflow at 24.8 d). */
+function crlReloadInterval(ms: number): number {
+  if (ms < 10_000 || ms > 7 * 86_400_000)
+    throw new ConfigError("CERTCHAT_CRL_RELOAD", "must be between 10s and 7d");
+  return ms;
+}
+
 /** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   for (const name of Object.keys(env)) {
@@ -316,7 +323,7 @@ export function loadConfig(env: Env): Config {
       smsCodeMs: duration("CERTCHAT_SMS_CODE_TTL", "10m"),
       sessionMaxAgeMs: duration("CERTCHAT_SESSION_MAX_AGE", "30d"),
     },
-    crlReloadMs: duration("CERTCHAT_CRL_RELOAD", "1h"),
+    crlReloadMs: crlReloadInterval(duration("CERTCHAT_CRL_RELOAD", "1h")),
     logLevel: logLevel as Config["logLevel"],
   };
 }

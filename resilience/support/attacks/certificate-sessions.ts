@@ -39,7 +39,7 @@ async function handshakeRefusal(url: string, token: string): Promise<string | un
     (await connectV4(url, { token })).close();
     return undefined;
   } catch (error) {
-    return ((error as { data?: { error?: string } }).data ?? {}).error;
+    return (error as { data?: { error?: string } }).data?.error;
   }
 }
 

@@ -42,6 +42,7 @@ export class SessionService {
     private readonly lifetime: SessionLifetime,
   ) {}
 
+  /** The service's clock (tests inject their own): what session ends are measured against. */
   now(): number {
     return this.clock();
   }

@@ -97,6 +97,40 @@ for (const backend of backends) {
       assert.equal(sent.success, true, JSON.stringify(sent));
       assert.equal((await server.post("/api/profile/", { token: bob.token })).body.success, true);
     });
+    test("sendMessage with a cid whose certificate expired answers CertificateExpired, over REST and the socket", async () => {
+      // Hanna's second certificate (same name and SNILS: the same profile once her phone confirms it) is
+      // short-lived; her session stays on the first, which is valid.
+      const hanna = await chatUser(server, "Ханова Ханна Хасановна");
+      const hannaChat = await chatBetween(server, hanna, bob);
+      const second = await issueUser(server, {
+        name: hanna.name,
+        snils: hanna.snils,
+        notAfter: new Date(server.clock.now + 10 * MINUTE_MS),
+      });
+      server.clock.advance(MINUTE_MS + 1000); // past the resend interval of her phone's first code
+      await registerPhone(server, await logIn(server, second), hanna.phone);
+      const profile = (await server.post("/api/profile/", { token: hanna.token })).body.data as {
+        certificates: { id: number }[];
+      };
+      const secondCid = profile.certificates.map((c) => c.id).find((cid) => cid !== hanna.cid);
+      assert.ok(secondCid !== undefined, "the second certificate joined the profile");
+      server.clock.advance(10 * MINUTE_MS + 1000);
+      const withSecond = { ...textMessage(hanna, hannaChat, "signed too late"), cid: secondCid };
+      const rest = await server.post("/api/sendMessage/", { token: hanna.token, ...withSecond });
+      assert.deepEqual(rest.body, { success: false, error: "CertificateExpired" });
+      const socket = await connectV4(server.url, { token: hanna.token });
+      sockets.push(socket);
+      assert.deepEqual(await request(socket, "sendMessage", { ...withSecond, localId: 1 }), {
+        success: false,
+        error: "CertificateExpired",
+      });
+      const withFirst = await request(socket, "sendMessage", {
+        ...textMessage(hanna, hannaChat, "ok"),
+        localId: 2,
+      });
+      assert.equal(withFirst.success, true, JSON.stringify(withFirst));
+    });
+
     test("past the maximum age a session in steady use answers SessionExpired, on REST and the socket", async () => {
       const frank = await chatUser(server, "Франков Фёдор Фёдорович");
       const socket = await connectV4(server.url, { token: frank.token });

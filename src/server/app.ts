@@ -28,6 +28,7 @@ import { MemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts"
 import { FallbackNotice } from "./services/redis-fallback.ts";
 import { RedisLookupQuota } from "./services/redis-lookup-quota.ts";
 import { RedisRateLimiter } from "./services/redis-rate-limiter.ts";
+import { startSessionCleanup } from "./services/session-cleanup.ts";
 import { SessionService } from "./services/sessions.ts";
 import { ConsoleSmsProvider } from "./sms/console.ts";
 import { countedSmsProvider } from "./sms/counted.ts";
@@ -42,6 +43,7 @@ import {
 } from "./storage/database.ts";
 import { startMessageCommitter } from "./storage/message-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
+import { TrustReloader, type TrustReloadOutcome } from "./trust-reload.ts";
 import { setUpTrust } from "./trust-setup.ts";
 
 export interface ServerOptions {
@@ -52,6 +54,9 @@ export interface ServerOptions {
   /** How often sockets' sessions are re-checked (default each minute; tests shorten it). */
   sessionCheckMs?: number;
 }
+
+/** How often ended sessions are deleted. */
+const SESSION_CLEANUP_MS = 3_600_000;
 
 /** In-flight socket events get this long to finish on shutdown before the sockets are closed anyway. */
 const SOCKET_DRAIN_MS = 5_000;
@@ -74,6 +79,8 @@ export interface CertchatServer {
     realtime: string;
   };
   listen(): Promise<string>;
+  /** Re-reads CERTCHAT_TRUST and CERTCHAT_CRL and ends the sessions of revoked certificates (SIGHUP). */
+  reloadTrust(): Promise<TrustReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -115,7 +122,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       sent: () => metrics.smsSent.inc(),
       failed: () => metrics.smsFailures.inc(),
     });
-    const sessions = new SessionService(storage.db, clock, config.ttl.tokenIdleMs);
+    const lifetime = { idleMs: config.ttl.tokenIdleMs, maxAgeMs: config.ttl.sessionMaxAgeMs };
+    const sessions = new SessionService(storage.db, clock, lifetime);
     const gost = loadGostEngine(config.gostEngine);
     if (gost.engine) useGostEngineForRawSignatures();
     pool = await VerifyPool.start({
@@ -212,6 +220,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       proxyTrust: trustedProxies,
     });
     gateway.attach(http.server);
+    const trustReloader = new TrustReloader({
+      sources: config,
+      initial: trust.store,
+      workers: pool,
+      db: storage.db,
+      clock,
+      logger,
+      onSessionsEnded: () => void gateway.endSessionsNow(),
+    });
+    const stopReloading = trustReloader.start(config.crlReloadMs);
+    const stopCleanup = startSessionCleanup({
+      db: storage.db,
+      clock,
+      lifetime,
+      logger,
+      intervalMs: SESSION_CLEANUP_MS,
+    });
     const redisLink = redis;
     const verifying = pool;
     metrics.observe({
@@ -252,7 +277,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           throw error;
         }
       },
+      reloadTrust: () => trustReloader.reload(),
       async close() {
+        stopReloading();
+        stopCleanup();
+        await trustReloader.idle();
         // /readyz answers 503 first, and for CERTCHAT_DRAIN_DELAY nothing else changes, so load balancers
         // stop sending new requests and connections before the sockets are closed.
         readiness.draining();

@@ -37,7 +37,9 @@ export interface Config {
   gostEngine: "auto" | "off" | { path: string };
   /** Where file contents live (DESIGN §6): under the data directory, or in an S3 bucket. */
   files: { store: "fs" } | ({ store: "s3" } & S3Settings);
-  ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number };
+  ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number; sessionMaxAgeMs: number };
+  /** How often CERTCHAT_TRUST and CERTCHAT_CRL are read again (SIGHUP does it at once). */
+  crlReloadMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Where Prometheus scrapes /metrics: its own listener, never the API's; "off" = no listener. */
   metrics: { host: string; port: number } | "off";
@@ -199,6 +201,8 @@ const knownVariables = new Set([
   "CERTCHAT_TOKEN_TTL",
   "CERTCHAT_NONCE_TTL",
   "CERTCHAT_SMS_CODE_TTL",
+  "CERTCHAT_SESSION_MAX_AGE",
+  "CERTCHAT_CRL_RELOAD",
   "CERTCHAT_LOG_LEVEL",
   "CERTCHAT_AUTH_RATE",
   "CERTCHAT_VERIFY_WORKERS",
@@ -322,6 +326,13 @@ function consoleSmsPermitted(get: Lookup): void {
   }
 }
 
+/** A timer's interval: at least 10 s (each reload re-reads every file) and at most 7 d (timers overflow at 24.8 d). */
+function crlReloadInterval(ms: number): number {
+  if (ms < 10_000 || ms > 7 * 86_400_000)
+    throw new ConfigError("CERTCHAT_CRL_RELOAD", "must be between 10s and 7d");
+  return ms;
+}
+
 /** Builds the configuration from environment variables; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   for (const name of Object.keys(env)) {
@@ -405,7 +416,9 @@ export function loadConfig(env: Env): Config {
       tokenIdleMs: duration("CERTCHAT_TOKEN_TTL", "30d"),
       nonceMs: duration("CERTCHAT_NONCE_TTL", "5m"),
       smsCodeMs: duration("CERTCHAT_SMS_CODE_TTL", "10m"),
+      sessionMaxAgeMs: duration("CERTCHAT_SESSION_MAX_AGE", "30d"),
     },
+    crlReloadMs: crlReloadInterval(duration("CERTCHAT_CRL_RELOAD", "1h")),
     logLevel: logLevel as Config["logLevel"],
     metrics: metricsSetting(get),
     trustProxy: trustProxySetting(get),

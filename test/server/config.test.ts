@@ -285,3 +285,22 @@ test("the drain delay is 2s by default and may be 0", () => {
   assert.equal(loadConfig({ CERTCHAT_DRAIN_DELAY: "500ms" }).drainDelayMs, 500);
   assert.throws(() => loadConfig({ CERTCHAT_DRAIN_DELAY: "soon" }), configErrorFor("CERTCHAT_DRAIN_DELAY"));
 });
+
+test("sessions live at most 30 days and CRLs are re-read hourly unless configured", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.ttl.sessionMaxAgeMs, 30 * 86_400_000);
+  assert.equal(defaults.crlReloadMs, 3_600_000);
+  const set = loadConfig({ CERTCHAT_SESSION_MAX_AGE: "7d", CERTCHAT_CRL_RELOAD: "5m" });
+  assert.equal(set.ttl.sessionMaxAgeMs, 7 * 86_400_000);
+  assert.equal(set.crlReloadMs, 5 * 60_000);
+});
+
+test("a bad session maximum age or CRL reload interval names its variable", () => {
+  assert.throws(
+    () => loadConfig({ CERTCHAT_SESSION_MAX_AGE: "forever" }),
+    configErrorFor("CERTCHAT_SESSION_MAX_AGE"),
+  );
+  for (const interval of ["0", "1s", "30d"]) {
+    assert.throws(() => loadConfig({ CERTCHAT_CRL_RELOAD: interval }), configErrorFor("CERTCHAT_CRL_RELOAD"));
+  }
+});

@@ -76,7 +76,7 @@ export async function startTestServer(
     backend?: Backend;
     caAlg?: IssueAlgorithm;
     sessionCheckMs?: number;
-    /** Default: silent. */
+    /** Where the server logs (default: nowhere). */
     logger?: Logger;
   } = {},
 ): Promise<TestServer> {

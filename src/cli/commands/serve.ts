@@ -31,6 +31,20 @@ function exitOnSignals(current: () => CertchatServer | undefined, drainDelayMs: 
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
+/** SIGHUP re-reads CERTCHAT_TRUST and CERTCHAT_CRL (the server logs the outcome; a broken file keeps the old). */
+function reloadOnHangup(current: () => CertchatServer | undefined): void {
+  process.on("SIGHUP", () => {
+    const server = current();
+    if (!server) return;
+    void server.reloadTrust().then((outcome) => {
+      const revoked = outcome.reloaded ? `, ${outcome.revoked} certificate(s) newly revoked` : "";
+      process.stdout.write(
+        `certchat: SIGHUP: trust ${outcome.reloaded ? "reloaded" : "NOT reloaded"}${revoked}\n`,
+      );
+    });
+  });
+}
+
 export function serveCommand(program: Command): void {
   program
     .command("serve")
@@ -44,6 +58,7 @@ export function serveCommand(program: Command): void {
           () => server,
           () => drainDelayMs,
         );
+        reloadOnHangup(() => server);
         const config = configFrom(options.config);
         drainDelayMs = config.drainDelayMs;
         server = await createServer(config);

@@ -148,7 +148,8 @@ function decodeBase64(text: string): Uint8Array {
   return der;
 }
 
-function serialHex(bytes: Uint8Array): string {
+/** A serial number as stored and compared: lower-case hex without leading zero bytes. */
+export function serialHex(bytes: Uint8Array): string {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   return Buffer.from(bytes.subarray(start)).toString("hex");

@@ -1,11 +1,12 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { appendFile, chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { decodeCertificateText, parseCertificate } from "./certificate.ts";
 import { generateGostPrivateKey, gostPrivateKeyPem, gostSpkiDer } from "./gost/keys.ts";
 import { gostCertificateSigner } from "./gost/signing.ts";
 import { AttributeOid } from "./oids.ts";
 import { encodePem } from "./pem.ts";
+import { pkiCryptoEngine } from "./pkijs-engine.ts";
 import {
   buildCertificate,
   buildCrl,
@@ -27,6 +28,10 @@ export type IssueAlgorithm = "ecdsa-p256" | "rsa-2048" | "ed25519" | "gost2012-2
 
 export const CA_CERT_FILE = "ca.pem";
 export const CA_KEY_FILE = "ca-key.pem";
+/** Serial numbers (hex) revoked with `certchat ca revoke`, one a line. */
+export const REVOKED_FILE = "revoked.txt";
+/** Where `certchat ca crl` writes the CRL unless told otherwise. */
+export const CRL_FILE = "crl.pem";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -246,4 +251,42 @@ export async function createTestCrl(
     ca.signer,
   );
   return { crlPem: encodePem("X509 CRL", der), der };
+}
+
+/** The serial numbers `revokeTestCertificate` recorded, in order. */
+export async function listRevokedSerials(caDir: string): Promise<string[]> {
+  const text = await readFile(join(caDir, REVOKED_FILE), "utf8").catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  });
+  return text.split("\n").filter((line) => /^[0-9a-f]+$/.test(line));
+}
+
+/** Records a certificate of this test CA as revoked (the next `createTestCrl` lists it); returns its serial. */
+export async function revokeTestCertificate(caDir: string, certText: string | Uint8Array): Promise<string> {
+  const ca = await loadCa(caDir);
+  const certificate = parseCertificate(decodeCertificateText(certText));
+  // Names alone do not tell test CAs apart (they share theirs): the signature must be this CA's.
+  const issued = await certificate.certificate
+    .verify(ca.certificate.certificate, pkiCryptoEngine({}))
+    .catch(() => false);
+  if (!issued) throw new Error("the certificate was not issued by this test CA");
+  const serial = certificate.serialNumber;
+  if (!(await listRevokedSerials(caDir)).includes(serial))
+    await appendFile(join(caDir, REVOKED_FILE), `${serial}\n`);
+  return serial;
+}
+
+/**
+ * Writes a CRL listing every certificate revoked so far to `outPath`, through a temporary file and a rename,
+ * so that a server reloading it never reads half a file. Its CRL number is the time in seconds (increasing).
+ */
+export async function writeTestCrl(caDir: string, outPath: string): Promise<{ revoked: number }> {
+  const revokedSerials = await listRevokedSerials(caDir);
+  const crl = await createTestCrl(caDir, { revokedSerials, crlNumber: Math.floor(Date.now() / 1000) });
+  await mkdir(dirname(outPath), { recursive: true });
+  const temporary = `${outPath}.${process.pid}.tmp`;
+  await writeFile(temporary, crl.crlPem, { mode: 0o644 });
+  await rename(temporary, outPath);
+  return { revoked: revokedSerials.length };
 }

@@ -8,6 +8,7 @@ import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
+  serialHex,
 } from "./certificate.ts";
 import { endEntityProblem } from "./end-entity-policy.ts";
 import { warmGostPublicKeys } from "./gost/public-keys.ts";
@@ -193,6 +194,24 @@ export class TrustStore {
     } catch (error) {
       return { ok: false, reason: "invalid", detail: `validation failed: ${(error as Error).message}` };
     }
+  }
+
+  /**
+   * Serial numbers (hex, as ParsedCertificate has them) listed on the CRLs that a configured certificate
+   * signed: the candidates for a revocation re-check, which `check` then confirms per certificate.
+   */
+  async revokedSerials(): Promise<Set<string>> {
+    const serials = new Set<string>();
+    for (const crl of this.crls) {
+      const issuers = this.anchors.filter((anchor) => anchor.certificate.subject.isEqual(crl.issuer));
+      let signed = false;
+      for (const issuer of issuers) signed ||= await this.crlIsSignedBy(crl, issuer.certificate);
+      if (!signed) continue;
+      for (const entry of crl.revokedCertificates ?? []) {
+        serials.add(serialHex(entry.userCertificate.valueBlock.valueHexView));
+      }
+    }
+    return serials;
   }
 
   /** A path validated earlier, if every certificate on it is still within its validity period at `now`. */

@@ -6,7 +6,8 @@ import type {
   SignatureCheckInput,
   SignatureVerdict,
 } from "./login-check.ts";
-import type { VerifyJob, WorkerMessage, WorkerSetup } from "./verify-protocol.ts";
+import type { TrustMaterial } from "./trust.ts";
+import type { TrustUpdate, VerifyJob, WorkerMessage, WorkerSetup } from "./verify-protocol.ts";
 
 /**
  * A pool of worker threads for the CPU-heavy login checks (DESIGN §5, §7), so that a burst of logins,
@@ -112,6 +113,16 @@ export class VerifyPool implements LoginChecker {
 
   checkSignature(input: SignatureCheckInput): Promise<SignatureVerdict> {
     return this.submit({ kind: "signature", input }) as Promise<SignatureVerdict>;
+  }
+
+  /**
+   * Gives every worker, and every worker started later, this trust material (reloaded CRLs). A worker takes it
+   * before its next job: jobs handed out after this call are checked against it.
+   */
+  updateTrust(trust: TrustMaterial): void {
+    this.options.setup = { ...this.options.setup, trust };
+    const update: TrustUpdate = { kind: "trust", trust };
+    for (const slot of this.slots) slot.worker.postMessage(update);
   }
 
   /** Refuses what is queued, stops the workers (failing their jobs) and waits for them to exit. */

@@ -15,6 +15,12 @@ export type VerifyJob =
 
 export type VerifyRequest = VerifyJob & { id: number };
 
+/** Replaces a worker's trust store (CRLs reloaded); not answered. */
+export interface TrustUpdate {
+  kind: "trust";
+  trust: TrustMaterial;
+}
+
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "done"; id: number; verdict: LoginVerdict | SignatureVerdict }

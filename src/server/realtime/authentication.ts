@@ -107,9 +107,15 @@ export async function eventIdentity(
   return identity;
 }
 
-/** True for the refusals that mean the token will never work again (expired or unknown). */
+/** The refusals that mean the token will never work again: unknown, expired, certificate expired or revoked. */
+const deadSessionCodes = new Set([
+  "NeedAuthentication",
+  "SessionExpired",
+  "CertificateExpired",
+  "InvalidCertificate",
+]);
+
+/** True for the refusals that mean the token will never work again. */
 export function isDeadSession(error: unknown): boolean {
-  return (
-    error instanceof ApiError && (error.code === "NeedAuthentication" || error.code === "SessionExpired")
-  );
+  return error instanceof ApiError && deadSessionCodes.has(error.code);
 }

@@ -12,6 +12,7 @@ import { onMessages } from "./history.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
 import { onSendMessage } from "./send-message.ts";
+import { disconnectAtSessionEnd, forgetSessionEnd, whileSessionLasts } from "./session-lifetime.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { socketContext } from "./socket-logger.ts";
 import { SocketMessagePublisher } from "./socket-publisher.ts";
@@ -27,6 +28,9 @@ const handlers: Record<string, Handler> = {
   sendMessage: onSendMessage,
   messages: onMessages,
 };
+
+/** Server-to-server event (through the Redis adapter): sessions were ended on some node. */
+const SESSIONS_ENDED = "certchat:sessions-ended";
 
 /** Events one socket may have waiting; a client beyond this is flooding and is disconnected. */
 const MAX_PENDING_EVENTS = 1000;
@@ -62,6 +66,8 @@ export interface RealtimeGateway {
   attach(server: HttpServer): void;
   /** This node's sockets by Engine.IO protocol and their chat subscriptions (read at each metrics scrape). */
   census(): { eio3: number; eio4: number; subscriptions: number };
+  /** Sessions were ended (revoked certificates): disconnect their sockets now, on this node and the others. */
+  endSessionsNow(): Promise<void>;
   /** Refuses new sockets, lets queued events finish (bounded), then closes every socket's transport. */
   close(): Promise<void>;
 }
@@ -95,8 +101,19 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     );
     queues.add(queue);
     const perSocket = socketContext(context, socket);
-    socket.on("disconnect", () => queues.delete(queue));
-    for (const [event, handle] of Object.entries(handlers)) {
+    socket.on("disconnect", () => {
+      queues.delete(queue);
+      forgetSessionEnd(socket);
+    });
+    disconnectAtSessionEnd(context, socket);
+    for (const [event, handler] of Object.entries(handlers)) {
+      const handle: Handler =
+        event === "session"
+          ? async (...args) => {
+              await handler(...args);
+              disconnectAtSessionEnd(context, socket);
+            }
+          : whileSessionLasts(handler);
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(perSocket, socket, args))) return;
         logger.warn(
@@ -112,7 +129,9 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       if (!Object.hasOwn(handlers, event)) splitAck(args).ack?.(failure("MethodNotFound"));
     });
   });
-  const stopSweeping = sweepDeadSessions(io, sessions, options.sessionCheckMs);
+  const sweeper = sweepDeadSessions(io, sessions, options.sessionCheckMs, logger);
+  // Another node ended sessions: check this node's sockets now.
+  io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());
 
   return {
     publisher,
@@ -121,9 +140,14 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       io.attach(server);
     },
     census: () => socketCensus(io),
+    endSessionsNow() {
+      // The in-memory adapter has no other nodes (and warns on serverSideEmit).
+      if (options.redis) io.serverSideEmit(SESSIONS_ENDED);
+      return sweeper.sweepNow();
+    },
     async close() {
       closing = true;
-      stopSweeping();
+      sweeper.stop();
       const deadline = delay(options.drainMs, undefined, { ref: false });
       await Promise.race([Promise.all([...queues].map((queue) => queue.idle())), deadline]);
       // Closing the transport, not sending a Socket.IO disconnect: clients see "transport close" and

@@ -15,6 +15,8 @@ const DEFAULT_CAPACITY = 100_000;
  */
 export class ChatRights {
   private readonly granted = new Set<string>();
+  /** notAfter (Unix ms) of the granted certificate entries: a signer must also be within its validity. */
+  private readonly signerNotAfter = new Map<string, number>();
 
   constructor(
     private readonly db: Executor,
@@ -29,8 +31,11 @@ export class ChatRights {
     this.grant(key);
   }
 
-  /** GetChatsError if not a member (or a channel member who may not post); InvalidCertificate for a foreign cid. */
-  async requirePoster(profileId: number, chatId: string, certificateId: number): Promise<void> {
+  /**
+   * GetChatsError if not a member (or a channel member who may not post); InvalidCertificate for a foreign
+   * cid; CertificateExpired for a cid past its notAfter at `now` (the message is signed with the cid's key).
+   */
+  async requirePoster(profileId: number, chatId: string, certificateId: number, now: number): Promise<void> {
     const chatKey = `post:${profileId}:${chatId}`;
     if (!this.granted.has(chatKey)) {
       const membership = await requireMembership(this.db, chatId, profileId);
@@ -43,13 +48,19 @@ export class ChatRights {
       if (certificate?.profile_id !== profileId)
         throw new ApiError("InvalidCertificate", "cid is not the sender's");
       this.grant(certificateKey);
+      this.signerNotAfter.set(certificateKey, certificate.not_after);
     }
+    if (now > (this.signerNotAfter.get(certificateKey) ?? 0))
+      throw new ApiError("CertificateExpired", "cid certificate expired");
   }
 
   private grant(key: string): void {
     if (this.granted.size >= this.capacity) {
       const oldest = this.granted.values().next().value;
-      if (oldest !== undefined) this.granted.delete(oldest);
+      if (oldest !== undefined) {
+        this.granted.delete(oldest);
+        this.signerNotAfter.delete(oldest);
+      }
     }
     this.granted.add(key);
   }

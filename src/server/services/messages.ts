@@ -88,9 +88,9 @@ export class MessageService {
     if (file && file.length > this.options.maxFileBytes) throw new ApiError("DataError", "file too large");
 
     const me = identity.profile.id;
-    await this.rights.requirePoster(me, request.chat, request.cid);
-
     const now = clock();
+    await this.rights.requirePoster(me, request.chat, request.cid, now);
+
     const retryKey =
       request.localId === undefined
         ? undefined

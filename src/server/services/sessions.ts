@@ -5,16 +5,24 @@ import {
   findSessionsWithProfiles,
   findSessionWithProfile,
   type Session,
+  type SessionCertificate,
   type SessionWithProfile,
   touchSession,
   touchSessions,
 } from "../storage/repositories/sessions.ts";
 import type { Clock } from "./clock.ts";
 
-/** Who is calling: a confirmed session and its profile. */
+/** Who is calling: a confirmed session, its profile and the certificate it logged in with. */
 export interface Identity {
   session: Session;
   profile: Profile;
+  certificate: SessionCertificate;
+}
+
+/** How long a session may live: since its last use, and since its login whatever the use. */
+export interface SessionLifetime {
+  idleMs: number;
+  maxAgeMs: number;
 }
 
 export interface SessionGuardOptions {
@@ -22,13 +30,41 @@ export interface SessionGuardOptions {
   requirePhone: boolean;
 }
 
-/** Resolves tokens to identities and enforces session expiry (DESIGN §4). */
+/**
+ * Resolves tokens to identities and enforces session expiry (DESIGN §4). A session ends when its certificate
+ * is revoked (InvalidCertificate, the answer a login with it gets) or expires (CertificateExpired), after its
+ * absolute maximum age, or after idle time (SessionExpired).
+ */
 export class SessionService {
   constructor(
     private readonly db: Executor,
     private readonly clock: Clock,
-    private readonly idleTtlMs: number,
+    private readonly lifetime: SessionLifetime,
   ) {}
+
+  /** The service's clock (tests inject their own): what session ends are measured against. */
+  now(): number {
+    return this.clock();
+  }
+
+  /** When an identity's session ends whatever its use: its certificate's notAfter or its maximum age. */
+  endsAt(identity: Pick<Identity, "session" | "certificate">): number {
+    return Math.min(identity.certificate.notAfter, identity.session.created_at + this.lifetime.maxAgeMs);
+  }
+
+  /**
+   * The refusal for an identity resolved earlier (a socket keeps it between events) whose certificate or
+   * maximum age has run out since; undefined while it lasts. Revocation and idle time need the database and
+   * are checked when the token is resolved again (the socket sweep).
+   */
+  lifetimeRefusal(identity: Pick<Identity, "session" | "certificate">): ApiError | undefined {
+    const now = this.clock();
+    if (now > identity.certificate.notAfter)
+      return new ApiError("CertificateExpired", "session certificate expired");
+    if (now - identity.session.created_at > this.lifetime.maxAgeMs)
+      return new ApiError("SessionExpired", "session past its maximum age");
+    return undefined;
+  }
 
   async authenticate(token: string | undefined, options: SessionGuardOptions): Promise<Identity> {
     if (!token) throw new ApiError("NeedAuthentication", "no token");
@@ -64,17 +100,25 @@ export class SessionService {
   /** The confirmed, not idle-expired session, and whether its idle clock is due a refresh; or the refusal. */
   private liveSession(found: SessionWithProfile | undefined): { session: Session; due: boolean } {
     const session = found?.session;
-    if (session?.confirmed !== 1) throw new ApiError("NeedAuthentication", "unknown or unconfirmed token");
+    const certificate = found?.certificate;
+    if (session?.confirmed !== 1 || !certificate)
+      throw new ApiError("NeedAuthentication", "unknown or unconfirmed token");
+    if (certificate.revokedAt !== null)
+      throw new ApiError("InvalidCertificate", "session certificate revoked");
+    const ended = this.lifetimeRefusal({ session, certificate });
+    if (ended) throw ended;
     const idle = this.clock() - session.last_seen_at;
-    if (idle > this.idleTtlMs) throw new ApiError("SessionExpired");
+    if (idle > this.lifetime.idleMs) throw new ApiError("SessionExpired");
     // Refresh the idle clock at most once a minute (or 1% of the TTL) instead of writing on every request.
-    return { session, due: idle > Math.min(60_000, this.idleTtlMs / 100) };
+    return { session, due: idle > Math.min(60_000, this.lifetime.idleMs / 100) };
   }
 
   private identity(found: SessionWithProfile | undefined, options: SessionGuardOptions): Identity {
     const profile = found?.profile;
-    if (!found || !profile) throw new ApiError("NeedAuthentication", "session without profile");
+    const certificate = found?.certificate;
+    if (!found || !profile || !certificate)
+      throw new ApiError("NeedAuthentication", "session without profile");
     if (options.requirePhone && profile.user_id === null) throw new ApiError("NeedRegisterPhone");
-    return { session: found.session, profile };
+    return { session: found.session, profile, certificate };
   }
 }

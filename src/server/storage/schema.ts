@@ -35,6 +35,8 @@ export interface CertificatesTable {
   not_after: number;
   key_algorithm: string;
   created_at: number;
+  /** When a reloaded CRL was found to list it; its sessions end then (null: not revoked). */
+  revoked_at: number | null;
 }
 
 /** A certificate new to an existing profile, waiting for the SMS code sent to that profile's phone. */

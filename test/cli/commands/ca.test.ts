@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseCertificate } from "../../../src/server/pki/certificate.ts";
 import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
+import { TrustStore } from "../../../src/server/pki/trust.ts";
 import { runCli, tempDataDir } from "../../support/cli.ts";
 
 test("ca init creates the test CA and refuses to overwrite it", async () => {
@@ -91,4 +92,88 @@ test("a GOST 2012-256 test CA issues a GOST 2012-512 certificate that pki inspec
     ok: true,
     qualified: true,
   });
+});
+
+function issueArgs(out: string, ...validity: string[]): string[] {
+  return ["ca", "issue", "--name", "Петров Пётр Петрович", "--out", out, ...validity];
+}
+
+function issuedCertificate(out: string) {
+  const [block] = decodePemBlocks(readFileSync(join(out, "cert.pem"), "utf8"));
+  assert.ok(block);
+  return parseCertificate(block.der);
+}
+
+test("ca issue --days sets the validity to that many days from now", async () => {
+  const dataDir = tempDataDir();
+  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const out = join(dataDir, "user");
+  const before = Date.now();
+  const result = await runCli(issueArgs(out, "--days", "2"), { CERTCHAT_DATA_DIR: dataDir });
+  assert.equal(result.code, 0, result.stderr);
+  const { notAfter } = issuedCertificate(out);
+  // Whole seconds in the certificate: allow a second either side of the run.
+  assert.ok(notAfter.getTime() >= before + 2 * 86_400_000 - 1000);
+  assert.ok(notAfter.getTime() <= Date.now() + 2 * 86_400_000 + 1000);
+});
+
+test("ca issue --not-before/--not-after makes an already expired certificate", async () => {
+  const dataDir = tempDataDir();
+  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const out = join(dataDir, "user");
+  const args = issueArgs(out, "--not-before", "2020-01-01T00:00:00Z", "--not-after", "2020-02-01T00:00:00Z");
+  const result = await runCli(args, { CERTCHAT_DATA_DIR: dataDir });
+  assert.equal(result.code, 0, result.stderr);
+  const { notBefore, notAfter } = issuedCertificate(out);
+  assert.equal(notBefore.toISOString(), "2020-01-01T00:00:00.000Z");
+  assert.equal(notAfter.toISOString(), "2020-02-01T00:00:00.000Z");
+});
+
+test("ca issue refuses a bad --days, a bad date and a period that ends before it begins", async () => {
+  const dataDir = tempDataDir();
+  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const out = join(dataDir, "user");
+  for (const validity of [
+    ["--days", "-1"],
+    ["--days", "soon"],
+    ["--not-after", "tomorrow"],
+    ["--not-before", "2021-01-01", "--not-after", "2020-01-01"],
+    ["--days", "1", "--not-after", "2030-01-01"],
+  ]) {
+    const result = await runCli(issueArgs(out, ...validity), { CERTCHAT_DATA_DIR: dataDir });
+    assert.equal(result.code, 1, validity.join(" "));
+    assert.match(result.stderr, /--days|--not-|end before/, validity.join(" "));
+  }
+});
+
+test("ca revoke then ca crl writes a CRL of the test CA listing the revoked certificate", async () => {
+  const dataDir = tempDataDir();
+  const env = { CERTCHAT_DATA_DIR: dataDir };
+  await runCli(["ca", "init"], env);
+  const kept = join(dataDir, "kept");
+  const revoked = join(dataDir, "revoked");
+  await runCli(issueArgs(kept), env);
+  await runCli(issueArgs(revoked), env);
+  const revoke = await runCli(["ca", "revoke", join(revoked, "cert.pem")], env);
+  assert.equal(revoke.code, 0, revoke.stderr);
+  const crlPath = join(dataDir, "out", "test.crl");
+  const crl = await runCli(["ca", "crl", "--out", crlPath], env);
+  assert.equal(crl.code, 0, crl.stderr);
+  assert.match(crl.stdout, /1 revoked/);
+  const trust = await TrustStore.fromPaths([join(dataDir, "ca", "ca.pem")], [crlPath]);
+  assert.deepEqual(await trust.check(issuedCertificate(kept)), { ok: true });
+  assert.equal((await trust.check(issuedCertificate(revoked))).ok, false);
+  assert.deepEqual([...(await trust.revokedSerials())], [issuedCertificate(revoked).serialNumber]);
+});
+
+test("ca revoke refuses a certificate the test CA did not issue", async () => {
+  const ours = tempDataDir();
+  const theirs = tempDataDir();
+  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: ours });
+  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: theirs });
+  const out = join(theirs, "user");
+  await runCli(issueArgs(out), { CERTCHAT_DATA_DIR: theirs });
+  const result = await runCli(["ca", "revoke", join(out, "cert.pem")], { CERTCHAT_DATA_DIR: ours });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /not issued by this test CA/);
 });

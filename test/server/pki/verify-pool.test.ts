@@ -246,3 +246,38 @@ describe("verification pool under failure", () => {
     await assert.rejects(startPool({ workerUrl: missing }));
   });
 });
+
+describe("verification pool trust updates", () => {
+  test("updateTrust reaches every worker: jobs held on both workers answer with the new CRL", async () => {
+    const { pool, open } = await startGatedPool();
+    try {
+      const withoutCrl = TrustStore.fromCertificates(fixture.trust.anchors);
+      pool.updateTrust(withoutCrl.material());
+      // Two jobs at once: each worker holds one at the gate, so each answers from its own store.
+      const held = [pool.checkLogin(loginOf(fixture.revoked)), pool.checkLogin(loginOf(fixture.revoked))];
+      open();
+      assert.deepEqual(
+        (await Promise.all(held)).map((verdict) => verdict.ok),
+        [true, true],
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a worker started after updateTrust gets the new material", async () => {
+    const { pool, open } = await startGatedPool({ size: 1 });
+    open();
+    try {
+      pool.updateTrust(TrustStore.fromCertificates(fixture.trust.anchors).material());
+      // Kill the one worker; its replacement is built from the pool's current setup.
+      await assert.rejects(
+        pool.checkLogin({ ...loginOf(fixture.revoked), signature: new Uint8Array([0xde, 0xad]) }),
+        unavailable("worker-failed"),
+      );
+      assert.equal((await pool.checkLogin(loginOf(fixture.revoked))).ok, true);
+    } finally {
+      await pool.close();
+    }
+  });
+});

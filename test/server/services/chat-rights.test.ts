@@ -4,7 +4,7 @@ import { ApiError } from "../../../src/protocol/errors.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
 import { insertChatMembers, MemberRole } from "../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../support/storage.ts";
-import { chatOf, type Member, member, now } from "../storage/repositories/fixtures.ts";
+import { chatOf, type Member, member, now, YEAR_MS } from "../storage/repositories/fixtures.ts";
 
 function refusedWith(code: string) {
   return (error: unknown) => error instanceof ApiError && error.code === code;
@@ -33,39 +33,57 @@ describeEachBackend("ChatRights", (storage) => {
         transformResult: async (args) => args.result,
       }),
     );
-    await counting.requirePoster(owner.profileId, group, owner.certificateId);
-    await counting.requirePoster(owner.profileId, group, owner.certificateId);
+    await counting.requirePoster(owner.profileId, group, owner.certificateId, now);
+    await counting.requirePoster(owner.profileId, group, owner.certificateId, now);
     assert.equal(reads.length, 2); // membership and certificate, the first time only
   });
 
   test("a non-member, a foreign certificate and a channel member who may not post are refused", async () => {
     const rights = new ChatRights(storage().db);
     await assert.rejects(
-      rights.requirePoster(other.profileId, group, other.certificateId),
+      rights.requirePoster(other.profileId, group, other.certificateId, now),
       refusedWith("GetChatsError"),
     );
     await assert.rejects(
-      rights.requirePoster(owner.profileId, group, other.certificateId),
+      rights.requirePoster(owner.profileId, group, other.certificateId, now),
       refusedWith("InvalidCertificate"),
     );
     await assert.rejects(
-      rights.requirePoster(other.profileId, channel, other.certificateId),
+      rights.requirePoster(other.profileId, channel, other.certificateId, now),
       refusedWith("GetChatsError"),
     );
-    await rights.requirePoster(owner.profileId, channel, owner.certificateId);
+    await rights.requirePoster(owner.profileId, channel, owner.certificateId, now);
+  });
+
+  test("a cid past its notAfter is refused with CertificateExpired, also after it was remembered", async () => {
+    const rights = new ChatRights(storage().db);
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
+    await assert.rejects(
+      rights.requirePoster(owner.profileId, group, owner.certificateId, now + YEAR_MS + 1),
+      refusedWith("CertificateExpired"),
+    );
+    await assert.rejects(
+      new ChatRights(storage().db).requirePoster(
+        owner.profileId,
+        group,
+        owner.certificateId,
+        now + YEAR_MS + 1,
+      ),
+      refusedWith("CertificateExpired"),
+    );
   });
 
   test("a refusal is not remembered: a member added later posts at once", async () => {
     const rights = new ChatRights(storage().db);
     const later = await chatOf(storage(), owner, []);
     await assert.rejects(
-      rights.requirePoster(other.profileId, later, other.certificateId),
+      rights.requirePoster(other.profileId, later, other.certificateId, now),
       refusedWith("GetChatsError"),
     );
     await insertChatMembers(storage().db, [
       { chat_id: later, profile_id: other.profileId, role: MemberRole.member, joined_at: now },
     ]);
-    await rights.requirePoster(other.profileId, later, other.certificateId);
+    await rights.requirePoster(other.profileId, later, other.certificateId, now);
   });
 
   test("beyond its capacity the oldest answers are checked again", async () => {
@@ -80,10 +98,10 @@ describeEachBackend("ChatRights", (storage) => {
       }),
       2,
     );
-    await rights.requirePoster(owner.profileId, group, owner.certificateId); // 2 reads, both kept
-    await rights.requirePoster(owner.profileId, channel, owner.certificateId); // 1 read, evicts the group entry
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now); // 2 reads, both kept
+    await rights.requirePoster(owner.profileId, channel, owner.certificateId, now); // 1 read, evicts the group entry
     // The group again: its membership is read (evicting the cid), then the cid.
-    await rights.requirePoster(owner.profileId, group, owner.certificateId);
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
     assert.equal(reads.length, 5);
   });
 

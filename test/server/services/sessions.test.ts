@@ -7,10 +7,12 @@ import { describeEachBackend } from "../../support/storage.ts";
 import { member, now } from "../storage/repositories/fixtures.ts";
 
 const IDLE_TTL_MS = 3_600_000;
+const MAX_AGE_MS = 30 * 86_400_000;
 
 describeEachBackend("SessionService", (storage) => {
   let time = now;
-  const service = () => new SessionService(storage().db, () => time, IDLE_TTL_MS);
+  const service = () =>
+    new SessionService(storage().db, () => time, { idleMs: IDLE_TTL_MS, maxAgeMs: MAX_AGE_MS });
 
   async function confirm(token: string, lastSeenAt = now): Promise<void> {
     await storage()
@@ -67,5 +69,54 @@ describeEachBackend("SessionService", (storage) => {
     assert.equal(refused.size, 0);
     assert.equal((await findSessionByToken(storage().db, "token-due"))?.last_seen_at, time);
     assert.equal((await findSessionByToken(storage().db, "token-fresh"))?.last_seen_at, now + 290_000);
+  });
+
+  async function changeCertificate(key: string, change: { not_after?: number; revoked_at?: number }) {
+    await storage()
+      .db.updateTable("certificates")
+      .set(change)
+      .where("fingerprint", "=", `fp-${key}`)
+      .execute();
+  }
+
+  test("a session whose certificate was revoked is refused with InvalidCertificate", async () => {
+    time = now + 1000;
+    await member(storage(), "revoked", "+79990000021");
+    await confirm("token-revoked", time);
+    await changeCertificate("revoked", { revoked_at: time });
+    assert.equal(await refusalOf("token-revoked", true), "InvalidCertificate");
+    const refused = await service().refusals(["token-revoked"], { requirePhone: true });
+    assert.equal(refused.get("token-revoked")?.code, "InvalidCertificate");
+  });
+
+  test("a session whose certificate expired is refused with CertificateExpired though it is in use", async () => {
+    await member(storage(), "cert-expired", "+79990000022");
+    await changeCertificate("cert-expired", { not_after: now + 60_000 });
+    time = now + 60_001;
+    await confirm("token-cert-expired", time);
+    assert.equal(await refusalOf("token-cert-expired", true), "CertificateExpired");
+    const refused = await service().refusals(["token-cert-expired"], { requirePhone: true });
+    assert.equal(refused.get("token-cert-expired")?.code, "CertificateExpired");
+  });
+
+  test("a session past its maximum age is refused with SessionExpired though it is in use", async () => {
+    await member(storage(), "too-old", "+79990000023");
+    time = now + MAX_AGE_MS + 1;
+    await confirm("token-too-old", time);
+    assert.equal(await refusalOf("token-too-old", true), "SessionExpired");
+  });
+
+  test("lifetimeRefusal ends an identity resolved earlier once its certificate expires or it grows too old", async () => {
+    await member(storage(), "kept", "+79990000024");
+    await changeCertificate("kept", { not_after: now + 60_000 });
+    time = now;
+    await confirm("token-kept", time);
+    const identity = await service().authenticate("token-kept", { requirePhone: true });
+    assert.equal(service().lifetimeRefusal(identity), undefined);
+    time = now + 60_001;
+    assert.equal(service().lifetimeRefusal(identity)?.code, "CertificateExpired");
+    time = now + MAX_AGE_MS + 1;
+    const longLived = { ...identity, certificate: { notAfter: time + 1, revokedAt: null } };
+    assert.equal(service().lifetimeRefusal(longLived)?.code, "SessionExpired");
   });
 });

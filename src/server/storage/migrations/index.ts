@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely";
 import { identityMigration } from "./0001-identity.ts";
 import { chatsMigration } from "./0002-chats.ts";
 import { profileBindingMigration } from "./0003-profile-binding.ts";
+import { sessionLifetimeMigration } from "./0004-session-lifetime.ts";
 import { auditLogMigration } from "./0006-audit-log.ts";
 import type { Dialect } from "./column-types.ts";
 
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0001-identity": identityMigration(dialect),
         "0002-chats": chatsMigration(dialect),
         "0003-profile-binding": profileBindingMigration(dialect),
+        "0004-session-lifetime": sessionLifetimeMigration(dialect),
         "0006-audit-log": auditLogMigration(dialect),
       };
     },

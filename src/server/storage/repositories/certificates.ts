@@ -60,3 +60,34 @@ export function listCertificatesOfProfiles(db: Executor, profileIds: number[]): 
     .orderBy("id")
     .execute();
 }
+
+/** Certificates not yet marked revoked, `limit` at a time after id `afterId`: id and serial (hex) only. */
+export function listUnrevokedSerials(
+  db: Executor,
+  afterId: number,
+  limit: number,
+): Promise<{ id: number; serial: string }[]> {
+  return db
+    .selectFrom("certificates")
+    .select(["id", "serial"])
+    .where("revoked_at", "is", null)
+    .where("id", ">", afterId)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+}
+
+/** Marks certificates revoked at `now` (those already marked keep their first date). */
+export async function markCertificatesRevoked(
+  db: Executor,
+  ids: readonly number[],
+  now: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("certificates")
+    .set({ revoked_at: now })
+    .where("id", "in", ids)
+    .where("revoked_at", "is", null)
+    .execute();
+}

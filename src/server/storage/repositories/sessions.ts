@@ -42,12 +42,20 @@ const profileColumns = [
   "profiles.created_at as p_created_at",
 ] as const;
 
+/** What of the session's certificate bounds the session: its notAfter and whether it was revoked. */
+const certificateColumns = [
+  "certificates.not_after as c_not_after",
+  "certificates.revoked_at as c_revoked_at",
+] as const;
+
 function sessionsWithProfiles(db: Executor) {
   return db
     .selectFrom("sessions")
     .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+    .leftJoin("certificates", "certificates.id", "sessions.certificate_id")
     .selectAll("sessions")
-    .select(profileColumns);
+    .select(profileColumns)
+    .select(certificateColumns);
 }
 
 const sessionWithProfileByToken = compiledOnce(
@@ -55,9 +63,16 @@ const sessionWithProfileByToken = compiledOnce(
   1,
 );
 
+/** The facts of a session's certificate that end the session: notAfter, revocation (Unix ms). */
+export interface SessionCertificate {
+  notAfter: number;
+  revokedAt: number | null;
+}
+
 export interface SessionWithProfile {
   session: Session;
   profile: Profile | undefined;
+  certificate: SessionCertificate | undefined;
 }
 
 type JoinedRow = Awaited<ReturnType<typeof sessionWithProfileByToken>>[number];
@@ -76,6 +91,8 @@ function splitRow(row: JoinedRow): SessionWithProfile {
     p_snils,
     p_photo,
     p_created_at,
+    c_not_after,
+    c_revoked_at,
     ...session
   } = row;
   const profile =
@@ -95,7 +112,8 @@ function splitRow(row: JoinedRow): SessionWithProfile {
           photo: p_photo,
           created_at: p_created_at,
         };
-  return { session, profile };
+  const certificate = c_not_after === null ? undefined : { notAfter: c_not_after, revokedAt: c_revoked_at };
+  return { session, profile, certificate };
 }
 
 /** The session of a token with its profile, in one query (every authenticated request starts with it). */
@@ -160,5 +178,63 @@ export async function touchSessions(db: Executor, ids: readonly number[], now: n
   for (let at = 0; at < ids.length; at += TOKENS_PER_QUERY) {
     const chunk = ids.slice(at, at + TOKENS_PER_QUERY);
     await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "in", chunk).execute();
+  }
+}
+
+/** When sessions end (see SessionService); ended sessions are kept `retentionMs` so their answer names why. */
+export interface SessionEndPolicy {
+  now: number;
+  idleMs: number;
+  maxAgeMs: number;
+  retentionMs: number;
+}
+
+/** Sessions deleted per statement, so a large backlog never holds a long lock. */
+const DELETE_BATCH = 1000;
+
+/**
+ * Deletes the sessions that ended over `retentionMs` ago (idle, too old, certificate expired or revoked) and
+ * the unconfirmed ones whose nonce expired; returns how many. A session that sent messages stays: the
+ * messages reference it (their localId retries are per session), and its token answers as before.
+ */
+export async function deleteEndedSessions(db: Executor, policy: SessionEndPolicy): Promise<number> {
+  const before = policy.now - policy.retentionMs;
+  let deleted = 0;
+  for (;;) {
+    const ended = await db
+      .selectFrom("sessions")
+      .select("sessions.id")
+      .where((eb) =>
+        eb.and([
+          eb.or([
+            eb.and([eb("sessions.confirmed", "=", 0), eb("sessions.nonce_expires_at", "<", policy.now)]),
+            eb("sessions.last_seen_at", "<", before - policy.idleMs),
+            eb("sessions.created_at", "<", before - policy.maxAgeMs),
+            eb(
+              "sessions.certificate_id",
+              "in",
+              eb
+                .selectFrom("certificates")
+                .select("certificates.id")
+                .where((cb) => cb.or([cb("not_after", "<", before), cb("revoked_at", "<", before)])),
+            ),
+          ]),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom("messages")
+                .select("messages.id")
+                .whereRef("messages.session_id", "=", "sessions.id"),
+            ),
+          ),
+        ]),
+      )
+      .limit(DELETE_BATCH)
+      .execute();
+    if (ended.length === 0) return deleted;
+    const ids = ended.map((row) => row.id);
+    const result = await db.deleteFrom("sessions").where("id", "in", ids).executeTakeFirst();
+    deleted += Number(result.numDeletedRows);
+    if (ended.length < DELETE_BATCH) return deleted;
   }
 }

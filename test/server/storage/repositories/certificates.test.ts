@@ -8,14 +8,14 @@ import {
 } from "../../../../src/server/storage/repositories/certificates.ts";
 import { upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { certificateFields, now, profileFields } from "./fixtures.ts";
+import { certificateFields, now, profileFields, YEAR_MS } from "./fixtures.ts";
 
 describeEachBackend("certificates", (storage) => {
   test("findOrInsertCertificate stores the DER bytes unchanged", async () => {
     const profile = await upsertProfile(storage().db, profileFields("dn:CA|A"), now);
     const row = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "aa"), now);
     assert.deepEqual(new Uint8Array(row.der), new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]));
-    assert.equal(row.not_after, now + 1000);
+    assert.equal(row.not_after, now + YEAR_MS);
   });
 
   test("findOrInsertCertificate returns the existing row for a known fingerprint", async () => {

@@ -18,6 +18,9 @@ import { findOrCreateUser } from "../../../../src/server/storage/repositories/us
 /** Shared rows for the repository contract tests. */
 export const now = 1_790_000_000_000;
 
+/** The fixture certificates are valid for a year from `now`. */
+export const YEAR_MS = 365 * 86_400_000;
+
 export function profileFields(key: string, name = "Иванов Иван Иванович"): ProfileFields {
   return { profile_key: key, type: 1, name, company: null, title: null, inn: null, ogrn: null, snils: null };
 }
@@ -31,7 +34,7 @@ export function certificateFields(profileId: number, fingerprint: string) {
     issuer_dn: "CN=CA",
     serial: "01",
     not_before: now - 1000,
-    not_after: now + 1000,
+    not_after: now + YEAR_MS,
     key_algorithm: "ecdsa-p256",
   };
 }

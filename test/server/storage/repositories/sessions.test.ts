@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { findOrInsertCertificate } from "../../../../src/server/storage/repositories/certificates.ts";
+import {
+  findCertificateById,
+  findOrInsertCertificate,
+  listUnrevokedSerials,
+  markCertificatesRevoked,
+} from "../../../../src/server/storage/repositories/certificates.ts";
+import { insertMessage } from "../../../../src/server/storage/repositories/messages.ts";
 import { findProfileById, upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
 import {
   confirmSession,
+  deleteEndedSessions,
   dropNonce,
   findSessionByToken,
   findSessionsWithProfiles,
@@ -13,7 +20,7 @@ import {
   touchSessions,
 } from "../../../../src/server/storage/repositories/sessions.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { certificateFields, now, profileFields } from "./fixtures.ts";
+import { certificateFields, chatOf, type Member, member, message, now, profileFields } from "./fixtures.ts";
 
 describeEachBackend("sessions", (storage) => {
   async function newSession(token: string) {
@@ -96,5 +103,79 @@ describeEachBackend("sessions", (storage) => {
     assert.equal((await findSessionByToken(storage().db, "touch-a"))?.last_seen_at, now + 99);
     assert.equal((await findSessionByToken(storage().db, "touch-b"))?.last_seen_at, now + 99);
     assert.equal((await findSessionByToken(storage().db, "touch-c"))?.last_seen_at, now);
+  });
+});
+
+describeEachBackend("ended sessions", (storage) => {
+  const policy = { now, idleMs: 3_600_000, maxAgeMs: 30 * 86_400_000, retentionMs: 86_400_000 };
+
+  /** A confirmed member session (see fixtures.member), then `change` applied to its session and certificate. */
+  async function session(
+    key: string,
+    change: { session?: Record<string, number>; certificate?: Record<string, number> } = {},
+  ): Promise<Member> {
+    const m = await member(storage(), key, null);
+    await storage()
+      .db.updateTable("sessions")
+      .set({ confirmed: 1, ...change.session })
+      .where("id", "=", m.sessionId)
+      .execute();
+    if (change.certificate) {
+      await storage()
+        .db.updateTable("certificates")
+        .set(change.certificate)
+        .where("id", "=", m.certificateId)
+        .execute();
+    }
+    return m;
+  }
+
+  async function remaining(members: Member[]): Promise<number[]> {
+    const rows = await storage()
+      .db.selectFrom("sessions")
+      .select("id")
+      .where(
+        "id",
+        "in",
+        members.map((m) => m.sessionId),
+      )
+      .execute();
+    return rows.map((row) => row.id).sort((a, b) => a - b);
+  }
+
+  test("deleteEndedSessions deletes sessions ended over the retention ago, and stale unconfirmed logins", async () => {
+    const pastRetention = now - policy.retentionMs - 1;
+    const live = await session("end-live");
+    const idleRecently = await session("end-idle-recent", {
+      session: { last_seen_at: now - policy.idleMs - 1 },
+    });
+    const idle = await session("end-idle", { session: { last_seen_at: pastRetention - policy.idleMs } });
+    const old = await session("end-old", { session: { created_at: pastRetention - policy.maxAgeMs } });
+    const expired = await session("end-expired", { certificate: { not_after: pastRetention } });
+    const revoked = await session("end-revoked", { certificate: { revoked_at: pastRetention } });
+    const unconfirmed = await session("end-unconfirmed", {
+      session: { confirmed: 0, nonce_expires_at: now - 1 },
+    });
+    const pending = await session("end-pending", { session: { confirmed: 0, nonce_expires_at: now + 1 } });
+    const all = [live, idleRecently, idle, old, expired, revoked, unconfirmed, pending];
+    assert.equal(await deleteEndedSessions(storage().db, policy), 5);
+    assert.deepEqual(await remaining(all), [live.sessionId, idleRecently.sessionId, pending.sessionId]);
+  });
+
+  test("deleteEndedSessions keeps an ended session that messages refer to", async () => {
+    const sender = await session("end-sender", { certificate: { not_after: now - 2 * policy.retentionMs } });
+    await insertMessage(storage().db, message(await chatOf(storage(), sender, []), sender));
+    assert.equal(await deleteEndedSessions(storage().db, policy), 0);
+    assert.deepEqual(await remaining([sender]), [sender.sessionId]);
+  });
+
+  test("markCertificatesRevoked sets revoked_at once, and listUnrevokedSerials then skips the certificate", async () => {
+    const m = await session("end-mark");
+    await markCertificatesRevoked(storage().db, [m.certificateId], now);
+    await markCertificatesRevoked(storage().db, [m.certificateId], now + 5);
+    const row = await findCertificateById(storage().db, m.certificateId);
+    assert.equal(row?.revoked_at, now);
+    const listed = await listUnrevokedSerials(storage().db, 0, 10_000);
+    assert.ok(!listed.some((candidate) => candidate.id === m.certificateId));
   });
 });

@@ -1,0 +1,41 @@
+import { parseCertificate } from "../pki/certificate.ts";
+import type { TrustStore } from "../pki/trust.ts";
+import {
+  findCertificateById,
+  listUnrevokedSerials,
+  markCertificatesRevoked,
+} from "../storage/repositories/certificates.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+
+/** Certificates read per query while looking for revoked ones. */
+const PAGE = 1000;
+
+/**
+ * Marks revoked the stored certificates that the trust store's CRLs list, which ends their sessions on every
+ * node (SessionService refuses them). Serial numbers pick the candidates cheaply; each candidate is then
+ * checked in full (issuer, CRL signature) before it is marked. Returns how many were marked.
+ */
+export async function markRevokedCertificates(db: Executor, trust: TrustStore, now: number): Promise<number> {
+  const serials = await trust.revokedSerials();
+  if (serials.size === 0) return 0;
+  let marked = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await listUnrevokedSerials(db, afterId, PAGE);
+    const revoked: number[] = [];
+    for (const candidate of page.filter((row) => serials.has(row.serial))) {
+      const row = await findCertificateById(db, candidate.id);
+      if (row && (await isRevoked(trust, row.der, now))) revoked.push(row.id);
+    }
+    await markCertificatesRevoked(db, revoked, now);
+    marked += revoked.length;
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) return marked;
+    afterId = last.id;
+  }
+}
+
+async function isRevoked(trust: TrustStore, der: Uint8Array, now: number): Promise<boolean> {
+  const status = await trust.check(parseCertificate(der), new Date(now));
+  return !status.ok && status.reason === "revoked";
+}

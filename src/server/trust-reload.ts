@@ -1,0 +1,90 @@
+import type { Logger } from "pino";
+import type { TrustMaterial, TrustStore } from "./pki/trust.ts";
+import type { Clock } from "./services/clock.ts";
+import { markRevokedCertificates } from "./services/revocation.ts";
+import type { Executor } from "./storage/repositories/executor.ts";
+import { loadTrust, type TrustSources } from "./trust-setup.ts";
+
+export interface TrustReloadOptions {
+  sources: TrustSources;
+  /** The store loaded at start-up. */
+  initial: TrustStore;
+  /** Where the verification workers get the new anchors and CRLs. */
+  workers: { updateTrust(trust: TrustMaterial): void };
+  db: Executor;
+  clock: Clock;
+  logger: Logger;
+  /** Sessions were ended: check connected sockets now rather than at the next periodic sweep. */
+  onSessionsEnded(): void;
+}
+
+export interface TrustReloadOutcome {
+  /** False when a file could not be read or parsed: the previous anchors and CRLs stay in force. */
+  reloaded: boolean;
+  /** Certificates newly found revoked (their sessions ended). */
+  revoked: number;
+}
+
+/**
+ * Re-reads CERTCHAT_TRUST and CERTCHAT_CRL (periodically and on SIGHUP), hands the result to every
+ * verification worker and ends the sessions of certificates the CRLs now list. A broken file keeps the previous
+ * store and is logged: a bad CRL download must not take the server down or drop revocations already known.
+ * Reloads run one at a time.
+ */
+export class TrustReloader {
+  private store: TrustStore;
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: TrustReloadOptions) {
+    this.store = options.initial;
+  }
+
+  reload(): Promise<TrustReloadOutcome> {
+    const next = this.last.then(() => this.reloadOnce());
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves when no reload or check is running (before the storage closes). */
+  async idle(): Promise<void> {
+    await this.last;
+  }
+
+  /** Checks the sessions against the start-up CRLs now, then reloads every `intervalMs`; returns a stop. */
+  start(intervalMs: number): () => void {
+    this.last = this.endRevokedSessions().catch((error: unknown) =>
+      this.options.logger.error({ err: error }, "revocation check of sessions failed"),
+    );
+    const timer = setInterval(() => void this.reload(), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async reloadOnce(): Promise<TrustReloadOutcome> {
+    const { logger, sources } = this.options;
+    try {
+      const { store, description } = await loadTrust(sources);
+      this.store = store;
+      this.options.workers.updateTrust(store.material());
+      logger.info(`trust reloaded: ${description}`);
+    } catch (error) {
+      logger.error({ err: error }, "trust/CRL reload failed: keeping the previous anchors and CRLs");
+      return { reloaded: false, revoked: 0 };
+    }
+    try {
+      return { reloaded: true, revoked: await this.endRevokedSessions() };
+    } catch (error) {
+      logger.error({ err: error }, "revocation check of sessions failed");
+      return { reloaded: true, revoked: 0 };
+    }
+  }
+
+  private async endRevokedSessions(): Promise<number> {
+    const revoked = await markRevokedCertificates(this.options.db, this.store, this.options.clock());
+    if (revoked > 0) {
+      this.options.logger.warn({ certificates: revoked }, "revoked certificates found: their sessions ended");
+      this.options.onSessionsEnded();
+    }
+    return revoked;
+  }
+}

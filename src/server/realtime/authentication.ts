@@ -37,14 +37,19 @@ function handshakeToken(socket: CertchatSocket): string | undefined {
 export function handshakeAuthentication(context: RealtimeContext) {
   return async (socket: CertchatSocket, next: (error?: ExtendedError) => void): Promise<void> => {
     const token = handshakeToken(socket);
-    if (token === undefined) return next();
+    if (token === undefined) {
+      context.preAuth.resolved(socket, false);
+      return next();
+    }
     const outcome = await attempt(context.logger, "handshake", () => authenticate(context.sessions, token));
     if (!outcome.ok) {
       const error: ExtendedError = new Error(outcome.envelope.error);
       error.data = outcome.envelope;
+      context.preAuth.resolved(socket, false);
       return next(error);
     }
     socket.data = { identity: outcome.value, token };
+    context.preAuth.resolved(socket, true);
     next();
   };
 }
@@ -68,12 +73,14 @@ export async function onSession(
   if (!outcome.ok) {
     reply(ack, outcome);
     socket.disconnect();
+    context.preAuth.refused(socket);
     return;
   }
   if (socket.data.token !== outcome.value.token) {
     for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
   }
   socket.data = outcome.value;
+  context.preAuth.resolved(socket, true);
   reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
 }
 

@@ -8,6 +8,7 @@ import { handshakeAuthentication, onSession } from "./authentication.ts";
 import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
 import { EventQueue } from "./event-queue.ts";
 import { onMessages } from "./history.ts";
+import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { onSendMessage } from "./send-message.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
@@ -28,9 +29,13 @@ const handlers: Record<string, Handler> = {
 /** Events one socket may have waiting; a client beyond this is flooding and is disconnected. */
 const MAX_PENDING_EVENTS = 1000;
 
-export interface GatewayOptions extends Omit<RealtimeContext, "publisher"> {
+export interface GatewayOptions extends Omit<RealtimeContext, "publisher" | "preAuth"> {
   /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
   maxPayloadBytes: number;
+  /** Bytes a connection may send before it sends its token; more → closed (see PreAuthGate). */
+  preAuthBytes: number;
+  /** A connection without a valid session after this long is closed. */
+  authGraceMs: number;
   /** How often connected sockets' sessions are re-checked (expired or removed → disconnected). */
   sessionCheckMs: number;
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
@@ -62,7 +67,13 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
   });
   const publisher = new SocketMessagePublisher(io);
   const { logger, db, sessions, messages } = options;
-  const context: RealtimeContext = { logger, db, sessions, messages, publisher };
+  const preAuth = new PreAuthGate({
+    budgetBytes: options.preAuthBytes,
+    deferBytes: options.maxPayloadBytes,
+    graceMs: options.authGraceMs,
+    onDrop: (reason) => logger.debug({ reason }, "socket without a session closed"),
+  });
+  const context: RealtimeContext = { logger, db, sessions, messages, publisher, preAuth };
   const queues = new Set<EventQueue>();
   let closing = false;
 
@@ -93,6 +104,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     description: options.redis ? `socket.io (redis ${options.redis.description})` : "socket.io (single node)",
     attach: (server) => {
       io.attach(server);
+      preAuth.attach(io);
     },
     async close() {
       closing = true;

@@ -5,6 +5,7 @@
  * (resilience/support/loop-monitor.ts). Target (issue 11): every row ≤ 50 ms.
  * Run: node --import tsx bench/unauthenticated-flood.ts [--mib=31]
  */
+import { spawnSync } from "node:child_process";
 import {
   adversarialForm,
   adversarialJson,
@@ -27,6 +28,9 @@ const server = await startServerProcess(
   { CERTCHAT_DATA_DIR: tempDataDir(), CERTCHAT_VERIFY_WORKERS: "1" },
   { inspectPort },
 );
+// The machine may be shared: give the server the CPU first (best effort, needs privileges) so the figures show
+// its own blocking rather than other processes' turns.
+const reniced = spawnSync("renice", ["-n", "-10", "-p", String(server.child.pid)]).status === 0;
 const inspector = await InspectorSession.connect(inspectPort);
 const monitor = await LoopMonitor.start(inspector);
 const rows: { attack: string; answer: string; maxBlockMs: number }[] = [];

@@ -63,6 +63,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   installErrorHandling(app);
 
   const bodyParser = new BodyParsePool();
+  bodyParser.warm();
   app.addHook("onClose", () => bodyParser.close());
   installBodyReader(app, {
     pool: bodyParser,

@@ -27,6 +27,11 @@ export class BodyParsePool {
   >();
   private closed = false;
 
+  /** Starts the worker ahead of the first big body (its start-up is not free). */
+  warm(): void {
+    this.ensureWorker();
+  }
+
   start(): ParseJob {
     const worker = this.ensureWorker();
     const id = this.nextId++;

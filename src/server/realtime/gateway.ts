@@ -62,7 +62,8 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     allowEIO3: true,
     transports: ["polling", "websocket"],
     serveClient: false,
-    maxHttpBufferSize: options.maxPayloadBytes,
+    // Until a connection authenticates; PreAuthGate raises it to maxPayloadBytes per connection.
+    maxHttpBufferSize: options.preAuthBytes,
     ...(options.redis ? { adapter: options.redis.adapter } : {}),
   });
   const publisher = new SocketMessagePublisher(io);
@@ -72,6 +73,8 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     deferBytes: options.maxPayloadBytes,
     graceMs: options.authGraceMs,
     onDrop: (reason) => logger.debug({ reason }, "socket without a session closed"),
+    onUnknownTransport: (name) =>
+      logger.warn({ transport: name }, "cannot set this transport's message limit"),
   });
   const context: RealtimeContext = { logger, db, sessions, messages, publisher, preAuth };
   const queues = new Set<EventQueue>();

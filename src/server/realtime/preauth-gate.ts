@@ -1,4 +1,5 @@
 import type { CertchatIo, CertchatSocket } from "./context.ts";
+import { setTransportLimit } from "./transport-limit.ts";
 
 /** The Engine.IO connection under a Socket.IO socket. */
 type Connection = CertchatSocket["conn"];
@@ -10,13 +11,18 @@ interface EnginePacket {
 }
 
 export interface PreAuthGateOptions {
-  /** Bytes of messages a connection may send before one of them starts an authentication. */
+  /**
+   * Bytes of messages a connection may send before one of them starts an authentication; also the server's
+   * Engine.IO `maxHttpBufferSize`, raised per connection once it authenticates (see transport-limit.ts).
+   */
   budgetBytes: number;
-  /** Bytes held back while an authentication is being resolved (the largest packet allowed at all). */
+  /** The largest message of a connection with a session; also what may be held back while its token is checked. */
   deferBytes: number;
   /** A connection not authenticated by then is closed. */
   graceMs: number;
   onDrop(reason: string): void;
+  /** A transport whose limit could not be set (a dependency changed shape): only the packet checks apply. */
+  onUnknownTransport(name: string): void;
 }
 
 type Phase = "open" | "authenticating" | "authenticated";
@@ -50,7 +56,8 @@ function startsAuthentication(data: unknown): boolean {
  * Socket.IO in order once the token is valid; a refused token drops them with the connection.
  *
  * Engine.IO emits each decoded packet as "packet" before it hands a message to Socket.IO; a packet re-typed
- * "noop" there is not handed on.
+ * "noop" there is not handed on. Before any of that, a connection without a token in flight has the small
+ * message limit, so a big frame or POST is refused before it is even buffered.
  */
 export class PreAuthGate {
   private readonly gates = new WeakMap<Connection, Gate>();
@@ -65,10 +72,8 @@ export class PreAuthGate {
   resolved(socket: CertchatSocket, authenticated: boolean): void {
     const gate = this.gates.get(socket.conn);
     if (!gate || gate.phase === "authenticated") return;
-    if (authenticated) {
-      gate.phase = "authenticated";
-      clearTimeout(gate.timer);
-    } else gate.phase = "open";
+    if (authenticated) clearTimeout(gate.timer);
+    this.enter(socket.conn, gate, authenticated ? "authenticated" : "open");
     this.release(socket.conn, gate);
   }
 
@@ -86,6 +91,8 @@ export class PreAuthGate {
     const gate: Gate = { phase: "open", received: 0, deferred: [], deferredBytes: 0, timer };
     this.gates.set(connection, gate);
     connection.on("packet", (packet: EnginePacket) => this.inspect(connection, gate, packet));
+    // A transport that replaces the first (polling → websocket) starts with the server's small limit.
+    connection.on("upgrade", () => this.applyLimit(connection, gate));
     connection.once("close", () => clearTimeout(timer));
   }
 
@@ -100,18 +107,30 @@ export class PreAuthGate {
         this.drop(connection, "too much sent before a session");
       return;
     }
-    if (!this.admit(gate, packet.data, size)) {
+    if (!this.admit(connection, gate, packet.data, size)) {
       packet.type = "noop";
       this.drop(connection, "too much sent before a session");
     }
   }
 
   /** Counts an unauthenticated message against the budget; false when it is over. */
-  private admit(gate: Gate, data: unknown, size: number): boolean {
+  private admit(connection: Connection, gate: Gate, data: unknown, size: number): boolean {
     gate.received += size;
     if (gate.received > this.options.budgetBytes) return false;
-    if (startsAuthentication(data)) gate.phase = "authenticating";
+    if (startsAuthentication(data)) this.enter(connection, gate, "authenticating");
     return true;
+  }
+
+  private enter(connection: Connection, gate: Gate, phase: Phase): void {
+    gate.phase = phase;
+    this.applyLimit(connection, gate);
+  }
+
+  /** The small limit while nothing is known of the connection; the full one once a token is on its way. */
+  private applyLimit(connection: Connection, gate: Gate): void {
+    const bytes = gate.phase === "open" ? this.options.budgetBytes : this.options.deferBytes;
+    if (!setTransportLimit(connection.transport, bytes))
+      this.options.onUnknownTransport(connection.transport.name);
   }
 
   /** Hands held-back packets to Socket.IO in order, until one starts another authentication. */
@@ -120,7 +139,7 @@ export class PreAuthGate {
       const data = gate.deferred.shift();
       const size = sizeOf(data);
       gate.deferredBytes -= size;
-      if (gate.phase === "open" && !this.admit(gate, data, size)) {
+      if (gate.phase === "open" && !this.admit(connection, gate, data, size)) {
         this.drop(connection, "too much sent before a session");
         return;
       }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Socket } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
+import WebSocket from "ws";
 import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import {
@@ -80,6 +81,31 @@ describe("sockets before their session", () => {
   test("a send over the budget right after a handshake token is acked", async () => {
     const socket: Socket = track(await connectV4(server.url, { token: alice.token }));
     const ack = await request(socket, "sendMessage", bigText(alice, chat, 21));
+    assert.equal(ack.success, true, ack.error);
+  });
+
+  test("a websocket frame over the budget from a connection without a session is refused before it is read", async () => {
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+    ws.on("message", (data: WebSocket.RawData) => {
+      if (data.toString().startsWith("0"))
+        ws.send(`42["messages",${JSON.stringify({ pad: "x".repeat(16 * 1024) })}]`);
+    });
+    ws.on("error", () => undefined);
+    assert.equal(await closed, 1009, "closed as 'message too big'");
+  });
+
+  test("a polling-only socket with a session sends over the budget", async () => {
+    const socket = track(
+      io(server.url, {
+        forceNew: true,
+        reconnection: false,
+        transports: ["polling"],
+        auth: { token: alice.token },
+      }),
+    );
+    await nextEvent(socket, "connect");
+    const ack = await request(socket, "sendMessage", bigText(alice, chat, 41));
     assert.equal(ack.success, true, ack.error);
   });
 

@@ -74,5 +74,5 @@ try {
 }
 console.table(rows);
 console.log(
-  `bench unauthenticated-flood: mib=${(bytes / 1048576).toFixed(1)} max_loop_block_ms=${Math.max(...rows.map((row) => row.maxBlockMs))}`,
+  `bench unauthenticated-flood: mib=${(bytes / 1048576).toFixed(1)} reniced=${reniced} max_loop_block_ms=${Math.max(...rows.map((row) => row.maxBlockMs))}`,
 );

@@ -93,8 +93,9 @@ function receive(request: FastifyRequest, payload: Readable, pool: BodyParsePool
         for (const earlier of received.chunks) received.job.write(earlier);
       }
     };
-    const onEnd = (error?: Error) => {
-      if (error) return fail(error);
+    const onEnd = (error?: Error & { statusCode?: number }) => {
+      // The client went away mid-body (or was cut by the idle timeout): its fault, as Fastify's reader says.
+      if (error) return fail(Object.assign(error, { statusCode: error.statusCode ?? 400 }));
       stop();
       if (!Number.isNaN(declared) && received.size !== declared)
         return fail(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());

@@ -161,6 +161,10 @@ describe("resilience: 100,000 malformed requests and socket events", () => {
         CERTCHAT_VERIFY_WORKERS: "1",
         CERTCHAT_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
         CERTCHAT_MAX_FILE_BYTES: "1MiB",
+        // The anonymous lanes keep one socket for many inputs: the budget and grace period of sockets
+        // without a session would close them mid-run. Those limits are attack.test.ts's subject.
+        CERTCHAT_SOCKET_PREAUTH_BYTES: String(MAX_BODY_BYTES),
+        CERTCHAT_SOCKET_AUTH_TIMEOUT: "1h",
         ...(database ? { CERTCHAT_DATABASE_URL: database.url } : {}),
       },
       { inspectPort },

@@ -38,7 +38,7 @@ export class InspectorSession {
     return new InspectorSession(socket);
   }
 
-  private call(method: string): Promise<unknown> {
+  private call(method: string, params?: Record<string, unknown>): Promise<unknown> {
     const id = this.nextId;
     this.nextId += 1;
     return new Promise((resolve, reject) => {
@@ -48,7 +48,7 @@ export class InspectorSession {
         this.pending.delete(id);
         resolve(result);
       });
-      this.socket.send(JSON.stringify({ id, method }));
+      this.socket.send(JSON.stringify({ id, method, params }));
     });
   }
 
@@ -56,6 +56,16 @@ export class InspectorSession {
     await this.call("HeapProfiler.collectGarbage");
     const usage = (await this.call("Runtime.getHeapUsage")) as { usedSize: number; totalSize: number };
     return { usedBytes: usage.usedSize, totalBytes: usage.totalSize };
+  }
+
+  /** The value of a JavaScript expression evaluated in the child's main context (JSON-serialisable). */
+  async evaluate(expression: string): Promise<unknown> {
+    const answer = (await this.call("Runtime.evaluate", { expression, returnByValue: true })) as {
+      result?: { value?: unknown };
+      exceptionDetails?: { text?: string };
+    };
+    if (answer.exceptionDetails) throw new Error(`inspector: ${answer.exceptionDetails.text ?? "exception"}`);
+    return answer.result?.value;
   }
 
   close(): void {

@@ -4,7 +4,8 @@ import { certchatBin, quietServerEnv } from "../../test/support/cli.ts";
 import { freePort, kill } from "../../test/support/processes.ts";
 
 const READY_TEXT = "realtime:";
-const START_TIMEOUT_MS = 30_000;
+// Generous: a loaded 2-core CI machine has taken over 30 s (test CA, GOST engine self-test, workers).
+const START_TIMEOUT_MS = 90_000;
 
 /**
  * `certchat serve` as a child process, so that a crash is observable (the process exits) and its memory can

@@ -163,6 +163,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       logger,
       maxTextBytes: config.limits.maxTextBytes,
       maxFileBytes: config.limits.maxFileBytes,
+      maxCmsBytes: config.limits.maxCmsBytes,
+      maxPageBytes: config.limits.maxPageBytes,
     });
     redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const localLimiter = new MemoryRateLimiter(config.limits.authRate, clock);
@@ -191,6 +193,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       messages,
       redis,
       maxPayloadBytes: config.limits.maxBodyBytes,
+      preAuthBytes: config.limits.socketPreAuthBytes,
+      authGraceMs: config.timeouts.socketAuthMs,
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
       drainMs: SOCKET_DRAIN_MS,
       clientAddress: (request) => clientAddress(request, trustedProxies),
@@ -202,6 +206,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const http = await buildHttpApp({
       logger,
       maxBodyBytes: config.limits.maxBodyBytes,
+      maxRequestBytes: config.limits.maxRequestBytes,
+      timeouts: config.timeouts,
       db: storage.db,
       auth,
       phones,

@@ -30,7 +30,17 @@ export interface Config {
     authRate: Rate;
     /** Distinct phones one user may look up with /api/contacts/ per UTC day. */
     contactLookupsPerDay: number;
+    /** Body limit of every method but sendMessage (which alone carries files: maxBodyBytes). */
+    maxRequestBytes: number;
+    /** Decoded size of a message's detached CMS signature (CAdES-X Long carries certificates and CRLs). */
+    maxCmsBytes: number;
+    /** Bytes of message fields in one history page; the page stops early beyond it. */
+    maxPageBytes: number;
+    /** Bytes a socket may send before it has sent its token (`session` or handshake); more → disconnected. */
+    socketPreAuthBytes: number;
   };
+  /** Slow clients: how long the server waits for a request's headers, its whole body, a silent body. */
+  timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number; socketAuthMs: number };
   /** The worker pool that checks certificates and signatures off the event loop. */
   verify: { workers: number; queue: number };
   /** "auto": Debian's libengine-gost-openssl when installed; "off"; or the path of a gost.so. */
@@ -215,6 +225,14 @@ const knownVariables = new Set([
   "CERTCHAT_DRAIN_DELAY",
   "CERTCHAT_CONTACT_LOOKUPS_PER_DAY",
   "CERTCHAT_SMS_CONSOLE_ALLOWED",
+  "CERTCHAT_MAX_REQUEST_BYTES",
+  "CERTCHAT_MAX_CMS_BYTES",
+  "CERTCHAT_MAX_PAGE_BYTES",
+  "CERTCHAT_SOCKET_PREAUTH_BYTES",
+  "CERTCHAT_SOCKET_AUTH_TIMEOUT",
+  "CERTCHAT_HTTP_HEADERS_TIMEOUT",
+  "CERTCHAT_HTTP_REQUEST_TIMEOUT",
+  "CERTCHAT_HTTP_BODY_IDLE_TIMEOUT",
   ...s3Variables,
 ]);
 
@@ -383,6 +401,17 @@ export function loadConfig(env: Env): Config {
   const gostEngine: Config["gostEngine"] =
     engine === "auto" || engine === "off" ? engine : { path: resolve(engine) };
 
+  const size = (name: string, fallback: string) => parseSize(name, get(name) ?? fallback);
+  const maxBodyBytes = size("CERTCHAT_MAX_BODY_BYTES", "32MiB");
+  // Never above the largest body: unset, they shrink with it; set above it, they are a mistake.
+  const atMostBody = (name: string, fallback: number) => {
+    const text = get(name);
+    if (text === undefined) return Math.min(fallback, maxBodyBytes);
+    const value = parseSize(name, text);
+    if (value > maxBodyBytes) throw new ConfigError(name, "must not exceed CERTCHAT_MAX_BODY_BYTES");
+    return value;
+  };
+
   const databaseUrl = get("CERTCHAT_DATABASE_URL");
   const redisUrl = get("CERTCHAT_REDIS_URL");
   const port = get("CERTCHAT_PORT");
@@ -396,7 +425,7 @@ export function loadConfig(env: Env): Config {
     crl: list(get("CERTCHAT_CRL")),
     sms,
     limits: {
-      maxBodyBytes: parseSize("CERTCHAT_MAX_BODY_BYTES", get("CERTCHAT_MAX_BODY_BYTES") ?? "32MiB"),
+      maxBodyBytes,
       maxTextBytes: parseSize("CERTCHAT_MAX_TEXT_BYTES", get("CERTCHAT_MAX_TEXT_BYTES") ?? "64KiB"),
       maxFileBytes: parseSize("CERTCHAT_MAX_FILE_BYTES", get("CERTCHAT_MAX_FILE_BYTES") ?? "20MiB"),
       smsResendIntervalMs: duration("CERTCHAT_SMS_RESEND_INTERVAL", "60s"),
@@ -405,6 +434,16 @@ export function loadConfig(env: Env): Config {
       smsMaxAttempts: count("CERTCHAT_SMS_MAX_ATTEMPTS", 5, 100),
       authRate: parseRate("CERTCHAT_AUTH_RATE", get("CERTCHAT_AUTH_RATE") ?? "30/10s"),
       contactLookupsPerDay: count("CERTCHAT_CONTACT_LOOKUPS_PER_DAY", 1000, 1_000_000),
+      maxRequestBytes: atMostBody("CERTCHAT_MAX_REQUEST_BYTES", 1024 ** 2),
+      maxCmsBytes: size("CERTCHAT_MAX_CMS_BYTES", "1MiB"),
+      maxPageBytes: size("CERTCHAT_MAX_PAGE_BYTES", "8MiB"),
+      socketPreAuthBytes: atMostBody("CERTCHAT_SOCKET_PREAUTH_BYTES", 16 * 1024),
+    },
+    timeouts: {
+      httpHeadersMs: duration("CERTCHAT_HTTP_HEADERS_TIMEOUT", "10s"),
+      httpRequestMs: duration("CERTCHAT_HTTP_REQUEST_TIMEOUT", "5m"),
+      httpBodyIdleMs: duration("CERTCHAT_HTTP_BODY_IDLE_TIMEOUT", "10s"),
+      socketAuthMs: duration("CERTCHAT_SOCKET_AUTH_TIMEOUT", "10s"),
     },
     verify: {
       workers: count("CERTCHAT_VERIFY_WORKERS", availableParallelism(), 256),

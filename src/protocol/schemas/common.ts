@@ -13,6 +13,11 @@ export const MAX_ID = Number.MAX_SAFE_INTEGER;
 /** The session token: in the body, or in `Authorization: Bearer` (then the body may omit it). */
 export const Token = Type.Optional(Type.String({ maxLength: 200, description: "Session token (UUID v4)" }));
 
+/** A raw signature (auth, confirmAuth, a message's `sign`): RSA-8192 is 1 KiB, GOST-512 128 bytes. */
+export const MAX_SIGN_BYTES = 1024;
+/** Its base64, with room for line breaks (Android's Base64.DEFAULT). */
+export const MAX_SIGN_BASE64 = 1_400;
+
 export const Base64 = (description: string, maxLength: number) =>
   Type.String({ minLength: 1, maxLength, description: `${description} (base64)` });
 

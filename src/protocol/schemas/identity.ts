@@ -1,9 +1,8 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Base64, CertificateRef, MAX_ID, Token } from "./common.ts";
+import { Base64, CertificateRef, MAX_ID, MAX_SIGN_BASE64, Token } from "./common.ts";
 
 /** Certificates are at most 64 KiB of DER; signatures at most 1 KiB (DESIGN §5: reject absurd sizes early). */
 const MAX_CERT_BASE64 = 90_000;
-const MAX_SIGN_BASE64 = 1_400;
 
 export const AuthRequest = Type.Object({
   cert: Base64("The user's X.509 certificate, DER", MAX_CERT_BASE64),

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ChatId } from "./chats.ts";
-import { MAX_ID, NO_NUL, Token } from "./common.ts";
+import { MAX_ID, MAX_SIGN_BASE64, NO_NUL, Token } from "./common.ts";
 
 /** The history page size (DESIGN §2). */
 export const HISTORY_PAGE_SIZE = 50;
@@ -18,8 +18,17 @@ export const LocalId = Type.Unsafe<string | number>({
 });
 export type LocalId = Static<typeof LocalId>;
 
-const OptionalBase64 = (description: string) =>
-  Type.Optional(Type.Union([Type.String({ description: `${description} (base64)` }), Type.Null()]));
+/**
+ * Without maxLength: `text`, `data` and `cms` are limited by settings (CERTCHAT_MAX_TEXT_BYTES, _FILE_BYTES,
+ * _CMS_BYTES, decoded) in MessageService, and the body by CERTCHAT_MAX_BODY_BYTES.
+ */
+const OptionalBase64 = (description: string, maxLength?: number) =>
+  Type.Optional(
+    Type.Union([
+      Type.String({ description: `${description} (base64)`, ...(maxLength ? { maxLength } : {}) }),
+      Type.Null(),
+    ]),
+  );
 
 export const SendMessageRequest = Type.Object({
   token: Token,
@@ -34,7 +43,7 @@ export const SendMessageRequest = Type.Object({
     }),
   ),
   data: OptionalBase64("Ciphertext of the file"),
-  sign: OptionalBase64("Raw signature of the plaintext"),
+  sign: OptionalBase64("Raw signature of the plaintext", MAX_SIGN_BASE64),
   cms: OptionalBase64("Detached CMS signature of the plaintext file"),
   cid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The sender's certificate that signed" }),
   localId: Type.Optional(LocalId),

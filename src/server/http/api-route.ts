@@ -12,6 +12,8 @@ export interface ApiRouteSpec<Body extends TSchema, Data extends TSchema> {
   tags: string[];
   body: Body;
   data: Data;
+  /** Largest body of this method when it differs from the application's (sendMessage carries files). */
+  bodyLimit?: number;
   /** Runs before the body is read (rate limits): an ApiError thrown here is the answer. */
   guard?: (request: FastifyRequest) => Promise<void>;
 }
@@ -27,6 +29,7 @@ export function apiRoute<Body extends TSchema, Data extends TSchema>(
 ): void {
   app.post(spec.path, {
     ...(spec.guard ? { onRequest: spec.guard } : {}),
+    ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
     schema: {
       summary: spec.summary,
       tags: spec.tags,

@@ -1,4 +1,3 @@
-import formbody from "@fastify/formbody";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
@@ -15,6 +14,10 @@ import type { PhoneService } from "../services/phones.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
+import { tokenOf } from "./api-route.ts";
+import { BodyParsePool } from "./body-parse-pool.ts";
+import { installBodyReader } from "./body-reader.ts";
+import { installBodyIdleTimeout } from "./body-timeout.ts";
 import type { ProxyTrust } from "./client-address.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -27,7 +30,11 @@ import { profileRoutes } from "./routes/profile.ts";
 
 export interface HttpAppDeps {
   logger: Logger;
+  /** sendMessage's body limit (it alone carries files). */
   maxBodyBytes: number;
+  /** Every other method's body limit. */
+  maxRequestBytes: number;
+  timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number };
   db: Executor;
   auth: AuthService;
   phones: PhoneService;
@@ -48,7 +55,13 @@ export interface HttpAppDeps {
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.maxBodyBytes,
+    bodyLimit: deps.maxRequestBytes,
+    // Slow clients (slowloris): Node answers 408 and closes. Its timers are checked at this interval.
+    requestTimeout: deps.timeouts.httpRequestMs,
+    http: {
+      headersTimeout: deps.timeouts.httpHeadersMs,
+      connectionsCheckingInterval: Math.min(1_000, deps.timeouts.httpHeadersMs),
+    },
     routerOptions: { ignoreTrailingSlash: true },
     // Type lists like ["integer", "string"] (localId): coerced only when no listed type matches.
     ajv: { customOptions: { allowUnionTypes: true } },
@@ -66,14 +79,17 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     done();
   });
 
-  // An empty body is valid where the token comes in a header (DESIGN §2), whatever the content type says;
-  // anything else goes through Fastify's own parser, which refuses __proto__/constructor poisoning.
-  const parseJson = app.getDefaultJsonParser("error", "error");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
-    if (typeof text !== "string" || text.trim() === "") return done(null, {});
-    parseJson(request, text, done);
+  const bodyParser = new BodyParsePool();
+  bodyParser.warm();
+  app.addHook("onClose", () => bodyParser.close());
+  installBodyReader(app, {
+    pool: bodyParser,
+    authenticate: async (token) => {
+      await deps.sessions.authenticate(token, { requirePhone: true });
+    },
+    headerToken: (request) => tokenOf({}, request),
   });
-  await app.register(formbody, { bodyLimit: deps.maxBodyBytes });
+  installBodyIdleTimeout(app, deps.timeouts.httpBodyIdleMs);
   app.addHook("preValidation", async (request) => {
     if (request.body === undefined || request.body === null) request.body = {};
   });

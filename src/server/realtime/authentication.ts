@@ -37,14 +37,19 @@ function handshakeToken(socket: CertchatSocket): string | undefined {
 export function handshakeAuthentication(context: RealtimeContext) {
   return async (socket: CertchatSocket, next: (error?: ExtendedError) => void): Promise<void> => {
     const token = handshakeToken(socket);
-    if (token === undefined) return next();
+    if (token === undefined) {
+      context.preAuth.resolved(socket, false);
+      return next();
+    }
     const outcome = await attempt(context.logger, "handshake", () => authenticate(context.sessions, token));
     if (!outcome.ok) {
       const error: ExtendedError = new Error(outcome.envelope.error);
       error.data = outcome.envelope;
+      context.preAuth.resolved(socket, false);
       return next(error);
     }
     socket.data = { identity: outcome.value, token };
+    context.preAuth.resolved(socket, true);
     next();
   };
 }
@@ -68,9 +73,11 @@ export async function onSession(
   if (!outcome.ok) {
     reply(ack, outcome);
     socket.disconnect();
+    context.preAuth.refused(socket);
     return;
   }
   adoptSession(socket, outcome.value.token, outcome.value.identity);
+  context.preAuth.resolved(socket, true);
   reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
 }
 
@@ -104,6 +111,7 @@ export async function eventIdentity(
   if (token === undefined || token === socket.data.token) return identityOf(socket);
   const identity = await authenticate(context.sessions, token);
   adoptSession(socket, token, identity);
+  context.preAuth.resolved(socket, true);
   return identity;
 }
 

@@ -5,6 +5,7 @@ import type { MessagePublisher } from "../services/message-publisher.ts";
 import type { MessageService } from "../services/messages.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
+import type { PreAuthGate } from "./preauth-gate.ts";
 
 /** What a socket carries between events: who it is, once a token resolved. */
 export interface SocketData {
@@ -22,6 +23,8 @@ export interface RealtimeContext {
   sessions: SessionService;
   messages: MessageService;
   publisher: MessagePublisher;
+  /** Told when a socket's token is checked, so it lets the socket's held-back packets through. */
+  preAuth: PreAuthGate;
 }
 
 /** The identity of an authenticated socket; NeedAuthentication before `session` or a handshake token. */

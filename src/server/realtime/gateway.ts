@@ -9,6 +9,7 @@ import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
 import { EventQueue } from "./event-queue.ts";
 import { onMessages } from "./history.ts";
+import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
 import { onSendMessage } from "./send-message.ts";
@@ -45,9 +46,13 @@ function socketCensus(io: CertchatIo): { eio3: number; eio4: number; subscriptio
   return { eio3, eio4: io.of("/").sockets.size - eio3, subscriptions };
 }
 
-export interface GatewayOptions extends Omit<RealtimeContext, "publisher"> {
+export interface GatewayOptions extends Omit<RealtimeContext, "publisher" | "preAuth"> {
   /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
   maxPayloadBytes: number;
+  /** Bytes a connection may send before it sends its token; more → closed (see PreAuthGate). */
+  preAuthBytes: number;
+  /** A connection without a valid session after this long is closed. */
+  authGraceMs: number;
   /** How often connected sockets' sessions are re-checked (expired or removed → disconnected). */
   sessionCheckMs: number;
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
@@ -82,14 +87,23 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     allowEIO3: true,
     transports: ["polling", "websocket"],
     serveClient: false,
-    maxHttpBufferSize: options.maxPayloadBytes,
+    // Until a connection authenticates; PreAuthGate raises it to maxPayloadBytes per connection.
+    maxHttpBufferSize: options.preAuthBytes,
     ...(options.redis ? { adapter: options.redis.adapter } : {}),
   });
   const publisher = new SocketMessagePublisher(io);
   const observer = options.observer;
   if (observer) countChatDeliveries(io.of("/").adapter, (count) => observer.delivered(count));
   const { logger, db, sessions, messages } = options;
-  const context: RealtimeContext = { logger, db, sessions, messages, publisher };
+  const preAuth = new PreAuthGate({
+    budgetBytes: options.preAuthBytes,
+    deferBytes: options.maxPayloadBytes,
+    graceMs: options.authGraceMs,
+    onDrop: (reason) => logger.debug({ reason }, "socket without a session closed"),
+    onUnknownTransport: (name) =>
+      logger.warn({ transport: name }, "cannot set this transport's message limit"),
+  });
+  const context: RealtimeContext = { logger, db, sessions, messages, publisher, preAuth };
   const queues = new Set<EventQueue>();
   let closing = false;
 
@@ -138,6 +152,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     description: options.redis ? `socket.io (redis ${options.redis.description})` : "socket.io (single node)",
     attach: (server) => {
       io.attach(server);
+      preAuth.attach(io);
     },
     census: () => socketCensus(io),
     endSessionsNow() {

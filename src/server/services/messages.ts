@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { decodeBase64 } from "../../protocol/base64.ts";
 import { ApiError } from "../../protocol/errors.ts";
+import { MAX_SIGN_BYTES } from "../../protocol/schemas/common.ts";
 import {
   HISTORY_PAGE_SIZE,
   type LocalId,
@@ -35,6 +36,48 @@ export interface MessageServiceOptions {
   logger: Logger;
   maxTextBytes: number;
   maxFileBytes: number;
+  /** Decoded size of a detached CMS signature. */
+  maxCmsBytes: number;
+  /** Bytes of message fields in one history page (see pageWithinBytes). */
+  maxPageBytes: number;
+}
+
+/**
+ * The most base64 characters `bytes` decoded bytes can take, line breaks (every 76 columns, CRLF) and padding
+ * included: a longer field is over its limit without being decoded.
+ */
+export function base64Ceiling(bytes: number): number {
+  const characters = Math.ceil(bytes / 3) * 4;
+  return characters + Math.ceil(characters / 76) * 2;
+}
+
+/** The bytes a message takes in a page: its variable fields plus a generous allowance for the fixed ones. */
+function messageBytes(message: Message): number {
+  return (
+    message.data.length +
+    (message.sign?.length ?? 0) +
+    (message.cms?.length ?? 0) +
+    Buffer.byteLength(message.user) +
+    message.type.length +
+    256
+  );
+}
+
+/**
+ * A page cut to `maxBytes`, keeping the messages nearest the anchor (the oldest of a `next` page, the newest of
+ * the others) and always at least one, so a client paging on from the page's last (or first) id never stalls.
+ */
+export function pageWithinBytes(page: Message[], maxBytes: number, fromStart: boolean): Message[] {
+  const ordered = fromStart ? page : [...page].reverse();
+  let total = 0;
+  let kept = 0;
+  for (const message of ordered) {
+    total += messageBytes(message);
+    if (kept > 0 && total > maxBytes) break;
+    kept++;
+  }
+  if (kept === page.length) return page;
+  return fromStart ? page.slice(0, kept) : page.slice(page.length - kept);
 }
 
 /** A stored message as clients see it; `localId` only for the sender's own answer. */
@@ -55,8 +98,13 @@ export function messageView(row: StoredMessage, localId?: LocalId): Message {
   };
 }
 
-function decodeField(text: string | null | undefined, field: string): Uint8Array | undefined {
+function decodeField(
+  text: string | null | undefined,
+  field: string,
+  maxBytes: number,
+): Uint8Array | undefined {
   if (text === undefined || text === null || text === "") return undefined;
+  if (text.length > base64Ceiling(maxBytes)) throw new ApiError("DataError", `${field} too large`);
   const bytes = decodeBase64(text);
   if (!bytes) throw new ApiError("InvalidSchema", `${field} is not base64`);
   return bytes;
@@ -79,13 +127,15 @@ export class MessageService {
 
   async send(identity: Identity, request: SendMessageRequest): Promise<Message> {
     const { db, blobs, clock } = this.options;
-    const text = decodeField(request.text, "text");
-    const file = decodeField(request.data, "data");
-    decodeField(request.sign, "sign");
-    decodeField(request.cms, "cms");
+    const { maxTextBytes, maxFileBytes, maxCmsBytes } = this.options;
+    const text = decodeField(request.text, "text", maxTextBytes);
+    const file = decodeField(request.data, "data", maxFileBytes);
+    decodeField(request.sign, "sign", MAX_SIGN_BYTES);
+    const cms = decodeField(request.cms, "cms", maxCmsBytes);
     if (!text && !file) throw new ApiError("InvalidSchema", "a message needs text or data");
-    if (text && text.length > this.options.maxTextBytes) throw new ApiError("DataError", "text too large");
-    if (file && file.length > this.options.maxFileBytes) throw new ApiError("DataError", "file too large");
+    if (text && text.length > maxTextBytes) throw new ApiError("DataError", "text too large");
+    if (file && file.length > maxFileBytes) throw new ApiError("DataError", "file too large");
+    if (cms && cms.length > maxCmsBytes) throw new ApiError("DataError", "cms too large");
 
     const me = identity.profile.id;
     const now = clock();
@@ -140,7 +190,10 @@ export class MessageService {
     }
   }
 
-  /** One history page in ascending id order (DESIGN §2): latest 50, or 50 before/after `id`. */
+  /**
+   * One history page in ascending id order (DESIGN §2): latest 50, or 50 before/after `id`; fewer when their
+   * fields exceed maxPageBytes (the spec's "up to 50"): the client pages on from the ids it holds.
+   */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
     await this.rights.requireMember(identity.profile.id, request.chat);
     if (request.id !== undefined && request.rel === undefined)
@@ -152,7 +205,12 @@ export class MessageService {
       filesOnly: request.type === "file",
       limit: HISTORY_PAGE_SIZE,
     });
-    return rows.map((row) => messageView(row));
+    const page = rows.map((row) => messageView(row));
+    return pageWithinBytes(
+      page,
+      this.options.maxPageBytes,
+      request.rel === "next" && request.id !== undefined,
+    );
   }
 
   private async deleteBlob(fileId: string): Promise<void> {

@@ -14,6 +14,8 @@ export interface MessageRouteDeps {
   sessions: SessionService;
   messages: MessageService;
   publisher: MessagePublisher;
+  /** sendMessage's body limit: the only method whose body carries a file. */
+  maxBodyBytes: number;
 }
 
 /** /api/sendMessage/ and /api/messages/ (spec "Отправка сообщения", "Получение сообщений"). */
@@ -27,6 +29,7 @@ export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): voi
       tags,
       body: SendMessageRequest,
       data: Message,
+      bodyLimit: deps.maxBodyBytes,
     },
     async (body, request) => {
       const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {

@@ -1,0 +1,109 @@
+import type { Readable } from "node:stream";
+import { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
+import { ApiError } from "../../protocol/errors.ts";
+import type { BodyParsePool, ParseJob } from "./body-parse-pool.ts";
+import { parseForm } from "./body-shape.ts";
+
+/**
+ * Bodies up to this size are parsed on the event loop: the worst of them (deep nesting, thousands of keys)
+ * costs a few milliseconds. Larger ones go to the body-parse worker.
+ */
+export const INLINE_PARSE_BYTES = 64 * 1024;
+
+/**
+ * The worker hands back parsed bodies up to this size (within its value budget, copying them back is cheap).
+ * Larger bodies (only sendMessage's limit allows them) are handed back as their token alone; the body is
+ * parsed on the event loop only once that token's session is known to be valid.
+ */
+export const WORKER_ANSWER_BYTES = 1024 * 1024;
+
+export interface BodyReaderOptions {
+  pool: BodyParsePool;
+  /** The session check a body over WORKER_ANSWER_BYTES must pass first; throws the refusal (ApiError). */
+  authenticate(token: string | undefined): Promise<void>;
+  /** The token of `Authorization: Bearer`, used when the body has none. */
+  headerToken(request: FastifyRequest): string | undefined;
+}
+
+/**
+ * JSON and form bodies (DESIGN §2) read under the route's body limit. Nothing a client without a session
+ * sends can hold the event loop: small bodies are parsed in place, bigger ones in a worker that refuses any
+ * body over the value/depth budget (InvalidSchema) before parsing it, and the biggest are only parsed once
+ * their session is valid. An empty JSON body is `{}` (the token may be in a header).
+ */
+export function installBodyReader(app: FastifyInstance, options: BodyReaderOptions): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  const inlineJson = (request: FastifyRequest, text: string) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (text.trim() === "") return resolve({});
+      parseJson(request, text, (error, body) => (error ? reject(error) : resolve(body)));
+    });
+
+  const read = async (request: FastifyRequest, payload: Readable, form: boolean): Promise<unknown> => {
+    const received = await receive(request, payload, options.pool);
+    if (!received.job) {
+      const text = Buffer.concat(received.chunks, received.size).toString("utf8");
+      return form ? parseForm(text) : inlineJson(request, text);
+    }
+    const whole = received.size <= WORKER_ANSWER_BYTES;
+    const verdict = await received.job.end({ form, whole });
+    if (!verdict.ok) throw new ApiError("InvalidSchema", `body refused by the parser: ${verdict.reason}`);
+    if (whole) return verdict.body;
+    await options.authenticate(verdict.token || options.headerToken(request));
+    const text = Buffer.concat(received.chunks, received.size).toString("utf8");
+    return form ? parseForm(text) : inlineJson(request, text);
+  };
+  const json = (request: FastifyRequest, payload: Readable) => read(request, payload, false);
+  const form = (request: FastifyRequest, payload: Readable) => read(request, payload, true);
+  app.addContentTypeParser("application/json", json);
+  app.addContentTypeParser("application/x-www-form-urlencoded", form);
+}
+
+interface Received {
+  chunks: Buffer[];
+  size: number;
+  /** Set once the body grew past INLINE_PARSE_BYTES: every chunk has been copied to the worker. */
+  job?: ParseJob;
+}
+
+/** The body's chunks under the route's limit (413 DataError beyond it), as Fastify's own reader does. */
+function receive(request: FastifyRequest, payload: Readable, pool: BodyParsePool): Promise<Received> {
+  const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
+  const declared = Number(request.headers["content-length"]);
+  if (declared > limit) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+  const received: Received = { chunks: [], size: 0 };
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      payload.removeListener("data", onData);
+      payload.removeListener("end", onEnd);
+      payload.removeListener("error", onEnd);
+    };
+    const fail = (error: Error) => {
+      stop();
+      received.job?.abort();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      received.size += chunk.length;
+      if (received.size > limit) return fail(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      received.chunks.push(chunk);
+      if (received.job) received.job.write(chunk);
+      else if (received.size > INLINE_PARSE_BYTES) {
+        received.job = pool.start();
+        for (const earlier of received.chunks) received.job.write(earlier);
+      }
+    };
+    const onEnd = (error?: Error & { statusCode?: number }) => {
+      // The client went away mid-body (or was cut by the idle timeout): its fault, as Fastify's reader says.
+      if (error) return fail(Object.assign(error, { statusCode: error.statusCode ?? 400 }));
+      stop();
+      if (!Number.isNaN(declared) && received.size !== declared)
+        return fail(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
+      resolve(received);
+    };
+    payload.on("data", onData);
+    payload.on("end", onEnd);
+    payload.on("error", onEnd);
+    payload.resume();
+  });
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { startTestServer, type TestServer } from "../../support/server.ts";
+import { chatBetween, textMessage } from "../../support/sockets.ts";
+
+const UNKNOWN_TOKEN = "99b082c6-979b-4646-9e85-60f30b1c37a7";
+
+/** `{"k0":0,"k1":0,…}` of about `bytes` bytes: cheap to send, costly to parse. */
+function manyKeys(bytes: number): string {
+  const count = Math.floor(bytes / 10);
+  return `{${Array.from({ length: count }, (_, i) => `"k${i}":0`).join(",")}}`;
+}
+
+describe("request bodies", () => {
+  let server: TestServer;
+  let alice: ChatUser;
+  let chat: string;
+  before(async () => {
+    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_REQUEST_BYTES: "256KiB" } });
+    alice = await chatUser(server, "Алексеева Алиса Игоревна");
+    const bob = await chatUser(server, "Борисов Борис Петрович");
+    chat = await chatBetween(server, alice, bob);
+  });
+  after(async () => server.close());
+
+  test("a method other than sendMessage refuses a body over CERTCHAT_MAX_REQUEST_BYTES with 413", async () => {
+    const reply = await server.post("/api/profile/", { token: alice.token, pad: "A".repeat(300 * 1024) });
+    assert.equal(reply.status, 413);
+    assert.deepEqual(reply.body, { success: false, error: "DataError" });
+  });
+
+  test("sendMessage takes a body over CERTCHAT_MAX_REQUEST_BYTES (a file)", async () => {
+    const file = Buffer.alloc(2 * 1024 * 1024, 7).toString("base64");
+    const reply = await server.post("/api/sendMessage/", {
+      ...textMessage(alice, chat, "файл"),
+      token: alice.token,
+      data: file,
+    });
+    assert.equal(reply.body.success, true, reply.body.error);
+  });
+
+  test("a body of more values than the budget is InvalidSchema without a session", async () => {
+    const reply = await server.post("/api/profile/", manyKeys(200 * 1024));
+    assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });
+  });
+
+  test("a body nested deeper than the budget is InvalidSchema, even in a field no method reads", async () => {
+    const deep = `${"[".repeat(40_000)}${"]".repeat(40_000)}`;
+    const reply = await server.post("/api/profile/", `{"token":"${alice.token}","extra":${deep}}`);
+    assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });
+  });
+
+  test("a big body with __proto__ is InvalidSchema, as a small one is", async () => {
+    const body = `{"token":"${alice.token}","pad":"${"A".repeat(100_000)}","__proto__":{"admin":true}}`;
+    const reply = await server.post("/api/profile/", body);
+    assert.deepEqual(reply.body, { success: false, error: "InvalidSchema" });
+  });
+
+  test("a big form is read like a small one", async () => {
+    const reply = await server.post(
+      "/api/profile/",
+      { token: alice.token, pad: "A".repeat(100_000) },
+      { form: true },
+    );
+    assert.equal(reply.body.success, true, reply.body.error);
+  });
+
+  test("a sendMessage body over 1 MiB with an unknown token is refused before its fields are checked", async () => {
+    const body = { token: UNKNOWN_TOKEN, chat, cid: "not a number", text: "A".repeat(2 * 1024 * 1024) };
+    const reply = await server.post("/api/sendMessage/", body);
+    assert.deepEqual(reply.body, { success: false, error: "NeedAuthentication" });
+  });
+
+  test("a sendMessage body over 1 MiB may carry its token in the Authorization header", async () => {
+    const file = Buffer.alloc(1536 * 1024, 3).toString("base64");
+    const reply = await server.post(
+      "/api/sendMessage/",
+      { ...textMessage(alice, chat, "файл"), data: file },
+      { headers: { authorization: `Bearer ${alice.token}` } },
+    );
+    assert.equal(reply.body.success, true, reply.body.error);
+  });
+});

@@ -196,5 +196,20 @@ for (const backend of backends) {
       const again = await confirmAuth(renewed);
       assert.equal(again.needRegisterPhone, false);
     });
+
+    test("a new certificate of a profile without a phone joins it by confirming a free phone", async () => {
+      const snils = "11223344595";
+      const first = await issue(qualified, { name: "Первый П П", snils, ogrn: OGRN });
+      const firstSession = await confirmAuth(first);
+      assert.equal(firstSession.needRegisterPhone, true);
+      const second = await issue(secondQualified, { name: "Первый П П", snils, ogrn: OGRN, title: "Новая" });
+      const secondSession = await confirmAuth(second);
+      assert.equal(secondSession.needRegisterPhone, true);
+      await registerPhone(server, secondSession.token, "79128888888");
+      const joined = await profile(secondSession.token);
+      assert.equal(joined.certificates.length, 2);
+      assert.equal(joined.title, "Новая");
+      assert.equal((await profile(firstSession.token)).pid, joined.pid);
+    });
   });
 }

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { Contact } from "../../../../src/protocol/schemas/chats.ts";
 import { type ChatUser, call, chatServerEnv, chatUser, keysFor, newChatKey } from "../../../support/chats.ts";
+import { freePort, kill, startRedis } from "../../../support/processes.ts";
 import { backends, startTestServer, type TestServer } from "../../../support/server.ts";
+import type { Backend, TestStorage } from "../../../support/storage.ts";
 
 const DAY = 86_400_000;
 const QUOTA = 5;
@@ -181,3 +184,64 @@ for (const backend of backends) {
     });
   });
 }
+
+const postgres = backends.find((backend) => backend.name === "postgres");
+
+describe("/api/contacts/ on two nodes sharing PostgreSQL and Redis", {
+  skip: postgres?.skip ?? "no PostgreSQL",
+}, () => {
+  let redis: ChildProcess | undefined;
+  let shared: TestStorage | undefined;
+  const nodes: TestServer[] = [];
+
+  before(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    shared = await postgres?.create();
+    const database = shared;
+    if (!database) throw new Error("no PostgreSQL storage");
+    // Both nodes open the same schema; it is removed once, after both closed.
+    const sameDatabase: Backend = {
+      name: "postgres",
+      skip: false,
+      create: async () => ({ ...database, dispose: async () => {} }),
+    };
+    for (let i = 0; i < 2; i++) {
+      nodes.push(
+        await startTestServer({
+          backend: sameDatabase,
+          env: {
+            ...chatServerEnv,
+            CERTCHAT_CONTACT_LOOKUPS_PER_DAY: String(QUOTA),
+            CERTCHAT_REDIS_URL: `redis://127.0.0.1:${port}`,
+          },
+        }),
+      );
+    }
+  });
+  after(async () => {
+    for (const node of nodes) await node.close();
+    await shared?.dispose();
+    await kill(redis);
+  });
+
+  test("a user's quota spent on one node is spent on the other", async () => {
+    const [first, second] = nodes as [TestServer, TestServer];
+    const harvester = await chatUser(first, "Сборщиков Сбор Сборович");
+    await call(first, "/api/contacts/", { token: harvester.token, phones: unknownPhones(100, QUOTA) });
+    const elsewhere = await second.post("/api/contacts/", {
+      token: harvester.token,
+      phones: unknownPhones(200, 1),
+    });
+    assert.deepEqual(elsewhere.body, { success: false, error: "DataError" });
+    const repeated = await second.post("/api/contacts/", {
+      token: harvester.token,
+      phones: unknownPhones(100, QUOTA),
+    });
+    assert.deepEqual(
+      repeated.body,
+      { success: true, data: [] },
+      "phones looked up on the first node are free",
+    );
+  });
+});

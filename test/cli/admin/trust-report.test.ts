@@ -64,6 +64,9 @@ before(async () => {
     CERTCHAT_DATA_DIR: root,
     CERTCHAT_TRUST: `qualified:${join(a, "ca.pem")},${join(b, "ca.pem")}`,
     CERTCHAT_CRL: `${freshCrl},${staleCrl}`,
+    // A production trust configuration needs a real SMS gateway; the admin commands never call it.
+    CERTCHAT_SMS_PROVIDER: "http",
+    CERTCHAT_SMS_HTTP_URL: "http://127.0.0.1:9/sms",
   };
 });
 

@@ -161,7 +161,7 @@ test("ca revoke then ca crl writes a CRL of the test CA listing the revoked cert
   assert.equal(crl.code, 0, crl.stderr);
   assert.match(crl.stdout, /1 revoked/);
   const trust = await TrustStore.fromPaths([join(dataDir, "ca", "ca.pem")], [crlPath]);
-  assert.deepEqual(await trust.check(issuedCertificate(kept)), { ok: true });
+  assert.equal((await trust.check(issuedCertificate(kept))).ok, true);
   assert.equal((await trust.check(issuedCertificate(revoked))).ok, false);
   assert.deepEqual([...(await trust.revokedSerials())], [issuedCertificate(revoked).serialNumber]);
 });

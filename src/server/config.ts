@@ -368,6 +368,8 @@ export function loadConfig(env: Env): Config {
     return text === undefined ? fallback : integer(name, text, 1, max);
   };
 
+  // Trust first: the console SMS check below reads it, and a broken entry should be named as such.
+  const trust = trustSetting(get("CERTCHAT_TRUST"));
   const provider = get("CERTCHAT_SMS_PROVIDER") ?? "console";
   let sms: Config["sms"];
   if (provider === "console") {
@@ -421,7 +423,7 @@ export function loadConfig(env: Env): Config {
     dataDir: resolve(get("CERTCHAT_DATA_DIR") ?? "./data"),
     databaseUrl: databaseUrl && url("CERTCHAT_DATABASE_URL", databaseUrl, ["postgres:", "postgresql:"]),
     redisUrl: redisUrl && url("CERTCHAT_REDIS_URL", redisUrl, ["redis:", "rediss:"]),
-    ...trustSetting(get("CERTCHAT_TRUST")),
+    ...trust,
     crl: list(get("CERTCHAT_CRL")),
     sms,
     limits: {

@@ -106,7 +106,10 @@ test("the contact lookup quota defaults to 1000 phones a day and takes a whole n
 });
 
 test("CERTCHAT_TRUST entries prefixed qualified: are trusted and marked qualified", () => {
-  const config = loadConfig({ CERTCHAT_TRUST: "qualified:/ca/accredited, corp.pem,qualified: root.pem" });
+  const config = loadConfig({
+    CERTCHAT_TRUST: "qualified:/ca/accredited, corp.pem,qualified: root.pem",
+    CERTCHAT_SMS_CONSOLE_ALLOWED: "true",
+  });
   assert.deepEqual(config.trust, ["/ca/accredited", "corp.pem", "root.pem"]);
   assert.deepEqual(config.qualifiedTrust, ["/ca/accredited", "root.pem"]);
 });

@@ -1,6 +1,12 @@
 import { sql } from "kysely";
 import type { Executor } from "./storage/repositories/executor.ts";
 
+/**
+ * A database that has not answered `select 1` by then counts as unreachable: a blackholed PostgreSQL host
+ * would otherwise hold the check (and each metrics scrape) for the TCP connect timeout, minutes.
+ */
+const DATABASE_CHECK_MS = 3_000;
+
 export type Phase = "starting" | "ready" | "draining";
 
 export interface ReadinessReport {
@@ -33,11 +39,18 @@ export class Readiness {
   }
 
   async databaseUp(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), DATABASE_CHECK_MS);
+    });
+    const answered = sql`select 1`.execute(this.db).then(
+      () => true,
+      () => false,
+    );
     try {
-      await sql`select 1`.execute(this.db);
-      return true;
-    } catch {
-      return false;
+      return await Promise.race([answered, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { test } from "node:test";
 import { Readiness } from "../../src/server/readiness.ts";
+import { openStorage } from "../../src/server/storage/database.ts";
 import { chatServerEnv, chatUser } from "../support/chats.ts";
 import { scrape } from "../support/metrics.ts";
 import { startTestServer } from "../support/server.ts";
@@ -28,6 +30,24 @@ test("readiness is off while starting, on once started, and off for good once dr
     assert.deepEqual(await readiness.report(), { phase: "draining", database: true, ready: false });
   } finally {
     await storage.dispose();
+  }
+});
+
+test("a database that accepts the connection but never answers counts as down", async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const { port } = silent.address() as AddressInfo;
+  const storage = openStorage({ kind: "postgres", url: `postgres://nobody@127.0.0.1:${port}/nothing` });
+  try {
+    assert.equal(await new Readiness(storage.db).databaseUp(), false);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+    await storage.close();
   }
 });
 

@@ -40,8 +40,8 @@ export interface HttpAppDeps {
   files: FileService;
   readiness: Readiness;
   metrics: CertchatMetrics;
-  /** CERTCHAT_TRUST_PROXY: whose X-Forwarded-For (and X-Request-Id) is believed. */
-  proxyTrust: ProxyTrust;
+  /** CERTCHAT_TRUST_PROXY: whose X-Forwarded-For (and X-Request-Id) is believed; undefined = nobody's. */
+  proxyTrust: ProxyTrust | undefined;
 }
 
 /** The Fastify application: every API route, the envelope on every answer, OpenAPI and health. */
@@ -55,7 +55,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
-    trustProxy: deps.proxyTrust,
+    trustProxy: deps.proxyTrust ?? false,
     requestIdHeader: false,
     genReqId: (request) => requestIdOf(request, deps.proxyTrust),
   });

@@ -7,12 +7,13 @@ export type ProxyTrust = (address: string, hop: number) => boolean;
 
 /**
  * CERTCHAT_TRUST_PROXY as a function, handed to Fastify (`trustProxy`) and used for Socket.IO, so both find
- * the same client address. A hop count is compiled here: Fastify's own numeric setting trusts nothing.
+ * the same client address; undefined for "off" (Fastify then keeps its plain, header-blind request.ip). A hop
+ * count is compiled here: Fastify's own numeric setting trusts nothing.
  */
-export function proxyTrust(setting: TrustProxy): ProxyTrust {
+export function proxyTrust(setting: TrustProxy): ProxyTrust | undefined {
   switch (setting.kind) {
     case "off":
-      return () => false;
+      return undefined;
     case "all":
       return () => true;
     case "hops":
@@ -23,6 +24,6 @@ export function proxyTrust(setting: TrustProxy): ProxyTrust {
 }
 
 /** The client's address: the TCP peer, or the X-Forwarded-For entry that the trusted proxies vouch for. */
-export function clientAddress(request: IncomingMessage, trust: ProxyTrust): string {
-  return proxyAddr(request, trust);
+export function clientAddress(request: IncomingMessage, trust: ProxyTrust | undefined): string {
+  return trust ? proxyAddr(request, trust) : (request.socket.remoteAddress ?? "");
 }

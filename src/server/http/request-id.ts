@@ -10,10 +10,11 @@ const SANE_REQUEST_ID = /^[\w.:+/=-]{1,128}$/;
  * `x-request-id` when a trusted proxy (CERTCHAT_TRUST_PROXY) sent it and it looks sane, so one id follows a
  * request through the proxy's logs and ours; otherwise a new UUID. A client cannot choose its id directly.
  */
-export function requestIdOf(request: IncomingMessage, trust: ProxyTrust): string {
+export function requestIdOf(request: IncomingMessage, trust: ProxyTrust | undefined): string {
   const incoming = request.headers["x-request-id"];
   const peer = request.socket?.remoteAddress;
   if (
+    trust !== undefined &&
     typeof incoming === "string" &&
     peer !== undefined &&
     trust(peer, 0) &&

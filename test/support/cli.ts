@@ -74,6 +74,7 @@ export function startCli(
   args: string[],
   env: Record<string, string>,
   readyText: string,
+  timeoutMs = 30_000,
 ): Promise<{ child: ChildProcess; stdout: () => string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env) });
@@ -84,7 +85,7 @@ export function startCli(
       reject(
         new Error(`certchat ${args.join(" ")} did not print "${readyText}" in time: ${stdout}${stderr}`),
       );
-    }, 30_000);
+    }, timeoutMs);
     const check = () => {
       if (stdout.includes(readyText) || stderr.includes(readyText)) {
         clearTimeout(timer);

@@ -43,6 +43,9 @@ export async function startNode(settings: NodeSettings): Promise<ServerNode> {
       ...settings.env,
     },
     "realtime:",
+    // Cluster nodes start while others run under load (a rolling restart): 30 s was not always enough on a
+    // busy two-core machine.
+    90_000,
   );
   return { url: `http://127.0.0.1:${port}`, child, stdout };
 }

@@ -15,7 +15,9 @@ export const testDatabaseUrl =
   process.env.CERTCHAT_TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test";
 
 async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: testDatabaseUrl, connectionTimeoutMillis: 2000 });
+  // The timer runs while the rest of the test file's imports still compile: on a loaded machine that alone
+  // took over 2 s, and PostgreSQL counted as unreachable.
+  const client = new pg.Client({ connectionString: testDatabaseUrl, connectionTimeoutMillis: 15_000 });
   try {
     await client.connect();
     await client.query("select 1");

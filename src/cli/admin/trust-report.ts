@@ -6,9 +6,6 @@ import { formatDistinguishedName } from "../../server/pki/distinguished-name.ts"
 import { type ChainStatus, parseCrl, TrustStore } from "../../server/pki/trust.ts";
 import { testCaDir } from "../../server/trust-setup.ts";
 
-/** The prefix that marks a CERTCHAT_TRUST entry's anchors as issuing qualified certificates. */
-const QUALIFIED_PREFIX = "qualified:";
-
 /**
  * "qualified": the entry was marked; "unmarked": it was not (Russian ids then never merge profiles);
  * "test CA": the data directory's test CA, trusted because CERTCHAT_TRUST is unset.
@@ -48,11 +45,10 @@ function trustEntries(config: Config): TrustEntry[] {
     const testCa = join(testCaDir(config.dataDir), "ca.pem");
     return existsSync(testCa) ? [{ path: testCa, qualified: "test CA" }] : [];
   }
-  return config.trust.map((entry) =>
-    entry.startsWith(QUALIFIED_PREFIX)
-      ? { path: entry.slice(QUALIFIED_PREFIX.length), qualified: "qualified" }
-      : { path: entry, qualified: "unmarked" },
-  );
+  return config.trust.map((path) => ({
+    path,
+    qualified: config.qualifiedTrust.includes(path) ? "qualified" : "unmarked",
+  }));
 }
 
 /** Every configured anchor with the entry it came from, and the CRLs with their freshness at `now`. */
@@ -106,8 +102,9 @@ export class TrustReport {
         });
       }
     }
-    const store = await TrustStore.fromPaths(
-      trustEntries(config).map((entry) => entry.path),
+    // The same marks as the server's: the chain status says whether a certificate's Russian ids count.
+    const store = await TrustStore.fromSources(
+      trustEntries(config).map((entry) => ({ path: entry.path, qualified: entry.qualified !== "unmarked" })),
       config.crl,
     );
     const entries = [...byFingerprint.values()];

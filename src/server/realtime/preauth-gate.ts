@@ -35,8 +35,12 @@ interface Gate {
   timer: NodeJS.Timeout;
 }
 
-/** A Socket.IO CONNECT packet (the handshake's token is checked on it) or a `session` event (any ack id). */
-const STARTS_AUTHENTICATION = /^(?:0|2(?:\/[^,]*,)?\d*\[\s*"session")/;
+/**
+ * A Socket.IO CONNECT packet to the main namespace (the handshake's token is checked on it) or a `session`
+ * event there (any ack id). Other namespaces do not count: a CONNECT to one is refused without ever resolving
+ * the gate, so it must not lift the connection's limit (an outside review used `40/nope,` to do just that).
+ */
+const STARTS_AUTHENTICATION = /^(?:0(?:\/,)?(?:\{|$)|2(?:\/,)?\d*\[\s*"session")/;
 
 function sizeOf(data: unknown): number {
   if (typeof data === "string") return data.length;

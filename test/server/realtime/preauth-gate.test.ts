@@ -95,6 +95,20 @@ describe("sockets before their session", () => {
     assert.equal(await closed, 1009, "closed as 'message too big'");
   });
 
+  test("a CONNECT to an unknown namespace does not lift the budget of a connection without a session", async () => {
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+    ws.on("message", (data: WebSocket.RawData) => {
+      const text = data.toString();
+      if (text.startsWith("0{")) ws.send("40/nope,");
+      // The namespace's refusal, then a frame over the budget.
+      if (text.startsWith("44/nope,"))
+        ws.send(`42["messages",${JSON.stringify({ pad: "x".repeat(16 * 1024) })}]`);
+    });
+    ws.on("error", () => undefined);
+    assert.equal(await closed, 1009, "closed as 'message too big'");
+  });
+
   test("a polling-only socket with a session sends over the budget", async () => {
     const socket = track(
       io(server.url, {

@@ -207,6 +207,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       logger,
       maxBodyBytes: config.limits.maxBodyBytes,
       maxRequestBytes: config.limits.maxRequestBytes,
+      maxBodiesInFlightBytes: config.limits.maxBodiesInFlightBytes,
       timeouts: config.timeouts,
       db: storage.db,
       auth,

@@ -32,6 +32,8 @@ export interface Config {
     contactLookupsPerDay: number;
     /** Body limit of every method but sendMessage (which alone carries files: maxBodyBytes). */
     maxRequestBytes: number;
+    /** Bytes of request bodies the node holds while they arrive, all requests together; beyond → 413. */
+    maxBodiesInFlightBytes: number;
     /** Decoded size of a message's detached CMS signature (CAdES-X Long carries certificates and CRLs). */
     maxCmsBytes: number;
     /** Bytes of message fields in one history page; the page stops early beyond it. */
@@ -226,6 +228,7 @@ const knownVariables = new Set([
   "CERTCHAT_CONTACT_LOOKUPS_PER_DAY",
   "CERTCHAT_SMS_CONSOLE_ALLOWED",
   "CERTCHAT_MAX_REQUEST_BYTES",
+  "CERTCHAT_MAX_BODIES_IN_FLIGHT",
   "CERTCHAT_MAX_CMS_BYTES",
   "CERTCHAT_MAX_PAGE_BYTES",
   "CERTCHAT_SOCKET_PREAUTH_BYTES",
@@ -414,6 +417,15 @@ export function loadConfig(env: Env): Config {
     return value;
   };
 
+  // Never below the largest body: one full-size request must always fit.
+  const atLeastBody = (name: string, fallback: number) => {
+    const text = get(name);
+    if (text === undefined) return Math.max(fallback, maxBodyBytes);
+    const value = parseSize(name, text);
+    if (value < maxBodyBytes) throw new ConfigError(name, "must be at least CERTCHAT_MAX_BODY_BYTES");
+    return value;
+  };
+
   const databaseUrl = get("CERTCHAT_DATABASE_URL");
   const redisUrl = get("CERTCHAT_REDIS_URL");
   const port = get("CERTCHAT_PORT");
@@ -437,6 +449,7 @@ export function loadConfig(env: Env): Config {
       authRate: parseRate("CERTCHAT_AUTH_RATE", get("CERTCHAT_AUTH_RATE") ?? "30/10s"),
       contactLookupsPerDay: count("CERTCHAT_CONTACT_LOOKUPS_PER_DAY", 1000, 1_000_000),
       maxRequestBytes: atMostBody("CERTCHAT_MAX_REQUEST_BYTES", 1024 ** 2),
+      maxBodiesInFlightBytes: atLeastBody("CERTCHAT_MAX_BODIES_IN_FLIGHT", 256 * 1024 ** 2),
       maxCmsBytes: size("CERTCHAT_MAX_CMS_BYTES", "1MiB"),
       maxPageBytes: size("CERTCHAT_MAX_PAGE_BYTES", "8MiB"),
       socketPreAuthBytes: atMostBody("CERTCHAT_SOCKET_PREAUTH_BYTES", 16 * 1024),

@@ -307,3 +307,15 @@ test("a bad session maximum age or CRL reload interval names its variable", () =
     assert.throws(() => loadConfig({ CERTCHAT_CRL_RELOAD: interval }), configErrorFor("CERTCHAT_CRL_RELOAD"));
   }
 });
+
+test("bodies in flight are bounded by 256 MiB by default, never below the largest body", () => {
+  assert.equal(loadConfig({}).limits.maxBodiesInFlightBytes, 256 * 1024 ** 2);
+  assert.equal(
+    loadConfig({ CERTCHAT_MAX_BODIES_IN_FLIGHT: "64MiB" }).limits.maxBodiesInFlightBytes,
+    64 * 1024 ** 2,
+  );
+  assert.throws(
+    () => loadConfig({ CERTCHAT_MAX_BODIES_IN_FLIGHT: "16MiB" }),
+    configErrorFor("CERTCHAT_MAX_BODIES_IN_FLIGHT"),
+  );
+});

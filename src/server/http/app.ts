@@ -34,6 +34,7 @@ export interface HttpAppDeps {
   maxBodyBytes: number;
   /** Every other method's body limit. */
   maxRequestBytes: number;
+  maxBodiesInFlightBytes: number;
   timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number };
   db: Executor;
   auth: AuthService;
@@ -88,6 +89,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       await deps.sessions.authenticate(token, { requirePhone: true });
     },
     headerToken: (request) => tokenOf({}, request),
+    inFlightBudgetBytes: deps.maxBodiesInFlightBytes,
   });
   installBodyIdleTimeout(app, deps.timeouts.httpBodyIdleMs);
   app.addHook("preValidation", async (request) => {

@@ -23,6 +23,17 @@ export interface BodyReaderOptions {
   authenticate(token: string | undefined): Promise<void>;
   /** The token of `Authorization: Bearer`, used when the body has none. */
   headerToken(request: FastifyRequest): string | undefined;
+  /**
+   * Bytes of bodies held while they arrive, all requests together. A body is read before its token can be
+   * checked, so without this many slow anonymous uploads near the body limit could fill the memory.
+   */
+  inFlightBudgetBytes: number;
+}
+
+/** What the bodies being received hold now, against the node's budget. */
+interface InFlight {
+  used: number;
+  readonly budget: number;
 }
 
 /**
@@ -39,8 +50,9 @@ export function installBodyReader(app: FastifyInstance, options: BodyReaderOptio
       parseJson(request, text, (error, body) => (error ? reject(error) : resolve(body)));
     });
 
+  const inFlight: InFlight = { used: 0, budget: options.inFlightBudgetBytes };
   const read = async (request: FastifyRequest, payload: Readable, form: boolean): Promise<unknown> => {
-    const received = await receive(request, payload, options.pool);
+    const received = await receive(request, payload, options.pool, inFlight);
     if (!received.job) {
       const text = Buffer.concat(received.chunks, received.size).toString("utf8");
       return form ? parseForm(text) : inlineJson(request, text);
@@ -66,26 +78,42 @@ interface Received {
   job?: ParseJob;
 }
 
-/** The body's chunks under the route's limit (413 DataError beyond it), as Fastify's own reader does. */
-function receive(request: FastifyRequest, payload: Readable, pool: BodyParsePool): Promise<Received> {
+/**
+ * The body's chunks under the route's limit (413 DataError beyond it), as Fastify's own reader does, and
+ * under the node's in-flight budget (413 DataError too: the client may retry when the server is less busy).
+ */
+function receive(
+  request: FastifyRequest,
+  payload: Readable,
+  pool: BodyParsePool,
+  inFlight: InFlight,
+): Promise<Received> {
   const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(request.headers["content-length"]);
   if (declared > limit) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
   const received: Received = { chunks: [], size: 0 };
   return new Promise((resolve, reject) => {
+    let stopped = false;
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      inFlight.used -= received.size;
       payload.removeListener("data", onData);
       payload.removeListener("end", onEnd);
       payload.removeListener("error", onEnd);
+      payload.removeListener("close", onClose);
     };
     const fail = (error: Error) => {
+      if (stopped) return;
       stop();
       received.job?.abort();
       reject(error);
     };
     const onData = (chunk: Buffer) => {
+      if (received.size + chunk.length > limit || inFlight.used + chunk.length > inFlight.budget)
+        return fail(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
       received.size += chunk.length;
-      if (received.size > limit) return fail(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      inFlight.used += chunk.length;
       received.chunks.push(chunk);
       if (received.job) received.job.write(chunk);
       else if (received.size > INLINE_PARSE_BYTES) {
@@ -96,14 +124,18 @@ function receive(request: FastifyRequest, payload: Readable, pool: BodyParsePool
     const onEnd = (error?: Error & { statusCode?: number }) => {
       // The client went away mid-body (or was cut by the idle timeout): its fault, as Fastify's reader says.
       if (error) return fail(Object.assign(error, { statusCode: error.statusCode ?? 400 }));
-      stop();
       if (!Number.isNaN(declared) && received.size !== declared)
         return fail(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
+      stop();
       resolve(received);
     };
+    // A connection closed mid-body without an error still gives its bytes back to the budget.
+    const onClose = () =>
+      onEnd(Object.assign(new Error("request closed before its body ended"), { statusCode: 400 }));
     payload.on("data", onData);
     payload.on("end", onEnd);
     payload.on("error", onEnd);
+    payload.on("close", onClose);
     payload.resume();
   });
 }

@@ -82,3 +82,44 @@ describe("request bodies", () => {
     assert.equal(reply.body.success, true, reply.body.error);
   });
 });
+
+describe("request bodies in flight", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      env: { ...chatServerEnv, CERTCHAT_MAX_BODY_BYTES: "1MiB", CERTCHAT_MAX_BODIES_IN_FLIGHT: "1MiB" },
+    });
+  });
+  after(async () => server.close());
+
+  test("a body that would pass the node's in-flight budget is refused with 413, and the budget comes back", async () => {
+    const url = new URL("/api/sendMessage/", server.url);
+    // An anonymous upload that announces 1 MiB, sends 900 KiB and then stalls: it holds the budget.
+    const held = await import("node:net").then(
+      ({ connect }) =>
+        new Promise<import("node:net").Socket>((resolve) => {
+          const socket = connect(Number(url.port), url.hostname, () => {
+            socket.write(
+              `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+                `Content-Length: ${1024 * 1024}\r\n\r\n{"pad":"${"A".repeat(900 * 1024)}`,
+              () => resolve(socket),
+            );
+          });
+        }),
+    );
+    const refused = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
+    assert.equal(refused.status, 413);
+    assert.deepEqual(refused.body, { success: false, error: "DataError" });
+    const closed = new Promise((resolve) => held.once("close", resolve));
+    held.destroy();
+    await closed;
+    // The stalled body's bytes are given back once its connection is gone: the same request is now read and
+    // reaches the method's schema (no chat, no cid: InvalidSchema).
+    let answer = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
+    for (let tries = 0; answer.status === 413 && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
+    }
+    assert.deepEqual(answer.body, { success: false, error: "InvalidSchema" });
+  });
+});

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { after, before, describe, test } from "node:test";
-import { Redis } from "ioredis";
+import { describe, test } from "node:test";
 import { DAY_MS, type LookupQuota, MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
 import { FallbackNotice } from "../../../src/server/services/redis-fallback.ts";
 import { RedisLookupQuota } from "../../../src/server/services/redis-lookup-quota.ts";
 import { capturedLogger } from "../../support/logs.ts";
-import { freePort, kill, startRedis } from "../../support/processes.ts";
+import { privateRedis } from "../../support/private-redis.ts";
 
 /** Stands in for the in-process store: records what it was asked and admits everything. */
 class RecordingQuota implements LookupQuota {
@@ -21,21 +19,9 @@ const phones = (from: number, count: number) =>
   Array.from({ length: count }, (_, index) => `7999${String(from + index).padStart(7, "0")}`);
 
 describe("RedisLookupQuota", () => {
-  let redis: ChildProcess | undefined;
-  const clients: Redis[] = [];
-  let port: number;
-  const client = async () => {
-    const connection = new Redis(`redis://127.0.0.1:${port}`, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-    });
-    connection.on("error", () => {});
-    clients.push(connection);
-    await new Promise((resolve) => connection.once("ready", resolve));
-    return connection;
-  };
-  let keyPrefix = 0;
-  const prefix = () => `test:${process.pid}:${++keyPrefix}:`;
+  const redis = privateRedis();
+  const client = () => redis.client();
+  const prefix = () => redis.prefix();
   const clock = { now: 200 * DAY_MS + 5_000 };
   const node = async (keys: string, fallback: LookupQuota = new RecordingQuota()) =>
     new RedisLookupQuota(
@@ -45,15 +31,6 @@ describe("RedisLookupQuota", () => {
       new FallbackNotice(capturedLogger().logger, "contact lookup quotas"),
       keys,
     );
-
-  before(async () => {
-    port = await freePort();
-    redis = await startRedis(port);
-  });
-  after(async () => {
-    for (const connection of clients) connection.disconnect();
-    await kill(redis);
-  });
 
   test("two nodes share one account's quota; repeats are free; an over-quota request is refused whole", async () => {
     const keys = prefix();
@@ -89,7 +66,7 @@ describe("RedisLookupQuota", () => {
       new FallbackNotice(logs.logger, "contact lookup quotas"),
       prefix(),
     );
-    await kill(redis);
+    await redis.stop();
     assert.equal(await quota.admit("7", phones(0, 2), 2), true);
     assert.equal(await quota.admit("7", phones(2, 1), 2), false, "still limited, by this node");
     const warnings = logs.lines().filter((line) => line.level === 40);

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { after, before, describe, test } from "node:test";
-import { Redis } from "ioredis";
+import { describe, test } from "node:test";
 import { MemoryRateLimiter, type RateLimiter } from "../../../src/server/services/rate-limiter.ts";
 import { FallbackNotice } from "../../../src/server/services/redis-fallback.ts";
 import { RedisRateLimiter } from "../../../src/server/services/redis-rate-limiter.ts";
 import { capturedLogger } from "../../support/logs.ts";
-import { freePort, kill, startRedis } from "../../support/processes.ts";
+import { privateRedis } from "../../support/private-redis.ts";
 
 /** Stands in for the in-memory limiter: records that it was asked. */
 class RecordingLimiter implements RateLimiter {
@@ -26,30 +24,9 @@ async function takeTimes(limiter: RateLimiter, key: string, times: number): Prom
 const quietNotice = () => new FallbackNotice(capturedLogger().logger, "login rate limits");
 
 describe("RedisRateLimiter", () => {
-  let redis: ChildProcess | undefined;
-  const clients: Redis[] = [];
-  let port: number;
-  const client = async () => {
-    const connection = new Redis(`redis://127.0.0.1:${port}`, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-    });
-    connection.on("error", () => {});
-    clients.push(connection);
-    await new Promise((resolve) => connection.once("ready", resolve));
-    return connection;
-  };
-  let keyPrefix = 0;
-  const prefix = () => `test:${process.pid}:${++keyPrefix}:`;
-
-  before(async () => {
-    port = await freePort();
-    redis = await startRedis(port);
-  });
-  after(async () => {
-    for (const connection of clients) connection.disconnect();
-    await kill(redis);
-  });
+  const redis = privateRedis();
+  const client = () => redis.client();
+  const prefix = () => redis.prefix();
 
   test("two processes share one bucket per key, and a refused request spends nothing", async () => {
     const clock = { now: 1_000_000 };
@@ -131,7 +108,7 @@ describe("RedisRateLimiter", () => {
       fallback,
       new FallbackNotice(logs.logger, "login rate limits"),
     );
-    await kill(redis);
+    await redis.stop();
     assert.deepEqual(await takeTimes(limiter, "auth:10.0.0.9", 3), [true, true, true]);
     assert.deepEqual(fallback.keys, ["auth:10.0.0.9", "auth:10.0.0.9", "auth:10.0.0.9"]);
     const warnings = logs.lines().filter((line) => line.level === 40);

@@ -6,6 +6,7 @@ import type { Identity, SessionService } from "../services/sessions.ts";
 import { attempt, reply, splitAck } from "./answer.ts";
 import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
 import { parsePayload } from "./payload.ts";
+import { disconnectAtSessionEnd } from "./session-lifetime.ts";
 
 /** The legacy `session` payload is the token string; `{token}` is accepted too. */
 const SessionPayload = Type.Union([
@@ -76,17 +77,26 @@ export async function onSession(
     context.preAuth.refused(socket);
     return;
   }
-  adoptSession(socket, outcome.value.token, outcome.value.identity);
+  adoptSession(context, socket, outcome.value.token, outcome.value.identity);
   context.preAuth.resolved(socket, true);
   reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
 }
 
-/** The socket now acts for `token`; a different token than before starts clean, without the old rooms. */
-function adoptSession(socket: CertchatSocket, token: string, identity: Identity): void {
+/**
+ * The socket now acts for `token`; a different token than before starts clean, without the old rooms, and the
+ * socket is disconnected when the new session ends (whichever event brought the token).
+ */
+function adoptSession(
+  context: RealtimeContext,
+  socket: CertchatSocket,
+  token: string,
+  identity: Identity,
+): void {
   if (socket.data.token !== token) {
     for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
   }
   socket.data = { identity, token };
+  disconnectAtSessionEnd(context, socket);
 }
 
 /** A non-empty `token` string field of an object payload, if there is one. */
@@ -110,7 +120,7 @@ export async function eventIdentity(
   const token = payloadToken(payload);
   if (token === undefined || token === socket.data.token) return identityOf(socket);
   const identity = await authenticate(context.sessions, token);
-  adoptSession(socket, token, identity);
+  adoptSession(context, socket, token, identity);
   context.preAuth.resolved(socket, true);
   return identity;
 }

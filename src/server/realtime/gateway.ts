@@ -121,13 +121,8 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     });
     disconnectAtSessionEnd(context, socket);
     for (const [event, handler] of Object.entries(handlers)) {
-      const handle: Handler =
-        event === "session"
-          ? async (...args) => {
-              await handler(...args);
-              disconnectAtSessionEnd(context, socket);
-            }
-          : whileSessionLasts(handler);
+      // `session` brings a new identity of its own; every other event acts for the one the socket holds.
+      const handle: Handler = event === "session" ? handler : whileSessionLasts(handler);
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(() => handle(perSocket, socket, args))) return;
         logger.warn(

@@ -8,7 +8,7 @@
  */
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { encodeBase64 } from "../src/protocol/base64.ts";
-import type { IssueAlgorithm } from "../src/server/pki/test-ca.ts";
+import type { IssueAlgorithm } from "../src/server/test-ca.ts";
 import { issueUser } from "../test/support/server.ts";
 import { startCertchatChild } from "./lib/certchat-child.ts";
 import { describeUsage, usageMeter } from "./lib/child-process.ts";

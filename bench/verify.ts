@@ -12,12 +12,12 @@ import { join } from "node:path";
 import { curveByOid, type GostCurve } from "../src/crypto/gost/curves.ts";
 import { generateGostKeyPair, signGostDigest, verifyGostDigest } from "../src/crypto/gost/gost3410.ts";
 import { streebog256, streebog512 } from "../src/crypto/gost/streebog.ts";
-import { gostEngineKnownAnswers, loadGostEngine } from "../src/server/pki/gost-engine.ts";
-import { InThreadLoginChecker, type LoginCheckInput } from "../src/server/pki/login-check.ts";
-import { signRawForTest } from "../src/server/pki/raw-sign.ts";
-import { createTestCa, issueTestCertificate } from "../src/server/pki/test-ca.ts";
-import { TrustStore } from "../src/server/pki/trust.ts";
-import { VerifyPool } from "../src/server/pki/verify-pool.ts";
+import { gostEngineKnownAnswers, loadGostEngine } from "../src/server/verification/gost-engine.ts";
+import { InThreadLoginChecker, type LoginCheckInput } from "../src/server/verification/login-check.ts";
+import { signRawForTest } from "../test/support/raw-sign.ts";
+import { createTestCa, issueTestCertificate } from "../src/server/test-ca.ts";
+import { TrustStore } from "../src/pki/trust.ts";
+import { VerifyPool } from "../src/server/verification/verify-pool.ts";
 
 const secondsPerCase = Number(process.argv[2] ?? 1);
 const message = new TextEncoder().encode("certchat benchmark: a login nonce or a certificate's DER bytes");

@@ -1,7 +1,9 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { attributeValueText, formatDistinguishedName } from "./distinguished-name.ts";
+import { base64ToBytes, latin1 } from "./bytes.ts";
 import { AttributeOid, CurveOid, ExtensionOid, KeyOid } from "./oids.ts";
 import { decodePemBlocks, looksLikePem } from "./pem.ts";
 
@@ -86,7 +88,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     const keyParamsOid = readKeyParamsOid(spki.algorithm.algorithmParams);
     return {
       der: bytes,
-      fingerprint: createHash("sha256").update(bytes).digest("hex"),
+      fingerprint: bytesToHex(sha256(bytes)),
       serialNumber: serialHex(certificate.serialNumber.valueBlock.valueHexView),
       subjectDn: formatDistinguishedName(certificate.subject),
       issuerDn: formatDistinguishedName(certificate.issuer),
@@ -122,7 +124,7 @@ export function decodeCertificateText(input: string | Uint8Array): Uint8Array {
   if (typeof input !== "string") {
     if (!(input instanceof Uint8Array)) throw new CertificateError("certificate must be a string or bytes");
     if (input[0] === 0x30) return new Uint8Array(input);
-    return decodeCertificateText(Buffer.from(input).toString("latin1"));
+    return decodeCertificateText(latin1(input));
   }
   // Base64 of the largest accepted certificate, plus room for PEM armour and line breaks.
   if (input.length > MAX_CERTIFICATE_BYTES * 2) throw new CertificateError("certificate text too large");
@@ -143,7 +145,7 @@ function decodeBase64(text: string): Uint8Array {
   if (compact.length === 0) throw new CertificateError("empty certificate");
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact))
     throw new CertificateError("certificate is not PEM, base64 or DER");
-  const der = new Uint8Array(Buffer.from(compact.replace(/-/g, "+").replace(/_/g, "/"), "base64"));
+  const der = base64ToBytes(compact);
   if (der.byteLength === 0) throw new CertificateError("empty certificate");
   return der;
 }
@@ -152,7 +154,7 @@ function decodeBase64(text: string): Uint8Array {
 export function serialHex(bytes: Uint8Array): string {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return Buffer.from(bytes.subarray(start)).toString("hex");
+  return bytesToHex(bytes.subarray(start));
 }
 
 function readKeyParamsOid(params: unknown): string | undefined {

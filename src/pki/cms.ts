@@ -2,7 +2,6 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { ParsedCertificate } from "./certificate.ts";
 import { gostSchemeForKeyOid, gostSchemeForSignatureOid } from "./gost/schemes.ts";
-import { type PkiEngineOptions, pkiCryptoEngine } from "./pkijs-engine.ts";
 
 /**
  * CMS SignedData (RFC 5652) signature checks through the pkijs engine, attached or detached, with or
@@ -12,7 +11,7 @@ import { type PkiEngineOptions, pkiCryptoEngine } from "./pkijs-engine.ts";
  * only matched here; whether it chains to a trust anchor is the TrustStore's question.
  */
 
-export interface CmsVerifyOptions extends PkiEngineOptions {
+export interface CmsVerifyOptions {
   /** The signed content of a detached signature. */
   data?: Uint8Array;
   /** Candidate signer certificates besides those embedded (TK26 and CryptoPro often embed none). */
@@ -30,8 +29,9 @@ export interface CmsVerifyResult {
 
 const SIGNED_DATA_OID = "1.2.840.113549.1.7.2";
 
-/** Valid only when every SignerInfo verifies. Never throws. */
+/** Valid only when every SignerInfo verifies. Never throws. `engine`: the PKI instance's (createPki). */
 export async function verifyCmsSignedData(
+  engine: pkijs.CryptoEngine,
   cmsDer: Uint8Array,
   options: CmsVerifyOptions = {},
 ): Promise<CmsVerifyResult> {
@@ -48,7 +48,6 @@ export async function verifyCmsSignedData(
     ...(signedData.certificates ?? []),
     ...(options.certificates ?? []).map((c) => c.certificate),
   ];
-  const engine = pkiCryptoEngine(options);
   let firstSigner: pkijs.Certificate | undefined;
   for (let index = 0; index < signedData.signerInfos.length; index++) {
     const outcome = await verifySigner(signedData, index, options.data, engine);

@@ -1,3 +1,4 @@
+import { bytesToHex } from "@noble/hashes/utils.js";
 import * as asn1js from "asn1js";
 import type * as pkijs from "pkijs";
 import { AttributeOid } from "./oids.ts";
@@ -67,7 +68,7 @@ function formatAttribute(typeAndValue: pkijs.AttributeTypeAndValue): string {
   if (text !== undefined) return `${name}=${escapeValue(text)}`;
   // Non-string values: RFC 4514 hex form of the BER encoding.
   const ber = new Uint8Array(typeAndValue.value.toBER(false));
-  return `${name}=#${Buffer.from(ber).toString("hex")}`;
+  return `${name}=#${bytesToHex(ber)}`;
 }
 
 /**

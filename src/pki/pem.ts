@@ -1,4 +1,5 @@
 /** PEM armour: reading every block of a label from a text, and writing one. */
+import { base64ToBytes, bytesToBase64 } from "./bytes.ts";
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
@@ -16,13 +17,13 @@ export function decodePemBlocks(text: string): PemBlock[] {
       .split(/\r?\n/)
       .filter((line) => !line.includes(":"))
       .join("");
-    blocks.push({ label, der: new Uint8Array(Buffer.from(base64.replace(/\s+/g, ""), "base64")) });
+    blocks.push({ label, der: base64ToBytes(base64) });
   }
   return blocks;
 }
 
 export function encodePem(label: string, der: Uint8Array): string {
-  const base64 = Buffer.from(der).toString("base64");
+  const base64 = bytesToBase64(der);
   const lines = base64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }

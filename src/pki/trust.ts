@@ -1,20 +1,10 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { BoundedCache } from "../bounded-cache.ts";
-import {
-  CertificateError,
-  decodeCertificateText,
-  type ParsedCertificate,
-  parseCertificate,
-  serialHex,
-} from "./certificate.ts";
+import { BoundedCache } from "./bounded-cache.ts";
+import { CertificateError, type ParsedCertificate, parseCertificate, serialHex } from "./certificate.ts";
 import { endEntityProblem } from "./end-entity-policy.ts";
-import { warmGostPublicKeys } from "./gost/public-keys.ts";
 import { ExtensionOid } from "./oids.ts";
-import { decodePemBlocks, looksLikePem } from "./pem.ts";
-import { type PkiEngineOptions, pkiCryptoEngine } from "./pkijs-engine.ts";
 
 /** `qualified`: the path runs through a CA marked as an issuer of qualified certificates (DESIGN §4). */
 export type ChainStatus =
@@ -27,12 +17,6 @@ export type ChainStatus =
 
 export type CrlInput = Uint8Array | pkijs.CertificateRevocationList;
 
-/**
- * `allowTestParameterSets`: accept the standards' GOST test parameter sets (for test vectors only).
- * `qualified`: SHA-256 fingerprints of the configured CAs whose certificates may assert Russian IDs.
- */
-export type TrustOptions = PkiEngineOptions & { qualified?: Iterable<string> };
-
 export interface TrustMaterial {
   anchors: Uint8Array[];
   crls: Uint8Array[];
@@ -40,14 +24,23 @@ export interface TrustMaterial {
   qualified: string[];
 }
 
-/** A CERTCHAT_TRUST entry: a file or folder of CA certificates, marked qualified or not. */
-export interface TrustSource {
-  path: string;
-  qualified: boolean;
+/**
+ * What a trust store is made of: CA certificates (parsed, or DER), CRLs, and the SHA-256 fingerprints of the
+ * configured CAs whose certificates may assert Russian IDs. `TrustMaterial` is one.
+ */
+export interface TrustInput {
+  anchors: readonly (ParsedCertificate | Uint8Array)[];
+  crls?: readonly CrlInput[];
+  qualified?: Iterable<string>;
 }
 
-const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
-const CRL_FILE_EXTENSIONS = new Set([".pem", ".crl", ".der"]);
+/** What a store borrows from its PKI instance (createPki). */
+export interface TrustContext {
+  /** The instance's pkijs engine: every chain and CRL signature is checked through it. */
+  engine: pkijs.CryptoEngine;
+  /** Prepares the anchors' keys (GOST precomputation) once, rather than on first use. */
+  warm(anchors: readonly ParsedCertificate[]): void;
+}
 
 /**
  * The configured trust anchors (and intermediates) and CRLs, and RFC 5280 path validation against
@@ -76,14 +69,12 @@ export class TrustStore {
     Map<pkijs.Certificate, boolean>
   >();
 
-  private constructor(
-    anchors: ParsedCertificate[],
-    crls: pkijs.CertificateRevocationList[],
-    options: TrustOptions,
-  ) {
+  constructor(input: TrustInput, context: TrustContext) {
+    const parsed = input.anchors.map((a) => (a instanceof Uint8Array ? parseCertificate(a) : a));
+    const anchors = [...new Map(parsed.map((a) => [a.fingerprint, a])).values()];
     this.anchors = anchors;
-    this.crls = crls;
-    this.engine = pkiCryptoEngine(options);
+    this.crls = (input.crls ?? []).map(toCrl);
+    this.engine = context.engine;
     const isSelfIssued = (c: ParsedCertificate) => c.certificate.subject.isEqual(c.certificate.issuer);
     const issuerIsConfigured = (c: ParsedCertificate) =>
       anchors.some((other) => other !== c && other.certificate.subject.isEqual(c.certificate.issuer));
@@ -92,7 +83,7 @@ export class TrustStore {
       .filter((c) => !this.intermediates.includes(c))
       .map((c) => ({ fingerprint: c.fingerprint, certificate: asTrustAnchor(c.certificate) }));
     this.roots = roots.map((root) => root.certificate);
-    const qualified = new Set(options.qualified ?? []);
+    const qualified = new Set(input.qualified ?? []);
     this.qualifiedCas = new Set(
       [...roots, ...this.intermediates].filter((c) => qualified.has(c.fingerprint)).map((c) => c.certificate),
     );
@@ -100,25 +91,7 @@ export class TrustStore {
       .filter((a) => qualified.has(a.fingerprint))
       .map((a) => a.fingerprint);
     // Every chain ends in one of these keys: prepare their tables once rather than on first use.
-    warmGostPublicKeys(anchors);
-  }
-
-  static fromCertificates(
-    anchors: ParsedCertificate[],
-    crls: readonly CrlInput[] = [],
-    options: TrustOptions = {},
-  ): TrustStore {
-    const unique = new Map(anchors.map((a) => [a.fingerprint, a]));
-    return new TrustStore([...unique.values()], crls.map(toCrl), options);
-  }
-
-  /** Rebuilds an equal store elsewhere (a verification worker): the anchors and CRLs as DER. */
-  static fromMaterial(material: TrustMaterial): TrustStore {
-    return TrustStore.fromCertificates(
-      material.anchors.map((der) => parseCertificate(der)),
-      material.crls,
-      { qualified: material.qualified },
-    );
+    context.warm(anchors);
   }
 
   /** The anchors exactly as received; CRLs re-wrapped around their original signed TBS bytes. */
@@ -128,38 +101,6 @@ export class TrustStore {
       crls: this.crls.map((crl) => new Uint8Array(crl.toSchema(false).toBER(false))),
       qualified: this.qualifiedFingerprints,
     };
-  }
-
-  /** Files or directories (not recursive) of PEM or DER; a PEM file may hold several certificates or CRLs. */
-  static async fromPaths(
-    certPaths: string[],
-    crlPaths: string[] = [],
-    options: TrustOptions = {},
-  ): Promise<TrustStore> {
-    const sources = certPaths.map((path) => ({ path, qualified: false }));
-    return TrustStore.fromSources(sources, crlPaths, options);
-  }
-
-  /** As `fromPaths`; the certificates of sources marked qualified may assert Russian IDs (and their CAs' too). */
-  static async fromSources(
-    sources: readonly TrustSource[],
-    crlPaths: string[] = [],
-    options: TrustOptions = {},
-  ): Promise<TrustStore> {
-    const anchors: ParsedCertificate[] = [];
-    const qualified = new Set(options.qualified ?? []);
-    for (const source of sources) {
-      for (const file of await expandPaths([source.path], CERTIFICATE_FILE_EXTENSIONS)) {
-        const certificates = await readCertificateFile(file);
-        anchors.push(...certificates);
-        if (source.qualified) for (const c of certificates) qualified.add(c.fingerprint);
-      }
-    }
-    const crls: pkijs.CertificateRevocationList[] = [];
-    for (const file of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
-      crls.push(...(await readCrlFile(file)));
-    }
-    return TrustStore.fromCertificates(anchors, crls, { ...options, qualified });
   }
 
   /**
@@ -258,7 +199,7 @@ export class TrustStore {
         // Only a CRL signed by the certificate's own issuer counts. A CRL past its nextUpdate still
         // counts: revocations are permanent, and a stale list is no reason to accept a listed certificate.
         if (await this.crlIsSignedBy(crl, issuer)) {
-          const serial = Buffer.from(subject.serialNumber.valueBlock.valueHexView).toString("hex");
+          const serial = bytesToHex(subject.serialNumber.valueBlock.valueHexView);
           return i === 0 ? `certificate ${serial} is revoked` : `issuer certificate ${serial} is revoked`;
         }
       }
@@ -344,50 +285,4 @@ export function parseCrl(der: Uint8Array): pkijs.CertificateRevocationList {
 
 function toCrl(input: CrlInput): pkijs.CertificateRevocationList {
   return input instanceof pkijs.CertificateRevocationList ? input : parseCrl(input);
-}
-
-async function expandPaths(paths: readonly string[], extensions: ReadonlySet<string>): Promise<string[]> {
-  const files: string[] = [];
-  for (const path of paths) {
-    const info = await stat(path);
-    if (!info.isDirectory()) {
-      files.push(path);
-      continue;
-    }
-    const names = (await readdir(path)).filter(
-      (n) => !n.startsWith(".") && extensions.has(extname(n).toLowerCase()),
-    );
-    for (const name of names.sort()) {
-      if ((await stat(join(path, name))).isFile()) files.push(join(path, name));
-    }
-  }
-  return files;
-}
-
-async function readCertificateFile(file: string): Promise<ParsedCertificate[]> {
-  const content = await readFile(file);
-  try {
-    const text = content.toString("latin1");
-    if (!looksLikePem(text)) return [parseCertificate(decodeCertificateText(new Uint8Array(content)))];
-    const blocks = decodePemBlocks(text).filter(
-      (b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE",
-    );
-    if (blocks.length === 0) throw new CertificateError("no CERTIFICATE block");
-    return blocks.map((block) => parseCertificate(block.der));
-  } catch (error) {
-    throw new CertificateError(`${file}: ${(error as Error).message}`);
-  }
-}
-
-async function readCrlFile(file: string): Promise<pkijs.CertificateRevocationList[]> {
-  const content = await readFile(file);
-  try {
-    const text = content.toString("latin1");
-    if (!looksLikePem(text)) return [parseCrl(new Uint8Array(content))];
-    const blocks = decodePemBlocks(text).filter((b) => b.label === "X509 CRL");
-    if (blocks.length === 0) throw new CertificateError("no X509 CRL block");
-    return blocks.map((block) => parseCrl(block.der));
-  } catch (error) {
-    throw new CertificateError(`${file}: ${(error as Error).message}`);
-  }
 }

@@ -1,53 +1,18 @@
-import { createHash, createPrivateKey, type KeyObject, randomBytes, sign } from "node:crypto";
+import { sha1 } from "@noble/hashes/legacy.js";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { readGostPrivateKey } from "./gost/keys.ts";
-import { gostCertificateSigner } from "./gost/signing.ts";
-import { AttributeOid, ExtensionOid, SignatureOid } from "./oids.ts";
+import { AttributeOid, ExtensionOid } from "./oids.ts";
 
 /**
- * Builds and signs X.509 certificates and CRLs with node:crypto keys. pkijs lays out the structures;
- * the signature is made here so that any key type node:crypto can sign with (Ed25519 included) works
- * the same way, and a GOST signer can be added as one more `CertificateSigner`.
+ * Builds and signs X.509 certificates and CRLs. pkijs lays out the structures; the signature comes from a
+ * `CertificateSigner` (src/pki/private-key.ts for PKCS#8 keys, GOST included; the test CA's freshly generated
+ * node:crypto keys in src/server/test-ca.ts), so every key type signs the same way.
  */
 
 export interface CertificateSigner {
   algorithm: pkijs.AlgorithmIdentifier;
-  sign(tbs: Uint8Array): Uint8Array;
-}
-
-/** A signer for a PKCS#8 PEM key: GOST keys (which node:crypto cannot read) or any node:crypto key. */
-export function signerFromPem(keyPem: string): CertificateSigner {
-  const gostKey = readGostPrivateKey(keyPem);
-  return gostKey ? gostCertificateSigner(gostKey) : signerForKey(createPrivateKey(keyPem));
-}
-
-export function signerForKey(privateKey: KeyObject): CertificateSigner {
-  switch (privateKey.asymmetricKeyType) {
-    case "ec": {
-      const curve = privateKey.asymmetricKeyDetails?.namedCurve;
-      if (curve !== "prime256v1" && curve !== "P-256") throw new Error(`unsupported CA curve: ${curve}`);
-      return {
-        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ecdsaWithSha256 }),
-        sign: (tbs) => new Uint8Array(sign("sha256", tbs, { key: privateKey, dsaEncoding: "der" })),
-      };
-    }
-    case "rsa":
-      return {
-        algorithm: new pkijs.AlgorithmIdentifier({
-          algorithmId: SignatureOid.sha256WithRsa,
-          algorithmParams: new asn1js.Null(),
-        }),
-        sign: (tbs) => new Uint8Array(sign("sha256", tbs, privateKey)),
-      };
-    case "ed25519":
-      return {
-        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ed25519 }),
-        sign: (tbs) => new Uint8Array(sign(null, tbs, privateKey)),
-      };
-    default:
-      throw new Error(`unsupported signing key type: ${privateKey.asymmetricKeyType}`);
-  }
+  /** The signature value over the TBS bytes, in the layout X.509 and CMS use (ECDSA DER, GOST s || r). */
+  sign(tbs: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface NameAttribute {
@@ -96,16 +61,14 @@ function certificateTime(date: Date): pkijs.Time {
 }
 
 export function randomSerialNumber(): Uint8Array {
-  const serial = randomBytes(16);
+  const serial = globalThis.crypto.getRandomValues(new Uint8Array(16));
   serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01; // positive, and no leading zero byte to strip
-  return new Uint8Array(serial);
+  return serial;
 }
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. */
 export function keyIdentifierOf(publicKeyInfo: pkijs.PublicKeyInfo): Uint8Array {
-  return new Uint8Array(
-    createHash("sha1").update(publicKeyInfo.subjectPublicKey.valueBlock.valueHexView).digest(),
-  );
+  return sha1(publicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
 }
 
 export interface KeyUsageBits {
@@ -167,7 +130,10 @@ export interface CertificateTemplate {
   extraExtensions?: pkijs.Extension[];
 }
 
-export function buildCertificate(template: CertificateTemplate, signer: CertificateSigner): Uint8Array {
+export async function buildCertificate(
+  template: CertificateTemplate,
+  signer: CertificateSigner,
+): Promise<Uint8Array> {
   const publicKeyInfo = pkijs.PublicKeyInfo.fromBER(new Uint8Array(template.spki));
   const subjectKeyId = keyIdentifierOf(publicKeyInfo);
   const basicConstraints = new pkijs.BasicConstraints({
@@ -218,7 +184,7 @@ export function buildCertificate(template: CertificateTemplate, signer: Certific
   const tbs = new Uint8Array(certificate.encodeTBS().toBER(false));
   certificate.tbsView = tbs;
   certificate.signatureAlgorithm = signer.algorithm;
-  certificate.signatureValue = new asn1js.BitString({ valueHex: signer.sign(tbs) });
+  certificate.signatureValue = new asn1js.BitString({ valueHex: await signer.sign(tbs) });
   return new Uint8Array(certificate.toSchema().toBER(false));
 }
 
@@ -231,7 +197,7 @@ export interface CrlTemplate {
   revoked: ReadonlyArray<{ serialNumber: Uint8Array; revocationDate: Date }>;
 }
 
-export function buildCrl(template: CrlTemplate, signer: CertificateSigner): Uint8Array {
+export async function buildCrl(template: CrlTemplate, signer: CertificateSigner): Promise<Uint8Array> {
   const crl = new pkijs.CertificateRevocationList({
     version: 1,
     signature: signer.algorithm,
@@ -272,6 +238,6 @@ export function buildCrl(template: CrlTemplate, signer: CertificateSigner): Uint
   const tbs = new Uint8Array(tbsSchema.toBER(false));
   crl.tbsView = tbs;
   crl.signatureAlgorithm = signer.algorithm;
-  crl.signatureValue = new asn1js.BitString({ valueHex: signer.sign(tbs) });
+  crl.signatureValue = new asn1js.BitString({ valueHex: await signer.sign(tbs) });
   return new Uint8Array(crl.toSchema().toBER(false));
 }

@@ -1,12 +1,16 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { appendFile, chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { decodeCertificateText, parseCertificate } from "./certificate.ts";
-import { generateGostPrivateKey, gostPrivateKeyPem, gostSpkiDer } from "./gost/keys.ts";
-import { gostCertificateSigner } from "./gost/signing.ts";
-import { AttributeOid } from "./oids.ts";
-import { encodePem } from "./pem.ts";
-import { pkiCryptoEngine } from "./pkijs-engine.ts";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { decodeCertificateText, parseCertificate } from "../pki/certificate.ts";
+import { generateGostPrivateKey, gostPrivateKeyPem, gostSpkiDer } from "../pki/gost/keys.ts";
+import { gostCertificateSigner } from "../pki/gost/signing.ts";
+import { createPki } from "../pki/create-pki.ts";
+import { AttributeOid, SignatureOid } from "../pki/oids.ts";
+import { encodePem } from "../pki/pem.ts";
+import { importPrivateKey } from "../pki/private-key.ts";
 import {
   buildCertificate,
   buildCrl,
@@ -15,9 +19,7 @@ import {
   keyIdentifierOf,
   type NameAttribute,
   randomSerialNumber,
-  signerForKey,
-  signerFromPem,
-} from "./x509-builder.ts";
+} from "../pki/x509-builder.ts";
 
 /**
  * A local certificate authority for trying certchat on one machine and for tests
@@ -95,7 +97,7 @@ export async function createTestCa(
     { oid: AttributeOid.country, value: "RU" },
   ]);
   const now = Date.now();
-  const der = buildCertificate(
+  const der = await buildCertificate(
     {
       subject: name,
       issuer: name,
@@ -128,6 +130,35 @@ function refuseOverwrite(error: unknown, dir: string): unknown {
   return error;
 }
 
+/** A signer for a freshly generated node:crypto key (P-256, RSA or Ed25519). */
+export function signerForKey(privateKey: KeyObject): CertificateSigner {
+  switch (privateKey.asymmetricKeyType) {
+    case "ec": {
+      const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+      if (curve !== "prime256v1" && curve !== "P-256") throw new Error(`unsupported CA curve: ${curve}`);
+      return {
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ecdsaWithSha256 }),
+        sign: async (tbs) => new Uint8Array(sign("sha256", tbs, { key: privateKey, dsaEncoding: "der" })),
+      };
+    }
+    case "rsa":
+      return {
+        algorithm: new pkijs.AlgorithmIdentifier({
+          algorithmId: SignatureOid.sha256WithRsa,
+          algorithmParams: new asn1js.Null(),
+        }),
+        sign: async (tbs) => new Uint8Array(sign("sha256", tbs, privateKey)),
+      };
+    case "ed25519":
+      return {
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ed25519 }),
+        sign: async (tbs) => new Uint8Array(sign(null, tbs, privateKey)),
+      };
+    default:
+      throw new Error(`unsupported signing key type: ${privateKey.asymmetricKeyType}`);
+  }
+}
+
 interface LoadedCa {
   certificate: ReturnType<typeof parseCertificate>;
   signer: CertificateSigner;
@@ -140,7 +171,7 @@ async function loadCa(caDir: string): Promise<LoadedCa> {
   ]);
   return {
     certificate: parseCertificate(decodeCertificateText(certPem)),
-    signer: signerFromPem(keyPem),
+    signer: await importPrivateKey(keyPem),
   };
 }
 
@@ -191,7 +222,7 @@ export async function issueTestCertificate(caDir: string, opts: IssueOptions): P
   const keyPair = generateKeyPair(opts.alg ?? "ecdsa-p256");
   const ca = await loadCa(caDir);
   const now = Date.now();
-  const der = buildCertificate(
+  const der = await buildCertificate(
     {
       subject: buildName(subjectAttributes(opts)),
       issuer: ca.certificate.certificate.subject,
@@ -236,7 +267,7 @@ export async function createTestCrl(
 ): Promise<IssuedCrl> {
   const ca = await loadCa(caDir);
   const thisUpdate = opts.thisUpdate ?? new Date(Date.now() - HOUR_MS);
-  const der = buildCrl(
+  const der = await buildCrl(
     {
       issuer: ca.certificate.certificate.subject,
       issuerKeyId: keyIdentifierOf(ca.certificate.certificate.subjectPublicKeyInfo),
@@ -244,7 +275,7 @@ export async function createTestCrl(
       nextUpdate: opts.nextUpdate ?? new Date(thisUpdate.getTime() + 7 * DAY_MS),
       crlNumber: opts.crlNumber ?? 1,
       revoked: opts.revokedSerials.map((serial) => ({
-        serialNumber: new Uint8Array(Buffer.from(serial.length % 2 ? `0${serial}` : serial, "hex")),
+        serialNumber: hexToBytes(serial.length % 2 ? `0${serial}` : serial),
         revocationDate: thisUpdate,
       })),
     },
@@ -267,9 +298,7 @@ export async function revokeTestCertificate(caDir: string, certText: string | Ui
   const ca = await loadCa(caDir);
   const certificate = parseCertificate(decodeCertificateText(certText));
   // Names alone do not tell test CAs apart (they share theirs): the signature must be this CA's.
-  const issued = await certificate.certificate
-    .verify(ca.certificate.certificate, pkiCryptoEngine({}))
-    .catch(() => false);
+  const issued = await createPki().verifyIssuedBy(certificate, ca.certificate);
   if (!issued) throw new Error("the certificate was not issued by this test CA");
   const serial = certificate.serialNumber;
   if (!(await listRevokedSerials(caDir)).includes(serial))

@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadSigner, nodeSignatureVerifier } from "../../src/client/index.ts";
-import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/pki/test-ca.ts";
+import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/test-ca.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-signing-");

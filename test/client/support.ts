@@ -1,5 +1,5 @@
 import { loadSigner, Messenger, nodeSignatureVerifier } from "../../src/client/index.ts";
-import type { IssueAlgorithm } from "../../src/server/pki/test-ca.ts";
+import type { IssueAlgorithm } from "../../src/server/test-ca.ts";
 import { issueUser, type TestServer } from "../support/server.ts";
 
 let sequence = 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BoundedCache } from "../../src/server/bounded-cache.ts";
+import { BoundedCache } from "../../src/pki/bounded-cache.ts";
 
 test("a full cache drops the least recently used entry", () => {
   const cache = new BoundedCache<string, number>(2);

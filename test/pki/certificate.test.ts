@@ -8,12 +8,12 @@ import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
-} from "../../../src/server/pki/certificate.ts";
-import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
-import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../../src/server/pki/test-ca.ts";
-import { buildCertificate, randomSerialNumber, signerForKey } from "../../../src/server/pki/x509-builder.ts";
-import { useTempDir } from "../../support/temp-dir.ts";
-import { readVector } from "../../support/vectors.ts";
+} from "../../src/pki/certificate.ts";
+import { decodePemBlocks } from "../../src/pki/pem.ts";
+import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/test-ca.ts";
+import { buildCertificate, randomSerialNumber, signerForKey } from "../../src/pki/x509-builder.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { readVector } from "../support/vectors.ts";
 
 const tempDir = useTempDir();
 

@@ -5,7 +5,7 @@ import {
   validateOgrn,
   validateOgrnip,
   validateSnils,
-} from "../../../src/server/pki/russian-ids.ts";
+} from "../../src/pki/russian-ids.ts";
 
 test("a valid 10-digit INN of a legal entity passes", () => {
   assert.deepEqual(validateInn("7707083893"), { valid: true });

@@ -7,25 +7,25 @@ import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
-} from "../../../src/server/pki/certificate.ts";
-import { AttributeOid } from "../../../src/server/pki/oids.ts";
-import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
-import { signRawForTest } from "../../../src/server/pki/raw-sign.ts";
-import { registerVerifier, verifyRawSignature } from "../../../src/server/pki/signature.ts";
+} from "../../src/pki/certificate.ts";
+import { AttributeOid } from "../../src/pki/oids.ts";
+import { decodePemBlocks } from "../../src/pki/pem.ts";
+import { signRawForTest } from "../support/raw-sign.ts";
+import { registerVerifier, verifyRawSignature } from "../../src/pki/signature.ts";
 import {
   CA_KEY_FILE,
   createTestCa,
   type IssueAlgorithm,
   issueTestCertificate,
-} from "../../../src/server/pki/test-ca.ts";
+} from "../../src/server/test-ca.ts";
 import {
   buildCertificate,
   buildName,
   randomSerialNumber,
   signerForKey,
-} from "../../../src/server/pki/x509-builder.ts";
-import { useTempDir } from "../../support/temp-dir.ts";
-import { readVector } from "../../support/vectors.ts";
+} from "../../src/pki/x509-builder.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { readVector } from "../support/vectors.ts";
 
 const tempDir = useTempDir();
 const data = new TextEncoder().encode("nonce: 7f3a… подпись");

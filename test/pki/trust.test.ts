@@ -9,26 +9,26 @@ import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
-} from "../../../src/server/pki/certificate.ts";
-import { AttributeOid, ExtensionOid, KeyPurposeOid } from "../../../src/server/pki/oids.ts";
-import { decodePemBlocks, encodePem } from "../../../src/server/pki/pem.ts";
+} from "../../src/pki/certificate.ts";
+import { AttributeOid, ExtensionOid, KeyPurposeOid } from "../../src/pki/oids.ts";
+import { decodePemBlocks, encodePem } from "../../src/pki/pem.ts";
 import {
   createTestCa,
   createTestCrl,
   type IssueAlgorithm,
   type IssueOptions,
   issueTestCertificate,
-} from "../../../src/server/pki/test-ca.ts";
-import { TrustStore } from "../../../src/server/pki/trust.ts";
+} from "../../src/server/test-ca.ts";
+import { TrustStore } from "../../src/pki/trust.ts";
 import {
   buildCertificate,
   buildName,
   keyIdentifierOf,
   randomSerialNumber,
   signerForKey,
-} from "../../../src/server/pki/x509-builder.ts";
-import { useTempDir } from "../../support/temp-dir.ts";
-import { readVector } from "../../support/vectors.ts";
+} from "../../src/pki/x509-builder.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { readVector } from "../support/vectors.ts";
 
 const tempDir = useTempDir();
 const DAY_MS = 86_400_000;

@@ -3,12 +3,12 @@ import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { decodeCertificateText, parseCertificate } from "../../../src/server/pki/certificate.ts";
-import { readGostPrivateKey } from "../../../src/server/pki/gost/keys.ts";
-import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
-import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/pki/test-ca.ts";
-import { TrustStore } from "../../../src/server/pki/trust.ts";
-import { useTempDir } from "../../support/temp-dir.ts";
+import { decodeCertificateText, parseCertificate } from "../../src/pki/certificate.ts";
+import { readGostPrivateKey } from "../../src/pki/gost/keys.ts";
+import { decodePemBlocks } from "../../src/pki/pem.ts";
+import { createTestCa, issueTestCertificate, writeIssued } from "../../src/server/test-ca.ts";
+import { TrustStore } from "../../src/pki/trust.ts";
+import { useTempDir } from "../support/temp-dir.ts";
 
 const tempDir = useTempDir();
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import pino from "pino";
-import { createTestCa } from "../../src/server/pki/test-ca.ts";
+import { createTestCa } from "../../src/server/test-ca.ts";
 import { setUpTrust } from "../../src/server/trust-setup.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 

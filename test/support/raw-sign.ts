@@ -1,6 +1,6 @@
 import { createPrivateKey, sign } from "node:crypto";
-import { readGostPrivateKey } from "./gost/keys.ts";
-import { signGostData } from "./gost/signing.ts";
+import { readGostPrivateKey } from "../../src/pki/gost/keys.ts";
+import { signGostData } from "../../src/pki/gost/signing.ts";
 
 /**
  * How to lay out a raw signature: "der" (default) or "raw" r||s for ECDSA; "cryptoapi" (default, what

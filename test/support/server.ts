@@ -5,13 +5,13 @@ import pino, { type Logger } from "pino";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
-import { type RawSignatureLayout, signRawForTest } from "../../src/server/pki/raw-sign.ts";
+import { type RawSignatureLayout, signRawForTest } from "./raw-sign.ts";
 import {
   createTestCa,
   type IssueAlgorithm,
   type IssueOptions,
   issueTestCertificate,
-} from "../../src/server/pki/test-ca.ts";
+} from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { quietServerEnv } from "./cli.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";

@@ -5,8 +5,8 @@ import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
-} from "../../server/pki/certificate.ts";
-import { decodePemBlocks, looksLikePem } from "../../server/pki/pem.ts";
+} from "../../pki/certificate.ts";
+import { decodePemBlocks, looksLikePem } from "../../pki/pem.ts";
 
 /** Input a `certchat pki` command cannot work with (missing file, not a certificate…): exit code 2. */
 export class UnusableInputError extends Error {

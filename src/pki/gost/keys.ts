@@ -9,15 +9,15 @@
 
 import { bytesToNumberBE, numberToBytesLE } from "@noble/curves/utils.js";
 import * as asn1js from "asn1js";
-import { curveByOid, type GostCurve } from "../../../crypto/gost/curves.ts";
+import { curveByOid, type GostCurve } from "../../crypto/gost/curves.ts";
 import {
   encodeGostPublicKey,
   type GostPublicKey,
   generateGostKeyPair,
   gostPrivateKeyFromBytes,
   gostPublicKeyFromPrivate,
-} from "../../../crypto/gost/gost3410.ts";
-import { parseGostKeyParameters } from "../../../crypto/gost/spki.ts";
+} from "../../crypto/gost/gost3410.ts";
+import { parseGostKeyParameters } from "../../crypto/gost/spki.ts";
 import { decodePemBlocks, encodePem } from "../pem.ts";
 import { type GostScheme, gostSchemeForKeyAlgorithm, gostSchemeForKeyOid } from "./schemes.ts";
 
@@ -70,8 +70,12 @@ export function gostPrivateKeyPem(key: GostPrivateKey): string {
 /** The GOST R 34.10-2012/2001 key of a PKCS#8 PEM, or undefined when the PEM holds another kind of key. */
 export function readGostPrivateKey(pem: string): GostPrivateKey | undefined {
   const block = decodePemBlocks(pem).find((b) => b.label === "PRIVATE KEY");
-  if (!block) return undefined;
-  const { result } = asn1js.fromBER(block.der);
+  return block ? gostPrivateKeyFromPkcs8(block.der) : undefined;
+}
+
+/** The GOST R 34.10-2012/2001 key of a PKCS#8 DER, or undefined when it holds another kind of key. */
+export function gostPrivateKeyFromPkcs8(der: Uint8Array): GostPrivateKey | undefined {
+  const { result } = asn1js.fromBER(der);
   const [, algorithm, privateKey] = result instanceof asn1js.Sequence ? result.valueBlock.value : [];
   const [algorithmOid, parameters] = algorithm instanceof asn1js.Sequence ? algorithm.valueBlock.value : [];
   if (!(algorithmOid instanceof asn1js.ObjectIdentifier)) return undefined;

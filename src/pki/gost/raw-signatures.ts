@@ -4,13 +4,18 @@
  * and the signature may come in either layout — "standard" (s || r big-endian, as in X.509) or
  * "cryptoapi" (its byte reversal, what CryptoPro CSP clients send). The result names the layout that verified.
  */
-import { detectGostSignatureLayout } from "../../../crypto/gost/gost3410.ts";
-import type { VerifyResult } from "../algorithm-registry.ts";
+import { detectGostSignatureLayout } from "../../crypto/gost/gost3410.ts";
+import type { RawSignatureVerifier, VerifyResult } from "../algorithms.ts";
 import type { ParsedCertificate } from "../certificate.ts";
-import { gostPublicKeyOf, gostSpkiOf } from "./public-keys.ts";
+import { type GostPublicKeyCache, gostSpkiOf } from "./public-keys.ts";
 import { gostSchemeForKeyAlgorithm, isGost341194TestParamSet } from "./schemes.ts";
 
-export function verifyGostRawSignature(
+export function gostRawSignatureVerifier(keys: GostPublicKeyCache): RawSignatureVerifier {
+  return (cert, data, signature) => verifyGostRawSignature(keys, cert, data, signature);
+}
+
+function verifyGostRawSignature(
+  keys: GostPublicKeyCache,
   cert: ParsedCertificate,
   data: Uint8Array,
   signature: Uint8Array,
@@ -30,7 +35,7 @@ export function verifyGostRawSignature(
       reason: `${algorithm} signatures are ${expectedBytes} bytes, got ${signature.byteLength}`,
     };
   }
-  const publicKey = gostPublicKeyOf(spki);
+  const publicKey = keys.keyOf(spki);
   if (isGost341194TestParamSet(publicKey.spki.digestOid)) {
     return { valid: false, algorithm, reason: "GOST R 34.11-94 test parameters are not allowed" };
   }

@@ -3,9 +3,9 @@
  * it signs. TK26 CMS often names the *key* OID as the signature algorithm, so key OIDs map to the same
  * schemes. GOST R 34.10-94 is listed only to be refused.
  */
-import { createGost341194 } from "../../../crypto/gost/gost341194.ts";
-import { GOST_KEY_ALGORITHM_OIDS } from "../../../crypto/gost/spki.ts";
-import { streebog256, streebog512 } from "../../../crypto/gost/streebog.ts";
+import { createGost341194 } from "../../crypto/gost/gost341194.ts";
+import { GOST_KEY_ALGORITHM_OIDS } from "../../crypto/gost/spki.ts";
+import { streebog256, streebog512 } from "../../crypto/gost/streebog.ts";
 import type { KeyAlgorithm } from "../certificate.ts";
 
 export const GostDigestOid = {

@@ -4,15 +4,15 @@
  */
 
 import * as pkijs from "pkijs";
-import { type GostSignatureLayout, signGostDigest } from "../../../crypto/gost/gost3410.ts";
+import { type GostSignatureLayout, signGostDigest } from "../../crypto/gost/gost3410.ts";
 import type { CertificateSigner } from "../x509-builder.ts";
 import type { GostPrivateKey } from "./keys.ts";
 
-/** Signs certificates and CRLs: signatureAlgorithm without parameters (RFC 9215), value s || r big-endian. */
+/** Signs certificates, CRLs and CMS: signatureAlgorithm without parameters (RFC 9215), value s || r big-endian. */
 export function gostCertificateSigner(key: GostPrivateKey): CertificateSigner {
   return {
     algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: key.scheme.signatureOid }),
-    sign: (tbs) => signGostData(key, tbs, "standard"),
+    sign: async (tbs) => signGostData(key, tbs, "standard"),
   };
 }
 

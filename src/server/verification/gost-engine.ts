@@ -2,14 +2,8 @@ import { constants, createPublicKey, type KeyObject, setEngine, verify } from "n
 import { existsSync } from "node:fs";
 import { curveByOid } from "../../crypto/gost/curves.ts";
 import { gostPublicKeyFromSpki, parseGostSubjectPublicKeyInfo } from "../../crypto/gost/spki.ts";
-import {
-  type RawSignatureVerifier,
-  rawSignatureVerifierFor,
-  registerVerifier,
-  type VerifyResult,
-} from "./algorithm-registry.ts";
-import type { KeyAlgorithm, ParsedCertificate } from "./certificate.ts";
-import { registerGostAlgorithms } from "./gost/register.ts";
+import type { PkiAcceleration, RawSignatureVerifier, VerifyResult } from "../../pki/algorithms.ts";
+import type { KeyAlgorithm, ParsedCertificate } from "../../pki/certificate.ts";
 
 /**
  * Debian's libengine-gost-openssl as a fast path for GOST raw signatures (DESIGN §5). Node 20's bundled
@@ -120,23 +114,26 @@ export function gostEngineSelfTest(): string | undefined {
 }
 
 /**
- * Routes GOST raw signatures through the engine in this thread, keeping whatever verifier was registered
- * before (the JS one) for the keys the engine is not given. Call after the engine has passed its self-test.
+ * Routes a PKI instance's GOST raw signatures through the engine, keeping the verifier it had (the JS one)
+ * for the keys the engine is not given. Use after the engine has passed its self-test in this process.
  */
-export function useGostEngineForRawSignatures(): void {
-  registerGostAlgorithms();
-  for (const keyAlgorithm of Object.keys(DIGESTS) as KeyAlgorithm[]) {
-    registerVerifier([keyAlgorithm], engineFirst(keyAlgorithm, rawSignatureVerifierFor(keyAlgorithm)));
-  }
+export function gostEngineForRawSignatures(): PkiAcceleration {
+  return (algorithms) => {
+    const engineKeys = new Map<string, KeyObject | "js">();
+    for (const keyAlgorithm of Object.keys(DIGESTS) as KeyAlgorithm[]) {
+      const fallback = algorithms.rawVerifierFor(keyAlgorithm);
+      algorithms.setRawVerifier([keyAlgorithm], engineFirst(keyAlgorithm, fallback, engineKeys));
+    }
+  };
 }
 
 const KEY_CACHE_LIMIT = 1000;
-/** Per certificate fingerprint: the engine's key, or "js" when the key must stay on the JS verifier. */
-const engineKeys = new Map<string, KeyObject | "js">();
 
+/** `engineKeys`, per certificate fingerprint: the engine's key, or "js" when the key must stay on the JS verifier. */
 function engineFirst(
   keyAlgorithm: KeyAlgorithm,
   fallback: RawSignatureVerifier | undefined,
+  engineKeys: Map<string, KeyObject | "js">,
 ): RawSignatureVerifier {
   const { digest, name, bytes } = DIGESTS[keyAlgorithm] as { digest: string; name: string; bytes: number };
   return (cert, data, signature) => {
@@ -149,7 +146,7 @@ function engineFirst(
         reason: `${name} signatures are ${bytes} bytes, got ${signature.byteLength}`,
       };
     }
-    const key = engineKeyOf(cert);
+    const key = engineKeyOf(cert, engineKeys);
     if (key === "js") {
       return fallback
         ? fallback(cert, data, signature)
@@ -178,7 +175,7 @@ function verifyBothLayouts(
  * that the engine never sees a key DESIGN §5 says to refuse. Throws on an invalid key: the registry turns
  * that into "does not verify".
  */
-function engineKeyOf(cert: ParsedCertificate): KeyObject | "js" {
+function engineKeyOf(cert: ParsedCertificate, engineKeys: Map<string, KeyObject | "js">): KeyObject | "js" {
   const cached = engineKeys.get(cert.fingerprint);
   if (cached) return cached;
   const spki = new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { BoundedCache } from "../bounded-cache.ts";
+import { BoundedCache } from "../../pki/bounded-cache.ts";
 import {
   CertificateError,
   MAX_CERTIFICATE_BYTES,
   type ParsedCertificate,
   parseCertificate,
-} from "./certificate.ts";
-import { MAX_SIGNATURE_BYTES, verifyRawSignature } from "./signature.ts";
-import type { TrustStore } from "./trust.ts";
+} from "../../pki/certificate.ts";
+import type { Pki } from "../../pki/create-pki.ts";
+import { MAX_SIGNATURE_BYTES } from "../../pki/signature.ts";
 
 /**
  * The CPU-heavy part of a login, as one function the main thread and the verification workers share:
@@ -69,11 +69,11 @@ export function refuseOversized(input: { der: Uint8Array; signature: Uint8Array 
   return undefined;
 }
 
-export async function checkLogin(trust: TrustStore, input: LoginCheckInput): Promise<LoginVerdict> {
+export async function checkLogin(pki: Pki, input: LoginCheckInput): Promise<LoginVerdict> {
   const parsed = parse(input.der);
   if (!parsed.ok) return parsed;
   const certificate = parsed.certificate;
-  const status = await trust.check(certificate, new Date(input.now));
+  const status = await pki.checkCertificate(certificate, new Date(input.now));
   if (!status.ok) {
     return {
       ok: false,
@@ -81,16 +81,16 @@ export async function checkLogin(trust: TrustStore, input: LoginCheckInput): Pro
       detail: status.detail,
     };
   }
-  const verdict = await verifyRawSignature(certificate, input.der, input.signature);
+  const verdict = await pki.verifyRawSignature(certificate, input.der, input.signature);
   if (!verdict.valid) return { ok: false, problem: "signature", detail: verdict.reason ?? "does not verify" };
   const { certificate: _pkijs, ...facts } = certificate;
   return { ok: true, certificate: facts, algorithm: verdict.algorithm, qualified: status.qualified };
 }
 
-export async function checkSignature(input: SignatureCheckInput): Promise<SignatureVerdict> {
+export async function checkSignature(pki: Pki, input: SignatureCheckInput): Promise<SignatureVerdict> {
   const parsed = parse(input.der);
   if (!parsed.ok) return parsed;
-  const verdict = await verifyRawSignature(parsed.certificate, input.data, input.signature);
+  const verdict = await pki.verifyRawSignature(parsed.certificate, input.data, input.signature);
   if (!verdict.valid) return { ok: false, problem: "signature", detail: verdict.reason ?? "does not verify" };
   return { ok: true, algorithm: verdict.algorithm };
 }
@@ -120,13 +120,13 @@ function parse(der: Uint8Array): { ok: true; certificate: ParsedCertificate } | 
 
 /** Checks on the calling thread: for tests, tools and the benchmark's baseline. */
 export class InThreadLoginChecker implements LoginChecker {
-  constructor(private readonly trust: TrustStore) {}
+  constructor(private readonly pki: Pki) {}
 
   checkLogin(input: LoginCheckInput): Promise<LoginVerdict> {
-    return checkLogin(this.trust, input);
+    return checkLogin(this.pki, input);
   }
 
   checkSignature(input: SignatureCheckInput): Promise<SignatureVerdict> {
-    return checkSignature(input);
+    return checkSignature(this.pki, input);
   }
 }

@@ -6,7 +6,7 @@ import type {
   SignatureCheckInput,
   SignatureVerdict,
 } from "./login-check.ts";
-import type { TrustMaterial } from "./trust.ts";
+import type { TrustMaterial } from "../../pki/trust.ts";
 import type { TrustUpdate, VerifyJob, WorkerMessage, WorkerSetup } from "./verify-protocol.ts";
 
 /**

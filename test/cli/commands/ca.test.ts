@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseCertificate } from "../../../src/server/pki/certificate.ts";
-import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
-import { TrustStore } from "../../../src/server/pki/trust.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
+import { decodePemBlocks } from "../../../src/pki/pem.ts";
+import { TrustStore } from "../../../src/pki/trust.ts";
 import { runCli, tempDataDir } from "../../support/cli.ts";
 
 test("ca init creates the test CA and refuses to overwrite it", async () => {

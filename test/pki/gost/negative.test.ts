@@ -2,14 +2,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { curveByOid } from "../../../../src/crypto/gost/curves.ts";
-import { encodeGostSignature } from "../../../../src/crypto/gost/gost3410.ts";
-import { type ParsedCertificate, parseCertificate } from "../../../../src/server/pki/certificate.ts";
-import { pkiCryptoEngine } from "../../../../src/server/pki/pkijs-engine.ts";
-import { signRawForTest } from "../../../../src/server/pki/raw-sign.ts";
-import { verifyRawSignature } from "../../../../src/server/pki/signature.ts";
-import { createTestCa, issueTestCertificate } from "../../../../src/server/pki/test-ca.ts";
-import { useTempDir } from "../../../support/temp-dir.ts";
+import { curveByOid } from "../../../src/crypto/gost/curves.ts";
+import { encodeGostSignature } from "../../../src/crypto/gost/gost3410.ts";
+import { type ParsedCertificate, parseCertificate } from "../../../src/pki/certificate.ts";
+import { pkiCryptoEngine } from "../../../src/pki/pkijs-engine.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
+import { verifyRawSignature } from "../../../src/pki/signature.ts";
+import { createTestCa, issueTestCertificate } from "../../../src/server/test-ca.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
 import { flipBit, vectorCertificate } from "./support.ts";
 
 const tempDir = useTempDir();

@@ -9,15 +9,15 @@ import { randomBytes, randomInt } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { signGostDigest } from "../../../../src/crypto/gost/gost3410.ts";
-import { parseCertificate } from "../../../../src/server/pki/certificate.ts";
-import { verifyCmsSignedData } from "../../../../src/server/pki/cms.ts";
-import { generateGostPrivateKey, gostPrivateKeyPem } from "../../../../src/server/pki/gost/keys.ts";
-import { pkiCryptoEngine } from "../../../../src/server/pki/pkijs-engine.ts";
-import { signRawForTest } from "../../../../src/server/pki/raw-sign.ts";
-import { verifyRawSignature } from "../../../../src/server/pki/signature.ts";
-import { createTestCa, issueTestCertificate, writeIssued } from "../../../../src/server/pki/test-ca.ts";
-import { useTempDir } from "../../../support/temp-dir.ts";
+import { signGostDigest } from "../../../src/crypto/gost/gost3410.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
+import { verifyCmsSignedData } from "../../../src/pki/cms.ts";
+import { generateGostPrivateKey, gostPrivateKeyPem } from "../../../src/pki/gost/keys.ts";
+import { pkiCryptoEngine } from "../../../src/pki/pkijs-engine.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
+import { verifyRawSignature } from "../../../src/pki/signature.ts";
+import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/test-ca.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
 
 const engineAvailable =
   spawnSync("openssl", ["dgst", "-engine", "gost", "-md_gost12_256", "/dev/null"], { stdio: "ignore" })

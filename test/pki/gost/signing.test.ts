@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeGostSignature, verifyGostDigest } from "../../../../src/crypto/gost/gost3410.ts";
-import { generateGostPrivateKey } from "../../../../src/server/pki/gost/keys.ts";
-import { signGostData } from "../../../../src/server/pki/gost/signing.ts";
+import { decodeGostSignature, verifyGostDigest } from "../../../src/crypto/gost/gost3410.ts";
+import { generateGostPrivateKey } from "../../../src/pki/gost/keys.ts";
+import { signGostData } from "../../../src/pki/gost/signing.ts";
 
 for (const algorithm of ["gost2012-256", "gost2012-512"] as const) {
   test(`${algorithm}: the same data signed twice uses two nonces and both signatures verify`, () => {

@@ -5,9 +5,9 @@ import {
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
-} from "../../../../src/server/pki/certificate.ts";
-import { decodePemBlocks } from "../../../../src/server/pki/pem.ts";
-import { readVector } from "../../../support/vectors.ts";
+} from "../../../src/pki/certificate.ts";
+import { decodePemBlocks } from "../../../src/pki/pem.ts";
+import { readVector } from "../../support/vectors.ts";
 
 export const hexBytes = (text: string): Uint8Array<ArrayBuffer> => new Uint8Array(Buffer.from(text, "hex"));
 

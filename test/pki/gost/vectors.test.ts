@@ -6,19 +6,19 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { test } from "node:test";
 import * as asn1js from "asn1js";
-import { parseCertificate } from "../../../../src/server/pki/certificate.ts";
-import { verifyCmsSignedData } from "../../../../src/server/pki/cms.ts";
-import { AttributeOid } from "../../../../src/server/pki/oids.ts";
-import { pkiCryptoEngine } from "../../../../src/server/pki/pkijs-engine.ts";
-import { verifyRawSignature } from "../../../../src/server/pki/signature.ts";
-import { TrustStore } from "../../../../src/server/pki/trust.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
+import { verifyCmsSignedData } from "../../../src/pki/cms.ts";
+import { AttributeOid } from "../../../src/pki/oids.ts";
+import { pkiCryptoEngine } from "../../../src/pki/pkijs-engine.ts";
+import { verifyRawSignature } from "../../../src/pki/signature.ts";
+import { TrustStore } from "../../../src/pki/trust.ts";
 import {
   buildCertificate,
   buildName,
   randomSerialNumber,
   signerForKey,
-} from "../../../../src/server/pki/x509-builder.ts";
-import { readVector, readVectorJson } from "../../../support/vectors.ts";
+} from "../../../src/pki/x509-builder.ts";
+import { readVector, readVectorJson } from "../../support/vectors.ts";
 import {
   duringValidity,
   hexBytes,

@@ -12,22 +12,22 @@ import {
 import { gost341194 } from "../../../src/crypto/gost/gost341194.ts";
 import { gostPublicKeyFromSpki } from "../../../src/crypto/gost/spki.ts";
 import { streebog256, streebog512 } from "../../../src/crypto/gost/streebog.ts";
-import { parseCertificate } from "../../../src/server/pki/certificate.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
 import {
   DEBIAN_GOST_ENGINE,
   describeGostEngine,
   gostEngineKnownAnswers,
   loadGostEngine,
   useGostEngineForRawSignatures,
-} from "../../../src/server/pki/gost-engine.ts";
-import { AttributeOid } from "../../../src/server/pki/oids.ts";
-import { registerVerifier, verifyRawSignature } from "../../../src/server/pki/signature.ts";
+} from "../../../src/server/verification/gost-engine.ts";
+import { AttributeOid } from "../../../src/pki/oids.ts";
+import { registerVerifier, verifyRawSignature } from "../../../src/pki/signature.ts";
 import {
   buildCertificate,
   buildName,
   randomSerialNumber,
   signerForKey,
-} from "../../../src/server/pki/x509-builder.ts";
+} from "../../../src/pki/x509-builder.ts";
 
 const TC26_256_A = "1.2.643.7.1.2.1.1.1";
 

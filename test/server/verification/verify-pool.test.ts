@@ -1,21 +1,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { parseCertificate } from "../../../src/server/pki/certificate.ts";
-import { InThreadLoginChecker, type LoginCheckInput } from "../../../src/server/pki/login-check.ts";
-import { signRawForTest } from "../../../src/server/pki/raw-sign.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
+import { InThreadLoginChecker, type LoginCheckInput } from "../../../src/server/verification/login-check.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
 import {
   createTestCa,
   createTestCrl,
   type IssuedCertificate,
   issueTestCertificate,
-} from "../../../src/server/pki/test-ca.ts";
-import { TrustStore } from "../../../src/server/pki/trust.ts";
+} from "../../../src/server/test-ca.ts";
+import { TrustStore } from "../../../src/pki/trust.ts";
 import {
   VerificationUnavailableError,
   VerifyPool,
   type VerifyPoolOptions,
-} from "../../../src/server/pki/verify-pool.ts";
+} from "../../../src/server/verification/verify-pool.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir();

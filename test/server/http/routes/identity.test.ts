@@ -8,7 +8,7 @@ import {
   createTestCa,
   type IssueAlgorithm,
   issueTestCertificate,
-} from "../../../../src/server/pki/test-ca.ts";
+} from "../../../../src/server/test-ca.ts";
 import {
   backends,
   issueUser,

@@ -99,7 +99,9 @@ export class Messenger {
       cert: encodeBase64(signer.certificate),
       sign: encodeBase64(await signer.sign(signer.certificate)),
     });
-    const { needRegisterPhone } = await api.confirmAuth(encodeBase64(await signer.sign(decodeBase64Strict(nonce))));
+    const { needRegisterPhone } = await api.confirmAuth(
+      encodeBase64(await signer.sign(decodeBase64Strict(nonce))),
+    );
     if (needRegisterPhone) {
       const { phone, askCode } = options;
       if (!phone || !askCode)

@@ -2,8 +2,8 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { attributeValueText, formatDistinguishedName } from "./distinguished-name.ts";
 import { base64ToBytes, latin1 } from "./bytes.ts";
+import { attributeValueText, formatDistinguishedName } from "./distinguished-name.ts";
 import { AttributeOid, CurveOid, ExtensionOid, KeyOid } from "./oids.ts";
 import { decodePemBlocks, looksLikePem } from "./pem.ts";
 

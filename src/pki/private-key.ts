@@ -49,9 +49,24 @@ interface EcCurve {
 }
 
 const EC_CURVES: Record<string, EcCurve> = {
-  [CurveOid.p256]: { keyAlgorithm: "ecdsa-p256", namedCurve: "P-256", hash: "SHA-256", signatureOid: "1.2.840.10045.4.3.2" },
-  [CurveOid.p384]: { keyAlgorithm: "ecdsa-p384", namedCurve: "P-384", hash: "SHA-384", signatureOid: "1.2.840.10045.4.3.3" },
-  [CurveOid.p521]: { keyAlgorithm: "ecdsa-p521", namedCurve: "P-521", hash: "SHA-512", signatureOid: "1.2.840.10045.4.3.4" },
+  [CurveOid.p256]: {
+    keyAlgorithm: "ecdsa-p256",
+    namedCurve: "P-256",
+    hash: "SHA-256",
+    signatureOid: "1.2.840.10045.4.3.2",
+  },
+  [CurveOid.p384]: {
+    keyAlgorithm: "ecdsa-p384",
+    namedCurve: "P-384",
+    hash: "SHA-384",
+    signatureOid: "1.2.840.10045.4.3.3",
+  },
+  [CurveOid.p521]: {
+    keyAlgorithm: "ecdsa-p521",
+    namedCurve: "P-521",
+    hash: "SHA-512",
+    signatureOid: "1.2.840.10045.4.3.4",
+  },
 };
 
 /** `key`: PKCS#8 as PEM text, PEM bytes or DER. Throws for anything else, or a key type we cannot sign with. */
@@ -80,7 +95,8 @@ function gostSigner(gost: GostPrivateKey, pkcs8: Uint8Array): PrivateKeySigner {
     gost,
     digestOid: gost.scheme.digestOid,
     digest: (data) => gost.scheme.hash(data),
-    signRaw: async (data, layout) => signGostData(gost, data, layout === "standard" ? "standard" : "cryptoapi"),
+    signRaw: async (data, layout) =>
+      signGostData(gost, data, layout === "standard" ? "standard" : "cryptoapi"),
   };
 }
 
@@ -146,7 +162,7 @@ function pkcs8Der(key: string | Uint8Array): Uint8Array {
   if (typeof key !== "string" && key[0] === 0x30) return new Uint8Array(key);
   const text = typeof key === "string" ? key : latin1(key);
   const block = looksLikePem(text) ? decodePemBlocks(text).find((b) => b.label === "PRIVATE KEY") : undefined;
-  if (!block) throw new Error("the key is not a PKCS#8 private key (PEM \"PRIVATE KEY\" or DER)");
+  if (!block) throw new Error('the key is not a PKCS#8 private key (PEM "PRIVATE KEY" or DER)');
   return block.der;
 }
 
@@ -164,7 +180,9 @@ function readPrivateKeyInfo(der: Uint8Array): {
   }
   return {
     algorithmOid: oid.valueBlock.toString(),
-    ...(parameters instanceof asn1js.ObjectIdentifier ? { parameterOid: parameters.valueBlock.toString() } : {}),
+    ...(parameters instanceof asn1js.ObjectIdentifier
+      ? { parameterOid: parameters.valueBlock.toString() }
+      : {}),
     privateKey: privateKey.valueBlock.valueHexView,
   };
 }
@@ -179,7 +197,9 @@ function ecdsaDer(rs: Uint8Array): Uint8Array {
     const positive = (minimal[0] ?? 0) & 0x80 ? Uint8Array.of(0, ...minimal) : minimal;
     return new asn1js.Integer({ valueHex: positive });
   };
-  const sequence = new asn1js.Sequence({ value: [integer(rs.subarray(0, half)), integer(rs.subarray(half))] });
+  const sequence = new asn1js.Sequence({
+    value: [integer(rs.subarray(0, half)), integer(rs.subarray(half))],
+  });
   return new Uint8Array(sequence.toBER(false));
 }
 

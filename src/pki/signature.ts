@@ -121,7 +121,11 @@ function rsaVerifier() {
     const signed = new Uint8Array(signature);
     if (cert.keyAlgorithm === "rsa") {
       const key = await importKey(cert, "RSASSA-PKCS1-v1_5");
-      if (await subtle().verify("RSASSA-PKCS1-v1_5", key, signed, bytes).catch(() => false)) {
+      if (
+        await subtle()
+          .verify("RSASSA-PKCS1-v1_5", key, signed, bytes)
+          .catch(() => false)
+      ) {
         return { valid: true, algorithm: "rsa-pkcs1-sha256", layout: "pkcs1-v1_5" };
       }
     }
@@ -130,7 +134,11 @@ function rsaVerifier() {
     const modulusBytes = Math.ceil((key.algorithm as RsaHashedKeyAlgorithm).modulusLength / 8);
     for (const saltLength of [SHA256_BYTES, modulusBytes - SHA256_BYTES - 2]) {
       const pss = { name: "RSA-PSS", saltLength };
-      if (await subtle().verify(pss, key, signed, bytes).catch(() => false)) {
+      if (
+        await subtle()
+          .verify(pss, key, signed, bytes)
+          .catch(() => false)
+      ) {
         return { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" };
       }
     }

@@ -20,7 +20,8 @@ export function decodeBase64(text: string): Uint8Array | undefined {
 export function encodeBase64(bytes: Uint8Array): string {
   if (nodeBuffer) return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
   let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x2000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+  for (let i = 0; i < bytes.length; i += 0x2000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
   return btoa(binary);
 }
 

@@ -11,9 +11,6 @@ import { clientAddress, proxyTrust } from "./http/client-address.ts";
 import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
-import { describeGostEngine, loadGostEngine } from "./verification/gost-engine.ts";
-import { createServerPki } from "./verification/server-pki.ts";
-import { VerifyPool } from "./verification/verify-pool.ts";
 import { Readiness } from "./readiness.ts";
 import { createGateway } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
@@ -46,6 +43,9 @@ import { startMessageCommitter } from "./storage/message-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
 import { TrustReloader, type TrustReloadOutcome } from "./trust-reload.ts";
 import { setUpTrust } from "./trust-setup.ts";
+import { describeGostEngine, loadGostEngine } from "./verification/gost-engine.ts";
+import { createServerPki } from "./verification/server-pki.ts";
+import { VerifyPool } from "./verification/verify-pool.ts";
 
 export interface ServerOptions {
   logger?: Logger;

@@ -61,5 +61,9 @@ export async function loadTrust(options: TrustSources, pki: Pki): Promise<TrustS
   const caPath = join(testCaDir(options.dataDir), "ca.pem");
   const trusted = pki.withTrust(await readTrustSources([{ path: caPath, qualified: true }], options.crl));
   const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
-  return { pki: trusted, store: trusted.trust, description: `test CA ${caPath} (CERTCHAT_TRUST unset; qualified)${crls}` };
+  return {
+    pki: trusted,
+    store: trusted.trust,
+    description: `test CA ${caPath} (CERTCHAT_TRUST unset; qualified)${crls}`,
+  };
 }

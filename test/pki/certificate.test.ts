@@ -10,8 +10,13 @@ import {
   parseCertificate,
 } from "../../src/pki/certificate.ts";
 import { decodePemBlocks } from "../../src/pki/pem.ts";
-import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/test-ca.ts";
-import { buildCertificate, randomSerialNumber, signerForKey } from "../../src/pki/x509-builder.ts";
+import { buildCertificate, randomSerialNumber } from "../../src/pki/x509-builder.ts";
+import {
+  createTestCa,
+  type IssueAlgorithm,
+  issueTestCertificate,
+  signerForKey,
+} from "../../src/server/test-ca.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { readVector } from "../support/vectors.ts";
 
@@ -195,7 +200,7 @@ test("the TC26 and RFC 9215 GOST 2012 certificates parse", () => {
 });
 
 /** A certificate whose subject carries the same kind of attribute in four string types. */
-function certificateWithStringTypes(): Uint8Array {
+async function certificateWithStringTypes(): Promise<Uint8Array> {
   const attribute = (oid: string, value: asn1js.BaseBlock) =>
     new asn1js.Set({
       value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oid }), value] })],
@@ -211,7 +216,7 @@ function certificateWithStringTypes(): Uint8Array {
   }).toBER(false);
   const name = new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(nameDer).result });
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  return buildCertificate(
+  return await buildCertificate(
     {
       subject: name,
       issuer: name,
@@ -226,8 +231,8 @@ function certificateWithStringTypes(): Uint8Array {
   );
 }
 
-test("attribute values in BMPString, PrintableString, UTF8String and NumericString are all read", () => {
-  const cert = parseCertificate(certificateWithStringTypes());
+test("attribute values in BMPString, PrintableString, UTF8String and NumericString are all read", async () => {
+  const cert = parseCertificate(await certificateWithStringTypes());
   assert.equal(cert.subject.commonName, "Петров Пётр");
   assert.equal(cert.subject.organization, "Acme Ltd");
   assert.equal(cert.subject.snils, "11223344595");
@@ -235,8 +240,8 @@ test("attribute values in BMPString, PrintableString, UTF8String and NumericStri
   assert.equal(cert.subject.inn, "500100732259");
 });
 
-test("a validity date from 2050 on is encoded as GeneralizedTime and read back", () => {
-  const cert = parseCertificate(certificateWithStringTypes());
+test("a validity date from 2050 on is encoded as GeneralizedTime and read back", async () => {
+  const cert = parseCertificate(await certificateWithStringTypes());
   assert.equal(cert.notAfter.toISOString(), "2060-01-01T00:00:00.000Z");
 });
 

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  validateInn,
-  validateOgrn,
-  validateOgrnip,
-  validateSnils,
-} from "../../src/pki/russian-ids.ts";
+import { validateInn, validateOgrn, validateOgrnip, validateSnils } from "../../src/pki/russian-ids.ts";
 
 test("a valid 10-digit INN of a legal entity passes", () => {
   assert.deepEqual(validateInn("7707083893"), { valid: true });

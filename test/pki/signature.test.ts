@@ -8,24 +8,22 @@ import {
   type ParsedCertificate,
   parseCertificate,
 } from "../../src/pki/certificate.ts";
+import { createPki } from "../../src/pki/create-pki.ts";
 import { AttributeOid } from "../../src/pki/oids.ts";
 import { decodePemBlocks } from "../../src/pki/pem.ts";
-import { signRawForTest } from "../support/raw-sign.ts";
-import { registerVerifier, verifyRawSignature } from "../../src/pki/signature.ts";
+import { buildCertificate, buildName, randomSerialNumber } from "../../src/pki/x509-builder.ts";
 import {
   CA_KEY_FILE,
   createTestCa,
   type IssueAlgorithm,
   issueTestCertificate,
-} from "../../src/server/test-ca.ts";
-import {
-  buildCertificate,
-  buildName,
-  randomSerialNumber,
   signerForKey,
-} from "../../src/pki/x509-builder.ts";
+} from "../../src/server/test-ca.ts";
+import { signRawForTest } from "../support/raw-sign.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { readVector } from "../support/vectors.ts";
+
+const pki = createPki();
 
 const tempDir = useTempDir();
 const data = new TextEncoder().encode("nonce: 7f3a… подпись");
@@ -51,7 +49,7 @@ before(async () => {
   const caKey = createPrivateKey(await readFile(join(caDir, CA_KEY_FILE), "utf8"));
   for (const curve of ["P-384", "P-521"]) {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: curve });
-    const der = buildCertificate(
+    const der = await buildCertificate(
       {
         subject: buildName([{ oid: AttributeOid.commonName, value: `Holder ${curve}` }]),
         issuer: buildName([{ oid: AttributeOid.commonName, value: "certchat Test CA" }]),
@@ -91,7 +89,7 @@ for (const [label, algorithm] of [
   for (const layout of ["der", "raw"] as const) {
     test(`an ECDSA ${label} signature in ${layout} layout verifies and reports its layout`, async () => {
       const { cert, keyPem } = holder(label);
-      const result = await verifyRawSignature(cert, data, signRawForTest(keyPem, data, layout));
+      const result = await pki.verifyRawSignature(cert, data, signRawForTest(keyPem, data, layout));
       assert.deepEqual(result, { valid: true, algorithm, layout });
     });
   }
@@ -99,7 +97,7 @@ for (const [label, algorithm] of [
 
 test("an RSA PKCS#1 v1.5 SHA-256 signature verifies as pkcs1-v1_5", async () => {
   const { cert, keyPem } = holder("rsa-2048");
-  const result = await verifyRawSignature(cert, data, signRawForTest(keyPem, data));
+  const result = await pki.verifyRawSignature(cert, data, signRawForTest(keyPem, data));
   assert.deepEqual(result, { valid: true, algorithm: "rsa-pkcs1-sha256", layout: "pkcs1-v1_5" });
 });
 
@@ -110,13 +108,13 @@ test("an RSA-PSS SHA-256 signature verifies as pss", async () => {
     padding: constants.RSA_PKCS1_PSS_PADDING,
     saltLength: 32,
   });
-  const result = await verifyRawSignature(cert, data, new Uint8Array(signature));
+  const result = await pki.verifyRawSignature(cert, data, new Uint8Array(signature));
   assert.deepEqual(result, { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" });
 });
 
 test("an Ed25519 signature verifies", async () => {
   const { cert, keyPem } = holder("ed25519");
-  assert.deepEqual(await verifyRawSignature(cert, data, signRawForTest(keyPem, data)), {
+  assert.deepEqual(await pki.verifyRawSignature(cert, data, signRawForTest(keyPem, data)), {
     valid: true,
     algorithm: "ed25519",
   });
@@ -126,20 +124,20 @@ for (const label of ["ecdsa-p256", "rsa-2048", "ed25519"] as const satisfies rea
   test(`a ${label} signature with one bit flipped is invalid`, async () => {
     const { cert, keyPem } = holder(label);
     const signature = signRawForTest(keyPem, data, "raw");
-    const result = await verifyRawSignature(cert, data, flipBit(signature, signature.length - 5));
+    const result = await pki.verifyRawSignature(cert, data, flipBit(signature, signature.length - 5));
     assert.equal(result.valid, false);
   });
 
   test(`a ${label} signature over other data is invalid`, async () => {
     const { cert, keyPem } = holder(label);
-    const result = await verifyRawSignature(cert, flipBit(data, 0), signRawForTest(keyPem, data));
+    const result = await pki.verifyRawSignature(cert, flipBit(data, 0), signRawForTest(keyPem, data));
     assert.equal(result.valid, false);
   });
 
   test(`a ${label} signature made with another key is invalid`, async () => {
     const { cert } = holder(label);
     const { keyPem: otherKey } = holder(`${label}-other`);
-    const result = await verifyRawSignature(cert, data, signRawForTest(otherKey, data));
+    const result = await pki.verifyRawSignature(cert, data, signRawForTest(otherKey, data));
     assert.equal(result.valid, false);
     assert.match(result.reason ?? "", /does not verify/);
   });
@@ -151,7 +149,7 @@ for (const label of ["ecdsa-p256", "rsa-2048", "ed25519"] as const satisfies rea
       new Uint8Array(64).fill(0xff),
       new Uint8Array(256),
     ]) {
-      assert.equal((await verifyRawSignature(cert, data, garbage)).valid, false);
+      assert.equal((await pki.verifyRawSignature(cert, data, garbage)).valid, false);
     }
   });
 }
@@ -159,22 +157,22 @@ for (const label of ["ecdsa-p256", "rsa-2048", "ed25519"] as const satisfies rea
 test("a signature made with a key of another algorithm is invalid", async () => {
   const { cert } = holder("ecdsa-p256");
   const { keyPem } = holder("ed25519");
-  assert.equal((await verifyRawSignature(cert, data, signRawForTest(keyPem, data))).valid, false);
+  assert.equal((await pki.verifyRawSignature(cert, data, signRawForTest(keyPem, data))).valid, false);
 });
 
 test("an empty signature is invalid", async () => {
-  const result = await verifyRawSignature(holder("ed25519").cert, data, new Uint8Array());
+  const result = await pki.verifyRawSignature(holder("ed25519").cert, data, new Uint8Array());
   assert.deepEqual(result, { valid: false, algorithm: "ed25519", reason: "empty signature" });
 });
 
 test("a signature over 1 KiB is refused before any crypto", async () => {
-  const result = await verifyRawSignature(holder("rsa-2048").cert, data, new Uint8Array(1025));
+  const result = await pki.verifyRawSignature(holder("rsa-2048").cert, data, new Uint8Array(1025));
   assert.equal(result.valid, false);
   assert.match(result.reason ?? "", /too large/);
 });
 
 test("input that is not bytes is invalid, without throwing", async () => {
-  const result = await verifyRawSignature(
+  const result = await pki.verifyRawSignature(
     holder("ed25519").cert,
     data,
     "c2lnbmF0dXJl" as unknown as Uint8Array,
@@ -188,7 +186,7 @@ test("a GOST certificate with an all-zero signature is invalid (r = s = 0)", asy
   );
   assert.ok(block);
   const gost = parseCertificate(block.der);
-  const result = await verifyRawSignature(gost, data, new Uint8Array(64));
+  const result = await pki.verifyRawSignature(gost, data, new Uint8Array(64));
   assert.deepEqual(result, {
     valid: false,
     algorithm: "gost2012-256-streebog256",
@@ -199,33 +197,43 @@ test("a GOST certificate with an all-zero signature is invalid (r = s = 0)", asy
 test("a GOST R 34.10-94 key is reported as an unsupported algorithm", async () => {
   const [block] = decodePemBlocks(readVector("gost-legacy/certs/rfc4491_gost94_cert.pem").toString("latin1"));
   assert.ok(block);
-  const result = await verifyRawSignature(parseCertificate(block.der), data, new Uint8Array(64));
+  const result = await pki.verifyRawSignature(parseCertificate(block.der), data, new Uint8Array(64));
   assert.match(result.reason ?? "", /^unsupported algorithm unknown/);
 });
 
-test("a registered verifier handles its key algorithm, and only an exact true counts as valid", async () => {
+test("an acceleration's verifier handles its key algorithm, and only an exact true counts as valid", async () => {
   const gost = parseCertificate(
     decodeCertificateText(readVector("gost/infotecs-certs/long_tc_a.pem").toString("latin1")),
   );
-  registerVerifier(["gost2012-512"], (_cert, _data, signature) => ({
-    valid: (signature[0] === 1 ? true : "yes") as boolean,
-    algorithm: "gost2012-512-streebog512",
-  }));
-  assert.deepEqual(await verifyRawSignature(gost, data, new Uint8Array([1])), {
+  const pki = createPki({
+    accelerations: [
+      (algorithms) =>
+        algorithms.setRawVerifier(["gost2012-512"], (_cert, _data, signature) => ({
+          valid: (signature[0] === 1 ? true : "yes") as boolean,
+          algorithm: "gost2012-512-streebog512",
+        })),
+    ],
+  });
+  assert.deepEqual(await pki.verifyRawSignature(gost, data, new Uint8Array([1])), {
     valid: true,
     algorithm: "gost2012-512-streebog512",
   });
-  assert.equal((await verifyRawSignature(gost, data, new Uint8Array([2]))).valid, false);
+  assert.equal((await pki.verifyRawSignature(gost, data, new Uint8Array([2]))).valid, false);
 });
 
 test("a verifier that throws yields invalid, not an exception", async () => {
   const gost = parseCertificate(
     decodeCertificateText(readVector("gost/infotecs-certs/short_tc_a.pem").toString("latin1")),
   );
-  registerVerifier(["gost2012-256"], () => {
-    throw new Error("boom");
+  const pki = createPki({
+    accelerations: [
+      (algorithms) =>
+        algorithms.setRawVerifier(["gost2012-256"], () => {
+          throw new Error("boom");
+        }),
+    ],
   });
-  const result = await verifyRawSignature(gost, data, new Uint8Array([1]));
+  const result = await pki.verifyRawSignature(gost, data, new Uint8Array([1]));
   assert.equal(result.valid, false);
   assert.match(result.reason ?? "", /boom/);
 });

@@ -10,23 +10,26 @@ import {
   type ParsedCertificate,
   parseCertificate,
 } from "../../src/pki/certificate.ts";
+import { createPki } from "../../src/pki/create-pki.ts";
 import { AttributeOid, ExtensionOid, KeyPurposeOid } from "../../src/pki/oids.ts";
 import { decodePemBlocks, encodePem } from "../../src/pki/pem.ts";
+import type { TrustStore } from "../../src/pki/trust.ts";
+import {
+  buildCertificate,
+  buildName,
+  keyIdentifierOf,
+  randomSerialNumber,
+} from "../../src/pki/x509-builder.ts";
 import {
   createTestCa,
   createTestCrl,
   type IssueAlgorithm,
   type IssueOptions,
   issueTestCertificate,
-} from "../../src/server/test-ca.ts";
-import { TrustStore } from "../../src/pki/trust.ts";
-import {
-  buildCertificate,
-  buildName,
-  keyIdentifierOf,
-  randomSerialNumber,
   signerForKey,
-} from "../../src/pki/x509-builder.ts";
+} from "../../src/server/test-ca.ts";
+import { readTrustSources } from "../../src/server/trust-files.ts";
+import { trustStoreFromPaths, trustStoreOf } from "../support/pki.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { readVector } from "../support/vectors.ts";
 
@@ -49,7 +52,7 @@ function testCa(label: string, alg: IssueAlgorithm = "ecdsa-p256"): Promise<Test
       const dir = join(await tempDir(), label);
       const { certPem } = await createTestCa(dir, { alg, name: `CA ${label}` });
       const cert = parseCertificate(decodeCertificateText(certPem));
-      return { dir, cert, store: TrustStore.fromCertificates([cert]) };
+      return { dir, cert, store: trustStoreOf([cert]) };
     })();
     cas.set(label, ca);
   }
@@ -131,7 +134,7 @@ test("a certificate listed on the issuer's CRL is revoked", async () => {
   const ca = await testCa("crl");
   const cert = await issue(ca);
   const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
-  const store = TrustStore.fromCertificates([ca.cert], [crl.der]);
+  const store = trustStoreOf([ca.cert], [crl.der]);
   const status = await store.check(cert);
   assert.equal(!status.ok && status.reason, "revoked");
 });
@@ -140,7 +143,7 @@ test("a certificate not listed on the issuer's CRL is accepted", async () => {
   const ca = await testCa("crl");
   const listed = await issue(ca);
   const crl = await createTestCrl(ca.dir, { revokedSerials: [listed.serialNumber] });
-  const store = TrustStore.fromCertificates([ca.cert], [crl.der]);
+  const store = trustStoreOf([ca.cert], [crl.der]);
   assert.deepEqual(await store.check(await issue(ca)), { ok: true, qualified: false });
 });
 
@@ -152,7 +155,7 @@ test("a CRL past its nextUpdate still revokes the certificates it lists", async 
     thisUpdate: new Date(Date.now() - 30 * DAY_MS),
     nextUpdate: new Date(Date.now() - 20 * DAY_MS),
   });
-  const status = await TrustStore.fromCertificates([ca.cert], [crl.der]).check(cert);
+  const status = await trustStoreOf([ca.cert], [crl.der]).check(cert);
   assert.equal(!status.ok && status.reason, "revoked");
 });
 
@@ -163,7 +166,7 @@ test("a CRL not signed by the certificate's issuer is ignored", async () => {
   const forgerDir = join(await tempDir(), "crl-forger");
   await createTestCa(forgerDir, { name: "CA crl-forged" });
   const forged = await createTestCrl(forgerDir, { revokedSerials: [cert.serialNumber] });
-  assert.deepEqual(await TrustStore.fromCertificates([ca.cert], [forged.der]).check(cert), {
+  assert.deepEqual(await trustStoreOf([ca.cert], [forged.der]).check(cert), {
     ok: true,
     qualified: false,
   });
@@ -173,7 +176,7 @@ test("an Ed25519-signed CRL revokes too", async () => {
   const ca = await testCa("ed25519", "ed25519");
   const cert = await issue(ca, { alg: "ed25519" });
   const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
-  const status = await TrustStore.fromCertificates([ca.cert], [crl.der]).check(cert);
+  const status = await trustStoreOf([ca.cert], [crl.der]).check(cert);
   assert.equal(!status.ok && status.reason, "revoked");
 });
 
@@ -184,7 +187,7 @@ interface Authority {
   key: KeyObject;
 }
 
-function makeCertificate(
+async function makeCertificate(
   subjectCn: string,
   issuer: Authority | undefined,
   opts: {
@@ -194,10 +197,10 @@ function makeCertificate(
     omitBasicConstraints?: boolean;
     extraExtensions?: pkijs.Extension[];
   },
-): Authority {
+): Promise<Authority> {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const subject = buildName([{ oid: AttributeOid.commonName, value: subjectCn }]);
-  const der = buildCertificate(
+  const der = await buildCertificate(
     {
       subject,
       issuer: issuer ? issuer.cert.certificate.subject : subject,
@@ -220,21 +223,21 @@ function makeCertificate(
 }
 
 test("a certificate issued by an intermediate chains to the root when both are configured", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([intermediate.cert, root.cert]);
   assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
 });
 
 test("a path validated once is untrusted later, once an intermediate on it has expired", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("Intermediate", root, {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, {
     isCA: true,
     notAfter: new Date(Date.now() + 10 * DAY_MS),
   });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  const store = TrustStore.fromCertificates([intermediate.cert, root.cert]);
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([intermediate.cert, root.cert]);
   assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
   assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false }, "the remembered path");
   const status = await store.check(leaf.cert, new Date(Date.now() + 20 * DAY_MS));
@@ -242,35 +245,35 @@ test("a path validated once is untrusted later, once an intermediate on it has e
 });
 
 test("without its intermediate, a certificate does not chain to the root", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  const status = await TrustStore.fromCertificates([root.cert]).check(leaf.cert);
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const status = await trustStoreOf([root.cert]).check(leaf.cert);
   assert.equal(!status.ok && status.reason, "untrusted");
 });
 
 test("an intermediate configured without its root is trusted as an anchor", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  assert.deepEqual(await TrustStore.fromCertificates([intermediate.cert]).check(leaf.cert), {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  assert.deepEqual(await trustStoreOf([intermediate.cert]).check(leaf.cert), {
     ok: true,
     qualified: false,
   });
 });
 
 test("a certificate issued by a non-CA certificate is untrusted even if that one chains to the root", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const user = makeCertificate("User", root, { isCA: false });
-  const forged = makeCertificate("Forged", user, { isCA: false });
-  const status = await TrustStore.fromCertificates([root.cert, user.cert]).check(forged.cert);
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const user = await makeCertificate("User", root, { isCA: false });
+  const forged = await makeCertificate("Forged", user, { isCA: false });
+  const status = await trustStoreOf([root.cert, user.cert]).check(forged.cert);
   assert.equal(!status.ok && status.reason, "untrusted");
 });
 
 test("a path longer than the root's pathLenConstraint is untrusted", async () => {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const rootName = buildName([{ oid: AttributeOid.commonName, value: "Root pathLen 0" }]);
-  const rootDer = buildCertificate(
+  const rootDer = await buildCertificate(
     {
       subject: rootName,
       issuer: rootName,
@@ -285,33 +288,33 @@ test("a path longer than the root's pathLenConstraint is untrusted", async () =>
     signerForKey(privateKey),
   );
   const root = { cert: parseCertificate(rootDer), key: privateKey };
-  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  const store = TrustStore.fromCertificates([root.cert, intermediate.cert]);
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([root.cert, intermediate.cert]);
   const status = await store.check(leaf.cert);
   assert.equal(!status.ok && status.reason, "untrusted");
   assert.match(!status.ok ? status.detail : "", /pathLenConstraint/);
   // The same root still vouches for certificates it issues directly.
-  assert.deepEqual(await store.check(makeCertificate("Direct", root, { isCA: false }).cert), {
+  assert.deepEqual(await store.check((await makeCertificate("Direct", root, { isCA: false })).cert), {
     ok: true,
     qualified: false,
   });
 });
 
 test("a trust anchor without basicConstraints vouches for the certificates it issued", async () => {
-  const root = makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
-  const leaf = makeCertificate("Leaf", root, { isCA: false });
-  assert.deepEqual(await TrustStore.fromCertificates([root.cert]).check(leaf.cert), {
+  const root = await makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
+  const leaf = await makeCertificate("Leaf", root, { isCA: false });
+  assert.deepEqual(await trustStoreOf([root.cert]).check(leaf.cert), {
     ok: true,
     qualified: false,
   });
 });
 
 test("an intermediate without basicConstraints is untrusted even under a trusted root", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("No BC", root, { isCA: false, omitBasicConstraints: true });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
-  const status = await TrustStore.fromCertificates([root.cert, intermediate.cert]).check(leaf.cert);
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("No BC", root, { isCA: false, omitBasicConstraints: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const status = await trustStoreOf([root.cert, intermediate.cert]).check(leaf.cert);
   assert.equal(!status.ok && status.reason, "untrusted");
 });
 
@@ -332,23 +335,23 @@ function extendedKeyUsage(...purposes: string[]): pkijs.Extension {
 }
 
 test("an end-entity certificate with an unknown critical extension is invalid", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const leaf = makeCertificate("Leaf", root, {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const leaf = await makeCertificate("Leaf", root, {
     isCA: false,
     extraExtensions: [opaqueExtension("1.2.3.4.5", true)],
   });
-  const status = await TrustStore.fromCertificates([root.cert]).check(leaf.cert);
+  const status = await trustStoreOf([root.cert]).check(leaf.cert);
   assert.equal(!status.ok && status.reason, "invalid");
   assert.match(!status.ok ? status.detail : "", /1\.2\.3\.4\.5/);
 });
 
 test("an unknown extension that is not critical is ignored", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const leaf = makeCertificate("Leaf", root, {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const leaf = await makeCertificate("Leaf", root, {
     isCA: false,
     extraExtensions: [opaqueExtension("1.2.3.4.5", false)],
   });
-  assert.deepEqual(await TrustStore.fromCertificates([root.cert]).check(leaf.cert), {
+  assert.deepEqual(await trustStoreOf([root.cert]).check(leaf.cert), {
     ok: true,
     qualified: false,
   });
@@ -362,12 +365,12 @@ const loginPurposes = [
 ] as const;
 for (const [name, purpose] of loginPurposes) {
   test(`extendedKeyUsage with ${name} allows login`, async () => {
-    const root = makeCertificate("Root", undefined, { isCA: true });
-    const leaf = makeCertificate("Leaf", root, {
+    const root = await makeCertificate("Root", undefined, { isCA: true });
+    const leaf = await makeCertificate("Leaf", root, {
       isCA: false,
       extraExtensions: [extendedKeyUsage("1.3.6.1.5.5.7.3.1", purpose)],
     });
-    assert.deepEqual(await TrustStore.fromCertificates([root.cert]).check(leaf.cert), {
+    assert.deepEqual(await trustStoreOf([root.cert]).check(leaf.cert), {
       ok: true,
       qualified: false,
     });
@@ -375,56 +378,56 @@ for (const [name, purpose] of loginPurposes) {
 }
 
 test("extendedKeyUsage without a login purpose (serverAuth, codeSigning) is bad-key-usage", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const leaf = makeCertificate("Leaf", root, {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const leaf = await makeCertificate("Leaf", root, {
     isCA: false,
     extraExtensions: [extendedKeyUsage("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.3")],
   });
-  const status = await TrustStore.fromCertificates([root.cert]).check(leaf.cert);
+  const status = await trustStoreOf([root.cert]).check(leaf.cert);
   assert.equal(!status.ok && status.reason, "bad-key-usage");
 });
 
 test("a certificate is qualified under an anchor marked qualified, and not under another", async () => {
-  const qualifiedRoot = makeCertificate("Qualified root", undefined, { isCA: true });
-  const otherRoot = makeCertificate("Other root", undefined, { isCA: true });
-  const store = TrustStore.fromCertificates([qualifiedRoot.cert, otherRoot.cert], [], {
+  const qualifiedRoot = await makeCertificate("Qualified root", undefined, { isCA: true });
+  const otherRoot = await makeCertificate("Other root", undefined, { isCA: true });
+  const store = trustStoreOf([qualifiedRoot.cert, otherRoot.cert], [], {
     qualified: [qualifiedRoot.cert.fingerprint],
   });
-  const underQualified = makeCertificate("Leaf Q", qualifiedRoot, { isCA: false });
-  const underOther = makeCertificate("Leaf O", otherRoot, { isCA: false });
+  const underQualified = await makeCertificate("Leaf Q", qualifiedRoot, { isCA: false });
+  const underOther = await makeCertificate("Leaf O", otherRoot, { isCA: false });
   assert.deepEqual(await store.check(underQualified.cert), { ok: true, qualified: true });
   assert.deepEqual(await store.check(underQualified.cert), { ok: true, qualified: true }, "remembered path");
   assert.deepEqual(await store.check(underOther.cert), { ok: true, qualified: false });
 });
 
 test("a certificate under an intermediate marked qualified is qualified", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("Accredited CA", root, { isCA: true });
-  const store = TrustStore.fromCertificates([root.cert, intermediate.cert], [], {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Accredited CA", root, { isCA: true });
+  const store = trustStoreOf([root.cert, intermediate.cert], [], {
     qualified: [intermediate.cert.fingerprint],
   });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
   assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: true });
-  const direct = makeCertificate("Direct", root, { isCA: false });
+  const direct = await makeCertificate("Direct", root, { isCA: false });
   assert.deepEqual(await store.check(direct.cert), { ok: true, qualified: false });
 });
 
 test("the qualified marks travel with the trust material to a rebuilt store", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const old = makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
-  const store = TrustStore.fromCertificates([root.cert, old.cert], [], {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const old = await makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
+  const store = trustStoreOf([root.cert, old.cert], [], {
     qualified: [root.cert.fingerprint, old.cert.fingerprint],
   });
-  const rebuilt = TrustStore.fromMaterial(store.material());
+  const rebuilt = createPki({ trust: store.material() }).trust;
   for (const issuer of [root, old]) {
-    const leaf = makeCertificate("Leaf", issuer, { isCA: false });
+    const leaf = await makeCertificate("Leaf", issuer, { isCA: false });
     assert.deepEqual(await rebuilt.check(leaf.cert), { ok: true, qualified: true });
   }
 });
 
 test("a self-signed end-entity certificate is untrusted", async () => {
   const ca = await testCa("trusted");
-  const selfSigned = makeCertificate("Self", undefined, { isCA: false });
+  const selfSigned = await makeCertificate("Self", undefined, { isCA: false });
   const status = await ca.store.check(selfSigned.cert);
   assert.equal(!status.ok && status.reason, "untrusted");
 });
@@ -445,10 +448,7 @@ test("a real GOST R 34.10-2001 certificate chains to its GOST root", async () =>
   const subordinate = parseCertificate(
     new Uint8Array(readVector("gost/cryptopro-real/uc_1_is_guc-gost2001.cer")),
   );
-  const status = await TrustStore.fromCertificates([root]).check(
-    subordinate,
-    new Date("2020-01-01T00:00:00Z"),
-  );
+  const status = await trustStoreOf([root]).check(subordinate, new Date("2020-01-01T00:00:00Z"));
   assert.deepEqual(status, { ok: true, qualified: false });
 });
 
@@ -458,16 +458,16 @@ test("a configured trust anchor presented as itself is trusted by identity", asy
   );
   assert.ok(block);
   const anchor = parseCertificate(block.der);
-  const status = await TrustStore.fromCertificates([anchor]).check(anchor, new Date("2020-01-01T00:00:00Z"));
+  const status = await trustStoreOf([anchor]).check(anchor, new Date("2020-01-01T00:00:00Z"));
   assert.deepEqual(status, { ok: true, qualified: false });
 });
 
 // --- Loading from files --------------------------------------------------------------------------
 
 test("fromPaths reads a directory of CA files and a file holding several PEM certificates", async () => {
-  const root = makeCertificate("Root", undefined, { isCA: true });
-  const intermediate = makeCertificate("Intermediate", root, { isCA: true });
-  const leaf = makeCertificate("Leaf", intermediate, { isCA: false });
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
   const dir = join(await tempDir(), "trust-dir");
   await mkdir(dir, { recursive: true });
   await writeFile(
@@ -477,23 +477,25 @@ test("fromPaths reads a directory of CA files and a file holding several PEM cer
   await writeFile(join(dir, "README.txt"), "not a certificate");
   const other = await testCa("other");
   await writeFile(join(dir, "other.der"), other.cert.der);
-  const store = await TrustStore.fromPaths([dir]);
+  const store = await trustStoreFromPaths([dir]);
   assert.equal(store.anchors.length, 3);
   assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
   assert.deepEqual(await store.check(await issue(other)), { ok: true, qualified: false });
 });
 
-test("fromSources marks the certificates of qualified sources only", async () => {
+test("readTrustSources marks the certificates of qualified sources only", async () => {
   const dir = join(await tempDir(), "sources");
   await mkdir(dir, { recursive: true });
-  const qualifiedRoot = makeCertificate("Qualified", undefined, { isCA: true });
-  const otherRoot = makeCertificate("Other", undefined, { isCA: true });
+  const qualifiedRoot = await makeCertificate("Qualified", undefined, { isCA: true });
+  const otherRoot = await makeCertificate("Other", undefined, { isCA: true });
   await writeFile(join(dir, "q.pem"), encodePem("CERTIFICATE", qualifiedRoot.cert.der));
   await writeFile(join(dir, "o.pem"), encodePem("CERTIFICATE", otherRoot.cert.der));
-  const store = await TrustStore.fromSources([
-    { path: join(dir, "q.pem"), qualified: true },
-    { path: join(dir, "o.pem"), qualified: false },
-  ]);
+  const store = createPki({
+    trust: await readTrustSources([
+      { path: join(dir, "q.pem"), qualified: true },
+      { path: join(dir, "o.pem"), qualified: false },
+    ]),
+  }).trust;
   assert.deepEqual(store.material().qualified, [qualifiedRoot.cert.fingerprint]);
 });
 
@@ -503,7 +505,7 @@ test("fromPaths reads CRL files", async () => {
   const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
   const crlPath = join(ca.dir, "ca.crl");
   await writeFile(crlPath, crl.crlPem);
-  const store = await TrustStore.fromPaths([join(ca.dir, "ca.pem")], [crlPath]);
+  const store = await trustStoreFromPaths([join(ca.dir, "ca.pem")], [crlPath]);
   const status = await store.check(cert);
   assert.equal(!status.ok && status.reason, "revoked");
 });
@@ -512,5 +514,5 @@ test("fromPaths names the file that holds no certificate", async () => {
   const ca = await testCa("trusted");
   const keyPath = join(ca.dir, "ca-key.pem");
   assert.ok((await readFile(keyPath, "utf8")).includes("PRIVATE KEY"));
-  await assert.rejects(TrustStore.fromPaths([keyPath]), /ca-key\.pem/);
+  await assert.rejects(trustStoreFromPaths([keyPath]), /ca-key\.pem/);
 });

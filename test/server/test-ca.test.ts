@@ -7,7 +7,7 @@ import { decodeCertificateText, parseCertificate } from "../../src/pki/certifica
 import { readGostPrivateKey } from "../../src/pki/gost/keys.ts";
 import { decodePemBlocks } from "../../src/pki/pem.ts";
 import { createTestCa, issueTestCertificate, writeIssued } from "../../src/server/test-ca.ts";
-import { TrustStore } from "../../src/pki/trust.ts";
+import { trustStoreOf } from "../support/pki.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const tempDir = useTempDir();
@@ -66,7 +66,7 @@ for (const caAlg of ["gost2012-256", "gost2012-512"] as const) {
       );
       assert.equal(ca.keyAlgorithm, caAlg);
       assert.equal(user.keyAlgorithm, userAlg);
-      assert.deepEqual(await TrustStore.fromCertificates([ca]).check(user), { ok: true, qualified: false });
+      assert.deepEqual(await trustStoreOf([ca]).check(user), { ok: true, qualified: false });
     });
   }
 }

@@ -5,7 +5,6 @@ import pino, { type Logger } from "pino";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
-import { type RawSignatureLayout, signRawForTest } from "./raw-sign.ts";
 import {
   createTestCa,
   type IssueAlgorithm,
@@ -14,6 +13,7 @@ import {
 } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { quietServerEnv } from "./cli.ts";
+import { type RawSignatureLayout, signRawForTest } from "./raw-sign.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";
 import { type Backend, backends, type TestStorage } from "./storage.ts";
 

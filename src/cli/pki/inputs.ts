@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { decodeBase64 } from "../../protocol/base64.ts";
 import {
   CertificateError,
   decodeCertificateText,
@@ -7,6 +6,7 @@ import {
   parseCertificate,
 } from "../../pki/certificate.ts";
 import { decodePemBlocks, looksLikePem } from "../../pki/pem.ts";
+import { decodeBase64 } from "../../protocol/base64.ts";
 
 /** Input a `certchat pki` command cannot work with (missing file, not a certificate…): exit code 2. */
 export class UnusableInputError extends Error {

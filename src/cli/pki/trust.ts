@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Config } from "../../server/config.ts";
 import type { TrustStore } from "../../pki/trust.ts";
+import type { Config } from "../../server/config.ts";
 import { readTrustSources } from "../../server/trust-files.ts";
 import { testCaDir } from "../../server/trust-setup.ts";
 import { createServerPki } from "../../server/verification/server-pki.ts";

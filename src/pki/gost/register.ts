@@ -12,7 +12,10 @@ import { gostRawSignatureVerifier } from "./raw-signatures.ts";
 import { GostDigestOid, gostSignatureAlgorithmOids } from "./schemes.ts";
 
 export function addGostAlgorithms(algorithms: PkiAlgorithms, keys: GostPublicKeyCache): void {
-  algorithms.setCertificateSignatureVerifier(gostSignatureAlgorithmOids(), gostCertificateSignatureVerifier(keys));
+  algorithms.setCertificateSignatureVerifier(
+    gostSignatureAlgorithmOids(),
+    gostCertificateSignatureVerifier(keys),
+  );
   algorithms.setRawVerifier(["gost2012-256", "gost2012-512", "gost2001"], gostRawSignatureVerifier(keys));
   algorithms.addDigest({ oid: GostDigestOid.streebog256, name: "STREEBOG-256", digest: streebog256 });
   algorithms.addDigest({ oid: GostDigestOid.streebog512, name: "STREEBOG-512", digest: streebog512 });

@@ -22,11 +22,14 @@ export function nodeCryptoVerifiers(): PkiAcceleration {
     algorithms.setRawVerifier(["ed25519"], (cert, data, signature) =>
       verifyEd25519(keys, cert, data, signature),
     );
-    algorithms.setCertificateSignatureVerifier([SignatureOid.ed25519], ({ data, signature, spki, publicKeyInfo }) => {
-      if (publicKeyInfo.algorithm.algorithmId !== KeyOid.ed25519) return false;
-      const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-      return verify(null, data, key, signature);
-    });
+    algorithms.setCertificateSignatureVerifier(
+      [SignatureOid.ed25519],
+      ({ data, signature, spki, publicKeyInfo }) => {
+        if (publicKeyInfo.algorithm.algorithmId !== KeyOid.ed25519) return false;
+        const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+        return verify(null, data, key, signature);
+      },
+    );
   };
 }
 
@@ -109,9 +112,7 @@ function verifyEd25519(
   if (signature.byteLength !== 64)
     return { valid: false, algorithm: "ed25519", reason: "Ed25519 signatures are 64 bytes" };
   const valid = verifyQuietly(() => verify(null, data, keys.of(cert), signature));
-  return valid
-    ? { valid, algorithm: "ed25519" }
-    : { valid, algorithm: "ed25519", reason: INVALID_SIGNATURE };
+  return valid ? { valid, algorithm: "ed25519" } : { valid, algorithm: "ed25519", reason: INVALID_SIGNATURE };
 }
 
 /** node:crypto throws on malformed signatures; for us that is simply "does not verify". */

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { TrustMaterial } from "../../pki/trust.ts";
 import type {
   LoginChecker,
   LoginCheckInput,
@@ -6,7 +7,6 @@ import type {
   SignatureCheckInput,
   SignatureVerdict,
 } from "./login-check.ts";
-import type { TrustMaterial } from "../../pki/trust.ts";
 import type { TrustUpdate, VerifyJob, WorkerMessage, WorkerSetup } from "./verify-protocol.ts";
 
 /**

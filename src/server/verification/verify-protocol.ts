@@ -1,5 +1,5 @@
-import type { LoginCheckInput, LoginVerdict, SignatureCheckInput, SignatureVerdict } from "./login-check.ts";
 import type { TrustMaterial } from "../../pki/trust.ts";
+import type { LoginCheckInput, LoginVerdict, SignatureCheckInput, SignatureVerdict } from "./login-check.ts";
 
 /** Messages between the verification pool and its workers (structured clone: plain data only). */
 

@@ -5,12 +5,13 @@ import { before, test } from "node:test";
 import { curveByOid } from "../../../src/crypto/gost/curves.ts";
 import { encodeGostSignature } from "../../../src/crypto/gost/gost3410.ts";
 import { type ParsedCertificate, parseCertificate } from "../../../src/pki/certificate.ts";
-import { pkiCryptoEngine } from "../../../src/pki/pkijs-engine.ts";
-import { signRawForTest } from "../../support/raw-sign.ts";
-import { verifyRawSignature } from "../../../src/pki/signature.ts";
+import { createPki } from "../../../src/pki/create-pki.ts";
 import { createTestCa, issueTestCertificate } from "../../../src/server/test-ca.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { flipBit, vectorCertificate } from "./support.ts";
+
+const pki = createPki();
 
 const tempDir = useTempDir();
 const data = new TextEncoder().encode("nonce для подписи");
@@ -42,7 +43,7 @@ function holder(label: string): Holder {
 
 test("a raw GOST signature over different data (one bit flipped) is invalid", async () => {
   const { cert, keyPem } = holder("a256");
-  const result = await verifyRawSignature(cert, flipBit(data, 3), signRawForTest(keyPem, data));
+  const result = await pki.verifyRawSignature(cert, flipBit(data, 3), signRawForTest(keyPem, data));
   assert.deepEqual(result, {
     valid: false,
     algorithm: "gost2012-256-streebog256",
@@ -54,12 +55,12 @@ for (const layout of ["cryptoapi", "standard"] as const) {
   test(`a raw GOST signature (${layout}) with one bit flipped is invalid`, async () => {
     const { cert, keyPem } = holder("a512");
     const signature = signRawForTest(keyPem, data, layout);
-    assert.equal((await verifyRawSignature(cert, data, flipBit(signature, 77))).valid, false);
+    assert.equal((await pki.verifyRawSignature(cert, data, flipBit(signature, 77))).valid, false);
   });
 }
 
 test("a raw GOST signature made with another key is invalid", async () => {
-  const result = await verifyRawSignature(
+  const result = await pki.verifyRawSignature(
     holder("a256").cert,
     data,
     signRawForTest(holder("b256").keyPem, data),
@@ -68,7 +69,7 @@ test("a raw GOST signature made with another key is invalid", async () => {
 });
 
 test("a 512-bit key's signature checked against a 256-bit certificate is refused by size", async () => {
-  const result = await verifyRawSignature(
+  const result = await pki.verifyRawSignature(
     holder("a256").cert,
     data,
     signRawForTest(holder("a512").keyPem, data),
@@ -82,7 +83,7 @@ test("a 512-bit key's signature checked against a 256-bit certificate is refused
 
 for (const size of [1, 63, 65, 127]) {
   test(`a ${size}-byte signature for a 256-bit GOST key is refused before any curve arithmetic`, async () => {
-    const result = await verifyRawSignature(holder("a256").cert, data, new Uint8Array(size).fill(1));
+    const result = await pki.verifyRawSignature(holder("a256").cert, data, new Uint8Array(size).fill(1));
     assert.match(result.reason ?? "", /signatures are 64 bytes/);
   });
 }
@@ -97,7 +98,7 @@ test("r = 0 and s = q are out of range and never verify", async () => {
   ]) {
     for (const layout of ["standard", "cryptoapi"] as const) {
       const signature = encodeGostSignature(value, curve, layout);
-      assert.equal((await verifyRawSignature(cert, data, signature)).valid, false);
+      assert.equal((await pki.verifyRawSignature(cert, data, signature)).valid, false);
     }
   }
 });
@@ -106,13 +107,13 @@ test("a certificate whose TBS has one bit flipped no longer verifies under its i
   const cert = vectorCertificate("gost/tk26iok/tk26iok-256-xcha-selfsigned.pem").certificate;
   const issuer = vectorCertificate("gost/tk26iok/tk26iok-256-xcha-selfsigned.pem").certificate;
   cert.tbsView = flipBit(cert.tbsView, 200);
-  assert.equal(await cert.verify(issuer, pkiCryptoEngine()), false);
+  assert.equal(await cert.verify(issuer, pki.engine), false);
 });
 
 test("a certificate signature checked under a key of another curve is invalid", async () => {
   const cert = vectorCertificate("gost/infotecs-certs/short_cp_a.pem").certificate;
   const other = vectorCertificate("gost/infotecs-certs/short_cp_b.pem").certificate;
-  assert.equal(await cert.verify(other, pkiCryptoEngine()), false);
+  assert.equal(await cert.verify(other, pki.engine), false);
 });
 
 test("a certificate signature checked under an altered public key is invalid", async () => {
@@ -120,11 +121,11 @@ test("a certificate signature checked under an altered public key is invalid", a
   const issuer = vectorCertificate("gost/infotecs-certs/short_tc_a.pem").certificate;
   const key = issuer.subjectPublicKeyInfo.subjectPublicKey;
   key.valueBlock.valueHexView = flipBit(key.valueBlock.valueHexView, 40);
-  assert.equal(await cert.verify(issuer, pkiCryptoEngine()), false);
+  assert.equal(await cert.verify(issuer, pki.engine), false);
 });
 
 test("a 256-bit signature OID over a 512-bit key is refused", async () => {
   const cert = vectorCertificate("gost/infotecs-certs/long_tc_a.pem").certificate;
   cert.signatureAlgorithm.algorithmId = "1.2.643.7.1.1.3.2";
-  assert.equal(await cert.verify(cert, pkiCryptoEngine()), false);
+  assert.equal(await cert.verify(cert, pki.engine), false);
 });

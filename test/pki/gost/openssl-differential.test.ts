@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import { signGostDigest } from "../../../src/crypto/gost/gost3410.ts";
 import { parseCertificate } from "../../../src/pki/certificate.ts";
-import { verifyCmsSignedData } from "../../../src/pki/cms.ts";
+import { createPki } from "../../../src/pki/create-pki.ts";
 import { generateGostPrivateKey, gostPrivateKeyPem } from "../../../src/pki/gost/keys.ts";
-import { pkiCryptoEngine } from "../../../src/pki/pkijs-engine.ts";
-import { signRawForTest } from "../../support/raw-sign.ts";
-import { verifyRawSignature } from "../../../src/pki/signature.ts";
 import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/test-ca.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
+
+const pki = createPki();
 
 const engineAvailable =
   spawnSync("openssl", ["dgst", "-engine", "gost", "-md_gost12_256", "/dev/null"], { stdio: "ignore" })
@@ -56,7 +56,7 @@ test("openssl with the gost engine is available in CI", { skip }, () => {
 });
 
 test("Streebog-256/512 digests equal openssl's on 10 random inputs", { skip }, async () => {
-  const engine = pkiCryptoEngine();
+  const engine = pki.engine;
   for (let i = 0; i < 10; i++) {
     const input = await tempFile(`digest-${i}.bin`, randomBytes(randomInt(0, 400)));
     const bits = i % 3 === 2 ? 512 : 256;
@@ -72,7 +72,7 @@ test("GOST 2012-256 signatures made by openssl verify with us (5 random inputs)"
     const data = randomBytes(randomInt(1, 300));
     const input = await tempFile(`to-sign-${i}.bin`, data);
     const signature = openssl("dgst", "-engine", "gost", "-md_gost12_256", "-sign", holder.keyPath, input);
-    const result = await verifyRawSignature(cert, new Uint8Array(data), new Uint8Array(signature));
+    const result = await pki.verifyRawSignature(cert, new Uint8Array(data), new Uint8Array(signature));
     assert.deepEqual(result, { valid: true, algorithm: "gost2012-256-streebog256", layout: "standard" });
   }
 });
@@ -161,11 +161,11 @@ for (const mode of ["detached", "attached"] as const) {
       ...(mode === "attached" ? ["-nodetach"] : []),
     );
     const options = mode === "detached" ? { data: new Uint8Array(data) } : {};
-    const result = await verifyCmsSignedData(new Uint8Array(cms), options);
+    const result = await pki.verifyCms(new Uint8Array(cms), options);
     assert.equal(result.valid, true, result.reason);
     assert.equal(result.algorithm, "gost2012-256-streebog256");
     if (mode === "detached") {
-      const altered = await verifyCmsSignedData(new Uint8Array(cms), {
+      const altered = await pki.verifyCms(new Uint8Array(cms), {
         data: new Uint8Array(randomBytes(200)),
       });
       assert.equal(altered.valid, false);

@@ -7,17 +7,11 @@ import { generateKeyPairSync } from "node:crypto";
 import { test } from "node:test";
 import * as asn1js from "asn1js";
 import { parseCertificate } from "../../../src/pki/certificate.ts";
-import { verifyCmsSignedData } from "../../../src/pki/cms.ts";
+import { createPki } from "../../../src/pki/create-pki.ts";
 import { AttributeOid } from "../../../src/pki/oids.ts";
-import { pkiCryptoEngine } from "../../../src/pki/pkijs-engine.ts";
-import { verifyRawSignature } from "../../../src/pki/signature.ts";
-import { TrustStore } from "../../../src/pki/trust.ts";
-import {
-  buildCertificate,
-  buildName,
-  randomSerialNumber,
-  signerForKey,
-} from "../../../src/pki/x509-builder.ts";
+import { buildCertificate, buildName, randomSerialNumber } from "../../../src/pki/x509-builder.ts";
+import { signerForKey } from "../../../src/server/test-ca.ts";
+import { trustStoreOf } from "../../support/pki.ts";
 import { readVector, readVectorJson } from "../../support/vectors.ts";
 import {
   duringValidity,
@@ -27,6 +21,9 @@ import {
   vectorCsr,
   vectorPemDer,
 } from "./support.ts";
+
+const pki = createPki();
+const testVectorPki = createPki({ allowTestParameterSets: true });
 
 const INFOTECS = ["short_cp_a", "short_cp_b", "short_cp_c", "short_tc_a", "short_tc_b", "short_tc_c"]
   .concat(["short_tc_d", "long_tc_a", "long_tc_b", "long_tc_c"])
@@ -46,7 +43,7 @@ const RFC9215_TEST_PARAMSETS = ["256-testparamset", "512-testparamset"];
 for (const file of SELF_SIGNED) {
   test(`${file}: its self-signature verifies through the pkijs engine`, async () => {
     const { certificate } = vectorCertificate(file);
-    assert.equal(await certificate.verify(certificate, pkiCryptoEngine()), true);
+    assert.equal(await certificate.verify(certificate, pki.engine), true);
   });
 }
 
@@ -54,8 +51,8 @@ for (const name of RFC9215_TEST_PARAMSETS) {
   const file = `gost/rfc9215/${name}-cert.pem`;
   test(`${file}: the test parameter set verifies only when test parameter sets are allowed`, async () => {
     const { certificate } = vectorCertificate(file);
-    assert.equal(await certificate.verify(certificate, pkiCryptoEngine()), false);
-    const testEngine = pkiCryptoEngine({ allowTestParameterSets: true });
+    assert.equal(await certificate.verify(certificate, pki.engine), false);
+    const testEngine = testVectorPki.engine;
     assert.equal(await certificate.verify(certificate, testEngine), true);
   });
 }
@@ -64,13 +61,13 @@ for (const name of ["256-tc26-paramSetA", ...RFC9215_TEST_PARAMSETS]) {
   test(`rfc9215 ${name}: the CRL verifies under its certificate`, async () => {
     const issuer = vectorCertificate(`gost/rfc9215/${name}-cert.pem`).certificate;
     const crl = vectorCrl(`gost/rfc9215/${name}-crl.pem`);
-    const engine = pkiCryptoEngine({ allowTestParameterSets: true });
+    const engine = testVectorPki.engine;
     assert.equal(await crl.verify({ issuerCertificate: issuer }, engine), true);
   });
 
   test(`rfc9215 ${name}: the CSR verifies under its own key`, async () => {
     const csr = vectorCsr(`gost/rfc9215/${name}-csr.pem`);
-    assert.equal(await csr.verify(pkiCryptoEngine({ allowTestParameterSets: true })), true);
+    assert.equal(await csr.verify(testVectorPki.engine), true);
   });
 }
 
@@ -94,7 +91,7 @@ test("rfc9215: the signature values in the files are the published ones", () => 
 
 test("a self-signed GOST CA vector is a trust anchor whose own certificate checks as trusted", async () => {
   const cert = vectorCertificate("gost/tk26iok/tk26iok-512-paramsetB-selfsigned.pem");
-  assert.deepEqual(await TrustStore.fromCertificates([cert]).check(cert, duringValidity(cert)), {
+  assert.deepEqual(await trustStoreOf([cert]).check(cert, duringValidity(cert)), {
     ok: true,
     qualified: false,
   });
@@ -103,34 +100,25 @@ test("a self-signed GOST CA vector is a trust anchor whose own certificate check
 test("УЦ 1 ИС ГУЦ (GOST R 34.10-2001 with GOST R 34.11-94) chains to the Minsvyaz GUC root", async () => {
   const root = vectorCertificate("gost-legacy/certs/minsvyaz_guc_root_2012.pem");
   const subordinate = vectorCertificate("gost/cryptopro-real/uc_1_is_guc-gost2001.cer");
-  const status = await TrustStore.fromCertificates([root]).check(
-    subordinate,
-    new Date("2020-01-01T00:00:00Z"),
-  );
+  const status = await trustStoreOf([root]).check(subordinate, new Date("2020-01-01T00:00:00Z"));
   assert.deepEqual(status, { ok: true, qualified: false });
 });
 
 test("УЦ 1 ИС ГУЦ does not chain to the CryptoPro test root", async () => {
   const other = vectorCertificate("gost-legacy/certs/cryptopro_test_center_2_root.pem");
   const subordinate = vectorCertificate("gost/cryptopro-real/uc_1_is_guc-gost2001.cer");
-  const status = await TrustStore.fromCertificates([other]).check(
-    subordinate,
-    new Date("2018-01-01T00:00:00Z"),
-  );
+  const status = await trustStoreOf([other]).check(subordinate, new Date("2018-01-01T00:00:00Z"));
   assert.equal(!status.ok && status.reason, "untrusted");
 });
 
 test("the RFC 4491 GOST R 34.10-94 certificate never verifies through the engine", async () => {
   const { certificate } = vectorCertificate("gost-legacy/certs/rfc4491_gost94_cert.pem");
-  assert.equal(
-    await certificate.verify(certificate, pkiCryptoEngine({ allowTestParameterSets: true })),
-    false,
-  );
+  assert.equal(await certificate.verify(certificate, testVectorPki.engine), false);
 });
 
 test("the RFC 4491 GOST R 34.10-94 certificate is an unsupported algorithm for raw signatures", async () => {
   const cert = vectorCertificate("gost-legacy/certs/rfc4491_gost94_cert.pem");
-  const result = await verifyRawSignature(cert, new Uint8Array([1]), new Uint8Array(64));
+  const result = await pki.verifyRawSignature(cert, new Uint8Array([1]), new Uint8Array(64));
   assert.equal(result.valid, false);
   assert.match(result.reason ?? "", /^unsupported algorithm/);
 });
@@ -150,7 +138,7 @@ for (const [cms, signer, algorithm] of [
   ],
 ] as const) {
   test(`${cms}: SignedData without signedAttrs verifies with the given signer certificate`, async () => {
-    const result = await verifyCmsSignedData(vectorPemDer(cms), {
+    const result = await pki.verifyCms(vectorPemDer(cms), {
       certificates: [vectorCertificate(signer)],
     });
     assert.equal(result.valid, true, result.reason);
@@ -159,7 +147,7 @@ for (const [cms, signer, algorithm] of [
 }
 
 test("rfc4490_signed.der: GOST R 34.10-2001 SignedData verifies with the RFC 4491 certificate", async () => {
-  const result = await verifyCmsSignedData(new Uint8Array(readVector("gost-legacy/cms/rfc4490_signed.der")), {
+  const result = await pki.verifyCms(new Uint8Array(readVector("gost-legacy/cms/rfc4490_signed.der")), {
     certificates: [vectorCertificate("gost-legacy/certs/rfc4491_gost2001_cert.pem")],
   });
   assert.equal(result.valid, true, result.reason);
@@ -167,7 +155,7 @@ test("rfc4490_signed.der: GOST R 34.10-2001 SignedData verifies with the RFC 449
 });
 
 test("a TK26 SignedData does not verify with another key's certificate", async () => {
-  const result = await verifyCmsSignedData(vectorPemDer("gost/tk26cms/signed-512-paramsetB.pem"), {
+  const result = await pki.verifyCms(vectorPemDer("gost/tk26cms/signed-512-paramsetB.pem"), {
     certificates: [vectorCertificate("gost/tk26iok/tk26iok-256-xcha-selfsigned.pem")],
   });
   assert.equal(result.valid, false);
@@ -188,7 +176,7 @@ for (const [file, name] of [
     ).valueBlock.toString();
     const eContent = ((encap as asn1js.Sequence).valueBlock.value[1] as asn1js.Constructed).valueBlock
       .value[0];
-    const engine = pkiCryptoEngine();
+    const engine = pki.engine;
     assert.deepEqual(engine.getAlgorithmByOID(digestOid), { name });
     const computed = await engine.digest(
       name,
@@ -217,7 +205,7 @@ const streebog = readVectorJson<StreebogVectors>("gost/streebog-rfc6986.json");
 
 for (const vector of streebog.vectors) {
   test(`RFC 6986 ${vector.name.slice(0, 2)}: the engine's Streebog-256 and -512 digests match`, async () => {
-    const engine = pkiCryptoEngine();
+    const engine = pki.engine;
     const message = reversed(vector.message_rfc_printed_hex);
     assert.deepEqual(
       new Uint8Array(await engine.digest("STREEBOG-256", message)),
@@ -232,7 +220,7 @@ for (const vector of streebog.vectors) {
 
 test("the carry-propagation vector: the engine's Streebog-256 digest matches", async () => {
   for (const vector of streebog.extra) {
-    const digest = await pkiCryptoEngine().digest("STREEBOG-256", hexBytes(vector.message_wire_hex));
+    const digest = await pki.engine.digest("STREEBOG-256", hexBytes(vector.message_wire_hex));
     assert.deepEqual(new Uint8Array(digest), hexBytes(vector.h256_wire_hex));
   }
 });
@@ -250,7 +238,7 @@ interface CryptoProVector {
 }
 
 /** A certificate (signed by a throw-away ECDSA key: only its SubjectPublicKeyInfo matters) for a raw GOST key. */
-function certificateForRawKey(vector: CryptoProVector) {
+async function certificateForRawKey(vector: CryptoProVector) {
   const keyOid = vector.bits === 256 ? "1.2.643.7.1.1.1.1" : "1.2.643.7.1.1.1.2";
   const spki = new asn1js.Sequence({
     value: [
@@ -266,7 +254,7 @@ function certificateForRawKey(vector: CryptoProVector) {
     ],
   });
   const name = buildName([{ oid: AttributeOid.commonName, value: vector.paramSetName }]);
-  const der = buildCertificate(
+  const der = await buildCertificate(
     {
       subject: name,
       issuer: name,
@@ -285,8 +273,8 @@ function certificateForRawKey(vector: CryptoProVector) {
 const cryptoPro = readVectorJson<{ vectors: CryptoProVector[] }>("gost/cryptopro-raw-signatures.json");
 for (const vector of cryptoPro.vectors) {
   test(`CryptoPro ${vector.paramSetName}: the CryptoAPI-layout raw signature verifies as "cryptoapi"`, async () => {
-    const cert = certificateForRawKey(vector);
-    const result = await verifyRawSignature(
+    const cert = await certificateForRawKey(vector);
+    const result = await pki.verifyRawSignature(
       cert,
       hexBytes(vector.data_hex),
       hexBytes(vector.signature_cryptoapi_hex),
@@ -299,8 +287,8 @@ for (const vector of cryptoPro.vectors) {
   });
 
   test(`CryptoPro ${vector.paramSetName}: the X.509-layout raw signature verifies as "standard"`, async () => {
-    const cert = certificateForRawKey(vector);
-    const result = await verifyRawSignature(
+    const cert = await certificateForRawKey(vector);
+    const result = await pki.verifyRawSignature(
       cert,
       hexBytes(vector.data_hex),
       hexBytes(vector.signature_x509_s_r_be_hex),

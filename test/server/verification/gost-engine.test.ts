@@ -12,22 +12,19 @@ import {
 import { gost341194 } from "../../../src/crypto/gost/gost341194.ts";
 import { gostPublicKeyFromSpki } from "../../../src/crypto/gost/spki.ts";
 import { streebog256, streebog512 } from "../../../src/crypto/gost/streebog.ts";
+import type { PkiAcceleration } from "../../../src/pki/algorithms.ts";
 import { parseCertificate } from "../../../src/pki/certificate.ts";
+import { createPki } from "../../../src/pki/create-pki.ts";
+import { AttributeOid } from "../../../src/pki/oids.ts";
+import { buildCertificate, buildName, randomSerialNumber } from "../../../src/pki/x509-builder.ts";
+import { signerForKey } from "../../../src/server/test-ca.ts";
 import {
   DEBIAN_GOST_ENGINE,
   describeGostEngine,
+  gostEngineForRawSignatures,
   gostEngineKnownAnswers,
   loadGostEngine,
-  useGostEngineForRawSignatures,
 } from "../../../src/server/verification/gost-engine.ts";
-import { AttributeOid } from "../../../src/pki/oids.ts";
-import { registerVerifier, verifyRawSignature } from "../../../src/pki/signature.ts";
-import {
-  buildCertificate,
-  buildName,
-  randomSerialNumber,
-  signerForKey,
-} from "../../../src/pki/x509-builder.ts";
 
 const TC26_256_A = "1.2.643.7.1.2.1.1.1";
 
@@ -69,10 +66,10 @@ test("without the engine the banner says JS and why", () => {
 });
 
 /** An ECDSA-issued certificate around a given SubjectPublicKeyInfo: the engine path only needs the key. */
-function certificateWithKey(spki: Uint8Array) {
+async function certificateWithKey(spki: Uint8Array) {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const name = buildName([{ oid: AttributeOid.commonName, value: "ГОСТ Тест" }]);
-  const der = buildCertificate(
+  const der = await buildCertificate(
     {
       subject: name,
       issuer: name,
@@ -95,27 +92,31 @@ describe("gost-engine fast path", {
     const status = loadGostEngine("auto");
     assert.deepEqual(status, { engine: true, path: DEBIAN_GOST_ENGINE });
     assert.match(describeGostEngine(status), /^engine \(/);
-    useGostEngineForRawSignatures();
+    const pki = createPki({ accelerations: [gostEngineForRawSignatures()] });
     for (const vector of gostEngineKnownAnswers()) {
-      const cert = certificateWithKey(vector.spki);
-      const standard = await verifyRawSignature(cert, vector.message, vector.signature);
+      const cert = await certificateWithKey(vector.spki);
+      const standard = await pki.verifyRawSignature(cert, vector.message, vector.signature);
       assert.equal(standard.valid, true, `${vector.keyAlgorithm}: ${standard.reason}`);
       assert.equal(standard.layout, "standard");
-      const cryptoapi = await verifyRawSignature(cert, vector.message, vector.signature.slice().reverse());
+      const cryptoapi = await pki.verifyRawSignature(
+        cert,
+        vector.message,
+        vector.signature.slice().reverse(),
+      );
       assert.equal(cryptoapi.valid, true);
       assert.equal(cryptoapi.layout, "cryptoapi");
-      const otherMessage = await verifyRawSignature(cert, new Uint8Array([1, 2, 3]), vector.signature);
+      const otherMessage = await pki.verifyRawSignature(cert, new Uint8Array([1, 2, 3]), vector.signature);
       assert.equal(otherMessage.valid, false);
     }
   });
 
   test("a valid signature with one junk byte appended or prepended is refused, in both layouts", async () => {
     loadGostEngine("auto");
-    useGostEngineForRawSignatures();
+    const pki = createPki({ accelerations: [gostEngineForRawSignatures()] });
     for (const vector of gostEngineKnownAnswers()) {
-      const cert = certificateWithKey(vector.spki);
+      const cert = await certificateWithKey(vector.spki);
       // The engine is in charge: without it createPublicKey cannot read the key and nothing verifies.
-      assert.equal((await verifyRawSignature(cert, vector.message, vector.signature)).valid, true);
+      assert.equal((await pki.verifyRawSignature(cert, vector.message, vector.signature)).valid, true);
       const reversed = vector.signature.slice().reverse();
       const junk = new Uint8Array([0x41]);
       const variants = {
@@ -125,7 +126,7 @@ describe("gost-engine fast path", {
         "junk + cryptoapi": Buffer.concat([junk, reversed]),
       };
       for (const [variant, signature] of Object.entries(variants)) {
-        const verdict = await verifyRawSignature(cert, vector.message, new Uint8Array(signature));
+        const verdict = await pki.verifyRawSignature(cert, vector.message, new Uint8Array(signature));
         assert.equal(verdict.valid, false, `${vector.keyAlgorithm}, ${variant}`);
         assert.match(verdict.reason ?? "", /signatures are \d+ bytes, got \d+/);
       }
@@ -134,13 +135,17 @@ describe("gost-engine fast path", {
 
   test("a key that is not on its curve never reaches the engine", async () => {
     loadGostEngine("auto");
-    useGostEngineForRawSignatures();
+    const pki = createPki({ accelerations: [gostEngineForRawSignatures()] });
     const [vector] = gostEngineKnownAnswers();
     assert.ok(vector);
     const spki = vector.spki.slice();
     spki[spki.length - 1] = (spki[spki.length - 1] ?? 0) ^ 0x01; // last byte of Y
     assert.throws(() => gostPublicKeyFromSpki(spki), /not a valid point/);
-    const verdict = await verifyRawSignature(certificateWithKey(spki), vector.message, vector.signature);
+    const verdict = await pki.verifyRawSignature(
+      await certificateWithKey(spki),
+      vector.message,
+      vector.signature,
+    );
     assert.equal(verdict.valid, false);
     assert.match(verdict.reason ?? "", /not a valid point/);
   });
@@ -149,15 +154,16 @@ describe("gost-engine fast path", {
     const curve = curveByOid(TC26_256_A);
     assert.equal(curve.cofactor, 4n);
     const jsCalls: string[] = [];
-    registerVerifier(["gost2012-256"], (cert) => {
-      jsCalls.push(cert.keyParamsOid ?? "");
-      return { valid: false, algorithm: "js-stub", reason: "stub" };
-    });
-    useGostEngineForRawSignatures();
-    const cert = certificateWithKey(
+    const stubJs: PkiAcceleration = (algorithms) =>
+      algorithms.setRawVerifier(["gost2012-256"], (cert) => {
+        jsCalls.push(cert.keyParamsOid ?? "");
+        return { valid: false, algorithm: "js-stub", reason: "stub" };
+      });
+    const pki = createPki({ accelerations: [stubJs, gostEngineForRawSignatures()] });
+    const cert = await certificateWithKey(
       gost2012_256Spki(TC26_256_A, encodeGostPublicKey(generateGostKeyPair(curve).publicKey)),
     );
-    const verdict = await verifyRawSignature(cert, new Uint8Array([1]), new Uint8Array(64).fill(1));
+    const verdict = await pki.verifyRawSignature(cert, new Uint8Array([1]), new Uint8Array(64).fill(1));
     assert.equal(verdict.algorithm, "js-stub");
     assert.deepEqual(jsCalls, [TC26_256_A]);
   });

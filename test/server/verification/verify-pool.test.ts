@@ -2,20 +2,22 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseCertificate } from "../../../src/pki/certificate.ts";
-import { InThreadLoginChecker, type LoginCheckInput } from "../../../src/server/verification/login-check.ts";
-import { signRawForTest } from "../../support/raw-sign.ts";
+import type { TrustStore } from "../../../src/pki/trust.ts";
 import {
   createTestCa,
   createTestCrl,
   type IssuedCertificate,
   issueTestCertificate,
 } from "../../../src/server/test-ca.ts";
-import { TrustStore } from "../../../src/pki/trust.ts";
+import { InThreadLoginChecker, type LoginCheckInput } from "../../../src/server/verification/login-check.ts";
+import { createServerPki } from "../../../src/server/verification/server-pki.ts";
 import {
   VerificationUnavailableError,
   VerifyPool,
   type VerifyPoolOptions,
 } from "../../../src/server/verification/verify-pool.ts";
+import { trustStoreFromPaths, trustStoreOf } from "../../support/pki.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir();
@@ -45,9 +47,9 @@ before(async () => {
   const crl = await createTestCrl(caDir, {
     revokedSerials: [parseCertificate(revoked.der).serialNumber],
   });
-  const trust = await TrustStore.fromPaths([join(caDir, "ca.pem")]);
+  const trust = await trustStoreFromPaths([join(caDir, "ca.pem")]);
   fixture = {
-    trust: TrustStore.fromCertificates(trust.anchors, [crl.der]),
+    trust: trustStoreOf(trust.anchors, [crl.der]),
     ecdsa: await issue(),
     rsa: await issue("rsa-2048"),
     ed25519: await issue("ed25519"),
@@ -101,7 +103,7 @@ describe("verification pool", () => {
   after(async () => pool.close());
 
   test("answers logins exactly as the in-thread check does", async () => {
-    const direct = new InThreadLoginChecker(fixture.trust);
+    const direct = new InThreadLoginChecker(createServerPki({ trust: fixture.trust.material() }));
     const now = Date.now();
     const cases: LoginCheckInput[] = [
       loginOf(fixture.ecdsa),
@@ -251,7 +253,7 @@ describe("verification pool trust updates", () => {
   test("updateTrust reaches every worker: jobs held on both workers answer with the new CRL", async () => {
     const { pool, open } = await startGatedPool();
     try {
-      const withoutCrl = TrustStore.fromCertificates(fixture.trust.anchors);
+      const withoutCrl = trustStoreOf(fixture.trust.anchors);
       pool.updateTrust(withoutCrl.material());
       // Two jobs at once: each worker holds one at the gate, so each answers from its own store.
       const held = [pool.checkLogin(loginOf(fixture.revoked)), pool.checkLogin(loginOf(fixture.revoked))];
@@ -269,7 +271,7 @@ describe("verification pool trust updates", () => {
     const { pool, open } = await startGatedPool({ size: 1 });
     open();
     try {
-      pool.updateTrust(TrustStore.fromCertificates(fixture.trust.anchors).material());
+      pool.updateTrust(trustStoreOf(fixture.trust.anchors).material());
       // Kill the one worker; its replacement is built from the pool's current setup.
       await assert.rejects(
         pool.checkLogin({ ...loginOf(fixture.revoked), signature: new Uint8Array([0xde, 0xad]) }),

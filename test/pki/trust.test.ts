@@ -464,7 +464,7 @@ test("a configured trust anchor presented as itself is trusted by identity", asy
 
 // --- Loading from files --------------------------------------------------------------------------
 
-test("fromPaths reads a directory of CA files and a file holding several PEM certificates", async () => {
+test("trust files: reads a directory of CA files and a file holding several PEM certificates", async () => {
   const root = await makeCertificate("Root", undefined, { isCA: true });
   const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
   const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
@@ -499,7 +499,7 @@ test("readTrustSources marks the certificates of qualified sources only", async 
   assert.deepEqual(store.material().qualified, [qualifiedRoot.cert.fingerprint]);
 });
 
-test("fromPaths reads CRL files", async () => {
+test("trust files: reads CRL files", async () => {
   const ca = await testCa("crl-files");
   const cert = await issue(ca);
   const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
@@ -510,7 +510,7 @@ test("fromPaths reads CRL files", async () => {
   assert.equal(!status.ok && status.reason, "revoked");
 });
 
-test("fromPaths names the file that holds no certificate", async () => {
+test("trust files: the error names the file that holds no certificate", async () => {
   const ca = await testCa("trusted");
   const keyPath = join(ca.dir, "ca-key.pem");
   assert.ok((await readFile(keyPath, "utf8")).includes("PRIVATE KEY"));

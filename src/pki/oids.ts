@@ -60,8 +60,15 @@ export const CurveOid = {
   p521: "1.3.132.0.35",
 } as const;
 
+export const DigestOid = {
+  sha256: "2.16.840.1.101.3.4.2.1",
+  sha512: "2.16.840.1.101.3.4.2.3",
+} as const;
+
 export const SignatureOid = {
   ecdsaWithSha256: "1.2.840.10045.4.3.2",
+  ecdsaWithSha384: "1.2.840.10045.4.3.3",
+  ecdsaWithSha512: "1.2.840.10045.4.3.4",
   sha256WithRsa: "1.2.840.113549.1.1.11",
   ed25519: "1.3.101.112",
 } as const;

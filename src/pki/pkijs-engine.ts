@@ -1,6 +1,7 @@
 import type * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import type { PkiAlgorithms } from "./algorithms.ts";
+import { webCrypto } from "./webcrypto.ts";
 
 /**
  * Where one PKI instance's pkijs calls get their crypto. Certificates, CRLs and CMS all verify through
@@ -27,12 +28,6 @@ function toBytes(data: BufferSource): Uint8Array {
 
 function algorithmName(algorithm: globalThis.AlgorithmIdentifier): string {
   return typeof algorithm === "string" ? algorithm : algorithm.name;
-}
-
-function webCrypto(): Crypto {
-  const crypto = globalThis.crypto;
-  if (!crypto?.subtle) throw new Error("WebCrypto (globalThis.crypto.subtle) is not available");
-  return crypto;
 }
 
 export class CertchatCryptoEngine extends pkijs.CryptoEngine {

@@ -12,8 +12,9 @@ import { latin1 } from "./bytes.ts";
 import type { KeyAlgorithm } from "./certificate.ts";
 import { type GostPrivateKey, gostPrivateKeyFromPkcs8 } from "./gost/keys.ts";
 import { gostCertificateSigner, signGostData } from "./gost/signing.ts";
-import { CurveOid, KeyOid } from "./oids.ts";
+import { CurveOid, DigestOid, KeyOid, SignatureOid } from "./oids.ts";
 import { decodePemBlocks, looksLikePem } from "./pem.ts";
+import { subtle } from "./webcrypto.ts";
 import type { CertificateSigner } from "./x509-builder.ts";
 
 /**
@@ -35,10 +36,7 @@ export interface PrivateKeySigner extends CertificateSigner {
   signRaw(data: Uint8Array, layout?: RawSignatureLayout): Promise<Uint8Array>;
 }
 
-const SHA256_OID = "2.16.840.1.101.3.4.2.1";
-const SHA512_OID = "2.16.840.1.101.3.4.2.3";
-const SHA256_WITH_RSA_OID = "1.2.840.113549.1.1.11";
-const SHA256_DIGEST = { digestOid: SHA256_OID, digest: (data: Uint8Array) => sha256(data) };
+const SHA256_DIGEST = { digestOid: DigestOid.sha256, digest: (data: Uint8Array) => sha256(data) };
 
 interface EcCurve {
   keyAlgorithm: KeyAlgorithm;
@@ -53,19 +51,19 @@ const EC_CURVES: Record<string, EcCurve> = {
     keyAlgorithm: "ecdsa-p256",
     namedCurve: "P-256",
     hash: "SHA-256",
-    signatureOid: "1.2.840.10045.4.3.2",
+    signatureOid: SignatureOid.ecdsaWithSha256,
   },
   [CurveOid.p384]: {
     keyAlgorithm: "ecdsa-p384",
     namedCurve: "P-384",
     hash: "SHA-384",
-    signatureOid: "1.2.840.10045.4.3.3",
+    signatureOid: SignatureOid.ecdsaWithSha384,
   },
   [CurveOid.p521]: {
     keyAlgorithm: "ecdsa-p521",
     namedCurve: "P-521",
     hash: "SHA-512",
-    signatureOid: "1.2.840.10045.4.3.4",
+    signatureOid: SignatureOid.ecdsaWithSha512,
   },
 };
 
@@ -128,7 +126,7 @@ async function rsaSigner(pkcs8: Uint8Array): Promise<PrivateKeySigner> {
     new Uint8Array(await subtle().sign("RSASSA-PKCS1-v1_5", key, new Uint8Array(data)));
   return {
     algorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: SHA256_WITH_RSA_OID,
+      algorithmId: SignatureOid.sha256WithRsa,
       algorithmParams: new asn1js.Null(),
     }),
     sign,
@@ -151,7 +149,7 @@ function ed25519Signer(pkcs8: Uint8Array, privateKey: Uint8Array): PrivateKeySig
     sign,
     keyAlgorithm: "ed25519",
     pkcs8,
-    digestOid: SHA512_OID,
+    digestOid: DigestOid.sha512,
     digest: (data) => sha512(data),
     signRaw: sign,
   };
@@ -201,10 +199,4 @@ function ecdsaDer(rs: Uint8Array): Uint8Array {
     value: [integer(rs.subarray(0, half)), integer(rs.subarray(half))],
   });
   return new Uint8Array(sequence.toBER(false));
-}
-
-function subtle(): SubtleCrypto {
-  const api = globalThis.crypto?.subtle;
-  if (!api) throw new Error("WebCrypto (globalThis.crypto.subtle) is not available");
-  return api;
 }

@@ -4,6 +4,7 @@ import type { PkiAlgorithms, VerifyResult } from "./algorithms.ts";
 import { BoundedCache } from "./bounded-cache.ts";
 import type { ParsedCertificate } from "./certificate.ts";
 import { KeyOid, SignatureOid } from "./oids.ts";
+import { subtle } from "./webcrypto.ts";
 
 /**
  * Raw ("simple") signatures over data, made with a certificate's key: one verifier per key algorithm, from
@@ -148,12 +149,6 @@ function rsaVerifier() {
       reason: INVALID_SIGNATURE,
     };
   };
-}
-
-function subtle(): SubtleCrypto {
-  const api = globalThis.crypto?.subtle;
-  if (!api) throw new Error("WebCrypto (globalThis.crypto.subtle) is not available");
-  return api;
 }
 
 // --- Ed25519 -------------------------------------------------------------------------------------------

@@ -1,17 +1,13 @@
 import { createPrivateKey, sign } from "node:crypto";
 import { readGostPrivateKey } from "../../src/pki/gost/keys.ts";
 import { signGostData } from "../../src/pki/gost/signing.ts";
-
-/**
- * How to lay out a raw signature: "der" (default) or "raw" r||s for ECDSA; "cryptoapi" (default, what
- * CryptoPro clients send) or "standard" s||r big-endian for GOST. RSA and Ed25519 have one layout.
- */
-export type RawSignatureLayout = "der" | "raw" | "cryptoapi" | "standard";
+import type { RawSignatureLayout } from "../../src/pki/private-key.ts";
 
 /**
  * Makes a raw ("simple") signature over data the way a client does: ECDSA with the curve's hash as
  * DER or r||s, RSA PKCS#1 v1.5 with SHA-256, Ed25519, GOST R 34.10-2012 with Streebog (hedged nonces:
- * see gost/signing.ts). Used by tests, the CLI and the SDK.
+ * see gost/signing.ts), synchronously and in one call (the PEM is parsed each time). For tests and benchmarks;
+ * the SDK and the CLI read a key once with importPrivateKey (src/pki/private-key.ts).
  */
 export function signRawForTest(keyPem: string, data: Uint8Array, layout?: RawSignatureLayout): Uint8Array {
   const gostKey = readGostPrivateKey(keyPem);

@@ -69,6 +69,9 @@ describe("the SDK bundle in Chromium against a certchat server", { skip: chromiu
       headless: true,
       args: CHROMIUM_ARGS,
     });
+    // tsx compiles this file with esbuild's keepNames, which wraps named functions in a `__name` helper that
+    // only exists in Node: the functions handed to page.evaluate need it in the page too.
+    await context.addInitScript("globalThis.__name = (fn) => fn;");
     await context.route(`${server.url}/sdk/**`, (route) => {
       const path = new URL(route.request().url()).pathname;
       if (path === "/sdk/index.html") {
@@ -111,7 +114,8 @@ describe("the SDK bundle in Chromium against a certchat server", { skip: chromiu
   /** Logs in on `page` with a fresh certificate of `alg`, its key handed over as PEM bytes; returns the phone. */
   async function logInOnPage(page: Page, alg: IssueAlgorithm, name: string): Promise<string> {
     phoneSequence += 1;
-    const serial = String(process.pid % 100_000).padStart(5, "0") + String(phoneSequence).padStart(6, "0");
+    // SNILS keys profiles: a 9 where sdkUser's serials (test/client/support.ts) have a 0 keeps the two apart.
+    const serial = `${String(process.pid % 100_000).padStart(5, "0")}9${String(phoneSequence).padStart(5, "0")}`;
     const phone = `7979${serial.slice(-7)}`;
     const user = await issueUser(server, { name, snils: serial, alg });
     if (bundle instanceof Error) assert.fail(bundle.message);

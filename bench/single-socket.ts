@@ -67,6 +67,10 @@ async function measureInFlight(inFlight: number, options: BenchOptions): Promise
   const bare = median(outcomes.bare.map((o) => o.perSecond));
   const last = <T>(of: T[]) => of[of.length - 1] as T;
   const judged = inFlight === IN_FLIGHT;
+  const reps =
+    outcomes.certchat.length > 1
+      ? `; reps ${outcomes.certchat.map((o) => format(o.perSecond)).join(" / ")} (bare ${outcomes.bare.map((o) => format(o.perSecond)).join(" / ")})`
+      : "";
   return row({
     name: `1 socket, ${inFlight} in flight`,
     unit: "acked msg/s",
@@ -76,7 +80,7 @@ async function measureInFlight(inFlight: number, options: BenchOptions): Promise
     repetitions: outcomes.certchat.map((o) => o.perSecond),
     detail:
       `server ${format(last(outcomes.certchat).microsPerMessage)} µs CPU per message (bare ` +
-      `${format(last(outcomes.bare).microsPerMessage)}), ${describeUsage(last(outcomes.certchat).server)}`,
+      `${format(last(outcomes.bare).microsPerMessage)}), ${describeUsage(last(outcomes.certchat).server)}${reps}`,
     ...(judged
       ? {
           target: `≥ ${TARGET_PER_SECOND} msg/s`,

@@ -1,6 +1,6 @@
-import type { BatchCommitter, MessageWrite } from "./message-batch.ts";
+import type { BatchCommitter, MessageWrite } from "./message-commit/batch-committer.ts";
 
-export type { MessageWrite } from "./message-batch.ts";
+export type { MessageWrite } from "./message-commit/batch-committer.ts";
 
 interface Pending extends MessageWrite {
   resolve(id: number): void;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
-import { startMessageCommitter } from "../../../src/server/storage/message-committer.ts";
+import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { isUniqueViolation } from "../../../src/server/storage/repositories/constraint-errors.ts";
 import { findMessageById, insertMessage } from "../../../src/server/storage/repositories/messages.ts";

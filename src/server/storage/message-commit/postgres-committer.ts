@@ -1,6 +1,6 @@
-import type { BatchCommitter, MessageWrite, WriteOutcome } from "./message-batch.ts";
-import type { Executor } from "./repositories/executor.ts";
-import { insertMessages, releaseLocalId } from "./repositories/messages.ts";
+import type { Executor } from "../repositories/executor.ts";
+import { insertMessages, releaseLocalId } from "../repositories/messages.ts";
+import type { BatchCommitter, MessageWrite, WriteOutcome } from "./batch-committer.ts";
 
 /**
  * Commits a batch through Kysely on the shared pool (PostgreSQL, whose commits do not block the event loop):

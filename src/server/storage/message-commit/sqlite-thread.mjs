@@ -3,5 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { runSqliteWriterThread } = await import("./thread.ts");
+const { runSqliteWriterThread } = await import("./sqlite-thread.ts");
 runSqliteWriterThread();

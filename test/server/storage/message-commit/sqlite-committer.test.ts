@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { migrateToLatest, openStorage, type Storage } from "../../../../src/server/storage/database.ts";
+import { SqliteThreadCommitter } from "../../../../src/server/storage/message-commit/sqlite-committer.ts";
 import { isUniqueViolation } from "../../../../src/server/storage/repositories/constraint-errors.ts";
-import { SqliteThreadCommitter } from "../../../../src/server/storage/sqlite-writer/committer.ts";
 import { chatOf, type Member, member, message } from "../repositories/fixtures.ts";
 
 let dir: string;

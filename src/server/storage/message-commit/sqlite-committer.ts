@@ -1,7 +1,12 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
-import type { BatchCommitter, MessageWrite, WriteOutcome } from "../message-batch.ts";
-import type { CommitRequest, ThreadMessage, ThreadOutcome, WriterThreadSetup } from "./protocol.ts";
+import type { BatchCommitter, MessageWrite, WriteOutcome } from "./batch-committer.ts";
+import type {
+  CommitRequest,
+  ThreadMessage,
+  ThreadOutcome,
+  WriterThreadSetup,
+} from "./sqlite-thread-protocol.ts";
 
 interface InFlight {
   resolve(outcomes: WriteOutcome[]): void;
@@ -29,7 +34,7 @@ export class SqliteThreadCommitter implements BatchCommitter {
 
   constructor(
     private readonly file: string,
-    private readonly threadUrl = new URL("./thread.mjs", import.meta.url),
+    private readonly threadUrl = new URL("./sqlite-thread.mjs", import.meta.url),
   ) {}
 
   /** Starts the thread now rather than on the first commit, and fails if it cannot open the database. */

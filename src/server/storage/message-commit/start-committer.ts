@@ -1,7 +1,7 @@
-import type { Storage } from "./database.ts";
-import type { BatchCommitter } from "./message-batch.ts";
-import { SqliteThreadCommitter } from "./sqlite-writer/committer.ts";
-import { TransactionCommitter } from "./transaction-committer.ts";
+import type { Storage } from "../database.ts";
+import type { BatchCommitter } from "./batch-committer.ts";
+import { TransactionCommitter } from "./postgres-committer.ts";
+import { SqliteThreadCommitter } from "./sqlite-committer.ts";
 
 /**
  * The committer of message batches for this storage: SQLite commits on a writer thread (better-sqlite3

@@ -1,4 +1,4 @@
-import type { NewMessage } from "./repositories/messages.ts";
+import type { NewMessage } from "../repositories/messages.ts";
 
 /** One message waiting for the next commit. */
 export interface MessageWrite {

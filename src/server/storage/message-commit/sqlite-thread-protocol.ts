@@ -1,4 +1,4 @@
-import type { MessageWrite } from "../message-batch.ts";
+import type { MessageWrite } from "./batch-committer.ts";
 
 /** What the SQLite writer thread is started with. */
 export interface WriterThreadSetup {

@@ -1,7 +1,12 @@
 import { parentPort, workerData } from "node:worker_threads";
 import SqliteDatabase from "better-sqlite3";
-import type { MessageWrite } from "../message-batch.ts";
-import type { CommitRequest, ThreadMessage, ThreadOutcome, WriterThreadSetup } from "./protocol.ts";
+import type { MessageWrite } from "./batch-committer.ts";
+import type {
+  CommitRequest,
+  ThreadMessage,
+  ThreadOutcome,
+  WriterThreadSetup,
+} from "./sqlite-thread-protocol.ts";
 
 const INSERT = `insert into "messages" ("chat_id", "profile_id", "certificate_id", "session_id", "local_id",
   "data", "sign", "cms", "type", "file_id", "file_size", "created_at")

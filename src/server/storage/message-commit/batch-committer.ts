@@ -7,15 +7,15 @@ export interface MessageWrite {
   releaseLocalIdOf?: number;
 }
 
-/** What became of one write of a batch: its id once committed, or the error that kept it out. */
-export type WriteOutcome = { ok: true; id: number } | { ok: false; error: unknown };
+/** A batch's transaction committed (with the ids of its writes, in batch order) or was rolled back (why). */
+export type BatchOutcome = { committed: true; ids: number[] } | { committed: false; error: unknown };
 
 /**
- * Commits batches of message writes for MessageWriter, one batch at a time. A batch goes in one transaction;
- * if that fails, its writes are retried one per transaction so only the offending one fails. Outcomes are in
- * the order of the batch, and the ids of one batch increase in that order.
+ * Writes a batch of messages in one transaction for MessageWriter (start-committer.ts picks the one for the
+ * storage). The ids of a batch increase in its order. A rejected promise means nobody knows whether the batch
+ * committed (the writer thread died holding it), so it must not be retried.
  */
 export interface BatchCommitter {
-  commit(batch: MessageWrite[]): Promise<WriteOutcome[]>;
+  commit(batch: MessageWrite[]): Promise<BatchOutcome>;
   close(): Promise<void>;
 }

@@ -1,99 +1,47 @@
-import { once } from "node:events";
-import { Worker } from "node:worker_threads";
-import type { BatchCommitter, MessageWrite, WriteOutcome } from "./batch-committer.ts";
-import type {
-  CommitRequest,
-  ThreadMessage,
-  ThreadOutcome,
-  WriterThreadSetup,
-} from "./sqlite-thread-protocol.ts";
+import { OnDemandWorker } from "../../workers/on-demand-worker.ts";
+import { WorkerReportedError } from "../../workers/protocol.ts";
+import type { WorkerEntry } from "../../workers/worker-thread.ts";
+import type { BatchCommitter, BatchOutcome, MessageWrite } from "./batch-committer.ts";
+import type { CommitAnswer, CommitRequest, SqliteThreadSetup } from "./sqlite-thread.ts";
 
-interface InFlight {
-  resolve(outcomes: WriteOutcome[]): void;
-  reject(error: Error): void;
-}
-
-/** The driver error as the thread reported it: the same message and code (isUniqueViolation reads it). */
-function outcome(reported: ThreadOutcome): WriteOutcome {
-  if (reported.ok) return reported;
-  const error = Object.assign(new Error(reported.message), reported.code ? { code: reported.code } : {});
-  return { ok: false, error };
-}
+const SQLITE_THREAD: WorkerEntry = {
+  module: new URL("./sqlite-thread.ts", import.meta.url),
+  run: "runSqliteWriterThread",
+};
 
 /**
- * Commits message batches on a writer thread with its own SQLite connection (see thread.ts), so the event
- * loop serves sockets and reads while a commit waits for its fsync. A thread that dies fails the batch it
- * held (its writes may or may not have committed; a client's retry with the same localId settles that) and
- * the next batch starts a new one.
+ * Commits message batches on a writer thread with its own SQLite connection (see sqlite-thread.ts), so the
+ * event loop serves sockets and reads while a commit waits for its fsync. A thread that dies fails the batch
+ * it held (its writes may or may not have committed; a client's retry with the same localId settles that)
+ * and the next batch starts a new one.
  */
-export class SqliteThreadCommitter implements BatchCommitter {
-  private worker: Promise<Worker> | undefined;
-  private readonly inFlight = new Map<number, InFlight>();
-  private nextId = 0;
+export class SqliteCommitter implements BatchCommitter {
+  private readonly thread: OnDemandWorker<CommitRequest, CommitAnswer>;
   private closed = false;
 
-  constructor(
-    private readonly file: string,
-    private readonly threadUrl = new URL("./sqlite-thread.mjs", import.meta.url),
-  ) {}
+  constructor(file: string, entry: WorkerEntry = SQLITE_THREAD) {
+    this.thread = new OnDemandWorker({
+      name: "SQLite writer thread",
+      entry,
+      workerData: { file } satisfies SqliteThreadSetup,
+    });
+  }
 
   /** Starts the thread now rather than on the first commit, and fails if it cannot open the database. */
   async start(): Promise<void> {
-    await this.thread();
+    await this.thread.current().ready;
   }
 
-  async commit(batch: MessageWrite[]): Promise<WriteOutcome[]> {
+  async commit(batch: MessageWrite[]): Promise<BatchOutcome> {
     if (this.closed) throw new Error("the message writer is closed");
-    const worker = await this.thread();
-    const id = this.nextId++;
-    const outcomes = new Promise<WriteOutcome[]>((resolve, reject) =>
-      this.inFlight.set(id, { resolve, reject }),
-    );
-    worker.postMessage({ id, batch } satisfies CommitRequest);
-    return outcomes;
+    const answer = await this.thread.current().request({ batch });
+    // The driver's error as the thread reported it: the same message and code (isUniqueViolation reads it).
+    return answer.committed ? answer : { committed: false, error: new WorkerReportedError(answer.error) };
   }
 
   /** Lets the thread finish the batch it holds, then closes its connection. */
   async close(): Promise<void> {
     this.closed = true;
-    const worker = await this.worker?.catch(() => undefined);
-    if (!worker) return;
-    const exited = once(worker, "exit");
-    worker.postMessage("close");
-    await exited;
-  }
-
-  private thread(): Promise<Worker> {
-    this.worker ??= this.spawn();
-    return this.worker;
-  }
-
-  private spawn(): Promise<Worker> {
-    const worker = new Worker(this.threadUrl, {
-      workerData: { file: this.file } satisfies WriterThreadSetup,
-    });
-    return new Promise((resolve, reject) => {
-      let lastError: Error | undefined;
-      worker.on("message", (message: ThreadMessage) => {
-        if (message.type === "ready") resolve(worker);
-        else if (message.type === "failed") lastError = new Error(message.message);
-        else this.settle(message.id, message.outcomes.map(outcome));
-      });
-      worker.on("error", (error) => {
-        lastError = error;
-      });
-      worker.on("exit", (code) => {
-        const why = lastError ?? new Error(`SQLite writer thread exited with code ${code}`);
-        reject(why);
-        this.worker = undefined;
-        for (const pending of this.inFlight.values()) pending.reject(why);
-        this.inFlight.clear();
-      });
-    });
-  }
-
-  private settle(id: number, outcomes: WriteOutcome[]): void {
-    this.inFlight.get(id)?.resolve(outcomes);
-    this.inFlight.delete(id);
+    await this.thread.close();
   }
 }

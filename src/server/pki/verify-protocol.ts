@@ -1,4 +1,4 @@
-import type { LoginCheckInput, LoginVerdict, SignatureCheckInput, SignatureVerdict } from "./login-check.ts";
+import type { LoginCheckInput, SignatureCheckInput } from "./login-check.ts";
 import type { TrustMaterial } from "./trust.ts";
 
 /** Messages between the verification pool and its workers (structured clone: plain data only). */

@@ -1,11 +1,13 @@
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { type FromWorker, type ToWorker, WorkerReportedError } from "./protocol.ts";
 
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
 
 /**
- * What a worker runs: a TypeScript module and the name of its export that serves (started through
- * bootstrap.mjs, which registers tsx), or a JavaScript entry run as it is (tests' stand-in workers).
+ * What a worker runs: a module and the name of its export that serves (started through bootstrap.mjs), or a
+ * JavaScript entry run as it is (tests' stand-in workers). The module is named by its `.ts` source; built
+ * (npm run build), the compiled `.js` beside it runs instead.
  */
 export type WorkerEntry = { module: URL; run: string } | URL;
 
@@ -24,6 +26,12 @@ export class WorkerExitError extends Error {
     super(message, options);
     this.name = "WorkerExitError";
   }
+}
+
+/** The `.ts` module when run from source, else the compiled `.js` beside where it was. */
+function sourceOrBuilt(module: URL): URL {
+  if (!module.pathname.endsWith(".ts") || existsSync(module)) return module;
+  return new URL(module.href.replace(/\.ts$/, ".js"));
 }
 
 interface Pending<Answer> {
@@ -51,7 +59,10 @@ export class WorkerThread<Request, Answer, Notice = never> {
     this.worker =
       entry instanceof URL
         ? new Worker(entry, { workerData: options.workerData })
-        : new Worker(BOOTSTRAP, { workerData: options.workerData, argv: [entry.module.href, entry.run] });
+        : new Worker(BOOTSTRAP, {
+            workerData: options.workerData,
+            argv: [sourceOrBuilt(entry.module).href, entry.run],
+          });
     if (options.unref) this.worker.unref();
     let ready: Pending<void> | undefined;
     this.ready = new Promise((resolve, reject) => {

@@ -39,7 +39,7 @@ import {
   type StorageTarget,
   storageTarget,
 } from "./storage/database.ts";
-import { startMessageCommitter } from "./storage/message-committer.ts";
+import { startMessageCommitter } from "./storage/message-commit/start-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
 import { TrustReloader, type TrustReloadOutcome } from "./trust-reload.ts";
 import { setUpTrust } from "./trust-setup.ts";

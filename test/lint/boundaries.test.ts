@@ -17,10 +17,10 @@ const tempDir = useTempDir("certchat-boundaries-");
 
 /** Probe file (path inside the repository) -> the one module it imports. */
 const probes = {
-  clientToServer: ["src/client/probe.ts", "../server/pki/certificate.ts"],
-  nestedClientToServer: ["src/client/crypto/probe.ts", "../../server/pki/certificate.ts"],
+  clientToServer: ["src/client/probe.ts", "../server/verification/login-check.ts"],
+  nestedClientToServer: ["src/client/crypto/probe.ts", "../../server/verification/login-check.ts"],
   clientToProtocol: ["src/client/probe-protocol.ts", "../protocol/errors.ts"],
-  pkiToServer: ["src/pki/probe.ts", "../server/pki/gost-engine.ts"],
+  pkiToServer: ["src/pki/probe.ts", "../server/verification/gost-engine.ts"],
   pkiToCrypto: ["src/pki/probe-crypto.ts", "../crypto/gost/streebog.ts"],
   httpToStorage: ["src/server/http/routes/probe.ts", "../../storage/repositories/executor.ts"],
   realtimeToStorage: ["src/server/realtime/probe.ts", "../storage/database.ts"],

@@ -1,9 +1,6 @@
-import { Worker } from "node:worker_threads";
-import type { FromParser, ToParser } from "./body-parse-protocol.ts";
-
-const WORKER_URL = new URL("./body-parse-worker.mjs", import.meta.url);
-
-export type ParseVerdict = Extract<FromParser, { ok: true }> | Extract<FromParser, { ok: false }>;
+import { OnDemandWorker } from "../workers/on-demand-worker.ts";
+import type { WorkerThread } from "../workers/worker-thread.ts";
+import type { BodyNotice, ParseRequest, ParseVerdict } from "./body-parse-protocol.ts";
 
 /** One body being streamed to the worker. */
 export interface ParseJob {
@@ -19,12 +16,12 @@ export interface ParseJob {
  * that dies fails the jobs it had and is started again for the next body.
  */
 export class BodyParsePool {
-  private worker?: Worker;
+  private readonly worker = new OnDemandWorker<ParseRequest, ParseVerdict, BodyNotice>({
+    name: "body-parse worker",
+    entry: { module: new URL("./body-parse-worker.ts", import.meta.url), run: "runBodyParseWorker" },
+    unref: true,
+  });
   private nextId = 1;
-  private readonly waiting = new Map<
-    number,
-    { resolve(verdict: ParseVerdict): void; reject(error: Error): void }
-  >();
   private closed = false;
 
   /** Starts the worker ahead of the first big body (its start-up is not free). */
@@ -35,41 +32,20 @@ export class BodyParsePool {
   start(): ParseJob {
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    const post = (message: ToParser) => worker.postMessage(message);
     return {
-      write: (chunk) => post({ kind: "chunk", id, bytes: chunk }),
-      abort: () => post({ kind: "abort", id }),
-      end: ({ form, whole }) =>
-        new Promise<ParseVerdict>((resolve, reject) => {
-          this.waiting.set(id, { resolve, reject });
-          post({ kind: "end", id, form, whole });
-        }),
+      write: (chunk) => worker.notify({ kind: "chunk", id, bytes: chunk }),
+      abort: () => worker.notify({ kind: "abort", id }),
+      end: ({ form, whole }) => worker.request({ id, form, whole }),
     };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.worker?.terminate();
+    await this.worker.terminate();
   }
 
-  private ensureWorker(): Worker {
+  private ensureWorker(): WorkerThread<ParseRequest, ParseVerdict, BodyNotice> {
     if (this.closed) throw new Error("the body parser is closed");
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL);
-    worker.unref();
-    worker.on("message", (verdict: FromParser) => {
-      const waiter = this.waiting.get(verdict.id);
-      this.waiting.delete(verdict.id);
-      waiter?.resolve(verdict);
-    });
-    const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = undefined;
-      for (const waiter of this.waiting.values()) waiter.reject(error);
-      this.waiting.clear();
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`body-parse worker exited (${code})`)));
-    this.worker = worker;
-    return worker;
+    return this.worker.current();
   }
 }

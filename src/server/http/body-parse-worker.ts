@@ -1,5 +1,5 @@
-import { parentPort } from "node:worker_threads";
-import type { FromParser, ToParser } from "./body-parse-protocol.ts";
+import { serveParent } from "../workers/serve-parent.ts";
+import type { BodyNotice, ParseRequest, ParseVerdict } from "./body-parse-protocol.ts";
 import { bodyToken, formWithinBudget, holdsPoisonedKey, jsonWithinBudget, parseForm } from "./body-shape.ts";
 
 /**
@@ -7,32 +7,34 @@ import { bodyToken, formWithinBudget, holdsPoisonedKey, jsonWithinBudget, parseF
  * depth budget are refused before JSON.parse; the answer is the parsed body, or only its token.
  */
 export function runBodyParseWorker(): void {
-  const port = parentPort;
-  if (!port) throw new Error("the body-parse worker runs in a worker thread");
   const pending = new Map<number, Uint8Array[]>();
-  port.on("message", (message: ToParser) => {
-    if (message.kind === "chunk") {
-      const chunks = pending.get(message.id) ?? [];
-      chunks.push(message.bytes);
-      pending.set(message.id, chunks);
-      return;
-    }
-    const chunks = pending.get(message.id) ?? [];
-    pending.delete(message.id);
-    if (message.kind === "abort") return;
-    port.postMessage(parse(message.id, Buffer.concat(chunks), message.form, message.whole));
-  });
+  void serveParent<ParseRequest, ParseVerdict, BodyNotice>(() => ({
+    notice: (notice) => {
+      if (notice.kind === "abort") {
+        pending.delete(notice.id);
+        return;
+      }
+      const chunks = pending.get(notice.id) ?? [];
+      chunks.push(notice.bytes);
+      pending.set(notice.id, chunks);
+    },
+    answer: ({ id, form, whole }) => {
+      const chunks = pending.get(id) ?? [];
+      pending.delete(id);
+      return parse(Buffer.concat(chunks), form, whole);
+    },
+  }));
 }
 
-function parse(id: number, bytes: Buffer, form: boolean, whole: boolean): FromParser {
+function parse(bytes: Buffer, form: boolean, whole: boolean): ParseVerdict {
   if (!(form ? formWithinBudget(bytes) : jsonWithinBudget(bytes)))
-    return { id, ok: false, reason: "too-complex" };
+    return { ok: false, reason: "too-complex" };
   let body: unknown;
   try {
     body = form ? parseForm(bytes.toString("utf8")) : JSON.parse(bytes.toString("utf8"));
   } catch {
-    return { id, ok: false, reason: "syntax" };
+    return { ok: false, reason: "syntax" };
   }
-  if (holdsPoisonedKey(body)) return { id, ok: false, reason: "poisoned" };
-  return whole ? { id, ok: true, body } : { id, ok: true, token: bodyToken(body) };
+  if (holdsPoisonedKey(body)) return { ok: false, reason: "poisoned" };
+  return whole ? { ok: true, body } : { ok: true, token: bodyToken(body) };
 }

@@ -1,11 +1,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import type { Dialect } from "./migrations/column-types.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
+import { openSqliteConnection } from "./sqlite-connection.ts";
 import { cachingStatements } from "./sqlite-statement-cache.ts";
 
 export type StorageTarget =
@@ -45,12 +45,7 @@ export interface StorageOptions {
 export function openStorage(target: StorageTarget, options: StorageOptions = {}): Storage {
   if (target.kind === "sqlite") {
     mkdirSync(join(target.file, ".."), { recursive: true });
-    const sqlite = new SqliteDatabase(target.file);
-    sqlite.pragma("journal_mode = WAL");
-    // FULL keeps every acknowledged commit across power loss, not only across a process crash.
-    sqlite.pragma("synchronous = FULL");
-    sqlite.pragma("foreign_keys = ON");
-    sqlite.pragma("busy_timeout = 5000");
+    const sqlite = openSqliteConnection(target.file);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
     return {
       db,

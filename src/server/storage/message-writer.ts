@@ -1,6 +1,9 @@
-import type { BatchCommitter, MessageWrite } from "./message-batch.ts";
+import type { BatchCommitter, MessageWrite } from "./message-commit/batch-committer.ts";
 
-export type { MessageWrite } from "./message-batch.ts";
+export type { MessageWrite } from "./message-commit/batch-committer.ts";
+
+/** What became of one write of a batch: its id once committed, or the error that kept it out. */
+type WriteOutcome = { ok: true; id: number } | { ok: false; error: unknown };
 
 interface Pending extends MessageWrite {
   resolve(id: number): void;
@@ -26,10 +29,11 @@ export interface MessageWriterOptions {
 }
 
 /**
- * Group commit for message inserts (DESIGN §7). Inserts that arrive while a commit is in flight wait and go
- * together in the next transaction. A caller is resolved only after its transaction committed. One batch at
- * a time, so ids increase in commit order. If a batch fails (e.g. one row's localId is already taken), the
- * committer retries its rows one per transaction, so only the offending row fails.
+ * Group commit for message inserts (docs/PERFORMANCE.md, "The group commit"). Inserts that arrive while a
+ * commit is in flight wait and go together in the next transaction. A caller is resolved only after its
+ * transaction committed. One batch at a time, so ids increase in commit order. If a batch is rolled back
+ * (e.g. one row's localId is already taken), its rows are retried one per transaction, so only the offending
+ * row fails.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
@@ -67,11 +71,9 @@ export class MessageWriter {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    let outcomes: Awaited<ReturnType<BatchCommitter["commit"]>>;
+    let outcomes: WriteOutcome[];
     try {
-      outcomes = await this.options.committer.commit(
-        batch.map(({ row, releaseLocalIdOf }) => ({ row, releaseLocalIdOf })),
-      );
+      outcomes = await this.outcomesOf(batch.map(({ row, releaseLocalIdOf }) => ({ row, releaseLocalIdOf })));
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
@@ -86,5 +88,24 @@ export class MessageWriter {
         pending.resolve(outcome.id);
       } else pending.reject(outcome ? outcome.error : new Error("no outcome for a message write"));
     });
+  }
+
+  /**
+   * The batch in one transaction; if that is rolled back, each write in a transaction of its own. A batch
+   * whose fate is unknown (the committer rejected) fails whole: a retry could insert its rows twice.
+   */
+  private async outcomesOf(batch: MessageWrite[]): Promise<WriteOutcome[]> {
+    const committer = this.options.committer;
+    const whole = await committer.commit(batch);
+    if (whole.committed) return whole.ids.map((id) => ({ ok: true, id }));
+    if (batch.length === 1) return [{ ok: false, error: whole.error }];
+    const outcomes: WriteOutcome[] = [];
+    for (const write of batch) {
+      const alone = await committer.commit([write]);
+      outcomes.push(
+        alone.committed ? { ok: true, id: alone.ids[0] as number } : { ok: false, error: alone.error },
+      );
+    }
+    return outcomes;
   }
 }

@@ -1,5 +1,5 @@
-import { Worker } from "node:worker_threads";
 import type { TrustMaterial } from "../../pki/trust.ts";
+import { type WorkerEntry, WorkerExitError, WorkerThread } from "../workers/worker-thread.ts";
 import type {
   LoginChecker,
   LoginCheckInput,
@@ -7,7 +7,7 @@ import type {
   SignatureCheckInput,
   SignatureVerdict,
 } from "./login-check.ts";
-import type { TrustUpdate, VerifyJob, WorkerMessage, WorkerSetup } from "./verify-protocol.ts";
+import type { TrustUpdate, VerifyJob, WorkerSetup } from "./verify-protocol.ts";
 
 /**
  * A pool of worker threads for the CPU-heavy login checks (DESIGN §5, §7), so that a burst of logins,
@@ -51,9 +51,8 @@ export interface VerifyPoolOptions {
 }
 
 interface PendingJob {
-  id: number;
   job: VerifyJob;
-  resolve(verdict: LoginVerdict | SignatureVerdict): void;
+  resolve(verdict: Verdict): void;
   reject(error: VerificationUnavailableError): void;
   timer: NodeJS.Timeout;
   slot?: Slot;
@@ -62,20 +61,25 @@ interface PendingJob {
 }
 
 interface Slot {
-  worker: Worker;
+  thread: WorkerThread<VerifyJob, Verdict, TrustUpdate>;
   ready: boolean;
   /** Being terminated (stuck in a job past its deadline): gets no more jobs. */
   stopping?: boolean;
   job?: PendingJob;
 }
 
+type Verdict = LoginVerdict | SignatureVerdict;
+
+const VERIFY_WORKER: WorkerEntry = {
+  module: new URL("./verify-worker.ts", import.meta.url),
+  run: "runVerifyWorker",
+};
 const DEFAULT_JOB_TIMEOUT_MS = 30_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export class VerifyPool implements LoginChecker {
   private readonly slots = new Set<Slot>();
   private readonly queue: PendingJob[] = [];
-  private nextId = 1;
   private closed = false;
   /** Until start() succeeds a dead worker fails the start instead of being replaced. */
   private started = false;
@@ -122,17 +126,17 @@ export class VerifyPool implements LoginChecker {
   updateTrust(trust: TrustMaterial): void {
     this.options.setup = { ...this.options.setup, trust };
     const update: TrustUpdate = { kind: "trust", trust };
-    for (const slot of this.slots) slot.worker.postMessage(update);
+    for (const slot of this.slots) slot.thread.notify(update);
   }
 
   /** Refuses what is queued, stops the workers (failing their jobs) and waits for them to exit. */
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) this.fail(pending, "closed", "verification pool closed");
-    const workers = [...this.slots].map((slot) => slot.worker);
+    const threads = [...this.slots].map((slot) => slot.thread);
     for (const slot of this.slots) if (slot.job) this.fail(slot.job, "closed", "verification pool closed");
     this.slots.clear();
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(threads.map((thread) => thread.terminate()));
   }
 
   private submit(job: VerifyJob): Promise<LoginVerdict | SignatureVerdict> {
@@ -148,11 +152,10 @@ export class VerifyPool implements LoginChecker {
       );
     }
     return new Promise((resolve, reject) => {
-      const id = this.nextId++;
       const timeoutMs = this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
       const timer = setTimeout(() => this.timeOut(pending), timeoutMs);
       timer.unref();
-      const pending: PendingJob = { id, job, resolve, reject, timer };
+      const pending: PendingJob = { job, resolve, reject, timer };
       this.queue.push(pending);
       this.dispatch();
     });
@@ -167,49 +170,39 @@ export class VerifyPool implements LoginChecker {
       slot.job = pending;
       pending.slot = slot;
       pending.startedAt = performance.now();
-      slot.worker.postMessage({ ...pending.job, id: pending.id });
+      slot.thread.request(pending.job).then(
+        (verdict) => this.settle(slot, pending, { verdict }),
+        (error: Error) => this.settle(slot, pending, { error }),
+      );
     }
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(this.options.workerUrl ?? new URL("./verify-worker.mjs", import.meta.url), {
+    const thread = new WorkerThread<VerifyJob, Verdict, TrustUpdate>({
+      name: "verification worker",
+      entry: this.options.workerUrl ?? VERIFY_WORKER,
       workerData: { setup: this.options.setup, extra: this.options.workerExtra },
     });
-    const slot: Slot = { worker, ready: false };
+    const slot: Slot = { thread, ready: false };
     this.slots.add(slot);
-    return new Promise((resolve, reject) => {
-      let lastError: Error | undefined;
-      worker.on("message", (message: WorkerMessage) => {
-        if (message.type === "ready") {
-          slot.ready = true;
-          this.restartDelayMs = 0;
-          resolve();
-          this.dispatch();
-        } else {
-          this.settle(slot, message);
-        }
-      });
-      worker.on("error", (error) => {
-        lastError = error;
-      });
-      worker.on("exit", (code) => {
-        const why = lastError ?? new Error(`verification worker exited with code ${code}`);
-        if (!slot.ready) reject(why);
-        this.replace(slot, why);
-      });
+    thread.onExit((why) => this.replace(slot, why));
+    return thread.ready.then(() => {
+      slot.ready = true;
+      this.restartDelayMs = 0;
+      this.dispatch();
     });
   }
 
-  private settle(slot: Slot, message: Exclude<WorkerMessage, { type: "ready" }>): void {
-    const pending = slot.job;
-    if (!pending || pending.id !== message.id) return; // answer to a job that already timed out
+  private settle(slot: Slot, pending: PendingJob, answer: { verdict: Verdict } | { error: Error }): void {
+    // A job that timed out was failed already; one whose worker died is failed by replace().
+    if (slot.job !== pending || ("error" in answer && answer.error instanceof WorkerExitError)) return;
     slot.job = undefined;
     clearTimeout(pending.timer);
-    if (message.type === "done") {
+    if ("verdict" in answer) {
       const seconds = (performance.now() - (pending.startedAt ?? 0)) / 1000;
-      this.options.onVerified?.(seconds, message.verdict.ok ? message.verdict.algorithm : undefined);
-      pending.resolve(message.verdict);
-    } else pending.reject(new VerificationUnavailableError("worker-failed", message.message));
+      this.options.onVerified?.(seconds, answer.verdict.ok ? answer.verdict.algorithm : undefined);
+      pending.resolve(answer.verdict);
+    } else pending.reject(new VerificationUnavailableError("worker-failed", answer.error.message));
     this.dispatch();
   }
 
@@ -238,7 +231,7 @@ export class VerifyPool implements LoginChecker {
       // The worker is stuck in this job: stop it; its exit handler starts a replacement.
       slot.job = undefined;
       slot.stopping = true;
-      void slot.worker.terminate();
+      void slot.thread.terminate();
     }
   }
 

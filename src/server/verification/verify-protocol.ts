@@ -1,5 +1,5 @@
 import type { TrustMaterial } from "../../pki/trust.ts";
-import type { LoginCheckInput, LoginVerdict, SignatureCheckInput, SignatureVerdict } from "./login-check.ts";
+import type { LoginCheckInput, SignatureCheckInput } from "./login-check.ts";
 
 /** Messages between the verification pool and its workers (structured clone: plain data only). */
 
@@ -13,15 +13,8 @@ export type VerifyJob =
   | { kind: "login"; input: LoginCheckInput }
   | { kind: "signature"; input: SignatureCheckInput };
 
-export type VerifyRequest = VerifyJob & { id: number };
-
-/** Replaces a worker's trust store (CRLs reloaded); not answered. */
+/** Replaces a worker's trust store (CRLs reloaded): a notice, not answered. */
 export interface TrustUpdate {
   kind: "trust";
   trust: TrustMaterial;
 }
-
-export type WorkerMessage =
-  | { type: "ready" }
-  | { type: "done"; id: number; verdict: LoginVerdict | SignatureVerdict }
-  | { type: "failed"; id: number; message: string };

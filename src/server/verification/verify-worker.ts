@@ -1,12 +1,13 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
+import { serveParent } from "../workers/serve-parent.ts";
 import { gostEngineSelfTest } from "./gost-engine.ts";
-import { checkLogin, checkSignature } from "./login-check.ts";
+import { checkLogin, checkSignature, type LoginVerdict, type SignatureVerdict } from "./login-check.ts";
 import { createServerPki } from "./server-pki.ts";
-import type { TrustUpdate, VerifyRequest, WorkerMessage, WorkerSetup } from "./verify-protocol.ts";
+import type { TrustUpdate, VerifyJob, WorkerSetup } from "./verify-protocol.ts";
 
 /** Test seam: runs before each job (the pool tests use it to hold or crash a worker mid-job). */
 export interface VerifyWorkerHooks {
-  beforeJob?(request: VerifyRequest): void;
+  beforeJob?(job: VerifyJob): void;
 }
 
 /**
@@ -15,31 +16,20 @@ export interface VerifyWorkerHooks {
  * verifies with the same algorithms and accelerations.
  */
 export function runVerifyWorker(hooks: VerifyWorkerHooks = {}): void {
-  const port = parentPort;
-  if (!port) throw new Error("runVerifyWorker must run in a worker thread");
   const { setup } = workerData as { setup: WorkerSetup };
   if (setup.gostEngine) {
     const failure = gostEngineSelfTest();
     if (failure) throw new Error(`gost-engine self-test failed in a worker: ${failure}`);
   }
   let pki = createServerPki({ trust: setup.trust, gostEngine: setup.gostEngine });
-  const send = (message: WorkerMessage) => port.postMessage(message);
-  port.on("message", async (request: VerifyRequest | TrustUpdate) => {
+  void serveParent<VerifyJob, LoginVerdict | SignatureVerdict, TrustUpdate>(() => ({
     // Jobs that arrive after an update (messages are handled in order) are checked against the new store.
-    if (request.kind === "trust") {
-      pki = pki.withTrust(request.trust);
-      return;
-    }
-    try {
-      hooks.beforeJob?.(request);
-      const verdict =
-        request.kind === "login"
-          ? await checkLogin(pki, request.input)
-          : await checkSignature(pki, request.input);
-      send({ type: "done", id: request.id, verdict });
-    } catch (error) {
-      send({ type: "failed", id: request.id, message: (error as Error).message });
-    }
-  });
-  send({ type: "ready" });
+    notice: (update) => {
+      pki = pki.withTrust(update.trust);
+    },
+    answer: (job) => {
+      hooks.beforeJob?.(job);
+      return job.kind === "login" ? checkLogin(pki, job.input) : checkSignature(pki, job.input);
+    },
+  }));
 }

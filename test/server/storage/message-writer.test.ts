@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
-import { startMessageCommitter } from "../../../src/server/storage/message-committer.ts";
+import type { MessageWrite } from "../../../src/server/storage/message-commit/batch-committer.ts";
+import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { isUniqueViolation } from "../../../src/server/storage/repositories/constraint-errors.ts";
 import { findMessageById, insertMessage } from "../../../src/server/storage/repositories/messages.ts";
@@ -127,4 +128,28 @@ describeEachBackend("MessageWriter", (storage, target) => {
     for (const id of ids) assert.ok(await findMessageById(reader.db, id));
     await assert.rejects(closing.insert({ row: message(chat, alice) }));
   });
+});
+
+test("a batch whose fate is unknown fails whole and is not retried row by row", async () => {
+  const commits: MessageWrite[][] = [];
+  const writer = new MessageWriter({
+    committer: {
+      commit: async (batch) => {
+        commits.push(batch);
+        throw new Error("the writer thread died holding the batch");
+      },
+      close: async () => {},
+    },
+  });
+  const row = { chat_id: "chat", profile_id: 1, certificate_id: 1, session_id: 1, data: "d", type: "txt" };
+  const results = await Promise.allSettled([
+    writer.insert({ row: { ...row, created_at: 1 } }),
+    writer.insert({ row: { ...row, created_at: 2 } }),
+  ]);
+  assert.deepEqual(
+    results.map((result) => result.status),
+    ["rejected", "rejected"],
+  );
+  assert.equal(commits.length, 1);
+  await writer.close();
 });

@@ -6,30 +6,56 @@ class Placeholder {
   constructor(readonly index: number) {}
 }
 
+/** A query compiled once, to be run with new arguments: on this connection, or on another (a writer thread's). */
+export interface CompiledStatement {
+  sql: string;
+  /** For each parameter: the index of the argument it binds, or -1 for a value the query fixes (in `fixed`). */
+  slots: number[];
+  fixed: unknown[];
+}
+
+type Build<Args extends unknown[], Row> = (db: Executor, ...args: Args) => { compile(): CompiledQuery<Row> };
+
+/**
+ * Builds and compiles a query with a placeholder for each argument. `build` must use each argument as a
+ * plain bound value (no IN lists, no value that changes the SQL text).
+ */
+export function compileStatement<Args extends unknown[], Row>(
+  db: Executor,
+  build: Build<Args, Row>,
+  arity: Args["length"],
+): CompiledStatement & { query: CompiledQuery<Row> } {
+  const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index));
+  const query = build(db, ...(placeholders as Args)).compile();
+  const slots = query.parameters.map((value) => (value instanceof Placeholder ? value.index : -1));
+  if (new Set(slots.filter((slot) => slot >= 0)).size !== arity)
+    throw new Error(`a compiled query does not bind each of its ${arity} arguments as a value`);
+  const fixed = query.parameters.map((value) => (value instanceof Placeholder ? null : value));
+  return { sql: query.sql, slots, fixed, query };
+}
+
+/** The statement's parameters for these arguments. */
+export function bindArguments(statement: CompiledStatement, args: readonly unknown[]): unknown[] {
+  return statement.slots.map((slot, at) => (slot >= 0 ? args[slot] : statement.fixed[at]));
+}
+
 /**
  * A hot query built and compiled by Kysely once per database, then run with new arguments: building and
- * compiling cost more than running the cached SQLite statement. `build` must use each argument as a plain
- * bound value (no IN lists, no value that changes the SQL text), and the query must return rows.
+ * compiling cost more than running the cached SQLite statement. The query must return rows.
  */
 export function compiledOnce<Args extends unknown[], Row>(
-  build: (db: Executor, ...args: Args) => { compile(): CompiledQuery<Row> },
+  build: Build<Args, Row>,
   arity: Args["length"],
 ): (db: Executor, ...args: Args) => Promise<Row[]> {
-  const compiled = new WeakMap<Executor, { query: CompiledQuery<Row>; slots: number[] }>();
-  const compile = (db: Executor) => {
-    const placeholders = Array.from({ length: arity }, (_, index) => new Placeholder(index));
-    const query = build(db, ...(placeholders as Args)).compile();
-    const slots = query.parameters.map((value) => (value instanceof Placeholder ? value.index : -1));
-    if (new Set(slots.filter((slot) => slot >= 0)).size !== arity)
-      throw new Error(`a compiled query does not bind each of its ${arity} arguments as a value`);
-    const entry = { query, slots };
-    compiled.set(db, entry);
-    return entry;
-  };
+  const compiled = new WeakMap<Executor, CompiledStatement & { query: CompiledQuery<Row> }>();
   return async (db, ...args) => {
-    const { query, slots } = compiled.get(db) ?? compile(db);
-    const parameters = slots.map((slot, at) => (slot >= 0 ? args[slot] : query.parameters[at]));
-    const result = await db.executeQuery<Row>({ ...query, parameters, queryId: createQueryId() });
+    let statement = compiled.get(db);
+    if (!statement) {
+      statement = compileStatement(db, build, arity);
+      compiled.set(db, statement);
+    }
+    const parameters = bindArguments(statement, args);
+    const result = await db.executeQuery<Row>({ ...statement.query, parameters, queryId: createQueryId() });
     return result.rows;
   };
 }

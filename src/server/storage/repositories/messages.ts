@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { MessagesTable } from "../schema.ts";
+import { type CompiledStatement, compiledOnce, compileStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -15,8 +16,48 @@ export interface HistoryPage {
   limit: number;
 }
 
+/**
+ * Every column a message is inserted with, in the order the insert binds them. Typed against the table: a
+ * column added to MessagesTable must be added here, and then every insert sets it — Kysely's here and the
+ * SQLite writer thread's, which runs messageInsertStatement (storage/message-commit/sqlite-thread.ts).
+ */
+const INSERTED_COLUMNS = Object.keys({
+  chat_id: true,
+  profile_id: true,
+  certificate_id: true,
+  session_id: true,
+  local_id: true,
+  data: true,
+  sign: true,
+  cms: true,
+  type: true,
+  file_id: true,
+  file_size: true,
+  created_at: true,
+} satisfies Record<keyof NewMessage, true>) as (keyof NewMessage)[];
+
+/** The message's values in the order the insert binds them, an optional column left out as null. */
+export function messageArguments(message: NewMessage): unknown[] {
+  return INSERTED_COLUMNS.map((column) => message[column] ?? null);
+}
+
+/** The insert of messages given as their messageArguments: every row names every column, in one order. */
+function insertQuery(db: Executor, rows: readonly unknown[][]) {
+  const values = rows.map(
+    (row) => Object.fromEntries(INSERTED_COLUMNS.map((column, at) => [column, row[at]])) as NewMessage,
+  );
+  return db.insertInto("messages").values(values).returning("id");
+}
+
+function insertOneQuery(db: Executor, ...row: unknown[]) {
+  return insertQuery(db, [row]);
+}
+
+const insertOne = compiledOnce(insertOneQuery, INSERTED_COLUMNS.length);
+
 export async function insertMessage(db: Executor, message: NewMessage): Promise<number> {
-  const row = await db.insertInto("messages").values(message).returning("id").executeTakeFirstOrThrow();
+  const [row] = await insertOne(db, ...messageArguments(message));
+  if (!row) throw new Error("the message insert returned no id");
   return Number(row.id);
 }
 
@@ -26,8 +67,13 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
  * order RETURNING lists them in.
  */
 export async function insertMessages(db: Executor, messages: NewMessage[]): Promise<number[]> {
-  const rows = await db.insertInto("messages").values(messages).returning("id").execute();
+  const rows = await insertQuery(db, messages.map(messageArguments)).execute();
   return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+}
+
+/** The insert of one message as insertMessage runs it, to be run elsewhere with its messageArguments. */
+export function messageInsertStatement(db: Executor): CompiledStatement {
+  return compileStatement(db, insertOneQuery, INSERTED_COLUMNS.length);
 }
 
 function selectWithSender(db: Executor) {
@@ -54,9 +100,18 @@ export function findMessageByLocalId(
     .executeTakeFirst();
 }
 
+function releaseLocalIdQuery(db: Executor, messageId: number) {
+  return db.updateTable("messages").set({ local_id: null }).where("id", "=", messageId);
+}
+
 /** Lets a stale localId be used again: the old message keeps its row, only the retry key is cleared. */
 export async function releaseLocalId(db: Executor, messageId: number): Promise<void> {
-  await db.updateTable("messages").set({ local_id: null }).where("id", "=", messageId).execute();
+  await releaseLocalIdQuery(db, messageId).execute();
+}
+
+/** releaseLocalId as a statement to be run elsewhere, with the message id as its one argument. */
+export function releaseLocalIdStatement(db: Executor): CompiledStatement {
+  return compileStatement(db, releaseLocalIdQuery, 1);
 }
 
 /** The message carrying a file, with its chat (undefined for an unknown file id). */

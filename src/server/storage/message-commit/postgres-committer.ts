@@ -1,32 +1,21 @@
-import type { BatchCommitter, MessageWrite, WriteOutcome } from "./message-batch.ts";
-import type { Executor } from "./repositories/executor.ts";
-import { insertMessages, releaseLocalId } from "./repositories/messages.ts";
+import type { Executor } from "../repositories/executor.ts";
+import { insertMessages, releaseLocalId } from "../repositories/messages.ts";
+import type { BatchCommitter, BatchOutcome, MessageWrite } from "./batch-committer.ts";
 
 /**
  * Commits a batch through Kysely on the shared pool (PostgreSQL, whose commits do not block the event loop):
  * one multi-row INSERT … RETURNING. Alone it is its own transaction (one round trip instead of BEGIN, INSERT,
  * COMMIT); a batch that releases a stale localId runs the releases and the insert in one transaction.
  */
-export class TransactionCommitter implements BatchCommitter {
+export class PostgresCommitter implements BatchCommitter {
   constructor(private readonly db: Executor) {}
 
-  async commit(batch: MessageWrite[]): Promise<WriteOutcome[]> {
+  async commit(batch: MessageWrite[]): Promise<BatchOutcome> {
     try {
-      const ids = await this.atomically(batch);
-      return ids.map((id) => ({ ok: true, id }));
+      return { committed: true, ids: await this.atomically(batch) };
     } catch (error) {
-      if (batch.length === 1) return [{ ok: false, error }];
+      return { committed: false, error };
     }
-    const outcomes: WriteOutcome[] = [];
-    for (const one of batch) {
-      try {
-        const [id] = await this.atomically([one]);
-        outcomes.push({ ok: true, id: id as number });
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-      }
-    }
-    return outcomes;
   }
 
   async close(): Promise<void> {}

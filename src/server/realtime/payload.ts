@@ -1,14 +1,53 @@
-import type { Static, TSchema } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+import type { Static, TObject, TSchema } from "@sinclair/typebox";
+import { Ajv, type ValidateFunction } from "ajv";
 import { ApiError } from "../../protocol/errors.ts";
 
 /**
- * A socket payload arrives as unknown: it is converted where a JSON client may have sent a number as a
- * string (as the HTTP validator coerces) and checked against the same TypeBox schema as the REST body.
+ * Socket payloads are checked by the validator the HTTP API uses (Ajv with Fastify's default options and the
+ * union types of src/server/http/app.ts), against the same schemas: a payload is coerced exactly as a REST body
+ * is (a number sent as a string, a type list such as localId's kept as sent).
  */
-export function parsePayload<T extends TSchema>(schema: T, payload: unknown, what: string): Static<T> {
-  const converted = Value.Convert(schema, payload);
-  if (!Value.Check(schema, converted))
-    throw new ApiError("InvalidSchema", `${what} does not match its schema`);
-  return converted as Static<T>;
+const ajv = new Ajv({
+  coerceTypes: "array",
+  useDefaults: true,
+  removeAdditional: true,
+  allErrors: false,
+  allowUnionTypes: true,
+});
+
+/** The same checks without coercion, for fields taken as sent. */
+const exact = new Ajv({ allowUnionTypes: true });
+
+/** Each schema's validator, compiled once, of a holder `{payload}`: Ajv coerces a value through its parent, so
+ * a bare string or number payload is coerced too. */
+const compiled = new WeakMap<TSchema, ValidateFunction>();
+
+function validatorOf(schema: TSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile({ type: "object", properties: { payload: schema }, required: ["payload"] });
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/**
+ * The payload checked against `schema` (InvalidSchema otherwise), coerced as a REST body is, except the object
+ * payload's `asSent` fields: those must match their schema as they are.
+ */
+export function parsePayload<T extends TSchema>(
+  schema: T,
+  payload: unknown,
+  what: string,
+  asSent: readonly string[] = [],
+): Static<T> {
+  for (const field of asSent) {
+    const value = typeof payload === "object" && payload !== null ? Reflect.get(payload, field) : undefined;
+    const fieldSchema: TSchema | undefined = (schema as Partial<TObject>).properties?.[field];
+    if (value !== undefined && fieldSchema && !exact.validate(fieldSchema, value))
+      throw new ApiError("InvalidSchema", `${what}.${field} does not match its schema`);
+  }
+  const holder = { payload };
+  if (!validatorOf(schema)(holder)) throw new ApiError("InvalidSchema", `${what} does not match its schema`);
+  return holder.payload as Static<T>;
 }

@@ -5,12 +5,13 @@
  * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.
  */
 import { io, type Socket } from "socket.io-client";
-import type {
-  ClientEventName,
-  ClientToServerEvents,
-  EventData,
-  EventEnvelope,
-  ServerToClientEvents,
+import {
+  type ClientEventName,
+  type ClientToServerEvents,
+  type EventData,
+  type EventEnvelope,
+  liveMessageEvent,
+  type ServerToClientEvents,
 } from "../protocol/events.ts";
 import {
   HISTORY_PAGE_SIZE,
@@ -52,7 +53,7 @@ export class CertchatSocket {
       // A failure means the connection dropped again; the next "connect" resumes once more.
       for (const chat of this.lastIds.keys()) this.resume(chat).catch(() => {});
     });
-    this.socket.on("messages", (message: Message) => this.deliver(message));
+    this.socket.on(liveMessageEvent.current, (message) => this.deliver(message));
   }
 
   /** Connects; a refused handshake (e.g. an expired token) rejects with its API error code. */

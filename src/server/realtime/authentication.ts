@@ -1,10 +1,11 @@
 import type { Static } from "@sinclair/typebox";
 import type { ExtendedError } from "socket.io";
 import { ApiError } from "../../protocol/errors.ts";
-import type { ClientEvent, SessionData, SessionPayload } from "../../protocol/events.ts";
+import type { ClientEvent, SessionData } from "../../protocol/events.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
 import { attempt } from "./answer.ts";
 import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
+import type { EventCall } from "./dispatch.ts";
 import { disconnectAtSessionEnd } from "./session-lifetime.ts";
 
 function authenticate(sessions: SessionService, token: string | undefined): Promise<Identity> {
@@ -49,11 +50,11 @@ export function handshakeAuthentication(context: RealtimeContext) {
  * as a dead session's are. A new token on a live socket starts clean: the old identity's subscriptions are
  * dropped.
  */
-export async function startSession(
-  context: RealtimeContext,
-  socket: CertchatSocket,
-  payload: Static<typeof SessionPayload>,
-): Promise<Static<typeof SessionData>> {
+export async function startSession({
+  context,
+  socket,
+  payload,
+}: EventCall<"session">): Promise<Static<typeof SessionData>> {
   const token = (typeof payload === "string" ? payload : payload.token) ?? "";
   const identity = await authenticate(context.sessions, token);
   adoptSession(context, socket, token, identity);

@@ -21,7 +21,7 @@ import { subscribe, unsubscribe } from "./subscriptions.ts";
 
 /** The handler of each client event of src/protocol/events.ts (docs/API.md "Client → server events"). */
 const handlers: EventHandlers = {
-  session: ({ context, socket, payload }) => startSession(context, socket, payload),
+  session: startSession,
   subscribe,
   unsubscribe,
   sendMessage,

@@ -31,6 +31,20 @@ function validatorOf(schema: TSchema): ValidateFunction {
   return validate;
 }
 
+/** How deep the payload schemas hold numbers (a `messages` page's `id`); deeper fields are not walked. */
+const SCHEMA_DEPTH = 3;
+
+/**
+ * Ajv's coercion turns "Infinity" or "1e999" into a number its integer and range checks let through; no field
+ * of the API takes one and the database would refuse it, so it is InvalidSchema, as the HTTP API answers
+ * (src/server/http/api-route.ts does the same check for bodies).
+ */
+function holdsNonFiniteNumber(value: unknown, depth = SCHEMA_DEPTH): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null || depth === 0) return false;
+  return Object.values(value).some((field) => holdsNonFiniteNumber(field, depth - 1));
+}
+
 /**
  * The payload checked against `schema` (InvalidSchema otherwise), coerced as a REST body is, except the object
  * payload's `asSent` fields: those must match their schema as they are.
@@ -48,6 +62,7 @@ export function parsePayload<T extends TSchema>(
       throw new ApiError("InvalidSchema", `${what}.${field} does not match its schema`);
   }
   const holder = { payload };
-  if (!validatorOf(schema)(holder)) throw new ApiError("InvalidSchema", `${what} does not match its schema`);
+  if (!validatorOf(schema)(holder) || holdsNonFiniteNumber(holder.payload))
+    throw new ApiError("InvalidSchema", `${what} does not match its schema`);
   return holder.payload as Static<T>;
 }

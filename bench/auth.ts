@@ -9,7 +9,7 @@
  */
 import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { encodeBase64 } from "../src/protocol/base64.ts";
-import type { IssueAlgorithm } from "../src/server/pki/test-ca.ts";
+import type { IssueAlgorithm } from "../src/server/test-ca.ts";
 import { issueUser } from "../test/support/server.ts";
 import { alternating, median } from "./lib/alternate.ts";
 import { startCertchatChild } from "./lib/certchat-child.ts";

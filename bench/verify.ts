@@ -12,12 +12,13 @@ import { join } from "node:path";
 import { curveByOid, type GostCurve } from "../src/crypto/gost/curves.ts";
 import { generateGostKeyPair, signGostDigest, verifyGostDigest } from "../src/crypto/gost/gost3410.ts";
 import { streebog256, streebog512 } from "../src/crypto/gost/streebog.ts";
-import { gostEngineKnownAnswers, loadGostEngine } from "../src/server/pki/gost-engine.ts";
-import { InThreadLoginChecker, type LoginCheckInput } from "../src/server/pki/login-check.ts";
-import { signRawForTest } from "../src/server/pki/raw-sign.ts";
-import { createTestCa, issueTestCertificate } from "../src/server/pki/test-ca.ts";
-import { TrustStore } from "../src/server/pki/trust.ts";
-import { VerifyPool } from "../src/server/pki/verify-pool.ts";
+import { createTestCa, issueTestCertificate } from "../src/server/test-ca.ts";
+import { gostEngineKnownAnswers, loadGostEngine } from "../src/server/verification/gost-engine.ts";
+import { InThreadLoginChecker, type LoginCheckInput } from "../src/server/verification/login-check.ts";
+import { createServerPki } from "../src/server/verification/server-pki.ts";
+import { VerifyPool } from "../src/server/verification/verify-pool.ts";
+import { trustStoreFromPaths } from "../test/support/pki.ts";
+import { signRawForTest } from "../test/support/raw-sign.ts";
 
 const secondsPerCase = Number(process.argv[2] ?? 1);
 const message = new TextEncoder().encode("certchat benchmark: a login nonce or a certificate's DER bytes");
@@ -91,7 +92,7 @@ const dir = mkdtempSync(join(tmpdir(), "certchat-bench-"));
 const caDir = join(dir, "ca");
 await createTestCa(caDir);
 const user = await issueTestCertificate(caDir, { name: "Бенчев Б Б", snils: "11223344595" });
-const trust = await TrustStore.fromPaths([join(caDir, "ca.pem")]);
+const trust = await trustStoreFromPaths([join(caDir, "ca.pem")]);
 const login: LoginCheckInput = {
   der: user.der,
   signature: signRawForTest(user.keyPem, user.der),
@@ -113,7 +114,7 @@ async function loginsPerSecond(check: (input: LoginCheckInput) => Promise<unknow
   return (done * 1000) / (performance.now() - start);
 }
 
-const inThread = new InThreadLoginChecker(trust);
+const inThread = new InThreadLoginChecker(createServerPki({ trust: trust.material() }));
 await loginsPerSecond((input) => inThread.checkLogin(input), 1); // warm-up
 const mainThread = await loginsPerSecond((input) => inThread.checkLogin(input), 1);
 const pool = await VerifyPool.start({

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestCa, type IssueAlgorithm } from "../../src/server/pki/test-ca.ts";
 import { type StorageTarget, storageTarget } from "../../src/server/storage/database.ts";
+import { createTestCa, type IssueAlgorithm } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../../test/support/chats.ts";
 import { certchatBin, quietServerEnv } from "../../test/support/cli.ts";

@@ -22,10 +22,10 @@ export interface CmsSigner {
   digest(data: Uint8Array): Uint8Array;
   readonly signatureAlgorithm: pkijs.AlgorithmIdentifier;
   /** Signs the DER of the signed attributes (hashing them itself). */
-  sign(signedAttributes: Uint8Array): Uint8Array;
+  sign(signedAttributes: Uint8Array): Promise<Uint8Array>;
 }
 
-export function buildDetachedCms(signer: CmsSigner, content: Uint8Array): Uint8Array {
+export async function buildDetachedCms(signer: CmsSigner, content: Uint8Array): Promise<Uint8Array> {
   const certificate = pkijs.Certificate.fromBER(bufferSource(signer.certificate));
   const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
     type: 0,
@@ -53,7 +53,7 @@ export function buildDetachedCms(signer: CmsSigner, content: Uint8Array): Uint8A
     digestAlgorithm,
     signedAttrs,
     signatureAlgorithm: signer.signatureAlgorithm,
-    signature: new asn1js.OctetString({ valueHex: signer.sign(attributesDer) }),
+    signature: new asn1js.OctetString({ valueHex: await signer.sign(attributesDer) }),
   });
   const signedData = new pkijs.SignedData({
     version: 1,

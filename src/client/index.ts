@@ -1,7 +1,7 @@
 /**
  * The certchat client SDK (`certchat/client`): typed API calls, the real-time socket, end-to-end crypto and
- * the high-level Messenger. `loadSigner` and `nodeSignatureVerifier` are Node-only (node:crypto); a browser
- * supplies its own `Signer` and `SignatureVerifier`.
+ * the high-level Messenger. Nothing here needs Node: keys and signatures go through src/pki (WebCrypto, noble
+ * and our GOST module), so `loadSigner` and `signatureVerifier` work in browsers too.
  */
 export * from "./api.ts";
 export * from "./crypto/index.ts";

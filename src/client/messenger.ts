@@ -97,9 +97,11 @@ export class Messenger {
     const api = new CertchatApi(options.server);
     const { nonce } = await api.auth({
       cert: encodeBase64(signer.certificate),
-      sign: encodeBase64(signer.sign(signer.certificate)),
+      sign: encodeBase64(await signer.sign(signer.certificate)),
     });
-    const { needRegisterPhone } = await api.confirmAuth(encodeBase64(signer.sign(decodeBase64Strict(nonce))));
+    const { needRegisterPhone } = await api.confirmAuth(
+      encodeBase64(await signer.sign(decodeBase64Strict(nonce))),
+    );
     if (needRegisterPhone) {
       const { phone, askCode } = options;
       if (!phone || !askCode)
@@ -164,7 +166,7 @@ export class Messenger {
     return {
       chat,
       text: encodeBase64(await encryptContent(chatKey, plaintext)),
-      sign: encodeBase64(this.signer.sign(plaintext)),
+      sign: encodeBase64(await this.signer.sign(plaintext)),
       cid: profile.cid,
     };
   }
@@ -180,14 +182,14 @@ export class Messenger {
     const size = file.content.length;
     progress?.("encrypt", 0, size);
     const data = encodeBase64(await encryptContent(chatKey, file.content));
-    const cms = encodeBase64(this.signer.cms(file.content));
+    const cms = encodeBase64(await this.signer.cms(file.content));
     progress?.("encrypt", size, size);
     progress?.("upload", 0, size);
     const sent = await this.api.sendMessage({
       chat,
       type: file.type ?? "file",
       text: encodeBase64(await encryptContent(chatKey, name)),
-      sign: encodeBase64(this.signer.sign(name)),
+      sign: encodeBase64(await this.signer.sign(name)),
       data,
       cms,
       cid: profile.cid,

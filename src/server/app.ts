@@ -11,8 +11,6 @@ import { clientAddress, proxyTrust } from "./http/client-address.ts";
 import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
-import { describeGostEngine, loadGostEngine, useGostEngineForRawSignatures } from "./pki/gost-engine.ts";
-import { VerifyPool } from "./pki/verify-pool.ts";
 import { Readiness } from "./readiness.ts";
 import { createGateway, createSocketServer } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
@@ -47,6 +45,9 @@ import { startMessageCommitter } from "./storage/message-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
 import { TrustReloader, type TrustReloadOutcome } from "./trust-reload.ts";
 import { setUpTrust } from "./trust-setup.ts";
+import { describeGostEngine, loadGostEngine } from "./verification/gost-engine.ts";
+import { createServerPki } from "./verification/server-pki.ts";
+import { VerifyPool } from "./verification/verify-pool.ts";
 
 export interface ServerOptions {
   logger?: Logger;
@@ -119,15 +120,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let writer: MessageWriter | undefined;
   try {
     await migrateToLatest(storage);
-    const trust = await setUpTrust(config, logger);
+    const gost = loadGostEngine(config.gostEngine);
+    const trust = await setUpTrust(config, logger, createServerPki({ gostEngine: gost.engine }));
     const sms = countedSmsProvider(smsProvider(config, logger), {
       sent: () => metrics.smsSent.inc(),
       failed: () => metrics.smsFailures.inc(),
     });
     const lifetime = { idleMs: config.ttl.tokenIdleMs, maxAgeMs: config.ttl.sessionMaxAgeMs };
     const sessions = new SessionService(storage.db, clock, lifetime);
-    const gost = loadGostEngine(config.gostEngine);
-    if (gost.engine) useGostEngineForRawSignatures();
     pool = await VerifyPool.start({
       size: config.verify.workers,
       queueLimit: config.verify.queue,
@@ -235,6 +235,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     const trustReloader = new TrustReloader({
       sources: config,
       initial: trust.store,
+      pki: trust.pki,
       workers: pool,
       db: storage.db,
       clock,

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import type { TrustMaterial, TrustStore } from "./pki/trust.ts";
+import type { Pki } from "../pki/create-pki.ts";
+import type { TrustMaterial, TrustStore } from "../pki/trust.ts";
 import type { Clock } from "./services/clock.ts";
 import { markRevokedCertificates } from "./services/revocation.ts";
 import type { Executor } from "./storage/repositories/executor.ts";
@@ -9,6 +10,8 @@ export interface TrustReloadOptions {
   sources: TrustSources;
   /** The store loaded at start-up. */
   initial: TrustStore;
+  /** The server's PKI instance: reloaded stores use its algorithms and caches. */
+  pki: Pki;
   /** Where the verification workers get the new anchors and CRLs. */
   workers: { updateTrust(trust: TrustMaterial): void };
   db: Executor;
@@ -63,7 +66,7 @@ export class TrustReloader {
   private async reloadOnce(): Promise<TrustReloadOutcome> {
     const { logger, sources } = this.options;
     try {
-      const { store, description } = await loadTrust(sources);
+      const { store, description } = await loadTrust(sources, this.options.pki);
       this.store = store;
       this.options.workers.updateTrust(store.material());
       logger.info(`trust reloaded: ${description}`);

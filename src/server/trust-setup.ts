@@ -1,10 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { createTestCa } from "./pki/test-ca.ts";
-import { TrustStore } from "./pki/trust.ts";
+import type { Pki } from "../pki/create-pki.ts";
+import type { TrustStore } from "../pki/trust.ts";
+import { createTestCa } from "./test-ca.ts";
+import { readTrustSources } from "./trust-files.ts";
 
 export interface TrustSetup {
+  /** The server's PKI instance with this trust. */
+  pki: Pki;
   store: TrustStore;
   description: string;
 }
@@ -28,29 +32,38 @@ export function testCaDir(dataDir: string): string {
  * as qualified: it is the only anchor, made by the operator on this machine, and the demo's renewals by
  * SNILS should work as with a real accredited CA (a new certificate still needs the profile's SMS code).
  */
-export async function setUpTrust(options: TrustSources, logger: Logger): Promise<TrustSetup> {
+export async function setUpTrust(options: TrustSources, logger: Logger, pki: Pki): Promise<TrustSetup> {
   if (options.trust.length === 0) {
     const dir = testCaDir(options.dataDir);
     if (!existsSync(join(dir, "ca.pem"))) await createTestCa(dir);
     logger.warn(`CERTCHAT_TRUST is unset: trusting only the test CA in ${dir} (not for production)`);
   }
-  return loadTrust(options);
+  return loadTrust(options, pki);
 }
 
-/** Reads the anchors and CRLs the settings name (again on reload); throws if a file is missing or broken. */
-export async function loadTrust(options: TrustSources): Promise<TrustSetup> {
+/**
+ * Reads the anchors and CRLs the settings name (again on reload) into `pki`'s algorithms and caches; throws if
+ * a file is missing or broken.
+ */
+export async function loadTrust(options: TrustSources, pki: Pki): Promise<TrustSetup> {
   if (options.trust.length > 0) {
     const sources = options.trust.map((path) => ({ path, qualified: options.qualifiedTrust.includes(path) }));
-    const store = await TrustStore.fromSources(sources, options.crl);
+    const trusted = pki.withTrust(await readTrustSources(sources, options.crl));
+    const store = trusted.trust;
     const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
     const qualified = store.material().qualified.length;
     return {
+      pki: trusted,
       store,
       description: `${store.anchors.length} anchor(s) (${qualified} qualified) from ${options.trust.join(", ")}${crls}`,
     };
   }
   const caPath = join(testCaDir(options.dataDir), "ca.pem");
-  const store = await TrustStore.fromSources([{ path: caPath, qualified: true }], options.crl);
+  const trusted = pki.withTrust(await readTrustSources([{ path: caPath, qualified: true }], options.crl));
   const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
-  return { store, description: `test CA ${caPath} (CERTCHAT_TRUST unset; qualified)${crls}` };
+  return {
+    pki: trusted,
+    store: trusted.trust,
+    description: `test CA ${caPath} (CERTCHAT_TRUST unset; qualified)${crls}`,
+  };
 }

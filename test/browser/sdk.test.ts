@@ -14,7 +14,7 @@ import {
   SdkBrowserBundleError,
 } from "../../scripts/sdk-browser-bundle.ts";
 import type * as Sdk from "../../src/client/index.ts";
-import type { IssueAlgorithm } from "../../src/server/pki/test-ca.ts";
+import type { IssueAlgorithm } from "../../src/server/test-ca.ts";
 import { type SdkUser, sdkUser } from "../client/support.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
@@ -32,12 +32,6 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-/**
- * TEMPORARY: the SDK still reaches node:crypto through src/server/pki (signing.ts, verification.ts), so the
- * bundle does not build. Remove this and the `todo` options below once branch shared-pki is merged.
- */
-const BLOCKED_BY_NODE_IMPORTS = "the SDK bundle needs src/client free of node: imports (branch shared-pki)";
 
 /** What the test puts on the page's `window`. */
 interface TestWindow {
@@ -106,7 +100,7 @@ describe("the SDK bundle in Chromium against a certchat server", { skip: chromiu
     await page.close();
   });
 
-  it("bundles the SDK for browsers", { todo: BLOCKED_BY_NODE_IMPORTS }, (t) => {
+  it("bundles the SDK for browsers", (t) => {
     if (bundle instanceof Error) assert.fail(bundle.message);
     t.diagnostic(`bundle: ${bundle.code.byteLength} bytes, ${bundle.gzippedBytes} gzipped`);
   });
@@ -131,7 +125,7 @@ describe("the SDK bundle in Chromium against a certchat server", { skip: chromiu
         browser.messenger = await browser.certchat.Messenger.login({
           server: url,
           signer,
-          verifier: browser.certchat.nodeSignatureVerifier,
+          verifier: browser.certchat.signatureVerifier(),
           phone,
           askCode: (asked) => browser.smsCodeFor(asked),
         });
@@ -142,9 +136,7 @@ describe("the SDK bundle in Chromium against a certchat server", { skip: chromiu
   }
 
   for (const alg of ["ecdsa-p256", "gost2012-256"] as const) {
-    it(`logs in with a ${alg} key, creates a chat with a Node SDK user and exchanges verified messages both ways`, {
-      todo: BLOCKED_BY_NODE_IMPORTS,
-    }, async () => {
+    it(`logs in with a ${alg} key, creates a chat with a Node SDK user and exchanges verified messages both ways`, async () => {
       const page = await openPage();
       const browserName = "Браузеров Борис Борисович";
       const browserPhone = await logInOnPage(page, alg, browserName);

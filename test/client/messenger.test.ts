@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { CertchatApiError, Messenger, nodeSignatureVerifier } from "../../src/client/index.ts";
+import { CertchatApiError, Messenger, signatureVerifier } from "../../src/client/index.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { type SdkUser, sdkUser } from "./support.ts";
@@ -171,7 +171,7 @@ describe("SDK messenger: a group of five and a channel", () => {
     await owner.messenger.sendText(group.chatId, "от владельца");
     await b.messenger.sendText(group.chatId, "от b");
     // A fresh client of `a` that never looked b up: its chat list names only the group's owner.
-    const freshA = new Messenger(a.messenger.api, a.messenger.signer, nodeSignatureVerifier);
+    const freshA = new Messenger(a.messenger.api, a.messenger.signer, signatureVerifier());
     const history = await freshA.history(group.chatId);
     assert.deepEqual(
       history.map((read) => [read.text, read.signature]),

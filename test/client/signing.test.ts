@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadSigner, nodeSignatureVerifier } from "../../src/client/index.ts";
-import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/pki/test-ca.ts";
+import { loadSigner, signatureVerifier } from "../../src/client/index.ts";
+import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/test-ca.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-signing-");
@@ -34,15 +34,17 @@ async function opensslVerifiesCms(alg: IssueAlgorithm, engine: string[]): Promis
   const content = new TextEncoder().encode(`a file signed with ${alg}\n`);
   const dir = await tempDir();
   await writeFile(join(dir, `${alg}.bin`), content);
-  await writeFile(join(dir, `${alg}.p7s`), signer.cms(content));
+  await writeFile(join(dir, `${alg}.p7s`), await signer.cms(content));
   const args = ["cms", ...engine, "-verify", "-binary", "-inform", "DER", "-noverify", "-out", "/dev/null"];
   execFileSync("openssl", [...args, "-in", join(dir, `${alg}.p7s`), "-content", join(dir, `${alg}.bin`)], {
     stdio: "pipe",
   });
-  assert.equal(await nodeSignatureVerifier.cms(signer.certificate, content, signer.cms(content)), true);
+  assert.equal(await verifier.cms(signer.certificate, content, await signer.cms(content)), true);
   const other = new TextEncoder().encode("another file");
-  assert.equal(await nodeSignatureVerifier.cms(signer.certificate, other, signer.cms(content)), false);
+  assert.equal(await verifier.cms(signer.certificate, other, await signer.cms(content)), false);
 }
+
+const verifier = signatureVerifier();
 
 describe("SDK signer", () => {
   it("detached CMS of an ECDSA P-256 key verifies with OpenSSL and with our verifier", async () => {
@@ -59,18 +61,15 @@ describe("SDK signer", () => {
     const sender = await signerFor("ecdsa-p256");
     const impostor = await signerFor("ecdsa-p256");
     const content = new TextEncoder().encode("forged");
-    assert.equal(await nodeSignatureVerifier.cms(sender.certificate, content, impostor.cms(content)), false);
+    assert.equal(await verifier.cms(sender.certificate, content, await impostor.cms(content)), false);
   });
 
   for (const alg of ["gost2012-256", "gost2012-512", "ecdsa-p256", "rsa-2048", "ed25519"] as const) {
     it(`raw signatures of ${alg} verify over the signed bytes only`, async () => {
       const signer = await signerFor(alg);
       const data = new TextEncoder().encode("Привет");
-      assert.equal(await nodeSignatureVerifier.raw(signer.certificate, data, signer.sign(data)), true);
-      assert.equal(
-        await nodeSignatureVerifier.raw(signer.certificate, data.subarray(1), signer.sign(data)),
-        false,
-      );
+      assert.equal(await verifier.raw(signer.certificate, data, await signer.sign(data)), true);
+      assert.equal(await verifier.raw(signer.certificate, data.subarray(1), await signer.sign(data)), false);
     });
   }
 });

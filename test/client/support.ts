@@ -1,5 +1,5 @@
-import { loadSigner, Messenger, nodeSignatureVerifier } from "../../src/client/index.ts";
-import type { IssueAlgorithm } from "../../src/server/pki/test-ca.ts";
+import { loadSigner, Messenger, signatureVerifier } from "../../src/client/index.ts";
+import type { IssueAlgorithm } from "../../src/server/test-ca.ts";
 import { issueUser, type TestServer } from "../support/server.ts";
 
 let sequence = 0;
@@ -18,8 +18,8 @@ export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: str
   const user = await issueUser(server, { name, snils: serial, alg });
   const messenger = await Messenger.login({
     server: server.url,
-    signer: loadSigner(user.der, user.keyPem),
-    verifier: nodeSignatureVerifier,
+    signer: await loadSigner(user.der, user.keyPem),
+    verifier: signatureVerifier(),
     phone,
     askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
   });

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import type { Socket } from "socket.io-client";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
-import { revokeTestCertificate, writeTestCrl } from "../../src/server/pki/test-ca.ts";
+import { revokeTestCertificate, writeTestCrl } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { type ChatUser, chatServerEnv, chatUser } from "../support/chats.ts";
 import { backends, startTestServer, type TestServer } from "../support/server.ts";

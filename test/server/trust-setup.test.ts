@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import pino from "pino";
-import { createTestCa } from "../../src/server/pki/test-ca.ts";
+import { createPki } from "../../src/pki/create-pki.ts";
+import { createTestCa } from "../../src/server/test-ca.ts";
 import { setUpTrust } from "../../src/server/trust-setup.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -11,7 +12,11 @@ const silent = pino({ level: "silent" });
 
 test("the implicit test CA (CERTCHAT_TRUST unset) counts as qualified", async () => {
   const dataDir = join(await tempDir(), "data");
-  const { store } = await setUpTrust({ trust: [], qualifiedTrust: [], crl: [], dataDir }, silent);
+  const { store } = await setUpTrust(
+    { trust: [], qualifiedTrust: [], crl: [], dataDir },
+    silent,
+    createPki(),
+  );
   assert.deepEqual(store.material().qualified, [store.anchors[0]?.fingerprint]);
 });
 
@@ -24,6 +29,7 @@ test("CERTCHAT_TRUST entries are qualified only when marked", async () => {
   const { store } = await setUpTrust(
     { trust: [marked, plain], qualifiedTrust: [marked], crl: [], dataDir: join(root, "unused") },
     silent,
+    createPki(),
   );
   const markedAnchor = store.anchors.find((anchor) => anchor.subjectDn.includes("Marked"));
   assert.equal(store.anchors.length, 2);

@@ -4,7 +4,7 @@ import { workerData } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 
 register();
-const { runVerifyWorker } = await import("../../src/server/pki/verify-worker.ts");
+const { runVerifyWorker } = await import("../../src/server/verification/verify-worker.ts");
 const gate = new Int32Array(workerData.extra.gate);
 
 runVerifyWorker({

@@ -2,18 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
+import type { RawSignatureLayout } from "../../src/pki/private-key.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
-import { type RawSignatureLayout, signRawForTest } from "../../src/server/pki/raw-sign.ts";
 import {
   createTestCa,
   type IssueAlgorithm,
   type IssueOptions,
   issueTestCertificate,
-} from "../../src/server/pki/test-ca.ts";
+} from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { quietServerEnv } from "./cli.ts";
+import { signRawForTest } from "./raw-sign.ts";
 import { TestSmsGateway } from "./sms-gateway.ts";
 import { type Backend, backends, type TestStorage } from "./storage.ts";
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { CA_CERT_FILE, createTestCa } from "../../src/server/pki/test-ca.ts";
+import { CA_CERT_FILE, createTestCa } from "../../src/server/test-ca.ts";
 
 /** A test CA a server trusts through CERTCHAT_TRUST, marked qualified (may assert Russian IDs) or not. */
 export interface TrustedTestCa {

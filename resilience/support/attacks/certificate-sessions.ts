@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "socket.io-client";
+import { decodeCertificateText, parseCertificate } from "../../../src/pki/certificate.ts";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
-import { decodeCertificateText, parseCertificate } from "../../../src/server/pki/certificate.ts";
-import { signRawForTest } from "../../../src/server/pki/raw-sign.ts";
-import { createTestCa, writeTestCrl } from "../../../src/server/pki/test-ca.ts";
+import { createTestCa, writeTestCrl } from "../../../src/server/test-ca.ts";
 import { testCaDir } from "../../../src/server/trust-setup.ts";
 import { type ChatUser, chatServerEnv, chatUser } from "../../../test/support/chats.ts";
 import { runCli } from "../../../test/support/cli.ts";
+import { signRawForTest } from "../../../test/support/raw-sign.ts";
 import { type ApiServer, logIn, poster, registerPhone, type TestUser } from "../../../test/support/server.ts";
 import { TestSmsGateway } from "../../../test/support/sms-gateway.ts";
 import { chatBetween, connectV2, connectV4, nextEvent, request } from "../../../test/support/sockets.ts";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
-import type { IssueOptions } from "../../../src/server/pki/test-ca.ts";
+import type { IssueOptions } from "../../../src/server/test-ca.ts";
 import {
   call,
   encrypt,

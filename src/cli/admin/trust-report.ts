@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { ParsedCertificate } from "../../pki/certificate.ts";
+import { formatDistinguishedName } from "../../pki/distinguished-name.ts";
+import type { ChainStatus, TrustStore } from "../../pki/trust.ts";
 import type { Config } from "../../server/config.ts";
-import type { ParsedCertificate } from "../../server/pki/certificate.ts";
-import { formatDistinguishedName } from "../../server/pki/distinguished-name.ts";
-import { type ChainStatus, parseCrl, TrustStore } from "../../server/pki/trust.ts";
+import { readTrustSources } from "../../server/trust-files.ts";
 import { testCaDir } from "../../server/trust-setup.ts";
+import { createServerPki } from "../../server/verification/server-pki.ts";
 
 /**
  * "qualified": the entry was marked; "unmarked": it was not (Russian ids then never merge profiles);
@@ -63,8 +65,8 @@ export class TrustReport {
   static async load(config: Config, now: Date): Promise<TrustReport> {
     const loaded: { parsed: ParsedCertificate; source: string; qualified: Qualification }[] = [];
     for (const entry of trustEntries(config)) {
-      const store = await TrustStore.fromPaths([entry.path]);
-      for (const parsed of store.anchors) loaded.push({ parsed, source: entry.path, ...entry });
+      const { anchors } = await readTrustSources([{ path: entry.path, qualified: false }]);
+      for (const parsed of anchors) loaded.push({ parsed, source: entry.path, ...entry });
     }
     const byFingerprint = new Map<string, { parsed: ParsedCertificate; report: AnchorReport }>();
     for (const { parsed, source, qualified } of loaded) {
@@ -89,8 +91,7 @@ export class TrustReport {
     }
     const crls: CrlReport[] = [];
     for (const source of config.crl) {
-      for (const der of (await TrustStore.fromPaths([], [source])).material().crls) {
-        const crl = parseCrl(der);
+      for (const crl of (await readTrustSources([], [source])).crls) {
         const nextUpdate = crl.nextUpdate?.value;
         crls.push({
           source,
@@ -103,10 +104,11 @@ export class TrustReport {
       }
     }
     // The same marks as the server's: the chain status says whether a certificate's Russian ids count.
-    const store = await TrustStore.fromSources(
-      trustEntries(config).map((entry) => ({ path: entry.path, qualified: entry.qualified !== "unmarked" })),
-      config.crl,
-    );
+    const sources = trustEntries(config).map((entry) => ({
+      path: entry.path,
+      qualified: entry.qualified !== "unmarked",
+    }));
+    const store = createServerPki().withTrust(await readTrustSources(sources, config.crl)).trust;
     const entries = [...byFingerprint.values()];
     return new TrustReport(
       entries.map((entry) => entry.report),

@@ -10,7 +10,7 @@ import {
   revokeTestCertificate,
   writeIssued,
   writeTestCrl,
-} from "../../server/pki/test-ca.ts";
+} from "../../server/test-ca.ts";
 import { testCaDir } from "../../server/trust-setup.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { Messenger } from "../../client/messenger.ts";
-import { nodeSignatureVerifier } from "../../client/verification.ts";
+import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
 import { readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { ask } from "../user/prompt.ts";
@@ -34,7 +34,7 @@ export function loginCommand(program: Command): void {
       const messenger = await Messenger.login({
         server: options.server,
         signer: await readSigner(certPath, keyPath),
-        verifier: nodeSignatureVerifier,
+        verifier: signatureVerifier(),
         ...(options.phone ? { phone: options.phone } : {}),
         askCode: (phone) => ask(`SMS code sent to ${phone}: `),
       });

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { decodeBase64 } from "../../protocol/base64.ts";
 import {
   CertificateError,
   decodeCertificateText,
   type ParsedCertificate,
   parseCertificate,
-} from "../../server/pki/certificate.ts";
-import { decodePemBlocks, looksLikePem } from "../../server/pki/pem.ts";
+} from "../../pki/certificate.ts";
+import { decodePemBlocks, looksLikePem } from "../../pki/pem.ts";
+import { decodeBase64 } from "../../protocol/base64.ts";
 
 /** Input a `certchat pki` command cannot work with (missing file, not a certificate…): exit code 2. */
 export class UnusableInputError extends Error {

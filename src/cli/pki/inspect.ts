@@ -1,14 +1,14 @@
 import { GOST_PARAM_SET_NAMES } from "../../crypto/gost/curves.ts";
-import type { ParsedCertificate } from "../../server/pki/certificate.ts";
-import { UNSUPPORTED_GOST_OIDS } from "../../server/pki/gost/schemes.ts";
+import type { ParsedCertificate } from "../../pki/certificate.ts";
+import { UNSUPPORTED_GOST_OIDS } from "../../pki/gost/schemes.ts";
 import {
   type IdCheck,
   validateInn,
   validateOgrn,
   validateOgrnip,
   validateSnils,
-} from "../../server/pki/russian-ids.ts";
-import type { ChainStatus } from "../../server/pki/trust.ts";
+} from "../../pki/russian-ids.ts";
+import type { ChainStatus } from "../../pki/trust.ts";
 import type { CliTrust } from "./trust.ts";
 
 /** What `certchat pki inspect` prints for one certificate. */

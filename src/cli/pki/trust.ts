@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { TrustStore } from "../../pki/trust.ts";
 import type { Config } from "../../server/config.ts";
-import { TrustStore } from "../../server/pki/trust.ts";
+import { readTrustSources } from "../../server/trust-files.ts";
 import { testCaDir } from "../../server/trust-setup.ts";
+import { createServerPki } from "../../server/verification/server-pki.ts";
 import { UnusableInputError } from "./inputs.ts";
 
 export interface CliTrust {
@@ -19,7 +21,7 @@ export async function loadCliTrust(
   options: { trust: string[]; allowTestParameterSets: boolean; useTestCa: boolean },
   config: Config,
 ): Promise<CliTrust | undefined> {
-  const storeOptions = { allowTestParameterSets: options.allowTestParameterSets };
+  const pki = createServerPki({ allowTestParameterSets: options.allowTestParameterSets });
   // As the server sees them: CERTCHAT_TRUST's `qualified:` marks, and the implicit test CA as qualified.
   const sources =
     options.trust.length > 0
@@ -29,11 +31,11 @@ export async function loadCliTrust(
   try {
     if (sources.length > 0) {
       const source = sources.map((s) => s.path).join(", ");
-      return { store: await TrustStore.fromSources(sources, crls, storeOptions), source };
+      return { store: pki.withTrust(await readTrustSources(sources, crls)).trust, source };
     }
     const testCa = join(testCaDir(config.dataDir), "ca.pem");
     if (!options.useTestCa || !existsSync(testCa)) return undefined;
-    const store = await TrustStore.fromSources([{ path: testCa, qualified: true }], crls, storeOptions);
+    const store = pki.withTrust(await readTrustSources([{ path: testCa, qualified: true }], crls)).trust;
     return { store, source: `test CA ${testCa}` };
   } catch (error) {
     throw new UnusableInputError(`cannot load trust anchors: ${(error as Error).message}`);

@@ -1,7 +1,6 @@
 import type * as pkijs from "pkijs";
-import { type ParsedCertificate, parseCertificate } from "../../server/pki/certificate.ts";
-import { verifyCmsSignedData } from "../../server/pki/cms.ts";
-import { verifyRawSignature } from "../../server/pki/signature.ts";
+import { type ParsedCertificate, parseCertificate } from "../../pki/certificate.ts";
+import { createServerPki } from "../../server/verification/server-pki.ts";
 import type { CliTrust } from "./trust.ts";
 
 /** What `certchat pki verify` prints. */
@@ -21,7 +20,7 @@ export async function verifyRawCommand(params: {
   trust: CliTrust | undefined;
   now: Date;
 }): Promise<VerifyReport> {
-  const result = await verifyRawSignature(params.cert, params.data, params.signature);
+  const result = await createServerPki().verifyRawSignature(params.cert, params.data, params.signature);
   const report: VerifyReport = { ...result, signer: signerOf(params.cert) };
   return result.valid ? withChain(report, params.cert, params.trust, params.now) : report;
 }
@@ -35,9 +34,9 @@ export async function verifyCmsCommand(params: {
   allowTestParameterSets: boolean;
   now: Date;
 }): Promise<VerifyReport> {
-  const result = await verifyCmsSignedData(params.cms, {
+  const pki = createServerPki({ allowTestParameterSets: params.allowTestParameterSets });
+  const result = await pki.verifyCms(params.cms, {
     certificates: [params.cert],
-    allowTestParameterSets: params.allowTestParameterSets,
     ...(params.data ? { data: params.data } : {}),
   });
   const signer = result.signer && asParsed(result.signer, params.cert);

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { CertchatApi } from "../../client/api.ts";
 import { Messenger } from "../../client/messenger.ts";
 import { loadSigner, type Signer } from "../../client/signing.ts";
-import { nodeSignatureVerifier } from "../../client/verification.ts";
+import { signatureVerifier } from "../../client/verification.ts";
 import { defaultHome, readSession, type Session } from "./session-store.ts";
 
 /** Adds the options every user command takes. */
@@ -38,7 +38,7 @@ export async function openMessenger(options: UserOptions): Promise<OpenSession> 
   const messenger = new Messenger(
     new CertchatApi(session.server, session.token),
     signer,
-    nodeSignatureVerifier,
+    signatureVerifier(),
   );
   return { home, session, messenger };
 }

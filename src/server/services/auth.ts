@@ -1,13 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { MAX_CERTIFICATE_BYTES } from "../../pki/certificate.ts";
+import { MAX_SIGNATURE_BYTES } from "../../pki/signature.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
 import type { AuthData, ConfirmAuthData } from "../../protocol/schemas/identity.ts";
-import { MAX_CERTIFICATE_BYTES } from "../pki/certificate.ts";
-import type { CertificateFacts, LoginChecker, Refusal } from "../pki/login-check.ts";
-import { refuseOversized } from "../pki/login-check.ts";
-import { MAX_SIGNATURE_BYTES } from "../pki/signature.ts";
-import { VerificationUnavailableError } from "../pki/verify-pool.ts";
 import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
@@ -19,6 +16,9 @@ import {
   insertSession,
   type Session,
 } from "../storage/repositories/sessions.ts";
+import type { CertificateFacts, LoginChecker, Refusal } from "../verification/login-check.ts";
+import { refuseOversized } from "../verification/login-check.ts";
+import { VerificationUnavailableError } from "../verification/verify-pool.ts";
 import type { Clock } from "./clock.ts";
 import { bindLoginCertificate } from "./profile-binding.ts";
 import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";

@@ -1,11 +1,11 @@
-import type { ParsedCertificate, SubjectInfo } from "../pki/certificate.ts";
+import type { ParsedCertificate, SubjectInfo } from "../../pki/certificate.ts";
 import {
   type IdCheck,
   validateInn,
   validateOgrn,
   validateOgrnip,
   validateSnils,
-} from "../pki/russian-ids.ts";
+} from "../../pki/russian-ids.ts";
 import type { ProfileFields } from "../storage/repositories/profiles.ts";
 
 export const ProfileType = { unknown: 0, privatePerson: 1, soleProprietor: 2, employee: 3 } as const;

@@ -1,5 +1,5 @@
-import { parseCertificate } from "../pki/certificate.ts";
-import type { TrustStore } from "../pki/trust.ts";
+import { parseCertificate } from "../../pki/certificate.ts";
+import type { TrustStore } from "../../pki/trust.ts";
 import {
   findCertificateById,
   listUnrevokedSerials,

@@ -3,9 +3,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { TrustReport } from "../../../src/cli/admin/trust-report.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
 import { loadConfig } from "../../../src/server/config.ts";
-import { parseCertificate } from "../../../src/server/pki/certificate.ts";
-import { createTestCa, createTestCrl, issueTestCertificate } from "../../../src/server/pki/test-ca.ts";
+import { createTestCa, createTestCrl, issueTestCertificate } from "../../../src/server/test-ca.ts";
 import { runCli } from "../../support/cli.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseCertificate } from "../../../src/server/pki/certificate.ts";
-import { decodePemBlocks } from "../../../src/server/pki/pem.ts";
-import { TrustStore } from "../../../src/server/pki/trust.ts";
+import { parseCertificate } from "../../../src/pki/certificate.ts";
+import { decodePemBlocks } from "../../../src/pki/pem.ts";
 import { runCli, tempDataDir } from "../../support/cli.ts";
+import { trustStoreFromPaths } from "../../support/pki.ts";
 
 test("ca init creates the test CA and refuses to overwrite it", async () => {
   const env = { CERTCHAT_DATA_DIR: tempDataDir() };
@@ -160,7 +160,7 @@ test("ca revoke then ca crl writes a CRL of the test CA listing the revoked cert
   const crl = await runCli(["ca", "crl", "--out", crlPath], env);
   assert.equal(crl.code, 0, crl.stderr);
   assert.match(crl.stdout, /1 revoked/);
-  const trust = await TrustStore.fromPaths([join(dataDir, "ca", "ca.pem")], [crlPath]);
+  const trust = await trustStoreFromPaths([join(dataDir, "ca", "ca.pem")], [crlPath]);
   assert.equal((await trust.check(issuedCertificate(kept))).ok, true);
   assert.equal((await trust.check(issuedCertificate(revoked))).ok, false);
   assert.deepEqual([...(await trust.revokedSerials())], [issuedCertificate(revoked).serialNumber]);

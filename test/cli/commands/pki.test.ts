@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { signRawForTest } from "../../../src/server/pki/raw-sign.ts";
-import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/pki/test-ca.ts";
+import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/test-ca.ts";
 import { runCli } from "../../support/cli.ts";
+import { signRawForTest } from "../../support/raw-sign.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { vectorPath } from "../../support/vectors.ts";
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { IssueAlgorithm } from "../../../src/server/pki/test-ca.ts";
+import type { IssueAlgorithm } from "../../../src/server/test-ca.ts";
 import { chatServerEnv } from "../../support/chats.ts";
 import { runCli, runCliAnswering, startCli } from "../../support/cli.ts";
 import { issueUser, startTestServer, type TestServer } from "../../support/server.ts";

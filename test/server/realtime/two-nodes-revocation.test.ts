@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Socket } from "socket.io-client";
-import { createTestCa, revokeTestCertificate, writeTestCrl } from "../../../src/server/pki/test-ca.ts";
+import { createTestCa, revokeTestCertificate, writeTestCrl } from "../../../src/server/test-ca.ts";
 import { testCaDir } from "../../../src/server/trust-setup.ts";
 import { type ChatUser, chatUser } from "../../support/chats.ts";
 import { tempDataDir } from "../../support/cli.ts";

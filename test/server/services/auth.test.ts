@@ -3,10 +3,10 @@ import { test } from "node:test";
 import pino from "pino";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
 import { ApiError, type ErrorCode } from "../../../src/protocol/errors.ts";
-import type { LoginChecker } from "../../../src/server/pki/login-check.ts";
-import { VerificationUnavailableError } from "../../../src/server/pki/verify-pool.ts";
 import { AuthService } from "../../../src/server/services/auth.ts";
 import type { Executor } from "../../../src/server/storage/repositories/executor.ts";
+import type { LoginChecker } from "../../../src/server/verification/login-check.ts";
+import { VerificationUnavailableError } from "../../../src/server/verification/verify-pool.ts";
 
 /** A checker that records what reached it and answers as told; the database is never reached here. */
 function serviceWith(answer: () => Promise<never>) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
-import type { IssueOptions } from "../../../src/server/pki/test-ca.ts";
+import type { IssueOptions } from "../../../src/server/test-ca.ts";
 import {
   backends,
   type Envelope,

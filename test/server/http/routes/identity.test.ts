@@ -4,11 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { encodeBase64 } from "../../../../src/protocol/base64.ts";
-import {
-  createTestCa,
-  type IssueAlgorithm,
-  issueTestCertificate,
-} from "../../../../src/server/pki/test-ca.ts";
+import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../../../src/server/test-ca.ts";
 import {
   backends,
   issueUser,

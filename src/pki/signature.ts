@@ -1,0 +1,175 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { p256, p384, p521 } from "@noble/curves/nist.js";
+import type { PkiAlgorithms, VerifyResult } from "./algorithms.ts";
+import { BoundedCache } from "./bounded-cache.ts";
+import type { ParsedCertificate } from "./certificate.ts";
+import { KeyOid, SignatureOid } from "./oids.ts";
+import { subtle } from "./webcrypto.ts";
+
+/**
+ * Raw ("simple") signatures over data, made with a certificate's key: one verifier per key algorithm, from
+ * the instance's `PkiAlgorithms`. The standard ones here run anywhere (noble for ECDSA and Ed25519, WebCrypto
+ * for RSA); the server replaces them with node:crypto ones (src/server/verification/node-verifiers.ts).
+ */
+
+/** No supported algorithm has signatures near this size; larger input is refused before any crypto. */
+export const MAX_SIGNATURE_BYTES = 1024;
+
+export async function verifyRawSignature(
+  algorithms: PkiAlgorithms,
+  cert: ParsedCertificate,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<VerifyResult> {
+  const keyAlgorithm: string = cert?.keyAlgorithm ?? "unknown";
+  if (!(data instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+    return { valid: false, algorithm: keyAlgorithm, reason: "data and signature must be bytes" };
+  }
+  if (signature.byteLength === 0) return { valid: false, algorithm: keyAlgorithm, reason: "empty signature" };
+  if (signature.byteLength > MAX_SIGNATURE_BYTES) {
+    return {
+      valid: false,
+      algorithm: keyAlgorithm,
+      reason: `signature too large (${signature.byteLength} bytes)`,
+    };
+  }
+  const verifier = algorithms.rawVerifierFor(cert.keyAlgorithm);
+  if (!verifier) {
+    return {
+      valid: false,
+      algorithm: keyAlgorithm,
+      reason: `unsupported algorithm ${keyAlgorithm} (key OID ${cert.keyAlgorithmOid})`,
+    };
+  }
+  try {
+    const result = await verifier(cert, data, signature);
+    // A verifier's word is only taken as a yes when it says exactly `true`.
+    return result.valid === true ? result : { ...result, valid: false };
+  } catch (error) {
+    return {
+      valid: false,
+      algorithm: keyAlgorithm,
+      reason: `verification error: ${(error as Error).message}`,
+    };
+  }
+}
+
+export const INVALID_SIGNATURE = "signature does not verify";
+
+/** ECDSA, RSA and Ed25519, raw and (Ed25519) on certificates, CRLs and CMS; ECDSA/RSA ones pkijs does itself. */
+export function addStandardAlgorithms(algorithms: PkiAlgorithms): void {
+  algorithms.setRawVerifier(["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"], verifyEcdsa);
+  algorithms.setRawVerifier(["rsa", "rsa-pss"], rsaVerifier());
+  algorithms.setRawVerifier(["ed25519"], verifyEd25519);
+  // Ed25519 (RFC 8410): the signature OID equals the key OID and has no parameters.
+  algorithms.setCertificateSignatureVerifier([SignatureOid.ed25519], ({ data, signature, publicKeyInfo }) => {
+    if (publicKeyInfo.algorithm.algorithmId !== KeyOid.ed25519) return false;
+    return ed25519Verifies(signature, data, publicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+  });
+}
+
+/** The subjectPublicKey BIT STRING contents: the EC point, the Ed25519 key. */
+function publicKeyBits(cert: ParsedCertificate): Uint8Array {
+  return cert.certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
+}
+
+function spkiOf(cert: ParsedCertificate): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));
+}
+
+// --- ECDSA: DER or r||s, with the curve's hash -------------------------------------------------------
+
+const ECDSA_CURVES = {
+  "ecdsa-p256": { curve: p256, hash: "sha256", size: 32 },
+  "ecdsa-p384": { curve: p384, hash: "sha384", size: 48 },
+  "ecdsa-p521": { curve: p521, hash: "sha512", size: 66 },
+} as const;
+
+function verifyEcdsa(cert: ParsedCertificate, data: Uint8Array, signature: Uint8Array): VerifyResult {
+  const { curve, hash, size } = ECDSA_CURVES[cert.keyAlgorithm as keyof typeof ECDSA_CURVES];
+  const algorithm = `${cert.keyAlgorithm}-${hash}`;
+  const layouts: Array<"der" | "raw"> = [];
+  if (signature[0] === 0x30) layouts.push("der");
+  if (signature.byteLength === 2 * size) layouts.push("raw");
+  if (layouts.length === 0) return { valid: false, algorithm, reason: "signature is neither DER nor r||s" };
+  const key = publicKeyBits(cert);
+  for (const layout of layouts) {
+    // lowS off: X.509 and CMS signers do not normalise s (OpenSSL accepts both halves too).
+    const options = { format: layout === "der" ? "der" : "compact", lowS: false, prehash: true } as const;
+    if (quietly(() => curve.verify(signature, data, key, options))) return { valid: true, algorithm, layout };
+  }
+  return { valid: false, algorithm, layout: layouts.join("|"), reason: INVALID_SIGNATURE };
+}
+
+// --- RSA: PKCS#1 v1.5 or PSS, SHA-256 (WebCrypto) ----------------------------------------------------
+
+const SHA256_BYTES = 32;
+
+function rsaVerifier() {
+  // Imported keys by certificate fingerprint and scheme: importing costs more than verifying.
+  const keys = new BoundedCache<string, CryptoKey>(1000);
+  const importKey = async (cert: ParsedCertificate, name: "RSASSA-PKCS1-v1_5" | "RSA-PSS") => {
+    const id = `${cert.fingerprint}/${name}`;
+    let key = keys.get(id);
+    if (!key) {
+      key = await subtle().importKey("spki", spkiOf(cert), { name, hash: "SHA-256" }, false, ["verify"]);
+      keys.set(id, key);
+    }
+    return key;
+  };
+  return async (cert: ParsedCertificate, data: Uint8Array, signature: Uint8Array): Promise<VerifyResult> => {
+    const bytes = new Uint8Array(data);
+    const signed = new Uint8Array(signature);
+    if (cert.keyAlgorithm === "rsa") {
+      const key = await importKey(cert, "RSASSA-PKCS1-v1_5");
+      if (
+        await subtle()
+          .verify("RSASSA-PKCS1-v1_5", key, signed, bytes)
+          .catch(() => false)
+      ) {
+        return { valid: true, algorithm: "rsa-pkcs1-sha256", layout: "pkcs1-v1_5" };
+      }
+    }
+    // WebCrypto needs the salt length: the hash's (RFC 8017's recommendation) or the largest the key allows.
+    const key = await importKey(cert, "RSA-PSS");
+    const modulusBytes = Math.ceil((key.algorithm as RsaHashedKeyAlgorithm).modulusLength / 8);
+    for (const saltLength of [SHA256_BYTES, modulusBytes - SHA256_BYTES - 2]) {
+      const pss = { name: "RSA-PSS", saltLength };
+      if (
+        await subtle()
+          .verify(pss, key, signed, bytes)
+          .catch(() => false)
+      ) {
+        return { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" };
+      }
+    }
+    return {
+      valid: false,
+      algorithm: cert.keyAlgorithm === "rsa" ? "rsa-sha256" : "rsa-pss-sha256",
+      reason: INVALID_SIGNATURE,
+    };
+  };
+}
+
+// --- Ed25519 -------------------------------------------------------------------------------------------
+
+function verifyEd25519(cert: ParsedCertificate, data: Uint8Array, signature: Uint8Array): VerifyResult {
+  if (signature.byteLength !== 64)
+    return { valid: false, algorithm: "ed25519", reason: "Ed25519 signatures are 64 bytes" };
+  const valid = ed25519Verifies(signature, data, publicKeyBits(cert));
+  return valid ? { valid, algorithm: "ed25519" } : { valid, algorithm: "ed25519", reason: INVALID_SIGNATURE };
+}
+
+/** RFC 8032 rules (not ZIP-215's looser ones), as OpenSSL applies them. */
+function ed25519Verifies(signature: Uint8Array, data: Uint8Array, publicKey: Uint8Array): boolean {
+  return quietly(() => ed25519.verify(signature, data, publicKey, { zip215: false }));
+}
+
+/** Malformed keys or signatures throw; for us that is simply "does not verify". */
+function quietly(check: () => boolean): boolean {
+  try {
+    return check() === true;
+  } catch {
+    return false;
+  }
+}

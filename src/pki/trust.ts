@@ -1,0 +1,288 @@
+import { bytesToHex } from "@noble/hashes/utils.js";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import { BoundedCache } from "./bounded-cache.ts";
+import { CertificateError, type ParsedCertificate, parseCertificate, serialHex } from "./certificate.ts";
+import { endEntityProblem } from "./end-entity-policy.ts";
+import { ExtensionOid } from "./oids.ts";
+
+/** `qualified`: the path runs through a CA marked as an issuer of qualified certificates (DESIGN §4). */
+export type ChainStatus =
+  | { ok: true; qualified: boolean }
+  | {
+      ok: false;
+      reason: "expired" | "not-yet-valid" | "untrusted" | "revoked" | "bad-key-usage" | "invalid";
+      detail: string;
+    };
+
+export type CrlInput = Uint8Array | pkijs.CertificateRevocationList;
+
+export interface TrustMaterial {
+  anchors: Uint8Array[];
+  crls: Uint8Array[];
+  /** Fingerprints of the anchors marked qualified. */
+  qualified: string[];
+}
+
+/**
+ * What a trust store is made of: CA certificates (parsed, or DER), CRLs, and the SHA-256 fingerprints of the
+ * configured CAs whose certificates may assert Russian IDs. `TrustMaterial` is one.
+ */
+export interface TrustInput {
+  anchors: readonly (ParsedCertificate | Uint8Array)[];
+  crls?: readonly CrlInput[];
+  qualified?: Iterable<string>;
+}
+
+/** What a store borrows from its PKI instance (createPki). */
+export interface TrustContext {
+  /** The instance's pkijs engine: every chain and CRL signature is checked through it. */
+  engine: pkijs.CryptoEngine;
+  /** Prepares the anchors' keys (GOST precomputation) once, rather than on first use. */
+  warm(anchors: readonly ParsedCertificate[]): void;
+}
+
+/**
+ * The configured trust anchors (and intermediates) and CRLs, and RFC 5280 path validation against
+ * them through pkijs. Configured certificates that are self-issued are roots; the others are
+ * intermediates, except that one whose issuer is not configured is trusted as an anchor itself
+ * (the operator named it, and nothing above it could be checked).
+ */
+export class TrustStore {
+  readonly anchors: ParsedCertificate[];
+  private readonly roots: pkijs.Certificate[];
+  private readonly intermediates: ParsedCertificate[];
+  private readonly crls: pkijs.CertificateRevocationList[];
+  /** The configured CAs marked qualified, as the objects validated paths are made of. */
+  private readonly qualifiedCas: Set<pkijs.Certificate>;
+  private readonly qualifiedFingerprints: string[];
+  private readonly engine: pkijs.CryptoEngine;
+  /**
+   * Validated paths by end-entity fingerprint. A path's signatures, path lengths and anchors never change, so
+   * a path found once stays valid while every certificate on it is within its validity period (checked on
+   * each use); revocation and key usage are checked on every call as before.
+   */
+  private readonly validatedPaths = new BoundedCache<string, pkijs.Certificate[]>(10_000);
+  /** CRL → issuer certificate → did the CRL's signature verify with it. */
+  private readonly crlSignatureCache = new WeakMap<
+    pkijs.CertificateRevocationList,
+    Map<pkijs.Certificate, boolean>
+  >();
+
+  constructor(input: TrustInput, context: TrustContext) {
+    const parsed = input.anchors.map((a) => (a instanceof Uint8Array ? parseCertificate(a) : a));
+    const anchors = [...new Map(parsed.map((a) => [a.fingerprint, a])).values()];
+    this.anchors = anchors;
+    this.crls = (input.crls ?? []).map(toCrl);
+    this.engine = context.engine;
+    const isSelfIssued = (c: ParsedCertificate) => c.certificate.subject.isEqual(c.certificate.issuer);
+    const issuerIsConfigured = (c: ParsedCertificate) =>
+      anchors.some((other) => other !== c && other.certificate.subject.isEqual(c.certificate.issuer));
+    this.intermediates = anchors.filter((c) => !isSelfIssued(c) && issuerIsConfigured(c));
+    const roots = anchors
+      .filter((c) => !this.intermediates.includes(c))
+      .map((c) => ({ fingerprint: c.fingerprint, certificate: asTrustAnchor(c.certificate) }));
+    this.roots = roots.map((root) => root.certificate);
+    const qualified = new Set(input.qualified ?? []);
+    this.qualifiedCas = new Set(
+      [...roots, ...this.intermediates].filter((c) => qualified.has(c.fingerprint)).map((c) => c.certificate),
+    );
+    this.qualifiedFingerprints = anchors
+      .filter((a) => qualified.has(a.fingerprint))
+      .map((a) => a.fingerprint);
+    // Every chain ends in one of these keys: prepare their tables once rather than on first use.
+    context.warm(anchors);
+  }
+
+  /** The anchors exactly as received; CRLs re-wrapped around their original signed TBS bytes. */
+  material(): TrustMaterial {
+    return {
+      anchors: this.anchors.map((anchor) => anchor.der),
+      crls: this.crls.map((crl) => new Uint8Array(crl.toSchema(false).toBER(false))),
+      qualified: this.qualifiedFingerprints,
+    };
+  }
+
+  /**
+   * Validity period first (so an expired certificate is reported as expired whatever else is wrong),
+   * then the chain, then revocation and key usage. Never throws.
+   */
+  async check(cert: ParsedCertificate, now: Date = new Date()): Promise<ChainStatus> {
+    try {
+      if (!cert?.certificate) return { ok: false, reason: "invalid", detail: "not a parsed certificate" };
+      if (now > cert.notAfter) {
+        return { ok: false, reason: "expired", detail: `expired at ${cert.notAfter.toISOString()}` };
+      }
+      if (now < cert.notBefore) {
+        return { ok: false, reason: "not-yet-valid", detail: `valid from ${cert.notBefore.toISOString()}` };
+      }
+      const chain = this.cachedPath(cert, now) ?? (await this.buildChain(cert, now));
+      if (!Array.isArray(chain)) return chain;
+      this.validatedPaths.set(cert.fingerprint, chain);
+      const revoked = await this.findRevoked(chain);
+      if (revoked) return { ok: false, reason: "revoked", detail: revoked };
+      if (cert.keyUsage && !cert.keyUsage.digitalSignature && !cert.keyUsage.nonRepudiation) {
+        return {
+          ok: false,
+          reason: "bad-key-usage",
+          detail: "keyUsage allows neither digitalSignature nor nonRepudiation",
+        };
+      }
+      const problem = endEntityProblem(cert.certificate);
+      if (problem) return { ok: false, ...problem };
+      // The end-entity itself is never its own authority, even when the operator listed it.
+      return { ok: true, qualified: chain.slice(1).some((ca) => this.qualifiedCas.has(ca)) };
+    } catch (error) {
+      return { ok: false, reason: "invalid", detail: `validation failed: ${(error as Error).message}` };
+    }
+  }
+
+  /**
+   * Serial numbers (hex, as ParsedCertificate has them) listed on the CRLs that a configured certificate
+   * signed: the candidates for a revocation re-check, which `check` then confirms per certificate.
+   */
+  async revokedSerials(): Promise<Set<string>> {
+    const serials = new Set<string>();
+    for (const crl of this.crls) {
+      const issuers = this.anchors.filter((anchor) => anchor.certificate.subject.isEqual(crl.issuer));
+      let signed = false;
+      for (const issuer of issuers) signed ||= await this.crlIsSignedBy(crl, issuer.certificate);
+      if (!signed) continue;
+      for (const entry of crl.revokedCertificates ?? []) {
+        serials.add(serialHex(entry.userCertificate.valueBlock.valueHexView));
+      }
+    }
+    return serials;
+  }
+
+  /** A path validated earlier, if every certificate on it is still within its validity period at `now`. */
+  private cachedPath(cert: ParsedCertificate, now: Date): pkijs.Certificate[] | undefined {
+    const path = this.validatedPaths.get(cert.fingerprint);
+    if (!path) return undefined;
+    const current = path.every((c) => c.notBefore.value <= now && now <= c.notAfter.value);
+    if (current) return path;
+    this.validatedPaths.delete(cert.fingerprint);
+    return undefined;
+  }
+
+  /** The validated path, end-entity first and trust anchor last, or why there is none. */
+  private async buildChain(cert: ParsedCertificate, now: Date): Promise<pkijs.Certificate[] | ChainStatus> {
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts: this.roots,
+      // pkijs takes the last entry of `certs` as the end-entity, and drops duplicates, so the
+      // end-entity must not also appear among the intermediates.
+      certs: [
+        ...this.intermediates.filter((c) => c.fingerprint !== cert.fingerprint).map((c) => c.certificate),
+        cert.certificate,
+      ],
+      checkDate: now,
+    });
+    const result = await engine.verify({}, this.engine);
+    if (!result.result || !result.certificatePath) {
+      return { ok: false, reason: "untrusted", detail: result.resultMessage || "no path to a trust anchor" };
+    }
+    const path = result.certificatePath;
+    const pathLenProblem = checkPathLength(path);
+    if (pathLenProblem) return { ok: false, reason: "untrusted", detail: pathLenProblem };
+    return path;
+  }
+
+  /** A description of the first revoked certificate on the path, if any. */
+  private async findRevoked(path: pkijs.Certificate[]): Promise<string | undefined> {
+    if (this.crls.length === 0) return undefined;
+    for (let i = 0; i < path.length - 1; i++) {
+      const subject = path[i];
+      const issuer = path[i + 1];
+      if (!subject || !issuer) continue;
+      for (const crl of this.crls) {
+        if (!crl.issuer.isEqual(subject.issuer) || !crl.isCertificateRevoked(subject)) continue;
+        // Only a CRL signed by the certificate's own issuer counts. A CRL past its nextUpdate still
+        // counts: revocations are permanent, and a stale list is no reason to accept a listed certificate.
+        if (await this.crlIsSignedBy(crl, issuer)) {
+          const serial = bytesToHex(subject.serialNumber.valueBlock.valueHexView);
+          return i === 0 ? `certificate ${serial} is revoked` : `issuer certificate ${serial} is revoked`;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async crlIsSignedBy(
+    crl: pkijs.CertificateRevocationList,
+    issuer: pkijs.Certificate,
+  ): Promise<boolean> {
+    let perIssuer = this.crlSignatureCache.get(crl);
+    if (!perIssuer) {
+      perIssuer = new Map();
+      this.crlSignatureCache.set(crl, perIssuer);
+    }
+    const cached = perIssuer.get(issuer);
+    if (cached !== undefined) return cached;
+    let verified = false;
+    try {
+      verified = allowsCrlSigning(issuer) && (await crl.verify({ issuerCertificate: issuer }, this.engine));
+    } catch {
+      verified = false;
+    }
+    perIssuer.set(issuer, verified);
+    return verified;
+  }
+}
+
+/**
+ * The anchor as pkijs should see it. RFC 5280 §6.1 takes the trust anchor as input and checks basicConstraints
+ * only on intermediates, but pkijs demands cA of every certificate above the end-entity, anchors included; an
+ * anchor without basicConstraints (older roots, the TC26 examples) gets a copy that says cA. The copy keeps
+ * the original signed bytes (tbsView), so every signature check sees exactly what the CA signed.
+ */
+function asTrustAnchor(certificate: pkijs.Certificate): pkijs.Certificate {
+  const extensions = certificate.extensions ?? [];
+  if (extensions.some((e) => e.extnID === ExtensionOid.basicConstraints)) return certificate;
+  const anchor = pkijs.Certificate.fromBER(certificate.toSchema().toBER(false));
+  const constraints = new pkijs.BasicConstraints({ cA: true });
+  anchor.extensions = [
+    ...extensions,
+    new pkijs.Extension({
+      extnID: ExtensionOid.basicConstraints,
+      critical: true,
+      extnValue: constraints.toSchema().toBER(false),
+      parsedValue: constraints,
+    }),
+  ];
+  return anchor;
+}
+
+function allowsCrlSigning(issuer: pkijs.Certificate): boolean {
+  const keyUsage = issuer.extensions?.find((e) => e.extnID === ExtensionOid.keyUsage)?.parsedValue;
+  if (!(keyUsage instanceof asn1js.BitString)) return true;
+  return ((keyUsage.valueBlock.valueHexView[0] ?? 0) & 0x02) !== 0;
+}
+
+/** RFC 5280 §4.2.1.9: a CA's pathLenConstraint limits the non-self-issued CAs below it. pkijs skips this. */
+function checkPathLength(path: pkijs.Certificate[]): string | undefined {
+  for (let i = 1; i < path.length; i++) {
+    const ca = path[i];
+    const constraints = ca?.extensions?.find((e) => e.extnID === ExtensionOid.basicConstraints)?.parsedValue;
+    if (!(constraints instanceof pkijs.BasicConstraints) || constraints.pathLenConstraint === undefined)
+      continue;
+    const limit =
+      typeof constraints.pathLenConstraint === "number" ? constraints.pathLenConstraint : Number.NaN;
+    const below = path.slice(1, i).filter((c) => !c.subject.isEqual(c.issuer)).length;
+    if (!(below <= limit)) return `pathLenConstraint ${limit} exceeded (${below} intermediate CAs below)`;
+  }
+  return undefined;
+}
+
+export function parseCrl(der: Uint8Array): pkijs.CertificateRevocationList {
+  const asn1 = asn1js.fromBER(der);
+  if (asn1.offset === -1) throw new CertificateError(`CRL is not DER: ${asn1.result.error}`);
+  try {
+    return new pkijs.CertificateRevocationList({ schema: asn1.result });
+  } catch (error) {
+    throw new CertificateError(`not a CRL: ${(error as Error).message}`);
+  }
+}
+
+function toCrl(input: CrlInput): pkijs.CertificateRevocationList {
+  return input instanceof pkijs.CertificateRevocationList ? input : parseCrl(input);
+}

@@ -1,0 +1,105 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import type * as pkijs from "pkijs";
+import {
+  CertificateError,
+  decodeCertificateText,
+  type ParsedCertificate,
+  parseCertificate,
+} from "../pki/certificate.ts";
+import { decodePemBlocks, looksLikePem } from "../pki/pem.ts";
+import { parseCrl, type TrustInput } from "../pki/trust.ts";
+
+/**
+ * Reading trust anchors and CRLs from files for a PKI instance (createPki({ trust })): files or directories
+ * (not recursive) of PEM or DER; a PEM file may hold several certificates or CRLs.
+ */
+
+/** A CERTCHAT_TRUST entry: a file or folder of CA certificates, marked qualified or not. */
+export interface TrustSource {
+  path: string;
+  qualified: boolean;
+}
+
+export interface TrustFiles extends TrustInput {
+  anchors: ParsedCertificate[];
+  crls: pkijs.CertificateRevocationList[];
+  qualified: Set<string>;
+}
+
+const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
+const CRL_FILE_EXTENSIONS = new Set([".pem", ".crl", ".der"]);
+
+export async function readTrustPaths(certPaths: string[], crlPaths: string[] = []): Promise<TrustFiles> {
+  return readTrustSources(
+    certPaths.map((path) => ({ path, qualified: false })),
+    crlPaths,
+  );
+}
+
+/** As `readTrustPaths`; the certificates of sources marked qualified may assert Russian IDs (and their CAs' too). */
+export async function readTrustSources(
+  sources: readonly TrustSource[],
+  crlPaths: string[] = [],
+): Promise<TrustFiles> {
+  const anchors: ParsedCertificate[] = [];
+  const qualified = new Set<string>();
+  for (const source of sources) {
+    for (const file of await expandPaths([source.path], CERTIFICATE_FILE_EXTENSIONS)) {
+      const certificates = await readCertificateFile(file);
+      anchors.push(...certificates);
+      if (source.qualified) for (const c of certificates) qualified.add(c.fingerprint);
+    }
+  }
+  const crls: pkijs.CertificateRevocationList[] = [];
+  for (const file of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
+    crls.push(...(await readCrlFile(file)));
+  }
+  return { anchors, crls, qualified };
+}
+
+async function expandPaths(paths: readonly string[], extensions: ReadonlySet<string>): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path);
+    if (!info.isDirectory()) {
+      files.push(path);
+      continue;
+    }
+    const names = (await readdir(path)).filter(
+      (n) => !n.startsWith(".") && extensions.has(extname(n).toLowerCase()),
+    );
+    for (const name of names.sort()) {
+      if ((await stat(join(path, name))).isFile()) files.push(join(path, name));
+    }
+  }
+  return files;
+}
+
+async function readCertificateFile(file: string): Promise<ParsedCertificate[]> {
+  const content = await readFile(file);
+  try {
+    const text = content.toString("latin1");
+    if (!looksLikePem(text)) return [parseCertificate(decodeCertificateText(new Uint8Array(content)))];
+    const blocks = decodePemBlocks(text).filter(
+      (b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE",
+    );
+    if (blocks.length === 0) throw new CertificateError("no CERTIFICATE block");
+    return blocks.map((block) => parseCertificate(block.der));
+  } catch (error) {
+    throw new CertificateError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+async function readCrlFile(file: string): Promise<pkijs.CertificateRevocationList[]> {
+  const content = await readFile(file);
+  try {
+    const text = content.toString("latin1");
+    if (!looksLikePem(text)) return [parseCrl(new Uint8Array(content))];
+    const blocks = decodePemBlocks(text).filter((b) => b.label === "X509 CRL");
+    if (blocks.length === 0) throw new CertificateError("no X509 CRL block");
+    return blocks.map((block) => parseCrl(block.der));
+  } catch (error) {
+    throw new CertificateError(`${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { BoundedCache } from "../../src/pki/bounded-cache.ts";
+
+test("a full cache drops the least recently used entry", () => {
+  const cache = new BoundedCache<string, number>(2);
+  cache.set("a", 1);
+  cache.set("b", 2);
+  assert.equal(cache.get("a"), 1); // "b" is now the least recently used
+  cache.set("c", 3);
+  assert.equal(cache.get("b"), undefined);
+  assert.equal(cache.get("a"), 1);
+  assert.equal(cache.get("c"), 3);
+  assert.equal(cache.size, 2);
+});
+
+test("setting an existing key replaces its value without growing the cache", () => {
+  const cache = new BoundedCache<string, number>(2);
+  cache.set("a", 1);
+  cache.set("a", 2);
+  assert.equal(cache.get("a"), 2);
+  assert.equal(cache.size, 1);
+});
+
+test("a deleted key is gone", () => {
+  const cache = new BoundedCache<string, number>(2);
+  cache.set("a", 1);
+  cache.delete("a");
+  assert.equal(cache.get("a"), undefined);
+});

@@ -1,0 +1,518 @@
+import assert from "node:assert/strict";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import {
+  decodeCertificateText,
+  type ParsedCertificate,
+  parseCertificate,
+} from "../../src/pki/certificate.ts";
+import { createPki } from "../../src/pki/create-pki.ts";
+import { AttributeOid, ExtensionOid, KeyPurposeOid } from "../../src/pki/oids.ts";
+import { decodePemBlocks, encodePem } from "../../src/pki/pem.ts";
+import type { TrustStore } from "../../src/pki/trust.ts";
+import {
+  buildCertificate,
+  buildName,
+  keyIdentifierOf,
+  randomSerialNumber,
+} from "../../src/pki/x509-builder.ts";
+import {
+  createTestCa,
+  createTestCrl,
+  type IssueAlgorithm,
+  type IssueOptions,
+  issueTestCertificate,
+  signerForKey,
+} from "../../src/server/test-ca.ts";
+import { readTrustSources } from "../../src/server/trust-files.ts";
+import { trustStoreFromPaths, trustStoreOf } from "../support/pki.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { readVector } from "../support/vectors.ts";
+
+const tempDir = useTempDir();
+const DAY_MS = 86_400_000;
+
+interface TestCa {
+  dir: string;
+  cert: ParsedCertificate;
+  store: TrustStore;
+}
+
+const cas = new Map<string, Promise<TestCa>>();
+
+/** One CA per label, made on first use. */
+function testCa(label: string, alg: IssueAlgorithm = "ecdsa-p256"): Promise<TestCa> {
+  let ca = cas.get(label);
+  if (!ca) {
+    ca = (async () => {
+      const dir = join(await tempDir(), label);
+      const { certPem } = await createTestCa(dir, { alg, name: `CA ${label}` });
+      const cert = parseCertificate(decodeCertificateText(certPem));
+      return { dir, cert, store: trustStoreOf([cert]) };
+    })();
+    cas.set(label, ca);
+  }
+  return ca;
+}
+
+async function issue(ca: TestCa, opts: Partial<IssueOptions> = {}): Promise<ParsedCertificate> {
+  const issued = await issueTestCertificate(ca.dir, { name: "Петров Пётр Петрович", ...opts });
+  return parseCertificate(issued.der);
+}
+
+for (const alg of ["ecdsa-p256", "rsa-2048", "ed25519"] as const) {
+  test(`a ${alg} certificate issued by a trusted ${alg} CA is accepted`, async () => {
+    const ca = await testCa(alg, alg);
+    assert.deepEqual(await ca.store.check(await issue(ca, { alg })), { ok: true, qualified: false });
+  });
+}
+
+test("a certificate issued by another CA is untrusted", async () => {
+  const trusted = await testCa("trusted");
+  const other = await testCa("other");
+  const status = await trusted.store.check(await issue(other));
+  assert.equal(status.ok, false);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("a certificate from a CA with the same name but another key is untrusted", async () => {
+  const trusted = await testCa("same-name-1");
+  const impostorDir = join(await tempDir(), "same-name-impostor");
+  await createTestCa(impostorDir, { name: "CA same-name-1" });
+  const forged = parseCertificate((await issueTestCertificate(impostorDir, { name: "Петров Пётр" })).der);
+  assert.equal(forged.issuerDn, trusted.cert.subjectDn);
+  const status = await trusted.store.check(forged);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("an expired certificate is reported as expired", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca, {
+    notBefore: new Date(Date.now() - 10 * DAY_MS),
+    notAfter: new Date(Date.now() - DAY_MS),
+  });
+  const status = await ca.store.check(cert);
+  assert.equal(!status.ok && status.reason, "expired");
+});
+
+test("an expired certificate from an untrusted CA is still reported as expired first", async () => {
+  const trusted = await testCa("trusted");
+  const cert = await issue(await testCa("other"), {
+    notBefore: new Date(Date.now() - 10 * DAY_MS),
+    notAfter: new Date(Date.now() - DAY_MS),
+  });
+  const status = await trusted.store.check(cert);
+  assert.equal(!status.ok && status.reason, "expired");
+});
+
+test("a certificate whose validity starts in the future is not yet valid", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca, { notBefore: new Date(Date.now() + DAY_MS) });
+  const status = await ca.store.check(cert);
+  assert.equal(!status.ok && status.reason, "not-yet-valid");
+});
+
+test("the check date can be given: a valid certificate is expired a year and a day later", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca);
+  const status = await ca.store.check(cert, new Date(Date.now() + 366 * DAY_MS));
+  assert.equal(!status.ok && status.reason, "expired");
+});
+
+test("a trusted certificate whose key usage does not allow signing is rejected as bad-key-usage", async () => {
+  const ca = await testCa("trusted");
+  const cert = await issue(ca, { keyUsage: "encipher-only" });
+  const status = await ca.store.check(cert);
+  assert.equal(!status.ok && status.reason, "bad-key-usage");
+});
+
+test("a certificate listed on the issuer's CRL is revoked", async () => {
+  const ca = await testCa("crl");
+  const cert = await issue(ca);
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
+  const store = trustStoreOf([ca.cert], [crl.der]);
+  const status = await store.check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("a certificate not listed on the issuer's CRL is accepted", async () => {
+  const ca = await testCa("crl");
+  const listed = await issue(ca);
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [listed.serialNumber] });
+  const store = trustStoreOf([ca.cert], [crl.der]);
+  assert.deepEqual(await store.check(await issue(ca)), { ok: true, qualified: false });
+});
+
+test("a CRL past its nextUpdate still revokes the certificates it lists", async () => {
+  const ca = await testCa("crl");
+  const cert = await issue(ca);
+  const crl = await createTestCrl(ca.dir, {
+    revokedSerials: [cert.serialNumber],
+    thisUpdate: new Date(Date.now() - 30 * DAY_MS),
+    nextUpdate: new Date(Date.now() - 20 * DAY_MS),
+  });
+  const status = await trustStoreOf([ca.cert], [crl.der]).check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("a CRL not signed by the certificate's issuer is ignored", async () => {
+  const ca = await testCa("crl-forged");
+  const cert = await issue(ca);
+  // Same issuer name, another key: a forged CRL must not revoke anything.
+  const forgerDir = join(await tempDir(), "crl-forger");
+  await createTestCa(forgerDir, { name: "CA crl-forged" });
+  const forged = await createTestCrl(forgerDir, { revokedSerials: [cert.serialNumber] });
+  assert.deepEqual(await trustStoreOf([ca.cert], [forged.der]).check(cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+test("an Ed25519-signed CRL revokes too", async () => {
+  const ca = await testCa("ed25519", "ed25519");
+  const cert = await issue(ca, { alg: "ed25519" });
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
+  const status = await trustStoreOf([ca.cert], [crl.der]).check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+// --- Hand-built hierarchies: intermediates and non-CA issuers ----------------------------------
+
+interface Authority {
+  cert: ParsedCertificate;
+  key: KeyObject;
+}
+
+async function makeCertificate(
+  subjectCn: string,
+  issuer: Authority | undefined,
+  opts: {
+    isCA: boolean;
+    pathLen?: number;
+    notAfter?: Date;
+    omitBasicConstraints?: boolean;
+    extraExtensions?: pkijs.Extension[];
+  },
+): Promise<Authority> {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const subject = buildName([{ oid: AttributeOid.commonName, value: subjectCn }]);
+  const der = await buildCertificate(
+    {
+      subject,
+      issuer: issuer ? issuer.cert.certificate.subject : subject,
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: opts.notAfter ?? new Date(Date.now() + 30 * DAY_MS),
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: opts.isCA,
+      omitBasicConstraints: opts.omitBasicConstraints,
+      extraExtensions: opts.extraExtensions,
+      keyUsage:
+        opts.isCA || opts.omitBasicConstraints
+          ? { keyCertSign: true, cRLSign: true }
+          : { digitalSignature: true },
+      ...(issuer ? { authorityKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo) } : {}),
+    },
+    signerForKey(issuer ? issuer.key : privateKey),
+  );
+  return { cert: parseCertificate(der), key: privateKey };
+}
+
+test("a certificate issued by an intermediate chains to the root when both are configured", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([intermediate.cert, root.cert]);
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
+});
+
+test("a path validated once is untrusted later, once an intermediate on it has expired", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, {
+    isCA: true,
+    notAfter: new Date(Date.now() + 10 * DAY_MS),
+  });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([intermediate.cert, root.cert]);
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false }, "the remembered path");
+  const status = await store.check(leaf.cert, new Date(Date.now() + 20 * DAY_MS));
+  assert.equal(status.ok, false);
+});
+
+test("without its intermediate, a certificate does not chain to the root", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const status = await trustStoreOf([root.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("an intermediate configured without its root is trusted as an anchor", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  assert.deepEqual(await trustStoreOf([intermediate.cert]).check(leaf.cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+test("a certificate issued by a non-CA certificate is untrusted even if that one chains to the root", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const user = await makeCertificate("User", root, { isCA: false });
+  const forged = await makeCertificate("Forged", user, { isCA: false });
+  const status = await trustStoreOf([root.cert, user.cert]).check(forged.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("a path longer than the root's pathLenConstraint is untrusted", async () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const rootName = buildName([{ oid: AttributeOid.commonName, value: "Root pathLen 0" }]);
+  const rootDer = await buildCertificate(
+    {
+      subject: rootName,
+      issuer: rootName,
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - DAY_MS),
+      notAfter: new Date(Date.now() + 30 * DAY_MS),
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: true,
+      pathLenConstraint: 0,
+      keyUsage: { keyCertSign: true, cRLSign: true },
+    },
+    signerForKey(privateKey),
+  );
+  const root = { cert: parseCertificate(rootDer), key: privateKey };
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([root.cert, intermediate.cert]);
+  const status = await store.check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+  assert.match(!status.ok ? status.detail : "", /pathLenConstraint/);
+  // The same root still vouches for certificates it issues directly.
+  assert.deepEqual(await store.check((await makeCertificate("Direct", root, { isCA: false })).cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+test("a trust anchor without basicConstraints vouches for the certificates it issued", async () => {
+  const root = await makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
+  const leaf = await makeCertificate("Leaf", root, { isCA: false });
+  assert.deepEqual(await trustStoreOf([root.cert]).check(leaf.cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+test("an intermediate without basicConstraints is untrusted even under a trusted root", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("No BC", root, { isCA: false, omitBasicConstraints: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const status = await trustStoreOf([root.cert, intermediate.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+/** An extension with the given OID and criticality whose content is an empty SEQUENCE. */
+function opaqueExtension(extnID: string, critical: boolean): pkijs.Extension {
+  return new pkijs.Extension({ extnID, critical, extnValue: new asn1js.Sequence().toBER(false) });
+}
+
+function extendedKeyUsage(...purposes: string[]): pkijs.Extension {
+  const value = new asn1js.Sequence({
+    value: purposes.map((p) => new asn1js.ObjectIdentifier({ value: p })),
+  });
+  return new pkijs.Extension({
+    extnID: ExtensionOid.extKeyUsage,
+    critical: false,
+    extnValue: value.toBER(false),
+  });
+}
+
+test("an end-entity certificate with an unknown critical extension is invalid", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const leaf = await makeCertificate("Leaf", root, {
+    isCA: false,
+    extraExtensions: [opaqueExtension("1.2.3.4.5", true)],
+  });
+  const status = await trustStoreOf([root.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "invalid");
+  assert.match(!status.ok ? status.detail : "", /1\.2\.3\.4\.5/);
+});
+
+test("an unknown extension that is not critical is ignored", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const leaf = await makeCertificate("Leaf", root, {
+    isCA: false,
+    extraExtensions: [opaqueExtension("1.2.3.4.5", false)],
+  });
+  assert.deepEqual(await trustStoreOf([root.cert]).check(leaf.cert), {
+    ok: true,
+    qualified: false,
+  });
+});
+
+const loginPurposes = [
+  ["clientAuth", KeyPurposeOid.clientAuth],
+  ["emailProtection", KeyPurposeOid.emailProtection],
+  ["anyExtendedKeyUsage", KeyPurposeOid.anyExtendedKeyUsage],
+  ["CryptoPro registration user", KeyPurposeOid.cryptoProRegistrationUser],
+] as const;
+for (const [name, purpose] of loginPurposes) {
+  test(`extendedKeyUsage with ${name} allows login`, async () => {
+    const root = await makeCertificate("Root", undefined, { isCA: true });
+    const leaf = await makeCertificate("Leaf", root, {
+      isCA: false,
+      extraExtensions: [extendedKeyUsage("1.3.6.1.5.5.7.3.1", purpose)],
+    });
+    assert.deepEqual(await trustStoreOf([root.cert]).check(leaf.cert), {
+      ok: true,
+      qualified: false,
+    });
+  });
+}
+
+test("extendedKeyUsage without a login purpose (serverAuth, codeSigning) is bad-key-usage", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const leaf = await makeCertificate("Leaf", root, {
+    isCA: false,
+    extraExtensions: [extendedKeyUsage("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.3")],
+  });
+  const status = await trustStoreOf([root.cert]).check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "bad-key-usage");
+});
+
+test("a certificate is qualified under an anchor marked qualified, and not under another", async () => {
+  const qualifiedRoot = await makeCertificate("Qualified root", undefined, { isCA: true });
+  const otherRoot = await makeCertificate("Other root", undefined, { isCA: true });
+  const store = trustStoreOf([qualifiedRoot.cert, otherRoot.cert], [], {
+    qualified: [qualifiedRoot.cert.fingerprint],
+  });
+  const underQualified = await makeCertificate("Leaf Q", qualifiedRoot, { isCA: false });
+  const underOther = await makeCertificate("Leaf O", otherRoot, { isCA: false });
+  assert.deepEqual(await store.check(underQualified.cert), { ok: true, qualified: true });
+  assert.deepEqual(await store.check(underQualified.cert), { ok: true, qualified: true }, "remembered path");
+  assert.deepEqual(await store.check(underOther.cert), { ok: true, qualified: false });
+});
+
+test("a certificate under an intermediate marked qualified is qualified", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Accredited CA", root, { isCA: true });
+  const store = trustStoreOf([root.cert, intermediate.cert], [], {
+    qualified: [intermediate.cert.fingerprint],
+  });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: true });
+  const direct = await makeCertificate("Direct", root, { isCA: false });
+  assert.deepEqual(await store.check(direct.cert), { ok: true, qualified: false });
+});
+
+test("the qualified marks travel with the trust material to a rebuilt store", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const old = await makeCertificate("Old root", undefined, { isCA: false, omitBasicConstraints: true });
+  const store = trustStoreOf([root.cert, old.cert], [], {
+    qualified: [root.cert.fingerprint, old.cert.fingerprint],
+  });
+  const rebuilt = createPki({ trust: store.material() }).trust;
+  for (const issuer of [root, old]) {
+    const leaf = await makeCertificate("Leaf", issuer, { isCA: false });
+    assert.deepEqual(await rebuilt.check(leaf.cert), { ok: true, qualified: true });
+  }
+});
+
+test("a self-signed end-entity certificate is untrusted", async () => {
+  const ca = await testCa("trusted");
+  const selfSigned = await makeCertificate("Self", undefined, { isCA: false });
+  const status = await ca.store.check(selfSigned.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("something that is not a parsed certificate is invalid, without throwing", async () => {
+  const ca = await testCa("trusted");
+  const status = await ca.store.check({} as unknown as ParsedCertificate);
+  assert.equal(!status.ok && status.reason, "invalid");
+});
+
+test("a real GOST R 34.10-2001 certificate chains to its GOST root", async () => {
+  // УЦ 1 ИС ГУЦ is issued by the Minsvyaz GUC root; both are GOST R 34.10-2001 with GOST R 34.11-94.
+  const [rootBlock] = decodePemBlocks(
+    readVector("gost-legacy/certs/minsvyaz_guc_root_2012.pem").toString("latin1"),
+  );
+  assert.ok(rootBlock);
+  const root = parseCertificate(rootBlock.der);
+  const subordinate = parseCertificate(
+    new Uint8Array(readVector("gost/cryptopro-real/uc_1_is_guc-gost2001.cer")),
+  );
+  const status = await trustStoreOf([root]).check(subordinate, new Date("2020-01-01T00:00:00Z"));
+  assert.deepEqual(status, { ok: true, qualified: false });
+});
+
+test("a configured trust anchor presented as itself is trusted by identity", async () => {
+  const [block] = decodePemBlocks(
+    readVector("gost/tk26iok/tk26iok-256-xcha-selfsigned.pem").toString("latin1"),
+  );
+  assert.ok(block);
+  const anchor = parseCertificate(block.der);
+  const status = await trustStoreOf([anchor]).check(anchor, new Date("2020-01-01T00:00:00Z"));
+  assert.deepEqual(status, { ok: true, qualified: false });
+});
+
+// --- Loading from files --------------------------------------------------------------------------
+
+test("trust files: reads a directory of CA files and a file holding several PEM certificates", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const dir = join(await tempDir(), "trust-dir");
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, "chain.pem"),
+    encodePem("CERTIFICATE", intermediate.cert.der) + encodePem("CERTIFICATE", root.cert.der),
+  );
+  await writeFile(join(dir, "README.txt"), "not a certificate");
+  const other = await testCa("other");
+  await writeFile(join(dir, "other.der"), other.cert.der);
+  const store = await trustStoreFromPaths([dir]);
+  assert.equal(store.anchors.length, 3);
+  assert.deepEqual(await store.check(leaf.cert), { ok: true, qualified: false });
+  assert.deepEqual(await store.check(await issue(other)), { ok: true, qualified: false });
+});
+
+test("readTrustSources marks the certificates of qualified sources only", async () => {
+  const dir = join(await tempDir(), "sources");
+  await mkdir(dir, { recursive: true });
+  const qualifiedRoot = await makeCertificate("Qualified", undefined, { isCA: true });
+  const otherRoot = await makeCertificate("Other", undefined, { isCA: true });
+  await writeFile(join(dir, "q.pem"), encodePem("CERTIFICATE", qualifiedRoot.cert.der));
+  await writeFile(join(dir, "o.pem"), encodePem("CERTIFICATE", otherRoot.cert.der));
+  const store = createPki({
+    trust: await readTrustSources([
+      { path: join(dir, "q.pem"), qualified: true },
+      { path: join(dir, "o.pem"), qualified: false },
+    ]),
+  }).trust;
+  assert.deepEqual(store.material().qualified, [qualifiedRoot.cert.fingerprint]);
+});
+
+test("trust files: reads CRL files", async () => {
+  const ca = await testCa("crl-files");
+  const cert = await issue(ca);
+  const crl = await createTestCrl(ca.dir, { revokedSerials: [cert.serialNumber] });
+  const crlPath = join(ca.dir, "ca.crl");
+  await writeFile(crlPath, crl.crlPem);
+  const store = await trustStoreFromPaths([join(ca.dir, "ca.pem")], [crlPath]);
+  const status = await store.check(cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("trust files: the error names the file that holds no certificate", async () => {
+  const ca = await testCa("trusted");
+  const keyPath = join(ca.dir, "ca-key.pem");
+  assert.ok((await readFile(keyPath, "utf8")).includes("PRIVATE KEY"));
+  await assert.rejects(trustStoreFromPaths([keyPath]), /ca-key\.pem/);
+});

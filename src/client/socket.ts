@@ -5,7 +5,14 @@
  * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.
  */
 import { io, type Socket } from "socket.io-client";
-import type { ErrorCode } from "../protocol/errors.ts";
+import {
+  type ClientEventName,
+  type ClientToServerEvents,
+  type EventData,
+  type EventEnvelope,
+  liveMessageEvent,
+  type ServerToClientEvents,
+} from "../protocol/events.ts";
 import {
   HISTORY_PAGE_SIZE,
   type LocalId,
@@ -27,14 +34,10 @@ export type OutgoingMessage = WithoutToken<SendMessageRequest> & { localId: Loca
 
 type MessageListener = (message: Message) => void;
 
-interface AckEnvelope<T> {
-  success: boolean;
-  error?: ErrorCode;
-  data?: T;
-}
+type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
 
 export class CertchatSocket {
-  private readonly socket: Socket;
+  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly ackTimeoutMs: number;
   /** Subscribed chats → the last message id delivered (0: none yet). */
   private readonly lastIds = new Map<string, number>();
@@ -50,7 +53,7 @@ export class CertchatSocket {
       // A failure means the connection dropped again; the next "connect" resumes once more.
       for (const chat of this.lastIds.keys()) this.resume(chat).catch(() => {});
     });
-    this.socket.on("messages", (message: Message) => this.deliver(message));
+    this.socket.on(liveMessageEvent.current, (message) => this.deliver(message));
   }
 
   /** Connects; a refused handshake (e.g. an expired token) rejects with its API error code. */
@@ -60,7 +63,7 @@ export class CertchatSocket {
         this.socket.off("connect_error", onError);
         resolve();
       };
-      const onError = (error: Error & { data?: AckEnvelope<never> }) => {
+      const onError = (error: Error & { data?: EventEnvelope<"session"> }) => {
         this.socket.off("connect", onConnect);
         this.close();
         reject(new CertchatApiError(error.data?.error ?? "NetworkError", undefined, { cause: error }));
@@ -87,7 +90,7 @@ export class CertchatSocket {
   async sendMessage(message: OutgoingMessage): Promise<Message> {
     for (;;) {
       try {
-        const stored = await this.request<Message>("sendMessage", message);
+        const stored = await this.request("sendMessage", message);
         if (stored.id > (this.lastIds.get(stored.chat) ?? Number.MAX_SAFE_INTEGER))
           this.ownIds.add(stored.id);
         return stored;
@@ -109,7 +112,7 @@ export class CertchatSocket {
 
   /** Subscribe again and fetch everything after the last id held, page by page. */
   private async resume(chat: string): Promise<void> {
-    await this.request<unknown>("subscribe", chat);
+    await this.request("subscribe", chat);
     for (;;) {
       const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
       for (const message of page) this.deliver(message);
@@ -127,11 +130,14 @@ export class CertchatSocket {
   }
 
   /** Emits with an ack once connected; a timeout throws a plain Error, an error envelope CertchatApiError. */
-  private async request<T>(event: string, payload: unknown): Promise<T> {
+  private async request<E extends ClientEventName>(event: E, payload: Payload<E>): Promise<EventData<E>> {
     await this.connected();
-    const envelope: AckEnvelope<T> = await this.socket.timeout(this.ackTimeoutMs).emitWithAck(event, payload);
+    // socket.io-client's types do not resolve a generic event name: the signature above ties payload to event.
+    const envelope: EventEnvelope<ClientEventName> | undefined = await this.socket
+      .timeout(this.ackTimeoutMs)
+      .emitWithAck(event as ClientEventName, payload as never);
     if (!envelope?.success) throw new CertchatApiError(envelope?.error ?? "InvalidResponse");
-    return envelope.data as T;
+    return envelope.data as EventData<E>;
   }
 
   private connected(): Promise<void> {

@@ -12,9 +12,11 @@ import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
 import { Readiness } from "./readiness.ts";
-import { createGateway } from "./realtime/gateway.ts";
+import { createGateway, createSocketServer } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
+import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
 import { AuthService } from "./services/auth.ts";
+import { ChatRights } from "./services/chat-rights.ts";
 import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
 import { ContactService } from "./services/contacts.ts";
@@ -155,10 +157,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     });
     blobs = blobStore(config);
     writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
+    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+    const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
+    const rights = new ChatRights(storage.db);
     const messages = new MessageService({
       db: storage.db,
       blobs,
       writer,
+      publisher: new SocketMessagePublisher(io),
+      rights,
       clock,
       logger,
       maxTextBytes: config.limits.maxTextBytes,
@@ -166,7 +173,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxCmsBytes: config.limits.maxCmsBytes,
       maxPageBytes: config.limits.maxPageBytes,
     });
-    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const localLimiter = new MemoryRateLimiter(config.limits.authRate, clock);
     const authRateLimiter: RateLimiter = redis
       ? new RedisRateLimiter(
@@ -186,11 +192,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           new FallbackNotice(logger, "contact lookup quotas"),
         )
       : localLookups;
-    const gateway = createGateway({
+    const gateway = createGateway(io, {
       logger,
-      db: storage.db,
       sessions,
       messages,
+      rights,
       redis,
       maxPayloadBytes: config.limits.maxBodyBytes,
       preAuthBytes: config.limits.socketPreAuthBytes,
@@ -220,7 +226,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       }),
       chats: new ChatService(storage.db, clock, logger),
       messages,
-      publisher: gateway.publisher,
       files: new FileService(storage.db, blobs),
       readiness,
       metrics,

@@ -1,11 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Server, type Socket } from "node:net";
 
-/** A loopback TCP proxy that a test can cut: `pause` drops every connection and refuses new ones. */
+/**
+ * A loopback TCP proxy that a test can cut: `pause` drops every connection and refuses new ones; `mute` drops
+ * what the server sends (a lost answer) until the next `pause`.
+ */
 export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private paused = false;
+  private muted = false;
 
   constructor(target: URL) {
     this.server = createServer((client) => {
@@ -20,7 +24,10 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on("data", (chunk: Buffer) => {
+        if (!this.muted) client.write(chunk);
+      });
     });
   }
 
@@ -29,8 +36,13 @@ export class TcpProxy {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  mute(): void {
+    this.muted = true;
+  }
+
   pause(): void {
     this.paused = true;
+    this.muted = false;
     for (const socket of this.sockets) socket.destroy();
   }
 

@@ -8,7 +8,6 @@ import type { AuthService } from "../services/auth.ts";
 import type { ChatService } from "../services/chats.ts";
 import type { ContactService } from "../services/contacts.ts";
 import type { FileService } from "../services/files.ts";
-import type { MessagePublisher } from "../services/message-publisher.ts";
 import type { MessageService } from "../services/messages.ts";
 import type { PhoneService } from "../services/phones.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
@@ -44,7 +43,6 @@ export interface HttpAppDeps {
   contacts: ContactService;
   chats: ChatService;
   messages: MessageService;
-  publisher: MessagePublisher;
   files: FileService;
   readiness: Readiness;
   metrics: CertchatMetrics;

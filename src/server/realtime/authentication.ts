@@ -1,23 +1,12 @@
-import { Type } from "@sinclair/typebox";
+import type { Static } from "@sinclair/typebox";
 import type { ExtendedError } from "socket.io";
 import { ApiError } from "../../protocol/errors.ts";
-import { Token } from "../../protocol/schemas/common.ts";
+import type { ClientEvent, SessionData } from "../../protocol/events.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
-import { attempt, reply, splitAck } from "./answer.ts";
+import { attempt } from "./answer.ts";
 import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
-import { parsePayload } from "./payload.ts";
+import type { EventCall } from "./dispatch.ts";
 import { disconnectAtSessionEnd } from "./session-lifetime.ts";
-
-/** The legacy `session` payload is the token string; `{token}` is accepted too. */
-const SessionPayload = Type.Union([
-  Type.String({ minLength: 1, maxLength: 200 }),
-  Type.Object({ token: Token }),
-]);
-
-function tokenOf(payload: unknown): string | undefined {
-  const parsed = parsePayload(SessionPayload, payload, "session");
-  return typeof parsed === "string" ? parsed : parsed.token;
-}
 
 function authenticate(sessions: SessionService, token: string | undefined): Promise<Identity> {
   return sessions.authenticate(token, { requirePhone: true });
@@ -57,29 +46,20 @@ export function handshakeAuthentication(context: RealtimeContext) {
 
 /**
  * `session` (the deployed client, after every connect): resolves the token; the socket's later events wait
- * for this in its queue. A refused token is answered and the socket disconnected, as a dead session's are.
- * A new token on a live socket starts clean: the old identity's subscriptions are dropped.
+ * for this in its queue. A refused token is answered and the socket disconnected (see the gateway's dispatch),
+ * as a dead session's are. A new token on a live socket starts clean: the old identity's subscriptions are
+ * dropped.
  */
-export async function onSession(
-  context: RealtimeContext,
-  socket: CertchatSocket,
-  args: unknown[],
-): Promise<void> {
-  const { payload, ack } = splitAck(args);
-  const outcome = await attempt(context.logger, "session", async () => {
-    const token = tokenOf(payload) ?? "";
-    const identity = await authenticate(context.sessions, token);
-    return { identity, token };
-  });
-  if (!outcome.ok) {
-    reply(ack, outcome);
-    socket.disconnect();
-    context.preAuth.refused(socket);
-    return;
-  }
-  adoptSession(context, socket, outcome.value.token, outcome.value.identity);
+export async function startSession({
+  context,
+  socket,
+  payload,
+}: EventCall<"session">): Promise<Static<typeof SessionData>> {
+  const token = (typeof payload === "string" ? payload : payload.token) ?? "";
+  const identity = await authenticate(context.sessions, token);
+  adoptSession(context, socket, token, identity);
   context.preAuth.resolved(socket, true);
-  reply(ack, { ok: true, value: { pid: outcome.value.identity.profile.id } });
+  return { pid: identity.profile.id };
 }
 
 /**
@@ -112,7 +92,7 @@ function payloadToken(payload: unknown): string | undefined {
  * `session` just before the event (same checks; a refused one is the event's answer, and the socket stays).
  * Without one, the socket's own session decides (NeedAuthentication before any).
  */
-export async function eventIdentity(
+async function eventIdentity(
   context: RealtimeContext,
   socket: CertchatSocket,
   payload: unknown,
@@ -123,6 +103,21 @@ export async function eventIdentity(
   adoptSession(context, socket, token, identity);
   context.preAuth.resolved(socket, true);
   return identity;
+}
+
+/**
+ * Who an event acts for, by its table entry (src/protocol/events.ts): nobody yet for `session`, the socket's
+ * session, or a token in the payload standing in for `session` (eventIdentity).
+ */
+export async function identityFor(
+  context: RealtimeContext,
+  socket: CertchatSocket,
+  mode: ClientEvent["identity"],
+  payload: unknown,
+): Promise<Identity | undefined> {
+  if (mode === "session") return undefined;
+  if (mode === "socket") return identityOf(socket);
+  return eventIdentity(context, socket, payload);
 }
 
 /** The refusals that mean the token will never work again: unknown, expired, certificate expired or revoked. */

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
 import type { DefaultEventsMap, Server, Socket } from "socket.io";
 import { ApiError } from "../../protocol/errors.ts";
-import type { MessagePublisher } from "../services/message-publisher.ts";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../protocol/events.ts";
+import type { ChatRights } from "../services/chat-rights.ts";
 import type { MessageService } from "../services/messages.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
-import type { Executor } from "../storage/repositories/executor.ts";
 import type { PreAuthGate } from "./preauth-gate.ts";
 
 /** What a socket carries between events: who it is, once a token resolved. */
@@ -13,16 +13,17 @@ export interface SocketData {
   token?: string;
 }
 
-export type CertchatSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
-export type CertchatIo = Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+/** The API's events (src/protocol/events.ts); server-to-server events are untyped (DefaultEventsMap). */
+export type CertchatSocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketData>;
+export type CertchatIo = Server<ClientToServerEvents, ServerToClientEvents, DefaultEventsMap, SocketData>;
 
 /** The services every socket event handler may use. */
 export interface RealtimeContext {
   logger: Logger;
-  db: Executor;
   sessions: SessionService;
   messages: MessageService;
-  publisher: MessagePublisher;
+  /** Membership answers, shared with MessageService (a subscribe's check serves the sends after it). */
+  rights: ChatRights;
   /** Told when a socket's token is checked, so it lets the socket's held-back packets through. */
   preAuth: PreAuthGate;
 }

@@ -1,34 +1,34 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
+import { type ClientEventName, clientEvents, isClientEvent } from "../../protocol/events.ts";
 import { failure } from "../http/envelope.ts";
-import type { MessagePublisher } from "../services/message-publisher.ts";
 import { splitAck } from "./answer.ts";
-import { handshakeAuthentication, onSession } from "./authentication.ts";
-import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
+import { handshakeAuthentication, startSession } from "./authentication.ts";
+import type { CertchatIo, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
+import { dispatch, type EventHandlers } from "./dispatch.ts";
 import { EventQueue } from "./event-queue.ts";
-import { onMessages } from "./history.ts";
+import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
-import { onSendMessage } from "./send-message.ts";
-import { disconnectAtSessionEnd, forgetSessionEnd, whileSessionLasts } from "./session-lifetime.ts";
+import { sendMessage } from "./send-message.ts";
+import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { socketContext } from "./socket-logger.ts";
-import { SocketMessagePublisher } from "./socket-publisher.ts";
-import { onSubscribe, onUnsubscribe } from "./subscriptions.ts";
+import { subscribe, unsubscribe } from "./subscriptions.ts";
 
-type Handler = (context: RealtimeContext, socket: CertchatSocket, args: unknown[]) => Promise<void>;
-
-/** Client → server events (DESIGN §3); each handler answers its own errors in the ack. */
-const handlers: Record<string, Handler> = {
-  session: onSession,
-  subscribe: onSubscribe,
-  unsubscribe: onUnsubscribe,
-  sendMessage: onSendMessage,
-  messages: onMessages,
+/** The handler of each client event of src/protocol/events.ts (docs/API.md "Client → server events"). */
+const handlers: EventHandlers = {
+  session: startSession,
+  subscribe,
+  unsubscribe,
+  sendMessage,
+  messages: history,
 };
+
+const clientEventNames = Object.keys(clientEvents) as ClientEventName[];
 
 /** Server-to-server event (through the Redis adapter): sessions were ended on some node. */
 const SESSIONS_ENDED = "certchat:sessions-ended";
@@ -46,18 +46,21 @@ function socketCensus(io: CertchatIo): { eio3: number; eio4: number; subscriptio
   return { eio3, eio4: io.of("/").sockets.size - eio3, subscriptions };
 }
 
-export interface GatewayOptions extends Omit<RealtimeContext, "publisher" | "preAuth"> {
-  /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
-  maxPayloadBytes: number;
+export interface SocketServerOptions {
   /** Bytes a connection may send before it sends its token; more → closed (see PreAuthGate). */
   preAuthBytes: number;
+  redis?: RedisLink;
+}
+
+export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, SocketServerOptions {
+  /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
+  maxPayloadBytes: number;
   /** A connection without a valid session after this long is closed. */
   authGraceMs: number;
   /** How often connected sockets' sessions are re-checked (expired or removed → disconnected). */
   sessionCheckMs: number;
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
   drainMs: number;
-  redis?: RedisLink;
   /** The client's address, as the HTTP API finds it (CERTCHAT_TRUST_PROXY): for log lines. */
   clientAddress: (request: IncomingMessage) => string;
   /** Told of live messages handed to this node's sockets, and of sockets disconnected for flooding (metrics). */
@@ -65,7 +68,6 @@ export interface GatewayOptions extends Omit<RealtimeContext, "publisher" | "pre
 }
 
 export interface RealtimeGateway {
-  publisher: MessagePublisher;
   /** For the start-up banner. */
   description: string;
   attach(server: HttpServer): void;
@@ -78,11 +80,11 @@ export interface RealtimeGateway {
 }
 
 /**
- * Socket.IO 4 on the HTTP server's port (path /socket.io/, polling and websocket, Engine.IO v3 clients
- * allowed). Each socket's events run in arrival order through its own queue.
+ * Socket.IO 4 for the HTTP server's port (path /socket.io/, polling and websocket, Engine.IO v3 clients
+ * allowed), not yet serving: made first, so that MessageService's publisher can emit to it.
  */
-export function createGateway(options: GatewayOptions): RealtimeGateway {
-  const io: CertchatIo = new Server({
+export function createSocketServer(options: SocketServerOptions): CertchatIo {
+  return new Server({
     path: "/socket.io/",
     allowEIO3: true,
     transports: ["polling", "websocket"],
@@ -91,10 +93,16 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     maxHttpBufferSize: options.preAuthBytes,
     ...(options.redis ? { adapter: options.redis.adapter } : {}),
   });
-  const publisher = new SocketMessagePublisher(io);
+}
+
+/**
+ * The API's socket events on `io` (made by createSocketServer with the same options). Each socket's events
+ * run in arrival order through its own queue.
+ */
+export function createGateway(io: CertchatIo, options: GatewayOptions): RealtimeGateway {
   const observer = options.observer;
   if (observer) countChatDeliveries(io.of("/").adapter, (count) => observer.delivered(count));
-  const { logger, db, sessions, messages } = options;
+  const { logger, sessions, messages, rights } = options;
   const preAuth = new PreAuthGate({
     budgetBytes: options.preAuthBytes,
     deferBytes: options.maxPayloadBytes,
@@ -103,7 +111,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     onUnknownTransport: (name) =>
       logger.warn({ transport: name }, "cannot set this transport's message limit"),
   });
-  const context: RealtimeContext = { logger, db, sessions, messages, publisher, preAuth };
+  const context: RealtimeContext = { logger, sessions, messages, rights, preAuth };
   const queues = new Set<EventQueue>();
   let closing = false;
 
@@ -120,11 +128,9 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
       forgetSessionEnd(socket);
     });
     disconnectAtSessionEnd(context, socket);
-    for (const [event, handler] of Object.entries(handlers)) {
-      // `session` brings a new identity of its own; every other event acts for the one the socket holds.
-      const handle: Handler = event === "session" ? handler : whileSessionLasts(handler);
+    for (const event of clientEventNames) {
       socket.on(event, (...args: unknown[]) => {
-        if (queue.push(() => handle(perSocket, socket, args))) return;
+        if (queue.push(() => dispatch(handlers, perSocket, socket, event, args))) return;
         logger.warn(
           { socket: socket.id, address: options.clientAddress(socket.request) },
           "socket flooding its event queue: disconnected",
@@ -135,7 +141,7 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
     }
     // An event the API does not have, asked with an ack, is answered as an unknown HTTP method is.
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (!Object.hasOwn(handlers, event)) splitAck(args).ack?.(failure("MethodNotFound"));
+      if (!isClientEvent(event)) splitAck(args).ack?.(failure("MethodNotFound"));
     });
   });
   const sweeper = sweepDeadSessions(io, sessions, options.sessionCheckMs, logger);
@@ -143,7 +149,6 @@ export function createGateway(options: GatewayOptions): RealtimeGateway {
   io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());
 
   return {
-    publisher,
     description: options.redis ? `socket.io (redis ${options.redis.description})` : "socket.io (single node)",
     attach: (server) => {
       io.attach(server);

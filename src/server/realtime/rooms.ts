@@ -1,6 +1,6 @@
 /**
  * Two rooms per chat, one per Engine.IO generation (DESIGN §3): a publish emits `messages` to the first and
- * `message` to the second, so each payload is encoded once per generation, never per socket.
+ * `message` to the second (liveMessageEvent, src/protocol/events.ts), so each payload is encoded once per generation, never per socket.
  */
 export function chatRoom(chatId: string, engineProtocol: number): string {
   return engineProtocol === 3 ? `chat:${chatId}:eio3` : `chat:${chatId}`;
@@ -10,6 +10,3 @@ export function chatRoom(chatId: string, engineProtocol: number): string {
 export function isChatRoom(room: string): boolean {
   return room.startsWith("chat:");
 }
-
-/** The event a client of this Engine.IO generation listens to for live messages. */
-export const liveEvent = { current: "messages", legacy: "message" } as const;

@@ -1,7 +1,8 @@
-import type { Server } from "socket.io";
+import { liveMessageEvent } from "../../protocol/events.ts";
 import type { Message } from "../../protocol/schemas/messages.ts";
 import type { MessagePublisher } from "../services/message-publisher.ts";
-import { chatRoom, liveEvent } from "./rooms.ts";
+import type { CertchatIo } from "./context.ts";
+import { chatRoom } from "./rooms.ts";
 
 /** The message as everyone but its sender sees it: `localId` belongs to the sender's ack only (DESIGN §11). */
 function withoutLocalId(message: Message): Message {
@@ -14,12 +15,12 @@ function withoutLocalId(message: Message): Message {
  * configured). `except` travels with the broadcast, so the sending socket is skipped on whichever node it is.
  */
 export class SocketMessagePublisher implements MessagePublisher {
-  constructor(private readonly io: Server) {}
+  constructor(private readonly io: CertchatIo) {}
 
   publish(message: Message, options: { exceptSocketId?: string } = {}): void {
     const bare = withoutLocalId(message);
     const except = options.exceptSocketId ?? [];
-    this.io.to(chatRoom(message.chat, 4)).except(except).emit(liveEvent.current, bare);
-    this.io.to(chatRoom(message.chat, 3)).except(except).emit(liveEvent.legacy, bare);
+    this.io.to(chatRoom(message.chat, 4)).except(except).emit(liveMessageEvent.current, bare);
+    this.io.to(chatRoom(message.chat, 3)).except(except).emit(liveMessageEvent.legacy, bare);
   }
 }

@@ -19,9 +19,10 @@ import {
   listHistoryPage,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
-import { ChatRights } from "./chat-rights.ts";
+import type { ChatRights } from "./chat-rights.ts";
 import type { Clock } from "./clock.ts";
 import { threePartName } from "./full-name.ts";
+import type { MessagePublisher, PublishOptions } from "./message-publisher.ts";
 import type { Identity } from "./sessions.ts";
 
 /** A retry with the same localId within this time returns the stored message (DESIGN §3). */
@@ -32,6 +33,10 @@ export interface MessageServiceOptions {
   blobs: BlobStore;
   /** Commits message rows, grouping concurrent sends into one transaction. */
   writer: MessageWriter;
+  /** Announces each committed message to the chat's live listeners. */
+  publisher: MessagePublisher;
+  /** Membership and signer answers (shared with the socket gateway's `subscribe`). */
+  rights: ChatRights;
   clock: Clock;
   logger: Logger;
   maxTextBytes: number;
@@ -111,21 +116,37 @@ function decodeField(
 }
 
 /**
- * Sending and reading messages (DESIGN §2, §3, §6). `send` is the one path for REST and sockets: it
- * validates, writes the file blob, commits the row (in one transaction with concurrent sends, see
- * MessageWriter) and returns the committed message (with the caller's localId); callers publish only after
- * it returns. A retry that finds its message already stored returns that message, and callers publish it
- * again: the first announcement may never have gone out (the node died, or the database connection dropped,
- * between commit and publish), and clients keep messages by id, so a repeat is harmless (DESIGN §11).
+ * Sending and reading messages (docs/API.md "Отправка сообщения", "Socket (real time)"). `send` is the one path
+ * for REST and sockets: it validates, writes the file blob, commits the row (in one transaction with
+ * concurrent sends, see MessageWriter), returns the committed message (with the caller's localId) and then
+ * publishes it. A retry that finds its message already stored returns that message and publishes it again:
+ * the first announcement may never have gone out (the node died, or the database connection dropped, between
+ * commit and publish), and clients keep messages by id, so a repeat is harmless.
  */
 export class MessageService {
-  private readonly rights: ChatRights;
+  constructor(private readonly options: MessageServiceOptions) {}
 
-  constructor(private readonly options: MessageServiceOptions) {
-    this.rights = new ChatRights(options.db);
+  /**
+   * validate → commit → answer → publish: the publish waits for the next turn of the event loop, so the
+   * caller's answer (HTTP response, socket ack), written as soon as this resolves, goes first.
+   */
+  async send(identity: Identity, request: SendMessageRequest, publish?: PublishOptions): Promise<Message> {
+    const message = await this.store(identity, request);
+    setImmediate(() => this.announce(message, publish));
+    return message;
   }
 
-  async send(identity: Identity, request: SendMessageRequest): Promise<Message> {
+  private announce(message: Message, options: PublishOptions | undefined): void {
+    try {
+      this.options.publisher.publish(message, options);
+    } catch (error) {
+      // Live delivery is best effort (clients catch up with `messages`); the send itself succeeded.
+      this.options.logger.error({ err: error, message: message.id }, "could not publish a message");
+    }
+  }
+
+  /** Validates and commits (or finds the stored retry of) a message. */
+  private async store(identity: Identity, request: SendMessageRequest): Promise<Message> {
     const { db, blobs, clock } = this.options;
     const { maxTextBytes, maxFileBytes, maxCmsBytes } = this.options;
     const text = decodeField(request.text, "text", maxTextBytes);
@@ -139,7 +160,7 @@ export class MessageService {
 
     const me = identity.profile.id;
     const now = clock();
-    await this.rights.requirePoster(me, request.chat, request.cid, now);
+    await this.options.rights.requirePoster(me, request.chat, request.cid, now);
 
     const retryKey =
       request.localId === undefined
@@ -195,7 +216,7 @@ export class MessageService {
    * fields exceed maxPageBytes (the spec's "up to 50"): the client pages on from the ids it holds.
    */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
-    await this.rights.requireMember(identity.profile.id, request.chat);
+    await this.options.rights.requireMember(identity.profile.id, request.chat);
     if (request.id !== undefined && request.rel === undefined)
       throw new ApiError("InvalidSchema", "id needs rel: prev or next");
     const rows = await listHistoryPage(this.options.db, {

@@ -5,7 +5,6 @@ import {
   MessagesRequest,
   SendMessageRequest,
 } from "../../../protocol/schemas/messages.ts";
-import type { MessagePublisher } from "../../services/message-publisher.ts";
 import type { MessageService } from "../../services/messages.ts";
 import type { SessionService } from "../../services/sessions.ts";
 import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
@@ -13,7 +12,6 @@ import { apiRoute, authenticateRequest, tokenOf } from "../api-route.ts";
 export interface MessageRouteDeps {
   sessions: SessionService;
   messages: MessageService;
-  publisher: MessagePublisher;
   /** sendMessage's body limit: the only method whose body carries a file. */
   maxBodyBytes: number;
 }
@@ -35,11 +33,8 @@ export function messageRoutes(app: FastifyInstance, deps: MessageRouteDeps): voi
       const identity = await authenticateRequest(deps.sessions, request, tokenOf(body, request), {
         requirePhone: true,
       });
-      const message = await deps.messages.send(identity, body);
-      // validate → commit → answer → publish (DESIGN §3): the answer is written in this tick, the broadcast
-      // in the next one.
-      setImmediate(() => deps.publisher.publish(message));
-      return message;
+      // The service publishes after commit, in the next turn of the event loop: after this answer.
+      return deps.messages.send(identity, body);
     },
   );
   apiRoute(

@@ -8,7 +8,7 @@ import type { MessagePublisher, PublishOptions } from "../../../src/server/servi
 import { MessageService } from "../../../src/server/services/messages.ts";
 import { type Identity, SessionService } from "../../../src/server/services/sessions.ts";
 import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
-import { startMessageCommitter } from "../../../src/server/storage/message-committer.ts";
+import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { findMessageById } from "../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../support/storage.ts";

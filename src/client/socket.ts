@@ -5,7 +5,7 @@
  * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.
  */
 import { io, type Socket } from "socket.io-client";
-import type { ErrorCode } from "../protocol/errors.ts";
+import type { Envelope } from "../protocol/schemas/common.ts";
 import {
   HISTORY_PAGE_SIZE,
   type LocalId,
@@ -26,12 +26,6 @@ export interface CertchatSocketOptions {
 export type OutgoingMessage = WithoutToken<SendMessageRequest> & { localId: LocalId };
 
 type MessageListener = (message: Message) => void;
-
-interface AckEnvelope<T> {
-  success: boolean;
-  error?: ErrorCode;
-  data?: T;
-}
 
 export class CertchatSocket {
   private readonly socket: Socket;
@@ -60,7 +54,7 @@ export class CertchatSocket {
         this.socket.off("connect_error", onError);
         resolve();
       };
-      const onError = (error: Error & { data?: AckEnvelope<never> }) => {
+      const onError = (error: Error & { data?: Envelope<never> }) => {
         this.socket.off("connect", onConnect);
         this.close();
         reject(new CertchatApiError(error.data?.error ?? "NetworkError", undefined, { cause: error }));
@@ -129,7 +123,7 @@ export class CertchatSocket {
   /** Emits with an ack once connected; a timeout throws a plain Error, an error envelope CertchatApiError. */
   private async request<T>(event: string, payload: unknown): Promise<T> {
     await this.connected();
-    const envelope: AckEnvelope<T> = await this.socket.timeout(this.ackTimeoutMs).emitWithAck(event, payload);
+    const envelope: Envelope<T> = await this.socket.timeout(this.ackTimeoutMs).emitWithAck(event, payload);
     if (!envelope?.success) throw new CertchatApiError(envelope?.error ?? "InvalidResponse");
     return envelope.data as T;
   }

@@ -30,6 +30,7 @@ import type {
 } from "../protocol/schemas/messages.ts";
 
 export { describeErrorCode };
+export type { DataOf, MethodName, RequestOf };
 
 /** A request as the SDK takes it: the token travels in the Authorization header, never in the body. */
 export type WithoutToken<T> = Omit<T, "token">;

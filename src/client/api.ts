@@ -29,8 +29,8 @@ import type {
   SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 
-export { describeErrorCode };
 export type { DataOf, MethodName, RequestOf };
+export { describeErrorCode };
 
 /** A request as the SDK takes it: the token travels in the Authorization header, never in the body. */
 export type WithoutToken<T> = Omit<T, "token">;

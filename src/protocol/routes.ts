@@ -48,6 +48,7 @@ export interface ApiMethod {
   data: TSchema;
   auth: AuthLevel;
   bodyLimit: BodyLimit;
+  /** The body types it takes (the server's body reader parses both for every method; OpenAPI lists them). */
   contentTypes: readonly RequestContentType[];
   /** Limited per client address (AuthenticationFailed over the rate), before the body is read. */
   rateLimited: boolean;

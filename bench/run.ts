@@ -1,6 +1,8 @@
 /**
- * Runs every scenario one after another, each printing its table and writing its JSON to bench/results/.
- * Run: npm run bench [-- --quick]   (one scenario alone: node --import tsx bench/<scenario>.ts [--quick])
+ * Runs every scenario one after another, each printing its table, then the issue-16 targets, and writes the
+ * run's JSON to bench/results/<timestamp>.json.
+ * Run: npm run bench [-- --quick] [--pinned] [--repeat N] [--only fanout,latency]
+ * (one scenario alone: node --import tsx bench/<scenario>.ts [same flags])
  */
 import { auth } from "./auth.ts";
 import { connections } from "./connections.ts";
@@ -8,8 +10,10 @@ import { fanout } from "./fanout.ts";
 import { history } from "./history.ts";
 import { latency } from "./latency.ts";
 import { optionsFromArgv } from "./lib/options.ts";
-import { runScenario, type Scenario } from "./lib/report.ts";
+import { runScenarios, type Scenario } from "./lib/report.ts";
 import { rest } from "./rest.ts";
+import { singleSocket } from "./single-socket.ts";
+import { sustained } from "./sustained.ts";
 import { throughput } from "./throughput.ts";
 
 export const scenarios: Record<string, Scenario> = {
@@ -17,10 +21,19 @@ export const scenarios: Record<string, Scenario> = {
   rest,
   auth,
   throughput,
+  "single-socket": singleSocket,
   latency,
+  sustained,
   fanout,
   connections,
 };
 
 const options = optionsFromArgv();
-for (const scenario of Object.values(scenarios)) await runScenario(scenario, options);
+const unknown = (options.only ?? []).filter((name) => !(name in scenarios));
+if (unknown.length > 0)
+  throw new Error(`no scenario ${unknown.join(", ")}: ${Object.keys(scenarios).join(", ")}`);
+const chosen = Object.entries(scenarios).filter(([name]) => !options.only || options.only.includes(name));
+await runScenarios(
+  chosen.map(([, scenario]) => scenario),
+  options,
+);

@@ -1,6 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { exited } from "../../test/support/processes.ts";
+import {
+  assertOnServerCore,
+  describeThreadCores,
+  isPinned,
+  serverCommand,
+  type ThreadCores,
+} from "./pinning.ts";
 
 /** Every child still running, killed when the bench process ends however it ends (error, Ctrl-C). */
 const live = new Set<ChildProcess>();
@@ -42,7 +49,8 @@ export function spawnServer(
   env: NodeJS.ProcessEnv,
   readyText: string,
 ): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...serverNodeArgs(), script, ...args], {
+  const command = serverCommand(process.execPath, [...serverNodeArgs(), script, ...args]);
+  const child = spawn(command.file, command.args, {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -126,6 +134,8 @@ export interface Usage {
   cpuShare: number;
   /** Share of the interval its event loop was ready to run but had no CPU: the machine's load, not its own. */
   waitShare: number;
+  /** Its threads at the end of the interval and the cores they may run on (checked when pinned). */
+  threads: ThreadCores;
 }
 
 /** Starts measuring; the returned function gives the usage since then. */
@@ -140,12 +150,24 @@ export function usageMeter(pid: number): () => Usage {
       cpuSeconds,
       cpuShare: cpuSeconds / seconds,
       waitShare: (runQueueSecondsOf(pid) - wait) / seconds,
+      threads: assertOnServerCore(pid),
     };
   };
 }
 
-/** "40% of a core, waited 25% for a CPU" */
+/** "40% of a core, waited 25% for a CPU" (pinned: ", 14 threads, all on core 0") */
 export function describeUsage(usage: Usage): string {
   const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
-  return `${percent(usage.cpuShare)} of a core, waited ${percent(usage.waitShare)} for a CPU`;
+  const threads = isPinned() ? `, ${describeThreadCores(usage.threads)}` : "";
+  return `${percent(usage.cpuShare)} of a core, waited ${percent(usage.waitShare)} for a CPU${threads}`;
+}
+
+/** This process's CPU time (all its threads) per second of the interval: is the load generator the limit? */
+export function loadGeneratorMeter(): () => number {
+  const before = process.cpuUsage();
+  const start = performance.now();
+  return () => {
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000 / (performance.now() - start);
+  };
 }

@@ -6,13 +6,42 @@ export type BenchMode = "full" | "quick" | "smoke";
 
 export interface BenchOptions {
   mode: BenchMode;
+  /** `--pinned`: server children on one core, the load generator on the other (bench/lib/pinning.ts). */
+  pinned?: boolean;
+  /** `--repeat N`: each measured case N times, certchat and its baselines alternating (default 1). */
+  repeat?: number;
+  /** `--only a,b`: the scenarios to run (bench/run.ts; default all). */
+  only?: string[];
+}
+
+/** The value after `flag` (`--flag value` or `--flag=value`), if given. */
+function flagValue(argv: string[], flag: string): string | undefined {
+  const at = argv.indexOf(flag);
+  if (at >= 0) return argv[at + 1];
+  return argv.find((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1);
 }
 
 export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOptions {
-  return { mode: argv.includes("--quick") ? "quick" : "full" };
+  const repeatText = flagValue(argv, "--repeat");
+  const repeat = repeatText === undefined ? 1 : Number(repeatText);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) {
+    throw new Error(`--repeat takes a whole number from 1 to 20, not ${repeatText}`);
+  }
+  const only = flagValue(argv, "--only")?.split(",").filter(Boolean);
+  return {
+    mode: argv.includes("--quick") ? "quick" : "full",
+    pinned: argv.includes("--pinned"),
+    repeat,
+    ...(only ? { only } : {}),
+  };
 }
 
 /** The value of a setting for the mode in force. */
 export function bySize<T>(options: BenchOptions, values: Record<BenchMode, T>): T {
   return values[options.mode];
+}
+
+/** How many times each case runs (`--repeat`). */
+export function repetitions(options: BenchOptions): number {
+  return options.repeat ?? 1;
 }

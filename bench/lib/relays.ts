@@ -3,7 +3,14 @@ import { startBareChild } from "./bare-child.ts";
 import { startCertchatChild } from "./certchat-child.ts";
 import { type BenchOptions, bySize } from "./options.ts";
 import { connectMany, SioClient } from "./sio-client.ts";
-import { bareMessage, benchUsers, certchatSocket, groupChat, textWithSeq } from "./socket-fixtures.ts";
+import {
+  bareMessage,
+  benchUsers,
+  certchatSocket,
+  groupChat,
+  payloadMessage,
+  textWithSeq,
+} from "./socket-fixtures.ts";
 
 /** A socket that sends numbered messages into one chat, resolving on the ack. */
 export interface Sender {
@@ -17,6 +24,8 @@ export interface Sender {
  * `data` carries the sequence number (socket-fixtures.ts).
  */
 export interface Relay {
+  /** "certchat", "bare same object", "bare payload only": for tables. */
+  name: string;
   pid: number;
   subscriber(chat: number, index: number): Promise<SioClient>;
   sender(chat: number, index: number): Promise<Sender>;
@@ -37,6 +46,7 @@ export async function certchatRelay(chats: number, options: BenchOptions): Promi
     const userAt = (index: number) => users[index % users.length] as ChatUser;
     const chatAt = (chat: number) => chatIds[chat] as string;
     return {
+      name: "certchat",
       pid: server.pid,
       subscriber: (chat, index) => certchatSocket(server.url, userAt(index), [chatAt(chat)]),
       async sender(chat, index) {
@@ -55,16 +65,30 @@ export async function certchatRelay(chats: number, options: BenchOptions): Promi
   }
 }
 
-export async function bareRelay(): Promise<Relay> {
+/**
+ * What a bare relay's senders send and its subscribers receive: `same-object`, a message shaped and sized as
+ * certchat delivers one; `payload-only`, the ciphertext alone (what a minimal relay would send).
+ */
+export type BareShape = "same-object" | "payload-only";
+
+const bareMessages: Record<BareShape, (room: string, seq: number) => unknown> = {
+  "same-object": bareMessage,
+  "payload-only": (_room, seq) => payloadMessage(seq),
+};
+
+/** The bare Socket.IO relay (bench/lib/bare-socketio-server.ts) relaying messages of `shape`. */
+export async function bareRelay(shape: BareShape = "same-object"): Promise<Relay> {
   const server = await startBareChild();
   const room = (chat: number) => `chat:${chat}`;
+  const message = bareMessages[shape];
   return {
+    name: `bare ${shape.replace("-", " ")}`,
     pid: server.pid,
     subscriber: (chat) => SioClient.connect(server.url, { rooms: [room(chat)] }),
     async sender(chat) {
       const socket = await SioClient.connect(server.url, {});
       const send = async (seq: number) => {
-        await socket.request("send", { room: room(chat), message: bareMessage(room(chat), seq) });
+        await socket.request("send", { room: room(chat), message: message(room(chat), seq) });
       };
       return { socket, send };
     },

@@ -66,3 +66,8 @@ export function bareMessage(chat: string, seq: number): Record<string, unknown> 
     time: Math.floor(Date.now() / 1000),
   };
 }
+
+/** What a minimal relay broadcasts: the ciphertext alone (in a `data` field, where seqOfPacket reads it). */
+export function payloadMessage(seq: number): { data: string } {
+  return { data: textWithSeq(seq) };
+}

@@ -7,10 +7,22 @@ import { history } from "../../bench/history.ts";
 import { latency } from "../../bench/latency.ts";
 import type { Scenario } from "../../bench/lib/report.ts";
 import { rest } from "../../bench/rest.ts";
+import { singleSocket } from "../../bench/single-socket.ts";
+import { sustained } from "../../bench/sustained.ts";
 import { throughput } from "../../bench/throughput.ts";
 
 // Each scenario at tiny sizes, only to prove it runs end to end; its figures are not checked.
-const scenarios: Record<string, Scenario> = { history, rest, auth, throughput, latency, fanout, connections };
+const scenarios: Record<string, Scenario> = {
+  history,
+  rest,
+  auth,
+  throughput,
+  "single-socket": singleSocket,
+  latency,
+  sustained,
+  fanout,
+  connections,
+};
 
 for (const [name, scenario] of Object.entries(scenarios)) {
   test(`the ${name} benchmark runs`, async () => {

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const certchatBin = fileURLToPath(new URL("../../bin/certchat.js", import.meta.url));
+/** The `certchat` command run from source (the TypeScript, through tsx), not the compiled bin/certchat.js. */
+export const certchatBin = fileURLToPath(new URL("./certchat-from-source.mjs", import.meta.url));
 
 export interface CliResult {
   code: number | null;

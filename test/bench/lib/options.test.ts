@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { optionsFromArgv } from "../../../bench/lib/options.ts";
+
+test("no flags give a full, unpinned run of every scenario once", () => {
+  assert.deepEqual(optionsFromArgv([]), { mode: "full", pinned: false, repeat: 1 });
+});
+
+test("--quick, --pinned, --repeat and --only are read in either spelling", () => {
+  assert.deepEqual(optionsFromArgv(["--quick", "--pinned", "--repeat", "3", "--only=fanout,latency"]), {
+    mode: "quick",
+    pinned: true,
+    repeat: 3,
+    only: ["fanout", "latency"],
+  });
+});
+
+test("a --repeat that is not a whole number from 1 to 20 is refused", () => {
+  assert.throws(() => optionsFromArgv(["--repeat", "0"]), /--repeat/);
+  assert.throws(() => optionsFromArgv(["--repeat=x"]), /--repeat/);
+});

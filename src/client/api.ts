@@ -3,8 +3,16 @@
  * protocol schemas' types; an error envelope becomes a `CertchatApiError` carrying the API error code.
  * Works wherever `fetch` does (Node 20, browsers).
  */
-import type { ErrorCode } from "../protocol/errors.ts";
+import { describeErrorCode, type ErrorCode } from "../protocol/errors.ts";
+import {
+  apiMethods,
+  type DataOf,
+  fileDownloadPath,
+  type MethodName,
+  type RequestOf,
+} from "../protocol/routes.ts";
 import type { Contact, ContactsData, CreateChatRequest } from "../protocol/schemas/chats.ts";
+import type { Envelope } from "../protocol/schemas/common.ts";
 import type { FileData } from "../protocol/schemas/files.ts";
 import type {
   AuthData,
@@ -21,6 +29,9 @@ import type {
   SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 
+export type { DataOf, MethodName, RequestOf };
+export { describeErrorCode };
+
 /** A request as the SDK takes it: the token travels in the Authorization header, never in the body. */
 export type WithoutToken<T> = Omit<T, "token">;
 
@@ -33,41 +44,6 @@ export class CertchatApiError extends Error {
     super(message, options);
     this.name = "CertchatApiError";
   }
-}
-
-const ERROR_SENTENCES: Partial<Record<ErrorCode, string>> = {
-  CommonError: "the server failed unexpectedly",
-  DataError: "the data is too large, or the file is unknown",
-  AuthenticationFailed: "login failed: the nonce was used or expired, or too many attempts",
-  NeedAuthentication: "not logged in: run `certchat login`",
-  SessionExpired: "the session expired: run `certchat login` again",
-  CertificateExpired: "the certificate has expired",
-  IncorrectCode: "the SMS code is wrong or expired",
-  NeedRegisterPhone:
-    "this profile has no confirmed phone yet, or this certificate is new to it: log in with --phone",
-  PhoneAlreadyRegistered:
-    "the phone belongs to another person, or is not the phone of the profile this certificate renews",
-  InvalidSchema: "the server refused the request as malformed",
-  InvalidSignature: "the signature does not verify with the certificate",
-  InvalidCertificate: "the certificate is not trusted, revoked, or not of this profile",
-  CryptoError: "the server could not check the signature now; try again",
-  SMSError: "the SMS could not be sent (gateway failure or resend limit)",
-  CreateChatKeysError: "the chat keys do not cover every member certificate",
-  CreateChatError: "the chat could not be created",
-  GetChatsError: "no such chat, or you are not a member (or may not post in this channel)",
-  NetworkError: "the server could not be reached",
-  InvalidResponse: "the server's answer was not a certchat envelope",
-};
-
-/** One human sentence for an API error code. */
-export function describeErrorCode(code: ErrorCode): string {
-  return ERROR_SENTENCES[code] ?? code;
-}
-
-interface Envelope<T> {
-  success: boolean;
-  error?: ErrorCode;
-  data?: T;
 }
 
 /** The raw encrypted bytes of a file, as a stream with its length. */
@@ -86,11 +62,27 @@ export class CertchatApi {
     this.token = token;
   }
 
+  /**
+   * Any method of the API by its name (protocol/routes.ts): the request without its token, the answer's
+   * `data`; an error envelope throws CertchatApiError. `auth` keeps its token for the following calls.
+   */
+  async call<M extends MethodName>(name: M, request: WithoutToken<RequestOf<M>>): Promise<DataOf<M>> {
+    const response = await this.fetch(`${this.server}${apiMethods[name].path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...this.authorization() },
+      body: JSON.stringify(request),
+    });
+    const envelope = await readEnvelope<DataOf<M>>(response);
+    // A server that is not certchat may leave out `error` or `data`.
+    if (!envelope.success) throw new CertchatApiError(envelope.error ?? "InvalidResponse");
+    if (envelope.data === undefined) throw new CertchatApiError("InvalidResponse");
+    if (name === "auth") this.token = (envelope.data as DataOf<"auth">).token;
+    return envelope.data;
+  }
+
   /** Opens a session: the token is kept for the following calls. */
-  async auth(request: AuthRequest): Promise<AuthData> {
-    const data = await this.call<AuthData>("auth", request);
-    this.token = data.token;
-    return data;
+  auth(request: AuthRequest): Promise<AuthData> {
+    return this.call("auth", request);
   }
 
   confirmAuth(sign: string): Promise<ConfirmAuthData> {
@@ -111,7 +103,7 @@ export class CertchatApi {
 
   /** Without phones: the caller's chats; with phones: the registered profiles holding them. */
   contacts(phones?: readonly string[]): Promise<ContactsData> {
-    return this.call("contacts", phones ? { phones } : {});
+    return this.call("contacts", phones ? { phones: [...phones] } : {});
   }
 
   createChat(request: WithoutToken<CreateChatRequest>): Promise<Contact> {
@@ -133,25 +125,13 @@ export class CertchatApi {
 
   /** The encrypted file as a byte stream (GET /api/file/:chat/:file), for large files. */
   async downloadFile(chat: string, file: string): Promise<FileDownload> {
-    const url = `${this.server}/api/file/${encodeURIComponent(chat)}/${encodeURIComponent(file)}`;
+    const url = `${this.server}${fileDownloadPath({ chat, file })}`;
     const response = await this.fetch(url, { method: "GET", headers: this.authorization() });
     if (!response.ok || !response.body) {
       const envelope = await readEnvelope<never>(response);
       throw new CertchatApiError(envelope.error ?? "InvalidResponse");
     }
     return { size: Number(response.headers.get("content-length") ?? 0), body: response.body };
-  }
-
-  private async call<T>(method: string, body: object): Promise<T> {
-    const response = await this.fetch(`${this.server}/api/${method}/`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...this.authorization() },
-      body: JSON.stringify(body),
-    });
-    const envelope = await readEnvelope<T>(response);
-    if (!envelope.success) throw new CertchatApiError(envelope.error ?? "InvalidResponse");
-    if (envelope.data === undefined) throw new CertchatApiError("InvalidResponse");
-    return envelope.data;
   }
 
   private authorization(): Record<string, string> {

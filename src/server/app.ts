@@ -24,6 +24,7 @@ import { FileService } from "./services/files.ts";
 import { type LookupQuota, MemoryLookupQuota } from "./services/lookup-quota.ts";
 import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
+import { ProfileService } from "./services/profiles.ts";
 import { MemoryRateLimiter, type RateLimiter } from "./services/rate-limiter.ts";
 import { FallbackNotice } from "./services/redis-fallback.ts";
 import { RedisLookupQuota } from "./services/redis-lookup-quota.ts";
@@ -215,11 +216,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxRequestBytes: config.limits.maxRequestBytes,
       maxBodiesInFlightBytes: config.limits.maxBodiesInFlightBytes,
       timeouts: config.timeouts,
-      db: storage.db,
       auth,
       phones,
       sessions,
       authRateLimiter,
+      profiles: new ProfileService(storage.db),
       contacts: new ContactService(storage.db, {
         quota: lookupQuota,
         perDay: config.limits.contactLookupsPerDay,

@@ -1,5 +1,5 @@
 import { type TSchema, Type } from "@sinclair/typebox";
-import { ErrorCodes } from "../errors.ts";
+import { type ErrorCode, ErrorCodes } from "../errors.ts";
 
 /**
  * Text that reaches the database: PostgreSQL refuses a NUL character in a text value (the query fails), so a
@@ -21,7 +21,7 @@ export const MAX_SIGN_BASE64 = 1_400;
 export const Base64 = (description: string, maxLength: number) =>
   Type.String({ minLength: 1, maxLength, description: `${description} (base64)` });
 
-/** Every response is this envelope with HTTP 200 (DESIGN §2). */
+/** Every response is this envelope with HTTP 200 (docs/API.md, "Conventions"). */
 export function Envelope<T extends TSchema>(data: T) {
   return Type.Object({
     success: Type.Boolean(),
@@ -29,6 +29,26 @@ export function Envelope<T extends TSchema>(data: T) {
     data: Type.Optional(data),
   });
 }
+
+/** The envelope of a success: its `data`. */
+export interface SuccessEnvelope<T> {
+  success: true;
+  data: T;
+  error?: undefined;
+}
+
+/** The envelope of a failure: its code. */
+export interface FailureEnvelope {
+  success: false;
+  error: ErrorCode;
+  data?: undefined;
+}
+
+/**
+ * The envelope as a type (every HTTP answer and socket ack): one of the two shapes. `error` and `data` can be
+ * read on either, so a client can check an answer it has not yet told apart.
+ */
+export type Envelope<T> = SuccessEnvelope<T> | FailureEnvelope;
 
 export const CertificateRef = Type.Object({
   id: Type.Integer({ description: "Certificate id (cid)" }),

@@ -1,46 +1,131 @@
-import type { Static, TSchema } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import { ApiError } from "../../protocol/errors.ts";
+import {
+  type ApiMethod,
+  type AuthLevel,
+  type AuthOf,
+  apiMethods,
+  type BodyLimit,
+  type DataOf,
+  type MethodName,
+  type RateLimitedMethod,
+  type RequestOf,
+} from "../../protocol/routes.ts";
 import { Envelope } from "../../protocol/schemas/common.ts";
-import type { Identity, SessionGuardOptions, SessionService } from "../services/sessions.ts";
+import type { Identity, SessionService } from "../services/sessions.ts";
 import { success } from "./envelope.ts";
 
-export interface ApiRouteSpec<Body extends TSchema, Data extends TSchema> {
-  /** The spec's path with its trailing slash, e.g. "/api/auth/"; the path without it works too. */
-  path: string;
-  summary: string;
-  tags: string[];
-  body: Body;
-  data: Data;
-  /** Largest body of this method when it differs from the application's (sendMessage carries files). */
-  bodyLimit?: number;
-  /** Runs before the body is read (rate limits): an ApiError thrown here is the answer. */
-  guard?: (request: FastifyRequest) => Promise<void>;
+/** What a handler knows of its caller, by its method's auth level (protocol/routes.ts). */
+export type CallerOf<Level extends AuthLevel> = Level extends "session" | "sessionWithPhone"
+  ? { identity: Identity }
+  : Level extends "pendingLogin"
+    ? { token: string | undefined }
+    : unknown;
+
+/** One call of a method, as its handler gets it: the validated body, the client's address, the caller. */
+export type ApiCall<M extends MethodName> = { body: RequestOf<M>; ip: string } & CallerOf<AuthOf<M>>;
+
+/** A method's handler: calls a service and returns the envelope's `data`; an ApiError is the failure. */
+export type ApiHandler<M extends MethodName> = (call: ApiCall<M>) => Promise<DataOf<M>>;
+
+export type ApiHandlers<Names extends MethodName = MethodName> = { [M in Names]: ApiHandler<M> };
+
+export interface ApiMethodOptions {
+  sessions: SessionService;
+  /** The bytes of each body limit of the table. */
+  bodyLimits: Record<BodyLimit, number>;
+  /** The guard of a rate-limited method: runs before the body is read, an ApiError thrown is the answer. */
+  rateLimit(scope: RateLimitedMethod): (request: FastifyRequest) => Promise<void>;
 }
 
 /**
- * One API method: POST, body validated against its schema (failures become InvalidSchema), result wrapped
- * in the success envelope; an ApiError thrown by the handler becomes the failure envelope.
+ * Registers every method of the table (protocol/routes.ts): POST, body validated against its schema (failures
+ * become InvalidSchema), the caller authenticated at the method's level, result wrapped in the success
+ * envelope; an ApiError thrown by the handler becomes the failure envelope.
  */
-export function apiRoute<Body extends TSchema, Data extends TSchema>(
+export function registerApiMethods(
   app: FastifyInstance,
-  spec: ApiRouteSpec<Body, Data>,
-  handler: (body: Static<Body>, request: FastifyRequest) => Promise<Static<Data>>,
+  options: ApiMethodOptions,
+  handlers: ApiHandlers,
 ): void {
-  app.post(spec.path, {
-    ...(spec.guard ? { onRequest: spec.guard } : {}),
-    ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
+  for (const name of Object.keys(apiMethods) as MethodName[]) {
+    // Each handler fits its own row; the loop sees them all as one.
+    const handler = handlers[name] as (call: object) => Promise<unknown>;
+    registerMethod(app, name, apiMethods[name], options, handler);
+  }
+}
+
+function registerMethod(
+  app: FastifyInstance,
+  name: MethodName,
+  method: ApiMethod,
+  options: ApiMethodOptions,
+  handler: (call: object) => Promise<unknown>,
+): void {
+  const authenticate = sessionLevel(method.auth)
+    ? [authenticationPreHandler(options.sessions, method.auth === "sessionWithPhone")]
+    : [];
+  app.post(method.path, {
+    ...(method.rateLimited ? { onRequest: options.rateLimit(name as RateLimitedMethod) } : {}),
+    bodyLimit: options.bodyLimits[method.bodyLimit],
     schema: {
-      summary: spec.summary,
-      tags: spec.tags,
-      body: spec.body,
-      response: { 200: Envelope(spec.data) },
+      summary: method.summary,
+      tags: [method.tag],
+      consumes: [...method.contentTypes],
+      ...(method.auth === "none" ? {} : { security: [{ bearer: [] }] }),
+      body: method.request,
+      response: { 200: Envelope(method.data) },
     },
+    preHandler: [refuseNonFiniteNumbers, ...authenticate],
     handler: async (request) => {
-      if (holdsNonFiniteNumber(request.body)) throw new ApiError("InvalidSchema", "a number is not finite");
-      return success(await handler(request.body as Static<Body>, request));
+      const call = { body: request.body, ip: request.ip, ...callerOf(method.auth, request) };
+      return success(await handler(call));
     },
   });
+}
+
+function sessionLevel(level: AuthLevel): level is "session" | "sessionWithPhone" {
+  return level === "session" || level === "sessionWithPhone";
+}
+
+function callerOf(level: AuthLevel, request: FastifyRequest): object {
+  if (sessionLevel(level)) return { identity: identityOf(request) };
+  if (level === "pendingLogin") return { token: tokenOf(request, request.body) };
+  return {};
+}
+
+const identities = new WeakMap<FastifyRequest, Identity>();
+
+/**
+ * The one authentication pre-handler: the request's token (body `token`, else `Authorization: Bearer`) to its
+ * session, refused with the API's code (NeedAuthentication, SessionExpired, NeedRegisterPhone…). The profile
+ * id goes on the request's later log lines.
+ */
+export function authenticationPreHandler(
+  sessions: SessionService,
+  requirePhone: boolean,
+): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const identity = await sessions.authenticate(tokenOf(request, request.body), { requirePhone });
+    request.log = request.log.child({ profile: identity.profile.id });
+    identities.set(request, identity);
+  };
+}
+
+/** The identity the authentication pre-handler found for this request. */
+export function identityOf(request: FastifyRequest): Identity {
+  const identity = identities.get(request);
+  if (!identity) throw new Error("the route has no authentication pre-handler");
+  return identity;
+}
+
+/** The session token of a request: the body's `token`, else `Authorization: Bearer <token>`. */
+export function tokenOf(request: FastifyRequest, body?: unknown): string | undefined {
+  const token = typeof body === "object" && body !== null ? (body as { token?: unknown }).token : undefined;
+  if (typeof token === "string" && token) return token;
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
 }
 
 /**
@@ -54,28 +139,12 @@ const SCHEMA_DEPTH = 3;
  * integer and range checks then let through (they only look at finite numbers). No field of the API takes an
  * infinite number, and the database would refuse it in a query (PostgreSQL's bigint), so it is InvalidSchema.
  */
+async function refuseNonFiniteNumbers(request: FastifyRequest): Promise<void> {
+  if (holdsNonFiniteNumber(request.body)) throw new ApiError("InvalidSchema", "a number is not finite");
+}
+
 function holdsNonFiniteNumber(value: unknown, depth = SCHEMA_DEPTH): boolean {
   if (typeof value === "number") return !Number.isFinite(value);
   if (typeof value !== "object" || value === null || depth === 0) return false;
   return Object.values(value).some((field) => holdsNonFiniteNumber(field, depth - 1));
-}
-
-/** Authenticates the request's session and puts its profile id on the request's later log lines. */
-export async function authenticateRequest(
-  sessions: SessionService,
-  request: FastifyRequest,
-  token: string | undefined,
-  options: SessionGuardOptions,
-): Promise<Identity> {
-  const identity = await sessions.authenticate(token, options);
-  request.log = request.log.child({ profile: identity.profile.id });
-  return identity;
-}
-
-/** The session token of a request: the body's `token`, else `Authorization: Bearer <token>`. */
-export function tokenOf(body: { token?: string }, request: FastifyRequest): string | undefined {
-  if (body.token) return body.token;
-  const header = request.headers.authorization;
-  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  return match?.[1];
 }

@@ -10,22 +10,24 @@ import type { ContactService } from "../services/contacts.ts";
 import type { FileService } from "../services/files.ts";
 import type { MessageService } from "../services/messages.ts";
 import type { PhoneService } from "../services/phones.ts";
+import type { ProfileService } from "../services/profiles.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
-import type { Executor } from "../storage/repositories/executor.ts";
-import { tokenOf } from "./api-route.ts";
+import { registerApiMethods, tokenOf } from "./api-route.ts";
 import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
 import { installBodyIdleTimeout } from "./body-timeout.ts";
 import type { ProxyTrust } from "./client-address.ts";
+import { registerFileDownload } from "./download-route.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
+import { rateLimitGuard } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
-import { contactRoutes } from "./routes/contacts.ts";
-import { fileRoutes } from "./routes/files.ts";
-import { identityRoutes } from "./routes/identity.ts";
-import { messageRoutes } from "./routes/messages.ts";
+import { contactHandlers } from "./routes/contacts.ts";
+import { fileDownloadHandler, fileHandlers } from "./routes/files.ts";
+import { identityHandlers } from "./routes/identity.ts";
+import { messageHandlers } from "./routes/messages.ts";
 import { metaRoutes } from "./routes/meta.ts";
-import { profileRoutes } from "./routes/profile.ts";
+import { profileHandlers } from "./routes/profile.ts";
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -35,11 +37,12 @@ export interface HttpAppDeps {
   maxRequestBytes: number;
   maxBodiesInFlightBytes: number;
   timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number };
-  db: Executor;
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
+  /** Per client address, for /api/auth/ and /api/confirmAuth/ (separately). */
   authRateLimiter: RateLimiter;
+  profiles: ProfileService;
   contacts: ContactService;
   chats: ChatService;
   messages: MessageService;
@@ -86,7 +89,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     authenticate: async (token) => {
       await deps.sessions.authenticate(token, { requirePhone: true });
     },
-    headerToken: (request) => tokenOf({}, request),
+    headerToken: (request) => tokenOf(request),
     inFlightBudgetBytes: deps.maxBodiesInFlightBytes,
   });
   installBodyIdleTimeout(app, deps.timeouts.httpBodyIdleMs);
@@ -101,14 +104,35 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
         version: "1.0.0",
         description: "Every method is POST and answers HTTP 200 with {success, error?, data?}.",
       },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: "http",
+            scheme: "bearer",
+            description: "The session token; the body's `token` field is accepted instead",
+          },
+        },
+      },
     },
   });
 
   metaRoutes(app, deps);
-  identityRoutes(app, { ...deps, onRateLimited: (scope) => deps.metrics.refused(scope) });
-  profileRoutes(app, deps);
-  contactRoutes(app, deps);
-  messageRoutes(app, deps);
-  fileRoutes(app, deps);
+  registerApiMethods(
+    app,
+    {
+      sessions: deps.sessions,
+      bodyLimits: { request: deps.maxRequestBytes, upload: deps.maxBodyBytes },
+      rateLimit: (scope) =>
+        rateLimitGuard(deps.authRateLimiter, scope, (refused) => deps.metrics.refused(refused)),
+    },
+    {
+      ...identityHandlers(deps),
+      ...profileHandlers(deps),
+      ...contactHandlers(deps),
+      ...messageHandlers(deps),
+      ...fileHandlers(deps),
+    },
+  );
+  registerFileDownload(app, deps.sessions, fileDownloadHandler(deps));
   return app;
 }

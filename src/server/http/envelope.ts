@@ -1,14 +1,7 @@
 import type { ErrorCode } from "../../protocol/errors.ts";
+import type { FailureEnvelope, SuccessEnvelope } from "../../protocol/schemas/common.ts";
 
-export interface SuccessEnvelope<T> {
-  success: true;
-  data: T;
-}
-
-export interface FailureEnvelope {
-  success: false;
-  error: ErrorCode;
-}
+export type { FailureEnvelope, SuccessEnvelope };
 
 export function success<T>(data: T): SuccessEnvelope<T> {
   return { success: true, data };

@@ -1,6 +1,7 @@
+import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
+import { ApiError, type ErrorCode, rawStatusOf } from "../../protocol/errors.ts";
 import { failure } from "./envelope.ts";
 
 /** Fastify's own request errors that mean "the request is not what the API accepts". */
@@ -12,31 +13,49 @@ const schemaErrors = new Set([
   "FST_ERR_VALIDATION",
 ]);
 
-function classify(error: FastifyError): { status: number; code: ErrorCode } {
-  if (error instanceof ApiError) return { status: 200, code: error.code };
-  if (error.validation || schemaErrors.has(error.code)) return { status: 200, code: "InvalidSchema" };
-  // The body-size limit is a transport failure (DESIGN §2): 413, still with the envelope.
-  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return { status: 413, code: "DataError" };
-  if (error instanceof SyntaxError || error.statusCode === 400) return { status: 200, code: "InvalidSchema" };
-  return { status: 200, code: "CommonError" };
+/** The API error code of a failure. */
+function codeOf(error: FastifyError): ErrorCode {
+  if (error instanceof ApiError) return error.code;
+  if (error.validation || schemaErrors.has(error.code)) return "InvalidSchema";
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return "DataError";
+  if (error instanceof SyntaxError || error.statusCode === 400) return "InvalidSchema";
+  return "CommonError";
+}
+
+/** Unexpected errors are logged in full; refusals (a code the client caused) at debug. */
+function logFailure(request: FastifyRequest, error: FastifyError, code: ErrorCode): void {
+  if (code === "CommonError") request.log.error({ err: error }, "unexpected error");
+  else request.log.debug({ code, detail: error.message }, "request refused");
 }
 
 /**
  * Every failure leaves as the envelope with a code from the catalogue; the client never sees a stack trace
- * or an internal message. Unexpected errors are logged in full.
+ * or an internal message. API methods answer HTTP 200, except a body over the size limit: a transport failure
+ * (docs/API.md, "Conventions"), 413 with DataError.
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, code } = classify(error);
-    if (code === "CommonError") request.log.error({ err: error }, "unexpected error");
-    else request.log.debug({ code, detail: error.message }, "request refused");
+    const code = codeOf(error);
+    logFailure(request, error, code);
+    const status = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? 413 : 200;
     return reply.code(status).send(failure(code));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const status = request.url.startsWith("/api/") ? 200 : 404;
+    const status = request.url.startsWith("/api/") ? 200 : rawStatusOf("MethodNotFound");
     return reply.code(status).send(failure("MethodNotFound"));
   });
+}
+
+/**
+ * The error handler of a route that answers errors with the code's raw-path status instead of 200 (the raw
+ * download, protocol/routes.ts): 401 for a refused session, 404 for an unknown chat or file, 500 for an
+ * outage (which must not look like a file).
+ */
+export function answerWithRawStatus(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const code = codeOf(error);
+  logFailure(request, error, code);
+  return reply.code(rawStatusOf(code)).send(failure(code));
 }
 
 /**
@@ -52,20 +71,20 @@ export function answerFrameworkError(
 ): void {
   const url = request.raw.url ?? "";
   if (!url.startsWith("/api/")) {
-    reply.code(404).send(failure("MethodNotFound"));
+    reply.code(rawStatusOf("MethodNotFound")).send(failure("MethodNotFound"));
     return;
   }
   const download = request.raw.method === "GET" && url.startsWith("/api/file/");
-  reply.code(download ? 400 : 200).send(failure("InvalidSchema"));
+  reply.code(download ? rawStatusOf("InvalidSchema") : 200).send(failure("InvalidSchema"));
 }
 
 /** Statuses and codes for requests Node's HTTP parser refuses before Fastify sees them. */
-function clientErrorAnswer(code: string | undefined): { status: number; reason: string; error: ErrorCode } {
-  if (code === "HPE_HEADER_OVERFLOW")
-    return { status: 431, reason: "Request Header Fields Too Large", error: "DataError" };
+function clientErrorAnswer(code: string | undefined): { status: number; error: ErrorCode } {
+  // Headers over Node's size limit: the transport's own status, as for a body over the limit.
+  if (code === "HPE_HEADER_OVERFLOW") return { status: 431, error: "DataError" };
   if (code === "ERR_HTTP_REQUEST_TIMEOUT")
-    return { status: 408, reason: "Request Timeout", error: "NetworkError" };
-  return { status: 400, reason: "Bad Request", error: "InvalidSchema" };
+    return { status: rawStatusOf("NetworkError"), error: "NetworkError" };
+  return { status: rawStatusOf("InvalidSchema"), error: "InvalidSchema" };
 }
 
 /** Node passes the bytes it refused as a Buffer (Fastify's type shows the JSON form of one), or nothing. */
@@ -79,13 +98,13 @@ function isHeadRequest(rawPacket: unknown): boolean {
  */
 export function answerClientError(error: ConnectionError, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const { status, reason, error: code } = clientErrorAnswer(error.code);
+  const { status, error: code } = clientErrorAnswer(error.code);
   // An answer to HEAD has no body (a client would read it as the start of a next answer).
   const head = isHeadRequest(error.rawPacket);
   const body = head ? "" : JSON.stringify(failure(code));
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
     );
   }

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../../protocol/errors.ts";
+import type { RateLimitedMethod } from "../../protocol/routes.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 
 /**
@@ -9,8 +10,8 @@ import type { RateLimiter } from "../services/rate-limiter.ts";
  */
 export function rateLimitGuard(
   limiter: RateLimiter,
-  scope: "auth" | "confirmAuth",
-  onRefused?: (scope: "auth" | "confirmAuth") => void,
+  scope: RateLimitedMethod,
+  onRefused?: (scope: RateLimitedMethod) => void,
 ): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     if (!(await limiter.take(`${scope}:${request.ip}`))) {

@@ -6,27 +6,32 @@ import { phoneAndBalanceOf } from "../storage/repositories/profiles.ts";
 import { threePartName } from "./full-name.ts";
 import type { Identity } from "./sessions.ts";
 
-/** The caller's own profile as /api/profile/ shows it. */
-export async function profileView(db: Executor, identity: Identity): Promise<ProfileData> {
-  const { profile, session } = identity;
-  const [{ phone, balanceMinor }, certificates] = await Promise.all([
-    phoneAndBalanceOf(db, profile),
-    listCertificatesOfProfile(db, profile.id),
-  ]);
-  return {
-    pid: profile.id,
-    cid: session.certificate_id,
-    type: profile.type,
-    name: threePartName(profile.name),
-    company: profile.company,
-    title: profile.title,
-    inn: profile.inn,
-    ogrn: profile.ogrn,
-    orgn: profile.ogrn,
-    snils: profile.snils,
-    phone,
-    photo: profile.photo,
-    billing: { balance: balanceMinor / 100 },
-    certificates: certificates.map((row) => ({ id: row.id, cert: encodeBase64(new Uint8Array(row.der)) })),
-  };
+/** Profiles as their owners see them (spec "Профиль"). */
+export class ProfileService {
+  constructor(private readonly db: Executor) {}
+
+  /** The caller's own profile as /api/profile/ shows it. */
+  async view(identity: Identity): Promise<ProfileData> {
+    const { profile, session } = identity;
+    const [{ phone, balanceMinor }, certificates] = await Promise.all([
+      phoneAndBalanceOf(this.db, profile),
+      listCertificatesOfProfile(this.db, profile.id),
+    ]);
+    return {
+      pid: profile.id,
+      cid: session.certificate_id,
+      type: profile.type,
+      name: threePartName(profile.name),
+      company: profile.company,
+      title: profile.title,
+      inn: profile.inn,
+      ogrn: profile.ogrn,
+      orgn: profile.ogrn,
+      snils: profile.snils,
+      phone,
+      photo: profile.photo,
+      billing: { balance: balanceMinor / 100 },
+      certificates: certificates.map((row) => ({ id: row.id, cert: encodeBase64(new Uint8Array(row.der)) })),
+    };
+  }
 }

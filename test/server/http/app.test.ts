@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { apiMethods, JSON_OR_FORM } from "../../../src/protocol/routes.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
+
+interface OpenApiOperation {
+  requestBody?: { content: Record<string, unknown> };
+  security?: unknown;
+}
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, { post?: OpenApiOperation; get?: OpenApiOperation }>;
+}
 
 describe("HTTP layer", () => {
   let server: TestServer;
@@ -8,6 +19,9 @@ describe("HTTP layer", () => {
     server = await startTestServer({ env: { CERTCHAT_MAX_BODY_BYTES: "64KiB" } });
   });
   after(async () => server.close());
+
+  const openApiDocument = async () =>
+    (await (await fetch(`${server.url}/docs/openapi.json`)).json()) as OpenApiDocument;
 
   test("malformed JSON is InvalidSchema with HTTP 200", async () => {
     const reply = await server.post("/api/auth/", '{"cert": ');
@@ -75,19 +89,20 @@ describe("HTTP layer", () => {
     assert.deepEqual(await response.json(), { success: true, data: { status: "ok" } });
   });
 
-  test("the OpenAPI document lists every identity method", async () => {
-    const response = await fetch(`${server.url}/docs/openapi.json`);
-    const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
+  test("the OpenAPI document lists every method of the route table and the raw download", async () => {
+    const document = await openApiDocument();
     assert.match(document.openapi, /^3\./);
-    for (const path of [
-      "/api/auth/",
-      "/api/confirmAuth/",
-      "/api/registryPhone/",
-      "/api/confirmPhone/",
-      "/api/profile/",
-    ]) {
-      assert.ok(document.paths[path], path);
-    }
+    for (const method of Object.values(apiMethods)) assert.ok(document.paths[method.path]?.post, method.path);
+    assert.ok(document.paths["/api/file/{chat}/{file}"]?.get);
+  });
+
+  test("the OpenAPI document gives each method's JSON and form bodies, and the bearer token where one is needed", async () => {
+    const document = await openApiDocument();
+    const auth = document.paths["/api/auth/"]?.post;
+    const profile = document.paths["/api/profile/"]?.post;
+    assert.deepEqual(Object.keys(profile?.requestBody?.content ?? {}), [...JSON_OR_FORM]);
+    assert.deepEqual(profile?.security, [{ bearer: [] }]);
+    assert.equal(auth?.security, undefined);
   });
 
   test("no failure carries a stack trace or an internal message", async () => {

@@ -46,6 +46,12 @@ describe("HTTP errors raised before routing", () => {
     assert.deepEqual(await response.json(), { success: false, error: "InvalidSchema" });
   });
 
+  test("the raw download with a chat id over its schema's length is InvalidSchema with HTTP 400", async () => {
+    const response = await fetch(`${server.url}/api/file/${"a".repeat(80)}/x`);
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), { success: false, error: "InvalidSchema" });
+  });
+
   test("a path outside /api/ with invalid percent-encoding is MethodNotFound with HTTP 404", async () => {
     const response = await fetch(`${server.url}/%zz`);
     assert.equal(response.status, 404);

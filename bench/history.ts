@@ -1,5 +1,5 @@
 /**
- * History page latency (DESIGN §2: keyset pages on (chat_id, id)): p50/p95/p99 of a 50-message "prev" page at
+ * History page latency (docs/DECISIONS.md §2: keyset pages on (chat_id, id)): p50/p95/p99 of a 50-message "prev" page at
  * a random position, over HTTP (/api/messages/) and through the repository directly, with one chat holding a
  * small and then a large number of messages, on SQLite and PostgreSQL. Baseline: the same figure at the small
  * size. Target: p99 ≤ 5 ms at the large size and ≤ 1.5× the small one.

@@ -163,7 +163,7 @@ describe("resilience: outage", { skip: privatePostgresSkip() || redisSkip() }, (
     await delay(REDIS_DOWN_MS);
     redis = await startRedis(redisPort);
     await delay(2_000);
-    // Messages are accepted and stored without Redis (DESIGN §3): no refusal until PostgreSQL goes.
+    // Messages are accepted and stored without Redis (docs/DECISIONS.md §3): no refusal until PostgreSQL goes.
     const refusedWithoutRedis = tally.refusals;
     const postgresDown = Date.now();
     await postgres?.stop("immediate");

@@ -1,5 +1,5 @@
 /**
- * The real-time client (DESIGN §3, Socket.IO 4): subscribes to chats, delivers each new message once, and
+ * The real-time client (docs/DECISIONS.md §3, Socket.IO 4): subscribes to chats, delivers each new message once, and
  * survives reconnects. After every (re)connect it subscribes again and catches up with `messages` /
  * `rel: "next"` from the last id it holds, so nothing published while it was away is lost. `sendMessage`
  * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.

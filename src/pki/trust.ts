@@ -6,7 +6,7 @@ import { CertificateError, type ParsedCertificate, parseCertificate, serialHex }
 import { endEntityProblem } from "./end-entity-policy.ts";
 import { ExtensionOid } from "./oids.ts";
 
-/** `qualified`: the path runs through a CA marked as an issuer of qualified certificates (DESIGN §4). */
+/** `qualified`: the path runs through a CA marked as an issuer of qualified certificates (docs/DECISIONS.md §4). */
 export type ChainStatus =
   | { ok: true; qualified: boolean }
   | {

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 
-/** The deployed client needs at least this many digits (DESIGN §11); shorter numbers are never registered. */
+/** The deployed client needs at least this many digits (docs/DECISIONS.md §11); shorter numbers are never registered. */
 export const MIN_PHONE_DIGITS = 11;
 
 /**

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import proxyAddr from "@fastify/proxy-addr";
 
-/** Every setting of the server, validated once at start-up (DESIGN §8). Durations are in milliseconds. */
+/** Every setting of the server, validated once at start-up (docs/DECISIONS.md §8). Durations are in milliseconds. */
 export interface Config {
   host: string;
   port: number;
@@ -47,7 +47,7 @@ export interface Config {
   verify: { workers: number; queue: number };
   /** "auto": Debian's libengine-gost-openssl when installed; "off"; or the path of a gost.so. */
   gostEngine: "auto" | "off" | { path: string };
-  /** Where file contents live (DESIGN §6): under the data directory, or in an S3 bucket. */
+  /** Where file contents live (docs/DECISIONS.md §6): under the data directory, or in an S3 bucket. */
   files: { store: "fs" } | ({ store: "s3" } & S3Settings);
   ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number; sessionMaxAgeMs: number };
   /** How often CERTCHAT_TRUST and CERTCHAT_CRL are read again (SIGHUP does it at once). */

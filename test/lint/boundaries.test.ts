@@ -25,7 +25,8 @@ const probes = {
   httpToStorage: ["src/server/http/routes/probe.ts", "../../storage/repositories/executor.ts"],
   realtimeToStorage: ["src/server/realtime/probe.ts", "../storage/database.ts"],
   httpToServices: ["src/server/http/routes/probe-services.ts", "../../services/auth.ts"],
-  protocolToPackage: ["src/protocol/probe.ts", "libphonenumber-js"],
+  protocolToPackage: ["src/protocol/probe.ts", "pino"],
+  protocolToPhoneLibrary: ["src/protocol/schemas/probe-phone.ts", "libphonenumber-js/max"],
   protocolToNode: ["src/protocol/schemas/probe-node.ts", "node:crypto"],
   protocolOutOfFolder: ["src/protocol/probe-out.ts", "../server/config.ts"],
   nestedProtocolOutOfFolder: ["src/protocol/schemas/probe-out.ts", "../../client/api.ts"],
@@ -115,8 +116,12 @@ describe("layer boundaries (biome.jsonc)", () => {
     assert.ok(!isFlagged("httpToServices"));
   });
 
-  it("refuses a package other than the schema library in src/protocol", () => {
+  it("refuses a package other than the schema and phone libraries in src/protocol", () => {
     assert.ok(isFlagged("protocolToPackage"));
+  });
+
+  it("lets src/protocol import libphonenumber-js (phone normalisation is part of the protocol)", () => {
+    assert.ok(!isFlagged("protocolToPhoneLibrary"));
   });
 
   it("refuses a node: module in a subfolder of src/protocol", () => {

@@ -23,7 +23,7 @@ export const ATTACK_LIMITS = {
 /** The answers a client without a session may get for a hostile body: refusals, never a fault. */
 const REFUSALS = new Set(["InvalidSchema", "NeedAuthentication", "DataError", "InvalidCertificate"]);
 
-/** Statuses of those refusals: 200, or 413 for a body over its limit (DESIGN §2). */
+/** Statuses of those refusals: 200, or 413 for a body over its limit (docs/DECISIONS.md §2). */
 function assertRefused(what: string, status: number, text: string): void {
   if (status === 0) return; // the server dropped the connection: a refusal too
   assert.ok(status === 200 || status === 413, `${what}: HTTP ${status}`);

@@ -16,6 +16,6 @@ export type FileRequest = Static<typeof FileRequest>;
 export const FileParams = Type.Object({ chat: ChatId, file: FileId });
 export type FileParams = Static<typeof FileParams>;
 
-/** `data` is the encrypted file as base64 (DESIGN §2: the deployed clients read `data`, not `content`). */
+/** `data` is the encrypted file as base64 (docs/DECISIONS.md §2: the deployed clients read `data`, not `content`). */
 export const FileData = Type.String({ description: "The encrypted file, base64" });
 export type FileData = Static<typeof FileData>;

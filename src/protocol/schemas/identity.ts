@@ -1,7 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Base64, CertificateRef, MAX_ID, MAX_SIGN_BASE64, Token } from "./common.ts";
 
-/** Certificates are at most 64 KiB of DER; signatures at most 1 KiB (DESIGN §5: reject absurd sizes early). */
+/** Certificates are at most 64 KiB of DER; signatures at most 1 KiB (docs/DECISIONS.md §5: reject absurd sizes early). */
 const MAX_CERT_BASE64 = 90_000;
 
 export const AuthRequest = Type.Object({

@@ -2,7 +2,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { ChatId } from "./chats.ts";
 import { MAX_ID, MAX_SIGN_BASE64, NO_NUL, Token } from "./common.ts";
 
-/** The history page size (DESIGN §2). */
+/** The history page size (docs/DECISIONS.md §2). */
 export const HISTORY_PAGE_SIZE = 50;
 
 /**

@@ -7,7 +7,7 @@ export interface BlobReader {
 }
 
 /**
- * Where encrypted file contents live (DESIGN §6), keyed by file id (a UUID the server generates). A `put`
+ * Where encrypted file contents live (docs/DECISIONS.md §6), keyed by file id (a UUID the server generates). A `put`
  * that resolves is durable; `delete` of a missing blob is not an error.
  */
 export interface BlobStore {

@@ -13,6 +13,7 @@ import {
 } from "../../protocol/routes.ts";
 import { Envelope } from "../../protocol/schemas/common.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
+import { holdsNonFiniteNumber } from "../validation.ts";
 import { success } from "./envelope.ts";
 
 /** What a handler knows of its caller, by its method's auth level (protocol/routes.ts). */
@@ -128,23 +129,7 @@ export function tokenOf(request: FastifyRequest, body?: unknown): string | undef
   return match?.[1];
 }
 
-/**
- * How deep the request schemas hold numbers (createChat `keys[i].cid`). Fields beyond that are extra properties
- * no handler reads, and may be nested thousands deep: they are not walked.
- */
-const SCHEMA_DEPTH = 3;
-
-/**
- * Ajv's type coercion turns a form's (or a JSON string's) "Infinity" or "1e999" into a number that its
- * integer and range checks then let through (they only look at finite numbers). No field of the API takes an
- * infinite number, and the database would refuse it in a query (PostgreSQL's bigint), so it is InvalidSchema.
- */
+/** Infinite numbers that Ajv's coercion let through are InvalidSchema (src/server/validation.ts). */
 async function refuseNonFiniteNumbers(request: FastifyRequest): Promise<void> {
   if (holdsNonFiniteNumber(request.body)) throw new ApiError("InvalidSchema", "a number is not finite");
-}
-
-function holdsNonFiniteNumber(value: unknown, depth = SCHEMA_DEPTH): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (typeof value !== "object" || value === null || depth === 0) return false;
-  return Object.values(value).some((field) => holdsNonFiniteNumber(field, depth - 1));
 }

@@ -13,6 +13,7 @@ import type { PhoneService } from "../services/phones.ts";
 import type { ProfileService } from "../services/profiles.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
+import { AJV_CUSTOM_OPTIONS } from "../validation.ts";
 import { registerApiMethods, tokenOf } from "./api-route.ts";
 import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
@@ -66,7 +67,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     },
     routerOptions: { ignoreTrailingSlash: true },
     // Type lists like ["integer", "string"] (localId): coerced only when no listed type matches.
-    ajv: { customOptions: { allowUnionTypes: true } },
+    ajv: { customOptions: AJV_CUSTOM_OPTIONS },
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,

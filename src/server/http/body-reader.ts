@@ -37,7 +37,7 @@ interface InFlight {
 }
 
 /**
- * JSON and form bodies (DESIGN §2) read under the route's body limit. Nothing a client without a session
+ * JSON and form bodies (docs/DECISIONS.md §2) read under the route's body limit. Nothing a client without a session
  * sends can hold the event loop: small bodies are parsed in place, bigger ones in a worker that refuses any
  * body over the value/depth budget (InvalidSchema) before parsing it, and the biggest are only parsed once
  * their session is valid. An empty JSON body is `{}` (the token may be in a header).

@@ -1,5 +1,5 @@
 /**
- * Runs one socket's events one after another in arrival order (DESIGN §3): a `subscribe` sent right after
+ * Runs one socket's events one after another in arrival order (docs/DECISIONS.md §3): a `subscribe` sent right after
  * `session` waits until the session is resolved. A failing job is reported and does not stop the ones after it.
  */
 export class EventQueue {

@@ -1,22 +1,17 @@
 import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import { Ajv, type ValidateFunction } from "ajv";
 import { ApiError } from "../../protocol/errors.ts";
+import { AJV_CUSTOM_OPTIONS, AJV_OPTIONS, holdsNonFiniteNumber } from "../validation.ts";
 
 /**
  * Socket payloads are checked by the validator the HTTP API uses (Ajv with Fastify's default options and the
  * union types of src/server/http/app.ts), against the same schemas: a payload is coerced exactly as a REST body
  * is (a number sent as a string, a type list such as localId's kept as sent).
  */
-const ajv = new Ajv({
-  coerceTypes: "array",
-  useDefaults: true,
-  removeAdditional: true,
-  allErrors: false,
-  allowUnionTypes: true,
-});
+const ajv = new Ajv(AJV_OPTIONS);
 
 /** The same checks without coercion, for fields taken as sent. */
-const exact = new Ajv({ allowUnionTypes: true });
+const exact = new Ajv(AJV_CUSTOM_OPTIONS);
 
 /** Each schema's validator, compiled once, of a holder `{payload}`: Ajv coerces a value through its parent, so
  * a bare string or number payload is coerced too. */
@@ -29,20 +24,6 @@ function validatorOf(schema: TSchema): ValidateFunction {
     compiled.set(schema, validate);
   }
   return validate;
-}
-
-/** How deep the payload schemas hold numbers (a `messages` page's `id`); deeper fields are not walked. */
-const SCHEMA_DEPTH = 3;
-
-/**
- * Ajv's coercion turns "Infinity" or "1e999" into a number its integer and range checks let through; no field
- * of the API takes one and the database would refuse it, so it is InvalidSchema, as the HTTP API answers
- * (src/server/http/api-route.ts does the same check for bodies).
- */
-function holdsNonFiniteNumber(value: unknown, depth = SCHEMA_DEPTH): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (typeof value !== "object" || value === null || depth === 0) return false;
-  return Object.values(value).some((field) => holdsNonFiniteNumber(field, depth - 1));
 }
 
 /**

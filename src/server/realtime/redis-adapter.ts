@@ -57,7 +57,7 @@ function publishWithoutWaiting(client: Redis): void {
 /**
  * Connects the two ioredis clients the adapter needs. The publisher has no offline queue, so a send never
  * waits for Redis and nothing piles up during an outage (missed live events are caught up through history,
- * DESIGN §3). The subscriber keeps its queue (it holds only the adapter's few SUBSCRIBE commands) and
+ * docs/DECISIONS.md §3). The subscriber keeps its queue (it holds only the adapter's few SUBSCRIBE commands) and
  * resubscribes by itself after a reconnect. Neither blocks start-up: Redis may come up later.
  */
 export function connectRedis(url: string, logger: Logger): RedisLink {

@@ -1,5 +1,5 @@
 /**
- * Two rooms per chat, one per Engine.IO generation (DESIGN §3): a publish emits `messages` to the first and
+ * Two rooms per chat, one per Engine.IO generation (docs/DECISIONS.md §3): a publish emits `messages` to the first and
  * `message` to the second (liveMessageEvent, src/protocol/events.ts), so each payload is encoded once per generation, never per socket.
  */
 export function chatRoom(chatId: string, engineProtocol: number): string {

@@ -4,7 +4,7 @@ import type { MessagePublisher } from "../services/message-publisher.ts";
 import type { CertchatIo } from "./context.ts";
 import { chatRoom } from "./rooms.ts";
 
-/** The message as everyone but its sender sees it: `localId` belongs to the sender's ack only (DESIGN §11). */
+/** The message as everyone but its sender sees it: `localId` belongs to the sender's ack only (docs/DECISIONS.md §11). */
 function withoutLocalId(message: Message): Message {
   const { localId: _sendersOwn, ...bare } = message;
   return bare;

@@ -22,7 +22,7 @@ export async function requireMembership(
   return membership;
 }
 
-/** In a channel only the owner and admins post (DESIGN §6); in other chats every member does. */
+/** In a channel only the owner and admins post (docs/DECISIONS.md §6); in other chats every member does. */
 export function mayPost(membership: Membership): boolean {
   return membership.chat_type !== ChatType.channel || membership.role >= MemberRole.admin;
 }

@@ -30,7 +30,7 @@ interface DecodedKey {
   key: Uint8Array;
 }
 
-/** /api/createChat/ (DESIGN §6): a chat, its members and every member certificate's wrapped key, at once. */
+/** /api/createChat/ (docs/DECISIONS.md §6): a chat, its members and every member certificate's wrapped key, at once. */
 export class ChatService {
   constructor(
     private readonly db: Executor,

@@ -15,7 +15,7 @@ export interface ContactLookupLimit {
   perDay: number;
 }
 
-/** /api/contacts/: the caller's chat list, or a search for registered profiles by phone (DESIGN §6). */
+/** /api/contacts/: the caller's chat list, or a search for registered profiles by phone (docs/DECISIONS.md §6). */
 export class ContactService {
   constructor(
     private readonly db: Executor,

@@ -3,7 +3,7 @@ const NO_BREAK = "\u00A0";
 
 /**
  * A full name as exactly three parts separated by single spaces — surname, given name, patronymic — since
- * the deployed client splits names on spaces into exactly three (DESIGN §11). What the certificate gave
+ * the deployed client splits names on spaces into exactly three (docs/DECISIONS.md §11). What the certificate gave
  * (SN + G, else CN) is kept, word for word:
  * - runs of whitespace become one space, and the ends are trimmed;
  * - more than three words: the first is the surname, the second the given name, the rest the patronymic,

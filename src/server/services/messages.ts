@@ -25,7 +25,7 @@ import { threePartName } from "./full-name.ts";
 import type { MessagePublisher, PublishOptions } from "./message-publisher.ts";
 import type { Identity } from "./sessions.ts";
 
-/** A retry with the same localId within this time returns the stored message (DESIGN §3). */
+/** A retry with the same localId within this time returns the stored message (docs/DECISIONS.md §3). */
 export const LOCAL_ID_TTL_MS = 24 * 3_600_000;
 
 export interface MessageServiceOptions {
@@ -212,7 +212,7 @@ export class MessageService {
   }
 
   /**
-   * One history page in ascending id order (DESIGN §2): latest 50, or 50 before/after `id`; fewer when their
+   * One history page in ascending id order (docs/DECISIONS.md §2): latest 50, or 50 before/after `id`; fewer when their
    * fields exceed maxPageBytes (the spec's "up to 50"): the client pages on from the ids it holds.
    */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {

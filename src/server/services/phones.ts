@@ -53,7 +53,7 @@ interface ConfirmationTarget {
 }
 
 /**
- * Confirming a phone by SMS code links the profile to the phone's user (DESIGN §4). A session whose
+ * Confirming a phone by SMS code links the profile to the phone's user (docs/DECISIONS.md §4). A session whose
  * certificate waits to join an existing profile (profile-binding.ts) confirms for that profile instead: the
  * code must go to that profile's phone, and entering it attaches the certificate.
  */
@@ -174,7 +174,7 @@ export class PhoneService {
   }
 }
 
-/** The SNILS a profile is keyed by ("ru:<snils>:…", DESIGN §4), or null for profiles keyed otherwise. */
+/** The SNILS a profile is keyed by ("ru:<snils>:…", docs/DECISIONS.md §4), or null for profiles keyed otherwise. */
 function vouchedSnils(profile: Profile): string | null {
   return profile.profile_key.startsWith("ru:") ? profile.snils : null;
 }

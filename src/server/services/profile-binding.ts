@@ -21,7 +21,7 @@ export function placeholderKey(fingerprint: string): string {
 }
 
 /**
- * The stored certificate a login acts with (and whether this login attached it to a profile), and through it the profile (DESIGN §4), in the caller's
+ * The stored certificate a login acts with (and whether this login attached it to a profile), and through it the profile (docs/DECISIONS.md §4), in the caller's
  * transaction:
  * - a known certificate keeps its profile; an attached one refreshes the profile's description;
  * - a new certificate whose profile key is new creates that profile and belongs to it;

@@ -11,7 +11,7 @@ import type { ProfileFields } from "../storage/repositories/profiles.ts";
 export const ProfileType = { unknown: 0, privatePerson: 1, soleProprietor: 2, employee: 3 } as const;
 
 /**
- * The profile a certificate belongs to (DESIGN §4). Qualified certificates (`qualified`: issued under a CA
+ * The profile a certificate belongs to (docs/DECISIONS.md §4). Qualified certificates (`qualified`: issued under a CA
  * the operator marked qualified) are keyed by SNILS plus OGRN or OGRNIP, so a renewed certificate, even from
  * another accredited CA, finds the same profile; any other certificate by issuer and subject DN, whatever
  * Russian IDs it carries: a CA that is not accredited may not speak for a SNILS.

@@ -25,7 +25,7 @@ return 1`;
 const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * The contact lookup quota shared by every node through Redis (DESIGN §7). While Redis is unreachable each
+ * The contact lookup quota shared by every node through Redis (docs/DECISIONS.md §7). While Redis is unreachable each
  * node counts in its own `fallback` (logged by `notice`): lookups keep working and stay limited per node.
  */
 export class RedisLookupQuota implements LookupQuota {

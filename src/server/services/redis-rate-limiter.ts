@@ -30,7 +30,7 @@ redis.call('PEXPIRE', KEYS[1], per)
 return allowed`;
 
 /**
- * The login limits shared by every server process (DESIGN §7). While Redis is unreachable the limits fall
+ * The login limits shared by every server process (docs/DECISIONS.md §7). While Redis is unreachable the limits fall
  * back to this process's own buckets (`fallback`, the same algorithm), and `notice` logs it: logins keep
  * working and each node still limits what it sees, rather than failing open (no limit) or closed (nobody
  * logs in).

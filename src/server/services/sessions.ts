@@ -31,7 +31,7 @@ export interface SessionGuardOptions {
 }
 
 /**
- * Resolves tokens to identities and enforces session expiry (DESIGN §4). A session ends when its certificate
+ * Resolves tokens to identities and enforces session expiry (docs/DECISIONS.md §4). A session ends when its certificate
  * is revoked (InvalidCertificate, the answer a login with it gets) or expires (CertificateExpired), after its
  * absolute maximum age, or after idle time (SessionExpired).
  */

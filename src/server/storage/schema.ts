@@ -9,7 +9,7 @@ export interface UsersTable {
 
 export interface ProfilesTable {
   id: Generated<number>;
-  /** Identity of the profile (DESIGN §4): "ru:<snils>:<ogrn|ogrnip|->" or "dn:<issuer DN>|<subject DN>". */
+  /** Identity of the profile (docs/DECISIONS.md §4): "ru:<snils>:<ogrn|ogrnip|->" or "dn:<issuer DN>|<subject DN>". */
   profile_key: string;
   user_id: number | null;
   type: number;
@@ -102,7 +102,7 @@ export interface ChatMembersTable {
   joined_at: number;
 }
 
-/** The chat key wrapped for one certificate of one member (DESIGN §6). */
+/** The chat key wrapped for one certificate of one member (docs/DECISIONS.md §6). */
 export interface ChatKeysTable {
   id: Generated<number>;
   chat_id: string;

@@ -6,7 +6,7 @@ import type { PkiAcceleration, RawSignatureVerifier, VerifyResult } from "../../
 import type { KeyAlgorithm, ParsedCertificate } from "../../pki/certificate.ts";
 
 /**
- * Debian's libengine-gost-openssl as a fast path for GOST raw signatures (DESIGN §5). Node 20's bundled
+ * Debian's libengine-gost-openssl as a fast path for GOST raw signatures (docs/DECISIONS.md §5). Node 20's bundled
  * OpenSSL 3.0 still loads engines, and the engine's key and digest methods then serve createPublicKey and
  * crypto.verify in every thread of the process. The engine is only trusted after a known-answer test, and
  * only for keys we have validated ourselves: cofactor-4 curves (whose subgroup check costs as much as a
@@ -172,7 +172,7 @@ function verifyBothLayouts(
 
 /**
  * Validates the key with our own code first (on the curve; a curve with cofactor 1 needs nothing more), so
- * that the engine never sees a key DESIGN §5 says to refuse. Throws on an invalid key: the registry turns
+ * that the engine never sees a key docs/DECISIONS.md §5 says to refuse. Throws on an invalid key: the registry turns
  * that into "does not verify".
  */
 function engineKeyOf(cert: ParsedCertificate, engineKeys: Map<string, KeyObject | "js">): KeyObject | "js" {

@@ -10,7 +10,7 @@ import type {
 import type { TrustUpdate, VerifyJob, WorkerSetup } from "./verify-protocol.ts";
 
 /**
- * A pool of worker threads for the CPU-heavy login checks (DESIGN §5, §7), so that a burst of logins,
+ * A pool of worker threads for the CPU-heavy login checks (docs/DECISIONS.md §5, §7), so that a burst of logins,
  * honest or not, cannot stall the event loop. Jobs wait in a bounded FIFO queue; when it is full a job is
  * refused at once rather than queued behind minutes of work. A job never hangs: a worker that dies fails
  * its job and is replaced, and every job has a deadline.

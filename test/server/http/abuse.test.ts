@@ -52,7 +52,7 @@ describe("login rate limit", () => {
   });
 });
 
-// GOST R 34.10-2012-512 is the most expensive check there is (DESIGN §5): the flood uses it.
+// GOST R 34.10-2012-512 is the most expensive check there is (docs/DECISIONS.md §5): the flood uses it.
 describe("a flood of GOST-512 logins", () => {
   let server: TestServer;
   before(async () => {

@@ -2,7 +2,7 @@ import type { Kysely, Migration } from "kysely";
 import { sql } from "kysely";
 import { columnTypes, type Dialect, withId } from "./column-types.ts";
 
-/** Chats, their members, the wrapped chat keys and the messages (DESIGN §6). */
+/** Chats, their members, the wrapped chat keys and the messages (docs/DECISIONS.md §6). */
 export function chatsMigration(dialect: Dialect): Migration {
   const types = columnTypes(dialect);
   return {
@@ -67,7 +67,7 @@ export function chatsMigration(dialect: Dialect): Migration {
         .columns(["chat_id", "id"])
         .where(sql.ref("file_id"), "is not", null)
         .execute();
-      // Retries of one send (DESIGN §3); a localId older than 24 h is released before it is reused.
+      // Retries of one send (docs/DECISIONS.md §3); a localId older than 24 h is released before it is reused.
       await db.schema
         .createIndex("messages_local_id")
         .on("messages")

@@ -2,7 +2,7 @@ import type { Kysely, Migration } from "kysely";
 import { columnTypes, type Dialect } from "./column-types.ts";
 
 /**
- * Certificates waiting to join an existing profile (DESIGN §4): until an SMS code sent to that profile's phone
+ * Certificates waiting to join an existing profile (docs/DECISIONS.md §4): until an SMS code sent to that profile's phone
  * is entered, such a certificate belongs to a placeholder profile of its own and the claim records the profile
  * it will join.
  */

@@ -155,13 +155,45 @@ function ed25519Signer(pkcs8: Uint8Array, privateKey: Uint8Array): PrivateKeySig
   };
 }
 
-/** PEM text or bytes (the first PRIVATE KEY block), or DER as it is. */
+/** The PEM labels of private keys read here: PKCS#8, and OpenSSL's traditional EC (SEC1) and RSA (PKCS#1). */
+const KEY_LABELS = new Set(["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"]);
+
+/**
+ * PEM text or bytes (the first private key block), or DER as it is (PKCS#8). A traditional EC or RSA key, as
+ * `openssl ecparam -genkey` or OpenSSL 1.x `genrsa` write it, is wrapped into its PKCS#8.
+ */
 function pkcs8Der(key: string | Uint8Array): Uint8Array {
   if (typeof key !== "string" && key[0] === 0x30) return new Uint8Array(key);
   const text = typeof key === "string" ? key : latin1(key);
-  const block = looksLikePem(text) ? decodePemBlocks(text).find((b) => b.label === "PRIVATE KEY") : undefined;
+  const block = looksLikePem(text) ? decodePemBlocks(text).find((b) => KEY_LABELS.has(b.label)) : undefined;
   if (!block) throw new Error('the key is not a PKCS#8 private key (PEM "PRIVATE KEY" or DER)');
+  if (block.label === "EC PRIVATE KEY")
+    return wrapInPkcs8(KeyOid.ecPublicKey, sec1CurveOid(block.der), block.der);
+  if (block.label === "RSA PRIVATE KEY")
+    return wrapInPkcs8(KeyOid.rsaEncryption, new asn1js.Null(), block.der);
   return block.der;
+}
+
+/** PrivateKeyInfo { version 0, AlgorithmIdentifier { OID, parameters }, privateKey OCTET STRING }. */
+function wrapInPkcs8(algorithmOid: string, parameters: asn1js.BaseBlock, privateKey: Uint8Array): Uint8Array {
+  const info = new asn1js.Sequence({
+    value: [
+      new asn1js.Integer({ value: 0 }),
+      new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: algorithmOid }), parameters] }),
+      new asn1js.OctetString({ valueHex: privateKey }),
+    ],
+  });
+  return new Uint8Array(info.toBER(false));
+}
+
+/** The named curve of a SEC1 ECPrivateKey { version, privateKey, [0] parameters, [1] publicKey }. */
+function sec1CurveOid(der: Uint8Array): asn1js.ObjectIdentifier {
+  const { result } = asn1js.fromBER(der);
+  const fields = result instanceof asn1js.Sequence ? result.valueBlock.value : [];
+  const parameters = fields.find((field) => field.idBlock.tagClass === 3 && field.idBlock.tagNumber === 0);
+  const [curve] = parameters instanceof asn1js.Constructed ? parameters.valueBlock.value : [];
+  if (!(curve instanceof asn1js.ObjectIdentifier)) throw new Error("EC private key without a named curve");
+  return curve;
 }
 
 /** PrivateKeyInfo { version, AlgorithmIdentifier { OID, parameters }, privateKey OCTET STRING, … }. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
@@ -87,3 +88,20 @@ test("a text without a PRIVATE KEY block is refused", async () => {
     /PKCS#8/,
   );
 });
+
+for (const [alg, type] of [
+  ["ecdsa-p256", "sec1"],
+  ["rsa-2048", "pkcs1"],
+] as const) {
+  test(`a ${alg} key in OpenSSL's traditional ${type} PEM is read as its PKCS#8 and signs`, async () => {
+    const { cert, keyPem } = holder(alg);
+    // `openssl ecparam -genkey` writes the curve's EC PARAMETERS block first.
+    const parameters =
+      type === "sec1" ? "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" : "";
+    const traditional = parameters + (createPrivateKey(keyPem).export({ format: "pem", type }) as string);
+    const signer = await importPrivateKey(traditional);
+    assert.equal((await pki.verifyRawSignature(cert, data, await signer.signRaw(data))).valid, true);
+    const asPkcs8 = createPrivateKey({ key: Buffer.from(signer.pkcs8), format: "der", type: "pkcs8" });
+    assert.equal(asPkcs8.equals(createPrivateKey(keyPem)), true);
+  });
+}

@@ -1,5 +1,8 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256, p384, p521 } from "@noble/curves/nist.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import * as asn1js from "asn1js";
 import type { PkiAlgorithms, VerifyResult } from "./algorithms.ts";
 import { BoundedCache } from "./bounded-cache.ts";
 import type { ParsedCertificate } from "./certificate.ts";
@@ -130,18 +133,17 @@ function rsaVerifier() {
         return { valid: true, algorithm: "rsa-pkcs1-sha256", layout: "pkcs1-v1_5" };
       }
     }
-    // WebCrypto needs the salt length: the hash's (RFC 8017's recommendation) or the largest the key allows.
+    // WebCrypto needs the salt length, which a signer may choose (node:crypto's check takes any): the one the
+    // signature's encoding holds, WebCrypto then verifying the signature with it.
+    const saltLength = pssSaltLength(cert, signed);
     const key = await importKey(cert, "RSA-PSS");
-    const modulusBytes = Math.ceil((key.algorithm as RsaHashedKeyAlgorithm).modulusLength / 8);
-    for (const saltLength of [SHA256_BYTES, modulusBytes - SHA256_BYTES - 2]) {
-      const pss = { name: "RSA-PSS", saltLength };
-      if (
-        await subtle()
-          .verify(pss, key, signed, bytes)
-          .catch(() => false)
-      ) {
-        return { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" };
-      }
+    if (
+      saltLength !== undefined &&
+      (await subtle()
+        .verify({ name: "RSA-PSS", saltLength }, key, signed, bytes)
+        .catch(() => false))
+    ) {
+      return { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" };
     }
     return {
       valid: false,
@@ -149,6 +151,61 @@ function rsaVerifier() {
       reason: INVALID_SIGNATURE,
     };
   };
+}
+
+/**
+ * The salt length of an RSA-PSS (SHA-256, MGF1 with SHA-256) signature, read from its encoded message (RFC 8017
+ * §9.1.2, steps 4–10); undefined when the encoding is malformed. It only tells WebCrypto which length to check.
+ */
+function pssSaltLength(cert: ParsedCertificate, signature: Uint8Array): number | undefined {
+  const { result } = asn1js.fromBER(publicKeyBits(cert));
+  const [modulus, exponent] = result instanceof asn1js.Sequence ? result.valueBlock.value : [];
+  if (!(modulus instanceof asn1js.Integer) || !(exponent instanceof asn1js.Integer)) return undefined;
+  const n = bigIntOf(modulus.valueBlock.valueHexView);
+  const s = bigIntOf(signature);
+  if (s >= n) return undefined;
+  const emBits = n.toString(2).length - 1;
+  const emLength = Math.ceil(emBits / 8);
+  const em = bytesOf(powMod(s, bigIntOf(exponent.valueBlock.valueHexView), n), emLength);
+  const dbLength = emLength - SHA256_BYTES - 1;
+  if (!em || dbLength < 1 || em[emLength - 1] !== 0xbc) return undefined;
+  const hash = em.subarray(dbLength, dbLength + SHA256_BYTES);
+  const mask = mgf1Sha256(hash, dbLength);
+  const db = em.subarray(0, dbLength).map((byte, at) => byte ^ (mask[at] ?? 0));
+  db[0] = (db[0] ?? 0) & (0xff >> (8 * emLength - emBits));
+  const separator = db.findIndex((byte) => byte !== 0);
+  return separator >= 0 && db[separator] === 0x01 ? dbLength - separator - 1 : undefined;
+}
+
+function mgf1Sha256(seed: Uint8Array, length: number): Uint8Array {
+  const mask = new Uint8Array(Math.ceil(length / SHA256_BYTES) * SHA256_BYTES);
+  for (let counter = 0; counter * SHA256_BYTES < length; counter++) {
+    const block = new Uint8Array(seed.length + 4);
+    block.set(seed);
+    new DataView(block.buffer).setUint32(seed.length, counter);
+    mask.set(sha256(block), counter * SHA256_BYTES);
+  }
+  return mask.subarray(0, length);
+}
+
+function bigIntOf(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt(`0x${bytesToHex(bytes)}`);
+}
+
+/** Big-endian in exactly `length` bytes, or undefined when the number needs more. */
+function bytesOf(value: bigint, length: number): Uint8Array | undefined {
+  const hex = value.toString(16).padStart(length * 2, "0");
+  return hex.length > length * 2 ? undefined : hexToBytes(hex);
+}
+
+function powMod(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n;
+  let power = base % modulus;
+  for (let rest = exponent; rest > 0n; rest >>= 1n) {
+    if (rest & 1n) result = (result * power) % modulus;
+    power = (power * power) % modulus;
+  }
+  return result;
 }
 
 // --- Ed25519 -------------------------------------------------------------------------------------------

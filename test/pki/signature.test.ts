@@ -112,6 +112,25 @@ test("an RSA-PSS SHA-256 signature verifies as pss", async () => {
   assert.deepEqual(result, { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" });
 });
 
+test("an RSA-PSS SHA-256 signature verifies whatever its salt length, as the server's node:crypto check does", async () => {
+  const { cert, keyPem } = holder("rsa-2048");
+  for (const saltLength of [0, 20, 32, 64, 222]) {
+    const signature = sign("sha256", data, {
+      key: keyPem,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength,
+    });
+    const result = await pki.verifyRawSignature(cert, data, new Uint8Array(signature));
+    assert.deepEqual(
+      result,
+      { valid: true, algorithm: "rsa-pss-sha256", layout: "pss" },
+      `salt ${saltLength}`,
+    );
+    const other = await pki.verifyRawSignature(cert, data.subarray(1), new Uint8Array(signature));
+    assert.equal(other.valid, false, `salt ${saltLength}, other data`);
+  }
+});
+
 test("an Ed25519 signature verifies", async () => {
   const { cert, keyPem } = holder("ed25519");
   assert.deepEqual(await pki.verifyRawSignature(cert, data, signRawForTest(keyPem, data)), {

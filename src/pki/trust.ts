@@ -1,7 +1,7 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { BoundedCache } from "./bounded-cache.ts";
+import { BoundedCache } from "../lib/bounded-cache.ts";
 import { CertificateError, type ParsedCertificate, parseCertificate, serialHex } from "./certificate.ts";
 import { endEntityProblem } from "./end-entity-policy.ts";
 import { ExtensionOid } from "./oids.ts";

@@ -10,6 +10,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { type GostPublicKey, precomputeGostPublicKey } from "../../crypto/gost/gost3410.ts";
 import { type GostSubjectPublicKeyInfo, gostPublicKeyFromSpki } from "../../crypto/gost/spki.ts";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 import type { ParsedCertificate } from "../certificate.ts";
 
 export type CachedGostPublicKey = GostPublicKey & { readonly spki: GostSubjectPublicKeyInfo };
@@ -25,7 +26,7 @@ const CACHE_LIMIT = 1000;
 const PRECOMPUTE_AFTER_USES = 2;
 
 export class GostPublicKeyCache {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache = new BoundedCache<string, CacheEntry>(CACHE_LIMIT);
 
   /**
    * The validated key of a GOST SubjectPublicKeyInfo. Throws for keys that do not parse or validate, and
@@ -61,16 +62,10 @@ export class GostPublicKeyCache {
   private lookUp(spkiDer: Uint8Array): CacheEntry {
     const id = bytesToHex(sha256(spkiDer));
     let entry = this.cache.get(id);
-    if (entry) {
-      this.cache.delete(id); // re-inserted below: Map order is the recency order
-    } else {
+    if (!entry) {
       entry = { key: gostPublicKeyFromSpki(spkiDer, { allowTest: true }), uses: 0, precomputed: false };
-      if (this.cache.size >= CACHE_LIMIT) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest !== undefined) this.cache.delete(oldest);
-      }
+      this.cache.set(id, entry);
     }
-    this.cache.set(id, entry);
     return entry;
   }
 }

@@ -1,5 +1,6 @@
 import type { Database as SqliteConnection, Statement } from "better-sqlite3";
 import type { SqliteDatabase } from "kysely";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 
 /** Distinct SQL texts kept prepared; IN lists of varying length make new texts, so the cache is bounded. */
 const DEFAULT_CAPACITY = 500;
@@ -11,20 +12,14 @@ const DEFAULT_CAPACITY = 500;
  * (an iterating statement could not be re-run meanwhile). Least recently used texts are dropped when full.
  */
 export function cachingStatements(connection: SqliteConnection, capacity = DEFAULT_CAPACITY): SqliteDatabase {
-  const statements = new Map<string, Statement>();
+  const statements = new BoundedCache<string, Statement>(capacity);
   return {
     prepare(sql: string) {
       let statement = statements.get(sql);
-      if (statement) {
-        statements.delete(sql);
-      } else {
+      if (!statement) {
         statement = connection.prepare(sql);
-        if (statements.size >= capacity) {
-          const oldest = statements.keys().next().value;
-          if (oldest !== undefined) statements.delete(oldest);
-        }
+        statements.set(sql, statement);
       }
-      statements.set(sql, statement);
       return statement;
     },
     close() {

@@ -2,6 +2,7 @@ import { constants, createPublicKey, type KeyObject, setEngine, verify } from "n
 import { existsSync } from "node:fs";
 import { curveByOid } from "../../crypto/gost/curves.ts";
 import { gostPublicKeyFromSpki, parseGostSubjectPublicKeyInfo } from "../../crypto/gost/spki.ts";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 import type { PkiAcceleration, RawSignatureVerifier, VerifyResult } from "../../pki/algorithms.ts";
 import type { KeyAlgorithm, ParsedCertificate } from "../../pki/certificate.ts";
 
@@ -119,7 +120,7 @@ export function gostEngineSelfTest(): string | undefined {
  */
 export function gostEngineForRawSignatures(): PkiAcceleration {
   return (algorithms) => {
-    const engineKeys = new Map<string, KeyObject | "js">();
+    const engineKeys = new BoundedCache<string, KeyObject | "js">(KEY_CACHE_LIMIT);
     for (const keyAlgorithm of Object.keys(DIGESTS) as KeyAlgorithm[]) {
       const fallback = algorithms.rawVerifierFor(keyAlgorithm);
       algorithms.setRawVerifier([keyAlgorithm], engineFirst(keyAlgorithm, fallback, engineKeys));
@@ -133,7 +134,7 @@ const KEY_CACHE_LIMIT = 1000;
 function engineFirst(
   keyAlgorithm: KeyAlgorithm,
   fallback: RawSignatureVerifier | undefined,
-  engineKeys: Map<string, KeyObject | "js">,
+  engineKeys: BoundedCache<string, KeyObject | "js">,
 ): RawSignatureVerifier {
   const { digest, name, bytes } = DIGESTS[keyAlgorithm] as { digest: string; name: string; bytes: number };
   return (cert, data, signature) => {
@@ -175,7 +176,10 @@ function verifyBothLayouts(
  * that the engine never sees a key docs/DECISIONS.md §5 says to refuse. Throws on an invalid key: the registry turns
  * that into "does not verify".
  */
-function engineKeyOf(cert: ParsedCertificate, engineKeys: Map<string, KeyObject | "js">): KeyObject | "js" {
+function engineKeyOf(
+  cert: ParsedCertificate,
+  engineKeys: BoundedCache<string, KeyObject | "js">,
+): KeyObject | "js" {
   const cached = engineKeys.get(cert.fingerprint);
   if (cached) return cached;
   const spki = new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));
@@ -184,10 +188,6 @@ function engineKeyOf(cert: ParsedCertificate, engineKeys: Map<string, KeyObject 
   if (curve.cofactor === 1n) {
     gostPublicKeyFromSpki(spki);
     key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-  }
-  if (engineKeys.size >= KEY_CACHE_LIMIT) {
-    const oldest = engineKeys.keys().next().value;
-    if (oldest !== undefined) engineKeys.delete(oldest);
   }
   engineKeys.set(cert.fingerprint, key);
   return key;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { BoundedCache } from "../../pki/bounded-cache.ts";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 import {
   CertificateError,
   MAX_CERTIFICATE_BYTES,

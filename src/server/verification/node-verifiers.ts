@@ -1,6 +1,6 @@
 import { constants, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 import type { PkiAcceleration, VerifyResult } from "../../pki/algorithms.ts";
-import { BoundedCache } from "../../pki/bounded-cache.ts";
 import type { ParsedCertificate } from "../../pki/certificate.ts";
 import { KeyOid, SignatureOid } from "../../pki/oids.ts";
 import { INVALID_SIGNATURE } from "../../pki/signature.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BoundedCache } from "../../src/pki/bounded-cache.ts";
+import { BoundedCache } from "../../src/lib/bounded-cache.ts";
 
 test("a full cache drops the least recently used entry", () => {
   const cache = new BoundedCache<string, number>(2);
@@ -27,4 +27,13 @@ test("a deleted key is gone", () => {
   cache.set("a", 1);
   cache.delete("a");
   assert.equal(cache.get("a"), undefined);
+});
+
+test("clear empties the cache", () => {
+  const cache = new BoundedCache<string, number>(2);
+  cache.set("a", 1);
+  cache.set("b", 2);
+  cache.clear();
+  assert.equal(cache.size, 0);
+  assert.equal(cache.get("b"), undefined);
 });

@@ -1,6 +1,7 @@
 /**
  * A Map that keeps at most `capacity` entries, dropping the least recently used: for caches of values that
- * are costly to compute and never change for their key (parsed certificates, imported keys).
+ * are costly to compute and never change for their key (parsed certificates, imported keys, prepared SQL
+ * statements). The one LRU of the code base: caches elsewhere use it rather than evicting by hand.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, V>();
@@ -28,6 +29,10 @@ export class BoundedCache<K, V> {
 
   delete(key: K): void {
     this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 
   get size(): number {

@@ -4,10 +4,11 @@
  *   PrivateKeyInfo { version 0, AlgorithmIdentifier { key OID, { paramSet, digest OID } },
  *                    privateKey OCTET STRING = the scalar d, little-endian, 32 or 64 bytes }
  * (`openssl genpkey -engine gost -algorithm gost2012_256 -pkeyopt paramset:A` gives exactly this).
- * Reading also accepts the other forms seen in the wild: a nested OCTET STRING (LE) or an INTEGER (BE).
+ * Reading also accepts the other forms seen in the wild: a nested OCTET STRING (LE), an INTEGER (BE) or a
+ * masked key (k and its masks, LE).
  */
 
-import { bytesToNumberBE, numberToBytesLE } from "@noble/curves/utils.js";
+import { bytesToNumberBE, bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
 import * as asn1js from "asn1js";
 import { curveByOid, type GostCurve } from "../../crypto/gost/curves.ts";
 import {
@@ -90,9 +91,13 @@ export function gostPrivateKeyFromPkcs8(der: Uint8Array): GostPrivateKey | undef
   return { scheme, curve, paramSetOid, d, publicKey: gostPublicKeyFromPrivate(curve, d) };
 }
 
-/** The scalar as stored: bare LE bytes (OpenSSL), a nested OCTET STRING (LE) or an INTEGER (BE). */
+/**
+ * The scalar as stored: bare LE bytes (OpenSSL), a masked key (below), a nested OCTET STRING (LE) or an
+ * INTEGER (BE).
+ */
 function scalarOf(content: Uint8Array, curve: GostCurve): bigint {
   if (content.length === curve.byteLength) return gostPrivateKeyFromBytes(content, curve);
+  if (content.length % curve.byteLength === 0) return unmaskedScalar(content, curve);
   const { result } = asn1js.fromBER(content);
   if (result instanceof asn1js.OctetString)
     return gostPrivateKeyFromBytes(result.valueBlock.valueHexView, curve);
@@ -102,6 +107,19 @@ function scalarOf(content: Uint8Array, curve: GostCurve): bigint {
     return value;
   }
   throw new Error("GOST private key is neither raw bytes, an OCTET STRING nor an INTEGER");
+}
+
+/**
+ * A masked key, as CryptoPro and the R 50.1.112-2016 PFX example store it: LE(k) || LE(mask_1) || …, each the
+ * curve's length, and d = k · mask_1 · … mod q (what gost-engine's unmasking does).
+ */
+function unmaskedScalar(content: Uint8Array, curve: GostCurve): bigint {
+  let d = 1n;
+  for (let offset = 0; offset < content.length; offset += curve.byteLength) {
+    d = (d * bytesToNumberLE(content.subarray(offset, offset + curve.byteLength))) % curve.q;
+  }
+  if (d === 0n) throw new Error("GOST private key is zero modulo q");
+  return d;
 }
 
 function algorithmIdentifier(key: GostPrivateKey): asn1js.Sequence {

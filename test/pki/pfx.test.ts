@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { decodeCertificateText, parseCertificate } from "../../src/pki/certificate.ts";
+import { createPki } from "../../src/pki/create-pki.ts";
+import { readPfx } from "../../src/pki/pfx.ts";
+import { importPrivateKey } from "../../src/pki/private-key.ts";
+import { createTestCa, issueTestCertificate } from "../../src/server/test-ca.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { toolSkip } from "../support/tools.ts";
+import { readVector, readVectorJson } from "../support/vectors.ts";
+
+const pki = createPki();
+const data = new TextEncoder().encode("подпись ключом из PFX");
+const tempDir = useTempDir();
+
+/** The signature of the loaded key verifies with the certificate the PFX gives for it. */
+async function assertKeyMatchesCertificate(pfx: { certificate: Uint8Array; privateKey: Uint8Array }) {
+  const signer = await importPrivateKey(pfx.privateKey);
+  const certificate = parseCertificate(pfx.certificate);
+  const result = await pki.verifyRawSignature(certificate, data, await signer.signRaw(data));
+  assert.equal(result.valid, true, result.reason);
+  return signer;
+}
+
+describe("PFX written by OpenSSL 3", { skip: toolSkip("openssl", ["version"]) }, () => {
+  const FORMS = {
+    "default (PBES2 AES-256-CBC, SHA-256 MAC)": [],
+    "legacy (3DES, SHA-1 MAC)": ["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"],
+  } as const;
+  const password = "пароль 123";
+  const files = new Map<string, { pfx: Uint8Array; certPem: string }>();
+
+  before(async () => {
+    const dir = await tempDir();
+    const caDir = join(dir, "ca");
+    const ca = await createTestCa(caDir);
+    for (const alg of ["ecdsa-p256", "rsa-2048"] as const) {
+      const issued = await issueTestCertificate(caDir, { name: "Пэ Эф Иксов", alg });
+      await writeFile(join(dir, `${alg}.crt`), issued.certPem);
+      await writeFile(join(dir, `${alg}.key`), issued.keyPem);
+      for (const [form, args] of Object.entries(FORMS)) {
+        const out = join(dir, `${alg}-${files.size}.pfx`);
+        execFileSync("openssl", [
+          "pkcs12",
+          "-export",
+          ...args,
+          "-in",
+          join(dir, `${alg}.crt`),
+          "-inkey",
+          join(dir, `${alg}.key`),
+          "-certfile",
+          ca.certPath,
+          "-passout",
+          `pass:${password}`,
+          "-out",
+          out,
+        ]);
+        files.set(`${alg} ${form}`, { pfx: await readFile(out), certPem: issued.certPem });
+      }
+    }
+  });
+
+  for (const alg of ["ecdsa-p256", "rsa-2048"]) {
+    for (const form of Object.keys(FORMS)) {
+      test(`an ${alg} key and its certificate are read from the ${form} form`, async () => {
+        const file = files.get(`${alg} ${form}`);
+        assert.ok(file);
+        const contents = await readPfx(file.pfx, password);
+        assert.deepEqual(contents.certificate, decodeCertificateText(file.certPem));
+        assert.equal(contents.certificates.length, 2, "the end-entity certificate and the CA");
+        await assertKeyMatchesCertificate(contents);
+      });
+    }
+  }
+
+  test("a wrong password is reported as such", async () => {
+    const file = files.get(`ecdsa-p256 ${Object.keys(FORMS)[0]}`);
+    assert.ok(file);
+    await assert.rejects(readPfx(file.pfx, "not the password"), /wrong password/);
+  });
+});
+
+interface GostVector {
+  der_sha256: string;
+  password: string;
+  expected: { d_be_hex: string; public_key: { x_be_hex: string; y_be_hex: string } };
+}
+
+function gostVector(name: string): { der: Uint8Array; vector: GostVector } {
+  const vector = readVectorJson<GostVector>(`gost-pfx/${name}.expected.json`);
+  const der = new Uint8Array(Buffer.from(readVector(`gost-pfx/${name}.pfx.b64`).toString("ascii"), "base64"));
+  assert.equal(createHash("sha256").update(der).digest("hex"), vector.der_sha256);
+  return { der, vector };
+}
+
+const GOST_VECTORS = {
+  "r50.1.112-2016-example":
+    "R 50.1.112-2016: PBKDF2-HMAC-Streebog-512, GOST 28147-89 CFB, Streebog MAC, masked key",
+  "bc-gost2001-foo123": "Bouncy Castle: PBKDF2-HMAC-GOST 34.11-94, GOST 28147-89 CFB, INTEGER key",
+  "bc-cp-exported-gost2001": "Bouncy Castle: the same with key meshing over a 1281-byte certificate",
+} as const;
+
+for (const [name, what] of Object.entries(GOST_VECTORS)) {
+  test(`GOST PFX ${name} (${what}): d and d·G are the published ones and the key signs for its certificate`, async () => {
+    const { der, vector } = gostVector(name);
+    const contents = await readPfx(der, vector.password);
+    const signer = await assertKeyMatchesCertificate(contents);
+    assert.ok(signer.gost);
+    assert.equal(signer.gost.d.toString(16).padStart(64, "0"), vector.expected.d_be_hex);
+    const point = signer.gost.publicKey.point.toAffine();
+    assert.equal(point.x.toString(16).padStart(64, "0"), vector.expected.public_key.x_be_hex);
+    assert.equal(point.y.toString(16).padStart(64, "0"), vector.expected.public_key.y_be_hex);
+  });
+}
+
+test("a GOST PFX with a wrong password is reported as such (Streebog MAC and GOST 34.11-94 MAC)", async () => {
+  for (const name of ["r50.1.112-2016-example", "bc-gost2001-foo123"]) {
+    await assert.rejects(readPfx(gostVector(name).der, "Пароль"), /wrong password/);
+  }
+});
+
+test("an encryption the reader does not implement is refused with its OID", async () => {
+  const { der, vector } = gostVector("tc26-pfx2020-a-clear-cert-kuznyechik-key");
+  await assert.rejects(
+    readPfx(der, vector.password),
+    /unsupported PFX algorithm: cipher 1\.2\.643\.7\.1\.1\.5\.2\.2/,
+  );
+});
+
+test("bytes that are not a PFX are refused without a crash", async () => {
+  await assert.rejects(readPfx(new Uint8Array([1, 2, 3]), "x"), /malformed PFX/);
+  await assert.rejects(readPfx(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]), "x"), /malformed PFX/);
+});

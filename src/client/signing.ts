@@ -6,6 +6,7 @@
  * OpenSSL's gost engine writes.
  */
 import { decodeCertificateText } from "../pki/certificate.ts";
+import { readPfx } from "../pki/pfx.ts";
 import { importPrivateKey } from "../pki/private-key.ts";
 import { buildDetachedCms, type CmsSigner } from "./cms.ts";
 import type { OwnKey } from "./crypto/index.ts";
@@ -48,4 +49,13 @@ export async function loadSigner(
     sign: (data) => privateKey.signRaw(data),
     cms: (data) => buildDetachedCms(cmsSigner, data),
   };
+}
+
+/**
+ * The signer of a PKCS#12 file (.pfx/.p12, DER): the private key and the certificate that belongs to it. Throws
+ * "wrong password" when the file's MAC does not verify; which PFX forms are read: docs/CRYPTO.md.
+ */
+export async function loadSignerFromPfx(pfx: Uint8Array, password: string): Promise<Signer> {
+  const { certificate, privateKey } = await readPfx(pfx, password);
+  return loadSigner(certificate, privateKey);
 }

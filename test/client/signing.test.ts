@@ -7,9 +7,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadSigner, signatureVerifier } from "../../src/client/index.ts";
+import { loadSigner, loadSignerFromPfx, signatureVerifier } from "../../src/client/index.ts";
 import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/test-ca.ts";
 import { useTempDir } from "../support/temp-dir.ts";
+import { readVector } from "../support/vectors.ts";
 
 const tempDir = useTempDir("certchat-signing-");
 const gostEngine =
@@ -72,4 +73,21 @@ describe("SDK signer", () => {
       assert.equal(await verifier.raw(signer.certificate, data.subarray(1), await signer.sign(data)), false);
     });
   }
+});
+
+describe("SDK signer from a PFX", () => {
+  const pfx = () =>
+    new Uint8Array(Buffer.from(readVector("gost-pfx/r50.1.112-2016-example.pfx.b64").toString(), "base64"));
+
+  it("the R 50.1.112-2016 example PFX gives a signer whose raw and CMS signatures verify with its certificate", async () => {
+    const signer = await loadSignerFromPfx(pfx(), "Пароль для PFX");
+    const data = new TextEncoder().encode("Привет из PFX");
+    assert.equal(await verifier.raw(signer.certificate, data, await signer.sign(data)), true);
+    assert.equal(await verifier.cms(signer.certificate, data, await signer.cms(data)), true);
+    assert.equal(signer.ownKey.kind, "gost");
+  });
+
+  it("a wrong PFX password is reported as such", async () => {
+    await assert.rejects(loadSignerFromPfx(pfx(), "Пароль"), /wrong password/);
+  });
 });

@@ -3,15 +3,30 @@ import type { Command } from "commander";
 import { Messenger } from "../../client/messenger.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
-import { readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
+import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { ask } from "../user/prompt.ts";
-import { defaultHome, writeSession } from "../user/session-store.ts";
+import { defaultHome, type KeyFiles, writeSession } from "../user/session-store.ts";
 
 interface LoginOptions extends UserOptions {
   server: string;
-  cert: string;
-  key: string;
+  cert?: string;
+  key?: string;
+  pfx?: string;
+  password?: string;
   phone?: string;
+}
+
+/** `--cert` with `--key`, or `--pfx` alone; the paths made absolute, as the session keeps them. */
+function keyFiles(options: LoginOptions): KeyFiles {
+  if (options.pfx !== undefined) {
+    if (options.cert !== undefined || options.key !== undefined)
+      throw new Error("give --pfx or --cert with --key, not both");
+    return { pfxPath: resolve(options.pfx) };
+  }
+  if (options.cert === undefined || options.key === undefined)
+    throw new Error("give --cert with --key, or --pfx");
+  if (options.password !== undefined) throw new Error("--password goes with --pfx");
+  return { certPath: resolve(options.cert), keyPath: resolve(options.key) };
 }
 
 export function loginCommand(program: Command): void {
@@ -20,8 +35,16 @@ export function loginCommand(program: Command): void {
       .command("login")
       .description("log in with a certificate; registers --phone (asking for the SMS code) when needed")
       .requiredOption("--server <url>", "certchat server, e.g. http://127.0.0.1:8080")
-      .requiredOption("--cert <file>", "your certificate (PEM or DER)")
-      .requiredOption("--key <file>", "its PKCS#8 private key (PEM); only the path is kept")
+      .option("--cert <file>", "your certificate (PEM or DER)")
+      .option("--key <file>", "its PKCS#8 private key (PEM); only the path is kept")
+      .option(
+        "--pfx <file>",
+        "instead of --cert and --key: a PKCS#12 file (.pfx/.p12); only the path is kept",
+      )
+      .option(
+        "--password <password>",
+        `the PFX password (else $${PFX_PASSWORD_ENV}, else asked); never stored, asked again by later commands`,
+      )
       .option(
         "--phone <phone>",
         "phone to confirm by SMS if the profile has none yet, or the profile's phone for a renewed certificate",
@@ -29,18 +52,17 @@ export function loginCommand(program: Command): void {
   ).action((options: LoginOptions) =>
     runCommand(async () => {
       const home = options.home ?? defaultHome();
-      const certPath = resolve(options.cert);
-      const keyPath = resolve(options.key);
+      const files = keyFiles(options);
       const messenger = await Messenger.login({
         server: options.server,
-        signer: await readSigner(certPath, keyPath),
+        signer: await readSigner(files, options.password),
         verifier: signatureVerifier(),
         ...(options.phone ? { phone: options.phone } : {}),
         askCode: (phone) => ask(`SMS code sent to ${phone}: `),
       });
       const profile = await messenger.profile();
       const token = messenger.api.token ?? "";
-      await writeSession(home, { server: messenger.api.server, token, certPath, keyPath, phones: [] });
+      await writeSession(home, { server: messenger.api.server, token, ...files, phones: [] });
       if (options.json)
         process.stdout.write(
           `${JSON.stringify({ pid: profile.pid, cid: profile.cid, name: profile.name, phone: profile.phone })}\n`,

@@ -3,9 +3,10 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { CertchatApi } from "../../client/api.ts";
 import { Messenger } from "../../client/messenger.ts";
-import { loadSigner, type Signer } from "../../client/signing.ts";
+import { loadSigner, loadSignerFromPfx, type Signer } from "../../client/signing.ts";
 import { signatureVerifier } from "../../client/verification.ts";
-import { defaultHome, readSession, type Session } from "./session-store.ts";
+import { ask } from "./prompt.ts";
+import { defaultHome, type KeyFiles, readSession, type Session } from "./session-store.ts";
 
 /** Adds the options every user command takes. */
 export function userCommand(command: Command): Command {
@@ -26,15 +27,26 @@ export interface OpenSession {
   messenger: Messenger;
 }
 
-export async function readSigner(certPath: string, keyPath: string): Promise<Signer> {
-  const [certificate, key] = await Promise.all([readFile(certPath), readFile(keyPath, "utf8")]);
+/** The environment variable a PFX password may come from, so scripts need not type it or show it in `ps`. */
+export const PFX_PASSWORD_ENV = "CERTCHAT_PFX_PASSWORD";
+
+/**
+ * The signer of the user's key files. A PFX password is `password` when given, else $CERTCHAT_PFX_PASSWORD,
+ * else asked on the terminal; it is never stored.
+ */
+export async function readSigner(files: KeyFiles, password?: string): Promise<Signer> {
+  if ("pfxPath" in files) {
+    const pfx = new Uint8Array(await readFile(files.pfxPath));
+    return loadSignerFromPfx(pfx, password ?? process.env[PFX_PASSWORD_ENV] ?? (await ask("PFX password: ")));
+  }
+  const [certificate, key] = await Promise.all([readFile(files.certPath), readFile(files.keyPath, "utf8")]);
   return loadSigner(new Uint8Array(certificate), key);
 }
 
 export async function openMessenger(options: UserOptions): Promise<OpenSession> {
   const home = options.home ?? defaultHome();
   const session = await readSession(home);
-  const signer = await readSigner(session.certPath, session.keyPath);
+  const signer = await readSigner(session);
   const messenger = new Messenger(
     new CertchatApi(session.server, session.token),
     signer,

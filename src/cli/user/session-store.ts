@@ -1,20 +1,21 @@
 /**
  * The CLI's login state, one per `--home` folder (default `$XDG_CONFIG_HOME/certchat`, else
- * `~/.config/certchat`): the server URL, the session token, the paths of the certificate and key files (the
- * key itself is never copied), and the phones the user has looked up (the address book whose certificates
+ * `~/.config/certchat`): the server URL, the session token, the paths of the certificate and key files or of
+ * the PKCS#12 file (the key itself, and the PFX password, are never copied), and the phones the user has looked up (the address book whose certificates
  * verify group messages).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-export interface Session {
+/** Where the user's certificate and private key are: two files, or one PKCS#12 (.pfx) file. */
+export type KeyFiles = { certPath: string; keyPath: string } | { pfxPath: string };
+
+export type Session = KeyFiles & {
   server: string;
   token: string;
-  certPath: string;
-  keyPath: string;
   phones: string[];
-}
+};
 
 const SESSION_FILE = "session.json";
 

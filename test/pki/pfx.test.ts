@@ -102,6 +102,10 @@ const GOST_VECTORS = {
     "R 50.1.112-2016: PBKDF2-HMAC-Streebog-512, GOST 28147-89 CFB, Streebog MAC, masked key",
   "bc-gost2001-foo123": "Bouncy Castle: PBKDF2-HMAC-GOST 34.11-94, GOST 28147-89 CFB, INTEGER key",
   "bc-cp-exported-gost2001": "Bouncy Castle: the same with key meshing over a 1281-byte certificate",
+  "cryptopro-gost2012-256-pfx1":
+    "CryptoPro CSP export: PBE 1.2.840.113549.1.12.1.80 key bag, 3DES certificates",
+  "cryptopro-gost2012-256-pfx2":
+    "CryptoPro CSP export: PBE 1.2.840.113549.1.12.1.80 key bag, AES-256 certificates",
 } as const;
 
 for (const [name, what] of Object.entries(GOST_VECTORS)) {
@@ -117,8 +121,8 @@ for (const [name, what] of Object.entries(GOST_VECTORS)) {
   });
 }
 
-test("a GOST PFX with a wrong password is reported as such (Streebog MAC and GOST 34.11-94 MAC)", async () => {
-  for (const name of ["r50.1.112-2016-example", "bc-gost2001-foo123"]) {
+test("a GOST PFX with a wrong password is reported as such (Streebog, GOST 34.11-94 and SHA-1 MACs)", async () => {
+  for (const name of ["r50.1.112-2016-example", "bc-gost2001-foo123", "cryptopro-gost2012-256-pfx1"]) {
     await assert.rejects(readPfx(gostVector(name).der, "Пароль"), /wrong password/);
   }
 });

@@ -1,13 +1,14 @@
 /**
  * Decryption of PFX content under a password: PBES2 (RFC 8018 §6.2: PBKDF2, then AES-CBC or GOST 28147-89 CFB,
- * R 50.1.112-2016) and the PKCS#12 PBE pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 Appendix C). Anything else is
- * refused with its OID named.
+ * R 50.1.112-2016), the PKCS#12 PBE pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 Appendix C) and CryptoPro's
+ * key-bag PBE. Anything else is refused with its OID named.
  */
 import * as asn1js from "asn1js";
 import { gost28147DecryptCfb } from "../../crypto/gost/gost28147.ts";
 import { resolveGost28147Sbox } from "../../crypto/gost/gost28147-sboxes.ts";
 import { subtle } from "../webcrypto.ts";
 import { children, integerOf, octetsOf, oidOf } from "./asn1.ts";
+import { CRYPTOPRO_PBE, decryptCryptoProKeyBag } from "./cryptopro-key-bag.ts";
 import { tripleDesCbcDecrypt } from "./des.ts";
 import { digestByOid, hmacByOid } from "./digests.ts";
 import { bmpPassword, pbkdf2, pkcs12Kdf, utf8Password } from "./kdf.ts";
@@ -33,6 +34,7 @@ export async function decryptWithPassword(
   const [oid, parameters] = children(algorithm, "encryption AlgorithmIdentifier");
   const schemeOid = oidOf(oid, "encryption algorithm");
   if (schemeOid === PBES2) return decryptPbes2(parameters, ciphertext, password);
+  if (schemeOid === CRYPTOPRO_PBE) return decryptCryptoProKeyBag(parameters, ciphertext, password);
   if (schemeOid === PBE_SHA1_3DES) {
     const [salt, iterations] = children(parameters, "PKCS#12 PBE parameters");
     const digest = digestByOid(SHA1);

@@ -30,6 +30,7 @@ describe("PFX written by OpenSSL 3", { skip: toolSkip("openssl", ["version"]) },
   const FORMS = {
     "default (PBES2 AES-256-CBC, SHA-256 MAC)": [],
     "legacy (3DES, SHA-1 MAC)": ["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"],
+    "-legacy (3DES key, RC2-40 certificates, SHA-1 MAC)": ["-legacy"],
   } as const;
   const password = "пароль 123";
   const files = new Map<string, { pfx: Uint8Array; certPem: string }>();
@@ -72,6 +73,7 @@ describe("PFX written by OpenSSL 3", { skip: toolSkip("openssl", ["version"]) },
         const contents = await readPfx(file.pfx, password);
         assert.deepEqual(contents.certificate, decodeCertificateText(file.certPem));
         assert.equal(contents.certificates.length, 2, "the end-entity certificate and the CA");
+        assert.notDeepEqual(contents.certificates[1], contents.certificate);
         await assertKeyMatchesCertificate(contents);
       });
     }
@@ -102,6 +104,7 @@ const GOST_VECTORS = {
     "R 50.1.112-2016: PBKDF2-HMAC-Streebog-512, GOST 28147-89 CFB, Streebog MAC, masked key",
   "bc-gost2001-foo123": "Bouncy Castle: PBKDF2-HMAC-GOST 34.11-94, GOST 28147-89 CFB, INTEGER key",
   "bc-cp-exported-gost2001": "Bouncy Castle: the same with key meshing over a 1281-byte certificate",
+  "bc-openssl-gost2001-integer-key": "OpenSSL 1.x: 3DES key bag, RC2-40 certificate, SHA-1 MAC, INTEGER key with 00",
   "cryptopro-gost2012-256-pfx1":
     "CryptoPro CSP export: PBE 1.2.840.113549.1.12.1.80 key bag, 3DES certificates",
   "cryptopro-gost2012-256-pfx2":

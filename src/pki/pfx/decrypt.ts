@@ -1,6 +1,6 @@
 /**
  * Decryption of PFX content under a password: PBES2 (RFC 8018 §6.2: PBKDF2, then AES-CBC or GOST 28147-89 CFB,
- * R 50.1.112-2016), the PKCS#12 PBE pbeWithSHAAnd3-KeyTripleDES-CBC (RFC 7292 Appendix C) and CryptoPro's
+ * R 50.1.112-2016), the PKCS#12 PBEs with 3DES and RC2 (RFC 7292 Appendix C) and CryptoPro's
  * key-bag PBE. Anything else is refused with its OID named.
  */
 import * as asn1js from "asn1js";
@@ -12,13 +12,22 @@ import { CRYPTOPRO_PBE, decryptCryptoProKeyBag } from "./cryptopro-key-bag.ts";
 import { tripleDesCbcDecrypt } from "./des.ts";
 import { digestByOid, hmacByOid } from "./digests.ts";
 import { bmpPassword, pbkdf2, pkcs12Kdf, utf8Password } from "./kdf.ts";
+import { rc2CbcDecrypt } from "./rc2.ts";
 
 const PBES2 = "1.2.840.113549.1.5.13";
 const PBKDF2 = "1.2.840.113549.1.5.12";
-const PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3";
 const HMAC_SHA1 = "1.2.840.113549.2.7";
 const GOST28147_CFB = "1.2.643.2.2.21";
 const SHA1 = "1.3.14.3.2.26";
+/** The PKCS#12 PBEs (RFC 7292 Appendix C) read: SHA-1 KDF, then 3DES or RC2 in CBC mode. */
+const PKCS12_PBES: Record<
+  string,
+  { keyLength: number; decrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array }
+> = {
+  "1.2.840.113549.1.12.1.3": { keyLength: 24, decrypt: tripleDesCbcDecrypt },
+  "1.2.840.113549.1.12.1.5": { keyLength: 16, decrypt: (key, iv, data) => rc2CbcDecrypt(key, 128, iv, data) },
+  "1.2.840.113549.1.12.1.6": { keyLength: 5, decrypt: (key, iv, data) => rc2CbcDecrypt(key, 40, iv, data) },
+};
 const AES_CBC: Record<string, number> = {
   "2.16.840.1.101.3.4.1.2": 16,
   "2.16.840.1.101.3.4.1.22": 24,
@@ -35,19 +44,19 @@ export async function decryptWithPassword(
   const schemeOid = oidOf(oid, "encryption algorithm");
   if (schemeOid === PBES2) return decryptPbes2(parameters, ciphertext, password);
   if (schemeOid === CRYPTOPRO_PBE) return decryptCryptoProKeyBag(parameters, ciphertext, password);
-  if (schemeOid === PBE_SHA1_3DES) {
+  const pbe = PKCS12_PBES[schemeOid];
+  if (pbe) {
     const [salt, iterations] = children(parameters, "PKCS#12 PBE parameters");
-    const digest = digestByOid(SHA1);
     const derive = (purpose: 1 | 2, length: number) =>
       pkcs12Kdf(
-        digest,
+        digestByOid(SHA1),
         bmpPassword(password),
         octetsOf(salt, "PBE salt"),
         integerOf(iterations, "PBE iterations"),
         purpose,
         length,
       );
-    return tripleDesCbcDecrypt(derive(1, 24), derive(2, 8), ciphertext);
+    return pbe.decrypt(derive(1, pbe.keyLength), derive(2, 8), ciphertext);
   }
   throw new Error(`unsupported PFX algorithm: encryption ${schemeOid}`);
 }

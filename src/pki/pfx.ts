@@ -3,8 +3,8 @@
  * returns the certificates and the private key as PKCS#8 DER, the form `importPrivateKey` and `loadSigner` take.
  * Reads what OpenSSL 3 writes (PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, SHA-256 MAC) and its legacy forms
  * (3DES, RC2, SHA-1 MAC), the GOST forms of R 50.1.112-2016 and Bouncy Castle (PBKDF2-HMAC-Streebog/GOST 34.11-94,
- * GOST 28147-89 CFB, Streebog or GOST 34.11-94 MAC), CryptoPro CSP exports and the Magma part of the 2020 TC26
- * profile. Which forms are read, and which not: docs/CRYPTO.md.
+ * GOST 28147-89 CFB, Streebog or GOST 34.11-94 MAC), CryptoPro CSP exports and the password mode of the 2020 TC26
+ * profile (Magma and Kuznyechik CTR-ACPKM). Which forms are read, and which not: docs/CRYPTO.md.
  * Isomorphic: no Node APIs.
  */
 import * as asn1js from "asn1js";

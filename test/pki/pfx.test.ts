@@ -32,6 +32,7 @@ describe("PFX written by OpenSSL 3", { skip: toolSkip("openssl", ["version"]) },
     "legacy (3DES, SHA-1 MAC)": ["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"],
     "-legacy (3DES key, RC2-40 certificates, SHA-1 MAC)": ["-legacy"],
   } as const;
+  const RC4_KEY = ["-legacy", "-keypbe", "PBE-SHA1-RC4-128"];
   const password = "пароль 123";
   const files = new Map<string, { pfx: Uint8Array; certPem: string }>();
 
@@ -62,6 +63,23 @@ describe("PFX written by OpenSSL 3", { skip: toolSkip("openssl", ["version"]) },
         ]);
         files.set(`${alg} ${form}`, { pfx: await readFile(out), certPem: issued.certPem });
       }
+      if (alg === "ecdsa-p256") {
+        const out = join(dir, "rc4.pfx");
+        execFileSync("openssl", [
+          "pkcs12",
+          "-export",
+          ...RC4_KEY,
+          "-in",
+          join(dir, `${alg}.crt`),
+          "-inkey",
+          join(dir, `${alg}.key`),
+          "-passout",
+          `pass:${password}`,
+          "-out",
+          out,
+        ]);
+        files.set("rc4", { pfx: await readFile(out), certPem: issued.certPem });
+      }
     }
   });
 
@@ -78,6 +96,15 @@ describe("PFX written by OpenSSL 3", { skip: toolSkip("openssl", ["version"]) },
       });
     }
   }
+
+  test("a key under an encryption the reader does not implement (RC4) is refused, naming its OID", async () => {
+    const file = files.get("rc4");
+    assert.ok(file);
+    await assert.rejects(
+      readPfx(file.pfx, password),
+      /unsupported PFX algorithm: encryption 1\.2\.840\.113549\.1\.12\.1\.1$/,
+    );
+  });
 
   test("a wrong password is reported as such", async () => {
     const file = files.get(`ecdsa-p256 ${Object.keys(FORMS)[0]}`);
@@ -110,6 +137,7 @@ const GOST_VECTORS = {
     "CryptoPro CSP export: PBE 1.2.840.113549.1.12.1.80 key bag, 3DES certificates",
   "cryptopro-gost2012-256-pfx2":
     "CryptoPro CSP export: PBE 1.2.840.113549.1.12.1.80 key bag, AES-256 certificates",
+  "tc26-pfx2020-a-clear-cert-kuznyechik-key": "TC26 2020: clear certificate, Kuznyechik CTR-ACPKM-OMAC key",
   "tc26-pfx2020-b-magma-cert-and-key":
     "TC26 2020: Magma CTR-ACPKM key, Magma CTR-ACPKM-OMAC certificate, 512-bit key",
 } as const;
@@ -134,11 +162,11 @@ test("a GOST PFX with a wrong password is reported as such (Streebog, GOST 34.11
   }
 });
 
-test("an encryption the reader does not implement is refused with its OID", async () => {
-  const { der, vector } = gostVector("tc26-pfx2020-a-clear-cert-kuznyechik-key");
+test("a PFX in public-key integrity mode is refused, naming its authSafe type", async () => {
+  const { der } = gostVector("tc26-pfx2020-c-public-key-mode");
   await assert.rejects(
-    readPfx(der, vector.password),
-    /unsupported PFX algorithm: cipher 1\.2\.643\.7\.1\.1\.5\.2\.2/,
+    readPfx(der, ""),
+    /unsupported PFX algorithm: authSafe of type 1\.2\.840\.113549\.1\.7\.2/,
   );
 });
 

@@ -9,10 +9,10 @@ import { resolveGost28147Sbox } from "../../crypto/gost/gost28147-sboxes.ts";
 import { subtle } from "../webcrypto.ts";
 import { children, integerOf, octetsOf, oidOf } from "./asn1.ts";
 import { CRYPTOPRO_PBE, decryptCryptoProKeyBag } from "./cryptopro-key-bag.ts";
+import { CTR_ACPKM_CIPHERS, ctrAcpkmDecrypt } from "./ctr-acpkm.ts";
 import { tripleDesCbcDecrypt } from "./des.ts";
 import { digestByOid, hmacByOid } from "./digests.ts";
 import { bmpPassword, pbkdf2, pkcs12Kdf, utf8Password } from "./kdf.ts";
-import { magmaCtrAcpkmDecrypt } from "./magma-ctr-acpkm.ts";
 import { rc2CbcDecrypt } from "./rc2.ts";
 
 const PBES2 = "1.2.840.113549.1.5.13";
@@ -28,11 +28,6 @@ const PKCS12_PBES: Record<
   "1.2.840.113549.1.12.1.3": { keyLength: 24, decrypt: tripleDesCbcDecrypt },
   "1.2.840.113549.1.12.1.5": { keyLength: 16, decrypt: (key, iv, data) => rc2CbcDecrypt(key, 128, iv, data) },
   "1.2.840.113549.1.12.1.6": { keyLength: 5, decrypt: (key, iv, data) => rc2CbcDecrypt(key, 40, iv, data) },
-};
-/** Magma CTR-ACPKM, without and with an OMAC tag (the 2020 TC26 profile). */
-const MAGMA_CTR_ACPKM: Record<string, boolean> = {
-  "1.2.643.7.1.1.5.1.1": false,
-  "1.2.643.7.1.1.5.1.2": true,
 };
 const AES_CBC: Record<string, number> = {
   "2.16.840.1.101.3.4.1.2": 16,
@@ -118,11 +113,10 @@ async function decryptPbes2(
       keyMeshing: true,
     });
   }
-  const magmaOmac = MAGMA_CTR_ACPKM[cipherOid];
-  if (magmaOmac !== undefined) {
+  if (CTR_ACPKM_CIPHERS[cipherOid]) {
     // Gost3412-15-Encryption-Parameters ::= SEQUENCE { ukm OCTET STRING } (RFC 9337).
-    const [ukm] = children(schemeParameters, "Magma CTR-ACPKM parameters");
-    return magmaCtrAcpkmDecrypt(derive(32), octetsOf(ukm, "Magma CTR-ACPKM ukm"), ciphertext, magmaOmac);
+    const [ukm] = children(schemeParameters, "CTR-ACPKM parameters");
+    return ctrAcpkmDecrypt(cipherOid, derive(32), octetsOf(ukm, "CTR-ACPKM ukm"), ciphertext);
   }
   throw new Error(`unsupported PFX algorithm: cipher ${cipherOid}`);
 }

@@ -80,6 +80,7 @@ export async function chatUser(server: ApiServer, name = "Иванов Иван 
   const serial = String(process.pid % 100_000).padStart(5, "0") + String(sequence).padStart(6, "0");
   const user = await issueUser(server, { name, snils: serial });
   const token = await logIn(server, user);
+  // Tests that hard-code a phone use 7978…: never one of these.
   const phone = `7977${serial.slice(-7)}`;
   await registerPhone(server, token, phone);
   return { user, token, phone, snils: serial, name, ...(await profileOf(server, token)) };

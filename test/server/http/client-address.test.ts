@@ -60,9 +60,9 @@ test("behind a trusted proxy, the SMS limit per address counts each forwarded cl
       );
       return reply.body.error ?? "ok";
     };
-    assert.equal(await register("08765431111", "79770001001", "203.0.113.1"), "ok");
-    assert.equal(await register("08765431112", "79770001002", "203.0.113.2"), "ok");
-    assert.equal(await register("08765431113", "79770001003", "203.0.113.1"), "SMSError");
+    assert.equal(await register("08765431111", "79780001001", "203.0.113.1"), "ok");
+    assert.equal(await register("08765431112", "79780001002", "203.0.113.2"), "ok");
+    assert.equal(await register("08765431113", "79780001003", "203.0.113.1"), "SMSError");
   } finally {
     await server.close();
   }

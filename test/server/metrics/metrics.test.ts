@@ -116,13 +116,13 @@ describe("metrics of a real server", () => {
     const before = await metrics();
     server.sms.mode = "fail";
     try {
-      const failed = await server.post("/api/registryPhone/", { token, phone: "79770000001" });
+      const failed = await server.post("/api/registryPhone/", { token, phone: "79780000001" });
       assert.equal(failed.body.error, "SMSError");
     } finally {
       server.sms.mode = "ok";
     }
     assert.equal(
-      (await server.post("/api/registryPhone/", { token, phone: "79770000002" })).body.success,
+      (await server.post("/api/registryPhone/", { token, phone: "79780000002" })).body.success,
       true,
     );
     const after = await metrics();
@@ -135,11 +135,11 @@ describe("metrics of a real server", () => {
     const user = await issueUser(server, { snils: "08765432333" });
     const token = await logIn(server, user);
     assert.equal(
-      (await server.post("/api/registryPhone/", { token, phone: "79770000003" })).body.success,
+      (await server.post("/api/registryPhone/", { token, phone: "79780000003" })).body.success,
       true,
     );
     const before = await metrics();
-    const again = await server.post("/api/registryPhone/", { token, phone: "79770000003" });
+    const again = await server.post("/api/registryPhone/", { token, phone: "79780000003" });
     assert.equal(again.body.error, "SMSError");
     const after = await metrics();
     const refusals = (scrape: typeof after) =>

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
+import * as asn1js from "asn1js";
 import { decodeCertificateText, parseCertificate } from "../../src/pki/certificate.ts";
 import { createPki } from "../../src/pki/create-pki.ts";
 import { readPfx } from "../../src/pki/pfx.ts";
@@ -168,6 +169,14 @@ test("a PFX in public-key integrity mode is refused, naming its authSafe type", 
     readPfx(der, ""),
     /unsupported PFX algorithm: authSafe of type 1\.2\.840\.113549\.1\.7\.2/,
   );
+});
+
+test("a PFX asking for an absurd iteration count is refused instead of hanging the reader", async () => {
+  const pfx = asn1js.fromBER(gostVector("r50.1.112-2016-example").der).result as asn1js.Sequence;
+  const macData = pfx.valueBlock.value[2] as asn1js.Sequence;
+  macData.valueBlock.value[2] = new asn1js.Integer({ value: 2 ** 40 });
+  const tampered = new Uint8Array(pfx.toBER(false));
+  await assert.rejects(readPfx(tampered, "Пароль для PFX"), /unsupported PFX: iteration count 1099511627776/);
 });
 
 test("bytes that are not a PFX are refused without a crash", async () => {

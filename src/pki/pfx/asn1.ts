@@ -31,12 +31,15 @@ export function octetsOf(value: asn1js.AsnType | undefined, what: string): Uint8
   throw new Error(`malformed PFX: ${what}`);
 }
 
+/** An INTEGER as a number; read from its bytes, since asn1js's `valueDec` gives 0 past 32 bits. Negative → -1. */
 export function integerOf(value: asn1js.AsnType | undefined, what: string): number {
   if (!(value instanceof asn1js.Integer)) throw new Error(`malformed PFX: ${what}`);
-  return value.valueBlock.valueDec;
+  const bytes = value.valueBlock.valueHexView;
+  if ((bytes[0] ?? 0) & 0x80) return -1;
+  return Number(bytes.reduce((sum, byte) => (sum << 8n) | BigInt(byte), 0n));
 }
 
-/** The content of a context-specific [n] EXPLICIT wrapper, or the implicit [n] OCTET STRING's bytes. */
+/** The content of a context-specific [n] EXPLICIT wrapper. */
 export function explicitContent(value: asn1js.AsnType | undefined, what: string): asn1js.AsnType {
   const [inner] = children(value, what);
   if (!inner) throw new Error(`malformed PFX: ${what}`);

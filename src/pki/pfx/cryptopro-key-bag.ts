@@ -10,6 +10,7 @@ import { gost28147DecryptCfb, gost28147DecryptEcb, gost28147Mac } from "../../cr
 import { gost341194 } from "../../crypto/gost/gost341194.ts";
 import { kdfGostr3411_2012_256 } from "../../crypto/gost/kdf-gostr3411-2012.ts";
 import { children, concat, integerOf, octetsOf, parseDer } from "./asn1.ts";
+import { requireIterations } from "./kdf.ts";
 
 export const CRYPTOPRO_PBE = "1.2.840.113549.1.12.1.80";
 
@@ -33,7 +34,7 @@ export function decryptCryptoProKeyBag(
 ): Uint8Array {
   const [saltValue, iterationsValue] = children(parameters, "CryptoPro PBE parameters");
   const salt = octetsOf(saltValue, "CryptoPro PBE salt");
-  const iterations = integerOf(iterationsValue, "CryptoPro PBE iterations");
+  const iterations = requireIterations(integerOf(iterationsValue, "CryptoPro PBE iterations"));
   if (salt.length < 8) throw new Error("malformed PFX: CryptoPro PBE salt is too short");
   // K_0 = UTF-16LE(password); K_i = H94(K_{i-1} || salt || uint16_be(i)).
   let key = utf16le(password);

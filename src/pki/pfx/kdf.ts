@@ -4,6 +4,16 @@
  */
 import { digestOf, hmacOf, type PfxDigest } from "./digests.ts";
 
+/** Far above what exporters write (2000–600 000), low enough that a hostile file cannot hang the reader. */
+const MAX_ITERATIONS = 10_000_000;
+
+export function requireIterations(iterations: number): number {
+  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
+    throw new Error(`unsupported PFX: iteration count ${iterations}`);
+  }
+  return iterations;
+}
+
 export function pbkdf2(
   digest: PfxDigest,
   password: Uint8Array,
@@ -11,6 +21,7 @@ export function pbkdf2(
   iterations: number,
   length: number,
 ): Uint8Array {
+  requireIterations(iterations);
   const out = new Uint8Array(length);
   for (let block = 1, offset = 0; offset < length; block++, offset += digest.outputLength) {
     const first = new Uint8Array(salt.length + 4);
@@ -39,6 +50,7 @@ export function pkcs12Kdf(
   purpose: Pkcs12KeyPurpose,
   length: number,
 ): Uint8Array {
+  requireIterations(iterations);
   const v = digest.blockLength;
   const d = new Uint8Array(v).fill(purpose);
   const repeat = (bytes: Uint8Array) => {

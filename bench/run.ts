@@ -4,29 +4,9 @@
  * Run: npm run bench [-- --quick] [--pinned] [--repeat N] [--only fanout,latency]
  * (one scenario alone: node --import tsx bench/<scenario>.ts [same flags])
  */
-import { auth } from "./auth.ts";
-import { connections } from "./connections.ts";
-import { fanout } from "./fanout.ts";
-import { history } from "./history.ts";
-import { latency } from "./latency.ts";
 import { optionsFromArgv } from "./lib/options.ts";
-import { runScenarios, type Scenario } from "./lib/report.ts";
-import { rest } from "./rest.ts";
-import { singleSocket } from "./single-socket.ts";
-import { sustained } from "./sustained.ts";
-import { throughput } from "./throughput.ts";
-
-export const scenarios: Record<string, Scenario> = {
-  history,
-  rest,
-  auth,
-  throughput,
-  "single-socket": singleSocket,
-  latency,
-  sustained,
-  fanout,
-  connections,
-};
+import { runScenarios } from "./lib/report.ts";
+import { scenarios } from "./scenarios.ts";
 
 const options = optionsFromArgv();
 const unknown = (options.only ?? []).filter((name) => !(name in scenarios));

@@ -8,6 +8,8 @@
  * Isomorphic: no Node APIs.
  */
 import * as asn1js from "asn1js";
+import { parseCertificate } from "./certificate.ts";
+import { createPki } from "./create-pki.ts";
 import {
   children,
   explicitContent,
@@ -20,6 +22,7 @@ import {
 import { decryptWithPassword } from "./pfx/decrypt.ts";
 import { digestByOid, hmacOf } from "./pfx/digests.ts";
 import { bmpPassword, pbkdf2, pkcs12Kdf, utf8Password } from "./pfx/kdf.ts";
+import { importPrivateKey } from "./private-key.ts";
 
 export interface PfxContents {
   /** The certificate that belongs to the private key (DER). */
@@ -69,15 +72,37 @@ export async function readPfx(pfx: Uint8Array, password: string): Promise<PfxCon
   const [key, ...otherKeys] = keys;
   if (!key) throw new Error("the PFX holds no private key");
   if (otherKeys.length > 0) throw new Error("the PFX holds more than one private key");
-  const own =
-    certificates.find((bag) => key.localKeyId !== undefined && bag.localKeyId === key.localKeyId) ??
-    (certificates.length === 1 ? certificates[0] : undefined);
+  const own = await certificateOfKey(key, certificates);
   if (!own) throw new Error("the PFX holds no certificate for its private key");
   return {
     certificate: own.der,
     certificates: [own.der, ...certificates.filter((bag) => bag !== own).map((bag) => bag.der)],
     privateKey: key.der,
   };
+}
+
+const pki = createPki();
+const PROBE = new TextEncoder().encode("certchat: does this PFX key belong to this certificate?");
+
+/**
+ * The certificate whose public key is the key's: the key signs a probe and the certificate must verify it.
+ * localKeyId only orders the candidates — a file may pair a key with someone else's certificate.
+ */
+async function certificateOfKey(key: Bag, certificates: readonly Bag[]): Promise<Bag | undefined> {
+  const signature = await (await importPrivateKey(key.der)).signRaw(PROBE);
+  const byId = (bag: Bag) => (key.localKeyId !== undefined && bag.localKeyId === key.localKeyId ? 0 : 1);
+  for (const bag of [...certificates].sort((x, y) => byId(x) - byId(y))) {
+    if (await verifies(bag.der, signature)) return bag;
+  }
+  return undefined;
+}
+
+async function verifies(certificateDer: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  try {
+    return (await pki.verifyRawSignature(parseCertificate(certificateDer), PROBE, signature)).valid;
+  } catch {
+    return false; // a certificate we cannot parse or whose algorithm we do not verify is not the key's
+  }
 }
 
 /**

@@ -7,6 +7,8 @@ import { before, describe, test } from "node:test";
 import * as asn1js from "asn1js";
 import { decodeCertificateText, parseCertificate } from "../../src/pki/certificate.ts";
 import { createPki } from "../../src/pki/create-pki.ts";
+import { digestByOid, hmacOf } from "../../src/pki/pfx/digests.ts";
+import { bmpPassword, pkcs12Kdf } from "../../src/pki/pfx/kdf.ts";
 import { readPfx } from "../../src/pki/pfx.ts";
 import { importPrivateKey } from "../../src/pki/private-key.ts";
 import { createTestCa, issueTestCertificate } from "../../src/server/test-ca.ts";
@@ -182,4 +184,116 @@ test("a PFX asking for an absurd iteration count is refused instead of hanging t
 test("bytes that are not a PFX are refused without a crash", async () => {
   await assert.rejects(readPfx(new Uint8Array([1, 2, 3]), "x"), /malformed PFX/);
   await assert.rejects(readPfx(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]), "x"), /malformed PFX/);
+});
+
+/** A PFX with one clear SafeContents of an unencrypted key bag and cert bags, under a SHA-256 MAC. */
+function buildPfx(
+  password: string,
+  bags: readonly { type: "key" | "cert"; der: Uint8Array; localKeyId?: number }[],
+): Uint8Array {
+  const safeBag = ({ type, der, localKeyId }: (typeof bags)[number]) => {
+    const value =
+      type === "key"
+        ? asn1js.fromBER(der).result
+        : new asn1js.Sequence({
+            value: [
+              new asn1js.ObjectIdentifier({ value: "1.2.840.113549.1.9.22.1" }),
+              new asn1js.Constructed({
+                idBlock: { tagClass: 3, tagNumber: 0 },
+                value: [new asn1js.OctetString({ valueHex: der })],
+              }),
+            ],
+          });
+    const attributes =
+      localKeyId === undefined
+        ? []
+        : [
+            new asn1js.Set({
+              value: [
+                new asn1js.Sequence({
+                  value: [
+                    new asn1js.ObjectIdentifier({ value: "1.2.840.113549.1.9.21" }),
+                    new asn1js.Set({
+                      value: [new asn1js.OctetString({ valueHex: Uint8Array.of(localKeyId) })],
+                    }),
+                  ],
+                }),
+              ],
+            }),
+          ];
+    return new asn1js.Sequence({
+      value: [
+        new asn1js.ObjectIdentifier({ value: `1.2.840.113549.1.12.10.1.${type === "key" ? 1 : 3}` }),
+        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [value] }),
+        ...attributes,
+      ],
+    });
+  };
+  const dataContentInfo = (bytes: ArrayBuffer) =>
+    new asn1js.Sequence({
+      value: [
+        new asn1js.ObjectIdentifier({ value: "1.2.840.113549.1.7.1" }),
+        new asn1js.Constructed({
+          idBlock: { tagClass: 3, tagNumber: 0 },
+          value: [new asn1js.OctetString({ valueHex: bytes })],
+        }),
+      ],
+    });
+  const safeContents = new asn1js.Sequence({ value: bags.map(safeBag) }).toBER(false);
+  const authSafe = new Uint8Array(
+    new asn1js.Sequence({ value: [dataContentInfo(safeContents)] }).toBER(false),
+  );
+  const sha256 = digestByOid("2.16.840.1.101.3.4.2.1");
+  const salt = new Uint8Array(8).fill(7);
+  const mac = hmacOf(sha256, pkcs12Kdf(sha256, bmpPassword(password), salt, 1, 3, 32), authSafe);
+  const macData = new asn1js.Sequence({
+    value: [
+      new asn1js.Sequence({
+        value: [
+          new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: "2.16.840.1.101.3.4.2.1" })] }),
+          new asn1js.OctetString({ valueHex: mac }),
+        ],
+      }),
+      new asn1js.OctetString({ valueHex: salt }),
+      new asn1js.Integer({ value: 1 }),
+    ],
+  });
+  const pfx = new asn1js.Sequence({
+    value: [new asn1js.Integer({ value: 3 }), dataContentInfo(authSafe.buffer as ArrayBuffer), macData],
+  });
+  return new Uint8Array(pfx.toBER(false));
+}
+
+/** The key and certificate of two different GOST vectors. */
+async function twoGostIdentities() {
+  const [a, b] = await Promise.all(
+    ["r50.1.112-2016-example", "cryptopro-gost2012-256-pfx1"].map((name) => {
+      const { der, vector } = gostVector(name);
+      return readPfx(der, vector.password);
+    }),
+  );
+  assert.ok(a && b);
+  return { a, b };
+}
+
+test("a PFX whose only certificate belongs to another key is refused, not returned with that key", async () => {
+  const { a, b } = await twoGostIdentities();
+  const pfx = buildPfx("p", [
+    { type: "key", der: a.privateKey },
+    { type: "cert", der: b.certificate },
+  ]);
+  await assert.rejects(readPfx(pfx, "p"), /no certificate for its private key/);
+});
+
+test("a PFX whose localKeyId points at another key's certificate gives the key's own certificate", async () => {
+  const { a, b } = await twoGostIdentities();
+  const pfx = buildPfx("p", [
+    { type: "key", der: a.privateKey, localKeyId: 1 },
+    { type: "cert", der: b.certificate, localKeyId: 1 },
+    { type: "cert", der: a.certificate, localKeyId: 2 },
+  ]);
+  const contents = await readPfx(pfx, "p");
+  assert.deepEqual(contents.certificate, a.certificate);
+  assert.deepEqual(contents.certificates, [a.certificate, b.certificate]);
+  await assertKeyMatchesCertificate(contents);
 });

@@ -181,6 +181,14 @@ test("a PFX asking for an absurd iteration count is refused instead of hanging t
   await assert.rejects(readPfx(tampered, "Пароль для PFX"), /unsupported PFX: iteration count 1099511627776/);
 });
 
+test("a MAC iteration count of 2 million (minutes of Streebog in JS) is refused before any hashing", async () => {
+  const pfx = asn1js.fromBER(gostVector("r50.1.112-2016-example").der).result as asn1js.Sequence;
+  const macData = pfx.valueBlock.value[2] as asn1js.Sequence;
+  macData.valueBlock.value[2] = new asn1js.Integer({ value: 2_000_000 });
+  const tampered = new Uint8Array(pfx.toBER(false));
+  await assert.rejects(readPfx(tampered, "Пароль для PFX"), /unsupported PFX: iteration count 2000000/);
+});
+
 test("bytes that are not a PFX are refused without a crash", async () => {
   await assert.rejects(readPfx(new Uint8Array([1, 2, 3]), "x"), /malformed PFX/);
   await assert.rejects(readPfx(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]), "x"), /malformed PFX/);

@@ -2,8 +2,10 @@ import type { EventCall } from "./dispatch.ts";
 import { chatRoom } from "./rooms.ts";
 
 /**
- * `subscribe`: members only (GetChatsError otherwise, as for REST). The membership check happens here, once;
- * delivery then is a room broadcast with no per-socket query.
+ * `subscribe`: members only (GetChatsError otherwise, as for REST), the membership row read at each subscribe
+ * (never a remembered answer: memberships are removed). The check happens here, once; delivery then is a room
+ * broadcast with no per-socket query, and a removal takes the member's sockets out of the rooms
+ * (chat-event-publisher.ts; the session sweeper catches a node that Redis did not reach).
  */
 export async function subscribe({ context, socket, identity, payload }: EventCall<"subscribe">) {
   await context.rights.requireMember(identity.profile.id, payload);

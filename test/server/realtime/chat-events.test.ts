@@ -147,6 +147,14 @@ describe("chat membership events", () => {
       );
   });
 
+  test("removeMember: the removed member's next subscribe is refused, though it subscribed before (the membership is read at each subscribe)", async () => {
+    const { chat } = await groupOf(server, alice, [bob, carol]);
+    const bobSocket = await legacy(bob);
+    assert.deepEqual(await request(bobSocket, "subscribe", chat), { success: true, data: chat });
+    await removeMember(server, alice, chat, bob.pid);
+    assert.deepEqual(await request(bobSocket, "subscribe", chat), { success: false, error: "GetChatsError" });
+  });
+
   test("removeMember: the remaining members get chatKeysAdded for the new epoch, then chatChanged", async () => {
     const { chat } = await groupOf(server, alice, [bob, carol]);
     const carolSocket = await current(carol);

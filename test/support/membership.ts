@@ -1,14 +1,7 @@
+import type { ChatMembersData } from "../../src/protocol/schemas/members.ts";
 import { type ChatUser, call, keysFor, newChatKey, profileOf, wrapKey } from "./chats.ts";
 import { type ApiServer, issueUser, logIn, registerPhone } from "./server.ts";
 import type { AnySocket, LegacySocket } from "./sockets.ts";
-
-/** What the membership tests read of `chatMembers` (docs/API.md). */
-export interface MembersView {
-  keyId: number;
-  version: number;
-  rotationDue: boolean;
-  members: { pid: number; role: string; certificates: { id: number; cert: string; hasKey: boolean }[] }[];
-}
 
 /** A group (or channel) of `owner` and `members`, its epoch-1 key wrapped for every certificate of each. */
 export async function groupOf(
@@ -27,8 +20,8 @@ export async function groupOf(
   return { chat: created.chatId, chatKey };
 }
 
-export function membersOf(server: ApiServer, by: ChatUser, chat: string): Promise<MembersView> {
-  return call<MembersView>(server, "/api/chatMembers/", { token: by.token, chat });
+export function membersOf(server: ApiServer, by: ChatUser, chat: string): Promise<ChatMembersData> {
+  return call<ChatMembersData>(server, "/api/chatMembers/", { token: by.token, chat });
 }
 
 /** `by` adds `added` (history "all"), with the current epoch's key wrapped for each of their certificates. */
@@ -38,10 +31,10 @@ export async function addMembers(
   chat: string,
   chatKey: Uint8Array,
   added: ChatUser[],
-): Promise<MembersView> {
+): Promise<ChatMembersData> {
   const { keyId } = await membersOf(server, by, chat);
   const keys = keysFor(chatKey, added).map((key) => ({ ...key, keyId }));
-  return call<MembersView>(server, "/api/addMembers/", {
+  return call<ChatMembersData>(server, "/api/addMembers/", {
     token: by.token,
     chat,
     keyId,
@@ -59,7 +52,7 @@ export async function removeMember(
   by: ChatUser,
   chat: string,
   pid: number,
-): Promise<{ chatKey: Uint8Array; after: MembersView }> {
+): Promise<{ chatKey: Uint8Array; after: ChatMembersData }> {
   const before = await membersOf(server, by, chat);
   const chatKey = newChatKey();
   const keys = before.members
@@ -73,7 +66,7 @@ export async function removeMember(
           key: wrapKey(chatKey, certificate.cert),
         })),
     );
-  const after = await call<MembersView>(server, "/api/removeMember/", {
+  const after = await call<ChatMembersData>(server, "/api/removeMember/", {
     token: by.token,
     chat,
     pid,

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { ChatWaitListEvent } from "../../../src/protocol/events.ts";
+import type { WaitEntry } from "../../../src/protocol/schemas/members.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { type ChatUser, call, chatServerEnv, chatUser, wrapKey } from "../../support/chats.ts";
 import {
@@ -22,20 +24,6 @@ import {
   request,
   textMessage,
 } from "../../support/sockets.ts";
-
-interface WaitListEvent {
-  chatId: string;
-  keyId: number;
-  waitList: {
-    pid: number;
-    cid: number;
-    cert: string;
-    since: number;
-    keyIds: number[];
-    wrapWith: string | null;
-    fulfillable: boolean;
-  }[];
-}
 
 /**
  * The membership events (docs/API.md "Server → client events") on one real server: each reaches the sockets of
@@ -192,12 +180,12 @@ describe("chat membership events", () => {
     const dave = await chatUser(server, "Давыдов Давид Давидович");
     const { chat, chatKey } = await groupOf(server, alice, [dave]);
     const aliceSocket = await current(alice);
-    const waiting = nextChatEvent<WaitListEvent>(aliceSocket, "chatWaitList", chat);
+    const waiting = nextChatEvent<ChatWaitListEvent>(aliceSocket, "chatWaitList", chat);
     const renewed = await renew(server, dave);
     const { waitList, ...rest } = await waiting;
     assert.deepEqual(rest, { chatId: chat, keyId: 1 });
     assert.equal(waitList.length, 1);
-    const { since, ...entry } = waitList[0] as WaitListEvent["waitList"][number];
+    const { since, ...entry } = waitList[0] as WaitEntry;
     assert.deepEqual(entry, {
       pid: dave.pid,
       cid: renewed.cid,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import type { ChatWaitListEvent } from "../../../src/protocol/events.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { type ChatUser, call, chatUser } from "../../support/chats.ts";
 import { tempDataDir } from "../../support/cli.ts";
@@ -117,11 +118,7 @@ describe("membership events across two nodes", { skip: postgres?.skip ?? "no Pos
     const aliceOnB = await connectV2(nodeB.url);
     sockets.push(aliceOnB);
     assert.equal((await request(aliceOnB, "session", alice.token)).success, true);
-    const waiting = nextChatEvent<{ chatId: string; waitList: { pid: number; cid: number }[] }>(
-      aliceOnB,
-      "chatWaitList",
-      chat,
-    );
+    const waiting = nextChatEvent<ChatWaitListEvent>(aliceOnB, "chatWaitList", chat);
     const renewed = await renew(onA, dave);
     assert.deepEqual(
       (await waiting).waitList.map((entry) => ({ pid: entry.pid, cid: entry.cid })),

@@ -141,7 +141,7 @@ test("a batch whose fate is unknown fails whole and is not retried row by row", 
       close: async () => {},
     },
   });
-  const row = { chat_id: "chat", profile_id: 1, certificate_id: 1, session_id: 1, data: "d", type: "txt" };
+  const row = { chat_id: "chat", profile_id: 1, certificate_id: 1, session_id: 1, data: "d", type: "txt", key_id: 1 };
   const results = await Promise.allSettled([
     writer.insert({ row: { ...row, created_at: 1 } }),
     writer.insert({ row: { ...row, created_at: 2 } }),

@@ -20,10 +20,21 @@ export interface NewEpoch {
 }
 
 /**
- * Starts a new epoch: its row, the chat's current key_id, and rotation_due cleared (a rotation is what a
- * leave was waiting for). Run after lockChat in the transaction that stores the new epoch's keys.
+ * Starts a new epoch: the chat's current key_id, rotation_due cleared (a rotation is what a leave was waiting
+ * for) and the epoch's row. Run after lockChat in the transaction that stores the new epoch's keys. Epochs are
+ * contiguous (wait lists count on it): a keyId other than the current one plus 1 throws.
  */
 export async function advanceEpoch(trx: Executor, epoch: NewEpoch): Promise<void> {
+  const advanced = await trx
+    .updateTable("chats")
+    .set({ key_id: epoch.keyId, rotation_due: 0 })
+    .where("id", "=", epoch.chatId)
+    .where("key_id", "=", epoch.keyId - 1)
+    .executeTakeFirst();
+  if (advanced.numUpdatedRows !== 1n)
+    throw new Error(
+      `chat ${epoch.chatId} is not at epoch ${epoch.keyId - 1}: cannot begin epoch ${epoch.keyId}`,
+    );
   await trx
     .insertInto("chat_key_epochs")
     .values({
@@ -34,11 +45,6 @@ export async function advanceEpoch(trx: Executor, epoch: NewEpoch): Promise<void
       reason: epoch.reason,
       created_at: epoch.now,
     })
-    .execute();
-  await trx
-    .updateTable("chats")
-    .set({ key_id: epoch.keyId, rotation_due: 0 })
-    .where("id", "=", epoch.chatId)
     .execute();
 }
 

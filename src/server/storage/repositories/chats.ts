@@ -9,6 +9,8 @@ export const MemberRole = { member: 0, admin: 1, owner: 2 } as const;
 /** A chat of the profile's list with its last activity (last message, else creation), Unix ms. */
 export interface ChatWithActivity extends Chat {
   last_activity_at: number;
+  /** The profile's role in the chat. */
+  role: number;
 }
 
 /** The chat row (at key epoch 1, the default) with that epoch's row (run in the transaction that adds its members and keys). */
@@ -67,6 +69,7 @@ export async function listChatsOfProfile(db: Executor, profileId: number): Promi
     .selectFrom("chat_members")
     .innerJoin("chats", "chats.id", "chat_members.chat_id")
     .selectAll("chats")
+    .select("chat_members.role")
     .select((eb) =>
       eb
         .selectFrom("messages")

@@ -40,7 +40,7 @@ describeEachBackend("chat key epochs", (storage) => {
     );
   });
 
-  test("an epoch cannot begin twice", async () => {
+  test("an epoch cannot begin twice, nor skip one", async () => {
     const chat = await chatOf(storage(), alice, []);
     const epoch = {
       chatId: chat,
@@ -51,7 +51,10 @@ describeEachBackend("chat key epochs", (storage) => {
       now,
     } as const;
     await advanceEpoch(storage().db, epoch);
-    await assert.rejects(advanceEpoch(storage().db, epoch));
+    await assert.rejects(advanceEpoch(storage().db, epoch), /not at epoch 1/);
+    await assert.rejects(advanceEpoch(storage().db, { ...epoch, keyId: 4 }), /not at epoch 3/);
+    assert.equal((await findChatById(storage().db, chat))?.key_id, 2);
+    assert.equal((await listEpochs(storage().db, chat)).length, 2);
   });
 
   test("a key row needs its epoch to exist", async () => {

@@ -82,6 +82,22 @@ describeEachBackend("chats and members", (storage) => {
       [now + 20, now + 10],
     );
   });
+
+  test("listChatsOfProfile gives the profile's role and each chat's epoch state", async () => {
+    const erin = await member(storage(), "chat-erin", "79990001005");
+    const owned = await chatOf(storage(), erin, []);
+    const joined = await chatOf(storage(), alice, [erin]);
+    const chats = await listChatsOfProfile(storage().db, erin.profileId);
+    assert.deepEqual(
+      chats
+        .map((chat) => [chat.id, chat.role, chat.key_id, chat.version, chat.rotation_due])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        [owned, MemberRole.owner, 1, 0, 0],
+        [joined, MemberRole.member, 1, 0, 0],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+  });
 });
 
 describeEachBackend("chat membership changes", (storage) => {

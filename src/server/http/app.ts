@@ -5,6 +5,8 @@ import { recordHttpMetrics } from "../metrics/http-metrics.ts";
 import type { CertchatMetrics } from "../metrics/metrics.ts";
 import type { Readiness } from "../readiness.ts";
 import type { AuthService } from "../services/auth.ts";
+import type { ChatKeysService } from "../services/chat-keys.ts";
+import type { ChatMembershipService } from "../services/chat-membership.ts";
 import type { ChatService } from "../services/chats.ts";
 import type { ContactService } from "../services/contacts.ts";
 import type { FileService } from "../services/files.ts";
@@ -23,6 +25,7 @@ import { registerFileDownload } from "./download-route.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { rateLimitGuard } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
+import { chatHandlers } from "./routes/chats.ts";
 import { contactHandlers } from "./routes/contacts.ts";
 import { fileDownloadHandler, fileHandlers } from "./routes/files.ts";
 import { identityHandlers } from "./routes/identity.ts";
@@ -46,6 +49,8 @@ export interface HttpAppDeps {
   profiles: ProfileService;
   contacts: ContactService;
   chats: ChatService;
+  membership: ChatMembershipService;
+  chatKeys: ChatKeysService;
   messages: MessageService;
   files: FileService;
   readiness: Readiness;
@@ -130,6 +135,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       ...identityHandlers(deps),
       ...profileHandlers(deps),
       ...contactHandlers(deps),
+      ...chatHandlers(deps),
       ...messageHandlers(deps),
       ...fileHandlers(deps),
     },

@@ -16,7 +16,11 @@ export type { MemberView };
  * answer is cached for reads). An unknown chat and a chat the caller is not in answer the same GetChatsError,
  * so a token learns nothing about chats outside its profile.
  */
-export async function requireMembership(db: Executor, chatId: string, profileId: number): Promise<MemberView> {
+export async function requireMembership(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<MemberView> {
   const view = await findMemberView(db, chatId, profileId);
   if (!view) throw new ApiError("GetChatsError", "unknown chat or not a member");
   return view;
@@ -57,7 +61,9 @@ export function refusalOf(membership: Membership, action: MemberAction): Refusal
   const { role } = membership;
   switch (action.kind) {
     case "post":
-      return mayPost(membership) ? undefined : refused("GetChatsError", "only the owner and admins post in a channel");
+      return mayPost(membership)
+        ? undefined
+        : refused("GetChatsError", "only the owner and admins post in a channel");
     case "rotate":
       if (personal || role >= MemberRole.admin || action.rotationDue) return undefined;
       return refused("GetChatsError", "a member rotates the key only after someone left");
@@ -67,12 +73,15 @@ export function refusalOf(membership: Membership, action: MemberAction): Refusal
       return undefined;
     case "leave":
       if (personal) return refused("CreateChatError", "a personal chat cannot be left");
-      if (role === MemberRole.owner) return refused("CreateChatError", "the owner hands ownership over before leaving");
+      if (role === MemberRole.owner)
+        return refused("CreateChatError", "the owner hands ownership over before leaving");
       return undefined;
     case "remove":
       if (personal) return refused("CreateChatError", "a personal chat keeps its two members");
-      if (role < MemberRole.admin) return refused("GetChatsError", "only the owner and admins remove members");
-      if (action.target?.self) return refused("CreateChatError", "leave the chat instead of removing yourself");
+      if (role < MemberRole.admin)
+        return refused("GetChatsError", "only the owner and admins remove members");
+      if (action.target?.self)
+        return refused("CreateChatError", "leave the chat instead of removing yourself");
       if (!action.target) return refused("CreateChatError", "not a member of the chat");
       if (role === MemberRole.admin && action.target.role >= MemberRole.admin)
         return refused("GetChatsError", "an admin removes members only");

@@ -2,17 +2,20 @@ import type { Logger } from "pino";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { ApiError } from "../../protocol/errors.ts";
 import type { ChatKeysAddedEvent } from "../../protocol/events.ts";
-import type { ChatKeyRow, ChatsKeysRequest, KeysRequest, StoredKeyRows } from "../../protocol/schemas/members.ts";
-import { type CertificateRow, findCertificateById, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
+import type {
+  ChatKeyRow,
+  ChatsKeysRequest,
+  KeysRequest,
+  StoredKeyRows,
+} from "../../protocol/schemas/members.ts";
 import {
-  deleteWaits,
-  listWaits,
-} from "../storage/repositories/chat-key-waits.ts";
+  type CertificateRow,
+  findCertificateById,
+  listCertificatesOfProfiles,
+} from "../storage/repositories/certificates.ts";
 import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
-import {
-  insertChatKeysIfAbsent,
-  listEpochKeysForCertificate,
-} from "../storage/repositories/chat-keys.ts";
+import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
+import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
 import { findMemberView, lockChat } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
@@ -61,7 +64,10 @@ export function checkOwnership(keys: DecodedKey[], certificates: ReadonlyMap<num
 }
 
 /** Certificates of profiles by id. */
-export async function certificatesOf(db: Executor, profileIds: number[]): Promise<Map<number, CertificateRow>> {
+export async function certificatesOf(
+  db: Executor,
+  profileIds: number[],
+): Promise<Map<number, CertificateRow>> {
   const rows = await listCertificatesOfProfiles(db, profileIds);
   return new Map(rows.map((row) => [row.id, row]));
 }
@@ -104,7 +110,8 @@ export class ChatKeysService {
       db,
       request.chat,
       identity.session.certificate_id,
-      request.keyIds,
+      // Absent, null or []: every epoch.
+      request.keyIds?.length ? request.keyIds : undefined,
     );
     return rows
       .filter((row) => row.key_id >= view.first_key_id)
@@ -223,7 +230,10 @@ export class ChatKeysService {
       if (key.keyId < (firstKeyIds.get(key.pid) ?? Number.POSITIVE_INFINITY))
         throw new ApiError("CreateChatKeysError", `epoch ${key.keyId} is before what ${key.pid} may read`);
       if (!holds.has(key.keyId))
-        throw new ApiError("CreateChatKeysError", `the session certificate holds no key of epoch ${key.keyId}`);
+        throw new ApiError(
+          "CreateChatKeysError",
+          `the session certificate holds no key of epoch ${key.keyId}`,
+        );
     }
     return keys.filter((key) => waiting.has(key.cid));
   }

@@ -3,9 +3,9 @@ import { ApiError } from "../../protocol/errors.ts";
 import type {
   AddMembersRequest,
   ChatMembersData,
+  ChatRole,
   LeaveChatRequest,
   LeftChat,
-  ChatRole,
   RemoveMemberRequest,
   RotateKeyRequest,
   SetRoleRequest,
@@ -25,8 +25,8 @@ import {
   findChatById,
   findMemberView,
   insertChatMembers,
-  listMembers,
   type LockedChat,
+  listMembers,
   lockChat,
   MemberRole,
   setChatOwner,
@@ -56,8 +56,6 @@ export interface ChatMembershipOptions {
   events: ChatEvents;
   logger: Logger;
 }
-
-
 
 /** What a committed change announces; published after commit. */
 interface Announcement {
@@ -112,10 +110,15 @@ export class ChatMembershipService {
       const certificates = await certificatesOf(trx, newIds);
       checkOwnership(keys, certificates);
       const wrapper = await wrapperOf(trx, identity);
-      const held = new Set((await listEpochKeysForCertificate(trx, request.chat, wrapper.id)).map((row) => row.key_id));
+      const held = new Set(
+        (await listEpochKeysForCertificate(trx, request.chat, wrapper.id)).map((row) => row.key_id),
+      );
       for (const key of keys) {
         if (key.keyId > chat.key_id || !held.has(key.keyId))
-          throw new ApiError("CreateChatKeysError", `the session certificate holds no key of epoch ${key.keyId}`);
+          throw new ApiError(
+            "CreateChatKeysError",
+            `the session certificate holds no key of epoch ${key.keyId}`,
+          );
         if (request.history === "now" && key.keyId !== chat.key_id)
           throw new ApiError("CreateChatKeysError", `history "now" takes keys of epoch ${chat.key_id} only`);
       }
@@ -137,9 +140,26 @@ export class ChatMembershipService {
       await insertChatKeys(trx, keyRows(request.chat, keys, wrapper, now));
       await insertWaits(trx, waitRows(request.chat, waiting, now));
       for (const pid of newIds)
-        await this.audit(trx, { type: "chat.member.added", actor: `profile:${me}`, profileId: pid, chatId: request.chat, details: { history: request.history } }, now);
+        await this.audit(
+          trx,
+          {
+            type: "chat.member.added",
+            actor: `profile:${me}`,
+            profileId: pid,
+            chatId: request.chat,
+            details: { history: request.history },
+          },
+          now,
+        );
       const chatName = (await findChatById(trx, request.chat))?.name ?? null;
-      const added = { chatId: request.chat, chatType: chat.type, chatName, role: "member" as const, keyId: chat.key_id, by: me };
+      const added = {
+        chatId: request.chat,
+        chatType: chat.type,
+        chatName,
+        role: "member" as const,
+        keyId: chat.key_id,
+        by: me,
+      };
       return {
         chatId: request.chat,
         waitList: waiting.length > 0,
@@ -168,7 +188,17 @@ export class ChatMembershipService {
       await deleteKeysOfProfile(trx, request.chat, request.pid);
       await deleteWaitsOfProfile(trx, request.chat, request.pid);
       const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "remove", now);
-      await this.audit(trx, { type: "chat.member.removed", actor: `profile:${me}`, profileId: request.pid, chatId: request.chat, details: { keyId: rotated.keyId } }, now);
+      await this.audit(
+        trx,
+        {
+          type: "chat.member.removed",
+          actor: `profile:${me}`,
+          profileId: request.pid,
+          chatId: request.chat,
+          details: { keyId: rotated.keyId },
+        },
+        now,
+      );
       return {
         chatId: request.chat,
         waitList: true,
@@ -206,7 +236,11 @@ export class ChatMembershipService {
       await deleteKeysOfProfile(trx, request.chat, me);
       await deleteWaitsOfProfile(trx, request.chat, me);
       await setRotationDue(trx, request.chat, true);
-      await this.audit(trx, { type: "chat.member.left", actor: `profile:${me}`, profileId: me, chatId: request.chat }, now);
+      await this.audit(
+        trx,
+        { type: "chat.member.left", actor: `profile:${me}`, profileId: me, chatId: request.chat },
+        now,
+      );
       return {
         chatId: request.chat,
         waitList: false,
@@ -225,7 +259,10 @@ export class ChatMembershipService {
     const result = await this.change(request.chat, async (trx) => {
       const actor = await this.actor(trx, request.chat, me);
       const target = request.pid === me ? actor : await findMemberView(trx, request.chat, request.pid);
-      requireAllowed(actor, { kind: "setRole", target: target && { self: request.pid === me, role: target.role } });
+      requireAllowed(actor, {
+        kind: "setRole",
+        target: target && { self: request.pid === me, role: target.role },
+      });
       const role = ROLE_OF_NAME[request.role];
       if (role === MemberRole.owner) {
         // One owner at a time (a partial unique index): the caller steps down first.
@@ -233,7 +270,17 @@ export class ChatMembershipService {
         await setChatOwner(trx, request.chat, request.pid);
       }
       await setMemberRole(trx, request.chat, request.pid, role);
-      await this.audit(trx, { type: "chat.member.role", actor: `profile:${me}`, profileId: request.pid, chatId: request.chat, details: { role: roleName(role) } }, now);
+      await this.audit(
+        trx,
+        {
+          type: "chat.member.role",
+          actor: `profile:${me}`,
+          profileId: request.pid,
+          chatId: request.chat,
+          details: { role: roleName(role) },
+        },
+        now,
+      );
       return { chatId: request.chat, waitList: false, publish: () => {} };
     });
     return this.publishAfter(result, now);
@@ -271,7 +318,10 @@ export class ChatMembershipService {
     }
     // Holders of the current key the caller can wrap for must get the new one; everyone else may wait.
     const required = [...certificates.values()].filter(
-      (certificate) => holders.has(certificate.id) && isCurrent(certificate, now) && canWrap(wrapper.key_agreement, certificate.key_agreement),
+      (certificate) =>
+        holders.has(certificate.id) &&
+        isCurrent(certificate, now) &&
+        canWrap(wrapper.key_agreement, certificate.key_agreement),
     );
     const covered = new Set(keys.map((key) => key.cid));
     const missing = required.filter((certificate) => !covered.has(certificate.id));
@@ -290,7 +340,16 @@ export class ChatMembershipService {
     await insertChatKeys(trx, keyRows(chatId, keys, wrapper, now));
     await deleteWaits(trx, chatId, [...covered]);
     await insertWaits(trx, waitRows(chatId, waiting, now));
-    await this.audit(trx, { type: "chat.key.rotated", actor: `profile:${identity.profile.id}`, chatId, details: { keyId, reason } }, now);
+    await this.audit(
+      trx,
+      {
+        type: "chat.key.rotated",
+        actor: `profile:${identity.profile.id}`,
+        chatId,
+        details: { keyId, reason },
+      },
+      now,
+    );
     return {
       keyId,
       publish: (events) => events.keysAdded(chatId, keysAddedEvents(chatId, keyId, keys)),
@@ -384,5 +443,10 @@ function keyRows(chatId: string, keys: readonly DecodedKey[], wrapper: Certifica
 }
 
 function waitRows(chatId: string, certificates: readonly CertificateRow[], now: number) {
-  return certificates.map((row) => ({ chat_id: chatId, certificate_id: row.id, profile_id: row.profile_id, since: now }));
+  return certificates.map((row) => ({
+    chat_id: chatId,
+    certificate_id: row.id,
+    profile_id: row.profile_id,
+    since: now,
+  }));
 }

@@ -71,6 +71,9 @@ export class ChatService {
       owner_profile_id: me,
       pair_key: pairKey,
       created_at: now,
+      key_id: 1,
+      version: 0,
+      rotation_due: 0,
     };
     try {
       await this.db.transaction().execute(async (trx) => {

@@ -5,8 +5,8 @@ import { findChatsByPairKeys, listChatsOfProfile } from "../storage/repositories
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesByPhones } from "../storage/repositories/profiles.ts";
 import { personalPairKey } from "./chats.ts";
-import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { Clock } from "./clock.ts";
+import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { LookupQuota } from "./lookup-quota.ts";
 import type { Identity } from "./sessions.ts";
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 import { decodeBase64 } from "../../protocol/base64.ts";
 import { ApiError } from "../../protocol/errors.ts";
 import { MAX_SIGN_BYTES } from "../../protocol/schemas/common.ts";
@@ -12,7 +13,6 @@ import {
 } from "../../protocol/schemas/messages.ts";
 import type { BlobStore } from "../blobs/blob-store.ts";
 import type { MessageWriter } from "../storage/message-writer.ts";
-import { BoundedCache } from "../../lib/bounded-cache.ts";
 import { findChatById } from "../storage/repositories/chats.ts";
 import { isUniqueViolation, messageRefusal } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
@@ -251,7 +251,8 @@ export class MessageService {
           throw new ApiError("GetChatsError", "not a member, or may not post in this channel");
         }
         if (refusal !== "stale-key") throw error;
-        if (keyId !== undefined || attempt > 0) throw new ApiError("ChatKeyOutdated", "the chat's key changed");
+        if (keyId !== undefined || attempt > 0)
+          throw new ApiError("ChatKeyOutdated", "the chat's key changed");
         label = await this.currentKeyId(chatId, true);
       }
     }

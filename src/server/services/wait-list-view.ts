@@ -10,7 +10,10 @@ import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
 import { threePartName } from "./full-name.ts";
 
 /** A certificate keys may be wrapped for: not expired, not revoked. */
-export function isCurrent(certificate: Pick<CertificateRow, "not_after" | "revoked_at">, now: number): boolean {
+export function isCurrent(
+  certificate: Pick<CertificateRow, "not_after" | "revoked_at">,
+  now: number,
+): boolean {
   return certificate.not_after > now && certificate.revoked_at === null;
 }
 

@@ -54,7 +54,14 @@ describeEachBackend("ChatKeysService", (storage) => {
   }
 
   function rows(chat: string, cid: number, keyIds: number[], pid = renewing.pid) {
-    return keyIds.map((keyId) => ({ chatId: chat, pid, cid, keyId, key: wrapped(cid, keyId), sign: "c2lnbg==" }));
+    return keyIds.map((keyId) => ({
+      chatId: chat,
+      pid,
+      cid,
+      keyId,
+      key: wrapped(cid, keyId),
+      sign: "c2lnbg==",
+    }));
   }
 
   test("a member fulfils every epoch of a waiting certificate: stored, off the wait list, keys announced", async () => {
@@ -91,7 +98,10 @@ describeEachBackend("ChatKeysService", (storage) => {
     const { chat, renewed } = await renewal();
     const { keys } = services(storage());
     await keys.fulfil(owner.identity, { token: "", keys: rows(chat, renewed, [2]) });
-    assert.deepEqual(await keys.fulfil(renewing.identity, { token: "", keys: rows(chat, renewed, [1, 2]) }), []);
+    assert.deepEqual(
+      await keys.fulfil(renewing.identity, { token: "", keys: rows(chat, renewed, [1, 2]) }),
+      [],
+    );
   });
 
   test("rows for a certificate that is not waiting are skipped", async () => {
@@ -106,7 +116,10 @@ describeEachBackend("ChatKeysService", (storage) => {
   test("a cid not of the named profile is CreateChatKeysError", async () => {
     const { chat, renewed } = await renewal();
     await assert.rejects(
-      services(storage()).keys.fulfil(owner.identity, { token: "", keys: rows(chat, renewed, [2], owner.pid) }),
+      services(storage()).keys.fulfil(owner.identity, {
+        token: "",
+        keys: rows(chat, renewed, [2], owner.pid),
+      }),
       refusedWith("CreateChatKeysError"),
     );
   });
@@ -162,7 +175,10 @@ describeEachBackend("ChatKeysService", (storage) => {
     const { chat, renewed } = await renewal();
     const { keys, membership } = services(storage());
     await assert.rejects(
-      keys.fulfil(owner.identity, { token: "", keys: [...rows(chat, renewed, [2]), ...rows(chat, renewed, [2])] }),
+      keys.fulfil(owner.identity, {
+        token: "",
+        keys: [...rows(chat, renewed, [2]), ...rows(chat, renewed, [2])],
+      }),
       refusedWith("CreateChatKeysError"),
     );
     assert.equal((await membership.members(owner.identity, chat)).waitList.length, 1);

@@ -22,7 +22,11 @@ function refusedWith(code: string) {
 /** The new epoch's keys for every current certificate of these members. */
 function epochKeys(members: ChatMembersData["members"], keyId: number) {
   return members.flatMap((member) =>
-    member.certificates.map((certificate) => ({ pid: member.pid, cid: certificate.id, key: wrapped(certificate.id, keyId) })),
+    member.certificates.map((certificate) => ({
+      pid: member.pid,
+      cid: certificate.id,
+      key: wrapped(certificate.id, keyId),
+    })),
   );
 }
 
@@ -36,7 +40,12 @@ describeEachBackend("ChatMembershipService", (storage) => {
   /** A group of owner, admin and plain member (fresh for each test that changes it). */
   async function team(): Promise<string> {
     const chat = await createChat(storage(), owner, [admin, plain]);
-    await services(storage()).membership.setRole(owner.identity, { token: "", chat, pid: admin.pid, role: "admin" });
+    await services(storage()).membership.setRole(owner.identity, {
+      token: "",
+      chat,
+      pid: admin.pid,
+      role: "admin",
+    });
     return chat;
   }
 
@@ -141,9 +150,15 @@ describeEachBackend("ChatMembershipService", (storage) => {
       membership.add(by.identity, { token: "", chat, keyId: 1, history: "now", keys: [key], ...over });
     await assert.rejects(add(plain), refusedWith("GetChatsError"));
     await assert.rejects(add(outsider), refusedWith("GetChatsError"));
-    await assert.rejects(add(owner, { keys: [{ ...key, pid: plain.pid, cid: plain.cid }] }), refusedWith("CreateChatError"));
+    await assert.rejects(
+      add(owner, { keys: [{ ...key, pid: plain.pid, cid: plain.cid }] }),
+      refusedWith("CreateChatError"),
+    );
     await assert.rejects(add(owner, { keyId: 2 }), refusedWith("ChatKeyOutdated"));
-    await assert.rejects(add(owner, { keys: [{ ...key, cid: plain.cid }] }), refusedWith("CreateChatKeysError"));
+    await assert.rejects(
+      add(owner, { keys: [{ ...key, cid: plain.cid }] }),
+      refusedWith("CreateChatKeysError"),
+    );
     await assert.rejects(add(owner, { keys: [key, key] }), refusedWith("CreateChatKeysError"));
     const personal = await createChat(storage(), owner, [outsider], ChatType.personal);
     await assert.rejects(add(owner, { chat: personal }), refusedWith("CreateChatError"));
@@ -189,7 +204,10 @@ describeEachBackend("ChatMembershipService", (storage) => {
         keys: epochKeys(remaining, 2),
         ...over,
       });
-    await assert.rejects(remove({ keys: epochKeys(remaining, 2).slice(1) }), refusedWith("CreateChatKeysError"));
+    await assert.rejects(
+      remove({ keys: epochKeys(remaining, 2).slice(1) }),
+      refusedWith("CreateChatKeysError"),
+    );
     await assert.rejects(remove({ keys: epochKeys(before.members, 2) }), refusedWith("CreateChatKeysError"));
     await assert.rejects(remove({ version: before.version - 1 }), refusedWith("ChatKeyOutdated"));
     await assert.rejects(remove({ keyId: 2 }), refusedWith("ChatKeyOutdated"));
@@ -222,10 +240,19 @@ describeEachBackend("ChatMembershipService", (storage) => {
   test("leaveChat refusals: the owner (hand ownership over first), a personal chat, a non-member", async () => {
     const chat = await team();
     const { membership } = services(storage());
-    await assert.rejects(membership.leave(owner.identity, { token: "", chat }), refusedWith("CreateChatError"));
-    await assert.rejects(membership.leave(outsider.identity, { token: "", chat }), refusedWith("GetChatsError"));
+    await assert.rejects(
+      membership.leave(owner.identity, { token: "", chat }),
+      refusedWith("CreateChatError"),
+    );
+    await assert.rejects(
+      membership.leave(outsider.identity, { token: "", chat }),
+      refusedWith("GetChatsError"),
+    );
     const personal = await createChat(storage(), plain, [outsider], ChatType.personal);
-    await assert.rejects(membership.leave(plain.identity, { token: "", chat: personal }), refusedWith("CreateChatError"));
+    await assert.rejects(
+      membership.leave(plain.identity, { token: "", chat: personal }),
+      refusedWith("CreateChatError"),
+    );
   });
 
   test("rotateKey by a plain member without rotationDue is GetChatsError", async () => {
@@ -259,14 +286,19 @@ describeEachBackend("ChatMembershipService", (storage) => {
         [admin.pid, "admin"],
       ],
     );
-    const row = await storage().db.selectFrom("chats").select("owner_profile_id").where("id", "=", chat).executeTakeFirstOrThrow();
+    const row = await storage()
+      .db.selectFrom("chats")
+      .select("owner_profile_id")
+      .where("id", "=", chat)
+      .executeTakeFirstOrThrow();
     assert.equal(row.owner_profile_id, plain.pid);
   });
 
   test("setRole refusals: an admin caller, the caller itself, a non-member", async () => {
     const chat = await team();
     const { membership } = services(storage());
-    const setRole = (by: Person, pid: number) => membership.setRole(by.identity, { token: "", chat, pid, role: "admin" });
+    const setRole = (by: Person, pid: number) =>
+      membership.setRole(by.identity, { token: "", chat, pid, role: "admin" });
     await assert.rejects(setRole(admin, plain.pid), refusedWith("GetChatsError"));
     await assert.rejects(setRole(owner, owner.pid), refusedWith("CreateChatError"));
     await assert.rejects(setRole(owner, outsider.pid), refusedWith("CreateChatError"));

@@ -102,7 +102,16 @@ export async function person(storage: Storage, options: CertificateOptions = {})
   const db = storage.db;
   const profile = await upsertProfile(
     db,
-    { profile_key: key, type: 1, name: `Name ${key}`, company: null, title: null, inn: null, ogrn: null, snils: null },
+    {
+      profile_key: key,
+      type: 1,
+      name: `Name ${key}`,
+      company: null,
+      title: null,
+      inn: null,
+      ogrn: null,
+      snils: null,
+    },
     now,
   );
   const phone = `7966${String(process.pid % 1000).padStart(3, "0")}${String(sequence).padStart(4, "0")}`;

@@ -11,9 +11,17 @@ import {
   encrypt,
   keysFor,
   newChatKey,
+  profileOf,
   wrapKey,
 } from "../../../support/chats.ts";
-import { backends, startTestServer, type TestServer } from "../../../support/server.ts";
+import {
+  backends,
+  issueUser,
+  logIn,
+  registerPhone,
+  startTestServer,
+  type TestServer,
+} from "../../../support/server.ts";
 
 for (const backend of backends) {
   describe(`membership over HTTP [${backend.name}]`, { skip: backend.skip }, () => {
@@ -224,6 +232,46 @@ for (const backend of backends) {
         keys: rotation(before),
       });
       assert.deepEqual([data.keyId, data.rotationDue], [3, false]);
+    });
+
+    test("a renewed certificate confirmed by SMS waits for every epoch; a member serves it and contacts carry its key", async () => {
+      const renewedUser = await issueUser(server, { name: bob.name, snils: bob.snils });
+      const token = await logIn(server, renewedUser);
+      server.clock.advance(61_000); // past the phone's resend interval
+      await registerPhone(server, token, bob.phone);
+      const renewed = await profileOf(server, token);
+      assert.equal(renewed.pid, bob.pid);
+      const cert = renewed.certificates.find((certificate) => certificate.id === renewed.cid)?.cert ?? "";
+      const waiting = await members(alice);
+      assert.deepEqual(
+        waiting.waitList.map((entry) => [entry.pid, entry.cid, entry.keyIds, entry.fulfillable]),
+        [[bob.pid, renewed.cid, [1, 2, 3], true]],
+      );
+      const [before] = await call<Contact[]>(server, "/api/contacts/", { token });
+      assert.deepEqual([before?.chatId, before?.key], [chat, null]);
+
+      const stored = await call<StoredKeyRows>(server, "/api/chatsKeys/", {
+        token: alice.token,
+        keys: [1, 2, 3].map((keyId) => ({
+          chatId: chat,
+          pid: bob.pid,
+          cid: renewed.cid,
+          keyId,
+          key: wrapKey(epochKeys.get(keyId) as Uint8Array, cert),
+        })),
+      });
+      assert.equal(stored.length, 3);
+      const [after] = await call<Contact[]>(server, "/api/contacts/", { token });
+      assert.deepEqual(
+        [after?.key?.keyId, after?.key?.key],
+        [3, wrapKey(epochKeys.get(3) as Uint8Array, cert)],
+      );
+      assert.deepEqual(after?.waitList, []);
+      const rows = await call<ChatKeyRow[]>(server, "/api/keys/", { token, chat });
+      assert.deepEqual(
+        rows.map((row) => row.keyId),
+        [1, 2, 3],
+      );
     });
   });
 }

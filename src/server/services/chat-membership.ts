@@ -10,7 +10,7 @@ import type {
   RotateKeyRequest,
   SetRoleRequest,
 } from "../../protocol/schemas/members.ts";
-import { type AuditEvent, recordAuditEvent } from "../storage/repositories/audit.ts";
+import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import type { CertificateRow } from "../storage/repositories/certificates.ts";
 import { advanceEpoch } from "../storage/repositories/chat-key-epochs.ts";
 import { deleteWaits, deleteWaitsOfProfile, insertWaits } from "../storage/repositories/chat-key-waits.ts";
@@ -36,7 +36,7 @@ import {
 import type { Executor } from "../storage/repositories/executor.ts";
 import { lastMessageId } from "../storage/repositories/messages.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
-import { type MemberView, requireAllowed, requireMembership } from "./chat-access.ts";
+import { requireAllowed, requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import {
   certificatesOf,
@@ -95,7 +95,7 @@ export class ChatMembershipService {
     const keys = request.keys.map((key) => decodeKey(key, key.keyId));
     const newIds = [...new Set(keys.map((key) => key.pid))];
     const result = await this.change(request.chat, async (trx, chat) => {
-      const actor = await this.actor(trx, request.chat, me);
+      const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "add" });
       if (request.keyId !== chat.key_id) throw new ApiError("ChatKeyOutdated", "the chat's key changed");
       for (const pid of newIds) {
@@ -140,7 +140,7 @@ export class ChatMembershipService {
       await insertChatKeys(trx, keyRows(request.chat, keys, wrapper, now));
       await insertWaits(trx, waitRows(request.chat, waiting, now));
       for (const pid of newIds)
-        await this.audit(
+        await recordAuditEvent(
           trx,
           {
             type: "chat.member.added",
@@ -177,7 +177,7 @@ export class ChatMembershipService {
     const me = identity.profile.id;
     const now = this.options.clock();
     const result = await this.change(request.chat, async (trx, chat) => {
-      const actor = await this.actor(trx, request.chat, me);
+      const actor = await requireMembership(trx, request.chat, me);
       const target = request.pid === me ? actor : await findMemberView(trx, request.chat, request.pid);
       requireAllowed(actor, {
         kind: "remove",
@@ -188,7 +188,7 @@ export class ChatMembershipService {
       await deleteKeysOfProfile(trx, request.chat, request.pid);
       await deleteWaitsOfProfile(trx, request.chat, request.pid);
       const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "remove", now);
-      await this.audit(
+      await recordAuditEvent(
         trx,
         {
           type: "chat.member.removed",
@@ -216,7 +216,7 @@ export class ChatMembershipService {
     const me = identity.profile.id;
     const now = this.options.clock();
     const result = await this.change(request.chat, async (trx, chat) => {
-      const actor = await this.actor(trx, request.chat, me);
+      const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "rotate", rotationDue: Boolean(chat.rotation_due) });
       outdatedUnless(chat, request);
       const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "rotate", now);
@@ -230,13 +230,13 @@ export class ChatMembershipService {
     const me = identity.profile.id;
     const now = this.options.clock();
     const result = await this.change(request.chat, async (trx) => {
-      const actor = await this.actor(trx, request.chat, me);
+      const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "leave" });
       await deleteMember(trx, request.chat, me);
       await deleteKeysOfProfile(trx, request.chat, me);
       await deleteWaitsOfProfile(trx, request.chat, me);
       await setRotationDue(trx, request.chat, true);
-      await this.audit(
+      await recordAuditEvent(
         trx,
         { type: "chat.member.left", actor: `profile:${me}`, profileId: me, chatId: request.chat },
         now,
@@ -257,7 +257,7 @@ export class ChatMembershipService {
     const me = identity.profile.id;
     const now = this.options.clock();
     const result = await this.change(request.chat, async (trx) => {
-      const actor = await this.actor(trx, request.chat, me);
+      const actor = await requireMembership(trx, request.chat, me);
       const target = request.pid === me ? actor : await findMemberView(trx, request.chat, request.pid);
       requireAllowed(actor, {
         kind: "setRole",
@@ -270,7 +270,7 @@ export class ChatMembershipService {
         await setChatOwner(trx, request.chat, request.pid);
       }
       await setMemberRole(trx, request.chat, request.pid, role);
-      await this.audit(
+      await recordAuditEvent(
         trx,
         {
           type: "chat.member.role",
@@ -340,7 +340,7 @@ export class ChatMembershipService {
     await insertChatKeys(trx, keyRows(chatId, keys, wrapper, now));
     await deleteWaits(trx, chatId, [...covered]);
     await insertWaits(trx, waitRows(chatId, waiting, now));
-    await this.audit(
+    await recordAuditEvent(
       trx,
       {
         type: "chat.key.rotated",
@@ -363,14 +363,6 @@ export class ChatMembershipService {
       if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
       return body(trx, chat);
     });
-  }
-
-  private async actor(trx: Executor, chatId: string, profileId: number): Promise<MemberView> {
-    return requireMembership(trx, chatId, profileId);
-  }
-
-  private audit(trx: Executor, event: AuditEvent, now: number): Promise<void> {
-    return recordAuditEvent(trx, event, now);
   }
 
   /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the members' view. */

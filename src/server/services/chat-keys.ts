@@ -16,7 +16,7 @@ import {
 import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
 import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
-import { findMemberView, lockChat } from "../storage/repositories/chats.ts";
+import { findMemberView, lockChats } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
@@ -143,12 +143,8 @@ export class ChatKeysService {
 
     const outcome = await db.transaction().execute(async (trx) => {
       const stored: { chatId: string; keyId: number; stored: DecodedKey[]; waitsClosed: boolean }[] = [];
-      const locked = new Map<string, { key_id: number }>();
-      for (const chatId of chatIds) {
-        const chat = await lockChat(trx, chatId);
-        if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
-        locked.set(chatId, chat);
-      }
+      const locked = await lockChats(trx, chatIds);
+      if (locked.size !== chatIds.length) throw new ApiError("GetChatsError", "unknown chat or not a member");
       const wrapper = await wrapperOf(trx, identity);
       for (const chatId of chatIds) {
         const chat = locked.get(chatId);

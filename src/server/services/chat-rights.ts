@@ -2,7 +2,7 @@ import { ApiError } from "../../protocol/errors.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import { findMemberships, type MembershipPair } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { mayPost, requireMembership } from "./chat-access.ts";
+import { type MemberView, mayPost, requireMembership } from "./chat-access.ts";
 
 export type { MembershipPair };
 
@@ -10,11 +10,12 @@ export type { MembershipPair };
 const DEFAULT_CAPACITY = 100_000;
 
 /**
- * Whether a profile is a member of a chat, may post there and sign with a certificate, remembering only the
- * answers "yes".
- * A "yes" stays true: memberships and roles are only ever added and a certificate never changes its profile
- * (no API removes or reassigns either), so no other node can invalidate it. A refusal is asked again each
- * time, so a member added elsewhere posts at once. Saves two reads per send and one per history page.
+ * Whether a profile may post to a chat and sign with a certificate, remembering only the answers "yes".
+ * Memberships are removed, and the only authoritative check is the insert trigger on `messages` (a send by a
+ * profile no longer a member is refused at commit, whatever is remembered here): a "post" answer is a hint that
+ * saves the pre-check read, dropped by `forget` when the trigger refuses. Nothing is cached for reads
+ * (`requireMember` reads the membership row each time): a stale "yes" there would leak history. A certificate
+ * "yes" stays true: a certificate only moves from a placeholder profile to its real one.
  */
 export class ChatRights {
   private readonly granted = new Set<string>();
@@ -26,12 +27,9 @@ export class ChatRights {
     private readonly capacity = DEFAULT_CAPACITY,
   ) {}
 
-  /** GetChatsError unless the profile is a member of the chat (unknown chat included). */
-  async requireMember(profileId: number, chatId: string): Promise<void> {
-    const key = `member:${profileId}:${chatId}`;
-    if (this.granted.has(key)) return;
-    await requireMembership(this.db, chatId, profileId);
-    this.grant(key);
+  /** The profile's membership row, read now; GetChatsError unless a member (unknown chat included). */
+  requireMember(profileId: number, chatId: string): Promise<MemberView> {
+    return requireMembership(this.db, chatId, profileId);
   }
 
   /**
@@ -39,7 +37,7 @@ export class ChatRights {
    * cid; CertificateExpired for a cid past its notAfter at `now` (the message is signed with the cid's key).
    */
   async requirePoster(profileId: number, chatId: string, certificateId: number, now: number): Promise<void> {
-    const chatKey = `post:${profileId}:${chatId}`;
+    const chatKey = postKey(profileId, chatId);
     if (!this.granted.has(chatKey)) {
       const membership = await requireMembership(this.db, chatId, profileId);
       if (!mayPost(membership)) throw new ApiError("GetChatsError", "only the owner posts in a channel");
@@ -62,6 +60,11 @@ export class ChatRights {
     return findMemberships(this.db, pairs);
   }
 
+  /** Drops the "may post" hint: the trigger refused the profile's send (removed, left, or demoted). */
+  forget(profileId: number, chatId: string): void {
+    this.granted.delete(postKey(profileId, chatId));
+  }
+
   private grant(key: string): void {
     if (this.granted.size >= this.capacity) {
       const oldest = this.granted.values().next().value;
@@ -72,4 +75,8 @@ export class ChatRights {
     }
     this.granted.add(key);
   }
+}
+
+function postKey(profileId: number, chatId: string): string {
+  return `post:${profileId}:${chatId}`;
 }

@@ -9,6 +9,8 @@ export interface SdkUser {
   messenger: Messenger;
   phone: string;
   name: string;
+  /** The SNILS its certificate carries: a renewal issues another certificate with the same one. */
+  snils: string;
 }
 
 /** Issues a certificate of `alg` and logs in through the SDK, confirming a fresh phone with the SMS code. */
@@ -24,7 +26,7 @@ export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: str
     phone,
     askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
   });
-  return { messenger, phone, name };
+  return { messenger, phone, name, snils: serial };
 }
 
 /**

@@ -38,6 +38,8 @@ export interface ChatKeyringOptions {
 export class ChatKeyring {
   private readonly keys = new Map<string, Map<number, HeldKey>>();
   private readonly currents = new Map<string, number>();
+  /** Chats whose every epoch was fetched since their current epoch last moved: nothing more to ask. */
+  private readonly complete = new Set<string>();
 
   constructor(private readonly options: ChatKeyringOptions) {}
 
@@ -48,7 +50,9 @@ export class ChatKeyring {
 
   /** Epochs only move forward: a late event about an older epoch does not move it back. */
   setCurrent(chatId: string, keyId: number): void {
-    if (keyId > (this.currents.get(chatId) ?? 0)) this.currents.set(chatId, keyId);
+    if (keyId <= (this.currents.get(chatId) ?? 0)) return;
+    this.currents.set(chatId, keyId);
+    this.complete.delete(chatId);
   }
 
   /** The held key of an epoch, without fetching. */
@@ -65,6 +69,7 @@ export class ChatKeyring {
   drop(chatId: string): void {
     this.keys.delete(chatId);
     this.currents.delete(chatId);
+    this.complete.delete(chatId);
   }
 
   /** Keeps a key this client made itself (a new chat or a rotation): nothing to unwrap or verify. */
@@ -104,12 +109,13 @@ export class ChatKeyring {
   }
 
   /**
-   * Fetches and adds the epochs not held yet (every epoch the server has for us when `keyIds` is absent). A
-   * row that fails (invalid signature, no unwrap) is left out and returned in `refused`; the others are kept.
+   * Fetches and adds the epochs not held yet (every epoch the server has for us when `keyIds` is absent, once
+   * until the current epoch moves). A row that fails (invalid signature, no unwrap) is left out and returned in
+   * `refused`; the others are kept.
    */
   async fetch(chatId: string, keyIds?: readonly number[]): Promise<{ refused: Error[] }> {
     const missing = keyIds?.filter((keyId) => !this.held(chatId, keyId));
-    if (missing?.length === 0) return { refused: [] };
+    if (missing?.length === 0 || (!keyIds && this.complete.has(chatId))) return { refused: [] };
     const refused: Error[] = [];
     for (const row of await this.options.fetchRows(chatId, missing)) {
       if (this.held(chatId, row.keyId)) continue;
@@ -119,6 +125,7 @@ export class ChatKeyring {
         refused.push(error instanceof Error ? error : new Error(String(error)));
       }
     }
+    if (!keyIds) this.complete.add(chatId);
     return { refused };
   }
 

@@ -101,6 +101,8 @@ export class Messenger {
   private readonly directory = new CertificateDirectory();
   /** The chats' current key rows as the last `contacts` gave them (saves a `keys` call for the current epoch). */
   private readonly contactRows = new Map<string, WrappedKeyRow>();
+  /** Chats whose due rotation (after a leave) this client is waiting its turn for. */
+  private readonly dueRotations = new Set<string>();
   private ownProfile?: ProfileData;
   /** Per-epoch chat keys (docs/CRYPTO.md "Key epochs"). */
   readonly keyring: ChatKeyring;
@@ -366,7 +368,13 @@ export class Messenger {
     socket.on("chatKeysAdded", (event) => this.keyring.setCurrent(event.chatId, event.keyId));
     socket.on("chatChanged", (event) => {
       this.keyring.setCurrent(event.chatId, event.keyId);
-      if (fulfil && event.rotationDue) this.membership.rotateWhenDue(event.chatId, sleep).catch(onError);
+      if (fulfil && event.rotationDue && !this.dueRotations.has(event.chatId)) {
+        this.dueRotations.add(event.chatId);
+        this.membership
+          .rotateWhenDue(event.chatId, sleep)
+          .catch(onError)
+          .finally(() => this.dueRotations.delete(event.chatId));
+      }
     });
     socket.on("chatWaitList", (event) => {
       this.keyring.setCurrent(event.chatId, event.keyId);

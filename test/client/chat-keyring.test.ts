@@ -128,6 +128,17 @@ describe("chat keyring", () => {
     assert.deepEqual(asked, [[2], [1], [3]]);
   });
 
+  it("asks for every epoch once, and again only after the current epoch moved", async () => {
+    const own = await signerOf("ecdsa-p256");
+    const asked: (readonly number[] | undefined)[] = [];
+    const keyring = keyringOf(own, [], asked);
+    await keyring.fetch(CHAT);
+    await keyring.fetch(CHAT);
+    keyring.setCurrent(CHAT, 2);
+    await keyring.fetch(CHAT);
+    assert.deepEqual(asked, [undefined, undefined]);
+  });
+
   it("keeps the good rows of a fetch and reports the refused ones", async () => {
     const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
     const good = await rowFor(wrapper, own, 1, generateChatKey("aes-256-gcm"));

@@ -51,11 +51,16 @@ const catalogue = {
     sentence: "no such chat, or you are not a member (or may not post in this channel)",
     rawStatus: 404,
   },
+  // Not in the spec (issue 13): the one code that tells a client to refresh and retry rather than give up.
+  ChatKeyOutdated: {
+    sentence: "the chat's key or members changed: fetch them and retry",
+    rawStatus: 409,
+  },
 } as const satisfies Record<string, { sentence: string; rawStatus: number }>;
 
 export type ErrorCode = keyof typeof catalogue;
 
-/** Every code, in the spec's order. */
+/** Every code: the spec's, in its order, then certchat's own (ChatKeyOutdated). */
 export const ErrorCodes = Object.keys(catalogue) as readonly ErrorCode[];
 
 /**

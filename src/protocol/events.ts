@@ -7,6 +7,7 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ChatId } from "./schemas/chats.ts";
 import { type Envelope, Token } from "./schemas/common.ts";
+import { ChatRole, WaitList } from "./schemas/members.ts";
 import { Message, MessagesData, MessagesRequest, SendMessageRequest } from "./schemas/messages.ts";
 
 /** The deployed client's `session` payload is the token string; `{token}` is accepted too. */
@@ -48,13 +49,69 @@ export function isClientEvent(event: string): event is ClientEventName {
   return Object.hasOwn(clientEvents, event);
 }
 
+/** The caller was made a member (createChat, addMembers): fetch the key with `contacts` or `keys`. */
+export const ChatAddedEvent = Type.Object({
+  chatId: Type.String(),
+  chatType: Type.Integer({ description: "0 personal, 1 group, 2 channel" }),
+  chatName: Type.Union([Type.String(), Type.Null()]),
+  role: ChatRole,
+  keyId: Type.Integer({ description: "The chat's current key epoch" }),
+  by: Type.Integer({ description: "The profile that added the member" }),
+});
+export type ChatAddedEvent = Static<typeof ChatAddedEvent>;
+
+/** The caller is no longer a member; its sockets have already left the chat's rooms. */
+export const ChatRemovedEvent = Type.Object({
+  chatId: Type.String(),
+  reason: Type.Union([Type.Literal("removed"), Type.Literal("left")]),
+  by: Type.Integer({ description: "The profile that removed the member (the member itself when it left)" }),
+});
+export type ChatRemovedEvent = Static<typeof ChatRemovedEvent>;
+
+/** Key rows were stored for the recipient's certificates (fulfilment, rotation). */
+export const ChatKeysAddedEvent = Type.Object({
+  chatId: Type.String(),
+  keyId: Type.Integer({ description: "The chat's current key epoch" }),
+  keys: Type.Array(
+    Type.Object({
+      cid: Type.Integer({ description: "The recipient's certificate" }),
+      keyId: Type.Integer({ description: "The epoch of the key stored for it" }),
+    }),
+  ),
+});
+export type ChatKeysAddedEvent = Static<typeof ChatKeysAddedEvent>;
+
+/** The chat's wait list changed (a certificate started or stopped waiting for a key). */
+export const ChatWaitListEvent = Type.Object({
+  chatId: Type.String(),
+  keyId: Type.Integer({ description: "The chat's current key epoch" }),
+  waitList: WaitList,
+});
+export type ChatWaitListEvent = Static<typeof ChatWaitListEvent>;
+
+/** Members, roles or the epoch changed: refresh with `chatMembers`. */
+export const ChatChangedEvent = Type.Object({
+  chatId: Type.String(),
+  keyId: Type.Integer({ description: "The chat's current key epoch" }),
+  version: Type.Integer({ description: "The chat's version (chatMembers)" }),
+  rotationDue: Type.Boolean({ description: "A member left: the next member client rotates the key" }),
+});
+export type ChatChangedEvent = Static<typeof ChatChangedEvent>;
+
 /**
- * Server → client events: a committed message, to the chat's subscribers other than the sending socket.
- * Socket.IO 4 clients get `messages`, the deployed Socket.IO 2 client (Engine.IO 3) `message`.
+ * Server → client events. A committed message, to the chat's subscribers other than the sending socket:
+ * Socket.IO 4 clients get `messages`, the deployed Socket.IO 2 client (Engine.IO 3) `message`. Membership and
+ * key events go to the room `profile:<pid>` of each profile concerned, subscribed to the chat or not; v1
+ * listens for none of them.
  */
 export const serverEvents = {
   messages: Message,
   message: Message,
+  chatAdded: ChatAddedEvent,
+  chatRemoved: ChatRemovedEvent,
+  chatKeysAdded: ChatKeysAddedEvent,
+  chatWaitList: ChatWaitListEvent,
+  chatChanged: ChatChangedEvent,
 } as const satisfies Record<string, TSchema>;
 
 /** The live-message event of each Engine.IO generation. */

@@ -8,14 +8,19 @@ import {
   rawStatusOf,
 } from "../../src/protocol/errors.ts";
 
-test("the catalogue holds every code of the spec exactly once", () => {
+test("the catalogue holds the spec's 25 codes and certchat's own, each exactly once", () => {
   assert.equal(new Set(ErrorCodes).size, ErrorCodes.length);
-  assert.equal(ErrorCodes.length, 25);
+  assert.equal(ErrorCodes.length, 26);
 });
 
-test("the catalogue keeps the spec's order (the OpenAPI enum lists it)", () => {
+test("the catalogue keeps the spec's order, then certchat's own codes (the OpenAPI enum lists it)", () => {
   assert.deepEqual(ErrorCodes.slice(0, 3), ["CommonError", "DataError", "MethodNotFound"]);
-  assert.equal(ErrorCodes.at(-1), "GetChatsError");
+  assert.equal(ErrorCodes[24], "GetChatsError");
+  assert.deepEqual(ErrorCodes.slice(25), ["ChatKeyOutdated"]);
+});
+
+test("ChatKeyOutdated answers 409 Conflict off the HTTP-200 path", () => {
+  assert.equal(rawStatusOf("ChatKeyOutdated"), 409);
 });
 
 test("every code has its own sentence, not the code itself", () => {

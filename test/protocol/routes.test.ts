@@ -1,13 +1,35 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { TObject } from "@sinclair/typebox";
-import { apiMethods, fileDownloadPath, type MethodName } from "../../src/protocol/routes.ts";
+import { apiMethods, fileDownloadPath, JSON_OR_FORM, type MethodName } from "../../src/protocol/routes.ts";
 
 const names = Object.keys(apiMethods) as MethodName[];
 
-test("the table holds the spec's ten methods, each at /api/<name>/", () => {
-  assert.equal(names.length, 10);
+const membershipMethods = [
+  "chatMembers",
+  "keys",
+  "chatsKeys",
+  "addMembers",
+  "removeMember",
+  "rotateKey",
+  "leaveChat",
+  "setRole",
+];
+
+test("the table holds the spec's ten methods and the eight membership methods, each at /api/<name>/", () => {
+  assert.equal(names.length, 18);
+  assert.deepEqual(names.slice(10), membershipMethods);
   for (const name of names) assert.equal(apiMethods[name].path, `/api/${name}/`);
+});
+
+test("the membership methods need a session with a phone and take JSON or forms, as the chat methods do", () => {
+  for (const name of membershipMethods as MethodName[]) {
+    const method = apiMethods[name];
+    assert.equal(method.tag, "chats", name);
+    assert.equal(method.auth, "sessionWithPhone", name);
+    assert.equal(method.bodyLimit, "request", name);
+    assert.deepEqual(method.contentTypes, JSON_OR_FORM, name);
+  }
 });
 
 test("every method that takes a token has it as an optional body field (it may come in a header)", () => {

@@ -1,21 +1,15 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Base64, CertificateRef, MAX_ID, NO_NUL, Token } from "./common.ts";
+import { Base64, CertificateRef, ChatId, MAX_ID, MAX_KEY_BASE64, NO_NUL, Token } from "./common.ts";
+import { ChatRole, KeyRowSign, WaitEntry } from "./members.ts";
+
+// Defined beside the other shared fields (members.ts needs it too); imported from here by the rest.
+export { ChatId };
 
 /** Chat types (spec "Новый чат"). */
 export const ChatType = { personal: 0, group: 1, channel: 2 } as const;
 
-/** Chat ids are UUIDs; anything else is simply an unknown chat (GetChatsError), not a schema failure. */
-export const ChatId = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  pattern: NO_NUL,
-  description: "Chat id (UUID)",
-});
-
 const MAX_PHONES = 1000;
 const MAX_KEYS = 1000;
-/** A wrapped key is a few hundred bytes (GOST key-transport blobs); 8 KiB of base64 is plenty. */
-const MAX_KEY_BASE64 = 8_192;
 
 export const ContactsRequest = Type.Object({
   token: Token,
@@ -37,6 +31,9 @@ export const ContactKey = Type.Object({
   key: Type.String({ description: "The chat key wrapped for the session's certificate, base64" }),
   import: Type.Boolean({ description: "True when the wrapping certificate belongs to the recipient" }),
   cert: Type.String({ description: "DER of the certificate that wrapped the key, base64" }),
+  // Optional until the services fill them (issue 13, stage 1); always present once they do (docs/API.md).
+  keyId: Type.Optional(Type.Integer({ description: "The epoch of this key: the chat's current one" })),
+  sign: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The key row's signature" })),
 });
 export type ContactKey = Static<typeof ContactKey>;
 
@@ -56,6 +53,23 @@ export const Contact = Type.Object({
   chatType: Type.Integer({ description: "0 personal, 1 group, 2 channel" }),
   chatName: NullableString,
   key: Type.Union([ContactKey, Type.Null()]),
+  // Optional until the services fill them (issue 13, stage 1); always present once they do (docs/API.md).
+  keyId: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], {
+      description: "The chat's current key epoch; null for a phone-search hit without a chat",
+    }),
+  ),
+  role: Type.Optional(
+    Type.Union([ChatRole, Type.Null()], { description: "The caller's role; null without a chat" }),
+  ),
+  rotationDue: Type.Optional(
+    Type.Boolean({ description: "A member left: the next member client rotates the key" }),
+  ),
+  waitList: Type.Optional(
+    Type.Array(WaitEntry, {
+      description: "Member certificates without the current key; [] when none or without a chat",
+    }),
+  ),
 });
 export type Contact = Static<typeof Contact>;
 
@@ -66,6 +80,7 @@ export const CreateChatKey = Type.Object({
   cid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The certificate the key is wrapped for" }),
   pid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The profile holding that certificate" }),
   key: Base64("The wrapped chat key", MAX_KEY_BASE64),
+  sign: KeyRowSign,
 });
 export type CreateChatKey = Static<typeof CreateChatKey>;
 

@@ -18,6 +18,17 @@ export const MAX_SIGN_BYTES = 1024;
 /** Its base64, with room for line breaks (Android's Base64.DEFAULT). */
 export const MAX_SIGN_BASE64 = 1_400;
 
+/** A wrapped chat key is a few hundred bytes (GOST key-transport blobs); 8 KiB of base64 is plenty. */
+export const MAX_KEY_BASE64 = 8_192;
+
+/** Chat ids are UUIDs; anything else is simply an unknown chat (GetChatsError), not a schema failure. */
+export const ChatId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: NO_NUL,
+  description: "Chat id (UUID)",
+});
+
 export const Base64 = (description: string, maxLength: number) =>
   Type.String({ minLength: 1, maxLength, description: `${description} (base64)` });
 

@@ -47,6 +47,13 @@ export const SendMessageRequest = Type.Object({
   cms: OptionalBase64("Detached CMS signature of the plaintext file"),
   cid: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The sender's certificate that signed" }),
   localId: Type.Optional(LocalId),
+  keyId: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_ID,
+      description: "The key epoch the ciphertext uses; absent: the chat's current one at commit (v1)",
+    }),
+  ),
 });
 export type SendMessageRequest = Static<typeof SendMessageRequest>;
 
@@ -65,6 +72,8 @@ export const Message = Type.Object({
   file: Type.Union([Type.String({ description: "File id for /api/file/" }), Type.Null()]),
   time: Type.Integer({ description: "Unix seconds" }),
   localId: Type.Optional(LocalId),
+  // Optional until the services fill it (issue 13, stage 1); always present once they do (docs/API.md).
+  keyId: Type.Optional(Type.Integer({ description: "The key epoch it was sent under" })),
 });
 export type Message = Static<typeof Message>;
 

@@ -1,6 +1,7 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { ApiError } from "../../protocol/errors.ts";
 import { recordHttpMetrics } from "../metrics/http-metrics.ts";
 import type { CertchatMetrics } from "../metrics/metrics.ts";
 import type { Readiness } from "../readiness.ts";
@@ -14,7 +15,7 @@ import type { ProfileService } from "../services/profiles.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import { AJV_CUSTOM_OPTIONS } from "../validation.ts";
-import { registerApiMethods, tokenOf } from "./api-route.ts";
+import { type ApiHandlers, registerApiMethods, tokenOf } from "./api-route.ts";
 import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
 import { installBodyIdleTimeout } from "./body-timeout.ts";
@@ -132,8 +133,29 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       ...contactHandlers(deps),
       ...messageHandlers(deps),
       ...fileHandlers(deps),
+      ...membershipNotServedYet,
     },
   );
   registerFileDownload(app, deps.sessions, fileDownloadHandler(deps));
   return app;
 }
+
+/**
+ * Issue 13, stage 1: the membership methods are in the route table before their service exists. Until their
+ * handlers (routes/chats.ts) replace this, each answers MethodNotFound.
+ */
+const notServedYet = async (): Promise<never> => {
+  throw new ApiError("MethodNotFound", "issue 13: membership methods not wired yet");
+};
+const membershipNotServedYet: ApiHandlers<
+  "chatMembers" | "keys" | "chatsKeys" | "addMembers" | "removeMember" | "rotateKey" | "leaveChat" | "setRole"
+> = {
+  chatMembers: notServedYet,
+  keys: notServedYet,
+  chatsKeys: notServedYet,
+  addMembers: notServedYet,
+  removeMember: notServedYet,
+  rotateKey: notServedYet,
+  leaveChat: notServedYet,
+  setRole: notServedYet,
+};

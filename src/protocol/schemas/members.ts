@@ -1,0 +1,239 @@
+/**
+ * Key epochs, wait lists and membership (docs/API.md "Members and key epochs"; design:
+ * docs/design/key-epochs-and-membership.md §3). Imports only common.ts: chats.ts builds its Contact from these.
+ */
+import { type Static, Type } from "@sinclair/typebox";
+import { Base64, CertificateRef, ChatId, MAX_ID, MAX_KEY_BASE64, MAX_SIGN_BASE64, Token } from "./common.ts";
+
+/** Rows of one request (key rows, epochs asked for): as many as createChat's keys. */
+const MAX_ROWS = 1000;
+
+/** A chat key epoch: 1 for the key createChat made, one more at each rotation. */
+const KeyIdOf = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, description });
+export const KeyId = KeyIdOf("Key epoch (1, 2, …)");
+
+const ProfileId = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, description });
+const CertificateId = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, description });
+
+/**
+ * A key row's signature (docs/CRYPTO.md): optional, since v1's createChat sends none. Null first: a form's empty
+ * `sign=` or a JSON null reads as "unsigned", not as an empty string.
+ */
+export const KeyRowSign = Type.Optional(
+  Type.Union([
+    Type.Null(),
+    Base64("Raw signature of the wrapper over chatId, keyId, cid and the wrapped key", MAX_SIGN_BASE64),
+  ]),
+);
+
+const WrappedKey = Base64("The chat key wrapped for the certificate", MAX_KEY_BASE64);
+
+/** A member's role, as the wire spells it (storage: 0 member, 1 admin, 2 owner). */
+const ChatRoleOf = (description?: string) =>
+  Type.Union(
+    [Type.Literal("owner"), Type.Literal("admin"), Type.Literal("member")],
+    description ? { description } : {},
+  );
+export const ChatRole = ChatRoleOf();
+export type ChatRole = Static<typeof ChatRole>;
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+/** A member certificate without a key for the chat's current epoch. */
+export const WaitEntry = Type.Object({
+  pid: Type.Integer({ description: "The waiting certificate's profile" }),
+  cid: Type.Integer({ description: "The waiting certificate" }),
+  cert: Type.String({ description: "DER of the waiting certificate, base64 (wrap for it)" }),
+  since: Type.Integer({ description: "Unix seconds: when it started waiting" }),
+  keyIds: Type.Array(Type.Integer(), {
+    description: "The epochs it may read and lacks, ascending (the current one included)",
+  }),
+  wrapWith: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Null: any key holder can wrap for it; else the key-agreement group (e.g. gost2012-256:CryptoPro-A) the wrapper's certificate must have",
+  }),
+  fulfillable: Type.Boolean({
+    description: "Whether a current member certificate holding the current key has that group",
+  }),
+});
+export type WaitEntry = Static<typeof WaitEntry>;
+
+export const WaitList = Type.Array(WaitEntry);
+
+/** A key row of one epoch for the session's certificate: `contacts`' key plus its epoch and wrapper. */
+export const ChatKeyRow = Type.Object({
+  keyId: Type.Integer({ description: "The epoch of this key" }),
+  id: Type.Integer({ description: "Id of the key row" }),
+  key: Type.String({ description: "The chat key wrapped for the session's certificate, base64" }),
+  import: Type.Boolean({ description: "True when the wrapping certificate belongs to the recipient" }),
+  cert: Type.String({ description: "DER of the certificate that wrapped the key, base64" }),
+  sign: NullableString,
+  wrappedBy: Type.Integer({ description: "Id (cid) of the certificate that wrapped the key" }),
+});
+export type ChatKeyRow = Static<typeof ChatKeyRow>;
+
+export const ChatKeyRows = Type.Array(ChatKeyRow);
+export type ChatKeyRows = Static<typeof ChatKeyRows>;
+
+export const MemberCertificate = Type.Object({
+  ...CertificateRef.properties,
+  hasKey: Type.Boolean({ description: "Holds the current epoch's key" }),
+});
+export type MemberCertificate = Static<typeof MemberCertificate>;
+
+export const ChatMember = Type.Object({
+  pid: Type.Integer({ description: "Profile id" }),
+  uid: Type.Integer({ description: "User id (the phone's owner)" }),
+  user: Type.String({ description: "Full name" }),
+  name: Type.String({ description: "Company, else the full name" }),
+  title: NullableString,
+  phone: Type.String(),
+  photo: NullableString,
+  type: Type.Integer({ description: "Profile type: 0 unknown, 1 person, 2 sole proprietor, 3 employee" }),
+  role: ChatRole,
+  joined: Type.Integer({ description: "Unix seconds: when the profile became a member" }),
+  certificates: Type.Array(MemberCertificate, { description: "Its unexpired, unrevoked certificates" }),
+});
+export type ChatMember = Static<typeof ChatMember>;
+
+export const ChatMembersData = Type.Object({
+  chatId: Type.String(),
+  chatType: Type.Integer({ description: "0 personal, 1 group, 2 channel" }),
+  keyId: Type.Integer({ description: "The chat's current epoch" }),
+  version: Type.Integer({
+    description: "Bumped by every change of members, roles, epochs or key holders: send it back to rotate",
+  }),
+  rotationDue: Type.Boolean({ description: "A member left: the next member client rotates the key" }),
+  members: Type.Array(ChatMember),
+  waitList: WaitList,
+});
+export type ChatMembersData = Static<typeof ChatMembersData>;
+
+export const ChatMembersRequest = Type.Object({ token: Token, chat: ChatId });
+export type ChatMembersRequest = Static<typeof ChatMembersRequest>;
+
+export const KeysRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  // Null first: a form's empty `keyIds=` reads as null (every epoch), not as [""].
+  keyIds: Type.Optional(
+    Type.Union([
+      Type.Null(),
+      Type.Array(KeyId, {
+        maxItems: MAX_ROWS,
+        description:
+          "The epochs wanted; absent, null or [] gives every epoch the session's certificate holds",
+      }),
+    ]),
+  ),
+});
+export type KeysRequest = Static<typeof KeysRequest>;
+
+/** A key row posted for a waiting certificate (fulfilment). */
+export const FulfilmentKey = Type.Object({
+  chatId: ChatId,
+  cid: CertificateId("The certificate the key is wrapped for"),
+  pid: ProfileId("The member holding that certificate"),
+  keyId: Type.Optional(KeyId),
+  key: WrappedKey,
+  sign: KeyRowSign,
+});
+export type FulfilmentKey = Static<typeof FulfilmentKey>;
+
+export const ChatsKeysRequest = Type.Object({
+  token: Token,
+  keys: Type.Array(FulfilmentKey, {
+    minItems: 1,
+    maxItems: MAX_ROWS,
+    description: "Key rows for waiting certificates; keyId absent = the chat's current epoch",
+  }),
+});
+export type ChatsKeysRequest = Static<typeof ChatsKeysRequest>;
+
+export const StoredKeyRow = Type.Object({
+  chatId: Type.String(),
+  keyId: Type.Integer(),
+  cid: Type.Integer(),
+});
+export const StoredKeyRows = Type.Array(StoredKeyRow, {
+  description: "The rows stored; rows whose (chat, keyId, cid) already had a key are skipped",
+});
+export type StoredKeyRows = Static<typeof StoredKeyRows>;
+
+/** A key row for a new member's certificate: the current epoch, or an older one with history "all". */
+export const AddMemberKey = Type.Object({
+  pid: ProfileId("The profile to add"),
+  cid: CertificateId("Its certificate the key is wrapped for"),
+  keyId: KeyId,
+  key: WrappedKey,
+  sign: KeyRowSign,
+});
+export type AddMemberKey = Static<typeof AddMemberKey>;
+
+export const AddMembersRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  keyId: KeyIdOf("The current epoch the keys build on"),
+  history: Type.Union([Type.Literal("now"), Type.Literal("all")], {
+    description: '"now": new members read from here on; "all": the whole history',
+  }),
+  keys: Type.Array(AddMemberKey, {
+    minItems: 1,
+    maxItems: MAX_ROWS,
+    description: "The profiles to add are the pids of these rows",
+  }),
+});
+export type AddMembersRequest = Static<typeof AddMembersRequest>;
+
+/** A key row of the new epoch a rotation (removeMember, rotateKey) makes. */
+export const EpochKey = Type.Object({
+  pid: ProfileId("The remaining member"),
+  cid: CertificateId("Its certificate the key is wrapped for"),
+  key: WrappedKey,
+  sign: KeyRowSign,
+});
+export type EpochKey = Static<typeof EpochKey>;
+
+const Version = Type.Integer({
+  minimum: 0,
+  maximum: MAX_ID,
+  description: "The chat's version the key set was built on (chatMembers)",
+});
+const EpochKeys = Type.Array(EpochKey, {
+  minItems: 1,
+  maxItems: MAX_ROWS,
+  description: "The new epoch's key for every remaining certificate that holds the current key",
+});
+
+export const RemoveMemberRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  pid: ProfileId("The member to remove"),
+  keyId: KeyIdOf("The epoch being retired (the current one)"),
+  version: Version,
+  keys: EpochKeys,
+});
+export type RemoveMemberRequest = Static<typeof RemoveMemberRequest>;
+
+export const RotateKeyRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  keyId: KeyIdOf("The epoch being retired (the current one)"),
+  version: Version,
+  keys: EpochKeys,
+});
+export type RotateKeyRequest = Static<typeof RotateKeyRequest>;
+
+export const LeaveChatRequest = Type.Object({ token: Token, chat: ChatId });
+export type LeaveChatRequest = Static<typeof LeaveChatRequest>;
+
+export const LeftChat = Type.Object({ chatId: Type.String() });
+export type LeftChat = Static<typeof LeftChat>;
+
+export const SetRoleRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  pid: ProfileId("The member whose role changes"),
+  role: ChatRoleOf('"owner" hands ownership over: the caller becomes "admin"'),
+});
+export type SetRoleRequest = Static<typeof SetRoleRequest>;

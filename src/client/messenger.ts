@@ -440,13 +440,18 @@ export class Messenger {
   }
 
   /**
-   * Key rows for the keyring: the chat list's row when it is the epoch asked for (a server before issue 13
-   * has nothing else), otherwise the `keys` method.
+   * Key rows for the keyring: the chat list's row when it is the epoch asked for (re-read when the chat is not
+   * listed yet or the epoch asked is newer: a server before issue 13 has nothing else), otherwise `keys`.
    */
   private async fetchKeyRows(chatId: string, keyIds?: readonly number[]): Promise<WrappedKeyRow[]> {
-    const listed = this.contactRows.get(chatId);
-    if (listed && keyIds?.length === 1 && keyIds[0] === listed.keyId) return [listed];
-    return this.api.call("keys", { chat: chatId, ...(keyIds ? { keyIds: [...keyIds] } : {}) });
+    const only = keyIds?.length === 1 ? keyIds[0] : undefined;
+    const listed = () => {
+      const row = this.contactRows.get(chatId);
+      return row && row.keyId === only ? [row] : undefined;
+    };
+    if (only !== undefined && !listed() && only >= (this.contactRows.get(chatId)?.keyId ?? only))
+      await this.chats();
+    return listed() ?? this.api.call("keys", { chat: chatId, ...(keyIds ? { keyIds: [...keyIds] } : {}) });
   }
 
   private fulfiller(onError?: (error: unknown) => void): KeyFulfiller {

@@ -69,6 +69,13 @@ for (const backend of backends) {
       );
     });
 
+    it("verifies a group member who is neither the owner nor looked up, through the member list", async () => {
+      const chat = await groupOf(admin, member);
+      await admin.messenger.sendText(chat, "от участника");
+      const fresh = new Messenger(member.messenger.api, member.messenger.signer, signatureVerifier());
+      assert.deepEqual(summary(await fresh.history(chat)), ["от участника verified"]);
+    });
+
     it("reads a v1 sender's message labelled with the new epoch but encrypted under the old one", async () => {
       const chat = await groupOf(admin, member);
       const oldKey = await admin.messenger.chatKey(chat);

@@ -42,6 +42,11 @@ export interface LoginOptions {
   askCode?: (phone: string) => Promise<string>;
   /** Serve the chats' wait lists once after logging in (default true; docs/SDK.md "Key epochs"). */
   fulfil?: boolean;
+  /**
+   * A failed fulfilment at login (network, a refusal): the login itself stands, and the next login or
+   * `listen` serves the wait lists again. Ignored unless given.
+   */
+  onFulfilError?: (error: unknown) => void;
 }
 
 export interface ListenOptions {
@@ -154,7 +159,8 @@ export class Messenger {
       await api.confirmPhone(id, (await askCode(phone)).trim());
     }
     const messenger = new Messenger(api, signer, options.verifier);
-    if (options.fulfil ?? true) await messenger.fulfilWaitLists();
+    if (options.fulfil ?? true)
+      await messenger.fulfilWaitLists().catch((error: unknown) => options.onFulfilError?.(error));
     return messenger;
   }
 

@@ -67,8 +67,15 @@ export function loginCommand(program: Command): void {
       const token = messenger.api.token ?? "";
       await writeSession(home, { server: messenger.api.server, token, ...files, phones: [] });
       // Keys for members' renewed or new certificates that wait on this session (once; `listen` keeps serving).
-      const served = await messenger.fulfilWaitLists();
-      if (served > 0) process.stderr.write(`sent ${served} chat key(s) to certificates waiting for one\n`);
+      try {
+        const served = await messenger.fulfilWaitLists();
+        if (served > 0) process.stderr.write(`sent ${served} chat key(s) to certificates waiting for one\n`);
+      } catch (error) {
+        // Logged in all the same: the next login or `listen` serves the wait lists again.
+        process.stderr.write(
+          `certchat: could not send chat keys to waiting certificates: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+      }
       if (options.json)
         process.stdout.write(
           `${JSON.stringify({ pid: profile.pid, cid: profile.cid, name: profile.name, phone: profile.phone })}\n`,

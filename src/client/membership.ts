@@ -1,5 +1,5 @@
 /**
- * Members of groups and channels (docs/SDK.md "Membership"): list, add with a history choice, remove, leave,
+ * Members of groups and channels (docs/SDK.md): list, add with a history choice, remove, leave,
  * change roles, and rotate the chat key. A removal or rotation makes a new epoch: a fresh chat key wrapped
  * for every remaining certificate that holds the current key (and any waiting one this session can wrap
  * for), signed, posted with the `keyId`/`version` it was built on; when another change won the race the
@@ -88,9 +88,9 @@ export class Membership {
   }
 
   /**
-   * Adds the holders of these phones with keys for each of their
-   * certificates this session can wrap for: the current epoch, and with history "all" every older epoch it
-   * holds. The current epoch is not rotated first: with "now" the server withholds the epoch's earlier
+   * Adds the holders of these phones with keys for each of their certificates this session can wrap for:
+   * the current epoch, and with history "all" every older epoch it holds (the others wait for a capable
+   * member). The current epoch is not rotated first: with "now" the server withholds the epoch's earlier
    * messages (docs/CRYPTO.md).
    */
   async add(

@@ -40,7 +40,7 @@ export interface LoginOptions {
   phone?: string;
   /** Asked for the SMS code sent to `phone`. */
   askCode?: (phone: string) => Promise<string>;
-  /** Serve the chats' wait lists once after logging in (default true; docs/SDK.md "Key epochs"). */
+  /** Serve the chats' wait lists once after logging in (default true; docs/CRYPTO.md "Key epochs"). */
   fulfil?: boolean;
   /**
    * A failed fulfilment at login (network, a refusal): the login itself stands, and the next login or
@@ -111,7 +111,7 @@ export class Messenger {
   private ownProfile?: ProfileData;
   /** Per-epoch chat keys (docs/CRYPTO.md "Key epochs"). */
   readonly keyring: ChatKeyring;
-  /** Members, roles, rotation (docs/SDK.md "Membership"). */
+  /** Members, roles, rotation (docs/SDK.md). */
   readonly membership: Membership;
 
   constructor(

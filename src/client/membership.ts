@@ -147,7 +147,9 @@ export class Membership {
   /**
    * A rotation owed after a leave: waits its turn (rotationDelayMs), then rotates only if it is still due — a
    * member that rotated first leaves rotationDue false, and a rotation built on the old epoch is answered
-   * ChatKeyOutdated and not retried. Returns whether this client rotated.
+   * ChatKeyOutdated and not retried. A client that cannot wrap the new key for every current key holder (an
+   * ECDSA member of a chat with GOST members) leaves it to a capable member rather than strand them on the
+   * wait list. Returns whether this client rotated.
    */
   async rotateWhenDue(
     chat: string,
@@ -161,7 +163,7 @@ export class Membership {
     await sleep(rotationDelayMs(role, random));
     return this.retryOutdated(async () => {
       const data = await this.members(chat);
-      if (!data.rotationDue) return false;
+      if (!data.rotationDue || !this.canServe(planRotation(data))) return false;
       await this.rotateOnce(chat, {}, data);
       return true;
     });
@@ -209,6 +211,14 @@ export class Membership {
     keyring.remember(chat, rotated.keyId, chatKey);
     keyring.setCurrent(chat, rotated.keyId);
     return rotated;
+  }
+
+  /** Whether this session can wrap a key of the plan's kind for each of its recipients. */
+  private canServe(plan: RotationPlan): boolean {
+    const probe = generateChatKey(plan.kind);
+    return plan.recipients.every(
+      (recipient) => wrapRefusal(this.options.signer, recipient.certificate, probe) === undefined,
+    );
   }
 
   /** The signed row of `chatKey` for one certificate, or undefined when this session cannot wrap for it. */

@@ -1,11 +1,13 @@
 /**
  * The SDK's key epochs through a real server (docs/design/key-epochs-and-membership.md §5, §6): per-epoch
  * unwrap, the v1 fallback (D7), sends retried under a new epoch, automatic fulfilment while listening,
- * concurrent removals retried, and `listen` following a new chat. SQLite and PostgreSQL.
+ * concurrent removals retried, the rotation a leave makes due, and `listen` following a new chat. SQLite and
+ * PostgreSQL.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
+  CertchatApiError,
   encryptContent,
   loadSigner,
   Messenger,
@@ -156,6 +158,27 @@ for (const backend of backends) {
           "старый сертификат verified",
           "вторая эпоха verified",
         ]);
+      } finally {
+        socket.close();
+      }
+    });
+
+    it("after a leave, a listening owner rotates the key: the one who left holds no key for the new epoch", async () => {
+      const chat = await groupOf(admin, member);
+      const socket = await owner.messenger.listen("all", () => {});
+      try {
+        await member.messenger.membership.leave(chat);
+        await eventually("the owner rotated", async () => {
+          const data = await owner.messenger.membership.members(chat);
+          return data.keyId === 2 && !data.rotationDue;
+        });
+        const sent = await admin.messenger.sendText(chat, "без ушедшей");
+        assert.equal(sent.keyId, 2);
+        assert.equal(member.messenger.keyring.held(chat, 2), undefined);
+        await assert.rejects(
+          member.messenger.history(chat),
+          (error: unknown) => error instanceof CertchatApiError && error.code === "GetChatsError",
+        );
       } finally {
         socket.close();
       }

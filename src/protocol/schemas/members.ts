@@ -115,16 +115,12 @@ export type ChatMembersRequest = Static<typeof ChatMembersRequest>;
 export const KeysRequest = Type.Object({
   token: Token,
   chat: ChatId,
-  // Null first: a form's empty `keyIds=` reads as null (every epoch), not as [""].
+  // No null branch (unlike contacts' phones): the coercion would read [0] as null, i.e. "every epoch".
   keyIds: Type.Optional(
-    Type.Union([
-      Type.Null(),
-      Type.Array(KeyId, {
-        maxItems: MAX_ROWS,
-        description:
-          "The epochs wanted; absent, null or [] gives every epoch the session's certificate holds",
-      }),
-    ]),
+    Type.Array(KeyId, {
+      maxItems: MAX_ROWS,
+      description: "The epochs wanted; absent or [] gives every epoch the session's certificate holds",
+    }),
   ),
 });
 export type KeysRequest = Static<typeof KeysRequest>;

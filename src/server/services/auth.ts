@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { MAX_CERTIFICATE_BYTES } from "../../pki/certificate.ts";
+import { keyAgreementGroup } from "../../pki/key-agreement.ts";
 import { MAX_SIGNATURE_BYTES } from "../../pki/signature.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
@@ -94,6 +95,7 @@ export class AuthService {
           not_before: certificate.notBefore.getTime(),
           not_after: certificate.notAfter.getTime(),
           key_algorithm: certificate.keyAlgorithm,
+          key_agreement: keyAgreementGroup(certificate),
         },
         fields,
         now,

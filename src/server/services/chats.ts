@@ -67,6 +67,9 @@ export class ChatService {
       owner_profile_id: me,
       pair_key: pairKey,
       created_at: now,
+      key_id: 1,
+      version: 0,
+      rotation_due: 0,
     };
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -86,6 +89,7 @@ export class ChatService {
             chat_id: chat.id,
             profile_id: key.pid,
             certificate_id: key.cid,
+            key_id: 1,
             wrapped_by_certificate_id: identity.session.certificate_id,
             wrapped_key: key.key,
             created_at: now,

@@ -181,6 +181,8 @@ export class MessageService {
       file_id: fileId,
       file_size: file?.length ?? null,
       created_at: now,
+      // Every chat stays at epoch 1 until rotations exist (issue 13, services); then the send names its epoch.
+      key_id: 1,
     };
     const stored = (id: number): Message =>
       messageView({ ...row, id, sender_name: identity.profile.name }, request.localId);

@@ -37,6 +37,8 @@ export interface CertificatesTable {
   created_at: number;
   /** When a reloaded CRL was found to list it; its sessions end then (null: not revoked). */
   revoked_at: number | null;
+  /** "<key_algorithm>:<GOST curve domain>" (src/pki/key-agreement.ts); null for keys anyone can wrap for. */
+  key_agreement: string | null;
 }
 
 /** A certificate new to an existing profile, waiting for the SMS code sent to that profile's phone. */
@@ -92,6 +94,12 @@ export interface ChatsTable {
   /** "<smaller pid>:<larger pid>" for a personal chat, null otherwise (unique: one chat per pair). */
   pair_key: string | null;
   created_at: number;
+  /** The current key epoch. */
+  key_id: Generated<number>;
+  /** Bumped by every change of members, roles, epochs or key holders (lockChat). */
+  version: Generated<number>;
+  /** 1 after a member left, until the next rotation. */
+  rotation_due: Generated<number>;
 }
 
 export interface ChatMembersTable {
@@ -100,17 +108,48 @@ export interface ChatMembersTable {
   /** 0 member, 1 admin, 2 owner; in a channel only admins and the owner post. */
   role: number;
   joined_at: number;
+  /** History visible to the member: messages with a larger id (0: all). */
+  visible_after_message_id: Generated<number>;
+  /** The oldest epoch whose key the member may hold. */
+  first_key_id: Generated<number>;
+  /** Who added the member (null: the creator, members of createChat, migrated rows). */
+  added_by_profile_id: number | null;
+}
+
+/** One key epoch of a chat: its messages are those after `after_message_id` up to the next epoch's. */
+export interface ChatKeyEpochsTable {
+  chat_id: string;
+  key_id: number;
+  /** The chat's last message id when the epoch began (0 for epoch 1). */
+  after_message_id: number;
+  /** Null for epochs the migration created. */
+  created_by_profile_id: number | null;
+  /** "create", "migrate", "remove", "leave" or "rotate". */
+  reason: string;
+  created_at: number;
+}
+
+/** A member certificate without a key for its chat's current epoch. */
+export interface ChatKeyWaitsTable {
+  chat_id: string;
+  certificate_id: number;
+  profile_id: number;
+  since: number;
 }
 
 /** The chat key wrapped for one certificate of one member (docs/DECISIONS.md §6). */
 export interface ChatKeysTable {
   id: Generated<number>;
   chat_id: string;
+  /** The epoch whose key this is. */
+  key_id: number;
   profile_id: number;
   certificate_id: number;
   /** The session certificate that wrapped it (clients need its public key to unwrap). */
   wrapped_by_certificate_id: number;
   wrapped_key: Uint8Array;
+  /** The wrapper's signature over the row (base64 as sent); null for unsigned rows (v1 createChat). */
+  sign: string | null;
   created_at: number;
 }
 
@@ -132,6 +171,8 @@ export interface MessagesTable {
   file_id: string | null;
   file_size: number | null;
   created_at: number;
+  /** The key epoch the message was encrypted under (checked by the admission trigger). */
+  key_id: number;
 }
 
 /** One row of the append-only audit log (see repositories/audit.ts for the event types). */
@@ -161,6 +202,8 @@ export interface Database {
   chats: ChatsTable;
   chat_members: ChatMembersTable;
   chat_keys: ChatKeysTable;
+  chat_key_epochs: ChatKeyEpochsTable;
+  chat_key_waits: ChatKeyWaitsTable;
   messages: MessagesTable;
   audit_events: AuditEventsTable;
 }

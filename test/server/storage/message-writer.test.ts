@@ -4,10 +4,14 @@ import { openStorage, type Storage } from "../../../src/server/storage/database.
 import type { MessageWrite } from "../../../src/server/storage/message-commit/batch-committer.ts";
 import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
-import { isUniqueViolation } from "../../../src/server/storage/repositories/constraint-errors.ts";
+import { advanceEpoch } from "../../../src/server/storage/repositories/chat-key-epochs.ts";
+import {
+  isUniqueViolation,
+  messageRefusal,
+} from "../../../src/server/storage/repositories/constraint-errors.ts";
 import { findMessageById, insertMessage } from "../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../support/storage.ts";
-import { chatOf, type Member, member, message } from "./repositories/fixtures.ts";
+import { chatOf, type Member, member, message, now } from "./repositories/fixtures.ts";
 
 describeEachBackend("MessageWriter", (storage, target) => {
   let alice: Member;
@@ -93,6 +97,42 @@ describeEachBackend("MessageWriter", (storage, target) => {
     for (const id of committed) assert.ok(await findMessageById(reader.db, id));
   });
 
+  test("rows the admission trigger refuses fail alone with their refusal; the rest of the batch commits", async () => {
+    const outsider = await member(storage(), "writer-outsider", "79990003002");
+    const rotated = await chatOf(storage(), alice, []);
+    await advanceEpoch(storage().db, {
+      chatId: rotated,
+      keyId: 2,
+      afterMessageId: 0,
+      by: alice.profileId,
+      reason: "rotate",
+      now,
+    });
+    const rows = [
+      message(chat, alice, { data: "a0" }),
+      message(chat, outsider, { data: "refused" }),
+      message(rotated, alice, { data: "a1", key_id: 2 }),
+      message(rotated, alice, { data: "stale", key_id: 1 }),
+      message(chat, alice, { data: "a2" }),
+    ];
+    const results = await Promise.allSettled(rows.map((row) => writer.insert({ row })));
+    assert.deepEqual(
+      results.map((result) => (result.status === "rejected" ? messageRefusal(result.reason) : "stored")),
+      ["stored", "not-member", "stored", "stale-key", "stored"],
+    );
+    const committed = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    const stored = await reader.db
+      .selectFrom("messages")
+      .select("data")
+      .where("id", "in", committed)
+      .orderBy("id")
+      .execute();
+    assert.deepEqual(
+      stored.map((row) => row.data),
+      ["a0", "a1", "a2"],
+    );
+  });
+
   test("a release of a stale localId commits with the insert that takes it over", async () => {
     const stale = await insertMessage(storage().db, message(chat, alice, { local_id: "reused" }));
     const id = await writer.insert({
@@ -141,7 +181,15 @@ test("a batch whose fate is unknown fails whole and is not retried row by row", 
       close: async () => {},
     },
   });
-  const row = { chat_id: "chat", profile_id: 1, certificate_id: 1, session_id: 1, data: "d", type: "txt" };
+  const row = {
+    chat_id: "chat",
+    profile_id: 1,
+    certificate_id: 1,
+    session_id: 1,
+    data: "d",
+    type: "txt",
+    key_id: 1,
+  };
   const results = await Promise.allSettled([
     writer.insert({ row: { ...row, created_at: 1 } }),
     writer.insert({ row: { ...row, created_at: 2 } }),

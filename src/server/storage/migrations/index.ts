@@ -4,6 +4,7 @@ import { chatsMigration } from "./0002-chats.ts";
 import { profileBindingMigration } from "./0003-profile-binding.ts";
 import { sessionLifetimeMigration } from "./0004-session-lifetime.ts";
 import { auditLogMigration } from "./0006-audit-log.ts";
+import { keyEpochsMigration } from "./0007-key-epochs.ts";
 import type { Dialect } from "./column-types.ts";
 
 /** The one migration set for both backends, in order. Later issues append here. */
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0003-profile-binding": profileBindingMigration(dialect),
         "0004-session-lifetime": sessionLifetimeMigration(dialect),
         "0006-audit-log": auditLogMigration(dialect),
+        "0007-key-epochs": keyEpochsMigration(dialect),
       };
     },
   };

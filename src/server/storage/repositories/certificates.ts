@@ -4,7 +4,10 @@ import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type CertificateRow = Selectable<CertificatesTable>;
-export type NewCertificate = Omit<Insertable<CertificatesTable>, "id" | "created_at">;
+/** key_agreement is required: keyAgreementGroup (src/pki/key-agreement.ts) of the parsed certificate. */
+export type NewCertificate = Omit<Insertable<CertificatesTable>, "id" | "created_at" | "key_agreement"> & {
+  key_agreement: string | null;
+};
 
 export function findCertificateById(db: Executor, id: number): Promise<CertificateRow | undefined> {
   return db.selectFrom("certificates").selectAll().where("id", "=", id).executeTakeFirst();

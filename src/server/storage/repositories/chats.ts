@@ -9,10 +9,24 @@ export const MemberRole = { member: 0, admin: 1, owner: 2 } as const;
 /** A chat of the profile's list with its last activity (last message, else creation), Unix ms. */
 export interface ChatWithActivity extends Chat {
   last_activity_at: number;
+  /** The profile's role in the chat. */
+  role: number;
 }
 
+/** The chat row (at key epoch 1, the default) with that epoch's row (run in the transaction that adds its members and keys). */
 export async function insertChat(db: Executor, chat: Insertable<ChatsTable>): Promise<void> {
   await db.insertInto("chats").values(chat).execute();
+  await db
+    .insertInto("chat_key_epochs")
+    .values({
+      chat_id: chat.id,
+      key_id: 1,
+      after_message_id: 0,
+      created_by_profile_id: chat.owner_profile_id,
+      reason: "create",
+      created_at: chat.created_at,
+    })
+    .execute();
 }
 
 export async function insertChatMembers(
@@ -55,6 +69,7 @@ export async function listChatsOfProfile(db: Executor, profileId: number): Promi
     .selectFrom("chat_members")
     .innerJoin("chats", "chats.id", "chat_members.chat_id")
     .selectAll("chats")
+    .select("chat_members.role")
     .select((eb) =>
       eb
         .selectFrom("messages")
@@ -72,4 +87,121 @@ export async function listChatsOfProfile(db: Executor, profileId: number): Promi
       last_activity_at: last_message_at === null ? chat.created_at : Number(last_message_at),
     }))
     .sort((a, b) => b.last_activity_at - a.last_activity_at || a.id.localeCompare(b.id));
+}
+
+/** The chat row as a membership change finds it after taking the lock. */
+export interface LockedChat {
+  type: number;
+  owner_profile_id: number;
+  key_id: number;
+  /** Already bumped by the lock: the version this change commits. */
+  version: number;
+  rotation_due: number;
+}
+
+/**
+ * The first statement of every change of members, roles, epochs or key holders (design §4.3): bumps the chat's
+ * version and so takes the write lock (SQLite) or the row lock the message trigger's FOR SHARE waits for
+ * (PostgreSQL). Undefined for an unknown chat. Several chats: lock them in ascending id order.
+ */
+export function lockChat(trx: Executor, chatId: string): Promise<LockedChat | undefined> {
+  return trx
+    .updateTable("chats")
+    .set((eb) => ({ version: eb("version", "+", 1) }))
+    .where("id", "=", chatId)
+    .returning(["type", "owner_profile_id", "key_id", "version", "rotation_due"])
+    .executeTakeFirst();
+}
+
+/** A profile's membership with what every read checks: role, chat type, epochs, history bound. */
+export interface MemberView {
+  chat_type: number;
+  role: number;
+  owner_profile_id: number;
+  /** The chat's current epoch. */
+  key_id: number;
+  version: number;
+  rotation_due: number;
+  visible_after_message_id: number;
+  first_key_id: number;
+}
+
+/** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */
+export function findMemberView(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<MemberView | undefined> {
+  return db
+    .selectFrom("chat_members")
+    .innerJoin("chats", "chats.id", "chat_members.chat_id")
+    .select([
+      "chats.type as chat_type",
+      "chat_members.role",
+      "chats.owner_profile_id",
+      "chats.key_id",
+      "chats.version",
+      "chats.rotation_due",
+      "chat_members.visible_after_message_id",
+      "chat_members.first_key_id",
+    ])
+    .where("chat_members.chat_id", "=", chatId)
+    .where("chat_members.profile_id", "=", profileId)
+    .executeTakeFirst();
+}
+
+export type ChatMemberRow = Selectable<ChatMembersTable>;
+
+/** A chat's members: the owner, then admins, then members, each by joining time. */
+export function listMembers(db: Executor, chatId: string): Promise<ChatMemberRow[]> {
+  return db
+    .selectFrom("chat_members")
+    .selectAll()
+    .where("chat_id", "=", chatId)
+    .orderBy("role", "desc")
+    .orderBy("joined_at")
+    .orderBy("profile_id")
+    .execute();
+}
+
+/** Removes a membership (its keys and waits go separately); whether there was one. */
+export async function deleteMember(trx: Executor, chatId: string, profileId: number): Promise<boolean> {
+  const result = await trx
+    .deleteFrom("chat_members")
+    .where("chat_id", "=", chatId)
+    .where("profile_id", "=", profileId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Sets a member's role. A chat has one owner (unique index chat_members_one_owner): to hand ownership over,
+ * demote the owner first, then promote the new one, and setChatOwner.
+ */
+export async function setMemberRole(
+  trx: Executor,
+  chatId: string,
+  profileId: number,
+  role: number,
+): Promise<void> {
+  await trx
+    .updateTable("chat_members")
+    .set({ role })
+    .where("chat_id", "=", chatId)
+    .where("profile_id", "=", profileId)
+    .execute();
+}
+
+/** Keeps chats.owner_profile_id equal to the role-2 member (contacts show the owner). */
+export async function setChatOwner(trx: Executor, chatId: string, profileId: number): Promise<void> {
+  await trx.updateTable("chats").set({ owner_profile_id: profileId }).where("id", "=", chatId).execute();
+}
+
+/** Marks that a member left (true) until a rotation clears it. */
+export async function setRotationDue(trx: Executor, chatId: string, due: boolean): Promise<void> {
+  await trx
+    .updateTable("chats")
+    .set({ rotation_due: due ? 1 : 0 })
+    .where("id", "=", chatId)
+    .execute();
 }

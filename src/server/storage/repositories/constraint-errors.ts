@@ -7,3 +7,21 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code: unknown }).code;
   return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
+
+/** Why the message admission trigger (migration 0007) refused an insert. */
+export type MessageRefusal = "not-member" | "stale-key";
+
+/**
+ * The trigger's refusal carried by a driver error, or undefined for any other error: SQLite's RAISE(ABORT)
+ * (SQLITE_CONSTRAINT_TRIGGER, also as the writer thread reports it) and PostgreSQL's RAISE (SQLSTATE P0001)
+ * both carry the message 'certchat:not-member' or 'certchat:stale-key'.
+ */
+export function messageRefusal(error: unknown): MessageRefusal | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error) || !("message" in error))
+    return undefined;
+  const { code, message } = error as { code: unknown; message: unknown };
+  if (code !== "P0001" && code !== "SQLITE_CONSTRAINT_TRIGGER") return undefined;
+  if (message === "certchat:not-member") return "not-member";
+  if (message === "certchat:stale-key") return "stale-key";
+  return undefined;
+}

@@ -14,6 +14,8 @@ export interface HistoryPage {
   anchor?: { id: number; direction: "prev" | "next" };
   filesOnly: boolean;
   limit: number;
+  /** Only messages with a larger id: the reader's chat_members.visible_after_message_id (0 or absent: all). */
+  visibleAfter?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ const INSERTED_COLUMNS = Object.keys({
   file_id: true,
   file_size: true,
   created_at: true,
+  key_id: true,
 } satisfies Record<keyof NewMessage, true>) as (keyof NewMessage)[];
 
 /** The message's values in the order the insert binds them, an optional column left out as null. */
@@ -114,6 +117,18 @@ export function releaseLocalIdStatement(db: Executor): CompiledStatement {
   return compileStatement(db, releaseLocalIdQuery, 1);
 }
 
+/** The chat's last message id, 0 for none (an epoch's after_message_id, a "from now" member's bound). */
+export async function lastMessageId(db: Executor, chatId: string): Promise<number> {
+  const row = await db
+    .selectFrom("messages")
+    .select("id")
+    .where("chat_id", "=", chatId)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.id) : 0;
+}
+
 /** The message carrying a file, with its chat (undefined for an unknown file id). */
 export function findFileMessage(db: Executor, fileId: string): Promise<{ chat_id: string } | undefined> {
   return db.selectFrom("messages").select("chat_id").where("file_id", "=", fileId).executeTakeFirst();
@@ -125,6 +140,8 @@ export function findFileMessage(db: Executor, fileId: string): Promise<{ chat_id
  */
 export function historyPageQuery(db: Executor, page: HistoryPage) {
   let query = selectWithSender(db).where("messages.chat_id", "=", page.chatId);
+  // A lower bound on the same range: the page stays one index range.
+  if (page.visibleAfter) query = query.where("messages.id", ">", page.visibleAfter);
   if (page.filesOnly) query = query.where("messages.file_id", "is not", null);
   if (page.anchor?.direction === "next") {
     return query.where("messages.id", ">", page.anchor.id).orderBy("messages.id", "asc").limit(page.limit);

@@ -18,6 +18,21 @@ describeEachBackend("certificates", (storage) => {
     assert.equal(row.not_after, now + YEAR_MS);
   });
 
+  test("the key-agreement group is stored with the certificate", async () => {
+    const profile = await upsertProfile(storage().db, profileFields("dn:CA|KA"), now);
+    const gost = { ...certificateFields(profile.id, "ka-gost"), key_agreement: "gost2012-256:CryptoPro-A" };
+    assert.equal(
+      (await findOrInsertCertificate(storage().db, gost, now)).key_agreement,
+      "gost2012-256:CryptoPro-A",
+    );
+    const standard = await findOrInsertCertificate(
+      storage().db,
+      certificateFields(profile.id, "ka-ecdsa"),
+      now,
+    );
+    assert.equal(standard.key_agreement, null);
+  });
+
   test("findOrInsertCertificate returns the existing row for a known fingerprint", async () => {
     const profile = await upsertProfile(storage().db, profileFields("dn:CA|B"), now);
     const first = await findOrInsertCertificate(storage().db, certificateFields(profile.id, "bb"), now);

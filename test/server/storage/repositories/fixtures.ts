@@ -36,6 +36,7 @@ export function certificateFields(profileId: number, fingerprint: string) {
     not_before: now - 1000,
     not_after: now + YEAR_MS,
     key_algorithm: "ecdsa-p256",
+    key_agreement: null,
   };
 }
 
@@ -127,6 +128,7 @@ export function message(chatId: string, sender: Member, extra: Partial<NewMessag
     file_id: null,
     file_size: null,
     created_at: now,
+    key_id: 1,
     ...extra,
   };
 }

@@ -3,18 +3,24 @@ import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
 import { CompiledQuery } from "kysely";
 import type { Storage } from "../../../../src/server/storage/database.ts";
-import { isUniqueViolation } from "../../../../src/server/storage/repositories/constraint-errors.ts";
+import { advanceEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
+import { insertChatMembers, MemberRole } from "../../../../src/server/storage/repositories/chats.ts";
+import {
+  isUniqueViolation,
+  messageRefusal,
+} from "../../../../src/server/storage/repositories/constraint-errors.ts";
 import {
   findFileMessage,
   findMessageById,
   findMessageByLocalId,
   historyPageQuery,
   insertMessage,
+  lastMessageId,
   listHistoryPage,
   releaseLocalId,
 } from "../../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { chatOf, type Member, member, message } from "./fixtures.ts";
+import { chatOf, type Member, member, message, now } from "./fixtures.ts";
 
 describeEachBackend("messages", (storage) => {
   let alice: Member;
@@ -117,6 +123,115 @@ describeEachBackend("messages", (storage) => {
         plan,
       );
     assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+  });
+
+  test("visibleAfter leaves out the messages up to the member's bound", async () => {
+    const fresh = await chatOf(storage(), alice, []);
+    const freshIds: number[] = [];
+    for (let i = 0; i < 6; i++) freshIds.push(await insertMessage(storage().db, message(fresh, alice)));
+    const page = (anchor?: { id: number; direction: "prev" | "next" }) =>
+      listHistoryPage(storage().db, {
+        chatId: fresh,
+        filesOnly: false,
+        limit: 50,
+        visibleAfter: freshIds[2] ?? 0,
+        ...(anchor ? { anchor } : {}),
+      });
+    const ids = async (anchor?: { id: number; direction: "prev" | "next" }) =>
+      (await page(anchor)).map((m) => m.id);
+    assert.deepEqual(await ids(), freshIds.slice(3));
+    assert.deepEqual(await ids({ id: freshIds[5] ?? 0, direction: "prev" }), freshIds.slice(3, 5));
+    assert.deepEqual(await ids({ id: freshIds[0] ?? 0, direction: "next" }), freshIds.slice(3));
+  });
+
+  test("a history page with visibleAfter is still one index range on (chat_id, id)", async () => {
+    const query = historyPageQuery(storage().db, {
+      chatId: chat,
+      anchor: { id: ids[110] ?? 0, direction: "prev" },
+      filesOnly: false,
+      limit: 50,
+      visibleAfter: ids[99] ?? 0,
+    }).compile();
+    const plan = await explain(storage(), query.sql, query.parameters);
+    assert.match(plan, /messages_chat_id_id/, plan);
+    if (storage().dialect === "postgres") assert.match(plan, /Index (Only )?Scan/, plan);
+    else
+      assert.match(
+        plan,
+        /SEARCH messages USING (COVERING )?INDEX messages_chat_id_id \(chat_id=\? AND id>\? AND id<\?\)/,
+        plan,
+      );
+    assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+  });
+
+  test("lastMessageId is the chat's newest id, 0 for a chat without messages", async () => {
+    const fresh = await chatOf(storage(), alice, []);
+    assert.equal(await lastMessageId(storage().db, fresh), 0);
+    await insertMessage(storage().db, message(fresh, alice));
+    const last = await insertMessage(storage().db, message(fresh, alice));
+    await insertMessage(storage().db, message(other, alice));
+    assert.equal(await lastMessageId(storage().db, fresh), last);
+  });
+});
+
+describeEachBackend("message admission trigger", (storage) => {
+  let owner: Member;
+  let reader: Member;
+  let outsider: Member;
+  before(async () => {
+    owner = await member(storage(), "admit-owner", "79990002101");
+    reader = await member(storage(), "admit-reader", "79990002102");
+    outsider = await member(storage(), "admit-outsider", "79990002103");
+  });
+
+  const refusedAs = (reason: string) => (error: unknown) => messageRefusal(error) === reason;
+
+  test("a message from a profile that is not a member is refused not-member", async () => {
+    const group = await chatOf(storage(), owner, [reader]);
+    await assert.rejects(insertMessage(storage().db, message(group, outsider)), refusedAs("not-member"));
+    assert.ok(await insertMessage(storage().db, message(group, reader)));
+  });
+
+  test("in a channel a plain member is refused not-member; an admin and the owner post", async () => {
+    const channel = await chatOf(storage(), owner, [reader], 2);
+    await assert.rejects(insertMessage(storage().db, message(channel, reader)), refusedAs("not-member"));
+    assert.ok(await insertMessage(storage().db, message(channel, owner)));
+    const admin = await member(storage(), "admit-admin", "79990002104");
+    await insertChatMembers(storage().db, [
+      { chat_id: channel, profile_id: admin.profileId, role: MemberRole.admin, joined_at: now },
+    ]);
+    assert.ok(await insertMessage(storage().db, message(channel, admin)));
+  });
+
+  test("a message under an epoch that is not the chat's current one is refused stale-key", async () => {
+    const group = await chatOf(storage(), owner, [reader]);
+    await advanceEpoch(storage().db, {
+      chatId: group,
+      keyId: 2,
+      afterMessageId: 0,
+      by: owner.profileId,
+      reason: "rotate",
+      now,
+    });
+    await assert.rejects(
+      insertMessage(storage().db, message(group, reader, { key_id: 1 })),
+      refusedAs("stale-key"),
+    );
+    await assert.rejects(
+      insertMessage(storage().db, message(group, reader, { key_id: 3 })),
+      refusedAs("stale-key"),
+    );
+    assert.ok(await insertMessage(storage().db, message(group, reader, { key_id: 2 })));
+  });
+
+  test("messageRefusal names no refusal for other errors", async () => {
+    const group = await chatOf(storage(), owner, []);
+    await insertMessage(storage().db, message(group, owner, { local_id: "admit-taken" }));
+    await assert.rejects(
+      insertMessage(storage().db, message(group, owner, { local_id: "admit-taken" })),
+      (error) => isUniqueViolation(error) && messageRefusal(error) === undefined,
+    );
+    assert.equal(messageRefusal(new Error("certchat:stale-key")), undefined);
   });
 });
 

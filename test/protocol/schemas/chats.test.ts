@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CreateChatRequest } from "../../../src/protocol/schemas/chats.ts";
+import { validated } from "./validate.ts";
+
+const key = "AAECAwQFBgcICQ==";
+const request = (row: object) => ({ type: 1, name: "Team", keys: [{ cid: 7, pid: 3, key, ...row }] });
+
+test("a createChat key row without sign (v1) is accepted as it was", () => {
+  assert.deepEqual(validated(CreateChatRequest, request({})), request({}));
+});
+
+test("a createChat key row may carry its signature, or null for none", () => {
+  assert.equal(validated(CreateChatRequest, request({ sign: "c2ln" }))?.keys[0]?.sign, "c2ln");
+  assert.equal(validated(CreateChatRequest, request({ sign: null }))?.keys[0]?.sign, null);
+});
+
+test("a createChat key row's signature over 1400 characters is refused", () => {
+  assert.equal(validated(CreateChatRequest, request({ sign: "A".repeat(1_401) })), undefined);
+});

@@ -16,6 +16,9 @@ import { createGateway, createSocketServer } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
 import { AuthService } from "./services/auth.ts";
+import type { ChatEvents } from "./services/chat-events.ts";
+import { ChatKeysService } from "./services/chat-keys.ts";
+import { ChatMembershipService } from "./services/chat-membership.ts";
 import { ChatRights } from "./services/chat-rights.ts";
 import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
@@ -88,6 +91,26 @@ export interface CertchatServer {
   close(): Promise<void>;
 }
 
+/** Membership events before the realtime publisher is wired (issue 13 lands in stages): logged, not sent. */
+class UndeliveredChatEvents implements ChatEvents {
+  constructor(private readonly logger: Logger) {}
+  added(chatId: string): void {
+    this.logger.debug({ chatId }, "chatAdded not delivered");
+  }
+  removed(chatId: string): void {
+    this.logger.debug({ chatId }, "chatRemoved not delivered");
+  }
+  keysAdded(chatId: string): void {
+    this.logger.debug({ chatId }, "chatKeysAdded not delivered");
+  }
+  waitListChanged(chatId: string): void {
+    this.logger.debug({ chatId }, "chatWaitList not delivered");
+  }
+  changed(chatId: string): void {
+    this.logger.debug({ chatId }, "chatChanged not delivered");
+  }
+}
+
 function printLine(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -144,6 +167,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       nonceTtlMs: config.ttl.nonceMs,
       logger,
     });
+    blobs = blobStore(config);
+    writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
+    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+    const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
+    // Issue 13, stage 3: realtime/chat-event-publisher.ts (helper R) replaces this with ChatEventPublisher(io).
+    const chatEvents: ChatEvents = new UndeliveredChatEvents(logger);
     const phones = new PhoneService({
       db: storage.db,
       sms,
@@ -155,11 +184,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       perHourPerPhone: config.limits.smsPerHourPerPhone,
       perHourPerAddress: config.limits.smsPerHourPerAddress,
       onLimited: (limit) => metrics.refused(limit),
+      events: chatEvents,
     });
-    blobs = blobStore(config);
-    writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
-    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
-    const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
     const rights = new ChatRights(storage.db);
     const messages = new MessageService({
       db: storage.db,
@@ -221,11 +247,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       sessions,
       authRateLimiter,
       profiles: new ProfileService(storage.db),
-      contacts: new ContactService(storage.db, {
-        quota: lookupQuota,
-        perDay: config.limits.contactLookupsPerDay,
-      }),
-      chats: new ChatService(storage.db, clock, logger),
+      contacts: new ContactService(
+        storage.db,
+        { quota: lookupQuota, perDay: config.limits.contactLookupsPerDay },
+        clock,
+      ),
+      chats: new ChatService(storage.db, clock, logger, chatEvents),
+      membership: new ChatMembershipService({ db: storage.db, clock, events: chatEvents, logger }),
+      chatKeys: new ChatKeysService({ db: storage.db, clock, events: chatEvents, logger }),
       messages,
       files: new FileService(storage.db, blobs),
       readiness,

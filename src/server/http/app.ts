@@ -1,11 +1,12 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import { ApiError } from "../../protocol/errors.ts";
 import { recordHttpMetrics } from "../metrics/http-metrics.ts";
 import type { CertchatMetrics } from "../metrics/metrics.ts";
 import type { Readiness } from "../readiness.ts";
 import type { AuthService } from "../services/auth.ts";
+import type { ChatKeysService } from "../services/chat-keys.ts";
+import type { ChatMembershipService } from "../services/chat-membership.ts";
 import type { ChatService } from "../services/chats.ts";
 import type { ContactService } from "../services/contacts.ts";
 import type { FileService } from "../services/files.ts";
@@ -15,7 +16,7 @@ import type { ProfileService } from "../services/profiles.ts";
 import type { RateLimiter } from "../services/rate-limiter.ts";
 import type { SessionService } from "../services/sessions.ts";
 import { AJV_CUSTOM_OPTIONS } from "../validation.ts";
-import { type ApiHandlers, registerApiMethods, tokenOf } from "./api-route.ts";
+import { registerApiMethods, tokenOf } from "./api-route.ts";
 import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
 import { installBodyIdleTimeout } from "./body-timeout.ts";
@@ -24,6 +25,7 @@ import { registerFileDownload } from "./download-route.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { rateLimitGuard } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
+import { chatHandlers } from "./routes/chats.ts";
 import { contactHandlers } from "./routes/contacts.ts";
 import { fileDownloadHandler, fileHandlers } from "./routes/files.ts";
 import { identityHandlers } from "./routes/identity.ts";
@@ -47,6 +49,8 @@ export interface HttpAppDeps {
   profiles: ProfileService;
   contacts: ContactService;
   chats: ChatService;
+  membership: ChatMembershipService;
+  chatKeys: ChatKeysService;
   messages: MessageService;
   files: FileService;
   readiness: Readiness;
@@ -131,31 +135,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       ...identityHandlers(deps),
       ...profileHandlers(deps),
       ...contactHandlers(deps),
+      ...chatHandlers(deps),
       ...messageHandlers(deps),
       ...fileHandlers(deps),
-      ...membershipNotServedYet,
     },
   );
   registerFileDownload(app, deps.sessions, fileDownloadHandler(deps));
   return app;
 }
-
-/**
- * Issue 13, stage 1: the membership methods are in the route table before their service exists. Until their
- * handlers (routes/chats.ts) replace this, each answers MethodNotFound.
- */
-const notServedYet = async (): Promise<never> => {
-  throw new ApiError("MethodNotFound", "issue 13: membership methods not wired yet");
-};
-const membershipNotServedYet: ApiHandlers<
-  "chatMembers" | "keys" | "chatsKeys" | "addMembers" | "removeMember" | "rotateKey" | "leaveChat" | "setRole"
-> = {
-  chatMembers: notServedYet,
-  keys: notServedYet,
-  chatsKeys: notServedYet,
-  addMembers: notServedYet,
-  removeMember: notServedYet,
-  rotateKey: notServedYet,
-  leaveChat: notServedYet,
-  setRole: notServedYet,
-};

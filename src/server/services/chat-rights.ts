@@ -1,17 +1,18 @@
 import { ApiError } from "../../protocol/errors.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { mayPost, requireMembership } from "./chat-access.ts";
+import { type MemberView, mayPost, requireMembership } from "./chat-access.ts";
 
 /** Distinct (profile, chat) and certificate entries kept; beyond it the oldest are checked again. */
 const DEFAULT_CAPACITY = 100_000;
 
 /**
- * Whether a profile is a member of a chat, may post there and sign with a certificate, remembering only the
- * answers "yes".
- * A "yes" stays true: memberships and roles are only ever added and a certificate never changes its profile
- * (no API removes or reassigns either), so no other node can invalidate it. A refusal is asked again each
- * time, so a member added elsewhere posts at once. Saves two reads per send and one per history page.
+ * Whether a profile may post to a chat and sign with a certificate, remembering only the answers "yes".
+ * Memberships are removed, and the only authoritative check is the insert trigger on `messages` (a send by a
+ * profile no longer a member is refused at commit, whatever is remembered here): a "post" answer is a hint that
+ * saves the pre-check read, dropped by `forget` when the trigger refuses. Nothing is cached for reads
+ * (`requireMember` reads the membership row each time): a stale "yes" there would leak history. A certificate
+ * "yes" stays true: a certificate only moves from a placeholder profile to its real one.
  */
 export class ChatRights {
   private readonly granted = new Set<string>();
@@ -23,12 +24,9 @@ export class ChatRights {
     private readonly capacity = DEFAULT_CAPACITY,
   ) {}
 
-  /** GetChatsError unless the profile is a member of the chat (unknown chat included). */
-  async requireMember(profileId: number, chatId: string): Promise<void> {
-    const key = `member:${profileId}:${chatId}`;
-    if (this.granted.has(key)) return;
-    await requireMembership(this.db, chatId, profileId);
-    this.grant(key);
+  /** The profile's membership row, read now; GetChatsError unless a member (unknown chat included). */
+  requireMember(profileId: number, chatId: string): Promise<MemberView> {
+    return requireMembership(this.db, chatId, profileId);
   }
 
   /**
@@ -36,7 +34,7 @@ export class ChatRights {
    * cid; CertificateExpired for a cid past its notAfter at `now` (the message is signed with the cid's key).
    */
   async requirePoster(profileId: number, chatId: string, certificateId: number, now: number): Promise<void> {
-    const chatKey = `post:${profileId}:${chatId}`;
+    const chatKey = postKey(profileId, chatId);
     if (!this.granted.has(chatKey)) {
       const membership = await requireMembership(this.db, chatId, profileId);
       if (!mayPost(membership)) throw new ApiError("GetChatsError", "only the owner posts in a channel");
@@ -54,6 +52,11 @@ export class ChatRights {
       throw new ApiError("CertificateExpired", "cid certificate expired");
   }
 
+  /** Drops the "may post" hint: the trigger refused the profile's send (removed, left, or demoted). */
+  forget(profileId: number, chatId: string): void {
+    this.granted.delete(postKey(profileId, chatId));
+  }
+
   private grant(key: string): void {
     if (this.granted.size >= this.capacity) {
       const oldest = this.granted.values().next().value;
@@ -64,4 +67,8 @@ export class ChatRights {
     }
     this.granted.add(key);
   }
+}
+
+function postKey(profileId: number, chatId: string): string {
+  return `post:${profileId}:${chatId}`;
 }

@@ -15,9 +15,11 @@ import {
 import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { Identity } from "./sessions.ts";
+import { roleName } from "./wait-list-view.ts";
 
 /** The natural key of a personal chat: one chat per pair of profiles, whoever creates it. */
 export function personalPairKey(a: number, b: number): string {
@@ -28,6 +30,7 @@ interface DecodedKey {
   cid: number;
   pid: number;
   key: Uint8Array;
+  sign: string | null;
 }
 
 /** /api/createChat/ (docs/DECISIONS.md §6): a chat, its members and every member certificate's wrapped key, at once. */
@@ -36,6 +39,7 @@ export class ChatService {
     private readonly db: Executor,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly events: ChatEvents,
   ) {}
 
   async create(identity: Identity, request: CreateChatRequest): Promise<Contact> {
@@ -92,6 +96,7 @@ export class ChatService {
             key_id: 1,
             wrapped_by_certificate_id: identity.session.certificate_id,
             wrapped_key: key.key,
+            sign: key.sign,
             created_at: now,
           })),
         );
@@ -103,7 +108,29 @@ export class ChatService {
       this.logger.error({ err: error }, "createChat failed");
       throw new ApiError("CreateChatError", "storing the chat failed");
     }
-    return this.contactOf(identity, chat);
+    const contact = await this.contactOf(identity, chat);
+    this.announce(chat, memberIds, me);
+    return contact;
+  }
+
+  /** chatAdded to every member (the creator's other sockets and clients learn of the chat too). */
+  private announce(chat: Chat, memberIds: number[], me: number): void {
+    try {
+      for (const role of [MemberRole.owner, MemberRole.member]) {
+        const profiles = memberIds.filter((id) => (id === me) === (role === MemberRole.owner));
+        this.events.added(chat.id, profiles, {
+          chatId: chat.id,
+          chatType: chat.type,
+          chatName: chat.name,
+          role: roleName(role),
+          keyId: 1,
+          by: me,
+        });
+      }
+    } catch (error) {
+      // Live delivery is best effort: members see the chat in `contacts`.
+      this.logger.error({ err: error, chatId: chat.id }, "could not publish a new chat");
+    }
   }
 
   private async personalChat(pairKey: string): Promise<Chat | undefined> {
@@ -143,7 +170,7 @@ export class ChatService {
 
   private async contactOf(identity: Identity, chat: Chat): Promise<Contact> {
     const entry = { chat, profileId: contactProfileOf(chat, identity.profile.id) };
-    const contacts = await buildContacts(this.db, identity, [entry]);
+    const contacts = await buildContacts(this.db, identity, [entry], this.clock());
     const contact = contacts[0];
     if (!contact) throw new ApiError("CreateChatError", "the chat's contact has no registered profile");
     return contact;
@@ -153,5 +180,5 @@ export class ChatService {
 function decodeKey(key: CreateChatRequest["keys"][number]): DecodedKey {
   const bytes = decodeBase64(key.key);
   if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", "a key is not base64");
-  return { cid: key.cid, pid: key.pid, key: bytes };
+  return { cid: key.cid, pid: key.pid, key: bytes, sign: key.sign || null };
 }

@@ -5,6 +5,7 @@ import { findChatsByPairKeys, listChatsOfProfile } from "../storage/repositories
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesByPhones } from "../storage/repositories/profiles.ts";
 import { personalPairKey } from "./chats.ts";
+import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { LookupQuota } from "./lookup-quota.ts";
 import type { Identity } from "./sessions.ts";
@@ -20,6 +21,7 @@ export class ContactService {
   constructor(
     private readonly db: Executor,
     private readonly lookups: ContactLookupLimit,
+    private readonly clock: Clock,
   ) {}
 
   list(identity: Identity, phones: readonly (string | number)[] | null | undefined): Promise<Contact[]> {
@@ -33,8 +35,8 @@ export class ContactService {
   private async chats(identity: Identity): Promise<Contact[]> {
     const me = identity.profile.id;
     const chats = await listChatsOfProfile(this.db, me);
-    const entries = chats.map((chat) => ({ chat, profileId: contactProfileOf(chat, me) }));
-    return buildContacts(this.db, identity, entries);
+    const entries = chats.map((chat) => ({ chat, profileId: contactProfileOf(chat, me), role: chat.role }));
+    return buildContacts(this.db, identity, entries, this.clock());
   }
 
   /**
@@ -64,6 +66,6 @@ export class ContactService {
       profileId: profile.id,
       chat: chatByPair.get(personalPairKey(me, profile.id)) ?? null,
     }));
-    return buildContacts(this.db, identity, entries);
+    return buildContacts(this.db, identity, entries, this.clock());
   }
 }

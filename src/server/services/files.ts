@@ -7,8 +7,9 @@ import { requireMembership } from "./chat-access.ts";
 import type { Identity } from "./sessions.ts";
 
 /**
- * Downloads of encrypted files (spec "Файлы"): members only, and the file must belong to the chat named.
- * An unknown file and a file of another chat answer the same DataError.
+ * Downloads of encrypted files (spec "Файлы"): members only, and the file must belong to the chat named and
+ * be visible to the member. An unknown file, a file of another chat and one sent before the member's history
+ * begins answer the same DataError.
  */
 export class FileService {
   constructor(
@@ -33,8 +34,10 @@ export class FileService {
   }
 
   private async authorize(identity: Identity, chatId: string, fileId: string): Promise<void> {
-    await requireMembership(this.db, chatId, identity.profile.id);
+    // Read every time: a removed member gets no file, a member added "from now" none sent before its add.
+    const member = await requireMembership(this.db, chatId, identity.profile.id);
     const owner = isBlobId(fileId) ? await findFileMessage(this.db, fileId) : undefined;
-    if (owner?.chat_id !== chatId) throw new ApiError("DataError", "unknown file or file of another chat");
+    if (owner?.chat_id !== chatId || owner.id <= member.visible_after_message_id)
+      throw new ApiError("DataError", "unknown file, file of another chat or sent before the member joined");
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import { BoundedCache } from "../../lib/bounded-cache.ts";
 import { decodeBase64 } from "../../protocol/base64.ts";
 import { ApiError } from "../../protocol/errors.ts";
 import { MAX_SIGN_BYTES } from "../../protocol/schemas/common.ts";
@@ -12,11 +13,13 @@ import {
 } from "../../protocol/schemas/messages.ts";
 import type { BlobStore } from "../blobs/blob-store.ts";
 import type { MessageWriter } from "../storage/message-writer.ts";
-import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
+import { findChatById } from "../storage/repositories/chats.ts";
+import { isUniqueViolation, messageRefusal } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   findMessageByLocalId,
   listHistoryPage,
+  type NewMessage,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
 import type { ChatRights } from "./chat-rights.ts";
@@ -24,6 +27,9 @@ import type { Clock } from "./clock.ts";
 import { threePartName } from "./full-name.ts";
 import type { MessagePublisher, PublishOptions } from "./message-publisher.ts";
 import type { Identity } from "./sessions.ts";
+
+/** Chats whose current epoch is remembered for labelling v1 sends. */
+const CURRENT_KEY_CACHE = 100_000;
 
 /** A retry with the same localId within this time returns the stored message (docs/DECISIONS.md §3). */
 export const LOCAL_ID_TTL_MS = 24 * 3_600_000;
@@ -99,6 +105,7 @@ export function messageView(row: StoredMessage, localId?: LocalId): Message {
     type: row.type,
     file: row.file_id,
     time: Math.floor(row.created_at / 1000),
+    keyId: row.key_id,
     ...(localId === undefined ? {} : { localId }),
   };
 }
@@ -124,6 +131,12 @@ function decodeField(
  * commit and publish), and clients keep messages by id, so a repeat is harmless.
  */
 export class MessageService {
+  /**
+   * The epoch v1 sends (no keyId) are labelled with, per chat. A stale entry costs one refused insert: the
+   * trigger refuses it (stale-key), the entry is read again and the send retried once.
+   */
+  private readonly currentKeyIds = new BoundedCache<string, number>(CURRENT_KEY_CACHE);
+
   constructor(private readonly options: MessageServiceOptions) {}
 
   /**
@@ -181,14 +194,13 @@ export class MessageService {
       file_id: fileId,
       file_size: file?.length ?? null,
       created_at: now,
-      // Every chat stays at epoch 1 until rotations exist (issue 13, services); then the send names its epoch.
-      key_id: 1,
     };
-    const stored = (id: number): Message =>
-      messageView({ ...row, id, sender_name: identity.profile.name }, request.localId);
+    const stored = (id: number, keyId: number): Message =>
+      messageView({ ...row, id, key_id: keyId, sender_name: identity.profile.name }, request.localId);
     // No read before the insert: the unique (session, chat, localId) index finds a retry, which is rare.
     try {
-      return stored(await this.options.writer.insert({ row }));
+      const { id, keyId } = await this.insertLabelled(me, row, request.keyId);
+      return stored(id, keyId);
     } catch (error) {
       if (!retryKey || !isUniqueViolation(error)) {
         if (fileId) await this.deleteBlob(fileId);
@@ -202,7 +214,8 @@ export class MessageService {
     }
     // The localId is stale (older than the TTL): this send takes it over.
     try {
-      return stored(await this.options.writer.insert({ row, releaseLocalIdOf: earlier?.id }));
+      const { id, keyId } = await this.insertLabelled(me, row, request.keyId, earlier?.id);
+      return stored(id, keyId);
     } catch (error) {
       // No orphan blob: the file of a message that was not stored goes too.
       if (fileId) await this.deleteBlob(fileId);
@@ -214,15 +227,60 @@ export class MessageService {
   }
 
   /**
+   * Commits the row under `keyId`, or (a v1 send) under the chat's current epoch as remembered, read again and
+   * retried once if a rotation made it stale. The insert trigger has the last word: a sender no longer allowed
+   * to post is refused with GetChatsError (and its "may post" hint dropped); a named epoch that is not the
+   * current one with ChatKeyOutdated.
+   */
+  private async insertLabelled(
+    profileId: number,
+    row: Omit<NewMessage, "key_id">,
+    keyId: number | undefined,
+    releaseLocalIdOf?: number,
+  ): Promise<{ id: number; keyId: number }> {
+    const chatId = row.chat_id;
+    let label = keyId ?? (await this.currentKeyId(chatId, false));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const id = await this.options.writer.insert({ row: { ...row, key_id: label }, releaseLocalIdOf });
+        return { id, keyId: label };
+      } catch (error) {
+        const refusal = messageRefusal(error);
+        if (refusal === "not-member") {
+          this.options.rights.forget(profileId, chatId);
+          throw new ApiError("GetChatsError", "not a member, or may not post in this channel");
+        }
+        if (refusal !== "stale-key") throw error;
+        if (keyId !== undefined || attempt > 0)
+          throw new ApiError("ChatKeyOutdated", "the chat's key changed");
+        label = await this.currentKeyId(chatId, true);
+      }
+    }
+  }
+
+  /** The chat's current epoch, remembered per chat (`fresh`: read again). */
+  private async currentKeyId(chatId: string, fresh: boolean): Promise<number> {
+    const remembered = fresh ? undefined : this.currentKeyIds.get(chatId);
+    if (remembered !== undefined) return remembered;
+    const chat = await findChatById(this.options.db, chatId);
+    // An unknown chat was refused before (requirePoster); if it vanished since, the trigger refuses the send.
+    const keyId = chat?.key_id ?? 1;
+    this.currentKeyIds.set(chatId, keyId);
+    return keyId;
+  }
+
+  /**
    * One history page in ascending id order (docs/DECISIONS.md §2): latest 50, or 50 before/after `id`; fewer when their
    * fields exceed maxPageBytes (the spec's "up to 50"): the client pages on from the ids it holds.
    */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
-    await this.options.rights.requireMember(identity.profile.id, request.chat);
+    // Read every time: a removed member reads nothing, a member added "from now" nothing before its add.
+    const member = await this.options.rights.requireMember(identity.profile.id, request.chat);
     if (request.id !== undefined && request.rel === undefined)
       throw new ApiError("InvalidSchema", "id needs rel: prev or next");
     const rows = await listHistoryPage(this.options.db, {
       chatId: request.chat,
+      visibleAfter: member.visible_after_message_id,
       anchor:
         request.id === undefined || !request.rel ? undefined : { id: request.id, direction: request.rel },
       filesOnly: request.type === "file",

@@ -10,6 +10,7 @@ import {
   type CertificateClaim,
   findClaim,
 } from "../storage/repositories/certificate-claims.ts";
+import { insertWaitsForCertificate } from "../storage/repositories/chat-key-waits.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   addressSendCount,
@@ -27,8 +28,10 @@ import {
   type Profile,
 } from "../storage/repositories/profiles.ts";
 import { findOrCreateUser, findUserById, findUserByPhone } from "../storage/repositories/users.ts";
+import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import type { Identity } from "./sessions.ts";
+import { waitListEvents } from "./wait-list-view.ts";
 
 export interface PhoneServiceOptions {
   db: Executor;
@@ -42,6 +45,8 @@ export interface PhoneServiceOptions {
   perHourPerAddress: number;
   /** Told which limit refused a code (metrics). */
   onLimited?: (limit: "sms_resend" | "sms_per_phone" | "sms_per_address") => void;
+  /** Pushes the wait lists a newly attached certificate joins. */
+  events: ChatEvents;
 }
 
 const HOUR = 3_600_000;
@@ -102,7 +107,7 @@ export class PhoneService {
       throw new ApiError("IncorrectCode", "no attempts left");
     if (!sameCode(normalizeCode(codeInput), row.code)) throw new ApiError("IncorrectCode", "wrong code");
 
-    await db.transaction().execute(async (trx) => {
+    const waitingIn = await db.transaction().execute(async (trx) => {
       if (!(await markCodeConfirmed(trx, id, clock())))
         throw new ApiError("IncorrectCode", "code already used");
       const target = await this.confirmationTarget(trx, identity);
@@ -113,9 +118,26 @@ export class PhoneService {
         await attachClaimedCertificate(trx, target.claim);
         const attached = { profileId: target.claim.profile_id, certificateId: target.claim.certificate_id };
         await recordAuditEvent(trx, { type: "certificate.attached", actor: "sms", ...attached }, clock());
+        // The renewed certificate has no key in any chat of the profile yet: it waits in each of them.
+        return insertWaitsForCertificate(trx, attached.certificateId, attached.profileId, clock());
       }
+      return [];
     });
+    await this.publishWaitLists(waitingIn);
     return { needRegisterPhone: false, phone: row.phone };
+  }
+
+  private async publishWaitLists(chatIds: readonly string[]): Promise<void> {
+    const { db, clock, events, logger } = this.options;
+    for (const chatId of chatIds) {
+      try {
+        const { memberIds, event } = await waitListEvents(db, chatId, clock());
+        events.waitListChanged(chatId, memberIds, event);
+      } catch (error) {
+        // Live delivery is best effort: members see the wait list in `contacts` / `chatMembers`.
+        logger.error({ err: error, chatId }, "could not publish a wait list");
+      }
+    }
   }
 
   /** The profile a phone confirmation is for: the one the session's certificate waits to join, else its own. */

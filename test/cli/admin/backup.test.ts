@@ -42,7 +42,7 @@ test("a backup lists the database, each file and the test CA with size and SHA-2
   const written = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest;
   assert.deepEqual(written.entries, manifest.entries);
   assert.equal(manifest.messages, 1);
-  assert.ok(manifest.migrations.includes("0006-audit-log"));
+  assert.ok(manifest.migrations.includes("0007-key-epochs"));
   assert.equal(
     manifest.entries[1]?.sha256,
     "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", // SHA-256 of bytes 1, 2, 3

@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { ApiError } from "../../../src/protocol/errors.ts";
+import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
+import { MessageService } from "../../../src/server/services/messages.ts";
+import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
+import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { insertChatMembers, MemberRole } from "../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../support/storage.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
 import { chatOf, type Member, member, now, YEAR_MS } from "../storage/repositories/fixtures.ts";
+import { createChat, now as fixtureNow, person, silent } from "./membership-fixtures.ts";
+
+const tempDir = useTempDir("certchat-rights-");
 
 function refusedWith(code: string) {
   return (error: unknown) => error instanceof ApiError && error.code === code;
@@ -105,7 +113,7 @@ describeEachBackend("ChatRights", (storage) => {
     assert.equal(reads.length, 5);
   });
 
-  test("requireMember admits any member, channel readers included, and remembers it", async () => {
+  test("requireMember admits any member, channel readers included, and reads the membership every time", async () => {
     const reads: string[] = [];
     const rights = new ChatRights(
       storage().db.withPlugin({
@@ -118,7 +126,66 @@ describeEachBackend("ChatRights", (storage) => {
     );
     await rights.requireMember(other.profileId, channel);
     await rights.requireMember(other.profileId, channel);
-    assert.equal(reads.length, 1);
+    assert.equal(reads.length, 2);
     await assert.rejects(rights.requireMember(other.profileId, group), refusedWith("GetChatsError"));
+  });
+
+  test("forget drops the post hint: the next check reads the membership again", async () => {
+    const reads: string[] = [];
+    const rights = new ChatRights(
+      storage().db.withPlugin({
+        transformQuery: (args) => {
+          reads.push(args.node.kind);
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    );
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
+    rights.forget(owner.profileId, group);
+    await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
+    assert.equal(reads.length, 3); // membership, certificate, membership again
+  });
+});
+
+describeEachBackend("ChatRights' post hint and the insert trigger", (storage) => {
+  test("a removed member's hint still admits the pre-check, the trigger refuses the send and the hint goes", async () => {
+    const owner = await person(storage());
+    const removed = await person(storage());
+    const chat = await createChat(storage(), owner, [removed]);
+    const rights = new ChatRights(storage().db);
+    const writer = new MessageWriter({ committer: await startMessageCommitter(storage()) });
+    try {
+      const messages = new MessageService({
+        db: storage().db,
+        blobs: new FileSystemBlobStore(await tempDir()),
+        writer,
+        publisher: { publish() {} },
+        rights,
+        clock: () => fixtureNow,
+        logger: silent,
+        maxTextBytes: 1024,
+        maxFileBytes: 1024,
+        maxCmsBytes: 1024,
+        maxPageBytes: 1_000_000,
+      });
+      const send = () => messages.send(removed.identity, { chat, cid: removed.cid, text: "eA==" });
+      await send();
+      // Removed behind the hint's back (as by another node): the hint still says yes.
+      await storage()
+        .db.deleteFrom("chat_members")
+        .where("chat_id", "=", chat)
+        .where("profile_id", "=", removed.pid)
+        .execute();
+      await rights.requirePoster(removed.pid, chat, removed.cid, fixtureNow);
+      await assert.rejects(send(), refusedWith("GetChatsError"));
+      // The refusal dropped the hint: the pre-check reads the membership and refuses by itself.
+      await assert.rejects(
+        rights.requirePoster(removed.pid, chat, removed.cid, fixtureNow),
+        refusedWith("GetChatsError"),
+      );
+    } finally {
+      await writer.close();
+    }
   });
 });

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pino from "pino";
+import type { ApiError } from "../../../src/protocol/errors.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
+import { FileService } from "../../../src/server/services/files.ts";
 import type { MessagePublisher, PublishOptions } from "../../../src/server/services/message-publisher.ts";
 import { MessageService } from "../../../src/server/services/messages.ts";
 import { type Identity, SessionService } from "../../../src/server/services/sessions.ts";
@@ -14,6 +16,7 @@ import { findMessageById } from "../../../src/server/storage/repositories/messag
 import { describeEachBackend } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { chatOf, type Member, member, now } from "../storage/repositories/fixtures.ts";
+import { createChat, type Person, person, services, silent, wrapped } from "./membership-fixtures.ts";
 
 /** One publish as the service made it: what was announced, and what the caller knew then. */
 interface Announcement {
@@ -137,5 +140,153 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
         [first.id, "retry-1"],
       ],
     );
+  });
+});
+
+describeEachBackend("MessageService under key epochs and removal", (storage) => {
+  let owner: Person;
+  let plain: Person;
+  let writer: MessageWriter;
+  let blobs: FileSystemBlobStore;
+  let rights: ChatRights;
+  let service: MessageService;
+
+  const text = (value: string) => Buffer.from(value).toString("base64");
+
+  before(async () => {
+    owner = await person(storage());
+    plain = await person(storage());
+    writer = new MessageWriter({ committer: await startMessageCommitter(storage()) });
+    blobs = new FileSystemBlobStore(await tempDir());
+    rights = new ChatRights(storage().db);
+    service = new MessageService({
+      db: storage().db,
+      blobs,
+      writer,
+      publisher: { publish() {} },
+      rights,
+      clock: () => now,
+      logger: silent,
+      maxTextBytes: 1024,
+      maxFileBytes: 1024,
+      maxCmsBytes: 1024,
+      maxPageBytes: 1_000_000,
+    });
+  });
+  after(async () => {
+    await writer.close();
+  });
+
+  /** Rotates (or, with `removing`, removes that member) to the next epoch with keys for everyone else. */
+  async function nextEpoch(chat: string, removing?: Person) {
+    const { membership } = services(storage());
+    const data = await membership.members(owner.identity, chat);
+    const keys = data.members
+      .filter((member) => member.pid !== removing?.pid)
+      .flatMap((member) =>
+        member.certificates.map((c) => ({ pid: member.pid, cid: c.id, key: wrapped(c.id, data.keyId + 1) })),
+      );
+    const base = { token: "", chat, keyId: data.keyId, version: data.version, keys };
+    return removing
+      ? membership.remove(owner.identity, { ...base, pid: removing.pid })
+      : membership.rotate(owner.identity, base);
+  }
+
+  test("a send without keyId (v1) is labelled with the current epoch, also right after a rotation", async () => {
+    const chat = await createChat(storage(), owner, [plain]);
+    const first = await service.send(owner.identity, { chat, cid: owner.cid, text: text("one") });
+    assert.equal(first.keyId, 1);
+    await nextEpoch(chat);
+    const second = await service.send(owner.identity, { chat, cid: owner.cid, text: text("two") });
+    assert.equal(second.keyId, 2);
+    assert.equal((await findMessageById(storage().db, second.id))?.key_id, 2);
+  });
+
+  test("a send naming an epoch that is no longer current is ChatKeyOutdated and stores nothing", async () => {
+    const chat = await createChat(storage(), owner, [plain]);
+    await nextEpoch(chat);
+    await assert.rejects(
+      service.send(owner.identity, { chat, cid: owner.cid, text: text("old"), keyId: 1 }),
+      { code: "ChatKeyOutdated" },
+    );
+    const stored = await service.send(owner.identity, { chat, cid: owner.cid, text: text("new"), keyId: 2 });
+    const page = await service.history(owner.identity, { token: "", chat });
+    assert.deepEqual(
+      page.map((message) => message.id),
+      [stored.id],
+    );
+  });
+
+  test("a removed member's sends, history, files and keys are refused", async () => {
+    const chat = await createChat(storage(), owner, [plain]);
+    const withFile = await service.send(plain.identity, { chat, cid: plain.cid, data: text("file bytes") });
+    assert.ok(withFile.file);
+    await service.history(plain.identity, { token: "", chat });
+    await nextEpoch(chat, plain);
+    await assert.rejects(service.send(plain.identity, { chat, cid: plain.cid, text: text("x") }), {
+      code: "GetChatsError",
+    });
+    await assert.rejects(service.history(plain.identity, { token: "", chat }), { code: "GetChatsError" });
+    await assert.rejects(new FileService(storage().db, blobs).read(plain.identity, chat, withFile.file), {
+      code: "GetChatsError",
+    });
+    await assert.rejects(services(storage()).keys.keys(plain.identity, { token: "", chat }), {
+      code: "GetChatsError",
+    });
+  });
+
+  test("a member added with history now reads no message or file from before its add", async () => {
+    const chat = await createChat(storage(), owner, []);
+    const early = await service.send(owner.identity, { chat, cid: owner.cid, data: text("early file") });
+    const newcomer = await person(storage());
+    await services(storage()).membership.add(owner.identity, {
+      token: "",
+      chat,
+      keyId: 1,
+      history: "now",
+      keys: [{ pid: newcomer.pid, cid: newcomer.cid, keyId: 1, key: wrapped(newcomer.cid, 1) }],
+    });
+    const later = await service.send(owner.identity, { chat, cid: owner.cid, text: text("later") });
+    const page = await service.history(newcomer.identity, { token: "", chat });
+    assert.deepEqual(
+      page.map((message) => message.id),
+      [later.id],
+    );
+    assert.ok(early.file);
+    await assert.rejects(new FileService(storage().db, blobs).read(newcomer.identity, chat, early.file), {
+      code: "DataError",
+    });
+  });
+
+  test("sends racing a removal never land after it under the old epoch, nor from the removed member", async () => {
+    const chat = await createChat(storage(), owner, [plain]);
+    const sends = Array.from({ length: 20 }, (_, at) =>
+      at % 2 === 0
+        ? service.send(plain.identity, { chat, cid: plain.cid, text: text(`p${at}`), keyId: 1 })
+        : service.send(owner.identity, { chat, cid: owner.cid, text: text(`o${at}`) }),
+    );
+    const removal = nextEpoch(chat, plain);
+    const outcomes = await Promise.allSettled([...sends, removal]);
+    assert.equal(outcomes.at(-1)?.status, "fulfilled");
+    const epoch = await storage()
+      .db.selectFrom("chat_key_epochs")
+      .select("after_message_id")
+      .where("chat_id", "=", chat)
+      .where("key_id", "=", 2)
+      .executeTakeFirstOrThrow();
+    const rows = await storage()
+      .db.selectFrom("messages")
+      .select(["id", "key_id", "profile_id"])
+      .where("chat_id", "=", chat)
+      .execute();
+    for (const row of rows) {
+      if (row.id <= epoch.after_message_id) assert.equal(row.key_id, 1, `message ${row.id}`);
+      else assert.deepEqual([row.key_id, row.profile_id], [2, owner.pid], `message ${row.id}`);
+    }
+    // Every refused send was refused with a code the client acts on.
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected")
+        assert.ok(["GetChatsError", "ChatKeyOutdated"].includes((outcome.reason as ApiError).code));
+    }
   });
 });

@@ -15,7 +15,17 @@ export type AuditEventType =
   /** An operator revoked sessions (`certchat sessions revoke`): details.selector, details.count. */
   | "session.revoked"
   /** An operator topped up a balance (`certchat billing topup`): details.amountMinor. */
-  | "billing.topup";
+  | "billing.topup"
+  /** A member was added to `chatId` (`profileId`): details.history ("now" or "all"). */
+  | "chat.member.added"
+  /** A member was removed from `chatId` (`profileId`): details.keyId, the epoch the removal began. */
+  | "chat.member.removed"
+  /** A member (`profileId`) left `chatId`. */
+  | "chat.member.left"
+  /** The owner changed a member's role in `chatId`: details.role. */
+  | "chat.member.role"
+  /** `chatId` moved to a new key epoch: details.keyId, details.reason ("remove" or "rotate"). */
+  | "chat.key.rotated";
 
 export interface AuditEvent {
   type: AuditEventType;

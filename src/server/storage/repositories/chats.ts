@@ -113,6 +113,16 @@ export function lockChat(trx: Executor, chatId: string): Promise<LockedChat | un
     .executeTakeFirst();
 }
 
+/** lockChat for several chats (chatsKeys), in ascending id order so two such changes cannot deadlock. */
+export async function lockChats(trx: Executor, chatIds: readonly string[]): Promise<Map<string, LockedChat>> {
+  const locked = new Map<string, LockedChat>();
+  for (const chatId of [...new Set(chatIds)].sort()) {
+    const chat = await lockChat(trx, chatId);
+    if (chat) locked.set(chatId, chat);
+  }
+  return locked;
+}
+
 /** A profile's membership with what every read checks: role, chat type, epochs, history bound. */
 export interface MemberView {
   chat_type: number;

@@ -130,8 +130,11 @@ export async function lastMessageId(db: Executor, chatId: string): Promise<numbe
 }
 
 /** The message carrying a file, with its chat (undefined for an unknown file id). */
-export function findFileMessage(db: Executor, fileId: string): Promise<{ chat_id: string } | undefined> {
-  return db.selectFrom("messages").select("chat_id").where("file_id", "=", fileId).executeTakeFirst();
+export function findFileMessage(
+  db: Executor,
+  fileId: string,
+): Promise<{ id: number; chat_id: string } | undefined> {
+  return db.selectFrom("messages").select(["id", "chat_id"]).where("file_id", "=", fileId).executeTakeFirst();
 }
 
 /**

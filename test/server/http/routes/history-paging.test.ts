@@ -133,7 +133,7 @@ describe("history paging", () => {
     const [first] = messages;
     assert.deepEqual(
       Object.keys(first ?? {}).sort(),
-      ["chat", "cid", "data", "file", "id", "pid", "sign", "time", "type", "user", "cms"].sort(),
+      ["chat", "cid", "data", "file", "id", "pid", "sign", "time", "type", "user", "cms", "keyId"].sort(),
     );
     assert.equal(first?.time, Math.floor(server.clock.now / 1000));
   });

@@ -14,6 +14,7 @@ import {
   listChatsOfProfile,
   listMembers,
   lockChat,
+  lockChats,
   MemberRole,
   setChatOwner,
   setMemberRole,
@@ -152,6 +153,17 @@ describeEachBackend("chat membership changes", (storage) => {
     });
     assert.equal((await lockChat(storage().db, fresh))?.version, 2);
     assert.equal(await lockChat(storage().db, randomUUID()), undefined);
+  });
+
+  test("lockChats locks each named chat once and leaves unknown ids out", async () => {
+    const first = await chatOf(storage(), owner, []);
+    const second = await chatOf(storage(), owner, []);
+    const locked = await lockChats(storage().db, [second, first, second, randomUUID()]);
+    assert.deepEqual([...locked.keys()].sort(), [first, second].sort());
+    assert.deepEqual(
+      [...locked.values()].map((chat) => chat.version),
+      [1, 1],
+    );
   });
 
   test("findMemberView gives role, chat type, epochs and the history bound", async () => {

@@ -1,0 +1,246 @@
+import type { Logger } from "pino";
+import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
+import { ApiError } from "../../protocol/errors.ts";
+import type { ChatKeysAddedEvent } from "../../protocol/events.ts";
+import type {
+  ChatKeyRow,
+  ChatsKeysRequest,
+  KeysRequest,
+  StoredKeyRows,
+} from "../../protocol/schemas/members.ts";
+import {
+  type CertificateRow,
+  findCertificateById,
+  listCertificatesOfProfiles,
+} from "../storage/repositories/certificates.ts";
+import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
+import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
+import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
+import { findMemberView, lockChats } from "../storage/repositories/chats.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { requireMembership } from "./chat-access.ts";
+import type { ChatEvents } from "./chat-events.ts";
+import type { Clock } from "./clock.ts";
+import type { Identity } from "./sessions.ts";
+import { isCurrent, waitListEvents } from "./wait-list-view.ts";
+
+/** A wrapped key of a request, decoded: for certificate `cid` of profile `pid`, epoch `keyId`. */
+export interface DecodedKey {
+  pid: number;
+  cid: number;
+  keyId: number;
+  key: Uint8Array;
+  sign: string | null;
+}
+
+/** Decodes a request's wrapped key (InvalidSchema for bad base64, as createChat answers). */
+export function decodeKey(
+  key: { pid: number; cid: number; key: string; sign?: string | null },
+  keyId: number,
+): DecodedKey {
+  const bytes = decodeBase64(key.key);
+  if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", "a key is not base64");
+  return { pid: key.pid, cid: key.cid, keyId, key: bytes, sign: key.sign || null };
+}
+
+/** The session certificate, which wraps every key a request posts. */
+export async function wrapperOf(db: Executor, identity: Identity): Promise<CertificateRow> {
+  const certificate = await findCertificateById(db, identity.session.certificate_id);
+  if (!certificate) throw new Error(`session certificate ${identity.session.certificate_id} vanished`);
+  return certificate;
+}
+
+/** Refuses two keys for one (certificate, epoch) and a key for a certificate not of its profile. */
+export function checkOwnership(keys: DecodedKey[], certificates: ReadonlyMap<number, CertificateRow>): void {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    if (certificates.get(key.cid)?.profile_id !== key.pid)
+      throw new ApiError("CreateChatKeysError", `certificate ${key.cid} is not of profile ${key.pid}`);
+    const slot = `${key.cid}:${key.keyId}`;
+    if (seen.has(slot))
+      throw new ApiError("CreateChatKeysError", `two keys for certificate ${key.cid}, epoch ${key.keyId}`);
+    seen.add(slot);
+  }
+}
+
+/** Certificates of profiles by id. */
+export async function certificatesOf(
+  db: Executor,
+  profileIds: number[],
+): Promise<Map<number, CertificateRow>> {
+  const rows = await listCertificatesOfProfiles(db, profileIds);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** `chatKeysAdded` per recipient profile: the (cid, keyId) pairs each one got. */
+export function keysAddedEvents(
+  chatId: string,
+  currentKeyId: number,
+  rows: readonly { pid: number; cid: number; keyId: number }[],
+): Map<number, ChatKeysAddedEvent> {
+  const byProfile = new Map<number, ChatKeysAddedEvent>();
+  for (const row of rows) {
+    const event = byProfile.get(row.pid) ?? { chatId, keyId: currentKeyId, keys: [] };
+    event.keys.push({ cid: row.cid, keyId: row.keyId });
+    byProfile.set(row.pid, event);
+  }
+  return byProfile;
+}
+
+function bytes(value: Uint8Array): string {
+  return encodeBase64(new Uint8Array(value));
+}
+
+export interface ChatKeysServiceOptions {
+  db: Executor;
+  clock: Clock;
+  events: ChatEvents;
+  logger: Logger;
+}
+
+/** Per-epoch keys of the session certificate (`keys`) and wait-list fulfilment (`chatsKeys`). */
+export class ChatKeysService {
+  constructor(private readonly options: ChatKeysServiceOptions) {}
+
+  /** The session certificate's keys of a chat, ascending keyId, never before the member's first epoch. */
+  async keys(identity: Identity, request: KeysRequest): Promise<ChatKeyRow[]> {
+    const { db } = this.options;
+    const view = await requireMembership(db, request.chat, identity.profile.id);
+    const rows = await listEpochKeysForCertificate(
+      db,
+      request.chat,
+      identity.session.certificate_id,
+      // Absent, null or []: every epoch.
+      request.keyIds?.length ? request.keyIds : undefined,
+    );
+    return rows
+      .filter((row) => row.key_id >= view.first_key_id)
+      .sort((a, b) => a.key_id - b.key_id)
+      .map((row) => ({
+        keyId: row.key_id,
+        id: row.id,
+        key: bytes(row.wrapped_key),
+        import: row.wrapped_by_profile_id === row.profile_id,
+        cert: bytes(row.wrapped_by_der),
+        sign: row.sign,
+        wrappedBy: row.wrapped_by_certificate_id,
+      }));
+  }
+
+  /**
+   * Fulfilment (§4.3): keys wrapped by the session certificate for waiting certificates of current members.
+   * One transaction; the named chats are locked in ascending id order. Rows for a (chat, epoch, certificate)
+   * that already has a key, or for a certificate no longer waiting, are skipped: several members racing to
+   * serve one entry is normal.
+   */
+  async fulfil(identity: Identity, request: ChatsKeysRequest): Promise<StoredKeyRows> {
+    const { db, clock } = this.options;
+    const me = identity.profile.id;
+    const now = clock();
+    const byChat = new Map<string, ChatsKeysRequest["keys"]>();
+    for (const row of request.keys) byChat.set(row.chatId, [...(byChat.get(row.chatId) ?? []), row]);
+    const chatIds = [...byChat.keys()].sort();
+
+    const outcome = await db.transaction().execute(async (trx) => {
+      const stored: { chatId: string; keyId: number; stored: DecodedKey[]; waitsClosed: boolean }[] = [];
+      const locked = await lockChats(trx, chatIds);
+      if (locked.size !== chatIds.length) throw new ApiError("GetChatsError", "unknown chat or not a member");
+      const wrapper = await wrapperOf(trx, identity);
+      for (const chatId of chatIds) {
+        const chat = locked.get(chatId);
+        const rows = byChat.get(chatId);
+        if (!chat || !rows) continue;
+        if (!(await findMemberView(trx, chatId, me)))
+          throw new ApiError("GetChatsError", "unknown chat or not a member");
+        const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
+        const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
+        const inserted = await insertChatKeysIfAbsent(
+          trx,
+          accepted.map((key) => ({
+            chat_id: chatId,
+            key_id: key.keyId,
+            profile_id: key.pid,
+            certificate_id: key.cid,
+            wrapped_by_certificate_id: wrapper.id,
+            wrapped_key: key.key,
+            sign: key.sign,
+            created_at: now,
+          })),
+        );
+        const storedKeys = accepted.filter((key) =>
+          inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
+        );
+        const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
+        if (currentCids.length > 0) await deleteWaits(trx, chatId, currentCids);
+        stored.push({ chatId, keyId: chat.key_id, stored: storedKeys, waitsClosed: currentCids.length > 0 });
+      }
+      return stored;
+    });
+
+    for (const chat of outcome) {
+      if (chat.stored.length === 0) continue;
+      this.options.events.keysAdded(chat.chatId, keysAddedEvents(chat.chatId, chat.keyId, chat.stored));
+      if (chat.waitsClosed) await this.publishWaitList(chat.chatId);
+    }
+    return outcome.flatMap((chat) =>
+      chat.stored.map((key) => ({ chatId: chat.chatId, keyId: key.keyId, cid: key.cid })),
+    );
+  }
+
+  /**
+   * The rows of one chat that may be stored: refuses a foreign or expired cid, a recipient who is not a member,
+   * an unknown epoch or one before the recipient's first, an epoch the poster's certificate does not hold, and
+   * duplicates; leaves out rows for certificates not on the wait list.
+   */
+  private async checkFulfilment(
+    trx: Executor,
+    chatId: string,
+    currentKeyId: number,
+    wrapper: CertificateRow,
+    keys: DecodedKey[],
+    now: number,
+  ): Promise<DecodedKey[]> {
+    const pids = [...new Set(keys.map((key) => key.pid))];
+    const [certificates, epochs, held, waits] = await Promise.all([
+      certificatesOf(trx, pids),
+      listEpochs(trx, chatId),
+      listEpochKeysForCertificate(trx, chatId, wrapper.id),
+      listWaits(trx, [chatId], now),
+    ]);
+    checkOwnership(keys, certificates);
+    const firstKeyIds = new Map<number, number>();
+    for (const pid of pids) {
+      const view = await findMemberView(trx, chatId, pid);
+      if (!view) throw new ApiError("CreateChatKeysError", `profile ${pid} is not a member`);
+      firstKeyIds.set(pid, view.first_key_id);
+    }
+    const known = new Set(epochs.map((epoch) => epoch.key_id));
+    const holds = new Set(held.map((row) => row.key_id));
+    const waiting = new Set(waits.map((wait) => wait.certificate_id));
+    for (const key of keys) {
+      const certificate = certificates.get(key.cid);
+      if (!certificate || !isCurrent(certificate, now))
+        throw new ApiError("CreateChatKeysError", `certificate ${key.cid} expired or revoked`);
+      if (!known.has(key.keyId) || key.keyId > currentKeyId)
+        throw new ApiError("CreateChatKeysError", `chat has no epoch ${key.keyId}`);
+      if (key.keyId < (firstKeyIds.get(key.pid) ?? Number.POSITIVE_INFINITY))
+        throw new ApiError("CreateChatKeysError", `epoch ${key.keyId} is before what ${key.pid} may read`);
+      if (!holds.has(key.keyId))
+        throw new ApiError(
+          "CreateChatKeysError",
+          `the session certificate holds no key of epoch ${key.keyId}`,
+        );
+    }
+    return keys.filter((key) => waiting.has(key.cid));
+  }
+
+  private async publishWaitList(chatId: string): Promise<void> {
+    try {
+      const { memberIds, event } = await waitListEvents(this.options.db, chatId, this.options.clock());
+      this.options.events.waitListChanged(chatId, memberIds, event);
+    } catch (error) {
+      // Live delivery is best effort: members catch up with `contacts` / `chatMembers`.
+      this.options.logger.error({ err: error, chatId }, "could not publish a wait list");
+    }
+  }
+}

@@ -1,0 +1,444 @@
+import type { Logger } from "pino";
+import { ApiError } from "../../protocol/errors.ts";
+import type {
+  AddMembersRequest,
+  ChatMembersData,
+  ChatRole,
+  LeaveChatRequest,
+  LeftChat,
+  RemoveMemberRequest,
+  RotateKeyRequest,
+  SetRoleRequest,
+} from "../../protocol/schemas/members.ts";
+import { recordAuditEvent } from "../storage/repositories/audit.ts";
+import type { CertificateRow } from "../storage/repositories/certificates.ts";
+import { advanceEpoch } from "../storage/repositories/chat-key-epochs.ts";
+import { deleteWaits, deleteWaitsOfProfile, insertWaits } from "../storage/repositories/chat-key-waits.ts";
+import {
+  deleteKeysOfProfile,
+  insertChatKeys,
+  listCurrentKeyHolders,
+  listEpochKeysForCertificate,
+} from "../storage/repositories/chat-keys.ts";
+import {
+  deleteMember,
+  findChatById,
+  findMemberView,
+  insertChatMembers,
+  type LockedChat,
+  listMembers,
+  lockChat,
+  MemberRole,
+  setChatOwner,
+  setMemberRole,
+  setRotationDue,
+} from "../storage/repositories/chats.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { lastMessageId } from "../storage/repositories/messages.ts";
+import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import { requireAllowed, requireMembership } from "./chat-access.ts";
+import type { ChatEvents } from "./chat-events.ts";
+import {
+  certificatesOf,
+  checkOwnership,
+  type DecodedKey,
+  decodeKey,
+  keysAddedEvents,
+  wrapperOf,
+} from "./chat-keys.ts";
+import type { Clock } from "./clock.ts";
+import type { Identity } from "./sessions.ts";
+import { canWrap, chatMembersData, isCurrent, roleName, waitListEvents } from "./wait-list-view.ts";
+
+export interface ChatMembershipOptions {
+  db: Executor;
+  clock: Clock;
+  events: ChatEvents;
+  logger: Logger;
+}
+
+/** What a committed change announces; published after commit. */
+interface Announcement {
+  chatId: string;
+  publish(events: ChatEvents): void;
+  /** Whether members get the wait list again. */
+  waitList: boolean;
+}
+
+const ROLE_OF_NAME: Record<ChatRole, number> = {
+  member: MemberRole.member,
+  admin: MemberRole.admin,
+  owner: MemberRole.owner,
+};
+
+/**
+ * Membership changes of a chat (§4.1–§4.3): add, remove (with a key rotation), leave, roles and rotation.
+ * Every change runs in one transaction whose first statement locks the chat row (lockChat), so no other
+ * change of the chat and no message insert interleaves; events go out after commit.
+ */
+export class ChatMembershipService {
+  constructor(private readonly options: ChatMembershipOptions) {}
+
+  /** `chatMembers`: members with roles and key status, the epoch, version and wait list. */
+  async members(identity: Identity, chatId: string): Promise<ChatMembersData> {
+    await requireMembership(this.options.db, chatId, identity.profile.id);
+    return chatMembersData(this.options.db, chatId, this.options.clock());
+  }
+
+  /**
+   * `addMembers`: new members with their current-epoch keys (and older epochs with history "all"). A new
+   * member's certificate the caller's certificate cannot wrap for goes on the wait list.
+   */
+  async add(identity: Identity, request: AddMembersRequest): Promise<ChatMembersData> {
+    const me = identity.profile.id;
+    const now = this.options.clock();
+    const keys = request.keys.map((key) => decodeKey(key, key.keyId));
+    const newIds = [...new Set(keys.map((key) => key.pid))];
+    const result = await this.change(request.chat, async (trx, chat) => {
+      const actor = await requireMembership(trx, request.chat, me);
+      requireAllowed(actor, { kind: "add" });
+      if (request.keyId !== chat.key_id) throw new ApiError("ChatKeyOutdated", "the chat's key changed");
+      for (const pid of newIds) {
+        if (await findMemberView(trx, request.chat, pid))
+          throw new ApiError("CreateChatError", `profile ${pid} is already a member`);
+      }
+      const profiles = await listProfilesWithPhones(trx, newIds);
+      if (profiles.length !== newIds.length)
+        throw new ApiError("CreateChatKeysError", "a key names an unknown profile");
+      if (profiles.some((profile) => profile.user_id === null))
+        throw new ApiError("CreateChatError", "a new member has no confirmed phone");
+      const certificates = await certificatesOf(trx, newIds);
+      checkOwnership(keys, certificates);
+      const wrapper = await wrapperOf(trx, identity);
+      const held = new Set(
+        (await listEpochKeysForCertificate(trx, request.chat, wrapper.id)).map((row) => row.key_id),
+      );
+      for (const key of keys) {
+        if (key.keyId > chat.key_id || !held.has(key.keyId))
+          throw new ApiError(
+            "CreateChatKeysError",
+            `the session certificate holds no key of epoch ${key.keyId}`,
+          );
+        if (request.history === "now" && key.keyId !== chat.key_id)
+          throw new ApiError("CreateChatKeysError", `history "now" takes keys of epoch ${chat.key_id} only`);
+      }
+      const currentKeys = keys.filter((key) => key.keyId === chat.key_id);
+      const waiting = uncovered(certificates.values(), new Set(newIds), currentKeys, wrapper, now, "require");
+      const visibleAfter = request.history === "now" ? await lastMessageId(trx, request.chat) : 0;
+      await insertChatMembers(
+        trx,
+        newIds.map((pid) => ({
+          chat_id: request.chat,
+          profile_id: pid,
+          role: MemberRole.member,
+          joined_at: now,
+          visible_after_message_id: visibleAfter,
+          first_key_id: request.history === "now" ? chat.key_id : 1,
+          added_by_profile_id: me,
+        })),
+      );
+      await insertChatKeys(trx, keyRows(request.chat, keys, wrapper, now));
+      await insertWaits(trx, waitRows(request.chat, waiting, now));
+      for (const pid of newIds)
+        await recordAuditEvent(
+          trx,
+          {
+            type: "chat.member.added",
+            actor: `profile:${me}`,
+            profileId: pid,
+            chatId: request.chat,
+            details: { history: request.history },
+          },
+          now,
+        );
+      const chatName = (await findChatById(trx, request.chat))?.name ?? null;
+      const added = {
+        chatId: request.chat,
+        chatType: chat.type,
+        chatName,
+        role: "member" as const,
+        keyId: chat.key_id,
+        by: me,
+      };
+      return {
+        chatId: request.chat,
+        waitList: waiting.length > 0,
+        publish: (events: ChatEvents) => {
+          events.added(request.chat, newIds, added);
+          events.keysAdded(request.chat, keysAddedEvents(request.chat, chat.key_id, keys));
+        },
+      };
+    });
+    return this.publishAfter(result, now);
+  }
+
+  /** `removeMember`: the member, its keys and waits go; the chat moves to epoch keyId + 1 with the posted keys. */
+  async remove(identity: Identity, request: RemoveMemberRequest): Promise<ChatMembersData> {
+    const me = identity.profile.id;
+    const now = this.options.clock();
+    const result = await this.change(request.chat, async (trx, chat) => {
+      const actor = await requireMembership(trx, request.chat, me);
+      const target = request.pid === me ? actor : await findMemberView(trx, request.chat, request.pid);
+      requireAllowed(actor, {
+        kind: "remove",
+        target: target && { self: request.pid === me, role: target.role },
+      });
+      outdatedUnless(chat, request);
+      await deleteMember(trx, request.chat, request.pid);
+      await deleteKeysOfProfile(trx, request.chat, request.pid);
+      await deleteWaitsOfProfile(trx, request.chat, request.pid);
+      const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "remove", now);
+      await recordAuditEvent(
+        trx,
+        {
+          type: "chat.member.removed",
+          actor: `profile:${me}`,
+          profileId: request.pid,
+          chatId: request.chat,
+          details: { keyId: rotated.keyId },
+        },
+        now,
+      );
+      return {
+        chatId: request.chat,
+        waitList: true,
+        publish: (events: ChatEvents) => {
+          events.removed(request.chat, request.pid, { chatId: request.chat, reason: "removed", by: me });
+          rotated.publish(events);
+        },
+      };
+    });
+    return this.publishAfter(result, now);
+  }
+
+  /** `rotateKey`: a new epoch with the posted keys (owner, admins; members only while rotationDue). */
+  async rotate(identity: Identity, request: RotateKeyRequest): Promise<ChatMembersData> {
+    const me = identity.profile.id;
+    const now = this.options.clock();
+    const result = await this.change(request.chat, async (trx, chat) => {
+      const actor = await requireMembership(trx, request.chat, me);
+      requireAllowed(actor, { kind: "rotate", rotationDue: Boolean(chat.rotation_due) });
+      outdatedUnless(chat, request);
+      const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "rotate", now);
+      return { chatId: request.chat, waitList: true, publish: rotated.publish };
+    });
+    return this.publishAfter(result, now);
+  }
+
+  /** `leaveChat`: the caller's membership, keys and waits go; the next member client rotates (rotationDue). */
+  async leave(identity: Identity, request: LeaveChatRequest): Promise<LeftChat> {
+    const me = identity.profile.id;
+    const now = this.options.clock();
+    const result = await this.change(request.chat, async (trx) => {
+      const actor = await requireMembership(trx, request.chat, me);
+      requireAllowed(actor, { kind: "leave" });
+      await deleteMember(trx, request.chat, me);
+      await deleteKeysOfProfile(trx, request.chat, me);
+      await deleteWaitsOfProfile(trx, request.chat, me);
+      await setRotationDue(trx, request.chat, true);
+      await recordAuditEvent(
+        trx,
+        { type: "chat.member.left", actor: `profile:${me}`, profileId: me, chatId: request.chat },
+        now,
+      );
+      return {
+        chatId: request.chat,
+        waitList: false,
+        publish: (events: ChatEvents) =>
+          events.removed(request.chat, me, { chatId: request.chat, reason: "left", by: me }),
+      };
+    });
+    await this.publishAfter(result, now);
+    return { chatId: request.chat };
+  }
+
+  /** `setRole`: the owner promotes or demotes an admin, or hands ownership over (becoming an admin). */
+  async setRole(identity: Identity, request: SetRoleRequest): Promise<ChatMembersData> {
+    const me = identity.profile.id;
+    const now = this.options.clock();
+    const result = await this.change(request.chat, async (trx) => {
+      const actor = await requireMembership(trx, request.chat, me);
+      const target = request.pid === me ? actor : await findMemberView(trx, request.chat, request.pid);
+      requireAllowed(actor, {
+        kind: "setRole",
+        target: target && { self: request.pid === me, role: target.role },
+      });
+      const role = ROLE_OF_NAME[request.role];
+      if (role === MemberRole.owner) {
+        // One owner at a time (a partial unique index): the caller steps down first.
+        await setMemberRole(trx, request.chat, me, MemberRole.admin);
+        await setChatOwner(trx, request.chat, request.pid);
+      }
+      await setMemberRole(trx, request.chat, request.pid, role);
+      await recordAuditEvent(
+        trx,
+        {
+          type: "chat.member.role",
+          actor: `profile:${me}`,
+          profileId: request.pid,
+          chatId: request.chat,
+          details: { role: roleName(role) },
+        },
+        now,
+      );
+      return { chatId: request.chat, waitList: false, publish: () => {} };
+    });
+    return this.publishAfter(result, now);
+  }
+
+  /**
+   * A rotation inside a change (§4.3): checks the key set against the remaining members, moves the chat to
+   * epoch key_id + 1, stores the keys and rebuilds the wait list of that epoch.
+   */
+  private async rotateIn(
+    trx: Executor,
+    identity: Identity,
+    chatId: string,
+    chat: LockedChat,
+    posted: readonly { pid: number; cid: number; key: string; sign?: string | null }[],
+    reason: "remove" | "rotate",
+    now: number,
+  ): Promise<{ keyId: number; publish(events: ChatEvents): void }> {
+    const keyId = chat.key_id + 1;
+    const keys = posted.map((key) => decodeKey(key, keyId));
+    const members = await listMembers(trx, chatId);
+    const memberIds = new Set(members.map((member) => member.profile_id));
+    for (const key of keys) {
+      if (!memberIds.has(key.pid))
+        throw new ApiError("CreateChatKeysError", `profile ${key.pid} is not a remaining member`);
+    }
+    const certificates = await certificatesOf(trx, [...memberIds]);
+    checkOwnership(keys, certificates);
+    const wrapper = await wrapperOf(trx, identity);
+    const holders = new Set((await listCurrentKeyHolders(trx, chatId)).map((row) => row.certificate_id));
+    for (const key of keys) {
+      const certificate = certificates.get(key.cid);
+      if (!certificate || !isCurrent(certificate, now))
+        throw new ApiError("CreateChatKeysError", `certificate ${key.cid} expired or revoked`);
+    }
+    // Holders of the current key the caller can wrap for must get the new one; everyone else may wait.
+    const required = [...certificates.values()].filter(
+      (certificate) =>
+        holders.has(certificate.id) &&
+        isCurrent(certificate, now) &&
+        canWrap(wrapper.key_agreement, certificate.key_agreement),
+    );
+    const covered = new Set(keys.map((key) => key.cid));
+    const missing = required.filter((certificate) => !covered.has(certificate.id));
+    if (missing.length > 0)
+      throw new ApiError("CreateChatKeysError", `no key for certificates ${missing.map((row) => row.id)}`);
+    const waiting = uncovered(certificates.values(), memberIds, keys, wrapper, now, "wait");
+
+    await advanceEpoch(trx, {
+      chatId,
+      keyId,
+      afterMessageId: await lastMessageId(trx, chatId),
+      by: identity.profile.id,
+      reason,
+      now,
+    });
+    await insertChatKeys(trx, keyRows(chatId, keys, wrapper, now));
+    await deleteWaits(trx, chatId, [...covered]);
+    await insertWaits(trx, waitRows(chatId, waiting, now));
+    await recordAuditEvent(
+      trx,
+      {
+        type: "chat.key.rotated",
+        actor: `profile:${identity.profile.id}`,
+        chatId,
+        details: { keyId, reason },
+      },
+      now,
+    );
+    return {
+      keyId,
+      publish: (events) => events.keysAdded(chatId, keysAddedEvents(chatId, keyId, keys)),
+    };
+  }
+
+  /** Runs `body` in a transaction that first locks the chat (GetChatsError for an unknown chat). */
+  private change<T>(chatId: string, body: (trx: Executor, chat: LockedChat) => Promise<T>): Promise<T> {
+    return this.options.db.transaction().execute(async (trx) => {
+      const chat = await lockChat(trx, chatId);
+      if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
+      return body(trx, chat);
+    });
+  }
+
+  /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the members' view. */
+  private async publishAfter(change: Announcement, now: number): Promise<ChatMembersData> {
+    const { db, events, logger } = this.options;
+    const data = await chatMembersData(db, change.chatId, now);
+    try {
+      change.publish(events);
+      const memberIds = data.members.map((member) => member.pid);
+      events.changed(change.chatId, memberIds, {
+        chatId: change.chatId,
+        keyId: data.keyId,
+        version: data.version,
+        rotationDue: data.rotationDue,
+      });
+      if (change.waitList) {
+        const { event } = await waitListEvents(db, change.chatId, now);
+        events.waitListChanged(change.chatId, memberIds, event);
+      }
+    } catch (error) {
+      // Live delivery is best effort: clients catch up with `contacts` / `chatMembers`.
+      logger.error({ err: error, chatId: change.chatId }, "could not publish a membership change");
+    }
+    return data;
+  }
+}
+
+/** A change built on an older epoch or member list is refused, so the client refreshes and rebuilds it. */
+function outdatedUnless(chat: LockedChat, request: { keyId: number; version: number }): void {
+  // lockChat has bumped the version already: the request was built on the one before.
+  if (request.keyId !== chat.key_id || request.version !== chat.version - 1)
+    throw new ApiError("ChatKeyOutdated", "the chat's key or members changed");
+}
+
+/**
+ * Current certificates of `profiles` without a key among `keys`: the ones to put on the wait list. With
+ * "require", a certificate the wrapper could have wrapped for must have a key (CreateChatKeysError).
+ */
+function uncovered(
+  certificates: Iterable<CertificateRow>,
+  profiles: ReadonlySet<number>,
+  keys: readonly DecodedKey[],
+  wrapper: CertificateRow,
+  now: number,
+  mode: "require" | "wait",
+): CertificateRow[] {
+  const covered = new Set(keys.map((key) => key.cid));
+  const left = [...certificates].filter(
+    (row) => profiles.has(row.profile_id) && isCurrent(row, now) && !covered.has(row.id),
+  );
+  if (mode === "require") {
+    const wrappable = left.filter((row) => canWrap(wrapper.key_agreement, row.key_agreement));
+    if (wrappable.length > 0)
+      throw new ApiError("CreateChatKeysError", `no key for certificates ${wrappable.map((row) => row.id)}`);
+  }
+  return left;
+}
+
+function keyRows(chatId: string, keys: readonly DecodedKey[], wrapper: CertificateRow, now: number) {
+  return keys.map((key) => ({
+    chat_id: chatId,
+    key_id: key.keyId,
+    profile_id: key.pid,
+    certificate_id: key.cid,
+    wrapped_by_certificate_id: wrapper.id,
+    wrapped_key: key.key,
+    sign: key.sign,
+    created_at: now,
+  }));
+}
+
+function waitRows(chatId: string, certificates: readonly CertificateRow[], now: number) {
+  return certificates.map((row) => ({
+    chat_id: chatId,
+    certificate_id: row.id,
+    profile_id: row.profile_id,
+    since: now,
+  }));
+}

@@ -1,0 +1,142 @@
+import { encodeBase64 } from "../../protocol/base64.ts";
+import type { ChatWaitListEvent } from "../../protocol/events.ts";
+import type { ChatMember, ChatMembersData, ChatRole, WaitEntry } from "../../protocol/schemas/members.ts";
+import { type CertificateRow, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
+import { listWaits } from "../storage/repositories/chat-key-waits.ts";
+import { type KeyHolder, listCurrentKeyHolders } from "../storage/repositories/chat-keys.ts";
+import { findChatById, listMembers, MemberRole } from "../storage/repositories/chats.ts";
+import type { Executor } from "../storage/repositories/executor.ts";
+import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import { threePartName } from "./full-name.ts";
+
+/** A certificate keys may be wrapped for: not expired, not revoked. */
+export function isCurrent(
+  certificate: Pick<CertificateRow, "not_after" | "revoked_at">,
+  now: number,
+): boolean {
+  return certificate.not_after > now && certificate.revoked_at === null;
+}
+
+/**
+ * Whether a wrapper whose certificate has key-agreement group `wrapper` can wrap for a recipient in group
+ * `recipient`: anyone can for a standard key (null); GOST static VKO needs the same algorithm and curve (D9).
+ */
+export function canWrap(wrapper: string | null, recipient: string | null): boolean {
+  return recipient === null || wrapper === recipient;
+}
+
+/** A member role as the wire spells it. */
+export function roleName(role: number): ChatRole {
+  if (role === MemberRole.owner) return "owner";
+  return role === MemberRole.admin ? "admin" : "member";
+}
+
+function base64(bytes: Uint8Array): string {
+  return encodeBase64(new Uint8Array(bytes));
+}
+
+/**
+ * The wait lists of the given chats (chats nobody waits in are absent): each entry says which group a wrapper
+ * needs (`wrapWith`) and whether a current key holder has it (`fulfillable`). Costs one query, plus one per
+ * chat that has waits (its key holders).
+ */
+export async function waitListsOf(
+  db: Executor,
+  chatIds: readonly string[],
+  now: number,
+): Promise<Map<string, WaitEntry[]>> {
+  const waits = await listWaits(db, chatIds, now);
+  const lists = new Map<string, WaitEntry[]>();
+  const holdersOf = new Map<string, KeyHolder[]>();
+  for (const chatId of new Set(waits.map((wait) => wait.chat_id))) {
+    const holders = await listCurrentKeyHolders(db, chatId);
+    holdersOf.set(
+      chatId,
+      holders.filter((holder) => isCurrent(holder, now)),
+    );
+  }
+  for (const wait of waits) {
+    const holders = holdersOf.get(wait.chat_id) ?? [];
+    const list = lists.get(wait.chat_id) ?? [];
+    list.push({
+      pid: wait.profile_id,
+      cid: wait.certificate_id,
+      cert: base64(wait.der),
+      since: Math.floor(wait.since / 1000),
+      keyIds: wait.missing_key_ids,
+      wrapWith: wait.key_agreement,
+      fulfillable: holders.some((holder) => canWrap(holder.key_agreement, wait.key_agreement)),
+    });
+    lists.set(wait.chat_id, list);
+  }
+  return lists;
+}
+
+/** `chatWaitList` for one chat and the members it goes to. */
+export async function waitListEvents(
+  db: Executor,
+  chatId: string,
+  now: number,
+): Promise<{ memberIds: number[]; event: ChatWaitListEvent }> {
+  const [chat, members, lists] = await Promise.all([
+    findChatById(db, chatId),
+    listMembers(db, chatId),
+    waitListsOf(db, [chatId], now),
+  ]);
+  return {
+    memberIds: members.map((member) => member.profile_id),
+    event: { chatId, keyId: chat?.key_id ?? 1, waitList: lists.get(chatId) ?? [] },
+  };
+}
+
+/**
+ * `chatMembers`' answer: members (owner, admins, members) with person fields as contacts show them, their
+ * current certificates with whether each holds the current key, the epoch, version and wait list.
+ */
+export async function chatMembersData(db: Executor, chatId: string, now: number): Promise<ChatMembersData> {
+  const [chat, members, holders, lists] = await Promise.all([
+    findChatById(db, chatId),
+    listMembers(db, chatId),
+    listCurrentKeyHolders(db, chatId),
+    waitListsOf(db, [chatId], now),
+  ]);
+  if (!chat) throw new Error(`chat ${chatId} vanished`);
+  const memberIds = members.map((member) => member.profile_id);
+  const [profiles, certificates] = await Promise.all([
+    listProfilesWithPhones(db, memberIds),
+    listCertificatesOfProfiles(db, memberIds),
+  ]);
+  const profileById = new Map(profiles.map((profile) => [profile.id, profile]));
+  const holding = new Set(holders.map((holder) => holder.certificate_id));
+  const view: ChatMember[] = members.flatMap((member) => {
+    const profile = profileById.get(member.profile_id);
+    // Every member has a confirmed phone (createChat and addMembers require one).
+    if (!profile || profile.user_id === null || profile.phone === null) return [];
+    return [
+      {
+        pid: profile.id,
+        uid: profile.user_id,
+        user: threePartName(profile.name),
+        name: profile.company ?? threePartName(profile.name),
+        title: profile.title,
+        phone: profile.phone,
+        photo: profile.photo,
+        type: profile.type,
+        role: roleName(member.role),
+        joined: Math.floor(member.joined_at / 1000),
+        certificates: certificates
+          .filter((row) => row.profile_id === profile.id && isCurrent(row, now))
+          .map((row) => ({ id: row.id, cert: base64(row.der), hasKey: holding.has(row.id) })),
+      },
+    ];
+  });
+  return {
+    chatId,
+    chatType: chat.type,
+    keyId: chat.key_id,
+    version: chat.version,
+    rotationDue: chat.rotation_due === 1,
+    members: view,
+    waitList: lists.get(chatId) ?? [],
+  };
+}

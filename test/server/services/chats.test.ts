@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { ContactService } from "../../../src/server/services/contacts.ts";
+import { MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
+import { describeEachBackend } from "../../support/storage.ts";
+import { addCertificate, now, type Person, person, services, wrapped } from "./membership-fixtures.ts";
+
+describeEachBackend("createChat and contacts under key epochs", (storage) => {
+  let owner: Person;
+  let other: Person;
+
+  before(async () => {
+    owner = await person(storage());
+    other = await person(storage());
+  });
+
+  function contacts() {
+    return new ContactService(
+      storage().db,
+      { quota: new MemoryLookupQuota(() => now), perDay: 100 },
+      () => now,
+    );
+  }
+
+  test("createChat stores the key rows' signatures under epoch 1 and announces chatAdded with each role", async () => {
+    const { chats, events } = services(storage());
+    const contact = await chats.create(owner.identity, {
+      token: "",
+      type: 1,
+      name: "Signed",
+      keys: [owner, other].map((member) => ({
+        pid: member.pid,
+        cid: member.cid,
+        key: wrapped(member.cid, 1),
+        sign: "c2lnbmVk",
+      })),
+    });
+    const chat = contact.chatId as string;
+    assert.deepEqual(
+      [contact.keyId, contact.role, contact.key?.keyId, contact.key?.sign],
+      [1, "owner", 1, "c2lnbmVk"],
+    );
+    assert.deepEqual(
+      events.events.map(
+        (event) => event.kind === "added" && [event.profileIds, event.event.role, event.event.keyId],
+      ),
+      [
+        [[owner.pid], "owner", 1],
+        [[other.pid], "member", 1],
+      ],
+    );
+    const [listed] = await contacts().list(other.identity, []);
+    assert.deepEqual([listed?.chatId, listed?.role, listed?.key?.sign], [chat, "member", "c2lnbmVk"]);
+  });
+
+  test("contacts show the caller's role as stored (an admin), rotationDue and the chat's wait list", async () => {
+    const { chats, membership } = services(storage());
+    const contact = await chats.create(owner.identity, {
+      token: "",
+      type: 1,
+      name: "Roles",
+      keys: [owner, other].map((member) => ({
+        pid: member.pid,
+        cid: member.cid,
+        key: wrapped(member.cid, 1),
+      })),
+    });
+    const chat = contact.chatId as string;
+    await membership.setRole(owner.identity, { token: "", chat, pid: other.pid, role: "admin" });
+    const renewed = await addCertificate(storage(), owner.pid);
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: renewed, profile_id: owner.pid, since: now })
+      .execute();
+    const listed = (await contacts().list(other.identity, [])).find((entry) => entry.chatId === chat);
+    assert.deepEqual(
+      [
+        listed?.role,
+        listed?.rotationDue,
+        listed?.waitList?.map((entry) => [entry.cid, entry.keyIds, entry.since]),
+      ],
+      ["admin", false, [[renewed, [1], Math.floor(now / 1000)]]],
+    );
+  });
+});

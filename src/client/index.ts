@@ -4,7 +4,11 @@
  * and our GOST module), so `loadSigner` and `signatureVerifier` work in browsers too.
  */
 export * from "./api.ts";
+export * from "./chat-keyring.ts";
 export * from "./crypto/index.ts";
+export * from "./crypto/key-row-signature.ts";
+export * from "./key-fulfilment.ts";
+export * from "./membership.ts";
 export * from "./messenger.ts";
 export * from "./signing.ts";
 export * from "./socket.ts";

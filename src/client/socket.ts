@@ -34,6 +34,13 @@ export type OutgoingMessage = WithoutToken<SendMessageRequest> & { localId: Loca
 
 type MessageListener = (message: Message) => void;
 
+/** The membership and key events (docs/API.md "Socket.IO"), sent to every socket of the profile concerned. */
+export type ChatEventName = Exclude<
+  keyof ServerToClientEvents,
+  (typeof liveMessageEvent)[keyof typeof liveMessageEvent]
+>;
+export type ChatEventPayload<E extends ChatEventName> = Parameters<ServerToClientEvents[E]>[0];
+
 type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
 
 export class CertchatSocket {
@@ -44,6 +51,7 @@ export class CertchatSocket {
   private readonly listeners = new Set<MessageListener>();
   /** Ids of messages this socket sent: the sender has them from the ack, as live delivery assumes. */
   private readonly ownIds = new Set<number>();
+  private readonly closeListeners = new Set<() => void>();
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -79,11 +87,39 @@ export class CertchatSocket {
     return () => this.listeners.delete(listener);
   }
 
+  /** Listens for a membership or key event; returns the function that stops listening. */
+  on<E extends ChatEventName>(event: E, listener: (payload: ChatEventPayload<E>) => void): () => void {
+    // socket.io-client's types do not resolve a generic event name: the signature above ties listener to event.
+    const handler = listener as unknown as ServerToClientEvents["chatAdded"];
+    this.socket.on(event as "chatAdded", handler);
+    return () => {
+      this.socket.off(event as "chatAdded", handler);
+    };
+  }
+
   /** Subscribes to `chat`: messages after the id `after` are caught up first; by default only new ones come. */
   async subscribe(chat: string, after?: number): Promise<void> {
     const start = after ?? (await this.messages({ chat })).at(-1)?.id ?? 0;
     this.lastIds.set(chat, Math.max(start, this.lastIds.get(chat) ?? 0));
     await this.resume(chat);
+  }
+
+  /**
+   * Stops live delivery of `chat` and forgets its position. After a removal the server has already taken the
+   * socket out of the chat's rooms and refuses the request: that refusal is not an error here.
+   */
+  async unsubscribe(chat: string): Promise<void> {
+    this.lastIds.delete(chat);
+    try {
+      await this.request("unsubscribe", chat);
+    } catch (error) {
+      if (!(error instanceof CertchatApiError)) throw error;
+    }
+  }
+
+  /** Whether `chat` is subscribed (listen's "follow" must not subscribe twice). */
+  isSubscribed(chat: string): boolean {
+    return this.lastIds.has(chat);
   }
 
   /** Sends, retrying with the same `localId` until the server acknowledges; the stored message. */
@@ -108,6 +144,14 @@ export class CertchatSocket {
   close(): void {
     this.closed = true;
     this.socket.disconnect();
+    for (const listener of this.closeListeners) listener();
+    this.closeListeners.clear();
+  }
+
+  /** Called once when close() is (work tied to the socket, e.g. pending fulfilments, stops). */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.add(listener);
   }
 
   /** Subscribe again and fetch everything after the last id held, page by page. */

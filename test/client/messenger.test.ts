@@ -164,21 +164,20 @@ describe("SDK messenger: a group of five and a channel", () => {
     );
   });
 
-  it("a sender whose certificate the reader does not know is shown as unknown, not as verified", async () => {
-    const [owner, a, b] = users as [SdkUser, SdkUser, SdkUser];
-    const group = await owner.messenger.createGroup("Без адресной книги", [a.phone, b.phone]);
+  it("a certificate the reader cannot find (not its own, not in its chats, not a member's) is unknown, not verified", async () => {
+    const [owner, a, outsider] = users as [SdkUser, SdkUser, SdkUser, SdkUser, SdkUser];
+    const group = await owner.messenger.createGroup("Без адресной книги", [a.phone]);
     assert.ok(group.chatId);
-    await owner.messenger.sendText(group.chatId, "от владельца");
-    await b.messenger.sendText(group.chatId, "от b");
-    // A fresh client of `a` that never looked b up: its chat list names only the group's owner.
+    const sent = await owner.messenger.sendText(group.chatId, "чужой сертификат");
+    // The message now names a certificate of a profile that has nothing to do with the chat.
+    const foreign = (await outsider.messenger.profile()).cid;
+    await server.server.storage.db
+      .updateTable("messages")
+      .set({ certificate_id: foreign })
+      .where("id", "=", sent.id)
+      .execute();
     const freshA = new Messenger(a.messenger.api, a.messenger.signer, signatureVerifier());
-    const history = await freshA.history(group.chatId);
-    assert.deepEqual(
-      history.map((read) => [read.text, read.signature]),
-      [
-        ["от владельца", "verified"],
-        ["от b", "unknown-certificate"],
-      ],
-    );
+    const [read] = await freshA.history(group.chatId);
+    assert.deepEqual([read?.text, read?.signature], ["чужой сертификат", "unknown-certificate"]);
   });
 });

@@ -44,6 +44,33 @@ describe("SDK socket client against the real server", () => {
     }
   });
 
+  it("unsubscribe stops a chat's delivery: a later message of another chat arrives, none of the dropped chat", async () => {
+    const group = await sender.messenger.createGroup("Отписка", [listener.phone]);
+    assert.ok(group.chatId);
+    const socket = new CertchatSocket({ server: server.url, token: listener.messenger.api.token ?? "" });
+    const received: string[] = [];
+    socket.onMessage((message) => received.push(message.chat));
+    let closed = 0;
+    socket.onClose(() => {
+      closed += 1;
+    });
+    try {
+      await socket.connect();
+      await socket.subscribe(chat);
+      await socket.subscribe(group.chatId);
+      await socket.unsubscribe(group.chatId);
+      assert.equal(socket.isSubscribed(group.chatId), false);
+      await sender.messenger.sendText(group.chatId, "не для слушателя");
+      // The barrier: sent after, delivered on the same socket.
+      await sender.messenger.sendText(chat, "барьер");
+      await eventually(() => received.includes(chat), "the barrier message");
+      assert.deepEqual(received, [chat]);
+    } finally {
+      socket.close();
+    }
+    assert.equal(closed, 1);
+  });
+
   it("a lost ack: sendMessage is retried with the same localId and the message is stored once", async () => {
     const proxy = new TcpProxy(new URL(server.url));
     const socket = new CertchatSocket({

@@ -7,20 +7,29 @@ export function listenCommand(program: Command): void {
   userCommand(
     program
       .command("listen")
-      .description("print new messages as they arrive (all your chats, or those given) until Ctrl-C")
-      .argument("[chats...]", "chat ids (default: all your chats)"),
+      .description(
+        "print new messages as they arrive until Ctrl-C: the chats given, or all your chats, following chats you are added to; serves wait lists (keys for renewed or added certificates) while running",
+      )
+      .argument("[chats...]", "chat ids (default: all your chats, and new ones as you are added)"),
   ).action((chats: string[], options: UserOptions) =>
     runCommand(async () => {
       const { session, messenger } = await openMessenger(options);
       await messenger.lookUp(session.phones);
-      const chatIds =
+      const socket = await messenger.listen(
+        chats.length > 0 ? chats : "all",
+        (read) => {
+          process.stdout.write(`${options.json ? JSON.stringify(messageJson(read)) : messageLine(read)}\n`);
+        },
+        {
+          onError: (error) =>
+            process.stderr.write(`certchat: ${error instanceof Error ? error.message : String(error)}\n`),
+        },
+      );
+      process.stderr.write(
         chats.length > 0
-          ? chats
-          : (await messenger.chats()).flatMap((contact) => (contact.chatId ? [contact.chatId] : []));
-      const socket = await messenger.listen(chatIds, (read) => {
-        process.stdout.write(`${options.json ? JSON.stringify(messageJson(read)) : messageLine(read)}\n`);
-      });
-      process.stderr.write(`listening on ${chatIds.length} chat(s); Ctrl-C to stop\n`);
+          ? `listening on ${chats.length} chat(s); Ctrl-C to stop\n`
+          : "listening on all your chats, following new ones; Ctrl-C to stop\n",
+      );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);

@@ -33,7 +33,9 @@ export function loginCommand(program: Command): void {
   userCommand(
     program
       .command("login")
-      .description("log in with a certificate; registers --phone (asking for the SMS code) when needed")
+      .description(
+        "log in with a certificate; registers --phone (asking for the SMS code) when needed; sends chat keys to members' certificates waiting for one",
+      )
       .requiredOption("--server <url>", "certchat server, e.g. http://127.0.0.1:8080")
       .option("--cert <file>", "your certificate (PEM or DER)")
       .option("--key <file>", "its PKCS#8 private key (PEM); only the path is kept")
@@ -59,10 +61,21 @@ export function loginCommand(program: Command): void {
         verifier: signatureVerifier(),
         ...(options.phone ? { phone: options.phone } : {}),
         askCode: (phone) => ask(`SMS code sent to ${phone}: `),
+        fulfil: false,
       });
       const profile = await messenger.profile();
       const token = messenger.api.token ?? "";
       await writeSession(home, { server: messenger.api.server, token, ...files, phones: [] });
+      // Keys for members' renewed or new certificates that wait on this session (once; `listen` keeps serving).
+      try {
+        const served = await messenger.fulfilWaitLists();
+        if (served > 0) process.stderr.write(`sent ${served} chat key(s) to certificates waiting for one\n`);
+      } catch (error) {
+        // Logged in all the same: the next login or `listen` serves the wait lists again.
+        process.stderr.write(
+          `certchat: could not send chat keys to waiting certificates: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+      }
       if (options.json)
         process.stdout.write(
           `${JSON.stringify({ pid: profile.pid, cid: profile.cid, name: profile.name, phone: profile.phone })}\n`,

@@ -3,6 +3,7 @@
 import type { ReadMessage } from "../../client/messenger.ts";
 import type { SignatureStatus } from "../../client/verification.ts";
 import type { Contact } from "../../protocol/schemas/chats.ts";
+import type { ChatMembersData } from "../../protocol/schemas/members.ts";
 
 const MARKS: Record<SignatureStatus, string> = {
   verified: "✓",
@@ -50,6 +51,33 @@ export function chatLine(contact: Contact): string {
 export function contactLine(contact: Contact): string {
   const company = contact.name === contact.user ? "" : `, ${contact.name}`;
   return `+${contact.phone}  ${contact.user}${company}  chat: ${contact.chatId ?? "none"}`;
+}
+
+/**
+ * `chat members`: one line per member (role, phone, name), its certificates with their key status, then the
+ * wait list, saying which entries no current key holder can serve (fulfillable false).
+ */
+export function memberLines(data: ChatMembersData): string[] {
+  const kind = CHAT_TYPES[data.chatType] ?? `type ${data.chatType}`;
+  const lines = [
+    `${data.chatId}  ${kind}  key epoch ${data.keyId}${data.rotationDue ? "  (rotation due: a member left)" : ""}`,
+  ];
+  for (const member of data.members) {
+    lines.push(`  ${member.role.padEnd(6)} +${member.phone}  ${member.user}  (profile ${member.pid})`);
+    for (const certificate of member.certificates)
+      lines.push(
+        `           certificate ${certificate.id}: ${certificate.hasKey ? "has the key" : "no key yet"}`,
+      );
+  }
+  for (const entry of data.waitList) {
+    const serve = entry.fulfillable
+      ? "waits for a key holder to come online"
+      : `no key holder can wrap for it (needs ${entry.wrapWith ?? "any"})`;
+    lines.push(
+      `  waiting: certificate ${entry.cid} of profile ${entry.pid}, epochs ${entry.keyIds.join(", ")}: ${serve}`,
+    );
+  }
+  return lines;
 }
 
 /** Prints a list: one human line per item, or the JSON array. */

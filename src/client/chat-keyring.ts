@@ -1,0 +1,146 @@
+/**
+ * The chat keys a session holds, per chat and epoch (docs/CRYPTO.md "Key epochs"): chatId → keyId → key, and
+ * each chat's current epoch. Rows come from `contacts` (the current epoch) and `keys` (any epoch); each is
+ * unwrapped with our key and the row's wrapping certificate, and a present `sign` must verify first (D8).
+ */
+import { decodeBase64 } from "../protocol/base64.ts";
+import { type ChatKey, type OwnKey, unwrapChatKey } from "./crypto/index.ts";
+import { type KeyRowVerdict, verifyKeyRow } from "./crypto/key-row-signature.ts";
+import type { SignatureVerifier } from "./verification.ts";
+
+/** A key row as `contacts` (ContactKey) and `keys` (ChatKeyRow) give it. */
+export interface WrappedKeyRow {
+  readonly keyId: number;
+  /** The wrapped key, base64. */
+  readonly key: string;
+  /** DER of the wrapping certificate, base64. */
+  readonly cert: string;
+  readonly sign?: string | null;
+}
+
+export interface HeldKey {
+  readonly keyId: number;
+  readonly chatKey: ChatKey;
+  readonly signature: KeyRowVerdict;
+}
+
+/** Fetches this certificate's rows of `chatId` for the given epochs (all when absent): the `keys` method. */
+export type FetchKeyRows = (chatId: string, keyIds?: readonly number[]) => Promise<readonly WrappedKeyRow[]>;
+
+export interface ChatKeyringOptions {
+  readonly ownKey: OwnKey;
+  /** The session certificate's id: the recipient every row is wrapped for (and signed over). */
+  readonly ownCid: () => Promise<number>;
+  readonly verifier: SignatureVerifier;
+  readonly fetchRows: FetchKeyRows;
+}
+
+export class ChatKeyring {
+  private readonly keys = new Map<string, Map<number, HeldKey>>();
+  private readonly currents = new Map<string, number>();
+  /** Chats whose every epoch was fetched since their current epoch last moved: nothing more to ask. */
+  private readonly complete = new Set<string>();
+
+  constructor(private readonly options: ChatKeyringOptions) {}
+
+  /** The chat's current epoch as last heard (contacts, events); undefined before anything was heard. */
+  current(chatId: string): number | undefined {
+    return this.currents.get(chatId);
+  }
+
+  /** Epochs only move forward: a late event about an older epoch does not move it back. */
+  setCurrent(chatId: string, keyId: number): void {
+    if (keyId <= (this.currents.get(chatId) ?? 0)) return;
+    this.currents.set(chatId, keyId);
+    this.complete.delete(chatId);
+  }
+
+  /** The held key of an epoch, without fetching. */
+  held(chatId: string, keyId: number): HeldKey | undefined {
+    return this.keys.get(chatId)?.get(keyId);
+  }
+
+  /** Every epoch held for the chat, newest first. */
+  allHeld(chatId: string): HeldKey[] {
+    return [...(this.keys.get(chatId)?.values() ?? [])].sort((a, b) => b.keyId - a.keyId);
+  }
+
+  /** Forgets a chat (removed from it, or it was left). */
+  drop(chatId: string): void {
+    this.keys.delete(chatId);
+    this.currents.delete(chatId);
+    this.complete.delete(chatId);
+  }
+
+  /** Keeps a key this client made itself (a new chat or a rotation): nothing to unwrap or verify. */
+  remember(chatId: string, keyId: number, chatKey: ChatKey): void {
+    this.slot(chatId).set(keyId, { keyId, chatKey, signature: "verified" });
+  }
+
+  /** Verifies (when signed) and unwraps a row; throws when its signature is invalid or it does not unwrap. */
+  async add(chatId: string, row: WrappedKeyRow): Promise<HeldKey> {
+    const wrappedKey = decodeStrict(row.key, "key");
+    const wrapper = decodeStrict(row.cert, "cert");
+    const cid = await this.options.ownCid();
+    const signature = await verifyKeyRow(
+      this.options.verifier,
+      wrapper,
+      { chatId, keyId: row.keyId, cid, wrappedKey },
+      row.sign,
+    );
+    const chatKey = await unwrapChatKey({
+      wrappedKey,
+      ownKey: this.options.ownKey,
+      wrappingCertificate: wrapper,
+    });
+    const held = { keyId: row.keyId, chatKey, signature };
+    this.slot(chatId).set(row.keyId, held);
+    return held;
+  }
+
+  /** The key of an epoch, fetched with `keys` when not held; throws "no key for epoch k" without one. */
+  async require(chatId: string, keyId: number): Promise<HeldKey> {
+    const held = this.held(chatId, keyId);
+    if (held) return held;
+    const { refused } = await this.fetch(chatId, [keyId]);
+    const fetched = this.held(chatId, keyId);
+    if (fetched) return fetched;
+    throw new Error(`no key for epoch ${keyId} of chat ${chatId}`, refused[0] ? { cause: refused[0] } : {});
+  }
+
+  /**
+   * Fetches and adds the epochs not held yet (every epoch the server has for us when `keyIds` is absent, once
+   * until the current epoch moves). A row that fails (invalid signature, no unwrap) is left out and returned in
+   * `refused`; the others are kept.
+   */
+  async fetch(chatId: string, keyIds?: readonly number[]): Promise<{ refused: Error[] }> {
+    const missing = keyIds?.filter((keyId) => !this.held(chatId, keyId));
+    if (missing?.length === 0 || (!keyIds && this.complete.has(chatId))) return { refused: [] };
+    const refused: Error[] = [];
+    for (const row of await this.options.fetchRows(chatId, missing)) {
+      if (this.held(chatId, row.keyId)) continue;
+      try {
+        await this.add(chatId, row);
+      } catch (error) {
+        refused.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    if (!keyIds) this.complete.add(chatId);
+    return { refused };
+  }
+
+  private slot(chatId: string): Map<number, HeldKey> {
+    let slot = this.keys.get(chatId);
+    if (!slot) {
+      slot = new Map();
+      this.keys.set(chatId, slot);
+    }
+    return slot;
+  }
+}
+
+function decodeStrict(text: string, field: string): Uint8Array {
+  const bytes = decodeBase64(text);
+  if (!bytes) throw new Error(`the server sent a key row whose ${field} is not base64`);
+  return bytes;
+}

@@ -1,0 +1,207 @@
+/**
+ * Automatic fulfilment of wait lists (docs/CRYPTO.md "Key epochs"): a member certificate without a chat key
+ * (a renewed or newly added certificate) waits until a member whose client holds the key wraps it, signs the
+ * row and posts it with `chatsKeys`. This module decides which entries this session can serve, wraps and
+ * signs them, and posts at most 1000 rows per request; events are served after a 0–2 s random delay so the
+ * members online at once rarely all post the same rows (the server skips duplicates anyway).
+ */
+
+import { gostPublicKeyFromSpki } from "../crypto/gost/spki.ts";
+import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
+import type { CertchatApi } from "./api.ts";
+import type { ChatKeyring, HeldKey } from "./chat-keyring.ts";
+import {
+  type ChatKey,
+  certificatePublicKey,
+  chooseScheme,
+  type OwnKey,
+  wrapChatKeyFor,
+} from "./crypto/index.ts";
+import { signKeyRow } from "./crypto/key-row-signature.ts";
+import type { Signer } from "./signing.ts";
+
+/** The fields of a wait-list entry fulfilment reads (WaitEntry, docs/API.md). */
+export interface WaitingCertificate {
+  readonly pid: number;
+  readonly cid: number;
+  /** DER, base64. */
+  readonly cert: string;
+  /** The epochs the certificate may read and lacks. */
+  readonly keyIds: readonly number[];
+}
+
+export interface ChatWaitList {
+  readonly chatId: string;
+  readonly waitList: readonly WaitingCertificate[];
+}
+
+/** One row to wrap: the epoch's key for a waiting certificate. */
+export interface PlannedKeyRow {
+  readonly chatId: string;
+  readonly pid: number;
+  readonly cid: number;
+  readonly recipient: Uint8Array;
+  readonly keyId: number;
+  readonly chatKey: ChatKey;
+}
+
+/** A `chatsKeys` row. */
+export interface FulfilmentRow {
+  readonly chatId: string;
+  readonly pid: number;
+  readonly cid: number;
+  readonly keyId: number;
+  readonly key: string;
+  readonly sign: string;
+}
+
+export const MAX_ROWS_PER_REQUEST = 1000;
+const JITTER_MS = 2_000;
+
+/**
+ * Why this session cannot wrap `chatKey` for `recipient`, or undefined when it can. Standard recipients get
+ * any key kind from anyone (ephemeral agreement). GOST recipients need a GOST chat key (the Android blob
+ * holds nothing else) and a wrapper of the same key-agreement group: static VKO with a GOST key of the same
+ * algorithm family on the same curve domain (the server's `wrapWith`).
+ */
+export function wrapRefusal(
+  own: { readonly certificate: Uint8Array; readonly ownKey: OwnKey },
+  recipient: Uint8Array,
+  chatKey: ChatKey,
+): string | undefined {
+  let recipientScheme: string;
+  try {
+    recipientScheme = chooseScheme(certificatePublicKey(recipient));
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  if (!recipientScheme.startsWith("gost")) return undefined;
+  if (chatKey.kind !== "gost28147-cfb") return "a GOST certificate can only receive a GOST chat key";
+  if (own.ownKey.kind !== "gost") return "only a GOST key can wrap for a GOST certificate (static VKO)";
+  const ownPublic = certificatePublicKey(own.certificate);
+  if (chooseScheme(ownPublic) !== recipientScheme) return "the GOST key algorithms differ (VKO 2001 / 2012)";
+  const domain = gostPublicKeyFromSpki(certificatePublicKey(recipient).spki).curve.domainName;
+  if (domain !== own.ownKey.curve.domainName) return `the recipient's key is on another curve (${domain})`;
+  return undefined;
+}
+
+/**
+ * The rows this session can serve: every listed epoch it holds, for every entry but its own certificate,
+ * skipping what it cannot wrap for (wrapRefusal). Pure: `held` gives the keys already in the keyring.
+ */
+export function planFulfilment(
+  waits: readonly ChatWaitList[],
+  own: { readonly cid: number; readonly certificate: Uint8Array; readonly ownKey: OwnKey },
+  held: (chatId: string, keyId: number) => HeldKey | undefined,
+): PlannedKeyRow[] {
+  const rows: PlannedKeyRow[] = [];
+  for (const { chatId, waitList } of waits) {
+    for (const entry of waitList) {
+      if (entry.cid === own.cid) continue;
+      const recipient = decodeBase64(entry.cert);
+      if (!recipient) continue;
+      for (const keyId of entry.keyIds) {
+        const key = held(chatId, keyId);
+        if (!key || wrapRefusal(own, recipient, key.chatKey) !== undefined) continue;
+        rows.push({ chatId, pid: entry.pid, cid: entry.cid, recipient, keyId, chatKey: key.chatKey });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Wraps and signs planned rows (the signature binds chat, epoch, recipient and wrapped key). */
+export async function wrapPlannedRows(
+  rows: readonly PlannedKeyRow[],
+  signer: Signer,
+): Promise<FulfilmentRow[]> {
+  const senderKey = signer.ownKey.kind === "gost" ? signer.ownKey : undefined;
+  const out: FulfilmentRow[] = [];
+  for (const row of rows) {
+    const wrappedKey = await wrapChatKeyFor({
+      chatKey: row.chatKey,
+      recipientCertificate: row.recipient,
+      ...(senderKey ? { senderKey } : {}),
+    });
+    const sign = await signKeyRow(signer, { chatId: row.chatId, keyId: row.keyId, cid: row.cid, wrappedKey });
+    out.push({
+      chatId: row.chatId,
+      pid: row.pid,
+      cid: row.cid,
+      keyId: row.keyId,
+      key: encodeBase64(wrappedKey),
+      sign,
+    });
+  }
+  return out;
+}
+
+export interface KeyFulfillerOptions {
+  readonly api: CertchatApi;
+  readonly keyring: ChatKeyring;
+  readonly signer: Signer;
+  readonly ownCid: () => Promise<number>;
+  /** A background fulfilment that failed (network, a refusal): reported, never thrown. */
+  readonly onError?: (error: unknown) => void;
+  /** [0, 1), for the jitter; Math.random by default. */
+  readonly random?: () => number;
+}
+
+export class KeyFulfiller {
+  /** Chats with a fulfilment waiting for its jitter → their latest wait list. */
+  private readonly pending = new Map<string, ChatWaitList>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: KeyFulfillerOptions) {}
+
+  /**
+   * Serves these wait lists now: fetches the listed epochs not held yet (`keys`), wraps, signs and posts.
+   * Returns the number of rows posted (rows the server already had count as served).
+   */
+  async fulfil(waits: readonly ChatWaitList[]): Promise<number> {
+    const { keyring, signer } = this.options;
+    const withEntries = waits.filter((wait) => wait.waitList.length > 0);
+    if (withEntries.length === 0) return 0;
+    const cid = await this.options.ownCid();
+    for (const { chatId, waitList } of withEntries) {
+      const keyIds = [...new Set(waitList.flatMap((entry) => (entry.cid === cid ? [] : entry.keyIds)))];
+      // Epochs we cannot get (not a holder, or a row refused) are simply not served.
+      if (keyIds.length > 0) await keyring.fetch(chatId, keyIds);
+    }
+    const planned = planFulfilment(
+      withEntries,
+      { cid, certificate: signer.certificate, ownKey: signer.ownKey },
+      (chatId, keyId) => keyring.held(chatId, keyId),
+    );
+    const rows = await wrapPlannedRows(planned, signer);
+    for (let at = 0; at < rows.length; at += MAX_ROWS_PER_REQUEST) {
+      await this.options.api.call("chatsKeys", { keys: rows.slice(at, at + MAX_ROWS_PER_REQUEST) });
+    }
+    return rows.length;
+  }
+
+  /** Serves a chat's wait list after a 0–2 s random delay; a newer list for the chat replaces a pending one. */
+  schedule(wait: ChatWaitList): void {
+    if (this.stopped) return;
+    this.pending.set(wait.chatId, wait);
+    if (this.timer) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        const waits = [...this.pending.values()];
+        this.pending.clear();
+        this.fulfil(waits).catch((error: unknown) => this.options.onError?.(error));
+      },
+      (this.options.random ?? Math.random)() * JITTER_MS,
+    );
+  }
+
+  /** Drops pending work (the socket closed). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+}

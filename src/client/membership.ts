@@ -1,0 +1,263 @@
+/**
+ * Members of groups and channels (docs/SDK.md): list, add with a history choice, remove, leave,
+ * change roles, and rotate the chat key. A removal or rotation makes a new epoch: a fresh chat key wrapped
+ * for every remaining certificate that holds the current key (and any waiting one this session can wrap
+ * for), signed, posted with the `keyId`/`version` it was built on; when another change won the race the
+ * server answers ChatKeyOutdated and the key set is built again from a fresh member list (up to 3 retries).
+ */
+import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
+import { normalizePhone } from "../protocol/phone.ts";
+import type { AddMemberKey, ChatMembersData, ChatRole, EpochKey } from "../protocol/schemas/members.ts";
+import { type CertchatApi, CertchatApiError } from "./api.ts";
+import type { ChatKeyring } from "./chat-keyring.ts";
+import type { ChatKeyKind } from "./crypto/chat-key.ts";
+import {
+  type ChatKey,
+  certificatePublicKey,
+  chooseScheme,
+  generateChatKey,
+  wrapChatKeyFor,
+} from "./crypto/index.ts";
+import { signKeyRow } from "./crypto/key-row-signature.ts";
+import { wrapRefusal } from "./key-fulfilment.ts";
+import type { Signer } from "./signing.ts";
+
+export type HistoryChoice = "now" | "all";
+
+/** A certificate a new epoch's key is wrapped for. */
+export interface EpochRecipient {
+  readonly pid: number;
+  readonly cid: number;
+  readonly certificate: Uint8Array;
+}
+
+export interface RotationPlan {
+  readonly kind: ChatKeyKind;
+  readonly recipients: readonly EpochRecipient[];
+}
+
+export const MAX_OUTDATED_RETRIES = 3;
+
+/**
+ * Who gets the next epoch's key, and its kind (pure). Recipients: the remaining members' certificates that
+ * hold the current key or wait for one; a waiting certificate this session cannot wrap for stays waiting.
+ * The key is GOST when any remaining member certificate is GOST (the Android blob holds nothing else).
+ */
+export function planRotation(data: ChatMembersData, removedPid?: number): RotationPlan {
+  const waiting = new Set(data.waitList.map((entry) => entry.cid));
+  const recipients: EpochRecipient[] = [];
+  let gost = false;
+  for (const member of data.members) {
+    if (member.pid === removedPid) continue;
+    for (const certificate of member.certificates) {
+      const der = decodeBase64(certificate.cert);
+      if (!der) continue;
+      if (isGost(der)) gost = true;
+      if (certificate.hasKey || waiting.has(certificate.id))
+        recipients.push({ pid: member.pid, cid: certificate.id, certificate: der });
+    }
+  }
+  return { kind: gost ? "gost28147-cfb" : "aes-256-gcm", recipients };
+}
+
+/** Jitter before a due rotation (docs/design §4.2): owners and admins first, members only if nobody did. */
+export function rotationDelayMs(role: ChatRole, random: () => number = Math.random): number {
+  return role === "member" ? 10_000 + random() * 10_000 : random() * 2_000;
+}
+
+/** A profile to add: its id and certificates (from `contacts` by phone). */
+export interface NewMember {
+  readonly pid: number;
+  readonly certificates: ReadonlyArray<{ readonly id: number; readonly cert: string }>;
+}
+
+export interface MembershipOptions {
+  readonly api: CertchatApi;
+  /** The registered profiles holding these phones; throws for a phone nobody holds. */
+  readonly resolvePhones: (phones: readonly string[]) => Promise<readonly NewMember[]>;
+  readonly keyring: ChatKeyring;
+  readonly signer: Signer;
+  readonly ownPid: () => Promise<number>;
+}
+
+export class Membership {
+  constructor(private readonly options: MembershipOptions) {}
+
+  members(chat: string): Promise<ChatMembersData> {
+    return this.options.api.call("chatMembers", { chat });
+  }
+
+  /**
+   * Adds the holders of these phones with keys for each of their certificates this session can wrap for:
+   * the current epoch, and with history "all" every older epoch it holds (the others wait for a capable
+   * member). The current epoch is not rotated first: with "now" the server withholds the epoch's earlier
+   * messages (docs/CRYPTO.md).
+   */
+  async add(
+    chat: string,
+    phones: readonly string[],
+    { history }: { history: HistoryChoice },
+  ): Promise<ChatMembersData> {
+    const { api, keyring } = this.options;
+    const profiles = await this.options.resolvePhones(phones);
+    return this.retryOutdated(async () => {
+      const { keyId } = await this.members(chat);
+      keyring.setCurrent(chat, keyId);
+      await keyring.require(chat, keyId);
+      if (history === "all") await keyring.fetch(chat);
+      const epochs = keyring
+        .allHeld(chat)
+        .filter((held) => held.keyId <= keyId && (history === "all" || held.keyId === keyId));
+      const keys: AddMemberKey[] = [];
+      for (const profile of profiles) {
+        for (const { id: cid, cert } of profile.certificates) {
+          const der = decodeBase64(cert);
+          if (!der) continue;
+          for (const epoch of epochs) {
+            const row = await this.wrapRow(
+              chat,
+              epoch.keyId,
+              { pid: profile.pid, cid, certificate: der },
+              epoch.chatKey,
+            );
+            if (row) keys.push({ ...row, keyId: epoch.keyId });
+          }
+        }
+      }
+      if (keys.length === 0)
+        throw new Error("none of the new members' certificates can receive a key from this certificate");
+      return api.call("addMembers", { chat, keyId, history, keys });
+    });
+  }
+
+  /**
+   * Removes a member (its pid, or its phone as the member list shows it): the key rotates in the same
+   * request, without a key for the removed member.
+   */
+  async remove(chat: string, member: number | string): Promise<ChatMembersData> {
+    const pid = await this.memberPid(chat, member);
+    return this.retryOutdated(() => this.rotateOnce(chat, { removedPid: pid }));
+  }
+
+  /** A new epoch for the remaining members (after a leave, or on request). */
+  rotate(chat: string): Promise<ChatMembersData> {
+    return this.retryOutdated(() => this.rotateOnce(chat, {}));
+  }
+
+  /**
+   * A rotation owed after a leave: waits its turn (rotationDelayMs), then rotates only if it is still due — a
+   * member that rotated first leaves rotationDue false, and a rotation built on the old epoch is answered
+   * ChatKeyOutdated and not retried. A client that cannot wrap the new key for every current key holder (an
+   * ECDSA member of a chat with GOST members) leaves it to a capable member rather than strand them on the
+   * wait list. Returns whether this client rotated.
+   */
+  async rotateWhenDue(
+    chat: string,
+    sleep: (ms: number) => Promise<void>,
+    random?: () => number,
+  ): Promise<boolean> {
+    const pid = await this.options.ownPid();
+    const before = await this.members(chat);
+    const role = before.members.find((member) => member.pid === pid)?.role;
+    if (!before.rotationDue || !role) return false;
+    await sleep(rotationDelayMs(role, random));
+    return this.retryOutdated(async () => {
+      const data = await this.members(chat);
+      if (!data.rotationDue || !this.canServe(planRotation(data))) return false;
+      await this.rotateOnce(chat, {}, data);
+      return true;
+    });
+  }
+
+  async leave(chat: string): Promise<void> {
+    await this.options.api.call("leaveChat", { chat });
+    this.options.keyring.drop(chat);
+  }
+
+  /** Promotes, demotes or hands ownership over ("owner": the caller becomes an admin). */
+  async setRole(chat: string, member: number | string, role: ChatRole): Promise<ChatMembersData> {
+    return this.options.api.call("setRole", { chat, pid: await this.memberPid(chat, member), role });
+  }
+
+  private async memberPid(chat: string, member: number | string): Promise<number> {
+    if (typeof member === "number") return member;
+    const phone = normalizePhone(member);
+    if (!phone) throw new Error(`not a phone number: ${member}`);
+    const found = (await this.members(chat)).members.find((candidate) => candidate.phone === phone);
+    if (!found) throw new Error(`no member of chat ${chat} holds ${member}`);
+    return found.pid;
+  }
+
+  private async rotateOnce(
+    chat: string,
+    { removedPid }: { removedPid?: number },
+    fresh?: ChatMembersData,
+  ): Promise<ChatMembersData> {
+    const { api, keyring } = this.options;
+    const data = fresh ?? (await this.members(chat));
+    const plan = planRotation(data, removedPid);
+    const chatKey = generateChatKey(plan.kind);
+    const nextKeyId = data.keyId + 1;
+    const keys: EpochKey[] = [];
+    for (const recipient of plan.recipients) {
+      const row = await this.wrapRow(chat, nextKeyId, recipient, chatKey);
+      if (row) keys.push(row);
+    }
+    const common = { chat, keyId: data.keyId, version: data.version, keys };
+    const rotated =
+      removedPid === undefined
+        ? await api.call("rotateKey", common)
+        : await api.call("removeMember", { ...common, pid: removedPid });
+    keyring.remember(chat, rotated.keyId, chatKey);
+    keyring.setCurrent(chat, rotated.keyId);
+    return rotated;
+  }
+
+  /** Whether this session can wrap a key of the plan's kind for each of its recipients. */
+  private canServe(plan: RotationPlan): boolean {
+    const probe = generateChatKey(plan.kind);
+    return plan.recipients.every(
+      (recipient) => wrapRefusal(this.options.signer, recipient.certificate, probe) === undefined,
+    );
+  }
+
+  /** The signed row of `chatKey` for one certificate, or undefined when this session cannot wrap for it. */
+  private async wrapRow(
+    chatId: string,
+    keyId: number,
+    recipient: EpochRecipient,
+    chatKey: ChatKey,
+  ): Promise<EpochKey | undefined> {
+    const { signer } = this.options;
+    if (wrapRefusal(signer, recipient.certificate, chatKey) !== undefined) return undefined;
+    const wrappedKey = await wrapChatKeyFor({
+      chatKey,
+      recipientCertificate: recipient.certificate,
+      ...(signer.ownKey.kind === "gost" ? { senderKey: signer.ownKey } : {}),
+    });
+    const sign = await signKeyRow(signer, { chatId, keyId, cid: recipient.cid, wrappedKey });
+    return { pid: recipient.pid, cid: recipient.cid, key: encodeBase64(wrappedKey), sign };
+  }
+
+  private async retryOutdated<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let retries = 0; ; retries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (
+          !(error instanceof CertchatApiError && error.code === "ChatKeyOutdated") ||
+          retries >= MAX_OUTDATED_RETRIES
+        )
+          throw error;
+      }
+    }
+  }
+}
+
+function isGost(certificate: Uint8Array): boolean {
+  try {
+    return chooseScheme(certificatePublicKey(certificate)).startsWith("gost");
+  } catch {
+    return false;
+  }
+}

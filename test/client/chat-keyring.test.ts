@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ChatKeyring, type WrappedKeyRow } from "../../src/client/chat-keyring.ts";
+import { signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
+import {
+  type ChatKey,
+  generateChatKey,
+  type Signer,
+  signatureVerifier,
+  wrapChatKeyFor,
+} from "../../src/client/index.ts";
+import { encodeBase64 } from "../../src/protocol/base64.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { testSigners } from "./support.ts";
+
+const signerOf = testSigners(useTempDir("certchat-keyring-"));
+const verifier = signatureVerifier();
+const CHAT = "5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01";
+const OWN_CID = 7;
+
+/** A row of `chatKey` for `recipient`, wrapped (and signed unless `sign` is given) by `wrapper`. */
+async function rowFor(
+  wrapper: Signer,
+  recipient: Signer,
+  keyId: number,
+  chatKey: ChatKey,
+  sign?: string | null,
+): Promise<WrappedKeyRow> {
+  const wrappedKey = await wrapChatKeyFor({
+    chatKey,
+    recipientCertificate: recipient.certificate,
+    ...(wrapper.ownKey.kind === "gost" ? { senderKey: wrapper.ownKey } : {}),
+  });
+  return {
+    keyId,
+    key: encodeBase64(wrappedKey),
+    cert: encodeBase64(wrapper.certificate),
+    sign:
+      sign === undefined
+        ? await signKeyRow(wrapper, { chatId: CHAT, keyId, cid: OWN_CID, wrappedKey })
+        : sign,
+  };
+}
+
+/** A keyring of `own` whose `keys` source is `rows`; `asked` records each fetch's epochs. */
+function keyringOf(own: Signer, rows: WrappedKeyRow[], asked: (readonly number[] | undefined)[] = []) {
+  return new ChatKeyring({
+    ownKey: own.ownKey,
+    ownCid: async () => OWN_CID,
+    verifier,
+    fetchRows: async (_chat, keyIds) => {
+      asked.push(keyIds);
+      return rows.filter((row) => !keyIds || keyIds.includes(row.keyId));
+    },
+  });
+}
+
+describe("chat keyring", () => {
+  it("unwraps signed rows of several epochs and lists them newest first", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const keys = [generateChatKey("aes-256-gcm"), generateChatKey("aes-256-gcm")];
+    const keyring = keyringOf(own, []);
+    await keyring.add(CHAT, await rowFor(wrapper, own, 1, keys[0] as ChatKey));
+    const second = await keyring.add(CHAT, await rowFor(wrapper, own, 2, keys[1] as ChatKey));
+    assert.equal(second.signature, "verified");
+    assert.deepEqual(
+      keyring.allHeld(CHAT).map((held) => [held.keyId, held.chatKey]),
+      [
+        [2, keys[1]],
+        [1, keys[0]],
+      ],
+    );
+  });
+
+  it("refuses a row whose signature does not verify and keeps no key for its epoch", async () => {
+    const [own, wrapper, other] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const honest = await rowFor(wrapper, own, 2, chatKey);
+    // Signed for epoch 3, presented as epoch 2: the signature binds the epoch.
+    const replayed = { ...honest, sign: (await rowFor(wrapper, own, 3, chatKey)).sign };
+    const keyring = keyringOf(own, []);
+    await assert.rejects(keyring.add(CHAT, replayed), /does not verify/);
+    // Signed by someone else than the row's wrapper.
+    const foreign = {
+      ...honest,
+      sign: await signKeyRow(other, {
+        chatId: CHAT,
+        keyId: 2,
+        cid: OWN_CID,
+        wrappedKey: new Uint8Array(Buffer.from(honest.key, "base64")),
+      }),
+    };
+    await assert.rejects(keyring.add(CHAT, foreign), /does not verify/);
+    assert.equal(keyring.held(CHAT, 2), undefined);
+  });
+
+  it("accepts an unsigned row (v1 createChat) and says so", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const keyring = keyringOf(own, []);
+    const held = await keyring.add(CHAT, await rowFor(wrapper, own, 1, generateChatKey("aes-256-gcm"), null));
+    assert.equal(held.signature, "unsigned");
+  });
+
+  it("unwraps a GOST row by its static VKO with the wrapping certificate", async () => {
+    const [own, wrapper] = [await signerOf("gost2012-256"), await signerOf("gost2012-256")];
+    const chatKey = generateChatKey("gost28147-cfb");
+    const keyring = keyringOf(own, []);
+    const held = await keyring.add(CHAT, await rowFor(wrapper, own, 1, chatKey));
+    assert.deepEqual(held.chatKey, chatKey);
+  });
+
+  it("fetches only the epochs it lacks, and says which epoch it has no key for", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const rows = [
+      await rowFor(wrapper, own, 1, generateChatKey("aes-256-gcm")),
+      await rowFor(wrapper, own, 2, generateChatKey("aes-256-gcm")),
+    ];
+    const asked: (readonly number[] | undefined)[] = [];
+    const keyring = keyringOf(own, rows, asked);
+    await keyring.require(CHAT, 2);
+    await keyring.require(CHAT, 2);
+    await keyring.fetch(CHAT, [1, 2]);
+    await assert.rejects(keyring.require(CHAT, 3), /no key for epoch 3 of chat/);
+    assert.deepEqual(asked, [[2], [1], [3]]);
+  });
+
+  it("asks for every epoch once, and again only after the current epoch moved", async () => {
+    const own = await signerOf("ecdsa-p256");
+    const asked: (readonly number[] | undefined)[] = [];
+    const keyring = keyringOf(own, [], asked);
+    await keyring.fetch(CHAT);
+    await keyring.fetch(CHAT);
+    keyring.setCurrent(CHAT, 2);
+    await keyring.fetch(CHAT);
+    assert.deepEqual(asked, [undefined, undefined]);
+  });
+
+  it("keeps the good rows of a fetch and reports the refused ones", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const good = await rowFor(wrapper, own, 1, generateChatKey("aes-256-gcm"));
+    const bad = { ...(await rowFor(wrapper, own, 2, generateChatKey("aes-256-gcm"))), sign: good.sign };
+    const keyring = keyringOf(own, [good, bad]);
+    const { refused } = await keyring.fetch(CHAT);
+    assert.equal(refused.length, 1);
+    assert.deepEqual(
+      keyring.allHeld(CHAT).map((held) => held.keyId),
+      [1],
+    );
+  });
+
+  it("moves a chat's current epoch only forward, and forgets a dropped chat", async () => {
+    const keyring = keyringOf(await signerOf("ecdsa-p256"), []);
+    keyring.setCurrent(CHAT, 3);
+    keyring.setCurrent(CHAT, 2);
+    assert.equal(keyring.current(CHAT), 3);
+    keyring.remember(CHAT, 3, generateChatKey("aes-256-gcm"));
+    keyring.drop(CHAT);
+    assert.equal(keyring.current(CHAT), undefined);
+    assert.equal(keyring.held(CHAT, 3), undefined);
+  });
+});

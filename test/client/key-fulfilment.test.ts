@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { HeldKey } from "../../src/client/chat-keyring.ts";
+import { verifyKeyRow } from "../../src/client/crypto/key-row-signature.ts";
+import { generateChatKey, signatureVerifier, unwrapChatKey } from "../../src/client/index.ts";
+import {
+  type ChatWaitList,
+  planFulfilment,
+  wrapPlannedRows,
+  wrapRefusal,
+} from "../../src/client/key-fulfilment.ts";
+import { decodeBase64, encodeBase64 } from "../../src/protocol/base64.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { testSigners } from "./support.ts";
+
+const signerOf = testSigners(useTempDir("certchat-fulfilment-"));
+const CHAT = "2d1f0e0a-6b0c-4c43-9a36-2f4b1d6c7e55";
+
+const entry = (pid: number, cid: number, cert: Uint8Array, keyIds: number[]) => ({
+  pid,
+  cid,
+  cert: encodeBase64(cert),
+  keyIds,
+});
+
+describe("key fulfilment: what this session can wrap", () => {
+  it("wraps any key kind for a standard recipient, whatever its own key", async () => {
+    const [gost, ecdsa] = [await signerOf("gost2012-256"), await signerOf("ecdsa-p256")];
+    for (const kind of ["aes-256-gcm", "gost28147-cfb"] as const) {
+      assert.equal(wrapRefusal(gost, ecdsa.certificate, generateChatKey(kind)), undefined);
+      assert.equal(
+        wrapRefusal(ecdsa, (await signerOf("rsa-2048")).certificate, generateChatKey(kind)),
+        undefined,
+      );
+    }
+  });
+
+  it("wraps for a GOST recipient only a GOST key, and only from a GOST key of the same group", async () => {
+    const [gost, peer, ecdsa, wide] = [
+      await signerOf("gost2012-256"),
+      await signerOf("gost2012-256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("gost2012-512"),
+    ];
+    const gostKey = generateChatKey("gost28147-cfb");
+    assert.equal(wrapRefusal(gost, peer.certificate, gostKey), undefined);
+    assert.match(
+      wrapRefusal(gost, peer.certificate, generateChatKey("aes-256-gcm")) ?? "",
+      /only receive a GOST chat key/,
+    );
+    assert.match(wrapRefusal(ecdsa, peer.certificate, gostKey) ?? "", /only a GOST key/);
+    assert.match(wrapRefusal(wide, peer.certificate, gostKey) ?? "", /another curve/);
+  });
+});
+
+describe("key fulfilment: planning", () => {
+  it("plans every listed epoch it holds for every waiting certificate but its own", async () => {
+    const [own, waiting, renewed] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
+    const keys = new Map<number, HeldKey>([
+      [1, { keyId: 1, chatKey: generateChatKey("aes-256-gcm"), signature: "verified" }],
+      [2, { keyId: 2, chatKey: generateChatKey("aes-256-gcm"), signature: "verified" }],
+    ]);
+    const waits: ChatWaitList[] = [
+      {
+        chatId: CHAT,
+        waitList: [
+          entry(5, 50, waiting.certificate, [1, 2, 3]),
+          entry(6, 60, renewed.certificate, [2]),
+          entry(1, 10, own.certificate, [1, 2]),
+        ],
+      },
+    ];
+    const planned = planFulfilment(
+      waits,
+      { cid: 10, certificate: own.certificate, ownKey: own.ownKey },
+      (_chat, keyId) => keys.get(keyId),
+    );
+    assert.deepEqual(
+      planned.map((row) => [row.cid, row.keyId]),
+      [
+        [50, 1],
+        [50, 2],
+        [60, 2],
+      ],
+    );
+  });
+
+  it("skips the entries it cannot wrap for (a GOST waiter and an ECDSA session)", async () => {
+    const [own, gostWaiter] = [await signerOf("ecdsa-p256"), await signerOf("gost2012-256")];
+    const held: HeldKey = { keyId: 1, chatKey: generateChatKey("gost28147-cfb"), signature: "verified" };
+    const planned = planFulfilment(
+      [{ chatId: CHAT, waitList: [entry(5, 50, gostWaiter.certificate, [1])] }],
+      { cid: 10, certificate: own.certificate, ownKey: own.ownKey },
+      () => held,
+    );
+    assert.deepEqual(planned, []);
+  });
+
+  it("wraps and signs planned rows: the recipient unwraps the key and the row's signature verifies", async () => {
+    for (const alg of ["gost2012-256", "ecdsa-p256"] as const) {
+      const [own, recipient] = [await signerOf(alg), await signerOf(alg)];
+      const chatKey = generateChatKey("gost28147-cfb");
+      const [row] = await wrapPlannedRows(
+        [{ chatId: CHAT, pid: 5, cid: 50, recipient: recipient.certificate, keyId: 4, chatKey }],
+        own,
+      );
+      assert.ok(row);
+      assert.deepEqual([row.chatId, row.pid, row.cid, row.keyId], [CHAT, 5, 50, 4]);
+      const wrappedKey = decodeBase64(row.key) as Uint8Array;
+      assert.deepEqual(
+        await unwrapChatKey({ wrappedKey, ownKey: recipient.ownKey, wrappingCertificate: own.certificate }),
+        chatKey,
+      );
+      assert.equal(
+        await verifyKeyRow(
+          signatureVerifier(),
+          own.certificate,
+          { chatId: CHAT, keyId: 4, cid: 50, wrappedKey },
+          row.sign,
+        ),
+        "verified",
+      );
+    }
+  });
+});

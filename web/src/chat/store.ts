@@ -1,0 +1,237 @@
+/**
+ * The messenger's state in the page: the chat list (most recent first, each with its last message decrypted
+ * and checked, and an unread count), the open chat's history (pages of 50, older ones loaded on demand), the
+ * live connection's state. Components read `state` and re-render on `subscribe`; every change replaces it.
+ */
+import type { Messenger, ReadMessage } from "../../../src/client/messenger.ts";
+import type { Contact } from "../../../src/protocol/schemas/chats.ts";
+import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
+import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
+import { type ConnectionState, LiveConnection } from "./live.ts";
+
+export interface ChatEntry {
+  readonly contact: Contact;
+  readonly chatId: string;
+  readonly preview?: ReadMessage;
+  readonly unread: number;
+}
+
+export interface OpenChat {
+  readonly chatId: string;
+  /** In id order. */
+  readonly messages: readonly ReadMessage[];
+  readonly loadingOlder: boolean;
+  /** The first message of the chat is loaded. */
+  readonly reachedStart: boolean;
+}
+
+export interface MessengerState {
+  readonly profile?: ProfileData;
+  readonly chats: readonly ChatEntry[];
+  readonly loaded: boolean;
+  readonly open?: OpenChat;
+  readonly connection: ConnectionState;
+}
+
+/** How many chats' last messages are fetched at once when the list loads. */
+const PREVIEW_CONCURRENCY = 6;
+/** Chats others start with us are not announced on the socket: the list is refreshed at this interval. */
+const CHAT_LIST_REFRESH_MS = 30_000;
+
+export class MessengerStore {
+  state: MessengerState = { chats: [], loaded: false, connection: "connecting" };
+  private readonly listeners = new Set<() => void>();
+  private live?: LiveConnection;
+  private refreshTimer?: ReturnType<typeof setInterval>;
+
+  constructor(readonly messenger: Messenger) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    const profile = await this.messenger.profile();
+    this.update({ profile });
+    this.live = new LiveConnection(this.messenger.api, {
+      message: (message) => void this.receive(message),
+      state: (connection) => {
+        this.update({ connection });
+        if (connection === "online" && this.state.loaded) void this.refreshChats();
+      },
+    });
+    await this.refreshChats();
+    this.update({ loaded: true });
+    this.refreshTimer = setInterval(() => void this.refreshChats().catch(() => {}), CHAT_LIST_REFRESH_MS);
+  }
+
+  stop(): void {
+    this.live?.close();
+    clearInterval(this.refreshTimer);
+    this.listeners.clear();
+  }
+
+  /** Reloads the chat list; new chats get their preview and are watched from their last message. */
+  async refreshChats(): Promise<void> {
+    const contacts = (await this.messenger.chats()).filter((contact) => contact.chatId);
+    const known = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
+    const fresh = contacts.filter((contact) => !known.has(contact.chatId as string));
+    const previews = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
+      this.lastMessage(contact.chatId as string),
+    );
+    const entries = contacts.map((contact): ChatEntry => {
+      const chatId = contact.chatId as string;
+      const old = known.get(chatId);
+      if (old) return { ...old, contact };
+      const preview = previews[fresh.indexOf(contact)];
+      return { contact, chatId, unread: 0, ...(preview ? { preview } : {}) };
+    });
+    this.update({ chats: sortByRecent(entries) });
+    for (const entry of entries) this.live?.watch(entry.chatId, entry.preview?.message.id ?? 0);
+  }
+
+  async openChat(chatId: string): Promise<void> {
+    if (this.state.open?.chatId === chatId) return;
+    this.update({
+      open: { chatId, messages: [], loadingOlder: true, reachedStart: false },
+      chats: this.state.chats.map((entry) => (entry.chatId === chatId ? { ...entry, unread: 0 } : entry)),
+    });
+    const page = await this.messenger.history(chatId);
+    if (this.state.open?.chatId !== chatId) return;
+    this.updateOpen(chatId, (open) => ({
+      ...open,
+      messages: merge(open.messages, page),
+      loadingOlder: false,
+      reachedStart: page.length < HISTORY_PAGE_SIZE,
+    }));
+  }
+
+  closeChat(): void {
+    const { open: _closed, ...rest } = this.state;
+    this.state = rest;
+    this.emit();
+  }
+
+  /** The page of 50 before the oldest message shown. */
+  async loadOlder(): Promise<void> {
+    const open = this.state.open;
+    if (!open || open.loadingOlder || open.reachedStart) return;
+    const oldest = open.messages[0]?.message.id;
+    if (oldest === undefined) return;
+    this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: true }));
+    try {
+      const page = await this.messenger.history(open.chatId, { before: oldest });
+      this.updateOpen(open.chatId, (current) => ({
+        ...current,
+        messages: merge(current.messages, page),
+        loadingOlder: false,
+        reachedStart: page.length < HISTORY_PAGE_SIZE,
+      }));
+    } catch (error) {
+      this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: false }));
+      throw error;
+    }
+  }
+
+  async sendText(chatId: string, text: string): Promise<void> {
+    const sent = await this.messenger.sendText(chatId, text);
+    await this.show(sent);
+  }
+
+  /** The registered people holding `phone`. */
+  lookUp(phone: string): Promise<Contact[]> {
+    return this.messenger.lookUp([phone]);
+  }
+
+  /** Opens the personal chat with the holder of `phone`, creating it when there is none. */
+  async startChat(phone: string): Promise<string> {
+    const contact = await this.messenger.chatWith(phone);
+    const chatId = contact.chatId as string;
+    await this.refreshChats();
+    await this.openChat(chatId);
+    return chatId;
+  }
+
+  private async receive(message: Message): Promise<void> {
+    const read = await this.show(message);
+    if (!read) return;
+    if (this.state.open?.chatId !== message.chat && message.pid !== this.state.profile?.pid) {
+      this.update({
+        chats: this.state.chats.map((entry) =>
+          entry.chatId === message.chat ? { ...entry, unread: entry.unread + 1 } : entry,
+        ),
+      });
+    }
+  }
+
+  /** Reads a message into the open chat (once) and the chat list's preview; the read message. */
+  private async show(message: Message): Promise<ReadMessage | undefined> {
+    const read = await this.messenger.read(message);
+    if (this.state.open?.chatId === message.chat) {
+      if (this.state.open.messages.some((shown) => shown.message.id === message.id)) return undefined;
+      this.updateOpen(message.chat, (open) => ({ ...open, messages: merge(open.messages, [read]) }));
+    }
+    const entries = this.state.chats.map((entry) =>
+      entry.chatId === message.chat && (entry.preview?.message.id ?? 0) < message.id
+        ? { ...entry, preview: read }
+        : entry,
+    );
+    this.update({ chats: sortByRecent(entries) });
+    return read;
+  }
+
+  private async lastMessage(chatId: string): Promise<ReadMessage | undefined> {
+    const page = await this.messenger.api.messages({ chat: chatId });
+    const last = page.at(-1);
+    return last ? this.messenger.read(last) : undefined;
+  }
+
+  private updateOpen(chatId: string, change: (open: OpenChat) => OpenChat): void {
+    if (this.state.open?.chatId !== chatId) return;
+    this.update({ open: change(this.state.open) });
+  }
+
+  private update(change: Partial<MessengerState>): void {
+    this.state = { ...this.state, ...change };
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function merge(shown: readonly ReadMessage[], added: readonly ReadMessage[]): ReadMessage[] {
+  const byId = new Map(shown.map((read) => [read.message.id, read]));
+  for (const read of added) byId.set(read.message.id, read);
+  return [...byId.values()].sort((a, b) => a.message.id - b.message.id);
+}
+
+/** Most recent first: by the last message's id (ids increase across chats); chats without one keep the server's order. */
+function sortByRecent(entries: readonly ChatEntry[]): ChatEntry[] {
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => {
+      const byId = (b.entry.preview?.message.id ?? 0) - (a.entry.preview?.message.id ?? 0);
+      return byId !== 0 ? byId : a.index - b.index;
+    })
+    .map(({ entry }) => entry);
+}
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,142 @@
+/**
+ * The open chat: history with older pages loaded when scrolled near the top (the scroll position kept), new
+ * messages appended (following them when already at the bottom), each with its signature mark; the composer
+ * sends on Enter (Shift+Enter for a new line).
+ */
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { ReadMessage } from "../../../src/client/messenger.ts";
+import type { MessengerState, MessengerStore, OpenChat } from "../chat/store.ts";
+import { t } from "../i18n/index.ts";
+import { titleOf } from "./chat-list.tsx";
+import { SignatureMark } from "./signature.tsx";
+
+/** Older messages are fetched when the view is this close to its top. */
+const LOAD_OLDER_AT_PX = 200;
+
+interface ChatViewProps {
+  store: MessengerStore;
+  state: MessengerState;
+  open: OpenChat;
+  onError(error: unknown): void;
+}
+
+export function ChatView({ store, state, open, onError }: ChatViewProps) {
+  const entry = state.chats.find((candidate) => candidate.chatId === open.chatId);
+  const scroller = useRef<HTMLDivElement>(null);
+  const anchor = useRef({ first: 0, last: 0, height: 0, atBottom: true });
+
+  // Prepended page: keep what the reader was looking at; appended message: follow it if at the bottom.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const first = open.messages[0]?.message.id ?? 0;
+    const last = open.messages.at(-1)?.message.id ?? 0;
+    const before = anchor.current;
+    if (before.first !== 0 && first < before.first) element.scrollTop += element.scrollHeight - before.height;
+    else if (last !== before.last && (before.atBottom || before.last === 0))
+      element.scrollTop = element.scrollHeight;
+    anchor.current = { first, last, height: element.scrollHeight, atBottom: isAtBottom(element) };
+  }, [open.messages]);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    anchor.current = { ...anchor.current, height: element.scrollHeight, atBottom: isAtBottom(element) };
+    if (element.scrollTop < LOAD_OLDER_AT_PX) store.loadOlder().catch(onError);
+  };
+
+  return (
+    <section class="chat" aria-label={entry ? titleOf(entry) : ""}>
+      <header class="chat-header">
+        <button type="button" class="back link" onClick={() => store.closeChat()} aria-label={t.chat.back}>
+          ←
+        </button>
+        <h2>{entry ? titleOf(entry) : ""}</h2>
+      </header>
+      <div class="history" ref={scroller} onScroll={onScroll}>
+        {open.loadingOlder && <p class="hint center">{t.chat.loadingOlder}</p>}
+        {open.reachedStart && open.messages.length > 0 && <p class="hint center">{t.chat.start}</p>}
+        {!open.loadingOlder && open.messages.length === 0 && <p class="hint center">{t.chat.empty}</p>}
+        <ol class="messages">
+          {open.messages.map((read) => (
+            <MessageItem key={read.message.id} read={read} own={read.message.pid === state.profile?.pid} />
+          ))}
+        </ol>
+      </div>
+      <Composer onSend={(text) => store.sendText(open.chatId, text)} onError={onError} />
+    </section>
+  );
+}
+
+function isAtBottom(element: HTMLElement): boolean {
+  return element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+}
+
+const TIME = new Intl.DateTimeFormat("ru-RU", { dateStyle: "short", timeStyle: "short" });
+
+function MessageItem({ read, own }: { read: ReadMessage; own: boolean }) {
+  const { message } = read;
+  return (
+    <li class={`message${own ? " own" : ""}`} data-id={message.id}>
+      <div class="meta">
+        <span class="author">{own ? t.chat.you : message.user}</span>
+        <time dateTime={new Date(message.time * 1000).toISOString()}>{TIME.format(message.time * 1000)}</time>
+        <SignatureMark read={read} />
+      </div>
+      <p class={`text${read.text === null ? " undecryptable" : ""}`}>
+        {message.file ? `📎 ${read.text ?? ""}` : (read.text ?? t.errors.cannotDecrypt)}
+      </p>
+    </li>
+  );
+}
+
+function Composer({
+  onSend,
+  onError,
+}: {
+  onSend(text: string): Promise<void>;
+  onError(error: unknown): void;
+}) {
+  const [text, setText] = useState("");
+  const [sending, setSending] = useState(false);
+  const send = async () => {
+    const body = text.trim();
+    if (!body || sending) return;
+    setSending(true);
+    try {
+      await onSend(body);
+      setText("");
+    } catch (error) {
+      onError(error);
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void send();
+      }}
+    >
+      <textarea
+        name="message"
+        rows={1}
+        placeholder={t.chat.placeholder}
+        aria-label={t.chat.placeholder}
+        value={text}
+        onInput={(event) => setText(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter" && !event.shiftKey) {
+            event.preventDefault();
+            void send();
+          }
+        }}
+      />
+      <button type="submit" disabled={sending || text.trim().length === 0}>
+        {sending ? t.chat.sending : t.chat.send}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * Two people in two browser contexts — a GOST user with certificate and key files, an ECDSA user with a PFX —
+ * log in with SMS codes, find each other by phone and chat both ways live, every message's signature shown as
+ * verified. The screenshots in docs/screenshots/ are taken along the way.
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { type Browser, expect, type Page, test } from "@playwright/test";
+import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
+import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
+
+const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const PFX_PASSWORD = "пароль контейнера";
+
+let server: CertchatServe;
+let ivan: IssuedUser;
+let petr: IssuedUser;
+let petrPfx: string;
+
+test.beforeAll(async () => {
+  server = new CertchatServe();
+  await server.start();
+  ivan = server.issue({
+    name: "Иванов Иван Иванович",
+    snils: "11223344595",
+    alg: "gost2012-256",
+    phone: "79991234567",
+  });
+  petr = server.issue({
+    name: "Петров Пётр Петрович",
+    snils: "08765430300",
+    alg: "ecdsa-p256",
+    phone: "79997654321",
+  });
+  petrPfx = join(petr.dir, "petr.pfx");
+  execFileSync("openssl", [
+    "pkcs12",
+    "-export",
+    "-in",
+    petr.certPath,
+    "-inkey",
+    petr.keyPath,
+    "-passout",
+    `pass:${PFX_PASSWORD}`,
+    "-out",
+    petrPfx,
+  ]);
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+async function newPage(browser: Browser, width = 1280, height = 800): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  return context.newPage();
+}
+
+test("a GOST user and an ECDSA PFX user log in with SMS codes and chat both ways live, signatures verified", async ({
+  browser,
+}) => {
+  const ivanPage = await newPage(browser);
+  await ivanPage.goto(server.url);
+  await expect(ivanPage.getByRole("heading", { name: "Вход по сертификату" })).toBeVisible();
+  await ivanPage.screenshot({ path: join(SCREENSHOTS, "login.png") });
+  await logIn(ivanPage, server, ivan, { kind: "pem" });
+
+  const petrPage = await newPage(browser, 360, 740);
+  await logIn(petrPage, server, petr, { kind: "pfx", path: petrPfx, password: PFX_PASSWORD });
+
+  // Ivan (GOST) starts the chat: a chat with a GOST member gets a GOST key, wrapped by its GOST creator.
+  await openChatWith(ivanPage, `+${petr.phone}`, petr.name);
+  await send(ivanPage, "Добрый день, Пётр! Договор готов.");
+  await expect(messageWith(ivanPage, "Договор готов").locator("[data-signature=verified]")).toBeVisible();
+
+  await openChatWith(petrPage, `+${ivan.phone}`, ivan.name);
+  const first = messageWith(petrPage, "Договор готов");
+  await expect(first.locator("[data-signature=verified]")).toBeVisible();
+  await expect(first.locator(".author")).toHaveText(ivan.name);
+
+  // Both ways, live: neither page reloads.
+  await send(petrPage, "Спасибо, Иван! Подпишу сегодня.");
+  await expect(messageWith(ivanPage, "Подпишу сегодня").locator("[data-signature=verified]")).toBeVisible();
+  await send(ivanPage, "Жду. Файл пришлю следом.");
+  await expect(
+    messageWith(petrPage, "Файл пришлю следом").locator("[data-signature=verified]"),
+  ).toBeVisible();
+
+  // The chat list: the last message decrypted in the page as the preview.
+  await expect(ivanPage.locator(".chat-item", { hasText: petr.name }).locator(".preview")).toContainText(
+    "Файл пришлю следом",
+  );
+  await ivanPage.screenshot({ path: join(SCREENSHOTS, "chat-desktop.png") });
+  await petrPage.screenshot({ path: join(SCREENSHOTS, "chat-mobile.png") });
+  await petrPage.getByRole("button", { name: "Назад к чатам" }).click();
+  await expect(petrPage.locator(".chat-item", { hasText: ivan.name })).toBeVisible();
+  await petrPage.screenshot({ path: join(SCREENSHOTS, "chats-mobile.png") });
+});

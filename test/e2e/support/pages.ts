@@ -1,0 +1,53 @@
+/** What a person does on the web client's pages, step by step. */
+import { expect, type Page } from "@playwright/test";
+import type { CertchatServe, IssuedUser } from "./certchat-serve.ts";
+
+export type KeyFiles = { kind: "pem" } | { kind: "pfx"; path: string; password: string };
+
+/** Logs in on a fresh page with the user's key files, confirming the phone with the SMS code the server sent. */
+export async function logIn(
+  page: Page,
+  server: CertchatServe,
+  user: IssuedUser,
+  key: KeyFiles,
+): Promise<void> {
+  await page.goto(server.url);
+  await expect(page.getByRole("heading", { name: "Вход по сертификату" })).toBeVisible();
+  if (key.kind === "pfx") {
+    await page.getByRole("tab", { name: "Файл PFX (.pfx, .p12)" }).click();
+    await page.locator("input[name=pfx]").setInputFiles(key.path);
+    await page.locator("input[name=pfx-password]").fill(key.password);
+  } else {
+    await page.locator("input[name=certificate]").setInputFiles(user.certPath);
+    await page.locator("input[name=key]").setInputFiles(user.keyPath);
+  }
+  await page.getByRole("button", { name: "Войти" }).click();
+  await expect(page.getByRole("heading", { name: "Подтверждение телефона" })).toBeVisible();
+  await page.locator("input[name=phone]").fill(`+${user.phone}`);
+  await page.getByRole("button", { name: "Получить код" }).click();
+  await expect(page.locator("input[name=code]")).toBeVisible();
+  await expect.poll(() => server.lastCodeFor(user.phone)).toBeTruthy();
+  await page.locator("input[name=code]").fill(server.lastCodeFor(user.phone) ?? "");
+  await page.getByRole("button", { name: "Подтвердить" }).click();
+  await expect(page.locator(".topbar .who")).toHaveText(user.name);
+}
+
+/** Finds the holder of `phone` and opens (or starts) the personal chat with them. */
+export async function openChatWith(page: Page, phone: string, name: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Найти по телефону" }).fill(phone);
+  await page.getByRole("button", { name: "Найти", exact: true }).click();
+  const found = page.locator(".found", { hasText: name });
+  await found.getByRole("button").click();
+  await expect(page.locator(".chat-header h2")).toHaveText(name);
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Сообщение" }).fill(text);
+  await page.getByRole("textbox", { name: "Сообщение" }).press("Enter");
+  await expect(page.getByRole("textbox", { name: "Сообщение" })).toHaveValue("");
+}
+
+/** The message with this text in the open chat, once it is shown. */
+export function messageWith(page: Page, text: string) {
+  return page.locator(".messages .message", { hasText: text });
+}

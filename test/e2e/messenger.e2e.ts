@@ -1,12 +1,13 @@
 /**
- * Two people in two browser contexts — a GOST user with certificate and key files, an ECDSA user with a PFX —
- * log in with SMS codes, find each other by phone and chat both ways live, every message's signature shown as
- * verified. The screenshots in docs/screenshots/ are taken along the way.
+ * Two people in two browser contexts — a GOST user with a TC26 PFX, an ECDSA user with PEM certificate and key
+ * files — log in with SMS codes, find each other by phone and chat both ways live, every message's signature
+ * shown as verified. The screenshots in docs/screenshots/ are taken along the way.
  */
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { type Browser, expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
+import { exportGostPfx, gostEngineMissing } from "./support/key-files.ts";
 import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
 
 const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
@@ -15,7 +16,6 @@ const PFX_PASSWORD = "пароль контейнера";
 let server: CertchatServe;
 let ivan: IssuedUser;
 let petr: IssuedUser;
-let petrPfx: string;
 
 test.beforeAll(async () => {
   server = new CertchatServe();
@@ -32,41 +32,28 @@ test.beforeAll(async () => {
     alg: "ecdsa-p256",
     phone: "79997654321",
   });
-  petrPfx = join(petr.dir, "petr.pfx");
-  execFileSync("openssl", [
-    "pkcs12",
-    "-export",
-    "-in",
-    petr.certPath,
-    "-inkey",
-    petr.keyPath,
-    "-passout",
-    `pass:${PFX_PASSWORD}`,
-    "-out",
-    petrPfx,
-  ]);
 });
 
 test.afterAll(async () => {
   await server?.close();
 });
 
-async function newPage(browser: Browser, width = 1280, height = 800): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height } });
-  return context.newPage();
-}
-
-test("a GOST user and an ECDSA PFX user log in with SMS codes and chat both ways live, signatures verified", async ({
+test("a GOST PFX user and an ECDSA PEM user log in with SMS codes and chat both ways live, signatures verified", async ({
   browser,
 }) => {
-  const ivanPage = await newPage(browser);
+  // CI installs the engine (.ci/run); without it OpenSSL cannot write the GOST PFX.
+  test.skip(!!gostEngineMissing && !process.env.CI, String(gostEngineMissing));
+  const ivanPfx = exportGostPfx(ivan, PFX_PASSWORD);
+  const ivanSide = await newWatchedPage(browser);
+  const ivanPage = ivanSide.page;
   await ivanPage.goto(server.url);
   await expect(ivanPage.getByRole("heading", { name: "Вход по сертификату" })).toBeVisible();
   await ivanPage.screenshot({ path: join(SCREENSHOTS, "login.png") });
-  await logIn(ivanPage, server, ivan, { kind: "pem" });
+  await logIn(ivanPage, server, ivan, { kind: "pfx", path: ivanPfx, password: PFX_PASSWORD });
 
-  const petrPage = await newPage(browser, 360, 740);
-  await logIn(petrPage, server, petr, { kind: "pfx", path: petrPfx, password: PFX_PASSWORD });
+  const petrSide = await newWatchedPage(browser, 360, 740);
+  const petrPage = petrSide.page;
+  await logIn(petrPage, server, petr, { kind: "pem" });
 
   // Ivan (GOST) starts the chat: a chat with a GOST member gets a GOST key, wrapped by its GOST creator.
   await openChatWith(ivanPage, `+${petr.phone}`, petr.name);
@@ -95,4 +82,8 @@ test("a GOST user and an ECDSA PFX user log in with SMS codes and chat both ways
   await petrPage.getByRole("button", { name: "Назад к чатам" }).click();
   await expect(petrPage.locator(".chat-item", { hasText: ivan.name })).toBeVisible();
   await petrPage.screenshot({ path: join(SCREENSHOTS, "chats-mobile.png") });
+
+  // Nothing went wrong in either page, the CSP refused nothing.
+  expect(ivanSide.problems).toEqual([]);
+  expect(petrSide.problems).toEqual([]);
 });

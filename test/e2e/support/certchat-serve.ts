@@ -71,8 +71,8 @@ export class CertchatServe {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  /** A user certificate of the server's test CA (`certchat ca issue`), in its own directory. */
-  issue(options: { name: string; snils: string; alg: string; phone: string }): IssuedUser {
+  /** A user certificate of the server's test CA (`certchat ca issue`, `extra` its further options), in its own directory. */
+  issue(options: { name: string; snils: string; alg: string; phone: string; extra?: string[] }): IssuedUser {
     const dir = mkdtempSync(join(this.dataDir, "user-"));
     execFileSync(
       process.execPath,
@@ -88,6 +88,7 @@ export class CertchatServe {
         options.alg,
         "--out",
         dir,
+        ...(options.extra ?? []),
       ],
       { env: this.env(), stdio: "pipe" },
     );

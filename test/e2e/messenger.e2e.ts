@@ -3,6 +3,8 @@
  * files — log in with SMS codes, find each other by phone and chat both ways live, every message's signature
  * shown as verified. The screenshots in docs/screenshots/ are taken along the way.
  */
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { newWatchedPage } from "./support/browser.ts";
@@ -82,6 +84,24 @@ test("a GOST PFX user and an ECDSA PEM user log in with SMS codes and chat both 
   await petrPage.getByRole("button", { name: "Назад к чатам" }).click();
   await expect(petrPage.locator(".chat-item", { hasText: ivan.name })).toBeVisible();
   await petrPage.screenshot({ path: join(SCREENSHOTS, "chats-mobile.png") });
+
+  // A 3 MB file: encrypted and CMS-signed in Ivan's page, downloaded, decrypted and checked in Petr's.
+  const report = join(ivan.dir, "отчёт.bin");
+  const content = randomBytes(3 * 1024 * 1024);
+  writeFileSync(report, content);
+  await ivanPage.locator("input[name=attach]").setInputFiles(report);
+  await expect(ivanPage.locator(".transfers")).toBeVisible();
+  await expect(messageWith(ivanPage, "отчёт.bin").locator("[data-signature=verified]")).toBeVisible();
+  await expect(ivanPage.locator(".transfers")).toHaveCount(0);
+  await petrPage.locator(".chat-item", { hasText: ivan.name }).click();
+  const fileMessage = messageWith(petrPage, "отчёт.bin");
+  await expect(fileMessage.locator("[data-signature=verified]")).toBeVisible();
+  const downloading = petrPage.waitForEvent("download");
+  await fileMessage.getByRole("button", { name: "Скачать" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("отчёт.bin");
+  expect(readFileSync(await download.path()).equals(content)).toBe(true);
+  await expect(fileMessage.getByRole("status")).toContainText("Подпись файла проверена, файл сохранён.");
 
   // Nothing went wrong in either page, the CSP refused nothing.
   expect(ivanSide.problems).toEqual([]);

@@ -3,7 +3,7 @@
  * and checked, and an unread count), the open chat's history (pages of 50, older ones loaded on demand), the
  * live connection's state. Components read `state` and re-render on `subscribe`; every change replaces it.
  */
-import type { Messenger, ReadMessage } from "../../../src/client/messenger.ts";
+import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
 import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
@@ -25,12 +25,24 @@ export interface OpenChat {
   readonly reachedStart: boolean;
 }
 
+/** A file on its way: encrypted and uploaded, or downloaded and decrypted. */
+export interface Transfer {
+  readonly id: string;
+  readonly chatId: string;
+  readonly direction: "upload" | "download";
+  readonly name: string;
+  readonly phase: "encrypt" | "upload" | "download" | "decrypt";
+  readonly done: number;
+  readonly total: number;
+}
+
 export interface MessengerState {
   readonly profile?: ProfileData;
   readonly chats: readonly ChatEntry[];
   readonly loaded: boolean;
   readonly open?: OpenChat;
   readonly connection: ConnectionState;
+  readonly transfers: readonly Transfer[];
 }
 
 /** How many chats' last messages are fetched at once when the list loads. */
@@ -39,7 +51,8 @@ const PREVIEW_CONCURRENCY = 6;
 const CHAT_LIST_REFRESH_MS = 30_000;
 
 export class MessengerStore {
-  state: MessengerState = { chats: [], loaded: false, connection: "connecting" };
+  state: MessengerState = { chats: [], loaded: false, connection: "connecting", transfers: [] };
+  private transferSequence = 0;
   private readonly listeners = new Set<() => void>();
   private live?: LiveConnection;
   private refreshTimer?: ReturnType<typeof setInterval>;
@@ -139,6 +152,34 @@ export class MessengerStore {
     await this.show(sent);
   }
 
+  /** Encrypts, signs (CMS) and sends a file, its progress in `transfers`. */
+  async sendFile(chatId: string, file: File): Promise<void> {
+    const id = this.startTransfer(chatId, "upload", file.name, "encrypt", file.size);
+    try {
+      const content = new Uint8Array(await file.arrayBuffer());
+      const sent = await this.messenger.sendFile(chatId, { content, name: file.name }, (phase, done, total) =>
+        this.progress(id, phase, done, total),
+      );
+      await this.show(sent);
+    } finally {
+      this.endTransfer(id);
+    }
+  }
+
+  /** Downloads and decrypts the file of `message`, its CMS signature checked; progress in `transfers`. */
+  async downloadFile(message: Message, name: string): Promise<DownloadedFile> {
+    const file = message.file;
+    if (!file) throw new Error(`message ${message.id} has no file`);
+    const id = this.startTransfer(message.chat, "download", name, "download", 0);
+    try {
+      return await this.messenger.downloadFile(message.chat, file, (phase, done, total) =>
+        this.progress(id, phase, done, total),
+      );
+    } finally {
+      this.endTransfer(id);
+    }
+  }
+
   /** The registered people holding `phone`. */
   lookUp(phone: string): Promise<Contact[]> {
     return this.messenger.lookUp([phone]);
@@ -151,6 +192,33 @@ export class MessengerStore {
     await this.refreshChats();
     await this.openChat(chatId);
     return chatId;
+  }
+
+  private startTransfer(
+    chatId: string,
+    direction: Transfer["direction"],
+    name: string,
+    phase: Transfer["phase"],
+    total: number,
+  ): string {
+    this.transferSequence += 1;
+    const id = `${direction}-${this.transferSequence}`;
+    this.update({
+      transfers: [...this.state.transfers, { id, chatId, direction, name, phase, done: 0, total }],
+    });
+    return id;
+  }
+
+  private progress(id: string, phase: Transfer["phase"], done: number, total: number): void {
+    this.update({
+      transfers: this.state.transfers.map((transfer) =>
+        transfer.id === id ? { ...transfer, phase, done, total } : transfer,
+      ),
+    });
+  }
+
+  private endTransfer(id: string): void {
+    this.update({ transfers: this.state.transfers.filter((transfer) => transfer.id !== id) });
   }
 
   private async receive(message: Message): Promise<void> {

@@ -109,6 +109,23 @@ export const ru = {
     empty: "Сообщений пока нет. Напишите первым.",
     you: "Вы",
   },
+  files: {
+    attach: "Прикрепить файл",
+    dropHere: "Отпустите, чтобы отправить файл",
+    download: "Скачать",
+    downloading: "Скачивание…",
+    phases: {
+      encrypt: "шифрование и подпись",
+      upload: "отправка",
+      download: "скачивание",
+      decrypt: "расшифровка",
+    },
+    sending: (name: string) => `Отправка «${name}»`,
+    receiving: (name: string) => `Получение «${name}»`,
+    saved: "Подпись файла проверена, файл сохранён.",
+    notSaved: "Файл не сохранён: его подпись не подтверждена.",
+    saveAnyway: "Сохранить всё равно",
+  },
   signature: {
     verified: "Подпись проверена",
     invalid: "Подпись неверна",

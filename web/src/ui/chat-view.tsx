@@ -3,11 +3,13 @@
  * messages appended (following them when already at the bottom), each with its signature mark; the composer
  * sends on Enter (Shift+Enter for a new line).
  */
+import type { ComponentChild } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
-import type { MessengerState, MessengerStore, OpenChat } from "../chat/store.ts";
+import type { MessengerState, MessengerStore, OpenChat, Transfer } from "../chat/store.ts";
 import { t } from "../i18n/index.ts";
 import { titleOf } from "./chat-list.tsx";
+import { FileMessage } from "./file-message.tsx";
 import { SignatureMark } from "./signature.tsx";
 
 /** Older messages are fetched when the view is this close to its top. */
@@ -45,8 +47,27 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
     if (element.scrollTop < LOAD_OLDER_AT_PX) store.loadOlder().catch(onError);
   };
 
+  const [dropping, setDropping] = useState(false);
+  const sendFiles = (files: FileList | null | undefined) => {
+    for (const file of files ?? []) store.sendFile(open.chatId, file).catch(onError);
+  };
+  const transfers = state.transfers.filter((transfer) => transfer.chatId === open.chatId);
+
   return (
-    <section class="chat" aria-label={entry ? titleOf(entry) : ""}>
+    <section
+      class={`chat${dropping ? " dropping" : ""}`}
+      aria-label={entry ? titleOf(entry) : ""}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(event) => {
+        event.preventDefault();
+        setDropping(false);
+        sendFiles(event.dataTransfer?.files);
+      }}
+    >
       <header class="chat-header">
         <button type="button" class="back link" onClick={() => store.closeChat()} aria-label={t.chat.back}>
           ←
@@ -59,11 +80,20 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
         {!open.loadingOlder && open.messages.length === 0 && <p class="hint center">{t.chat.empty}</p>}
         <ol class="messages">
           {open.messages.map((read) => (
-            <MessageItem key={read.message.id} read={read} own={read.message.pid === state.profile?.pid} />
+            <MessageItem
+              key={read.message.id}
+              read={read}
+              own={read.message.pid === state.profile?.pid}
+              file={
+                read.message.file ? <FileMessage store={store} read={read} onError={onError} /> : undefined
+              }
+            />
           ))}
         </ol>
       </div>
-      <Composer onSend={(text) => store.sendText(open.chatId, text)} onError={onError} />
+      {dropping && <p class="drop-hint">{t.files.dropHere}</p>}
+      <Transfers transfers={transfers} />
+      <Composer onSend={(text) => store.sendText(open.chatId, text)} onFiles={sendFiles} onError={onError} />
     </section>
   );
 }
@@ -74,7 +104,29 @@ function isAtBottom(element: HTMLElement): boolean {
 
 const TIME = new Intl.DateTimeFormat("ru-RU", { dateStyle: "short", timeStyle: "short" });
 
-function MessageItem({ read, own }: { read: ReadMessage; own: boolean }) {
+function Transfers({ transfers }: { transfers: readonly Transfer[] }) {
+  if (transfers.length === 0) return null;
+  return (
+    <ul class="transfers">
+      {transfers.map((transfer) => (
+        <li key={transfer.id}>
+          <span>
+            {transfer.direction === "upload"
+              ? t.files.sending(transfer.name)
+              : t.files.receiving(transfer.name)}
+            : {t.files.phases[transfer.phase]}
+          </span>
+          <progress
+            value={transfer.total > 0 ? transfer.done : undefined}
+            max={transfer.total > 0 ? transfer.total : undefined}
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function MessageItem({ read, own, file }: { read: ReadMessage; own: boolean; file: ComponentChild }) {
   const { message } = read;
   return (
     <li class={`message${own ? " own" : ""}`} data-id={message.id}>
@@ -83,21 +135,24 @@ function MessageItem({ read, own }: { read: ReadMessage; own: boolean }) {
         <time dateTime={new Date(message.time * 1000).toISOString()}>{TIME.format(message.time * 1000)}</time>
         <SignatureMark read={read} />
       </div>
-      <p class={`text${read.text === null ? " undecryptable" : ""}`}>
-        {message.file ? `📎 ${read.text ?? ""}` : (read.text ?? t.errors.cannotDecrypt)}
-      </p>
+      {file ?? (
+        <p class={`text${read.text === null ? " undecryptable" : ""}`}>
+          {read.text ?? t.errors.cannotDecrypt}
+        </p>
+      )}
     </li>
   );
 }
 
-function Composer({
-  onSend,
-  onError,
-}: {
+interface ComposerProps {
   onSend(text: string): Promise<void>;
+  onFiles(files: FileList | null | undefined): void;
   onError(error: unknown): void;
-}) {
+}
+
+function Composer({ onSend, onFiles, onError }: ComposerProps) {
   const [text, setText] = useState("");
+  const picker = useRef<HTMLInputElement>(null);
   const [sending, setSending] = useState(false);
   const send = async () => {
     const body = text.trim();
@@ -120,6 +175,26 @@ function Composer({
         void send();
       }}
     >
+      <input
+        ref={picker}
+        type="file"
+        name="attach"
+        multiple
+        hidden
+        onChange={(event) => {
+          onFiles(event.currentTarget.files);
+          event.currentTarget.value = "";
+        }}
+      />
+      <button
+        type="button"
+        class="attach"
+        title={t.files.attach}
+        aria-label={t.files.attach}
+        onClick={() => picker.current?.click()}
+      >
+        📎
+      </button>
       <textarea
         name="message"
         rows={1}

@@ -101,6 +101,11 @@ export class CertchatServe {
     };
   }
 
+  /** Runs a `certchat` command (the compiled CLI, as a user runs it) to completion; its stdout. */
+  cli(args: string[]): string {
+    return execFileSync(process.execPath, [BIN, ...args], { env: this.env(), stdio: "pipe" }).toString();
+  }
+
   /** The last SMS code sent to `phone` (digits only, as the gateway receives it). */
   lastCodeFor(phone: string): string | undefined {
     return this.sms.lastCodeFor(phone)?.code;

@@ -59,6 +59,12 @@ export async function logIn(
   await expectLoggedIn(page, user);
 }
 
+/** Logs in again with a certificate whose phone is already confirmed: no SMS step. */
+export async function logInAgain(page: Page, server: CertchatServe, user: IssuedUser): Promise<void> {
+  await submitKey(page, server, user, { kind: "pem" });
+  await expectLoggedIn(page, user);
+}
+
 /** Finds the holder of `phone` and opens (or starts) the personal chat with them. */
 export async function openChatWith(page: Page, phone: string, name: string): Promise<void> {
   await page.getByRole("textbox", { name: "Найти по телефону" }).fill(phone);

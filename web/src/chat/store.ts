@@ -4,6 +4,7 @@
  * live connection's state. Components read `state` and re-render on `subscribe`; every change replaces it.
  */
 import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
+import { decodeBase64 } from "../../../src/protocol/base64.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
 import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
@@ -178,6 +179,26 @@ export class MessengerStore {
     } finally {
       this.endTransfer(id);
     }
+  }
+
+  /** Creates a group (or channel) with the holders of `phones`, then opens it. */
+  async createGroup(name: string, phones: readonly string[], channel: boolean): Promise<void> {
+    const created = await this.messenger.createGroup(name, phones, channel);
+    await this.refreshChats();
+    if (created.chatId) await this.openChat(created.chatId);
+  }
+
+  /** The DER of certificate `cid` when the page knows it: the own profile's, or a chat partner's. */
+  certificateDer(cid: number): Uint8Array | undefined {
+    const holders = [
+      ...(this.state.profile ? [this.state.profile] : []),
+      ...this.state.chats.map((entry) => entry.contact),
+    ];
+    for (const holder of holders) {
+      const found = holder.certificates.find((certificate) => certificate.id === cid);
+      if (found) return decodeBase64(found.cert);
+    }
+    return undefined;
   }
 
   /** The registered people holding `phone`. */

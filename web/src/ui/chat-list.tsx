@@ -6,6 +6,7 @@ import type { ChatEntry, MessengerState } from "../chat/store.ts";
 import { describeError } from "../errors.ts";
 import { t } from "../i18n/index.ts";
 import { ErrorLine } from "./error-line.tsx";
+import { NewGroupForm } from "./new-group.tsx";
 import { SignatureMark } from "./signature.tsx";
 
 interface ChatListProps {
@@ -13,12 +14,14 @@ interface ChatListProps {
   onOpen(chatId: string): void;
   onLookUp(phone: string): Promise<Contact[]>;
   onStart(phone: string): void;
+  onCreateGroup(name: string, phones: string[], channel: boolean): Promise<void>;
 }
 
-export function ChatList({ state, onOpen, onLookUp, onStart }: ChatListProps) {
+export function ChatList({ state, onOpen, onLookUp, onStart, onCreateGroup }: ChatListProps) {
   return (
     <nav class="chats" aria-label={t.chats.title}>
       <PhoneSearch onLookUp={onLookUp} onStart={onStart} />
+      <NewGroupForm onCreate={onCreateGroup} />
       {state.loaded && state.chats.length === 0 && <p class="hint pad">{t.chats.empty}</p>}
       <ul>
         {state.chats.map((entry) => (

@@ -10,7 +10,9 @@ import type { MessengerState, MessengerStore, OpenChat, Transfer } from "../chat
 import { t } from "../i18n/index.ts";
 import { titleOf } from "./chat-list.tsx";
 import { FileMessage } from "./file-message.tsx";
+import { Paperclip } from "./paperclip.tsx";
 import { SignatureMark } from "./signature.tsx";
+import { SignatureDetails } from "./signature-details.tsx";
 
 /** Older messages are fetched when the view is this close to its top. */
 const LOAD_OLDER_AT_PX = 200;
@@ -82,6 +84,7 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
           {open.messages.map((read) => (
             <MessageItem
               key={read.message.id}
+              store={store}
               read={read}
               own={read.message.pid === state.profile?.pid}
               file={
@@ -126,15 +129,38 @@ function Transfers({ transfers }: { transfers: readonly Transfer[] }) {
   );
 }
 
-function MessageItem({ read, own, file }: { read: ReadMessage; own: boolean; file: ComponentChild }) {
+interface MessageItemProps {
+  store: MessengerStore;
+  read: ReadMessage;
+  own: boolean;
+  file: ComponentChild;
+}
+
+function MessageItem({ store, read, own, file }: MessageItemProps) {
   const { message } = read;
+  const [details, setDetails] = useState(false);
   return (
     <li class={`message${own ? " own" : ""}`} data-id={message.id}>
       <div class="meta">
         <span class="author">{own ? t.chat.you : message.user}</span>
         <time dateTime={new Date(message.time * 1000).toISOString()}>{TIME.format(message.time * 1000)}</time>
-        <SignatureMark read={read} />
+        <button
+          type="button"
+          class="link sig-button"
+          aria-expanded={details}
+          aria-label={t.details.title}
+          onClick={() => setDetails(!details)}
+        >
+          <SignatureMark read={read} />
+        </button>
       </div>
+      {details && (
+        <SignatureDetails
+          read={read}
+          der={store.certificateDer(message.cid)}
+          onClose={() => setDetails(false)}
+        />
+      )}
       {file ?? (
         <p class={`text${read.text === null ? " undecryptable" : ""}`}>
           {read.text ?? t.errors.cannotDecrypt}
@@ -193,7 +219,7 @@ function Composer({ onSend, onFiles, onError }: ComposerProps) {
         aria-label={t.files.attach}
         onClick={() => picker.current?.click()}
       >
-        📎
+        <Paperclip />
       </button>
       <textarea
         name="message"

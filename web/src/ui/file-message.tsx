@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import type { DownloadedFile, ReadMessage } from "../../../src/client/messenger.ts";
 import type { MessengerStore } from "../chat/store.ts";
 import { t } from "../i18n/index.ts";
+import { Paperclip } from "./paperclip.tsx";
 import { saveFile } from "./save-file.ts";
 import { SignatureMark } from "./signature.tsx";
 
@@ -35,7 +36,9 @@ export function FileMessage(props: {
 
   return (
     <div class="file">
-      <span class="file-name">📎 {name}</span>
+      <span class="file-name">
+        <Paperclip /> {name}
+      </span>
       <button type="button" class="small" disabled={busy} onClick={download}>
         {busy ? t.files.downloading : t.files.download}
       </button>

@@ -48,6 +48,7 @@ export function MessengerScreen({ store, onLogout }: { store: MessengerStore; on
           onOpen={(chatId) => report(store.openChat(chatId))}
           onLookUp={(phone) => store.lookUp(phone)}
           onStart={(phone) => report(store.startChat(phone))}
+          onCreateGroup={(name, phones, channel) => store.createGroup(name, phones, channel)}
         />
         {state.open ? (
           <ChatView

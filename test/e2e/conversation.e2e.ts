@@ -3,7 +3,7 @@
  * banner, a message typed meanwhile is refused with a sentence and kept in the composer, and once the server is
  * back it is sent and arrives; nothing said before or after is lost. Then a CLI user (the same person as one of
  * the browser users, on the command line) joins the conversation both ways, and a message whose ciphertext was
- * swapped after signing shows as invalid.
+ * swapped after signing shows as invalid. Then a signature's details, and a group created in the page.
  */
 import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
@@ -12,7 +12,7 @@ import { loadSigner } from "../../src/client/signing.ts";
 import { signatureVerifier } from "../../src/client/verification.ts";
 import { newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
-import { alertOf, logIn, messageWith, openChatWith, send } from "./support/pages.ts";
+import { alertOf, logIn, logInAgain, messageWith, openChatWith, send } from "./support/pages.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -117,4 +117,36 @@ test("a message whose ciphertext was swapped after signing shows as invalid", as
   const shown = messageWith(borisPage, "Счёт на 9 000 ₽");
   await expect(shown.locator("[data-signature=invalid]")).toBeVisible();
   await expect(shown.locator("[data-signature=invalid]")).toContainText("Подпись неверна");
+});
+
+test("a signature's details show the signer's name, SNILS and certificate validity", async () => {
+  await borisPage.locator(".chat-item", { hasText: anna.name }).click();
+  const message = messageWith(borisPage, "До перезапуска");
+  await message.getByRole("button", { name: "Подпись сообщения" }).click();
+  const details = message.getByRole("dialog", { name: "Подпись сообщения" });
+  await expect(details).toContainText("Подпись проверена");
+  await expect(details).toContainText(anna.name);
+  await expect(details).toContainText("СНИЛС12345678964");
+  await expect(details).toContainText("Сертификат действует");
+  await borisPage.screenshot({
+    path: new URL("../../docs/screenshots/signature-details.png", import.meta.url).pathname,
+  });
+});
+
+test("creates a group that its members see, with messages verified", async () => {
+  await annaPage.getByRole("button", { name: "+ Новая группа или канал" }).click();
+  const form = annaPage.getByRole("form", { name: "Новая группа или канал" });
+  await form.locator("input[name=group-name]").fill("Отдел продаж");
+  await form.locator("textarea[name=group-members]").fill(`+${boris.phone}`);
+  await form.getByRole("button", { name: "Создать" }).click();
+  await expect(annaPage.locator(".chat-header h2")).toHaveText("Группа: Отдел продаж");
+  await send(annaPage, "Всем привет в группе");
+
+  // The new chat reaches Boris's list when it is next loaded: here, a fresh login.
+  await borisPage.reload();
+  await logInAgain(borisPage, server, boris);
+  await borisPage.locator(".chat-item", { hasText: "Группа: Отдел продаж" }).click();
+  await expect(verified(borisPage, "Всем привет в группе")).toBeVisible();
+  await send(borisPage, "Привет от Бориса");
+  await expect(verified(annaPage, "Привет от Бориса")).toBeVisible();
 });

@@ -89,10 +89,20 @@ test("a GOST PFX user and an ECDSA PEM user log in with SMS codes and chat both 
   const report = join(ivan.dir, "отчёт.bin");
   const content = randomBytes(3 * 1024 * 1024);
   writeFileSync(report, content);
+  // The progress bar may come and go faster than a poll: an observer in the page records that it appeared.
+  await ivanPage.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      if (document.querySelector(".transfers progress")) {
+        document.body.dataset.sawProgress = "yes";
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
   await ivanPage.locator("input[name=attach]").setInputFiles(report);
-  await expect(ivanPage.locator(".transfers")).toBeVisible();
   await expect(messageWith(ivanPage, "отчёт.bin").locator("[data-signature=verified]")).toBeVisible();
   await expect(ivanPage.locator(".transfers")).toHaveCount(0);
+  await expect(ivanPage.locator("body")).toHaveAttribute("data-saw-progress", "yes");
   await petrPage.locator(".chat-item", { hasText: ivan.name }).click();
   const fileMessage = messageWith(petrPage, "отчёт.bin");
   await expect(fileMessage.locator("[data-signature=verified]")).toBeVisible();

@@ -3,11 +3,21 @@
  * a wrong container password, a wrong SMS code, an expired certificate. Remembering the key on the device:
  * after a reload the key opens with the passphrase alone, and not with a wrong one.
  */
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { newWatchedPage } from "./support/browser.ts";
 import { CertchatServe } from "./support/certchat-serve.ts";
 import { encryptKey, exportPfx } from "./support/key-files.ts";
-import { alertOf, confirmPhone, expectLoggedIn, logIn, submitKey } from "./support/pages.ts";
+import {
+  alertOf,
+  confirmPhone,
+  expectLoggedIn,
+  logIn,
+  openChatWith,
+  send,
+  submitKey,
+} from "./support/pages.ts";
 
 let server: CertchatServe;
 let sequence = 0;
@@ -114,4 +124,24 @@ test("remembers the key encrypted under a passphrase: after a reload the passphr
   await page.getByRole("button", { name: "Войти с сохранённым ключом" }).click();
   await expectLoggedIn(page, user);
   expect(problems).toEqual([]);
+});
+
+test("a session revoked on the server sends the page back to the login screen with a sentence", async ({
+  browser,
+}) => {
+  const user = newUser();
+  const partner = newUser();
+  const { page } = await newWatchedPage(browser);
+  await logIn(page, server, partner, { kind: "pem" });
+  await logIn(page, server, user, { kind: "pem" });
+  await openChatWith(page, `+${partner.phone}`, partner.name);
+  await send(page, "Пока сеанс жив");
+
+  const der = new X509Certificate(readFileSync(user.certPath)).raw;
+  server.cli(["sessions", "revoke", "--cert", createHash("sha256").update(der).digest("hex")]);
+  const composer = page.getByRole("textbox", { name: "Сообщение" });
+  await composer.fill("После отзыва");
+  await composer.press("Enter");
+  await expect(page.getByRole("heading", { name: "Вход по сертификату" })).toBeVisible();
+  await expect(alertOf(page)).toHaveText(/Войдите/);
 });

@@ -7,6 +7,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import type { CertchatApi } from "../../../src/client/api.ts";
+import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import {
   type ClientToServerEvents,
   liveMessageEvent,
@@ -16,9 +17,19 @@ import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/m
 
 export type ConnectionState = "connecting" | "online" | "offline";
 
+/** Refusals of the socket's handshake that no reconnect will cure: the person has to log in again. */
+const SESSION_ENDED = new Set([
+  "SessionExpired",
+  "NeedAuthentication",
+  "CertificateExpired",
+  "InvalidCertificate",
+]);
+
 export interface LiveHandlers {
   message(message: Message): void;
   state(state: ConnectionState): void;
+  /** The server refused the session (its API error code); the connection has stopped. */
+  sessionEnded(code: ErrorCode): void;
 }
 
 export class LiveConnection {
@@ -38,7 +49,13 @@ export class LiveConnection {
       for (const chat of this.lastIds.keys()) void this.resume(chat);
     });
     this.socket.on("disconnect", () => handlers.state("offline"));
-    this.socket.on("connect_error", () => handlers.state("offline"));
+    this.socket.on("connect_error", (error: Error & { data?: { error?: string } }) => {
+      const code = error.data?.error;
+      if (code && SESSION_ENDED.has(code)) {
+        this.socket.disconnect();
+        handlers.sessionEnded(code as ErrorCode);
+      } else handlers.state("offline");
+    });
     this.socket.on(liveMessageEvent.current, (message) => this.receive(message));
     handlers.state("connecting");
   }

@@ -5,6 +5,7 @@
  */
 import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
 import { decodeBase64 } from "../../../src/protocol/base64.ts";
+import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
 import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
@@ -44,6 +45,8 @@ export interface MessengerState {
   readonly open?: OpenChat;
   readonly connection: ConnectionState;
   readonly transfers: readonly Transfer[];
+  /** Set when the server ended the session (expired, revoked): the page must log in again. */
+  readonly ended?: ErrorCode;
 }
 
 /** How many chats' last messages are fetched at once when the list loads. */
@@ -70,6 +73,7 @@ export class MessengerStore {
     this.update({ profile });
     this.live = new LiveConnection(this.messenger.api, {
       message: (message) => void this.receive(message),
+      sessionEnded: (ended) => this.update({ ended }),
       state: (connection) => {
         this.update({ connection });
         if (connection === "online" && this.state.loaded) void this.refreshChats();

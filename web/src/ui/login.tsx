@@ -25,9 +25,13 @@ type Stage =
   | { kind: "phone"; login: PendingLogin }
   | { kind: "code"; login: PendingLogin; phone: string; id: number };
 
-export function LoginScreen({ onLoggedIn }: { onLoggedIn: (messenger: Messenger) => void }) {
+export function LoginScreen(props: {
+  notice?: string | undefined;
+  onLoggedIn: (messenger: Messenger) => void;
+}) {
+  const { onLoggedIn } = props;
   const [stage, setStage] = useState<Stage>({ kind: "key" });
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<string | undefined>(props.notice);
   const [busy, setBusy] = useState(false);
 
   async function attempt(work: () => Promise<void>) {

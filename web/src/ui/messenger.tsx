@@ -1,5 +1,6 @@
 /** The messenger: the chat list with the phone search on the left, the open chat on the right (one at a time below 720 px). */
 import { useEffect, useState } from "preact/hooks";
+import { CertchatApiError } from "../../../src/client/api.ts";
 import type { MessengerStore } from "../chat/store.ts";
 import { describeError } from "../errors.ts";
 import { t } from "../i18n/index.ts";
@@ -9,17 +10,38 @@ import { ErrorLine } from "./error-line.tsx";
 import { ProfilePanel } from "./profile.tsx";
 import { useMessengerState } from "./use-store.ts";
 
-export function MessengerScreen({ store, onLogout }: { store: MessengerStore; onLogout(): void }) {
+/** API errors after which the session cannot go on: back to the login screen with the sentence. */
+const SESSION_ENDED: ReadonlySet<string> = new Set([
+  "SessionExpired",
+  "NeedAuthentication",
+  "CertificateExpired",
+  "InvalidCertificate",
+]);
+
+export function MessengerScreen({
+  store,
+  onLogout,
+}: {
+  store: MessengerStore;
+  onLogout(reason?: string): void;
+}) {
   const state = useMessengerState(store);
-  const [error, setError] = useState<string>();
+  const [error, setErrorLine] = useState<string>();
+  const setError = (message: string | undefined, failure?: unknown) => {
+    if (failure instanceof CertchatApiError && SESSION_ENDED.has(failure.code)) onLogout(message);
+    else setErrorLine(message);
+  };
+  useEffect(() => {
+    if (state.ended) onLogout(t.apiErrors[state.ended]);
+  }, [state.ended, onLogout]);
   const [showProfile, setShowProfile] = useState(false);
   useEffect(() => {
-    store.start().catch((failure: unknown) => setError(describeError(failure)));
+    store.start().catch((failure: unknown) => setError(describeError(failure), failure));
   }, [store]);
 
   const report = (work: Promise<unknown>) => {
     setError(undefined);
-    work.catch((failure: unknown) => setError(describeError(failure)));
+    work.catch((failure: unknown) => setError(describeError(failure), failure));
   };
 
   return (
@@ -29,7 +51,7 @@ export function MessengerScreen({ store, onLogout }: { store: MessengerStore; on
         <button type="button" class="link who" onClick={() => setShowProfile(!showProfile)}>
           {state.profile?.name ?? ""}
         </button>
-        <button type="button" class="link" onClick={onLogout}>
+        <button type="button" class="link" onClick={() => onLogout()}>
           {t.chats.logout}
         </button>
       </header>
@@ -56,7 +78,7 @@ export function MessengerScreen({ store, onLogout }: { store: MessengerStore; on
             store={store}
             state={state}
             open={state.open}
-            onError={(failure) => setError(describeError(failure))}
+            onError={(failure) => setError(describeError(failure), failure)}
           />
         ) : (
           <section class="chat placeholder">

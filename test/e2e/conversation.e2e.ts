@@ -150,3 +150,16 @@ test("creates a group that its members see, with messages verified", async () =>
   await send(borisPage, "Привет от Бориса");
   await expect(verified(annaPage, "Привет от Бориса")).toBeVisible();
 });
+
+test("the profile shows the person's identifiers, balance and certificates; Escape closes it", async () => {
+  await annaPage.locator(".topbar .who").click();
+  const profile = annaPage.getByRole("complementary", { name: "Профиль" });
+  await expect(profile).toContainText("СНИЛС12345678964");
+  await expect(profile).toContainText("Баланс0.00 ₽");
+  await expect(profile.locator(".certificates li")).toHaveText([/этот сеанс: gost2012-256 · действует до/]);
+  await annaPage.screenshot({
+    path: new URL("../../docs/screenshots/profile.png", import.meta.url).pathname,
+  });
+  await annaPage.keyboard.press("Escape");
+  await expect(profile).toHaveCount(0);
+});

@@ -170,6 +170,8 @@ export const ru = {
     balance: "Баланс",
     phone: "Телефон",
     certificates: "Сертификаты",
+    current: "этот сеанс",
+    validUntil: (date: string) => `действует до ${date}`,
     close: "Закрыть",
   },
 } as const;

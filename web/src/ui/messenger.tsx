@@ -34,6 +34,10 @@ export function MessengerScreen({
   useEffect(() => {
     if (state.ended) onLogout(t.apiErrors[state.ended]);
   }, [state.ended, onLogout]);
+  // A failure seen while offline is history once the connection is back.
+  useEffect(() => {
+    if (state.connection === "online") setErrorLine(undefined);
+  }, [state.connection]);
   const [showProfile, setShowProfile] = useState(false);
   useEffect(() => {
     store.start().catch((failure: unknown) => setError(describeError(failure), failure));

@@ -23,8 +23,11 @@ export interface OpenChat {
   /** In id order. */
   readonly messages: readonly ReadMessage[];
   readonly loadingOlder: boolean;
+  readonly loadingNewer: boolean;
   /** The first message of the chat is loaded. */
   readonly reachedStart: boolean;
+  /** The latest message of the chat is loaded (live messages are appended only then). */
+  readonly reachedEnd: boolean;
 }
 
 /** A file on its way: encrypted and uploaded, or downloaded and decrypted. */
@@ -48,6 +51,12 @@ export interface MessengerState {
   /** Set when the server ended the session (expired, revoked): the page must log in again. */
   readonly ended?: ErrorCode;
 }
+
+/**
+ * The most messages the open chat holds (and the page renders): scrolling loads a page of 50 at one end and
+ * drops what falls beyond this at the other, so a chat of 10 000 messages never puts them all in the page.
+ */
+export const HISTORY_WINDOW = 250;
 
 /** How many chats' last messages are fetched at once when the list loads. */
 const PREVIEW_CONCURRENCY = 6;
@@ -112,11 +121,24 @@ export class MessengerStore {
   async openChat(chatId: string): Promise<void> {
     if (this.state.open?.chatId === chatId) return;
     this.update({
-      open: { chatId, messages: [], loadingOlder: true, reachedStart: false },
       chats: this.state.chats.map((entry) => (entry.chatId === chatId ? { ...entry, unread: 0 } : entry)),
     });
+    await this.showLatest(chatId);
+  }
+
+  /** (Re)opens the chat at its latest page. */
+  async showLatest(chatId: string): Promise<void> {
+    this.update({
+      open: {
+        chatId,
+        messages: [],
+        loadingOlder: true,
+        loadingNewer: false,
+        reachedStart: false,
+        reachedEnd: true,
+      },
+    });
     const page = await this.messenger.history(chatId);
-    if (this.state.open?.chatId !== chatId) return;
     this.updateOpen(chatId, (open) => ({
       ...open,
       messages: merge(open.messages, page),
@@ -140,20 +162,52 @@ export class MessengerStore {
     this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: true }));
     try {
       const page = await this.messenger.history(open.chatId, { before: oldest });
-      this.updateOpen(open.chatId, (current) => ({
-        ...current,
-        messages: merge(current.messages, page),
-        loadingOlder: false,
-        reachedStart: page.length < HISTORY_PAGE_SIZE,
-      }));
+      this.updateOpen(open.chatId, (current) => {
+        const messages = merge(current.messages, page);
+        const trimmed = messages.length > HISTORY_WINDOW;
+        return {
+          ...current,
+          messages: trimmed ? messages.slice(0, HISTORY_WINDOW) : messages,
+          loadingOlder: false,
+          reachedStart: page.length < HISTORY_PAGE_SIZE,
+          reachedEnd: current.reachedEnd && !trimmed,
+        };
+      });
     } catch (error) {
       this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: false }));
       throw error;
     }
   }
 
+  /** The page of 50 after the newest message held, when the window was moved away from the latest. */
+  async loadNewer(): Promise<void> {
+    const open = this.state.open;
+    if (!open || open.loadingNewer || open.reachedEnd) return;
+    const newest = open.messages.at(-1)?.message.id;
+    if (newest === undefined) return;
+    this.updateOpen(open.chatId, (current) => ({ ...current, loadingNewer: true }));
+    try {
+      const page = await this.messenger.history(open.chatId, { after: newest });
+      this.updateOpen(open.chatId, (current) => {
+        const messages = merge(current.messages, page);
+        const trimmed = messages.length > HISTORY_WINDOW;
+        return {
+          ...current,
+          messages: trimmed ? messages.slice(-HISTORY_WINDOW) : messages,
+          loadingNewer: false,
+          reachedEnd: page.length < HISTORY_PAGE_SIZE,
+          reachedStart: current.reachedStart && !trimmed,
+        };
+      });
+    } catch (error) {
+      this.updateOpen(open.chatId, (current) => ({ ...current, loadingNewer: false }));
+      throw error;
+    }
+  }
+
   async sendText(chatId: string, text: string): Promise<void> {
     const sent = await this.messenger.sendText(chatId, text);
+    if (this.state.open?.chatId === chatId && !this.state.open.reachedEnd) await this.showLatest(chatId);
     await this.show(sent);
   }
 
@@ -263,7 +317,16 @@ export class MessengerStore {
     const read = await this.messenger.read(message);
     if (this.state.open?.chatId === message.chat) {
       if (this.state.open.messages.some((shown) => shown.message.id === message.id)) return undefined;
-      this.updateOpen(message.chat, (open) => ({ ...open, messages: merge(open.messages, [read]) }));
+      this.updateOpen(message.chat, (open) => {
+        if (!open.reachedEnd) return open;
+        const messages = merge(open.messages, [read]);
+        const trimmed = messages.length > HISTORY_WINDOW;
+        return {
+          ...open,
+          messages: trimmed ? messages.slice(-HISTORY_WINDOW) : messages,
+          reachedStart: open.reachedStart && !trimmed,
+        };
+      });
     }
     const entries = this.state.chats.map((entry) =>
       entry.chatId === message.chat && (entry.preview?.message.id ?? 0) < message.id

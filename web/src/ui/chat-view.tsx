@@ -27,26 +27,34 @@ interface ChatViewProps {
 export function ChatView({ store, state, open, onError }: ChatViewProps) {
   const entry = state.chats.find((candidate) => candidate.chatId === open.chatId);
   const scroller = useRef<HTMLDivElement>(null);
-  const anchor = useRef({ first: 0, last: 0, height: 0, atBottom: true });
+  /** Where the reader is: the first message in view and its distance from the top, or at the bottom. */
+  const anchor = useRef<{ id: number; offset: number; atBottom: boolean; last: number }>({
+    id: 0,
+    offset: 0,
+    atBottom: true,
+    last: 0,
+  });
 
-  // Prepended page: keep what the reader was looking at; appended message: follow it if at the bottom.
+  // After messages are added or dropped at either end, the message the reader was looking at stays where it
+  // was; at the bottom, the view follows new messages.
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
-    const first = open.messages[0]?.message.id ?? 0;
     const last = open.messages.at(-1)?.message.id ?? 0;
     const before = anchor.current;
-    if (before.first !== 0 && first < before.first) element.scrollTop += element.scrollHeight - before.height;
-    else if (last !== before.last && (before.atBottom || before.last === 0))
-      element.scrollTop = element.scrollHeight;
-    anchor.current = { first, last, height: element.scrollHeight, atBottom: isAtBottom(element) };
+    const kept = before.id ? element.querySelector<HTMLElement>(`[data-id="${before.id}"]`) : null;
+    if ((before.atBottom && last !== before.last) || !kept) element.scrollTop = element.scrollHeight;
+    else element.scrollTop = kept.offsetTop - before.offset;
+    anchor.current = { ...whereIs(element), last };
   }, [open.messages]);
 
   const onScroll = () => {
     const element = scroller.current;
     if (!element) return;
-    anchor.current = { ...anchor.current, height: element.scrollHeight, atBottom: isAtBottom(element) };
+    anchor.current = { ...whereIs(element), last: anchor.current.last };
     if (element.scrollTop < LOAD_OLDER_AT_PX) store.loadOlder().catch(onError);
+    if (element.scrollHeight - element.scrollTop - element.clientHeight < LOAD_OLDER_AT_PX)
+      store.loadNewer().catch(onError);
   };
 
   const [dropping, setDropping] = useState(false);
@@ -93,6 +101,14 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
             />
           ))}
         </ol>
+        {!open.reachedEnd && (
+          <p class="hint center">
+            {open.loadingNewer ? t.chat.loadingNewer : ""}{" "}
+            <button type="button" class="link" onClick={() => store.showLatest(open.chatId).catch(onError)}>
+              {t.chat.toLatest}
+            </button>
+          </p>
+        )}
       </div>
       {dropping && <p class="drop-hint">{t.files.dropHere}</p>}
       <Transfers transfers={transfers} />
@@ -103,6 +119,16 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
 
 function isAtBottom(element: HTMLElement): boolean {
   return element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+}
+
+/** The first message whose bottom is below the top of the view, and how far its top is from the view's top. */
+function whereIs(element: HTMLElement): { id: number; offset: number; atBottom: boolean } {
+  const atBottom = isAtBottom(element);
+  for (const item of element.querySelectorAll<HTMLElement>(".message")) {
+    if (item.offsetTop + item.offsetHeight > element.scrollTop)
+      return { id: Number(item.dataset.id), offset: item.offsetTop - element.scrollTop, atBottom };
+  }
+  return { id: 0, offset: 0, atBottom };
 }
 
 const TIME = new Intl.DateTimeFormat("ru-RU", { dateStyle: "short", timeStyle: "short" });

@@ -1,6 +1,7 @@
 /**
  * The web client (web/, built by Vite into dist/web) served at `/`. The build is a handful of files: they are
- * read into memory once at start-up, with a gzipped copy of each text file. Vite names every asset after its
+ * read into memory once at start-up; each text file is gzipped on its first request that accepts gzip (not at
+ * start-up: servers start often in tests, and most never serve the page). Vite names every asset after its
  * content hash, so /assets/* are cached for a year as immutable; index.html is revalidated on every load so a
  * new build is picked up at once. Every answer carries a strict Content-Security-Policy (docs/WEB.md): scripts
  * and styles only from this origin (no inline code), connections only to this origin's API and socket.
@@ -35,6 +36,7 @@ const PLAIN_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
 
 interface ClientFile {
   body: Buffer;
+  compressible: boolean;
   gzipped?: Buffer;
   contentType: string;
   cacheControl: string;
@@ -78,7 +80,7 @@ export async function registerStaticClient(app: FastifyInstance, dir: string | u
     const body = await readFile(path);
     files.set(urlPath, {
       body,
-      ...(COMPRESSIBLE.has(extension) && body.length > 1024 ? { gzipped: gzipSync(body, { level: 9 }) } : {}),
+      compressible: COMPRESSIBLE.has(extension) && body.length > 1024,
       contentType: CONTENT_TYPES[extension] ?? "application/octet-stream",
       cacheControl: urlPath.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
     });
@@ -100,7 +102,10 @@ function send(request: FastifyRequest, reply: FastifyReply, file: ClientFile): F
     .header("referrer-policy", "no-referrer")
     .header("vary", "accept-encoding");
   const acceptsGzip = /\bgzip\b/.test(String(request.headers["accept-encoding"] ?? ""));
-  if (file.gzipped && acceptsGzip) return reply.header("content-encoding", "gzip").send(file.gzipped);
+  if (file.compressible && acceptsGzip) {
+    file.gzipped ??= gzipSync(file.body, { level: 9 });
+    return reply.header("content-encoding", "gzip").send(file.gzipped);
+  }
   return reply.send(file.body);
 }
 

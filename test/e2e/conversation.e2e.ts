@@ -163,3 +163,9 @@ test("the profile shows the person's identifiers, balance and certificates; Esca
   await annaPage.keyboard.press("Escape");
   await expect(profile).toHaveCount(0);
 });
+
+test("Escape in the open chat leaves it for the list", async () => {
+  await annaPage.getByRole("textbox", { name: "Сообщение" }).press("Escape");
+  await expect(annaPage.getByText("Выберите чат слева или найдите собеседника по телефону.")).toBeVisible();
+  await expect(annaPage.locator(".chat-header")).toHaveCount(0);
+});

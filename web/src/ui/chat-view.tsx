@@ -72,6 +72,10 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
         setDropping(true);
       }}
       onDragLeave={() => setDropping(false)}
+      onKeyDown={(event) => {
+        // Escape leaves the chat (back to the list on a narrow screen).
+        if (event.key === "Escape" && !event.defaultPrevented) store.closeChat();
+      }}
       onDrop={(event) => {
         event.preventDefault();
         setDropping(false);

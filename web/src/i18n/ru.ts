@@ -32,6 +32,7 @@ const apiErrors: Record<ErrorCode, string> = {
   CreateChatError: "Не удалось создать чат.",
   CreateChatKeysError: "Ключи чата не охватывают все сертификаты участников.",
   GetChatsError: "Такого чата нет, вы в нём не участвуете или не можете писать в этот канал.",
+  ChatKeyOutdated: "Ключ или состав чата изменился. Обновите чат и повторите.",
 };
 
 export const ru = {

@@ -16,7 +16,7 @@ import {
 import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
 import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
-import { findMemberView, lockChats } from "../storage/repositories/chats.ts";
+import { bumpChatVersion, findMemberView, lockChats } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
@@ -129,7 +129,8 @@ export class ChatKeysService {
 
   /**
    * Fulfilment (§4.3): keys wrapped by the session certificate for waiting certificates of current members.
-   * One transaction; the named chats are locked in ascending id order. Rows for a (chat, epoch, certificate)
+   * One transaction; the named chats are locked in ascending id order, and a chat's version moves only when a
+   * current-epoch key was stored (no-op or racing posts must not outdate a removal). Rows for a (chat, epoch, certificate)
    * that already has a key, or for a certificate no longer waiting, are skipped: several members racing to
    * serve one entry is normal.
    */
@@ -171,7 +172,11 @@ export class ChatKeysService {
           inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
         );
         const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
-        if (currentCids.length > 0) await deleteWaits(trx, chatId, currentCids);
+        if (currentCids.length > 0) {
+          await deleteWaits(trx, chatId, currentCids);
+          // New current-epoch holders: a removal or rotation built before must now cover them too.
+          await bumpChatVersion(trx, chatId);
+        }
         stored.push({ chatId, keyId: chat.key_id, stored: storedKeys, waitsClosed: currentCids.length > 0 });
       }
       return stored;

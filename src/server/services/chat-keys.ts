@@ -17,6 +17,7 @@ import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
 import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
 import { bumpChatVersion, findMemberView, lockChats } from "../storage/repositories/chats.ts";
+import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
@@ -142,45 +143,54 @@ export class ChatKeysService {
     for (const row of request.keys) byChat.set(row.chatId, [...(byChat.get(row.chatId) ?? []), row]);
     const chatIds = [...byChat.keys()].sort();
 
-    const outcome = await db.transaction().execute(async (trx) => {
-      const stored: { chatId: string; keyId: number; stored: DecodedKey[]; waitsClosed: boolean }[] = [];
-      const locked = await lockChats(trx, chatIds);
-      if (locked.size !== chatIds.length) throw new ApiError("GetChatsError", "unknown chat or not a member");
-      const wrapper = await wrapperOf(trx, identity);
-      for (const chatId of chatIds) {
-        const chat = locked.get(chatId);
-        const rows = byChat.get(chatId);
-        if (!chat || !rows) continue;
-        if (!(await findMemberView(trx, chatId, me)))
+    // Lock orders are kept, yet a PostgreSQL deadlock abort is retried rather than answered as an error.
+    const transaction = () =>
+      db.transaction().execute(async (trx) => {
+        const stored: { chatId: string; keyId: number; stored: DecodedKey[]; waitsClosed: boolean }[] = [];
+        const locked = await lockChats(trx, chatIds);
+        if (locked.size !== chatIds.length)
           throw new ApiError("GetChatsError", "unknown chat or not a member");
-        const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
-        const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
-        const inserted = await insertChatKeysIfAbsent(
-          trx,
-          accepted.map((key) => ({
-            chat_id: chatId,
-            key_id: key.keyId,
-            profile_id: key.pid,
-            certificate_id: key.cid,
-            wrapped_by_certificate_id: wrapper.id,
-            wrapped_key: key.key,
-            sign: key.sign,
-            created_at: now,
-          })),
-        );
-        const storedKeys = accepted.filter((key) =>
-          inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
-        );
-        const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
-        if (currentCids.length > 0) {
-          await deleteWaits(trx, chatId, currentCids);
-          // New current-epoch holders: a removal or rotation built before must now cover them too.
-          await bumpChatVersion(trx, chatId);
+        const wrapper = await wrapperOf(trx, identity);
+        for (const chatId of chatIds) {
+          const chat = locked.get(chatId);
+          const rows = byChat.get(chatId);
+          if (!chat || !rows) continue;
+          if (!(await findMemberView(trx, chatId, me)))
+            throw new ApiError("GetChatsError", "unknown chat or not a member");
+          const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
+          const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
+          const inserted = await insertChatKeysIfAbsent(
+            trx,
+            accepted.map((key) => ({
+              chat_id: chatId,
+              key_id: key.keyId,
+              profile_id: key.pid,
+              certificate_id: key.cid,
+              wrapped_by_certificate_id: wrapper.id,
+              wrapped_key: key.key,
+              sign: key.sign,
+              created_at: now,
+            })),
+          );
+          const storedKeys = accepted.filter((key) =>
+            inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
+          );
+          const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
+          if (currentCids.length > 0) {
+            await deleteWaits(trx, chatId, currentCids);
+            // New current-epoch holders: a removal or rotation built before must now cover them too.
+            await bumpChatVersion(trx, chatId);
+          }
+          stored.push({
+            chatId,
+            keyId: chat.key_id,
+            stored: storedKeys,
+            waitsClosed: currentCids.length > 0,
+          });
         }
-        stored.push({ chatId, keyId: chat.key_id, stored: storedKeys, waitsClosed: currentCids.length > 0 });
-      }
-      return stored;
-    });
+        return stored;
+      });
+    const outcome = await retryOnDeadlock(transaction);
 
     for (const chat of outcome) {
       if (chat.stored.length === 0) continue;

@@ -33,6 +33,7 @@ import {
   setMemberRole,
   setRotationDue,
 } from "../storage/repositories/chats.ts";
+import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { lastMessageId } from "../storage/repositories/messages.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
@@ -356,13 +357,18 @@ export class ChatMembershipService {
     };
   }
 
-  /** Runs `body` in a transaction that first locks the chat (GetChatsError for an unknown chat). */
+  /**
+   * Runs `body` in a transaction that first locks the chat (GetChatsError for an unknown chat); a PostgreSQL
+   * deadlock abort runs it again.
+   */
   private change<T>(chatId: string, body: (trx: Executor, chat: LockedChat) => Promise<T>): Promise<T> {
-    return this.options.db.transaction().execute(async (trx) => {
-      const chat = await lockChat(trx, chatId);
-      if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
-      return body(trx, chat);
-    });
+    return retryOnDeadlock(() =>
+      this.options.db.transaction().execute(async (trx) => {
+        const chat = await lockChat(trx, chatId);
+        if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
+        return body(trx, chat);
+      }),
+    );
   }
 
   /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the members' view. */

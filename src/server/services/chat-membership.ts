@@ -115,6 +115,9 @@ export class ChatMembershipService {
         (await listEpochKeysForCertificate(trx, request.chat, wrapper.id)).map((row) => row.key_id),
       );
       for (const key of keys) {
+        const certificate = certificates.get(key.cid);
+        if (!certificate || !isCurrent(certificate, now))
+          throw new ApiError("CreateChatKeysError", `certificate ${key.cid} expired or revoked`);
         if (key.keyId > chat.key_id || !held.has(key.keyId))
           throw new ApiError(
             "CreateChatKeysError",

@@ -122,6 +122,36 @@ describeEachBackend("ChatMembershipService", (storage) => {
     );
   });
 
+  test("addMembers refuses a key for a new member's expired or revoked certificate (CreateChatKeysError)", async () => {
+    const chat = await team();
+    const newcomer = await person(storage());
+    const expired = await addCertificate(storage(), newcomer.pid, { notAfter: now - 1 });
+    const revoked = await addCertificate(storage(), newcomer.pid);
+    await storage()
+      .db.updateTable("certificates")
+      .set({ revoked_at: now - 1 })
+      .where("id", "=", revoked)
+      .execute();
+    for (const stale of [expired, revoked]) {
+      await assert.rejects(
+        services(storage()).membership.add(owner.identity, {
+          token: "",
+          chat,
+          keyId: 1,
+          history: "now",
+          keys: [newcomer.cid, stale].map((cid) => ({
+            pid: newcomer.pid,
+            cid,
+            keyId: 1,
+            key: wrapped(cid, 1),
+          })),
+        }),
+        refusedWith("CreateChatKeysError"),
+        `certificate ${stale}`,
+      );
+    }
+  });
+
   test("a new member's GOST certificate on another curve goes on the wait list, not fulfillable", async () => {
     const chat = await team();
     const newcomer = await person(storage());
@@ -268,6 +298,22 @@ describeEachBackend("ChatMembershipService", (storage) => {
       }),
       refusedWith("GetChatsError"),
     );
+  });
+
+  test("in a channel a subscriber may not rotate even while rotationDue (GetChatsError); an admin may", async () => {
+    const [boss, subscriber, leaver] = [
+      await person(storage()),
+      await person(storage()),
+      await person(storage()),
+    ];
+    const chat = await createChat(storage(), boss, [subscriber, leaver], ChatType.channel);
+    const { membership } = services(storage());
+    await membership.leave(leaver.identity, { token: "", chat });
+    const seen = await membership.members(boss.identity, chat);
+    assert.equal(seen.rotationDue, true);
+    const request = { token: "", chat, keyId: 1, version: seen.version, keys: epochKeys(seen.members, 2) };
+    await assert.rejects(membership.rotate(subscriber.identity, request), refusedWith("GetChatsError"));
+    assert.equal((await membership.rotate(boss.identity, request)).keyId, 2);
   });
 
   test("setRole hands ownership over: the new owner is the chat's owner, the old one an admin", async () => {

@@ -251,8 +251,8 @@ export class ChatKeysService {
 
   private async publishWaitList(chatId: string): Promise<void> {
     try {
-      const { memberIds, event } = await waitListEvents(this.options.db, chatId, this.options.clock());
-      this.options.events.waitListChanged(chatId, memberIds, event);
+      for (const { memberIds, event } of await waitListEvents(this.options.db, chatId, this.options.clock()))
+        this.options.events.waitListChanged(chatId, memberIds, event);
     } catch (error) {
       // Live delivery is best effort: members catch up with `contacts` / `chatMembers`.
       this.options.logger.error({ err: error, chatId }, "could not publish a wait list");

@@ -83,7 +83,7 @@ export class ChatMembershipService {
   /** `chatMembers`: members with roles and key status, the epoch, version and wait list. */
   async members(identity: Identity, chatId: string): Promise<ChatMembersData> {
     await requireMembership(this.options.db, chatId, identity.profile.id);
-    return chatMembersData(this.options.db, chatId, this.options.clock());
+    return chatMembersData(this.options.db, chatId, this.options.clock(), identity.profile.id);
   }
 
   /**
@@ -173,7 +173,7 @@ export class ChatMembershipService {
         },
       };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /** `removeMember`: the member, its keys and waits go; the chat moves to epoch keyId + 1 with the posted keys. */
@@ -212,7 +212,7 @@ export class ChatMembershipService {
         },
       };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /** `rotateKey`: a new epoch with the posted keys (owner, admins; members only while rotationDue). */
@@ -226,7 +226,7 @@ export class ChatMembershipService {
       const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "rotate", now);
       return { chatId: request.chat, waitList: true, publish: rotated.publish };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /** `leaveChat`: the caller's membership, keys and waits go; the next member client rotates (rotationDue). */
@@ -252,7 +252,7 @@ export class ChatMembershipService {
           events.removed(request.chat, me, { chatId: request.chat, reason: "left", by: me }),
       };
     });
-    await this.publishAfter(result, now);
+    await this.publishAfter(result, me, now);
     return { chatId: request.chat };
   }
 
@@ -287,7 +287,7 @@ export class ChatMembershipService {
       );
       return { chatId: request.chat, waitList: false, publish: () => {} };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /**
@@ -374,13 +374,16 @@ export class ChatMembershipService {
     );
   }
 
-  /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the members' view. */
-  private async publishAfter(change: Announcement, now: number): Promise<ChatMembersData> {
+  /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the actor's view. */
+  private async publishAfter(change: Announcement, actor: number, now: number): Promise<ChatMembersData> {
     const { db, events, logger } = this.options;
-    const data = await chatMembersData(db, change.chatId, now);
+    const [data, members] = await Promise.all([
+      chatMembersData(db, change.chatId, now, actor),
+      listMembers(db, change.chatId),
+    ]);
     try {
       change.publish(events);
-      const memberIds = data.members.map((member) => member.pid);
+      const memberIds = members.map((member) => member.profile_id);
       events.changed(change.chatId, memberIds, {
         chatId: change.chatId,
         keyId: data.keyId,
@@ -388,8 +391,8 @@ export class ChatMembershipService {
         rotationDue: data.rotationDue,
       });
       if (change.waitList) {
-        const { event } = await waitListEvents(db, change.chatId, now);
-        events.waitListChanged(change.chatId, memberIds, event);
+        for (const delivery of await waitListEvents(db, change.chatId, now))
+          events.waitListChanged(change.chatId, delivery.memberIds, delivery.event);
       }
     } catch (error) {
       // Live delivery is best effort: clients catch up with `contacts` / `chatMembers`.

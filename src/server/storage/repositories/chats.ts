@@ -234,3 +234,34 @@ export async function setRotationDue(trx: Executor, chatId: string, due: boolean
     .where("id", "=", chatId)
     .execute();
 }
+
+/** A member as a channel subscriber may see it: the chat's type and the member's role. */
+export interface VisibleMember {
+  chat_id: string;
+  chat_type: number;
+  profile_id: number;
+  role: number;
+}
+
+/** The owners and admins of the given chats, and the profile itself where it is a member. */
+export function listStaffAndProfile(
+  db: Executor,
+  chatIds: readonly string[],
+  profileId: number,
+): Promise<VisibleMember[]> {
+  if (chatIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("chat_members")
+    .innerJoin("chats", "chats.id", "chat_members.chat_id")
+    .select([
+      "chat_members.chat_id",
+      "chats.type as chat_type",
+      "chat_members.profile_id",
+      "chat_members.role",
+    ])
+    .where("chat_members.chat_id", "in", chatIds)
+    .where((eb) =>
+      eb.or([eb("chat_members.role", ">=", MemberRole.admin), eb("chat_members.profile_id", "=", profileId)]),
+    )
+    .execute();
+}

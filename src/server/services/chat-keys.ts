@@ -34,13 +34,18 @@ export interface DecodedKey {
   sign: string | null;
 }
 
-/** Decodes a request's wrapped key (InvalidSchema for bad base64, as createChat answers). */
+/**
+ * Decodes a request's wrapped key (InvalidSchema for bad base64, as createChat answers). The sign is stored as
+ * sent, so it is checked here too: a client would otherwise refuse the row every member then reads.
+ */
 export function decodeKey(
   key: { pid: number; cid: number; key: string; sign?: string | null },
   keyId: number,
 ): DecodedKey {
   const bytes = decodeBase64(key.key);
   if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", "a key is not base64");
+  if (key.sign && !decodeBase64(key.sign)?.length)
+    throw new ApiError("InvalidSchema", "a sign is not base64");
   return { pid: key.pid, cid: key.cid, keyId, key: bytes, sign: key.sign || null };
 }
 

@@ -238,7 +238,7 @@ export class ChatMembershipService {
       requireAllowed(actor, { kind: "leave" });
       await deleteMember(trx, request.chat, me);
       await deleteKeysOfProfile(trx, request.chat, me);
-      await deleteWaitsOfProfile(trx, request.chat, me);
+      const waited = await deleteWaitsOfProfile(trx, request.chat, me);
       await setRotationDue(trx, request.chat, true);
       await recordAuditEvent(
         trx,
@@ -247,7 +247,8 @@ export class ChatMembershipService {
       );
       return {
         chatId: request.chat,
-        waitList: false,
+        // The leaver's certificates no longer wait: the others' lists shrink.
+        waitList: waited,
         publish: (events: ChatEvents) =>
           events.removed(request.chat, me, { chatId: request.chat, reason: "left", by: me }),
       };

@@ -152,6 +152,17 @@ describeEachBackend("ChatKeysService", (storage) => {
     assert.equal((await membership.members(owner.identity, chat)).version, before + 1);
   });
 
+  test("a sign that does not decode as base64 (bad length) is InvalidSchema, and nothing is stored", async () => {
+    const { chat, renewed } = await renewal();
+    const [row] = rows(chat, renewed, [2]);
+    assert.ok(row);
+    await assert.rejects(
+      services(storage()).keys.fulfil(owner.identity, { token: "", keys: [{ ...row, sign: "c2lnb" }] }),
+      refusedWith("InvalidSchema"),
+    );
+    assert.deepEqual((await services(storage()).membership.members(owner.identity, chat)).waitList.length, 1);
+  });
+
   test("a cid not of the named profile is CreateChatKeysError", async () => {
     const { chat, renewed } = await renewal();
     await assert.rejects(

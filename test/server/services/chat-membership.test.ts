@@ -267,6 +267,28 @@ describeEachBackend("ChatMembershipService", (storage) => {
     assert.equal(rotated.rotationDue, false);
   });
 
+  test("leaveChat by a member with a waiting certificate publishes the shrunk wait list", async () => {
+    const chat = await team();
+    const leaver = await person(storage());
+    await services(storage()).membership.add(owner.identity, {
+      token: "",
+      chat,
+      keyId: 1,
+      history: "now",
+      keys: [{ pid: leaver.pid, cid: leaver.cid, keyId: 1, key: wrapped(leaver.cid, 1) }],
+    });
+    const renewed = await addCertificate(storage(), leaver.pid);
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: renewed, profile_id: leaver.pid, since: now })
+      .execute();
+    const { membership, events } = services(storage());
+    await membership.leave(leaver.identity, { token: "", chat });
+    assert.deepEqual(events.of(chat), ["removed", "changed", "waitListChanged"]);
+    const published = events.events.find((event) => event.kind === "waitListChanged");
+    assert.deepEqual(published?.kind === "waitListChanged" && published.event.waitList, []);
+  });
+
   test("leaveChat refusals: the owner (hand ownership over first), a personal chat, a non-member", async () => {
     const chat = await team();
     const { membership } = services(storage());

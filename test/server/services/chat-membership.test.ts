@@ -245,8 +245,12 @@ describeEachBackend("ChatMembershipService", (storage) => {
     await assert.rejects(remove({ pid: owner.pid }, admin), refusedWith("GetChatsError"));
     await assert.rejects(remove({}, plain), refusedWith("GetChatsError"));
     await assert.rejects(remove({ pid: outsider.pid }), refusedWith("CreateChatError"));
-    // Nothing of the refused attempts was stored.
-    assert.equal((await membersOf(chat)).keyId, 1);
+    // Nothing of the refused attempts was stored: members, their keys and the version are as before.
+    const after = await membersOf(chat);
+    assert.deepEqual(
+      [after.version, after.keyId, after.members.map((m) => [m.pid, m.certificates.every((c) => c.hasKey)])],
+      [before.version, 1, before.members.map((m) => [m.pid, true])],
+    );
   });
 
   test("leaveChat: the member goes, rotationDue is set, and a plain member may then rotate", async () => {
@@ -362,7 +366,7 @@ describeEachBackend("ChatMembershipService", (storage) => {
     assert.equal(row.owner_profile_id, plain.pid);
   });
 
-  test("setRole refusals: an admin caller, the caller itself, a non-member", async () => {
+  test("setRole refusals: an admin caller, the caller itself, a non-member, a personal chat", async () => {
     const chat = await team();
     const { membership } = services(storage());
     const setRole = (by: Person, pid: number) =>
@@ -370,6 +374,11 @@ describeEachBackend("ChatMembershipService", (storage) => {
     await assert.rejects(setRole(admin, plain.pid), refusedWith("GetChatsError"));
     await assert.rejects(setRole(owner, owner.pid), refusedWith("CreateChatError"));
     await assert.rejects(setRole(owner, outsider.pid), refusedWith("CreateChatError"));
+    const pair = await createChat(storage(), owner, [outsider], ChatType.personal);
+    await assert.rejects(
+      membership.setRole(owner.identity, { token: "", chat: pair, pid: outsider.pid, role: "admin" }),
+      refusedWith("CreateChatError"),
+    );
   });
 
   test("a renewed certificate of a member is on the wait list with every epoch it may read", async () => {

@@ -1,8 +1,9 @@
-// Outside review of issue 13 (evidence for the lead): a failing test is a finding.
+// Membership over HTTP at its boundaries (from the outside review of issue 13): body and field limits, forms,
+// and what a member added with history "now" or a removed member can still reach.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Contact } from "../../src/protocol/schemas/chats.ts";
-import type { ChatMembersData } from "../../src/protocol/schemas/members.ts";
+import type { Contact } from "../../../../src/protocol/schemas/chats.ts";
+import type { ChatMembersData } from "../../../../src/protocol/schemas/members.ts";
 import {
   type ChatUser,
   call,
@@ -12,11 +13,11 @@ import {
   keysFor,
   newChatKey,
   wrapKey,
-} from "../support/chats.ts";
-import { backends, startTestServer, type TestServer } from "../support/server.ts";
+} from "../../../support/chats.ts";
+import { backends, startTestServer, type TestServer } from "../../../support/server.ts";
 
 for (const backend of backends) {
-  describe(`issue 13 review over HTTP [${backend.name}]`, { skip: backend.skip }, () => {
+  describe(`membership boundaries over HTTP [${backend.name}]`, { skip: backend.skip }, () => {
     let server: TestServer;
     let alice: ChatUser;
     let bob: ChatUser;
@@ -62,7 +63,7 @@ for (const backend of backends) {
       );
     });
 
-    test("held: a 1,401-character sign and 1,001 keyIds are InvalidSchema", async () => {
+    test("a 1,401-character sign and 1,001 keyIds are InvalidSchema", async () => {
       const row = { chatId: chat, pid: bob.pid, cid: bob.cid, key: "AAAA" };
       assert.equal(
         await refusal("/api/chatsKeys/", { token: alice.token, keys: [{ ...row, sign: "A".repeat(1_401) }] }),

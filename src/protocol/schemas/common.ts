@@ -29,8 +29,19 @@ export const ChatId = Type.String({
   description: "Chat id (UUID)",
 });
 
-export const Base64 = (description: string, maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, description: `${description} (base64)` });
+/**
+ * The characters decodeBase64 (src/protocol/base64.ts) reads: both alphabets, padding, line breaks and a space
+ * (a "+" a form left unescaped). For a field stored as sent rather than decoded (a key row's `sign`).
+ */
+export const BASE64_TEXT = "^[A-Za-z0-9+/=_ \\r\\n\\t-]+$";
+
+export const Base64 = (description: string, maxLength: number, pattern?: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength,
+    description: `${description} (base64)`,
+    ...(pattern ? { pattern } : {}),
+  });
 
 /** Every response is this envelope with HTTP 200 (docs/API.md, "Conventions"). */
 export function Envelope<T extends TSchema>(data: T) {

@@ -3,7 +3,16 @@
  * docs/design/key-epochs-and-membership.md §3). Imports only common.ts: chats.ts builds its Contact from these.
  */
 import { type Static, Type } from "@sinclair/typebox";
-import { Base64, CertificateRef, ChatId, MAX_ID, MAX_KEY_BASE64, MAX_SIGN_BASE64, Token } from "./common.ts";
+import {
+  BASE64_TEXT,
+  Base64,
+  CertificateRef,
+  ChatId,
+  MAX_ID,
+  MAX_KEY_BASE64,
+  MAX_SIGN_BASE64,
+  Token,
+} from "./common.ts";
 
 /** Rows of one request (key rows, epochs asked for): as many as createChat's keys. */
 const MAX_ROWS = 1000;
@@ -22,7 +31,11 @@ const CertificateId = (description: string) => Type.Integer({ minimum: 1, maximu
 export const KeyRowSign = Type.Optional(
   Type.Union([
     Type.Null(),
-    Base64("Raw signature of the wrapper over chatId, keyId, cid and the wrapped key", MAX_SIGN_BASE64),
+    Base64(
+      "Raw signature of the wrapper over chatId, keyId, cid and the wrapped key",
+      MAX_SIGN_BASE64,
+      BASE64_TEXT,
+    ),
   ]),
 );
 

@@ -65,7 +65,12 @@ export function refusalOf(membership: Membership, action: MemberAction): Refusal
         ? undefined
         : refused("GetChatsError", "only the owner and admins post in a channel");
     case "rotate":
-      if (personal || role >= MemberRole.admin || action.rotationDue) return undefined;
+      if (personal || role >= MemberRole.admin) return undefined;
+      // A channel subscriber must not pick every subscriber's next key: it rotates never, a group member
+      // only after someone left.
+      if (membership.chat_type === ChatType.channel)
+        return refused("GetChatsError", "only the owner and admins rotate a channel's key");
+      if (action.rotationDue) return undefined;
       return refused("GetChatsError", "a member rotates the key only after someone left");
     case "add":
       if (personal) return refused("CreateChatError", "a personal chat keeps its two members");

@@ -16,7 +16,8 @@ import {
 import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
 import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
-import { findMemberView, lockChats } from "../storage/repositories/chats.ts";
+import { bumpChatVersion, findMemberView, lockChats } from "../storage/repositories/chats.ts";
+import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
@@ -33,13 +34,18 @@ export interface DecodedKey {
   sign: string | null;
 }
 
-/** Decodes a request's wrapped key (InvalidSchema for bad base64, as createChat answers). */
+/**
+ * Decodes a request's wrapped key (InvalidSchema for bad base64, as createChat answers). The sign is stored as
+ * sent, so it is checked here too: a client would otherwise refuse the row every member then reads.
+ */
 export function decodeKey(
   key: { pid: number; cid: number; key: string; sign?: string | null },
   keyId: number,
 ): DecodedKey {
   const bytes = decodeBase64(key.key);
   if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", "a key is not base64");
+  if (key.sign && !decodeBase64(key.sign)?.length)
+    throw new ApiError("InvalidSchema", "a sign is not base64");
   return { pid: key.pid, cid: key.cid, keyId, key: bytes, sign: key.sign || null };
 }
 
@@ -129,7 +135,8 @@ export class ChatKeysService {
 
   /**
    * Fulfilment (§4.3): keys wrapped by the session certificate for waiting certificates of current members.
-   * One transaction; the named chats are locked in ascending id order. Rows for a (chat, epoch, certificate)
+   * One transaction; the named chats are locked in ascending id order, and a chat's version moves only when a
+   * current-epoch key was stored (no-op or racing posts must not outdate a removal). Rows for a (chat, epoch, certificate)
    * that already has a key, or for a certificate no longer waiting, are skipped: several members racing to
    * serve one entry is normal.
    */
@@ -141,41 +148,54 @@ export class ChatKeysService {
     for (const row of request.keys) byChat.set(row.chatId, [...(byChat.get(row.chatId) ?? []), row]);
     const chatIds = [...byChat.keys()].sort();
 
-    const outcome = await db.transaction().execute(async (trx) => {
-      const stored: { chatId: string; keyId: number; stored: DecodedKey[]; waitsClosed: boolean }[] = [];
-      const locked = await lockChats(trx, chatIds);
-      if (locked.size !== chatIds.length) throw new ApiError("GetChatsError", "unknown chat or not a member");
-      const wrapper = await wrapperOf(trx, identity);
-      for (const chatId of chatIds) {
-        const chat = locked.get(chatId);
-        const rows = byChat.get(chatId);
-        if (!chat || !rows) continue;
-        if (!(await findMemberView(trx, chatId, me)))
+    // Lock orders are kept, yet a PostgreSQL deadlock abort is retried rather than answered as an error.
+    const transaction = () =>
+      db.transaction().execute(async (trx) => {
+        const stored: { chatId: string; keyId: number; stored: DecodedKey[]; waitsClosed: boolean }[] = [];
+        const locked = await lockChats(trx, chatIds);
+        if (locked.size !== chatIds.length)
           throw new ApiError("GetChatsError", "unknown chat or not a member");
-        const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
-        const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
-        const inserted = await insertChatKeysIfAbsent(
-          trx,
-          accepted.map((key) => ({
-            chat_id: chatId,
-            key_id: key.keyId,
-            profile_id: key.pid,
-            certificate_id: key.cid,
-            wrapped_by_certificate_id: wrapper.id,
-            wrapped_key: key.key,
-            sign: key.sign,
-            created_at: now,
-          })),
-        );
-        const storedKeys = accepted.filter((key) =>
-          inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
-        );
-        const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
-        if (currentCids.length > 0) await deleteWaits(trx, chatId, currentCids);
-        stored.push({ chatId, keyId: chat.key_id, stored: storedKeys, waitsClosed: currentCids.length > 0 });
-      }
-      return stored;
-    });
+        const wrapper = await wrapperOf(trx, identity);
+        for (const chatId of chatIds) {
+          const chat = locked.get(chatId);
+          const rows = byChat.get(chatId);
+          if (!chat || !rows) continue;
+          if (!(await findMemberView(trx, chatId, me)))
+            throw new ApiError("GetChatsError", "unknown chat or not a member");
+          const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
+          const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
+          const inserted = await insertChatKeysIfAbsent(
+            trx,
+            accepted.map((key) => ({
+              chat_id: chatId,
+              key_id: key.keyId,
+              profile_id: key.pid,
+              certificate_id: key.cid,
+              wrapped_by_certificate_id: wrapper.id,
+              wrapped_key: key.key,
+              sign: key.sign,
+              created_at: now,
+            })),
+          );
+          const storedKeys = accepted.filter((key) =>
+            inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
+          );
+          const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
+          if (currentCids.length > 0) {
+            await deleteWaits(trx, chatId, currentCids);
+            // New current-epoch holders: a removal or rotation built before must now cover them too.
+            await bumpChatVersion(trx, chatId);
+          }
+          stored.push({
+            chatId,
+            keyId: chat.key_id,
+            stored: storedKeys,
+            waitsClosed: currentCids.length > 0,
+          });
+        }
+        return stored;
+      });
+    const outcome = await retryOnDeadlock(transaction);
 
     for (const chat of outcome) {
       if (chat.stored.length === 0) continue;
@@ -236,8 +256,8 @@ export class ChatKeysService {
 
   private async publishWaitList(chatId: string): Promise<void> {
     try {
-      const { memberIds, event } = await waitListEvents(this.options.db, chatId, this.options.clock());
-      this.options.events.waitListChanged(chatId, memberIds, event);
+      for (const { memberIds, event } of await waitListEvents(this.options.db, chatId, this.options.clock()))
+        this.options.events.waitListChanged(chatId, memberIds, event);
     } catch (error) {
       // Live delivery is best effort: members catch up with `contacts` / `chatMembers`.
       this.options.logger.error({ err: error, chatId }, "could not publish a wait list");

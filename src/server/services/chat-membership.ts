@@ -33,6 +33,7 @@ import {
   setMemberRole,
   setRotationDue,
 } from "../storage/repositories/chats.ts";
+import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { lastMessageId } from "../storage/repositories/messages.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
@@ -82,7 +83,7 @@ export class ChatMembershipService {
   /** `chatMembers`: members with roles and key status, the epoch, version and wait list. */
   async members(identity: Identity, chatId: string): Promise<ChatMembersData> {
     await requireMembership(this.options.db, chatId, identity.profile.id);
-    return chatMembersData(this.options.db, chatId, this.options.clock());
+    return chatMembersData(this.options.db, chatId, this.options.clock(), identity.profile.id);
   }
 
   /**
@@ -114,6 +115,9 @@ export class ChatMembershipService {
         (await listEpochKeysForCertificate(trx, request.chat, wrapper.id)).map((row) => row.key_id),
       );
       for (const key of keys) {
+        const certificate = certificates.get(key.cid);
+        if (!certificate || !isCurrent(certificate, now))
+          throw new ApiError("CreateChatKeysError", `certificate ${key.cid} expired or revoked`);
         if (key.keyId > chat.key_id || !held.has(key.keyId))
           throw new ApiError(
             "CreateChatKeysError",
@@ -169,7 +173,7 @@ export class ChatMembershipService {
         },
       };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /** `removeMember`: the member, its keys and waits go; the chat moves to epoch keyId + 1 with the posted keys. */
@@ -208,7 +212,7 @@ export class ChatMembershipService {
         },
       };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /** `rotateKey`: a new epoch with the posted keys (owner, admins; members only while rotationDue). */
@@ -222,7 +226,7 @@ export class ChatMembershipService {
       const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "rotate", now);
       return { chatId: request.chat, waitList: true, publish: rotated.publish };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /** `leaveChat`: the caller's membership, keys and waits go; the next member client rotates (rotationDue). */
@@ -234,7 +238,7 @@ export class ChatMembershipService {
       requireAllowed(actor, { kind: "leave" });
       await deleteMember(trx, request.chat, me);
       await deleteKeysOfProfile(trx, request.chat, me);
-      await deleteWaitsOfProfile(trx, request.chat, me);
+      const waited = await deleteWaitsOfProfile(trx, request.chat, me);
       await setRotationDue(trx, request.chat, true);
       await recordAuditEvent(
         trx,
@@ -243,12 +247,13 @@ export class ChatMembershipService {
       );
       return {
         chatId: request.chat,
-        waitList: false,
+        // The leaver's certificates no longer wait: the others' lists shrink.
+        waitList: waited,
         publish: (events: ChatEvents) =>
           events.removed(request.chat, me, { chatId: request.chat, reason: "left", by: me }),
       };
     });
-    await this.publishAfter(result, now);
+    await this.publishAfter(result, me, now);
     return { chatId: request.chat };
   }
 
@@ -283,7 +288,7 @@ export class ChatMembershipService {
       );
       return { chatId: request.chat, waitList: false, publish: () => {} };
     });
-    return this.publishAfter(result, now);
+    return this.publishAfter(result, me, now);
   }
 
   /**
@@ -356,22 +361,30 @@ export class ChatMembershipService {
     };
   }
 
-  /** Runs `body` in a transaction that first locks the chat (GetChatsError for an unknown chat). */
+  /**
+   * Runs `body` in a transaction that first locks the chat (GetChatsError for an unknown chat); a PostgreSQL
+   * deadlock abort runs it again.
+   */
   private change<T>(chatId: string, body: (trx: Executor, chat: LockedChat) => Promise<T>): Promise<T> {
-    return this.options.db.transaction().execute(async (trx) => {
-      const chat = await lockChat(trx, chatId);
-      if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
-      return body(trx, chat);
-    });
+    return retryOnDeadlock(() =>
+      this.options.db.transaction().execute(async (trx) => {
+        const chat = await lockChat(trx, chatId);
+        if (!chat) throw new ApiError("GetChatsError", "unknown chat or not a member");
+        return body(trx, chat);
+      }),
+    );
   }
 
-  /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the members' view. */
-  private async publishAfter(change: Announcement, now: number): Promise<ChatMembersData> {
+  /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the actor's view. */
+  private async publishAfter(change: Announcement, actor: number, now: number): Promise<ChatMembersData> {
     const { db, events, logger } = this.options;
-    const data = await chatMembersData(db, change.chatId, now);
+    const [data, members] = await Promise.all([
+      chatMembersData(db, change.chatId, now, actor),
+      listMembers(db, change.chatId),
+    ]);
     try {
       change.publish(events);
-      const memberIds = data.members.map((member) => member.pid);
+      const memberIds = members.map((member) => member.profile_id);
       events.changed(change.chatId, memberIds, {
         chatId: change.chatId,
         keyId: data.keyId,
@@ -379,8 +392,8 @@ export class ChatMembershipService {
         rotationDue: data.rotationDue,
       });
       if (change.waitList) {
-        const { event } = await waitListEvents(db, change.chatId, now);
-        events.waitListChanged(change.chatId, memberIds, event);
+        for (const delivery of await waitListEvents(db, change.chatId, now))
+          events.waitListChanged(change.chatId, delivery.memberIds, delivery.event);
       }
     } catch (error) {
       // Live delivery is best effort: clients catch up with `contacts` / `chatMembers`.

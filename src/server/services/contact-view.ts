@@ -69,7 +69,7 @@ export async function buildContacts(
     listProfilesWithPhones(db, profileIds),
     listCertificatesOfProfiles(db, profileIds),
     listKeysForCertificate(db, chatIds, identity.session.certificate_id),
-    waitListsOf(db, chatIds, now),
+    waitListsOf(db, chatIds, now, identity.profile.id),
   ]);
   const profileById = new Map(profiles.map((profile) => [profile.id, profile]));
   const keyByChat = new Map(keys.map((key) => [key.chat_id, key]));

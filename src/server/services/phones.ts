@@ -131,8 +131,8 @@ export class PhoneService {
     const { db, clock, events, logger } = this.options;
     for (const chatId of chatIds) {
       try {
-        const { memberIds, event } = await waitListEvents(db, chatId, clock());
-        events.waitListChanged(chatId, memberIds, event);
+        for (const { memberIds, event } of await waitListEvents(db, chatId, clock()))
+          events.waitListChanged(chatId, memberIds, event);
       } catch (error) {
         // Live delivery is best effort: members see the wait list in `contacts` / `chatMembers`.
         logger.error({ err: error, chatId }, "could not publish a wait list");

@@ -1,10 +1,11 @@
 import { encodeBase64 } from "../../protocol/base64.ts";
 import type { ChatWaitListEvent } from "../../protocol/events.ts";
+import { ChatType } from "../../protocol/schemas/chats.ts";
 import type { ChatMember, ChatMembersData, ChatRole, WaitEntry } from "../../protocol/schemas/members.ts";
 import { type CertificateRow, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
 import { listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { type KeyHolder, listCurrentKeyHolders } from "../storage/repositories/chat-keys.ts";
-import { findChatById, listMembers, MemberRole } from "../storage/repositories/chats.ts";
+import { findChatById, listMembers, listStaffAndProfile, MemberRole } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
 import { threePartName } from "./full-name.ts";
@@ -25,6 +26,14 @@ export function canWrap(wrapper: string | null, recipient: string | null): boole
   return recipient === null || wrapper === recipient;
 }
 
+/**
+ * Whether a member with `role` sees every member of a chat of `chatType` (members and wait list). In a channel a
+ * subscriber sees only the owner, the admins and itself: subscribers' phones and certificates stay private.
+ */
+export function seesEveryone(chatType: number, role: number): boolean {
+  return chatType !== ChatType.channel || role >= MemberRole.admin;
+}
+
 /** A member role as the wire spells it. */
 export function roleName(role: number): ChatRole {
   if (role === MemberRole.owner) return "owner";
@@ -37,15 +46,28 @@ function base64(bytes: Uint8Array): string {
 
 /**
  * The wait lists of the given chats (chats nobody waits in are absent): each entry says which group a wrapper
- * needs (`wrapWith`) and whether a current key holder has it (`fulfillable`). Costs one query, plus one per
- * chat that has waits (its key holders).
+ * needs (`wrapWith`) and whether a current key holder has it (`fulfillable`). As profile `viewer` may see them
+ * (seesEveryone). Costs two queries, plus one per chat that has waits (its key holders).
  */
 export async function waitListsOf(
   db: Executor,
   chatIds: readonly string[],
   now: number,
+  viewer: number,
 ): Promise<Map<string, WaitEntry[]>> {
-  const waits = await listWaits(db, chatIds, now);
+  const [all, visible] = await Promise.all([
+    listWaits(db, chatIds, now),
+    listStaffAndProfile(db, chatIds, viewer),
+  ]);
+  const shown = new Set(visible.map((member) => `${member.chat_id}:${member.profile_id}`));
+  const limited = new Set(
+    visible
+      .filter((member) => member.profile_id === viewer && !seesEveryone(member.chat_type, member.role))
+      .map((member) => member.chat_id),
+  );
+  const waits = all.filter(
+    (wait) => !limited.has(wait.chat_id) || shown.has(`${wait.chat_id}:${wait.profile_id}`),
+  );
   const lists = new Map<string, WaitEntry[]>();
   const holdersOf = new Map<string, KeyHolder[]>();
   for (const chatId of new Set(waits.map((wait) => wait.chat_id))) {
@@ -72,35 +94,69 @@ export async function waitListsOf(
   return lists;
 }
 
-/** `chatWaitList` for one chat and the members it goes to. */
-export async function waitListEvents(
-  db: Executor,
-  chatId: string,
-  now: number,
-): Promise<{ memberIds: number[]; event: ChatWaitListEvent }> {
-  const [chat, members, lists] = await Promise.all([
-    findChatById(db, chatId),
-    listMembers(db, chatId),
-    waitListsOf(db, [chatId], now),
-  ]);
-  return {
-    memberIds: members.map((member) => member.profile_id),
-    event: { chatId, keyId: chat?.key_id ?? 1, waitList: lists.get(chatId) ?? [] },
-  };
+/** One `chatWaitList` and the members it goes to. */
+export interface WaitListDelivery {
+  memberIds: number[];
+  event: ChatWaitListEvent;
 }
 
 /**
- * `chatMembers`' answer: members (owner, admins, members) with person fields as contacts show them, their
- * current certificates with whether each holds the current key, the epoch, version and wait list.
+ * `chatWaitList` for one chat: the whole list to everyone, except that in a channel each subscriber gets only
+ * the entries of the owner, the admins and its own (seesEveryone).
  */
-export async function chatMembersData(db: Executor, chatId: string, now: number): Promise<ChatMembersData> {
-  const [chat, members, holders, lists] = await Promise.all([
+export async function waitListEvents(db: Executor, chatId: string, now: number): Promise<WaitListDelivery[]> {
+  const [chat, members] = await Promise.all([findChatById(db, chatId), listMembers(db, chatId)]);
+  // As the owner sees it: the whole list.
+  const full = (await waitListsOf(db, [chatId], now, chat?.owner_profile_id ?? 0)).get(chatId) ?? [];
+  const keyId = chat?.key_id ?? 1;
+  const chatType = chat?.type ?? ChatType.group;
+  const everyone = members.filter((member) => seesEveryone(chatType, member.role));
+  const deliveries: WaitListDelivery[] = [
+    { memberIds: everyone.map((member) => member.profile_id), event: { chatId, keyId, waitList: full } },
+  ];
+  const subscribers = members.filter((member) => !seesEveryone(chatType, member.role));
+  if (subscribers.length === 0) return deliveries;
+  const staff = new Set(everyone.map((member) => member.profile_id));
+  const common = full.filter((entry) => staff.has(entry.pid));
+  const waiting = new Set(full.map((entry) => entry.pid));
+  const plain = subscribers.filter((member) => !waiting.has(member.profile_id));
+  if (plain.length > 0)
+    deliveries.push({
+      memberIds: plain.map((member) => member.profile_id),
+      event: { chatId, keyId, waitList: common },
+    });
+  for (const member of subscribers.filter((one) => waiting.has(one.profile_id))) {
+    const own = full.filter((entry) => entry.pid === member.profile_id);
+    deliveries.push({
+      memberIds: [member.profile_id],
+      event: { chatId, keyId, waitList: [...common, ...own] },
+    });
+  }
+  return deliveries;
+}
+
+/**
+ * `chatMembers`' answer as member `viewer` may see it (seesEveryone): members (owner, admins, members) with
+ * person fields as contacts show them, their current certificates with whether each holds the current key,
+ * the epoch, version and wait list.
+ */
+export async function chatMembersData(
+  db: Executor,
+  chatId: string,
+  now: number,
+  viewer: number,
+): Promise<ChatMembersData> {
+  const [chat, everyone, holders, lists] = await Promise.all([
     findChatById(db, chatId),
     listMembers(db, chatId),
     listCurrentKeyHolders(db, chatId),
-    waitListsOf(db, [chatId], now),
+    waitListsOf(db, [chatId], now, viewer),
   ]);
   if (!chat) throw new Error(`chat ${chatId} vanished`);
+  const role = everyone.find((member) => member.profile_id === viewer)?.role ?? MemberRole.member;
+  const members = seesEveryone(chat.type, role)
+    ? everyone
+    : everyone.filter((member) => member.role >= MemberRole.admin || member.profile_id === viewer);
   const memberIds = members.map((member) => member.profile_id);
   const [profiles, certificates] = await Promise.all([
     listProfilesWithPhones(db, memberIds),

@@ -15,6 +15,10 @@ test("a createChat key row may carry its signature, or null for none", () => {
   assert.equal(validated(CreateChatRequest, request({ sign: null }))?.keys[0]?.sign, null);
 });
 
+test("a createChat key row's signature that is not base64 text is refused", () => {
+  assert.equal(validated(CreateChatRequest, request({ sign: "!!!! not base64" })), undefined);
+});
+
 test("a createChat key row's signature over 1400 characters is refused", () => {
   assert.equal(validated(CreateChatRequest, request({ sign: "A".repeat(1_401) })), undefined);
 });

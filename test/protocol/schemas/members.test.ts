@@ -103,6 +103,11 @@ describe("chatsKeys request", () => {
   test("a form cannot carry key rows: its keys field (a string) is refused", () => {
     assert.equal(validatedForm(ChatsKeysRequest, `keys=${key}`), undefined);
   });
+
+  test("a sign that is not base64 text is refused; a wrapped (line-broken) one is accepted", () => {
+    assert.equal(validated(ChatsKeysRequest, { keys: [{ ...row, sign: "!!!! not base64" }] }), undefined);
+    assert.ok(validated(ChatsKeysRequest, { keys: [{ ...row, sign: "c2ln\r\nbmF0dXJl" }] }));
+  });
 });
 
 describe("addMembers request", () => {
@@ -111,6 +116,11 @@ describe("addMembers request", () => {
   test("history now or all is accepted", () => {
     assert.deepEqual(validated(AddMembersRequest, request), request);
     assert.ok(validated(AddMembersRequest, { ...request, history: "all" }));
+  });
+
+  test("a key row whose sign is not base64 text is refused", () => {
+    const keys = [{ ...request.keys[0], sign: "!!!! not base64" }];
+    assert.equal(validated(AddMembersRequest, { ...request, keys }), undefined);
   });
 
   test("any other history is refused", () => {
@@ -165,6 +175,12 @@ describe("removeMember and rotateKey requests", () => {
     const { keyId: __, ...withoutKeyId } = removal;
     assert.equal(validated(RemoveMemberRequest, withoutVersion), undefined);
     assert.equal(validated(RemoveMemberRequest, withoutKeyId), undefined);
+  });
+
+  test("a key row whose sign is not base64 text is refused", () => {
+    const bad = [{ ...keys[0], sign: "!!!! not base64" }];
+    assert.equal(validated(RemoveMemberRequest, { ...removal, keys: bad }), undefined);
+    assert.equal(validated(RotateKeyRequest, { chat, keyId: 1, version: 0, keys: bad }), undefined);
   });
 
   test("no rows, or more than 1000, are refused", () => {

@@ -113,6 +113,56 @@ describeEachBackend("ChatKeysService", (storage) => {
     assert.deepEqual(stored, []);
   });
 
+  test("a chatsKeys that stores nothing leaves the version, so it cannot outdate a removal", async () => {
+    // Fresh people: the others gain certificates in other tests.
+    const [admin, bob, mallory] = [await person(storage()), await person(storage()), await person(storage())];
+    const chat = await createChat(storage(), admin, [bob, mallory]);
+    const { membership, keys } = services(storage());
+    const seen = await membership.members(admin.identity, chat);
+    // The member about to be removed posts a row for a certificate that is not waiting: skipped.
+    const stored = await keys.fulfil(mallory.identity, {
+      token: "",
+      keys: [{ chatId: chat, pid: admin.pid, cid: admin.cid, keyId: 1, key: wrapped(admin.cid, 1) }],
+    });
+    assert.deepEqual(stored, []);
+    const data = await membership.remove(admin.identity, {
+      token: "",
+      chat,
+      pid: mallory.pid,
+      keyId: 1,
+      version: seen.version,
+      keys: [admin, bob].map((p) => ({ pid: p.pid, cid: p.cid, key: wrapped(p.cid, 2) })),
+    });
+    assert.equal(data.keyId, 2);
+  });
+
+  test("a chatsKeys storing only an older epoch's key leaves the version", async () => {
+    const { chat, renewed } = await renewal();
+    const { membership, keys } = services(storage());
+    const before = (await membership.members(owner.identity, chat)).version;
+    await keys.fulfil(owner.identity, { token: "", keys: rows(chat, renewed, [1]) });
+    assert.equal((await membership.members(owner.identity, chat)).version, before);
+  });
+
+  test("a chatsKeys storing a current-epoch key bumps the version (a new key holder)", async () => {
+    const { chat, renewed } = await renewal();
+    const { membership, keys } = services(storage());
+    const before = (await membership.members(owner.identity, chat)).version;
+    await keys.fulfil(owner.identity, { token: "", keys: rows(chat, renewed, [2]) });
+    assert.equal((await membership.members(owner.identity, chat)).version, before + 1);
+  });
+
+  test("a sign that does not decode as base64 (bad length) is InvalidSchema, and nothing is stored", async () => {
+    const { chat, renewed } = await renewal();
+    const [row] = rows(chat, renewed, [2]);
+    assert.ok(row);
+    await assert.rejects(
+      services(storage()).keys.fulfil(owner.identity, { token: "", keys: [{ ...row, sign: "c2lnb" }] }),
+      refusedWith("InvalidSchema"),
+    );
+    assert.deepEqual((await services(storage()).membership.members(owner.identity, chat)).waitList.length, 1);
+  });
+
   test("a cid not of the named profile is CreateChatKeysError", async () => {
     const { chat, renewed } = await renewal();
     await assert.rejects(

@@ -122,6 +122,36 @@ describeEachBackend("ChatMembershipService", (storage) => {
     );
   });
 
+  test("addMembers refuses a key for a new member's expired or revoked certificate (CreateChatKeysError)", async () => {
+    const chat = await team();
+    const newcomer = await person(storage());
+    const expired = await addCertificate(storage(), newcomer.pid, { notAfter: now - 1 });
+    const revoked = await addCertificate(storage(), newcomer.pid);
+    await storage()
+      .db.updateTable("certificates")
+      .set({ revoked_at: now - 1 })
+      .where("id", "=", revoked)
+      .execute();
+    for (const stale of [expired, revoked]) {
+      await assert.rejects(
+        services(storage()).membership.add(owner.identity, {
+          token: "",
+          chat,
+          keyId: 1,
+          history: "now",
+          keys: [newcomer.cid, stale].map((cid) => ({
+            pid: newcomer.pid,
+            cid,
+            keyId: 1,
+            key: wrapped(cid, 1),
+          })),
+        }),
+        refusedWith("CreateChatKeysError"),
+        `certificate ${stale}`,
+      );
+    }
+  });
+
   test("a new member's GOST certificate on another curve goes on the wait list, not fulfillable", async () => {
     const chat = await team();
     const newcomer = await person(storage());
@@ -215,8 +245,12 @@ describeEachBackend("ChatMembershipService", (storage) => {
     await assert.rejects(remove({ pid: owner.pid }, admin), refusedWith("GetChatsError"));
     await assert.rejects(remove({}, plain), refusedWith("GetChatsError"));
     await assert.rejects(remove({ pid: outsider.pid }), refusedWith("CreateChatError"));
-    // Nothing of the refused attempts was stored.
-    assert.equal((await membersOf(chat)).keyId, 1);
+    // Nothing of the refused attempts was stored: members, their keys and the version are as before.
+    const after = await membersOf(chat);
+    assert.deepEqual(
+      [after.version, after.keyId, after.members.map((m) => [m.pid, m.certificates.every((c) => c.hasKey)])],
+      [before.version, 1, before.members.map((m) => [m.pid, true])],
+    );
   });
 
   test("leaveChat: the member goes, rotationDue is set, and a plain member may then rotate", async () => {
@@ -235,6 +269,28 @@ describeEachBackend("ChatMembershipService", (storage) => {
     });
     assert.equal(rotated.keyId, 2);
     assert.equal(rotated.rotationDue, false);
+  });
+
+  test("leaveChat by a member with a waiting certificate publishes the shrunk wait list", async () => {
+    const chat = await team();
+    const leaver = await person(storage());
+    await services(storage()).membership.add(owner.identity, {
+      token: "",
+      chat,
+      keyId: 1,
+      history: "now",
+      keys: [{ pid: leaver.pid, cid: leaver.cid, keyId: 1, key: wrapped(leaver.cid, 1) }],
+    });
+    const renewed = await addCertificate(storage(), leaver.pid);
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: renewed, profile_id: leaver.pid, since: now })
+      .execute();
+    const { membership, events } = services(storage());
+    await membership.leave(leaver.identity, { token: "", chat });
+    assert.deepEqual(events.of(chat), ["removed", "changed", "waitListChanged"]);
+    const published = events.events.find((event) => event.kind === "waitListChanged");
+    assert.deepEqual(published?.kind === "waitListChanged" && published.event.waitList, []);
   });
 
   test("leaveChat refusals: the owner (hand ownership over first), a personal chat, a non-member", async () => {
@@ -270,6 +326,22 @@ describeEachBackend("ChatMembershipService", (storage) => {
     );
   });
 
+  test("in a channel a subscriber may not rotate even while rotationDue (GetChatsError); an admin may", async () => {
+    const [boss, subscriber, leaver] = [
+      await person(storage()),
+      await person(storage()),
+      await person(storage()),
+    ];
+    const chat = await createChat(storage(), boss, [subscriber, leaver], ChatType.channel);
+    const { membership } = services(storage());
+    await membership.leave(leaver.identity, { token: "", chat });
+    const seen = await membership.members(boss.identity, chat);
+    assert.equal(seen.rotationDue, true);
+    const request = { token: "", chat, keyId: 1, version: seen.version, keys: epochKeys(seen.members, 2) };
+    await assert.rejects(membership.rotate(subscriber.identity, request), refusedWith("GetChatsError"));
+    assert.equal((await membership.rotate(boss.identity, request)).keyId, 2);
+  });
+
   test("setRole hands ownership over: the new owner is the chat's owner, the old one an admin", async () => {
     const chat = await team();
     const data = await services(storage()).membership.setRole(owner.identity, {
@@ -294,7 +366,7 @@ describeEachBackend("ChatMembershipService", (storage) => {
     assert.equal(row.owner_profile_id, plain.pid);
   });
 
-  test("setRole refusals: an admin caller, the caller itself, a non-member", async () => {
+  test("setRole refusals: an admin caller, the caller itself, a non-member, a personal chat", async () => {
     const chat = await team();
     const { membership } = services(storage());
     const setRole = (by: Person, pid: number) =>
@@ -302,6 +374,11 @@ describeEachBackend("ChatMembershipService", (storage) => {
     await assert.rejects(setRole(admin, plain.pid), refusedWith("GetChatsError"));
     await assert.rejects(setRole(owner, owner.pid), refusedWith("CreateChatError"));
     await assert.rejects(setRole(owner, outsider.pid), refusedWith("CreateChatError"));
+    const pair = await createChat(storage(), owner, [outsider], ChatType.personal);
+    await assert.rejects(
+      membership.setRole(owner.identity, { token: "", chat: pair, pid: outsider.pid, role: "admin" }),
+      refusedWith("CreateChatError"),
+    );
   });
 
   test("a renewed certificate of a member is on the wait list with every epoch it may read", async () => {

@@ -4,8 +4,9 @@ import type { BatchCommitter, BatchOutcome, MessageWrite } from "./batch-committ
 
 /**
  * Commits a batch through Kysely on the shared pool (PostgreSQL, whose commits do not block the event loop):
- * one multi-row INSERT … RETURNING. Alone it is its own transaction (one round trip instead of BEGIN, INSERT,
- * COMMIT); a batch that releases a stale localId runs the releases and the insert in one transaction.
+ * one multi-row INSERT … RETURNING. A batch of one chat alone is its own transaction (one round trip instead
+ * of BEGIN, INSERT, COMMIT); a batch over several chats, or one that releases a stale localId, runs in one
+ * transaction that share-locks its chats first.
  */
 export class PostgresCommitter implements BatchCommitter {
   constructor(private readonly db: Executor) {}
@@ -21,8 +22,21 @@ export class PostgresCommitter implements BatchCommitter {
   async close(): Promise<void> {}
 
   private atomically(batch: MessageWrite[]): Promise<number[]> {
-    if (batch.every((one) => one.releaseLocalIdOf === undefined)) return write(this.db, batch);
-    return this.db.transaction().execute((trx) => write(trx, batch));
+    const chatIds = [...new Set(batch.map((one) => one.row.chat_id))].sort();
+    if (chatIds.length === 1 && batch.every((one) => one.releaseLocalIdOf === undefined))
+      return write(this.db, batch);
+    return this.db.transaction().execute(async (trx) => {
+      // The insert trigger share-locks each row's chat in arrival order, while a membership change locks its
+      // chats ascending (lockChats): taking them all ascending first keeps the two from deadlocking (§8.8).
+      await trx
+        .selectFrom("chats")
+        .select("id")
+        .where("id", "in", chatIds)
+        .orderBy("id")
+        .forShare()
+        .execute();
+      return write(trx, batch);
+    });
   }
 }
 

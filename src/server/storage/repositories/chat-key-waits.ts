@@ -49,13 +49,18 @@ export async function deleteWaits(
   return Number(result.numDeletedRows);
 }
 
-/** Every wait of a profile in a chat (the member was removed or left). */
-export async function deleteWaitsOfProfile(db: Executor, chatId: string, profileId: number): Promise<void> {
-  await db
+/** Every wait of a profile in a chat (the member was removed or left); whether there was any. */
+export async function deleteWaitsOfProfile(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<boolean> {
+  const result = await db
     .deleteFrom("chat_key_waits")
     .where("chat_id", "=", chatId)
     .where("profile_id", "=", profileId)
-    .execute();
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 /**

@@ -94,7 +94,7 @@ export interface LockedChat {
   type: number;
   owner_profile_id: number;
   key_id: number;
-  /** Already bumped by the lock: the version this change commits. */
+  /** Already bumped by lockChat (the version this change commits); as it was for lockChats. */
   version: number;
   rotation_due: number;
 }
@@ -113,14 +113,33 @@ export function lockChat(trx: Executor, chatId: string): Promise<LockedChat | un
     .executeTakeFirst();
 }
 
-/** lockChat for several chats (chatsKeys), in ascending id order so two such changes cannot deadlock. */
+/**
+ * Locks several chats (chatsKeys) like lockChat but without bumping their versions, in ascending id order so two
+ * such changes cannot deadlock. The caller bumps (bumpChatVersion) only a chat whose current-epoch key holders
+ * it changed: a fulfilment that stores nothing must not outdate a removal built meanwhile.
+ */
 export async function lockChats(trx: Executor, chatIds: readonly string[]): Promise<Map<string, LockedChat>> {
   const locked = new Map<string, LockedChat>();
   for (const chatId of [...new Set(chatIds)].sort()) {
-    const chat = await lockChat(trx, chatId);
+    // `version = version` is still a write: the SQLite write lock, the PostgreSQL row lock.
+    const chat = await trx
+      .updateTable("chats")
+      .set((eb) => ({ version: eb.ref("version") }))
+      .where("id", "=", chatId)
+      .returning(["type", "owner_profile_id", "key_id", "version", "rotation_due"])
+      .executeTakeFirst();
     if (chat) locked.set(chatId, chat);
   }
   return locked;
+}
+
+/** Bumps a chat locked by lockChats whose current-epoch key holders changed. */
+export async function bumpChatVersion(trx: Executor, chatId: string): Promise<void> {
+  await trx
+    .updateTable("chats")
+    .set((eb) => ({ version: eb("version", "+", 1) }))
+    .where("id", "=", chatId)
+    .execute();
 }
 
 /** A profile's membership with what every read checks: role, chat type, epochs, history bound. */
@@ -247,4 +266,35 @@ export async function findMemberships(
     for (const row of rows) found.push({ chatId: row.chat_id, profileId: row.profile_id });
   }
   return found;
+}
+
+/** A member as a channel subscriber may see it: the chat's type and the member's role. */
+export interface VisibleMember {
+  chat_id: string;
+  chat_type: number;
+  profile_id: number;
+  role: number;
+}
+
+/** The owners and admins of the given chats, and the profile itself where it is a member. */
+export function listStaffAndProfile(
+  db: Executor,
+  chatIds: readonly string[],
+  profileId: number,
+): Promise<VisibleMember[]> {
+  if (chatIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("chat_members")
+    .innerJoin("chats", "chats.id", "chat_members.chat_id")
+    .select([
+      "chat_members.chat_id",
+      "chats.type as chat_type",
+      "chat_members.profile_id",
+      "chat_members.role",
+    ])
+    .where("chat_members.chat_id", "in", chatIds)
+    .where((eb) =>
+      eb.or([eb("chat_members.role", ">=", MemberRole.admin), eb("chat_members.profile_id", "=", profileId)]),
+    )
+    .execute();
 }

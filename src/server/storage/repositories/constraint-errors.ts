@@ -25,3 +25,22 @@ export function messageRefusal(error: unknown): MessageRefusal | undefined {
   if (message === "certchat:stale-key") return "stale-key";
   return undefined;
 }
+
+/** Whether a driver error is PostgreSQL's deadlock abort (SQLSTATE 40P01): the transaction may simply run again. */
+export function isDeadlock(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "40P01";
+}
+
+/**
+ * Runs a transaction body, again (at most `retries` times) when PostgreSQL aborted it as a deadlock victim:
+ * lock orders are kept, so a deadlock is a rare race the next attempt wins, not the client's error.
+ */
+export async function retryOnDeadlock<T>(run: () => Promise<T>, retries = 2): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= retries || !isDeadlock(error)) throw error;
+    }
+  }
+}

@@ -145,7 +145,7 @@ describeEachBackend("chat key waits", (storage) => {
     assert.equal((await waiting([other])).length, 2);
   });
 
-  test("deleteWaitsOfProfile removes every wait of the profile in that chat", async () => {
+  test("deleteWaitsOfProfile removes every wait of the profile in that chat and says whether there was any", async () => {
     const chat = await chatOf(storage(), alice, [bob]);
     const second = await renewed(bob);
     await insertWaits(
@@ -160,8 +160,9 @@ describeEachBackend("chat key waits", (storage) => {
     await insertWaits(storage().db, [
       { chat_id: chat, certificate_id: alice.certificateId, profile_id: alice.profileId, since: now },
     ]);
-    await deleteWaitsOfProfile(storage().db, chat, bob.profileId);
+    assert.equal(await deleteWaitsOfProfile(storage().db, chat, bob.profileId), true);
     assert.deepEqual(await waiting([chat]), [[chat, alice.certificateId]]);
+    assert.equal(await deleteWaitsOfProfile(storage().db, chat, bob.profileId), false);
   });
 
   test("insertWaitsForCertificate adds the certificate to each chat of the profile without a current key", async () => {

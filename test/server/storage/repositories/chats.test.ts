@@ -5,6 +5,7 @@ import { sql } from "kysely";
 import { openStorage, type Storage } from "../../../../src/server/storage/database.ts";
 import { advanceEpoch, listEpochs } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import {
+  bumpChatVersion,
   deleteMember,
   findChatById,
   findChatsByPairKeys,
@@ -155,15 +156,21 @@ describeEachBackend("chat membership changes", (storage) => {
     assert.equal(await lockChat(storage().db, randomUUID()), undefined);
   });
 
-  test("lockChats locks each named chat once and leaves unknown ids out", async () => {
+  test("lockChats locks each named chat once without bumping its version and leaves unknown ids out", async () => {
     const first = await chatOf(storage(), owner, []);
     const second = await chatOf(storage(), owner, []);
     const locked = await lockChats(storage().db, [second, first, second, randomUUID()]);
     assert.deepEqual([...locked.keys()].sort(), [first, second].sort());
     assert.deepEqual(
       [...locked.values()].map((chat) => chat.version),
-      [1, 1],
+      [0, 0],
     );
+  });
+
+  test("bumpChatVersion moves the version by one", async () => {
+    const fresh = await chatOf(storage(), owner, []);
+    await bumpChatVersion(storage().db, fresh);
+    assert.equal((await findChatById(storage().db, fresh))?.version, 1);
   });
 
   test("findMemberView gives role, chat type, epochs and the history bound", async () => {

@@ -17,7 +17,7 @@ import {
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { backends, issueUser, startTestServer, type TestServer } from "../support/server.ts";
-import { type SdkUser, sdkUser } from "./support.ts";
+import { type SdkUser, sdkUser, serverAnchors } from "./support.ts";
 
 /** Waits until `condition` holds (events arrive asynchronously); fails after 20 s. */
 async function eventually(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
@@ -147,6 +147,7 @@ for (const backend of backends) {
           server: server.url,
           signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
           verifier: signatureVerifier(),
+          trust: await serverAnchors(server),
           phone: renewing.phone,
           askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
         });

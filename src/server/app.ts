@@ -12,6 +12,7 @@ import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
 import { Readiness } from "./readiness.ts";
+import { ChatEventPublisher } from "./realtime/chat-event-publisher.ts";
 import { createGateway, createSocketServer } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
@@ -91,26 +92,6 @@ export interface CertchatServer {
   close(): Promise<void>;
 }
 
-/** Membership events before the realtime publisher is wired (issue 13 lands in stages): logged, not sent. */
-class UndeliveredChatEvents implements ChatEvents {
-  constructor(private readonly logger: Logger) {}
-  added(chatId: string): void {
-    this.logger.debug({ chatId }, "chatAdded not delivered");
-  }
-  removed(chatId: string): void {
-    this.logger.debug({ chatId }, "chatRemoved not delivered");
-  }
-  keysAdded(chatId: string): void {
-    this.logger.debug({ chatId }, "chatKeysAdded not delivered");
-  }
-  waitListChanged(chatId: string): void {
-    this.logger.debug({ chatId }, "chatWaitList not delivered");
-  }
-  changed(chatId: string): void {
-    this.logger.debug({ chatId }, "chatChanged not delivered");
-  }
-}
-
 function printLine(line: string): void {
   process.stdout.write(`${line}\n`);
 }
@@ -171,8 +152,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
     redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
-    // Issue 13, stage 3: realtime/chat-event-publisher.ts (helper R) replaces this with ChatEventPublisher(io).
-    const chatEvents: ChatEvents = new UndeliveredChatEvents(logger);
+    const chatEvents: ChatEvents = new ChatEventPublisher(io);
     const phones = new PhoneService({
       db: storage.db,
       sms,

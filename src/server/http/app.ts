@@ -32,6 +32,7 @@ import { identityHandlers } from "./routes/identity.ts";
 import { messageHandlers } from "./routes/messages.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { profileHandlers } from "./routes/profile.ts";
+import { findBuiltClient, registerStaticClient } from "./static-client.ts";
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -141,5 +142,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     },
   );
   registerFileDownload(app, deps.sessions, fileDownloadHandler(deps));
+  // The web client (dist/web) at `/`, when it was built.
+  await registerStaticClient(app, findBuiltClient());
   return app;
 }

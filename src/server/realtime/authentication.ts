@@ -6,6 +6,7 @@ import type { Identity, SessionService } from "../services/sessions.ts";
 import { attempt } from "./answer.ts";
 import { type CertchatSocket, identityOf, type RealtimeContext } from "./context.ts";
 import type { EventCall } from "./dispatch.ts";
+import { profileRoom } from "./rooms.ts";
 import { disconnectAtSessionEnd } from "./session-lifetime.ts";
 
 function authenticate(sessions: SessionService, token: string | undefined): Promise<Identity> {
@@ -38,7 +39,7 @@ export function handshakeAuthentication(context: RealtimeContext) {
       context.preAuth.resolved(socket, false);
       return next(error);
     }
-    socket.data = { identity: outcome.value, token };
+    adoptSession(context, socket, token, outcome.value);
     context.preAuth.resolved(socket, true);
     next();
   };
@@ -63,8 +64,10 @@ export async function startSession({
 }
 
 /**
- * The socket now acts for `token`; a different token than before starts clean, without the old rooms, and the
- * socket is disconnected when the new session ends (whichever event brought the token).
+ * The socket now acts for `token`, in its profile's room (its membership events, chat-event-publisher.ts); a
+ * different token than before starts clean, without the old rooms, and the socket is disconnected when the new
+ * session ends (whichever event or handshake brought the token). A handshake adopts before the connection
+ * completes: a socket refused after that leaves every room (Socket.IO's cleanup).
  */
 function adoptSession(
   context: RealtimeContext,
@@ -76,6 +79,8 @@ function adoptSession(
     for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
   }
   socket.data = { identity, token };
+  // The adapter's local rooms: joined when join returns, no Redis round trip.
+  void socket.join(profileRoom(identity.profile.id));
   disconnectAtSessionEnd(context, socket);
 }
 

@@ -144,7 +144,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       if (!isClientEvent(event)) splitAck(args).ack?.(failure("MethodNotFound"));
     });
   });
-  const sweeper = sweepDeadSessions(io, sessions, options.sessionCheckMs, logger);
+  const sweeper = sweepDeadSessions(io, sessions, rights, options.sessionCheckMs, logger);
   // Another node ended sessions: check this node's sockets now.
   io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());
 

@@ -1,7 +1,10 @@
 import { ApiError } from "../../protocol/errors.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
+import { findMemberships, type MembershipPair } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { type MemberView, mayPost, requireMembership } from "./chat-access.ts";
+
+export type { MembershipPair };
 
 /** Distinct (profile, chat) and certificate entries kept; beyond it the oldest are checked again. */
 const DEFAULT_CAPACITY = 100_000;
@@ -50,6 +53,11 @@ export class ChatRights {
     }
     if (now > (this.signerNotAfter.get(certificateKey) ?? 0))
       throw new ApiError("CertificateExpired", "cid certificate expired");
+  }
+
+  /** Which of these (chat, profile) pairs are memberships now: read each time, never from the cache. */
+  currentMemberships(pairs: readonly MembershipPair[]): Promise<MembershipPair[]> {
+    return findMemberships(this.db, pairs);
   }
 
   /** Drops the "may post" hint: the trigger refused the profile's send (removed, left, or demoted). */

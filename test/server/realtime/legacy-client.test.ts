@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
+import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
-import { type ChatUser, chatServerEnv, chatUser, profileOf } from "../../support/chats.ts";
+import {
+  type ChatUser,
+  call,
+  chatServerEnv,
+  chatUser,
+  profileOf,
+  unwrapKey,
+  wrapKey,
+} from "../../support/chats.ts";
+import { groupOf, sessionCert } from "../../support/membership.ts";
 import { issueUser, startTestServer, type TestServer } from "../../support/server.ts";
 import {
   type AnySocket,
@@ -149,5 +159,32 @@ describe("the deployed Android client's protocol (socket.io-client 2, Engine.IO 
       error: "NeedAuthentication",
     });
     await disconnected;
+  });
+
+  test("a renewed certificate's v1 client reads its key from `contacts` (forms) once a member fulfilled the wait list", async () => {
+    const { chat, chatKey } = await groupOf(server, web, [android]);
+    // The same person's new certificate logs in as the Android client does; the SMS code joins the profile.
+    server.clock.advance(61_000); // past the SMS resend interval of the phone
+    const renewed = await androidUser(server, android.name, android.snils, android.phone);
+    assert.equal(renewed.pid, android.pid);
+    const contactOf = async () => {
+      const reply = await server.post("/api/contacts/", { token: renewed.token }, { form: true });
+      assert.equal(reply.body.success, true);
+      return (reply.body.data as Contact[]).find((contact) => contact.chatId === chat);
+    };
+    assert.equal((await contactOf())?.key, null);
+
+    await call(server, "/api/chatsKeys/", {
+      token: web.token,
+      keys: [
+        { chatId: chat, pid: android.pid, cid: renewed.cid, key: wrapKey(chatKey, sessionCert(renewed)) },
+      ],
+    });
+    const key = (await contactOf())?.key;
+    assert.ok(key);
+    assert.deepEqual(unwrapKey(key.key, sessionCert(renewed)), chatKey);
+    const phone = await legacy();
+    phone.emit("session", renewed.token);
+    assert.deepEqual(await request(phone, "subscribe", chat), { success: true, data: chat });
   });
 });

@@ -215,3 +215,36 @@ export async function setRotationDue(trx: Executor, chatId: string, due: boolean
     .where("id", "=", chatId)
     .execute();
 }
+
+/** A (chat, profile) pair; findMemberships answers which pairs are memberships. */
+export interface MembershipPair {
+  chatId: string;
+  profileId: number;
+}
+
+/** Pairs per query of findMemberships: two bound parameters each, well inside every backend's limit. */
+const PAIRS_PER_QUERY = 400;
+
+/** Which of these (chat, profile) pairs are memberships now, a query per 400 pairs. */
+export async function findMemberships(
+  db: Executor,
+  pairs: readonly MembershipPair[],
+): Promise<MembershipPair[]> {
+  const found: MembershipPair[] = [];
+  for (let at = 0; at < pairs.length; at += PAIRS_PER_QUERY) {
+    const chunk = pairs.slice(at, at + PAIRS_PER_QUERY);
+    const rows = await db
+      .selectFrom("chat_members")
+      .select(["chat_id", "profile_id"])
+      .where((eb) =>
+        eb(
+          eb.refTuple("chat_id", "profile_id"),
+          "in",
+          chunk.map((pair) => eb.tuple(pair.chatId, pair.profileId)),
+        ),
+      )
+      .execute();
+    for (const row of rows) found.push({ chatId: row.chat_id, profileId: row.profile_id });
+  }
+  return found;
+}

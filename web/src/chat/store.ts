@@ -1,0 +1,393 @@
+/**
+ * The messenger's state in the page: the chat list (most recent first, each with its last message decrypted
+ * and checked, and an unread count), the open chat's history (pages of 50, older ones loaded on demand), the
+ * live connection's state. Components read `state` and re-render on `subscribe`; every change replaces it.
+ */
+import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
+import { decodeBase64 } from "../../../src/protocol/base64.ts";
+import type { ErrorCode } from "../../../src/protocol/errors.ts";
+import type { Contact } from "../../../src/protocol/schemas/chats.ts";
+import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
+import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
+import { type ConnectionState, LiveConnection } from "./live.ts";
+
+export interface ChatEntry {
+  readonly contact: Contact;
+  readonly chatId: string;
+  readonly preview?: ReadMessage;
+  readonly unread: number;
+}
+
+export interface OpenChat {
+  readonly chatId: string;
+  /** In id order. */
+  readonly messages: readonly ReadMessage[];
+  readonly loadingOlder: boolean;
+  readonly loadingNewer: boolean;
+  /** The first message of the chat is loaded. */
+  readonly reachedStart: boolean;
+  /** The latest message of the chat is loaded (live messages are appended only then). */
+  readonly reachedEnd: boolean;
+}
+
+/** A file on its way: encrypted and uploaded, or downloaded and decrypted. */
+export interface Transfer {
+  readonly id: string;
+  readonly chatId: string;
+  readonly direction: "upload" | "download";
+  readonly name: string;
+  readonly phase: "encrypt" | "upload" | "download" | "decrypt";
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface MessengerState {
+  readonly profile?: ProfileData;
+  readonly chats: readonly ChatEntry[];
+  readonly loaded: boolean;
+  readonly open?: OpenChat;
+  readonly connection: ConnectionState;
+  readonly transfers: readonly Transfer[];
+  /** Set when the server ended the session (expired, revoked): the page must log in again. */
+  readonly ended?: ErrorCode;
+}
+
+/**
+ * The most messages the open chat holds (and the page renders): scrolling loads a page of 50 at one end and
+ * drops what falls beyond this at the other, so a chat of 10 000 messages never puts them all in the page.
+ */
+export const HISTORY_WINDOW = 250;
+
+/** How many chats' last messages are fetched at once when the list loads. */
+const PREVIEW_CONCURRENCY = 6;
+/** Chats others start with us are not announced on the socket: the list is refreshed at this interval. */
+const CHAT_LIST_REFRESH_MS = 30_000;
+
+export class MessengerStore {
+  state: MessengerState = { chats: [], loaded: false, connection: "connecting", transfers: [] };
+  private transferSequence = 0;
+  private readonly listeners = new Set<() => void>();
+  private live?: LiveConnection;
+  private refreshTimer?: ReturnType<typeof setInterval>;
+
+  constructor(readonly messenger: Messenger) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    const profile = await this.messenger.profile();
+    this.update({ profile });
+    this.live = new LiveConnection(this.messenger.api, {
+      message: (message) => void this.receive(message),
+      sessionEnded: (ended) => this.update({ ended }),
+      state: (connection) => {
+        this.update({ connection });
+        if (connection === "online" && this.state.loaded) void this.refreshChats();
+      },
+    });
+    await this.refreshChats();
+    this.update({ loaded: true });
+    this.refreshTimer = setInterval(() => void this.refreshChats().catch(() => {}), CHAT_LIST_REFRESH_MS);
+  }
+
+  stop(): void {
+    this.live?.close();
+    clearInterval(this.refreshTimer);
+    this.listeners.clear();
+  }
+
+  /** Reloads the chat list; new chats get their preview and are watched from their last message. */
+  async refreshChats(): Promise<void> {
+    const contacts = (await this.messenger.chats()).filter((contact) => contact.chatId);
+    const known = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
+    const fresh = contacts.filter((contact) => !known.has(contact.chatId as string));
+    const previews = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
+      this.lastMessage(contact.chatId as string),
+    );
+    const entries = contacts.map((contact): ChatEntry => {
+      const chatId = contact.chatId as string;
+      const old = known.get(chatId);
+      if (old) return { ...old, contact };
+      const preview = previews[fresh.indexOf(contact)];
+      return { contact, chatId, unread: 0, ...(preview ? { preview } : {}) };
+    });
+    this.update({ chats: sortByRecent(entries) });
+    for (const entry of entries) this.live?.watch(entry.chatId, entry.preview?.message.id ?? 0);
+  }
+
+  async openChat(chatId: string): Promise<void> {
+    if (this.state.open?.chatId === chatId) return;
+    this.update({
+      chats: this.state.chats.map((entry) => (entry.chatId === chatId ? { ...entry, unread: 0 } : entry)),
+    });
+    await this.showLatest(chatId);
+  }
+
+  /** (Re)opens the chat at its latest page. */
+  async showLatest(chatId: string): Promise<void> {
+    this.update({
+      open: {
+        chatId,
+        messages: [],
+        loadingOlder: true,
+        loadingNewer: false,
+        reachedStart: false,
+        reachedEnd: true,
+      },
+    });
+    const page = await this.messenger.history(chatId);
+    this.updateOpen(chatId, (open) => ({
+      ...open,
+      messages: merge(open.messages, page),
+      loadingOlder: false,
+      reachedStart: page.length < HISTORY_PAGE_SIZE,
+    }));
+  }
+
+  closeChat(): void {
+    const { open: _closed, ...rest } = this.state;
+    this.state = rest;
+    this.emit();
+  }
+
+  /** The page of 50 before the oldest message shown. */
+  async loadOlder(): Promise<void> {
+    const open = this.state.open;
+    if (!open || open.loadingOlder || open.reachedStart) return;
+    const oldest = open.messages[0]?.message.id;
+    if (oldest === undefined) return;
+    this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: true }));
+    try {
+      const page = await this.messenger.history(open.chatId, { before: oldest });
+      this.updateOpen(open.chatId, (current) => {
+        const messages = merge(current.messages, page);
+        const trimmed = messages.length > HISTORY_WINDOW;
+        return {
+          ...current,
+          messages: trimmed ? messages.slice(0, HISTORY_WINDOW) : messages,
+          loadingOlder: false,
+          reachedStart: page.length < HISTORY_PAGE_SIZE,
+          reachedEnd: current.reachedEnd && !trimmed,
+        };
+      });
+    } catch (error) {
+      this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: false }));
+      throw error;
+    }
+  }
+
+  /** The page of 50 after the newest message held, when the window was moved away from the latest. */
+  async loadNewer(): Promise<void> {
+    const open = this.state.open;
+    if (!open || open.loadingNewer || open.reachedEnd) return;
+    const newest = open.messages.at(-1)?.message.id;
+    if (newest === undefined) return;
+    this.updateOpen(open.chatId, (current) => ({ ...current, loadingNewer: true }));
+    try {
+      const page = await this.messenger.history(open.chatId, { after: newest });
+      this.updateOpen(open.chatId, (current) => {
+        const messages = merge(current.messages, page);
+        const trimmed = messages.length > HISTORY_WINDOW;
+        return {
+          ...current,
+          messages: trimmed ? messages.slice(-HISTORY_WINDOW) : messages,
+          loadingNewer: false,
+          reachedEnd: page.length < HISTORY_PAGE_SIZE,
+          reachedStart: current.reachedStart && !trimmed,
+        };
+      });
+    } catch (error) {
+      this.updateOpen(open.chatId, (current) => ({ ...current, loadingNewer: false }));
+      throw error;
+    }
+  }
+
+  async sendText(chatId: string, text: string): Promise<void> {
+    const sent = await this.messenger.sendText(chatId, text);
+    if (this.state.open?.chatId === chatId && !this.state.open.reachedEnd) await this.showLatest(chatId);
+    await this.show(sent);
+  }
+
+  /** Encrypts, signs (CMS) and sends a file, its progress in `transfers`. */
+  async sendFile(chatId: string, file: File): Promise<void> {
+    const id = this.startTransfer(chatId, "upload", file.name, "encrypt", file.size);
+    try {
+      const content = new Uint8Array(await file.arrayBuffer());
+      const sent = await this.messenger.sendFile(chatId, { content, name: file.name }, (phase, done, total) =>
+        this.progress(id, phase, done, total),
+      );
+      await this.show(sent);
+    } finally {
+      this.endTransfer(id);
+    }
+  }
+
+  /** Downloads and decrypts the file of `message`, its CMS signature checked; progress in `transfers`. */
+  async downloadFile(message: Message, name: string): Promise<DownloadedFile> {
+    const file = message.file;
+    if (!file) throw new Error(`message ${message.id} has no file`);
+    const id = this.startTransfer(message.chat, "download", name, "download", 0);
+    try {
+      return await this.messenger.downloadFile(message.chat, file, (phase, done, total) =>
+        this.progress(id, phase, done, total),
+      );
+    } finally {
+      this.endTransfer(id);
+    }
+  }
+
+  /** Creates a group (or channel) with the holders of `phones`, then opens it. */
+  async createGroup(name: string, phones: readonly string[], channel: boolean): Promise<void> {
+    const created = await this.messenger.createGroup(name, phones, channel);
+    await this.refreshChats();
+    if (created.chatId) await this.openChat(created.chatId);
+  }
+
+  /** The DER of certificate `cid` when the page knows it: the own profile's, or a chat partner's. */
+  certificateDer(cid: number): Uint8Array | undefined {
+    const holders = [
+      ...(this.state.profile ? [this.state.profile] : []),
+      ...this.state.chats.map((entry) => entry.contact),
+    ];
+    for (const holder of holders) {
+      const found = holder.certificates.find((certificate) => certificate.id === cid);
+      if (found) return decodeBase64(found.cert);
+    }
+    return undefined;
+  }
+
+  /** The registered people holding `phone`. */
+  lookUp(phone: string): Promise<Contact[]> {
+    return this.messenger.lookUp([phone]);
+  }
+
+  /** Opens the personal chat with the holder of `phone`, creating it when there is none. */
+  async startChat(phone: string): Promise<string> {
+    const contact = await this.messenger.chatWith(phone);
+    const chatId = contact.chatId as string;
+    await this.refreshChats();
+    await this.openChat(chatId);
+    return chatId;
+  }
+
+  private startTransfer(
+    chatId: string,
+    direction: Transfer["direction"],
+    name: string,
+    phase: Transfer["phase"],
+    total: number,
+  ): string {
+    this.transferSequence += 1;
+    const id = `${direction}-${this.transferSequence}`;
+    this.update({
+      transfers: [...this.state.transfers, { id, chatId, direction, name, phase, done: 0, total }],
+    });
+    return id;
+  }
+
+  private progress(id: string, phase: Transfer["phase"], done: number, total: number): void {
+    this.update({
+      transfers: this.state.transfers.map((transfer) =>
+        transfer.id === id ? { ...transfer, phase, done, total } : transfer,
+      ),
+    });
+  }
+
+  private endTransfer(id: string): void {
+    this.update({ transfers: this.state.transfers.filter((transfer) => transfer.id !== id) });
+  }
+
+  private async receive(message: Message): Promise<void> {
+    const read = await this.show(message);
+    if (!read) return;
+    if (this.state.open?.chatId !== message.chat && message.pid !== this.state.profile?.pid) {
+      this.update({
+        chats: this.state.chats.map((entry) =>
+          entry.chatId === message.chat ? { ...entry, unread: entry.unread + 1 } : entry,
+        ),
+      });
+    }
+  }
+
+  /** Reads a message into the open chat (once) and the chat list's preview; the read message. */
+  private async show(message: Message): Promise<ReadMessage | undefined> {
+    const read = await this.messenger.read(message);
+    if (this.state.open?.chatId === message.chat) {
+      if (this.state.open.messages.some((shown) => shown.message.id === message.id)) return undefined;
+      this.updateOpen(message.chat, (open) => {
+        if (!open.reachedEnd) return open;
+        const messages = merge(open.messages, [read]);
+        const trimmed = messages.length > HISTORY_WINDOW;
+        return {
+          ...open,
+          messages: trimmed ? messages.slice(-HISTORY_WINDOW) : messages,
+          reachedStart: open.reachedStart && !trimmed,
+        };
+      });
+    }
+    const entries = this.state.chats.map((entry) =>
+      entry.chatId === message.chat && (entry.preview?.message.id ?? 0) < message.id
+        ? { ...entry, preview: read }
+        : entry,
+    );
+    this.update({ chats: sortByRecent(entries) });
+    return read;
+  }
+
+  private async lastMessage(chatId: string): Promise<ReadMessage | undefined> {
+    const page = await this.messenger.api.messages({ chat: chatId });
+    const last = page.at(-1);
+    return last ? this.messenger.read(last) : undefined;
+  }
+
+  private updateOpen(chatId: string, change: (open: OpenChat) => OpenChat): void {
+    if (this.state.open?.chatId !== chatId) return;
+    this.update({ open: change(this.state.open) });
+  }
+
+  private update(change: Partial<MessengerState>): void {
+    this.state = { ...this.state, ...change };
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function merge(shown: readonly ReadMessage[], added: readonly ReadMessage[]): ReadMessage[] {
+  const byId = new Map(shown.map((read) => [read.message.id, read]));
+  for (const read of added) byId.set(read.message.id, read);
+  return [...byId.values()].sort((a, b) => a.message.id - b.message.id);
+}
+
+/** Most recent first: by the last message's id (ids increase across chats); chats without one keep the server's order. */
+function sortByRecent(entries: readonly ChatEntry[]): ChatEntry[] {
+  return entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => {
+      const byId = (b.entry.preview?.message.id ?? 0) - (a.entry.preview?.message.id ?? 0);
+      return byId !== 0 ? byId : a.index - b.index;
+    })
+    .map(({ entry }) => entry);
+}
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,273 @@
+/**
+ * The open chat: history with older pages loaded when scrolled near the top (the scroll position kept), new
+ * messages appended (following them when already at the bottom), each with its signature mark; the composer
+ * sends on Enter (Shift+Enter for a new line).
+ */
+import type { ComponentChild } from "preact";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { ReadMessage } from "../../../src/client/messenger.ts";
+import type { MessengerState, MessengerStore, OpenChat, Transfer } from "../chat/store.ts";
+import { t } from "../i18n/index.ts";
+import { titleOf } from "./chat-list.tsx";
+import { FileMessage } from "./file-message.tsx";
+import { Paperclip } from "./paperclip.tsx";
+import { SignatureMark } from "./signature.tsx";
+import { SignatureDetails } from "./signature-details.tsx";
+
+/** Older messages are fetched when the view is this close to its top. */
+const LOAD_OLDER_AT_PX = 200;
+
+interface ChatViewProps {
+  store: MessengerStore;
+  state: MessengerState;
+  open: OpenChat;
+  onError(error: unknown): void;
+}
+
+export function ChatView({ store, state, open, onError }: ChatViewProps) {
+  const entry = state.chats.find((candidate) => candidate.chatId === open.chatId);
+  const scroller = useRef<HTMLDivElement>(null);
+  /** Where the reader is: the first message in view and its distance from the top, or at the bottom. */
+  const anchor = useRef<{ id: number; offset: number; atBottom: boolean; last: number }>({
+    id: 0,
+    offset: 0,
+    atBottom: true,
+    last: 0,
+  });
+
+  // After messages are added or dropped at either end, the message the reader was looking at stays where it
+  // was; at the bottom, the view follows new messages.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const last = open.messages.at(-1)?.message.id ?? 0;
+    const before = anchor.current;
+    const kept = before.id ? element.querySelector<HTMLElement>(`[data-id="${before.id}"]`) : null;
+    if ((before.atBottom && last !== before.last) || !kept) element.scrollTop = element.scrollHeight;
+    else element.scrollTop = kept.offsetTop - before.offset;
+    anchor.current = { ...whereIs(element), last };
+  }, [open.messages]);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    anchor.current = { ...whereIs(element), last: anchor.current.last };
+    if (element.scrollTop < LOAD_OLDER_AT_PX) store.loadOlder().catch(onError);
+    if (element.scrollHeight - element.scrollTop - element.clientHeight < LOAD_OLDER_AT_PX)
+      store.loadNewer().catch(onError);
+  };
+
+  const [dropping, setDropping] = useState(false);
+  const sendFiles = (files: FileList | null | undefined) => {
+    for (const file of files ?? []) store.sendFile(open.chatId, file).catch(onError);
+  };
+  const transfers = state.transfers.filter((transfer) => transfer.chatId === open.chatId);
+
+  return (
+    <section
+      class={`chat${dropping ? " dropping" : ""}`}
+      aria-label={entry ? titleOf(entry) : ""}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onKeyDown={(event) => {
+        // Escape leaves the chat (back to the list on a narrow screen).
+        if (event.key === "Escape" && !event.defaultPrevented) store.closeChat();
+      }}
+      onDrop={(event) => {
+        event.preventDefault();
+        setDropping(false);
+        sendFiles(event.dataTransfer?.files);
+      }}
+    >
+      <header class="chat-header">
+        <button type="button" class="back link" onClick={() => store.closeChat()} aria-label={t.chat.back}>
+          ←
+        </button>
+        <h2>{entry ? titleOf(entry) : ""}</h2>
+      </header>
+      <div class="history" ref={scroller} onScroll={onScroll}>
+        {open.loadingOlder && <p class="hint center">{t.chat.loadingOlder}</p>}
+        {open.reachedStart && open.messages.length > 0 && <p class="hint center">{t.chat.start}</p>}
+        {!open.loadingOlder && open.messages.length === 0 && <p class="hint center">{t.chat.empty}</p>}
+        <ol class="messages">
+          {open.messages.map((read) => (
+            <MessageItem
+              key={read.message.id}
+              store={store}
+              read={read}
+              own={read.message.pid === state.profile?.pid}
+              file={
+                read.message.file ? <FileMessage store={store} read={read} onError={onError} /> : undefined
+              }
+            />
+          ))}
+        </ol>
+        {!open.reachedEnd && (
+          <p class="hint center">
+            {open.loadingNewer ? t.chat.loadingNewer : ""}{" "}
+            <button type="button" class="link" onClick={() => store.showLatest(open.chatId).catch(onError)}>
+              {t.chat.toLatest}
+            </button>
+          </p>
+        )}
+      </div>
+      {dropping && <p class="drop-hint">{t.files.dropHere}</p>}
+      <Transfers transfers={transfers} />
+      <Composer onSend={(text) => store.sendText(open.chatId, text)} onFiles={sendFiles} onError={onError} />
+    </section>
+  );
+}
+
+function isAtBottom(element: HTMLElement): boolean {
+  return element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+}
+
+/** The first message whose bottom is below the top of the view, and how far its top is from the view's top. */
+function whereIs(element: HTMLElement): { id: number; offset: number; atBottom: boolean } {
+  const atBottom = isAtBottom(element);
+  for (const item of element.querySelectorAll<HTMLElement>(".message")) {
+    if (item.offsetTop + item.offsetHeight > element.scrollTop)
+      return { id: Number(item.dataset.id), offset: item.offsetTop - element.scrollTop, atBottom };
+  }
+  return { id: 0, offset: 0, atBottom };
+}
+
+const TIME = new Intl.DateTimeFormat("ru-RU", { dateStyle: "short", timeStyle: "short" });
+
+function Transfers({ transfers }: { transfers: readonly Transfer[] }) {
+  if (transfers.length === 0) return null;
+  return (
+    <ul class="transfers">
+      {transfers.map((transfer) => (
+        <li key={transfer.id}>
+          <span>
+            {transfer.direction === "upload"
+              ? t.files.sending(transfer.name)
+              : t.files.receiving(transfer.name)}
+            : {t.files.phases[transfer.phase]}
+          </span>
+          <progress
+            value={transfer.total > 0 ? transfer.done : undefined}
+            max={transfer.total > 0 ? transfer.total : undefined}
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface MessageItemProps {
+  store: MessengerStore;
+  read: ReadMessage;
+  own: boolean;
+  file: ComponentChild;
+}
+
+function MessageItem({ store, read, own, file }: MessageItemProps) {
+  const { message } = read;
+  const [details, setDetails] = useState(false);
+  return (
+    <li class={`message${own ? " own" : ""}`} data-id={message.id}>
+      <div class="meta">
+        <span class="author">{own ? t.chat.you : message.user}</span>
+        <time dateTime={new Date(message.time * 1000).toISOString()}>{TIME.format(message.time * 1000)}</time>
+        <button
+          type="button"
+          class="link sig-button"
+          aria-expanded={details}
+          aria-label={t.details.title}
+          onClick={() => setDetails(!details)}
+        >
+          <SignatureMark read={read} />
+        </button>
+      </div>
+      {details && (
+        <SignatureDetails
+          read={read}
+          der={store.certificateDer(message.cid)}
+          onClose={() => setDetails(false)}
+        />
+      )}
+      {file ?? (
+        <p class={`text${read.text === null ? " undecryptable" : ""}`}>
+          {read.text ?? t.errors.cannotDecrypt}
+        </p>
+      )}
+    </li>
+  );
+}
+
+interface ComposerProps {
+  onSend(text: string): Promise<void>;
+  onFiles(files: FileList | null | undefined): void;
+  onError(error: unknown): void;
+}
+
+function Composer({ onSend, onFiles, onError }: ComposerProps) {
+  const [text, setText] = useState("");
+  const picker = useRef<HTMLInputElement>(null);
+  const [sending, setSending] = useState(false);
+  const send = async () => {
+    const body = text.trim();
+    if (!body || sending) return;
+    setSending(true);
+    try {
+      await onSend(body);
+      setText("");
+    } catch (error) {
+      onError(error);
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void send();
+      }}
+    >
+      <input
+        ref={picker}
+        type="file"
+        name="attach"
+        multiple
+        hidden
+        onChange={(event) => {
+          onFiles(event.currentTarget.files);
+          event.currentTarget.value = "";
+        }}
+      />
+      <button
+        type="button"
+        class="attach"
+        title={t.files.attach}
+        aria-label={t.files.attach}
+        onClick={() => picker.current?.click()}
+      >
+        <Paperclip />
+      </button>
+      <textarea
+        name="message"
+        rows={1}
+        placeholder={t.chat.placeholder}
+        aria-label={t.chat.placeholder}
+        value={text}
+        onInput={(event) => setText(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter" && !event.shiftKey) {
+            event.preventDefault();
+            void send();
+          }
+        }}
+      />
+      <button type="submit" disabled={sending || text.trim().length === 0}>
+        {sending ? t.chat.sending : t.chat.send}
+      </button>
+    </form>
+  );
+}

@@ -90,7 +90,7 @@ for (const backend of backends) {
         );
         const login = await runCliAnswering(
           [
-            ...["login", "--home", partner.home, "--server", server.url],
+            ...["login", "--home", partner.home, "--server", server.url, "--trust", serverCaFile(server)],
             ...["--cert", join(dir, "1", "cert.der"), "--key", join(dir, "1", "key.pem")],
           ],
           {},

@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { Messenger } from "../../client/messenger.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
-import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { CLIENT_TRUST_ENV, clientTrust, trustFile } from "../user/client-trust.ts";
+import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { ask } from "../user/prompt.ts";
 import { defaultHome, type KeyFiles, writeSession } from "../user/session-store.ts";
 

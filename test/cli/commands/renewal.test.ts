@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { IssueAlgorithm } from "../../../src/server/test-ca.ts";
 import { chatServerEnv } from "../../support/chats.ts";
 import { runCliAnswering, startCli } from "../../support/cli.ts";
-import { type CliUser, cliUser } from "../../support/cli-user.ts";
+import { type CliUser, cliUser, serverCaFile } from "../../support/cli-user.ts";
 import { backends, startTestServer, type TestServer } from "../../support/server.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 

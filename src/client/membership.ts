@@ -201,8 +201,12 @@ export class Membership {
       if (!data.rotationDue || !this.options.trust.canWrap) return false;
       await this.learn(chat, data);
       const plan = planRotation(data);
-      if (!this.canServe(plan) || (await this.trusted(plan.recipients)).length < plan.recipients.length)
-        return false;
+      // Every current key holder must get the new key from us; waiting certificates we do not trust may wait.
+      const holders = data.members.flatMap((member) =>
+        member.certificates.filter((certificate) => certificate.hasKey).map((certificate) => certificate.id),
+      );
+      const trusted = new Set((await this.trusted(plan.recipients)).map((recipient) => recipient.cid));
+      if (!this.canServe(plan) || holders.some((cid) => !trusted.has(cid))) return false;
       await this.rotateOnce(chat, {}, data);
       return true;
     });

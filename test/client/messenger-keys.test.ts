@@ -71,6 +71,14 @@ for (const backend of backends) {
       );
     });
 
+    it("without trust anchors a session reads the chat but refuses to rotate its key", async () => {
+      const chat = await groupOf(admin, member);
+      await owner.messenger.sendText(chat, "без якорей");
+      const fresh = new Messenger(owner.messenger.api, owner.messenger.signer, signatureVerifier());
+      assert.deepEqual(summary(await fresh.history(chat)), ["без якорей verified"]);
+      await assert.rejects(fresh.membership.rotate(chat), /no trust anchors are configured/);
+    });
+
     it("verifies a group member who is neither the owner nor looked up, through the member list", async () => {
       const chat = await groupOf(admin, member);
       await admin.messenger.sendText(chat, "от участника");

@@ -62,7 +62,7 @@ export function loginCommand(program: Command): void {
       const home = options.home ?? defaultHome();
       const files = keyFiles(options);
       const trust = trustFile(options.trust);
-      const setting = await clientTrust(trust);
+      const setting = await clientTrust(trust, true);
       const messenger = await Messenger.login({
         server: options.server,
         signer: await readSigner(files, options.password),

@@ -2,7 +2,7 @@
  * The trust anchors of the CLI's Messenger (docs/SDK.md "Trust anchors"): `login --trust <file>` (kept in the
  * session), else $CERTCHAT_CLIENT_TRUST, else the test CA a server on this machine wrote with the default
  * data folder (./data/ca/ca.pem). Without any, the session reads and creates chats but sends no key to a
- * certificate its user did not name (a warning says so).
+ * certificate its user did not name (login warns).
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -36,11 +36,12 @@ export async function readAnchors(path: string): Promise<Uint8Array[]> {
   return anchors;
 }
 
-/** The Messenger's trust setting for an anchor file, warning on stderr when there is none. */
-export async function clientTrust(path: string | undefined): Promise<ClientTrustSetting> {
+/** The Messenger's trust setting for an anchor file; with `warn` (login), a warning on stderr when there is none. */
+export async function clientTrust(path: string | undefined, warn = false): Promise<ClientTrustSetting> {
   if (path) return { anchors: { anchors: await readAnchors(path) } };
-  process.stderr.write(
-    `certchat: no trust anchors (--trust at login, or $${CLIENT_TRUST_ENV}): keys are not sent to waiting certificates, and adding, removing and rotating refuse\n`,
-  );
+  if (warn)
+    process.stderr.write(
+      `certchat: no trust anchors (--trust at login, or $${CLIENT_TRUST_ENV}): keys are not sent to waiting certificates, and adding, removing and rotating refuse\n`,
+    );
   return { none: true };
 }

@@ -1,9 +1,12 @@
 /**
  * The chat keys a session holds, per chat and epoch (docs/CRYPTO.md "Key epochs"): chatId → keyId → key, and
  * each chat's current epoch. Rows come from `contacts` (the current epoch) and `keys` (any epoch); each is
- * unwrapped with our key and the row's wrapping certificate, and a present `sign` must verify first (D8).
+ * unwrapped with our key and the row's wrapping certificate after its `sign` verified (D8): the wrapper must
+ * chain to a trust anchor and carry a trusted member's identity, and only epoch-1 rows may be unsigned (v1
+ * createChat). An epoch-1 row may be signed over the chat's creation binding instead of its id (createChat).
  */
 import { decodeBase64 } from "../protocol/base64.ts";
+import type { CertificateTrust } from "./certificate-trust.ts";
 import { type ChatKey, type OwnKey, unwrapChatKey } from "./crypto/index.ts";
 import { type KeyRowVerdict, verifyKeyRow } from "./crypto/key-row-signature.ts";
 import type { SignatureVerifier } from "./verification.ts";
@@ -33,6 +36,11 @@ export interface ChatKeyringOptions {
   readonly ownCid: () => Promise<number>;
   readonly verifier: SignatureVerifier;
   readonly fetchRows: FetchKeyRows;
+  readonly trust: CertificateTrust;
+  /** What createChat signed the chat's epoch-1 rows over (createBinding), or undefined when unknown. */
+  readonly createBinding?: (chatId: string) => Promise<string | undefined>;
+  /** Learns the chat's current members' identities (chatMembers) when a wrapper's is not trusted yet. */
+  readonly learnMembers?: (chatId: string) => Promise<void>;
 }
 
 export class ChatKeyring {
@@ -82,11 +90,14 @@ export class ChatKeyring {
     const wrappedKey = decodeStrict(row.key, "key");
     const wrapper = decodeStrict(row.cert, "cert");
     const cid = await this.options.ownCid();
+    await this.checkWrapper(chatId, row.keyId, wrapper);
+    const binding = row.keyId === 1 ? await this.options.createBinding?.(chatId) : undefined;
     const signature = await verifyKeyRow(
       this.options.verifier,
       wrapper,
       { chatId, keyId: row.keyId, cid, wrappedKey },
       row.sign,
+      binding,
     );
     const chatKey = await unwrapChatKey({
       wrappedKey,
@@ -127,6 +138,19 @@ export class ChatKeyring {
     }
     if (!keyIds) this.complete.add(chatId);
     return { refused };
+  }
+
+  /** The wrapper chains to an anchor and is a trusted member's (learning the members once when needed). */
+  private async checkWrapper(chatId: string, keyId: number, wrapper: Uint8Array): Promise<void> {
+    const { trust } = this.options;
+    const where = `the key row of chat ${chatId}, epoch ${keyId}`;
+    const chain = await trust.chainProblem(wrapper);
+    if (chain)
+      throw new Error(`${where}: its wrapping certificate does not chain to a trust anchor (${chain})`);
+    if (await trust.trustedIdentity(wrapper)) return;
+    await this.options.learnMembers?.(chatId);
+    if (!(await trust.trustedIdentity(wrapper)))
+      throw new Error(`${where}: its wrapping certificate is not a current member's`);
   }
 
   private slot(chatId: string): Map<number, HeldKey> {

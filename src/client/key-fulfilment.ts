@@ -2,13 +2,15 @@
  * Automatic fulfilment of wait lists (docs/CRYPTO.md "Key epochs"): a member certificate without a chat key
  * (a renewed or newly added certificate) waits until a member whose client holds the key wraps it, signs the
  * row and posts it with `chatsKeys`. This module decides which entries this session can serve, wraps and
- * signs them, and posts at most 1000 rows per request; events are served after a 0–2 s random delay so the
+ * signs them, and posts at most 1000 rows and about 900 KiB per request; only certificates the client trusts
+ * for their profile (CertificateTrust) are served; events are served after a 0–2 s random delay so the
  * members online at once rarely all post the same rows (the server skips duplicates anyway).
  */
 
 import { gostPublicKeyFromSpki } from "../crypto/gost/spki.ts";
 import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import type { CertchatApi } from "./api.ts";
+import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
 import type { ChatKeyring, HeldKey } from "./chat-keyring.ts";
 import {
   type ChatKey,
@@ -56,6 +58,8 @@ export interface FulfilmentRow {
 }
 
 export const MAX_ROWS_PER_REQUEST = 1000;
+/** Under the server's 1 MiB request body, with room for the token and the JSON around the rows. */
+export const MAX_REQUEST_BYTES = 900 * 1024;
 const JITTER_MS = 2_000;
 
 /**
@@ -110,6 +114,51 @@ export function planFulfilment(
   return rows;
 }
 
+/**
+ * The wait lists without the entries this client does not trust (CertificateTrust.recipientProblem): a
+ * certificate the server lists is served only when it chains to an anchor and carries its profile's
+ * trusted identity. `learn` is asked once per chat whose waiting profiles are not known yet.
+ */
+export async function trustedWaits(
+  waits: readonly ChatWaitList[],
+  trust: CertificateTrust,
+  learn?: (chatId: string) => Promise<void>,
+): Promise<ChatWaitList[]> {
+  const out: ChatWaitList[] = [];
+  for (const { chatId, waitList } of waits) {
+    if (learn && waitList.some((entry) => !trust.knows(entry.pid))) await learn(chatId);
+    const kept: WaitingCertificate[] = [];
+    for (const entry of waitList) {
+      const der = decodeBase64(entry.cert);
+      if (der && (await trust.recipientProblem(entry.pid, der)) === undefined) kept.push(entry);
+    }
+    out.push({ chatId, waitList: kept });
+  }
+  return out;
+}
+
+/**
+ * Splits rows into requests of at most `maxRows` rows and about `maxBytes` of JSON each (a row alone over
+ * the limit still goes, alone).
+ */
+export function batchRows<T>(rows: readonly T[], maxRows: number, maxBytes: number): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = JSON.stringify(row).length + 1;
+    if (batch.length > 0 && (batch.length >= maxRows || bytes + size > maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(row);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 /** Wraps and signs planned rows (the signature binds chat, epoch, recipient and wrapped key). */
 export async function wrapPlannedRows(
   rows: readonly PlannedKeyRow[],
@@ -141,6 +190,9 @@ export interface KeyFulfillerOptions {
   readonly keyring: ChatKeyring;
   readonly signer: Signer;
   readonly ownCid: () => Promise<number>;
+  readonly trust: CertificateTrust;
+  /** Learns a chat's current members' identities (chatMembers), for waiting profiles not known yet. */
+  readonly learnMembers?: (chatId: string) => Promise<void>;
   /** A background fulfilment that failed (network, a refusal): reported, never thrown. */
   readonly onError?: (error: unknown) => void;
   /** [0, 1), for the jitter; Math.random by default. */
@@ -160,8 +212,12 @@ export class KeyFulfiller {
    * Returns the number of rows posted (rows the server already had count as served).
    */
   async fulfil(waits: readonly ChatWaitList[]): Promise<number> {
-    const { keyring, signer } = this.options;
-    const withEntries = waits.filter((wait) => wait.waitList.length > 0);
+    const { keyring, signer, trust } = this.options;
+    if (!trust.canWrap && waits.some((wait) => wait.waitList.length > 0))
+      throw new Error(`not serving wait lists: ${NO_ANCHORS}`);
+    const withEntries = (await trustedWaits(waits, trust, this.options.learnMembers)).filter(
+      (wait) => wait.waitList.length > 0,
+    );
     if (withEntries.length === 0) return 0;
     const cid = await this.options.ownCid();
     for (const { chatId, waitList } of withEntries) {
@@ -175,8 +231,8 @@ export class KeyFulfiller {
       (chatId, keyId) => keyring.held(chatId, keyId),
     );
     const rows = await wrapPlannedRows(planned, signer);
-    for (let at = 0; at < rows.length; at += MAX_ROWS_PER_REQUEST) {
-      await this.options.api.call("chatsKeys", { keys: rows.slice(at, at + MAX_ROWS_PER_REQUEST) });
+    for (const batch of batchRows(rows, MAX_ROWS_PER_REQUEST, MAX_REQUEST_BYTES)) {
+      await this.options.api.call("chatsKeys", { keys: batch });
     }
     return rows.length;
   }

@@ -4,11 +4,14 @@
  * for every remaining certificate that holds the current key (and any waiting one this session can wrap
  * for), signed, posted with the `keyId`/`version` it was built on; when another change won the race the
  * server answers ChatKeyOutdated and the key set is built again from a fresh member list (up to 3 retries).
+ * Keys are wrapped only for certificates the client trusts for their profile (CertificateTrust): the member
+ * list comes from the server.
  */
 import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import { normalizePhone } from "../protocol/phone.ts";
 import type { AddMemberKey, ChatMembersData, ChatRole, EpochKey } from "../protocol/schemas/members.ts";
 import { type CertchatApi, CertchatApiError } from "./api.ts";
+import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
 import type { ChatKeyring } from "./chat-keyring.ts";
 import type { ChatKeyKind } from "./crypto/chat-key.ts";
 import {
@@ -78,6 +81,7 @@ export interface MembershipOptions {
   readonly keyring: ChatKeyring;
   readonly signer: Signer;
   readonly ownPid: () => Promise<number>;
+  readonly trust: CertificateTrust;
 }
 
 export class Membership {
@@ -85,6 +89,36 @@ export class Membership {
 
   members(chat: string): Promise<ChatMembersData> {
     return this.options.api.call("chatMembers", { chat });
+  }
+
+  /**
+   * Learns the identities of the chat's members from their certificates that hold a key (a member some
+   * client already gave the key to) where the profile has none trusted yet; certificates that do not chain
+   * are ignored (CertificateTrust.vouch).
+   */
+  async learn(chat: string, fresh?: ChatMembersData): Promise<ChatMembersData> {
+    const data = fresh ?? (await this.members(chat));
+    for (const member of data.members) {
+      for (const certificate of member.certificates) {
+        const der = decodeBase64(certificate.cert);
+        if (der && certificate.hasKey) await this.options.trust.vouch(member.pid, der);
+      }
+    }
+    return data;
+  }
+
+  /** The recipients this client trusts for their profiles (the others are left to wait). */
+  private async trusted(recipients: readonly EpochRecipient[]): Promise<EpochRecipient[]> {
+    const out: EpochRecipient[] = [];
+    for (const recipient of recipients) {
+      const problem = await this.options.trust.recipientProblem(recipient.pid, recipient.certificate);
+      if (problem === undefined) out.push(recipient);
+    }
+    return out;
+  }
+
+  private requireTrust(): void {
+    if (!this.options.trust.canWrap) throw new Error(NO_ANCHORS);
   }
 
   /**
@@ -99,6 +133,7 @@ export class Membership {
     { history }: { history: HistoryChoice },
   ): Promise<ChatMembersData> {
     const { api, keyring } = this.options;
+    this.requireTrust();
     const profiles = await this.options.resolvePhones(phones);
     return this.retryOutdated(async () => {
       const { keyId } = await this.members(chat);
@@ -112,7 +147,7 @@ export class Membership {
       for (const profile of profiles) {
         for (const { id: cid, cert } of profile.certificates) {
           const der = decodeBase64(cert);
-          if (!der) continue;
+          if (!der || (await this.options.trust.recipientProblem(profile.pid, der)) !== undefined) continue;
           for (const epoch of epochs) {
             const row = await this.wrapRow(
               chat,
@@ -163,7 +198,15 @@ export class Membership {
     await sleep(rotationDelayMs(role, random));
     return this.retryOutdated(async () => {
       const data = await this.members(chat);
-      if (!data.rotationDue || !this.canServe(planRotation(data))) return false;
+      if (!data.rotationDue || !this.options.trust.canWrap) return false;
+      await this.learn(chat, data);
+      const plan = planRotation(data);
+      // Every current key holder must get the new key from us; waiting certificates we do not trust may wait.
+      const holders = data.members.flatMap((member) =>
+        member.certificates.filter((certificate) => certificate.hasKey).map((certificate) => certificate.id),
+      );
+      const trusted = new Set((await this.trusted(plan.recipients)).map((recipient) => recipient.cid));
+      if (!this.canServe(plan) || holders.some((cid) => !trusted.has(cid))) return false;
       await this.rotateOnce(chat, {}, data);
       return true;
     });
@@ -194,12 +237,13 @@ export class Membership {
     fresh?: ChatMembersData,
   ): Promise<ChatMembersData> {
     const { api, keyring } = this.options;
-    const data = fresh ?? (await this.members(chat));
+    this.requireTrust();
+    const data = await this.learn(chat, fresh);
     const plan = planRotation(data, removedPid);
     const chatKey = generateChatKey(plan.kind);
     const nextKeyId = data.keyId + 1;
     const keys: EpochKey[] = [];
-    for (const recipient of plan.recipients) {
+    for (const recipient of await this.trusted(plan.recipients)) {
       const row = await this.wrapRow(chat, nextKeyId, recipient, chatKey);
       if (row) keys.push(row);
     }

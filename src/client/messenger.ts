@@ -3,6 +3,8 @@
  * encrypted texts and files, and read history decrypted, with every message's signature checked against its
  * sender's certificate. Formats: docs/CRYPTO.md. Nothing is shown as trusted without a check that passed.
  */
+
+import type { TrustInput } from "../pki/trust.ts";
 import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import { normalizePhone } from "../protocol/phone.ts";
 import { ChatType, type Contact } from "../protocol/schemas/chats.ts";
@@ -15,6 +17,7 @@ import {
 } from "../protocol/schemas/messages.ts";
 import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
+import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
 import {
   type ChatKey,
@@ -25,7 +28,7 @@ import {
   generateChatKey,
   wrapChatKeyFor,
 } from "./crypto/index.ts";
-import { CREATE_CHAT_ID, signKeyRow } from "./crypto/key-row-signature.ts";
+import { createBinding, signKeyRow } from "./crypto/key-row-signature.ts";
 import { type ChatWaitList, KeyFulfiller } from "./key-fulfilment.ts";
 import { Membership } from "./membership.ts";
 import type { Signer } from "./signing.ts";
@@ -36,6 +39,17 @@ export interface LoginOptions {
   server: string;
   signer: Signer;
   verifier: SignatureVerifier;
+  /**
+   * The CA certificates (and CRLs) members' certificates must chain to: keys are wrapped for, and taken
+   * from, only such certificates of the profiles they belong to (docs/CRYPTO.md "Trusting certificates").
+   */
+  trust?: TrustInput;
+  /**
+   * Without `trust`: take every certificate the server lists as its profile's (tests, development). With
+   * neither, the session reads and creates chats but wraps no key for a certificate it was not given by its
+   * user: no wait-list fulfilment, no add, remove or rotation (they throw).
+   */
+  trustServerCertificates?: boolean;
   /** The phone to register when the profile has none confirmed yet. */
   phone?: string;
   /** Asked for the SMS code sent to `phone`. */
@@ -109,6 +123,10 @@ export class Messenger {
   /** Chats whose due rotation (after a leave) this client is waiting its turn for. */
   private readonly dueRotations = new Set<string>();
   private ownProfile?: ProfileData;
+  /** Each chat's type and name as `contacts` gave them: what its createChat rows are signed over. */
+  private readonly chatKinds = new Map<string, string>();
+  /** Which certificates keys are wrapped for and taken from. */
+  readonly trust: CertificateTrust;
   /** Per-epoch chat keys (docs/CRYPTO.md "Key epochs"). */
   readonly keyring: ChatKeyring;
   /** Members, roles, rotation (docs/SDK.md). */
@@ -118,13 +136,18 @@ export class Messenger {
     readonly api: CertchatApi,
     readonly signer: Signer,
     private readonly verifier: SignatureVerifier,
+    trust: ClientTrustSetting = { none: true },
   ) {
+    this.trust = new CertificateTrust(trust);
     const ownCid = async () => (await this.profile()).cid;
     this.keyring = new ChatKeyring({
       ownKey: signer.ownKey,
       ownCid,
       verifier,
       fetchRows: (chatId, keyIds) => this.fetchKeyRows(chatId, keyIds),
+      trust: this.trust,
+      createBinding: (chatId) => this.createBindingOf(chatId),
+      learnMembers: (chatId) => this.learnMembers(chatId),
     });
     this.membership = new Membership({
       api,
@@ -132,6 +155,7 @@ export class Messenger {
       signer,
       ownPid: async () => (await this.profile()).pid,
       resolvePhones: (phones) => this.requireContacts(phones),
+      trust: this.trust,
     });
   }
 
@@ -158,7 +182,7 @@ export class Messenger {
       const { id } = await api.registryPhone(phone);
       await api.confirmPhone(id, (await askCode(phone)).trim());
     }
-    const messenger = new Messenger(api, signer, options.verifier);
+    const messenger = new Messenger(api, signer, options.verifier, trustSetting(options));
     if (options.fulfil ?? true)
       await messenger.fulfilWaitLists().catch((error: unknown) => options.onFulfilError?.(error));
     return messenger;
@@ -174,8 +198,11 @@ export class Messenger {
 
   async profile(): Promise<ProfileData> {
     if (!this.ownProfile) {
-      this.ownProfile = await this.api.profile();
-      this.directory.add(this.ownProfile);
+      const profile = await this.api.profile();
+      // Our own identity is the signer's certificate's, whatever the server lists.
+      await this.trust.vouch(profile.pid, this.signer.certificate);
+      this.ownProfile = profile;
+      this.directory.add(profile);
     }
     return this.ownProfile;
   }
@@ -186,6 +213,7 @@ export class Messenger {
     for (const chat of chats) {
       this.directory.add(chat);
       if (!chat.chatId) continue;
+      this.chatKinds.set(chat.chatId, createBinding(chat.chatType, chat.chatName));
       if (chat.keyId) this.keyring.setCurrent(chat.chatId, chat.keyId);
       if (chat.key) this.contactRows.set(chat.chatId, { ...chat.key, keyId: chat.key.keyId ?? FIRST_EPOCH });
     }
@@ -196,7 +224,14 @@ export class Messenger {
   async lookUp(phones: readonly string[]): Promise<Contact[]> {
     if (phones.length === 0) return [];
     const found = await this.api.contacts(phones);
-    for (const contact of found) this.directory.add(contact);
+    for (const contact of found) {
+      this.directory.add(contact);
+      // The user named these phones: their holders' identities are taken (first contact).
+      for (const { cert } of contact.certificates) {
+        const der = decodeBase64(cert);
+        if (der) await this.trust.vouch(contact.pid, der);
+      }
+    }
     return found;
   }
 
@@ -460,12 +495,25 @@ export class Messenger {
     return listed() ?? this.api.call("keys", { chat: chatId, ...(keyIds ? { keyIds: [...keyIds] } : {}) });
   }
 
+  /** What createChat signed the chat's epoch-1 rows over (its type and name from `contacts`). */
+  private async createBindingOf(chatId: string): Promise<string | undefined> {
+    if (!this.chatKinds.has(chatId)) await this.chats();
+    return this.chatKinds.get(chatId);
+  }
+
+  /** The identities of the chat's members that hold a key (a server before issue 13 has no member list). */
+  private async learnMembers(chatId: string): Promise<void> {
+    await this.membership.learn(chatId).catch(() => undefined);
+  }
+
   private fulfiller(onError?: (error: unknown) => void): KeyFulfiller {
     return new KeyFulfiller({
       api: this.api,
       keyring: this.keyring,
       signer: this.signer,
       ownCid: async () => (await this.profile()).cid,
+      trust: this.trust,
+      learnMembers: (chatId) => this.learnMembers(chatId),
       ...(onError ? { onError } : {}),
     });
   }
@@ -476,13 +524,28 @@ export class Messenger {
     members: readonly Contact[],
   ): Promise<Contact> {
     const holders = [await this.profile(), ...members];
-    const certificates = holders.flatMap((holder) =>
+    const listed = holders.flatMap((holder) =>
       holder.certificates.map((certificate) => ({
         pid: holder.pid,
         cid: certificate.id,
         der: decodeBase64Strict(certificate.cert),
       })),
     );
+    // Without anchors these are the server's word for the phones the user named (docs/CRYPTO.md).
+    const certificates = [];
+    for (const certificate of listed) {
+      const problem = this.trust.anchored
+        ? await this.trust.recipientProblem(certificate.pid, certificate.der)
+        : undefined;
+      if (problem === undefined) certificates.push(certificate);
+    }
+    const reached = new Set(certificates.map(({ pid }) => pid));
+    const unreached = holders.filter((holder) => !reached.has(holder.pid));
+    if (unreached.length > 0)
+      throw new Error(
+        `no certificate of profile ${unreached.map((holder) => holder.pid).join(", ")} chains to a trust anchor`,
+      );
+    const binding = createBinding(type, name);
     // The Android client's key blob holds only a GOST key: one GOST member makes the whole chat GOST.
     const anyGost = certificates.some(({ der }) =>
       chooseScheme(certificatePublicKey(der)).startsWith("gost"),
@@ -496,9 +559,9 @@ export class Messenger {
         recipientCertificate: der,
         ...(senderKey ? { senderKey } : {}),
       });
-      // The chat has no id yet: epoch-1 rows of createChat are signed over the empty chat id (docs/CRYPTO.md).
+      // The chat has no id yet: epoch-1 rows of createChat are signed over its type and name (docs/CRYPTO.md).
       const sign = await signKeyRow(this.signer, {
-        chatId: CREATE_CHAT_ID,
+        chatId: binding,
         keyId: FIRST_EPOCH,
         cid,
         wrappedKey,
@@ -507,6 +570,7 @@ export class Messenger {
     }
     const created = await this.api.createChat({ type, ...(name === null ? {} : { name }), keys });
     // Unwrapped from the answer, not taken from memory: a personal chat that already existed keeps its key.
+    if (created.chatId) this.chatKinds.set(created.chatId, binding);
     if (created.chatId && created.key) {
       if (created.keyId) this.keyring.setCurrent(created.chatId, created.keyId);
       const row = { ...created.key, keyId: created.key.keyId ?? FIRST_EPOCH };
@@ -557,9 +621,10 @@ export class Messenger {
     } catch (error) {
       return { signature: "invalid", problem: `verification failed: ${errorText(error)}` };
     }
-    return valid
-      ? { signature: "verified" }
-      : { signature: "invalid", problem: "the signature does not verify" };
+    if (!valid) return { signature: "invalid", problem: "the signature does not verify" };
+    // A sender seen signing: its identity is its profile's from now on (when its certificate chains).
+    await this.trust.vouch(message.pid, known.der);
+    return { signature: "verified" };
   }
 
   private async findFileMessage(chat: string, file: string): Promise<Message> {
@@ -576,6 +641,11 @@ export class Messenger {
       before = page[0].id;
     }
   }
+}
+
+function trustSetting(options: LoginOptions): ClientTrustSetting {
+  if (options.trust) return { anchors: options.trust };
+  return options.trustServerCertificates ? { serverCertificates: true } : { none: true };
 }
 
 function waitListsOf(chats: readonly Contact[]): ChatWaitList[] {

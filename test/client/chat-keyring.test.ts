@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { CertificateTrust } from "../../src/client/certificate-trust.ts";
 import { ChatKeyring, type WrappedKeyRow } from "../../src/client/chat-keyring.ts";
-import { signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
+import { createBinding, signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
 import {
   type ChatKey,
   generateChatKey,
@@ -14,6 +15,8 @@ import { useTempDir } from "../support/temp-dir.ts";
 import { testSigners } from "./support.ts";
 
 const signerOf = testSigners(useTempDir("certchat-keyring-"));
+// A CA of the server operator's own that no user trusts.
+const rogueOf = testSigners(useTempDir("certchat-keyring-rogue-"));
 const verifier = signatureVerifier();
 const CHAT = "5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01";
 const OWN_CID = 7;
@@ -48,6 +51,8 @@ function keyringOf(own: Signer, rows: WrappedKeyRow[], asked: (readonly number[]
     ownKey: own.ownKey,
     ownCid: async () => OWN_CID,
     verifier,
+    // Chain and identity rules are tested on their own below: here every certificate counts.
+    trust: new CertificateTrust({ serverCertificates: true }),
     fetchRows: async (_chat, keyIds) => {
       asked.push(keyIds);
       return rows.filter((row) => !keyIds || keyIds.includes(row.keyId));
@@ -161,5 +166,73 @@ describe("chat keyring", () => {
     keyring.drop(CHAT);
     assert.equal(keyring.current(CHAT), undefined);
     assert.equal(keyring.held(CHAT, 3), undefined);
+  });
+});
+
+/** A keyring of `own` that trusts the members' CA and knows `members`' identities (as profiles 2, 3, …). */
+async function anchoredKeyring(own: Signer, members: Signer[], binding?: string) {
+  const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
+  for (const [at, member] of members.entries()) await trust.vouch(at + 2, member.certificate);
+  return new ChatKeyring({
+    ownKey: own.ownKey,
+    ownCid: async () => OWN_CID,
+    verifier,
+    trust,
+    fetchRows: async () => [],
+    ...(binding ? { createBinding: async () => binding } : {}),
+  });
+}
+
+describe("chat keyring against a lying server", () => {
+  it("refuses a row wrapped and signed by a certificate no trusted CA issued", async () => {
+    const [own, rogue] = [await signerOf("ecdsa-p256"), await rogueOf("ecdsa-p256")];
+    const keyring = await anchoredKeyring(own, [await signerOf("ecdsa-p256")]);
+    await assert.rejects(
+      keyring.add(CHAT, await rowFor(rogue, own, 2, generateChatKey("aes-256-gcm"))),
+      /does not chain to a trust anchor/,
+    );
+  });
+
+  it("refuses a row wrapped by a trusted CA's certificate that is no member's", async () => {
+    const [own, stranger] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const keyring = await anchoredKeyring(own, [await signerOf("ecdsa-p256")]);
+    await assert.rejects(
+      keyring.add(CHAT, await rowFor(stranger, own, 2, generateChatKey("aes-256-gcm"))),
+      /not a current member's/,
+    );
+  });
+
+  it("accepts a row signed by a member's certificate", async () => {
+    const [own, member] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const keyring = await anchoredKeyring(own, [member]);
+    const held = await keyring.add(CHAT, await rowFor(member, own, 2, generateChatKey("aes-256-gcm")));
+    assert.equal(held.signature, "verified");
+  });
+
+  it("refuses an unsigned row of a later epoch (its sign stripped by the server)", async () => {
+    const [own, member] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const keyring = await anchoredKeyring(own, [member]);
+    await assert.rejects(
+      keyring.add(CHAT, await rowFor(member, own, 2, generateChatKey("aes-256-gcm"), null)),
+      /not signed/,
+    );
+  });
+
+  it("refuses a createChat row of another chat (another name) as the key of this one", async () => {
+    const [own, alice] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const wrappedKey = await wrapChatKeyFor({ chatKey, recipientCertificate: own.certificate });
+    // What Alice's createChat of group "A" stored for us; the server serves it as epoch 1 of group "B".
+    const sign = await signKeyRow(alice, {
+      chatId: createBinding(1, "A"),
+      keyId: 1,
+      cid: OWN_CID,
+      wrappedKey,
+    });
+    const row = { keyId: 1, key: encodeBase64(wrappedKey), cert: encodeBase64(alice.certificate), sign };
+    const keyring = await anchoredKeyring(own, [alice], createBinding(1, "B"));
+    await assert.rejects(keyring.add(CHAT, row), /does not verify/);
+    const genuine = await anchoredKeyring(own, [alice], createBinding(1, "A"));
+    assert.equal((await genuine.add(CHAT, row)).signature, "verified");
   });
 });

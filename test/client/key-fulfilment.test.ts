@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { CertificateTrust } from "../../src/client/certificate-trust.ts";
 import type { HeldKey } from "../../src/client/chat-keyring.ts";
 import { verifyKeyRow } from "../../src/client/crypto/key-row-signature.ts";
 import { generateChatKey, signatureVerifier, unwrapChatKey } from "../../src/client/index.ts";
 import {
+  batchRows,
   type ChatWaitList,
+  MAX_REQUEST_BYTES,
+  MAX_ROWS_PER_REQUEST,
   planFulfilment,
+  trustedWaits,
   wrapPlannedRows,
   wrapRefusal,
 } from "../../src/client/key-fulfilment.ts";
@@ -14,6 +19,8 @@ import { useTempDir } from "../support/temp-dir.ts";
 import { testSigners } from "./support.ts";
 
 const signerOf = testSigners(useTempDir("certchat-fulfilment-"));
+// A CA of the server operator's own that no user trusts.
+const rogueOf = testSigners(useTempDir("certchat-fulfilment-rogue-"));
 const CHAT = "2d1f0e0a-6b0c-4c43-9a36-2f4b1d6c7e55";
 
 const entry = (pid: number, cid: number, cert: Uint8Array, keyIds: number[]) => ({
@@ -125,5 +132,70 @@ describe("key fulfilment: planning", () => {
         "verified",
       );
     }
+  });
+});
+
+describe("key fulfilment: whom it trusts", () => {
+  it("does not serve a certificate no trusted CA issued, listed under a member's pid", async () => {
+    const [member, rogue] = [await signerOf("ecdsa-p256"), await rogueOf("ecdsa-p256")];
+    const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
+    await trust.vouch(2, member.certificate);
+    const kept = await trustedWaits(
+      [{ chatId: CHAT, waitList: [entry(2, 99, rogue.certificate, [1])] }],
+      trust,
+    );
+    assert.deepEqual(kept, [{ chatId: CHAT, waitList: [] }]);
+  });
+
+  it("serves a renewed certificate of a member with the member's SNILS", async () => {
+    const old = await signerOf("ecdsa-p256", { snils: "11223344595" });
+    const renewed = await signerOf("ecdsa-p256", { snils: "11223344595" });
+    const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
+    await trust.vouch(2, old.certificate);
+    const waits = [{ chatId: CHAT, waitList: [entry(2, 99, renewed.certificate, [1])] }];
+    assert.deepEqual(await trustedWaits(waits, trust), waits);
+  });
+
+  it("learns the chat's members when a waiting profile is not known yet", async () => {
+    const renewed = await signerOf("ecdsa-p256", { snils: "22334455661" });
+    const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
+    const learnt: string[] = [];
+    const learn = async (chatId: string) => {
+      learnt.push(chatId);
+      await trust.vouch(3, (await signerOf("ecdsa-p256", { snils: "22334455661" })).certificate);
+    };
+    const waits = [{ chatId: CHAT, waitList: [entry(3, 98, renewed.certificate, [1])] }];
+    assert.deepEqual(await trustedWaits(waits, trust, learn), waits);
+    assert.deepEqual(learnt, [CHAT]);
+  });
+});
+
+describe("key fulfilment: request size", () => {
+  it("splits rows for RSA-4096 certificates into requests under the body limit", () => {
+    // A wrapped key for RSA-4096 is 514 bytes (688 in base64) and its signature 512 (684): ~1.5 KiB a row.
+    const row = { chatId: CHAT, pid: 1, cid: 1, keyId: 1, key: "A".repeat(688), sign: "B".repeat(684) };
+    const batches = batchRows(
+      Array.from({ length: 2500 }, () => row),
+      MAX_ROWS_PER_REQUEST,
+      MAX_REQUEST_BYTES,
+    );
+    assert.ok(batches.length > 3);
+    assert.equal(
+      batches.reduce((sum, batch) => sum + batch.length, 0),
+      2500,
+    );
+    for (const batch of batches) assert.ok(JSON.stringify({ keys: batch }).length < MAX_REQUEST_BYTES + 1024);
+  });
+
+  it("still splits small rows at 1000 per request", () => {
+    const batches = batchRows(
+      Array.from({ length: 2001 }, (_, at) => at),
+      MAX_ROWS_PER_REQUEST,
+      MAX_REQUEST_BYTES,
+    );
+    assert.deepEqual(
+      batches.map((batch) => batch.length),
+      [1000, 1000, 1],
+    );
   });
 });

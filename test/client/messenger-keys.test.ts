@@ -17,7 +17,7 @@ import {
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { backends, issueUser, startTestServer, type TestServer } from "../support/server.ts";
-import { type SdkUser, sdkUser } from "./support.ts";
+import { type SdkUser, sdkUser, serverAnchors } from "./support.ts";
 
 /** Waits until `condition` holds (events arrive asynchronously); fails after 20 s. */
 async function eventually(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
@@ -69,6 +69,14 @@ for (const backend of backends) {
           [2, 2],
         ],
       );
+    });
+
+    it("without trust anchors a session reads the chat but refuses to rotate its key", async () => {
+      const chat = await groupOf(admin, member);
+      await owner.messenger.sendText(chat, "без якорей");
+      const fresh = new Messenger(owner.messenger.api, owner.messenger.signer, signatureVerifier());
+      assert.deepEqual(summary(await fresh.history(chat)), ["без якорей verified"]);
+      await assert.rejects(fresh.membership.rotate(chat), /no trust anchors are configured/);
     });
 
     it("verifies a group member who is neither the owner nor looked up, through the member list", async () => {
@@ -147,6 +155,7 @@ for (const backend of backends) {
           server: server.url,
           signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
           verifier: signatureVerifier(),
+          trust: await serverAnchors(server),
           phone: renewing.phone,
           askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
         });

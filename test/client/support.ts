@@ -1,7 +1,25 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSigner, Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
-import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../src/server/test-ca.ts";
+import { decodeCertificateText } from "../../src/pki/certificate.ts";
+import type { TrustInput } from "../../src/pki/trust.ts";
+import {
+  CA_CERT_FILE,
+  createTestCa,
+  type IssueAlgorithm,
+  issueTestCertificate,
+} from "../../src/server/test-ca.ts";
+import { testCaDir } from "../../src/server/trust-setup.ts";
 import { issueUser, type TestServer } from "../support/server.ts";
+
+/** The trust anchors of a client of `server`: its test CA (the one `issueUser` issues from). */
+export async function serverAnchors(server: Pick<TestServer, "dataDir">): Promise<TrustInput> {
+  return caAnchors(testCaDir(server.dataDir));
+}
+
+async function caAnchors(caDir: string): Promise<TrustInput> {
+  return { anchors: [decodeCertificateText(await readFile(join(caDir, CA_CERT_FILE)))] };
+}
 
 let sequence = 0;
 
@@ -23,6 +41,7 @@ export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: str
     server: server.url,
     signer: await loadSigner(user.der, user.keyPem),
     verifier: signatureVerifier(),
+    trust: await serverAnchors(server),
     phone,
     askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
   });
@@ -33,14 +52,30 @@ export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: str
  * Signers of `alg` issued by a throwaway test CA in `dir` (one CA per directory), for SDK unit tests that need
  * real certificates and keys but no server.
  */
-export function testSigners(dir: () => Promise<string>): (alg: IssueAlgorithm) => Promise<Signer> {
+export function testSigners(dir: () => Promise<string>): TestSigners {
   let ca: Promise<string> | undefined;
-  return async (alg) => {
+  const caDir = () => {
     ca ??= dir().then(async (root) => {
       await createTestCa(join(root, "ca"), { alg: "ecdsa-p256" });
       return join(root, "ca");
     });
-    const issued = await issueTestCertificate(await ca, { name: "Сидоров Сидор Сидорович", alg });
+    return ca;
+  };
+  let snils = 0;
+  const signerOf = async (alg: IssueAlgorithm, options: { snils?: string } = {}) => {
+    snils += 1;
+    const issued = await issueTestCertificate(await caDir(), {
+      name: "Сидоров Сидор Сидорович",
+      alg,
+      snils: options.snils ?? String(snils).padStart(11, "0"),
+    });
     return loadSigner(issued.der, issued.keyPem);
   };
+  return Object.assign(signerOf, { anchors: async () => caAnchors(await caDir()) });
+}
+
+/** Signers of one test CA, each with its own SNILS unless given; `anchors` trusts that CA. */
+export interface TestSigners {
+  (alg: IssueAlgorithm, options?: { snils?: string }): Promise<Signer>;
+  anchors(): Promise<TrustInput>;
 }

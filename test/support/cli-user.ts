@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { IssueAlgorithm } from "../../src/server/test-ca.ts";
+import { CA_CERT_FILE, type IssueAlgorithm } from "../../src/server/test-ca.ts";
+import { testCaDir } from "../../src/server/trust-setup.ts";
 import { type CliResult, runCli, runCliAnswering } from "./cli.ts";
 import { type ApiServer, issueUser } from "./server.ts";
 
@@ -13,6 +14,11 @@ export interface CliUser {
   /** The SNILS its certificates carry: a renewal issues another certificate with the same one. */
   snils: string;
   run(...args: string[]): Promise<CliResult>;
+}
+
+/** The server's test CA file: what a CLI user of it passes as `--trust`. */
+export function serverCaFile(server: Pick<ApiServer, "dataDir">): string {
+  return join(testCaDir(server.dataDir), CA_CERT_FILE);
 }
 
 /**
@@ -31,7 +37,7 @@ export async function cliUser(
   const home = join(dir, "home");
   const login = await runCliAnswering(
     [
-      ...["login", "--home", home, "--server", server.url],
+      ...["login", "--home", home, "--server", server.url, "--trust", serverCaFile(server)],
       ...["--cert", join(dir, "cert.der"), "--key", join(dir, "key.pem"), "--phone", `+${options.phone}`],
     ],
     {},

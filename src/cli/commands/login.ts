@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { Messenger } from "../../client/messenger.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
+import { CLIENT_TRUST_ENV, clientTrust, trustFile } from "../user/client-trust.ts";
 import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { ask } from "../user/prompt.ts";
 import { defaultHome, type KeyFiles, writeSession } from "../user/session-store.ts";
@@ -14,6 +15,7 @@ interface LoginOptions extends UserOptions {
   pfx?: string;
   password?: string;
   phone?: string;
+  trust?: string;
 }
 
 /** `--cert` with `--key`, or `--pfx` alone; the paths made absolute, as the session keeps them. */
@@ -48,6 +50,10 @@ export function loginCommand(program: Command): void {
         `the PFX password (else $${PFX_PASSWORD_ENV}, else asked); never stored, asked again by later commands`,
       )
       .option(
+        "--trust <file>",
+        `CA certificates (PEM or DER) members' certificates must chain to; kept for later commands (else $${CLIENT_TRUST_ENV}, else ./data/ca/ca.pem when present)`,
+      )
+      .option(
         "--phone <phone>",
         "phone to confirm by SMS if the profile has none yet, or the profile's phone for a renewed certificate",
       ),
@@ -55,17 +61,26 @@ export function loginCommand(program: Command): void {
     runCommand(async () => {
       const home = options.home ?? defaultHome();
       const files = keyFiles(options);
+      const trust = trustFile(options.trust);
+      const setting = await clientTrust(trust, true);
       const messenger = await Messenger.login({
         server: options.server,
         signer: await readSigner(files, options.password),
         verifier: signatureVerifier(),
+        ...("anchors" in setting ? { trust: setting.anchors } : {}),
         ...(options.phone ? { phone: options.phone } : {}),
         askCode: (phone) => ask(`SMS code sent to ${phone}: `),
         fulfil: false,
       });
       const profile = await messenger.profile();
       const token = messenger.api.token ?? "";
-      await writeSession(home, { server: messenger.api.server, token, ...files, phones: [] });
+      await writeSession(home, {
+        server: messenger.api.server,
+        token,
+        ...files,
+        phones: [],
+        ...(options.trust && trust ? { trust } : {}),
+      });
       // Keys for members' renewed or new certificates that wait on this session (once; `listen` keeps serving).
       try {
         const served = await messenger.fulfilWaitLists();

@@ -5,6 +5,7 @@ import { CertchatApi } from "../../client/api.ts";
 import { Messenger } from "../../client/messenger.ts";
 import { loadSigner, loadSignerFromPfx, type Signer } from "../../client/signing.ts";
 import { signatureVerifier } from "../../client/verification.ts";
+import { clientTrust, trustFile } from "./client-trust.ts";
 import { ask } from "./prompt.ts";
 import { defaultHome, type KeyFiles, readSession, type Session } from "./session-store.ts";
 
@@ -51,6 +52,7 @@ export async function openMessenger(options: UserOptions): Promise<OpenSession> 
     new CertchatApi(session.server, session.token),
     signer,
     signatureVerifier(),
+    await clientTrust(trustFile(session.trust)),
   );
   return { home, session, messenger };
 }

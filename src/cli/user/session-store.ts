@@ -15,6 +15,8 @@ export type Session = KeyFiles & {
   server: string;
   token: string;
   phones: string[];
+  /** The trust anchor file given at login (client-trust.ts). */
+  trust?: string;
 };
 
 const SESSION_FILE = "session.json";

@@ -4,6 +4,8 @@
  * (ephemeral ECDH, RSA-OAEP) do not authenticate their maker, so without it the server could hand a member a
  * key of its own choosing.
  */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import type { Signer } from "../signing.ts";
 import type { SignatureVerifier } from "../verification.ts";
@@ -19,16 +21,19 @@ export interface KeyRowFields {
   readonly wrappedKey: Uint8Array;
 }
 
-/** "verified": present and valid; "unsigned": the row has no `sign` (v1 createChat, older clients). */
+/** "verified": present and valid; "unsigned": an epoch-1 row without `sign` (v1 createChat, older clients). */
 export type KeyRowVerdict = "verified" | "unsigned";
 
 const DOMAIN = new TextEncoder().encode("certchat key row v1");
 
 /**
- * The chat id createChat's rows are signed over: the server names the chat only when it stores them, so
- * epoch-1 rows made by createChat bind epoch, recipient and key but not the chat (docs/CRYPTO.md).
+ * What createChat's rows are signed over in place of the chat id, which the server names only when it stores
+ * them: the chat's type and name, which every member reads in `contacts` (docs/CRYPTO.md "Key-row
+ * signatures"). A row of another chat of another type or name does not verify; "create:" cannot be a chat id.
  */
-export const CREATE_CHAT_ID = "";
+export function createBinding(type: number, name: string | null): string {
+  return `create:${bytesToHex(sha256(new TextEncoder().encode(JSON.stringify([type, name ?? ""]))))}`;
+}
 
 /**
  * The signed bytes: "certchat key row v1" ‖ 0x00 ‖ UTF-8(chatId) ‖ 0x00 ‖ u64be(keyId) ‖ u64be(cid) ‖ wrapped
@@ -56,21 +61,26 @@ export async function signKeyRow(signer: Pick<Signer, "sign">, row: KeyRowFields
 }
 
 /**
- * Checks a row's `sign` against the certificate that wrapped it (the row's `cert`): throws when a signature
- * is present but does not verify (or is not base64), so such a key is never used. An epoch-1 row may also be
- * signed over CREATE_CHAT_ID (createChat's rows).
+ * Checks a row's `sign` against the certificate that wrapped it (the row's `cert`, whose trust the caller
+ * checks): throws when the signature does not verify (or is not base64), and when a row of a later epoch has
+ * none, so such a key is never used. An epoch-1 row may be unsigned (v1 createChat) or signed over the
+ * chat's `binding` (createChat's rows).
  */
 export async function verifyKeyRow(
   verifier: SignatureVerifier,
   wrapperCertificate: Uint8Array,
   row: KeyRowFields,
   sign: string | null | undefined,
+  binding?: string,
 ): Promise<KeyRowVerdict> {
-  if (sign === null || sign === undefined || sign === "") return "unsigned";
-  const signature = decodeBase64(sign);
   const where = `the key row of chat ${row.chatId}, epoch ${row.keyId}, certificate ${row.cid}`;
+  if (sign === null || sign === undefined || sign === "") {
+    if (row.keyId === 1) return "unsigned";
+    throw new Error(`${where}: it is not signed (only epoch-1 rows of v1 clients may be unsigned)`);
+  }
+  const signature = decodeBase64(sign);
   if (!signature) throw new Error(`${where}: its signature is not base64`);
-  const forms = row.keyId === 1 ? [row, { ...row, chatId: CREATE_CHAT_ID }] : [row];
+  const forms = row.keyId === 1 && binding !== undefined ? [row, { ...row, chatId: binding }] : [row];
   let valid = false;
   try {
     for (const form of forms) {

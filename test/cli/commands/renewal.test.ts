@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import type { IssueAlgorithm } from "../../../src/server/test-ca.ts";
 import { chatServerEnv } from "../../support/chats.ts";
 import { runCliAnswering, startCli } from "../../support/cli.ts";
-import { type CliUser, cliUser } from "../../support/cli-user.ts";
+import { type CliUser, cliUser, serverCaFile } from "../../support/cli-user.ts";
 import { backends, startTestServer, type TestServer } from "../../support/server.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -90,7 +90,7 @@ for (const backend of backends) {
         );
         const login = await runCliAnswering(
           [
-            ...["login", "--home", partner.home, "--server", server.url],
+            ...["login", "--home", partner.home, "--server", server.url, "--trust", serverCaFile(server)],
             ...["--cert", join(dir, "1", "cert.der"), "--key", join(dir, "1", "key.pem")],
           ],
           {},

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  CREATE_CHAT_ID,
+  createBinding,
   type KeyRowFields,
   keyRowSignedBytes,
   signKeyRow,
@@ -61,10 +61,20 @@ describe("key-row signature", () => {
     await assert.rejects(verifyKeyRow(verifier, wrapper.certificate, row, sign), /does not verify/);
   });
 
-  it("a row without a signature is reported unsigned, not verified", async () => {
+  it("an epoch-1 row without a signature (v1 createChat) is reported unsigned, not verified", async () => {
     const wrapper = await signerOf("ecdsa-p256");
     for (const sign of [null, undefined, ""]) {
-      assert.equal(await verifyKeyRow(verifier, wrapper.certificate, row, sign), "unsigned");
+      assert.equal(await verifyKeyRow(verifier, wrapper.certificate, { ...row, keyId: 1 }, sign), "unsigned");
+    }
+  });
+
+  it("a row of a later epoch without a signature is refused (its sign stripped by the server)", async () => {
+    const wrapper = await signerOf("ecdsa-p256");
+    for (const sign of [null, undefined, ""]) {
+      await assert.rejects(
+        verifyKeyRow(verifier, wrapper.certificate, { ...row, keyId: 2 }, sign),
+        /not signed/,
+      );
     }
   });
 
@@ -73,12 +83,33 @@ describe("key-row signature", () => {
     await assert.rejects(verifyKeyRow(verifier, wrapper.certificate, row, "not base64!"), /not base64/);
   });
 
-  it("createChat's epoch-1 rows, signed before the chat has an id, verify for epoch 1 only", async () => {
+  it("createChat's epoch-1 rows, signed over the chat's type and name, verify for epoch 1 only", async () => {
+    const wrapper = await signerOf("ecdsa-p256");
+    const binding = createBinding(1, "Отдел");
+    const first = { ...row, keyId: 1 };
+    const sign = await signKeyRow(wrapper, { ...first, chatId: binding });
+    assert.equal(await verifyKeyRow(verifier, wrapper.certificate, first, sign, binding), "verified");
+    const later = { ...row, keyId: 2 };
+    const laterSign = await signKeyRow(wrapper, { ...later, chatId: binding });
+    await assert.rejects(
+      verifyKeyRow(verifier, wrapper.certificate, later, laterSign, binding),
+      /does not verify/,
+    );
+  });
+
+  it("a createChat row does not verify as the key of a chat of another name or type", async () => {
     const wrapper = await signerOf("ecdsa-p256");
     const first = { ...row, keyId: 1 };
-    const sign = await signKeyRow(wrapper, { ...first, chatId: CREATE_CHAT_ID });
-    assert.equal(await verifyKeyRow(verifier, wrapper.certificate, first, sign), "verified");
-    const later = await signKeyRow(wrapper, { ...row, chatId: CREATE_CHAT_ID });
-    await assert.rejects(verifyKeyRow(verifier, wrapper.certificate, row, later), /does not verify/);
+    const sign = await signKeyRow(wrapper, { ...first, chatId: createBinding(1, "Отдел") });
+    for (const other of [
+      createBinding(1, "Бухгалтерия"),
+      createBinding(2, "Отдел"),
+      createBinding(0, null),
+    ]) {
+      await assert.rejects(
+        verifyKeyRow(verifier, wrapper.certificate, first, sign, other),
+        /does not verify/,
+      );
+    }
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * Which certificates this client wraps chat keys for and takes chat keys from (docs/CRYPTO.md "Trusting
+ * certificates"): the server is not trusted to say. A certificate counts when it chains to one of the
+ * client's trust anchors and is valid now, and its subject identity (SNILS with OGRN/OGRNIP, else INN/OGRN,
+ * else issuer and subject DN) is the one this client has already trusted for that profile. Without anchors
+ * nothing chains: only the explicit `trustServerCertificates` opt-in (tests, development) accepts what the
+ * server lists.
+ */
+import { parseCertificate } from "../pki/certificate.ts";
+import { createPki, type Pki } from "../pki/create-pki.ts";
+import type { TrustInput } from "../pki/trust.ts";
+
+export type ClientTrustSetting =
+  | { readonly anchors: TrustInput }
+  /** Tests and development: every certificate the server lists is taken as its profile's. */
+  | { readonly serverCertificates: true }
+  | { readonly none: true };
+
+export const NO_ANCHORS =
+  "no trust anchors are configured: pass `trust` (CA certificates) to Messenger, or `trustServerCertificates: true` for tests";
+
+/** The identity the server keys profiles by (src/server/services/profile-identity.ts), from a parsed certificate. */
+export function certificateIdentity(der: Uint8Array): string {
+  const parsed = parseCertificate(der);
+  const { snils, ogrn, ogrnip, inn, innle } = parsed.subject;
+  if (snils) return `ru:${snils}:${ogrnip ?? ogrn ?? "-"}`;
+  if (ogrn || ogrnip || inn || innle) return `org:${ogrn ?? ogrnip ?? "-"}:${inn ?? innle ?? "-"}`;
+  return `dn:${parsed.issuerDn}|${parsed.subjectDn}`;
+}
+
+export class CertificateTrust {
+  private readonly pki: Pki | undefined;
+  /** Profile id → the identity trusted for it (first learnt; see `vouch`). */
+  private readonly identities = new Map<number, string>();
+
+  constructor(readonly setting: ClientTrustSetting) {
+    this.pki = "anchors" in setting ? createPki({ trust: setting.anchors }) : undefined;
+  }
+
+  /** Whether certificates are checked at all (anchors configured). */
+  get anchored(): boolean {
+    return this.pki !== undefined;
+  }
+
+  /** Whether this client may wrap keys for certificates it was not told about by its user. */
+  get canWrap(): boolean {
+    return !("none" in this.setting);
+  }
+
+  /** Why `der` does not chain to an anchor now, or undefined when it does (always, without anchors). */
+  async chainProblem(der: Uint8Array): Promise<string | undefined> {
+    if (!this.pki) return undefined;
+    let status: Awaited<ReturnType<Pki["checkCertificate"]>>;
+    try {
+      status = await this.pki.checkCertificate(parseCertificate(der));
+    } catch (error) {
+      return `not a certificate: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    return status.ok ? undefined : `${status.reason}: ${status.detail}`;
+  }
+
+  /**
+   * Records `der`'s identity as its profile's, when it chains and the profile has none yet: the client's own
+   * certificate, profiles its user looked up by phone, senders whose signatures verified, current members'
+   * certificates that hold a key. A later certificate of the profile must carry the same identity.
+   */
+  async vouch(pid: number, der: Uint8Array): Promise<void> {
+    if (!this.pki || this.identities.has(pid)) return;
+    if ((await this.chainProblem(der)) !== undefined) return;
+    this.identities.set(pid, certificateIdentity(der));
+  }
+
+  /** Whether a profile's identity is known. */
+  knows(pid: number): boolean {
+    return this.identities.has(pid);
+  }
+
+  /** Whether any trusted profile has `der`'s identity (a key row's wrapper). */
+  async trustedIdentity(der: Uint8Array): Promise<string | undefined> {
+    if (!this.pki) return "unchecked";
+    if ((await this.chainProblem(der)) !== undefined) return undefined;
+    const identity = certificateIdentity(der);
+    return [...this.identities.values()].includes(identity) ? identity : undefined;
+  }
+
+  /**
+   * Why this client will not wrap a key for `der` as profile `pid`'s certificate, or undefined when it will:
+   * it must chain now and carry the identity trusted for `pid`.
+   */
+  async recipientProblem(pid: number, der: Uint8Array): Promise<string | undefined> {
+    if (!this.canWrap) return NO_ANCHORS;
+    if (!this.pki) return undefined;
+    const chain = await this.chainProblem(der);
+    if (chain) return `certificate does not chain to a trust anchor (${chain})`;
+    const trusted = this.identities.get(pid);
+    if (trusted === undefined) return `no certificate of profile ${pid} is trusted yet`;
+    if (certificateIdentity(der) !== trusted) return `certificate is not of profile ${pid}'s subject`;
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CertificateTrust, certificateIdentity, NO_ANCHORS } from "../../src/client/certificate-trust.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { testSigners } from "./support.ts";
+
+// The members' CA, and a CA of the server operator's own that no user trusts.
+const memberOf = testSigners(useTempDir("certchat-trust-members-"));
+const rogueOf = testSigners(useTempDir("certchat-trust-rogue-"));
+
+describe("certificate trust", () => {
+  it("a renewed certificate with the profile's SNILS is accepted as its profile's", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    const [old, renewed] = [
+      await memberOf("ecdsa-p256", { snils: "11223344595" }),
+      await memberOf("ecdsa-p256", { snils: "11223344595" }),
+    ];
+    await trust.vouch(2, old.certificate);
+    assert.equal(await trust.recipientProblem(2, renewed.certificate), undefined);
+  });
+
+  it("a certificate of another subject listed under a known profile is refused", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    const [member, other] = [await memberOf("ecdsa-p256"), await memberOf("ecdsa-p256")];
+    await trust.vouch(2, member.certificate);
+    assert.match((await trust.recipientProblem(2, other.certificate)) ?? "", /not of profile 2's subject/);
+  });
+
+  it("a certificate no trusted CA issued is refused, even with the profile's SNILS", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    const member = await memberOf("ecdsa-p256", { snils: "11223344595" });
+    const rogue = await rogueOf("ecdsa-p256", { snils: "11223344595" });
+    await trust.vouch(2, member.certificate);
+    assert.match((await trust.recipientProblem(2, rogue.certificate)) ?? "", /does not chain/);
+  });
+
+  it("a certificate no trusted CA issued does not make its profile known", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    await trust.vouch(2, (await rogueOf("ecdsa-p256")).certificate);
+    assert.equal(trust.knows(2), false);
+  });
+
+  it("a certificate of a profile nothing is trusted for yet is refused", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    const member = await memberOf("ecdsa-p256");
+    assert.match((await trust.recipientProblem(2, member.certificate)) ?? "", /no certificate of profile 2/);
+  });
+
+  it("without anchors nothing is wrapped for, unless the server's certificates are trusted explicitly", async () => {
+    const member = await rogueOf("ecdsa-p256");
+    assert.equal(
+      await new CertificateTrust({ none: true }).recipientProblem(2, member.certificate),
+      NO_ANCHORS,
+    );
+    const opted = new CertificateTrust({ serverCertificates: true });
+    assert.equal(await opted.recipientProblem(2, member.certificate), undefined);
+  });
+
+  it("the identity is the SNILS with the OGRN, as the server keys profiles", async () => {
+    const member = await memberOf("ecdsa-p256", { snils: "11223344595" });
+    assert.equal(certificateIdentity(member.certificate), "ru:11223344595:-");
+  });
+});

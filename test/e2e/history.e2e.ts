@@ -55,6 +55,8 @@ test("scrolls up through 400 messages page by page to the first, holding at most
   const chat = await messenger.chatWith(`+${reader.phone}`);
   for (let n = 1; n <= MESSAGES; n += 1) await messenger.sendText(chat.chatId as string, `Сообщение №${n}.`);
 
+  // The chat reached the reader's list live (chatAdded) and its messages with it: let them all arrive first.
+  await expect(page.locator(".chat-item", { hasText: `Сообщение №${MESSAGES}.` })).toBeVisible();
   await openChatWith(page, `+${writer.phone}`, writer.name);
   const history = page.locator(".history");
   const messages = page.locator(".messages .message");

@@ -9,6 +9,10 @@ import { io, type Socket } from "socket.io-client";
 import type { CertchatApi } from "../../../src/client/api.ts";
 import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import {
+  type ChatAddedEvent,
+  type ChatChangedEvent,
+  type ChatRemovedEvent,
+  type ChatWaitListEvent,
   type ClientToServerEvents,
   liveMessageEvent,
   type ServerToClientEvents,
@@ -30,6 +34,11 @@ export interface LiveHandlers {
   state(state: ConnectionState): void;
   /** The server refused the session (its API error code); the connection has stopped. */
   sessionEnded(code: ErrorCode): void;
+  /** Membership events (docs/API.md "Membership events"), sent to the profile's room, subscribed or not. */
+  chatAdded(event: ChatAddedEvent): void;
+  chatRemoved(event: ChatRemovedEvent): void;
+  chatChanged(event: ChatChangedEvent): void;
+  chatWaitList(event: ChatWaitListEvent): void;
 }
 
 export class LiveConnection {
@@ -57,6 +66,14 @@ export class LiveConnection {
       } else handlers.state("offline");
     });
     this.socket.on(liveMessageEvent.current, (message) => this.receive(message));
+    this.socket.on("chatAdded", (event) => handlers.chatAdded(event));
+    this.socket.on("chatRemoved", (event) => {
+      // The server has already taken this socket out of the chat's rooms.
+      this.lastIds.delete(event.chatId);
+      handlers.chatRemoved(event);
+    });
+    this.socket.on("chatChanged", (event) => handlers.chatChanged(event));
+    this.socket.on("chatWaitList", (event) => handlers.chatWaitList(event));
     handlers.state("connecting");
   }
 
@@ -69,6 +86,11 @@ export class LiveConnection {
     }
     this.lastIds.set(chat, lastId);
     if (this.socket.connected) void this.resume(chat);
+  }
+
+  /** Stops delivering `chat` (the user is no longer a member). */
+  unwatch(chat: string): void {
+    this.lastIds.delete(chat);
   }
 
   close(): void {
@@ -102,6 +124,7 @@ export class LiveConnection {
   }
 
   private deliver(message: Message): void {
+    // A chat no longer watched (the member was removed) delivers nothing more, even from a catch-up page.
     const last = this.lastIds.get(message.chat);
     if (last === undefined || message.id <= last) return;
     this.lastIds.set(message.chat, message.id);

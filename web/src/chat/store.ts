@@ -3,11 +3,15 @@
  * and checked, and an unread count), the open chat's history (pages of 50, older ones loaded on demand), the
  * live connection's state. Components read `state` and re-render on `subscribe`; every change replaces it.
  */
+import { KeyFulfiller } from "../../../src/client/key-fulfilment.ts";
+import type { HistoryChoice } from "../../../src/client/membership.ts";
 import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
 import { decodeBase64 } from "../../../src/protocol/base64.ts";
 import type { ErrorCode } from "../../../src/protocol/errors.ts";
+import type { ChatRemovedEvent } from "../../../src/protocol/events.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
+import type { ChatMembersData, ChatRole } from "../../../src/protocol/schemas/members.ts";
 import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
 import { type ConnectionState, LiveConnection } from "./live.ts";
 
@@ -50,6 +54,14 @@ export interface MessengerState {
   readonly transfers: readonly Transfer[];
   /** Set when the server ended the session (expired, revoked): the page must log in again. */
   readonly ended?: ErrorCode;
+  /** The members panel's chat and its last `chatMembers` answer (undefined while loading). */
+  readonly members?: { readonly chatId: string; readonly data?: ChatMembersData };
+  /** A chat left the list (removed, or left on another device): why, until the next change of chat. */
+  readonly removed?: {
+    readonly chatId: string;
+    readonly name: string;
+    readonly reason: ChatRemovedEvent["reason"];
+  };
 }
 
 /**
@@ -60,17 +72,26 @@ export const HISTORY_WINDOW = 250;
 
 /** How many chats' last messages are fetched at once when the list loads. */
 const PREVIEW_CONCURRENCY = 6;
-/** Chats others start with us are not announced on the socket: the list is refreshed at this interval. */
-const CHAT_LIST_REFRESH_MS = 30_000;
 
 export class MessengerStore {
   state: MessengerState = { chats: [], loaded: false, connection: "connecting", transfers: [] };
   private transferSequence = 0;
   private readonly listeners = new Set<() => void>();
   private live?: LiveConnection;
-  private refreshTimer?: ReturnType<typeof setInterval>;
+  /** Serves the wait lists the server pushes while the page is open (docs/CRYPTO.md "Key epochs"). */
+  private readonly fulfiller: KeyFulfiller;
+  /** Chats whose due rotation (after a leave) this page is waiting its turn for. */
+  private readonly dueRotations = new Set<string>();
 
-  constructor(readonly messenger: Messenger) {}
+  constructor(readonly messenger: Messenger) {
+    this.fulfiller = new KeyFulfiller({
+      api: messenger.api,
+      keyring: messenger.keyring,
+      signer: messenger.signer,
+      ownCid: async () => (await messenger.profile()).cid,
+      onError: (error) => this.backgroundFailed(error),
+    });
+  }
 
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -85,23 +106,81 @@ export class MessengerStore {
       sessionEnded: (ended) => this.update({ ended }),
       state: (connection) => {
         this.update({ connection });
-        if (connection === "online" && this.state.loaded) void this.refreshChats();
+        // Membership events sent while offline are lost: the list and the wait lists are read again.
+        if (connection === "online" && this.state.loaded) void this.refreshChats(true).catch(() => {});
+      },
+      chatAdded: (event) => {
+        this.messenger.keyring.setCurrent(event.chatId, event.keyId);
+        this.refreshChats().catch((error: unknown) => this.backgroundFailed(error));
+      },
+      chatRemoved: (event) => this.dropChat(event.chatId, event.reason),
+      chatChanged: (event) => {
+        this.messenger.keyring.setCurrent(event.chatId, event.keyId);
+        if (event.rotationDue) this.rotateWhenDue(event.chatId);
+        this.refreshMembers(event.chatId);
+      },
+      chatWaitList: (event) => {
+        this.messenger.keyring.setCurrent(event.chatId, event.keyId);
+        this.fulfiller.schedule(event);
+        this.refreshMembers(event.chatId);
       },
     });
-    await this.refreshChats();
+    await this.refreshChats(true);
     this.update({ loaded: true });
-    this.refreshTimer = setInterval(() => void this.refreshChats().catch(() => {}), CHAT_LIST_REFRESH_MS);
   }
 
   stop(): void {
     this.live?.close();
-    clearInterval(this.refreshTimer);
+    this.fulfiller.stop();
     this.listeners.clear();
   }
 
-  /** Reloads the chat list; new chats get their preview and are watched from their last message. */
-  async refreshChats(): Promise<void> {
-    const contacts = (await this.messenger.chats()).filter((contact) => contact.chatId);
+  /** Opens the members panel of a group or channel. */
+  async showMembers(chatId: string): Promise<void> {
+    this.update({ members: { chatId } });
+    const data = await this.messenger.membership.members(chatId);
+    if (this.state.members?.chatId === chatId) this.update({ members: { chatId, data } });
+  }
+
+  hideMembers(): void {
+    const { members: _hidden, ...rest } = this.state;
+    this.state = rest;
+    this.emit();
+  }
+
+  async addMembers(chatId: string, phones: readonly string[], history: HistoryChoice): Promise<void> {
+    this.showMembersData(await this.messenger.membership.add(chatId, phones, { history }));
+  }
+
+  async removeMember(chatId: string, pid: number): Promise<void> {
+    this.showMembersData(await this.messenger.membership.remove(chatId, pid));
+  }
+
+  /** Promotes, demotes, or hands ownership over ("owner": the caller becomes an admin). */
+  async setRole(chatId: string, pid: number, role: ChatRole): Promise<void> {
+    this.showMembersData(await this.messenger.membership.setRole(chatId, pid, role));
+  }
+
+  async leave(chatId: string): Promise<void> {
+    await this.messenger.membership.leave(chatId);
+    this.dropChat(chatId, "left");
+  }
+
+  dismissRemoved(): void {
+    const { removed: _dismissed, ...rest } = this.state;
+    this.state = rest;
+    this.emit();
+  }
+
+  /**
+   * Reloads the chat list; new chats get their preview and are watched from their last message. With
+   * `serveWaitLists` the wait lists it carries are served too (at start and after a reconnect).
+   */
+  async refreshChats(serveWaitLists = false): Promise<void> {
+    const all = await this.messenger.chats();
+    if (serveWaitLists)
+      this.messenger.fulfilWaitLists(all).catch((error: unknown) => this.backgroundFailed(error));
+    const contacts = all.filter((contact) => contact.chatId);
     const known = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
     const fresh = contacts.filter((contact) => !known.has(contact.chatId as string));
     const previews = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
@@ -298,6 +377,46 @@ export class MessengerStore {
 
   private endTransfer(id: string): void {
     this.update({ transfers: this.state.transfers.filter((transfer) => transfer.id !== id) });
+  }
+
+  /** A chat the user is no longer a member of leaves the list (and the screen), with a sentence why. */
+  private dropChat(chatId: string, reason: ChatRemovedEvent["reason"]): void {
+    const entry = this.state.chats.find((candidate) => candidate.chatId === chatId);
+    this.live?.unwatch(chatId);
+    this.messenger.keyring.drop(chatId);
+    const { open, members, ...rest } = this.state;
+    this.state = {
+      ...rest,
+      ...(open && open.chatId !== chatId ? { open } : {}),
+      ...(members && members.chatId !== chatId ? { members } : {}),
+      chats: this.state.chats.filter((candidate) => candidate.chatId !== chatId),
+      ...(entry ? { removed: { chatId, name: entry.contact.chatName ?? entry.contact.user, reason } } : {}),
+    };
+    this.emit();
+  }
+
+  private refreshMembers(chatId: string): void {
+    if (this.state.members?.chatId !== chatId) return;
+    this.showMembers(chatId).catch((error: unknown) => this.backgroundFailed(error));
+  }
+
+  private showMembersData(data: ChatMembersData): void {
+    if (this.state.members?.chatId === data.chatId) this.update({ members: { chatId: data.chatId, data } });
+  }
+
+  /** A member left: this page rotates the key if it is its turn and nobody did first (the SDK decides). */
+  private rotateWhenDue(chatId: string): void {
+    if (this.dueRotations.has(chatId)) return;
+    this.dueRotations.add(chatId);
+    this.messenger.membership
+      .rotateWhenDue(chatId, (ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+      .catch((error: unknown) => this.backgroundFailed(error))
+      .finally(() => this.dueRotations.delete(chatId));
+  }
+
+  /** Background work (fulfilment, rotation, a refresh after an event) failed: the page goes on; logged for support. */
+  private backgroundFailed(error: unknown): void {
+    console.warn("certchat: background membership work failed", error);
   }
 
   private async receive(message: Message): Promise<void> {

@@ -10,6 +10,7 @@ import type { MessengerState, MessengerStore, OpenChat, Transfer } from "../chat
 import { t } from "../i18n/index.ts";
 import { titleOf } from "./chat-list.tsx";
 import { FileMessage } from "./file-message.tsx";
+import { MembersPanel } from "./members.tsx";
 import { Paperclip } from "./paperclip.tsx";
 import { SignatureMark } from "./signature.tsx";
 import { SignatureDetails } from "./signature-details.tsx";
@@ -87,7 +88,29 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
           ←
         </button>
         <h2>{entry ? titleOf(entry) : ""}</h2>
+        {entry && entry.contact.chatType !== 0 && (
+          <button
+            type="button"
+            class="link"
+            aria-expanded={state.members?.chatId === open.chatId}
+            onClick={() =>
+              state.members?.chatId === open.chatId
+                ? store.hideMembers()
+                : store.showMembers(open.chatId).catch(onError)
+            }
+          >
+            {t.members.open}
+          </button>
+        )}
       </header>
+      {state.members?.chatId === open.chatId && (
+        <MembersPanel
+          store={store}
+          chatId={open.chatId}
+          data={state.members.data}
+          ownPid={state.profile?.pid}
+        />
+      )}
       <div class="history" ref={scroller} onScroll={onScroll}>
         {open.loadingOlder && <p class="hint center">{t.chat.loadingOlder}</p>}
         {open.reachedStart && open.messages.length > 0 && <p class="hint center">{t.chat.start}</p>}

@@ -65,6 +65,14 @@ export function MessengerScreen({
         </div>
       )}
       <ErrorLine message={error} />
+      {state.removed && (
+        <div class="notice" role="status">
+          {t.removed[state.removed.reason](state.removed.name)}{" "}
+          <button type="button" class="link" onClick={() => store.dismissRemoved()}>
+            {t.removed.dismiss}
+          </button>
+        </div>
+      )}
       {showProfile && state.profile && (
         <ProfilePanel profile={state.profile} onClose={() => setShowProfile(false)} />
       )}

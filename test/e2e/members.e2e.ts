@@ -1,0 +1,121 @@
+/**
+ * Membership in the page (issue 13's API through the SDK's Membership): the owner of a group adds another
+ * browser user with all the history — the chat appears in their list live and the earlier messages read
+ * verified — then removes them: the chat leaves their list with a sentence and nothing said after reaches them.
+ */
+import { expect, type Page, test } from "@playwright/test";
+import { Messenger } from "../../src/client/messenger.ts";
+import { loadSigner } from "../../src/client/signing.ts";
+import { signatureVerifier } from "../../src/client/verification.ts";
+import { newWatchedPage } from "./support/browser.ts";
+import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
+import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
+
+const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const GROUP = "Группа: Совет директоров";
+
+let server: CertchatServe;
+let olga: IssuedUser;
+let boris: IssuedUser;
+let carl: IssuedUser;
+
+test.beforeAll(async () => {
+  server = new CertchatServe();
+  await server.start();
+  olga = server.issue({
+    name: "Ольгина Ольга Олеговна",
+    snils: "10000000501",
+    alg: "ecdsa-p256",
+    phone: "79990000501",
+  });
+  boris = server.issue({
+    name: "Борисов Борис Борисович",
+    snils: "10000000502",
+    alg: "ecdsa-p256",
+    phone: "79990000502",
+  });
+  carl = server.issue({
+    name: "Карлов Карл Карлович",
+    snils: "10000000503",
+    alg: "ecdsa-p256",
+    phone: "79990000503",
+  });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+const verified = (page: Page, text: string) => messageWith(page, text).locator("[data-signature=verified]");
+
+test("an owner adds a browser user with all history, who sees the chat live; removed, it leaves their list and nothing more arrives", async ({
+  browser,
+}) => {
+  // Carl, a member from the start, is a Node SDK user.
+  const carlSigner = await loadSigner(server.readFile(carl.certPath), server.readFile(carl.keyPath));
+  await Messenger.login({
+    server: server.url,
+    signer: carlSigner,
+    verifier: signatureVerifier(),
+    phone: `+${carl.phone}`,
+    askCode: async (phone) => server.lastCodeFor(phone.replace(/\D/g, "")) ?? "",
+  });
+  const olgaSide = await newWatchedPage(browser);
+  const borisSide = await newWatchedPage(browser);
+  const olgaPage = olgaSide.page;
+  const borisPage = borisSide.page;
+  await logIn(olgaPage, server, olga, { kind: "pem" });
+  await logIn(borisPage, server, boris, { kind: "pem" });
+
+  await olgaPage.getByRole("button", { name: "+ Новая группа или канал" }).click();
+  const form = olgaPage.getByRole("form", { name: "Новая группа или канал" });
+  await form.locator("input[name=group-name]").fill("Совет директоров");
+  await form.locator("textarea[name=group-members]").fill(`+${carl.phone}`);
+  await form.getByRole("button", { name: "Создать" }).click();
+  await expect(olgaPage.locator(".chat-header h2")).toHaveText(GROUP);
+  await send(olgaPage, "Раньше: повестка");
+  await send(olgaPage, "Раньше: бюджет");
+
+  await olgaPage.getByRole("button", { name: "Участники" }).click();
+  const panel = olgaPage.getByRole("complementary", { name: "Участники" });
+  await expect(panel.locator(".member")).toHaveCount(2);
+  // The owner cannot just leave: the panel says to hand ownership over first.
+  await expect(panel).toContainText("сначала передайте владение другому участнику");
+  const adding = panel.getByRole("form", { name: "Добавить участников" });
+  await adding.locator("input[name=add-phones]").fill(`+${boris.phone}`);
+  await adding.getByLabel("Показать всю историю чата").check();
+  await adding.getByRole("button", { name: "Добавить" }).click();
+  const borisRow = panel.locator(".member", { hasText: boris.name });
+  await expect(borisRow.locator(".role")).toHaveText("участник");
+  await expect(borisRow.locator("[data-has-key=true]")).toHaveCount(1);
+
+  const carlRow = panel.locator(".member", { hasText: carl.name });
+  await carlRow.getByRole("button", { name: "Сделать администратором" }).click();
+  await expect(carlRow.locator(".role")).toHaveText("администратор");
+  await olgaPage.screenshot({ path: `${SCREENSHOTS}members.png` });
+
+  // Boris's page was not reloaded: the chat arrives with the chatAdded event.
+  const borisGroup = borisPage.locator(".chat-item", { hasText: GROUP });
+  await borisGroup.click();
+  await expect(verified(borisPage, "Раньше: повестка")).toBeVisible();
+  await expect(verified(borisPage, "Раньше: бюджет")).toBeVisible();
+  await send(olgaPage, "Пока Борис в группе");
+  await expect(verified(borisPage, "Пока Борис в группе")).toBeVisible();
+
+  await borisRow.getByRole("button", { name: "Удалить" }).click();
+  await expect(panel.locator(".member", { hasText: boris.name })).toHaveCount(0);
+  await expect(borisGroup).toHaveCount(0);
+  await expect(borisPage.getByRole("status")).toContainText("Вас удалили из чата «Совет директоров»");
+  await expect(borisPage.locator(".chat-header")).toHaveCount(0);
+
+  await send(olgaPage, "После удаления Бориса");
+  // The barrier: a personal chat Olga starts after that message reaches Boris live, with her next message.
+  await openChatWith(olgaPage, `+${boris.phone}`, boris.name);
+  await send(olgaPage, "Барьер: лично Борису");
+  await borisPage.locator(".chat-item", { hasText: olga.name }).click();
+  await expect(verified(borisPage, "Барьер: лично Борису")).toBeVisible();
+  await expect(borisPage.getByText("После удаления Бориса")).toHaveCount(0);
+  await expect(borisGroup).toHaveCount(0);
+  expect(olgaSide.problems).toEqual([]);
+  expect(borisSide.problems).toEqual([]);
+});

@@ -46,6 +46,11 @@ export async function confirmCode(login: PendingLogin, id: number, code: string)
   await login.api.confirmPhone(id, code.trim());
 }
 
+/**
+ * The page takes the certificates its own server lists as their profiles' (docs/WEB.md "Trust"): the page's code
+ * comes from that same server, so anchors shipped with it would be the server's word too. A client served from
+ * elsewhere (the CLI, the SDK) pins CA anchors instead.
+ */
 export function messengerOf(login: PendingLogin): Messenger {
-  return new Messenger(login.api, login.signer, signatureVerifier());
+  return new Messenger(login.api, login.signer, signatureVerifier(), { serverCertificates: true });
 }

@@ -88,6 +88,7 @@ export class MessengerStore {
       api: messenger.api,
       keyring: messenger.keyring,
       signer: messenger.signer,
+      trust: messenger.trust,
       ownCid: async () => (await messenger.profile()).cid,
       onError: (error) => this.backgroundFailed(error),
     });

@@ -52,6 +52,11 @@ export class CertchatSocket {
   /** Ids of messages this socket sent: the sender has them from the ack, as live delivery assumes. */
   private readonly ownIds = new Set<number>();
   private readonly closeListeners = new Set<() => void>();
+  /**
+   * Chats being caught up → live messages held until the catch-up ends (and how many catch-ups run): delivered
+   * at once, a live message would move the last id past the page still on its way, whose messages would be lost.
+   */
+  private readonly catchUps = new Map<string, { running: number; held: Message[] }>();
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -61,7 +66,11 @@ export class CertchatSocket {
       // A failure means the connection dropped again; the next "connect" resumes once more.
       for (const chat of this.lastIds.keys()) this.resume(chat).catch(() => {});
     });
-    this.socket.on(liveMessageEvent.current, (message) => this.deliver(message));
+    this.socket.on(liveMessageEvent.current, (message) => {
+      const catchUp = this.catchUps.get(message.chat);
+      if (catchUp) catchUp.held.push(message);
+      else this.deliver(message);
+    });
   }
 
   /** Connects; a refused handshake (e.g. an expired token) rejects with its API error code. */
@@ -156,11 +165,22 @@ export class CertchatSocket {
 
   /** Subscribe again and fetch everything after the last id held, page by page. */
   private async resume(chat: string): Promise<void> {
-    await this.request("subscribe", chat);
-    for (;;) {
-      const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
-      for (const message of page) this.deliver(message);
-      if (page.length < HISTORY_PAGE_SIZE) return;
+    const catchUp = this.catchUps.get(chat) ?? { running: 0, held: [] };
+    catchUp.running += 1;
+    this.catchUps.set(chat, catchUp);
+    try {
+      await this.request("subscribe", chat);
+      for (;;) {
+        const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
+        for (const message of page) this.deliver(message);
+        if (page.length < HISTORY_PAGE_SIZE) return;
+      }
+    } finally {
+      catchUp.running -= 1;
+      if (catchUp.running === 0) {
+        this.catchUps.delete(chat);
+        for (const message of catchUp.held.splice(0)) this.deliver(message);
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CertchatSocket } from "../../src/client/socket.ts";
-import type { Message } from "../../src/protocol/schemas/messages.ts";
+import { HISTORY_PAGE_SIZE, type Message } from "../../src/protocol/schemas/messages.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
@@ -39,6 +39,29 @@ describe("SDK socket client against the real server", () => {
         received.map((message) => message.id),
         [sent[1]?.id, sent[2]?.id, live.id],
       );
+    } finally {
+      socket.close();
+    }
+  });
+
+  it("live messages arriving while a catch-up pages through history lose none of the pages' messages", async () => {
+    const stored: Message[] = [];
+    for (let i = 0; i < 2 * HISTORY_PAGE_SIZE + 10; i++)
+      stored.push(await sender.messenger.sendText(chat, `пачка ${i}`));
+    const socket = new CertchatSocket({ server: server.url, token: listener.messenger.api.token ?? "" });
+    const received: number[] = [];
+    socket.onMessage((message) => received.push(message.id));
+    try {
+      await socket.connect();
+      const from = stored[0]?.id ?? 0;
+      const catchUp = socket.subscribe(chat, from);
+      const live: Message[] = [];
+      // Sends during the catch-up: the server's room has the socket from the subscribe ack on.
+      while (live.length < 20) live.push(await sender.messenger.sendText(chat, `вживую ${live.length}`));
+      await catchUp;
+      const expected = [...stored.slice(1), ...live].map((message) => message.id);
+      await eventually(() => received.length >= expected.length, "every stored and live message");
+      assert.deepEqual(received, expected);
     } finally {
       socket.close();
     }

@@ -453,6 +453,9 @@ export function judgeHttp(request: RawRequest, reply: RawReply, paths: readonly 
   const leak = leakIn(reply.text, paths);
   if (leak) return { problem: `leak /${leak}/: ${reply.text.slice(0, 300)}` };
   if (request.method === "GET" && reply.status === 200 && pathname === "/docs/openapi.json") return {};
+  // The web client's page (docs/WEB.md): HTML by design, outside the API.
+  const page = String(reply.headers["content-type"] ?? "").startsWith("text/html");
+  if (request.method === "GET" && reply.status === 200 && pathname === "/" && page) return {};
   const envelope = checkEnvelopeText(reply.text);
   if (!envelope.ok)
     return { problem: `HTTP ${reply.status}, not an envelope: ${envelope.problem}`, envelope };
@@ -479,6 +482,8 @@ export function judgeRawAnswer(answer: string, paths: readonly string[]): string
   const body = answer.slice(headEnd + 4, headEnd + 4 + Number(length?.[1] ?? 0));
   // Node itself refuses an HTTP/1.1 request without Host (400, no body) before any application code runs.
   if (status[1] === "400" && body === "" && !length) return undefined;
+  // The web client's page (a raw `GET /`): HTML by design, outside the API.
+  if (status[1] === "200" && /\r\ncontent-type: text\/html/i.test(answer.slice(0, headEnd))) return undefined;
   const envelope = checkEnvelopeText(Buffer.from(body, "latin1").toString("utf8"));
   return envelope.ok ? undefined : `HTTP ${status[1]}, not an envelope: ${envelope.problem}`;
 }

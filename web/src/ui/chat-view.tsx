@@ -128,15 +128,14 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
             />
           ))}
         </ol>
-        {!open.reachedEnd && (
-          <p class="hint center">
-            {open.loadingNewer ? t.chat.loadingNewer : ""}{" "}
-            <button type="button" class="link" onClick={() => store.showLatest(open.chatId).catch(onError)}>
-              {t.chat.toLatest}
-            </button>
-          </p>
-        )}
+        {open.loadingNewer && <p class="hint center">{t.chat.loadingNewer}</p>}
       </div>
+      {/* Outside the scrolled history, so reaching for it never scrolls (and so never moves) the history. */}
+      {!open.reachedEnd && (
+        <button type="button" class="to-latest" onClick={() => store.showLatest(open.chatId).catch(onError)}>
+          {t.chat.toLatest}
+        </button>
+      )}
       {dropping && <p class="drop-hint">{t.files.dropHere}</p>}
       <Transfers transfers={transfers} />
       <Composer onSend={(text) => store.sendText(open.chatId, text)} onFiles={sendFiles} onError={onError} />

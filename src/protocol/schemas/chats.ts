@@ -1,5 +1,15 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { Base64, CertificateRef, ChatId, MAX_ID, MAX_KEY_BASE64, NO_NUL, Token } from "./common.ts";
+import {
+  Base64,
+  CertificateRef,
+  ChatId,
+  MAX_ID,
+  MAX_KEY_BASE64,
+  NO_NUL,
+  NullableText,
+  PersonFields,
+  Token,
+} from "./common.ts";
 import { ChatRole, KeyRowSign, WaitEntry } from "./members.ts";
 
 // Defined beside the other shared fields (members.ts needs it too); imported from here by the rest.
@@ -37,21 +47,12 @@ export const ContactKey = Type.Object({
 });
 export type ContactKey = Static<typeof ContactKey>;
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-
 export const Contact = Type.Object({
-  uid: Type.Integer({ description: "User id (the phone's owner)" }),
-  pid: Type.Integer({ description: "Profile id" }),
-  user: Type.String({ description: "Full name" }),
-  name: Type.String({ description: "Company, else the full name" }),
-  title: NullableString,
-  phone: Type.String(),
-  photo: NullableString,
-  type: Type.Integer({ description: "Profile type: 0 unknown, 1 person, 2 sole proprietor, 3 employee" }),
+  ...PersonFields,
   certificates: Type.Array(CertificateRef),
-  chatId: NullableString,
+  chatId: NullableText,
   chatType: Type.Integer({ description: "0 personal, 1 group, 2 channel" }),
-  chatName: NullableString,
+  chatName: NullableText,
   key: Type.Union([ContactKey, Type.Null()]),
   // Optional until the services fill them (issue 13, stage 1); always present once they do (docs/API.md).
   keyId: Type.Optional(

@@ -76,3 +76,18 @@ export const CertificateRef = Type.Object({
   id: Type.Integer({ description: "Certificate id (cid)" }),
   cert: Type.String({ description: "DER of the certificate, base64" }),
 });
+
+/** A string or null. */
+export const NullableText = Type.Union([Type.String(), Type.Null()]);
+
+/** A profile as chat entries and member lists show it (spread into their objects; wire order as here). */
+export const PersonFields = {
+  uid: Type.Integer({ description: "User id (the phone's owner)" }),
+  pid: Type.Integer({ description: "Profile id" }),
+  user: Type.String({ description: "Full name" }),
+  name: Type.String({ description: "Company, else the full name" }),
+  title: NullableText,
+  phone: Type.String(),
+  photo: NullableText,
+  type: Type.Integer({ description: "Profile type: 0 unknown, 1 person, 2 sole proprietor, 3 employee" }),
+};

@@ -11,6 +11,8 @@ import {
   MAX_ID,
   MAX_KEY_BASE64,
   MAX_SIGN_BASE64,
+  NullableText,
+  PersonFields,
   Token,
 } from "./common.ts";
 
@@ -50,8 +52,6 @@ const ChatRoleOf = (description?: string) =>
 export const ChatRole = ChatRoleOf();
 export type ChatRole = Static<typeof ChatRole>;
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-
 /** A member certificate without a key for the chat's current epoch. */
 export const WaitEntry = Type.Object({
   pid: Type.Integer({ description: "The waiting certificate's profile" }),
@@ -80,7 +80,7 @@ export const ChatKeyRow = Type.Object({
   key: Type.String({ description: "The chat key wrapped for the session's certificate, base64" }),
   import: Type.Boolean({ description: "True when the wrapping certificate belongs to the recipient" }),
   cert: Type.String({ description: "DER of the certificate that wrapped the key, base64" }),
-  sign: NullableString,
+  sign: NullableText,
   wrappedBy: Type.Integer({ description: "Id (cid) of the certificate that wrapped the key" }),
 });
 export type ChatKeyRow = Static<typeof ChatKeyRow>;
@@ -95,14 +95,7 @@ export const MemberCertificate = Type.Object({
 export type MemberCertificate = Static<typeof MemberCertificate>;
 
 export const ChatMember = Type.Object({
-  pid: Type.Integer({ description: "Profile id" }),
-  uid: Type.Integer({ description: "User id (the phone's owner)" }),
-  user: Type.String({ description: "Full name" }),
-  name: Type.String({ description: "Company, else the full name" }),
-  title: NullableString,
-  phone: Type.String(),
-  photo: NullableString,
-  type: Type.Integer({ description: "Profile type: 0 unknown, 1 person, 2 sole proprietor, 3 employee" }),
+  ...PersonFields,
   role: ChatRole,
   joined: Type.Integer({ description: "Unix seconds: when the profile became a member" }),
   certificates: Type.Array(MemberCertificate, { description: "Its unexpired, unrevoked certificates" }),

@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ChatId } from "./chats.ts";
-import { MAX_ID, MAX_SIGN_BASE64, NO_NUL, Token } from "./common.ts";
+import { MAX_ID, MAX_SIGN_BASE64, NO_NUL, NullableText, Token } from "./common.ts";
 
 /** The history page size (docs/DECISIONS.md §2). */
 export const HISTORY_PAGE_SIZE = 50;
@@ -57,8 +57,6 @@ export const SendMessageRequest = Type.Object({
 });
 export type SendMessageRequest = Static<typeof SendMessageRequest>;
 
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-
 export const Message = Type.Object({
   id: Type.Integer({ description: "Unique across chats, increasing" }),
   chat: Type.String(),
@@ -66,8 +64,8 @@ export const Message = Type.Object({
   cid: Type.Integer({ description: "The sender's certificate, to check the signature" }),
   user: Type.String({ description: "The sender's full name" }),
   data: Type.String({ description: "Ciphertext of the text (base64; empty for a file without text)" }),
-  sign: NullableString,
-  cms: NullableString,
+  sign: NullableText,
+  cms: NullableText,
   type: Type.String({ description: "txt for text, else the file type" }),
   file: Type.Union([Type.String({ description: "File id for /api/file/" }), Type.Null()]),
   time: Type.Integer({ description: "Unix seconds" }),

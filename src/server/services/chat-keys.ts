@@ -57,6 +57,20 @@ export async function wrapperOf(db: Executor, identity: Identity): Promise<Certi
 }
 
 /** Refuses two keys for one (certificate, epoch) and a key for a certificate not of its profile. */
+/** Storage rows of keys a certificate wrapped for a chat. */
+export function keyRows(chatId: string, keys: readonly DecodedKey[], wrapper: CertificateRow, now: number) {
+  return keys.map((key) => ({
+    chat_id: chatId,
+    key_id: key.keyId,
+    profile_id: key.pid,
+    certificate_id: key.cid,
+    wrapped_by_certificate_id: wrapper.id,
+    wrapped_key: key.key,
+    sign: key.sign,
+    created_at: now,
+  }));
+}
+
 export function checkOwnership(keys: DecodedKey[], certificates: ReadonlyMap<number, CertificateRow>): void {
   const seen = new Set<string>();
   for (const key of keys) {
@@ -164,19 +178,7 @@ export class ChatKeysService {
             throw new ApiError("GetChatsError", "unknown chat or not a member");
           const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
           const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
-          const inserted = await insertChatKeysIfAbsent(
-            trx,
-            accepted.map((key) => ({
-              chat_id: chatId,
-              key_id: key.keyId,
-              profile_id: key.pid,
-              certificate_id: key.cid,
-              wrapped_by_certificate_id: wrapper.id,
-              wrapped_key: key.key,
-              sign: key.sign,
-              created_at: now,
-            })),
-          );
+          const inserted = await insertChatKeysIfAbsent(trx, keyRows(chatId, accepted, wrapper, now));
           const storedKeys = accepted.filter((key) =>
             inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
           );

@@ -44,6 +44,7 @@ import {
   checkOwnership,
   type DecodedKey,
   decodeKey,
+  keyRows,
   keysAddedEvents,
   wrapperOf,
 } from "./chat-keys.ts";
@@ -432,19 +433,6 @@ function uncovered(
       throw new ApiError("CreateChatKeysError", `no key for certificates ${wrappable.map((row) => row.id)}`);
   }
   return left;
-}
-
-function keyRows(chatId: string, keys: readonly DecodedKey[], wrapper: CertificateRow, now: number) {
-  return keys.map((key) => ({
-    chat_id: chatId,
-    key_id: key.keyId,
-    profile_id: key.pid,
-    certificate_id: key.cid,
-    wrapped_by_certificate_id: wrapper.id,
-    wrapped_key: key.key,
-    sign: key.sign,
-    created_at: now,
-  }));
 }
 
 function waitRows(chatId: string, certificates: readonly CertificateRow[], now: number) {

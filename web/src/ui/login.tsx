@@ -159,16 +159,13 @@ function UnlockForm(props: {
     >
       <h2>{t.login.savedTitle}</h2>
       <p class="holder">{props.holder}</p>
-      <label>
-        {t.login.passphrase}
-        <input
-          type="password"
-          name="passphrase"
-          autocomplete="current-password"
-          value={passphrase}
-          onInput={(event) => setPassphrase(event.currentTarget.value)}
-        />
-      </label>
+      <SecretField
+        label={t.login.passphrase}
+        name="passphrase"
+        autocomplete="current-password"
+        value={passphrase}
+        onValue={setPassphrase}
+      />
       <button type="submit" disabled={props.busy || passphrase.length === 0}>
         {t.login.unlock}
       </button>
@@ -233,56 +230,24 @@ function KeyForm({ busy, onKey }: { busy: boolean; onKey: KeyStepProps["onKey"] 
       </div>
       {mode === "files" ? (
         <>
-          <label>
-            {t.login.certificate}
-            <input
-              type="file"
-              name="certificate"
-              accept=".pem,.crt,.cer,.der"
-              onChange={(event) => setCertificate(event.currentTarget.files?.[0])}
-            />
-          </label>
-          <label>
-            {t.login.key}
-            <input
-              type="file"
-              name="key"
-              accept=".pem,.key,.der,.p8"
-              onChange={(event) => setKey(event.currentTarget.files?.[0])}
-            />
-          </label>
-          <label>
-            {t.login.keyPassword}
-            <input
-              type="password"
-              name="password"
-              autocomplete="off"
-              value={password}
-              onInput={(event) => setPassword(event.currentTarget.value)}
-            />
-          </label>
+          <FileField
+            label={t.login.certificate}
+            name="certificate"
+            accept=".pem,.crt,.cer,.der"
+            onFile={setCertificate}
+          />
+          <FileField label={t.login.key} name="key" accept=".pem,.key,.der,.p8" onFile={setKey} />
+          <SecretField label={t.login.keyPassword} name="password" value={password} onValue={setPassword} />
         </>
       ) : (
         <>
-          <label>
-            {t.login.pfx}
-            <input
-              type="file"
-              name="pfx"
-              accept=".pfx,.p12"
-              onChange={(event) => setPfx(event.currentTarget.files?.[0])}
-            />
-          </label>
-          <label>
-            {t.login.pfxPassword}
-            <input
-              type="password"
-              name="pfx-password"
-              autocomplete="off"
-              value={password}
-              onInput={(event) => setPassword(event.currentTarget.value)}
-            />
-          </label>
+          <FileField label={t.login.pfx} name="pfx" accept=".pfx,.p12" onFile={setPfx} />
+          <SecretField
+            label={t.login.pfxPassword}
+            name="pfx-password"
+            value={password}
+            onValue={setPassword}
+          />
         </>
       )}
       <label class="check">
@@ -295,23 +260,63 @@ function KeyForm({ busy, onKey }: { busy: boolean; onKey: KeyStepProps["onKey"] 
         {t.login.remember}
       </label>
       {rememberKey && (
-        <label>
-          {t.login.passphrase}
-          <input
-            type="password"
-            name="passphrase"
-            autocomplete="new-password"
-            value={passphrase}
-            onInput={(event) => setPassphrase(event.currentTarget.value)}
-          />
-          <span class="hint">{t.login.passphraseHint}</span>
-        </label>
+        <SecretField
+          label={t.login.passphrase}
+          name="passphrase"
+          autocomplete="new-password"
+          hint={t.login.passphraseHint}
+          value={passphrase}
+          onValue={setPassphrase}
+        />
       )}
       <button type="submit" disabled={busy}>
         {t.login.submit}
       </button>
       <ErrorLine message={problem} />
     </form>
+  );
+}
+
+function FileField(props: {
+  label: string;
+  name: string;
+  accept: string;
+  onFile(file: File | undefined): void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="file"
+        name={props.name}
+        accept={props.accept}
+        onChange={(event) => props.onFile(event.currentTarget.files?.[0])}
+      />
+    </label>
+  );
+}
+
+/** A password input that the browser must not fill from its store (keys' passwords) unless told otherwise. */
+function SecretField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onValue(value: string): void;
+  autocomplete?: string;
+  hint?: string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="password"
+        name={props.name}
+        autocomplete={props.autocomplete ?? "off"}
+        value={props.value}
+        onInput={(event) => props.onValue(event.currentTarget.value)}
+      />
+      {props.hint && <span class="hint">{props.hint}</span>}
+    </label>
   );
 }
 

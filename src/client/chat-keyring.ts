@@ -41,6 +41,24 @@ export interface ChatKeyringOptions {
   readonly createBinding?: (chatId: string) => Promise<string | undefined>;
   /** Learns the chat's current members' identities (chatMembers) when a wrapper's is not trusted yet. */
   readonly learnMembers?: (chatId: string) => Promise<void>;
+  /** Gives back this certificate's rows of those epochs that did not verify or unwrap (refuseKeys). */
+  readonly refuseRows?: (chatId: string, keyIds: readonly number[]) => Promise<void>;
+}
+
+/** A key row whose signature did not verify or that did not unwrap with our key: evidence against the row. */
+export class BadKeyRowError extends Error {
+  constructor(
+    readonly keyId: number,
+    cause: unknown,
+  ) {
+    super(
+      `the key row of epoch ${keyId} does not verify or unwrap: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.name = "BadKeyRowError";
+  }
 }
 
 export class ChatKeyring {
@@ -92,18 +110,24 @@ export class ChatKeyring {
     const cid = await this.options.ownCid();
     await this.checkWrapper(chatId, row.keyId, wrapper);
     const binding = row.keyId === 1 ? await this.options.createBinding?.(chatId) : undefined;
-    const signature = await verifyKeyRow(
-      this.options.verifier,
-      wrapper,
-      { chatId, keyId: row.keyId, cid, wrappedKey },
-      row.sign,
-      binding,
-    );
-    const chatKey = await unwrapChatKey({
-      wrappedKey,
-      ownKey: this.options.ownKey,
-      wrappingCertificate: wrapper,
-    });
+    let signature: KeyRowVerdict;
+    let chatKey: ChatKey;
+    try {
+      signature = await verifyKeyRow(
+        this.options.verifier,
+        wrapper,
+        { chatId, keyId: row.keyId, cid, wrappedKey },
+        row.sign,
+        binding,
+      );
+      chatKey = await unwrapChatKey({
+        wrappedKey,
+        ownKey: this.options.ownKey,
+        wrappingCertificate: wrapper,
+      });
+    } catch (error) {
+      throw new BadKeyRowError(row.keyId, error);
+    }
     const held = { keyId: row.keyId, chatKey, signature };
     this.slot(chatId).set(row.keyId, held);
     return held;
@@ -128,16 +152,32 @@ export class ChatKeyring {
     const missing = keyIds?.filter((keyId) => !this.held(chatId, keyId));
     if (missing?.length === 0 || (!keyIds && this.complete.has(chatId))) return { refused: [] };
     const refused: Error[] = [];
+    const bad: number[] = [];
     for (const row of await this.options.fetchRows(chatId, missing)) {
       if (this.held(chatId, row.keyId)) continue;
       try {
         await this.add(chatId, row);
       } catch (error) {
         refused.push(error instanceof Error ? error : new Error(String(error)));
+        if (error instanceof BadKeyRowError) bad.push(error.keyId);
       }
     }
+    if (bad.length > 0) await this.refuse(chatId, bad, refused);
     if (!keyIds) this.complete.add(chatId);
     return { refused };
+  }
+
+  /**
+   * Hands rows that failed cryptographically back to the server (refuseKeys): their certificate waits again and
+   * another member can serve it. Rows from wrappers we do not trust are not refused: that is our trust
+   * configuration, not evidence against the row. A failure to refuse is added to `refused`.
+   */
+  private async refuse(chatId: string, keyIds: number[], refused: Error[]): Promise<void> {
+    try {
+      await this.options.refuseRows?.(chatId, keyIds);
+    } catch (error) {
+      refused.push(new Error(`could not refuse the key rows of chat ${chatId}`, { cause: error }));
+    }
   }
 
   /** The wrapper chains to an anchor and is a trusted member's (learning the members once when needed). */

@@ -30,6 +30,8 @@ export interface WaitingCertificate {
   readonly cert: string;
   /** The epochs the certificate may read and lacks. */
   readonly keyIds: readonly number[];
+  /** Rows it refused (refuseKeys): the wrapper `cid` may not serve epoch `keyId` to it again. */
+  readonly refused?: readonly { readonly keyId: number; readonly cid: number }[];
 }
 
 export interface ChatWaitList {
@@ -91,7 +93,7 @@ export function wrapRefusal(
 
 /**
  * The rows this session can serve: every listed epoch it holds, for every entry but its own certificate,
- * skipping what it cannot wrap for (wrapRefusal). Pure: `held` gives the keys already in the keyring.
+ * skipping what it cannot wrap for (wrapRefusal) and epochs whose row from this certificate the recipient refused. Pure: `held` gives the keys already in the keyring.
  */
 export function planFulfilment(
   waits: readonly ChatWaitList[],
@@ -105,6 +107,7 @@ export function planFulfilment(
       const recipient = decodeBase64(entry.cert);
       if (!recipient) continue;
       for (const keyId of entry.keyIds) {
+        if (entry.refused?.some((refusal) => refusal.keyId === keyId && refusal.cid === own.cid)) continue;
         const key = held(chatId, keyId);
         if (!key || wrapRefusal(own, recipient, key.chatKey) !== undefined) continue;
         rows.push({ chatId, pid: entry.pid, cid: entry.cid, recipient, keyId, chatKey: key.chatKey });

@@ -148,6 +148,7 @@ export class Messenger {
       trust: this.trust,
       createBinding: (chatId) => this.createBindingOf(chatId),
       learnMembers: (chatId) => this.learnMembers(chatId),
+      refuseRows: (chatId, keyIds) => this.refuseKeyRows(chatId, keyIds),
     });
     this.membership = new Membership({
       api,
@@ -484,6 +485,13 @@ export class Messenger {
    * Key rows for the keyring: the chat list's row when it is the epoch asked for (re-read when the chat is not
    * listed yet or the epoch asked is newer: a server before issue 13 has nothing else), otherwise `keys`.
    */
+  private async refuseKeyRows(chatId: string, keyIds: readonly number[]): Promise<void> {
+    await this.api.call("refuseKeys", { chat: chatId, keyIds: [...keyIds] });
+    // The chat list's row of that epoch is the one just refused.
+    const row = this.contactRows.get(chatId);
+    if (row && keyIds.includes(row.keyId)) this.contactRows.delete(chatId);
+  }
+
   private async fetchKeyRows(chatId: string, keyIds?: readonly number[]): Promise<WrappedKeyRow[]> {
     const only = keyIds?.length === 1 ? keyIds[0] : undefined;
     const listed = () => {

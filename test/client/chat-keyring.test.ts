@@ -45,8 +45,16 @@ async function rowFor(
   };
 }
 
-/** A keyring of `own` whose `keys` source is `rows`; `asked` records each fetch's epochs. */
-function keyringOf(own: Signer, rows: WrappedKeyRow[], asked: (readonly number[] | undefined)[] = []) {
+/**
+ * A keyring of `own` whose `keys` source is `rows`; `asked` records each fetch's epochs, `refused` each
+ * refuseKeys call's.
+ */
+function keyringOf(
+  own: Signer,
+  rows: WrappedKeyRow[],
+  asked: (readonly number[] | undefined)[] = [],
+  refused: (readonly number[])[] = [],
+) {
   return new ChatKeyring({
     ownKey: own.ownKey,
     ownCid: async () => OWN_CID,
@@ -57,7 +65,21 @@ function keyringOf(own: Signer, rows: WrappedKeyRow[], asked: (readonly number[]
       asked.push(keyIds);
       return rows.filter((row) => !keyIds || keyIds.includes(row.keyId));
     },
+    refuseRows: async (_chat, keyIds) => {
+      refused.push(keyIds);
+    },
   });
+}
+
+/** A row a member signed properly over bytes that are no key wrapped for us (finding 5 of issue 13's review). */
+async function bogusRow(wrapper: Signer, keyId: number): Promise<WrappedKeyRow> {
+  const wrappedKey = new Uint8Array(120).fill(7);
+  return {
+    keyId,
+    key: encodeBase64(wrappedKey),
+    cert: encodeBase64(wrapper.certificate),
+    sign: await signKeyRow(wrapper, { chatId: CHAT, keyId, cid: OWN_CID, wrappedKey }),
+  };
 }
 
 describe("chat keyring", () => {
@@ -101,6 +123,33 @@ describe("chat keyring", () => {
     };
     await assert.rejects(keyring.add(CHAT, foreign), /does not verify/);
     assert.equal(keyring.held(CHAT, 2), undefined);
+  });
+
+  it("gives a signed row that does not unwrap back to the server (refuseKeys) and keeps the good ones", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const refused: (readonly number[])[] = [];
+    const keyring = keyringOf(
+      own,
+      [await rowFor(wrapper, own, 1, chatKey), await bogusRow(wrapper, 2)],
+      [],
+      refused,
+    );
+    const { refused: failures } = await keyring.fetch(CHAT);
+    assert.deepEqual(refused, [[2]]);
+    assert.match(String(failures[0]?.message), /epoch 2 does not verify or unwrap/);
+    assert.deepEqual(keyring.held(CHAT, 1)?.chatKey, chatKey);
+    assert.equal(keyring.held(CHAT, 2), undefined);
+  });
+
+  it("gives back a row whose signature does not verify", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const honest = await rowFor(wrapper, own, 2, chatKey);
+    const replayed = { ...honest, sign: (await rowFor(wrapper, own, 3, chatKey)).sign };
+    const refused: (readonly number[])[] = [];
+    await keyringOf(own, [replayed], [], refused).fetch(CHAT, [2]);
+    assert.deepEqual(refused, [[2]]);
   });
 
   it("accepts an unsigned row (v1 createChat) and says so", async () => {
@@ -184,6 +233,26 @@ async function anchoredKeyring(own: Signer, members: Signer[], binding?: string)
 }
 
 describe("chat keyring against a lying server", () => {
+  it("does not give back a row whose wrapper it does not trust: that is its trust, not evidence against the row", async () => {
+    const [own, rogue] = [await signerOf("ecdsa-p256"), await rogueOf("ecdsa-p256")];
+    const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
+    const refused: (readonly number[])[] = [];
+    const row = await rowFor(rogue, own, 2, generateChatKey("aes-256-gcm"));
+    const keyring = new ChatKeyring({
+      ownKey: own.ownKey,
+      ownCid: async () => OWN_CID,
+      verifier,
+      trust,
+      fetchRows: async () => [row],
+      refuseRows: async (_chat, keyIds) => {
+        refused.push(keyIds);
+      },
+    });
+    const { refused: failures } = await keyring.fetch(CHAT, [2]);
+    assert.match(String(failures[0]?.message), /does not chain to a trust anchor/);
+    assert.deepEqual(refused, []);
+  });
+
   it("refuses a row wrapped and signed by a certificate no trusted CA issued", async () => {
     const [own, rogue] = [await signerOf("ecdsa-p256"), await rogueOf("ecdsa-p256")];
     const keyring = await anchoredKeyring(own, [await signerOf("ecdsa-p256")]);

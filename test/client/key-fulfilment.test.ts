@@ -107,6 +107,31 @@ describe("key fulfilment: planning", () => {
     assert.deepEqual(planned, []);
   });
 
+  it("skips the epochs whose row from this certificate the recipient refused, serving the others", async () => {
+    const [own, waiter] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const held = (_chat: string, keyId: number): HeldKey => ({
+      keyId,
+      chatKey: generateChatKey("aes-256-gcm"),
+      signature: "verified",
+    });
+    const waiting = {
+      ...entry(5, 50, waiter.certificate, [1, 2]),
+      refused: [
+        { keyId: 1, cid: 10 },
+        { keyId: 2, cid: 11 },
+      ],
+    };
+    const planned = planFulfilment(
+      [{ chatId: CHAT, waitList: [waiting] }],
+      { cid: 10, certificate: own.certificate, ownKey: own.ownKey },
+      held,
+    );
+    assert.deepEqual(
+      planned.map((row) => row.keyId),
+      [2],
+    );
+  });
+
   it("wraps and signs planned rows: the recipient unwraps the key and the row's signature verifies", async () => {
     for (const alg of ["gost2012-256", "ecdsa-p256"] as const) {
       const [own, recipient] = [await signerOf(alg), await signerOf(alg)];

@@ -44,6 +44,7 @@ function chat(members: ChatMember[], waiting: number[] = []): ChatMembersData {
       keyIds: [2],
       wrapWith: null,
       fulfillable: true,
+      refused: [],
     })),
   };
 }

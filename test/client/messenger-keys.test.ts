@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
 import {
   CertchatApiError,
   encryptContent,
@@ -167,6 +168,61 @@ for (const backend of backends) {
           "старый сертификат verified",
           "вторая эпоха verified",
         ]);
+      } finally {
+        socket.close();
+      }
+    });
+
+    it("a member's bad row for a renewed certificate is given back by its reader, and an honest member's row replaces it", async () => {
+      const mallory = await sdkUser(server, "ecdsa-p256", "Злобина Мария Игоревна");
+      const renewing = await sdkUser(server, "ecdsa-p256", "Обновлённый Роман Романович");
+      const chat = await groupOf(mallory, renewing);
+      await owner.messenger.sendText(chat, "до обновления");
+      server.clock.advance(61_000);
+      const renewedCertificate = await issueUser(server, {
+        alg: "ecdsa-p256",
+        name: renewing.name,
+        snils: renewing.snils,
+      });
+      const renewed = await Messenger.login({
+        server: server.url,
+        signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
+        verifier: signatureVerifier(),
+        trust: await serverAnchors(server),
+        phone: renewing.phone,
+        askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
+      });
+      const { cid } = await renewed.profile();
+      // Mallory takes the slot with a properly signed row that is no key wrapped for the renewed certificate.
+      const wrappedKey = new Uint8Array(120).fill(7);
+      const sign = await signKeyRow(mallory.messenger.signer, { chatId: chat, keyId: 1, cid, wrappedKey });
+      const { pid } = await renewed.profile();
+      assert.equal(
+        (
+          await mallory.messenger.api.call("chatsKeys", {
+            keys: [{ chatId: chat, pid, cid, keyId: 1, key: encodeBase64(wrappedKey), sign }],
+          })
+        ).length,
+        1,
+      );
+
+      // Reading fails on the bad row and gives it back: the certificate waits again, Mallory refused.
+      const [unread] = await renewed.history(chat);
+      assert.equal(unread?.text, null);
+      assert.match(String(unread?.problem), /no key for epoch 1/);
+      const waiting = (await owner.messenger.membership.members(chat)).waitList;
+      assert.deepEqual(
+        waiting.map((entry) => [entry.cid, entry.refused.map((refusal) => refusal.keyId)]),
+        [[cid, [1]]],
+      );
+
+      const socket = await owner.messenger.listen("all", () => {});
+      try {
+        await eventually("an honest member serves the renewed certificate", async () => {
+          const history = await renewed.history(chat).catch(() => []);
+          return history.length === 1 && history[0]?.signature === "verified";
+        });
+        assert.deepEqual(summary(await renewed.history(chat)), ["до обновления verified"]);
       } finally {
         socket.close();
       }

@@ -29,7 +29,16 @@ test("chatRemoved says whether the member was removed or left", () => {
 });
 
 test("chatWaitList carries whole wait entries", () => {
-  const entry = { pid: 3, cid: 7, cert: "MII=", since: 1, keyIds: [1, 2], wrapWith: null, fulfillable: true };
+  const entry = {
+    pid: 3,
+    cid: 7,
+    cert: "MII=",
+    since: 1,
+    keyIds: [1, 2],
+    wrapWith: null,
+    fulfillable: true,
+    refused: [],
+  };
   assert.ok(Value.Check(serverEvents.chatWaitList, { chatId, keyId: 2, waitList: [entry] }));
   const { fulfillable: _, ...partial } = entry;
   assert.ok(!Value.Check(serverEvents.chatWaitList, { chatId, keyId: 2, waitList: [partial] }));

@@ -9,6 +9,7 @@ const membershipMethods = [
   "chatMembers",
   "keys",
   "chatsKeys",
+  "refuseKeys",
   "addMembers",
   "removeMember",
   "rotateKey",
@@ -16,8 +17,8 @@ const membershipMethods = [
   "setRole",
 ];
 
-test("the table holds the spec's ten methods and the eight membership methods, each at /api/<name>/", () => {
-  assert.equal(names.length, 18);
+test("the table holds the spec's ten methods and the nine membership methods, each at /api/<name>/", () => {
+  assert.equal(names.length, 19);
   assert.deepEqual(names.slice(10), membershipMethods);
   for (const name of names) assert.equal(apiMethods[name].path, `/api/${name}/`);
 });

@@ -68,6 +68,16 @@ export const WaitEntry = Type.Object({
   fulfillable: Type.Boolean({
     description: "Whether a current member certificate holding the current key has that group",
   }),
+  refused: Type.Array(
+    Type.Object({
+      keyId: Type.Integer({ description: "The epoch" }),
+      cid: Type.Integer({ description: "The wrapping certificate whose row for it was refused" }),
+    }),
+    {
+      description:
+        "Rows this certificate refused (refuseKeys): their wrappers may not serve those epochs again",
+    },
+  ),
 });
 export type WaitEntry = Static<typeof WaitEntry>;
 
@@ -130,6 +140,30 @@ export const KeysRequest = Type.Object({
   ),
 });
 export type KeysRequest = Static<typeof KeysRequest>;
+
+/** The session certificate's own key rows that did not unwrap or whose signature did not verify. */
+export const RefuseKeysRequest = Type.Object({
+  token: Token,
+  chat: ChatId,
+  keyIds: Type.Array(KeyId, {
+    minItems: 1,
+    maxItems: MAX_ROWS,
+    description: "The epochs whose rows for the session's certificate it refuses",
+  }),
+});
+export type RefuseKeysRequest = Static<typeof RefuseKeysRequest>;
+
+export const RefusedKeyRows = Type.Array(
+  Type.Object({
+    keyId: Type.Integer(),
+    wrappedBy: Type.Integer({ description: "The certificate that had wrapped the refused row" }),
+  }),
+  {
+    description:
+      "The rows deleted; the certificate waits for those epochs again. Epochs without a row are left out",
+  },
+);
+export type RefusedKeyRows = Static<typeof RefusedKeyRows>;
 
 /** A key row posted for a waiting certificate (fulfilment). */
 export const FulfilmentKey = Type.Object({

@@ -6,15 +6,19 @@ import type {
   ChatKeyRow,
   ChatsKeysRequest,
   KeysRequest,
+  RefusedKeyRows,
+  RefuseKeysRequest,
   StoredKeyRows,
 } from "../../protocol/schemas/members.ts";
+import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import {
   type CertificateRow,
   findCertificateById,
   listCertificatesOfProfiles,
 } from "../storage/repositories/certificates.ts";
 import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
-import { deleteWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
+import { listRefusals, refuseKeyRows } from "../storage/repositories/chat-key-refusals.ts";
+import { deleteWaits, insertWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
 import { bumpChatVersion, findMemberView, lockChats } from "../storage/repositories/chats.ts";
 import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
@@ -183,17 +187,15 @@ export class ChatKeysService {
             inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
           );
           const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
-          if (currentCids.length > 0) {
-            await deleteWaits(trx, chatId, currentCids);
-            // New current-epoch holders: a removal or rotation built before must now cover them too.
-            await bumpChatVersion(trx, chatId);
-          }
-          stored.push({
-            chatId,
-            keyId: chat.key_id,
-            stored: storedKeys,
-            waitsClosed: currentCids.length > 0,
-          });
+          // A wait that only lacked older epochs (a refused row, refuseKeys) ends when none is missing any more.
+          const served = new Set(storedKeys.map((key) => key.cid));
+          const complete = (await listWaits(trx, [chatId], now))
+            .filter((wait) => served.has(wait.certificate_id) && wait.missing_key_ids.length === 0)
+            .map((wait) => wait.certificate_id);
+          const closed = await deleteWaits(trx, chatId, [...new Set([...currentCids, ...complete])]);
+          // New current-epoch holders: a removal or rotation built before must now cover them too.
+          if (currentCids.length > 0) await bumpChatVersion(trx, chatId);
+          stored.push({ chatId, keyId: chat.key_id, stored: storedKeys, waitsClosed: closed > 0 });
         }
         return stored;
       });
@@ -253,7 +255,54 @@ export class ChatKeysService {
           `the session certificate holds no key of epoch ${key.keyId}`,
         );
     }
-    return keys.filter((key) => waiting.has(key.cid));
+    const refused = new Set(
+      (await listRefusals(trx, [chatId]))
+        .filter((refusal) => refusal.wrapped_by_certificate_id === wrapper.id)
+        .map((refusal) => `${refusal.key_id}/${refusal.certificate_id}`),
+    );
+    return keys.filter((key) => waiting.has(key.cid) && !refused.has(`${key.keyId}/${key.cid}`));
+  }
+
+  /**
+   * The session certificate refuses its own rows of the given epochs (they did not unwrap, or their signature
+   * did not verify: docs/CRYPTO.md "Refused key rows"): the rows are deleted, their wrappers recorded as refused
+   * for those epochs, and the certificate waits again. Only its own rows: a member can never take away another's key.
+   */
+  async refuse(identity: Identity, request: RefuseKeysRequest): Promise<RefusedKeyRows> {
+    const { db, clock } = this.options;
+    const me = identity.profile.id;
+    const certificateId = identity.session.certificate_id;
+    const now = clock();
+    const refused = await retryOnDeadlock(() =>
+      db.transaction().execute(async (trx) => {
+        // The chat row first, as every key change does: a concurrent fulfilment or rotation waits for us.
+        if (
+          !(await lockChats(trx, [request.chat])).has(request.chat) ||
+          !(await findMemberView(trx, request.chat, me))
+        )
+          throw new ApiError("GetChatsError", "unknown chat or not a member");
+        const rows = await refuseKeyRows(trx, request.chat, certificateId, [...new Set(request.keyIds)], now);
+        if (rows.length === 0) return rows;
+        await insertWaits(trx, [
+          { chat_id: request.chat, certificate_id: certificateId, profile_id: me, since: now },
+        ]);
+        await recordAuditEvent(
+          trx,
+          {
+            type: "chat.key.refused",
+            actor: `profile:${me}`,
+            profileId: me,
+            certificateId,
+            chatId: request.chat,
+            details: { rows: rows.map((row) => [row.key_id, row.wrapped_by_certificate_id]) },
+          },
+          now,
+        );
+        return rows;
+      }),
+    );
+    if (refused.length > 0) await this.publishWaitList(request.chat);
+    return refused.map((row) => ({ keyId: row.key_id, wrappedBy: row.wrapped_by_certificate_id }));
   }
 
   private async publishWaitList(chatId: string): Promise<void> {

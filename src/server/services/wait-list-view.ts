@@ -3,6 +3,7 @@ import type { ChatWaitListEvent } from "../../protocol/events.ts";
 import { ChatType } from "../../protocol/schemas/chats.ts";
 import type { ChatMember, ChatMembersData, ChatRole, WaitEntry } from "../../protocol/schemas/members.ts";
 import { type CertificateRow, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
+import { listRefusals } from "../storage/repositories/chat-key-refusals.ts";
 import { listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { type KeyHolder, listCurrentKeyHolders } from "../storage/repositories/chat-keys.ts";
 import { findChatById, listMembers, listStaffAndProfile, MemberRole } from "../storage/repositories/chats.ts";
@@ -77,6 +78,7 @@ export async function waitListsOf(
       holders.filter((holder) => isCurrent(holder, now)),
     );
   }
+  const refusals = await listRefusals(db, [...holdersOf.keys()]);
   for (const wait of waits) {
     const holders = holdersOf.get(wait.chat_id) ?? [];
     const list = lists.get(wait.chat_id) ?? [];
@@ -88,6 +90,11 @@ export async function waitListsOf(
       keyIds: wait.missing_key_ids,
       wrapWith: wait.key_agreement,
       fulfillable: holders.some((holder) => canWrap(holder.key_agreement, wait.key_agreement)),
+      refused: refusals
+        .filter(
+          (refusal) => refusal.chat_id === wait.chat_id && refusal.certificate_id === wait.certificate_id,
+        )
+        .map((refusal) => ({ keyId: refusal.key_id, cid: refusal.wrapped_by_certificate_id })),
     });
     lists.set(wait.chat_id, list);
   }

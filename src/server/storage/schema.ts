@@ -137,6 +137,15 @@ export interface ChatKeyWaitsTable {
   since: number;
 }
 
+/** A wrapper whose key row a recipient refused (migration 0008): it may not serve that epoch and recipient again. */
+export interface ChatKeyRefusalsTable {
+  chat_id: string;
+  key_id: number;
+  certificate_id: number;
+  wrapped_by_certificate_id: number;
+  refused_at: number;
+}
+
 /** The chat key wrapped for one certificate of one member (docs/DECISIONS.md §6). */
 export interface ChatKeysTable {
   id: Generated<number>;
@@ -204,6 +213,7 @@ export interface Database {
   chat_keys: ChatKeysTable;
   chat_key_epochs: ChatKeyEpochsTable;
   chat_key_waits: ChatKeyWaitsTable;
+  chat_key_refusals: ChatKeyRefusalsTable;
   messages: MessagesTable;
   audit_events: AuditEventsTable;
 }

@@ -194,6 +194,7 @@ describe("chat membership events", () => {
       keyIds: [1],
       wrapWith: null,
       fulfillable: true,
+      refused: [],
     });
     assert.equal(typeof since, "number");
 

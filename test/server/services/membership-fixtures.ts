@@ -117,18 +117,25 @@ export async function person(storage: Storage, options: CertificateOptions = {})
   const phone = `7966${String(process.pid % 1000).padStart(3, "0")}${String(sequence).padStart(4, "0")}`;
   await linkProfileToUser(db, profile.id, (await findOrCreateUser(db, phone, now)).id);
   const cid = await addCertificate(storage, profile.id, options);
-  await insertSession(db, {
-    token: `token-${key}`,
+  return { pid: profile.id, cid, identity: await sessionOf(storage, profile.id, cid) };
+}
+
+/** A confirmed session of the profile's certificate `cid` (a renewed certificate logged in, say). */
+export async function sessionOf(storage: Storage, pid: number, cid: number): Promise<Identity> {
+  sequence += 1;
+  const token = `token-membership-${process.pid}-${sequence}`;
+  await insertSession(storage.db, {
+    token,
     certificate_id: cid,
-    profile_id: profile.id,
+    profile_id: pid,
     nonce: null,
     nonce_expires_at: now,
     created_at: now,
     last_seen_at: now,
     client_address: "127.0.0.1",
   });
-  await db.updateTable("sessions").set({ confirmed: 1 }).where("token", "=", `token-${key}`).execute();
-  return { pid: profile.id, cid, identity: await identityOf(storage, `token-${key}`) };
+  await storage.db.updateTable("sessions").set({ confirmed: 1 }).where("token", "=", token).execute();
+  return identityOf(storage, token);
 }
 
 /** The identity of a session, as the transports authenticate it. */

@@ -5,6 +5,7 @@ import { profileBindingMigration } from "./0003-profile-binding.ts";
 import { sessionLifetimeMigration } from "./0004-session-lifetime.ts";
 import { auditLogMigration } from "./0006-audit-log.ts";
 import { keyEpochsMigration } from "./0007-key-epochs.ts";
+import { keyRefusalsMigration } from "./0008-key-refusals.ts";
 import type { Dialect } from "./column-types.ts";
 
 /** The one migration set for both backends, in order. Later issues append here. */
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0004-session-lifetime": sessionLifetimeMigration(dialect),
         "0006-audit-log": auditLogMigration(dialect),
         "0007-key-epochs": keyEpochsMigration(dialect),
+        "0008-key-refusals": keyRefusalsMigration(dialect),
       };
     },
   };

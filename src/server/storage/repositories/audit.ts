@@ -25,7 +25,12 @@ export type AuditEventType =
   /** The owner changed a member's role in `chatId`: details.role. */
   | "chat.member.role"
   /** `chatId` moved to a new key epoch: details.keyId, details.reason ("remove" or "rotate"). */
-  | "chat.key.rotated";
+  | "chat.key.rotated"
+  /**
+   * A member certificate (`certificateId` of `profileId`) refused its key rows of `chatId` (refuseKeys):
+   * details.rows, [epoch, wrapping certificate] each. Evidence of a member posting bad rows, or of a broken client.
+   */
+  | "chat.key.refused";
 
 export interface AuditEvent {
   type: AuditEventType;

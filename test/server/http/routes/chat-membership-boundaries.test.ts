@@ -143,5 +143,33 @@ for (const backend of backends) {
       assert.notEqual(raw.status, 200);
       assert.equal(await refusal("/api/file/", { token: carol.token, chat, file: fileId }), "GetChatsError");
     });
+
+    for (const [what, keyIds] of [
+      ["no epochs", []],
+      ["epoch 0", [0]],
+      ["an epoch as text", ["one"]],
+      ["1001 epochs", Array.from({ length: 1001 }, (_, n) => n + 1)],
+    ] as const)
+      test(`refuseKeys with ${what} is InvalidSchema with HTTP 200`, async () => {
+        assert.equal(await refusal("/api/refuseKeys/", { token: bob.token, chat, keyIds }), "InvalidSchema");
+      });
+
+    test("refuseKeys without a session is NeedAuthentication with HTTP 200", async () => {
+      assert.equal(await refusal("/api/refuseKeys/", { chat, keyIds: [1] }), "NeedAuthentication");
+    });
+
+    test("refuseKeys over HTTP gives back the member's own row, and its certificate waits again", async () => {
+      const refused = await call<{ keyId: number; wrappedBy: number }[]>(server, "/api/refuseKeys/", {
+        token: bob.token,
+        chat,
+        keyIds: [1],
+      });
+      assert.deepEqual(refused, [{ keyId: 1, wrappedBy: alice.cid }]);
+      const members = await call<ChatMembersData>(server, "/api/chatMembers/", { token: alice.token, chat });
+      assert.deepEqual(
+        members.waitList.map((entry) => [entry.cid, entry.refused]),
+        [[bob.cid, [{ keyId: 1, cid: alice.cid }]]],
+      );
+    });
   });
 }

@@ -112,7 +112,9 @@ export class MessengerStore {
     this.readMarks = new ReadMarks(profile.pid);
     this.update({ profile });
     this.live = new LiveConnection(this.messenger.api, {
-      message: (message) => void this.receive(message),
+      message: (message) => {
+        this.receive(message).catch((error: unknown) => this.backgroundFailed(error));
+      },
       failed: (error) => this.backgroundFailed(error),
       sessionEnded: (ended) => this.update({ ended }),
       state: (connection) => {

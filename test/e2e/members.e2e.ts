@@ -10,6 +10,7 @@ import { signatureVerifier } from "../../src/client/verification.ts";
 import { newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
 import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
+import { sdkLogIn } from "./support/sdk-user.ts";
 
 const SCREENSHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
 const GROUP = "Группа: Совет директоров";
@@ -92,6 +93,7 @@ test("an owner adds a browser user with all history, who sees the chat live; rem
   const carlRow = panel.locator(".member", { hasText: carl.name });
   await carlRow.getByRole("button", { name: "Сделать администратором" }).click();
   await expect(carlRow.locator(".role")).toHaveText("администратор");
+  await expect(carlRow.locator(".phone")).toHaveText("+7 999 000-05-03");
   await olgaPage.screenshot({ path: `${SCREENSHOTS}members.png` });
 
   // Boris's page was not reloaded: the chat arrives with the chatAdded event.
@@ -103,6 +105,7 @@ test("an owner adds a browser user with all history, who sees the chat live; rem
   await expect(verified(borisPage, "Пока Борис в группе")).toBeVisible();
 
   await borisRow.getByRole("button", { name: "Удалить" }).click();
+  await olgaPage.getByRole("dialog").getByRole("button", { name: "Удалить" }).click();
   await expect(panel.locator(".member", { hasText: boris.name })).toHaveCount(0);
   await expect(borisGroup).toHaveCount(0);
   await expect(borisPage.getByRole("status")).toContainText("Вас удалили из чата «Совет директоров»");
@@ -118,4 +121,118 @@ test("an owner adds a browser user with all history, who sees the chat live; rem
   await expect(borisGroup).toHaveCount(0);
   expect(olgaSide.problems).toEqual([]);
   expect(borisSide.problems).toEqual([]);
+});
+
+test("removing a member, handing ownership over and leaving each ask first, Cancel focused, naming the person and the chat", async ({
+  browser,
+}) => {
+  const dora = server.issue({
+    name: "Дорина Дора Дмитриевна",
+    snils: "10000000504",
+    alg: "ecdsa-p256",
+    phone: "79990000504",
+  });
+  const eva = server.issue({
+    name: "Евина Ева Евгеньевна",
+    snils: "10000000505",
+    alg: "ecdsa-p256",
+    phone: "79990000505",
+  });
+  const fedor = server.issue({
+    name: "Фёдоров Фёдор Фёдорович",
+    snils: "10000000506",
+    alg: "ecdsa-p256",
+    phone: "79990000506",
+  });
+  await Promise.all([sdkLogIn(server, eva), sdkLogIn(server, fedor)]);
+  const side = await newWatchedPage(browser);
+  const page = side.page;
+  await logIn(page, server, dora, { kind: "pem" });
+  await page.getByRole("button", { name: "+ Новая группа или канал" }).click();
+  const form = page.getByRole("form", { name: "Новая группа или канал" });
+  await form.locator("input[name=group-name]").fill("Плановый отдел");
+  await form.locator("textarea[name=group-members]").fill(`+${eva.phone}, +${fedor.phone}`);
+  await form.getByRole("button", { name: "Создать" }).click();
+  await expect(page.locator(".chat-header h2")).toHaveText("Группа: Плановый отдел");
+  await page.getByRole("button", { name: "Участники" }).click();
+  const panel = page.getByRole("complementary", { name: "Участники" });
+  await expect(panel.locator(".member")).toHaveCount(3);
+  const dialog = page.getByRole("dialog");
+
+  // Escape answers the dialog with Cancel and leaves the chat open.
+  const evaRow = panel.locator(".member", { hasText: eva.name });
+  await evaRow.getByRole("button", { name: "Удалить" }).click();
+  await expect(dialog).toContainText(`Удалить участника ${eva.name} из чата «Плановый отдел»?`);
+  await expect(dialog.getByRole("button", { name: "Отмена" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(page.locator(".chat-header h2")).toHaveText("Группа: Плановый отдел");
+  await expect(evaRow).toHaveCount(1);
+  await evaRow.getByRole("button", { name: "Удалить" }).click();
+  await dialog.getByRole("button", { name: "Удалить" }).click();
+  await expect(evaRow).toHaveCount(0);
+
+  const fedorRow = panel.locator(".member", { hasText: fedor.name });
+  await fedorRow.getByRole("button", { name: "Передать владение" }).click();
+  await expect(dialog).toContainText(`Передать владение чатом «Плановый отдел» участнику ${fedor.name}?`);
+  await expect(dialog.getByRole("button", { name: "Отмена" })).toBeFocused();
+  await dialog.getByRole("button", { name: "Передать владение" }).click();
+  await expect(fedorRow.locator(".role")).toHaveText("владелец");
+
+  await panel.getByRole("button", { name: "Покинуть чат" }).click();
+  await expect(dialog).toContainText("Покинуть чат «Плановый отдел»?");
+  await dialog.getByRole("button", { name: "Отмена" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.locator(".chat-item", { hasText: "Плановый отдел" })).toHaveCount(1);
+  await panel.getByRole("button", { name: "Покинуть чат" }).click();
+  await dialog.getByRole("button", { name: "Покинуть" }).click();
+  await expect(page.getByRole("status")).toContainText("Вы покинули чат «Плановый отдел»");
+  await expect(page.locator(".chat-item", { hasText: "Плановый отдел" })).toHaveCount(0);
+  expect(side.problems).toEqual([]);
+});
+
+test("the members panel shows its add form in full at 1280 px without scrolling, and lets it be scrolled to at 360 px", async ({
+  browser,
+}) => {
+  const ivan = server.issue({
+    name: "Иванов Иван Иванович",
+    snils: "10000000507",
+    alg: "ecdsa-p256",
+    phone: "79990000507",
+  });
+  const lida = server.issue({
+    name: "Лидина Лидия Львовна",
+    snils: "10000000508",
+    alg: "ecdsa-p256",
+    phone: "79990000508",
+  });
+  const mark = server.issue({
+    name: "Марков Марк Маркович",
+    snils: "10000000509",
+    alg: "ecdsa-p256",
+    phone: "79990000509",
+  });
+  await Promise.all([sdkLogIn(server, lida), sdkLogIn(server, mark)]);
+  const side = await newWatchedPage(browser, 1280, 800);
+  const page = side.page;
+  await logIn(page, server, ivan, { kind: "pem" });
+  await page.getByRole("button", { name: "+ Новая группа или канал" }).click();
+  const form = page.getByRole("form", { name: "Новая группа или канал" });
+  await form.locator("input[name=group-name]").fill("Склад");
+  await form.locator("textarea[name=group-members]").fill(`+${lida.phone}, +${mark.phone}`);
+  await form.getByRole("button", { name: "Создать" }).click();
+  await page.getByRole("button", { name: "Участники" }).click();
+  const panel = page.getByRole("complementary", { name: "Участники" });
+  await expect(panel.locator(".member")).toHaveCount(3);
+  const add = panel
+    .getByRole("form", { name: "Добавить участников" })
+    .getByRole("button", { name: "Добавить" });
+  await expect(add).toBeInViewport({ ratio: 1 });
+
+  await page.setViewportSize({ width: 360, height: 640 });
+  await add.scrollIntoViewIfNeeded();
+  await expect(add).toBeInViewport({ ratio: 1 });
+  const box = await panel.boundingBox();
+  expect(box && box.x >= 0 && box.x + box.width <= 360).toBe(true);
+  expect(side.problems).toEqual([]);
 });

@@ -31,6 +31,8 @@ const SESSION_ENDED = new Set([
 
 export interface LiveHandlers {
   message(message: Message): void;
+  /** A catch-up failed while the connection stayed up (a drop is the offline banner's, and is resumed). */
+  failed(error: unknown): void;
   state(state: ConnectionState): void;
   /** The server refused the session (its API error code); the connection has stopped. */
   sessionEnded(code: ErrorCode): void;
@@ -114,8 +116,9 @@ export class LiveConnection {
         for (const message of page) this.deliver(message);
         if (page.length < HISTORY_PAGE_SIZE) break;
       }
-    } catch {
-      // The connection dropped again: the next "connect" resumes once more.
+    } catch (error) {
+      // When the connection dropped again, the next "connect" resumes once more.
+      if (this.socket.connected) this.handlers.failed(error);
     } finally {
       const held = this.held.get(chat) ?? [];
       this.held.delete(chat);

@@ -13,12 +13,15 @@ import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
 import type { ChatMembersData, ChatRole } from "../../../src/protocol/schemas/members.ts";
 import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
+import { describeError } from "../errors.ts";
 import { type ConnectionState, LiveConnection } from "./live.ts";
+import { ReadMarks } from "./read-marks.ts";
 
 export interface ChatEntry {
   readonly contact: Contact;
   readonly chatId: string;
   readonly preview?: ReadMessage;
+  /** Messages from others after the last one read on this device (counted within the latest page of 50 at load). */
   readonly unread: number;
 }
 
@@ -62,6 +65,8 @@ export interface MessengerState {
     readonly name: string;
     readonly reason: ChatRemovedEvent["reason"];
   };
+  /** The last background failure (fulfilment, catch-up, a refresh after an event), as a sentence, until dismissed. */
+  readonly notice?: { readonly id: number; readonly text: string };
 }
 
 /**
@@ -82,6 +87,9 @@ export class MessengerStore {
   private readonly fulfiller: KeyFulfiller;
   /** Chats whose due rotation (after a leave) this page is waiting its turn for. */
   private readonly dueRotations = new Set<string>();
+  /** The last message read per chat, kept on this device (set once the profile is known). */
+  private readMarks?: ReadMarks;
+  private noticeSequence = 0;
 
   constructor(readonly messenger: Messenger) {
     this.fulfiller = new KeyFulfiller({
@@ -101,14 +109,19 @@ export class MessengerStore {
 
   async start(): Promise<void> {
     const profile = await this.messenger.profile();
+    this.readMarks = new ReadMarks(profile.pid);
     this.update({ profile });
     this.live = new LiveConnection(this.messenger.api, {
-      message: (message) => void this.receive(message),
+      message: (message) => {
+        this.receive(message).catch((error: unknown) => this.backgroundFailed(error));
+      },
+      failed: (error) => this.backgroundFailed(error),
       sessionEnded: (ended) => this.update({ ended }),
       state: (connection) => {
         this.update({ connection });
         // Membership events sent while offline are lost: the list and the wait lists are read again.
-        if (connection === "online" && this.state.loaded) void this.refreshChats(true).catch(() => {});
+        if (connection === "online" && this.state.loaded)
+          this.refreshChats(true).catch((error: unknown) => this.backgroundFailed(error));
       },
       chatAdded: (event) => {
         this.messenger.keyring.setCurrent(event.chatId, event.keyId);
@@ -167,6 +180,22 @@ export class MessengerStore {
     this.dropChat(chatId, "left");
   }
 
+  dismissNotice(): void {
+    const { notice: _dismissed, ...rest } = this.state;
+    this.state = rest;
+    this.emit();
+  }
+
+  /** The person has seen `chatId` up to `messageId` (its bottom, in a visible tab): its unread mark goes. */
+  markRead(chatId: string, messageId: number): void {
+    this.readMarks?.markRead(chatId, messageId);
+    const entry = this.state.chats.find((candidate) => candidate.chatId === chatId);
+    if (!entry || entry.unread === 0 || (entry.preview?.message.id ?? 0) > messageId) return;
+    this.update({
+      chats: this.state.chats.map((candidate) => (candidate === entry ? { ...entry, unread: 0 } : candidate)),
+    });
+  }
+
   dismissRemoved(): void {
     const { removed: _dismissed, ...rest } = this.state;
     this.state = rest;
@@ -184,15 +213,15 @@ export class MessengerStore {
     const contacts = all.filter((contact) => contact.chatId);
     const known = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
     const fresh = contacts.filter((contact) => !known.has(contact.chatId as string));
-    const previews = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
+    const lasts = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
       this.lastMessage(contact.chatId as string),
     );
     const entries = contacts.map((contact): ChatEntry => {
       const chatId = contact.chatId as string;
       const old = known.get(chatId);
       if (old) return { ...old, contact };
-      const preview = previews[fresh.indexOf(contact)];
-      return { contact, chatId, unread: 0, ...(preview ? { preview } : {}) };
+      const { preview, unread } = lasts[fresh.indexOf(contact)] ?? { unread: 0 };
+      return { contact, chatId, unread, ...(preview ? { preview } : {}) };
     });
     this.update({ chats: sortByRecent(entries) });
     for (const entry of entries) this.live?.watch(entry.chatId, entry.preview?.message.id ?? 0);
@@ -200,9 +229,6 @@ export class MessengerStore {
 
   async openChat(chatId: string): Promise<void> {
     if (this.state.open?.chatId === chatId) return;
-    this.update({
-      chats: this.state.chats.map((entry) => (entry.chatId === chatId ? { ...entry, unread: 0 } : entry)),
-    });
     await this.showLatest(chatId);
   }
 
@@ -415,15 +441,21 @@ export class MessengerStore {
       .finally(() => this.dueRotations.delete(chatId));
   }
 
-  /** Background work (fulfilment, rotation, a refresh after an event) failed: the page goes on; logged for support. */
+  /**
+   * Background work (fulfilment, rotation, catch-up, a refresh after an event) failed: the page goes on, the
+   * person sees a sentence they can dismiss, and the console keeps the details for support.
+   */
   private backgroundFailed(error: unknown): void {
-    console.warn("certchat: background membership work failed", error);
+    console.warn("certchat: background work failed", error);
+    this.noticeSequence += 1;
+    this.update({ notice: { id: this.noticeSequence, text: describeError(error) } });
   }
 
   private async receive(message: Message): Promise<void> {
     const read = await this.show(message);
     if (!read) return;
-    if (this.state.open?.chatId !== message.chat && message.pid !== this.state.profile?.pid) {
+    const lastRead = this.readMarks?.lastRead(message.chat) ?? 0;
+    if (message.pid !== this.state.profile?.pid && message.id > lastRead) {
       this.update({
         chats: this.state.chats.map((entry) =>
           entry.chatId === message.chat ? { ...entry, unread: entry.unread + 1 } : entry,
@@ -457,10 +489,14 @@ export class MessengerStore {
     return read;
   }
 
-  private async lastMessage(chatId: string): Promise<ReadMessage | undefined> {
+  /** The chat's last message, read, and how many of its latest page of 50 came from others after the last read. */
+  private async lastMessage(chatId: string): Promise<{ preview?: ReadMessage; unread: number }> {
     const page = await this.messenger.api.messages({ chat: chatId });
     const last = page.at(-1);
-    return last ? this.messenger.read(last) : undefined;
+    const lastRead = this.readMarks?.lastRead(chatId) ?? 0;
+    const ownPid = this.state.profile?.pid;
+    const unread = page.filter((message) => message.id > lastRead && message.pid !== ownPid).length;
+    return last ? { preview: await this.messenger.read(last), unread } : { unread };
   }
 
   private updateOpen(chatId: string, change: (open: OpenChat) => OpenChat): void {

@@ -86,6 +86,8 @@ export const ru = {
   },
   chats: {
     title: "Чаты",
+    /** The tab's title with the total unread count. */
+    documentTitle: (unread: number) => (unread > 0 ? `(${unread}) certchat` : "certchat"),
     empty: "Чатов пока нет. Найдите собеседника по номеру телефона.",
     searchPlaceholder: "Найти по телефону",
     search: "Найти",
@@ -139,6 +141,21 @@ export const ru = {
     leave: "Покинуть чат",
     ownerMustHandOver:
       "Владелец не может просто покинуть чат: сначала передайте владение другому участнику («Передать владение»), затем выходите.",
+  },
+  confirm: {
+    cancel: "Отмена",
+    remove: (person: string, chat: string) =>
+      `Удалить участника ${person} из чата «${chat}»? Он перестанет получать новые сообщения чата.`,
+    removeAction: "Удалить",
+    handOver: (person: string, chat: string) =>
+      `Передать владение чатом «${chat}» участнику ${person}? Вы станете администратором, и вернуть владение сможет только новый владелец.`,
+    handOverAction: "Передать владение",
+    leave: (chat: string) =>
+      `Покинуть чат «${chat}»? Новые сообщения из него перестанут приходить, вернуть вас сможет только его администратор.`,
+    leaveAction: "Покинуть",
+  },
+  notice: {
+    dismiss: "Скрыть",
   },
   removed: {
     removed: (name: string) => `Вас удалили из чата «${name}». Новые сообщения из него не придут.`,

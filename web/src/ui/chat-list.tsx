@@ -1,7 +1,11 @@
-/** The chat list, most recent first, with each chat's last message (decrypted here) and unread count; phone search on top. */
-import { useState } from "preact/hooks";
+/**
+ * The chat list, most recent first, with each chat's last message (decrypted here) and unread count; phone search
+ * on top. Keyboard: a listbox with one tab stop, ↑/↓/Home/End between chats, Enter (or Space) opens one.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
+import { HISTORY_PAGE_SIZE } from "../../../src/protocol/schemas/messages.ts";
 import type { ChatEntry, MessengerState } from "../chat/store.ts";
 import { describeError } from "../errors.ts";
 import { t } from "../i18n/index.ts";
@@ -18,34 +22,80 @@ interface ChatListProps {
 }
 
 export function ChatList({ state, onOpen, onLookUp, onStart, onCreateGroup }: ChatListProps) {
+  const list = useRef<HTMLDivElement>(null);
+  /** The chat the list's single tab stop is on (roving tabindex): the last one focused, else the open one. */
+  const [current, setCurrent] = useState<string>();
+  const openId = state.open?.chatId;
+  const tabStop =
+    [current, openId].find((chatId) => state.chats.some((entry) => entry.chatId === chatId)) ??
+    state.chats[0]?.chatId;
+
+  // When the open chat closes (Escape, "back") focus returns to its item, unless it already went elsewhere.
+  const wasOpen = useRef<string>();
+  useEffect(() => {
+    const closed = wasOpen.current;
+    wasOpen.current = openId;
+    if (!closed || openId || document.activeElement !== document.body) return;
+    list.current?.querySelector<HTMLElement>(`[data-chat-id="${CSS.escape(closed)}"]`)?.focus();
+  }, [openId]);
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const items = [...(list.current?.querySelectorAll<HTMLElement>("[role=option]") ?? [])];
+    const at = items.indexOf(event.currentTarget as HTMLElement);
+    if (at < 0) return;
+    const target = keyTarget(event.key, at, items.length);
+    if (target !== undefined) {
+      event.preventDefault();
+      items[target]?.focus();
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      const chatId = items[at]?.dataset.chatId;
+      if (chatId) onOpen(chatId);
+    }
+  };
+
   return (
     <nav class="chats" aria-label={t.chats.title}>
       <PhoneSearch onLookUp={onLookUp} onStart={onStart} />
       <NewGroupForm onCreate={onCreateGroup} />
       {state.loaded && state.chats.length === 0 && <p class="hint pad">{t.chats.empty}</p>}
-      <ul>
+      {/* A listbox: one tab stop, ↑/↓/Home/End move between chats, Enter opens the one focused. */}
+      <div ref={list} role="listbox" class="chat-options" aria-label={t.chats.title}>
         {state.chats.map((entry) => (
-          <li key={entry.chatId}>
-            <button
-              type="button"
-              class={`chat-item${state.open?.chatId === entry.chatId ? " active" : ""}`}
-              onClick={() => onOpen(entry.chatId)}
-            >
-              <span class="chat-title">
-                <span class="name">{titleOf(entry)}</span>
-                {entry.unread > 0 && (
-                  <span class="unread" title={t.chats.unread(entry.unread)}>
-                    {entry.unread}
-                  </span>
-                )}
-              </span>
-              <span class="preview">{previewOf(entry.preview)}</span>
-            </button>
-          </li>
+          <div
+            key={entry.chatId}
+            role="option"
+            data-chat-id={entry.chatId}
+            aria-selected={openId === entry.chatId}
+            tabIndex={entry.chatId === tabStop ? 0 : -1}
+            class={`chat-item${openId === entry.chatId ? " active" : ""}`}
+            onClick={() => onOpen(entry.chatId)}
+            onFocus={() => setCurrent(entry.chatId)}
+            onKeyDown={onKeyDown}
+          >
+            <span class="chat-title">
+              <span class="name">{titleOf(entry)}</span>
+              {entry.unread > 0 && (
+                <span class="unread" title={t.chats.unread(entry.unread)}>
+                  {entry.unread >= HISTORY_PAGE_SIZE ? `${HISTORY_PAGE_SIZE}+` : entry.unread}
+                </span>
+              )}
+            </span>
+            <span class="preview">{previewOf(entry.preview)}</span>
+          </div>
         ))}
-      </ul>
+      </div>
     </nav>
   );
+}
+
+/** Where ↑/↓/Home/End move from item `at` of `count`; undefined for other keys. */
+function keyTarget(key: string, at: number, count: number): number | undefined {
+  if (key === "ArrowDown") return Math.min(at + 1, count - 1);
+  if (key === "ArrowUp") return Math.max(at - 1, 0);
+  if (key === "Home") return 0;
+  if (key === "End") return count - 1;
+  return undefined;
 }
 
 export function titleOf(entry: ChatEntry): string {

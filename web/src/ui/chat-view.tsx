@@ -4,7 +4,7 @@
  * sends on Enter (Shift+Enter for a new line).
  */
 import type { ComponentChild } from "preact";
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
 import type { MessengerState, MessengerStore, OpenChat, Transfer } from "../chat/store.ts";
 import { t } from "../i18n/index.ts";
@@ -12,6 +12,7 @@ import { titleOf } from "./chat-list.tsx";
 import { FileMessage } from "./file-message.tsx";
 import { MembersPanel } from "./members.tsx";
 import { Paperclip } from "./paperclip.tsx";
+import { useReadMarker } from "./read-marker.ts";
 import { SignatureMark } from "./signature.tsx";
 import { SignatureDetails } from "./signature-details.tsx";
 
@@ -48,6 +49,8 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
     else element.scrollTop = kept.offsetTop - before.offset;
     anchor.current = { ...whereIs(element), last };
   }, [open.messages]);
+
+  useReadMarker(scroller, store, open);
 
   const onScroll = () => {
     const element = scroller.current;
@@ -231,6 +234,11 @@ interface ComposerProps {
 function Composer({ onSend, onFiles, onError }: ComposerProps) {
   const [text, setText] = useState("");
   const picker = useRef<HTMLInputElement>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+  // A chat opens ready to type in, except where focusing would pop a touch keyboard over it.
+  useEffect(() => {
+    if (!window.matchMedia("(pointer: coarse)").matches) field.current?.focus();
+  }, []);
   const [sending, setSending] = useState(false);
   const send = async () => {
     const body = text.trim();
@@ -274,6 +282,7 @@ function Composer({ onSend, onFiles, onError }: ComposerProps) {
         <Paperclip />
       </button>
       <textarea
+        ref={field}
         name="message"
         rows={1}
         placeholder={t.chat.placeholder}

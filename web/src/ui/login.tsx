@@ -19,6 +19,7 @@ import {
 import { confirmCode, messengerOf, type PendingLogin, requestCode, signIn } from "../session.ts";
 import { ErrorLine } from "./error-line.tsx";
 import { bytesOf } from "./files.ts";
+import { formatPhone } from "./phone.ts";
 
 type Stage =
   | { kind: "key" }
@@ -359,7 +360,7 @@ function CodeStep({ busy, phone, onCode }: { busy: boolean; phone: string; onCod
       }}
     >
       <h2>{t.phone.title}</h2>
-      <p class="hint">{t.phone.sentTo(phone)}</p>
+      <p class="hint">{t.phone.sentTo(formatPhone(phone))}</p>
       <label>
         {t.phone.code}
         <input

@@ -9,7 +9,9 @@ import type { ChatMember, ChatMembersData } from "../../../src/protocol/schemas/
 import type { MessengerStore } from "../chat/store.ts";
 import { describeError, UserFacingError } from "../errors.ts";
 import { t } from "../i18n/index.ts";
+import { ConfirmDialog, type ConfirmDialogProps } from "./confirm-dialog.tsx";
 import { ErrorLine } from "./error-line.tsx";
+import { formatPhone } from "./phone.ts";
 
 interface MembersPanelProps {
   store: MessengerStore;
@@ -21,6 +23,17 @@ interface MembersPanelProps {
 export function MembersPanel({ store, chatId, data, ownPid }: MembersPanelProps) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  /** The destructive action waiting for the person's answer. */
+  const [confirming, setConfirming] = useState<Omit<ConfirmDialogProps, "onCancel">>();
+  const ask = (question: string, action: string, work: () => Promise<void>) =>
+    setConfirming({
+      question,
+      action,
+      onConfirm: () => {
+        setConfirming(undefined);
+        void act(work);
+      },
+    });
   const act = async (work: () => Promise<void>) => {
     setError(undefined);
     setBusy(true);
@@ -34,6 +47,8 @@ export function MembersPanel({ store, chatId, data, ownPid }: MembersPanelProps)
   };
   const own = data?.members.find((member) => member.pid === ownPid);
   const nameOf = (pid: number) => data?.members.find((member) => member.pid === pid)?.user ?? String(pid);
+  const chat = store.state.chats.find((entry) => entry.chatId === chatId);
+  const chatName = chat?.contact.chatName ?? chat?.contact.user ?? "";
   return (
     <aside class="members" aria-label={t.members.title}>
       <header class="row">
@@ -55,8 +70,18 @@ export function MembersPanel({ store, chatId, data, ownPid }: MembersPanelProps)
                 self={member.pid === ownPid}
                 callerRole={own.role}
                 busy={busy}
-                onRemove={() => act(() => store.removeMember(chatId, member.pid))}
-                onRole={(role) => act(() => store.setRole(chatId, member.pid, role))}
+                onRemove={() =>
+                  ask(t.confirm.remove(member.user, chatName), t.confirm.removeAction, () =>
+                    store.removeMember(chatId, member.pid),
+                  )
+                }
+                onRole={(role) =>
+                  role === "owner"
+                    ? ask(t.confirm.handOver(member.user, chatName), t.confirm.handOverAction, () =>
+                        store.setRole(chatId, member.pid, role),
+                      )
+                    : act(() => store.setRole(chatId, member.pid, role))
+                }
               />
             ))}
           </ul>
@@ -86,13 +111,14 @@ export function MembersPanel({ store, chatId, data, ownPid }: MembersPanelProps)
               type="button"
               class="danger"
               disabled={busy}
-              onClick={() => act(() => store.leave(chatId))}
+              onClick={() => ask(t.confirm.leave(chatName), t.confirm.leaveAction, () => store.leave(chatId))}
             >
               {t.members.leave}
             </button>
           )}
         </>
       )}
+      {confirming && <ConfirmDialog {...confirming} onCancel={() => setConfirming(undefined)} />}
     </aside>
   );
 }
@@ -118,7 +144,7 @@ function MemberRow({ member, self, callerRole, busy, onRemove, onRole }: MemberR
       <span class="role" data-role={member.role}>
         {t.members.roles[member.role]}
       </span>
-      <span class="hint"> {member.phone}</span>
+      <span class="hint phone"> {formatPhone(member.phone)}</span>
       <ul class="certificates">
         {member.certificates.map((certificate) => (
           <li key={certificate.id} data-has-key={certificate.hasKey}>

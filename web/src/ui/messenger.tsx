@@ -38,6 +38,16 @@ export function MessengerScreen({
   useEffect(() => {
     if (state.connection === "online") setErrorLine(undefined);
   }, [state.connection]);
+  const unread = state.chats.reduce((sum, entry) => sum + entry.unread, 0);
+  useEffect(() => {
+    document.title = t.chats.documentTitle(unread);
+  }, [unread]);
+  useEffect(
+    () => () => {
+      document.title = t.appName;
+    },
+    [],
+  );
   const [showProfile, setShowProfile] = useState(false);
   useEffect(() => {
     store.start().catch((failure: unknown) => setError(describeError(failure), failure));
@@ -65,6 +75,14 @@ export function MessengerScreen({
         </div>
       )}
       <ErrorLine message={error} />
+      {state.notice && (
+        <div class="notice failure" role="status" key={state.notice.id}>
+          {state.notice.text}{" "}
+          <button type="button" class="link" onClick={() => store.dismissNotice()}>
+            {t.notice.dismiss}
+          </button>
+        </div>
+      )}
       {state.removed && (
         <div class="notice" role="status">
           {t.removed[state.removed.reason](state.removed.name)}{" "}

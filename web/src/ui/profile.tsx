@@ -4,6 +4,7 @@ import { parseCertificate } from "../../../src/pki/certificate.ts";
 import { decodeBase64 } from "../../../src/protocol/base64.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
 import { t } from "../i18n/index.ts";
+import { formatPhone } from "./phone.ts";
 
 const DATE = new Intl.DateTimeFormat("ru-RU", { dateStyle: "long" });
 
@@ -16,7 +17,7 @@ export function ProfilePanel({ profile, onClose }: { profile: ProfileData; onClo
     return () => window.removeEventListener("keydown", onKey);
   }, [onClose]);
   const ids: [string, string | null][] = [
-    [t.profile.phone, profile.phone],
+    [t.profile.phone, profile.phone ? formatPhone(profile.phone) : null],
     ["ИНН", profile.inn],
     ["СНИЛС", profile.snils],
     ["ОГРН", profile.ogrn],

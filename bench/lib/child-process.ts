@@ -126,6 +126,14 @@ function runQueueSecondsOf(pid: number): number {
   return Number(waitNs) / 1e9;
 }
 
+/** Write system calls (write, writev, …) the process's threads have made: `syscw` of /proc/<pid>/io. */
+function writeCallsOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/io`, "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("syscw:"));
+  return Number(line?.slice("syscw:".length) ?? Number.NaN);
+}
+
 /** How a server child used the machine over an interval. */
 export interface Usage {
   /** CPU seconds of all its threads. */
@@ -136,12 +144,15 @@ export interface Usage {
   waitShare: number;
   /** Its threads at the end of the interval and the cores they may run on (checked when pinned). */
   threads: ThreadCores;
+  /** Write system calls of all its threads (socket writes, the database's): unaffected by the machine's load. */
+  writeCalls: number;
 }
 
 /** Starts measuring; the returned function gives the usage since then. */
 export function usageMeter(pid: number): () => Usage {
   const cpu = cpuSecondsOf(pid);
   const wait = runQueueSecondsOf(pid);
+  const writes = writeCallsOf(pid);
   const start = performance.now();
   return () => {
     const seconds = (performance.now() - start) / 1000;
@@ -151,6 +162,7 @@ export function usageMeter(pid: number): () => Usage {
       cpuShare: cpuSeconds / seconds,
       waitShare: (runQueueSecondsOf(pid) - wait) / seconds,
       threads: assertOnServerCore(pid),
+      writeCalls: writeCallsOf(pid) - writes,
     };
   };
 }

@@ -171,7 +171,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       db: storage.db,
       blobs,
       writer,
-      publisher: new SocketMessagePublisher(io),
+      publisher: new SocketMessagePublisher(io, logger),
       rights,
       clock,
       logger,

@@ -9,6 +9,7 @@ import type { CertchatIo, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
 import { dispatch, type EventHandlers } from "./dispatch.ts";
 import { EventQueue } from "./event-queue.ts";
+import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
@@ -153,6 +154,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
     attach: (server) => {
       io.attach(server);
       preAuth.attach(io);
+      coalesceBufferedFrames(io);
     },
     census: () => socketCensus(io),
     endSessionsNow() {

@@ -1,6 +1,7 @@
+import type { Logger } from "pino";
 import { liveMessageEvent } from "../../protocol/events.ts";
 import type { Message } from "../../protocol/schemas/messages.ts";
-import type { MessagePublisher } from "../services/message-publisher.ts";
+import type { MessagePublisher, PublishOptions } from "../services/message-publisher.ts";
 import type { CertchatIo } from "./context.ts";
 import { chatRoom } from "./rooms.ts";
 
@@ -10,17 +11,45 @@ function withoutLocalId(message: Message): Message {
   return bare;
 }
 
+interface Publication {
+  message: Message;
+  except: string | string[];
+}
+
 /**
  * Emits to the chat's two rooms through the adapter (local sockets, and other nodes via Redis when
  * configured). `except` travels with the broadcast, so the sending socket is skipped on whichever node it is.
+ * Socket.IO encodes each emit once, whatever the room's size (JSON, UTF-8 and the websocket frame: the
+ * adapter's `broadcast`), and writes that frame to each socket.
+ *
+ * Messages published in one turn of the event loop (MessageService announces a commit batch's messages one
+ * immediate each) are emitted together, in order, on the next turn: a socket then gets the first at once and
+ * the others from Engine.IO's write buffer in one system call (coalesceBufferedFrames), instead of one each.
  */
 export class SocketMessagePublisher implements MessagePublisher {
-  constructor(private readonly io: CertchatIo) {}
+  private pending: Publication[] = [];
 
-  publish(message: Message, options: { exceptSocketId?: string } = {}): void {
-    const bare = withoutLocalId(message);
-    const except = options.exceptSocketId ?? [];
-    this.io.to(chatRoom(message.chat, 4)).except(except).emit(liveMessageEvent.current, bare);
-    this.io.to(chatRoom(message.chat, 3)).except(except).emit(liveMessageEvent.legacy, bare);
+  constructor(
+    private readonly io: CertchatIo,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(message: Message, options: PublishOptions = {}): void {
+    const publication = { message: withoutLocalId(message), except: options.exceptSocketId ?? [] };
+    if (this.pending.push(publication) === 1) setImmediate(() => this.emitPending());
+  }
+
+  private emitPending(): void {
+    const publications = this.pending;
+    this.pending = [];
+    for (const { message, except } of publications) {
+      try {
+        this.io.to(chatRoom(message.chat, 4)).except(except).emit(liveMessageEvent.current, message);
+        this.io.to(chatRoom(message.chat, 3)).except(except).emit(liveMessageEvent.legacy, message);
+      } catch (error) {
+        // Live delivery is best effort (clients catch up with `messages`); the send itself succeeded.
+        this.logger.error({ err: error, message: message.id }, "could not publish a message");
+      }
+    }
   }
 }

@@ -9,7 +9,7 @@ import type { AuthData, ConfirmAuthData } from "../../protocol/schemas/identity.
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { findProfileById } from "../storage/repositories/profiles.ts";
-import { dropNonce, findSessionByToken } from "../storage/repositories/sessions.ts";
+import { findSessionByToken } from "../storage/repositories/sessions.ts";
 import type { CertificateFacts, LoginChecker, Refusal } from "../verification/login-check.ts";
 import { refuseOversized } from "../verification/login-check.ts";
 import { VerificationUnavailableError } from "../verification/verify-pool.ts";
@@ -20,7 +20,7 @@ import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
 export interface AuthServiceOptions {
   /** Reads. */
   db: Executor;
-  /** The login's two writes, each acknowledged after its commit. */
+  /** The login's writes, each acknowledged after its commit. */
   committer: LoginCommitter;
   /** Certificate, chain and signature checks: the verification pool, or in-thread in tests. */
   checker: LoginChecker;
@@ -122,7 +122,7 @@ export class AuthService {
       const verdict = await checked(() => this.options.checker.checkSignature(input));
       if (!verdict.ok) throw refusalError(verdict);
     } catch (error) {
-      await dropNonce(db, session.id);
+      await this.options.committer.dropNonce(session.id);
       throw error;
     }
     const { id, profile_id, certificate_id, client_address } = session;

@@ -1,4 +1,5 @@
 import type { Executor } from "../../storage/repositories/executor.ts";
+import { dropNonce } from "../../storage/repositories/sessions.ts";
 import {
   confirmOpenedSession,
   openSession,
@@ -7,13 +8,15 @@ import {
 } from "./login-transactions.ts";
 
 /**
- * Commits the two writes of a login (login-transactions.ts). Each call resolves only after its transaction
+ * Commits the writes of a login (login-transactions.ts). Each call resolves only after its transaction
  * committed: a confirmed session survives a restart once confirmAuth answered.
  */
 export interface LoginCommitter {
   openSession(opening: SessionOpening): Promise<void>;
   /** False if the nonce was already used (a racing or repeated confirmation). */
   confirmSession(confirmation: SessionConfirmation): Promise<boolean>;
+  /** Clears a pending nonce after a failed confirmation, so a nonce answers one attempt only. */
+  dropNonce(sessionId: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,10 @@ export class PoolLoginCommitter implements LoginCommitter {
 
   confirmSession(confirmation: SessionConfirmation): Promise<boolean> {
     return this.db.transaction().execute((trx) => confirmOpenedSession(trx, confirmation));
+  }
+
+  dropNonce(sessionId: number): Promise<void> {
+    return dropNonce(this.db, sessionId);
   }
 
   async close(): Promise<void> {}

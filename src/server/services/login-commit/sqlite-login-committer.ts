@@ -59,6 +59,10 @@ export class SqliteLoginCommitter implements LoginCommitter {
     return outcome.confirmed === true;
   }
 
+  async dropNonce(sessionId: number): Promise<void> {
+    await this.enqueue({ kind: "drop-nonce", sessionId });
+  }
+
   /** Commits what is queued, then lets the thread close its connection. */
   async close(): Promise<void> {
     this.closed = true;

@@ -1,6 +1,7 @@
 import { workerData } from "node:worker_threads";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import type { Executor } from "../../storage/repositories/executor.ts";
+import { dropNonce } from "../../storage/repositories/sessions.ts";
 import type { Database } from "../../storage/schema.ts";
 import { openSqliteConnection } from "../../storage/sqlite-connection.ts";
 import { cachingStatements } from "../../storage/sqlite-statement-cache.ts";
@@ -21,7 +22,8 @@ export interface SqliteLoginThreadSetup {
 /** One login write of a batch. */
 export type LoginWrite =
   | { kind: "open"; opening: SessionOpening }
-  | { kind: "confirm"; confirmation: SessionConfirmation };
+  | { kind: "confirm"; confirmation: SessionConfirmation }
+  | { kind: "drop-nonce"; sessionId: number };
 
 /** What became of one write: its result, or the error its savepoint was rolled back for. */
 export type LoginWriteOutcome = { ok: true; confirmed?: boolean } | { ok: false; error: ReportedError };
@@ -31,11 +33,16 @@ export interface LoginBatchRequest {
 }
 
 async function run(conn: Executor, write: LoginWrite): Promise<LoginWriteOutcome> {
-  if (write.kind === "open") {
-    await openSession(conn, write.opening);
-    return { ok: true };
+  switch (write.kind) {
+    case "open":
+      await openSession(conn, write.opening);
+      return { ok: true };
+    case "confirm":
+      return { ok: true, confirmed: await confirmOpenedSession(conn, write.confirmation) };
+    case "drop-nonce":
+      await dropNonce(conn, write.sessionId);
+      return { ok: true };
   }
-  return { ok: true, confirmed: await confirmOpenedSession(conn, write.confirmation) };
 }
 
 /**

@@ -77,6 +77,17 @@ describeEachBackend("login committer", (storage, target) => {
     assert.deepEqual(await auditTypes(session.profile_id), ["certificate.attached", "login"]);
   });
 
+  test("a dropped nonce leaves the session unconfirmed and refuses its confirmation", async () => {
+    await committer.openSession(opening("key-drop", "fp-drop", "token-drop"));
+    const session = await opened("token-drop");
+    await committer.dropNonce(session.id);
+    const dropped = await opened("token-drop");
+    assert.equal(dropped.nonce, null);
+    assert.equal(dropped.confirmed, 0);
+    assert.equal(await committer.confirmSession({ session, now: now + 10 }), false);
+    assert.deepEqual(await auditTypes(session.profile_id), ["certificate.attached"]);
+  });
+
   test("of racing confirmations of one session exactly one succeeds", async () => {
     await committer.openSession(opening("key-race", "fp-race", "token-race"));
     const session = await opened("token-race");

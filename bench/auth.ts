@@ -12,7 +12,7 @@ import { encodeBase64 } from "../src/protocol/base64.ts";
 import type { IssueAlgorithm } from "../src/server/test-ca.ts";
 import { issueUser } from "../test/support/server.ts";
 import { alternating, median } from "./lib/alternate.ts";
-import { startCertchatChild } from "./lib/certchat-child.ts";
+import { type BackendName, startCertchatChild } from "./lib/certchat-child.ts";
 import { describeUsage, usageMeter } from "./lib/child-process.ts";
 import { JsonClient } from "./lib/json-client.ts";
 import { type BenchOptions, bySize, repetitions } from "./lib/options.ts";
@@ -33,10 +33,14 @@ function ecdsaVerifiesPerSecond(seconds: number): number {
   return (calls * 1000) / (performance.now() - start);
 }
 
-async function loginsPerSecond(alg: IssueAlgorithm & ("ecdsa-p256" | "gost2012-256"), options: BenchOptions) {
+async function loginsPerSecond(
+  alg: IssueAlgorithm & ("ecdsa-p256" | "gost2012-256"),
+  backend: BackendName,
+  options: BenchOptions,
+) {
   const concurrency = bySize(options, { full: 8, quick: 8, smoke: 2 });
   const seconds = bySize(options, { full: 10, quick: 3, smoke: 0.1 });
-  const server = await startCertchatChild("sqlite", { caAlg: alg });
+  const server = await startCertchatChild(backend, { caAlg: alg });
   const client = new JsonClient(server.url, concurrency);
   try {
     const users = await Promise.all(
@@ -73,23 +77,29 @@ const TARGETS = { "ecdsa-p256": 2000, "gost2012-256": 1000 } as const;
 export async function auth(options: BenchOptions): Promise<ScenarioResult> {
   const baselineSeconds = bySize(options, { full: 3, quick: 1, smoke: 0.05 });
   // Measured next to each run, so both figures see the same load on the machine.
-  const measure = (alg: keyof typeof TARGETS) => async () => {
-    const logins = await loginsPerSecond(alg, options);
+  const measure = (alg: keyof typeof TARGETS, backend: BackendName) => async () => {
+    const logins = await loginsPerSecond(alg, backend, options);
     return { ...logins, baseline: ecdsaVerifiesPerSecond(baselineSeconds) };
   };
   const outcomes = await alternating(repetitions(options), {
-    "ecdsa-p256": measure("ecdsa-p256"),
-    "gost2012-256": measure("gost2012-256"),
+    "ecdsa-p256": measure("ecdsa-p256", "sqlite"),
+    "gost2012-256": measure("gost2012-256", "sqlite"),
+    "ecdsa-p256 postgres": measure("ecdsa-p256", "postgres"),
   });
   const rows: Row[] = [];
-  for (const alg of ["ecdsa-p256", "gost2012-256"] as const) {
-    const runs = outcomes[alg];
+  const cases = [
+    { key: "ecdsa-p256", alg: "ecdsa-p256", storage: "" },
+    { key: "gost2012-256", alg: "gost2012-256", storage: "" },
+    { key: "ecdsa-p256 postgres", alg: "ecdsa-p256", storage: ", PostgreSQL" },
+  ] as const;
+  for (const { key, alg, storage } of cases) {
+    const runs = outcomes[key];
     const last = runs[runs.length - 1] as (typeof runs)[number];
     const perSecond = median(runs.map((r) => r.perSecond));
     const reps = runs.length > 1 ? `; reps ${runs.map((r) => format(r.perSecond)).join(" / ")}` : "";
     rows.push(
       row({
-        name: `${alg} auth+confirmAuth`,
+        name: `${alg} auth+confirmAuth${storage}`,
         unit: "logins/s",
         value: perSecond,
         baselineName: "ECDSA verify/s, 1 thread",
@@ -108,7 +118,7 @@ export async function auth(options: BenchOptions): Promise<ScenarioResult> {
     scenario: "auth",
     rows,
     notes: [
-      "server verification pool: one worker per core it may run on (pinned: one); SQLite storage; a login is 2 HTTP requests and 3 server-side verifications",
+      "server verification pool: one worker per core it may run on (pinned: one); SQLite storage unless the case names PostgreSQL (127.0.0.1, same machine); a login is 2 HTTP requests and 3 server-side verifications",
       "the server runs as a child process; this process signs each nonce (GOST in JS): pinned, on the other core",
     ],
   };

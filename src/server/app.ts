@@ -25,6 +25,8 @@ import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
 import { ContactService } from "./services/contacts.ts";
 import { FileService } from "./services/files.ts";
+import type { LoginCommitter } from "./services/login-commit/login-committer.ts";
+import { startLoginCommitter } from "./services/login-commit/start-login-committer.ts";
 import { type LookupQuota, MemoryLookupQuota } from "./services/lookup-quota.ts";
 import { MessageService } from "./services/messages.ts";
 import { PhoneService } from "./services/phones.ts";
@@ -123,6 +125,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
   let writer: MessageWriter | undefined;
+  let loginCommitter: LoginCommitter | undefined;
   try {
     await migrateToLatest(storage);
     const gost = loadGostEngine(config.gostEngine);
@@ -141,8 +144,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       onQueueFull: () => metrics.refused("verify_queue"),
       onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
     });
+    loginCommitter = await startLoginCommitter(storage);
     const auth = new AuthService({
       db: storage.db,
+      committer: loginCommitter,
       checker: pool,
       clock,
       nonceTtlMs: config.ttl.nonceMs,
@@ -271,6 +276,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     let metricsListener: MetricsListener | undefined;
     const verifyPool = pool;
     const messageWriter = writer;
+    const loginWrites = loginCommitter;
     const blobStoreInUse = blobs;
     return {
       http,
@@ -316,6 +322,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await verifyPool.close();
         blobStoreInUse.close?.();
         await messageWriter.close();
+        await loginWrites.close();
         await storage.close();
         await metricsListener?.close();
       },
@@ -325,6 +332,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await pool?.close();
     blobs?.close?.();
     await writer?.close();
+    await loginCommitter?.close();
     await storage.close();
     throw error;
   }

@@ -6,26 +6,22 @@ import { MAX_SIGNATURE_BYTES } from "../../pki/signature.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
 import type { AuthData, ConfirmAuthData } from "../../protocol/schemas/identity.ts";
-import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { findProfileById } from "../storage/repositories/profiles.ts";
-import {
-  confirmSession,
-  dropNonce,
-  findSessionByToken,
-  insertSession,
-  type Session,
-} from "../storage/repositories/sessions.ts";
+import { findSessionByToken } from "../storage/repositories/sessions.ts";
 import type { CertificateFacts, LoginChecker, Refusal } from "../verification/login-check.ts";
 import { refuseOversized } from "../verification/login-check.ts";
 import { VerificationUnavailableError } from "../verification/verify-pool.ts";
 import type { Clock } from "./clock.ts";
-import { bindLoginCertificate } from "./profile-binding.ts";
+import type { LoginCommitter } from "./login-commit/login-committer.ts";
 import { idCheckProblems, profileFieldsOf } from "./profile-identity.ts";
 
 export interface AuthServiceOptions {
+  /** Reads. */
   db: Executor;
+  /** The login's writes, each acknowledged after its commit. */
+  committer: LoginCommitter;
   /** Certificate, chain and signature checks: the verification pool, or in-thread in tests. */
   checker: LoginChecker;
   clock: Clock;
@@ -82,42 +78,24 @@ export class AuthService {
 
     const nonce = new Uint8Array(randomBytes(32));
     const token = randomUUID();
-    const fields = profileFieldsOf(certificate, verdict.qualified);
-    await this.options.db.transaction().execute(async (trx) => {
-      const { row, attached } = await bindLoginCertificate(
-        trx,
-        {
-          fingerprint: certificate.fingerprint,
-          der,
-          subject_dn: certificate.subjectDn,
-          issuer_dn: certificate.issuerDn,
-          serial: certificate.serialNumber,
-          not_before: certificate.notBefore.getTime(),
-          not_after: certificate.notAfter.getTime(),
-          key_algorithm: certificate.keyAlgorithm,
-          key_agreement: keyAgreementGroup(certificate),
-        },
-        fields,
-        now,
-      );
-      if (attached) {
-        const event = {
-          profileId: row.profile_id,
-          certificateId: row.id,
-          details: { address: clientAddress },
-        };
-        await recordAuditEvent(trx, { type: "certificate.attached", actor: "system", ...event }, now);
-      }
-      await insertSession(trx, {
-        token,
-        certificate_id: row.id,
-        profile_id: row.profile_id,
-        nonce,
-        nonce_expires_at: now + this.options.nonceTtlMs,
-        created_at: now,
-        last_seen_at: now,
-        client_address: clientAddress,
-      });
+    await this.options.committer.openSession({
+      certificate: {
+        fingerprint: certificate.fingerprint,
+        der,
+        subject_dn: certificate.subjectDn,
+        issuer_dn: certificate.issuerDn,
+        serial: certificate.serialNumber,
+        not_before: certificate.notBefore.getTime(),
+        not_after: certificate.notAfter.getTime(),
+        key_algorithm: certificate.keyAlgorithm,
+        key_agreement: keyAgreementGroup(certificate),
+      },
+      fields: profileFieldsOf(certificate, verdict.qualified),
+      token,
+      nonce,
+      nonceExpiresAt: now + this.options.nonceTtlMs,
+      clientAddress,
+      now,
     });
     return { nonce: encodeBase64(nonce), token };
   }
@@ -144,32 +122,15 @@ export class AuthService {
       const verdict = await checked(() => this.options.checker.checkSignature(input));
       if (!verdict.ok) throw refusalError(verdict);
     } catch (error) {
-      await dropNonce(db, session.id);
+      await this.options.committer.dropNonce(session.id);
       throw error;
     }
-    if (!(await this.confirmAudited(session)))
+    const { id, profile_id, certificate_id, client_address } = session;
+    const confirmation = { session: { id, profile_id, certificate_id, client_address }, now: clock() };
+    if (!(await this.options.committer.confirmSession(confirmation)))
       throw new ApiError("AuthenticationFailed", "nonce already used");
     const profile = await findProfileById(db, session.profile_id);
     return { needRegisterPhone: profile?.user_id === null || profile === undefined };
-  }
-
-  /**
-   * Confirms the session and records the login in one transaction: a login is never in force without its
-   * audit row, nor audited without being in force. It costs one INSERT in a commit the login makes anyway.
-   */
-  private confirmAudited(session: Session): Promise<boolean> {
-    const now = this.options.clock();
-    return this.options.db.transaction().execute(async (trx) => {
-      if (!(await confirmSession(trx, session.id, now))) return false;
-      const event = {
-        profileId: session.profile_id,
-        certificateId: session.certificate_id,
-        sessionId: session.id,
-        details: { address: session.client_address },
-      };
-      await recordAuditEvent(trx, { type: "login", actor: `profile:${session.profile_id}`, ...event }, now);
-      return true;
-    });
   }
 
   /** Bad INN/SNILS/OGRN check digits are reported for the operator, never held against the user. */

@@ -19,6 +19,9 @@ import {
   textMessage,
 } from "../../support/sockets.ts";
 
+/** How long a send's ack may take: a thousand sends queued behind a held lock, on a loaded machine. */
+const ACK_WAIT_MS = 60_000;
+
 /**
  * Takes the messages table's write lock on a connection of its own: the server's message commits wait until
  * the returned release is called (SQLite's busy timeout is 5 s: release well before).
@@ -42,9 +45,14 @@ async function holdMessageCommits(target: StorageTarget): Promise<() => Promise<
   };
 }
 
-/** Emits a sendMessage with an ack callback, without waiting; `answered` resolves with the envelope. */
+/** Emits a sendMessage with an ack callback, without waiting; resolves with the envelope (rejects on no ack). */
 function emitSend(socket: Socket, payload: Record<string, unknown>): Promise<Envelope> {
-  return new Promise((resolve) => socket.emit("sendMessage", payload, resolve));
+  return new Promise((resolve, reject) =>
+    socket.timeout(ACK_WAIT_MS).emit("sendMessage", payload, (error: Error | null, envelope: Envelope) => {
+      if (error) reject(error);
+      else resolve(envelope);
+    }),
+  );
 }
 
 /**

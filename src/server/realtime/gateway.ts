@@ -159,21 +159,22 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
             return !bringsOtherSession(socket, payload);
           })
         : exclusiveEvent(() => dispatch(handlers, perSocket, socket, event, args));
-    let refusedSinceWarning = 0;
+    // One warning per burst of refusals, not one per refused event.
+    let refusing = false;
     for (const event of clientEventNames) {
       socket.on(event, (...args: unknown[]) => {
         if (queue.push(queued(event, args))) {
-          refusedSinceWarning = 0;
+          refusing = false;
           return;
         }
         splitAck(args).ack?.(failure("DataError"));
         observer?.flooded();
-        // One line per burst of refusals, not one per refused event.
-        if (refusedSinceWarning++ === 0)
+        if (!refusing)
           logger.warn(
             { socket: socket.id, address: options.clientAddress(socket.request) },
             "socket flooding its event queue: events refused",
           );
+        refusing = true;
       });
     }
     // An event the API does not have, asked with an ack, is answered as an unknown HTTP method is.

@@ -15,7 +15,10 @@ import { format, pinnedVerdict, type Row, row, runIfMain, type ScenarioResult } 
 import { closedLoopRate } from "./lib/stats.ts";
 
 const TARGET_PER_SECOND = 5000;
-/** Sends outstanding on the one socket: well below the 1,000 events ahead at which certchat disconnects. */
+/**
+ * Sends outstanding on the one socket: below the 128 a socket has worked on at once, and the 1,000 queued
+ * beyond which certchat refuses events (docs/DECISIONS.md §13).
+ */
 const IN_FLIGHT = 100;
 
 interface Outcome {

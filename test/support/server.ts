@@ -6,6 +6,7 @@ import type { RawSignatureLayout } from "../../src/pki/private-key.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { type CertchatServer, createServer } from "../../src/server/app.ts";
 import { loadConfig } from "../../src/server/config.ts";
+import { type StorageTarget, storageTarget } from "../../src/server/storage/database.ts";
 import {
   createTestCa,
   type IssueAlgorithm,
@@ -36,6 +37,8 @@ export interface TestServer {
   sms: TestSmsGateway;
   clock: TestClock;
   server: CertchatServer;
+  /** The database the server uses (the backend's, or the data directory's SQLite file). */
+  storageTarget: StorageTarget;
   /** POSTs JSON (or a form) and returns the HTTP status and parsed body. */
   post(
     path: string,
@@ -130,6 +133,7 @@ export async function startTestServer(
     sms,
     clock,
     server,
+    storageTarget: storage?.target ?? storageTarget(dataDir, undefined),
     post: poster(url),
     async close() {
       await server.close();

@@ -92,6 +92,15 @@ function payloadToken(payload: unknown): string | undefined {
 }
 
 /**
+ * Whether an event's payload brings a token other than the socket's: handling it switches who the socket acts
+ * for, so it may not overlap the socket's other events.
+ */
+export function bringsOtherSession(socket: CertchatSocket, payload: unknown): boolean {
+  const token = payloadToken(payload);
+  return token !== undefined && token !== socket.data.token;
+}
+
+/**
  * Who an event acts for. A client written from the spec alone sends the REST body, token included, as the
  * payload ("the same object", spec "Отправка в сокет"), and never a `session` event: such a token works as a
  * `session` just before the event (same checks; a refused one is the event's answer, and the socket stays).

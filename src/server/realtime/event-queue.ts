@@ -1,31 +1,157 @@
 /**
- * Runs one socket's events one after another in arrival order (docs/DECISIONS.md §3): a `subscribe` sent right after
- * `session` waits until the session is resolved. A failing job is reported and does not stop the ones after it.
+ * One socket event in the queue (docs/DECISIONS.md §3, §13). Most events run alone, after every earlier event
+ * of the socket has finished and before any later one starts (a `subscribe` sent right after `session` sees the
+ * resolved session). An event that may overlap (a `sendMessage` acting for the socket's session) starts while
+ * earlier overlapping ones are still running, but begins its ordered part and gives its answer in arrival order.
+ */
+export interface QueuedEvent {
+  /** Asked once every earlier event that runs alone has finished: may this one start before the rest finish? */
+  overlaps(): boolean;
+  /** The work that may overlap earlier events (validation, authorization); resolves to the ordered part. */
+  start(): Promise<OrderedPart>;
+}
+
+export interface OrderedPart {
+  /**
+   * Called in arrival order, after the previous event's begin returned: what it does before its first await
+   * (a message's place in the next group commit) happens in that order. Resolves to the answer, which is given
+   * in arrival order too.
+   */
+  begin(): Promise<() => void>;
+  /** Called instead of begin when the queue closed (the socket left) before this event's turn. */
+  drop(): Promise<void>;
+}
+
+export interface EventQueueLimits {
+  /** Events a socket may have in the queue, running or waiting; push refuses more. */
+  waiting: number;
+  /** Overlapping events running at once; the others wait their turn (a sender far ahead gets slower acks). */
+  overlapping: number;
+}
+
+/** A promise and its resolver. */
+function signal(): { done: Promise<void>; fire: () => void } {
+  let fire = () => {};
+  const done = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { done, fire };
+}
+
+/**
+ * Runs one socket's events as QueuedEvent describes. A failing event is reported and does not stop the ones
+ * after it. Once closed (the socket disconnected), events that have not begun their ordered part are dropped:
+ * a sender whose library saw the send fail with the disconnect finds no such message stored.
  */
 export class EventQueue {
+  /** Every event pushed so far has finished. */
   private tail: Promise<void> = Promise.resolve();
+  /** The last event pushed has either started overlapping or finished: the next may decide. */
+  private released: Promise<void> = Promise.resolve();
+  /** The last event pushed has begun its ordered part (or will never). */
+  private begun: Promise<void> = Promise.resolve();
+  /** The last event pushed has given its answer (or will never). */
+  private answered: Promise<void> = Promise.resolve();
   private pending = 0;
+  private running = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(
-    private readonly limit: number,
+    private readonly limits: EventQueueLimits,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** False when the socket already has `limit` events waiting (a flooding client): the job is not queued. */
-  push(job: () => Promise<void>): boolean {
-    if (this.pending >= this.limit) return false;
+  /** False when the socket already has `limits.waiting` events queued: the event is not queued. */
+  push(event: QueuedEvent): boolean {
+    if (this.pending >= this.limits.waiting) return false;
     this.pending += 1;
-    this.tail = this.tail
-      .then(job)
-      .catch(this.onError)
-      .finally(() => {
-        this.pending -= 1;
-      });
+    const gate = this.released;
+    const before = { finished: this.tail, begun: this.begun, answered: this.answered };
+    const released = signal();
+    const begun = signal();
+    const answered = signal();
+    this.released = released.done;
+    this.begun = begun.done;
+    this.answered = answered.done;
+    const finished = this.run(event, gate, before, { released, begun, answered }).finally(() => {
+      released.fire();
+      begun.fire();
+      answered.fire();
+      this.pending -= 1;
+    });
+    this.tail = Promise.all([before.finished, finished]).then(() => {});
     return true;
   }
 
-  /** Resolves once every job queued so far has finished. */
+  /** Resolves once every event queued so far has finished (or been dropped). */
   idle(): Promise<void> {
     return this.tail;
+  }
+
+  /** The socket left: events that have not begun their ordered part are dropped. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private async run(
+    event: QueuedEvent,
+    gate: Promise<void>,
+    before: { finished: Promise<void>; begun: Promise<void>; answered: Promise<void> },
+    own: Record<"released" | "begun" | "answered", { fire: () => void }>,
+  ): Promise<void> {
+    await gate;
+    if (this.closed) return;
+    const overlaps = event.overlaps();
+    if (overlaps) await this.takeSlot();
+    else await before.finished;
+    if (overlaps) own.released.fire();
+    try {
+      if (this.closed) return;
+      let part: OrderedPart;
+      try {
+        part = await event.start();
+      } catch (error) {
+        this.onError(error);
+        return;
+      }
+      await before.begun;
+      if (this.closed) {
+        own.begun.fire();
+        await part.drop().catch(this.onError);
+        return;
+      }
+      const answer = part.begin();
+      own.begun.fire();
+      let reply: () => void;
+      try {
+        reply = await answer;
+      } catch (error) {
+        this.onError(error);
+        return;
+      }
+      await before.answered;
+      try {
+        reply();
+      } catch (error) {
+        this.onError(error);
+      }
+    } finally {
+      if (overlaps) this.giveSlot();
+    }
+  }
+
+  private takeSlot(): Promise<void> {
+    if (this.running < this.limits.overlapping) {
+      this.running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private giveSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.running -= 1;
   }
 }

@@ -4,10 +4,16 @@ import { Server } from "socket.io";
 import { type ClientEventName, clientEvents, isClientEvent } from "../../protocol/events.ts";
 import { failure } from "../http/envelope.ts";
 import { splitAck } from "./answer.ts";
-import { handshakeAuthentication, startSession } from "./authentication.ts";
+import { bringsOtherSession, handshakeAuthentication, startSession } from "./authentication.ts";
 import type { CertchatIo, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
-import { dispatch, type EventHandlers } from "./dispatch.ts";
+import {
+  dispatch,
+  type EventHandlers,
+  exclusiveEvent,
+  type StagedEventName,
+  stagedEvent,
+} from "./dispatch.ts";
 import { EventQueue } from "./event-queue.ts";
 import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
@@ -20,12 +26,14 @@ import { sweepDeadSessions } from "./session-sweeper.ts";
 import { socketContext } from "./socket-logger.ts";
 import { subscribe, unsubscribe } from "./subscriptions.ts";
 
-/** The handler of each client event of src/protocol/events.ts (docs/API.md "Client → server events"). */
+/**
+ * The handler of each client event of src/protocol/events.ts (docs/API.md "Client → server events"); `sendMessage`
+ * is staged (send-message.ts) so that a socket's sends overlap.
+ */
 const handlers: EventHandlers = {
   session: startSession,
   subscribe,
   unsubscribe,
-  sendMessage,
   messages: history,
 };
 
@@ -34,8 +42,21 @@ const clientEventNames = Object.keys(clientEvents) as ClientEventName[];
 /** Server-to-server event (through the Redis adapter): sessions were ended on some node. */
 const SESSIONS_ENDED = "certchat:sessions-ended";
 
-/** Events one socket may have waiting; a client beyond this is flooding and is disconnected. */
-const MAX_PENDING_EVENTS = 1000;
+/**
+ * Events one socket may have queued (docs/DECISIONS.md §13): beyond this it is flooding, and each further event
+ * is refused with DataError at once — never a disconnect, which would leave its queued sends' fate unknown.
+ */
+export const MAX_QUEUED_EVENTS = 1000;
+
+/**
+ * A socket's sends being prepared or committed at once; later ones wait their turn in the queue, so a sender
+ * far ahead gets slower acks, and one socket cannot fill a group commit alone.
+ */
+export const MAX_OVERLAPPING_SENDS = 128;
+
+function isStaged(event: ClientEventName): event is StagedEventName {
+  return event === "sendMessage";
+}
 
 function socketCensus(io: CertchatIo): { eio3: number; eio4: number; subscriptions: number } {
   let eio3 = 0;
@@ -64,7 +85,7 @@ export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, Socket
   drainMs: number;
   /** The client's address, as the HTTP API finds it (CERTCHAT_TRUST_PROXY): for log lines. */
   clientAddress: (request: IncomingMessage) => string;
-  /** Told of live messages handed to this node's sockets, and of sockets disconnected for flooding (metrics). */
+  /** Told of live messages handed to this node's sockets, and of events refused to a flooding socket (metrics). */
   observer?: { delivered(count: number): void; flooded(): void };
 }
 
@@ -119,25 +140,42 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
   io.use((_socket, next) => next(closing ? new Error("server shutting down") : undefined));
   io.use(handshakeAuthentication(context));
   io.on("connection", (socket) => {
-    const queue = new EventQueue(MAX_PENDING_EVENTS, (error) =>
-      logger.error({ err: error }, "socket event handler failed"),
+    const queue = new EventQueue(
+      { waiting: MAX_QUEUED_EVENTS, overlapping: MAX_OVERLAPPING_SENDS },
+      (error) => logger.error({ err: error }, "socket event handler failed"),
     );
     queues.add(queue);
     const perSocket = socketContext(context, socket);
     socket.on("disconnect", () => {
+      // Events not yet at their commit are dropped: the client's library failed their acks at the disconnect.
+      queue.close();
       queues.delete(queue);
       forgetSessionEnd(socket);
     });
     disconnectAtSessionEnd(context, socket);
+    const queued = (event: ClientEventName, args: unknown[]) =>
+      isStaged(event)
+        ? stagedEvent(sendMessage, perSocket, socket, event, args, () => {
+            const { payload } = splitAck(args);
+            return !bringsOtherSession(socket, payload);
+          })
+        : exclusiveEvent(() => dispatch(handlers, perSocket, socket, event, args));
+    // One warning per burst of refusals, not one per refused event.
+    let refusing = false;
     for (const event of clientEventNames) {
       socket.on(event, (...args: unknown[]) => {
-        if (queue.push(() => dispatch(handlers, perSocket, socket, event, args))) return;
-        logger.warn(
-          { socket: socket.id, address: options.clientAddress(socket.request) },
-          "socket flooding its event queue: disconnected",
-        );
+        if (queue.push(queued(event, args))) {
+          refusing = false;
+          return;
+        }
+        splitAck(args).ack?.(failure("DataError"));
         observer?.flooded();
-        socket.disconnect();
+        if (!refusing)
+          logger.warn(
+            { socket: socket.id, address: options.clientAddress(socket.request) },
+            "socket flooding its event queue: events refused",
+          );
+        refusing = true;
       });
     }
     // An event the API does not have, asked with an ack, is answered as an unknown HTTP method is.

@@ -91,6 +91,26 @@ export function pageWithinBytes(page: Message[], maxBytes: number, fromStart: bo
   return fromStart ? page.slice(0, kept) : page.slice(page.length - kept);
 }
 
+/** A send validated and authorized, its file stored, waiting for its commit (MessageService.prepare). */
+export interface PreparedSend {
+  /** Queues the row for the next group commit before returning, and resolves to the stored message. */
+  commit(): Promise<Message>;
+  /** The send will not be committed (its socket left before its turn): its file is removed. */
+  abandon(): Promise<void>;
+}
+
+/** What commit needs of a prepared send. */
+interface PendingSend {
+  /** The row as stored, but for the ids the commit gives it. */
+  row: Omit<StoredMessage, "id" | "key_id" | "sender_name">;
+  request: SendMessageRequest;
+  retryKey: Parameters<typeof findMessageByLocalId>[1] | undefined;
+  fileId: string | null;
+  /** The epoch the row is labelled with first. */
+  label: number;
+  senderName: string;
+}
+
 /** A stored message as clients see it; `localId` only for the sender's own answer. */
 export function messageView(row: StoredMessage, localId?: LocalId): Message {
   return {
@@ -144,12 +164,16 @@ export class MessageService {
    * caller's answer (HTTP response, socket ack), written as soon as this resolves, goes first.
    */
   async send(identity: Identity, request: SendMessageRequest, publish?: PublishOptions): Promise<Message> {
-    const message = await this.store(identity, request);
+    const message = await (await this.prepare(identity, request)).commit();
     setImmediate(() => this.announce(message, publish));
     return message;
   }
 
-  private announce(message: Message, options: PublishOptions | undefined): void {
+  /**
+   * Announces a committed message to the chat's live listeners; for a caller that answers the sender itself
+   * (the socket gateway, which acks a socket's sends in order) and announces right after its answer.
+   */
+  announce(message: Message, options: PublishOptions | undefined): void {
     try {
       this.options.publisher.publish(message, options);
     } catch (error) {
@@ -158,9 +182,12 @@ export class MessageService {
     }
   }
 
-  /** Validates and commits (or finds the stored retry of) a message. */
-  private async store(identity: Identity, request: SendMessageRequest): Promise<Message> {
-    const { db, blobs, clock } = this.options;
+  /**
+   * Validates a send, checks that the sender may post, stores its file and picks the epoch label: everything
+   * before the commit, so a socket's next sends are prepared while earlier ones commit (docs/DECISIONS.md §13).
+   */
+  async prepare(identity: Identity, request: SendMessageRequest): Promise<PreparedSend> {
+    const { blobs, clock } = this.options;
     const { maxTextBytes, maxFileBytes, maxCmsBytes } = this.options;
     const text = decodeField(request.text, "text", maxTextBytes);
     const file = decodeField(request.data, "data", maxFileBytes);
@@ -180,6 +207,7 @@ export class MessageService {
         ? undefined
         : { sessionId: identity.session.id, chatId: request.chat, localId: String(request.localId) };
     const fileId = file ? randomUUID() : null;
+    const label = request.keyId ?? (await this.currentKeyId(request.chat, false));
     if (fileId && file) await blobs.put(fileId, file);
     const row = {
       chat_id: request.chat,
@@ -195,11 +223,27 @@ export class MessageService {
       file_size: file?.length ?? null,
       created_at: now,
     };
+    const send: PendingSend = { row, request, retryKey, fileId, label, senderName: identity.profile.name };
+    return {
+      commit: () => this.commit(send),
+      abandon: async () => {
+        if (fileId) await this.deleteBlob(fileId);
+      },
+    };
+  }
+
+  /**
+   * Commits a prepared send (or finds the stored retry of it). The row joins the writer's queue before this
+   * returns its promise, so sends committed one after another get increasing ids.
+   */
+  private async commit(send: PendingSend): Promise<Message> {
+    const { row, request, retryKey, fileId } = send;
+    const me = row.profile_id;
     const stored = (id: number, keyId: number): Message =>
-      messageView({ ...row, id, key_id: keyId, sender_name: identity.profile.name }, request.localId);
+      messageView({ ...row, id, key_id: keyId, sender_name: send.senderName }, request.localId);
     // No read before the insert: the unique (session, chat, localId) index finds a retry, which is rare.
     try {
-      const { id, keyId } = await this.insertLabelled(me, row, request.keyId);
+      const { id, keyId } = await this.insertLabelled(me, row, request.keyId, send.label);
       return stored(id, keyId);
     } catch (error) {
       if (!retryKey || !isUniqueViolation(error)) {
@@ -207,14 +251,15 @@ export class MessageService {
         throw error;
       }
     }
+    const { db } = this.options;
     const earlier = await findMessageByLocalId(db, retryKey);
-    if (earlier && now - earlier.created_at < LOCAL_ID_TTL_MS) {
+    if (earlier && row.created_at - earlier.created_at < LOCAL_ID_TTL_MS) {
       if (fileId) await this.deleteBlob(fileId);
       return messageView(earlier, request.localId);
     }
     // The localId is stale (older than the TTL): this send takes it over.
     try {
-      const { id, keyId } = await this.insertLabelled(me, row, request.keyId, earlier?.id);
+      const { id, keyId } = await this.insertLabelled(me, row, request.keyId, send.label, earlier?.id);
       return stored(id, keyId);
     } catch (error) {
       // No orphan blob: the file of a message that was not stored goes too.
@@ -227,19 +272,21 @@ export class MessageService {
   }
 
   /**
-   * Commits the row under `keyId`, or (a v1 send) under the chat's current epoch as remembered, read again and
-   * retried once if a rotation made it stale. The insert trigger has the last word: a sender no longer allowed
-   * to post is refused with GetChatsError (and its "may post" hint dropped); a named epoch that is not the
-   * current one with ChatKeyOutdated.
+   * Commits the row under `label` (the named `keyId`, or for a v1 send the chat's current epoch as remembered);
+   * a v1 send's label made stale by a rotation is read again and the send retried once. The first insert is
+   * queued before the first await. The insert trigger has the last word: a sender no longer allowed to post is
+   * refused with GetChatsError (and its "may post" hint dropped); a named epoch that is not the current one
+   * with ChatKeyOutdated.
    */
   private async insertLabelled(
     profileId: number,
     row: Omit<NewMessage, "key_id">,
     keyId: number | undefined,
+    firstLabel: number,
     releaseLocalIdOf?: number,
   ): Promise<{ id: number; keyId: number }> {
     const chatId = row.chat_id;
-    let label = keyId ?? (await this.currentKeyId(chatId, false));
+    let label = firstLabel;
     for (let attempt = 0; ; attempt++) {
       try {
         const id = await this.options.writer.insert({ row: { ...row, key_id: label }, releaseLocalIdOf });

@@ -45,6 +45,8 @@ export function HistoryView({ messages, header, ownPid, renderRow, onNearTop }: 
   const rerender = () => setRenders((renders) => renders + 1);
   const place = useRef<ReaderPlace>({ follow: true, id: 0, offset: 0 });
   const gap = useRef(0);
+  /** The scroll offset the view was last put at by `restore`: its own scroll events leave the place as it is. */
+  const restored = useRef(-1);
   const lastId = useRef(0);
   /** The stretch of the list (px) the rendered rows cover, and whether rows lie beyond it on either side. */
   const rendered = useRef({ top: 0, bottom: 0, moreAbove: false, moreBelow: false });
@@ -73,7 +75,8 @@ export function HistoryView({ messages, header, ownPid, renderRow, onNearTop }: 
     const now = heights.tops(ids, gap.current);
     const index = place.current.follow ? -1 : indexOfId(ids, place.current.id);
     if (index < 0) element.scrollTop = element.scrollHeight;
-    else element.scrollTop = rows.offsetTop + (now[index] as number) - place.current.offset;
+    else element.scrollTop = listTop(element, rows) + (now[index] as number) - place.current.offset;
+    restored.current = element.scrollTop;
   };
 
   // Rows re-measured as they render, the reader's place restored before the page is painted. Sending a message
@@ -126,14 +129,18 @@ export function HistoryView({ messages, header, ownPid, renderRow, onNearTop }: 
     const rows = list.current;
     if (!element || !rows) return;
     const now = heights.tops(ids, gap.current);
-    const top = element.scrollTop - rows.offsetTop;
-    const index = rowAt(now, top);
+    const top = element.scrollTop - listTop(element, rows);
     const below = element.scrollHeight - element.scrollTop - element.clientHeight;
-    place.current = {
-      follow: below < AT_BOTTOM_PX,
-      id: ids[index] ?? 0,
-      offset: (now[index] as number) - top,
-    };
+    // Read back from a whole-pixel scroll offset, a place restored again and again would creep.
+    if (element.scrollTop !== restored.current) {
+      const index = rowAt(now, top);
+      place.current = {
+        follow: below < AT_BOTTOM_PX,
+        id: ids[index] ?? 0,
+        offset: (now[index] as number) - top,
+      };
+    }
+    restored.current = -1;
     setAway(below > element.clientHeight);
     const margin = RECHOOSE_SCREENS * element.clientHeight;
     const shown = rendered.current;
@@ -178,12 +185,20 @@ export function HistoryView({ messages, header, ownPid, renderRow, onNearTop }: 
   );
 }
 
-/** Records the rendered rows' heights; whether any changed. */
+/**
+ * Records the rendered rows' heights; whether any changed. Fractional, as laid out: offsetHeight's whole pixels
+ * would misplace a row by the sum of the rounding of every row above it.
+ */
 function measure(rows: HTMLElement, heights: RowHeights): boolean {
   let changed = false;
   for (const row of rows.children) {
     const id = Number((row as HTMLElement).dataset.id);
-    if (id) changed = heights.set(id, (row as HTMLElement).offsetHeight) || changed;
+    if (id) changed = heights.set(id, row.getBoundingClientRect().height) || changed;
   }
   return changed;
+}
+
+/** Where the list starts in the scrolled content (fractional, unlike offsetTop). */
+function listTop(element: HTMLElement, rows: HTMLElement): number {
+  return rows.getBoundingClientRect().top - element.getBoundingClientRect().top + element.scrollTop;
 }

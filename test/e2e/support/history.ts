@@ -34,38 +34,42 @@ export function holdAtTop(page: Page): Promise<HeldAtTop> {
     let mostRows = 0;
     let last = performance.now();
     const start = last;
-    let phase: "settle" | "wait" = "settle";
     for (;;) {
-      const rows = history.querySelectorAll<HTMLElement>(".message");
-      const firstId = Number(rows[0]?.dataset.id);
+      // To the top, until the oldest message held is the first row (the view may still be settling).
+      do {
+        history.scrollTop = 0;
+        const now = await new Promise<number>(requestAnimationFrame);
+        frames.push(now - last);
+        last = now;
+        mostRows = Math.max(mostRows, history.querySelectorAll(".message").length);
+      } while (list.style.paddingTop !== "0px");
       const started = Array.from(history.querySelectorAll(".hint")).some(
         (hint) => hint.textContent === "Начало переписки",
       );
-      const waiting = pages.at(-1);
-      if (phase === "settle" && list.style.paddingTop === "0px") {
-        // At the top with the oldest message held first: wait for the page before it (or for the start).
-        if (started) break;
-        const topBefore = (rows[0] as HTMLElement).getBoundingClientRect().top - view.top;
-        pages.push({ id: firstId, topBefore, topAfter: Number.NaN });
-        phase = "wait";
-      } else if (phase === "wait" && waiting && (firstId < waiting.id || started)) {
-        if (firstId >= waiting.id) {
-          pages.pop();
+      if (started) break;
+      const first = history.querySelector<HTMLElement>(".message");
+      if (!first) throw new Error("no message rows");
+      const id = Number(first.dataset.id);
+      const topBefore = first.getBoundingClientRect().top - view.top;
+      // Left there (the scroll there asked for the page before) until that page is above it, or there is none.
+      for (;;) {
+        const now = await new Promise<number>(requestAnimationFrame);
+        frames.push(now - last);
+        last = now;
+        mostRows = Math.max(mostRows, history.querySelectorAll(".message").length);
+        const rows = history.querySelectorAll<HTMLElement>(".message");
+        if (Number(rows[0]?.dataset.id) < id) break;
+        if (
+          Array.from(history.querySelectorAll(".hint")).some(
+            (hint) => hint.textContent === "Начало переписки",
+          )
+        )
           break;
-        }
-        const row = history.querySelector(`.message[data-id="${waiting.id}"]`);
-        pages[pages.length - 1] = {
-          ...waiting,
-          topAfter: row ? row.getBoundingClientRect().top - view.top : Number.NaN,
-        };
-        phase = "settle";
-        continue;
       }
-      history.scrollTop = 0;
-      const now = await new Promise<number>(requestAnimationFrame);
-      frames.push(now - last);
-      last = now;
-      mostRows = Math.max(mostRows, history.querySelectorAll(".message").length);
+      const row = history.querySelector(`.message[data-id="${id}"]`);
+      const firstNow = Number(history.querySelector<HTMLElement>(".message")?.dataset.id);
+      if (!(firstNow < id)) break;
+      pages.push({ id, topBefore, topAfter: row ? row.getBoundingClientRect().top - view.top : Number.NaN });
     }
     return { pages, mostRows, frames, ms: performance.now() - start };
   });

@@ -90,10 +90,9 @@ export function HistoryView({ messages, header, ownPid, renderRow, onNearTop }: 
     if (newest && newest.id !== lastId.current && lastId.current !== 0 && newest.pid === ownPid)
       place.current = { ...place.current, follow: true };
     lastId.current = newest?.id ?? 0;
-    if (measure(rows, heights)) {
-      restore(element, rows);
-      rerender(); // the paddings and the chosen rows follow the new heights
-    } else restore(element, rows);
+    const changed = measure(rows, heights);
+    restore(element, rows);
+    if (changed) rerender(); // the paddings and the chosen rows follow the new heights
   });
 
   // A row that changes height on its own (signature details opened) or a resized window re-measure the rows.

@@ -9,6 +9,7 @@ import { rest } from "./rest.ts";
 import { singleSocket } from "./single-socket.ts";
 import { sustained } from "./sustained.ts";
 import { throughput } from "./throughput.ts";
+import { web } from "./web.ts";
 
 export const scenarios: Record<string, Scenario> = {
   history,
@@ -20,4 +21,5 @@ export const scenarios: Record<string, Scenario> = {
   sustained,
   fanout,
   connections,
+  web,
 };

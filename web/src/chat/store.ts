@@ -30,11 +30,8 @@ export interface OpenChat {
   /** In id order. */
   readonly messages: readonly ReadMessage[];
   readonly loadingOlder: boolean;
-  readonly loadingNewer: boolean;
   /** The first message of the chat is loaded. */
   readonly reachedStart: boolean;
-  /** The latest message of the chat is loaded (live messages are appended only then). */
-  readonly reachedEnd: boolean;
 }
 
 /** A file on its way: encrypted and uploaded, or downloaded and decrypted. */
@@ -69,11 +66,11 @@ export interface MessengerState {
   readonly notice?: { readonly id: number; readonly text: string };
 }
 
-/**
- * The most messages the open chat holds (and the page renders): scrolling loads a page of 50 at one end and
- * drops what falls beyond this at the other, so a chat of 10 000 messages never puts them all in the page.
- */
-export const HISTORY_WINDOW = 250;
+// The open chat holds every message read since it was opened, from the latest back to the oldest page the
+// reader scrolled to; the page renders only the rows near the view (ui/history-view.tsx). A window that dropped
+// pages at the far end made the scrollbar lie and made the way back refetch, decrypt and verify every page
+// again, the position jumping as they came; a read message is a few hundred bytes, so 10 000 of them are a
+// few MB (docs/WEB.md "History in the page").
 
 /** How many chats' last messages are fetched at once when the list loads. */
 const PREVIEW_CONCURRENCY = 6;
@@ -239,9 +236,7 @@ export class MessengerStore {
         chatId,
         messages: [],
         loadingOlder: true,
-        loadingNewer: false,
         reachedStart: false,
-        reachedEnd: true,
       },
     });
     const page = await this.messenger.history(chatId);
@@ -268,53 +263,20 @@ export class MessengerStore {
     this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: true }));
     try {
       const page = await this.messenger.history(open.chatId, { before: oldest });
-      this.updateOpen(open.chatId, (current) => {
-        const messages = merge(current.messages, page);
-        const trimmed = messages.length > HISTORY_WINDOW;
-        return {
-          ...current,
-          messages: trimmed ? messages.slice(0, HISTORY_WINDOW) : messages,
-          loadingOlder: false,
-          reachedStart: page.length < HISTORY_PAGE_SIZE,
-          reachedEnd: current.reachedEnd && !trimmed,
-        };
-      });
+      this.updateOpen(open.chatId, (current) => ({
+        ...current,
+        messages: merge(current.messages, page),
+        loadingOlder: false,
+        reachedStart: page.length < HISTORY_PAGE_SIZE,
+      }));
     } catch (error) {
       this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: false }));
       throw error;
     }
   }
 
-  /** The page of 50 after the newest message held, when the window was moved away from the latest. */
-  async loadNewer(): Promise<void> {
-    const open = this.state.open;
-    if (!open || open.loadingNewer || open.reachedEnd) return;
-    const newest = open.messages.at(-1)?.message.id;
-    if (newest === undefined) return;
-    this.updateOpen(open.chatId, (current) => ({ ...current, loadingNewer: true }));
-    try {
-      const page = await this.messenger.history(open.chatId, { after: newest });
-      this.updateOpen(open.chatId, (current) => {
-        const messages = merge(current.messages, page);
-        const trimmed = messages.length > HISTORY_WINDOW;
-        return {
-          ...current,
-          messages: trimmed ? messages.slice(-HISTORY_WINDOW) : messages,
-          loadingNewer: false,
-          reachedEnd: page.length < HISTORY_PAGE_SIZE,
-          reachedStart: current.reachedStart && !trimmed,
-        };
-      });
-    } catch (error) {
-      this.updateOpen(open.chatId, (current) => ({ ...current, loadingNewer: false }));
-      throw error;
-    }
-  }
-
   async sendText(chatId: string, text: string): Promise<void> {
-    const sent = await this.messenger.sendText(chatId, text);
-    if (this.state.open?.chatId === chatId && !this.state.open.reachedEnd) await this.showLatest(chatId);
-    await this.show(sent);
+    await this.show(await this.messenger.sendText(chatId, text));
   }
 
   /** Encrypts, signs (CMS) and sends a file, its progress in `transfers`. */
@@ -469,16 +431,7 @@ export class MessengerStore {
     const read = await this.messenger.read(message);
     if (this.state.open?.chatId === message.chat) {
       if (this.state.open.messages.some((shown) => shown.message.id === message.id)) return undefined;
-      this.updateOpen(message.chat, (open) => {
-        if (!open.reachedEnd) return open;
-        const messages = merge(open.messages, [read]);
-        const trimmed = messages.length > HISTORY_WINDOW;
-        return {
-          ...open,
-          messages: trimmed ? messages.slice(-HISTORY_WINDOW) : messages,
-          reachedStart: open.reachedStart && !trimmed,
-        };
-      });
+      this.updateOpen(message.chat, (open) => ({ ...open, messages: merge(open.messages, [read]) }));
     }
     const entries = this.state.chats.map((entry) =>
       entry.chatId === message.chat && (entry.preview?.message.id ?? 0) < message.id
@@ -514,10 +467,21 @@ export class MessengerStore {
   }
 }
 
+/** `added` merged into `shown` in id order, each message once; an older page or a newer message is a plain join. */
 function merge(shown: readonly ReadMessage[], added: readonly ReadMessage[]): ReadMessage[] {
-  const byId = new Map(shown.map((read) => [read.message.id, read]));
-  for (const read of added) byId.set(read.message.id, read);
-  return [...byId.values()].sort((a, b) => a.message.id - b.message.id);
+  const sorted = [...added].sort(byId);
+  const first = sorted[0]?.message.id;
+  const last = sorted.at(-1)?.message.id;
+  if (first === undefined || last === undefined) return [...shown];
+  if (last < (shown[0]?.message.id ?? Number.POSITIVE_INFINITY)) return [...sorted, ...shown];
+  if (first > (shown.at(-1)?.message.id ?? Number.NEGATIVE_INFINITY)) return [...shown, ...sorted];
+  const byIdMap = new Map(shown.map((read) => [read.message.id, read]));
+  for (const read of sorted) byIdMap.set(read.message.id, read);
+  return [...byIdMap.values()].sort(byId);
+}
+
+function byId(a: ReadMessage, b: ReadMessage): number {
+  return a.message.id - b.message.id;
 }
 
 /** Most recent first: by the last message's id (ids increase across chats); chats without one keep the server's order. */

@@ -1,23 +1,21 @@
 /**
- * The open chat: history with older pages loaded when scrolled near the top (the scroll position kept), new
- * messages appended (following them when already at the bottom), each with its signature mark; the composer
+ * The open chat: history (ui/history-view.tsx: virtualised, older pages loaded when scrolled near the top, the
+ * reader's place kept, new messages followed at the bottom), each message with its signature mark; the composer
  * sends on Enter (Shift+Enter for a new line).
  */
 import type { ComponentChild } from "preact";
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
 import type { MessengerState, MessengerStore, OpenChat, Transfer } from "../chat/store.ts";
 import { t } from "../i18n/index.ts";
 import { titleOf } from "./chat-list.tsx";
 import { FileMessage } from "./file-message.tsx";
+import { HistoryView } from "./history-view.tsx";
 import { MembersPanel } from "./members.tsx";
 import { Paperclip } from "./paperclip.tsx";
 import { useReadMarker } from "./read-marker.ts";
 import { SignatureMark } from "./signature.tsx";
 import { SignatureDetails } from "./signature-details.tsx";
-
-/** Older messages are fetched when the view is this close to its top. */
-const LOAD_OLDER_AT_PX = 200;
 
 interface ChatViewProps {
   store: MessengerStore;
@@ -29,38 +27,7 @@ interface ChatViewProps {
 export function ChatView({ store, state, open, onError }: ChatViewProps) {
   const entry = state.chats.find((candidate) => candidate.chatId === open.chatId);
   const scroller = useRef<HTMLDivElement>(null);
-  /** Where the reader is: the first message in view and its distance from the top, or at the bottom. */
-  const anchor = useRef<{ id: number; offset: number; atBottom: boolean; last: number }>({
-    id: 0,
-    offset: 0,
-    atBottom: true,
-    last: 0,
-  });
-
-  // After messages are added or dropped at either end, the message the reader was looking at stays where it
-  // was; at the bottom, the view follows new messages.
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (!element) return;
-    const last = open.messages.at(-1)?.message.id ?? 0;
-    const before = anchor.current;
-    const kept = before.id ? element.querySelector<HTMLElement>(`[data-id="${before.id}"]`) : null;
-    if ((before.atBottom && last !== before.last) || !kept) element.scrollTop = element.scrollHeight;
-    else element.scrollTop = kept.offsetTop - before.offset;
-    anchor.current = { ...whereIs(element), last };
-  }, [open.messages]);
-
   useReadMarker(scroller, store, open);
-
-  const onScroll = () => {
-    const element = scroller.current;
-    if (!element) return;
-    anchor.current = { ...whereIs(element), last: anchor.current.last };
-    if (element.scrollTop < LOAD_OLDER_AT_PX) store.loadOlder().catch(onError);
-    if (element.scrollHeight - element.scrollTop - element.clientHeight < LOAD_OLDER_AT_PX)
-      store.loadNewer().catch(onError);
-  };
-
   const [dropping, setDropping] = useState(false);
   const sendFiles = (files: FileList | null | undefined) => {
     for (const file of files ?? []) store.sendFile(open.chatId, file).catch(onError);
@@ -114,50 +81,34 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
           ownPid={state.profile?.pid}
         />
       )}
-      <div class="history" ref={scroller} onScroll={onScroll}>
-        {open.loadingOlder && <p class="hint center">{t.chat.loadingOlder}</p>}
-        {open.reachedStart && open.messages.length > 0 && <p class="hint center">{t.chat.start}</p>}
-        {!open.loadingOlder && open.messages.length === 0 && <p class="hint center">{t.chat.empty}</p>}
-        <ol class="messages">
-          {open.messages.map((read) => (
-            <MessageItem
-              key={read.message.id}
-              store={store}
-              read={read}
-              own={read.message.pid === state.profile?.pid}
-              file={
-                read.message.file ? <FileMessage store={store} read={read} onError={onError} /> : undefined
-              }
-            />
-          ))}
-        </ol>
-        {open.loadingNewer && <p class="hint center">{t.chat.loadingNewer}</p>}
-      </div>
-      {/* Outside the scrolled history, so reaching for it never scrolls (and so never moves) the history. */}
-      {!open.reachedEnd && (
-        <button type="button" class="to-latest" onClick={() => store.showLatest(open.chatId).catch(onError)}>
-          {t.chat.toLatest}
-        </button>
-      )}
+      <HistoryView
+        key={open.chatId}
+        scroller={scroller}
+        messages={open.messages}
+        ownPid={state.profile?.pid}
+        onNearTop={() => store.loadOlder().catch(onError)}
+        header={
+          <>
+            {open.loadingOlder && <p class="hint center">{t.chat.loadingOlder}</p>}
+            {open.reachedStart && open.messages.length > 0 && <p class="hint center">{t.chat.start}</p>}
+            {!open.loadingOlder && open.messages.length === 0 && <p class="hint center">{t.chat.empty}</p>}
+          </>
+        }
+        renderRow={(read) => (
+          <MessageItem
+            key={read.message.id}
+            store={store}
+            read={read}
+            own={read.message.pid === state.profile?.pid}
+            file={read.message.file ? <FileMessage store={store} read={read} onError={onError} /> : undefined}
+          />
+        )}
+      />
       {dropping && <p class="drop-hint">{t.files.dropHere}</p>}
       <Transfers transfers={transfers} />
       <Composer onSend={(text) => store.sendText(open.chatId, text)} onFiles={sendFiles} onError={onError} />
     </section>
   );
-}
-
-function isAtBottom(element: HTMLElement): boolean {
-  return element.scrollHeight - element.scrollTop - element.clientHeight < 40;
-}
-
-/** The first message whose bottom is below the top of the view, and how far its top is from the view's top. */
-function whereIs(element: HTMLElement): { id: number; offset: number; atBottom: boolean } {
-  const atBottom = isAtBottom(element);
-  for (const item of element.querySelectorAll<HTMLElement>(".message")) {
-    if (item.offsetTop + item.offsetHeight > element.scrollTop)
-      return { id: Number(item.dataset.id), offset: item.offsetTop - element.scrollTop, atBottom };
-  }
-  return { id: 0, offset: 0, atBottom };
 }
 
 const TIME = new Intl.DateTimeFormat("ru-RU", { dateStyle: "short", timeStyle: "short" });

@@ -1,6 +1,6 @@
 /**
- * Marks the open chat read when the person sees its bottom: the latest message is loaded, the history is
- * scrolled to its end, and the tab is visible. Checked after every change of the open chat, on scroll, and
+ * Marks the open chat read when the person sees its bottom: the history (which always holds the latest
+ * message) is scrolled to its end, and the tab is visible. Checked after every change of the open chat, on scroll, and
  * when the tab comes back into view.
  */
 import type { RefObject } from "preact";
@@ -16,7 +16,7 @@ export function useReadMarker(scroller: RefObject<HTMLElement>, store: Messenger
     if (!element) return;
     const check = () => {
       const last = open.messages.at(-1)?.message.id;
-      if (!open.reachedEnd || last === undefined || document.visibilityState !== "visible") return;
+      if (last === undefined || document.visibilityState !== "visible") return;
       if (element.scrollHeight - element.scrollTop - element.clientHeight > AT_BOTTOM_PX) return;
       store.markRead(open.chatId, last);
     };

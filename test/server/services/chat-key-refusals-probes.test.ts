@@ -1,0 +1,87 @@
+/**
+ * Review probes for refuseKeys (commit be986a9): ways a malicious member still blocks a waiting certificate's
+ * key slot after the recipient refused its bad row. Each test fails while the problem it names is present.
+ */
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import type { Identity } from "../../../src/server/services/sessions.ts";
+import { describeEachBackend } from "../../support/storage.ts";
+import {
+  addCertificate,
+  createChat,
+  now,
+  type Person,
+  person,
+  services,
+  sessionOf,
+  wrapped,
+} from "./membership-fixtures.ts";
+
+describeEachBackend("ChatKeysService.refuse probes", (storage) => {
+  let owner: Person;
+  let renewing: Person;
+
+  before(async () => {
+    [owner, renewing] = [await person(storage()), await person(storage())];
+  });
+
+  /** renewing's new certificate logs in and waits for epoch 1. */
+  async function waitingRenewal(chat: string): Promise<{ renewed: number; session: Identity }> {
+    const renewed = await addCertificate(storage(), renewing.pid);
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: renewed, profile_id: renewing.pid, since: now })
+      .execute();
+    return { renewed, session: await sessionOf(storage(), renewing.pid, renewed) };
+  }
+
+  const row = (chat: string, cid: number, key: string) => ({
+    chatId: chat,
+    pid: renewing.pid,
+    cid,
+    keyId: 1,
+    key,
+    sign: "c2lnbg==",
+  });
+
+  test("a member whose row was refused cannot take the slot again through another certificate of its own", async () => {
+    // Mallory holds epoch 1 under two certificates (say, a renewal of her own that was served).
+    const mallory = await person(storage());
+    const second = await addCertificate(storage(), mallory.pid);
+    const chat = await createChat(storage(), owner, [mallory, renewing]);
+    const mallorySecond = await sessionOf(storage(), mallory.pid, second);
+    const { renewed, session } = await waitingRenewal(chat);
+    const { keys } = services(storage());
+
+    await keys.fulfil(mallory.identity, { token: "", keys: [row(chat, renewed, "Ym9ndXM=")] });
+    await keys.refuse(session, { token: "", chat, keyIds: [1] });
+    // docs/CRYPTO.md / migration 0008: "each member gets one try per recipient and epoch".
+    const retaken = await keys.fulfil(mallorySecond, { token: "", keys: [row(chat, renewed, "YWdhaW4=")] });
+
+    assert.deepEqual(retaken, [], "mallory's second certificate took the refused slot again");
+  });
+
+  test("a member cannot retake the refused slot with a fresh certificate it served itself", async () => {
+    const mallory = await person(storage());
+    const chat = await createChat(storage(), owner, [mallory, renewing]);
+    const { renewed, session } = await waitingRenewal(chat);
+    const { keys } = services(storage());
+    await keys.fulfil(mallory.identity, { token: "", keys: [row(chat, renewed, "Ym9ndXM=")] });
+    await keys.refuse(session, { token: "", chat, keyIds: [1] });
+
+    // A new certificate of mallory's logs in and waits; her first certificate serves it.
+    const fresh = await addCertificate(storage(), mallory.pid);
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: fresh, profile_id: mallory.pid, since: now })
+      .execute();
+    await keys.fulfil(mallory.identity, {
+      token: "",
+      keys: [{ chatId: chat, pid: mallory.pid, cid: fresh, keyId: 1, key: wrapped(fresh, 1), sign: "c2lnbg==" }],
+    });
+    const freshSession = await sessionOf(storage(), mallory.pid, fresh);
+    const retaken = await keys.fulfil(freshSession, { token: "", keys: [row(chat, renewed, "YWdhaW4=")] });
+
+    assert.deepEqual(retaken, [], "mallory's fresh certificate took the refused slot again");
+  });
+});

@@ -84,4 +84,39 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
 
     assert.deepEqual(retaken, [], "mallory's fresh certificate took the refused slot again");
   });
+
+  /** Epoch 2 for every member's certificate, wrapped by `by` (a rotation built on the current version). */
+  async function rotate(chat: string, by: Person, keyId: number): Promise<void> {
+    const { membership } = services(storage());
+    const data = await membership.members(by.identity, chat);
+    await membership.rotate(by.identity, {
+      token: "",
+      chat,
+      keyId,
+      version: data.version,
+      keys: data.members.flatMap((member) =>
+        member.certificates.map((certificate) => ({
+          pid: member.pid,
+          cid: certificate.id,
+          key: wrapped(certificate.id, keyId + 1),
+        })),
+      ),
+    });
+  }
+
+  test("a rotation does not end a wait that still lacks a refused older epoch", async () => {
+    const mallory = await person(storage());
+    const chat = await createChat(storage(), owner, [mallory, renewing]);
+    const { renewed, session } = await waitingRenewal(chat);
+    const { keys, membership } = services(storage());
+    await keys.fulfil(mallory.identity, { token: "", keys: [row(chat, renewed, "Ym9ndXM=")] });
+    await rotate(chat, owner, 1);
+    await keys.refuse(session, { token: "", chat, keyIds: [1] });
+
+    // Before anyone serves epoch 1 again, the owner rotates (a removal, rotationDue).
+    await rotate(chat, owner, 2);
+
+    const entry = (await membership.members(owner.identity, chat)).waitList.find((wait) => wait.cid === renewed);
+    assert.deepEqual(entry?.keyIds, [1], "the refused epoch is no longer waited for: nobody may serve it now");
+  });
 });

@@ -119,4 +119,40 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
     const entry = (await membership.members(owner.identity, chat)).waitList.find((wait) => wait.cid === renewed);
     assert.deepEqual(entry?.keyIds, [1], "the refused epoch is no longer waited for: nobody may serve it now");
   });
+
+  test("a member cannot hold off its own removal by refusing its own current row and being served again", async () => {
+    const mallory = await person(storage());
+    const chat = await createChat(storage(), owner, [mallory, renewing]);
+    const { keys, membership } = services(storage());
+    // The owner builds mallory's removal on the current version.
+    const data = await membership.members(owner.identity, chat);
+    const removal = {
+      token: "",
+      chat,
+      pid: mallory.pid,
+      keyId: 1,
+      version: data.version,
+      keys: data.members
+        .filter((member) => member.pid !== mallory.pid)
+        .flatMap((member) =>
+          member.certificates.map((certificate) => ({
+            pid: member.pid,
+            cid: certificate.id,
+            key: wrapped(certificate.id, 2),
+          })),
+        ),
+    };
+
+    // Meanwhile mallory gives back her own good row; an honest member's client serves her at once. She can do
+    // this once per other key holder and epoch, for free (no new certificate needed).
+    await keys.refuse(mallory.identity, { token: "", chat, keyIds: [1] });
+    await keys.fulfil(renewing.identity, {
+      token: "",
+      keys: [{ chatId: chat, pid: mallory.pid, cid: mallory.cid, keyId: 1, key: wrapped(mallory.cid, 1), sign: "c2lnbg==" }],
+    });
+
+    // Her certificate does not matter to her own removal, which covers every remaining holder.
+    const after = await membership.remove(owner.identity, removal);
+    assert.equal(after.keyId, 2);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import { ChatType } from "../../../src/protocol/schemas/chats.ts";
 import type { Identity } from "../../../src/server/services/sessions.ts";
 import { describeEachBackend } from "../../support/storage.ts";
 import {
@@ -154,5 +155,28 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
     // Her certificate does not matter to her own removal, which covers every remaining holder.
     const after = await membership.remove(owner.identity, removal);
     assert.equal(after.keyId, 2);
+  });
+
+  test("a channel subscriber does not learn another subscriber's certificate id from a refused wrapper", async () => {
+    const [subscriber, other] = [await person(storage()), await person(storage())];
+    const chat = await createChat(storage(), owner, [subscriber, other], ChatType.channel);
+    // The owner's renewed certificate waits; a subscriber (who sees staff waits) serves it, and it is refused.
+    const renewed = await addCertificate(storage(), owner.pid);
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: renewed, profile_id: owner.pid, since: now })
+      .execute();
+    const { keys, membership } = services(storage());
+    await keys.fulfil(subscriber.identity, {
+      token: "",
+      keys: [{ chatId: chat, pid: owner.pid, cid: renewed, keyId: 1, key: "Ym9ndXM=", sign: "c2lnbg==" }],
+    });
+    await keys.refuse(await sessionOf(storage(), owner.pid, renewed), { token: "", chat, keyIds: [1] });
+
+    const seen = (await membership.members(other.identity, chat)).waitList.flatMap((entry) => entry.refused);
+    assert.ok(
+      !seen.some((refusal) => refusal.cid === subscriber.cid),
+      `subscriber ${other.pid} sees subscriber certificate ${subscriber.cid} in ${JSON.stringify(seen)}`,
+    );
   });
 });

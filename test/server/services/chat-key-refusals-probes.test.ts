@@ -78,7 +78,9 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
       .execute();
     await keys.fulfil(mallory.identity, {
       token: "",
-      keys: [{ chatId: chat, pid: mallory.pid, cid: fresh, keyId: 1, key: wrapped(fresh, 1), sign: "c2lnbg==" }],
+      keys: [
+        { chatId: chat, pid: mallory.pid, cid: fresh, keyId: 1, key: wrapped(fresh, 1), sign: "c2lnbg==" },
+      ],
     });
     const freshSession = await sessionOf(storage(), mallory.pid, fresh);
     const retaken = await keys.fulfil(freshSession, { token: "", keys: [row(chat, renewed, "YWdhaW4=")] });
@@ -117,8 +119,14 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
     // Before anyone serves epoch 1 again, the owner rotates (a removal, rotationDue).
     await rotate(chat, owner, 2);
 
-    const entry = (await membership.members(owner.identity, chat)).waitList.find((wait) => wait.cid === renewed);
-    assert.deepEqual(entry?.keyIds, [1], "the refused epoch is no longer waited for: nobody may serve it now");
+    const entry = (await membership.members(owner.identity, chat)).waitList.find(
+      (wait) => wait.cid === renewed,
+    );
+    assert.deepEqual(
+      entry?.keyIds,
+      [1],
+      "the refused epoch is no longer waited for: nobody may serve it now",
+    );
   });
 
   test("a member cannot hold off its own removal by refusing its own current row and being served again", async () => {
@@ -149,7 +157,16 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
     await keys.refuse(mallory.identity, { token: "", chat, keyIds: [1] });
     await keys.fulfil(renewing.identity, {
       token: "",
-      keys: [{ chatId: chat, pid: mallory.pid, cid: mallory.cid, keyId: 1, key: wrapped(mallory.cid, 1), sign: "c2lnbg==" }],
+      keys: [
+        {
+          chatId: chat,
+          pid: mallory.pid,
+          cid: mallory.cid,
+          keyId: 1,
+          key: wrapped(mallory.cid, 1),
+          sign: "c2lnbg==",
+        },
+      ],
     });
 
     // Her certificate does not matter to her own removal, which covers every remaining holder.

@@ -196,4 +196,41 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
       `subscriber ${other.pid} sees subscriber certificate ${subscriber.cid} in ${JSON.stringify(seen)}`,
     );
   });
+
+  test("a refusal racing the refuser's removal leaves no wait, row or refusal error behind", async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const mallory = await person(storage());
+      const chat = await createChat(storage(), owner, [mallory, renewing]);
+      const { keys, membership } = services(storage());
+      const data = await membership.members(owner.identity, chat);
+      const removal = membership.remove(owner.identity, {
+        token: "",
+        chat,
+        pid: renewing.pid,
+        keyId: 1,
+        version: data.version,
+        keys: data.members
+          .filter((member) => member.pid !== renewing.pid)
+          .flatMap((member) =>
+            member.certificates.map((certificate) => ({
+              pid: member.pid,
+              cid: certificate.id,
+              key: wrapped(certificate.id, 2),
+            })),
+          ),
+      });
+      const refusal = keys.refuse(renewing.identity, { token: "", chat, keyIds: [1] });
+      const [removed, refused] = await Promise.allSettled([removal, refusal]);
+
+      assert.equal(removed.status, "fulfilled", String(removed.status === "rejected" && removed.reason));
+      if (refused.status === "rejected") assert.match(String(refused.reason), /GetChatsError/);
+      const waits = await storage()
+        .db.selectFrom("chat_key_waits")
+        .select("certificate_id")
+        .where("chat_id", "=", chat)
+        .where("profile_id", "=", renewing.pid)
+        .execute();
+      assert.deepEqual(waits, [], "a removed member still waits for a key");
+    }
+  });
 });

@@ -8,7 +8,7 @@
 import { decodeBase64 } from "../protocol/base64.ts";
 import type { CertificateTrust } from "./certificate-trust.ts";
 import { type ChatKey, type OwnKey, unwrapChatKey } from "./crypto/index.ts";
-import { type KeyRowVerdict, verifyKeyRow } from "./crypto/key-row-signature.ts";
+import { KeyRowSignatureRejected, type KeyRowVerdict, verifyKeyRow } from "./crypto/key-row-signature.ts";
 import type { SignatureVerifier } from "./verification.ts";
 
 /** A key row as `contacts` (ContactKey) and `keys` (ChatKeyRow) give it. */
@@ -110,24 +110,23 @@ export class ChatKeyring {
     const cid = await this.options.ownCid();
     await this.checkWrapper(chatId, row.keyId, wrapper);
     const binding = row.keyId === 1 ? await this.options.createBinding?.(chatId) : undefined;
-    let signature: KeyRowVerdict;
-    let chatKey: ChatKey;
-    try {
-      signature = await verifyKeyRow(
-        this.options.verifier,
-        wrapper,
-        { chatId, keyId: row.keyId, cid, wrappedKey },
-        row.sign,
-        binding,
-      );
-      chatKey = await unwrapChatKey({
-        wrappedKey,
-        ownKey: this.options.ownKey,
-        wrappingCertificate: wrapper,
-      });
-    } catch (error) {
+    const signature = await verifyKeyRow(
+      this.options.verifier,
+      wrapper,
+      { chatId, keyId: row.keyId, cid, wrappedKey },
+      row.sign,
+      binding,
+    ).catch((error: unknown) => {
+      // A signature this client cannot check is no evidence against the row: it is not given back.
+      throw error instanceof KeyRowSignatureRejected ? new BadKeyRowError(row.keyId, error) : error;
+    });
+    const chatKey = await unwrapChatKey({
+      wrappedKey,
+      ownKey: this.options.ownKey,
+      wrappingCertificate: wrapper,
+    }).catch((error: unknown) => {
       throw new BadKeyRowError(row.keyId, error);
-    }
+    });
     const held = { keyId: row.keyId, chatKey, signature };
     this.slot(chatId).set(row.keyId, held);
     return held;

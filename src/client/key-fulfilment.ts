@@ -30,8 +30,8 @@ export interface WaitingCertificate {
   readonly cert: string;
   /** The epochs the certificate may read and lacks. */
   readonly keyIds: readonly number[];
-  /** Rows it refused (refuseKeys): the wrapper `cid` may not serve epoch `keyId` to it again. */
-  readonly refused?: readonly { readonly keyId: number; readonly cid: number }[];
+  /** Rows it refused (refuseKeys): member `pid` may not serve epoch `keyId` to it again. */
+  readonly refused?: readonly { readonly keyId: number; readonly pid: number }[];
 }
 
 export interface ChatWaitList {
@@ -93,11 +93,16 @@ export function wrapRefusal(
 
 /**
  * The rows this session can serve: every listed epoch it holds, for every entry but its own certificate,
- * skipping what it cannot wrap for (wrapRefusal) and epochs whose row from this certificate the recipient refused. Pure: `held` gives the keys already in the keyring.
+ * skipping what it cannot wrap for (wrapRefusal) and epochs whose row from this member the recipient refused. Pure: `held` gives the keys already in the keyring.
  */
 export function planFulfilment(
   waits: readonly ChatWaitList[],
-  own: { readonly cid: number; readonly certificate: Uint8Array; readonly ownKey: OwnKey },
+  own: {
+    readonly pid: number;
+    readonly cid: number;
+    readonly certificate: Uint8Array;
+    readonly ownKey: OwnKey;
+  },
   held: (chatId: string, keyId: number) => HeldKey | undefined,
 ): PlannedKeyRow[] {
   const rows: PlannedKeyRow[] = [];
@@ -107,7 +112,7 @@ export function planFulfilment(
       const recipient = decodeBase64(entry.cert);
       if (!recipient) continue;
       for (const keyId of entry.keyIds) {
-        if (entry.refused?.some((refusal) => refusal.keyId === keyId && refusal.cid === own.cid)) continue;
+        if (entry.refused?.some((refusal) => refusal.keyId === keyId && refusal.pid === own.pid)) continue;
         const key = held(chatId, keyId);
         if (!key || wrapRefusal(own, recipient, key.chatKey) !== undefined) continue;
         rows.push({ chatId, pid: entry.pid, cid: entry.cid, recipient, keyId, chatKey: key.chatKey });
@@ -193,6 +198,7 @@ export interface KeyFulfillerOptions {
   readonly keyring: ChatKeyring;
   readonly signer: Signer;
   readonly ownCid: () => Promise<number>;
+  readonly ownPid: () => Promise<number>;
   readonly trust: CertificateTrust;
   /** Learns a chat's current members' identities (chatMembers), for waiting profiles not known yet. */
   readonly learnMembers?: (chatId: string) => Promise<void>;
@@ -230,7 +236,7 @@ export class KeyFulfiller {
     }
     const planned = planFulfilment(
       withEntries,
-      { cid, certificate: signer.certificate, ownKey: signer.ownKey },
+      { pid: await this.options.ownPid(), cid, certificate: signer.certificate, ownKey: signer.ownKey },
       (chatId, keyId) => keyring.held(chatId, keyId),
     );
     const rows = await wrapPlannedRows(planned, signer);

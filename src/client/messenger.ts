@@ -520,6 +520,7 @@ export class Messenger {
       keyring: this.keyring,
       signer: this.signer,
       ownCid: async () => (await this.profile()).cid,
+      ownPid: async () => (await this.profile()).pid,
       trust: this.trust,
       learnMembers: (chatId) => this.learnMembers(chatId),
       ...(onError ? { onError } : {}),

@@ -83,7 +83,7 @@ describe("key fulfilment: planning", () => {
     ];
     const planned = planFulfilment(
       waits,
-      { cid: 10, certificate: own.certificate, ownKey: own.ownKey },
+      { pid: 1, cid: 10, certificate: own.certificate, ownKey: own.ownKey },
       (_chat, keyId) => keys.get(keyId),
     );
     assert.deepEqual(
@@ -101,13 +101,13 @@ describe("key fulfilment: planning", () => {
     const held: HeldKey = { keyId: 1, chatKey: generateChatKey("gost28147-cfb"), signature: "verified" };
     const planned = planFulfilment(
       [{ chatId: CHAT, waitList: [entry(5, 50, gostWaiter.certificate, [1])] }],
-      { cid: 10, certificate: own.certificate, ownKey: own.ownKey },
+      { pid: 1, cid: 10, certificate: own.certificate, ownKey: own.ownKey },
       () => held,
     );
     assert.deepEqual(planned, []);
   });
 
-  it("skips the epochs whose row from this certificate the recipient refused, serving the others", async () => {
+  it("skips the epochs whose row from this member the recipient refused, serving the others", async () => {
     const [own, waiter] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
     const held = (_chat: string, keyId: number): HeldKey => ({
       keyId,
@@ -117,13 +117,13 @@ describe("key fulfilment: planning", () => {
     const waiting = {
       ...entry(5, 50, waiter.certificate, [1, 2]),
       refused: [
-        { keyId: 1, cid: 10 },
-        { keyId: 2, cid: 11 },
+        { keyId: 1, pid: 1 },
+        { keyId: 2, pid: 2 },
       ],
     };
     const planned = planFulfilment(
       [{ chatId: CHAT, waitList: [waiting] }],
-      { cid: 10, certificate: own.certificate, ownKey: own.ownKey },
+      { pid: 1, cid: 10, certificate: own.certificate, ownKey: own.ownKey },
       held,
     );
     assert.deepEqual(

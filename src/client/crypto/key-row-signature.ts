@@ -60,10 +60,16 @@ export async function signKeyRow(signer: Pick<Signer, "sign">, row: KeyRowFields
   return encodeBase64(await signer.sign(keyRowSignedBytes(row)));
 }
 
+/** Evidence against a row: unsigned where a signature is required, not base64, or not verifying. */
+export class KeyRowSignatureRejected extends Error {
+  override readonly name = "KeyRowSignatureRejected";
+}
+
 /**
  * Checks a row's `sign` against the certificate that wrapped it (the row's `cert`, whose trust the caller
- * checks): throws when the signature does not verify (or is not base64), and when a row of a later epoch has
- * none, so such a key is never used. An epoch-1 row may be unsigned (v1 createChat) or signed over the
+ * checks): throws KeyRowSignatureRejected when the signature does not verify (or is not base64), and when a
+ * row of a later epoch has none, so such a key is never used; a plain Error when this client's verifier
+ * cannot check it (no evidence against the row). An epoch-1 row may be unsigned (v1 createChat) or signed over the
  * chat's `binding` (createChat's rows).
  */
 export async function verifyKeyRow(
@@ -76,10 +82,12 @@ export async function verifyKeyRow(
   const where = `the key row of chat ${row.chatId}, epoch ${row.keyId}, certificate ${row.cid}`;
   if (sign === null || sign === undefined || sign === "") {
     if (row.keyId === 1) return "unsigned";
-    throw new Error(`${where}: it is not signed (only epoch-1 rows of v1 clients may be unsigned)`);
+    throw new KeyRowSignatureRejected(
+      `${where}: it is not signed (only epoch-1 rows of v1 clients may be unsigned)`,
+    );
   }
   const signature = decodeBase64(sign);
-  if (!signature) throw new Error(`${where}: its signature is not base64`);
+  if (!signature) throw new KeyRowSignatureRejected(`${where}: its signature is not base64`);
   const forms = row.keyId === 1 && binding !== undefined ? [row, { ...row, chatId: binding }] : [row];
   let valid = false;
   try {
@@ -90,7 +98,10 @@ export async function verifyKeyRow(
   } catch (cause) {
     throw new Error(`${where}: its signature cannot be checked`, { cause });
   }
-  if (!valid) throw new Error(`${where}: its signature does not verify against the wrapping certificate`);
+  if (!valid)
+    throw new KeyRowSignatureRejected(
+      `${where}: its signature does not verify against the wrapping certificate`,
+    );
   return "verified";
 }
 

@@ -71,11 +71,11 @@ export const WaitEntry = Type.Object({
   refused: Type.Array(
     Type.Object({
       keyId: Type.Integer({ description: "The epoch" }),
-      cid: Type.Integer({ description: "The wrapping certificate whose row for it was refused" }),
+      pid: Type.Integer({ description: "The member whose row for it was refused" }),
     }),
     {
       description:
-        "Rows this certificate refused (refuseKeys): their wrappers may not serve those epochs again",
+        "Rows this certificate refused (refuseKeys): those members may not serve those epochs to it again, from any of their certificates",
     },
   ),
 });

@@ -17,7 +17,11 @@ import {
   listCertificatesOfProfiles,
 } from "../storage/repositories/certificates.ts";
 import { listEpochs } from "../storage/repositories/chat-key-epochs.ts";
-import { listRefusals, refuseKeyRows } from "../storage/repositories/chat-key-refusals.ts";
+import {
+  listRefusals,
+  type RefusalOfMember,
+  refuseKeyRows,
+} from "../storage/repositories/chat-key-refusals.ts";
 import { deleteWaits, insertWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
 import { bumpChatVersion, findMemberView, lockChats } from "../storage/repositories/chats.ts";
@@ -61,6 +65,31 @@ export async function wrapperOf(db: Executor, identity: Identity): Promise<Certi
 }
 
 /** Refuses two keys for one (certificate, epoch) and a key for a certificate not of its profile. */
+/**
+ * Ends the waits of certificates that just got keys: those given the current epoch's key (`current`), and those
+ * given any (`served`) that now lack nothing they may read. Not a certificate still lacking an epoch whose row it
+ * refused (refuseKeys): that epoch must be served again, and only a waiting certificate is served. Returns how
+ * many waits ended.
+ */
+export async function endWaits(
+  trx: Executor,
+  chatId: string,
+  current: readonly number[],
+  served: readonly number[],
+  now: number,
+): Promise<number> {
+  if (served.length === 0 && current.length === 0) return 0;
+  const [waits, refusals] = await Promise.all([listWaits(trx, [chatId], now), listRefusals(trx, [chatId])]);
+  const refused = new Set(refusals.map((refusal) => `${refusal.certificate_id}/${refusal.key_id}`));
+  const candidates = new Set(current);
+  for (const wait of waits) {
+    const cid = wait.certificate_id;
+    if (wait.missing_key_ids.some((keyId) => refused.has(`${cid}/${keyId}`))) candidates.delete(cid);
+    else if (served.includes(cid) && wait.missing_key_ids.length === 0) candidates.add(cid);
+  }
+  return deleteWaits(trx, chatId, [...candidates]);
+}
+
 /** Storage rows of keys a certificate wrapped for a chat. */
 export function keyRows(chatId: string, keys: readonly DecodedKey[], wrapper: CertificateRow, now: number) {
   return keys.map((key) => ({
@@ -181,20 +210,30 @@ export class ChatKeysService {
           if (!(await findMemberView(trx, chatId, me)))
             throw new ApiError("GetChatsError", "unknown chat or not a member");
           const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
-          const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, now);
+          const refusals = await listRefusals(trx, [chatId]);
+          const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, refusals, now);
           const inserted = await insertChatKeysIfAbsent(trx, keyRows(chatId, accepted, wrapper, now));
           const storedKeys = accepted.filter((key) =>
             inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
           );
           const currentCids = storedKeys.filter((key) => key.keyId === chat.key_id).map((key) => key.cid);
-          // A wait that only lacked older epochs (a refused row, refuseKeys) ends when none is missing any more.
-          const served = new Set(storedKeys.map((key) => key.cid));
-          const complete = (await listWaits(trx, [chatId], now))
-            .filter((wait) => served.has(wait.certificate_id) && wait.missing_key_ids.length === 0)
-            .map((wait) => wait.certificate_id);
-          const closed = await deleteWaits(trx, chatId, [...new Set([...currentCids, ...complete])]);
-          // New current-epoch holders: a removal or rotation built before must now cover them too.
-          if (currentCids.length > 0) await bumpChatVersion(trx, chatId);
+          const closed = await endWaits(
+            trx,
+            chatId,
+            currentCids,
+            storedKeys.map((key) => key.cid),
+            now,
+          );
+          // New current-epoch holders: a removal or rotation built before must now cover them too. Not for a
+          // certificate that refused this epoch's row before: it held the key, or waited for it, when such a
+          // change was built (so it is covered), and a member refusing its own row to be served again must
+          // not outdate its own removal with each refill.
+          const refusedBefore = new Set(
+            refusals
+              .filter((refusal) => refusal.key_id === chat.key_id)
+              .map((refusal) => refusal.certificate_id),
+          );
+          if (currentCids.some((cid) => !refusedBefore.has(cid))) await bumpChatVersion(trx, chatId);
           stored.push({ chatId, keyId: chat.key_id, stored: storedKeys, waitsClosed: closed > 0 });
         }
         return stored;
@@ -222,6 +261,7 @@ export class ChatKeysService {
     currentKeyId: number,
     wrapper: CertificateRow,
     keys: DecodedKey[],
+    refusals: readonly RefusalOfMember[],
     now: number,
   ): Promise<DecodedKey[]> {
     const pids = [...new Set(keys.map((key) => key.pid))];
@@ -255,9 +295,10 @@ export class ChatKeysService {
           `the session certificate holds no key of epoch ${key.keyId}`,
         );
     }
+    // Refused per member, not per certificate: another certificate of the same profile gets no new try.
     const refused = new Set(
-      (await listRefusals(trx, [chatId]))
-        .filter((refusal) => refusal.wrapped_by_certificate_id === wrapper.id)
+      refusals
+        .filter((refusal) => refusal.wrapped_by_profile_id === wrapper.profile_id)
         .map((refusal) => `${refusal.key_id}/${refusal.certificate_id}`),
     );
     return keys.filter((key) => waiting.has(key.cid) && !refused.has(`${key.keyId}/${key.cid}`));

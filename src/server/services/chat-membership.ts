@@ -13,7 +13,7 @@ import type {
 import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import type { CertificateRow } from "../storage/repositories/certificates.ts";
 import { advanceEpoch } from "../storage/repositories/chat-key-epochs.ts";
-import { deleteWaits, deleteWaitsOfProfile, insertWaits } from "../storage/repositories/chat-key-waits.ts";
+import { deleteWaitsOfProfile, insertWaits } from "../storage/repositories/chat-key-waits.ts";
 import {
   deleteKeysOfProfile,
   insertChatKeys,
@@ -44,6 +44,7 @@ import {
   checkOwnership,
   type DecodedKey,
   decodeKey,
+  endWaits,
   keyRows,
   keysAddedEvents,
   wrapperOf,
@@ -344,7 +345,7 @@ export class ChatMembershipService {
       now,
     });
     await insertChatKeys(trx, keyRows(chatId, keys, wrapper, now));
-    await deleteWaits(trx, chatId, [...covered]);
+    await endWaits(trx, chatId, [...covered], [...covered], now);
     await insertWaits(trx, waitRows(chatId, waiting, now));
     await recordAuditEvent(
       trx,

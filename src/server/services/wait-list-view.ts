@@ -3,7 +3,7 @@ import type { ChatWaitListEvent } from "../../protocol/events.ts";
 import { ChatType } from "../../protocol/schemas/chats.ts";
 import type { ChatMember, ChatMembersData, ChatRole, WaitEntry } from "../../protocol/schemas/members.ts";
 import { type CertificateRow, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
-import { listRefusals } from "../storage/repositories/chat-key-refusals.ts";
+import { listRefusals, type RefusalOfMember } from "../storage/repositories/chat-key-refusals.ts";
 import { listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { type KeyHolder, listCurrentKeyHolders } from "../storage/repositories/chat-keys.ts";
 import { findChatById, listMembers, listStaffAndProfile, MemberRole } from "../storage/repositories/chats.ts";
@@ -90,15 +90,30 @@ export async function waitListsOf(
       keyIds: wait.missing_key_ids,
       wrapWith: wait.key_agreement,
       fulfillable: holders.some((holder) => canWrap(holder.key_agreement, wait.key_agreement)),
-      refused: refusals
-        .filter(
-          (refusal) => refusal.chat_id === wait.chat_id && refusal.certificate_id === wait.certificate_id,
-        )
-        .map((refusal) => ({ keyId: refusal.key_id, cid: refusal.wrapped_by_certificate_id })),
+      refused: uniqueRefusals(
+        refusals.filter(
+          (refusal) =>
+            refusal.chat_id === wait.chat_id &&
+            refusal.certificate_id === wait.certificate_id &&
+            // A channel subscriber learns no other subscriber from a refusal either.
+            (!limited.has(wait.chat_id) || shown.has(`${wait.chat_id}:${refusal.wrapped_by_profile_id}`)),
+        ),
+      ),
     });
     lists.set(wait.chat_id, list);
   }
   return lists;
+}
+
+/** One `{keyId, pid}` per epoch and member (a member may have had rows of several certificates refused). */
+function uniqueRefusals(refusals: readonly RefusalOfMember[]): { keyId: number; pid: number }[] {
+  const seen = new Map<string, { keyId: number; pid: number }>();
+  for (const refusal of refusals)
+    seen.set(`${refusal.key_id}/${refusal.wrapped_by_profile_id}`, {
+      keyId: refusal.key_id,
+      pid: refusal.wrapped_by_profile_id,
+    });
+  return [...seen.values()];
 }
 
 /** One `chatWaitList` and the members it goes to. */

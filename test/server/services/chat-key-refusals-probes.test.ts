@@ -174,7 +174,7 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
     assert.equal(after.keyId, 2);
   });
 
-  test("a channel subscriber does not learn another subscriber's certificate id from a refused wrapper", async () => {
+  test("a channel subscriber does not learn another subscriber from a refused wrapper", async () => {
     const [subscriber, other] = [await person(storage()), await person(storage())];
     const chat = await createChat(storage(), owner, [subscriber, other], ChatType.channel);
     // The owner's renewed certificate waits; a subscriber (who sees staff waits) serves it, and it is refused.
@@ -192,8 +192,8 @@ describeEachBackend("ChatKeysService.refuse probes", (storage) => {
 
     const seen = (await membership.members(other.identity, chat)).waitList.flatMap((entry) => entry.refused);
     assert.ok(
-      !seen.some((refusal) => refusal.cid === subscriber.cid),
-      `subscriber ${other.pid} sees subscriber certificate ${subscriber.cid} in ${JSON.stringify(seen)}`,
+      !seen.some((refusal) => refusal.pid === subscriber.pid),
+      `subscriber ${other.pid} sees subscriber ${subscriber.pid} in ${JSON.stringify(seen)}`,
     );
   });
 

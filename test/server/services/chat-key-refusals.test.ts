@@ -63,7 +63,7 @@ describeEachBackend("ChatKeysService.refuse", (storage) => {
     const [entry] = await waitList(chat);
     assert.equal(entry?.cid, renewed);
     assert.deepEqual(entry?.keyIds, [1]);
-    assert.deepEqual(entry?.refused, [{ keyId: 1, cid: mallory.cid }]);
+    assert.deepEqual(entry?.refused, [{ keyId: 1, pid: mallory.pid }]);
     assert.ok(events.of(chat).includes("waitListChanged"));
   });
 

@@ -38,16 +38,28 @@ export async function refuseKeyRows(
   return deleted;
 }
 
+/** A refusal with the profile of its wrapping certificate (refusals bind the member, not one certificate). */
+export interface RefusalOfMember extends Refusal {
+  wrapped_by_profile_id: number;
+}
+
 /** The refusals of the given chats' certificates. */
-export function listRefusals(db: Executor, chatIds: readonly string[]): Promise<Refusal[]> {
+export function listRefusals(db: Executor, chatIds: readonly string[]): Promise<RefusalOfMember[]> {
   if (chatIds.length === 0) return Promise.resolve([]);
   return db
-    .selectFrom("chat_key_refusals")
-    .select(["chat_id", "key_id", "certificate_id", "wrapped_by_certificate_id"])
-    .where("chat_id", "in", chatIds)
-    .orderBy("chat_id")
-    .orderBy("certificate_id")
-    .orderBy("key_id")
-    .orderBy("wrapped_by_certificate_id")
+    .selectFrom("chat_key_refusals as r")
+    .innerJoin("certificates as wrapper", "wrapper.id", "r.wrapped_by_certificate_id")
+    .select([
+      "r.chat_id",
+      "r.key_id",
+      "r.certificate_id",
+      "r.wrapped_by_certificate_id",
+      "wrapper.profile_id as wrapped_by_profile_id",
+    ])
+    .where("r.chat_id", "in", chatIds)
+    .orderBy("r.chat_id")
+    .orderBy("r.certificate_id")
+    .orderBy("r.key_id")
+    .orderBy("r.wrapped_by_certificate_id")
     .execute();
 }

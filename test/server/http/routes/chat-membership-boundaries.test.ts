@@ -168,7 +168,7 @@ for (const backend of backends) {
       const members = await call<ChatMembersData>(server, "/api/chatMembers/", { token: alice.token, chat });
       assert.deepEqual(
         members.waitList.map((entry) => [entry.cid, entry.refused]),
-        [[bob.cid, [{ keyId: 1, cid: alice.cid }]]],
+        [[bob.cid, [{ keyId: 1, pid: alice.pid }]]],
       );
     });
   });

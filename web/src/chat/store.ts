@@ -95,6 +95,7 @@ export class MessengerStore {
       signer: messenger.signer,
       trust: messenger.trust,
       ownCid: async () => (await messenger.profile()).cid,
+      ownPid: async () => (await messenger.profile()).pid,
       onError: (error) => this.backgroundFailed(error),
     });
   }

@@ -21,6 +21,11 @@ export interface CertchatChild extends ServerChild {
   api: ApiServer;
   /** The database the child writes, for a baseline run against it once the child is stopped. */
   storage: StorageTarget;
+  /**
+   * Starts the server again on the same port, data directory and database once it has ended (after kill()
+   * or stop()); resolves once it listens. `pid` is the new process's from then on.
+   */
+  restart(): Promise<void>;
   /** Stops the child (if still running) and removes its data directory, database and SMS gateway. */
   dispose(): Promise<void>;
 }
@@ -48,26 +53,35 @@ export async function startCertchatChild(
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
     );
-    const child = await spawnServer(
-      certchatBin,
-      ["serve"],
-      {
-        ...env,
-        ...chatServerEnv,
-        ...quietServerEnv,
-        CERTCHAT_LOG_LEVEL: "warn",
-        CERTCHAT_HOST: "127.0.0.1",
-        CERTCHAT_PORT: String(port),
-        CERTCHAT_DATA_DIR: dataDir,
-        CERTCHAT_SMS_PROVIDER: "http",
-        CERTCHAT_SMS_HTTP_URL: smsUrl,
-        ...(databaseUrl ? { CERTCHAT_DATABASE_URL: databaseUrl } : {}),
-      },
-      "realtime:",
-    );
+    const spawnChild = () =>
+      spawnServer(
+        certchatBin,
+        ["serve"],
+        {
+          ...env,
+          ...chatServerEnv,
+          ...quietServerEnv,
+          CERTCHAT_LOG_LEVEL: "warn",
+          CERTCHAT_HOST: "127.0.0.1",
+          CERTCHAT_PORT: String(port),
+          CERTCHAT_DATA_DIR: dataDir,
+          CERTCHAT_SMS_PROVIDER: "http",
+          CERTCHAT_SMS_HTTP_URL: smsUrl,
+          ...(databaseUrl ? { CERTCHAT_DATABASE_URL: databaseUrl } : {}),
+        },
+        "realtime:",
+      );
+    let child = await spawnChild();
     const url = `http://127.0.0.1:${port}`;
     return {
-      ...child,
+      get pid() {
+        return child.pid;
+      },
+      stop: () => child.stop(),
+      kill: () => child.kill(),
+      async restart() {
+        child = await spawnChild();
+      },
       url,
       api: { dataDir, sms, post: poster(url) },
       storage: storageTarget(dataDir, databaseUrl),

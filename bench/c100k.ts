@@ -101,7 +101,7 @@ export async function c100k(options: BenchOptions): Promise<ScenarioResult> {
   const limit = raiseOpenFilesLimit(sizes.sockets + SPARE_DESCRIPTORS);
   const sockets = Math.min(sizes.sockets, limit - SPARE_DESCRIPTORS);
   const idle = sockets - sizes.busy;
-  const server = await startCertchatChild("sqlite");
+  const server = await startCertchatChild("sqlite", { readyMs: 180_000 });
   const swarm = Swarm.start(sizes.workers);
   try {
     const users = await benchUsers(server.api, bySize(options, { full: 10, quick: 10, smoke: 2 }));

@@ -183,7 +183,7 @@ function describeStorm(storm: Storm): string {
 
 /** Case 1: one node killed and started again. */
 async function oneNode(sizes: Sizes): Promise<Storm> {
-  const server = await startCertchatChild("sqlite");
+  const server = await startCertchatChild("sqlite", { readyMs: 180_000 });
   const swarm = Swarm.start(sizes.workers);
   try {
     const users = await benchUsers(server.api, sizes.users);

@@ -30,10 +30,13 @@ export interface CertchatChild extends ServerChild {
   dispose(): Promise<void>;
 }
 
-/** `caAlg`: the key algorithm of the child's test CA (default: what `serve` creates, ECDSA P-256). */
+/**
+ * `caAlg`: the key algorithm of the child's test CA (default: what `serve` creates, ECDSA P-256); `readyMs`:
+ * how long a start (and a restart) may take.
+ */
 export async function startCertchatChild(
   backend: BackendName,
-  options: { caAlg?: IssueAlgorithm } = {},
+  options: { caAlg?: IssueAlgorithm; readyMs?: number } = {},
 ): Promise<CertchatChild> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-bench-"));
   if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
@@ -70,6 +73,7 @@ export async function startCertchatChild(
           ...(databaseUrl ? { CERTCHAT_DATABASE_URL: databaseUrl } : {}),
         },
         "realtime:",
+        options.readyMs,
       );
     let child = await spawnChild();
     const url = `http://127.0.0.1:${port}`;

@@ -44,12 +44,16 @@ export interface ServerChild {
   kill(): Promise<void>;
 }
 
-/** Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`. */
+/**
+ * Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`
+ * (failing after `readyMs`: a start-up compiles the sources, seconds on a loaded machine).
+ */
 export function spawnServer(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   readyText: string,
+  readyMs = 60_000,
 ): Promise<ServerChild> {
   const command = serverCommand(process.execPath, [...serverNodeArgs(), script, ...args]);
   const child = spawn(command.file, command.args, {
@@ -77,7 +81,10 @@ export function spawnServer(
       child.kill("SIGKILL");
       reject(error);
     };
-    const timer = setTimeout(() => fail(new Error(`${script} not ready in 60 s: ${output}`)), 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`${script} not ready in ${readyMs / 1000} s: ${output}`)),
+      readyMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes(readyText)) {

@@ -55,6 +55,13 @@ interface Sizes {
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** Progress on stderr (a full run takes minutes): what step started, seconds since the scenario began. */
+const began = performance.now();
+function progress(options: BenchOptions, step: string): void {
+  if (options.mode !== "smoke")
+    console.error(`  [reconnect-storm +${((performance.now() - began) / 1000).toFixed(0)} s] ${step}`);
+}
+
 /** Users, chats and sockets, identical for both cases: which sockets hold which chats. */
 interface Population {
   url: string;
@@ -133,11 +140,22 @@ function merge(reports: StormReport[]): StormReport {
 }
 
 /** Checks every STEP ms until every socket is complete (or the limit): the last report. */
-async function untilComplete(swarm: Swarm, sender: StormSender, limitAt: number): Promise<StormReport> {
-  for (;;) {
+async function untilComplete(
+  swarm: Swarm,
+  sender: StormSender,
+  limitAt: number,
+  log: (line: string) => void,
+): Promise<StormReport> {
+  for (let round = 0; ; round++) {
     const answers = await swarm.all(() => ({ type: "check", acked: sender.ackedRecord() }), 60_000);
     const report = merge(answers.map((answer) => (answer.type === "checked" ? answer.report : merge([]))));
     if (report.completedAt.length === report.sockets || now() > limitAt) return report;
+    if (round % 5 === 0) {
+      const resumed = report.resumedAt.filter((at) => at > 0).length;
+      log(
+        `${report.completedAt.length}/${report.sockets} caught up, ${resumed} resumed, ${report.missing} missing`,
+      );
+    }
     await delay(1_000);
   }
 }
@@ -182,7 +200,7 @@ function describeStorm(storm: Storm): string {
 }
 
 /** Case 1: one node killed and started again. */
-async function oneNode(sizes: Sizes): Promise<Storm> {
+async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
   const server = await startCertchatChild("sqlite", { readyMs: 180_000 });
   const swarm = Swarm.start(sizes.workers);
   try {
@@ -193,19 +211,26 @@ async function oneNode(sizes: Sizes): Promise<Storm> {
     await sender.sendToEach(chats, performance.now() + 60_000);
     const after = Object.fromEntries(chats.map((chat) => [chat, sender.acked.get(chat)?.[0] ?? 0]));
     sender.acked.clear();
+    progress(options, `one node: connecting ${sizes.sockets} sockets`);
     await connectSwarm(swarm, { url: server.url, users, chats, after }, sizes, []);
     await swarm.all(() => ({ type: "mark" }), 60_000);
+    progress(options, "one node: connected; SIGKILL and restart");
 
     const generator = generatorMeter(swarm);
     const killedAt = now();
     const deadline = performance.now() + STORM_LIMIT_MS;
     await server.kill();
-    const whileDown = sender.sendToEach(chats, deadline);
+    // The node's start-up is not bounded by the storm's limit (it takes what the machine's load makes it).
+    const whileDown = sender.sendToEach(chats, deadline + 180_000);
     await server.restart();
     const upAt = now();
+    progress(options, `one node: up again after ${seconds(upAt - killedAt)}`);
     const serverCpuBefore = cpuSecondsOf(server.pid);
-    await Promise.all([whileDown, sender.spreadOver(chats, SPREAD_MS, deadline)]);
-    const report = await untilComplete(swarm, sender, killedAt + STORM_LIMIT_MS);
+    await Promise.all([whileDown, sender.spreadOver(chats, SPREAD_MS, deadline + 180_000)]);
+    progress(options, `one node: ${sender.ackedCount} messages acked; waiting for every socket`);
+    const report = await untilComplete(swarm, sender, upAt + STORM_LIMIT_MS, (line) =>
+      progress(options, line),
+    );
     const lastComplete = max(report.completedAt);
     return {
       report,
@@ -233,7 +258,7 @@ function configFor(nodes: number): string {
 }
 
 /** Case 2: two nodes behind HAProxy, restarted one after the other. */
-async function rollingRestart(sizes: Sizes): Promise<Storm[]> {
+async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Storm[]> {
   const NODES = 2;
   const database = await createDatabase(testDatabaseUrl, "certchat_storm");
   const redisPort = await freePort();
@@ -267,6 +292,7 @@ async function rollingRestart(sizes: Sizes): Promise<Storm[]> {
     const addresses = Array.from({ length: swarm.size }, (_, w) =>
       Array.from({ length: 16 / swarm.size }, (_, k) => `127.0.0.${2 + w * (16 / swarm.size) + k}`),
     );
+    progress(options, `rolling: connecting ${sizes.sockets} sockets through HAProxy`);
     await connectSwarm(swarm, { url: lb.url, users, chats, after }, sizes, addresses);
 
     const storms: Storm[] = [];
@@ -278,13 +304,17 @@ async function rollingRestart(sizes: Sizes): Promise<Storm[]> {
       const deadline = performance.now() + STORM_LIMIT_MS;
       const sending = sender.spreadOver(chats, SPREAD_MS, deadline);
       const cpuOfOther = cpuSecondsOf(cluster.nodes[1 - node]?.child.pid as number);
+      progress(options, `rolling: restarting node ${node + 1}`);
       await cluster.restart(node);
       if (!(await lb.server(`node${node + 1}`, "UP"))) throw new Error(`node${node + 1} not UP: ${lb.log()}`);
       const upAt = now();
+      progress(options, `rolling: node ${node + 1} UP after ${seconds(upAt - stoppedAt)}`);
       const restartedPid = cluster.nodes[node]?.child.pid as number;
       const restartedCpu = cpuSecondsOf(restartedPid);
       await sending;
-      const report = await untilComplete(swarm, sender, stoppedAt + STORM_LIMIT_MS);
+      const report = await untilComplete(swarm, sender, stoppedAt + STORM_LIMIT_MS, (line) =>
+        progress(options, line),
+      );
       // CPU of the node that stayed (it took the storm) and of the restarted one once it was UP.
       const other = cpuSecondsOf(cluster.nodes[1 - node]?.child.pid as number) - cpuOfOther;
       const restarted = cpuSecondsOf(restartedPid) - restartedCpu;
@@ -316,10 +346,10 @@ export async function reconnectStorm(options: BenchOptions): Promise<ScenarioRes
   });
   // Both sides hold one descriptor per socket; HAProxy two (client and node side).
   const limit = raiseOpenFilesLimit(4 * sizes.sockets + 1000);
-  const single = await oneNode(sizes);
+  const single = await oneNode(sizes, options);
   // The rolling case needs PostgreSQL, Redis and HAProxy (as resilience/haproxy.test.ts); without them, only case 1.
   const rollingSkip = sharedPostgresSkip || redisSkip() || toolSkip("haproxy", ["-v"]);
-  const rolling = rollingSkip ? [] : await rollingRestart(sizes);
+  const rolling = rollingSkip ? [] : await rollingRestart(sizes, options);
   const judged = (storm: Storm) =>
     pinnedVerdict(
       (storm.fromUpMs ?? storm.totalMs) <= TARGET_SECONDS * 1000 &&

@@ -3,7 +3,7 @@ import type { ChatUser } from "../../test/support/chats.ts";
 import { textWithSeq } from "./socket-fixtures.ts";
 
 /** Between attempts while the server (or every node behind the proxy) is away. */
-const RETRY_MS = 100;
+const RETRY_MS = 500;
 
 /**
  * A sender outside the sockets under test, posting over REST (`/api/sendMessage/`) and retrying each message

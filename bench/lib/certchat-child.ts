@@ -21,14 +21,22 @@ export interface CertchatChild extends ServerChild {
   api: ApiServer;
   /** The database the child writes, for a baseline run against it once the child is stopped. */
   storage: StorageTarget;
+  /**
+   * Starts the server again on the same port, data directory and database once it has ended (after kill()
+   * or stop()); resolves once it listens. `pid` is the new process's from then on.
+   */
+  restart(): Promise<void>;
   /** Stops the child (if still running) and removes its data directory, database and SMS gateway. */
   dispose(): Promise<void>;
 }
 
-/** `caAlg`: the key algorithm of the child's test CA (default: what `serve` creates, ECDSA P-256). */
+/**
+ * `caAlg`: the key algorithm of the child's test CA (default: what `serve` creates, ECDSA P-256); `readyMs`:
+ * how long a start (and a restart) may take.
+ */
 export async function startCertchatChild(
   backend: BackendName,
-  options: { caAlg?: IssueAlgorithm } = {},
+  options: { caAlg?: IssueAlgorithm; readyMs?: number } = {},
 ): Promise<CertchatChild> {
   const dataDir = mkdtempSync(join(tmpdir(), "certchat-bench-"));
   if (options.caAlg) await createTestCa(testCaDir(dataDir), { alg: options.caAlg });
@@ -48,26 +56,36 @@ export async function startCertchatChild(
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
     );
-    const child = await spawnServer(
-      certchatBin,
-      ["serve"],
-      {
-        ...env,
-        ...chatServerEnv,
-        ...quietServerEnv,
-        CERTCHAT_LOG_LEVEL: "warn",
-        CERTCHAT_HOST: "127.0.0.1",
-        CERTCHAT_PORT: String(port),
-        CERTCHAT_DATA_DIR: dataDir,
-        CERTCHAT_SMS_PROVIDER: "http",
-        CERTCHAT_SMS_HTTP_URL: smsUrl,
-        ...(databaseUrl ? { CERTCHAT_DATABASE_URL: databaseUrl } : {}),
-      },
-      "realtime:",
-    );
+    const spawnChild = () =>
+      spawnServer(
+        certchatBin,
+        ["serve"],
+        {
+          ...env,
+          ...chatServerEnv,
+          ...quietServerEnv,
+          CERTCHAT_LOG_LEVEL: "warn",
+          CERTCHAT_HOST: "127.0.0.1",
+          CERTCHAT_PORT: String(port),
+          CERTCHAT_DATA_DIR: dataDir,
+          CERTCHAT_SMS_PROVIDER: "http",
+          CERTCHAT_SMS_HTTP_URL: smsUrl,
+          ...(databaseUrl ? { CERTCHAT_DATABASE_URL: databaseUrl } : {}),
+        },
+        "realtime:",
+        options.readyMs,
+      );
+    let child = await spawnChild();
     const url = `http://127.0.0.1:${port}`;
     return {
-      ...child,
+      get pid() {
+        return child.pid;
+      },
+      stop: () => child.stop(),
+      kill: () => child.kill(),
+      async restart() {
+        child = await spawnChild();
+      },
       url,
       api: { dataDir, sms, post: poster(url) },
       storage: storageTarget(dataDir, databaseUrl),

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { exited } from "../../test/support/processes.ts";
 import {
@@ -40,14 +40,20 @@ export interface ServerChild {
   pid: number;
   /** SIGTERM (a clean exit writes the CPU profile), SIGKILL after 15 s; resolves once it has ended. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a crash: nothing closed, nothing drained); resolves once it has ended. */
+  kill(): Promise<void>;
 }
 
-/** Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`. */
+/**
+ * Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`
+ * (failing after `readyMs`: a start-up compiles the sources, seconds on a loaded machine).
+ */
 export function spawnServer(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   readyText: string,
+  readyMs = 60_000,
 ): Promise<ServerChild> {
   const command = serverCommand(process.execPath, [...serverNodeArgs(), script, ...args]);
   const child = spawn(command.file, command.args, {
@@ -63,6 +69,11 @@ export function spawnServer(
     await exited(child);
     clearTimeout(timer);
   };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGKILL");
+    await exited(child);
+  };
   return new Promise((resolve, reject) => {
     let output = "";
     const fail = (error: Error) => {
@@ -70,7 +81,10 @@ export function spawnServer(
       child.kill("SIGKILL");
       reject(error);
     };
-    const timer = setTimeout(() => fail(new Error(`${script} not ready in 60 s: ${output}`)), 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`${script} not ready in ${readyMs / 1000} s: ${output}`)),
+      readyMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes(readyText)) {
@@ -80,7 +94,7 @@ export function spawnServer(
         // Keep draining, or a chatty server would block on a full pipe.
         child.stdout?.resume();
         child.stderr?.on("data", (more: Buffer) => process.stderr.write(more));
-        resolve({ pid: child.pid as number, stop });
+        resolve({ pid: child.pid as number, stop, kill });
       }
     };
     child.stdout?.on("data", onData);
@@ -112,8 +126,25 @@ export function openFilesLimit(): number {
   return Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.NaN);
 }
 
+/**
+ * Raises this process's open-files limit (soft and hard) to `wanted` with util-linux `prlimit`, which needs
+ * the privilege to raise a hard limit (root here); children started afterwards inherit it. Returns the soft
+ * limit in force afterwards, lower than `wanted` when raising failed.
+ */
+export function raiseOpenFilesLimit(wanted: number): number {
+  if (openFilesLimit() >= wanted) return openFilesLimit();
+  try {
+    execFileSync("prlimit", ["--pid", String(process.pid), `--nofile=${wanted}:${wanted}`], {
+      stdio: "ignore",
+    });
+  } catch {
+    // Not privileged, or no prlimit: the caller sizes its run to the limit it gets.
+  }
+  return openFilesLimit();
+}
+
 /** CPU time (user + system) of all a process's threads so far, in seconds (/proc/<pid>/stat, 100 ticks/s). */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -11,13 +11,23 @@ export class SioClient {
   private readonly acks = new Map<number, { resolve(args: unknown[]): void; reject(error: Error): void }>();
   /** Every event packet as received (`42["event",…]`), unparsed: receivers pick out what they need. */
   onEvent: (packet: string) => void = () => {};
+  /** Called once when the connection ends (closed by the server, the network or close()). */
+  onClose: () => void = () => {};
 
   private constructor(private readonly ws: WebSocket) {}
 
-  /** Connects to the default namespace with `auth` as the handshake's auth; rejects on a refused connect. */
-  static connect(url: string, auth: Record<string, unknown>, timeoutMs = 15_000): Promise<SioClient> {
+  /**
+   * Connects to the default namespace with `auth` as the handshake's auth; rejects on a refused connect.
+   * `localAddress`: the loopback address the connection comes from (each has its own ephemeral ports).
+   */
+  static connect(
+    url: string,
+    auth: Record<string, unknown>,
+    timeoutMs = 15_000,
+    localAddress?: string,
+  ): Promise<SioClient> {
     const wsUrl = `${url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`;
-    const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     const client = new SioClient(ws);
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
@@ -34,7 +44,10 @@ export class SioClient {
           clearTimeout(timer);
           ws.off("error", fail);
           ws.on("error", () => {}); // reported by the close that follows
-          ws.on("close", () => client.failPending());
+          ws.on("close", () => {
+            client.failPending();
+            client.onClose();
+          });
           resolve(client);
         } else if (packet.startsWith("44")) fail(new Error(`connect refused: ${packet.slice(2)}`));
         else client.receive(packet);

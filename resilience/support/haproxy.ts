@@ -75,12 +75,13 @@ export class Haproxy {
     private readonly output: () => string,
   ) {}
 
-  static async start(nodes: string[]): Promise<Haproxy> {
+  /** `committed`: the config to run with loopback addresses (default: deploy/haproxy.cfg as committed). */
+  static async start(nodes: string[], committed = readFileSync(productionConfig, "utf8")): Promise<Haproxy> {
     const [port, statsPort] = [await freePort(), await freePort()];
     const dir = mkdtempSync(join(tmpdir(), "certchat-haproxy-"));
     const file = join(dir, "haproxy.cfg");
     const layout = { listen: `127.0.0.1:${port}`, stats: `127.0.0.1:${statsPort}`, nodes };
-    writeFileSync(file, loopbackConfig(readFileSync(productionConfig, "utf8"), layout));
+    writeFileSync(file, loopbackConfig(committed, layout));
     // -db: foreground, no daemon; -W: master-worker as under systemd.
     const child = spawn("haproxy", ["-W", "-db", "-f", file], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";

@@ -34,6 +34,7 @@ import { Membership } from "./membership.ts";
 import type { Signer } from "./signing.ts";
 import { CertchatSocket } from "./socket.ts";
 import type { SignatureStatus, SignatureVerifier } from "./verification.ts";
+import { yieldToEventLoop } from "./yield-to-event-loop.ts";
 
 export interface LoginOptions {
   server: string;
@@ -73,6 +74,9 @@ export interface ListenOptions {
 }
 
 /** A message as the reader sees it: plaintext (when it could be decrypted) and the signature's verdict. */
+/** How long reading a page may run before it lets the event loop in (well under a 16 ms frame). */
+const READ_SLICE_MS = 8;
+
 export interface ReadMessage {
   readonly message: Message;
   /** The text, or for a file message its name; null when it could not be decrypted. */
@@ -322,7 +326,15 @@ export class Messenger {
           : {};
     const page = await this.api.messages({ chat, ...anchor, ...(query.files ? { type: "file" } : {}) });
     const read: ReadMessage[] = [];
-    for (const message of page) read.push(await this.read(message));
+    let sliceStart = performance.now();
+    for (const message of page) {
+      // A page's decryption and signature checks in slices of a few ms: they must not block rendering.
+      if (performance.now() - sliceStart > READ_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+      read.push(await this.read(message));
+    }
     return read;
   }
 

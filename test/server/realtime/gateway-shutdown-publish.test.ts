@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import pino from "pino";
+import type { Server } from "socket.io";
+import type { Message } from "../../../src/protocol/schemas/messages.ts";
+import type { CertchatIo } from "../../../src/server/realtime/context.ts";
+import { createGateway, createSocketServer } from "../../../src/server/realtime/gateway.ts";
+import { connectRedis, type RedisLink } from "../../../src/server/realtime/redis-adapter.ts";
+import { chatRoom } from "../../../src/server/realtime/rooms.ts";
+import { SocketMessagePublisher } from "../../../src/server/realtime/socket-publisher.ts";
+import { type AnySocket, closeAll, connectV4, nextEvent, record } from "../../support/sockets.ts";
+
+const redisUrl = process.env.CERTCHAT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const logger = pino({ level: "silent" });
+
+function message(id: number): Message {
+  return {
+    id,
+    chat: "shutdown-probe",
+    pid: 1,
+    cid: 1,
+    user: "Отправитель Тестов",
+    data: `ciphertext ${id}`,
+    sign: null,
+    cms: null,
+    type: "txt",
+    file: null,
+    time: 1_700_000_000,
+  };
+}
+
+async function listening(io: CertchatIo): Promise<string> {
+  const http = createServer();
+  io.attach(http);
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+}
+
+/**
+ * Review probe (delivery-cost + shutdown): node A acks a socket send and publishes it (SocketMessagePublisher
+ * defers the emit to the next turn with setImmediate); SIGTERM then runs gateway.close(), which closes the
+ * Redis link in the microtasks right after the queues are idle — before that setImmediate. A member
+ * connected to node B stays connected, so nothing makes it fetch history: the acked message never reaches it.
+ * The gateway here has no sessions/messages/rights (no socket of node A sends anything): only close() runs.
+ */
+describe("gateway close with a publication pending", () => {
+  let redisA: RedisLink;
+  let redisB: RedisLink;
+  let ioA: CertchatIo;
+  let ioB: CertchatIo;
+  let redisC: RedisLink;
+  let ioC: CertchatIo;
+  let urlB: string;
+  const sockets: AnySocket[] = [];
+
+  before(async () => {
+    redisA = connectRedis(redisUrl, logger);
+    redisB = connectRedis(redisUrl, logger);
+    ioA = createSocketServer({ preAuthBytes: 100_000, redis: redisA });
+    ioB = createSocketServer({ preAuthBytes: 100_000, redis: redisB });
+    redisC = connectRedis(redisUrl, logger);
+    ioC = createSocketServer({ preAuthBytes: 100_000, redis: redisC });
+    await listening(ioC);
+    ioB.on("connection", (socket) => void socket.join(chatRoom("shutdown-probe", socket.conn.protocol)));
+    await listening(ioA);
+    urlB = await listening(ioB);
+  });
+  after(async () => {
+    closeAll(sockets);
+    await ioB.close();
+    redisB.close();
+    await ioC.close();
+    redisC.close();
+    redisA.close();
+  });
+
+  test("a message published on a node just before its gateway closes still reaches a member on another node", async () => {
+    const onB = await connectV4(urlB);
+    sockets.push(onB);
+    const seen = record(onB, "messages");
+    // Both adapters subscribed: a broadcast from B's own io reaches the socket (a barrier that works).
+    const warm = nextEvent(onB, "warm");
+    (ioA as unknown as Server).to(chatRoom("shutdown-probe", 4)).emit("warm");
+    await warm;
+    const gatewayA = createGateway(ioA, {
+      logger,
+      sessions: {} as never,
+      messages: {} as never,
+      rights: {} as never,
+      preAuthBytes: 100_000,
+      redis: redisA,
+      maxPayloadBytes: 1_000_000,
+      authGraceMs: 60_000,
+      sessionCheckMs: 3_600_000,
+      drainMs: 1_000,
+      clientAddress: () => "127.0.0.1",
+    });
+    // As the socket gateway does right after an ack: announce, then the process is told to stop.
+    new SocketMessagePublisher(ioA, logger).publish(message(1));
+    await gatewayA.close();
+    // The barrier goes through Redis too, from a third node, after A's close returned.
+    const barrier = nextEvent(onB, "messages");
+    new SocketMessagePublisher(ioC, logger).publish(message(2));
+    await barrier;
+    assert.deepEqual(
+      seen.map((m) => (m as Message).id),
+      [1, 2],
+    );
+  });
+});

@@ -319,6 +319,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         // accepting and lets in-flight requests finish.
         await gateway.close();
         await http.close();
+        // REST sends that finished while HTTP drained announced their messages too: out they go, then Redis.
+        await gateway.closeLinks();
         await verifyPool.close();
         blobStoreInUse.close?.();
         await messageWriter.close();

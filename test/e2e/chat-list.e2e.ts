@@ -6,7 +6,7 @@
 import { expect, type Page, test } from "@playwright/test";
 import type { Messenger } from "../../src/client/messenger.ts";
 import { newWatchedPage } from "./support/browser.ts";
-import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
+import { CertchatServe, type IssuedUser, issueTrio } from "./support/certchat-serve.ts";
 import { logIn, logInAgain, messageWith, send } from "./support/pages.ts";
 import { sdkLogIn } from "./support/sdk-user.ts";
 
@@ -18,24 +18,7 @@ let carl: IssuedUser;
 test.beforeAll(async () => {
   server = new CertchatServe();
   await server.start();
-  olga = server.issue({
-    name: "Ольгина Ольга Олеговна",
-    snils: "10000000701",
-    alg: "ecdsa-p256",
-    phone: "79990000701",
-  });
-  boris = server.issue({
-    name: "Борисов Борис Борисович",
-    snils: "10000000702",
-    alg: "ecdsa-p256",
-    phone: "79990000702",
-  });
-  carl = server.issue({
-    name: "Карлов Карл Карлович",
-    snils: "10000000703",
-    alg: "ecdsa-p256",
-    phone: "79990000703",
-  });
+  ({ olga, boris, carl } = issueTrio(server, "07"));
 });
 
 test.afterAll(async () => {

@@ -7,14 +7,12 @@
  */
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { Messenger } from "../../src/client/messenger.ts";
-import { loadSigner } from "../../src/client/signing.ts";
-import { signatureVerifier } from "../../src/client/verification.ts";
 import { newWatchedPage } from "./support/browser.ts";
-import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
+import { CertchatServe } from "./support/certchat-serve.ts";
 import { fillChat, numberedTexts } from "./support/fill-chat.ts";
 import { holdAtTop } from "./support/history.ts";
 import { logIn, openChatWith } from "./support/pages.ts";
+import { sdkLogIn } from "./support/sdk-user.ts";
 
 /** Well above what a screen and its overscan hold (about 40 rows at 800 px), far below any long chat. */
 const MOST_ROWS_IN_PAGE = 200;
@@ -29,17 +27,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.close();
 });
-
-async function writerOf(user: IssuedUser): Promise<Messenger> {
-  const signer = await loadSigner(server.readFile(user.certPath), server.readFile(user.keyPath));
-  return Messenger.login({
-    server: server.url,
-    signer,
-    verifier: signatureVerifier(),
-    phone: `+${user.phone}`,
-    askCode: async (phone) => server.lastCodeFor(phone.replace(/\D/g, "")) ?? "",
-  });
-}
 
 function users(serial: string) {
   const reader = server.issue({
@@ -63,7 +50,7 @@ test("scrolls up through 400 messages page by page to the first, the message in 
   const { reader, writer } = users("04");
   const { page, problems } = await newWatchedPage(browser);
   await logIn(page, server, reader, { kind: "pem" });
-  const messenger = await writerOf(writer);
+  const messenger = await sdkLogIn(server, writer);
   const chat = (await messenger.chatWith(`+${reader.phone}`)).chatId as string;
   const count = 400;
   for (const text of numberedTexts(count)) await messenger.sendText(chat, text);
@@ -97,7 +84,7 @@ test("a chat of 2 000 messages keeps fewer than 200 rows in the page from the fi
   const { reader, writer } = users("05");
   const { page, problems } = await newWatchedPage(browser);
   await logIn(page, server, reader, { kind: "pem" });
-  const messenger = await writerOf(writer);
+  const messenger = await sdkLogIn(server, writer);
   const chat = (await messenger.chatWith(`+${reader.phone}`)).chatId as string;
   const count = 2_000;
   await fillChat(messenger, chat, join(server.dataDir, "certchat.sqlite"), numberedTexts(count));

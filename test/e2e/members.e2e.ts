@@ -8,7 +8,7 @@ import { Messenger } from "../../src/client/messenger.ts";
 import { loadSigner } from "../../src/client/signing.ts";
 import { signatureVerifier } from "../../src/client/verification.ts";
 import { newWatchedPage } from "./support/browser.ts";
-import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
+import { CertchatServe, type IssuedUser, issueTrio } from "./support/certchat-serve.ts";
 import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
 import { sdkLogIn } from "./support/sdk-user.ts";
 
@@ -23,24 +23,7 @@ let carl: IssuedUser;
 test.beforeAll(async () => {
   server = new CertchatServe();
   await server.start();
-  olga = server.issue({
-    name: "Ольгина Ольга Олеговна",
-    snils: "10000000501",
-    alg: "ecdsa-p256",
-    phone: "79990000501",
-  });
-  boris = server.issue({
-    name: "Борисов Борис Борисович",
-    snils: "10000000502",
-    alg: "ecdsa-p256",
-    phone: "79990000502",
-  });
-  carl = server.issue({
-    name: "Карлов Карл Карлович",
-    snils: "10000000503",
-    alg: "ecdsa-p256",
-    phone: "79990000503",
-  });
+  ({ olga, boris, carl } = issueTrio(server, "05"));
 });
 
 test.afterAll(async () => {

@@ -99,6 +99,11 @@ export interface RealtimeGateway {
   endSessionsNow(): Promise<void>;
   /** Refuses new sockets, lets queued events finish (bounded), then closes every socket's transport. */
   close(): Promise<void>;
+  /**
+   * After the last publication (sockets closed, HTTP drained): lets announced messages go out to the other
+   * nodes, then closes the Redis link.
+   */
+  closeLinks(): Promise<void>;
 }
 
 /**
@@ -209,6 +214,11 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       // reconnect (to another node behind the load balancer) instead of staying away.
       for (const socket of io.of("/").sockets.values()) socket.conn.close();
       io.engine?.close();
+    },
+    async closeLinks() {
+      // Live messages are emitted a turn after they are announced (SocketMessagePublisher): let the last ones
+      // reach the other nodes through Redis before the link goes.
+      await new Promise((resolve) => setImmediate(resolve));
       options.redis?.close();
     },
   };

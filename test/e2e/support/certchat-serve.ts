@@ -138,3 +138,17 @@ export class CertchatServe {
     };
   }
 }
+
+/** Olga, Boris and Carl (ECDSA P-256), with SNILS and phones in a series of their own per test file ("05" → …0501–03). */
+export function issueTrio(
+  server: CertchatServe,
+  series: string,
+): { olga: IssuedUser; boris: IssuedUser; carl: IssuedUser } {
+  const person = (name: string, n: number) =>
+    server.issue({ name, snils: `1000000${series}0${n}`, alg: "ecdsa-p256", phone: `7999000${series}0${n}` });
+  return {
+    olga: person("Ольгина Ольга Олеговна", 1),
+    boris: person("Борисов Борис Борисович", 2),
+    carl: person("Карлов Карл Карлович", 3),
+  };
+}

@@ -31,17 +31,20 @@ function message(id: number): Message {
   };
 }
 
+const servers: ReturnType<typeof createServer>[] = [];
+
 async function listening(io: CertchatIo): Promise<string> {
   const http = createServer();
+  servers.push(http);
   io.attach(http);
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
 }
 
 /**
- * Review probe (delivery-cost + shutdown): node A acks a socket send and publishes it (SocketMessagePublisher
- * defers the emit to the next turn with setImmediate); SIGTERM then runs gateway.close(), which closes the
- * Redis link in the microtasks right after the queues are idle — before that setImmediate. A member
+ * From the outside review of the publish path: node A acks a socket send and publishes it (SocketMessagePublisher
+ * defers the emit to the next turn with setImmediate); SIGTERM then runs gateway.close() and, once HTTP has
+ * drained, closeLinks(), which used to close the Redis link before that setImmediate. A member
  * connected to node B stays connected, so nothing makes it fetch history: the acked message never reaches it.
  * The gateway here has no sessions/messages/rights (no socket of node A sends anything): only close() runs.
  */
@@ -54,6 +57,7 @@ describe("gateway close with a publication pending", () => {
   let ioC: CertchatIo;
   let urlB: string;
   const sockets: AnySocket[] = [];
+  let linksClosed = false;
 
   before(async () => {
     redisA = connectRedis(redisUrl, logger);
@@ -73,7 +77,9 @@ describe("gateway close with a publication pending", () => {
     redisB.close();
     await ioC.close();
     redisC.close();
-    redisA.close();
+    if (!linksClosed) redisA.close();
+    for (const http of servers) http.closeAllConnections();
+    await Promise.all(servers.map((http) => new Promise((resolve) => http.close(resolve))));
   });
 
   test("a message published on a node just before its gateway closes still reaches a member on another node", async () => {
@@ -100,6 +106,8 @@ describe("gateway close with a publication pending", () => {
     // As the socket gateway does right after an ack: announce, then the process is told to stop.
     new SocketMessagePublisher(ioA, logger).publish(message(1));
     await gatewayA.close();
+    await gatewayA.closeLinks();
+    linksClosed = true;
     // The barrier goes through Redis too, from a third node, after A's close returned.
     const barrier = nextEvent(onB, "messages");
     new SocketMessagePublisher(ioC, logger).publish(message(2));

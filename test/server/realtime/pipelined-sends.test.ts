@@ -213,7 +213,10 @@ for (const backend of backends) {
       assert.deepEqual(disconnects, []);
     });
 
-    test("a socket that disconnects with sends queued leaves only those that had reached their commit", async () => {
+    // That sends not yet begun are dropped is event-queue.test.ts's (deterministic); how many had begun here
+    // depends on timing (a fresh-clone CI run once stored all 400 on SQLite, the hold notwithstanding), so this
+    // checks what must hold whatever the timing: what was stored is the first sends, in order, without a gap.
+    test("a socket that disconnects with sends queued leaves a gapless prefix of its sends, in order", async () => {
       const sender = await open(alice.token);
       const receiver = await open(bob.token);
       await request(receiver, "subscribe", chat);
@@ -232,7 +235,6 @@ for (const backend of backends) {
       await eventually(() => delivered.some((message) => message.id === barrierId), "the barrier delivered");
       const texts = delivered.map((message) => Buffer.from(message.data, "base64").toString());
       const left = texts.filter((text) => text.startsWith("left"));
-      assert.ok(left.length < COUNT, `all ${COUNT} sends of the departed socket were stored`);
       assert.deepEqual(
         left,
         Array.from({ length: left.length }, (_, seq) => `left ${seq}`),

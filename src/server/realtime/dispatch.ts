@@ -32,8 +32,6 @@ export interface PreparedWork<T> {
   commit(): Promise<T>;
   /** The event's turn never came (the socket left): undo what was prepared. */
   abandon(): Promise<void>;
-  /** Right after the ack, in arrival order (a message's announcement). */
-  afterAnswer(value: T): void;
 }
 
 /**
@@ -92,7 +90,6 @@ export function stagedEvent<E extends StagedEventName>(
           const outcome = await attempt(context.logger, event, () => work.commit());
           return () => {
             reply(ack, outcome);
-            if (outcome.ok) work.afterAnswer(outcome.value);
           };
         },
         drop: () => work.abandon(),

@@ -5,7 +5,7 @@
  */
 import { expect, type Page, test } from "@playwright/test";
 import type { Messenger } from "../../src/client/messenger.ts";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser, issueTrio } from "./support/certchat-serve.ts";
 import { logIn, logInAgain, messageWith, send } from "./support/pages.ts";
 import { sdkLogIn } from "./support/sdk-user.ts";
@@ -22,6 +22,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

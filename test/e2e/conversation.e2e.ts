@@ -10,7 +10,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { Messenger } from "../../src/client/messenger.ts";
 import { loadSigner } from "../../src/client/signing.ts";
 import { signatureVerifier } from "../../src/client/verification.ts";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
 import { alertOf, logIn, messageWith, openChatWith, send } from "./support/pages.ts";
 
@@ -46,6 +46,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe } from "./support/certchat-serve.ts";
 import { fillChat, numberedTexts } from "./support/fill-chat.ts";
 import { holdAtTop } from "./support/history.ts";
@@ -25,6 +25,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

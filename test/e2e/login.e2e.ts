@@ -6,7 +6,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe } from "./support/certchat-serve.ts";
 import { encryptKey, exportPfx } from "./support/key-files.ts";
 import {
@@ -28,6 +28,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

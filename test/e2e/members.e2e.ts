@@ -7,7 +7,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { Messenger } from "../../src/client/messenger.ts";
 import { loadSigner } from "../../src/client/signing.ts";
 import { signatureVerifier } from "../../src/client/verification.ts";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser, issueTrio } from "./support/certchat-serve.ts";
 import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
 import { sdkLogIn } from "./support/sdk-user.ts";
@@ -27,6 +27,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

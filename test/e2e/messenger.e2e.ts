@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
 import { exportGostPfx, gostEngineMissing } from "./support/key-files.ts";
 import { logIn, messageWith, openChatWith, send } from "./support/pages.ts";
@@ -37,6 +37,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

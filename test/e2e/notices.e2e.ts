@@ -3,7 +3,7 @@
  * (the server answers CommonError), and a dismissable notice says so in Russian; the console keeps the details.
  */
 import { expect, test } from "@playwright/test";
-import { newWatchedPage } from "./support/browser.ts";
+import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser } from "./support/certchat-serve.ts";
 import { logIn } from "./support/pages.ts";
 import { sdkLogIn } from "./support/sdk-user.ts";
@@ -30,6 +30,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  await closeWatchedPages();
   await server?.close();
 });
 

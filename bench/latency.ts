@@ -134,7 +134,7 @@ export async function latency(options: BenchOptions): Promise<ScenarioResult> {
       ...(pauses
         ? [
             `--explain-tails: a slow message is one whose last delivery missed the case's p99 target; fsyncs are ` +
-              "strace's (-f -T, all threads); GC pauses and event-loop stalls the server's own (pause-recorder.mjs)",
+              "perf trace's (all threads); GC pauses and event-loop stalls the server's own (pause-recorder.mjs)",
           ]
         : []),
       ...explanations,

@@ -2,11 +2,13 @@
  * Where slow deliveries come from (issue 16, target 3): while a schedule runs, what could hold a message up
  * inside the server child is recorded — garbage collections of every thread and event-loop stalls
  * (pause-recorder.mjs, preloaded when `BENCH_SERVER_PAUSES` is set), and every fsync/fdatasync with its duration
- * (`strace -f -T` attached to the child: SQLite's durable commit waits for the disk there) — and each slow
+ * (`perf trace` on every thread of the child: SQLite's durable commit waits for the disk there) — and each slow
  * message is set beside the pauses that overlap the time from its scheduled send to its last delivery.
+ * perf, not strace: strace attached to a running process stops it at every system call (its seccomp filter
+ * works only for processes it starts), which slowed the servers tenfold; perf reads kernel tracepoints.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { format } from "./report.ts";
@@ -36,31 +38,48 @@ export function pausesDirectory(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** True when strace can be run here (it ships with Debian; the trace goes on without fsyncs otherwise). */
-export function straceAvailable(): boolean {
+/** True when `perf trace` works here (Debian's linux-perf, run as root; the trace goes on without fsyncs otherwise). */
+export function perfTraceAvailable(): boolean {
   try {
-    execFileSync("strace", ["-V"], { stdio: "ignore" });
+    execFileSync("perf", ["trace", "-e", "fsync", "--", "true"], { stdio: "ignore", timeout: 10_000 });
     return true;
   } catch {
     return false;
   }
 }
 
-/** strace's `-ttt -T` line for a finished fsync: `<tid> <epoch s> fdatasync(12) = 0 <0.001234>` (or resumed). */
-const FSYNC_LINE = /^(\d+)\s+(\d+\.\d+)\s+(?:<\.\.\. )?(fsync|fdatasync)\b.*<(\d+\.\d+)>\s*$/;
+/**
+ * `perf trace -T` line of a finished fsync: `<monotonic ms> ( <ms> ms): [<comm>/<tid> ]fdatasync(fd: 12) = 0`
+ * (the thread is left out when only one is traced).
+ */
+const FSYNC_LINE = /^\s*(\d+\.\d+) \(\s*(\d+\.\d+) ms\): (?:\S*\/(\d+) )?.*?\b(fsync|fdatasync)\(/;
+
+/** perf's timestamps are CLOCK_MONOTONIC milliseconds: this much later is the Unix epoch. */
+function monotonicToEpoch(): number {
+  return performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
+}
 
 function parseFsyncs(text: string): Pause[] {
+  const toEpoch = monotonicToEpoch();
   const pauses: Pause[] = [];
   for (const line of text.split("\n")) {
     const match = FSYNC_LINE.exec(line);
     if (!match) continue;
-    const [, tid, at, call, seconds] = match as unknown as [string, string, string, string, string];
-    const ms = Number(seconds) * 1000;
-    // A resumed line carries the time it finished; a whole line the time it began.
-    const start = line.includes("resumed>") ? Number(at) * 1000 - ms : Number(at) * 1000;
-    pauses.push({ kind: "fsync", thread: `tid ${tid}`, start, ms, detail: call });
+    const [, at, ms, tid, call] = match as unknown as [string, string, string, string | undefined, string];
+    pauses.push({
+      kind: "fsync",
+      thread: tid ? `tid ${tid}` : "traced thread",
+      start: Number(at) + toEpoch,
+      ms: Number(ms),
+      detail: call,
+    });
   }
   return pauses;
+}
+
+/** The process's threads now (perf's `-p` follows only the thread it names). */
+function threadsOf(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`);
 }
 
 /** Traces one server child's pauses from now until stop(). */
@@ -68,31 +87,34 @@ export class PauseTrace {
   private constructor(
     private readonly pid: number,
     private readonly dir: string,
-    private readonly strace: ChildProcess | undefined,
-    private readonly straceFile: string,
+    private readonly perf: ChildProcess | undefined,
+    private readonly perfFile: string,
   ) {}
 
-  /** `dir` must be the BENCH_SERVER_PAUSES directory the child was started with. */
+  /**
+   * `dir` must be the BENCH_SERVER_PAUSES directory the child was started with. Threads the child starts after
+   * this are not traced (a server has started its writer and pools once it listens).
+   */
   static async start(pid: number, dir: string): Promise<PauseTrace> {
-    const straceFile = join(dir, `${pid}.strace`);
-    if (!straceAvailable()) return new PauseTrace(pid, dir, undefined, straceFile);
-    const strace = spawn(
-      "strace",
-      ["-f", "-qq", "-ttt", "-T", "-e", "trace=fsync,fdatasync", "-o", straceFile, "-p", String(pid)],
-      { stdio: ["ignore", "ignore", "pipe"] },
+    const perfFile = join(dir, `${pid}.perf-trace`);
+    if (!perfTraceAvailable()) return new PauseTrace(pid, dir, undefined, perfFile);
+    const perf = spawn(
+      "perf",
+      ["trace", "-T", "-e", "fsync,fdatasync", "-o", perfFile, "--tid", threadsOf(pid).join(",")],
+      { stdio: "ignore" },
     );
-    // Attaching takes a moment; the first line of the output file says it is in place.
+    // Attaching takes a moment; perf creates its output file once it is in place.
     const deadline = performance.now() + 5000;
-    while (!existsSync(straceFile) && performance.now() < deadline) await delay(20);
+    while (!existsSync(perfFile) && performance.now() < deadline) await delay(20);
     await delay(200);
-    return new PauseTrace(pid, dir, strace, straceFile);
+    return new PauseTrace(pid, dir, perf, perfFile);
   }
 
   /** Ends the trace; every pause recorded since start (GC pauses and stalls since the child started). */
   async stop(): Promise<{ pauses: Pause[]; fsyncTraced: boolean }> {
-    if (this.strace && this.strace.exitCode === null) {
-      const ended = new Promise((resolve) => this.strace?.once("exit", resolve));
-      this.strace.kill("SIGINT");
+    if (this.perf && this.perf.exitCode === null) {
+      const ended = new Promise((resolve) => this.perf?.once("exit", resolve));
+      this.perf.kill("SIGINT");
       await ended;
     }
     const pauses: Pause[] = [];
@@ -102,8 +124,8 @@ export class PauseTrace {
         if (line) pauses.push(JSON.parse(line) as Pause);
       }
     }
-    if (existsSync(this.straceFile)) pauses.push(...parseFsyncs(readFileSync(this.straceFile, "utf8")));
-    return { pauses, fsyncTraced: this.strace !== undefined };
+    if (existsSync(this.perfFile)) pauses.push(...parseFsyncs(readFileSync(this.perfFile, "utf8")));
+    return { pauses, fsyncTraced: this.perf !== undefined };
   }
 }
 
@@ -150,7 +172,7 @@ export function explainSlowMessages(
   const majors = mainGc.filter((p) => p.detail === "mark-compact").length;
   const fsyncText = trace.fsyncTraced
     ? `fsync ${fsyncs.count}: p50 ${format(fsyncs.p50)} / p99 ${format(fsyncs.p99)} / max ${longest(inWindow.filter((p) => p.kind === "fsync"))} ms`
-    : "fsync not traced (no strace)";
+    : "fsync not traced (no perf trace)";
   return (
     `slow messages ${slow.length} of ${messages}` +
     (slow.length > 0 ? ` (overlapping: ${overlapped.join(", ")})` : "") +

@@ -7,7 +7,7 @@ import {
   type Pause,
   PauseTrace,
   pausesDirectory,
-  straceAvailable,
+  perfTraceAvailable,
 } from "../../../bench/lib/pause-trace.ts";
 
 const recorder = new URL("../../../bench/lib/pause-recorder.mjs", import.meta.url).pathname;
@@ -64,6 +64,7 @@ test("a traced child's blocked event loop and its fsync are recorded", async (t)
     env: { ...process.env, BENCH_SERVER_PAUSES: pauses.dir },
     stdio: ["pipe", "pipe", "inherit"],
   });
+  const exited = once(child, "exit");
   const lines = child.stdout.setEncoding("utf8");
   await once(lines, "data");
   const trace = await PauseTrace.start(child.pid as number, pauses.dir);
@@ -71,11 +72,11 @@ test("a traced child's blocked event loop and its fsync are recorded", async (t)
   await once(lines, "data");
   const { pauses: recorded, fsyncTraced } = await trace.stop();
   child.stdin.end();
-  await once(child, "exit");
+  await exited;
   assert.ok(
     recorded.some((p) => p.kind === "stall" && p.ms >= 25),
     `a stall of the 30 ms block: ${JSON.stringify(recorded)}`,
   );
-  assert.equal(fsyncTraced, straceAvailable());
+  assert.equal(fsyncTraced, perfTraceAvailable());
   if (fsyncTraced) assert.ok(recorded.some((p) => p.kind === "fsync" && p.detail === "fsync"));
 });

@@ -8,6 +8,7 @@ import type { CertchatIo } from "../../../src/server/realtime/context.ts";
 import { createSocketServer } from "../../../src/server/realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "../../../src/server/realtime/redis-adapter.ts";
 import { chatRoom, chatRooms, profileRoom } from "../../../src/server/realtime/rooms.ts";
+import { emissionOrder } from "../../support/emissions.ts";
 import { freePort } from "../../support/processes.ts";
 import { type AnySocket, closeAll, connectV2, connectV4, nextEvent, record } from "../../support/sockets.ts";
 
@@ -57,7 +58,7 @@ describe("ChatEventPublisher with Redis down", () => {
       await socketOf(2, "v4"),
     ];
     const events = [nextEvent(current, "chatRemoved"), nextEvent(legacy, "chatRemoved")];
-    new ChatEventPublisher(io).removed("c1", 1, { chatId: "c1", reason: "removed", by: 2 });
+    new ChatEventPublisher(io, emissionOrder()).removed("c1", 1, { chatId: "c1", reason: "removed", by: 2 });
     // Synchronous: left by the time removed returns, whatever Redis does.
     assert.deepEqual(chatRooms("c1").map(members), [[(other as { id: string }).id], []]);
     for (const event of await Promise.all(events))
@@ -67,7 +68,7 @@ describe("ChatEventPublisher with Redis down", () => {
   test("an event for no profile reaches nobody (Socket.IO would broadcast to every socket)", async () => {
     const socket = await socketOf(3, "v4");
     const seen = record(socket, "chatChanged");
-    const publisher = new ChatEventPublisher(io);
+    const publisher = new ChatEventPublisher(io, emissionOrder());
     publisher.changed("c1", [], { chatId: "c1", keyId: 1, version: 1, rotationDue: false });
     const barrier = nextEvent(socket, "chatChanged");
     publisher.changed("c1", [3], { chatId: "c1", keyId: 1, version: 2, rotationDue: false });

@@ -10,6 +10,7 @@ import { createGateway, createSocketServer } from "../../../src/server/realtime/
 import { connectRedis, type RedisLink } from "../../../src/server/realtime/redis-adapter.ts";
 import { chatRoom } from "../../../src/server/realtime/rooms.ts";
 import { SocketMessagePublisher } from "../../../src/server/realtime/socket-publisher.ts";
+import { emissionOrder } from "../../support/emissions.ts";
 import { type AnySocket, closeAll, connectV4, nextEvent, record } from "../../support/sockets.ts";
 
 const redisUrl = process.env.CERTCHAT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -104,13 +105,13 @@ describe("gateway close with a publication pending", () => {
       clientAddress: () => "127.0.0.1",
     });
     // As the socket gateway does right after an ack: announce, then the process is told to stop.
-    new SocketMessagePublisher(ioA, logger).publish(message(1));
+    new SocketMessagePublisher(ioA, logger, emissionOrder()).publish(message(1));
     await gatewayA.close();
     await gatewayA.closeLinks();
     linksClosed = true;
     // The barrier goes through Redis too, from a third node, after A's close returned.
     const barrier = nextEvent(onB, "messages");
-    new SocketMessagePublisher(ioC, logger).publish(message(2));
+    new SocketMessagePublisher(ioC, logger, emissionOrder()).publish(message(2));
     await barrier;
     assert.deepEqual(
       seen.map((m) => (m as Message).id),

@@ -9,6 +9,7 @@ import { coalesceBufferedFrames } from "../../../src/server/realtime/flush-coale
 import { createSocketServer } from "../../../src/server/realtime/gateway.ts";
 import { chatRoom } from "../../../src/server/realtime/rooms.ts";
 import { SocketMessagePublisher } from "../../../src/server/realtime/socket-publisher.ts";
+import { emissionOrder } from "../../support/emissions.ts";
 import { type AnySocket, closeAll, connectV2, connectV4, eventually, record } from "../../support/sockets.ts";
 
 function message(id: number, localId?: string): Message {
@@ -59,7 +60,7 @@ describe("SocketMessagePublisher", () => {
     const legacy = await connect(connectV2(url));
     const seenCurrent = record(current, "messages");
     const seenLegacy = record(legacy, "message");
-    const publisher = new SocketMessagePublisher(io, pino({ level: "silent" }));
+    const publisher = new SocketMessagePublisher(io, pino({ level: "silent" }), emissionOrder());
     for (let id = 1; id <= 5; id++) publisher.publish(message(id, `local-${id}`));
     await eventually(() => seenCurrent.length === 5 && seenLegacy.length === 5, "all five on both sockets");
     const expected = [1, 2, 3, 4, 5].map((id) => message(id));
@@ -73,7 +74,7 @@ describe("SocketMessagePublisher", () => {
     const other = await connect(connectV4(url));
     const seenBySender = record(sender, "messages");
     const seenByOther = record(other, "messages");
-    const publisher = new SocketMessagePublisher(io, pino({ level: "silent" }));
+    const publisher = new SocketMessagePublisher(io, pino({ level: "silent" }), emissionOrder());
     // A Socket.IO 4 client knows its socket id: the one `except` names.
     const senderId = (sender as { id?: string }).id;
     assert.ok(senderId);

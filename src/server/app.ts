@@ -159,7 +159,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
     // Live messages and chat events leave this node in the order they were published.
-    const emissions = new EmissionOrder((error) => logger.error({ err: error }, "could not emit a live event"));
+    const emissions = new EmissionOrder((error) =>
+      logger.error({ err: error }, "could not emit a live event"),
+    );
     const chatEvents: ChatEvents = new ChatEventPublisher(io, emissions);
     const phones = new PhoneService({
       db: storage.db,

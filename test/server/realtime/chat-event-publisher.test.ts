@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { ChatEventPublisher } from "../../../src/server/realtime/chat-event-publisher.ts";
 import type { CertchatIo } from "../../../src/server/realtime/context.ts";
-import { createSocketServer } from "../../../src/server/realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "../../../src/server/realtime/redis-adapter.ts";
-import { chatRoom, chatRooms, profileRoom } from "../../../src/server/realtime/rooms.ts";
-import { emissionOrder } from "../../support/emissions.ts";
+import { chatRooms } from "../../../src/server/realtime/rooms.ts";
+import { emissionOrder, profileAndChatRooms, roomServer } from "../../support/live-events.ts";
 import { freePort } from "../../support/processes.ts";
 import { type AnySocket, closeAll, connectV2, connectV4, nextEvent, record } from "../../support/sockets.ts";
 
@@ -25,16 +22,7 @@ describe("ChatEventPublisher with Redis down", () => {
 
   before(async () => {
     redis = connectRedis(`redis://127.0.0.1:${await freePort()}`, pino({ level: "silent" }));
-    io = createSocketServer({ preAuthBytes: 100_000, redis });
-    // Stands in for the gateway's session adoption: the socket says which profile it is.
-    io.on("connection", (socket) => {
-      const profileId = Number(socket.handshake.query.pid);
-      void socket.join([profileRoom(profileId), chatRoom("c1", socket.conn.protocol)]);
-    });
-    const http = createServer();
-    io.attach(http);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ io, url } = await roomServer(profileAndChatRooms, redis));
   });
   after(async () => {
     closeAll(sockets);

@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { ChatEventPublisher } from "../../../src/server/realtime/chat-event-publisher.ts";
 import type { CertchatIo } from "../../../src/server/realtime/context.ts";
 import { EmissionOrder } from "../../../src/server/realtime/emission-order.ts";
-import { createSocketServer } from "../../../src/server/realtime/gateway.ts";
-import { chatRoom, profileRoom } from "../../../src/server/realtime/rooms.ts";
 import { SocketMessagePublisher } from "../../../src/server/realtime/socket-publisher.ts";
-import { emissionOrder } from "../../support/emissions.ts";
+import { emissionOrder, liveMessage, profileAndChatRooms, roomServer } from "../../support/live-events.ts";
 import { type AnySocket, closeAll, connectV4, nextEvent } from "../../support/sockets.ts";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -48,22 +44,6 @@ describe("EmissionOrder", () => {
   });
 });
 
-function message(id: number): Message {
-  return {
-    id,
-    chat: "c1",
-    pid: 2,
-    cid: 2,
-    user: "Отправитель Тестов",
-    data: `ciphertext ${id}`,
-    sign: null,
-    cms: null,
-    type: "txt",
-    file: null,
-    time: 1_700_000_000,
-  };
-}
-
 /** Both publishers sharing one order on a server whose sockets joined their profile's room and chat c1's. */
 describe("live messages and chat events in publish order", () => {
   let io: CertchatIo;
@@ -71,15 +51,7 @@ describe("live messages and chat events in publish order", () => {
   const sockets: AnySocket[] = [];
 
   before(async () => {
-    io = createSocketServer({ preAuthBytes: 100_000 });
-    io.on("connection", (socket) => {
-      const profileId = Number(socket.handshake.query.pid);
-      void socket.join([profileRoom(profileId), chatRoom("c1", socket.conn.protocol)]);
-    });
-    const http = createServer();
-    io.attach(http);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ io, url } = await roomServer(profileAndChatRooms));
   });
   after(async () => {
     closeAll(sockets);
@@ -102,9 +74,9 @@ describe("live messages and chat events in publish order", () => {
     const removal = nextEvent(member, "chatRemoved");
     member.on("chatRemoved", () => arrivals.push("chatRemoved"));
     const { messages, events } = publishers();
-    messages.publish(message(1));
+    messages.publish(liveMessage(1, { pid: 2, cid: 2 }));
     events.removed("c1", 1, { chatId: "c1", reason: "removed", by: 2 });
-    messages.publish(message(2));
+    messages.publish(liveMessage(2, { pid: 2, cid: 2 }));
     await removal;
     // chatRemoved is the barrier: message 2, published after the removal, would have come before it.
     assert.deepEqual(arrivals, ["message 1", "chatRemoved"]);
@@ -118,7 +90,7 @@ describe("live messages and chat events in publish order", () => {
     member.on("chatChanged", () => arrivals.push("chatChanged"));
     const changed = nextEvent(member, "chatChanged");
     const { messages, events } = publishers();
-    messages.publish(message(3));
+    messages.publish(liveMessage(3, { pid: 2, cid: 2 }));
     events.changed("c1", [3], { chatId: "c1", keyId: 2, version: 2, rotationDue: false });
     await changed;
     assert.deepEqual(arrivals, ["message 3", "chatChanged"]);

@@ -18,19 +18,23 @@ process.once("SIGINT", () => process.exit(130));
 process.once("SIGTERM", () => process.exit(143));
 
 const preloadGc = new URL("./gc-on-signal.mjs", import.meta.url).pathname;
+const preloadPauses = new URL("./pause-recorder.mjs", import.meta.url).pathname;
 
 /**
  * `BENCH_SERVER_PROF=<dir>` writes a CPU profile of every server child into that directory (on exit).
+ * `BENCH_SERVER_PAUSES=<dir>` records every child's GC pauses and event-loop stalls there (pause-recorder.mjs).
  * The servers run with --expose-gc and a SIGUSR2 handler that collects garbage, for RSS readings.
  */
 function serverNodeArgs(): string[] {
   const profileDir = process.env.BENCH_SERVER_PROF;
+  const pausesDir = process.env.BENCH_SERVER_PAUSES;
   return [
     "--expose-gc",
     "--import",
     "tsx",
     "--import",
     preloadGc,
+    ...(pausesDir ? ["--import", preloadPauses] : []),
     ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
   ];
 }

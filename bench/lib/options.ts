@@ -12,6 +12,8 @@ export interface BenchOptions {
   repeat?: number;
   /** `--only a,b`: the scenarios to run (bench/run.ts; default all). */
   only?: string[];
+  /** `--explain-tails`: `latency` traces the servers' GC pauses, stalls and fsyncs (bench/lib/pause-trace.ts). */
+  explainTails?: boolean;
 }
 
 /** The value after `flag` (`--flag value` or `--flag=value`), if given. */
@@ -32,6 +34,7 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
     mode: argv.includes("--quick") ? "quick" : "full",
     pinned: argv.includes("--pinned"),
     repeat,
+    ...(argv.includes("--explain-tails") ? { explainTails: true } : {}),
     ...(only ? { only } : {}),
   };
 }

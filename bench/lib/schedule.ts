@@ -1,5 +1,6 @@
 import { loadGeneratorMeter, type Usage, usageMeter } from "./child-process.ts";
 import { openLoop, waitFor } from "./open-loop.ts";
+import type { SlowMessage } from "./pause-trace.ts";
 import type { Layout, Relay } from "./relays.ts";
 import { seqOfPacket } from "./socket-fixtures.ts";
 import { type Latency, latencyOf } from "./stats.ts";
@@ -12,6 +13,8 @@ export interface Schedule {
   warmSeconds: number;
   /** The first message's sequence number: schedules run one after another on one layout number on. */
   firstSeq: number;
+  /** A sampled message whose slowest delivery took longer than this is listed in `slowMessages`. */
+  slowMs?: number;
 }
 
 export interface ScheduleOutcome {
@@ -26,6 +29,11 @@ export interface ScheduleOutcome {
   generatorShare: number;
   /** The sequence number after the schedule's last message. */
   nextSeq: number;
+  /** Sampled messages over `slowMs` (empty without it), in Unix epoch milliseconds, and how many were sampled. */
+  slowMessages: SlowMessage[];
+  sampledMessages: number;
+  /** The sampled part of the schedule, in Unix epoch milliseconds: first sampled send to last arrival. */
+  window: { start: number; end: number };
 }
 
 /**
@@ -47,6 +55,7 @@ export async function runSchedule(
   const t0 = performance.now() + 100;
   const at = (i: number) => t0 + (i * 1000) / rate;
   const samples: number[] = [];
+  const lastArrivalOf = new Float64Array(total);
   let received = 0;
   let lastArrival = performance.now();
   for (const socket of layout.subscribers) {
@@ -55,6 +64,7 @@ export async function runSchedule(
       const i = seqOfPacket(packet) - firstSeq;
       if (i < 0 || i >= total) return;
       received++;
+      lastArrivalOf[i] = lastArrival;
       if (i >= warmCount) samples.push(lastArrival - at(i));
     };
   }
@@ -72,6 +82,13 @@ export async function runSchedule(
   await waitFor(() => received >= expected, 5000);
   const server = meter();
   const generatorShare = generator();
+  const epoch = (monotonic: number) => performance.timeOrigin + monotonic;
+  const slowMessages: SlowMessage[] = [];
+  for (let i = warmCount; i < total && schedule.slowMs !== undefined; i++) {
+    const arrived = lastArrivalOf[i] as number;
+    if (arrived - at(i) > schedule.slowMs)
+      slowMessages.push({ scheduled: epoch(at(i)), arrived: epoch(arrived) });
+  }
   const outcome = {
     latency: latencyOf(samples),
     lost: expected - received,
@@ -80,6 +97,9 @@ export async function runSchedule(
     serverMicrosPerDelivery: (server.cpuSeconds * 1e6) / Math.max(1, received),
     generatorShare,
     nextSeq: firstSeq + total,
+    slowMessages,
+    sampledMessages: total - warmCount,
+    window: { start: epoch(at(warmCount)), end: epoch(lastArrival) },
   };
   await waitFor(() => performance.now() - lastArrival > 300, 10_000);
   return outcome;

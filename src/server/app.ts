@@ -13,6 +13,7 @@ import { type MetricsListener, startMetricsListener } from "./metrics/listener.t
 import { CertchatMetrics } from "./metrics/metrics.ts";
 import { Readiness } from "./readiness.ts";
 import { ChatEventPublisher } from "./realtime/chat-event-publisher.ts";
+import { EmissionOrder } from "./realtime/emission-order.ts";
 import { createGateway, createSocketServer } from "./realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
@@ -157,7 +158,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
     redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
-    const chatEvents: ChatEvents = new ChatEventPublisher(io);
+    // Live messages and chat events leave this node in the order they were published.
+    const emissions = new EmissionOrder((error) =>
+      logger.error({ err: error }, "could not emit a live event"),
+    );
+    const chatEvents: ChatEvents = new ChatEventPublisher(io, emissions);
     const phones = new PhoneService({
       db: storage.db,
       sms,
@@ -176,7 +181,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       db: storage.db,
       blobs,
       writer,
-      publisher: new SocketMessagePublisher(io, logger),
+      publisher: new SocketMessagePublisher(io, logger, emissions),
       rights,
       clock,
       logger,

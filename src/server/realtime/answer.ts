@@ -18,17 +18,22 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; envelope: Failure
 
 /**
  * Runs the work of one socket event and turns any failure into the API's error envelope, as the HTTP error
- * handler does: an ApiError keeps its code, anything else is logged and answered CommonError.
+ * handler does: an ApiError keeps its code, anything else is logged and answered CommonError. The logger is
+ * read only when there is something to log (a socket's logger is made on first use: socket-logger.ts).
  */
-export async function attempt<T>(logger: Logger, event: string, work: () => Promise<T>): Promise<Outcome<T>> {
+export async function attempt<T>(
+  log: { readonly logger: Logger },
+  event: string,
+  work: () => Promise<T>,
+): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await work() };
   } catch (error) {
     if (error instanceof ApiError) {
-      logger.debug({ event, code: error.code, detail: error.message }, "socket event refused");
+      log.logger.debug({ event, code: error.code, detail: error.message }, "socket event refused");
       return { ok: false, envelope: failure(error.code) };
     }
-    logger.error({ err: error, event }, "unexpected error in a socket event");
+    log.logger.error({ err: error, event }, "unexpected error in a socket event");
     return { ok: false, envelope: failure("CommonError") };
   }
 }

@@ -32,7 +32,7 @@ export function handshakeAuthentication(context: RealtimeContext) {
       context.preAuth.resolved(socket, false);
       return next();
     }
-    const outcome = await attempt(context.logger, "handshake", () => authenticate(context.sessions, token));
+    const outcome = await attempt(context, "handshake", () => authenticate(context.sessions, token));
     if (!outcome.ok) {
       const error: ExtendedError = new Error(outcome.envelope.error);
       error.data = outcome.envelope;

@@ -78,7 +78,7 @@ export function stagedEvent<E extends StagedEventName>(
     overlaps,
     async start() {
       if (refuseEndedSession(context, socket, ack)) return answerOnly(() => {});
-      const prepared = await attempt(context.logger, event, async () => {
+      const prepared = await attempt(context, event, async () => {
         const identity = await identityFor(context, socket, entry.identity, payload);
         const valid = parsePayload(entry.payload, payload, event, entry.asSent);
         return handler({ context, socket, identity, payload: valid } as EventCall<E>);
@@ -87,7 +87,7 @@ export function stagedEvent<E extends StagedEventName>(
       const work = prepared.value;
       return {
         async begin() {
-          const outcome = await attempt(context.logger, event, () => work.commit());
+          const outcome = await attempt(context, event, () => work.commit());
           return () => {
             reply(ack, outcome);
           };
@@ -114,7 +114,7 @@ export async function dispatch<E extends Exclude<ClientEventName, StagedEventNam
   const entry: ClientEvent = clientEvents[event];
   const { payload, ack } = splitAck(args);
   if (entry.identity !== "session" && refuseEndedSession(context, socket, ack)) return;
-  const outcome = await attempt(context.logger, event, async () => {
+  const outcome = await attempt(context, event, async () => {
     const identity = await identityFor(context, socket, entry.identity, payload);
     const valid = parsePayload(entry.payload, payload, event, entry.asSent);
     return handlers[event]({ context, socket, identity, payload: valid } as EventCall<E>);

@@ -3,26 +3,47 @@ import type { CertchatSocket, RealtimeContext } from "./context.ts";
 
 /**
  * The context a socket's event handlers get: the same services, with a logger whose lines carry the socket's
- * id and, once its session is known, its profile id. The child logger is made again only when the profile
- * changes (a `session` event), not per event.
+ * id and, once its session is known, its profile id. The child logger is made on first use (most sockets never
+ * log a line) and again only when the profile changes (a `session` event), not per event. A class, not a spread
+ * object with a getter: one small object per socket (the spread made a dictionary-mode object of ~450 bytes,
+ * and every socket held it; docs/PERFORMANCE.md, target 7).
  */
-export function socketContext(context: RealtimeContext, socket: CertchatSocket): RealtimeContext {
-  let bound: Logger | undefined;
-  let boundProfile: number | undefined;
-  const logger = (): Logger => {
-    const profile = socket.data.identity?.profile.id;
-    if (!bound || profile !== boundProfile) {
-      bound = context.logger.child(
-        profile === undefined ? { socket: socket.id } : { socket: socket.id, profile },
-      );
-      boundProfile = profile;
+class SocketContext implements RealtimeContext {
+  private bound: Logger | undefined;
+  private boundProfile: number | undefined;
+
+  constructor(
+    private readonly shared: RealtimeContext,
+    private readonly socket: CertchatSocket,
+  ) {}
+
+  get sessions() {
+    return this.shared.sessions;
+  }
+
+  get messages() {
+    return this.shared.messages;
+  }
+
+  get rights() {
+    return this.shared.rights;
+  }
+
+  get preAuth() {
+    return this.shared.preAuth;
+  }
+
+  get logger(): Logger {
+    const profile = this.socket.data.identity?.profile.id;
+    if (!this.bound || profile !== this.boundProfile) {
+      const socket = this.socket.id;
+      this.bound = this.shared.logger.child(profile === undefined ? { socket } : { socket, profile });
+      this.boundProfile = profile;
     }
-    return bound;
-  };
-  return {
-    ...context,
-    get logger() {
-      return logger();
-    },
-  };
+    return this.bound;
+  }
+}
+
+export function socketContext(context: RealtimeContext, socket: CertchatSocket): RealtimeContext {
+  return new SocketContext(context, socket);
 }

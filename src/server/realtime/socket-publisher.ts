@@ -3,17 +3,13 @@ import { liveMessageEvent } from "../../protocol/events.ts";
 import type { Message } from "../../protocol/schemas/messages.ts";
 import type { MessagePublisher, PublishOptions } from "../services/message-publisher.ts";
 import type { CertchatIo } from "./context.ts";
+import type { EmissionOrder } from "./emission-order.ts";
 import { chatRoom } from "./rooms.ts";
 
 /** The message as everyone but its sender sees it: `localId` belongs to the sender's ack only (docs/DECISIONS.md §11). */
 function withoutLocalId(message: Message): Message {
   const { localId: _sendersOwn, ...bare } = message;
   return bare;
-}
-
-interface Publication {
-  message: Message;
-  except: string | string[];
 }
 
 /**
@@ -23,33 +19,28 @@ interface Publication {
  * adapter's `broadcast`), and writes that frame to each socket.
  *
  * Messages published in one turn of the event loop (MessageService announces a commit batch's messages one
- * immediate each) are emitted together, in order, on the next turn: a socket then gets the first at once and
- * the others from Engine.IO's write buffer in one system call (coalesceBufferedFrames), instead of one each.
+ * immediate each) are emitted together, in order, on the next turn (`order.later`): a socket then gets the
+ * first at once and the others from Engine.IO's write buffer in one system call (coalesceBufferedFrames),
+ * instead of one each. Chat events share `order`, so they do not overtake messages waiting to go.
  */
 export class SocketMessagePublisher implements MessagePublisher {
-  private pending: Publication[] = [];
-
   constructor(
     private readonly io: CertchatIo,
     private readonly logger: Logger,
+    private readonly order: EmissionOrder,
   ) {}
 
   publish(message: Message, options: PublishOptions = {}): void {
-    const publication = { message: withoutLocalId(message), except: options.exceptSocketId ?? [] };
-    if (this.pending.push(publication) === 1) setImmediate(() => this.emitPending());
-  }
-
-  private emitPending(): void {
-    const publications = this.pending;
-    this.pending = [];
-    for (const { message, except } of publications) {
+    const live = withoutLocalId(message);
+    const except = options.exceptSocketId ?? [];
+    this.order.later(() => {
       try {
-        this.io.to(chatRoom(message.chat, 4)).except(except).emit(liveMessageEvent.current, message);
-        this.io.to(chatRoom(message.chat, 3)).except(except).emit(liveMessageEvent.legacy, message);
+        this.io.to(chatRoom(live.chat, 4)).except(except).emit(liveMessageEvent.current, live);
+        this.io.to(chatRoom(live.chat, 3)).except(except).emit(liveMessageEvent.legacy, live);
       } catch (error) {
         // Live delivery is best effort (clients catch up with `messages`); the send itself succeeded.
-        this.logger.error({ err: error, message: message.id }, "could not publish a message");
+        this.logger.error({ err: error, message: live.id }, "could not publish a message");
       }
-    }
+    });
   }
 }

@@ -19,3 +19,7 @@ test("a --repeat that is not a whole number from 1 to 20 is refused", () => {
   assert.throws(() => optionsFromArgv(["--repeat", "0"]), /--repeat/);
   assert.throws(() => optionsFromArgv(["--repeat=x"]), /--repeat/);
 });
+
+test("--explain-tails asks latency to trace the servers' pauses", () => {
+  assert.equal(optionsFromArgv(["--explain-tails"]).explainTails, true);
+});

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import { ChatEventPublisher } from "../../../src/server/realtime/chat-event-publisher.ts";
 import type { CertchatIo } from "../../../src/server/realtime/context.ts";
-import { createSocketServer } from "../../../src/server/realtime/gateway.ts";
 import { connectRedis, type RedisLink } from "../../../src/server/realtime/redis-adapter.ts";
-import { chatRoom, chatRooms, profileRoom } from "../../../src/server/realtime/rooms.ts";
+import { chatRooms } from "../../../src/server/realtime/rooms.ts";
+import { emissionOrder, profileAndChatRooms, roomServer } from "../../support/live-events.ts";
 import { freePort } from "../../support/processes.ts";
 import { type AnySocket, closeAll, connectV2, connectV4, nextEvent, record } from "../../support/sockets.ts";
 
@@ -24,16 +22,7 @@ describe("ChatEventPublisher with Redis down", () => {
 
   before(async () => {
     redis = connectRedis(`redis://127.0.0.1:${await freePort()}`, pino({ level: "silent" }));
-    io = createSocketServer({ preAuthBytes: 100_000, redis });
-    // Stands in for the gateway's session adoption: the socket says which profile it is.
-    io.on("connection", (socket) => {
-      const profileId = Number(socket.handshake.query.pid);
-      void socket.join([profileRoom(profileId), chatRoom("c1", socket.conn.protocol)]);
-    });
-    const http = createServer();
-    io.attach(http);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ io, url } = await roomServer(profileAndChatRooms, redis));
   });
   after(async () => {
     closeAll(sockets);
@@ -57,7 +46,7 @@ describe("ChatEventPublisher with Redis down", () => {
       await socketOf(2, "v4"),
     ];
     const events = [nextEvent(current, "chatRemoved"), nextEvent(legacy, "chatRemoved")];
-    new ChatEventPublisher(io).removed("c1", 1, { chatId: "c1", reason: "removed", by: 2 });
+    new ChatEventPublisher(io, emissionOrder()).removed("c1", 1, { chatId: "c1", reason: "removed", by: 2 });
     // Synchronous: left by the time removed returns, whatever Redis does.
     assert.deepEqual(chatRooms("c1").map(members), [[(other as { id: string }).id], []]);
     for (const event of await Promise.all(events))
@@ -67,7 +56,7 @@ describe("ChatEventPublisher with Redis down", () => {
   test("an event for no profile reaches nobody (Socket.IO would broadcast to every socket)", async () => {
     const socket = await socketOf(3, "v4");
     const seen = record(socket, "chatChanged");
-    const publisher = new ChatEventPublisher(io);
+    const publisher = new ChatEventPublisher(io, emissionOrder());
     publisher.changed("c1", [], { chatId: "c1", keyId: 1, version: 1, rotationDue: false });
     const barrier = nextEvent(socket, "chatChanged");
     publisher.changed("c1", [3], { chatId: "c1", keyId: 1, version: 2, rotationDue: false });

@@ -10,26 +10,11 @@ import { createGateway, createSocketServer } from "../../../src/server/realtime/
 import { connectRedis, type RedisLink } from "../../../src/server/realtime/redis-adapter.ts";
 import { chatRoom } from "../../../src/server/realtime/rooms.ts";
 import { SocketMessagePublisher } from "../../../src/server/realtime/socket-publisher.ts";
-import { type AnySocket, closeAll, connectV4, nextEvent, record } from "../../support/sockets.ts";
+import { emissionOrder, liveMessage } from "../../support/live-events.ts";
+import { type AnySocket, closeAll, connectV4, eventually, nextEvent, record } from "../../support/sockets.ts";
 
 const redisUrl = process.env.CERTCHAT_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const logger = pino({ level: "silent" });
-
-function message(id: number): Message {
-  return {
-    id,
-    chat: "shutdown-probe",
-    pid: 1,
-    cid: 1,
-    user: "Отправитель Тестов",
-    data: `ciphertext ${id}`,
-    sign: null,
-    cms: null,
-    type: "txt",
-    file: null,
-    time: 1_700_000_000,
-  };
-}
 
 const servers: ReturnType<typeof createServer>[] = [];
 
@@ -104,14 +89,18 @@ describe("gateway close with a publication pending", () => {
       clientAddress: () => "127.0.0.1",
     });
     // As the socket gateway does right after an ack: announce, then the process is told to stop.
-    new SocketMessagePublisher(ioA, logger).publish(message(1));
+    new SocketMessagePublisher(ioA, logger, emissionOrder()).publish(
+      liveMessage(1, { chat: "shutdown-probe" }),
+    );
     await gatewayA.close();
     await gatewayA.closeLinks();
     linksClosed = true;
-    // The barrier goes through Redis too, from a third node, after A's close returned.
-    const barrier = nextEvent(onB, "messages");
-    new SocketMessagePublisher(ioC, logger).publish(message(2));
-    await barrier;
+    // The barrier goes through Redis too, from a third node, after A's close returned; message 1 may still be
+    // on its way to B's socket then, so the barrier is message 2 itself (Redis delivers 1 before it).
+    new SocketMessagePublisher(ioC, logger, emissionOrder()).publish(
+      liveMessage(2, { chat: "shutdown-probe" }),
+    );
+    await eventually(() => seen.some((m) => (m as Message).id === 2), "the barrier message 2 on node B");
     assert.deepEqual(
       seen.map((m) => (m as Message).id),
       [1, 2],

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ApiError } from "../../../src/protocol/errors.ts";
+import { attempt } from "../../../src/server/realtime/answer.ts";
+import type { CertchatSocket, RealtimeContext } from "../../../src/server/realtime/context.ts";
+import { socketContext } from "../../../src/server/realtime/socket-logger.ts";
 import { chatServerEnv, chatUser } from "../../support/chats.ts";
 import { capturingLogger } from "../../support/log-capture.ts";
 import { startTestServer } from "../../support/server.ts";
@@ -23,4 +27,24 @@ test("a socket event's log lines carry the socket id and its session's profile i
     socket.close();
     await server.close();
   }
+});
+
+test("a socket's child logger is made when an event of it first logs, not for events that succeed", async () => {
+  const { logger } = capturingLogger();
+  let children = 0;
+  const makeChild = logger.child.bind(logger);
+  logger.child = ((...args: Parameters<typeof logger.child>) => {
+    children++;
+    return makeChild(...args);
+  }) as typeof logger.child;
+  const socket = { id: "socket-1", data: {} } as unknown as CertchatSocket;
+  const context = socketContext({ logger } as unknown as RealtimeContext, socket);
+  assert.deepEqual(await attempt(context, "subscribe", async () => "ok"), { ok: true, value: "ok" });
+  assert.equal(children, 0);
+  const refuse = async () => {
+    throw new ApiError("GetChatsError");
+  };
+  await attempt(context, "subscribe", refuse);
+  await attempt(context, "subscribe", refuse);
+  assert.equal(children, 1);
 });

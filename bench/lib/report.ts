@@ -69,6 +69,11 @@ export function format(value: number): string {
   return value.toPrecision(2);
 }
 
+/** A ratio, or a dash when there is none (a zero baseline: 0/0 would print "NaN×"). */
+function ratioText(ratio: number): string {
+  return Number.isFinite(ratio) ? `${format(ratio)}×` : "—";
+}
+
 function machine() {
   return { node: process.version, cpu: cpus()[0]?.model ?? "cpu", cores: cpus().length, load: loadavg() };
 }
@@ -116,7 +121,7 @@ export function printResult(result: ScenarioResult, options: BenchOptions): void
       r.name,
       `${format(r.value)} ${r.unit}`,
       `${format(r.baseline)} (${r.baselineName})`,
-      `${format(r.ratio)}×`,
+      ratioText(r.ratio),
       r.target ?? "",
       metText(r.met),
       r.detail ?? "",
@@ -140,7 +145,7 @@ export function printTargets(results: ScenarioResult[]): void {
         r.name,
         `${format(r.value)} ${r.unit}`,
         `${format(r.baseline)} (${r.baselineName})`,
-        `${format(r.ratio)}×`,
+        ratioText(r.ratio),
         r.target ?? "",
         r.met === undefined ? "not judged: unpinned" : metText(r.met),
       ]);

@@ -126,6 +126,36 @@ export async function findSessionWithProfile(
   return row && splitRow(row);
 }
 
+const pendingLoginByToken = compiledOnce(
+  (db: Executor, token: string) =>
+    db
+      .selectFrom("sessions")
+      .leftJoin("certificates", "certificates.id", "sessions.certificate_id")
+      .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+      .selectAll("sessions")
+      .select(["certificates.der as c_der", "profiles.user_id as p_user_id"])
+      .where("sessions.token", "=", token),
+  1,
+);
+
+/** What /api/confirmAuth/ reads of a token: the session, its certificate's DER, its profile's user. */
+export interface PendingLogin {
+  session: Session;
+  /** Undefined if the certificate row is gone. */
+  certificateDer: Uint8Array | undefined;
+  /** Null when the profile has no user yet (no phone registered), or is gone. */
+  userId: number | null;
+}
+
+/** The session of a token with what confirming it needs, in one query. */
+export async function findPendingLogin(db: Executor, token: string): Promise<PendingLogin | undefined> {
+  if (cannotBeAToken(token)) return undefined;
+  const [row] = await pendingLoginByToken(db, token);
+  if (!row) return undefined;
+  const { c_der, p_user_id, ...session } = row;
+  return { session, certificateDer: c_der ?? undefined, userId: p_user_id };
+}
+
 /** Tokens per query of the batch lookups: well inside every backend's limit on bound parameters. */
 const TOKENS_PER_QUERY = 500;
 

@@ -183,6 +183,52 @@ describe("verification pool reports (metrics)", () => {
   });
 });
 
+describe("verification pool batches", () => {
+  test("jobs that queued while the worker was busy are handed over together, each with its own verdict", async () => {
+    const { pool, open } = await startGatedPool({ size: 1, queueLimit: 8 });
+    try {
+      const first = pool.checkLogin(loginOf(fixture.ecdsa)); // taken by the worker, held at the gate
+      await waitFor(() => pool.queueDepth === 0);
+      const queued = [
+        pool.checkLogin(loginOf(fixture.rsa)),
+        pool.checkLogin(loginOf(fixture.ecdsa, fixture.rsa)),
+        pool.checkLogin(loginOf(fixture.revoked)),
+        pool.checkSignature({
+          der: fixture.ecdsa.der,
+          data: new Uint8Array(4),
+          signature: new Uint8Array(64),
+        }),
+        pool.checkLogin(loginOf(fixture.expired)),
+      ];
+      assert.equal(pool.queueDepth, 5);
+      open();
+      const verdicts = await Promise.all([first, ...queued]);
+      assert.deepEqual(
+        verdicts.map((verdict) => (verdict.ok ? "ok" : verdict.problem)),
+        ["ok", "ok", "signature", "certificate", "signature", "expired"],
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a worker that dies in a batch fails the jobs of that batch; later jobs are answered", async () => {
+    const { pool, open } = await startGatedPool({ size: 1, queueLimit: 8 });
+    try {
+      const first = pool.checkLogin(loginOf(fixture.ecdsa));
+      await waitFor(() => pool.queueDepth === 0);
+      const killer = { ...loginOf(fixture.ecdsa), signature: new Uint8Array([0xde, 0xad]) };
+      const batch = [pool.checkLogin(killer), pool.checkLogin(loginOf(fixture.rsa))];
+      open();
+      assert.equal((await first).ok, true);
+      for (const job of batch) await assert.rejects(job, unavailable("worker-failed"));
+      assert.equal((await pool.checkLogin(loginOf(fixture.ed25519))).ok, true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe("verification pool under failure", () => {
   test("a full queue refuses at once, while queued jobs still complete", async () => {
     const { pool, open } = await startGatedPool({ size: 1, queueLimit: 2 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -86,6 +86,37 @@ test("a certificate from a CA with the same name but another key is untrusted", 
   const forged = parseCertificate((await issueTestCertificate(impostorDir, { name: "Петров Пётр" })).der);
   assert.equal(forged.issuerDn, trusted.cert.subjectDn);
   const status = await trusted.store.check(forged);
+  assert.equal(!status.ok && status.reason, "untrusted");
+});
+
+test("a path validated for one certificate does not vouch for another with the same subject, issuer and serial", async () => {
+  const ca = await testCa("same-serial");
+  const genuine = await issue(ca);
+  assert.deepEqual(await ca.store.check(genuine), { ok: true, qualified: false });
+  // Same names and serial number, another key, signed by an impostor CA of the same name: only the DER differs.
+  const { keyPath } = await createTestCa(join(await tempDir(), "same-serial-impostor"), {
+    name: "CA same-serial",
+  });
+  const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const forgedDer = await buildCertificate(
+    {
+      subject: genuine.certificate.subject,
+      issuer: genuine.certificate.issuer,
+      serialNumber: genuine.certificate.serialNumber.valueBlock.valueHexView,
+      notBefore: genuine.notBefore,
+      notAfter: genuine.notAfter,
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: false,
+      keyUsage: { digitalSignature: true, nonRepudiation: true },
+    },
+    signerForKey(createPrivateKey(await readFile(keyPath, "utf8"))),
+  );
+  const forged = parseCertificate(forgedDer);
+  assert.deepEqual(
+    [forged.subjectDn, forged.issuerDn, forged.serialNumber],
+    [genuine.subjectDn, genuine.issuerDn, genuine.serialNumber],
+  );
+  const status = await ca.store.check(forged);
   assert.equal(!status.ok && status.reason, "untrusted");
 });
 

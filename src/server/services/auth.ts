@@ -6,10 +6,8 @@ import { MAX_SIGNATURE_BYTES } from "../../pki/signature.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
 import type { AuthData, ConfirmAuthData } from "../../protocol/schemas/identity.ts";
-import { findCertificateById } from "../storage/repositories/certificates.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { findProfileById } from "../storage/repositories/profiles.ts";
-import { findSessionByToken } from "../storage/repositories/sessions.ts";
+import { findPendingLogin } from "../storage/repositories/sessions.ts";
 import type { CertificateFacts, LoginChecker, Refusal } from "../verification/login-check.ts";
 import { refuseOversized } from "../verification/login-check.ts";
 import { VerificationUnavailableError } from "../verification/verify-pool.ts";
@@ -106,8 +104,10 @@ export class AuthService {
     if (signature.byteLength > MAX_SIGNATURE_BYTES)
       throw new ApiError("InvalidSignature", "signature too large");
     const { db, clock } = this.options;
-    const session = await findSessionByToken(db, token);
-    if (!session) throw new ApiError("NeedAuthentication", "unknown token");
+    // One read: the session, its certificate's DER and whether its profile has a user yet.
+    const pending = await findPendingLogin(db, token);
+    if (!pending) throw new ApiError("NeedAuthentication", "unknown token");
+    const { session, certificateDer } = pending;
     // Each nonce answers one confirmation attempt: a replay, a second try or a late answer needs a new login.
     // The nonce is cleared by the commit that confirms (one write per login instead of two), or after a
     // failed attempt.
@@ -116,9 +116,8 @@ export class AuthService {
     if (clock() > session.nonce_expires_at) throw new ApiError("AuthenticationFailed", "nonce expired");
 
     try {
-      const row = await findCertificateById(db, session.certificate_id);
-      if (!row) throw new ApiError("AuthenticationFailed", "session certificate missing");
-      const input = { der: new Uint8Array(row.der), data: new Uint8Array(session.nonce), signature };
+      if (!certificateDer) throw new ApiError("AuthenticationFailed", "session certificate missing");
+      const input = { der: new Uint8Array(certificateDer), data: new Uint8Array(session.nonce), signature };
       const verdict = await checked(() => this.options.checker.checkSignature(input));
       if (!verdict.ok) throw refusalError(verdict);
     } catch (error) {
@@ -129,8 +128,9 @@ export class AuthService {
     const confirmation = { session: { id, profile_id, certificate_id, client_address }, now: clock() };
     if (!(await this.options.committer.confirmSession(confirmation)))
       throw new ApiError("AuthenticationFailed", "nonce already used");
-    const profile = await findProfileById(db, session.profile_id);
-    return { needRegisterPhone: profile?.user_id === null || profile === undefined };
+    // As read with the session: a phone that another session of the profile confirms meanwhile counts from the
+    // next login on (the read after the commit raced with it as well).
+    return { needRegisterPhone: pending.userId === null };
   }
 
   /** Bad INN/SNILS/OGRN check digits are reported for the operator, never held against the user. */

@@ -7,13 +7,15 @@ import type {
   SignatureCheckInput,
   SignatureVerdict,
 } from "./login-check.ts";
-import type { TrustUpdate, VerifyJob, WorkerSetup } from "./verify-protocol.ts";
+import type { JobOutcome, TrustUpdate, VerifyBatch, VerifyJob, WorkerSetup } from "./verify-protocol.ts";
 
 /**
  * A pool of worker threads for the CPU-heavy login checks (docs/DECISIONS.md §5, §7), so that a burst of logins,
  * honest or not, cannot stall the event loop. Jobs wait in a bounded FIFO queue; when it is full a job is
- * refused at once rather than queued behind minutes of work. A job never hangs: a worker that dies fails
- * its job and is replaced, and every job has a deadline.
+ * refused at once rather than queued behind minutes of work. An idle worker takes its share of what waits
+ * in one message (up to MAX_BATCH jobs): under load the hop to the worker and back is paid per batch, not
+ * per job. A job never hangs: a worker that dies fails the jobs it held and is replaced, and every job has
+ * a deadline.
  */
 
 export type UnavailableReason = "queue-full" | "worker-failed" | "timeout" | "closed";
@@ -56,16 +58,17 @@ interface PendingJob {
   reject(error: VerificationUnavailableError): void;
   timer: NodeJS.Timeout;
   slot?: Slot;
-  /** performance.now() when a worker took the job. */
-  startedAt?: number;
+  /** Answered or failed: a late answer or failure is ignored. */
+  settled?: boolean;
 }
 
 interface Slot {
-  thread: WorkerThread<VerifyJob, Verdict, TrustUpdate>;
+  thread: WorkerThread<VerifyBatch, JobOutcome[], TrustUpdate>;
   ready: boolean;
   /** Being terminated (stuck in a job past its deadline): gets no more jobs. */
   stopping?: boolean;
-  job?: PendingJob;
+  /** The jobs the worker holds, in the order it runs them. */
+  batch?: PendingJob[];
 }
 
 type Verdict = LoginVerdict | SignatureVerdict;
@@ -75,6 +78,8 @@ const VERIFY_WORKER: WorkerEntry = {
   run: "runVerifyWorker",
 };
 const DEFAULT_JOB_TIMEOUT_MS = 30_000;
+/** The most jobs one message hands a worker: bounds how long the last of them waits behind the others. */
+const MAX_BATCH = 16;
 const MAX_RESTART_DELAY_MS = 30_000;
 
 export class VerifyPool implements LoginChecker {
@@ -134,7 +139,8 @@ export class VerifyPool implements LoginChecker {
     this.closed = true;
     for (const pending of this.queue.splice(0)) this.fail(pending, "closed", "verification pool closed");
     const threads = [...this.slots].map((slot) => slot.thread);
-    for (const slot of this.slots) if (slot.job) this.fail(slot.job, "closed", "verification pool closed");
+    for (const slot of this.slots)
+      for (const pending of slot.batch ?? []) this.fail(pending, "closed", "verification pool closed");
     this.slots.clear();
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
@@ -161,24 +167,25 @@ export class VerifyPool implements LoginChecker {
     });
   }
 
-  /** Hands queued jobs to idle workers, one job per worker. */
+  /** Hands queued jobs to idle workers, each its share of the queue in one batch. */
   private dispatch(): void {
-    for (const slot of this.slots) {
+    if (this.queue.length === 0) return;
+    const idle = [...this.slots].filter((slot) => slot.ready && !slot.stopping && !slot.batch);
+    idle.forEach((slot, index) => {
       if (this.queue.length === 0) return;
-      if (!slot.ready || slot.stopping || slot.job) continue;
-      const pending = this.queue.shift() as PendingJob;
-      slot.job = pending;
-      pending.slot = slot;
-      pending.startedAt = performance.now();
-      slot.thread.request(pending.job).then(
-        (verdict) => this.settle(slot, pending, { verdict }),
-        (error: Error) => this.settle(slot, pending, { error }),
+      const share = Math.min(MAX_BATCH, Math.ceil(this.queue.length / (idle.length - index)));
+      const batch = this.queue.splice(0, share);
+      slot.batch = batch;
+      for (const pending of batch) pending.slot = slot;
+      slot.thread.request({ jobs: batch.map((pending) => pending.job) }).then(
+        (outcomes) => this.settle(slot, batch, { outcomes }),
+        (error: Error) => this.settle(slot, batch, { error }),
       );
-    }
+    });
   }
 
   private spawn(): Promise<void> {
-    const thread = new WorkerThread<VerifyJob, Verdict, TrustUpdate>({
+    const thread = new WorkerThread<VerifyBatch, JobOutcome[], TrustUpdate>({
       name: "verification worker",
       entry: this.options.workerUrl ?? VERIFY_WORKER,
       workerData: { setup: this.options.setup, extra: this.options.workerExtra },
@@ -193,23 +200,36 @@ export class VerifyPool implements LoginChecker {
     });
   }
 
-  private settle(slot: Slot, pending: PendingJob, answer: { verdict: Verdict } | { error: Error }): void {
-    // A job that timed out was failed already; one whose worker died is failed by replace().
-    if (slot.job !== pending || ("error" in answer && answer.error instanceof WorkerExitError)) return;
-    slot.job = undefined;
-    clearTimeout(pending.timer);
-    if ("verdict" in answer) {
-      const seconds = (performance.now() - (pending.startedAt ?? 0)) / 1000;
-      this.options.onVerified?.(seconds, answer.verdict.ok ? answer.verdict.algorithm : undefined);
-      pending.resolve(answer.verdict);
-    } else pending.reject(new VerificationUnavailableError("worker-failed", answer.error.message));
+  private settle(
+    slot: Slot,
+    batch: PendingJob[],
+    answer: { outcomes: JobOutcome[] } | { error: Error },
+  ): void {
+    // A batch whose worker died (or was stopped past a deadline) is failed by replace().
+    if (slot.batch !== batch || ("error" in answer && answer.error instanceof WorkerExitError)) return;
+    slot.batch = undefined;
+    batch.forEach((pending, index) => {
+      if (pending.settled) return; // timed out while the batch ran
+      const outcome = "outcomes" in answer ? answer.outcomes[index] : undefined;
+      if (outcome && "verdict" in outcome) {
+        this.options.onVerified?.(
+          outcome.seconds,
+          outcome.verdict.ok ? outcome.verdict.algorithm : undefined,
+        );
+        this.finish(pending)?.resolve(outcome.verdict);
+      } else {
+        const why = outcome?.error.message ?? ("error" in answer ? answer.error.message : "no verdict");
+        this.fail(pending, "worker-failed", why);
+      }
+    });
     this.dispatch();
   }
 
-  /** A worker exited: fail its job, and start another unless the pool is closing. */
+  /** A worker exited: fail the jobs it held, and start another unless the pool is closing. */
   private replace(slot: Slot, why: Error): void {
     if (!this.slots.delete(slot)) return; // closed, or already replaced after a timeout
-    if (slot.job) this.fail(slot.job, "worker-failed", `verification worker died: ${why.message}`);
+    for (const pending of slot.batch ?? [])
+      this.fail(pending, "worker-failed", `verification worker died: ${why.message}`);
     if (this.closed || !this.started) return;
     this.options.onWorkerFailure?.(why);
     const delay = slot.ready ? 0 : this.restartDelayMs;
@@ -227,16 +247,23 @@ export class VerifyPool implements LoginChecker {
     if (queued >= 0) this.queue.splice(queued, 1);
     const slot = pending.slot;
     this.fail(pending, "timeout", "verification timed out");
-    if (slot && slot.job === pending) {
-      // The worker is stuck in this job: stop it; its exit handler starts a replacement.
-      slot.job = undefined;
+    if (slot?.batch?.includes(pending) && !slot.stopping) {
+      // The worker is stuck in this batch: stop it; its exit fails the rest of the batch (replace) and starts
+      // a replacement.
       slot.stopping = true;
       void slot.thread.terminate();
     }
   }
 
   private fail(pending: PendingJob, reason: UnavailableReason, message: string): void {
+    this.finish(pending)?.reject(new VerificationUnavailableError(reason, message));
+  }
+
+  /** The job, once: its deadline cleared; undefined if it was answered or failed already. */
+  private finish(pending: PendingJob): PendingJob | undefined {
+    if (pending.settled) return undefined;
+    pending.settled = true;
     clearTimeout(pending.timer);
-    pending.reject(new VerificationUnavailableError(reason, message));
+    return pending;
   }
 }

@@ -25,6 +25,8 @@ const DAY_MS = 86_400_000;
 const GATED_WORKER = new URL("../../support/gated-verify-worker.mjs", import.meta.url);
 
 interface Fixture {
+  caDir: string;
+  otherCaDir: string;
   trust: TrustStore;
   ecdsa: IssuedCertificate;
   rsa: IssuedCertificate;
@@ -49,6 +51,8 @@ before(async () => {
   });
   const trust = await trustStoreFromPaths([join(caDir, "ca.pem")]);
   fixture = {
+    caDir,
+    otherCaDir,
     trust: trustStoreOf(trust.anchors, [crl.der]),
     ecdsa: await issue(),
     rsa: await issue("rsa-2048"),
@@ -179,6 +183,52 @@ describe("verification pool reports (metrics)", () => {
   });
 });
 
+describe("verification pool batches", () => {
+  test("jobs that queued while the worker was busy are handed over together, each with its own verdict", async () => {
+    const { pool, open } = await startGatedPool({ size: 1, queueLimit: 8 });
+    try {
+      const first = pool.checkLogin(loginOf(fixture.ecdsa)); // taken by the worker, held at the gate
+      await waitFor(() => pool.queueDepth === 0);
+      const queued = [
+        pool.checkLogin(loginOf(fixture.rsa)),
+        pool.checkLogin(loginOf(fixture.ecdsa, fixture.rsa)),
+        pool.checkLogin(loginOf(fixture.revoked)),
+        pool.checkSignature({
+          der: fixture.ecdsa.der,
+          data: new Uint8Array(4),
+          signature: new Uint8Array(64),
+        }),
+        pool.checkLogin(loginOf(fixture.expired)),
+      ];
+      assert.equal(pool.queueDepth, 5);
+      open();
+      const verdicts = await Promise.all([first, ...queued]);
+      assert.deepEqual(
+        verdicts.map((verdict) => (verdict.ok ? "ok" : verdict.problem)),
+        ["ok", "ok", "signature", "certificate", "signature", "expired"],
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a worker that dies in a batch fails the jobs of that batch; later jobs are answered", async () => {
+    const { pool, open } = await startGatedPool({ size: 1, queueLimit: 8 });
+    try {
+      const first = pool.checkLogin(loginOf(fixture.ecdsa));
+      await waitFor(() => pool.queueDepth === 0);
+      const killer = { ...loginOf(fixture.ecdsa), signature: new Uint8Array([0xde, 0xad]) };
+      const batch = [pool.checkLogin(killer), pool.checkLogin(loginOf(fixture.rsa))];
+      open();
+      assert.equal((await first).ok, true);
+      for (const job of batch) await assert.rejects(job, unavailable("worker-failed"));
+      assert.equal((await pool.checkLogin(loginOf(fixture.ed25519))).ok, true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe("verification pool under failure", () => {
   test("a full queue refuses at once, while queued jobs still complete", async () => {
     const { pool, open } = await startGatedPool({ size: 1, queueLimit: 2 });
@@ -278,6 +328,85 @@ describe("verification pool trust updates", () => {
         unavailable("worker-failed"),
       );
       assert.equal((await pool.checkLogin(loginOf(fixture.revoked))).ok, true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+/**
+ * A worker keeps what it parsed and validated of a certificate (by the SHA-256 of its DER) for later logins:
+ * none of it may stand in for the checks that must bite at every login.
+ */
+describe("verification pool: what a returning certificate is checked for again", () => {
+  async function issueFresh(): Promise<IssuedCertificate> {
+    return issueTestCertificate(fixture.caDir, { name: "Повторов Пётр Петрович" });
+  }
+
+  async function startOneWorkerPool(): Promise<VerifyPool> {
+    // One worker: the second login is sure to meet what the first left in its caches.
+    return startPool({
+      size: 1,
+      setup: { trust: trustStoreOf(fixture.trust.anchors).material(), gostEngine: false },
+    });
+  }
+
+  test("a certificate accepted once is refused as expired at a login after its notAfter", async () => {
+    const pool = await startOneWorkerPool();
+    try {
+      const user = await issueFresh();
+      assert.equal((await pool.checkLogin(loginOf(user))).ok, true);
+      const notAfter = parseCertificate(user.der).notAfter.getTime();
+      const late = await pool.checkLogin({ ...loginOf(user), now: notAfter + 1 });
+      assert.equal(!late.ok && late.problem, "expired");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a certificate accepted once is refused as revoked once a reloaded CRL lists it", async () => {
+    const pool = await startOneWorkerPool();
+    try {
+      const user = await issueFresh();
+      assert.equal((await pool.checkLogin(loginOf(user))).ok, true);
+      const crl = await createTestCrl(fixture.caDir, {
+        revokedSerials: [parseCertificate(user.der).serialNumber],
+      });
+      pool.updateTrust(trustStoreOf(fixture.trust.anchors, [crl.der]).material());
+      const after = await pool.checkLogin(loginOf(user));
+      assert.equal(!after.ok && after.problem, "certificate");
+      assert.match(!after.ok ? after.detail : "", /revoked/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a certificate accepted once is refused once a reload no longer trusts its CA", async () => {
+    const pool = await startOneWorkerPool();
+    try {
+      const user = await issueFresh();
+      assert.equal((await pool.checkLogin(loginOf(user))).ok, true);
+      const otherOnly = await trustStoreFromPaths([join(fixture.otherCaDir, "ca.pem")]);
+      pool.updateTrust(otherOnly.material());
+      const after = await pool.checkLogin(loginOf(user));
+      assert.equal(!after.ok && after.problem, "certificate");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a certificate accepted once still needs a valid signature over the certificate and over each nonce", async () => {
+    const pool = await startOneWorkerPool();
+    try {
+      const user = await issueFresh();
+      assert.equal((await pool.checkLogin(loginOf(user))).ok, true);
+      const bySomeoneElse = await pool.checkLogin(loginOf(user, fixture.ecdsa));
+      assert.equal(!bySomeoneElse.ok && bySomeoneElse.problem, "signature");
+      const nonce = new Uint8Array(32).fill(9);
+      const answer = { der: user.der, data: nonce, signature: signRawForTest(user.keyPem, nonce) };
+      assert.equal((await pool.checkSignature(answer)).ok, true);
+      const otherNonce = { ...answer, data: new Uint8Array(32).fill(8) };
+      assert.equal((await pool.checkSignature(otherNonce)).ok, false);
     } finally {
       await pool.close();
     }

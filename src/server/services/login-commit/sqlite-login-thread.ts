@@ -1,5 +1,5 @@
 import { workerData } from "node:worker_threads";
-import { Kysely, SqliteDialect, sql } from "kysely";
+import { CompiledQuery, Kysely, SqliteDialect } from "kysely";
 import type { Executor } from "../../storage/repositories/executor.ts";
 import { dropNonce } from "../../storage/repositories/sessions.ts";
 import type { Database } from "../../storage/schema.ts";
@@ -32,6 +32,14 @@ export interface LoginBatchRequest {
   writes: LoginWrite[];
 }
 
+/** The transaction's own statements, compiled once. */
+const BEGIN = CompiledQuery.raw("begin immediate");
+const COMMIT = CompiledQuery.raw("commit");
+const ROLLBACK = CompiledQuery.raw("rollback");
+const SAVEPOINT = CompiledQuery.raw("savepoint login_write");
+const ROLLBACK_TO_SAVEPOINT = CompiledQuery.raw("rollback to login_write");
+const RELEASE = CompiledQuery.raw("release login_write");
+
 async function run(conn: Executor, write: LoginWrite): Promise<LoginWriteOutcome> {
   switch (write.kind) {
     case "open":
@@ -60,23 +68,23 @@ export function runSqliteLoginThread(): void {
     return {
       answer: ({ writes }) =>
         db.connection().execute(async (conn) => {
-          await sql`begin immediate`.execute(conn);
+          await conn.executeQuery(BEGIN);
           try {
             const outcomes: LoginWriteOutcome[] = [];
             for (const write of writes) {
-              await sql`savepoint login_write`.execute(conn);
+              await conn.executeQuery(SAVEPOINT);
               try {
                 outcomes.push(await run(conn, write));
               } catch (error) {
-                await sql`rollback to login_write`.execute(conn);
+                await conn.executeQuery(ROLLBACK_TO_SAVEPOINT);
                 outcomes.push({ ok: false, error: reportError(error) });
               }
-              await sql`release login_write`.execute(conn);
+              await conn.executeQuery(RELEASE);
             }
-            await sql`commit`.execute(conn);
+            await conn.executeQuery(COMMIT);
             return outcomes;
           } catch (error) {
-            if (connection.inTransaction) await sql`rollback`.execute(conn);
+            if (connection.inTransaction) await conn.executeQuery(ROLLBACK);
             throw error;
           }
         }),

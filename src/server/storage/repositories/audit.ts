@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { AuditEventsTable } from "../schema.ts";
+import { compiledStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 /**
@@ -46,20 +47,37 @@ export type AuditRow = Selectable<AuditEventsTable>;
 
 /** Appends one event; run it in the transaction of the change it records, so both commit or neither. */
 export async function recordAuditEvent(db: Executor, event: AuditEvent, at: number): Promise<void> {
-  await db
-    .insertInto("audit_events")
-    .values({
-      at,
-      type: event.type,
-      actor: event.actor,
-      profile_id: event.profileId ?? null,
-      certificate_id: event.certificateId ?? null,
-      session_id: event.sessionId ?? null,
-      chat_id: event.chatId ?? null,
-      details: event.details ? JSON.stringify(event.details) : null,
-    })
-    .execute();
+  await insertAuditEvent(
+    db,
+    at,
+    event.type,
+    event.actor,
+    event.profileId ?? null,
+    event.certificateId ?? null,
+    event.sessionId ?? null,
+    event.chatId ?? null,
+    event.details ? JSON.stringify(event.details) : null,
+  );
 }
+
+/** Compiled once: every login records one. */
+const insertAuditEvent = compiledStatement(
+  (
+    db: Executor,
+    at: number,
+    type: AuditEventType,
+    actor: string,
+    profile_id: number | null,
+    certificate_id: number | null,
+    session_id: number | null,
+    chat_id: string | null,
+    details: string | null,
+  ) =>
+    db
+      .insertInto("audit_events")
+      .values({ at, type, actor, profile_id, certificate_id, session_id, chat_id, details }),
+  8,
+);
 
 export interface AuditQuery {
   /** Unix milliseconds: only events at or after it. */

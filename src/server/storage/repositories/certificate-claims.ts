@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { CertificateClaimsTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type CertificateClaim = Selectable<CertificateClaimsTable>;
@@ -13,12 +14,16 @@ export async function insertClaim(db: Executor, claim: CertificateClaim): Promis
     .execute();
 }
 
-export function findClaim(db: Executor, certificateId: number): Promise<CertificateClaim | undefined> {
-  return db
-    .selectFrom("certificate_claims")
-    .selectAll()
-    .where("certificate_id", "=", certificateId)
-    .executeTakeFirst();
+const claimOf = compiledOnce(
+  (db: Executor, certificateId: number) =>
+    db.selectFrom("certificate_claims").selectAll().where("certificate_id", "=", certificateId),
+  1,
+);
+
+/** Asked at every login with a known certificate (compiled once). */
+export async function findClaim(db: Executor, certificateId: number): Promise<CertificateClaim | undefined> {
+  const [claim] = await claimOf(db, certificateId);
+  return claim;
 }
 
 export async function deleteClaim(db: Executor, certificateId: number): Promise<void> {

@@ -13,11 +13,19 @@ export function findCertificateById(db: Executor, id: number): Promise<Certifica
   return db.selectFrom("certificates").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export function findCertificateByFingerprint(
+const certificateByFingerprint = compiledOnce(
+  (db: Executor, fingerprint: string) =>
+    db.selectFrom("certificates").selectAll().where("fingerprint", "=", fingerprint),
+  1,
+);
+
+/** Every login with a known certificate starts with it (compiled once). */
+export async function findCertificateByFingerprint(
   db: Executor,
   fingerprint: string,
 ): Promise<CertificateRow | undefined> {
-  return db.selectFrom("certificates").selectAll().where("fingerprint", "=", fingerprint).executeTakeFirst();
+  const [row] = await certificateByFingerprint(db, fingerprint);
+  return row;
 }
 
 /** A profile's certificates, oldest first (every /api/profile/ asks). */

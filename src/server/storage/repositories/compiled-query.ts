@@ -1,4 +1,4 @@
-import { type CompiledQuery, createQueryId } from "kysely";
+import { type CompiledQuery, createQueryId, type QueryResult } from "kysely";
 import type { Executor } from "./executor.ts";
 
 /** Stands for an argument while the query is compiled; found again among the compiled parameters. */
@@ -40,22 +40,33 @@ export function bindArguments(statement: CompiledStatement, args: readonly unkno
 }
 
 /**
- * A hot query built and compiled by Kysely once per database, then run with new arguments: building and
- * compiling cost more than running the cached SQLite statement. The query must return rows.
+ * A hot statement built and compiled by Kysely once per database, then run with new arguments: building and
+ * compiling cost more than running the cached SQLite statement. The compiled form is kept per the database's
+ * adapter, which its transactions and reserved connections share with it (each of them is a new Kysely
+ * object): a statement run in a transaction is not compiled again for each.
  */
+export function compiledStatement<Args extends unknown[], Row>(
+  build: Build<Args, Row>,
+  arity: Args["length"],
+): (db: Executor, ...args: Args) => Promise<QueryResult<Row>> {
+  const compiled = new WeakMap<object, CompiledStatement & { query: CompiledQuery<Row> }>();
+  return (db, ...args) => {
+    const key = db.getExecutor().adapter;
+    let statement = compiled.get(key);
+    if (!statement) {
+      statement = compileStatement(db, build, arity);
+      compiled.set(key, statement);
+    }
+    const parameters = bindArguments(statement, args);
+    return db.executeQuery<Row>({ ...statement.query, parameters, queryId: createQueryId() });
+  };
+}
+
+/** compiledStatement for a query: its rows. */
 export function compiledOnce<Args extends unknown[], Row>(
   build: Build<Args, Row>,
   arity: Args["length"],
 ): (db: Executor, ...args: Args) => Promise<Row[]> {
-  const compiled = new WeakMap<Executor, CompiledStatement & { query: CompiledQuery<Row> }>();
-  return async (db, ...args) => {
-    let statement = compiled.get(db);
-    if (!statement) {
-      statement = compileStatement(db, build, arity);
-      compiled.set(db, statement);
-    }
-    const parameters = bindArguments(statement, args);
-    const result = await db.executeQuery<Row>({ ...statement.query, parameters, queryId: createQueryId() });
-    return result.rows;
-  };
+  const run = compiledStatement(build, arity);
+  return async (db, ...args) => (await run(db, ...args)).rows;
 }

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { ProfilesTable } from "../schema.ts";
-import { compiledOnce } from "./compiled-query.ts";
+import { compiledOnce, compiledStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type Profile = Selectable<ProfilesTable>;
@@ -31,12 +31,39 @@ export function insertProfileIfNew(
 /** What a certificate says about its holder, without the profile key. */
 export type ProfileDescription = Omit<ProfileFields, "profile_key">;
 
+const describeProfileStatement = compiledStatement(
+  (
+    db: Executor,
+    id: number,
+    type: number,
+    name: string,
+    company: string | null,
+    title: string | null,
+    inn: string | null,
+    ogrn: string | null,
+    snils: string | null,
+  ) => db.updateTable("profiles").set({ type, name, company, title, inn, ogrn, snils }).where("id", "=", id),
+  8,
+);
+
+/** Writes every field of the description (one absent is null: the certificate does not say it). */
 export async function describeProfile(
   db: Executor,
   id: number,
   description: ProfileDescription,
 ): Promise<void> {
-  await db.updateTable("profiles").set(description).where("id", "=", id).execute();
+  const { type, name, company, title, inn, ogrn, snils } = description;
+  await describeProfileStatement(
+    db,
+    id,
+    type,
+    name,
+    company ?? null,
+    title ?? null,
+    inn ?? null,
+    ogrn ?? null,
+    snils ?? null,
+  );
 }
 
 export async function deleteProfile(db: Executor, id: number): Promise<void> {

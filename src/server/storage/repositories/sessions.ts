@@ -1,19 +1,54 @@
 import type { Insertable, Selectable } from "kysely";
 import type { SessionsTable } from "../schema.ts";
-import { compiledOnce } from "./compiled-query.ts";
+import { compiledOnce, compiledStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 import type { Profile } from "./profiles.ts";
 
 export type Session = Selectable<SessionsTable>;
 
+const insertSessionStatement = compiledStatement(
+  (
+    db: Executor,
+    token: string,
+    certificate_id: number,
+    profile_id: number,
+    nonce: Uint8Array | null,
+    nonce_expires_at: number,
+    created_at: number,
+    last_seen_at: number,
+    client_address: string,
+  ) =>
+    db.insertInto("sessions").values({
+      token,
+      certificate_id,
+      profile_id,
+      nonce,
+      nonce_expires_at,
+      created_at,
+      last_seen_at,
+      client_address,
+      confirmed: 0,
+    }),
+  8,
+);
+
+/** An unconfirmed session (every /api/auth/ stores one; compiled once). */
 export async function insertSession(
   db: Executor,
   session: Omit<Insertable<SessionsTable>, "id" | "confirmed">,
 ): Promise<void> {
-  await db
-    .insertInto("sessions")
-    .values({ ...session, confirmed: 0 })
-    .execute();
+  const s = session;
+  await insertSessionStatement(
+    db,
+    s.token,
+    s.certificate_id,
+    s.profile_id,
+    s.nonce ?? null,
+    s.nonce_expires_at,
+    s.created_at,
+    s.last_seen_at,
+    s.client_address,
+  );
 }
 
 /** No token holds a NUL (they are UUIDs); PostgreSQL would refuse the query rather than find nothing. */
@@ -126,6 +161,36 @@ export async function findSessionWithProfile(
   return row && splitRow(row);
 }
 
+const pendingLoginByToken = compiledOnce(
+  (db: Executor, token: string) =>
+    db
+      .selectFrom("sessions")
+      .leftJoin("certificates", "certificates.id", "sessions.certificate_id")
+      .leftJoin("profiles", "profiles.id", "sessions.profile_id")
+      .selectAll("sessions")
+      .select(["certificates.der as c_der", "profiles.user_id as p_user_id"])
+      .where("sessions.token", "=", token),
+  1,
+);
+
+/** What /api/confirmAuth/ reads of a token: the session, its certificate's DER, its profile's user. */
+export interface PendingLogin {
+  session: Session;
+  /** Undefined if the certificate row is gone. */
+  certificateDer: Uint8Array | undefined;
+  /** Null when the profile has no user yet (no phone registered), or is gone. */
+  userId: number | null;
+}
+
+/** The session of a token with what confirming it needs, in one query. */
+export async function findPendingLogin(db: Executor, token: string): Promise<PendingLogin | undefined> {
+  if (cannotBeAToken(token)) return undefined;
+  const [row] = await pendingLoginByToken(db, token);
+  if (!row) return undefined;
+  const { c_der, p_user_id, ...session } = row;
+  return { session, certificateDer: c_der ?? undefined, userId: p_user_id };
+}
+
 /** Tokens per query of the batch lookups: well inside every backend's limit on bound parameters. */
 const TOKENS_PER_QUERY = 500;
 
@@ -149,15 +214,20 @@ export async function findSessionsWithProfiles(
  * confirmations at most one succeeds. False if the nonce was already used.
  */
 export async function confirmSession(db: Executor, id: number, now: number): Promise<boolean> {
-  const result = await db
-    .updateTable("sessions")
-    .set({ confirmed: 1, nonce: null, last_seen_at: now })
-    .where("id", "=", id)
-    .where("nonce", "is not", null)
-    .where("confirmed", "=", 0)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  const result = await confirmSessionStatement(db, id, now);
+  return result.numAffectedRows === 1n;
 }
+
+const confirmSessionStatement = compiledStatement(
+  (db: Executor, id: number, now: number) =>
+    db
+      .updateTable("sessions")
+      .set({ confirmed: 1, nonce: null, last_seen_at: now })
+      .where("id", "=", id)
+      .where("nonce", "is not", null)
+      .where("confirmed", "=", 0),
+  2,
+);
 
 /** Clears a pending nonce after a failed confirmation, so the nonce answers one attempt only. */
 export async function dropNonce(db: Executor, id: number): Promise<void> {

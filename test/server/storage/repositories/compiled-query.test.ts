@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compiledOnce } from "../../../../src/server/storage/repositories/compiled-query.ts";
+import {
+  compiledOnce,
+  compiledStatement,
+} from "../../../../src/server/storage/repositories/compiled-query.ts";
 import type { Executor } from "../../../../src/server/storage/repositories/executor.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
 import { member } from "./fixtures.ts";
@@ -45,5 +48,38 @@ describeEachBackend("compiledOnce", (storage) => {
       return onlyType === undefined ? query : query.where("type", "=", 1);
     }, 1);
     await assert.rejects(typed(storage().db, 1), /does not bind/);
+  });
+
+  test("a statement compiled once runs inside each transaction it is given, and rolls back with it", async () => {
+    const m = await member(storage(), "compiled-trx", "79990006003");
+    const rename = compiledStatement(
+      (db: Executor, id: number, name: string) =>
+        db.updateTable("profiles").set({ name }).where("id", "=", id),
+      2,
+    );
+    const nameOf = async () =>
+      (
+        await storage()
+          .db.selectFrom("profiles")
+          .select("name")
+          .where("id", "=", m.profileId)
+          .executeTakeFirst()
+      )?.name;
+    const renamed = await rename(storage().db, m.profileId, "outside");
+    assert.equal(renamed.numAffectedRows, 1n);
+    await assert.rejects(
+      storage()
+        .db.transaction()
+        .execute(async (trx) => {
+          assert.equal((await rename(trx, m.profileId, "inside")).numAffectedRows, 1n);
+          throw new Error("roll back");
+        }),
+      /roll back/,
+    );
+    assert.equal(await nameOf(), "outside");
+    await storage()
+      .db.transaction()
+      .execute((trx) => rename(trx, m.profileId, "committed"));
+    assert.equal(await nameOf(), "committed");
   });
 });

@@ -7,11 +7,16 @@ import {
   markCertificatesRevoked,
 } from "../../../../src/server/storage/repositories/certificates.ts";
 import { insertMessage } from "../../../../src/server/storage/repositories/messages.ts";
-import { findProfileById, upsertProfile } from "../../../../src/server/storage/repositories/profiles.ts";
+import {
+  findProfileById,
+  linkProfileToUser,
+  upsertProfile,
+} from "../../../../src/server/storage/repositories/profiles.ts";
 import {
   confirmSession,
   deleteEndedSessions,
   dropNonce,
+  findPendingLogin,
   findSessionByToken,
   findSessionsWithProfiles,
   findSessionWithProfile,
@@ -19,6 +24,7 @@ import {
   touchSession,
   touchSessions,
 } from "../../../../src/server/storage/repositories/sessions.ts";
+import { findOrCreateUser } from "../../../../src/server/storage/repositories/users.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
 import { certificateFields, chatOf, type Member, member, message, now, profileFields } from "./fixtures.ts";
 
@@ -81,6 +87,26 @@ describeEachBackend("sessions", (storage) => {
     assert.deepEqual(found?.session, await findSessionByToken(storage().db, "t4"));
     assert.deepEqual(found?.profile, await findProfileById(storage().db, found?.session.profile_id ?? 0));
     assert.equal(await findSessionWithProfile(storage().db, "no-such-token"), undefined);
+  });
+
+  test("findPendingLogin returns the session, its certificate's DER and its profile's user, or undefined", async () => {
+    await newSession("pending");
+    const found = await findPendingLogin(storage().db, "pending");
+    const session = await findSessionByToken(storage().db, "pending");
+    assert.deepEqual(found?.session, session);
+    const certificate = await findCertificateById(storage().db, session?.certificate_id ?? 0);
+    assert.deepEqual(new Uint8Array(found?.certificateDer ?? []), new Uint8Array(certificate?.der ?? [1]));
+    assert.equal(found?.userId, null);
+    assert.equal(await findPendingLogin(storage().db, "no-such-token"), undefined);
+    assert.equal(await findPendingLogin(storage().db, "a\u0000b"), undefined);
+  });
+
+  test("findPendingLogin gives the user of a profile whose phone is confirmed", async () => {
+    await newSession("pending-user");
+    const profileId = (await findSessionByToken(storage().db, "pending-user"))?.profile_id ?? 0;
+    const user = await findOrCreateUser(storage().db, "+79990000001", now);
+    await linkProfileToUser(storage().db, profileId, user.id);
+    assert.equal((await findPendingLogin(storage().db, "pending-user"))?.userId, user.id);
   });
 
   test("findSessionsWithProfiles finds many tokens at once, in chunks, and leaves out unknown ones", async () => {

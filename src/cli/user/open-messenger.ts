@@ -6,7 +6,7 @@ import { Messenger } from "../../client/messenger.ts";
 import { loadSigner, loadSignerFromPfx, type Signer } from "../../client/signing.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { clientTrust, trustFile } from "./client-trust.ts";
-import { ask } from "./prompt.ts";
+import { askSecret } from "./prompt.ts";
 import { defaultHome, type KeyFiles, readSession, type Session } from "./session-store.ts";
 
 /** Adds the options every user command takes. */
@@ -38,7 +38,7 @@ export const PFX_PASSWORD_ENV = "CERTCHAT_PFX_PASSWORD";
 export async function readSigner(files: KeyFiles, password?: string): Promise<Signer> {
   if ("pfxPath" in files) {
     const pfx = new Uint8Array(await readFile(files.pfxPath));
-    return loadSignerFromPfx(pfx, password ?? process.env[PFX_PASSWORD_ENV] ?? (await ask("PFX password: ")));
+    return loadSignerFromPfx(pfx, password ?? process.env[PFX_PASSWORD_ENV] ?? (await askSecret("PFX password: ")));
   }
   const [certificate, key] = await Promise.all([readFile(files.certPath), readFile(files.keyPath, "utf8")]);
   return loadSigner(new Uint8Array(certificate), key);

@@ -3,8 +3,11 @@
  * survives reconnects. After every (re)connect it subscribes again and catches up with `messages` /
  * `rel: "next"` from the last id it holds, so nothing published while it was away is lost. `sendMessage`
  * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.
+ * A socket's sends await their acks within a window (docs/SDK.md "Sending"), so the server's bound on a
+ * socket's queued events is not reached; the rest wait here.
  */
 import { io, type Socket } from "socket.io-client";
+import { eventBytes } from "../protocol/event-size.ts";
 import {
   type ClientEventName,
   type ClientToServerEvents,
@@ -22,13 +25,27 @@ import {
   type SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
+import { SendWindow } from "./send-window.ts";
 
 export interface CertchatSocketOptions {
   server: string;
   token: string;
   /** How long to wait for an ack before a retry (default 5 s). */
   ackTimeoutMs?: number;
+  /**
+   * Sends awaiting their acks at once (default 128, the server's sends worked on at once per socket); more
+   * wait in the SDK. The server refuses events beyond 1,000 queued per socket.
+   */
+  maxSendsInFlight?: number;
+  /**
+   * Their bytes, as src/protocol/event-size.ts measures them (default 32 MiB, half the server's default
+   * CERTCHAT_SOCKET_QUEUE_BYTES); one send always goes while nothing else is in flight, however big.
+   */
+  maxSendBytesInFlight?: number;
 }
+
+const DEFAULT_SENDS_IN_FLIGHT = 128;
+const DEFAULT_SEND_BYTES_IN_FLIGHT = 32 * 1024 ** 2;
 
 export type OutgoingMessage = WithoutToken<SendMessageRequest> & { localId: LocalId };
 
@@ -46,6 +63,7 @@ type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0]
 export class CertchatSocket {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly ackTimeoutMs: number;
+  private readonly sends: SendWindow;
   /** Subscribed chats → the last message id delivered (0: none yet). */
   private readonly lastIds = new Map<string, number>();
   private readonly listeners = new Set<MessageListener>();
@@ -61,6 +79,10 @@ export class CertchatSocket {
 
   constructor(options: CertchatSocketOptions) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.sends = new SendWindow({
+      sends: options.maxSendsInFlight ?? DEFAULT_SENDS_IN_FLIGHT,
+      bytes: options.maxSendBytesInFlight ?? DEFAULT_SEND_BYTES_IN_FLIGHT,
+    });
     this.socket = io(options.server, { auth: { token: options.token }, autoConnect: false });
     this.socket.on("connect", () => {
       // A failure means the connection dropped again; the next "connect" resumes once more.
@@ -131,17 +153,34 @@ export class CertchatSocket {
     return this.lastIds.has(chat);
   }
 
-  /** Sends, retrying with the same `localId` until the server acknowledges; the stored message. */
+  /**
+   * Sends once the window has room (sends go in call order), retrying with the same `localId` until the server
+   * acknowledges; the stored message. A `DataError` while other sends were in flight may be the server's bound
+   * on the socket's queue (a server configured below this window): the send goes again alone, once the others
+   * are answered, and only a refusal then is final (a text or file over its limit).
+   */
   async sendMessage(message: OutgoingMessage): Promise<Message> {
-    for (;;) {
-      try {
-        const stored = await this.request("sendMessage", message);
-        if (stored.id > (this.lastIds.get(stored.chat) ?? Number.MAX_SAFE_INTEGER))
-          this.ownIds.add(stored.id);
-        return stored;
-      } catch (error) {
-        if (error instanceof CertchatApiError || this.closed) throw error;
+    const bytes = eventBytes([message], Number.POSITIVE_INFINITY);
+    let leave = await this.sends.enter(bytes);
+    let alone = false;
+    try {
+      for (;;) {
+        try {
+          const stored = await this.request("sendMessage", message);
+          if (stored.id > (this.lastIds.get(stored.chat) ?? Number.MAX_SAFE_INTEGER))
+            this.ownIds.add(stored.id);
+          return stored;
+        } catch (error) {
+          if (this.closed) throw error;
+          if (!(error instanceof CertchatApiError)) continue;
+          if (error.code !== "DataError" || alone || this.sends.inFlight === 1) throw error;
+          leave();
+          leave = await this.sends.enter(bytes, { alone: true });
+          alone = true;
+        }
       }
+    } finally {
+      leave();
     }
   }
 

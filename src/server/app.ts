@@ -216,6 +216,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       rights,
       redis,
       maxPayloadBytes: config.limits.maxBodyBytes,
+      maxQueuedBytes: config.limits.socketQueueBytes,
       preAuthBytes: config.limits.socketPreAuthBytes,
       authGraceMs: config.timeouts.socketAuthMs,
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
@@ -223,7 +224,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       clientAddress: (request) => clientAddress(request, trustedProxies),
       observer: {
         delivered: (count) => metrics.messageDeliveries.inc(count),
-        flooded: () => metrics.refused("socket_events"),
+        refusedOverBound: (bound) => metrics.refused(bound === "events" ? "socket_events" : "socket_bytes"),
       },
     });
     const http = await buildHttpApp({

@@ -40,6 +40,11 @@ export interface Config {
     maxPageBytes: number;
     /** Bytes a socket may send before it has sent its token (`session` or handshake); more → disconnected. */
     socketPreAuthBytes: number;
+    /**
+     * Bytes of one socket's events queued and not yet answered (sends committing, or waiting their turn); an
+     * event that would pass it is refused with DataError, the socket stays connected. At least maxBodyBytes.
+     */
+    socketQueueBytes: number;
   };
   /** Slow clients: how long the server waits for a request's headers, its whole body, a silent body. */
   timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number; socketAuthMs: number };
@@ -232,6 +237,7 @@ const knownVariables = new Set([
   "CERTCHAT_MAX_CMS_BYTES",
   "CERTCHAT_MAX_PAGE_BYTES",
   "CERTCHAT_SOCKET_PREAUTH_BYTES",
+  "CERTCHAT_SOCKET_QUEUE_BYTES",
   "CERTCHAT_SOCKET_AUTH_TIMEOUT",
   "CERTCHAT_HTTP_HEADERS_TIMEOUT",
   "CERTCHAT_HTTP_REQUEST_TIMEOUT",
@@ -453,6 +459,7 @@ export function loadConfig(env: Env): Config {
       maxCmsBytes: size("CERTCHAT_MAX_CMS_BYTES", "1MiB"),
       maxPageBytes: size("CERTCHAT_MAX_PAGE_BYTES", "8MiB"),
       socketPreAuthBytes: atMostBody("CERTCHAT_SOCKET_PREAUTH_BYTES", 16 * 1024),
+      socketQueueBytes: atLeastBody("CERTCHAT_SOCKET_QUEUE_BYTES", 64 * 1024 ** 2),
     },
     timeouts: {
       httpHeadersMs: duration("CERTCHAT_HTTP_HEADERS_TIMEOUT", "10s"),

@@ -308,6 +308,24 @@ test("a bad session maximum age or CRL reload interval names its variable", () =
   }
 });
 
+test("a socket's queued events hold at most 64 MiB by default, never below the largest body", () => {
+  assert.equal(loadConfig({}).limits.socketQueueBytes, 64 * 1024 ** 2);
+  assert.equal(
+    loadConfig({ CERTCHAT_SOCKET_QUEUE_BYTES: "256KiB", CERTCHAT_MAX_BODY_BYTES: "64KiB" }).limits
+      .socketQueueBytes,
+    256 * 1024,
+  );
+  assert.equal(
+    loadConfig({ CERTCHAT_MAX_BODY_BYTES: "100MiB" }).limits.socketQueueBytes,
+    100 * 1024 ** 2,
+    "unset, it grows with the body limit",
+  );
+  assert.throws(
+    () => loadConfig({ CERTCHAT_SOCKET_QUEUE_BYTES: "16MiB" }),
+    configErrorFor("CERTCHAT_SOCKET_QUEUE_BYTES"),
+  );
+});
+
 test("bodies in flight are bounded by 256 MiB by default, never below the largest body", () => {
   assert.equal(loadConfig({}).limits.maxBodiesInFlightBytes, 256 * 1024 ** 2);
   assert.equal(

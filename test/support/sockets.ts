@@ -1,7 +1,8 @@
 import { io as connectCurrent, type Socket } from "socket.io-client";
 import connectLegacy from "socket.io-client-v2";
-import { type ChatUser, call, keysFor, newChatKey } from "./chats.ts";
-import type { ApiServer, Envelope } from "./server.ts";
+import { type ChatUser, call, chatServerEnv, chatUser, keysFor, newChatKey } from "./chats.ts";
+import { type ApiServer, type Envelope, startTestServer, type TestServer } from "./server.ts";
+import type { Backend } from "./storage.ts";
 
 export type LegacySocket = connectLegacy.LegacySocket;
 /** What both client generations offer the tests. */
@@ -69,6 +70,28 @@ export function emitWithAckArgs(socket: AnySocket, event: string, ...args: unkno
   });
 }
 
+/**
+ * Emits with an ack callback, without waiting for the ack; resolves with the envelope, rejects when none comes
+ * within `ms` (default: a thousand sends queued behind a held lock, on a loaded machine).
+ */
+export function emitForAck(socket: Socket, event: string, payload: unknown, ms = 60_000): Promise<Envelope> {
+  return new Promise((resolve, reject) =>
+    socket.timeout(ms).emit(event, payload, (error: Error | null, envelope: Envelope) => {
+      if (error) reject(error);
+      else resolve(envelope);
+    }),
+  );
+}
+
+/**
+ * Resolves once the server has read every event the socket emitted before: an event the API does not have is
+ * answered at once, outside the socket's queue, and a socket's packets are read in order.
+ */
+export async function serverHasRead(socket: AnySocket): Promise<void> {
+  const answer = await request(socket, "notAnEvent");
+  if (answer.error !== "MethodNotFound") throw new Error(`notAnEvent answered ${JSON.stringify(answer)}`);
+}
+
 /** Emits and resolves with the ack's envelope (the ack must carry exactly one argument). */
 export async function request(socket: AnySocket, event: string, ...args: unknown[]): Promise<Envelope> {
   const answer = await emitWithAckArgs(socket, event, ...args);
@@ -84,9 +107,13 @@ export function record(socket: AnySocket, event: string): unknown[] {
 }
 
 /** Waits until `predicate` holds (polling), failing after `ms`. */
-export async function eventually(predicate: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  ms = WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -128,4 +155,49 @@ export function textMessage(from: ChatUser, chat: string, text: string): Record<
 /** Closes sockets of either generation. */
 export function closeAll(sockets: AnySocket[]): void {
   for (const socket of sockets) socket.close();
+}
+
+/** A server with Alice and Bob and their personal chat; `open` connects Socket.IO 4 clients that `close` closes. */
+export interface SocketChat {
+  server: TestServer;
+  alice: ChatUser;
+  bob: ChatUser;
+  chat: string;
+  open(token: string): Promise<Socket>;
+  /** Closes every socket `open` connected, then the server. */
+  close(): Promise<void>;
+}
+
+export async function startSocketChat(
+  options: { backend?: Backend; env?: Record<string, string> } = {},
+): Promise<SocketChat> {
+  const server = await startTestServer({
+    backend: options.backend,
+    env: { ...chatServerEnv, ...options.env },
+  });
+  const sockets: Socket[] = [];
+  const close = async () => {
+    closeAll(sockets);
+    await server.close();
+  };
+  try {
+    const alice = await chatUser(server, "Алисова Алиса Петровна");
+    const bob = await chatUser(server, "Бобров Борис Иванович");
+    const chat = await chatBetween(server, alice, bob);
+    return {
+      server,
+      alice,
+      bob,
+      chat,
+      async open(token) {
+        const socket = await connectV4(server.url, { token });
+        sockets.push(socket);
+        return socket;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

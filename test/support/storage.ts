@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
+import Database from "better-sqlite3";
 import pg from "pg";
 import {
   migrateToLatest,
@@ -139,4 +140,27 @@ export function describeEachBackend(
       );
     });
   }
+}
+
+/**
+ * Takes the messages table's write lock on a connection of its own: the server's message commits wait until
+ * the returned release is called (SQLite's busy timeout is 5 s: release well before).
+ */
+export async function holdMessageCommits(target: StorageTarget): Promise<() => Promise<void>> {
+  if (target.kind === "sqlite") {
+    const db = new Database(target.file);
+    db.exec("begin immediate");
+    return async () => {
+      db.exec("commit");
+      db.close();
+    };
+  }
+  const client = new pg.Client({ connectionString: target.url });
+  await client.connect();
+  await client.query("begin");
+  await client.query(`lock table ${target.schema ? `${target.schema}.` : ""}messages in exclusive mode`);
+  return async () => {
+    await client.query("commit");
+    await client.end();
+  };
 }

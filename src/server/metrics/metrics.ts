@@ -24,6 +24,7 @@ const LIMIT_NAMES = [
   "sms_per_address",
   "verify_queue",
   "socket_events",
+  "socket_bytes",
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
@@ -109,7 +110,7 @@ export class CertchatMetrics {
   });
   readonly rateLimitRefusals = new Counter({
     name: "certchat_rate_limit_refusals_total",
-    help: "Requests refused by a limit, by limit",
+    help: "HTTP requests, logins and socket events refused by a limit (never run), by limit",
     labelNames: ["limit"] as const,
     registers: [this.registry],
   });

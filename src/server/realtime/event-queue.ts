@@ -25,9 +25,17 @@ export interface OrderedPart {
 export interface EventQueueLimits {
   /** Events a socket may have in the queue, running or waiting; push refuses more. */
   waiting: number;
+  /**
+   * Bytes those events may hold together (as the caller measures them): push refuses an event that would pass
+   * it. At least the largest event, so that one always fits in an empty queue.
+   */
+  bytes: number;
   /** Overlapping events running at once; the others wait their turn (a sender far ahead gets slower acks). */
   overlapping: number;
 }
+
+/** The bound that refused an event: the queue's count of events, or its bytes. */
+export type QueueBound = "events" | "bytes";
 
 /** A promise and its resolver. */
 function signal(): { done: Promise<void>; fire: () => void } {
@@ -53,6 +61,8 @@ export class EventQueue {
   /** The last event pushed has given its answer (or will never). */
   private answered: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** Bytes of the events pushed and not yet finished (answered or dropped). */
+  private held = 0;
   private running = 0;
   private readonly slotWaiters: (() => void)[] = [];
   private closed = false;
@@ -62,10 +72,15 @@ export class EventQueue {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** False when the socket already has `limits.waiting` events queued: the event is not queued. */
-  push(event: QueuedEvent): boolean {
-    if (this.pending >= this.limits.waiting) return false;
+  /**
+   * Queues an event of `bytes`, held until it has finished; or, when the socket already has `limits.waiting`
+   * events queued or they would hold more than `limits.bytes` with it, names that bound and does not queue it.
+   */
+  push(event: QueuedEvent, bytes: number): "queued" | QueueBound {
+    if (this.pending >= this.limits.waiting) return "events";
+    if (this.held + bytes > this.limits.bytes) return "bytes";
     this.pending += 1;
+    this.held += bytes;
     const gate = this.released;
     const before = { finished: this.tail, begun: this.begun, answered: this.answered };
     const released = signal();
@@ -79,9 +94,10 @@ export class EventQueue {
       begun.fire();
       answered.fire();
       this.pending -= 1;
+      this.held -= bytes;
     });
     this.tail = Promise.all([before.finished, finished]).then(() => {});
-    return true;
+    return "queued";
   }
 
   /** Resolves once every event queued so far has finished (or been dropped). */

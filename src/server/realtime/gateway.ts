@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
+import { eventBytes } from "../../protocol/event-size.ts";
 import { type ClientEventName, isClientEvent } from "../../protocol/events.ts";
 import { failure } from "../http/envelope.ts";
 import { splitAck } from "./answer.ts";
@@ -14,7 +15,7 @@ import {
   type StagedEventName,
   stagedEvent,
 } from "./dispatch.ts";
-import { EventQueue } from "./event-queue.ts";
+import { EventQueue, type QueueBound } from "./event-queue.ts";
 import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
@@ -41,8 +42,9 @@ const handlers: EventHandlers = {
 const SESSIONS_ENDED = "certchat:sessions-ended";
 
 /**
- * Events one socket may have queued (docs/DECISIONS.md §13): beyond this it is flooding, and each further event
- * is refused with DataError at once — never a disconnect, which would leave its queued sends' fate unknown.
+ * Events one socket may have queued (docs/DECISIONS.md §13): beyond this (or beyond its bytes, the gateway's
+ * `maxQueuedBytes`) each further event is refused with DataError at once — never a disconnect, which would
+ * leave its queued sends' fate unknown.
  */
 export const MAX_QUEUED_EVENTS = 1000;
 
@@ -75,6 +77,11 @@ export interface SocketServerOptions {
 export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, SocketServerOptions {
   /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
   maxPayloadBytes: number;
+  /**
+   * Bytes of one socket's events queued and not yet answered (src/protocol/event-size.ts measures them); an event that
+   * would pass it is refused with DataError. At least maxPayloadBytes.
+   */
+  maxQueuedBytes: number;
   /** A connection without a valid session after this long is closed. */
   authGraceMs: number;
   /** How often connected sockets' sessions are re-checked (expired or removed → disconnected). */
@@ -83,8 +90,11 @@ export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, Socket
   drainMs: number;
   /** The client's address, as the HTTP API finds it (CERTCHAT_TRUST_PROXY): for log lines. */
   clientAddress: (request: IncomingMessage) => string;
-  /** Told of live messages handed to this node's sockets, and of events refused to a flooding socket (metrics). */
-  observer?: { delivered(count: number): void; flooded(): void };
+  /**
+   * Told of live messages handed to this node's sockets, and of each event refused because its socket's queue
+   * was at one of its bounds (metrics).
+   */
+  observer?: { delivered(count: number): void; refusedOverBound(bound: QueueBound): void };
 }
 
 export interface RealtimeGateway {
@@ -144,7 +154,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
   io.use(handshakeAuthentication(context));
   io.on("connection", (socket) => {
     const queue = new EventQueue(
-      { waiting: MAX_QUEUED_EVENTS, overlapping: MAX_OVERLAPPING_SENDS },
+      { waiting: MAX_QUEUED_EVENTS, overlapping: MAX_OVERLAPPING_SENDS, bytes: options.maxQueuedBytes },
       (error) => logger.error({ err: error }, "socket event handler failed"),
     );
     queues.add(queue);
@@ -173,16 +183,17 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
         splitAck(args).ack?.(failure("MethodNotFound"));
         return;
       }
-      if (queue.push(queued(event, args))) {
+      const outcome = queue.push(queued(event, args), eventBytes(args, options.maxQueuedBytes));
+      if (outcome === "queued") {
         refusing = false;
         return;
       }
       splitAck(args).ack?.(failure("DataError"));
-      observer?.flooded();
+      observer?.refusedOverBound(outcome);
       if (!refusing)
         logger.warn(
-          { socket: socket.id, address: options.clientAddress(socket.request) },
-          "socket flooding its event queue: events refused",
+          { socket: socket.id, address: options.clientAddress(socket.request), bound: outcome },
+          "socket over its event queue's bound: events refused",
         );
       refusing = true;
     });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EventQueue, type QueuedEvent } from "../../../src/server/realtime/event-queue.ts";
 
-const roomy = { waiting: 100, overlapping: 100 };
+const roomy = { waiting: 100, overlapping: 100, bytes: 1_000 };
 
 /** A promise resolved from outside. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -46,8 +46,8 @@ test("an event that runs alone holds back the next one until it has answered (su
   const log: string[] = [];
   const session = deferred();
   const queue = new EventQueue(roomy, () => {});
-  queue.push(recorded(log, "session", { started: session.promise }));
-  queue.push(recorded(log, "subscribe"));
+  queue.push(recorded(log, "session", { started: session.promise }), 0);
+  queue.push(recorded(log, "subscribe"), 0);
   session.resolve();
   await queue.idle();
   assert.deepEqual(log, [
@@ -69,8 +69,9 @@ test("overlapping events start before earlier ones finish, yet begin and answer 
   const queue = new EventQueue(roomy, () => {});
   queue.push(
     recorded(log, "1", { overlaps: true, started: firstPrepared.promise, committed: firstCommitted.promise }),
+    0,
   );
-  queue.push(recorded(log, "2", { overlaps: true }));
+  queue.push(recorded(log, "2", { overlaps: true }), 0);
   // Let the second event prepare while the first is still preparing.
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(log, ["start 1", "start 2", "prepared 2"]);
@@ -87,9 +88,9 @@ test("an event that may not overlap waits for the overlapping ones before it, an
   const log: string[] = [];
   const sendCommitted = deferred();
   const queue = new EventQueue(roomy, () => {});
-  queue.push(recorded(log, "send", { overlaps: true, committed: sendCommitted.promise }));
-  queue.push(recorded(log, "messages"));
-  queue.push(recorded(log, "send2", { overlaps: true }));
+  queue.push(recorded(log, "send", { overlaps: true, committed: sendCommitted.promise }), 0);
+  queue.push(recorded(log, "messages"), 0);
+  queue.push(recorded(log, "send2", { overlaps: true }), 0);
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(log, ["start send", "prepared send", "begin send"]);
   sendCommitted.resolve();
@@ -112,14 +113,17 @@ test("whether an event overlaps is asked only once every earlier event that runs
   const session = deferred();
   const queue = new EventQueue(roomy, () => {});
   const log: string[] = [];
-  queue.push(recorded(log, "session", { started: session.promise }));
-  queue.push({
-    ...recorded(log, "send", { overlaps: true }),
-    overlaps: () => {
-      asked.push(log.at(-1) ?? "nothing");
-      return true;
+  queue.push(recorded(log, "session", { started: session.promise }), 0);
+  queue.push(
+    {
+      ...recorded(log, "send", { overlaps: true }),
+      overlaps: () => {
+        asked.push(log.at(-1) ?? "nothing");
+        return true;
+      },
     },
-  });
+    0,
+  );
   session.resolve();
   await queue.idle();
   assert.deepEqual(asked, ["answer session"]);
@@ -128,10 +132,10 @@ test("whether an event overlaps is asked only once every earlier event that runs
 test("at most `overlapping` events run at once; the next starts when one has answered", async () => {
   const log: string[] = [];
   const firstCommitted = deferred();
-  const queue = new EventQueue({ waiting: 10, overlapping: 2 }, () => {});
-  queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }));
-  queue.push(recorded(log, "2", { overlaps: true }));
-  queue.push(recorded(log, "3", { overlaps: true }));
+  const queue = new EventQueue({ waiting: 10, overlapping: 2, bytes: 1_000 }, () => {});
+  queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }), 0);
+  queue.push(recorded(log, "2", { overlaps: true }), 0);
+  queue.push(recorded(log, "3", { overlaps: true }), 0);
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(log.includes("start 3"), false, log.join());
   firstCommitted.resolve();
@@ -143,13 +147,16 @@ test("a failing event is reported and the next one still runs and answers", asyn
   const failures: unknown[] = [];
   const log: string[] = [];
   const queue = new EventQueue(roomy, (error) => failures.push(error));
-  queue.push({
-    overlaps: () => true,
-    start: async () => {
-      throw new Error("boom");
+  queue.push(
+    {
+      overlaps: () => true,
+      start: async () => {
+        throw new Error("boom");
+      },
     },
-  });
-  queue.push(recorded(log, "next", { overlaps: true }));
+    0,
+  );
+  queue.push(recorded(log, "next", { overlaps: true }), 0);
   await queue.idle();
   assert.equal(log.at(-1), "answer next");
   assert.equal(failures.length, 1);
@@ -157,12 +164,12 @@ test("a failing event is reported and the next one still runs and answers", asyn
 
 test("beyond its limit of queued events the queue refuses more, and accepts again once drained", async () => {
   const log: string[] = [];
-  const queue = new EventQueue({ waiting: 2, overlapping: 2 }, () => {});
-  assert.equal(queue.push(recorded(log, "1")), true);
-  assert.equal(queue.push(recorded(log, "2")), true);
-  assert.equal(queue.push(recorded(log, "3")), false);
+  const queue = new EventQueue({ waiting: 2, overlapping: 2, bytes: 1_000 }, () => {});
+  assert.equal(queue.push(recorded(log, "1"), 0), "queued");
+  assert.equal(queue.push(recorded(log, "2"), 0), "queued");
+  assert.equal(queue.push(recorded(log, "3"), 0), "events");
   await queue.idle();
-  assert.equal(queue.push(recorded(log, "4")), true);
+  assert.equal(queue.push(recorded(log, "4"), 0), "queued");
   await queue.idle();
   assert.equal(log.includes("start 3"), false);
   assert.equal(log.at(-1), "answer 4");
@@ -173,9 +180,9 @@ test("once closed, events that have not begun are dropped, and the one already b
   const firstCommitted = deferred();
   const secondPrepared = deferred();
   const queue = new EventQueue(roomy, () => {});
-  queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }));
-  queue.push(recorded(log, "2", { overlaps: true, started: secondPrepared.promise }));
-  queue.push(recorded(log, "3"));
+  queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }), 0);
+  queue.push(recorded(log, "2", { overlaps: true, started: secondPrepared.promise }), 0);
+  queue.push(recorded(log, "3"), 0);
   await new Promise((resolve) => setImmediate(resolve));
   queue.close();
   secondPrepared.resolve();
@@ -186,4 +193,54 @@ test("once closed, events that have not begun are dropped, and the one already b
     ["begin 1", "drop 2", "answer 1"],
   );
   assert.equal(log.includes("start 3"), false);
+});
+
+test("an event that would pass the byte bound is refused, while the smaller ones queued before it run", async () => {
+  const log: string[] = [];
+  const firstCommitted = deferred();
+  const queue = new EventQueue({ waiting: 10, overlapping: 10, bytes: 100 }, () => {});
+  assert.equal(
+    queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }), 60),
+    "queued",
+  );
+  assert.equal(queue.push(recorded(log, "2", { overlaps: true }), 40), "queued");
+  assert.equal(queue.push(recorded(log, "3", { overlaps: true }), 1), "bytes");
+  firstCommitted.resolve();
+  await queue.idle();
+  assert.deepEqual(
+    log.filter((step) => step.startsWith("answer")),
+    ["answer 1", "answer 2"],
+  );
+  assert.equal(log.includes("start 3"), false);
+});
+
+test("an event's bytes are held until it has answered, then free for the next", async () => {
+  const log: string[] = [];
+  const firstCommitted = deferred();
+  const queue = new EventQueue({ waiting: 10, overlapping: 10, bytes: 100 }, () => {});
+  queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }), 100);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(log.at(-1), "begin 1");
+  assert.equal(queue.push(recorded(log, "2", { overlaps: true }), 1), "bytes", "held while committing");
+  firstCommitted.resolve();
+  await queue.idle();
+  assert.equal(queue.push(recorded(log, "3", { overlaps: true }), 100), "queued");
+  await queue.idle();
+  assert.equal(log.at(-1), "answer 3");
+});
+
+test("a dropped event's bytes are given back too", async () => {
+  const log: string[] = [];
+  const firstCommitted = deferred();
+  const secondPrepared = deferred();
+  const queue = new EventQueue({ waiting: 10, overlapping: 10, bytes: 100 }, () => {});
+  queue.push(recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }), 50);
+  queue.push(recorded(log, "2", { overlaps: true, started: secondPrepared.promise }), 50);
+  await new Promise((resolve) => setImmediate(resolve));
+  queue.close();
+  secondPrepared.resolve();
+  firstCommitted.resolve();
+  await queue.idle();
+  assert.ok(log.includes("drop 2"), log.join());
+  assert.equal(queue.push(recorded(log, "3"), 100), "queued");
 });

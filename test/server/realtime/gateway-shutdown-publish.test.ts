@@ -83,6 +83,7 @@ describe("gateway close with a publication pending", () => {
       preAuthBytes: 100_000,
       redis: redisA,
       maxPayloadBytes: 1_000_000,
+      maxQueuedBytes: 1_000_000,
       authGraceMs: 60_000,
       sessionCheckMs: 3_600_000,
       drainMs: 1_000,

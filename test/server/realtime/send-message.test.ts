@@ -1,41 +1,30 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Socket } from "socket.io-client";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
-import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
-import { startTestServer, type TestServer } from "../../support/server.ts";
+import { type ChatUser, call } from "../../support/chats.ts";
+import type { TestServer } from "../../support/server.ts";
 import {
-  chatBetween,
-  closeAll,
-  connectV4,
   eventually,
   record,
   request,
+  type SocketChat,
+  startSocketChat,
   textMessage,
 } from "../../support/sockets.ts";
 
 describe("socket sendMessage and live delivery (Socket.IO 4 clients)", () => {
+  let fixture: SocketChat;
   let server: TestServer;
   let alice: ChatUser;
   let bob: ChatUser;
   let chat: string;
-  const sockets: Socket[] = [];
-  const open = async (token: string) => {
-    const socket = await connectV4(server.url, { token });
-    sockets.push(socket);
-    return socket;
-  };
+  const open = (token: string) => fixture.open(token);
 
   before(async () => {
-    server = await startTestServer({ env: chatServerEnv });
-    alice = await chatUser(server, "Алисова Алиса Петровна");
-    bob = await chatUser(server, "Бобров Борис Иванович");
-    chat = await chatBetween(server, alice, bob);
+    fixture = await startSocketChat();
+    ({ server, alice, bob, chat } = fixture);
   });
-  after(async () => {
-    closeAll(sockets);
-    await server.close();
-  });
+  after(() => fixture.close());
 
   test("the ack carries one envelope with the stored message and localId; every other subscribed socket, the sender's other one included, gets it without localId", async () => {
     const aliceSending = await open(alice.token);
@@ -67,8 +56,15 @@ describe("socket sendMessage and live delivery (Socket.IO 4 clients)", () => {
     assert.deepEqual(atBob[0], bare);
     assert.deepEqual(atOther[0], bare);
     assert.equal("localId" in (atBob[0] as object), false);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(atSender.length, 0, "the sending socket has its ack, not an event");
+    // The barrier: a later message from another socket reaches the sender after anything the first caused.
+    const barrier = await request(bobSocket, "sendMessage", textMessage(bob, chat, "barrier"));
+    const barrierId = (barrier.data as Message).id;
+    await eventually(() => atSender.length > 0, "the barrier at the sender");
+    assert.deepEqual(
+      atSender.map((message) => (message as Message).id),
+      [barrierId],
+      "the sending socket has its ack, not an event",
+    );
   });
 
   test("a retry with the same localId returns the stored message and announces that same message again", async () => {
@@ -107,8 +103,14 @@ describe("socket sendMessage and live delivery (Socket.IO 4 clients)", () => {
     assert.deepEqual(empty, { success: false, error: "InvalidSchema" });
     const notMember = await request(aliceSocket, "sendMessage", textMessage(alice, "no-such-chat", "x"));
     assert.deepEqual(notMember, { success: false, error: "GetChatsError" });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    assert.equal(atBob.length, 0);
+    // The barrier: sent after the failed ones from the same socket, so delivered after anything they caused.
+    const barrier = await request(aliceSocket, "sendMessage", textMessage(alice, chat, "barrier"));
+    const barrierId = (barrier.data as Message).id;
+    await eventually(() => atBob.length > 0, "the barrier at Bob");
+    assert.deepEqual(
+      atBob.map((message) => (message as Message).id),
+      [barrierId],
+    );
   });
 
   test("every malformed payload is answered InvalidSchema and the socket stays usable", async () => {
@@ -167,7 +169,12 @@ describe("socket sendMessage and live delivery (Socket.IO 4 clients)", () => {
     await eventually(() => atBob.length === 1, "the message sent without ack");
     assert.deepEqual(await request(bobSocket, "unsubscribe", chat), { success: true, data: chat });
     await request(aliceSocket, "sendMessage", textMessage(alice, chat, "after unsubscribe"));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    assert.equal(atBob.length, 1);
+    // Announced before its ack: subscribed again after the ack, Bob gets the barrier and not that message.
+    await request(bobSocket, "subscribe", chat);
+    const barrier = await request(aliceSocket, "sendMessage", textMessage(alice, chat, "barrier"));
+    await eventually(() => atBob.length === 2, "the barrier at Bob");
+    assert.deepEqual(atBob.map((message) => (message as Message).id).slice(1), [
+      (barrier.data as Message).id,
+    ]);
   });
 });

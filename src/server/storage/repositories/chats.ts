@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { ChatMembersTable, ChatsTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type Chat = Selectable<ChatsTable>;
@@ -155,12 +156,7 @@ export interface MemberView {
   first_key_id: number;
 }
 
-/** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */
-export function findMemberView(
-  db: Executor,
-  chatId: string,
-  profileId: number,
-): Promise<MemberView | undefined> {
+function memberViewQuery(db: Executor, chatId: string, profileId: number) {
   return db
     .selectFrom("chat_members")
     .innerJoin("chats", "chats.id", "chat_members.chat_id")
@@ -175,8 +171,20 @@ export function findMemberView(
       "chat_members.first_key_id",
     ])
     .where("chat_members.chat_id", "=", chatId)
-    .where("chat_members.profile_id", "=", profileId)
-    .executeTakeFirst();
+    .where("chat_members.profile_id", "=", profileId);
+}
+
+/** Compiled once: every socket `subscribe` and `messages` reads it (twice per subscribe). */
+const memberView = compiledOnce(memberViewQuery, 2);
+
+/** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */
+export async function findMemberView(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<MemberView | undefined> {
+  const [view] = await memberView(db, chatId, profileId);
+  return view;
 }
 
 export type ChatMemberRow = Selectable<ChatMembersTable>;

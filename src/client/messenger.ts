@@ -69,7 +69,10 @@ export interface ListenOptions {
   follow?: boolean;
   /** Serve wait lists pushed while listening, and rotate when a leave made it due (default true). */
   fulfil?: boolean;
-  /** A background fulfilment or rotation that failed; they never throw into the listener. */
+  /**
+   * A background fulfilment or rotation that failed, or a chat's catch-up after a reconnect that gave up (the
+   * chat's messages wait for the next reconnect or `socket.catchUp(chat)`); they never throw into the listener.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -419,6 +422,10 @@ export class Messenger {
     socket.onMessage((message) => enqueue(async () => onMessage(await this.read(message))));
     const fulfiller = this.fulfiller(onError);
     socket.onClose(() => fulfiller.stop());
+    // A chat whose catch-up gave up delivers nothing more until a later one succeeds: the caller must know.
+    socket.onCatchUpFailure((failure) => {
+      if (!failure.retrying) onError(failure.error);
+    });
     socket.on("chatKeysAdded", (event) => this.keyring.setCurrent(event.chatId, event.keyId));
     socket.on("chatChanged", (event) => {
       this.keyring.setCurrent(event.chatId, event.keyId);

@@ -1,10 +1,11 @@
 /**
  * The real-time client (docs/DECISIONS.md §3, Socket.IO 4): subscribes to chats, delivers each new message once, and
  * survives reconnects. After every (re)connect it subscribes again and catches up with `messages` /
- * `rel: "next"` from the last id it holds, so nothing published while it was away is lost. `sendMessage`
- * carries a `localId` and is retried until acknowledged; the server answers a retry with the stored message.
- * A socket's sends await their acks within a window (docs/SDK.md "Sending"), so the server's bound on a
- * socket's queued events is not reached; the rest wait here.
+ * `rel: "next"` from the last id it holds, so nothing published while it was away is lost; a catch-up that
+ * fails is tried again (backoff, bounded) and never skipped. `sendMessage` carries a `localId` and is retried
+ * until acknowledged; the server answers a retry with the stored message. A socket's sends await their acks
+ * within a window (docs/SDK.md "Sending"), so the server's bound on a socket's queued events is not reached;
+ * the rest wait here.
  */
 import { io, type Socket } from "socket.io-client";
 import { eventBytes } from "../protocol/event-size.ts";
@@ -25,6 +26,7 @@ import {
   type SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
+import { pause, type RetryPolicy, retryDelay } from "./retry.ts";
 import { SendWindow } from "./send-window.ts";
 
 export interface CertchatSocketOptions {
@@ -42,6 +44,44 @@ export interface CertchatSocketOptions {
    * CERTCHAT_SOCKET_QUEUE_BYTES); one send always goes while nothing else is in flight, however big.
    */
   maxSendBytesInFlight?: number;
+  /** How a chat's failed catch-up is tried again on the same connection (DEFAULT_CATCH_UP_RETRY). */
+  catchUpRetry?: Partial<RetryPolicy>;
+}
+
+/**
+ * About a minute and a half of attempts (ack timeouts included) before a catch-up gives up on a connection
+ * that stays up: long enough to ride out a node busy with a reconnect storm.
+ */
+export const DEFAULT_CATCH_UP_RETRY: RetryPolicy = { attempts: 8, firstDelayMs: 500, maxDelayMs: 15_000 };
+
+/**
+ * A failed attempt to catch a chat up (subscribe, then history pages). `retrying`: another attempt follows;
+ * false when the catch-up gave up — the server refused the chat (GetChatsError: not a member), or every
+ * attempt failed. The chat keeps its place then: nothing after its last delivered message is delivered (that
+ * would skip the gap) until a later catch-up, at the next reconnect or by `catchUp(chat)`, fetches the gap.
+ */
+export interface CatchUpFailure {
+  chat: string;
+  attempt: number;
+  error: unknown;
+  retrying: boolean;
+}
+
+/** Refusals no retry changes. */
+const FINAL_REFUSALS = new Set(["GetChatsError", "InvalidSchema"]);
+
+/** How a chat's catch-up run ended. */
+type CatchUpEnd = { kind: "caught up" } | { kind: "cancelled" } | { kind: "failed"; error: unknown };
+
+/**
+ * A chat being caught up on a connection: the live messages held until its gap is fetched (delivered at once,
+ * one would move the last id past the gap), or undefined once the run gave up (live messages are then left
+ * for the next catch-up, which fetches them with the gap).
+ */
+interface CatchUp {
+  link: AbortController;
+  held: Message[] | undefined;
+  run: Promise<CatchUpEnd> | undefined;
 }
 
 const DEFAULT_SENDS_IN_FLIGHT = 128;
@@ -70,11 +110,12 @@ export class CertchatSocket {
   /** Ids of messages this socket sent: the sender has them from the ack, as live delivery assumes. */
   private readonly ownIds = new Set<number>();
   private readonly closeListeners = new Set<() => void>();
-  /**
-   * Chats being caught up → live messages held until the catch-up ends (and how many catch-ups run): delivered
-   * at once, a live message would move the last id past the page still on its way, whose messages would be lost.
-   */
-  private readonly catchUps = new Map<string, { running: number; held: Message[] }>();
+  private readonly failureListeners = new Set<(failure: CatchUpFailure) => void>();
+  /** Chats being caught up, or whose catch-up gave up: their live messages are not delivered directly. */
+  private readonly catchUps = new Map<string, CatchUp>();
+  private readonly retry: RetryPolicy;
+  /** The current connection: aborted at its disconnect, which cancels its catch-ups (the next connect's resume). */
+  private link: AbortController | undefined;
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -83,15 +124,18 @@ export class CertchatSocket {
       sends: options.maxSendsInFlight ?? DEFAULT_SENDS_IN_FLIGHT,
       bytes: options.maxSendBytesInFlight ?? DEFAULT_SEND_BYTES_IN_FLIGHT,
     });
+    this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
     this.socket = io(options.server, { auth: { token: options.token }, autoConnect: false });
     this.socket.on("connect", () => {
-      // A failure means the connection dropped again; the next "connect" resumes once more.
-      for (const chat of this.lastIds.keys()) this.resume(chat).catch(() => {});
+      this.link = new AbortController();
+      // Each run retries on its own and reports what fails to onCatchUpFailure's listeners.
+      for (const chat of this.lastIds.keys()) void this.startCatchUp(chat);
     });
+    this.socket.on("disconnect", () => this.link?.abort());
     this.socket.on(liveMessageEvent.current, (message) => {
       const catchUp = this.catchUps.get(message.chat);
-      if (catchUp) catchUp.held.push(message);
-      else this.deliver(message);
+      if (!catchUp) this.deliver(message);
+      else catchUp.held?.push(message);
     });
   }
 
@@ -132,7 +176,27 @@ export class CertchatSocket {
   async subscribe(chat: string, after?: number): Promise<void> {
     const start = after ?? (await this.messages({ chat })).at(-1)?.id ?? 0;
     this.lastIds.set(chat, Math.max(start, this.lastIds.get(chat) ?? 0));
-    await this.resume(chat);
+    await this.catchUp(chat);
+  }
+
+  /**
+   * Resolves once the subscribed `chat` holds every message up to now: joins the catch-up under way, or starts
+   * one (after a catch-up gave up); waits across reconnects. Rejects with the last error when a catch-up gives
+   * up (reported to onCatchUpFailure's listeners as well), or when the socket is closed.
+   */
+  async catchUp(chat: string): Promise<void> {
+    while (this.lastIds.has(chat)) {
+      await this.connected();
+      const end = await this.startCatchUp(chat);
+      if (end.kind === "caught up") return;
+      if (end.kind === "failed") throw end.error;
+    }
+  }
+
+  /** Listens for failed catch-up attempts (see CatchUpFailure); returns the function that stops listening. */
+  onCatchUpFailure(listener: (failure: CatchUpFailure) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   /**
@@ -141,6 +205,7 @@ export class CertchatSocket {
    */
   async unsubscribe(chat: string): Promise<void> {
     this.lastIds.delete(chat);
+    this.catchUps.delete(chat);
     try {
       await this.request("unsubscribe", chat);
     } catch (error) {
@@ -191,6 +256,7 @@ export class CertchatSocket {
 
   close(): void {
     this.closed = true;
+    this.link?.abort();
     this.socket.disconnect();
     for (const listener of this.closeListeners) listener();
     this.closeListeners.clear();
@@ -202,25 +268,78 @@ export class CertchatSocket {
     else this.closeListeners.add(listener);
   }
 
-  /** Subscribe again and fetch everything after the last id held, page by page. */
-  private async resume(chat: string): Promise<void> {
-    const catchUp = this.catchUps.get(chat) ?? { running: 0, held: [] };
-    catchUp.running += 1;
-    this.catchUps.set(chat, catchUp);
-    try {
-      await this.request("subscribe", chat);
-      for (;;) {
-        const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
-        for (const message of page) this.deliver(message);
-        if (page.length < HISTORY_PAGE_SIZE) return;
-      }
-    } finally {
-      catchUp.running -= 1;
-      if (catchUp.running === 0) {
-        this.catchUps.delete(chat);
-        for (const message of catchUp.held.splice(0)) this.deliver(message);
+  /**
+   * The run catching `chat` up on the current connection: the one under way, or a new one (none yet on this
+   * connection, or the last gave up). Cancelled at once while disconnected: the next connect starts one.
+   */
+  private startCatchUp(chat: string): Promise<CatchUpEnd> {
+    const link = this.link;
+    if (!link || link.signal.aborted || !this.lastIds.has(chat))
+      return Promise.resolve({ kind: "cancelled" });
+    const current = this.catchUps.get(chat);
+    if (current?.run && current.link === link) return current.run;
+    const state: CatchUp = { link, held: [], run: undefined };
+    this.catchUps.set(chat, state);
+    state.run = this.runCatchUp(chat, state);
+    return state.run;
+  }
+
+  /**
+   * Fetches the gap, attempt after attempt with growing delays, until it is fetched, the connection ends
+   * (the next one starts again from the last id delivered), the chat is unsubscribed, or the attempts run out.
+   */
+  private async runCatchUp(chat: string, state: CatchUp): Promise<CatchUpEnd> {
+    const { signal } = state.link;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.fetchGap(chat, signal);
+        return this.endCatchUp(chat, state, { kind: "caught up" });
+      } catch (error) {
+        if (signal.aborted || !this.lastIds.has(chat))
+          return this.endCatchUp(chat, state, { kind: "cancelled" });
+        const final = error instanceof CertchatApiError && FINAL_REFUSALS.has(error.code);
+        const retrying = !final && attempt < this.retry.attempts;
+        for (const listener of this.failureListeners) listener({ chat, attempt, error, retrying });
+        if (!retrying) return this.endCatchUp(chat, state, { kind: "failed", error });
+        const cancelled = await pause(retryDelay(this.retry, attempt), signal);
+        if (cancelled || !this.lastIds.has(chat)) return this.endCatchUp(chat, state, { kind: "cancelled" });
       }
     }
+  }
+
+  /** Subscribe again and fetch everything after the last id held, page by page. */
+  private async fetchGap(chat: string, signal: AbortSignal): Promise<void> {
+    // Never on a later connection: that one's own run catches the chat up.
+    const onThisConnection = () => {
+      if (signal.aborted) throw new Error("the connection ended");
+    };
+    onThisConnection();
+    await this.request("subscribe", chat);
+    for (;;) {
+      onThisConnection();
+      const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
+      for (const message of page) this.deliver(message);
+      if (page.length < HISTORY_PAGE_SIZE) return;
+    }
+  }
+
+  /**
+   * Caught up: the held live messages follow the pages. Cancelled: they are dropped, the next catch-up fetches
+   * them (their ids are above the last delivered). Failed: the chat goes on holding back its live messages,
+   * dropping them likewise, until a later catch-up. A later connection's run, if any, owns the chat: nothing
+   * to do then.
+   */
+  private endCatchUp(chat: string, state: CatchUp, end: CatchUpEnd): CatchUpEnd {
+    if (this.catchUps.get(chat) !== state) return end;
+    if (end.kind === "failed") {
+      state.held = undefined;
+      state.run = undefined;
+      return end;
+    }
+    this.catchUps.delete(chat);
+    if (end.kind === "caught up")
+      for (const message of (state.held ?? []).sort((a, b) => a.id - b.id)) this.deliver(message);
+    return end;
   }
 
   /** Each message once, in id order per chat (live events and catch-up pages overlap), never our own. */

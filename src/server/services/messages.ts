@@ -322,12 +322,15 @@ export class MessageService {
    */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
     // Read every time: a removed member reads nothing, a member added "from now" nothing before its add.
-    const member = await this.options.rights.requireMember(identity.profile.id, request.chat);
+    const reader = await this.options.rights.requireReader(identity.profile.id, request.chat);
     if (request.id !== undefined && request.rel === undefined)
       throw new ApiError("InvalidSchema", "id needs rel: prev or next");
+    // A catch-up with nothing new (most chats of a reconnecting client): the page would be empty.
+    if (request.rel === "next" && request.id !== undefined && request.id >= (reader.last_message_id ?? 0))
+      return [];
     const rows = await listHistoryPage(this.options.db, {
       chatId: request.chat,
-      visibleAfter: member.visible_after_message_id,
+      visibleAfter: reader.visible_after_message_id,
       anchor:
         request.id === undefined || !request.rel ? undefined : { id: request.id, direction: request.rel },
       filesOnly: request.type === "file",

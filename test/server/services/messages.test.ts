@@ -235,6 +235,28 @@ describeEachBackend("MessageService under key epochs and removal", (storage) => 
     });
   });
 
+  test("a next page from the chat's last id is empty; from the one before, it holds the last message", async () => {
+    const chat = await createChat(storage(), owner, [plain]);
+    const first = await service.send(owner.identity, { chat, cid: owner.cid, text: text("first") });
+    const last = await service.send(owner.identity, { chat, cid: owner.cid, text: text("last") });
+    const next = (id: number) => service.history(plain.identity, { token: "", chat, id, rel: "next" });
+    assert.deepEqual(await next(last.id), []);
+    assert.deepEqual(await next(last.id + 1000), []);
+    assert.deepEqual(
+      (await next(first.id)).map((message) => message.id),
+      [last.id],
+    );
+  });
+
+  test("a next page from past the chat's last id is still refused to a non-member", async () => {
+    const chat = await createChat(storage(), owner, []);
+    const stranger = await person(storage());
+    await assert.rejects(
+      service.history(stranger.identity, { token: "", chat, id: 1_000_000, rel: "next" }),
+      { code: "GetChatsError" },
+    );
+  });
+
   test("a member added with history now reads no message or file from before its add", async () => {
     const chat = await createChat(storage(), owner, []);
     const early = await service.send(owner.identity, { chat, cid: owner.cid, data: text("early file") });

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { ChatMembersTable, ChatsTable } from "../schema.ts";
+import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type Chat = Selectable<ChatsTable>;
@@ -155,12 +156,7 @@ export interface MemberView {
   first_key_id: number;
 }
 
-/** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */
-export function findMemberView(
-  db: Executor,
-  chatId: string,
-  profileId: number,
-): Promise<MemberView | undefined> {
+function memberViewQuery(db: Executor, chatId: string, profileId: number) {
   return db
     .selectFrom("chat_members")
     .innerJoin("chats", "chats.id", "chat_members.chat_id")
@@ -175,8 +171,61 @@ export function findMemberView(
       "chat_members.first_key_id",
     ])
     .where("chat_members.chat_id", "=", chatId)
-    .where("chat_members.profile_id", "=", profileId)
-    .executeTakeFirst();
+    .where("chat_members.profile_id", "=", profileId);
+}
+
+/** Compiled once: every socket `subscribe` and `messages` reads it (twice per subscribe). */
+const memberView = compiledOnce(memberViewQuery, 2);
+
+/** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */
+export async function findMemberView(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<MemberView | undefined> {
+  const [view] = await memberView(db, chatId, profileId);
+  return view;
+}
+
+/** What a history read needs of the reader's membership, and the chat's last message id (null: none yet). */
+export interface ReaderView {
+  visible_after_message_id: number;
+  last_message_id: number | null;
+}
+
+/** Compiled once: every `messages` request reads it. The last id is the top of the (chat_id, id) index. */
+const readerView = compiledOnce(
+  (db: Executor, chatId: string, profileId: number) =>
+    db
+      .selectFrom("chat_members")
+      .select((eb) => [
+        "chat_members.visible_after_message_id",
+        eb
+          .selectFrom("messages")
+          .select("messages.id")
+          .where("messages.chat_id", "=", chatId)
+          .orderBy("messages.id", "desc")
+          .limit(1)
+          .as("last_message_id"),
+      ])
+      .where("chat_members.chat_id", "=", chatId)
+      .where("chat_members.profile_id", "=", profileId),
+  2,
+);
+
+/**
+ * The reader's history bound with the chat's last message id, in one read; undefined for a non-member (or an
+ * unknown chat). Lets a catch-up with nothing new be answered without the page query.
+ */
+export async function findReaderView(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<ReaderView | undefined> {
+  const [view] = await readerView(db, chatId, profileId);
+  return (
+    view && { ...view, last_message_id: view.last_message_id === null ? null : Number(view.last_message_id) }
+  );
 }
 
 export type ChatMemberRow = Selectable<ChatMembersTable>;

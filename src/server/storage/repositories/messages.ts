@@ -153,8 +153,49 @@ export function historyPageQuery(db: Executor, page: HistoryPage) {
   return query.orderBy("messages.id", "desc").limit(page.limit);
 }
 
-/** One history page in ascending id order. */
+/** What a page binds, in order: the chat, the visibility bound and the anchor (when the page has them), the limit. */
+function pageArguments(page: HistoryPage): unknown[] {
+  return [
+    page.chatId,
+    ...(page.visibleAfter ? [page.visibleAfter] : []),
+    ...(page.anchor ? [page.anchor.id] : []),
+    page.limit,
+  ];
+}
+
+/** A page of the same shape as `shape` with these arguments (pageArguments's order). */
+function pageOf(shape: HistoryPage, args: unknown[]): HistoryPage {
+  const [chatId, ...rest] = args as [string, ...number[]];
+  const take = () => rest.shift() as number;
+  return {
+    chatId,
+    visibleAfter: shape.visibleAfter ? take() : undefined,
+    anchor: shape.anchor ? { id: take(), direction: shape.anchor.direction } : undefined,
+    filesOnly: shape.filesOnly,
+    limit: take(),
+  };
+}
+
+type PageRun = (db: Executor, ...args: unknown[]) => Promise<StoredMessage[]>;
+
+/** One compiled query per page shape (direction, files only, bounded by visibility): 12 at most. */
+const pageRuns = new Map<string, PageRun>();
+
+function pageRun(page: HistoryPage): PageRun {
+  const shape = `${page.anchor?.direction ?? "latest"}/${page.filesOnly}/${Boolean(page.visibleAfter)}`;
+  let run = pageRuns.get(shape);
+  if (!run) {
+    run = compiledOnce(
+      (db: Executor, ...args: unknown[]) => historyPageQuery(db, pageOf(page, args)),
+      pageArguments(page).length,
+    );
+    pageRuns.set(shape, run);
+  }
+  return run;
+}
+
+/** One history page in ascending id order (each reconnecting socket asks one per chat). */
 export async function listHistoryPage(db: Executor, page: HistoryPage): Promise<StoredMessage[]> {
-  const rows = await historyPageQuery(db, page).execute();
+  const rows = await pageRun(page)(db, ...pageArguments(page));
   return page.anchor?.direction === "next" ? rows : rows.reverse();
 }

@@ -38,7 +38,10 @@ export const PFX_PASSWORD_ENV = "CERTCHAT_PFX_PASSWORD";
 export async function readSigner(files: KeyFiles, password?: string): Promise<Signer> {
   if ("pfxPath" in files) {
     const pfx = new Uint8Array(await readFile(files.pfxPath));
-    return loadSignerFromPfx(pfx, password ?? process.env[PFX_PASSWORD_ENV] ?? (await askSecret("PFX password: ")));
+    return loadSignerFromPfx(
+      pfx,
+      password ?? process.env[PFX_PASSWORD_ENV] ?? (await askSecret("PFX password: ")),
+    );
   }
   const [certificate, key] = await Promise.all([readFile(files.certPath), readFile(files.keyPath, "utf8")]);
   return loadSigner(new Uint8Array(certificate), key);

@@ -2,11 +2,15 @@
  * The page's live connection (Socket.IO 4, docs/DECISIONS.md §3) with its state for the offline banner. After
  * every (re)connect it subscribes to each watched chat again and catches up over REST (`messages`, rel "next")
  * from the last id it delivered, so nothing published while it was away is lost. Live events that arrive during
- * a chat's catch-up wait until the catch-up is done, so each message is delivered once and in id order.
+ * a chat's catch-up wait until the catch-up is done, so each message is delivered once and in id order. A failed
+ * catch-up is tried again as the SDK's CertchatSocket does (src/client/retry.ts: jittered, bounded, cancelled by a
+ * disconnect) and never skipped: one that gave up keeps the chat's place until the next reconnect.
  * Built here rather than on the SDK's CertchatSocket because that one exposes no connection state.
  */
 import { io, type Socket } from "socket.io-client";
-import type { CertchatApi } from "../../../src/client/api.ts";
+import { type CertchatApi, CertchatApiError } from "../../../src/client/api.ts";
+import { pause, type RetryPolicy, retryDelay } from "../../../src/client/retry.ts";
+import { type CatchUpFailure, DEFAULT_CATCH_UP_RETRY } from "../../../src/client/socket.ts";
 import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import {
   type ChatAddedEvent,
@@ -31,8 +35,11 @@ const SESSION_ENDED = new Set([
 
 export interface LiveHandlers {
   message(message: Message): void;
-  /** A catch-up failed while the connection stayed up (a drop is the offline banner's, and is resumed). */
-  failed(error: unknown): void;
+  /**
+   * A chat's catch-up attempt failed while the connection stayed up (a drop is the offline banner's, and is
+   * resumed); `retrying: false` when it gave up: the chat then delivers nothing until the next reconnect.
+   */
+  catchUpFailed(failure: CatchUpFailure): void;
   state(state: ConnectionState): void;
   /** The server refused the session (its API error code); the connection has stopped. */
   sessionEnded(code: ErrorCode): void;
@@ -43,23 +50,54 @@ export interface LiveHandlers {
   chatWaitList(event: ChatWaitListEvent): void;
 }
 
+export interface LiveOptions {
+  /** How long the subscribe's ack is awaited (default 10 s). */
+  ackTimeoutMs?: number;
+  /** How a failed catch-up is tried again on the same connection (the SDK's DEFAULT_CATCH_UP_RETRY). */
+  catchUpRetry?: Partial<RetryPolicy>;
+}
+
+/** Refusals no retry changes (the SDK's too). */
+const FINAL_REFUSALS = new Set(["GetChatsError", "InvalidSchema"]);
+
+/**
+ * A chat being caught up on a connection: the live messages held until its gap is fetched (delivered before
+ * it, one would move the last id past the gap), or undefined once the run gave up (live messages are then left
+ * for the next reconnect's catch-up, which fetches them with the gap).
+ */
+interface CatchUp {
+  link: AbortController;
+  held: Message[] | undefined;
+}
+
 export class LiveConnection {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  private readonly ackTimeoutMs: number;
+  private readonly retry: RetryPolicy;
   /** Watched chats → the last message id delivered. */
   private readonly lastIds = new Map<string, number>();
-  /** Chats being caught up → the live messages that arrived meanwhile. */
-  private readonly held = new Map<string, Message[]>();
+  /** Chats being caught up, or whose catch-up gave up: their live messages are not delivered directly. */
+  private readonly catchUps = new Map<string, CatchUp>();
+  /** The current connection: aborted at its disconnect, which cancels its catch-ups (the next connect's run). */
+  private link: AbortController | undefined;
 
   constructor(
     private readonly api: CertchatApi,
     private readonly handlers: LiveHandlers,
+    options: LiveOptions = {},
   ) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
     this.socket = io(api.server, { auth: { token: api.token ?? "" } });
     this.socket.on("connect", () => {
+      this.link = new AbortController();
       handlers.state("online");
-      for (const chat of this.lastIds.keys()) void this.resume(chat);
+      for (const chat of this.lastIds.keys()) this.startCatchUp(chat);
     });
-    this.socket.on("disconnect", () => handlers.state("offline"));
+    this.socket.on("disconnect", () => {
+      this.link?.abort();
+      handlers.state("offline");
+    });
     this.socket.on("connect_error", (error: Error & { data?: { error?: string } }) => {
       const code = error.data?.error;
       if (code && SESSION_ENDED.has(code)) {
@@ -71,7 +109,7 @@ export class LiveConnection {
     this.socket.on("chatAdded", (event) => handlers.chatAdded(event));
     this.socket.on("chatRemoved", (event) => {
       // The server has already taken this socket out of the chat's rooms.
-      this.lastIds.delete(event.chatId);
+      this.unwatch(event.chatId);
       handlers.chatRemoved(event);
     });
     this.socket.on("chatChanged", (event) => handlers.chatChanged(event));
@@ -83,46 +121,89 @@ export class LiveConnection {
   watch(chat: string, lastId: number): void {
     const known = this.lastIds.get(chat);
     if (known !== undefined) {
-      this.lastIds.set(chat, Math.max(known, lastId));
+      // Not while its gap is being fetched or waits for the next reconnect: that would skip the gap.
+      if (!this.catchUps.has(chat)) this.lastIds.set(chat, Math.max(known, lastId));
       return;
     }
     this.lastIds.set(chat, lastId);
-    if (this.socket.connected) void this.resume(chat);
+    this.startCatchUp(chat);
   }
 
   /** Stops delivering `chat` (the user is no longer a member). */
   unwatch(chat: string): void {
     this.lastIds.delete(chat);
+    this.catchUps.delete(chat);
   }
 
   close(): void {
+    this.link?.abort();
     this.socket.disconnect();
   }
 
   private receive(message: Message): void {
-    const held = this.held.get(message.chat);
-    if (held) held.push(message);
-    else this.deliver(message);
+    const catchUp = this.catchUps.get(message.chat);
+    if (!catchUp) this.deliver(message);
+    else catchUp.held?.push(message);
   }
 
-  private async resume(chat: string): Promise<void> {
-    if (this.held.has(chat)) return;
-    this.held.set(chat, []);
-    try {
-      const ack = await this.socket.timeout(10_000).emitWithAck("subscribe", chat);
-      if (!ack.success) return;
-      for (;;) {
-        const page = await this.api.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
-        for (const message of page) this.deliver(message);
-        if (page.length < HISTORY_PAGE_SIZE) break;
+  /** Starts catching `chat` up on the current connection, unless a run is under way or gave up on it. */
+  private startCatchUp(chat: string): void {
+    const link = this.link;
+    if (!link || link.signal.aborted || !this.lastIds.has(chat)) return;
+    if (this.catchUps.get(chat)?.link === link) return;
+    const state: CatchUp = { link, held: [] };
+    this.catchUps.set(chat, state);
+    void this.runCatchUp(chat, state);
+  }
+
+  /**
+   * Fetches the gap, attempt after attempt with growing delays, until it is fetched, the connection ends (the
+   * next one starts again from the last id delivered), the chat is unwatched, or the attempts run out.
+   */
+  private async runCatchUp(chat: string, state: CatchUp): Promise<void> {
+    const { signal } = state.link;
+    const current = () => !signal.aborted && this.catchUps.get(chat) === state;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.fetchGap(chat, signal);
+        if (!current()) return;
+        this.catchUps.delete(chat);
+        for (const message of (state.held ?? []).sort((a, b) => a.id - b.id)) this.deliver(message);
+        return;
+      } catch (error) {
+        // Cancelled: the held messages are dropped, the next connect's run fetches them with the gap.
+        if (!current()) return this.dropCancelled(chat, state);
+        const final = error instanceof CertchatApiError && FINAL_REFUSALS.has(error.code);
+        const retrying = !final && attempt < this.retry.attempts;
+        this.handlers.catchUpFailed({ chat, attempt, error, retrying });
+        if (!retrying) {
+          // Gave up: the chat stays in catchUps, holding nothing, so nothing after the gap is delivered.
+          state.held = undefined;
+          return;
+        }
+        if (await pause(retryDelay(this.retry, attempt), signal)) return this.dropCancelled(chat, state);
+        if (!current()) return;
       }
-    } catch (error) {
-      // When the connection dropped again, the next "connect" resumes once more.
-      if (this.socket.connected) this.handlers.failed(error);
-    } finally {
-      const held = this.held.get(chat) ?? [];
-      this.held.delete(chat);
-      for (const message of held.sort((a, b) => a.id - b.id)) this.deliver(message);
+    }
+  }
+
+  private dropCancelled(chat: string, state: CatchUp): void {
+    if (this.catchUps.get(chat) === state) this.catchUps.delete(chat);
+  }
+
+  /** Subscribe again and fetch everything after the last id held, page by page, while the connection lasts. */
+  private async fetchGap(chat: string, signal: AbortSignal): Promise<void> {
+    const onThisConnection = () => {
+      if (signal.aborted) throw new Error("the connection ended");
+    };
+    const ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck("subscribe", chat);
+    if (!ack.success) throw new CertchatApiError(ack.error);
+    for (;;) {
+      onThisConnection();
+      const page = await this.api.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
+      onThisConnection();
+      for (const message of page) this.deliver(message);
+      if (page.length < HISTORY_PAGE_SIZE) return;
     }
   }
 

@@ -6,6 +6,7 @@
 import { KeyFulfiller } from "../../../src/client/key-fulfilment.ts";
 import type { HistoryChoice } from "../../../src/client/membership.ts";
 import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
+import type { CatchUpFailure } from "../../../src/client/socket.ts";
 import { decodeBase64 } from "../../../src/protocol/base64.ts";
 import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import type { ChatRemovedEvent } from "../../../src/protocol/events.ts";
@@ -13,7 +14,8 @@ import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import type { ProfileData } from "../../../src/protocol/schemas/identity.ts";
 import type { ChatMembersData, ChatRole } from "../../../src/protocol/schemas/members.ts";
 import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
-import { describeError } from "../errors.ts";
+import { describeError, UserFacingError } from "../errors.ts";
+import { t } from "../i18n/index.ts";
 import { type ConnectionState, LiveConnection } from "./live.ts";
 import { ReadMarks } from "./read-marks.ts";
 
@@ -113,7 +115,7 @@ export class MessengerStore {
       message: (message) => {
         this.receive(message).catch((error: unknown) => this.backgroundFailed(error));
       },
-      failed: (error) => this.backgroundFailed(error),
+      catchUpFailed: (failure) => this.catchUpFailed(failure),
       sessionEnded: (ended) => this.update({ ended }),
       state: (connection) => {
         this.update({ connection });
@@ -412,6 +414,20 @@ export class MessengerStore {
     console.warn("certchat: background work failed", error);
     this.noticeSequence += 1;
     this.update({ notice: { id: this.noticeSequence, text: describeError(error) } });
+  }
+
+  /**
+   * An attempt that will be retried is only logged; a catch-up that gave up is a notice (the chat shows nothing
+   * new until the next reconnect fetches what it missed).
+   */
+  private catchUpFailed(failure: CatchUpFailure): void {
+    if (failure.retrying) {
+      console.warn("certchat: catch-up attempt failed, retrying", failure);
+      return;
+    }
+    const entry = this.state.chats.find((candidate) => candidate.chatId === failure.chat);
+    const name = entry ? (entry.contact.chatName ?? entry.contact.user) : failure.chat;
+    this.backgroundFailed(new UserFacingError(t.errors.catchUpGaveUp(name), { cause: failure.error }));
   }
 
   private async receive(message: Message): Promise<void> {

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { CertchatApi } from "../../../src/client/api.ts";
+import type { RetryPolicy } from "../../../src/client/retry.ts";
+import type { CatchUpFailure } from "../../../src/client/socket.ts";
+import type { Message } from "../../../src/protocol/schemas/messages.ts";
+import { type ConnectionState, LiveConnection } from "../../../web/src/chat/live.ts";
+import { type SdkUser, sdkUser } from "../../client/support.ts";
+import { chatServerEnv } from "../../support/chats.ts";
+import { startTestServer, type TestServer } from "../../support/server.ts";
+import { eventually } from "../../support/sockets.ts";
+import { backends } from "../../support/storage.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
+
+/** Fast retries, so that a test needs no more than a few short delays. */
+const QUICK_RETRY = { attempts: 50, firstDelayMs: 20, maxDelayMs: 100 };
+
+// A failed catch-up is made by holding up the subscribe's membership read with a table lock: SQLite's WAL
+// readers cannot be held up, so these run on PostgreSQL only.
+const postgres = backends.find((backend) => backend.name === "postgres");
+
+describe("the web page's live connection after a reconnect", {
+  skip: postgres?.skip ?? "no postgres",
+}, () => {
+  let server: TestServer;
+  let sender: SdkUser;
+  let listener: SdkUser;
+
+  before(async () => {
+    server = await startTestServer({ env: chatServerEnv, backend: postgres });
+    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
+    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+  });
+  after(() => server.close());
+
+  /** The listener's page connection through `proxy`, recording what it delivers, what fails, its states. */
+  async function connected(proxy: TcpProxy, retry: Partial<RetryPolicy>) {
+    const api = new CertchatApi(await proxy.start(), listener.messenger.api.token);
+    const received: Message[] = [];
+    const failures: CatchUpFailure[] = [];
+    const states: ConnectionState[] = [];
+    const live = new LiveConnection(
+      api,
+      {
+        message: (message) => received.push(message),
+        catchUpFailed: (failure) => failures.push(failure),
+        state: (state) => states.push(state),
+        sessionEnded: (code) => assert.fail(`session ended: ${code}`),
+        chatAdded: () => {},
+        chatRemoved: () => {},
+        chatChanged: () => {},
+        chatWaitList: () => {},
+      },
+      { ackTimeoutMs: 300, catchUpRetry: retry },
+    );
+    await eventually(() => states.at(-1) === "online", "the connection");
+    return { live, received, failures, states };
+  }
+
+  /** Watches `chat` from before a first message, and waits for it: the chat is caught up then. */
+  async function watched(live: LiveConnection, received: Message[], chat: string, text: string) {
+    const count = received.length;
+    const first = await sender.messenger.sendText(chat, text);
+    live.watch(chat, first.id - 1);
+    await eventually(() => received.length > count, "the first catch-up", 15_000);
+    return first;
+  }
+
+  async function lockMembers(): Promise<pg.Client> {
+    const target = server.storageTarget;
+    assert.equal(target.kind, "postgres");
+    const locker = new pg.Client({
+      connectionString: target.url,
+      options: target.schema ? `-c search_path=${target.schema}` : undefined,
+    });
+    await locker.connect();
+    await locker.query("begin");
+    await locker.query("lock table chat_members in access exclusive mode");
+    return locker;
+  }
+
+  it("a catch-up whose first attempt fails (ack timeout) is tried again and delivers the gap", async () => {
+    const group = await sender.messenger.createGroup("Повтор догонки", [listener.phone]);
+    const chat = group.chatId as string;
+    const proxy = new TcpProxy(new URL(server.url));
+    const { live, received, failures } = await connected(proxy, QUICK_RETRY);
+    let locker: pg.Client | undefined;
+    try {
+      await watched(live, received, chat, "до обрыва");
+      received.splice(0);
+      failures.splice(0);
+      proxy.pause();
+      const gap = [
+        await sender.messenger.sendText(chat, "пока не было связи 1"),
+        await sender.messenger.sendText(chat, "пока не было связи 2"),
+      ];
+      // The reconnect's subscribe reads the membership: held up until the lock goes, its ack times out.
+      locker = await lockMembers();
+      proxy.resume();
+      await eventually(() => failures.length > 0, "a failed catch-up attempt", 15_000);
+      await locker.query("rollback");
+      await eventually(() => received.length >= gap.length, "the gap's messages", 15_000);
+      assert.deepEqual(
+        received.map((message) => message.id),
+        gap.map((message) => message.id),
+      );
+      assert.deepEqual(
+        failures.map(({ chat: failed, attempt, retrying }) => ({ failed, attempt, retrying })).slice(0, 1),
+        [{ failed: chat, attempt: 1, retrying: true }],
+      );
+    } finally {
+      live.close();
+      await locker?.end();
+      await proxy.stop();
+    }
+  });
+
+  it("a catch-up that gave up delivers nothing of its chat until the next reconnect fetches the gap", async () => {
+    const group = await sender.messenger.createGroup("Догонка сдалась", [listener.phone]);
+    const other = await sender.messenger.createGroup("Соседний чат", [listener.phone]);
+    const chat = group.chatId as string;
+    const barrierChat = other.chatId as string;
+    const proxy = new TcpProxy(new URL(server.url));
+    const { live, received, failures, states } = await connected(proxy, { attempts: 1 });
+    let locker: pg.Client | undefined;
+    try {
+      await watched(live, received, chat, "до обрыва");
+      received.splice(0);
+      failures.splice(0);
+      proxy.pause();
+      const gap = await sender.messenger.sendText(chat, "пока не было связи");
+      locker = await lockMembers();
+      proxy.resume();
+      await eventually(() => failures.length > 0, "the catch-up giving up", 15_000);
+      await locker.query("rollback");
+      assert.deepEqual(
+        failures.map(({ chat: failed, attempt, retrying }) => ({ failed, attempt, retrying })),
+        [{ failed: chat, attempt: 1, retrying: false }],
+      );
+      // Another chat, caught up on the same connection, is the barrier: a live message sent to it after one
+      // to the stalled chat arrives after that one would have.
+      await watched(live, received, barrierChat, "соседний чат");
+      const later = await sender.messenger.sendText(chat, "после отказа");
+      const barrier = await sender.messenger.sendText(barrierChat, "барьер");
+      await eventually(() => received.some((message) => message.id === barrier.id), "the barrier", 15_000);
+      assert.deepEqual(
+        received.filter((message) => message.chat === chat),
+        [],
+      );
+      const reconnects = states.filter((state) => state === "online").length;
+      proxy.pause();
+      proxy.resume();
+      await eventually(
+        () => states.filter((state) => state === "online").length > reconnects,
+        "the reconnect",
+        15_000,
+      );
+      await eventually(
+        () => received.filter((message) => message.chat === chat).length >= 2,
+        "the gap after the reconnect",
+        15_000,
+      );
+      assert.deepEqual(
+        received.filter((message) => message.chat === chat).map((message) => message.id),
+        [gap.id, later.id],
+      );
+    } finally {
+      live.close();
+      await locker?.end();
+      await proxy.stop();
+    }
+  });
+});

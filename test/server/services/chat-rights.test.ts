@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import type { Kysely } from "kysely";
 import { ApiError } from "../../../src/protocol/errors.ts";
 import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
@@ -7,12 +8,29 @@ import { MessageService } from "../../../src/server/services/messages.ts";
 import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { insertChatMembers, MemberRole } from "../../../src/server/storage/repositories/chats.ts";
+import type { Database } from "../../../src/server/storage/schema.ts";
 import { describeEachBackend } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { chatOf, type Member, member, now, YEAR_MS } from "../storage/repositories/fixtures.ts";
 import { createChat, now as fixtureNow, person, silent } from "./membership-fixtures.ts";
 
 const tempDir = useTempDir("certchat-rights-");
+
+/**
+ * ChatRights over a database that counts the statements it runs (at their results: hot statements are compiled
+ * once, so a plugin sees their query only the first time).
+ */
+function countingReads(db: Kysely<Database>, capacity?: number): { rights: ChatRights; reads: unknown[] } {
+  const reads: unknown[] = [];
+  const counted = db.withPlugin({
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      reads.push(args.queryId);
+      return args.result;
+    },
+  });
+  return { rights: new ChatRights(counted, capacity), reads };
+}
 
 function refusedWith(code: string) {
   return (error: unknown) => error instanceof ApiError && error.code === code;
@@ -31,16 +49,7 @@ describeEachBackend("ChatRights", (storage) => {
   });
 
   test("a member posts with its own certificate; the answer is then remembered", async () => {
-    const reads: string[] = [];
-    const counting = new ChatRights(
-      storage().db.withPlugin({
-        transformQuery: (args) => {
-          reads.push(args.node.kind);
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-    );
+    const { rights: counting, reads } = countingReads(storage().db);
     await counting.requirePoster(owner.profileId, group, owner.certificateId, now);
     await counting.requirePoster(owner.profileId, group, owner.certificateId, now);
     assert.equal(reads.length, 2); // membership and certificate, the first time only
@@ -95,17 +104,7 @@ describeEachBackend("ChatRights", (storage) => {
   });
 
   test("beyond its capacity the oldest answers are checked again", async () => {
-    const reads: string[] = [];
-    const rights = new ChatRights(
-      storage().db.withPlugin({
-        transformQuery: (args) => {
-          reads.push(args.node.kind);
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-      2,
-    );
+    const { rights, reads } = countingReads(storage().db, 2);
     await rights.requirePoster(owner.profileId, group, owner.certificateId, now); // 2 reads, both kept
     await rights.requirePoster(owner.profileId, channel, owner.certificateId, now); // 1 read, evicts the group entry
     // The group again: its membership is read (evicting the cid), then the cid.
@@ -114,16 +113,7 @@ describeEachBackend("ChatRights", (storage) => {
   });
 
   test("requireMember admits any member, channel readers included, and reads the membership every time", async () => {
-    const reads: string[] = [];
-    const rights = new ChatRights(
-      storage().db.withPlugin({
-        transformQuery: (args) => {
-          reads.push(args.node.kind);
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-    );
+    const { rights, reads } = countingReads(storage().db);
     await rights.requireMember(other.profileId, channel);
     await rights.requireMember(other.profileId, channel);
     assert.equal(reads.length, 2);
@@ -131,16 +121,7 @@ describeEachBackend("ChatRights", (storage) => {
   });
 
   test("forget drops the post hint: the next check reads the membership again", async () => {
-    const reads: string[] = [];
-    const rights = new ChatRights(
-      storage().db.withPlugin({
-        transformQuery: (args) => {
-          reads.push(args.node.kind);
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-    );
+    const { rights, reads } = countingReads(storage().db);
     await rights.requirePoster(owner.profileId, group, owner.certificateId, now);
     rights.forget(owner.profileId, group);
     await rights.requirePoster(owner.profileId, group, owner.certificateId, now);

@@ -15,8 +15,9 @@ export const sendMessage: StagedHandler<"sendMessage"> = async ({ context, socke
       const message = await prepared.commit();
       // Announced as the commit resolves, as REST sends are: the writer resolves a batch in id order, so every
       // sender's messages go out in id order. Announcing after this socket's ack instead (which waits for its
-      // earlier acks) let another socket's later message overtake it (resilience/load.test.ts).
-      setImmediate(() => context.messages.announce(message, { exceptSocketId: socket.id }));
+      // earlier acks) let another socket's later message overtake it (resilience/load.test.ts). Announced now,
+      // not a turn later: it takes its place in the emission order before a removal published meanwhile.
+      context.messages.announce(message, { exceptSocketId: socket.id });
       return message;
     },
     abandon: () => prepared.abandon(),

@@ -160,18 +160,20 @@ export class MessageService {
   constructor(private readonly options: MessageServiceOptions) {}
 
   /**
-   * validate → commit → answer → publish: the publish waits for the next turn of the event loop, so the
-   * caller's answer (HTTP response, socket ack), written as soon as this resolves, goes first.
+   * validate → commit → answer → publish: announced as the commit resolves, which takes the message's place in
+   * the node's emission order (a removal published after it cannot overtake it); the emit itself goes on the
+   * next turn of the event loop, so the caller's answer (HTTP response, socket ack) goes first.
    */
   async send(identity: Identity, request: SendMessageRequest, publish?: PublishOptions): Promise<Message> {
     const message = await (await this.prepare(identity, request)).commit();
-    setImmediate(() => this.announce(message, publish));
+    this.announce(message, publish);
     return message;
   }
 
   /**
-   * Announces a committed message to the chat's live listeners; for a caller that answers the sender itself
-   * (the socket gateway, which acks a socket's sends in order) and announces right after its answer.
+   * Announces a committed message to the chat's live listeners (emitted on the next turn, in the node's
+   * emission order); for a caller that answers the sender itself (the socket gateway, which acks a socket's
+   * sends in order) and announces as the commit resolves.
    */
   announce(message: Message, options: PublishOptions | undefined): void {
     try {

@@ -22,7 +22,7 @@ import { createChat, type Person, person, services, silent, wrapped } from "./me
 interface Announcement {
   message: Message;
   options?: PublishOptions;
-  /** Whether `send` had already resolved (the caller's answer goes first). */
+  /** Whether `send` had already resolved (it must not have: the publisher emits a turn later, after the answer). */
   afterAnswer: boolean;
   /** The row as a second connection saw it at publish time (committed or not). */
   seen: Promise<unknown>;
@@ -100,7 +100,7 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
     await reader.close();
   });
 
-  test("a sent message is announced once, after the answer, when another connection already sees it", async () => {
+  test("a sent message is announced once, as its commit resolves (before the answer: the publisher takes its place in the node's emission order and emits a turn later), when another connection already sees it", async () => {
     announced.length = 0;
     const message = await sendAndAnnounce("hello", undefined, { exceptSocketId: "socket-1" });
     assert.equal(announced.length, 1);
@@ -108,7 +108,7 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
     assert.ok(announcement);
     assert.equal(announcement.message, message);
     assert.deepEqual(announcement.options, { exceptSocketId: "socket-1" });
-    assert.equal(announcement.afterAnswer, true);
+    assert.equal(announcement.afterAnswer, false);
     assert.equal(((await announcement.seen) as { id?: number } | undefined)?.id, message.id);
   });
 

@@ -112,7 +112,8 @@ export class PauseTrace {
 
   /** Ends the trace; every pause recorded since start (GC pauses and stalls since the child started). */
   async stop(): Promise<{ pauses: Pause[]; fsyncTraced: boolean }> {
-    if (this.perf && this.perf.exitCode === null) {
+    // A perf that already ended (by a signal too: then exitCode stays null) has emitted its exit already.
+    if (this.perf && this.perf.exitCode === null && this.perf.signalCode === null) {
       const ended = new Promise((resolve) => this.perf?.once("exit", resolve));
       this.perf.kill("SIGINT");
       await ended;

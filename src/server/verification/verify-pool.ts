@@ -225,11 +225,22 @@ export class VerifyPool implements LoginChecker {
     this.dispatch();
   }
 
-  /** A worker exited: fail the jobs it held, and start another unless the pool is closing. */
+  /**
+   * A worker exited: start another unless the pool is closing. The jobs it held fail — unless it was stopped
+   * because one of them passed its deadline: that one has failed already, and the others of its batch, which
+   * did nothing wrong, go back to the front of the queue for the replacement (the checks are pure; each keeps
+   * its own deadline).
+   */
   private replace(slot: Slot, why: Error): void {
     if (!this.slots.delete(slot)) return; // closed, or already replaced after a timeout
-    for (const pending of slot.batch ?? [])
-      this.fail(pending, "worker-failed", `verification worker died: ${why.message}`);
+    const held = (slot.batch ?? []).filter((pending) => !pending.settled);
+    if (slot.stopping && !this.closed) {
+      for (const pending of held) pending.slot = undefined;
+      this.queue.unshift(...held);
+    } else {
+      for (const pending of held)
+        this.fail(pending, "worker-failed", `verification worker died: ${why.message}`);
+    }
     if (this.closed || !this.started) return;
     this.options.onWorkerFailure?.(why);
     const delay = slot.ready ? 0 : this.restartDelayMs;
@@ -248,8 +259,8 @@ export class VerifyPool implements LoginChecker {
     const slot = pending.slot;
     this.fail(pending, "timeout", "verification timed out");
     if (slot?.batch?.includes(pending) && !slot.stopping) {
-      // The worker is stuck in this batch: stop it; its exit fails the rest of the batch (replace) and starts
-      // a replacement.
+      // The worker is stuck in this batch: stop it; its exit puts the rest of the batch back in the queue
+      // (replace) and starts a replacement.
       slot.stopping = true;
       void slot.thread.terminate();
     }

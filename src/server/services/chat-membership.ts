@@ -58,6 +58,11 @@ export interface ChatMembershipOptions {
   clock: Clock;
   events: ChatEvents;
   logger: Logger;
+  /**
+   * Resolves once every message insert taken so far has been answered (MessageWriter.settled): a change is
+   * announced after the messages committed before it (docs/DECISIONS.md §3).
+   */
+  messagesSettled: () => Promise<void>;
 }
 
 /** What a committed change announces; published after commit. */
@@ -379,7 +384,12 @@ export class ChatMembershipService {
 
   /** chatChanged (and chatWaitList) to the members, after the change's own events; returns the actor's view. */
   private async publishAfter(change: Announcement, actor: number, now: number): Promise<ChatMembersData> {
-    const { db, events, logger } = this.options;
+    const { db, events, logger, messagesSettled } = this.options;
+    // Messages committed before this change (on the writer's connection) may not have been answered yet: wait
+    // for their answers, then a turn, by which each has been announced and holds its place in the emission
+    // order — a removed member then still gets them, and a rotation's chatChanged comes after them.
+    await messagesSettled();
+    await new Promise((resolve) => setImmediate(resolve));
     const [data, members] = await Promise.all([
       chatMembersData(db, change.chatId, now, actor),
       listMembers(db, change.chatId),

@@ -40,6 +40,11 @@ export class MessageWriter {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly maxBatch: number;
+  /** Inserts taken, and inserts answered (committed or refused): answers come in the order inserts came. */
+  private taken = 0;
+  private answered = 0;
+  /** settled() callers, each waiting for `answered` to reach its `taken` at the time of the call. */
+  private settledWaiters: { until: number; done: () => void }[] = [];
 
   constructor(private readonly options: MessageWriterOptions) {
     this.maxBatch = options.maxBatch ?? 1000;
@@ -48,11 +53,29 @@ export class MessageWriter {
   /** Commits the row (with any localId release) and returns its id. */
   insert(write: MessageWrite): Promise<number> {
     if (this.closed) return Promise.reject(new Error("the message writer is closed"));
+    this.taken += 1;
     return new Promise((resolve, reject) => {
       this.queue.push({ ...write, resolve, reject, enqueuedAt: performance.now() });
       // Wait one turn of the event loop so requests parsed in the same turn share the first commit.
       this.flushing ??= new Promise((done) => setImmediate(() => void this.flush().finally(done)));
     });
+  }
+
+  /**
+   * Resolves once every insert taken before this call has been answered (committed or refused), however many
+   * come after it. A membership change waits for this before announcing itself, so that a message whose commit
+   * came before the change's commit — on the writer's connection, its answer maybe not yet back — is announced
+   * before the change (docs/DECISIONS.md §3).
+   */
+  settled(): Promise<void> {
+    if (this.answered >= this.taken) return Promise.resolve();
+    return new Promise((done) => this.settledWaiters.push({ until: this.taken, done }));
+  }
+
+  private answerMany(count: number): void {
+    this.answered += count;
+    while (this.settledWaiters.length > 0 && (this.settledWaiters[0]?.until ?? 0) <= this.answered)
+      this.settledWaiters.shift()?.done();
   }
 
   /** Commits what is queued, then closes the committer. */
@@ -76,6 +99,7 @@ export class MessageWriter {
       outcomes = await this.outcomesOf(batch.map(({ row, releaseLocalIdOf }) => ({ row, releaseLocalIdOf })));
     } catch (error) {
       for (const pending of batch) pending.reject(error);
+      this.answerMany(batch.length);
       return;
     }
     const observer = this.options.observer;
@@ -88,6 +112,7 @@ export class MessageWriter {
         pending.resolve(outcome.id);
       } else pending.reject(outcome ? outcome.error : new Error("no outcome for a message write"));
     });
+    this.answerMany(batch.length);
   }
 
   /**

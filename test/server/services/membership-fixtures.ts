@@ -151,7 +151,14 @@ export function wrapped(cid: number, keyId: number): string {
 
 /** The services under test, sharing one recording ChatEvents. */
 export function services(storage: Storage, events = new RecordingChatEvents()) {
-  const options = { db: storage.db, clock: () => now, events, logger: silent };
+  // No message writer here: no message insert is ever outstanding.
+  const options = {
+    db: storage.db,
+    clock: () => now,
+    events,
+    logger: silent,
+    messagesSettled: async () => {},
+  };
   return {
     events,
     chats: new ChatService(storage.db, () => now, silent, events),

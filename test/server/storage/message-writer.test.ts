@@ -47,6 +47,18 @@ describeEachBackend("MessageWriter", (storage, target) => {
     );
   });
 
+  test("settled resolves once every insert taken before it has been answered, and at once with none outstanding", async () => {
+    const answered: string[] = [];
+    const before = ["b0", "b1", "b2"].map((data) =>
+      writer.insert({ row: message(chat, alice, { data }) }).then(() => answered.push(data)),
+    );
+    const settled = writer.settled().then(() => [...answered]);
+    const later = writer.insert({ row: message(chat, alice, { data: "later" }) });
+    assert.deepEqual(await settled, ["b0", "b1", "b2"]);
+    await Promise.all([...before, later]);
+    assert.equal(await writer.settled(), undefined); // nothing outstanding: at once
+  });
+
   test("the observer hears each batch's size and each committed message once, a refused row not", async () => {
     const batches: number[] = [];
     let committed = 0;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { CertchatApiError } from "../../src/client/api.ts";
 import { type CatchUpFailure, CertchatSocket } from "../../src/client/socket.ts";
 import type { Message } from "../../src/protocol/schemas/messages.ts";
+import { failCatchUp } from "../support/catch-up.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
@@ -55,25 +55,17 @@ for (const backend of backends) {
       const chat = group.chatId as string;
       const proxy = new TcpProxy(new URL(server.url));
       const { socket, received, failures } = await subscribed(proxy, chat, 300);
-      const target = server.storageTarget;
-      assert.equal(target.kind, "postgres");
-      const locker = new pg.Client({
-        connectionString: target.url,
-        options: target.schema ? `-c search_path=${target.schema}` : undefined,
-      });
-      await locker.connect();
       try {
         proxy.pause();
         const gap = [
           await sender.messenger.sendText(chat, "пока не было связи 1"),
           await sender.messenger.sendText(chat, "пока не было связи 2"),
         ];
-        // The reconnect's subscribe reads the membership: held up until the lock goes, its ack times out.
-        await locker.query("begin");
-        await locker.query("lock table chat_members in access exclusive mode");
-        proxy.resume();
-        await eventually(() => failures.length > 0, "a failed catch-up attempt", 15_000);
-        await locker.query("rollback");
+        await failCatchUp(
+          server,
+          () => proxy.resume(),
+          () => failures.length > 0,
+        );
         await eventually(() => received.length >= gap.length, "the gap's messages", 15_000);
         assert.deepEqual(
           received.map((message) => message.id),
@@ -85,7 +77,6 @@ for (const backend of backends) {
         );
       } finally {
         socket.close();
-        await locker.end();
         await proxy.stop();
       }
     });

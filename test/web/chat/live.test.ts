@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pg from "pg";
 import { CertchatApi } from "../../../src/client/api.ts";
 import type { RetryPolicy } from "../../../src/client/retry.ts";
 import type { CatchUpFailure } from "../../../src/client/socket.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { type ConnectionState, LiveConnection } from "../../../web/src/chat/live.ts";
 import { type SdkUser, sdkUser } from "../../client/support.ts";
+import { failCatchUp } from "../../support/catch-up.ts";
 import { chatServerEnv } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { eventually } from "../../support/sockets.ts";
@@ -67,25 +67,11 @@ describe("the web page's live connection after a reconnect", {
     return first;
   }
 
-  async function lockMembers(): Promise<pg.Client> {
-    const target = server.storageTarget;
-    assert.equal(target.kind, "postgres");
-    const locker = new pg.Client({
-      connectionString: target.url,
-      options: target.schema ? `-c search_path=${target.schema}` : undefined,
-    });
-    await locker.connect();
-    await locker.query("begin");
-    await locker.query("lock table chat_members in access exclusive mode");
-    return locker;
-  }
-
   it("a catch-up whose first attempt fails (ack timeout) is tried again and delivers the gap", async () => {
     const group = await sender.messenger.createGroup("Повтор догонки", [listener.phone]);
     const chat = group.chatId as string;
     const proxy = new TcpProxy(new URL(server.url));
     const { live, received, failures } = await connected(proxy, QUICK_RETRY);
-    let locker: pg.Client | undefined;
     try {
       await watched(live, received, chat, "до обрыва");
       received.splice(0);
@@ -96,10 +82,11 @@ describe("the web page's live connection after a reconnect", {
         await sender.messenger.sendText(chat, "пока не было связи 2"),
       ];
       // The reconnect's subscribe reads the membership: held up until the lock goes, its ack times out.
-      locker = await lockMembers();
-      proxy.resume();
-      await eventually(() => failures.length > 0, "a failed catch-up attempt", 15_000);
-      await locker.query("rollback");
+      await failCatchUp(
+        server,
+        () => proxy.resume(),
+        () => failures.length > 0,
+      );
       await eventually(() => received.length >= gap.length, "the gap's messages", 15_000);
       assert.deepEqual(
         received.map((message) => message.id),
@@ -111,7 +98,6 @@ describe("the web page's live connection after a reconnect", {
       );
     } finally {
       live.close();
-      await locker?.end();
       await proxy.stop();
     }
   });
@@ -123,17 +109,17 @@ describe("the web page's live connection after a reconnect", {
     const barrierChat = other.chatId as string;
     const proxy = new TcpProxy(new URL(server.url));
     const { live, received, failures, states } = await connected(proxy, { attempts: 1 });
-    let locker: pg.Client | undefined;
     try {
       await watched(live, received, chat, "до обрыва");
       received.splice(0);
       failures.splice(0);
       proxy.pause();
       const gap = await sender.messenger.sendText(chat, "пока не было связи");
-      locker = await lockMembers();
-      proxy.resume();
-      await eventually(() => failures.length > 0, "the catch-up giving up", 15_000);
-      await locker.query("rollback");
+      await failCatchUp(
+        server,
+        () => proxy.resume(),
+        () => failures.length > 0,
+      );
       assert.deepEqual(
         failures.map(({ chat: failed, attempt, retrying }) => ({ failed, attempt, retrying })),
         [{ failed: chat, attempt: 1, retrying: false }],
@@ -167,7 +153,6 @@ describe("the web page's live connection after a reconnect", {
       );
     } finally {
       live.close();
-      await locker?.end();
       await proxy.stop();
     }
   });

@@ -26,7 +26,7 @@ import {
   type SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
-import { pause, type RetryPolicy, retryDelay } from "./retry.ts";
+import { type RetryEnd, type RetryPolicy, retryUntilDone } from "./retry.ts";
 import { SendWindow } from "./send-window.ts";
 
 export interface CertchatSocketOptions {
@@ -67,11 +67,13 @@ export interface CatchUpFailure {
   retrying: boolean;
 }
 
-/** Refusals no retry changes. */
+/** Refusals no retry changes (the web client's live connection too). */
 const FINAL_REFUSALS = new Set(["GetChatsError", "InvalidSchema"]);
 
-/** How a chat's catch-up run ended. */
-type CatchUpEnd = { kind: "caught up" } | { kind: "cancelled" } | { kind: "failed"; error: unknown };
+/** A catch-up failure no retry changes: the server refused the chat or the request. */
+export function isFinalCatchUpRefusal(error: unknown): boolean {
+  return error instanceof CertchatApiError && FINAL_REFUSALS.has(error.code);
+}
 
 /**
  * A chat being caught up on a connection: the live messages held until its gap is fetched (delivered at once,
@@ -81,7 +83,7 @@ type CatchUpEnd = { kind: "caught up" } | { kind: "cancelled" } | { kind: "faile
 interface CatchUp {
   link: AbortController;
   held: Message[] | undefined;
-  run: Promise<CatchUpEnd> | undefined;
+  run: Promise<RetryEnd> | undefined;
 }
 
 const DEFAULT_SENDS_IN_FLIGHT = 128;
@@ -188,7 +190,7 @@ export class CertchatSocket {
     while (this.lastIds.has(chat)) {
       await this.connected();
       const end = await this.startCatchUp(chat);
-      if (end.kind === "caught up") return;
+      if (end.kind === "done") return;
       if (end.kind === "failed") throw end.error;
     }
   }
@@ -272,7 +274,7 @@ export class CertchatSocket {
    * The run catching `chat` up on the current connection: the one under way, or a new one (none yet on this
    * connection, or the last gave up). Cancelled at once while disconnected: the next connect starts one.
    */
-  private startCatchUp(chat: string): Promise<CatchUpEnd> {
+  private startCatchUp(chat: string): Promise<RetryEnd> {
     const link = this.link;
     if (!link || link.signal.aborted || !this.lastIds.has(chat))
       return Promise.resolve({ kind: "cancelled" });
@@ -288,23 +290,21 @@ export class CertchatSocket {
    * Fetches the gap, attempt after attempt with growing delays, until it is fetched, the connection ends
    * (the next one starts again from the last id delivered), the chat is unsubscribed, or the attempts run out.
    */
-  private async runCatchUp(chat: string, state: CatchUp): Promise<CatchUpEnd> {
+  private async runCatchUp(chat: string, state: CatchUp): Promise<RetryEnd> {
     const { signal } = state.link;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.fetchGap(chat, signal);
-        return this.endCatchUp(chat, state, { kind: "caught up" });
-      } catch (error) {
-        if (signal.aborted || !this.lastIds.has(chat))
-          return this.endCatchUp(chat, state, { kind: "cancelled" });
-        const final = error instanceof CertchatApiError && FINAL_REFUSALS.has(error.code);
-        const retrying = !final && attempt < this.retry.attempts;
-        for (const listener of this.failureListeners) listener({ chat, attempt, error, retrying });
-        if (!retrying) return this.endCatchUp(chat, state, { kind: "failed", error });
-        const cancelled = await pause(retryDelay(this.retry, attempt), signal);
-        if (cancelled || !this.lastIds.has(chat)) return this.endCatchUp(chat, state, { kind: "cancelled" });
-      }
-    }
+    const end = await retryUntilDone(
+      {
+        policy: this.retry,
+        signal,
+        wanted: () => this.lastIds.has(chat),
+        final: isFinalCatchUpRefusal,
+        failed: (attempt, error, retrying) => {
+          for (const listener of this.failureListeners) listener({ chat, attempt, error, retrying });
+        },
+      },
+      () => this.fetchGap(chat, signal),
+    );
+    return this.endCatchUp(chat, state, end);
   }
 
   /** Subscribe again and fetch everything after the last id held, page by page. */
@@ -329,7 +329,7 @@ export class CertchatSocket {
    * dropping them likewise, until a later catch-up. A later connection's run, if any, owns the chat: nothing
    * to do then.
    */
-  private endCatchUp(chat: string, state: CatchUp, end: CatchUpEnd): CatchUpEnd {
+  private endCatchUp(chat: string, state: CatchUp, end: RetryEnd): RetryEnd {
     if (this.catchUps.get(chat) !== state) return end;
     if (end.kind === "failed") {
       state.held = undefined;
@@ -337,7 +337,7 @@ export class CertchatSocket {
       return end;
     }
     this.catchUps.delete(chat);
-    if (end.kind === "caught up")
+    if (end.kind === "done")
       for (const message of (state.held ?? []).sort((a, b) => a.id - b.id)) this.deliver(message);
     return end;
   }

@@ -9,8 +9,12 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { type CertchatApi, CertchatApiError } from "../../../src/client/api.ts";
-import { pause, type RetryPolicy, retryDelay } from "../../../src/client/retry.ts";
-import { type CatchUpFailure, DEFAULT_CATCH_UP_RETRY } from "../../../src/client/socket.ts";
+import { type RetryPolicy, retryUntilDone } from "../../../src/client/retry.ts";
+import {
+  type CatchUpFailure,
+  DEFAULT_CATCH_UP_RETRY,
+  isFinalCatchUpRefusal,
+} from "../../../src/client/socket.ts";
 import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import {
   type ChatAddedEvent,
@@ -56,9 +60,6 @@ export interface LiveOptions {
   /** How a failed catch-up is tried again on the same connection (the SDK's DEFAULT_CATCH_UP_RETRY). */
   catchUpRetry?: Partial<RetryPolicy>;
 }
-
-/** Refusals no retry changes (the SDK's too). */
-const FINAL_REFUSALS = new Set(["GetChatsError", "InvalidSchema"]);
 
 /**
  * A chat being caught up on a connection: the live messages held until its gap is fetched (delivered before
@@ -163,27 +164,26 @@ export class LiveConnection {
   private async runCatchUp(chat: string, state: CatchUp): Promise<void> {
     const { signal } = state.link;
     const current = () => !signal.aborted && this.catchUps.get(chat) === state;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.fetchGap(chat, signal);
-        if (!current()) return;
-        this.catchUps.delete(chat);
-        for (const message of (state.held ?? []).sort((a, b) => a.id - b.id)) this.deliver(message);
-        return;
-      } catch (error) {
-        // Cancelled: the held messages are dropped, the next connect's run fetches them with the gap.
-        if (!current()) return this.dropCancelled(chat, state);
-        const final = error instanceof CertchatApiError && FINAL_REFUSALS.has(error.code);
-        const retrying = !final && attempt < this.retry.attempts;
-        this.handlers.catchUpFailed({ chat, attempt, error, retrying });
-        if (!retrying) {
-          // Gave up: the chat stays in catchUps, holding nothing, so nothing after the gap is delivered.
-          state.held = undefined;
-          return;
-        }
-        if (await pause(retryDelay(this.retry, attempt), signal)) return this.dropCancelled(chat, state);
-        if (!current()) return;
-      }
+    const end = await retryUntilDone(
+      {
+        policy: this.retry,
+        signal,
+        wanted: () => this.catchUps.get(chat) === state,
+        final: isFinalCatchUpRefusal,
+        failed: (attempt, error, retrying) => this.handlers.catchUpFailed({ chat, attempt, error, retrying }),
+      },
+      () => this.fetchGap(chat, signal),
+    );
+    if (end.kind === "done") {
+      if (!current()) return;
+      this.catchUps.delete(chat);
+      for (const message of (state.held ?? []).sort((a, b) => a.id - b.id)) this.deliver(message);
+    } else if (end.kind === "failed") {
+      // Gave up: the chat stays in catchUps, holding nothing, so nothing after the gap is delivered.
+      state.held = undefined;
+    } else {
+      // Cancelled: the held messages are dropped, the next connect's run fetches them with the gap.
+      this.dropCancelled(chat, state);
     }
   }
 

@@ -50,7 +50,12 @@ export function runCliAnswering(
   timeoutMs = 30_000,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env), timeout: timeoutMs });
+    // Not in the repository folder: a ./data/ca left there by `npm start` would be taken as the trust anchors.
+    const child = spawn(process.execPath, [certchatBin, ...args], {
+      env: cliEnv(env),
+      timeout: timeoutMs,
+      cwd: tmpdir(),
+    });
     let stdout = "";
     let stderr = "";
     let answered = prompt === undefined;
@@ -78,7 +83,7 @@ export function startCli(
   timeoutMs = 30_000,
 ): Promise<{ child: ChildProcess; stdout: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env) });
+    const child = spawn(process.execPath, [certchatBin, ...args], { env: cliEnv(env), cwd: tmpdir() });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => {

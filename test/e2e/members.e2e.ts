@@ -220,3 +220,42 @@ test("the members panel shows its add form in full at 1280 px without scrolling,
   expect(box && box.x >= 0 && box.x + box.width <= 360).toBe(true);
   expect(side.problems).toEqual([]);
 });
+
+test("a member removed while their page was offline sees the chat leave the list once back online, with a sentence and no failure notice", async ({
+  browser,
+}) => {
+  const zoya = server.issue({
+    name: "Зоина Зоя Зиновьевна",
+    snils: "10000000510",
+    alg: "ecdsa-p256",
+    phone: "79990000510",
+  });
+  const owner = await sdkLogIn(server, olga, { trustServerCertificates: true });
+  const side = await newWatchedPage(browser);
+  const page = side.page;
+  await logIn(page, server, zoya, { kind: "pem" });
+  const group = await owner.createGroup("Ревизионная комиссия", [`+${zoya.phone}`]);
+  const chatId = group.chatId as string;
+  await owner.sendText(chatId, "Повестка ревизии");
+  const item = page.locator(".chat-item", { hasText: "Ревизионная комиссия" });
+  await item.click();
+  await expect(verified(page, "Повестка ревизии")).toBeVisible();
+
+  const offline = page.getByRole("status").filter({ hasText: "Нет связи с сервером" });
+  await page.context().setOffline(true);
+  await expect(offline).toBeVisible();
+  await owner.membership.remove(chatId, `+${zoya.phone}`);
+  await page.context().setOffline(false);
+
+  await expect(offline).toHaveCount(0);
+  await expect(page.getByRole("status")).toContainText("Чат «Ревизионная комиссия» больше недоступен");
+  await expect(item).toHaveCount(0);
+  await expect(page.locator(".chat-header")).toHaveCount(0);
+  // The barrier: a personal chat Olga starts after the removal reaches the page live, with her message.
+  const personal = await owner.chatWith(`+${zoya.phone}`);
+  await owner.sendText(personal.chatId as string, "Барьер: лично Зое");
+  await page.locator(".chat-item", { hasText: olga.name }).click();
+  await expect(verified(page, "Барьер: лично Зое")).toBeVisible();
+  await expect(page.getByText("Не удалось загрузить пропущенные сообщения")).toHaveCount(0);
+  expect(side.problems).toEqual([]);
+});

@@ -4,7 +4,12 @@ import { loadSigner } from "../../../src/client/signing.ts";
 import { signatureVerifier } from "../../../src/client/verification.ts";
 import type { CertchatServe, IssuedUser } from "./certchat-serve.ts";
 
-export async function sdkLogIn(server: CertchatServe, user: IssuedUser): Promise<Messenger> {
+/** `trustServerCertificates`: wrap keys for the certificates the server lists (to add, remove or rotate). */
+export async function sdkLogIn(
+  server: CertchatServe,
+  user: IssuedUser,
+  options: { trustServerCertificates?: boolean } = {},
+): Promise<Messenger> {
   const signer = await loadSigner(server.readFile(user.certPath), server.readFile(user.keyPath));
   return Messenger.login({
     server: server.url,
@@ -12,5 +17,6 @@ export async function sdkLogIn(server: CertchatServe, user: IssuedUser): Promise
     verifier: signatureVerifier(),
     phone: `+${user.phone}`,
     askCode: async (phone) => server.lastCodeFor(phone.replace(/\D/g, "")) ?? "",
+    ...options,
   });
 }

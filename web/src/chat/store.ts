@@ -3,6 +3,8 @@
  * and checked, and an unread count), the open chat's history (pages of 50, older ones loaded on demand), the
  * live connection's state. Components read `state` and re-render on `subscribe`; every change replaces it.
  */
+
+import { CertchatApiError } from "../../../src/client/api.ts";
 import { KeyFulfiller } from "../../../src/client/key-fulfilment.ts";
 import type { HistoryChoice } from "../../../src/client/membership.ts";
 import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
@@ -62,11 +64,17 @@ export interface MessengerState {
   readonly removed?: {
     readonly chatId: string;
     readonly name: string;
-    readonly reason: ChatRemovedEvent["reason"];
+    readonly reason: RemovalReason;
   };
   /** The last background failure (fulfilment, catch-up, a refresh after an event), as a sentence, until dismissed. */
   readonly notice?: { readonly id: number; readonly text: string };
 }
+
+/**
+ * Why a chat left the list: its `chatRemoved` event's reason, or `unavailable` when the chat was simply missing
+ * from a reloaded list (the event was sent while the page was offline, so which of the two is not known).
+ */
+export type RemovalReason = ChatRemovedEvent["reason"] | "unavailable";
 
 // The open chat holds every message read since it was opened, from the latest back to the oldest page the
 // reader scrolled to; the page renders only the rows near the view (ui/history-view.tsx). A window that dropped
@@ -89,6 +97,8 @@ export class MessengerStore {
   /** The last message read per chat, kept on this device (set once the profile is known). */
   private readMarks?: ReadMarks;
   private noticeSequence = 0;
+  /** The chat list reload under way: reloads run one after another, so an older list never overwrites a newer. */
+  private listReload: Promise<void> = Promise.resolve();
 
   constructor(readonly messenger: Messenger) {
     this.fulfiller = new KeyFulfiller({
@@ -203,10 +213,17 @@ export class MessengerStore {
   }
 
   /**
-   * Reloads the chat list; new chats get their preview and are watched from their last message. With
-   * `serveWaitLists` the wait lists it carries are served too (at start and after a reconnect).
+   * Reloads the chat list; new chats get their preview and are watched from their last message, and chats no
+   * longer listed are dropped (removed or left while the page was offline: their `chatRemoved` was missed).
+   * With `serveWaitLists` the wait lists it carries are served too (at start and after a reconnect).
    */
-  async refreshChats(serveWaitLists = false): Promise<void> {
+  refreshChats(serveWaitLists = false): Promise<void> {
+    const reload = this.listReload.catch(() => {}).then(() => this.reloadChats(serveWaitLists));
+    this.listReload = reload;
+    return reload;
+  }
+
+  private async reloadChats(serveWaitLists: boolean): Promise<void> {
     const all = await this.messenger.chats();
     if (serveWaitLists)
       this.messenger.fulfilWaitLists(all).catch((error: unknown) => this.backgroundFailed(error));
@@ -216,12 +233,18 @@ export class MessengerStore {
     const lasts = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
       this.lastMessage(contact.chatId as string),
     );
-    const entries = contacts.map((contact): ChatEntry => {
+    const listed = new Set(contacts.map((contact) => contact.chatId as string));
+    for (const chatId of known.keys()) if (!listed.has(chatId)) this.dropChat(chatId, "unavailable");
+    // Read again: a chat dropped meanwhile by its chatRemoved event stays dropped.
+    const current = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
+    const entries = contacts.flatMap((contact): ChatEntry[] => {
       const chatId = contact.chatId as string;
-      const old = known.get(chatId);
-      if (old) return { ...old, contact };
+      if (known.has(chatId)) {
+        const now = current.get(chatId);
+        return now ? [{ ...now, contact }] : [];
+      }
       const { preview, unread } = lasts[fresh.indexOf(contact)] ?? { unread: 0 };
-      return { contact, chatId, unread, ...(preview ? { preview } : {}) };
+      return [{ contact, chatId, unread, ...(preview ? { preview } : {}) }];
     });
     this.update({ chats: sortByRecent(entries) });
     for (const entry of entries) this.live?.watch(entry.chatId, entry.preview?.message.id ?? 0);
@@ -372,7 +395,7 @@ export class MessengerStore {
   }
 
   /** A chat the user is no longer a member of leaves the list (and the screen), with a sentence why. */
-  private dropChat(chatId: string, reason: ChatRemovedEvent["reason"]): void {
+  private dropChat(chatId: string, reason: RemovalReason): void {
     const entry = this.state.chats.find((candidate) => candidate.chatId === chatId);
     this.live?.unwatch(chatId);
     this.messenger.keyring.drop(chatId);
@@ -418,15 +441,26 @@ export class MessengerStore {
 
   /**
    * An attempt that will be retried is only logged; a catch-up that gave up is a notice (the chat shows nothing
-   * new until the next reconnect fetches what it missed).
+   * new until the next reconnect fetches what it missed), unless its chat is no longer listed.
    */
   private catchUpFailed(failure: CatchUpFailure): void {
     if (failure.retrying) {
       console.warn("certchat: catch-up attempt failed, retrying", failure);
       return;
     }
+    if (failure.error instanceof CertchatApiError && failure.error.code === "GetChatsError") {
+      // Refused as a non-member: most likely removed while offline. The reloaded list drops the chat with its
+      // own sentence; only a chat still listed after it is a failure worth a notice.
+      this.refreshChats()
+        .then(() => this.noticeGaveUp(failure))
+        .catch((error: unknown) => this.backgroundFailed(error));
+    } else this.noticeGaveUp(failure);
+  }
+
+  private noticeGaveUp(failure: CatchUpFailure): void {
     const entry = this.state.chats.find((candidate) => candidate.chatId === failure.chat);
-    const name = entry ? (entry.contact.chatName ?? entry.contact.user) : failure.chat;
+    if (!entry) return;
+    const name = entry.contact.chatName ?? entry.contact.user;
     this.backgroundFailed(new UserFacingError(t.errors.catchUpGaveUp(name), { cause: failure.error }));
   }
 

@@ -27,7 +27,7 @@ export async function markRevokedCertificates(db: Executor, trust: TrustStore, n
       const row = await findCertificateById(db, candidate.id);
       if (row && (await isRevoked(trust, row.der, now))) revoked.push(row.id);
     }
-    await markCertificatesRevoked(db, revoked, now);
+    await db.transaction().execute((trx) => markCertificatesRevoked(trx, revoked, now));
     marked += revoked.length;
     const last = page.at(-1);
     if (!last || page.length < PAGE) return marked;

@@ -73,15 +73,18 @@ export function listCertificatesOfProfiles(db: Executor, profileIds: number[]): 
     .execute();
 }
 
-/** Certificates not yet marked revoked, `limit` at a time after id `afterId`: id and serial (hex) only. */
+/**
+ * Certificates not yet marked revoked, `limit` at a time after id `afterId`: id, serial (hex) and issuer DN
+ * only.
+ */
 export function listUnrevokedSerials(
   db: Executor,
   afterId: number,
   limit: number,
-): Promise<{ id: number; serial: string }[]> {
+): Promise<{ id: number; serial: string; issuer_dn: string }[]> {
   return db
     .selectFrom("certificates")
-    .select(["id", "serial"])
+    .select(["id", "serial", "issuer_dn"])
     .where("revoked_at", "is", null)
     .where("id", ">", afterId)
     .orderBy("id")

@@ -7,41 +7,15 @@ import {
   parseCertificate,
 } from "../../../src/pki/certificate.ts";
 import { markRevokedCertificates } from "../../../src/server/services/revocation.ts";
-import type { Storage } from "../../../src/server/storage/database.ts";
-import {
-  findCertificateById,
-  storeCertificate,
-} from "../../../src/server/storage/repositories/certificates.ts";
+import { findCertificateById } from "../../../src/server/storage/repositories/certificates.ts";
 import { createTestCa, createTestCrl, issueTestCertificate } from "../../../src/server/test-ca.ts";
 import { createIntermediateCa } from "../../support/intermediate-ca.ts";
 import { trustStoreOf } from "../../support/pki.ts";
 import { describeEachBackend } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
-import { member } from "../storage/repositories/fixtures.ts";
+import { storedCertificate } from "../storage/repositories/fixtures.ts";
 
 const tempDir = useTempDir();
-
-/** The certificate stored as a login stores it, for a new profile; returns its row id. */
-async function stored(storage: Storage, key: string, certificate: ParsedCertificate): Promise<number> {
-  const { profileId } = await member(storage, key, null);
-  const { row } = await storeCertificate(
-    storage.db,
-    {
-      profile_id: profileId,
-      fingerprint: certificate.fingerprint,
-      der: certificate.der,
-      subject_dn: certificate.subjectDn,
-      issuer_dn: certificate.issuerDn,
-      serial: certificate.serialNumber,
-      not_before: certificate.notBefore.getTime(),
-      not_after: certificate.notAfter.getTime(),
-      key_algorithm: certificate.keyAlgorithm,
-      key_agreement: null,
-    },
-    Date.now(),
-  );
-  return row.id;
-}
 
 let made: Promise<Hierarchy> | undefined;
 
@@ -81,12 +55,16 @@ describeEachBackend("marking revoked certificates", (storage) => {
     parseCertificate((await issueTestCertificate(caDir, { name })).der);
 
   test("a certificate under an intermediate the root's CRL revokes is marked; one the root issued is not", async () => {
-    const underRevoked = await stored(
+    const underRevoked = await storedCertificate(
       storage(),
       "rv-under",
       await issued(intermediateDir, "Нижний Иван Иванович"),
     );
-    const direct = await stored(storage(), "rv-direct", await issued(rootDir, "Прямой Пётр Петрович"));
+    const direct = await storedCertificate(
+      storage(),
+      "rv-direct",
+      await issued(rootDir, "Прямой Пётр Петрович"),
+    );
     const crl = await createTestCrl(rootDir, { revokedSerials: [intermediate.serialNumber] });
     const trust = trustStoreOf([root, intermediate], [crl.der]);
     assert.equal(await markRevokedCertificates(storage().db, trust, Date.now()), 1);
@@ -96,7 +74,7 @@ describeEachBackend("marking revoked certificates", (storage) => {
 
   test("a certificate the CRL lists by its own serial is marked", async () => {
     const leaf = await issued(rootDir, "Отозванный Олег Олегович");
-    const id = await stored(storage(), "rv-leaf", leaf);
+    const id = await storedCertificate(storage(), "rv-leaf", leaf);
     const crl = await createTestCrl(rootDir, { revokedSerials: [leaf.serialNumber] });
     assert.equal(
       await markRevokedCertificates(storage().db, trustStoreOf([root, intermediate], [crl.der]), Date.now()),

@@ -155,6 +155,38 @@ export class TrustStore {
     return serials;
   }
 
+  /**
+   * Subject DNs (as ParsedCertificate formats them) of the configured intermediate CAs listed on a CRL that
+   * their issuer signed, and of the configured CAs issued under one: every certificate they issued is a
+   * candidate for a revocation re-check, which `check` then confirms per certificate (a name alone does not
+   * make the path).
+   */
+  async revokedAuthorities(): Promise<Set<string>> {
+    const revoked = new Set<ParsedCertificate>();
+    for (const ca of this.intermediates) {
+      const issuers = this.anchors.filter(
+        (anchor) => anchor !== ca && anchor.certificate.subject.isEqual(ca.certificate.issuer),
+      );
+      for (const crl of this.crls) {
+        if (!crl.issuer.isEqual(ca.certificate.issuer) || !crl.isCertificateRevoked(ca.certificate)) continue;
+        for (const issuer of issuers) {
+          if (await this.crlIsSignedBy(crl, issuer.certificate)) revoked.add(ca);
+        }
+      }
+    }
+    for (let grew = revoked.size > 0; grew; ) {
+      grew = false;
+      for (const ca of this.intermediates) {
+        if (revoked.has(ca)) continue;
+        if ([...revoked].some((above) => above.certificate.subject.isEqual(ca.certificate.issuer))) {
+          revoked.add(ca);
+          grew = true;
+        }
+      }
+    }
+    return new Set([...revoked].map((ca) => ca.subjectDn));
+  }
+
   /** A path validated earlier, if every certificate on it is still within its validity period at `now`. */
   private cachedPath(cert: ParsedCertificate, now: Date): pkijs.Certificate[] | undefined {
     const path = this.validatedPaths.get(cert.fingerprint);

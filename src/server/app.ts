@@ -51,6 +51,7 @@ import {
 } from "./storage/database.ts";
 import { startMessageCommitter } from "./storage/message-commit/start-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
+import { sessionsEndedCount } from "./storage/repositories/session-ends.ts";
 import { TrustReloader, type TrustReloadOutcome } from "./trust-reload.ts";
 import { setUpTrust } from "./trust-setup.ts";
 import { describeGostEngine, loadGostEngine } from "./verification/gost-engine.ts";
@@ -68,6 +69,12 @@ export interface ServerOptions {
 
 /** How often ended sessions are deleted. */
 const SESSION_CLEANUP_MS = 3_600_000;
+
+/**
+ * How often each node reads the count of session endings: a revocation by `certchat sessions revoke` (another
+ * process) disconnects the sockets within about this long.
+ */
+const SESSION_END_POLL_MS = 1000;
 
 /** In-flight socket events get this long to finish on shutdown before the sockets are closed anyway. */
 const SOCKET_DRAIN_MS = 5_000;
@@ -220,6 +227,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       preAuthBytes: config.limits.socketPreAuthBytes,
       authGraceMs: config.timeouts.socketAuthMs,
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
+      sessionEnds: { count: () => sessionsEndedCount(storage.db), pollMs: SESSION_END_POLL_MS },
       drainMs: SOCKET_DRAIN_MS,
       clientAddress: (request) => clientAddress(request, trustedProxies),
       observer: {

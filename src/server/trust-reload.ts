@@ -19,7 +19,16 @@ export interface TrustReloadOptions {
   logger: Logger;
   /** Sessions were ended: check connected sockets now rather than at the next periodic sweep. */
   onSessionsEnded(): void;
+  /** After a reload, when the stored certificates are checked once more (LATE_LOGIN_RECHECK_MS unless given). */
+  recheckAfterMs?: number;
 }
+
+/**
+ * A login whose certificate a worker validated against the previous CRLs just before a reload may store that
+ * certificate after the reload's check has passed it by: twice the verification timeout (30 s) covers the
+ * validation and the commit that follows, so a second check then finds it.
+ */
+const LATE_LOGIN_RECHECK_MS = 60_000;
 
 export interface TrustReloadOutcome {
   /** False when a file could not be read or parsed: the previous anchors and CRLs stay in force. */
@@ -37,6 +46,8 @@ export interface TrustReloadOutcome {
 export class TrustReloader {
   private store: TrustStore;
   private last: Promise<unknown> = Promise.resolve();
+  private recheck: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly options: TrustReloadOptions) {
     this.store = options.initial;
@@ -60,7 +71,11 @@ export class TrustReloader {
     );
     const timer = setInterval(() => void this.reload(), intervalMs);
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      this.stopped = true;
+      clearInterval(timer);
+      clearTimeout(this.recheck);
+    };
   }
 
   private async reloadOnce(): Promise<TrustReloadOutcome> {
@@ -74,12 +89,26 @@ export class TrustReloader {
       logger.error({ err: error }, "trust/CRL reload failed: keeping the previous anchors and CRLs");
       return { reloaded: false, revoked: 0 };
     }
+    this.scheduleRecheck();
     try {
       return { reloaded: true, revoked: await this.endRevokedSessions() };
     } catch (error) {
       logger.error({ err: error }, "revocation check of sessions failed");
       return { reloaded: true, revoked: 0 };
     }
+  }
+
+  /** One more check after the logins validated against the previous CRLs have landed; a later reload's replaces it. */
+  private scheduleRecheck(): void {
+    if (this.stopped) return;
+    clearTimeout(this.recheck);
+    this.recheck = setTimeout(() => {
+      const check = this.last.then(() => this.endRevokedSessions());
+      this.last = check.catch((error: unknown) =>
+        this.options.logger.error({ err: error }, "revocation check of sessions failed"),
+      );
+    }, this.options.recheckAfterMs ?? LATE_LOGIN_RECHECK_MS);
+    this.recheck.unref();
   }
 
   private async endRevokedSessions(): Promise<number> {

@@ -16,6 +16,7 @@ import { decodePemBlocks, encodePem } from "../../src/pki/pem.ts";
 import type { TrustStore } from "../../src/pki/trust.ts";
 import {
   buildCertificate,
+  buildCrl,
   buildName,
   keyIdentifierOf,
   randomSerialNumber,
@@ -330,6 +331,51 @@ test("a path longer than the root's pathLenConstraint is untrusted", async () =>
     ok: true,
     qualified: false,
   });
+});
+
+/** A CRL naming `issuer` as its issuer, listing `revoked`, signed with `signedWith` (the issuer's key unless forged). */
+async function crlOf(
+  issuer: Authority,
+  revoked: Authority[],
+  signedWith: Authority = issuer,
+): Promise<Uint8Array> {
+  return buildCrl(
+    {
+      issuer: issuer.cert.certificate.subject,
+      issuerKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo),
+      thisUpdate: new Date(Date.now() - DAY_MS),
+      nextUpdate: new Date(Date.now() + DAY_MS),
+      crlNumber: 1,
+      revoked: revoked.map((ca) => ({
+        serialNumber: ca.cert.certificate.serialNumber.valueBlock.valueHexView,
+        revocationDate: new Date(Date.now() - DAY_MS),
+      })),
+    },
+    signerForKey(signedWith.key),
+  );
+}
+
+test("revokedAuthorities names an intermediate its issuer's CRL lists and the configured CAs below it", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const revoked = await makeCertificate("Revoked intermediate", root, { isCA: true });
+  const below = await makeCertificate("Below the revoked one", revoked, { isCA: true });
+  const sibling = await makeCertificate("Sibling intermediate", root, { isCA: true });
+  const store = trustStoreOf(
+    [root.cert, revoked.cert, below.cert, sibling.cert],
+    [await crlOf(root, [revoked])],
+  );
+  assert.deepEqual(await store.revokedAuthorities(), new Set([revoked.cert.subjectDn, below.cert.subjectDn]));
+  const leaf = await makeCertificate("Leaf", below, { isCA: false });
+  const status = await store.check(leaf.cert);
+  assert.equal(!status.ok && status.reason, "revoked");
+});
+
+test("revokedAuthorities ignores a CRL in the issuer's name that its key did not sign", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const forger = await makeCertificate("Root", undefined, { isCA: true });
+  const store = trustStoreOf([root.cert, intermediate.cert], [await crlOf(root, [intermediate], forger)]);
+  assert.deepEqual(await store.revokedAuthorities(), new Set());
 });
 
 test("a trust anchor without basicConstraints vouches for the certificates it issued", async () => {

@@ -5,12 +5,24 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pino from "pino";
 import type { Socket } from "socket.io-client";
+import { parseCertificate } from "../../src/pki/certificate.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
-import { revokeTestCertificate, writeTestCrl } from "../../src/server/test-ca.ts";
-import { testCaDir } from "../../src/server/trust-setup.ts";
+import { findCertificateById } from "../../src/server/storage/repositories/certificates.ts";
+import {
+  createTestCa,
+  createTestCrl,
+  issueTestCertificate,
+  revokeTestCertificate,
+  writeTestCrl,
+} from "../../src/server/test-ca.ts";
+import { TrustReloader } from "../../src/server/trust-reload.ts";
+import { loadTrust, testCaDir } from "../../src/server/trust-setup.ts";
+import { createServerPki } from "../../src/server/verification/server-pki.ts";
 import { type ChatUser, chatServerEnv, chatUser } from "../support/chats.ts";
 import { backends, startTestServer, type TestServer } from "../support/server.ts";
-import { connectV4, nextEvent, request } from "../support/sockets.ts";
+import { connectV4, nextEvent, request, within } from "../support/sockets.ts";
+import { describeEachBackend } from "../support/storage.ts";
+import { storedCertificate } from "./storage/repositories/fixtures.ts";
 
 /** The server's error-level log lines, as pino writes them. */
 function errorLog(): { logger: pino.Logger; lines: string[] } {
@@ -91,3 +103,43 @@ for (const backend of backends) {
     });
   });
 }
+
+describeEachBackend("trust reload's second check", (storage) => {
+  test("a certificate stored just after a reload's check (a login validated before it) is marked at the re-check", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "certchat-recheck-"));
+    try {
+      const caDir = join(dir, "ca");
+      const crlPath = join(dir, "crl.pem");
+      const { certPath } = await createTestCa(caDir);
+      const late = parseCertificate(
+        (await issueTestCertificate(caDir, { name: "Поздний Павел Павлович" })).der,
+      );
+      writeFileSync(crlPath, (await createTestCrl(caDir, { revokedSerials: [late.serialNumber] })).crlPem);
+      const sources = { trust: [certPath], qualifiedTrust: [], crl: [crlPath], dataDir: dir };
+      const pki = createServerPki();
+      let ended!: () => void;
+      const sessionsEnded = new Promise<void>((resolve) => {
+        ended = resolve;
+      });
+      const reloader = new TrustReloader({
+        sources,
+        initial: (await loadTrust(sources, pki)).store,
+        pki,
+        workers: { updateTrust: () => {} },
+        db: storage().db,
+        clock: Date.now,
+        logger: pino({ level: "silent" }),
+        onSessionsEnded: ended,
+        recheckAfterMs: 2_000,
+      });
+      assert.deepEqual(await reloader.reload(), { reloaded: true, revoked: 0 });
+      // The late login's commit: after the reload's check, well before the re-check.
+      const id = await storedCertificate(storage(), "recheck-late", late);
+      await within(sessionsEnded, 30_000, "the re-check ending the late certificate's sessions");
+      assert.notEqual((await findCertificateById(storage().db, id))?.revoked_at, null);
+      await reloader.idle();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

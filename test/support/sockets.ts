@@ -130,6 +130,19 @@ export function nextEvent(socket: AnySocket, event: string, ms = WAIT_MS): Promi
   });
 }
 
+/** `promise`, or a failure naming `what` after `ms` (a bound counted from the call, not from the promise's start). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A personal chat of two users (keys for every certificate of both); returns its id. */
 export async function chatBetween(server: ApiServer, a: ChatUser, b: ChatUser): Promise<string> {
   const keys = keysFor(newChatKey(), [a, b]);

@@ -96,7 +96,7 @@ async function revoke(config: Config, options: SelectorOptions): Promise<void> {
     });
     process.stdout.write(
       `revoked ${count} session(s) of ${describeSelector(selector)}; HTTP requests with them fail now, ` +
-        "connected sockets are disconnected at the next session re-check (within a minute)\n",
+        "connected sockets are disconnected within seconds\n",
     );
   });
 }

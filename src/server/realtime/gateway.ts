@@ -22,6 +22,7 @@ import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
 import { sendMessage } from "./send-message.ts";
+import { watchSessionEnds } from "./session-end-watch.ts";
 import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { socketContext } from "./socket-logger.ts";
@@ -86,6 +87,11 @@ export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, Socket
   authGraceMs: number;
   /** How often connected sockets' sessions are re-checked (expired or removed → disconnected). */
   sessionCheckMs: number;
+  /**
+   * The database's count of session endings and how often to read it: a change has the sockets re-checked
+   * at once (session-end-watch.ts), whoever ended the sessions — another process or node.
+   */
+  sessionEnds: { count(): Promise<number>; pollMs: number };
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
   drainMs: number;
   /** The client's address, as the HTTP API finds it (CERTCHAT_TRUST_PROXY): for log lines. */
@@ -201,6 +207,12 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
   const sweeper = sweepDeadSessions(io, sessions, rights, options.sessionCheckMs, logger);
   // Another node ended sessions: check this node's sockets now.
   io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());
+  const endWatch = watchSessionEnds({
+    count: options.sessionEnds.count,
+    intervalMs: options.sessionEnds.pollMs,
+    onEnded: () => void sweeper.sweepNow(),
+    logger,
+  });
 
   return {
     description: options.redis ? `socket.io (redis ${options.redis.description})` : "socket.io (single node)",
@@ -218,6 +230,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
     async close() {
       closing = true;
       sweeper.stop();
+      endWatch.stop();
       const deadline = delay(options.drainMs, undefined, { ref: false });
       await Promise.race([Promise.all([...queues].map((queue) => queue.idle())), deadline]);
       // Closing the transport, not sending a Socket.IO disconnect: clients see "transport close" and

@@ -116,7 +116,14 @@ export class AuthService {
     if (clock() > session.nonce_expires_at) throw new ApiError("AuthenticationFailed", "nonce expired");
 
     try {
-      if (!certificateDer) throw new ApiError("AuthenticationFailed", "session certificate missing");
+      if (!certificateDer || !pending.certificate)
+        throw new ApiError("AuthenticationFailed", "session certificate missing");
+      // /api/auth/ validated the certificate; what may have changed since is its mark (a reloaded CRL, an
+      // intermediate revoked) and the time: checked on the row just read, without validating the chain again.
+      if (pending.certificate.revokedAt !== null)
+        throw new ApiError("InvalidCertificate", "certificate revoked since /api/auth/");
+      if (clock() > pending.certificate.notAfter)
+        throw new ApiError("CertificateExpired", "certificate expired since /api/auth/");
       const input = { der: new Uint8Array(certificateDer), data: new Uint8Array(session.nonce), signature };
       const verdict = await checked(() => this.options.checker.checkSignature(input));
       if (!verdict.ok) throw refusalError(verdict);

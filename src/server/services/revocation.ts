@@ -11,23 +11,27 @@ import type { Executor } from "../storage/repositories/executor.ts";
 const PAGE = 1000;
 
 /**
- * Marks revoked the stored certificates that the trust store's CRLs list, which ends their sessions on every
- * node (SessionService refuses them). Serial numbers pick the candidates cheaply; each candidate is then
- * checked in full (issuer, CRL signature) before it is marked. Returns how many were marked.
+ * Marks revoked the stored certificates that the trust store's CRLs list, or whose issuing CA they list, which
+ * ends their sessions on every node (SessionService refuses them). Serial numbers and revoked CAs' names pick
+ * the candidates cheaply; each candidate is then checked in full (path, issuer, CRL signature) before it is
+ * marked. Returns how many were marked.
  */
 export async function markRevokedCertificates(db: Executor, trust: TrustStore, now: number): Promise<number> {
   const serials = await trust.revokedSerials();
   if (serials.size === 0) return 0;
+  const authorities = await trust.revokedAuthorities();
+  const isCandidate = (row: { serial: string; issuer_dn: string }) =>
+    serials.has(row.serial) || authorities.has(row.issuer_dn);
   let marked = 0;
   let afterId = 0;
   for (;;) {
     const page = await listUnrevokedSerials(db, afterId, PAGE);
     const revoked: number[] = [];
-    for (const candidate of page.filter((row) => serials.has(row.serial))) {
+    for (const candidate of page.filter(isCandidate)) {
       const row = await findCertificateById(db, candidate.id);
       if (row && (await isRevoked(trust, row.der, now))) revoked.push(row.id);
     }
-    await markCertificatesRevoked(db, revoked, now);
+    await db.transaction().execute((trx) => markCertificatesRevoked(trx, revoked, now));
     marked += revoked.length;
     const last = page.at(-1);
     if (!last || page.length < PAGE) return marked;

@@ -200,6 +200,12 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** The single row (id 1) counting changes that end sessions (migration 0009). */
+export interface SessionEndsTable {
+  id: number;
+  count: number;
+}
+
 export interface Database {
   users: UsersTable;
   profiles: ProfilesTable;
@@ -216,4 +222,5 @@ export interface Database {
   chat_key_refusals: ChatKeyRefusalsTable;
   messages: MessagesTable;
   audit_events: AuditEventsTable;
+  session_ends: SessionEndsTable;
 }

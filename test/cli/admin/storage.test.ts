@@ -22,7 +22,7 @@ test("admin storage on PostgreSQL refuses an unmigrated database, then works onc
     const config = loadConfig({ CERTCHAT_DATA_DIR: tempDataDir(), CERTCHAT_DATABASE_URL: database.url });
     await assert.rejects(
       withAdminStorage(config, async () => {}),
-      /PostgreSQL .* lacks migrations 0001-identity, 0002-chats, .*0008-key-refusals: run certchat migrate first/,
+      /PostgreSQL .* lacks migrations 0001-identity, 0002-chats, .*0009-session-ends: run certchat migrate first/,
     );
     const storage = openStorage(storageTarget(config.dataDir, config.databaseUrl));
     await migrateToLatest(storage);

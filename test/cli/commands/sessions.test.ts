@@ -4,7 +4,7 @@ import type { SessionListing } from "../../../src/server/storage/repositories/se
 import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { runCli } from "../../support/cli.ts";
 import { logIn, startTestServer, type TestServer } from "../../support/server.ts";
-import { closeAll, connectV4, nextEvent } from "../../support/sockets.ts";
+import { closeAll, connectV4, nextEvent, request, within } from "../../support/sockets.ts";
 
 describe("certchat sessions", () => {
   let server: TestServer;
@@ -102,5 +102,36 @@ describe("certchat sessions", () => {
     const result = await runCli(["sessions", "revoke", "--session", "1 or 1=1"], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /--session must be a positive whole number/);
+  });
+});
+
+describe("certchat sessions revoke against a server re-checking sockets each minute", () => {
+  let server: TestServer;
+  before(async () => {
+    // The default minute: only the server noticing the CLI's write can drop the socket in time.
+    server = await startTestServer({ env: chatServerEnv });
+  });
+  after(async () => server.close());
+
+  test("the revoked profile's socket is disconnected within seconds of the command; another profile's stays", async () => {
+    const frank = await chatUser(server, "Фролов Фёдор Ильич");
+    const grace = await chatUser(server, "Громова Галина Юрьевна");
+    const frankSocket = await connectV4(server.url, { token: frank.token });
+    const graceSocket = await connectV4(server.url, { token: grace.token });
+    try {
+      const disconnected = nextEvent(frankSocket, "disconnect", 120_000);
+      const env = { CERTCHAT_DATA_DIR: server.dataDir };
+      const result = await runCli(["sessions", "revoke", "--profile", String(frank.pid)], env);
+      assert.equal(result.code, 0, result.stderr);
+      // Counted from the command's exit: the CLI itself takes seconds to start on a busy machine.
+      assert.equal(
+        await within(disconnected, 5_000, "the revoked socket's disconnect"),
+        "io server disconnect",
+      );
+      assert.equal(graceSocket.connected, true);
+      assert.equal((await request(graceSocket, "session", { token: grace.token })).success, true);
+    } finally {
+      closeAll([frankSocket, graceSocket]);
+    }
   });
 });

@@ -86,6 +86,7 @@ describe("gateway close with a publication pending", () => {
       maxQueuedBytes: 1_000_000,
       authGraceMs: 60_000,
       sessionCheckMs: 3_600_000,
+      sessionEnds: { count: async () => 0, pollMs: 3_600_000 },
       drainMs: 1_000,
       clientAddress: () => "127.0.0.1",
     });

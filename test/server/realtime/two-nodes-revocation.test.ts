@@ -7,12 +7,12 @@ import type { Socket } from "socket.io-client";
 import { createTestCa, revokeTestCertificate, writeTestCrl } from "../../../src/server/test-ca.ts";
 import { testCaDir } from "../../../src/server/trust-setup.ts";
 import { type ChatUser, chatUser } from "../../support/chats.ts";
-import { tempDataDir } from "../../support/cli.ts";
+import { runCli, tempDataDir } from "../../support/cli.ts";
 import { type ServerNode, startNode } from "../../support/nodes.ts";
 import { freePort, kill, startRedis } from "../../support/processes.ts";
 import { type ApiServer, backends, poster } from "../../support/server.ts";
 import { TestSmsGateway } from "../../support/sms-gateway.ts";
-import { chatBetween, connectV4, nextEvent, request } from "../../support/sockets.ts";
+import { chatBetween, connectV4, nextEvent, request, within } from "../../support/sockets.ts";
 import { createDatabase, testDatabaseUrl } from "../../support/storage.ts";
 
 const postgres = backends.find((backend) => backend.name === "postgres");
@@ -32,6 +32,7 @@ describe("revocation across two nodes", { skip: postgres?.skip ?? "no PostgreSQL
   const nodes: ServerNode[] = [];
   let alice: ChatUser;
   let bob: ChatUser;
+  let carol: ChatUser;
   let chat: string;
 
   before(async () => {
@@ -55,6 +56,7 @@ describe("revocation across two nodes", { skip: postgres?.skip ?? "no PostgreSQL
     const api: ApiServer = { dataDir, sms, post: poster((nodes[0] as ServerNode).url) };
     alice = await chatUser(api, "Алисова Алиса Петровна");
     bob = await chatUser(api, "Бобров Борис Иванович");
+    carol = await chatUser(api, "Карпова Карина Олеговна");
     chat = await chatBetween(api, alice, bob);
   });
 
@@ -85,5 +87,22 @@ describe("revocation across two nodes", { skip: postgres?.skip ?? "no PostgreSQL
     });
     assert.equal(bobOnB.connected, true);
     assert.equal((await request(bobOnB, "messages", { chat })).success, true);
+  });
+
+  test("`certchat sessions revoke` (another process) disconnects the profile's sockets on both nodes within seconds", async () => {
+    const onNodes = await Promise.all(nodes.map((node) => connectV4(node.url, { token: carol.token })));
+    sockets.push(...onNodes);
+    // Bounded from the command's exit below; this long only so that the CLI's own start-up is not counted.
+    const dropped = Promise.all(onNodes.map((socket) => nextEvent(socket, "disconnect", 120_000)));
+    const result = await runCli(["sessions", "revoke", "--profile", String(carol.pid)], {
+      CERTCHAT_DATA_DIR: dataDir,
+      CERTCHAT_DATABASE_URL: database?.url ?? "",
+    });
+    assert.equal(result.code, 0, result.stderr);
+    // Each node's minute re-check is far off: only the nodes noticing the write can drop the sockets in time.
+    assert.deepEqual(await within(dropped, 5_000, "both sockets' disconnects"), [
+      "io server disconnect",
+      "io server disconnect",
+    ]);
   });
 });

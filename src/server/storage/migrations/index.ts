@@ -6,6 +6,7 @@ import { sessionLifetimeMigration } from "./0004-session-lifetime.ts";
 import { auditLogMigration } from "./0006-audit-log.ts";
 import { keyEpochsMigration } from "./0007-key-epochs.ts";
 import { keyRefusalsMigration } from "./0008-key-refusals.ts";
+import { sessionEndsMigration } from "./0009-session-ends.ts";
 import type { Dialect } from "./column-types.ts";
 
 /** The one migration set for both backends, in order. Later issues append here. */
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0006-audit-log": auditLogMigration(dialect),
         "0007-key-epochs": keyEpochsMigration(dialect),
         "0008-key-refusals": keyRefusalsMigration(dialect),
+        "0009-session-ends": sessionEndsMigration(dialect),
       };
     },
   };

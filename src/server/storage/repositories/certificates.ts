@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from "kysely";
 import type { CertificatesTable } from "../schema.ts";
 import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
+import { countSessionsEnded } from "./session-ends.ts";
 
 export type CertificateRow = Selectable<CertificatesTable>;
 /** key_agreement is required: keyAgreementGroup (src/pki/key-agreement.ts) of the parsed certificate. */
@@ -72,15 +73,18 @@ export function listCertificatesOfProfiles(db: Executor, profileIds: number[]): 
     .execute();
 }
 
-/** Certificates not yet marked revoked, `limit` at a time after id `afterId`: id and serial (hex) only. */
+/**
+ * Certificates not yet marked revoked, `limit` at a time after id `afterId`: id, serial (hex) and issuer DN
+ * only.
+ */
 export function listUnrevokedSerials(
   db: Executor,
   afterId: number,
   limit: number,
-): Promise<{ id: number; serial: string }[]> {
+): Promise<{ id: number; serial: string; issuer_dn: string }[]> {
   return db
     .selectFrom("certificates")
-    .select(["id", "serial"])
+    .select(["id", "serial", "issuer_dn"])
     .where("revoked_at", "is", null)
     .where("id", ">", afterId)
     .orderBy("id")
@@ -88,17 +92,21 @@ export function listUnrevokedSerials(
     .execute();
 }
 
-/** Marks certificates revoked at `now` (those already marked keep their first date). */
+/**
+ * Marks certificates revoked at `now` (those already marked keep their first date), and counts the ending of
+ * their sessions (session-ends.ts) when one was newly marked: run it in a transaction.
+ */
 export async function markCertificatesRevoked(
   db: Executor,
   ids: readonly number[],
   now: number,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db
+  const result = await db
     .updateTable("certificates")
     .set({ revoked_at: now })
     .where("id", "in", ids)
     .where("revoked_at", "is", null)
-    .execute();
+    .executeTakeFirst();
+  if (result.numUpdatedRows > 0n) await countSessionsEnded(db);
 }

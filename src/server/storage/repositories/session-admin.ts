@@ -1,4 +1,5 @@
 import type { Executor } from "./executor.ts";
+import { countSessionsEnded } from "./session-ends.ts";
 
 /** Which sessions an operator means: one session, every session of a certificate, or of a profile. */
 export type SessionSelector = { sessionId: number } | { certificateId: number } | { profileId: number };
@@ -56,7 +57,8 @@ export async function listConfirmedSessions(
 /**
  * Revokes the selected sessions: confirmed ones stop working at once (their token reads as unconfirmed:
  * NeedAuthentication), pending ones lose their nonce so they can never be confirmed. Sessions stay as rows
- * (messages refer to them). Returns how many were revoked.
+ * (messages refer to them). Counts the ending (session-ends.ts) when there was one: run it in a transaction.
+ * Returns how many were revoked.
  */
 export async function revokeSessions(db: Executor, selector: SessionSelector): Promise<number> {
   const [column, value] = selectorColumn(selector);
@@ -66,5 +68,7 @@ export async function revokeSessions(db: Executor, selector: SessionSelector): P
     .where(column, "=", value)
     .where((eb) => eb.or([eb("confirmed", "=", 1), eb("nonce", "is not", null)]))
     .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const revoked = Number(result.numUpdatedRows);
+  if (revoked > 0) await countSessionsEnded(db);
+  return revoked;
 }

@@ -168,16 +168,26 @@ const pendingLoginByToken = compiledOnce(
       .leftJoin("certificates", "certificates.id", "sessions.certificate_id")
       .leftJoin("profiles", "profiles.id", "sessions.profile_id")
       .selectAll("sessions")
-      .select(["certificates.der as c_der", "profiles.user_id as p_user_id"])
+      .select([
+        "certificates.der as c_der",
+        "certificates.not_after as c_not_after",
+        "certificates.revoked_at as c_revoked_at",
+        "profiles.user_id as p_user_id",
+      ])
       .where("sessions.token", "=", token),
   1,
 );
 
-/** What /api/confirmAuth/ reads of a token: the session, its certificate's DER, its profile's user. */
+/**
+ * What /api/confirmAuth/ reads of a token: the session, its certificate's DER, end and revocation, its
+ * profile's user.
+ */
 export interface PendingLogin {
   session: Session;
   /** Undefined if the certificate row is gone. */
   certificateDer: Uint8Array | undefined;
+  /** Undefined if the certificate row is gone. */
+  certificate: SessionCertificate | undefined;
   /** Null when the profile has no user yet (no phone registered), or is gone. */
   userId: number | null;
 }
@@ -187,8 +197,9 @@ export async function findPendingLogin(db: Executor, token: string): Promise<Pen
   if (cannotBeAToken(token)) return undefined;
   const [row] = await pendingLoginByToken(db, token);
   if (!row) return undefined;
-  const { c_der, p_user_id, ...session } = row;
-  return { session, certificateDer: c_der ?? undefined, userId: p_user_id };
+  const { c_der, c_not_after, c_revoked_at, p_user_id, ...session } = row;
+  const certificate = c_not_after === null ? undefined : { notAfter: c_not_after, revokedAt: c_revoked_at };
+  return { session, certificateDer: c_der ?? undefined, certificate, userId: p_user_id };
 }
 
 /** Tokens per query of the batch lookups: well inside every backend's limit on bound parameters. */

@@ -1,6 +1,10 @@
 import { randomUUID } from "node:crypto";
+import type { ParsedCertificate } from "../../../../src/pki/certificate.ts";
 import type { Storage } from "../../../../src/server/storage/database.ts";
-import { findOrInsertCertificate } from "../../../../src/server/storage/repositories/certificates.ts";
+import {
+  findOrInsertCertificate,
+  storeCertificate,
+} from "../../../../src/server/storage/repositories/certificates.ts";
 import {
   insertChat,
   insertChatMembers,
@@ -131,4 +135,30 @@ export function message(chatId: string, sender: Member, extra: Partial<NewMessag
     key_id: 1,
     ...extra,
   };
+}
+
+/** A real certificate stored as a login stores it, for a new unregistered profile; returns its row id. */
+export async function storedCertificate(
+  storage: Storage,
+  key: string,
+  certificate: ParsedCertificate,
+): Promise<number> {
+  const { profileId } = await member(storage, key, null);
+  const { row } = await storeCertificate(
+    storage.db,
+    {
+      profile_id: profileId,
+      fingerprint: certificate.fingerprint,
+      der: certificate.der,
+      subject_dn: certificate.subjectDn,
+      issuer_dn: certificate.issuerDn,
+      serial: certificate.serialNumber,
+      not_before: certificate.notBefore.getTime(),
+      not_after: certificate.notAfter.getTime(),
+      key_algorithm: certificate.keyAlgorithm,
+      key_agreement: null,
+    },
+    Date.now(),
+  );
+  return row.id;
 }

@@ -101,6 +101,18 @@ describeEachBackend("sessions", (storage) => {
     assert.equal(await findPendingLogin(storage().db, "a\u0000b"), undefined);
   });
 
+  test("findPendingLogin gives the certificate's end and its revocation mark", async () => {
+    await newSession("pending-mark");
+    const session = await findSessionByToken(storage().db, "pending-mark");
+    const certificate = await findCertificateById(storage().db, session?.certificate_id ?? 0);
+    assert.deepEqual((await findPendingLogin(storage().db, "pending-mark"))?.certificate, {
+      notAfter: certificate?.not_after,
+      revokedAt: null,
+    });
+    await markCertificatesRevoked(storage().db, [certificate?.id ?? 0], now + 7);
+    assert.equal((await findPendingLogin(storage().db, "pending-mark"))?.certificate?.revokedAt, now + 7);
+  });
+
   test("findPendingLogin gives the user of a profile whose phone is confirmed", async () => {
     await newSession("pending-user");
     const profileId = (await findSessionByToken(storage().db, "pending-user"))?.profile_id ?? 0;

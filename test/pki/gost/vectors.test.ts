@@ -89,19 +89,19 @@ test("rfc9215: the signature values in the files are the published ones", () => 
   }
 });
 
-test("a self-signed GOST CA vector is a trust anchor whose own certificate checks as trusted", async () => {
+/** What check says of a CA's certificate whose path validated: refused for being a CA's, not "untrusted". */
+const REFUSED_AS_CA = { ok: false, reason: "invalid", detail: "a CA certificate (basicConstraints cA)" };
+
+test("a self-signed GOST CA vector is a trust anchor whose own certificate validates, then is refused as a CA's", async () => {
   const cert = vectorCertificate("gost/tk26iok/tk26iok-512-paramsetB-selfsigned.pem");
-  assert.deepEqual(await trustStoreOf([cert]).check(cert, duringValidity(cert)), {
-    ok: true,
-    qualified: false,
-  });
+  assert.deepEqual(await trustStoreOf([cert]).check(cert, duringValidity(cert)), REFUSED_AS_CA);
 });
 
-test("УЦ 1 ИС ГУЦ (GOST R 34.10-2001 with GOST R 34.11-94) chains to the Minsvyaz GUC root", async () => {
+test("УЦ 1 ИС ГУЦ (GOST R 34.10-2001 with GOST R 34.11-94) chains to the Minsvyaz GUC root, then is refused as a CA's", async () => {
   const root = vectorCertificate("gost-legacy/certs/minsvyaz_guc_root_2012.pem");
   const subordinate = vectorCertificate("gost/cryptopro-real/uc_1_is_guc-gost2001.cer");
   const status = await trustStoreOf([root]).check(subordinate, new Date("2020-01-01T00:00:00Z"));
-  assert.deepEqual(status, { ok: true, qualified: false });
+  assert.deepEqual(status, REFUSED_AS_CA);
 });
 
 test("УЦ 1 ИС ГУЦ does not chain to the CryptoPro test root", async () => {

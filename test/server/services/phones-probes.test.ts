@@ -1,17 +1,14 @@
 // Review probes (red team, session 8): `registryPhone` as a phone-enumeration oracle. `contacts` limits how many
-// phones a user may look up a day, so that nobody can learn which phones are registered in bulk (docs/API.md
-// "Lookup quota"). `registryPhone` answers PhoneAlreadyRegistered for a phone of another person before any
-// limit is applied and without counting the attempt, so any session — even one without a phone — can test
-// every phone number, with no limit at all.
+// phones a user may look up a day, so that nobody learns in bulk which phones are registered (docs/API.md
+// "Lookup quota"). registryPhone answers PhoneAlreadyRegistered for another person's phone, and sent no SMS for
+// it, so the attempt counted against no limit: any session — even one without a phone — could test every
+// number. Each attempt now counts, per session profile and per client address, before the phone is looked at.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ChatUser, chatUser } from "../../support/chats.ts";
 import { backends, issueUser, logIn, startTestServer, type TestServer } from "../../support/server.ts";
 
-const todo =
-  "open: registryPhone is an unlimited oracle of registered phones (PhoneAlreadyRegistered is answered before, " +
-  "and is not counted by, any limit). Fix: count every registryPhone attempt (refusals too) per session and per " +
-  "address before the availability check; not small (a new limiter wired into PhoneService)";
+const LIMIT = 5;
 
 for (const backend of backends) {
   describe(`registryPhone as a phone oracle [${backend.name}]`, { skip: backend.skip }, () => {
@@ -20,32 +17,39 @@ for (const backend of backends) {
     let attackerToken: string;
 
     before(async () => {
-      // Two SMS per address and hour: the victim's registration spends one, the attacker's first probe the other.
-      server = await startTestServer({ backend, env: { CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "2" } });
+      server = await startTestServer({
+        backend,
+        env: { CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: String(LIMIT), CERTCHAT_TRUST_PROXY: "127.0.0.1" },
+      });
       victim = await chatUser(server, "Жертвова Вера Викторовна");
       // The attacker needs only a certificate: a session without a confirmed phone may call registryPhone.
-      attackerToken = await logIn(
-        server,
-        await issueUser(server, { name: "Чужой Иван Иванович", snils: "12345678964" }),
-      );
+      const attacker = await issueUser(server, { name: "Чужой Иван Иванович", snils: "12345678964" });
+      attackerToken = await logIn(server, attacker);
     });
     after(async () => server.close());
 
-    test("past the address's SMS limit, a registered phone and a free one get the same answer", {
-      todo,
-    }, async () => {
-      const spend = await server.post("/api/registryPhone/", { token: attackerToken, phone: "79970000001" });
-      assert.equal(spend.body.success, true, JSON.stringify(spend.body));
-      server.clock.advance(61_000);
-      const free = await server.post("/api/registryPhone/", { token: attackerToken, phone: "79970000002" });
-      assert.deepEqual(free.body, { success: false, error: "SMSError" });
-      for (let attempt = 0; attempt < 50; attempt += 1) {
-        const registered = await server.post("/api/registryPhone/", {
-          token: attackerToken,
-          phone: victim.phone,
-        });
-        assert.deepEqual(registered.body, free.body, `attempt ${attempt + 1} tells the victim's phone apart`);
-      }
+    function probe(address: string) {
+      return server.post(
+        "/api/registryPhone/",
+        { token: attackerToken, phone: victim.phone },
+        { headers: { "x-forwarded-for": address } },
+      );
+    }
+
+    test("tries at a registered phone count: past the hourly number the answer is SMSError, told nothing", async () => {
+      const answers: string[] = [];
+      for (let attempt = 0; attempt < 3 * LIMIT; attempt += 1)
+        answers.push(String((await probe("198.51.100.7")).body.error));
+      const told = answers.filter((error) => error === "PhoneAlreadyRegistered").length;
+      assert.ok(told <= LIMIT, `${told} of ${answers.length} tries told the phone is registered`);
+      assert.equal(answers.at(-1), "SMSError");
+    });
+
+    test("one session's tries count across client addresses", async () => {
+      const answers: string[] = [];
+      for (let attempt = 0; attempt < 3 * LIMIT; attempt += 1)
+        answers.push(String((await probe(`203.0.113.${attempt + 1}`)).body.error));
+      assert.deepEqual(new Set(answers), new Set(["SMSError"]), "the session's tries were already spent");
     });
   });
 }

@@ -7,8 +7,7 @@ import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import * as pkijs from "pkijs";
-import { decodeCertificateText } from "../../../src/pki/certificate.ts";
+import { decodeCertificateText, parseCertificate } from "../../../src/pki/certificate.ts";
 import { AttributeOid } from "../../../src/pki/oids.ts";
 import {
   buildCertificate,
@@ -29,7 +28,7 @@ const todo =
 /** A subordinate CA certificate from the server's test CA, its key allowed to sign (as real CA certificates). */
 async function subordinateCa(server: TestServer): Promise<{ der: Uint8Array; keyPem: string }> {
   const caDir = testCaDir(server.dataDir);
-  const ca = pkijs.Certificate.fromBER(decodeCertificateText(await readFile(join(caDir, CA_CERT_FILE))));
+  const ca = parseCertificate(decodeCertificateText(await readFile(join(caDir, CA_CERT_FILE)))).certificate;
   const caSigner = signerForKey(createPrivateKey(await readFile(join(caDir, CA_KEY_FILE))));
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const now = Date.now();

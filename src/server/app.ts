@@ -170,6 +170,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       logger.error({ err: error }, "could not emit a live event"),
     );
     const chatEvents: ChatEvents = new ChatEventPublisher(io, emissions);
+    const smsAttemptRate = { count: config.limits.smsPerHourPerAddress, perMs: 3_600_000 };
+    const localSmsAttempts = new MemoryRateLimiter(smsAttemptRate, clock);
+    const smsAttempts: RateLimiter = redis
+      ? new RedisRateLimiter(
+          redis.commands,
+          smsAttemptRate,
+          clock,
+          localSmsAttempts,
+          new FallbackNotice(logger, "phone registration limits"),
+        )
+      : localSmsAttempts;
     const phones = new PhoneService({
       db: storage.db,
       sms,
@@ -180,6 +191,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       resendIntervalMs: config.limits.smsResendIntervalMs,
       perHourPerPhone: config.limits.smsPerHourPerPhone,
       perHourPerAddress: config.limits.smsPerHourPerAddress,
+      attempts: smsAttempts,
       onLimited: (limit) => metrics.refused(limit),
       events: chatEvents,
     });

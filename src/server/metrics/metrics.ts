@@ -22,6 +22,7 @@ const LIMIT_NAMES = [
   "sms_resend",
   "sms_per_phone",
   "sms_per_address",
+  "sms_attempts",
   "verify_queue",
   "socket_events",
   "socket_bytes",

@@ -24,14 +24,23 @@ import {
 } from "../storage/repositories/chat-key-refusals.ts";
 import { deleteWaits, insertWaits, listWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeysIfAbsent, listEpochKeysForCertificate } from "../storage/repositories/chat-keys.ts";
-import { bumpChatVersion, findMemberView, lockChats } from "../storage/repositories/chats.ts";
+import { bumpChatVersion, findMemberView, lockChats, MemberRole } from "../storage/repositories/chats.ts";
 import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import type { Identity } from "./sessions.ts";
-import { isCurrent, waitListEvents } from "./wait-list-view.ts";
+import { isCurrent, seesEveryone, waitListEvents } from "./wait-list-view.ts";
+
+/** The chat a fulfilment's rows are for, and what the serving member may see of it. */
+interface FulfilmentScope {
+  chatId: string;
+  currentKeyId: number;
+  /** False for a channel subscriber: it sees (and serves) only the owner, the admins and itself. */
+  seesEveryone: boolean;
+  me: number;
+}
 
 /** A wrapped key of a request, decoded: for certificate `cid` of profile `pid`, epoch `keyId`. */
 export interface DecodedKey {
@@ -207,11 +216,17 @@ export class ChatKeysService {
           const chat = locked.get(chatId);
           const rows = byChat.get(chatId);
           if (!chat || !rows) continue;
-          if (!(await findMemberView(trx, chatId, me)))
-            throw new ApiError("GetChatsError", "unknown chat or not a member");
+          const mine = await findMemberView(trx, chatId, me);
+          if (!mine) throw new ApiError("GetChatsError", "unknown chat or not a member");
           const keys = rows.map((row) => decodeKey(row, row.keyId ?? chat.key_id));
           const refusals = await listRefusals(trx, [chatId]);
-          const accepted = await this.checkFulfilment(trx, chatId, chat.key_id, wrapper, keys, refusals, now);
+          const serves = {
+            chatId,
+            currentKeyId: chat.key_id,
+            seesEveryone: seesEveryone(chat.type, mine.role),
+            me,
+          };
+          const accepted = await this.checkFulfilment(trx, serves, wrapper, keys, refusals, now);
           const inserted = await insertChatKeysIfAbsent(trx, keyRows(chatId, accepted, wrapper, now));
           const storedKeys = accepted.filter((key) =>
             inserted.some((row) => row.certificate_id === key.cid && row.key_id === key.keyId),
@@ -257,8 +272,7 @@ export class ChatKeysService {
    */
   private async checkFulfilment(
     trx: Executor,
-    chatId: string,
-    currentKeyId: number,
+    { chatId, currentKeyId, seesEveryone, me }: FulfilmentScope,
     wrapper: CertificateRow,
     keys: DecodedKey[],
     refusals: readonly RefusalOfMember[],
@@ -275,7 +289,10 @@ export class ChatKeysService {
     const firstKeyIds = new Map<number, number>();
     for (const pid of pids) {
       const view = await findMemberView(trx, chatId, pid);
-      if (!view) throw new ApiError("CreateChatKeysError", `profile ${pid} is not a member`);
+      // A channel subscriber serves only whom it sees (the owner, admins, itself): another subscriber answers
+      // as a non-member does, so the answer tells nothing of who subscribes and plants no row for them.
+      const hidden = view && !seesEveryone && pid !== me && view.role < MemberRole.admin;
+      if (!view || hidden) throw new ApiError("CreateChatKeysError", `profile ${pid} is not a member`);
       firstKeyIds.set(pid, view.first_key_id);
     }
     const known = new Set(epochs.map((epoch) => epoch.key_id));

@@ -30,6 +30,7 @@ import {
 import { findOrCreateUser, findUserById, findUserByPhone } from "../storage/repositories/users.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 import type { Identity } from "./sessions.ts";
 import { waitListEvents } from "./wait-list-view.ts";
 
@@ -43,8 +44,13 @@ export interface PhoneServiceOptions {
   resendIntervalMs: number;
   perHourPerPhone: number;
   perHourPerAddress: number;
+  /**
+   * registryPhone attempts, refused ones included, per session profile and per client address (keys
+   * `registryPhone:profile:<id>`, `registryPhone:address:<address>`; perHourPerAddress an hour).
+   */
+  attempts: RateLimiter;
   /** Told which limit refused a code (metrics). */
-  onLimited?: (limit: "sms_resend" | "sms_per_phone" | "sms_per_address") => void;
+  onLimited?: (limit: "sms_resend" | "sms_per_phone" | "sms_per_address" | "sms_attempts") => void;
   /** Pushes the wait lists a newly attached certificate joins. */
   events: ChatEvents;
 }
@@ -72,6 +78,7 @@ export class PhoneService {
       throw new ApiError("InvalidSchema", `phones need at least ${MIN_PHONE_DIGITS} digits`);
     }
     const { db, clock } = this.options;
+    await this.spendAttempt(identity.profile.id, clientAddress);
     await this.assertPhoneAllowed(db, phone, await this.confirmationTarget(db, identity));
     const now = clock();
     await this.assertWithinLimits(phone, clientAddress, now);
@@ -176,6 +183,22 @@ export class PhoneService {
     const person = vouchedSnils(profile);
     const samePerson = person !== null && held.every((other) => vouchedSnils(other) === person);
     if (!samePerson) throw new ApiError("PhoneAlreadyRegistered");
+  }
+
+  /**
+   * Every attempt counts, a refused one too, before the phone is looked at: PhoneAlreadyRegistered says the
+   * phone is registered, and uncounted (no SMS is sent for it) it let one session test every number, past the
+   * contacts lookup quota that exists to prevent exactly that.
+   */
+  private async spendAttempt(profileId: number, clientAddress: string): Promise<void> {
+    const { attempts, onLimited } = this.options;
+    if (
+      (await attempts.take(`registryPhone:profile:${profileId}`)) &&
+      (await attempts.take(`registryPhone:address:${clientAddress}`))
+    )
+      return;
+    onLimited?.("sms_attempts");
+    throw new ApiError("SMSError", "too many phone registration attempts");
   }
 
   private async assertWithinLimits(phone: string, clientAddress: string, now: number): Promise<void> {

@@ -1,7 +1,7 @@
-import { findClaim, insertClaim } from "../storage/repositories/certificate-claims.ts";
+import { insertClaim } from "../storage/repositories/certificate-claims.ts";
 import {
   type CertificateRow,
-  findCertificateByFingerprint,
+  findLoginCertificate,
   findOrInsertCertificate,
   type NewCertificate,
   storeCertificate,
@@ -12,12 +12,30 @@ import {
   describeProfile,
   findProfileByKey,
   insertProfileIfNew,
+  type ProfileDescription,
   type ProfileFields,
 } from "../storage/repositories/profiles.ts";
 
 /** The profile key of the placeholder a certificate waiting to join another profile belongs to. */
 export function placeholderKey(fingerprint: string): string {
   return `pending:${fingerprint}`;
+}
+
+/** Every field of a description: one added to it must be added here, or this does not compile. */
+const DESCRIBED: Record<keyof ProfileDescription, true> = {
+  type: true,
+  name: true,
+  company: true,
+  title: true,
+  inn: true,
+  ogrn: true,
+  snils: true,
+};
+const DESCRIPTION_FIELDS = Object.keys(DESCRIBED) as (keyof ProfileDescription)[];
+
+/** Field by field, an absent field and null alike (describeProfile stores an absent one as null). */
+function sameDescription(stored: ProfileDescription, described: ProfileDescription): boolean {
+  return DESCRIPTION_FIELDS.every((field) => (stored[field] ?? null) === (described[field] ?? null));
 }
 
 /**
@@ -35,13 +53,14 @@ export async function bindLoginCertificate(
   fields: ProfileFields,
   now: number,
 ): Promise<{ row: CertificateRow; attached: boolean }> {
-  const known = await findCertificateByFingerprint(db, certificate.fingerprint);
+  const known = await findLoginCertificate(db, certificate.fingerprint);
   if (known) {
-    if (!(await findClaim(db, known.id))) {
-      const { profile_key: _key, ...description } = fields;
-      await describeProfile(db, known.profile_id, description);
-    }
-    return { row: known, attached: false };
+    const { profile_key: _key, ...description } = fields;
+    // Almost every login says what the profile already says: no write then (on PostgreSQL an UPDATE of
+    // nothing still writes a new row version).
+    if (!known.claimed && !sameDescription(known.profile, description))
+      await describeProfile(db, known.row.profile_id, description);
+    return { row: known.row, attached: false };
   }
   const created = await insertProfileIfNew(db, fields, now);
   if (created) {

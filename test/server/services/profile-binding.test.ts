@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { KyselyPlugin } from "kysely";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
+import { bindLoginCertificate } from "../../../src/server/services/profile-binding.ts";
+import type { Storage } from "../../../src/server/storage/database.ts";
+import { insertClaim } from "../../../src/server/storage/repositories/certificate-claims.ts";
+import { findOrInsertCertificate } from "../../../src/server/storage/repositories/certificates.ts";
+import { findProfileById, upsertProfile } from "../../../src/server/storage/repositories/profiles.ts";
 import type { IssueOptions } from "../../../src/server/test-ca.ts";
 import {
   backends,
@@ -13,8 +19,10 @@ import {
   type TestServer,
   type TestUser,
 } from "../../support/server.ts";
+import { describeEachBackend } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { createTrustedCas, type TrustedTestCa, trustSetting } from "../../support/trust-anchors.ts";
+import { certificateFields, now, profileFields } from "../storage/repositories/fixtures.ts";
 
 const OGRN = "1027700132195";
 /** More than the SMS resend interval: each test's codes to one phone must not be refused as too soon. */
@@ -213,3 +221,52 @@ for (const backend of backends) {
     });
   });
 }
+
+describeEachBackend("bindLoginCertificate with a known certificate", (storage) => {
+  /** The statements run through `db`, counted as their results come back. */
+  function counting(db: Storage["db"]): { db: Storage["db"]; statements: () => number } {
+    let statements = 0;
+    const plugin: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => {
+        statements++;
+        return result;
+      },
+    };
+    return { db: db.withPlugin(plugin), statements: () => statements };
+  }
+
+  async function knownCertificate(key: string, fingerprint: string) {
+    const fields = profileFields(key);
+    const profile = await upsertProfile(storage().db, fields, now);
+    const { profile_id: _id, ...certificate } = certificateFields(profile.id, fingerprint);
+    await findOrInsertCertificate(storage().db, { ...certificate, profile_id: profile.id }, now);
+    return { profile, certificate, fields };
+  }
+
+  test("a login that says what the profile says reads once and writes nothing", async () => {
+    const { profile, certificate, fields } = await knownCertificate("ru:61111111111:-", "k1");
+    const { db, statements } = counting(storage().db);
+    const { row } = await bindLoginCertificate(db, certificate, fields, now + 1);
+    assert.equal(row.profile_id, profile.id);
+    assert.equal(statements(), 1);
+    assert.deepEqual(await findProfileById(storage().db, profile.id), profile);
+  });
+
+  test("a login whose certificate says something else describes the profile anew", async () => {
+    const { profile, certificate, fields } = await knownCertificate("ru:62222222222:-", "k2");
+    await bindLoginCertificate(storage().db, certificate, { ...fields, title: "Директор" }, now + 1);
+    assert.equal((await findProfileById(storage().db, profile.id))?.title, "Директор");
+    await bindLoginCertificate(storage().db, certificate, fields, now + 2);
+    assert.equal((await findProfileById(storage().db, profile.id))?.title, null);
+  });
+
+  test("a login with a certificate waiting on its claim leaves the profile as it is", async () => {
+    const { profile, certificate, fields } = await knownCertificate("ru:63333333333:-", "k3");
+    const claimed = await upsertProfile(storage().db, profileFields("ru:64444444444:-"), now);
+    const { row } = await bindLoginCertificate(storage().db, certificate, fields, now);
+    await insertClaim(storage().db, { certificate_id: row.id, profile_id: claimed.id, created_at: now });
+    await bindLoginCertificate(storage().db, certificate, { ...fields, name: "Петров Пётр" }, now + 1);
+    assert.deepEqual(await findProfileById(storage().db, profile.id), profile);
+  });
+});

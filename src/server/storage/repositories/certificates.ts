@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from "kysely";
 import type { CertificatesTable } from "../schema.ts";
 import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
+import type { ProfileDescription } from "./profiles.ts";
 import { countSessionsEnded } from "./session-ends.ts";
 
 export type CertificateRow = Selectable<CertificatesTable>;
@@ -20,7 +21,59 @@ const certificateByFingerprint = compiledOnce(
   1,
 );
 
-/** Every login with a known certificate starts with it (compiled once). */
+const loginCertificateByFingerprint = compiledOnce(
+  (db: Executor, fingerprint: string) =>
+    db
+      .selectFrom("certificates")
+      .innerJoin("profiles", "profiles.id", "certificates.profile_id")
+      .leftJoin("certificate_claims", "certificate_claims.certificate_id", "certificates.id")
+      .selectAll("certificates")
+      .select([
+        "certificate_claims.certificate_id as claim",
+        "profiles.type as profile_type",
+        "profiles.name as profile_name",
+        "profiles.company as profile_company",
+        "profiles.title as profile_title",
+        "profiles.inn as profile_inn",
+        "profiles.ogrn as profile_ogrn",
+        "profiles.snils as profile_snils",
+      ])
+      .where("certificates.fingerprint", "=", fingerprint),
+  1,
+);
+
+/** A known certificate as a login finds it: whether it waits on a claim, and what its profile says now. */
+export interface LoginCertificate {
+  row: CertificateRow;
+  claimed: boolean;
+  profile: ProfileDescription;
+}
+
+/**
+ * Every login with a known certificate starts with it: the certificate, its claim and its profile's description
+ * in one compiled read.
+ */
+export async function findLoginCertificate(
+  db: Executor,
+  fingerprint: string,
+): Promise<LoginCertificate | undefined> {
+  const [found] = await loginCertificateByFingerprint(db, fingerprint);
+  if (!found) return undefined;
+  const {
+    claim,
+    profile_type: type,
+    profile_name: name,
+    profile_company: company,
+    profile_title: title,
+    profile_inn: inn,
+    profile_ogrn: ogrn,
+    profile_snils: snils,
+    ...row
+  } = found;
+  return { row, claimed: claim !== null, profile: { type, name, company, title, inn, ogrn, snils } };
+}
+
+/** By fingerprint (compiled once). */
 export async function findCertificateByFingerprint(
   db: Executor,
   fingerprint: string,

@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { Server } from "socket.io";
+import { Decoder, Encoder } from "socket.io-parser";
 import { eventBytes } from "../../protocol/event-size.ts";
 import { type ClientEventName, isClientEvent } from "../../protocol/events.ts";
 import { failure } from "../http/envelope.ts";
@@ -15,12 +16,13 @@ import {
   type StagedEventName,
   stagedEvent,
 } from "./dispatch.ts";
-import { EventQueue, type QueueBound } from "./event-queue.ts";
+import { EventQueue, type QueueBound, type QueuedEvent } from "./event-queue.ts";
 import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
+import { type BackloggedConnection, readDownTo } from "./send-backlog.ts";
 import { sendMessage } from "./send-message.ts";
 import { watchSessionEnds } from "./session-end-watch.ts";
 import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts";
@@ -80,7 +82,8 @@ export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, Socket
   maxPayloadBytes: number;
   /**
    * Bytes of one socket's events queued and not yet answered (src/protocol/event-size.ts measures them); an event that
-   * would pass it is refused with DataError. At least maxPayloadBytes.
+   * would pass it is refused with DataError. At least maxPayloadBytes. Also what a socket's client may leave
+   * unread of its answers: its next event waits until it has read down to this (send-backlog.ts).
    */
   maxQueuedBytes: number;
   /** A connection without a valid session after this long is closed. */
@@ -124,8 +127,20 @@ export interface RealtimeGateway {
  * Socket.IO 4 for the HTTP server's port (path /socket.io/, polling and websocket, Engine.IO v3 clients
  * allowed), not yet serving: made first, so that MessageService's publisher can emit to it.
  */
+/**
+ * Socket.IO's parser refusing binary attachments: no event of the API carries binary data, and the stock decoder
+ * keeps a packet's attachment frames (up to 10, each up to the body limit) until its last one comes — which a
+ * client need never send — outside the socket's queue bounds. A packet announcing any closes the connection.
+ */
+class TextOnlyDecoder extends Decoder {
+  constructor() {
+    super({ maxAttachments: 0 });
+  }
+}
+
 export function createSocketServer(options: SocketServerOptions): CertchatIo {
   return new Server({
+    parser: { Encoder, Decoder: TextOnlyDecoder },
     path: "/socket.io/",
     allowEIO3: true,
     transports: ["polling", "websocket"],
@@ -179,6 +194,14 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
             return !bringsOtherSession(socket, payload);
           })
         : exclusiveEvent(() => dispatch(handlers, perSocket, socket, event, args));
+    // Each event starts once the client has read its earlier answers down to the bound (send-backlog.ts).
+    const afterReading = (event: QueuedEvent): QueuedEvent => ({
+      overlaps: () => event.overlaps(),
+      start: async () => {
+        await readDownTo(socket.conn as unknown as BackloggedConnection, options.maxQueuedBytes);
+        return event.start();
+      },
+    });
     // One warning per burst of refusals, not one per refused event.
     let refusing = false;
     // One listener for every event (not one per event name: each would be a closure and an entry in the
@@ -189,7 +212,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
         splitAck(args).ack?.(failure("MethodNotFound"));
         return;
       }
-      const outcome = queue.push(queued(event, args), eventBytes(args, options.maxQueuedBytes));
+      const outcome = queue.push(afterReading(queued(event, args)), eventBytes(args, options.maxQueuedBytes));
       if (outcome === "queued") {
         refusing = false;
         return;

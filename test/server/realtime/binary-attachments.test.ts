@@ -1,4 +1,4 @@
-// Review probes (red team, session 8): Socket.IO binary attachments. No event of the API carries binary data,
+// Red-team probe (session 8), now the guard of the fix (TextOnlyDecoder in gateway.ts): Socket.IO binary attachments. No event of the API carries binary data,
 // yet the server's parser (socket.io-parser, maxAttachments 10) accepts a packet that announces attachments and
 // keeps every attachment frame (each up to CERTCHAT_MAX_BODY_BYTES once signed in) until the last one arrives —
 // which the client never has to send. The bytes are held outside the socket's event queue, so
@@ -8,11 +8,6 @@ import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
-
-const todo =
-  "open: partial binary packets are held without bound. Fix in createSocketServer (gateway.ts, another " +
-  "helper's now): a parser whose Decoder has maxAttachments 0 (the API has no binary event), so such a " +
-  "packet closes the connection";
 
 describe("a signed-in socket announcing binary attachments", () => {
   let server: TestServer;
@@ -24,7 +19,7 @@ describe("a signed-in socket announcing binary attachments", () => {
   });
   after(async () => server.close());
 
-  test("is closed before it makes the server hold more than its queue's bytes", { todo }, async () => {
+  test("is closed before it makes the server hold more than its queue's bytes", async () => {
     const client = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
     const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
     await new Promise<void>((resolve, reject) => {

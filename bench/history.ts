@@ -77,7 +77,6 @@ async function measureBackend(backend: Backend, sizes: [number, number], options
       const viaRepository = () =>
         listHistoryPage(storage.db, {
           chatId: sender.chat,
-          readerId: sender.pid,
           anchor: { id: anchor(), direction: "prev" },
           filesOnly: false,
           limit: PAGE,

@@ -14,8 +14,6 @@ export function startBenchServer(
 /** A logged-in user with a confirmed phone and a group chat of its own to post in. */
 export interface Sender {
   token: string;
-  /** The sender's profile id (a history page is read as a member). */
-  pid: number;
   cid: number;
   chat: string;
 }
@@ -30,7 +28,7 @@ export async function sendersWithChats(server: ApiServer, count: number): Promis
       name: `bench ${i}`,
       keys: keysFor(newChatKey(), [user]),
     });
-    senders.push({ token: user.token, pid: user.pid, cid: user.cid, chat: chat.chatId as string });
+    senders.push({ token: user.token, cid: user.cid, chat: chat.chatId as string });
   }
   return senders;
 }

@@ -1,6 +1,12 @@
 import { ApiError, type ErrorCode } from "../../protocol/errors.ts";
 import { ChatType } from "../../protocol/schemas/chats.ts";
-import { findMemberView, MemberRole, type MemberView } from "../storage/repositories/chats.ts";
+import {
+  findMemberView,
+  findReaderView,
+  MemberRole,
+  type MemberView,
+  type ReaderView,
+} from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 
 /** The caller's membership as every check reads it: its role in a chat of a type. */
@@ -9,7 +15,7 @@ export interface Membership {
   role: number;
 }
 
-export type { MemberView };
+export type { MemberView, ReaderView };
 
 /**
  * The caller's membership in a chat, read from the database every time (memberships are removed, so no
@@ -22,6 +28,13 @@ export async function requireMembership(
   profileId: number,
 ): Promise<MemberView> {
   const view = await findMemberView(db, chatId, profileId);
+  if (!view) throw new ApiError("GetChatsError", "unknown chat or not a member");
+  return view;
+}
+
+/** The reader's history bound and the chat's last id, read now; GetChatsError as requireMembership. */
+export async function requireReader(db: Executor, chatId: string, profileId: number): Promise<ReaderView> {
+  const view = await findReaderView(db, chatId, profileId);
   if (!view) throw new ApiError("GetChatsError", "unknown chat or not a member");
   return view;
 }

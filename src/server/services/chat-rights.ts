@@ -2,7 +2,13 @@ import { ApiError } from "../../protocol/errors.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
 import { findMemberships, type MembershipPair } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { type MemberView, mayPost, requireMembership } from "./chat-access.ts";
+import {
+  type MemberView,
+  mayPost,
+  type ReaderView,
+  requireMembership,
+  requireReader,
+} from "./chat-access.ts";
 
 export type { MembershipPair };
 
@@ -30,6 +36,11 @@ export class ChatRights {
   /** The profile's membership row, read now; GetChatsError unless a member (unknown chat included). */
   requireMember(profileId: number, chatId: string): Promise<MemberView> {
     return requireMembership(this.db, chatId, profileId);
+  }
+
+  /** The profile's history bound and the chat's last message id, read now; GetChatsError unless a member. */
+  requireReader(profileId: number, chatId: string): Promise<ReaderView> {
+    return requireReader(this.db, chatId, profileId);
   }
 
   /**

@@ -174,7 +174,7 @@ function memberViewQuery(db: Executor, chatId: string, profileId: number) {
     .where("chat_members.profile_id", "=", profileId);
 }
 
-/** Compiled once: every socket `subscribe` reads it. */
+/** Compiled once: every socket `subscribe` and `messages` reads it (twice per subscribe). */
 const memberView = compiledOnce(memberViewQuery, 2);
 
 /** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */
@@ -185,6 +185,47 @@ export async function findMemberView(
 ): Promise<MemberView | undefined> {
   const [view] = await memberView(db, chatId, profileId);
   return view;
+}
+
+/** What a history read needs of the reader's membership, and the chat's last message id (null: none yet). */
+export interface ReaderView {
+  visible_after_message_id: number;
+  last_message_id: number | null;
+}
+
+/** Compiled once: every `messages` request reads it. The last id is the top of the (chat_id, id) index. */
+const readerView = compiledOnce(
+  (db: Executor, chatId: string, profileId: number) =>
+    db
+      .selectFrom("chat_members")
+      .select((eb) => [
+        "chat_members.visible_after_message_id",
+        eb
+          .selectFrom("messages")
+          .select("messages.id")
+          .where("messages.chat_id", "=", chatId)
+          .orderBy("messages.id", "desc")
+          .limit(1)
+          .as("last_message_id"),
+      ])
+      .where("chat_members.chat_id", "=", chatId)
+      .where("chat_members.profile_id", "=", profileId),
+  2,
+);
+
+/**
+ * The reader's history bound with the chat's last message id, in one read; undefined for a non-member (or an
+ * unknown chat). Lets a catch-up with nothing new be answered without the page query.
+ */
+export async function findReaderView(
+  db: Executor,
+  chatId: string,
+  profileId: number,
+): Promise<ReaderView | undefined> {
+  const [view] = await readerView(db, chatId, profileId);
+  return (
+    view && { ...view, last_message_id: view.last_message_id === null ? null : Number(view.last_message_id) }
+  );
 }
 
 export type ChatMemberRow = Selectable<ChatMembersTable>;

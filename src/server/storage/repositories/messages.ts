@@ -10,12 +10,12 @@ export type NewMessage = Omit<Insertable<MessagesTable>, "id">;
 
 export interface HistoryPage {
   chatId: string;
-  /** The member who reads: only its messages after its history bound (chat_members.visible_after_message_id). */
-  readerId: number;
   /** No anchor: the latest messages. */
   anchor?: { id: number; direction: "prev" | "next" };
   filesOnly: boolean;
   limit: number;
+  /** Only messages with a larger id: the reader's chat_members.visible_after_message_id (0 or absent: all). */
+  visibleAfter?: number;
 }
 
 /**
@@ -137,91 +137,65 @@ export function findFileMessage(
   return db.selectFrom("messages").select(["id", "chat_id"]).where("file_id", "=", fileId).executeTakeFirst();
 }
 
-/** The reader's history bound (chat_members.visible_after_message_id), as a scalar subquery; null for a non-member. */
-function readerBound(db: Executor, chatId: string, readerId: number) {
-  return db
-    .selectFrom("chat_members")
-    .select("chat_members.visible_after_message_id")
-    .where("chat_members.chat_id", "=", chatId)
-    .where("chat_members.profile_id", "=", readerId);
-}
-
 /**
- * One statement for a member's history page (a returning socket asks one per chat, so membership and page are
- * not two): the reader's membership row, left-joined to the page, whose lower bound is the reader's history
- * bound (read by a subquery). No row: not a member (or no such chat); one row of nulls: a member with an empty
- * page. The page is a keyset range on the (chat_id, id) index, newest first for the latest and "prev" pages,
- * oldest first for "next", with one lower bound (SQLite's index range takes one of several: for "next", the
- * larger of the anchor and the reader's bound). Exposed so tests can EXPLAIN it.
+ * The query of one history page: a keyset range on the (chat_id, id) index, newest first for the latest and
+ * "prev" pages, oldest first for "next". Exposed so tests can EXPLAIN it.
  */
 export function historyPageQuery(db: Executor, page: HistoryPage) {
-  const bound = () => readerBound(db, page.chatId, page.readerId);
   let query = selectWithSender(db).where("messages.chat_id", "=", page.chatId);
+  // A lower bound on the same range: the page stays one index range.
+  if (page.visibleAfter) query = query.where("messages.id", ">", page.visibleAfter);
   if (page.filesOnly) query = query.where("messages.file_id", "is not", null);
-  const anchor = page.anchor;
-  if (anchor?.direction === "next") {
-    query = query
-      .where("messages.id", ">", (eb) =>
-        eb.case().when(eb.val(anchor.id), ">", bound()).then(eb.val(anchor.id)).else(bound()).end(),
-      )
-      .orderBy("messages.id", "asc");
-  } else {
-    query = query.where("messages.id", ">", bound());
-    if (anchor) query = query.where("messages.id", "<", anchor.id);
-    query = query.orderBy("messages.id", "desc");
+  if (page.anchor?.direction === "next") {
+    return query.where("messages.id", ">", page.anchor.id).orderBy("messages.id", "asc").limit(page.limit);
   }
-  return db
-    .selectFrom("chat_members")
-    .leftJoin(query.limit(page.limit).as("page"), (join) => join.onTrue())
-    .selectAll("page")
-    .where("chat_members.chat_id", "=", page.chatId)
-    .where("chat_members.profile_id", "=", page.readerId);
+  if (page.anchor) query = query.where("messages.id", "<", page.anchor.id);
+  return query.orderBy("messages.id", "desc").limit(page.limit);
 }
 
-/** What a page binds, in order: the chat, the reader, the anchor (when the page has one), the limit. */
+/** What a page binds, in order: the chat, the visibility bound and the anchor (when the page has them), the limit. */
 function pageArguments(page: HistoryPage): unknown[] {
-  return [page.chatId, page.readerId, ...(page.anchor ? [page.anchor.id] : []), page.limit];
+  return [
+    page.chatId,
+    ...(page.visibleAfter ? [page.visibleAfter] : []),
+    ...(page.anchor ? [page.anchor.id] : []),
+    page.limit,
+  ];
 }
 
+/** A page of the same shape as `shape` with these arguments (pageArguments's order). */
 function pageOf(shape: HistoryPage, args: unknown[]): HistoryPage {
-  const [chatId, readerId, ...rest] = args as [string, number, ...number[]];
+  const [chatId, ...rest] = args as [string, ...number[]];
   const take = () => rest.shift() as number;
   return {
     chatId,
-    readerId,
+    visibleAfter: shape.visibleAfter ? take() : undefined,
     anchor: shape.anchor ? { id: take(), direction: shape.anchor.direction } : undefined,
     filesOnly: shape.filesOnly,
     limit: take(),
   };
 }
 
-type PageRow = { [K in keyof StoredMessage]: StoredMessage[K] | null };
-type PageRun = (db: Executor, ...args: unknown[]) => Promise<PageRow[]>;
+type PageRun = (db: Executor, ...args: unknown[]) => Promise<StoredMessage[]>;
 
-/** One compiled query per page shape (direction, files only): 6 at most. */
+/** One compiled query per page shape (direction, files only, bounded by visibility): 12 at most. */
 const pageRuns = new Map<string, PageRun>();
 
 function pageRun(page: HistoryPage): PageRun {
-  const shape = `${page.anchor?.direction ?? "latest"}/${page.filesOnly}`;
+  const shape = `${page.anchor?.direction ?? "latest"}/${page.filesOnly}/${Boolean(page.visibleAfter)}`;
   let run = pageRuns.get(shape);
   if (!run) {
     run = compiledOnce(
       (db: Executor, ...args: unknown[]) => historyPageQuery(db, pageOf(page, args)),
       pageArguments(page).length,
-    ) as PageRun;
+    );
     pageRuns.set(shape, run);
   }
   return run;
 }
 
-/**
- * A member's history page in ascending id order, membership and page read in one statement (one snapshot):
- * undefined when the reader is not a member of the chat (or there is no such chat).
- */
-export async function listHistoryPage(db: Executor, page: HistoryPage): Promise<StoredMessage[] | undefined> {
+/** One history page in ascending id order (each reconnecting socket asks one per chat). */
+export async function listHistoryPage(db: Executor, page: HistoryPage): Promise<StoredMessage[]> {
   const rows = await pageRun(page)(db, ...pageArguments(page));
-  if (rows.length === 0) return undefined;
-  const messages = rows.filter((row): row is StoredMessage => row.id !== null);
-  // The join does not promise the page's order.
-  return messages.sort((a, b) => a.id - b.id);
+  return page.anchor?.direction === "next" ? rows : rows.reverse();
 }

@@ -11,6 +11,7 @@ import {
   findChatsByPairKeys,
   findMembership,
   findMemberView,
+  findReaderView,
   insertChatMembers,
   listChatsOfProfile,
   listMembers,
@@ -191,6 +192,28 @@ describeEachBackend("chat membership changes", (storage) => {
     const stranger = await member(storage(), "mc-stranger", "79990001104");
     assert.equal(await findMemberView(storage().db, chat, stranger.profileId), undefined);
     assert.equal(await findMemberView(storage().db, randomUUID(), owner.profileId), undefined);
+  });
+
+  test("findReaderView gives the history bound and the chat's last message id, null before any", async () => {
+    const fresh = await chatOf(storage(), owner, [admin]);
+    assert.deepEqual(await findReaderView(storage().db, fresh, admin.profileId), {
+      visible_after_message_id: 0,
+      last_message_id: null,
+    });
+    await insertMessage(storage().db, message(fresh, owner));
+    const last = await insertMessage(storage().db, message(fresh, owner));
+    await insertMessage(storage().db, message(await chatOf(storage(), owner, []), owner));
+    assert.deepEqual(await findReaderView(storage().db, fresh, admin.profileId), {
+      visible_after_message_id: 0,
+      last_message_id: last,
+    });
+    assert.equal((await findReaderView(storage().db, chat, admin.profileId))?.visible_after_message_id, 17);
+  });
+
+  test("findReaderView is undefined for a non-member and for an unknown chat alike", async () => {
+    const stranger = await member(storage(), "mc-reader-stranger", "79990001105");
+    assert.equal(await findReaderView(storage().db, chat, stranger.profileId), undefined);
+    assert.equal(await findReaderView(storage().db, randomUUID(), owner.profileId), undefined);
   });
 
   test("listMembers lists the owner, then admins, then members", async () => {

@@ -40,7 +40,12 @@ function removedAfterFirstCheck(during: () => void): { context: RealtimeContext;
 }
 
 function subscribeCall(socket: CertchatSocket, context: RealtimeContext): EventCall<"subscribe"> {
-  return { context, socket, identity: { profile: { id: 7 } }, payload: CHAT } as unknown as EventCall<"subscribe">;
+  return {
+    context,
+    socket,
+    identity: { profile: { id: 7 } },
+    payload: CHAT,
+  } as unknown as EventCall<"subscribe">;
 }
 
 test("a removal committed between the membership check and the join leaves the socket outside the chat's room", async () => {

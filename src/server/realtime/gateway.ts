@@ -7,6 +7,7 @@ import { type ClientEventName, isClientEvent } from "../../protocol/events.ts";
 import { failure } from "../http/envelope.ts";
 import { splitAck } from "./answer.ts";
 import { bringsOtherSession, handshakeAuthentication, startSession } from "./authentication.ts";
+import { countChatLeaves } from "./chat-leaves.ts";
 import type { CertchatIo, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
 import {
@@ -158,6 +159,8 @@ export function createSocketServer(options: SocketServerOptions): CertchatIo {
 export function createGateway(io: CertchatIo, options: GatewayOptions): RealtimeGateway {
   const observer = options.observer;
   if (observer) countChatDeliveries(io.of("/").adapter, (count) => observer.delivered(count));
+  // subscribe's membership check relies on it (subscriptions.ts).
+  countChatLeaves(io.of("/").adapter, io.of("/").sockets);
   const { logger, sessions, messages, rights } = options;
   const preAuth = new PreAuthGate({
     budgetBytes: options.preAuthBytes,

@@ -1,19 +1,25 @@
+import { chatLeavesOf } from "./chat-leaves.ts";
 import type { EventCall } from "./dispatch.ts";
 import { chatRoom } from "./rooms.ts";
 
 /**
  * `subscribe`: members only (GetChatsError otherwise, as for REST), the membership row read at each subscribe
- * (never a remembered answer: memberships are removed). The check happens here, once; delivery then is a room
+ * (never a remembered answer: memberships are removed). The check happens here; delivery then is a room
  * broadcast with no per-socket query, and a removal takes the member's sockets out of the rooms
  * (chat-event-publisher.ts; the session sweeper catches a node that Redis did not reach).
  *
- * Checked again once joined: a removal committed between the first check and the join made its sockets leave
- * the rooms before this socket was in them, so only the second check can take it out.
+ * A removal committed between the check and the join made the member's sockets leave the chat's rooms before
+ * this socket was in them. Such a leave order still reached this socket (it is in its profile's room), and is
+ * counted (chat-leaves.ts): when one arrived meanwhile, the membership is checked again once joined — only then,
+ * so a returning socket's subscribe costs one read. A removal whose leave arrives after the join takes the
+ * socket out of the room itself.
  */
 export async function subscribe({ context, socket, identity, payload }: EventCall<"subscribe">) {
+  const leavesBefore = chatLeavesOf(socket);
   await context.rights.requireMember(identity.profile.id, payload);
   const room = chatRoom(payload, socket.conn.protocol);
   await socket.join(room);
+  if (chatLeavesOf(socket) === leavesBefore) return payload;
   try {
     await context.rights.requireMember(identity.profile.id, payload);
   } catch (error) {

@@ -174,7 +174,7 @@ function memberViewQuery(db: Executor, chatId: string, profileId: number) {
     .where("chat_members.profile_id", "=", profileId);
 }
 
-/** Compiled once: every socket `subscribe` and `messages` reads it (twice per subscribe). */
+/** Compiled once: every socket `subscribe` reads it (again after the join only if a removal raced it). */
 const memberView = compiledOnce(memberViewQuery, 2);
 
 /** The membership of a profile in a chat, or undefined (unknown chat or not a member: callers answer the same). */

@@ -63,8 +63,9 @@ async function dropLostChats(sockets: CertchatSocket[], rights: ChatRights): Pro
  * Once per interval, on this node: disconnects the sockets whose session ended (expired, removed, certificate
  * expired or revoked), checking every distinct token once in a query per 500 tokens (not per event, nor per
  * socket); then makes the others leave the chat rooms whose membership is gone, in a query per 400 (chat,
- * profile) pairs. A round that fails (database unreachable) is logged and leaves the sockets alone until the
- * next one.
+ * profile) pairs. Each round first forgets the node's remembered message signers (ChatRights.forgetSigners: a
+ * certificate may have been revoked). A round that fails (database unreachable) is logged and leaves the sockets
+ * alone until the next one.
  */
 export function sweepDeadSessions(
   io: CertchatIo,
@@ -75,7 +76,10 @@ export function sweepDeadSessions(
 ): SessionSweeper {
   let running: Promise<void> | undefined;
   let again = false;
-  const round = async () => dropLostChats(await dropDeadSessions(io, sessions), rights);
+  const round = async () => {
+    rights.forgetSigners();
+    await dropLostChats(await dropDeadSessions(io, sessions), rights);
+  };
   const sweep = (): Promise<void> => {
     if (running) {
       again = true;

@@ -20,8 +20,9 @@ const DEFAULT_CAPACITY = 100_000;
  * Memberships are removed, and the only authoritative check is the insert trigger on `messages` (a send by a
  * profile no longer a member is refused at commit, whatever is remembered here): a "post" answer is a hint that
  * saves the pre-check read, dropped by `forget` when the trigger refuses. Nothing is cached for reads
- * (`requireMember` reads the membership row each time): a stale "yes" there would leak history. A certificate
- * "yes" stays true: a certificate only moves from a placeholder profile to its real one.
+ * (`requireMember` reads the membership row each time): a stale "yes" there would leak history. A certificate's
+ * owner stays true (a certificate only moves from a placeholder profile to its real one), but it may be revoked:
+ * signers are forgotten at each session sweep (`forgetSigners`).
  */
 export class ChatRights {
   private readonly granted = new Set<string>();
@@ -45,7 +46,7 @@ export class ChatRights {
 
   /**
    * GetChatsError if not a member (or a channel member who may not post); InvalidCertificate for a foreign
-   * cid; CertificateExpired for a cid past its notAfter at `now` (the message is signed with the cid's key).
+   * or revoked cid; CertificateExpired for a cid past its notAfter at `now` (the message is signed with the cid's key).
    */
   async requirePoster(profileId: number, chatId: string, certificateId: number, now: number): Promise<void> {
     const chatKey = postKey(profileId, chatId);
@@ -59,6 +60,9 @@ export class ChatRights {
       const certificate = await findCertificateById(this.db, certificateId);
       if (certificate?.profile_id !== profileId)
         throw new ApiError("InvalidCertificate", "cid is not the sender's");
+      // A key the CA withdrew (reported stolen, say) signs no message, though it is the sender's.
+      if (certificate.revoked_at !== null)
+        throw new ApiError("InvalidCertificate", "cid certificate revoked");
       this.grant(certificateKey);
       this.signerNotAfter.set(certificateKey, certificate.not_after);
     }
@@ -69,6 +73,15 @@ export class ChatRights {
   /** Which of these (chat, profile) pairs are memberships now: read each time, never from the cache. */
   currentMemberships(pairs: readonly MembershipPair[]): Promise<MembershipPair[]> {
     return findMemberships(this.db, pairs);
+  }
+
+  /**
+   * Drops every remembered signer: a certificate may have been revoked since (the session sweeper calls it at
+   * each round, and at once when sessions or certificates were ended anywhere).
+   */
+  forgetSigners(): void {
+    for (const key of this.signerNotAfter.keys()) this.granted.delete(key);
+    this.signerNotAfter.clear();
   }
 
   /** Drops the "may post" hint: the trigger refused the profile's send (removed, left, or demoted). */

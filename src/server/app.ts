@@ -24,7 +24,7 @@ import { ChatMembershipService } from "./services/chat-membership.ts";
 import { ChatRights } from "./services/chat-rights.ts";
 import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
-import { ContactService } from "./services/contacts.ts";
+import { type ContactLookupLimit, ContactService } from "./services/contacts.ts";
 import { FileService } from "./services/files.ts";
 import type { LoginCommitter } from "./services/login-commit/login-committer.ts";
 import { startLoginCommitter } from "./services/login-commit/start-login-committer.ts";
@@ -228,6 +228,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           new FallbackNotice(logger, "contact lookup quotas"),
         )
       : localLookups;
+    const lookups: ContactLookupLimit = { quota: lookupQuota, perDay: config.limits.contactLookupsPerDay };
     const gateway = createGateway(io, {
       logger,
       sessions,
@@ -258,18 +259,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       sessions,
       authRateLimiter,
       profiles: new ProfileService(storage.db),
-      contacts: new ContactService(
-        storage.db,
-        { quota: lookupQuota, perDay: config.limits.contactLookupsPerDay },
-        clock,
-      ),
-      chats: new ChatService(storage.db, clock, logger, chatEvents),
+      contacts: new ContactService(storage.db, lookups, clock),
+      chats: new ChatService(storage.db, clock, logger, chatEvents, lookups),
       membership: new ChatMembershipService({
         db: storage.db,
         clock,
         events: chatEvents,
         logger,
         messagesSettled: () => writer?.settled() ?? Promise.resolve(),
+        lookups,
       }),
       chatKeys: new ChatKeysService({ db: storage.db, clock, events: chatEvents, logger }),
       messages,

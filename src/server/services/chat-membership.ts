@@ -50,6 +50,8 @@ import {
   wrapperOf,
 } from "./chat-keys.ts";
 import type { Clock } from "./clock.ts";
+import type { ContactLookupLimit } from "./contacts.ts";
+import { admitNamedProfiles } from "./named-profiles.ts";
 import type { Identity } from "./sessions.ts";
 import { canWrap, chatMembersData, isCurrent, roleName, waitListEvents } from "./wait-list-view.ts";
 
@@ -63,6 +65,8 @@ export interface ChatMembershipOptions {
    * announced after the messages committed before it (docs/DECISIONS.md §3).
    */
   messagesSettled: () => Promise<void>;
+  /** The daily lookup quota the phones of new members named by id count against (named-profiles.ts). */
+  lookups: ContactLookupLimit;
 }
 
 /** What a committed change announces; published after commit. */
@@ -102,6 +106,7 @@ export class ChatMembershipService {
     const now = this.options.clock();
     const keys = request.keys.map((key) => decodeKey(key, key.keyId));
     const newIds = [...new Set(keys.map((key) => key.pid))];
+    await admitNamedProfiles(this.options.db, this.options.lookups, identity, newIds);
     const result = await this.change(request.chat, async (trx, chat) => {
       const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "add" });

@@ -18,6 +18,8 @@ import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
+import type { ContactLookupLimit } from "./contacts.ts";
+import { admitNamedProfiles } from "./named-profiles.ts";
 import type { Identity } from "./sessions.ts";
 import { roleName } from "./wait-list-view.ts";
 
@@ -40,6 +42,8 @@ export class ChatService {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly events: ChatEvents,
+    /** The daily lookup quota the phones of members named by id count against (named-profiles.ts). */
+    private readonly lookups: ContactLookupLimit,
   ) {}
 
   async create(identity: Identity, request: CreateChatRequest): Promise<Contact> {
@@ -60,6 +64,7 @@ export class ChatService {
       throw new ApiError("CreateChatError", "a group or channel needs a name");
     }
 
+    await admitNamedProfiles(this.db, this.lookups, identity, memberIds);
     await this.checkMembers(memberIds);
     const now = this.clock();
     this.checkKeys(keys, memberIds, await listCertificatesOfProfiles(this.db, memberIds), now);

@@ -8,6 +8,7 @@ import { personalPairKey } from "./chats.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { LookupQuota } from "./lookup-quota.ts";
+import { lookupAccount } from "./named-profiles.ts";
 import type { Identity } from "./sessions.ts";
 
 /** Who may look up how many phones: the quota store and the distinct phones per account and day. */
@@ -52,8 +53,7 @@ export class ContactService {
         .flatMap((phone) => normalizePhone(String(phone)) ?? [])
         .filter((p) => p.length >= MIN_PHONE_DIGITS),
     );
-    const account = String(identity.profile.user_id ?? `profile:${me}`);
-    if (!(await this.lookups.quota.admit(account, [...normalized], this.lookups.perDay))) {
+    if (!(await this.lookups.quota.admit(lookupAccount(identity), [...normalized], this.lookups.perDay))) {
       throw new ApiError("DataError", "daily contact lookup quota reached");
     }
     const profiles = (await listProfilesByPhones(this.db, [...normalized])).filter((p) => p.id !== me);

@@ -11,6 +11,7 @@ import type { ChatEvents } from "../../../src/server/services/chat-events.ts";
 import { ChatKeysService } from "../../../src/server/services/chat-keys.ts";
 import { ChatMembershipService } from "../../../src/server/services/chat-membership.ts";
 import { ChatService } from "../../../src/server/services/chats.ts";
+import { MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
 import { type Identity, SessionService } from "../../../src/server/services/sessions.ts";
 import type { Storage } from "../../../src/server/storage/database.ts";
 import { findOrInsertCertificate } from "../../../src/server/storage/repositories/certificates.ts";
@@ -151,17 +152,19 @@ export function wrapped(cid: number, keyId: number): string {
 
 /** The services under test, sharing one recording ChatEvents. */
 export function services(storage: Storage, events = new RecordingChatEvents()) {
-  // No message writer here: no message insert is ever outstanding.
+  // No message writer here: no message insert is ever outstanding. A lookup quota no fixture reaches.
+  const lookups = { quota: new MemoryLookupQuota(() => now), perDay: 1_000_000 };
   const options = {
     db: storage.db,
     clock: () => now,
     events,
     logger: silent,
     messagesSettled: async () => {},
+    lookups,
   };
   return {
     events,
-    chats: new ChatService(storage.db, () => now, silent, events),
+    chats: new ChatService(storage.db, () => now, silent, events, lookups),
     membership: new ChatMembershipService(options),
     keys: new ChatKeysService(options),
   };

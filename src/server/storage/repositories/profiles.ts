@@ -114,6 +114,24 @@ export function listProfilesWithPhones(db: Executor, profileIds: number[]): Prom
   return selectWithPhone(db).where("profiles.id", "in", profileIds).orderBy("profiles.id").execute();
 }
 
+/** Which of `others` share at least one chat with `profileId`. */
+export async function listProfilesSharingAChat(
+  db: Executor,
+  profileId: number,
+  others: readonly number[],
+): Promise<number[]> {
+  if (others.length === 0) return [];
+  const rows = await db
+    .selectFrom("chat_members as mine")
+    .innerJoin("chat_members as other", "other.chat_id", "mine.chat_id")
+    .select("other.profile_id")
+    .distinct()
+    .where("mine.profile_id", "=", profileId)
+    .where("other.profile_id", "in", others)
+    .execute();
+  return rows.map((row) => row.profile_id);
+}
+
 /** The profiles whose confirmed phone is one of `phones` (E.164 digits). */
 export function listProfilesByPhones(db: Executor, phones: string[]): Promise<ProfileWithPhone[]> {
   if (phones.length === 0) return Promise.resolve([]);

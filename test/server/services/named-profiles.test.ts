@@ -1,4 +1,5 @@
-// Review probes (red team, session 8): `createChat` as a directory of every user. Profile and certificate ids are
+// Red-team probe (session 8), now the guard of the fix (src/server/services/named-profiles.ts): `createChat` as a
+// directory of every user. Profile and certificate ids are
 // small sequential integers, and a personal chat's answer is the other member's contact object: phone, full
 // name, company, certificates (DER, with SNILS and INN). So a user who has spent its daily phone lookups
 // (docs/API.md "Lookup quota") still harvests strangers' phones by guessing (pid, cid) pairs, and each guess
@@ -8,11 +9,6 @@ import { after, before, describe, test } from "node:test";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import { type ChatUser, chatServerEnv, chatUser, keysFor, newChatKey } from "../../support/chats.ts";
 import { backends, startTestServer, type TestServer } from "../../support/server.ts";
-
-const todo =
-  "open: createChat names any profile by guessed ids and answers its phone, outside the lookup quota. Fix " +
-  "(a design decision): only profiles the caller met (a phone lookup, a shared chat) may be named, or each " +
-  "new personal-chat partner counts as a looked-up phone";
 
 for (const backend of backends) {
   describe(`createChat with guessed ids [${backend.name}]`, { skip: backend.skip }, () => {
@@ -36,7 +32,7 @@ for (const backend of backends) {
     });
     after(async () => server.close());
 
-    test("with the lookup quota spent, guessing ids reveals no stranger's phone", { todo }, async () => {
+    test("with the lookup quota spent, guessing ids reveals no stranger's phone", async () => {
       const search = await server.post("/api/contacts/", {
         token: attacker.token,
         phones: [strangers[0]?.phone],
@@ -59,6 +55,34 @@ for (const backend of backends) {
         }
       }
       assert.deepEqual(revealed, [], "phones learned without a lookup");
+    });
+
+    test("a partner looked up that day, or already met in a chat, costs no more of the quota", async () => {
+      const [first, second] = strangers;
+      assert.ok(first && second);
+      const honest = await chatUser(server, "Честнов Олег Олегович");
+      const found = await server.post("/api/contacts/", { token: honest.token, phones: [first.phone] });
+      assert.equal(found.body.success, true, "the day's one lookup");
+      const personal = await server.post("/api/createChat/", {
+        token: honest.token,
+        type: 0,
+        keys: keysFor(newChatKey(), [honest, first]),
+      });
+      assert.equal(personal.body.success, true, "the partner looked up today");
+      const group = await server.post("/api/createChat/", {
+        token: honest.token,
+        type: 1,
+        name: "Знакомые",
+        keys: keysFor(newChatKey(), [honest, first]),
+      });
+      assert.equal(group.body.success, true, "a member already met in a chat");
+      const stranger = await server.post("/api/createChat/", {
+        token: honest.token,
+        type: 1,
+        name: "Незнакомые",
+        keys: keysFor(newChatKey(), [honest, second]),
+      });
+      assert.deepEqual(stranger.body, { success: false, error: "DataError" }, "a new phone past the quota");
     });
   });
 }

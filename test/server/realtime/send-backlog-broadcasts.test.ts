@@ -19,7 +19,7 @@ const GROWTH_LIMIT_MB = 120;
 function heldMegabytes(): number {
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
-  return (usage.heapUsed + usage.external ) / 1e6;
+  return (usage.heapUsed + usage.external) / 1e6;
 }
 
 describe("a subscribed socket whose client never reads", () => {
@@ -30,7 +30,11 @@ describe("a subscribed socket whose client never reads", () => {
 
   before(async () => {
     server = await startTestServer({
-      env: { ...chatServerEnv, CERTCHAT_MAX_BODY_BYTES: String(2 * MIB), CERTCHAT_SOCKET_QUEUE_BYTES: String(2 * MIB) },
+      env: {
+        ...chatServerEnv,
+        CERTCHAT_MAX_BODY_BYTES: String(2 * MIB),
+        CERTCHAT_SOCKET_QUEUE_BYTES: String(2 * MIB),
+      },
     });
     alice = await chatUser(server, "Алисова Алиса Петровна");
     bob = await chatUser(server, "Бобров Борис Иванович");
@@ -66,8 +70,13 @@ describe("a subscribed socket whose client never reads", () => {
       for (let index = 0; index < MESSAGES; index += 1)
         await call(server, "/api/sendMessage/", { token: bob.token, chat, cid: bob.cid, text: "AAAA", cms });
       const growth = heldMegabytes() - baseline;
-      console.log(`# held after ${MESSAGES} messages of 1 MiB to a non-reading subscriber: ${Math.round(growth)} MB`);
-      assert.ok(growth < GROWTH_LIMIT_MB, `the server holds ${Math.round(growth)} MB of unread live messages`);
+      console.log(
+        `# held after ${MESSAGES} messages of 1 MiB to a non-reading subscriber: ${Math.round(growth)} MB`,
+      );
+      assert.ok(
+        growth < GROWTH_LIMIT_MB,
+        `the server holds ${Math.round(growth)} MB of unread live messages`,
+      );
     } finally {
       client.terminate();
     }

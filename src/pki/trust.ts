@@ -116,11 +116,29 @@ export class TrustStore {
       if (now < cert.notBefore) {
         return { ok: false, reason: "not-yet-valid", detail: `valid from ${cert.notBefore.toISOString()}` };
       }
-      const chain = this.cachedPath(cert, now) ?? (await this.buildChain(cert, now));
+      let chain = this.cachedPath(cert, now) ?? (await this.buildChain(cert, now));
       if (!Array.isArray(chain)) return chain;
+      let revoked = await this.findRevoked(chain);
+      // A revoked intermediate may have a valid twin (a cross-certificate: same subject and key, another
+      // issuer): RFC 5280 §6 wants one valid path, and pkijs returns one path without looking at CRLs. So the
+      // path is built again without each revoked intermediate, until one holds or none is left.
+      const excluded = new Set<pkijs.Certificate>();
+      while (revoked && revoked.at > 0) {
+        const intermediate = chain[revoked.at];
+        if (
+          !intermediate ||
+          excluded.has(intermediate) ||
+          !this.intermediates.some((c) => c.certificate === intermediate)
+        )
+          break;
+        excluded.add(intermediate);
+        const other = await this.buildChain(cert, now, excluded);
+        if (!Array.isArray(other)) break;
+        chain = other;
+        revoked = await this.findRevoked(chain);
+      }
       this.validatedPaths.set(cert.fingerprint, chain);
-      const revoked = await this.findRevoked(chain);
-      if (revoked) return { ok: false, reason: "revoked", detail: revoked };
+      if (revoked) return { ok: false, reason: "revoked", detail: revoked.detail };
       if (cert.keyUsage && !cert.keyUsage.digitalSignature && !cert.keyUsage.nonRepudiation) {
         return {
           ok: false,
@@ -198,13 +216,19 @@ export class TrustStore {
   }
 
   /** The validated path, end-entity first and trust anchor last, or why there is none. */
-  private async buildChain(cert: ParsedCertificate, now: Date): Promise<pkijs.Certificate[] | ChainStatus> {
+  private async buildChain(
+    cert: ParsedCertificate,
+    now: Date,
+    excluded: ReadonlySet<pkijs.Certificate> = new Set(),
+  ): Promise<pkijs.Certificate[] | ChainStatus> {
     const engine = new pkijs.CertificateChainValidationEngine({
       trustedCerts: this.roots,
       // pkijs takes the last entry of `certs` as the end-entity, and drops duplicates, so the
       // end-entity must not also appear among the intermediates.
       certs: [
-        ...this.intermediates.filter((c) => c.fingerprint !== cert.fingerprint).map((c) => c.certificate),
+        ...this.intermediates
+          .filter((c) => c.fingerprint !== cert.fingerprint && !excluded.has(c.certificate))
+          .map((c) => c.certificate),
         cert.certificate,
       ],
       checkDate: now,
@@ -219,8 +243,8 @@ export class TrustStore {
     return path;
   }
 
-  /** A description of the first revoked certificate on the path, if any. */
-  private async findRevoked(path: pkijs.Certificate[]): Promise<string | undefined> {
+  /** The first revoked certificate on the path (its index: 0 the end-entity), described, if any. */
+  private async findRevoked(path: pkijs.Certificate[]): Promise<{ at: number; detail: string } | undefined> {
     if (this.crls.length === 0) return undefined;
     for (let i = 0; i < path.length - 1; i++) {
       const subject = path[i];
@@ -232,7 +256,10 @@ export class TrustStore {
         // counts: revocations are permanent, and a stale list is no reason to accept a listed certificate.
         if (await this.crlIsSignedBy(crl, issuer)) {
           const serial = bytesToHex(subject.serialNumber.valueBlock.valueHexView);
-          return i === 0 ? `certificate ${serial} is revoked` : `issuer certificate ${serial} is revoked`;
+          return {
+            at: i,
+            detail: i === 0 ? `certificate ${serial} is revoked` : `issuer certificate ${serial} is revoked`,
+          };
         }
       }
     }

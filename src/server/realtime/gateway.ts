@@ -202,6 +202,8 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       overlaps: () => event.overlaps(),
       start: async () => {
         await readDownTo(socket.conn as unknown as BackloggedConnection, options.maxQueuedBytes);
+        // The wait ends at a disconnect too, after the queue's own check: the event is the gone socket's, dropped.
+        if (socket.disconnected) return { begin: async () => () => {}, drop: async () => {} };
         return event.start();
       },
     });

@@ -1,0 +1,84 @@
+// Red-team probe (session 8, review2): the read-down wait (send-backlog.ts) bounds what a socket's own requests
+// pile up, not what live broadcasts do. A subscribed socket whose client never reads keeps every message sent to
+// the chat in the server's memory (Engine.IO's write buffer, then ws/net buffers), with no limit and no
+// disconnect: one idle subscriber of a busy chat — or many sockets of one attacker — grows the server for ever.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { startTestServer, type TestServer } from "../../support/server.ts";
+import { chatBetween } from "../../support/sockets.ts";
+
+const MIB = 1024 * 1024;
+const MESSAGES = 60;
+/** 60 MiB of messages are sent (~84 MB of JSON). Measured: 272 MB held when the client does not read, 61 MB when it
+ * reads (in-process client and allocator noise): the bound sits between. */
+const GROWTH_LIMIT_MB = 120;
+
+function heldMegabytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  return (usage.heapUsed + usage.external) / 1e6;
+}
+
+describe("a subscribed socket whose client never reads", () => {
+  let server: TestServer;
+  let alice: ChatUser;
+  let bob: ChatUser;
+  let chat: string;
+
+  before(async () => {
+    server = await startTestServer({
+      env: {
+        ...chatServerEnv,
+        CERTCHAT_MAX_BODY_BYTES: String(2 * MIB),
+        CERTCHAT_SOCKET_QUEUE_BYTES: String(2 * MIB),
+      },
+    });
+    alice = await chatUser(server, "Алисова Алиса Петровна");
+    bob = await chatUser(server, "Бобров Борис Иванович");
+    chat = await chatBetween(server, alice, bob);
+  });
+  after(async () => server.close());
+
+  test("does not make the server hold every live message sent to the chat", {
+    todo: "live broadcasts are outside the read-down bound: no limit on a non-reading subscriber's backlog",
+  }, async () => {
+    const client = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    let subscribed!: () => void;
+    const subscribedNow = new Promise<void>((resolve) => {
+      subscribed = resolve;
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.on("error", reject);
+      client.on("message", (data) => {
+        const text = data.toString();
+        if (text === "2") client.send("3");
+        else if (text.startsWith("0")) client.send(`40${JSON.stringify({ token: alice.token })}`);
+        else if (text.startsWith("40")) resolve();
+        else if (text.startsWith("431")) subscribed();
+      });
+    });
+    client.send(`421${JSON.stringify(["subscribe", chat])}`);
+    await subscribedNow;
+    const tcp = (client as unknown as { _socket: { pause(): void } })._socket;
+    tcp.pause();
+    try {
+      const baseline = heldMegabytes();
+      const cms = randomBytes(MIB - 1024).toString("base64");
+      for (let index = 0; index < MESSAGES; index += 1)
+        await call(server, "/api/sendMessage/", { token: bob.token, chat, cid: bob.cid, text: "AAAA", cms });
+      const growth = heldMegabytes() - baseline;
+      console.log(
+        `# held after ${MESSAGES} messages of 1 MiB to a non-reading subscriber: ${Math.round(growth)} MB`,
+      );
+      assert.ok(
+        growth < GROWTH_LIMIT_MB,
+        `the server holds ${Math.round(growth)} MB of unread live messages`,
+      );
+    } finally {
+      client.terminate();
+    }
+  });
+});

@@ -23,7 +23,7 @@ import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
-import { type BackloggedConnection, readDownTo } from "./send-backlog.ts";
+import { type BackloggedConnection, closeNonReaders, type ReaderSocket, readDownTo } from "./send-backlog.ts";
 import { sendMessage } from "./send-message.ts";
 import { watchSessionEnds } from "./session-end-watch.ts";
 import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts";
@@ -57,6 +57,9 @@ export const MAX_QUEUED_EVENTS = 1000;
  * far ahead gets slower acks, and one socket cannot fill a group commit alone.
  */
 export const MAX_OVERLAPPING_SENDS = 128;
+
+/** How often every socket's unread bytes are looked at (send-backlog.ts closeNonReaders). */
+const NON_READER_CHECK_MS = 1000;
 
 function isStaged(event: ClientEventName): event is StagedEventName {
   return event === "sendMessage";
@@ -233,6 +236,18 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
     });
   });
   const sweeper = sweepDeadSessions(io, sessions, rights, options.sessionCheckMs, logger);
+  const nonReaders = closeNonReaders(
+    () => io.of("/").sockets.values() as Iterable<unknown> as Iterable<ReaderSocket>,
+    // Twice the bound: a socket's own answers reach the bound plus one answer (readDownTo lets them), and its
+    // client is still reading them.
+    2 * options.maxQueuedBytes,
+    NON_READER_CHECK_MS,
+    (socket, unsent) =>
+      logger.warn(
+        { socket: socket.id, unsent },
+        "socket's client left more than its bound unread: connection closed",
+      ),
+  );
   // Another node ended sessions: check this node's sockets now.
   io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());
   const endWatch = watchSessionEnds({
@@ -259,6 +274,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       closing = true;
       sweeper.stop();
       endWatch.stop();
+      nonReaders.stop();
       const deadline = delay(options.drainMs, undefined, { ref: false });
       await Promise.race([Promise.all([...queues].map((queue) => queue.idle())), deadline]);
       // Closing the transport, not sending a Socket.IO disconnect: clients see "transport close" and

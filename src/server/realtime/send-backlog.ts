@@ -38,3 +38,40 @@ export async function readDownTo(connection: BackloggedConnection, limit: number
   while (connection.readyState !== "closed" && unsentBytes(connection) > limit)
     await delay(RECHECK_MS, undefined, { ref: false });
 }
+
+/** A socket as closeNonReaders sees it: its Engine.IO connection, which it can close. */
+export interface ReaderSocket {
+  id: string;
+  conn: BackloggedConnection & {
+    /** `discard`: now, without waiting for the write buffer to drain (it never would). */
+    close(discard: boolean): void;
+    transport: { socket?: { terminate?: () => void } };
+  };
+}
+
+/**
+ * Every `intervalMs`, closes the connections whose client has left more than `limit` bytes unread: live messages
+ * to a subscribed socket do not wait for anything (readDownTo bounds only a socket's own answers), so a client
+ * that stops reading — or an attacker's idle subscribers of a busy chat — would make the server hold every
+ * message sent meanwhile. Closing the transport, not a Socket.IO disconnect: the client reconnects and catches up
+ * from history, as after any dropped connection. A look at an empty write buffer is two property reads.
+ */
+export function closeNonReaders(
+  sockets: () => Iterable<ReaderSocket>,
+  limit: number,
+  intervalMs: number,
+  onClose: (socket: ReaderSocket, unsent: number) => void,
+): { stop(): void } {
+  const timer = setInterval(() => {
+    for (const socket of sockets()) {
+      const unsent = unsentBytes(socket.conn);
+      if (unsent <= limit) continue;
+      onClose(socket, unsent);
+      socket.conn.close(true);
+      // ws would otherwise keep its unsent frames for its 30 s closing handshake, which the client never reads.
+      socket.conn.transport.socket?.terminate?.();
+    }
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -5,25 +5,18 @@
 // attacker — grew the server for ever (272 MB for 60 messages of 1 MiB). Now its connection is closed once it
 // leaves more than twice CERTCHAT_SOCKET_QUEUE_BYTES unread; the client reconnects and catches up from history.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import WebSocket from "ws";
-import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { scrape } from "../../support/metrics.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { chatBetween } from "../../support/sockets.ts";
+import { heldMegabytes, rawSocket, sendMebibyteMessages } from "../../support/unread-answers.ts";
 
 const MIB = 1024 * 1024;
 const MESSAGES = 60;
 /** 60 MiB of messages are sent (~84 MB of JSON). Measured: 272 MB held when the client does not read, 61 MB when it
  * reads (in-process client and allocator noise): the bound sits between. */
 const GROWTH_LIMIT_MB = 120;
-
-function heldMegabytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const usage = process.memoryUsage();
-  return (usage.heapUsed + usage.external) / 1e6;
-}
 
 describe("a subscribed socket whose client never reads", () => {
   let server: TestServer;
@@ -46,34 +39,25 @@ describe("a subscribed socket whose client never reads", () => {
   after(async () => server.close());
 
   test("is closed once it leaves more than twice its bound unread, and the server lets go of what it held", async () => {
-    const client = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
     let subscribed!: () => void;
     const subscribedNow = new Promise<void>((resolve) => {
       subscribed = resolve;
     });
-    await new Promise<void>((resolve, reject) => {
-      client.on("error", reject);
-      client.on("message", (data) => {
-        const text = data.toString();
-        if (text === "2") client.send("3");
-        else if (text.startsWith("0")) client.send(`40${JSON.stringify({ token: alice.token })}`);
-        else if (text.startsWith("40")) resolve();
-        else if (text.startsWith("431")) subscribed();
-      });
+    const socket = await rawSocket(server, alice, (text) => {
+      if (text.startsWith("431")) subscribed();
     });
+    const { client } = socket;
     client.send(`421${JSON.stringify(["subscribe", chat])}`);
     await subscribedNow;
     const connections = async () =>
       (await scrape(server.server.metricsUrl())).value("certchat_socket_connections", { eio: "4" });
-    const tcp = (client as unknown as { _socket: { pause(): void } })._socket;
-    tcp.pause();
+    socket.pauseReading();
     try {
       const baseline = heldMegabytes();
-      const cms = randomBytes(MIB - 1024).toString("base64");
       let sent = 0;
       // Messages go on (200 ms apart: the server looks every second) until the server closed the connection.
       while (sent < MESSAGES && (await connections()) !== 0) {
-        await call(server, "/api/sendMessage/", { token: bob.token, chat, cid: bob.cid, text: "AAAA", cms });
+        await sendMebibyteMessages(server, bob, chat, 1);
         sent += 1;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

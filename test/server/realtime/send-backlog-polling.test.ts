@@ -3,22 +3,16 @@
 // client need not read: a client that asks for a page, then opens a new connection for each GET and never reads
 // its answer, gets the next event started at once, and the server holds every page in sockets nobody reads.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { chatBetween } from "../../support/sockets.ts";
+import { heldMegabytes, sendMebibyteMessages } from "../../support/unread-answers.ts";
 
 const REQUESTS = 20;
 /** 20 pages of 8 MiB; the socket's bound is 64 MiB. Measured on main: well over this. */
 const GROWTH_LIMIT_MB = 120;
-
-function heldMegabytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const usage = process.memoryUsage();
-  return (usage.heapUsed + usage.external) / 1e6;
-}
 
 describe("a polling client that never reads its GET answers", () => {
   let server: TestServer;
@@ -29,15 +23,7 @@ describe("a polling client that never reads its GET answers", () => {
     server = await startTestServer({ env: chatServerEnv });
     alice = await chatUser(server, "Алисова Алиса Петровна");
     chat = await chatBetween(server, alice, await chatUser(server, "Бобров Борис Иванович"));
-    const cms = randomBytes(1024 * 1024 - 1024).toString("base64");
-    for (let index = 0; index < 8; index += 1)
-      await call(server, "/api/sendMessage/", {
-        token: alice.token,
-        chat,
-        cid: alice.cid,
-        text: "AAAA",
-        cms,
-      });
+    await sendMebibyteMessages(server, alice, chat, 8);
   });
   after(async () => server.close());
 

@@ -4,21 +4,15 @@
 // pinned over half a gigabyte. Now a socket's next event waits until its client has read down to
 // CERTCHAT_SOCKET_QUEUE_BYTES (src/server/realtime/send-backlog.ts): backpressure, nothing refused or lost.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import WebSocket from "ws";
-import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
+import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { chatBetween } from "../../support/sockets.ts";
+import { heldMegabytes, rawSocket, sendMebibyteMessages } from "../../support/unread-answers.ts";
 
 const REQUESTS = 30;
 /** Far below what REQUESTS answers of 8 MiB hold (over 500 MB measured before the fix), above a bounded backlog. */
 const GROWTH_LIMIT_MB = 200;
-
-function heldMegabytes(): number {
-  const usage = process.memoryUsage();
-  return (usage.heapUsed + usage.external) / 1e6;
-}
 
 describe("a socket that never reads its answers", () => {
   let server: TestServer;
@@ -30,35 +24,18 @@ describe("a socket that never reads its answers", () => {
     alice = await chatUser(server, "Алисова Алиса Петровна");
     chat = await chatBetween(server, alice, await chatUser(server, "Бобров Борис Иванович"));
     // Eight messages of a 1 MiB cms each: the latest page is the 8 MiB maximum.
-    const cms = randomBytes(1024 * 1024 - 1024).toString("base64");
-    for (let index = 0; index < 8; index += 1)
-      await call(server, "/api/sendMessage/", {
-        token: alice.token,
-        chat,
-        cid: alice.cid,
-        text: "AAAA",
-        cms,
-      });
+    await sendMebibyteMessages(server, alice, chat, 8);
   });
   after(async () => server.close());
 
   test("makes the server wait for it to read before answering more, then answers every request", async () => {
     const baseline = heldMegabytes();
-    const client = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
     const answers: boolean[] = [];
-    await new Promise<void>((resolve, reject) => {
-      client.on("error", reject);
-      client.on("message", (data) => {
-        const text = data.toString();
-        if (text === "2") client.send("3");
-        else if (text.startsWith("0")) client.send(`40${JSON.stringify({ token: alice.token })}`);
-        else if (text.startsWith("40")) resolve();
-        else if (text.startsWith("43")) answers.push(text.includes('"success":true'));
-      });
+    const socket = await rawSocket(server, alice, (text) => {
+      if (text.startsWith("43")) answers.push(text.includes('"success":true'));
     });
-    const tcp = (client as unknown as { _socket: { pause(): void; resume(): void } })._socket;
-    // The client stops reading: the kernel's buffers fill, and the rest would stay with the server.
-    tcp.pause();
+    const { client } = socket;
+    socket.pauseReading();
     for (let index = 0; index < REQUESTS; index += 1)
       client.send(`42${index}${JSON.stringify(["messages", { chat }])}`);
     try {
@@ -69,7 +46,7 @@ describe("a socket that never reads its answers", () => {
         assert.ok(peak < GROWTH_LIMIT_MB, `the server holds ${Math.round(peak)} MB of unread answers`);
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      tcp.resume();
+      socket.resumeReading();
       const deadline = Date.now() + 60_000;
       while (answers.length < REQUESTS && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,0 +1,62 @@
+/**
+ * For tests of clients that stop reading (src/server/realtime/send-backlog.ts): what the test process (server
+ * included, in-process) holds, a chat whose latest page is the 8 MiB maximum, and a raw Engine.IO websocket whose
+ * reading can be paused under the ws library's feet.
+ */
+import { randomBytes } from "node:crypto";
+import WebSocket from "ws";
+import { type ChatUser, call } from "./chats.ts";
+import type { TestServer } from "./server.ts";
+
+/** Heap and external memory of this process, in MB (after a GC when --expose-gc gave one). */
+export function heldMegabytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  return (usage.heapUsed + usage.external) / 1e6;
+}
+
+/** Sends `count` messages of ~1 MiB `cms` each from `sender` to `chat` over REST. */
+export async function sendMebibyteMessages(
+  server: TestServer,
+  sender: ChatUser,
+  chat: string,
+  count: number,
+): Promise<void> {
+  const cms = randomBytes(1024 * 1024 - 1024).toString("base64");
+  for (let index = 0; index < count; index += 1)
+    await call(server, "/api/sendMessage/", {
+      token: sender.token,
+      chat,
+      cid: sender.cid,
+      text: "AAAA",
+      cms,
+    });
+}
+
+/** A signed-in raw websocket: every text frame after the CONNECT goes to `onText`; pings are answered. */
+export interface RawSocket {
+  client: WebSocket;
+  /** Stops (and resumes) reading the TCP socket: the kernel's buffers fill, the rest stays with the server. */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+export async function rawSocket(
+  server: TestServer,
+  user: ChatUser,
+  onText: (text: string) => void,
+): Promise<RawSocket> {
+  const client = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+  await new Promise<void>((resolve, reject) => {
+    client.on("error", reject);
+    client.on("message", (data) => {
+      const text = data.toString();
+      if (text === "2") client.send("3");
+      else if (text.startsWith("0")) client.send(`40${JSON.stringify({ token: user.token })}`);
+      else if (text.startsWith("40")) resolve();
+      else onText(text);
+    });
+  });
+  const tcp = (client as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  return { client, pauseReading: () => tcp.pause(), resumeReading: () => tcp.resume() };
+}

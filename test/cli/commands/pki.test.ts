@@ -35,7 +35,7 @@ before(async () => {
   user = { cert: paths.certPath, key: issued.keyPem, ca: certPath };
 });
 
-test("pki inspect prints a GOST certificate's key, parameter set, Russian ids and chain status", async () => {
+test("pki inspect prints a GOST CA certificate's key, parameter set, Russian ids and chain status (path valid, refused for login as a CA's)", async () => {
   const { code, json } = await run(
     "inspect",
     vectorPath("gost/cryptopro-real/uc_1_is_guc-gost2001.cer"),
@@ -55,10 +55,12 @@ test("pki inspect prints a GOST certificate's key, parameter set, Russian ids an
     inn: { value: "007710474375", valid: true },
     ogrn: { value: "1047702026701", valid: true },
   });
+  // The path validated (else "untrusted"); as a login would, the status refuses a CA's certificate.
   assert.deepEqual(json.chain, {
     trust: vectorPath("gost-legacy/certs/minsvyaz_guc_root_2012.pem"),
-    ok: true,
-    qualified: false,
+    ok: false,
+    reason: "invalid",
+    detail: "a CA certificate (basicConstraints cA)",
   });
   assert.match(String(json.fingerprintSha256), /^[0-9a-f]{64}$/);
 });

@@ -131,20 +131,32 @@ export interface RealtimeGateway {
  * Socket.IO 4 for the HTTP server's port (path /socket.io/, polling and websocket, Engine.IO v3 clients
  * allowed), not yet serving: made first, so that MessageService's publisher can emit to it.
  */
+/** Bytes of binary attachments one packet may carry: no API event has binary data, so only junk does. */
+const MAX_ATTACHMENT_BYTES = 64 * 1024;
+
 /**
- * Socket.IO's parser refusing binary attachments: no event of the API carries binary data, and the stock decoder
- * keeps a packet's attachment frames (up to 10, each up to the body limit) until its last one comes — which a
- * client need never send — outside the socket's queue bounds. A packet announcing any closes the connection.
+ * Socket.IO's parser with a bound on binary attachments. The stock decoder keeps a packet's attachment frames (up to
+ * 10, each up to the body limit) until its last one comes — which a client need never send — outside the socket's
+ * queue bounds (an outside review: 9 × 32 MiB held per socket, for ever). Past MAX_ATTACHMENT_BYTES for one packet
+ * the decoder throws, and Socket.IO closes the connection. Smaller ones still reach the handlers, which refuse
+ * binary arguments with a clean envelope like any other malformed payload.
  */
-class TextOnlyDecoder extends Decoder {
-  constructor() {
-    super({ maxAttachments: 0 });
+class BoundedAttachmentsDecoder extends Decoder {
+  private attachmentBytes = 0;
+
+  override add(frame: unknown): void {
+    // A string frame starts a packet (one arriving mid-packet makes the stock decoder throw anyway).
+    if (typeof frame === "string") this.attachmentBytes = 0;
+    else if (frame instanceof ArrayBuffer || ArrayBuffer.isView(frame))
+      this.attachmentBytes += frame.byteLength;
+    if (this.attachmentBytes > MAX_ATTACHMENT_BYTES) throw new Error("binary attachments over their bound");
+    super.add(frame);
   }
 }
 
 export function createSocketServer(options: SocketServerOptions): CertchatIo {
   return new Server({
-    parser: { Encoder, Decoder: TextOnlyDecoder },
+    parser: { Encoder, Decoder: BoundedAttachmentsDecoder },
     path: "/socket.io/",
     allowEIO3: true,
     transports: ["polling", "websocket"],

@@ -1,4 +1,4 @@
-// Red-team probe (session 8), now the guard of the fix (TextOnlyDecoder in gateway.ts): Socket.IO binary attachments. No event of the API carries binary data,
+// Red-team probe (session 8), now the guard of the fix (BoundedAttachmentsDecoder in gateway.ts): Socket.IO binary attachments. No event of the API carries binary data,
 // yet the server's parser (socket.io-parser, maxAttachments 10) accepts a packet that announces attachments and
 // keeps every attachment frame (each up to CERTCHAT_MAX_BODY_BYTES once signed in) until the last one arrives —
 // which the client never has to send. The bytes are held outside the socket's event queue, so

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
-import { type ChatUser, call } from "./chats.ts";
-import type { TestServer } from "./server.ts";
+import { type ChatUser, call, chatServerEnv, chatUser } from "./chats.ts";
+import { startTestServer, type TestServer } from "./server.ts";
+import { chatBetween } from "./sockets.ts";
 
 /** Heap and external memory of this process, in MB (after a GC when --expose-gc gave one). */
 export function heldMegabytes(): number {
@@ -59,4 +60,13 @@ export async function rawSocket(
   });
   const tcp = (client as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   return { client, pauseReading: () => tcp.pause(), resumeReading: () => tcp.resume() };
+}
+
+/** A server with a personal chat whose latest page is the 8 MiB maximum (eight ~1 MiB messages from `alice`). */
+export async function serverWithFullPage(): Promise<{ server: TestServer; alice: ChatUser; chat: string }> {
+  const server = await startTestServer({ env: chatServerEnv });
+  const alice = await chatUser(server, "Алисова Алиса Петровна");
+  const chat = await chatBetween(server, alice, await chatUser(server, "Бобров Борис Иванович"));
+  await sendMebibyteMessages(server, alice, chat, 8);
+  return { server, alice, chat };
 }

@@ -5,10 +5,9 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
-import { startTestServer, type TestServer } from "../../support/server.ts";
-import { chatBetween } from "../../support/sockets.ts";
-import { heldMegabytes, sendMebibyteMessages } from "../../support/unread-answers.ts";
+import type { ChatUser } from "../../support/chats.ts";
+import type { TestServer } from "../../support/server.ts";
+import { heldMegabytes, serverWithFullPage } from "../../support/unread-answers.ts";
 
 const REQUESTS = 20;
 /** 20 pages of 8 MiB; the socket's bound is 64 MiB. Measured on main: well over this. */
@@ -20,10 +19,7 @@ describe("a polling client that never reads its GET answers", () => {
   let chat: string;
 
   before(async () => {
-    server = await startTestServer({ env: chatServerEnv });
-    alice = await chatUser(server, "Алисова Алиса Петровна");
-    chat = await chatBetween(server, alice, await chatUser(server, "Бобров Борис Иванович"));
-    await sendMebibyteMessages(server, alice, chat, 8);
+    ({ server, alice, chat } = await serverWithFullPage());
   });
   after(async () => server.close());
 

@@ -5,10 +5,9 @@
 // CERTCHAT_SOCKET_QUEUE_BYTES (src/server/realtime/send-backlog.ts): backpressure, nothing refused or lost.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
-import { startTestServer, type TestServer } from "../../support/server.ts";
-import { chatBetween } from "../../support/sockets.ts";
-import { heldMegabytes, rawSocket, sendMebibyteMessages } from "../../support/unread-answers.ts";
+import type { ChatUser } from "../../support/chats.ts";
+import type { TestServer } from "../../support/server.ts";
+import { heldMegabytes, rawSocket, serverWithFullPage } from "../../support/unread-answers.ts";
 
 const REQUESTS = 30;
 /** Far below what REQUESTS answers of 8 MiB hold (over 500 MB measured before the fix), above a bounded backlog. */
@@ -20,11 +19,7 @@ describe("a socket that never reads its answers", () => {
   let chat: string;
 
   before(async () => {
-    server = await startTestServer({ env: chatServerEnv });
-    alice = await chatUser(server, "Алисова Алиса Петровна");
-    chat = await chatBetween(server, alice, await chatUser(server, "Бобров Борис Иванович"));
-    // Eight messages of a 1 MiB cms each: the latest page is the 8 MiB maximum.
-    await sendMebibyteMessages(server, alice, chat, 8);
+    ({ server, alice, chat } = await serverWithFullPage());
   });
   after(async () => server.close());
 

@@ -106,7 +106,8 @@ export class ChatMembershipService {
     const now = this.options.clock();
     const keys = request.keys.map((key) => decodeKey(key, key.keyId));
     const newIds = [...new Set(keys.map((key) => key.pid))];
-    await admitNamedProfiles(this.options.db, this.options.lookups, identity, newIds);
+    const { db, lookups } = this.options;
+    await admitNamedProfiles(db, lookups, identity, await listProfilesWithPhones(db, newIds));
     const result = await this.change(request.chat, async (trx, chat) => {
       const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "add" });

@@ -14,7 +14,7 @@ import {
 } from "../storage/repositories/chats.ts";
 import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import { listProfilesWithPhones, type ProfileWithPhone } from "../storage/repositories/profiles.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
@@ -64,8 +64,7 @@ export class ChatService {
       throw new ApiError("CreateChatError", "a group or channel needs a name");
     }
 
-    await admitNamedProfiles(this.db, this.lookups, identity, memberIds);
-    await this.checkMembers(memberIds);
+    await admitNamedProfiles(this.db, this.lookups, identity, await this.checkMembers(memberIds));
     const now = this.clock();
     this.checkKeys(keys, memberIds, await listCertificatesOfProfiles(this.db, memberIds), now);
 
@@ -142,13 +141,14 @@ export class ChatService {
     return (await findChatsByPairKeys(this.db, [pairKey]))[0];
   }
 
-  /** Members must be registered profiles (a contact always has a user and a phone). */
-  private async checkMembers(memberIds: number[]): Promise<void> {
+  /** Members must be registered profiles (a contact always has a user and a phone); returns them, with phones. */
+  private async checkMembers(memberIds: number[]): Promise<ProfileWithPhone[]> {
     const profiles = await listProfilesWithPhones(this.db, memberIds);
     if (profiles.length !== memberIds.length)
       throw new ApiError("CreateChatKeysError", "a key names an unknown profile");
     if (profiles.some((profile) => profile.user_id === null))
       throw new ApiError("CreateChatError", "a member has no confirmed phone");
+    return profiles;
   }
 
   /**

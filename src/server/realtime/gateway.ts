@@ -23,7 +23,13 @@ import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
-import { type BackloggedConnection, closeNonReaders, type ReaderSocket, readDownTo } from "./send-backlog.ts";
+import {
+  type BackloggedConnection,
+  closeNonReaders,
+  type ReaderSocket,
+  readDownTo,
+  unsentBytes,
+} from "./send-backlog.ts";
 import { sendMessage } from "./send-message.ts";
 import { watchSessionEnds } from "./session-end-watch.ts";
 import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts";
@@ -213,14 +219,17 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
           })
         : exclusiveEvent(() => dispatch(handlers, perSocket, socket, event, args));
     // Each event starts once the client has read its earlier answers down to the bound (send-backlog.ts).
+    const connection = socket.conn as unknown as BackloggedConnection;
+    const waitThenStart = async (event: QueuedEvent) => {
+      await readDownTo(connection, options.maxQueuedBytes);
+      // The wait ends at a disconnect too, after the queue's own check: the event is the gone socket's, dropped.
+      if (socket.disconnected) return { begin: async () => () => {}, drop: async () => {} };
+      return event.start();
+    };
+    // A client that reads (nearly always) starts its event at once, without the wait's extra promise turn.
     const afterReading = (event: QueuedEvent): QueuedEvent => ({
       overlaps: () => event.overlaps(),
-      start: async () => {
-        await readDownTo(socket.conn as unknown as BackloggedConnection, options.maxQueuedBytes);
-        // The wait ends at a disconnect too, after the queue's own check: the event is the gone socket's, dropped.
-        if (socket.disconnected) return { begin: async () => () => {}, drop: async () => {} };
-        return event.start();
-      },
+      start: () => (unsentBytes(connection) <= options.maxQueuedBytes ? event.start() : waitThenStart(event)),
     });
     // One warning per burst of refusals, not one per refused event.
     let refusing = false;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -14,13 +14,7 @@ import { createPki } from "../../src/pki/create-pki.ts";
 import { AttributeOid, ExtensionOid, KeyPurposeOid } from "../../src/pki/oids.ts";
 import { encodePem } from "../../src/pki/pem.ts";
 import type { TrustStore } from "../../src/pki/trust.ts";
-import {
-  buildCertificate,
-  buildCrl,
-  buildName,
-  keyIdentifierOf,
-  randomSerialNumber,
-} from "../../src/pki/x509-builder.ts";
+import { buildCertificate, buildName, randomSerialNumber } from "../../src/pki/x509-builder.ts";
 import {
   createTestCa,
   createTestCrl,
@@ -30,6 +24,7 @@ import {
   signerForKey,
 } from "../../src/server/test-ca.ts";
 import { readTrustSources } from "../../src/server/trust-files.ts";
+import { crlOf, makeCertificate } from "../support/authorities.ts";
 import { trustStoreFromPaths, trustStoreOf } from "../support/pki.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
@@ -213,49 +208,6 @@ test("an Ed25519-signed CRL revokes too", async () => {
 
 // --- Hand-built hierarchies: intermediates and non-CA issuers ----------------------------------
 
-interface Authority {
-  cert: ParsedCertificate;
-  key: KeyObject;
-}
-
-async function makeCertificate(
-  subjectCn: string,
-  issuer: Authority | undefined,
-  opts: {
-    isCA: boolean;
-    pathLen?: number;
-    notAfter?: Date;
-    omitBasicConstraints?: boolean;
-    extraExtensions?: pkijs.Extension[];
-    /** Instead of the default for a CA (certificate and CRL signing) or a leaf (digitalSignature). */
-    keyUsage?: Parameters<typeof buildCertificate>[0]["keyUsage"];
-  },
-): Promise<Authority> {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const subject = buildName([{ oid: AttributeOid.commonName, value: subjectCn }]);
-  const der = await buildCertificate(
-    {
-      subject,
-      issuer: issuer ? issuer.cert.certificate.subject : subject,
-      serialNumber: randomSerialNumber(),
-      notBefore: new Date(Date.now() - DAY_MS),
-      notAfter: opts.notAfter ?? new Date(Date.now() + 30 * DAY_MS),
-      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
-      isCA: opts.isCA,
-      omitBasicConstraints: opts.omitBasicConstraints,
-      extraExtensions: opts.extraExtensions,
-      keyUsage:
-        opts.keyUsage ??
-        (opts.isCA || opts.omitBasicConstraints
-          ? { keyCertSign: true, cRLSign: true }
-          : { digitalSignature: true }),
-      ...(issuer ? { authorityKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo) } : {}),
-    },
-    signerForKey(issuer ? issuer.key : privateKey),
-  );
-  return { cert: parseCertificate(der), key: privateKey };
-}
-
 test("a certificate issued by an intermediate chains to the root when both are configured", async () => {
   const root = await makeCertificate("Root", undefined, { isCA: true });
   const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
@@ -347,28 +299,6 @@ test("a path longer than the root's pathLenConstraint is untrusted", async () =>
     qualified: false,
   });
 });
-
-/** A CRL naming `issuer` as its issuer, listing `revoked`, signed with `signedWith` (the issuer's key unless forged). */
-async function crlOf(
-  issuer: Authority,
-  revoked: Authority[],
-  signedWith: Authority = issuer,
-): Promise<Uint8Array> {
-  return buildCrl(
-    {
-      issuer: issuer.cert.certificate.subject,
-      issuerKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo),
-      thisUpdate: new Date(Date.now() - DAY_MS),
-      nextUpdate: new Date(Date.now() + DAY_MS),
-      crlNumber: 1,
-      revoked: revoked.map((ca) => ({
-        serialNumber: ca.cert.certificate.serialNumber.valueBlock.valueHexView,
-        revocationDate: new Date(Date.now() - DAY_MS),
-      })),
-    },
-    signerForKey(signedWith.key),
-  );
-}
 
 test("revokedAuthorities names an intermediate its issuer's CRL lists and the configured CAs below it", async () => {
   const root = await makeCertificate("Root", undefined, { isCA: true });

@@ -175,15 +175,21 @@ export async function issueUserOf(
   };
 }
 
-/** auth → confirmAuth; returns the confirmed token. */
-export async function logIn(server: ApiServer, user: TestUser): Promise<string> {
+/** /api/auth/ alone: a pending login's token and the nonce confirmAuth wants signed. */
+export async function startLogin(
+  server: ApiServer,
+  user: TestUser,
+): Promise<{ token: string; nonce: Uint8Array }> {
   const auth = await server.post("/api/auth/", { cert: encodeBase64(user.der), sign: user.sign(user.der) });
   if (!auth.body.success) throw new Error(`auth failed: ${auth.body.error}`);
   const { nonce, token } = auth.body.data as { nonce: string; token: string };
-  const confirm = await server.post("/api/confirmAuth/", {
-    token,
-    sign: user.sign(new Uint8Array(Buffer.from(nonce, "base64"))),
-  });
+  return { token, nonce: new Uint8Array(Buffer.from(nonce, "base64")) };
+}
+
+/** auth → confirmAuth; returns the confirmed token. */
+export async function logIn(server: ApiServer, user: TestUser): Promise<string> {
+  const { token, nonce } = await startLogin(server, user);
+  const confirm = await server.post("/api/confirmAuth/", { token, sign: user.sign(nonce) });
   if (!confirm.body.success) throw new Error(`confirmAuth failed: ${confirm.body.error}`);
   return token;
 }

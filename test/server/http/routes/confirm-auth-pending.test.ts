@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { encodeBase64 } from "../../../../src/protocol/base64.ts";
 import {
   backends,
   issueUser,
   logIn,
   registerPhone,
+  startLogin,
   startTestServer,
   type TestServer,
   type TestUser,
@@ -29,18 +29,8 @@ for (const backend of backends) {
     });
     after(async () => server.close());
 
-    async function pending(user: TestUser) {
-      const auth = await server.post("/api/auth/", {
-        cert: encodeBase64(user.der),
-        sign: user.sign(user.der),
-      });
-      assert.equal(auth.body.success, true, auth.body.error);
-      const { nonce, token } = auth.body.data as { nonce: string; token: string };
-      return { token, nonce: new Uint8Array(Buffer.from(nonce, "base64")) };
-    }
-
     test("another certificate's signature of the token's nonce does not confirm it, and burns the nonce", async () => {
-      const victim = await pending(alice);
+      const victim = await startLogin(server, alice);
       const forged = await server.post("/api/confirmAuth/", {
         token: victim.token,
         sign: mallory.sign(victim.nonce),
@@ -54,8 +44,8 @@ for (const backend of backends) {
     });
 
     test("a valid answer to one pending login does not confirm another login's token", async () => {
-      const own = await pending(mallory);
-      const victim = await pending(alice);
+      const own = await startLogin(server, mallory);
+      const victim = await startLogin(server, alice);
       const crossed = await server.post("/api/confirmAuth/", {
         token: victim.token,
         sign: mallory.sign(own.nonce),
@@ -64,7 +54,7 @@ for (const backend of backends) {
     });
 
     test("of two concurrent confirmations with the right signature exactly one succeeds", async () => {
-      const login = await pending(alice);
+      const login = await startLogin(server, alice);
       const sign = alice.sign(login.nonce);
       const replies = await Promise.all([
         server.post("/api/confirmAuth/", { token: login.token, sign }),
@@ -79,7 +69,7 @@ for (const backend of backends) {
     test("a returning user whose profile has a phone is not asked to register one", async () => {
       const bob = await issueUser(server, { name: "Бобров Борис Иванович", snils: "12345678964" });
       await registerPhone(server, await logIn(server, bob), "79000000777");
-      const login = await pending(bob);
+      const login = await startLogin(server, bob);
       const confirm = await server.post("/api/confirmAuth/", {
         token: login.token,
         sign: bob.sign(login.nonce),

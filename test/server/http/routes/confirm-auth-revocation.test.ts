@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { encodeBase64 } from "../../../../src/protocol/base64.ts";
 import { revokeTestCertificate, writeTestCrl } from "../../../../src/server/test-ca.ts";
 import { testCaDir } from "../../../../src/server/trust-setup.ts";
 import {
   backends,
   issueUser,
+  startLogin,
   startTestServer,
   type TestServer,
-  type TestUser,
 } from "../../../support/server.ts";
 
 /**
@@ -33,19 +32,10 @@ for (const backend of backends) {
       rmSync(crlDir, { recursive: true, force: true });
     });
 
-    async function pending(user: TestUser) {
-      const auth = await server.post("/api/auth/", {
-        cert: encodeBase64(user.der),
-        sign: user.sign(user.der),
-      });
-      assert.equal(auth.body.success, true, auth.body.error);
-      const { nonce, token } = auth.body.data as { nonce: string; token: string };
-      return { token, sign: user.sign(new Uint8Array(Buffer.from(nonce, "base64"))) };
-    }
-
     test("a certificate revoked by a CRL reloaded between auth and confirmAuth is InvalidCertificate", async () => {
       const user = await issueUser(server, { name: "Отзывов Олег Олегович", snils: "11223344595" });
-      const login = await pending(user);
+      const pending = await startLogin(server, user);
+      const login = { token: pending.token, sign: user.sign(pending.nonce) };
       await revokeTestCertificate(testCaDir(server.dataDir), user.der);
       await writeTestCrl(testCaDir(server.dataDir), join(crlDir, "crl.pem"));
       assert.deepEqual(await server.server.reloadTrust(), { reloaded: true, revoked: 1 });
@@ -61,7 +51,8 @@ for (const backend of backends) {
         snils: "08765430300",
         notAfter: new Date(server.clock.now + 60_000),
       });
-      const login = await pending(user);
+      const pending = await startLogin(server, user);
+      const login = { token: pending.token, sign: user.sign(pending.nonce) };
       // Past the certificate's end, well within the nonce's five minutes.
       server.clock.advance(2 * 60_000);
       const confirm = await server.post("/api/confirmAuth/", login);

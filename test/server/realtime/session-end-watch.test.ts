@@ -37,45 +37,47 @@ function countSource(initial: number) {
   };
 }
 
-test("an unchanged count never calls onEnded", async () => {
-  const source = countSource(7);
+/** Runs `body` while a watch reads `source`; `ended()` says how often it has called onEnded so far. */
+async function whileWatching(
+  source: ReturnType<typeof countSource>,
+  body: (ended: () => number) => Promise<void>,
+): Promise<void> {
   let ended = 0;
   const watch = watchSessionEnds({ count: source.count, onEnded: () => ended++, intervalMs: 1, logger });
   try {
-    await source.reads(5);
-    assert.equal(ended, 0);
+    await body(() => ended);
   } finally {
     watch.stop();
   }
+}
+
+test("an unchanged count never calls onEnded", async () => {
+  const source = countSource(7);
+  await whileWatching(source, async (ended) => {
+    await source.reads(5);
+    assert.equal(ended(), 0);
+  });
 });
 
 test("a count that moved calls onEnded once per change", async () => {
   const source = countSource(7);
-  let ended = 0;
-  const watch = watchSessionEnds({ count: source.count, onEnded: () => ended++, intervalMs: 1, logger });
-  try {
+  await whileWatching(source, async (ended) => {
     await source.reads(1);
     source.set(8);
     await source.reads(3);
-    assert.equal(ended, 1);
-  } finally {
-    watch.stop();
-  }
+    assert.equal(ended(), 1);
+  });
 });
 
 test("the first read after a failed one counts as a change (endings may have been missed meanwhile)", async () => {
   const source = countSource(7);
-  let ended = 0;
-  const watch = watchSessionEnds({ count: source.count, onEnded: () => ended++, intervalMs: 1, logger });
-  try {
+  await whileWatching(source, async (ended) => {
     await source.reads(1);
     source.set(new Error("database unreachable"));
     await source.reads(2);
-    assert.equal(ended, 0);
+    assert.equal(ended(), 0);
     source.set(7);
     await source.reads(2);
-    assert.equal(ended, 1);
-  } finally {
-    watch.stop();
-  }
+    assert.equal(ended(), 1);
+  });
 });

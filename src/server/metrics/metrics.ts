@@ -69,6 +69,12 @@ export class CertchatMetrics {
     help: "Messages committed to the database by this node",
     registers: [this.registry],
   });
+  readonly unansweredCommits = new Counter({
+    name: "certchat_message_commit_unanswered_total",
+    help: 'Message batches whose commit lost its answer, by what they turned out to be ("committed", "failed", "unresolved")',
+    labelNames: ["resolution"] as const,
+    registers: [this.registry],
+  });
   readonly messageDeliveries = new Counter({
     name: "certchat_message_deliveries_total",
     help: "Live messages handed to sockets of this node (room sizes at each broadcast)",

@@ -39,7 +39,7 @@ class CommitUnanswered extends Error {
   }
 }
 
-const DEFAULT_RESOLVE_WITHIN_MS = 30_000;
+const DEFAULT_RESOLVE_WITHIN_MS = 10_000;
 const FIRST_RETRY_MS = 50;
 const LONGEST_RETRY_MS = 1_000;
 
@@ -182,8 +182,8 @@ async function run(client: pg.PoolClient, query: CompiledQuery | string): Promis
 
 /**
  * Whether PostgreSQL answered the statement with an error (a SQLSTATE), so it and its transaction did not
- * commit. A FATAL or PANIC answer ends the session and may come after a commit (a shutdown's 57P01 between
- * an extended-protocol statement's commit and its ReadyForQuery): that is not an answer.
+ * commit. A FATAL or PANIC one (a shutdown's 57P01) ends the session without saying whether it came before
+ * the commit or after it: that is not an answer.
  */
 function answered(error: unknown): error is pg.DatabaseError {
   return error instanceof pg.DatabaseError && error.severity === "ERROR";

@@ -51,9 +51,9 @@ const LONGEST_RETRY_MS = 1_000;
  *
  * An error PostgreSQL answered (a SQLSTATE) fails the batch. A connection lost while the committing statement
  * (the lone INSERT, or COMMIT) was in flight leaves the outcome unknown — the server may have committed and
- * the answer never arrived — so it is resolved on another connection before anyone is answered: once the
- * backend that ran it is no longer in a statement, the batch's rows are looked for. Found: committed, with
- * their ids. Not found: failed. Not learnt within `resolveWithinMs` (the database stays down): rejected, which
+ * the answer never arrived — so it is resolved on another connection before anyone is answered: the batch's
+ * rows are looked for. Found: committed, with their ids. Not found once the backend that ran it has left its
+ * statement (it might still commit while it waits for a lock): failed. Not learnt within `resolveWithinMs` (the database stays down): rejected, which
  * MessageWriter answers as a failure without retrying the batch (docs/DECISIONS.md §15).
  */
 export class PostgresCommitter implements BatchCommitter {
@@ -123,21 +123,22 @@ export class PostgresCommitter implements BatchCommitter {
   }
 
   /**
-   * The batch's fate once the statement that commits went unanswered: waits for the backend that ran it to
-   * leave its statement (it cannot commit afterwards), then looks for the rows. Retries while the database is
+   * The batch's fate once the statement that commits went unanswered. Its rows found: committed, whatever the
+   * backend that ran it is doing. Not found: failed only if that backend had already left its statement
+   * before the look (it cannot commit afterwards); else look again. Retries while the database is
    * unreachable, up to `resolveWithinMs`.
    */
   private async resolve(batch: MessageWrite[], unanswered: CommitUnanswered): Promise<BatchOutcome> {
     const deadline = performance.now() + this.resolveWithinMs;
     for (let wait = FIRST_RETRY_MS; ; wait = Math.min(wait * 2, LONGEST_RETRY_MS)) {
       try {
-        if (!(await this.stillRunning(unanswered.backendPid))) {
-          const ids = await findStoredMessages(
-            this.db,
-            batch.map((one) => one.row),
-          );
-          return ids ? { committed: true, ids } : { committed: false, error: unanswered.lost };
-        }
+        const running = await this.stillRunning(unanswered.backendPid);
+        const ids = await findStoredMessages(
+          this.db,
+          batch.map((one) => one.row),
+        );
+        if (ids) return { committed: true, ids };
+        if (!running) return { committed: false, error: unanswered.lost };
       } catch {
         // The database is not reachable yet: ask again.
       }

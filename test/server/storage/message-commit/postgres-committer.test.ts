@@ -116,6 +116,30 @@ function describeCuts(storage: () => Storage): void {
     assert.deepEqual(resolutions, ["committed"]);
   });
 
+  test("a lone INSERT cut while it waits for its chat's lock is not taken as failed: it is waited for and found committed", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const chat = await chatOf(storage(), alice, []);
+    const { committer, resolutions } = committerThroughCuts();
+    // A membership change holds the chat; the insert reaches PostgreSQL, waits for it, and its connection goes.
+    const { pending } = await storage()
+      .db.transaction()
+      .execute(async (trx) => {
+        await lockChats(trx, [chat]);
+        const cut = cutter.cutNext('insert into "messages"', "after-statement");
+        const twoLooks = cutter.seen("pg_stat_activity").then(() => cutter.seen("pg_stat_activity"));
+        const pending = committer.commit([lone(chat, "AAAH")]);
+        await cut;
+        // Once the resolution has looked (nothing stored yet, its backend still at work) and comes back.
+        await Promise.race([twoLooks, pending]);
+        return { pending };
+      });
+    const outcome = await pending;
+    const stored = await storedIds(chat);
+    assert.equal(stored.length, 1);
+    assert.deepEqual(outcome, { committed: true, ids: stored });
+    assert.deepEqual(resolutions, ["committed"]);
+  });
+
   test("a statement cut before it reaches PostgreSQL is failed, and nothing is stored", async (t) => {
     if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
     const chat = await chatOf(storage(), alice, []);

@@ -152,7 +152,7 @@ function describeCuts(storage: () => Storage): void {
     assert.deepEqual(resolutions, ["failed"]);
   });
 
-  test("a lost answer whose outcome cannot be learnt within the bound rejects, so nobody is answered as failed", async (t) => {
+  test("a lost answer whose outcome cannot be learnt within the bound rejects the batch: an unknown outcome, which the writer never retries", async (t) => {
     if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
     const chat = await chatOf(storage(), alice, []);
     // The statement runs; then the only way to the database (the proxy) refuses every connection.

@@ -162,7 +162,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       logger,
     });
     blobs = blobStore(config);
-    writer = new MessageWriter({ committer: await startMessageCommitter(storage), observer: metrics.writer });
+    const committer = await startMessageCommitter(storage, {
+      onUnknownOutcome: (resolution, error) => {
+        metrics.unansweredCommits.inc({ resolution });
+        const line = `a message batch's commit lost its answer: ${resolution}`;
+        if (resolution === "unresolved") logger.error({ err: error }, line);
+        else logger.warn({ err: error }, line);
+      },
+    });
+    writer = new MessageWriter({ committer, observer: metrics.writer });
     redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
     // Live messages and chat events leave this node in the order they were published.

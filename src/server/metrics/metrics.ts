@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { UnknownOutcomeResolution } from "../storage/message-commit/postgres-committer.ts";
 
 /**
  * Every Prometheus series of a certchat node (docs/OPERATIONS.md "Metrics"), on a registry of its own so that
@@ -28,6 +29,13 @@ const LIMIT_NAMES = [
   "socket_bytes",
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
+
+/** The values of `certchat_message_commit_unanswered_total{resolution}`. */
+const UNANSWERED_COMMIT_RESOLUTIONS: readonly UnknownOutcomeResolution[] = [
+  "committed",
+  "failed",
+  "unresolved",
+];
 
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
@@ -67,6 +75,12 @@ export class CertchatMetrics {
   readonly messagesCommitted = new Counter({
     name: "certchat_messages_committed_total",
     help: "Messages committed to the database by this node",
+    registers: [this.registry],
+  });
+  readonly unansweredCommits = new Counter({
+    name: "certchat_message_commit_unanswered_total",
+    help: 'Message batches whose commit lost its answer, by what they turned out to be ("committed", "failed", "unresolved")',
+    labelNames: ["resolution"] as const,
     registers: [this.registry],
   });
   readonly messageDeliveries = new Counter({
@@ -183,6 +197,7 @@ export class CertchatMetrics {
     // Series that alert rules divide or compare exist from the start, at zero.
     this.logins.inc({ outcome: "ok" }, 0);
     for (const limit of LIMIT_NAMES) this.rateLimitRefusals.inc({ limit }, 0);
+    for (const resolution of UNANSWERED_COMMIT_RESOLUTIONS) this.unansweredCommits.inc({ resolution }, 0);
   }
 
   /** For MessageWriter. */

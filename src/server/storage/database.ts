@@ -22,6 +22,8 @@ export interface Storage {
   file?: string;
   /** The PostgreSQL schema holding every table, when not the default one. */
   schema?: string;
+  /** PostgreSQL: the pool behind `db`, for a caller that must know the connection its statement ran on. */
+  pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export function openStorage(target: StorageTarget, options: StorageOptions = {})
     dialect: "postgres",
     description: `PostgreSQL ${redactUrl(target.url)}${target.schema ? ` schema ${target.schema}` : ""}`,
     schema: target.schema,
+    pool,
     close: () => db.destroy(),
   };
 }

@@ -155,6 +155,12 @@ describe("metrics of a real server", () => {
     assert.equal(scraped.value("certchat_verify_queue_depth"), 0);
   });
 
+  test("the unanswered-commit series exist from the start, at zero for each resolution", async () => {
+    const scraped = await metrics();
+    for (const resolution of ["committed", "failed", "unresolved"])
+      assert.equal(scraped.value("certchat_message_commit_unanswered_total", { resolution }), 0, resolution);
+  });
+
   test("Node's default metrics are exposed", async () => {
     const scraped = await metrics();
     assert.ok((scraped.value("process_resident_memory_bytes") ?? 0) > 0);

@@ -7,13 +7,14 @@ import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
 import { FileService } from "../../../src/server/services/files.ts";
 import type { MessagePublisher, PublishOptions } from "../../../src/server/services/message-publisher.ts";
-import { MessageService } from "../../../src/server/services/messages.ts";
+import { MessageService, type MessageServiceOptions } from "../../../src/server/services/messages.ts";
 import { type Identity, SessionService } from "../../../src/server/services/sessions.ts";
 import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
 import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { findMessageById } from "../../../src/server/storage/repositories/messages.ts";
-import { describeEachBackend } from "../../support/storage.ts";
+import { StatementCutter } from "../../support/statement-cutter.ts";
+import { describeEachBackend, testDatabaseUrl } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { chatOf, type Member, member, now } from "../storage/repositories/fixtures.ts";
 import { createChat, type Person, person, services, silent, wrapped } from "./membership-fixtures.ts";
@@ -37,6 +38,7 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
   let writer: MessageWriter;
   /** A second connection: what it sees is committed. */
   let reader: Storage;
+  let serviceOptions: MessageServiceOptions;
   let service: MessageService;
   let answered = false;
   const announced: Announcement[] = [];
@@ -81,7 +83,7 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
     identity = await sessions.authenticate("token-publish-alice", { requirePhone: true });
     writer = new MessageWriter({ committer: await startMessageCommitter(storage()) });
     reader = openStorage(target());
-    service = new MessageService({
+    serviceOptions = {
       db: storage().db,
       blobs: new FileSystemBlobStore(await tempDir()),
       writer,
@@ -93,7 +95,8 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
       maxFileBytes: 1024,
       maxCmsBytes: 1024,
       maxPageBytes: 1_000_000,
-    });
+    };
+    service = new MessageService(serviceOptions);
   });
   after(async () => {
     await writer.close();
@@ -139,6 +142,36 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
         [first.id, "retry-1"],
         [first.id, "retry-1"],
       ],
+    );
+  });
+
+  test("a send whose commit answer is lost on the way is answered with its stored message, stored once and announced once", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const cutter = new StatementCutter(new URL(testDatabaseUrl));
+    const url = await cutter.start(testDatabaseUrl);
+    const proxied = openStorage({ kind: "postgres", url, schema: storage().schema });
+    const cutWriter = new MessageWriter({ committer: await startMessageCommitter(proxied) });
+    t.after(async () => {
+      await cutWriter.close();
+      await proxied.close();
+      await cutter.stop();
+    });
+    const cutService = new MessageService({ ...serviceOptions, writer: cutWriter });
+    announced.length = 0;
+    const text = Buffer.from("answer lost").toString("base64");
+    // No localId: a retry by the client would store it a second time.
+    const cut = cutter.cutNext('insert into "messages"', "before-answer");
+    const message = await cutService.send(identity, { chat, cid: alice.certificateId, text });
+    await cut;
+    const barrier = await sendAndAnnounce("after the lost answer");
+    assert.deepEqual(
+      announced.map((announcement) => announcement.message.id),
+      [message.id, barrier.id],
+    );
+    const stored = await reader.db.selectFrom("messages").select("id").where("data", "=", text).execute();
+    assert.deepEqual(
+      stored.map((row) => Number(row.id)),
+      [message.id],
     );
   });
 });

@@ -13,7 +13,8 @@ export type BatchOutcome = { committed: true; ids: number[] } | { committed: fal
 /**
  * Writes a batch of messages in one transaction for MessageWriter (start-committer.ts picks the one for the
  * storage). The ids of a batch increase in its order. A rejected promise means nobody knows whether the batch
- * committed (the writer thread died holding it), so it must not be retried.
+ * committed (the SQLite writer thread died holding it; PostgreSQL could not be asked in time after the
+ * commit's answer was lost), so it must not be retried. `committed: false` means it did not commit.
  */
 export interface BatchCommitter {
   commit(batch: MessageWrite[]): Promise<BatchOutcome>;

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from "kysely";
+import type { CompiledQuery, Insertable, Selectable } from "kysely";
 import type { MessagesTable } from "../schema.ts";
 import { type CompiledStatement, compiledOnce, compileStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
@@ -70,8 +70,61 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
  * order RETURNING lists them in.
  */
 export async function insertMessages(db: Executor, messages: NewMessage[]): Promise<number[]> {
-  const rows = await insertQuery(db, messages.map(messageArguments)).execute();
+  return idsInInsertOrder(await insertQuery(db, messages.map(messageArguments)).execute());
+}
+
+/** insertMessages' statement, for a caller that runs it on a connection of its own (PostgresCommitter). */
+export function insertMessagesQuery(db: Executor, messages: NewMessage[]): CompiledQuery<{ id: number }> {
+  return insertQuery(db, messages.map(messageArguments)).compile();
+}
+
+/** The ids an insert of several messages returned, in the order of its rows (see insertMessages). */
+export function idsInInsertOrder(rows: readonly { id: number }[]): number[] {
   return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+}
+
+/**
+ * The ids of stored messages equal to `messages` on every column they were inserted with, in their order, or
+ * undefined unless each one is stored: how PostgresCommitter finds a batch whose commit answer was lost. The
+ * rows of one transaction are stored all or none, so finding them all means the batch committed. A row with a
+ * localId or a file is unique by that alone; one without would be taken for another only if the same session
+ * sent the same ciphertext in the same millisecond in another batch (docs/DECISIONS.md §15).
+ */
+export async function findStoredMessages(
+  db: Executor,
+  messages: NewMessage[],
+): Promise<number[] | undefined> {
+  if (messages.length === 0) return [];
+  const senders = new Map(messages.map((one) => [`${one.session_id}/${one.chat_id}`, one]));
+  const times = messages.map((one) => one.created_at);
+  // (session_id, chat_id) is the prefix of the unique localId index: a session's rows in a chat, then filtered.
+  const candidates = await db
+    .selectFrom("messages")
+    .select(["id", ...INSERTED_COLUMNS])
+    .where((eb) =>
+      eb.or(
+        [...senders.values()].map((one) =>
+          eb.and([eb("session_id", "=", one.session_id), eb("chat_id", "=", one.chat_id)]),
+        ),
+      ),
+    )
+    .where("created_at", ">=", Math.min(...times))
+    .where("created_at", "<=", Math.max(...times))
+    .orderBy("id")
+    .execute();
+  const taken = new Set<number>();
+  const ids: number[] = [];
+  for (const message of messages) {
+    const wanted = messageArguments(message);
+    const found = candidates.find(
+      (row) =>
+        !taken.has(row.id) && INSERTED_COLUMNS.every((column, at) => (row[column] ?? null) === wanted[at]),
+    );
+    if (!found) return undefined;
+    taken.add(found.id);
+    ids.push(Number(found.id));
+  }
+  return ids;
 }
 
 /** The insert of one message as insertMessage runs it, to be run elsewhere with its messageArguments. */
@@ -110,6 +163,11 @@ function releaseLocalIdQuery(db: Executor, messageId: number) {
 /** Lets a stale localId be used again: the old message keeps its row, only the retry key is cleared. */
 export async function releaseLocalId(db: Executor, messageId: number): Promise<void> {
   await releaseLocalIdQuery(db, messageId).execute();
+}
+
+/** releaseLocalId's statement, for a caller that runs it on a connection of its own (PostgresCommitter). */
+export function releaseLocalIdQueryOf(db: Executor, messageId: number): CompiledQuery {
+  return releaseLocalIdQuery(db, messageId).compile();
 }
 
 /** releaseLocalId as a statement to be run elsewhere, with the message id as its one argument. */

@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
-import { PostgresCommitter } from "../../../../src/server/storage/message-commit/postgres-committer.ts";
+import { openStorage, type Storage } from "../../../../src/server/storage/database.ts";
+import type { MessageWrite } from "../../../../src/server/storage/message-commit/batch-committer.ts";
+import {
+  PostgresCommitter,
+  type UnknownOutcomeResolution,
+  UnresolvedCommitError,
+} from "../../../../src/server/storage/message-commit/postgres-committer.ts";
 import { lockChats } from "../../../../src/server/storage/repositories/chats.ts";
-import { describeEachBackend } from "../../../support/storage.ts";
-import { chatOf, member, message } from "../repositories/fixtures.ts";
+import { StatementCutter } from "../../../support/statement-cutter.ts";
+import { describeEachBackend, testDatabaseUrl } from "../../../support/storage.ts";
+import { chatOf, type Member, member, message } from "../repositories/fixtures.ts";
 
 describeEachBackend("PostgresCommitter", (storage) => {
   async function lockWaiters(): Promise<boolean> {
@@ -21,7 +28,7 @@ describeEachBackend("PostgresCommitter", (storage) => {
       await chatOf(storage(), alice, []),
       await chatOf(storage(), alice, []),
     ].sort() as [string, string];
-    const committer = new PostgresCommitter(storage().db);
+    const committer = new PostgresCommitter(storage().db, poolOf(storage()));
     // A membership change (chatsKeys) holds the first chat, the batch starts, then the change takes the second.
     const { batch } = await storage()
       .db.transaction()
@@ -35,4 +42,131 @@ describeEachBackend("PostgresCommitter", (storage) => {
     const outcome = await batch;
     assert.equal(outcome.committed, true, outcome.committed ? "" : String(outcome.error));
   });
+
+  describeCuts(storage);
 });
+
+function poolOf(storage: Storage) {
+  if (!storage.pool) throw new Error("a PostgreSQL storage without its pool");
+  return storage.pool;
+}
+
+/** Commits whose connection a proxy between the pool and PostgreSQL cuts (PostgreSQL only). */
+function describeCuts(storage: () => Storage): void {
+  let cutter: StatementCutter;
+  let proxied: Storage;
+  let alice: Member;
+
+  before(async () => {
+    if (storage().dialect !== "postgres") return;
+    cutter = new StatementCutter(new URL(testDatabaseUrl));
+    const url = await cutter.start(testDatabaseUrl);
+    proxied = openStorage({ kind: "postgres", url, schema: storage().schema });
+    alice = await member(storage(), "pgc-cut-alice", "79990007002");
+  });
+  after(async () => {
+    if (storage().dialect !== "postgres") return;
+    await proxied.close();
+    await cutter.stop();
+  });
+
+  /** A committer on the proxied pool, and the resolutions of the unanswered commits it reports. */
+  function committerThroughCuts() {
+    const resolutions: UnknownOutcomeResolution[] = [];
+    const committer = new PostgresCommitter(proxied.db, poolOf(proxied), {
+      onUnknownOutcome: (resolution) => resolutions.push(resolution),
+    });
+    return { committer, resolutions };
+  }
+
+  async function storedIds(chatId: string): Promise<number[]> {
+    const rows = await storage()
+      .db.selectFrom("messages")
+      .select("id")
+      .where("chat_id", "=", chatId)
+      .execute();
+    return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  }
+
+  const lone = (chatId: string, data: string): MessageWrite => ({ row: message(chatId, alice, { data }) });
+
+  test("a lone INSERT whose answer is lost is found committed, with its rows' ids in batch order, stored once", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const chat = await chatOf(storage(), alice, []);
+    const cut = cutter.cutNext('insert into "messages"', "before-answer");
+    const { committer, resolutions } = committerThroughCuts();
+    const outcome = await committer.commit([lone(chat, "AAAB"), lone(chat, "AAAC")]);
+    await cut;
+    const stored = await storedIds(chat);
+    assert.equal(stored.length, 2);
+    assert.deepEqual(outcome, { committed: true, ids: stored });
+    assert.deepEqual(resolutions, ["committed"]);
+  });
+
+  test("a COMMIT whose answer is lost is found committed, with its rows' ids in batch order", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const [first, second] = [await chatOf(storage(), alice, []), await chatOf(storage(), alice, [])];
+    const cut = cutter.cutNext("commit", "before-answer");
+    const { committer, resolutions } = committerThroughCuts();
+    const outcome = await committer.commit([lone(second, "AAAD"), lone(first, "AAAE")]);
+    await cut;
+    const [secondId] = await storedIds(second);
+    const [firstId] = await storedIds(first);
+    assert.deepEqual(outcome, { committed: true, ids: [secondId, firstId] });
+    assert.deepEqual(resolutions, ["committed"]);
+  });
+
+  test("a lone INSERT cut while it waits for its chat's lock is not taken as failed: it is waited for and found committed", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const chat = await chatOf(storage(), alice, []);
+    const { committer, resolutions } = committerThroughCuts();
+    // A membership change holds the chat; the insert reaches PostgreSQL, waits for it, and its connection goes.
+    const { pending } = await storage()
+      .db.transaction()
+      .execute(async (trx) => {
+        await lockChats(trx, [chat]);
+        const cut = cutter.cutNext('insert into "messages"', "after-statement");
+        const twoLooks = cutter.seen("pg_stat_activity").then(() => cutter.seen("pg_stat_activity"));
+        const pending = committer.commit([lone(chat, "AAAH")]);
+        await cut;
+        // Once the resolution has looked (nothing stored yet, its backend still at work) and comes back.
+        await Promise.race([twoLooks, pending]);
+        return { pending };
+      });
+    const outcome = await pending;
+    const stored = await storedIds(chat);
+    assert.equal(stored.length, 1);
+    assert.deepEqual(outcome, { committed: true, ids: stored });
+    assert.deepEqual(resolutions, ["committed"]);
+  });
+
+  test("a statement cut before it reaches PostgreSQL is failed, and nothing is stored", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const chat = await chatOf(storage(), alice, []);
+    const cut = cutter.cutNext('insert into "messages"', "before-statement");
+    const { committer, resolutions } = committerThroughCuts();
+    const outcome = await committer.commit([lone(chat, "AAAF")]);
+    await cut;
+    assert.equal(outcome.committed, false);
+    assert.deepEqual(await storedIds(chat), []);
+    assert.deepEqual(resolutions, ["failed"]);
+  });
+
+  test("a lost answer whose outcome cannot be learnt within the bound rejects the batch: an unknown outcome, which the writer never retries", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite commits in-process)");
+    const chat = await chatOf(storage(), alice, []);
+    // The statement runs; then the only way to the database (the proxy) refuses every connection.
+    const proxy = new StatementCutter(new URL(testDatabaseUrl));
+    const isolated = openStorage({
+      kind: "postgres",
+      url: await proxy.start(testDatabaseUrl),
+      schema: storage().schema,
+    });
+    t.after(() => isolated.close());
+    const cut = proxy.cutNext('insert into "messages"', "before-answer").then(() => proxy.stop());
+    const committer = new PostgresCommitter(isolated.db, poolOf(isolated), { resolveWithinMs: 300 });
+    await assert.rejects(committer.commit([lone(chat, "AAAG")]), UnresolvedCommitError);
+    await cut;
+    assert.equal((await storedIds(chat)).length, 1);
+  });
+}

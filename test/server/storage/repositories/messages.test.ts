@@ -13,8 +13,10 @@ import {
   findFileMessage,
   findMessageById,
   findMessageByLocalId,
+  findStoredMessages,
   historyPageQuery,
   insertMessage,
+  insertMessages,
   lastMessageId,
   listHistoryPage,
   releaseLocalId,
@@ -171,6 +173,32 @@ describeEachBackend("messages", (storage) => {
     const last = await insertMessage(storage().db, message(fresh, alice));
     await insertMessage(storage().db, message(other, alice));
     assert.equal(await lastMessageId(storage().db, fresh), last);
+  });
+
+  test("findStoredMessages finds a stored batch's ids in its order, identical rows each once", async () => {
+    const fresh = await chatOf(storage(), alice, []);
+    const batch = [
+      message(fresh, alice, { data: "twin", created_at: now + 7 }),
+      message(other, alice, { data: "single", created_at: now + 5 }),
+      message(fresh, alice, { data: "twin", created_at: now + 7 }),
+    ];
+    const stored = await insertMessages(storage().db, batch);
+    assert.deepEqual(await findStoredMessages(storage().db, batch), stored);
+  });
+
+  test("findStoredMessages finds nothing unless every row of the batch is stored, equal in every column", async () => {
+    const fresh = await chatOf(storage(), alice, []);
+    const storedRow = message(fresh, alice, { data: "kept", created_at: now + 9 });
+    await insertMessage(storage().db, storedRow);
+    assert.equal(
+      await findStoredMessages(storage().db, [
+        storedRow,
+        message(fresh, alice, { data: "never", created_at: now + 9 }),
+      ]),
+      undefined,
+    );
+    assert.equal(await findStoredMessages(storage().db, [{ ...storedRow, sign: "c2lnbg==" }]), undefined);
+    assert.equal(await findStoredMessages(storage().db, [storedRow, storedRow]), undefined);
   });
 });
 

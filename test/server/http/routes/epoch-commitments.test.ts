@@ -77,6 +77,25 @@ for (const backend of backends) {
       );
     });
 
+    test("a personal chat created again by the other side keeps the first creator's commitment", async () => {
+      const first = commitmentOf();
+      const keys = keysFor(newChatKey(), [alice, bob]);
+      const created = await call<Contact>(server, "/api/createChat/", {
+        token: alice.token,
+        type: 0,
+        keys,
+        commitment: first,
+      });
+      const again = await call<Contact>(server, "/api/createChat/", {
+        token: bob.token,
+        type: 0,
+        keys: keysFor(newChatKey(), [alice, bob]),
+        commitment: commitmentOf(),
+      });
+      assert.equal(again.chatId, created.chatId);
+      assert.deepEqual([again.key?.commitment?.value, again.key?.commitment?.by], [first.value, alice.cid]);
+    });
+
     test("an epoch begun without a commitment (a v1 createChat) serves null", async () => {
       const created = await group();
       assert.equal(created.key?.commitment, null);

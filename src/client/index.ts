@@ -5,8 +5,8 @@
  */
 export * from "./api.ts";
 export * from "./chat-keyring.ts";
-export * from "./crypto/index.ts";
 export * from "./crypto/epoch-commitment.ts";
+export * from "./crypto/index.ts";
 export * from "./crypto/key-row-signature.ts";
 export * from "./key-fulfilment.ts";
 export * from "./membership.ts";

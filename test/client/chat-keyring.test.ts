@@ -415,6 +415,24 @@ describe("chat keyring and epoch key commitments", () => {
     assert.equal((await keyring.add(CHAT, row)).commitment, "matched");
   });
 
+  it("checks a GOST epoch's key against its Streebog-256 commitment, made by a GOST creator", async () => {
+    const [own, creator, mallory] = [
+      await signerOf("gost2012-256"),
+      await signerOf("gost2012-256"),
+      await signerOf("gost2012-256"),
+    ];
+    const chatKey = generateChatKey("gost28147-cfb");
+    const commitment = await commitmentOf(creator, 2, chatKey);
+    const keyring = keyringOf(own, []);
+    const held = await keyring.add(CHAT, { ...(await rowFor(creator, own, 2, chatKey)), commitment });
+    assert.equal(held.commitment, "matched");
+    const wrong = {
+      ...(await rowFor(mallory, own, 3, generateChatKey("gost28147-cfb"))),
+      commitment: await commitmentOf(creator, 3, chatKey),
+    };
+    await assert.rejects(keyring.add(CHAT, wrong), /is not the one the key commitment/);
+  });
+
   it("uses the key of an epoch without a commitment as before, and says so", async () => {
     const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
     const chatKey = generateChatKey("aes-256-gcm");

@@ -4,9 +4,18 @@
  * unwrapped with our key and the row's wrapping certificate after its `sign` verified (D8): the wrapper must
  * chain to a trust anchor and carry a trusted member's identity, and only epoch-1 rows may be unsigned (v1
  * createChat). An epoch-1 row may be signed over the chat's creation binding instead of its id (createChat).
+ * The unwrapped key is then checked against the epoch's commitment, when it has one (docs/CRYPTO.md "Epoch key
+ * commitments"): signed by a trusted member for this chat and epoch, and matching, or the key is not used.
  */
 import { decodeBase64 } from "../protocol/base64.ts";
+import type { EpochCommitmentView } from "../protocol/schemas/members.ts";
 import type { CertificateTrust } from "./certificate-trust.ts";
+import {
+  type CommitmentVerdict,
+  type EpochBinding,
+  matchesCommitment,
+  verifiedBinding,
+} from "./crypto/epoch-commitment.ts";
 import { type ChatKey, type OwnKey, unwrapChatKey } from "./crypto/index.ts";
 import { KeyRowSignatureRejected, type KeyRowVerdict, verifyKeyRow } from "./crypto/key-row-signature.ts";
 import type { SignatureVerifier } from "./verification.ts";
@@ -19,12 +28,16 @@ export interface WrappedKeyRow {
   /** DER of the wrapping certificate, base64. */
   readonly cert: string;
   readonly sign?: string | null;
+  /** The epoch's key commitment; null or absent for an epoch without one (older epochs, older servers). */
+  readonly commitment?: EpochCommitmentView | null;
 }
 
 export interface HeldKey {
   readonly keyId: number;
   readonly chatKey: ChatKey;
   readonly signature: KeyRowVerdict;
+  /** "absent": the epoch has no commitment, so the key is the row's word alone (as before commitments). */
+  readonly commitment: CommitmentVerdict;
 }
 
 /** Fetches this certificate's rows of `chatId` for the given epochs (all when absent): the `keys` method. */
@@ -45,14 +58,17 @@ export interface ChatKeyringOptions {
   readonly refuseRows?: (chatId: string, keyIds: readonly number[]) => Promise<void>;
 }
 
-/** A key row whose signature did not verify or that did not unwrap with our key: evidence against the row. */
+/**
+ * A key row whose signature did not verify, that did not unwrap with our key, or that unwrapped to a key other than
+ * the one its epoch's creator committed to: evidence against the row.
+ */
 export class BadKeyRowError extends Error {
   constructor(
     readonly keyId: number,
     cause: unknown,
   ) {
     super(
-      `the key row of epoch ${keyId} does not verify or unwrap: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `the key row of epoch ${keyId} does not verify, unwrap or match its epoch's commitment: ${cause instanceof Error ? cause.message : String(cause)}`,
       {
         cause,
       },
@@ -98,12 +114,15 @@ export class ChatKeyring {
     this.complete.delete(chatId);
   }
 
-  /** Keeps a key this client made itself (a new chat or a rotation): nothing to unwrap or verify. */
+  /** Keeps a key this client made itself (a rotation, which it committed to): nothing to unwrap or verify. */
   remember(chatId: string, keyId: number, chatKey: ChatKey): void {
-    this.slot(chatId).set(keyId, { keyId, chatKey, signature: "verified" });
+    this.slot(chatId).set(keyId, { keyId, chatKey, signature: "verified", commitment: "matched" });
   }
 
-  /** Verifies (when signed) and unwraps a row; throws when its signature is invalid or it does not unwrap. */
+  /**
+   * Verifies (when signed) and unwraps a row, and checks the key against its epoch's commitment (when it has one);
+   * throws when its signature is invalid, it does not unwrap, or the commitment does not verify or match.
+   */
   async add(chatId: string, row: WrappedKeyRow): Promise<HeldKey> {
     const wrappedKey = decodeStrict(row.key, "key");
     const wrapper = decodeStrict(row.cert, "cert");
@@ -127,7 +146,8 @@ export class ChatKeyring {
     }).catch((error: unknown) => {
       throw new BadKeyRowError(row.keyId, error);
     });
-    const held = { keyId: row.keyId, chatKey, signature };
+    const commitment = await this.checkCommitment(chatId, row, chatKey, binding);
+    const held = { keyId: row.keyId, chatKey, signature, commitment };
     this.slot(chatId).set(row.keyId, held);
     return held;
   }
@@ -179,17 +199,56 @@ export class ChatKeyring {
     }
   }
 
+  /**
+   * The key against its epoch's commitment. No commitment: "absent" (epochs begun before commitments, or by a
+   * client that sends none). A commitment that is malformed, from a signer who is not a trusted member, or whose
+   * signature does not verify for this chat and epoch (forged, or another epoch's) is the server's doing, not the
+   * row's: the key is not used, but the row is not refused. A verified commitment the key does not match is
+   * evidence against the row: BadKeyRowError, and the row is refused.
+   */
+  private async checkCommitment(
+    chatId: string,
+    row: WrappedKeyRow,
+    chatKey: ChatKey,
+    createBinding: string | undefined,
+  ): Promise<CommitmentVerdict> {
+    const { commitment, keyId } = row;
+    if (!commitment) return "absent";
+    const where = `the key commitment of chat ${chatId}, epoch ${keyId}`;
+    const value = decodeStrict(commitment.value, "commitment value");
+    const signature = decodeStrict(commitment.sign, "commitment sign");
+    const signer = decodeStrict(commitment.cert, "commitment cert");
+    await this.checkMember(chatId, signer, `${where}: its signing certificate`);
+    const candidates: EpochBinding[] = [{ binding: chatId, keyId }];
+    if (keyId === 1 && createBinding !== undefined) candidates.push({ binding: createBinding, keyId });
+    const epoch = await verifiedBinding(this.options.verifier, signer, candidates, value, signature).catch(
+      (cause: unknown) => {
+        throw new Error(`${where}: its signature cannot be checked`, { cause });
+      },
+    );
+    if (!epoch) throw new Error(`${where}: its signature does not verify for this chat and epoch`);
+    if (!matchesCommitment(epoch, chatKey, value))
+      throw new BadKeyRowError(keyId, new Error(`the key it unwraps to is not the one ${where} names`));
+    return "matched";
+  }
+
   /** The wrapper chains to an anchor and is a trusted member's (learning the members once when needed). */
   private async checkWrapper(chatId: string, keyId: number, wrapper: Uint8Array): Promise<void> {
+    await this.checkMember(
+      chatId,
+      wrapper,
+      `the key row of chat ${chatId}, epoch ${keyId}: its wrapping certificate`,
+    );
+  }
+
+  /** The certificate chains to an anchor and carries a trusted member's identity (learning the members once). */
+  private async checkMember(chatId: string, certificate: Uint8Array, what: string): Promise<void> {
     const { trust } = this.options;
-    const where = `the key row of chat ${chatId}, epoch ${keyId}`;
-    const chain = await trust.chainProblem(wrapper);
-    if (chain)
-      throw new Error(`${where}: its wrapping certificate does not chain to a trust anchor (${chain})`);
-    if (await trust.trustedIdentity(wrapper)) return;
+    const chain = await trust.chainProblem(certificate);
+    if (chain) throw new Error(`${what} does not chain to a trust anchor (${chain})`);
+    if (await trust.trustedIdentity(certificate)) return;
     await this.options.learnMembers?.(chatId);
-    if (!(await trust.trustedIdentity(wrapper)))
-      throw new Error(`${where}: its wrapping certificate is not a current member's`);
+    if (!(await trust.trustedIdentity(certificate))) throw new Error(`${what} is not a current member's`);
   }
 
   private slot(chatId: string): Map<number, HeldKey> {

@@ -5,6 +5,7 @@
  */
 export * from "./api.ts";
 export * from "./chat-keyring.ts";
+export * from "./crypto/epoch-commitment.ts";
 export * from "./crypto/index.ts";
 export * from "./crypto/key-row-signature.ts";
 export * from "./key-fulfilment.ts";

@@ -14,6 +14,7 @@ import { type CertchatApi, CertchatApiError } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
 import type { ChatKeyring } from "./chat-keyring.ts";
 import type { ChatKeyKind } from "./crypto/chat-key.ts";
+import { signCommitment } from "./crypto/epoch-commitment.ts";
 import {
   type ChatKey,
   certificatePublicKey,
@@ -247,7 +248,12 @@ export class Membership {
       const row = await this.wrapRow(chat, nextKeyId, recipient, chatKey);
       if (row) keys.push(row);
     }
-    const common = { chat, keyId: data.keyId, version: data.version, keys };
+    const commitment = await signCommitment(
+      this.options.signer,
+      { binding: chat, keyId: nextKeyId },
+      chatKey,
+    );
+    const common = { chat, keyId: data.keyId, version: data.version, keys, commitment };
     const rotated =
       removedPid === undefined
         ? await api.call("rotateKey", common)

@@ -19,6 +19,7 @@ import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
 import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
+import { signCommitment } from "./crypto/epoch-commitment.ts";
 import {
   type ChatKey,
   certificatePublicKey,
@@ -596,7 +597,9 @@ export class Messenger {
       });
       keys.push({ pid, cid, key: encodeBase64(wrappedKey), sign });
     }
-    const created = await this.api.createChat({ type, ...(name === null ? {} : { name }), keys });
+    // Bound like the rows: the chat has no id yet (docs/CRYPTO.md "Epoch key commitments").
+    const commitment = await signCommitment(this.signer, { binding, keyId: FIRST_EPOCH }, chatKey);
+    const created = await this.api.createChat({ type, ...(name === null ? {} : { name }), keys, commitment });
     // Unwrapped from the answer, not taken from memory: a personal chat that already existed keeps its key.
     if (created.chatId) this.chatKinds.set(created.chatId, binding);
     if (created.chatId && created.key) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CertificateTrust } from "../../src/client/certificate-trust.ts";
 import { ChatKeyring, type WrappedKeyRow } from "../../src/client/chat-keyring.ts";
+import { signCommitment } from "../../src/client/crypto/epoch-commitment.ts";
 import { createBinding, signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
 import {
   type ChatKey,
@@ -11,6 +12,7 @@ import {
   wrapChatKeyFor,
 } from "../../src/client/index.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
+import type { EpochCommitmentView } from "../../src/protocol/schemas/members.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { testSigners } from "./support.ts";
 
@@ -137,7 +139,7 @@ describe("chat keyring", () => {
     );
     const { refused: failures } = await keyring.fetch(CHAT);
     assert.deepEqual(refused, [[2]]);
-    assert.match(String(failures[0]?.message), /epoch 2 does not verify or unwrap/);
+    assert.match(String(failures[0]?.message), /epoch 2 does not verify, unwrap or match/);
     assert.deepEqual(keyring.held(CHAT, 1)?.chatKey, chatKey);
     assert.equal(keyring.held(CHAT, 2), undefined);
   });
@@ -303,5 +305,139 @@ describe("chat keyring against a lying server", () => {
     await assert.rejects(keyring.add(CHAT, row), /does not verify/);
     const genuine = await anchoredKeyring(own, [alice], createBinding(1, "A"));
     assert.equal((await genuine.add(CHAT, row)).signature, "verified");
+  });
+});
+
+/** The epoch commitment `creator` signs for `chatKey` (binding: the chat id, or createChat's binding), as served. */
+async function commitmentOf(
+  creator: Signer,
+  keyId: number,
+  chatKey: ChatKey,
+  binding = CHAT,
+): Promise<EpochCommitmentView> {
+  const signed = await signCommitment(creator, { binding, keyId }, chatKey);
+  return { ...signed, cert: encodeBase64(creator.certificate), by: 1 };
+}
+
+describe("chat keyring and epoch key commitments", () => {
+  it("refuses a properly signed row that unwraps to a key other than the committed one, then takes an honest member's row", async () => {
+    const [own, creator, mallory] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const commitment = await commitmentOf(creator, 2, chatKey);
+    // Mallory's row is signed and unwraps fine: only the commitment tells that its key is not the epoch's.
+    const wrong = { ...(await rowFor(mallory, own, 2, generateChatKey("aes-256-gcm"))), commitment };
+    const rows = [wrong];
+    const refused: (readonly number[])[] = [];
+    const keyring = keyringOf(own, rows, [], refused);
+    const { refused: failures } = await keyring.fetch(CHAT, [2]);
+    assert.deepEqual(refused, [[2]]);
+    assert.match(String(failures[0]?.message), /is not the one the key commitment of chat .*, epoch 2 names/);
+    assert.equal(keyring.held(CHAT, 2), undefined);
+
+    rows[0] = { ...(await rowFor(creator, own, 2, chatKey)), commitment };
+    const held = await keyring.require(CHAT, 2);
+    assert.deepEqual([held.chatKey, held.commitment], [chatKey, "matched"]);
+  });
+
+  it("rejects, without refusing the row, a commitment whose signature is not by its certificate", async () => {
+    const [own, creator, forger] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
+    const chatKey = generateChatKey("aes-256-gcm");
+    // The forger signs a commitment of its own and presents it as the creator's.
+    const forged = { ...(await commitmentOf(forger, 2, chatKey)), cert: encodeBase64(creator.certificate) };
+    const refused: (readonly number[])[] = [];
+    const keyring = keyringOf(
+      own,
+      [{ ...(await rowFor(creator, own, 2, chatKey)), commitment: forged }],
+      [],
+      refused,
+    );
+    const { refused: failures } = await keyring.fetch(CHAT, [2]);
+    assert.match(String(failures[0]?.message), /signature does not verify for this chat and epoch/);
+    assert.deepEqual(refused, []);
+    assert.equal(keyring.held(CHAT, 2), undefined);
+  });
+
+  it("rejects a commitment made for another epoch or another chat", async () => {
+    const [own, creator] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const row = await rowFor(creator, own, 2, chatKey);
+    const keyring = keyringOf(own, []);
+    for (const commitment of [
+      await commitmentOf(creator, 3, chatKey),
+      await commitmentOf(creator, 2, chatKey, "6a1d2f4e-0000-4000-8000-000000000000"),
+    ])
+      await assert.rejects(
+        keyring.add(CHAT, { ...row, commitment }),
+        /signature does not verify for this chat and epoch/,
+      );
+    assert.equal(keyring.held(CHAT, 2), undefined);
+  });
+
+  it("rejects a commitment signed by a certificate that is no trusted member's", async () => {
+    const [own, member, stranger] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const keyring = await anchoredKeyring(own, [member]);
+    const row = {
+      ...(await rowFor(member, own, 2, chatKey)),
+      commitment: await commitmentOf(stranger, 2, chatKey),
+    };
+    await assert.rejects(keyring.add(CHAT, row), /its signing certificate is not a current member's/);
+    const honest = { ...row, commitment: await commitmentOf(member, 2, chatKey) };
+    assert.equal((await keyring.add(CHAT, honest)).commitment, "matched");
+  });
+
+  it("accepts createChat's epoch-1 commitment, made over the chat's creation binding", async () => {
+    const [own, creator] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const binding = createBinding(1, "A");
+    const wrappedKey = await wrapChatKeyFor({ chatKey, recipientCertificate: own.certificate });
+    const sign = await signKeyRow(creator, { chatId: binding, keyId: 1, cid: OWN_CID, wrappedKey });
+    const row = {
+      keyId: 1,
+      key: encodeBase64(wrappedKey),
+      cert: encodeBase64(creator.certificate),
+      sign,
+      commitment: await commitmentOf(creator, 1, chatKey, binding),
+    };
+    const keyring = await anchoredKeyring(own, [creator], binding);
+    assert.equal((await keyring.add(CHAT, row)).commitment, "matched");
+  });
+
+  it("checks a GOST epoch's key against its Streebog-256 commitment, made by a GOST creator", async () => {
+    const [own, creator, mallory] = [
+      await signerOf("gost2012-256"),
+      await signerOf("gost2012-256"),
+      await signerOf("gost2012-256"),
+    ];
+    const chatKey = generateChatKey("gost28147-cfb");
+    const commitment = await commitmentOf(creator, 2, chatKey);
+    const keyring = keyringOf(own, []);
+    const held = await keyring.add(CHAT, { ...(await rowFor(creator, own, 2, chatKey)), commitment });
+    assert.equal(held.commitment, "matched");
+    const wrong = {
+      ...(await rowFor(mallory, own, 3, generateChatKey("gost28147-cfb"))),
+      commitment: await commitmentOf(creator, 3, chatKey),
+    };
+    await assert.rejects(keyring.add(CHAT, wrong), /is not the one the key commitment/);
+  });
+
+  it("uses the key of an epoch without a commitment as before, and says so", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const keyring = keyringOf(own, []);
+    const held = await keyring.add(CHAT, { ...(await rowFor(wrapper, own, 2, chatKey)), commitment: null });
+    assert.deepEqual([held.chatKey, held.commitment], [chatKey, "absent"]);
   });
 });

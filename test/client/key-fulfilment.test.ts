@@ -68,8 +68,14 @@ describe("key fulfilment: planning", () => {
       await signerOf("ecdsa-p256"),
     ];
     const keys = new Map<number, HeldKey>([
-      [1, { keyId: 1, chatKey: generateChatKey("aes-256-gcm"), signature: "verified" }],
-      [2, { keyId: 2, chatKey: generateChatKey("aes-256-gcm"), signature: "verified" }],
+      [
+        1,
+        { keyId: 1, chatKey: generateChatKey("aes-256-gcm"), signature: "verified", commitment: "matched" },
+      ],
+      [
+        2,
+        { keyId: 2, chatKey: generateChatKey("aes-256-gcm"), signature: "verified", commitment: "matched" },
+      ],
     ]);
     const waits: ChatWaitList[] = [
       {
@@ -98,7 +104,12 @@ describe("key fulfilment: planning", () => {
 
   it("skips the entries it cannot wrap for (a GOST waiter and an ECDSA session)", async () => {
     const [own, gostWaiter] = [await signerOf("ecdsa-p256"), await signerOf("gost2012-256")];
-    const held: HeldKey = { keyId: 1, chatKey: generateChatKey("gost28147-cfb"), signature: "verified" };
+    const held: HeldKey = {
+      keyId: 1,
+      chatKey: generateChatKey("gost28147-cfb"),
+      signature: "verified",
+      commitment: "matched",
+    };
     const planned = planFulfilment(
       [{ chatId: CHAT, waitList: [entry(5, 50, gostWaiter.certificate, [1])] }],
       { pid: 1, cid: 10, certificate: own.certificate, ownKey: own.ownKey },
@@ -113,6 +124,7 @@ describe("key fulfilment: planning", () => {
       keyId,
       chatKey: generateChatKey("aes-256-gcm"),
       signature: "verified",
+      commitment: "matched",
     });
     const waiting = {
       ...entry(5, 50, waiter.certificate, [1, 2]),

@@ -6,14 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
+import { createBinding, signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
 import {
   CertchatApiError,
   encryptContent,
+  generateChatKey,
   loadSigner,
   Messenger,
   type ReadMessage,
   signatureVerifier,
+  wrapChatKeyFor,
 } from "../../src/client/index.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import { chatServerEnv } from "../support/chats.ts";
@@ -226,6 +228,95 @@ for (const backend of backends) {
       } finally {
         socket.close();
       }
+    });
+
+    it("a member's row that unwraps to a key of its own choosing is refused against the epoch's commitment, and an honest member's row replaces it", async () => {
+      const mallory = await sdkUser(server, "ecdsa-p256", "Подменова Полина Петровна");
+      const renewing = await sdkUser(server, "ecdsa-p256", "Обновлённый Семён Семёнович");
+      const chat = await groupOf(mallory, renewing);
+      await owner.messenger.sendText(chat, "до подмены");
+      server.clock.advance(61_000);
+      const renewedCertificate = await issueUser(server, {
+        alg: "ecdsa-p256",
+        name: renewing.name,
+        snils: renewing.snils,
+      });
+      const renewed = await Messenger.login({
+        server: server.url,
+        signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
+        verifier: signatureVerifier(),
+        trust: await serverAnchors(server),
+        phone: renewing.phone,
+        askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
+      });
+      const { cid, pid } = await renewed.profile();
+      // Mallory wraps a key of her own for the renewed certificate: the row unwraps and its signature verifies.
+      const wrappedKey = await wrapChatKeyFor({
+        chatKey: generateChatKey("aes-256-gcm"),
+        recipientCertificate: renewedCertificate.der,
+      });
+      const sign = await signKeyRow(mallory.messenger.signer, { chatId: chat, keyId: 1, cid, wrappedKey });
+      await mallory.messenger.api.call("chatsKeys", {
+        keys: [{ chatId: chat, pid, cid, keyId: 1, key: encodeBase64(wrappedKey), sign }],
+      });
+
+      // Only the commitment tells the key is not the epoch's: the reader uses none and gives the row back.
+      const [unread] = await renewed.history(chat);
+      assert.equal(unread?.text, null);
+      assert.match(String(unread?.problem), /no key for epoch 1/);
+      const waiting = (await owner.messenger.membership.members(chat)).waitList;
+      assert.deepEqual(
+        waiting.map((entry) => [entry.cid, entry.refused.map((refusal) => refusal.pid)]),
+        [[cid, [(await mallory.messenger.profile()).pid]]],
+      );
+
+      const socket = await owner.messenger.listen("all", () => {});
+      try {
+        await eventually("an honest member serves the renewed certificate", async () => {
+          const history = await renewed.history(chat).catch(() => []);
+          return history.length === 1 && history[0]?.signature === "verified";
+        });
+        assert.deepEqual(summary(await renewed.history(chat)), ["до подмены verified"]);
+        assert.equal(renewed.keyring.held(chat, 1)?.commitment, "matched");
+      } finally {
+        socket.close();
+      }
+    });
+
+    it("a chat whose epoch has no commitment (created by an older client) still decrypts, and the keyring says so", async () => {
+      const [peer] = await owner.messenger.lookUp([member.phone]);
+      const self = await owner.messenger.profile();
+      assert.ok(peer);
+      const chatKey = generateChatKey("aes-256-gcm");
+      const binding = createBinding(1, "Без обязательства");
+      const keys = [];
+      for (const holder of [
+        {
+          pid: self.pid,
+          certificates: [{ id: self.cid, cert: encodeBase64(owner.messenger.signer.certificate) }],
+        },
+        peer,
+      ])
+        for (const certificate of holder.certificates) {
+          const wrappedKey = await wrapChatKeyFor({
+            chatKey,
+            recipientCertificate: Buffer.from(certificate.cert, "base64"),
+          });
+          const sign = await signKeyRow(owner.messenger.signer, {
+            chatId: binding,
+            keyId: 1,
+            cid: certificate.id,
+            wrappedKey,
+          });
+          keys.push({ pid: holder.pid, cid: certificate.id, key: encodeBase64(wrappedKey), sign });
+        }
+      const created = await owner.messenger.api.createChat({ type: 1, name: "Без обязательства", keys });
+      const chat = created.chatId as string;
+      assert.equal(created.key?.commitment, null);
+      await owner.messenger.sendText(chat, "без обязательства");
+      const fresh = new Messenger(member.messenger.api, member.messenger.signer, signatureVerifier());
+      assert.deepEqual(summary(await fresh.history(chat)), ["без обязательства verified"]);
+      assert.equal(fresh.keyring.held(chat, 1)?.commitment, "absent");
     });
 
     it("after a leave, a listening owner rotates the key: the one who left holds no key for the new epoch", async () => {

@@ -10,7 +10,7 @@ import {
   PersonFields,
   Token,
 } from "./common.ts";
-import { ChatRole, KeyRowSign, WaitEntry } from "./members.ts";
+import { ChatRole, EpochCommitmentField, EpochCommitmentInput, KeyRowSign, WaitEntry } from "./members.ts";
 
 // Defined beside the other shared fields (members.ts needs it too); imported from here by the rest.
 export { ChatId };
@@ -44,6 +44,8 @@ export const ContactKey = Type.Object({
   // Optional until the services fill them (issue 13, stage 1); always present once they do (docs/API.md).
   keyId: Type.Optional(Type.Integer({ description: "The epoch of this key: the chat's current one" })),
   sign: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The key row's signature" })),
+  // Optional for servers before epoch key commitments; this server always sends it.
+  commitment: Type.Optional(EpochCommitmentField),
 });
 export type ContactKey = Static<typeof ContactKey>;
 
@@ -94,5 +96,6 @@ export const CreateChatRequest = Type.Object({
   ]),
   name: Type.Optional(Type.Union([Type.String({ maxLength: 200, pattern: NO_NUL }), Type.Null()])),
   keys: Type.Array(CreateChatKey, { minItems: 1, maxItems: MAX_KEYS }),
+  commitment: EpochCommitmentInput,
 });
 export type CreateChatRequest = Static<typeof CreateChatRequest>;

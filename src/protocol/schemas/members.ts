@@ -41,6 +41,43 @@ export const KeyRowSign = Type.Optional(
   ]),
 );
 
+/** Base64 of a 32-byte hash is 44 characters; the service checks the decoded length. */
+const MAX_COMMITMENT_BASE64 = 64;
+
+/**
+ * The commitment a request that begins an epoch (createChat, removeMember, rotateKey) may send: a hash of the
+ * epoch's key bound to the chat and epoch, and its signature by the session certificate (docs/CRYPTO.md "Epoch
+ * key commitments"). Optional: v1's createChat sends none. Null first, as KeyRowSign.
+ */
+export const EpochCommitmentInput = Type.Optional(
+  Type.Union([
+    Type.Null(),
+    Type.Object({
+      value: Base64("The 32-byte commitment to the epoch's key", MAX_COMMITMENT_BASE64, BASE64_TEXT),
+      sign: Base64(
+        "Raw signature of the session certificate over the chat, the epoch and the commitment",
+        MAX_SIGN_BASE64,
+        BASE64_TEXT,
+      ),
+    }),
+  ]),
+);
+export type EpochCommitmentInput = Static<typeof EpochCommitmentInput>;
+
+/** An epoch's commitment as served with each of its key rows. */
+export const EpochCommitmentView = Type.Object({
+  value: Type.String({ description: "The 32-byte commitment to the epoch's key, base64" }),
+  sign: Type.String({ description: "Its creator's raw signature, base64" }),
+  cert: Type.String({ description: "DER of the certificate that signed it, base64" }),
+  by: Type.Integer({ description: "Id (cid) of that certificate" }),
+});
+export type EpochCommitmentView = Static<typeof EpochCommitmentView>;
+
+/** Null: an epoch begun without a commitment (before this field existed, or by a client that sends none). */
+export const EpochCommitmentField = Type.Union([EpochCommitmentView, Type.Null()], {
+  description: "The epoch's key commitment, or null when it has none (docs/CRYPTO.md)",
+});
+
 const WrappedKey = Base64("The chat key wrapped for the certificate", MAX_KEY_BASE64);
 
 /** A member's role, as the wire spells it (storage: 0 member, 1 admin, 2 owner). */
@@ -92,6 +129,7 @@ export const ChatKeyRow = Type.Object({
   cert: Type.String({ description: "DER of the certificate that wrapped the key, base64" }),
   sign: NullableText,
   wrappedBy: Type.Integer({ description: "Id (cid) of the certificate that wrapped the key" }),
+  commitment: EpochCommitmentField,
 });
 export type ChatKeyRow = Static<typeof ChatKeyRow>;
 
@@ -248,6 +286,7 @@ export const RemoveMemberRequest = Type.Object({
   keyId: KeyIdOf("The epoch being retired (the current one)"),
   version: Version,
   keys: EpochKeys,
+  commitment: EpochCommitmentInput,
 });
 export type RemoveMemberRequest = Static<typeof RemoveMemberRequest>;
 
@@ -257,6 +296,7 @@ export const RotateKeyRequest = Type.Object({
   keyId: KeyIdOf("The epoch being retired (the current one)"),
   version: Version,
   keys: EpochKeys,
+  commitment: EpochCommitmentInput,
 });
 export type RotateKeyRequest = Static<typeof RotateKeyRequest>;
 

@@ -30,6 +30,7 @@ import type { Executor } from "../storage/repositories/executor.ts";
 import { requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
+import { commitmentView } from "./epoch-commitment.ts";
 import type { Identity } from "./sessions.ts";
 import { isCurrent, seesEveryone, waitListEvents } from "./wait-list-view.ts";
 
@@ -186,6 +187,7 @@ export class ChatKeysService {
         cert: bytes(row.wrapped_by_der),
         sign: row.sign,
         wrappedBy: row.wrapped_by_certificate_id,
+        commitment: commitmentView(row),
       }));
   }
 

@@ -51,6 +51,7 @@ import {
 } from "./chat-keys.ts";
 import type { Clock } from "./clock.ts";
 import type { ContactLookupLimit } from "./contacts.ts";
+import { decodeCommitment } from "./epoch-commitment.ts";
 import { admitNamedProfiles } from "./named-profiles.ts";
 import type { Identity } from "./sessions.ts";
 import { canWrap, chatMembersData, isCurrent, roleName, waitListEvents } from "./wait-list-view.ts";
@@ -204,7 +205,7 @@ export class ChatMembershipService {
       await deleteMember(trx, request.chat, request.pid);
       await deleteKeysOfProfile(trx, request.chat, request.pid);
       await deleteWaitsOfProfile(trx, request.chat, request.pid);
-      const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "remove", now);
+      const rotated = await this.rotateIn(trx, identity, request, chat, "remove", now);
       await recordAuditEvent(
         trx,
         {
@@ -236,7 +237,7 @@ export class ChatMembershipService {
       const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "rotate", rotationDue: Boolean(chat.rotation_due) });
       outdatedUnless(chat, request);
-      const rotated = await this.rotateIn(trx, identity, request.chat, chat, request.keys, "rotate", now);
+      const rotated = await this.rotateIn(trx, identity, request, chat, "rotate", now);
       return { chatId: request.chat, waitList: true, publish: rotated.publish };
     });
     return this.publishAfter(result, me, now);
@@ -311,14 +312,15 @@ export class ChatMembershipService {
   private async rotateIn(
     trx: Executor,
     identity: Identity,
-    chatId: string,
+    request: RotateKeyRequest,
     chat: LockedChat,
-    posted: readonly { pid: number; cid: number; key: string; sign?: string | null }[],
     reason: "remove" | "rotate",
     now: number,
   ): Promise<{ keyId: number; publish(events: ChatEvents): void }> {
+    const chatId = request.chat;
     const keyId = chat.key_id + 1;
-    const keys = posted.map((key) => decodeKey(key, keyId));
+    const keys = request.keys.map((key) => decodeKey(key, keyId));
+    const commitment = decodeCommitment(request.commitment, identity.session.certificate_id);
     const members = await listMembers(trx, chatId);
     const memberIds = new Set(members.map((member) => member.profile_id));
     for (const key of keys) {
@@ -354,6 +356,7 @@ export class ChatMembershipService {
       by: identity.profile.id,
       reason,
       now,
+      ...(commitment ? { commitment } : {}),
     });
     await insertChatKeys(trx, keyRows(chatId, keys, wrapper, now));
     await endWaits(trx, chatId, [...covered], [...covered], now);

@@ -19,6 +19,7 @@ import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { ContactLookupLimit } from "./contacts.ts";
+import { decodeCommitment } from "./epoch-commitment.ts";
 import { admitNamedProfiles } from "./named-profiles.ts";
 import type { Identity } from "./sessions.ts";
 import { roleName } from "./wait-list-view.ts";
@@ -49,6 +50,7 @@ export class ChatService {
   async create(identity: Identity, request: CreateChatRequest): Promise<Contact> {
     const me = identity.profile.id;
     const keys = request.keys.map(decodeKey);
+    const commitment = decodeCommitment(request.commitment, identity.session.certificate_id);
     const memberIds = [...new Set([me, ...keys.map((key) => key.pid)])];
     const name = request.name?.trim() || null;
 
@@ -81,7 +83,7 @@ export class ChatService {
     };
     try {
       await this.db.transaction().execute(async (trx) => {
-        await insertChat(trx, chat);
+        await insertChat(trx, chat, commitment);
         await insertChatMembers(
           trx,
           memberIds.map((profileId) => ({

@@ -5,6 +5,7 @@ import { type ChatKeyForCertificate, listKeysForCertificate } from "../storage/r
 import { type Chat, MemberRole } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
+import { commitmentView } from "./epoch-commitment.ts";
 import { threePartName } from "./full-name.ts";
 import type { Identity } from "./sessions.ts";
 import { roleName, waitListsOf } from "./wait-list-view.ts";
@@ -43,6 +44,7 @@ function keyView(row: ChatKeyForCertificate): ContactKey {
     cert: bytes(row.wrapped_by_der),
     keyId: row.key_id,
     sign: row.sign,
+    commitment: commitmentView(row),
   };
 }
 

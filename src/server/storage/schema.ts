@@ -127,6 +127,12 @@ export interface ChatKeyEpochsTable {
   /** "create", "migrate", "remove", "leave" or "rotate". */
   reason: string;
   created_at: number;
+  /** The epoch key commitment (32 bytes) its creator sent; null for epochs without one (older ones, v1 clients). */
+  commitment: Uint8Array | null;
+  /** The creator's raw signature over the commitment (base64, as sent); null with no commitment. */
+  commitment_sign: string | null;
+  /** The certificate that signed it: the creating request's session certificate; null with no commitment. */
+  commitment_certificate_id: number | null;
 }
 
 /** A member certificate without a key for its chat's current epoch. */

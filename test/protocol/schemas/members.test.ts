@@ -211,3 +211,35 @@ describe("setRole request", () => {
     assert.equal(validated(SetRoleRequest, { chat, pid: 0, role: "admin" }), undefined);
   });
 });
+
+describe("epoch key commitment of rotateKey and removeMember", () => {
+  const request = { token: "t", chat, keyId: 1, version: 0, keys: [{ pid: 1, cid: 2, key, sign }] };
+  const value = Buffer.alloc(32, 1).toString("base64");
+
+  test("is optional: absent or null begins the epoch without one", () => {
+    assert.equal(validated(RotateKeyRequest, request)?.commitment, undefined);
+    assert.equal(validated(RemoveMemberRequest, { ...request, pid: 3, commitment: null })?.commitment, null);
+  });
+
+  test("takes {value, sign}", () => {
+    assert.deepEqual(validated(RotateKeyRequest, { ...request, commitment: { value, sign } })?.commitment, {
+      value,
+      sign,
+    });
+  });
+
+  test("refuses a value over 64 characters, a sign over 1,400, a missing field, non-base64 text and a string", () => {
+    for (const commitment of [
+      { value: "A".repeat(65), sign },
+      { value, sign: "A".repeat(1_401) },
+      { value },
+      { value: "#".repeat(44), sign },
+      value,
+    ])
+      assert.equal(
+        validated(RotateKeyRequest, { ...request, commitment }),
+        undefined,
+        JSON.stringify(commitment),
+      );
+  });
+});

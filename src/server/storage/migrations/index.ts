@@ -7,6 +7,7 @@ import { auditLogMigration } from "./0006-audit-log.ts";
 import { keyEpochsMigration } from "./0007-key-epochs.ts";
 import { keyRefusalsMigration } from "./0008-key-refusals.ts";
 import { sessionEndsMigration } from "./0009-session-ends.ts";
+import { epochCommitmentsMigration } from "./0010-epoch-commitments.ts";
 import type { Dialect } from "./column-types.ts";
 
 /** The one migration set for both backends, in order. Later issues append here. */
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         "0007-key-epochs": keyEpochsMigration(dialect),
         "0008-key-refusals": keyRefusalsMigration(dialect),
         "0009-session-ends": sessionEndsMigration(dialect),
+        "0010-epoch-commitments": epochCommitmentsMigration(dialect),
       };
     },
   };

@@ -4,6 +4,27 @@ import type { Executor } from "./executor.ts";
 
 export type ChatKeyEpoch = Selectable<ChatKeyEpochsTable>;
 
+/**
+ * An epoch key commitment (docs/CRYPTO.md "Epoch key commitments"): the 32-byte hash of the epoch's key, its
+ * creator's signature over it (base64, as sent) and the certificate that signed it (the creating request's session).
+ */
+export interface EpochCommitment {
+  value: Uint8Array;
+  sign: string;
+  certificateId: number;
+}
+
+/** The epoch row's commitment columns; none (null) when the creating request sent no commitment. */
+export function commitmentColumns(commitment: EpochCommitment | undefined) {
+  return commitment
+    ? {
+        commitment: commitment.value,
+        commitment_sign: commitment.sign,
+        commitment_certificate_id: commitment.certificateId,
+      }
+    : {};
+}
+
 /** Why an epoch began. */
 export type EpochReason = "create" | "migrate" | "remove" | "leave" | "rotate";
 
@@ -17,6 +38,8 @@ export interface NewEpoch {
   by: number;
   reason: EpochReason;
   now: number;
+  /** Stored with the epoch row and never changed: only the request that begins an epoch commits to its key. */
+  commitment?: EpochCommitment;
 }
 
 /**
@@ -44,6 +67,7 @@ export async function advanceEpoch(trx: Executor, epoch: NewEpoch): Promise<void
       created_by_profile_id: epoch.by,
       reason: epoch.reason,
       created_at: epoch.now,
+      ...commitmentColumns(epoch.commitment),
     })
     .execute();
 }

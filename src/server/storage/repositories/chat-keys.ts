@@ -15,6 +15,11 @@ export interface ChatKeyForCertificate {
   wrapped_by_certificate_id: number;
   wrapped_by_der: Uint8Array;
   wrapped_by_profile_id: number;
+  /** The epoch's key commitment (chat_key_epochs), its signature and signer; all null for an epoch without one. */
+  commitment: Uint8Array | null;
+  commitment_sign: string | null;
+  commitment_certificate_id: number | null;
+  commitment_der: Uint8Array | null;
 }
 
 /** A key row as stored: which epoch of which chat, for which certificate. */
@@ -53,10 +58,15 @@ export async function insertChatKeysIfAbsent(db: Executor, keys: NewChatKey[]): 
     .execute();
 }
 
+/** Key rows with their wrapper's certificate and their epoch's commitment (served with every row). */
 function keysWithWrapper(db: Executor) {
   return db
     .selectFrom("chat_keys")
     .innerJoin("certificates as wrapper", "wrapper.id", "chat_keys.wrapped_by_certificate_id")
+    .leftJoin("chat_key_epochs as epoch", (join) =>
+      join.onRef("epoch.chat_id", "=", "chat_keys.chat_id").onRef("epoch.key_id", "=", "chat_keys.key_id"),
+    )
+    .leftJoin("certificates as committer", "committer.id", "epoch.commitment_certificate_id")
     .select([
       "chat_keys.id",
       "chat_keys.chat_id",
@@ -67,6 +77,10 @@ function keysWithWrapper(db: Executor) {
       "chat_keys.wrapped_by_certificate_id",
       "wrapper.der as wrapped_by_der",
       "wrapper.profile_id as wrapped_by_profile_id",
+      "epoch.commitment",
+      "epoch.commitment_sign",
+      "epoch.commitment_certificate_id",
+      "committer.der as commitment_der",
     ]);
 }
 

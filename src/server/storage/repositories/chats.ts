@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { ChatMembersTable, ChatsTable } from "../schema.ts";
+import { commitmentColumns, type EpochCommitment } from "./chat-key-epochs.ts";
 import { compiledOnce } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
@@ -14,8 +15,15 @@ export interface ChatWithActivity extends Chat {
   role: number;
 }
 
-/** The chat row (at key epoch 1, the default) with that epoch's row (run in the transaction that adds its members and keys). */
-export async function insertChat(db: Executor, chat: Insertable<ChatsTable>): Promise<void> {
+/**
+ * The chat row (at key epoch 1, the default) with that epoch's row and its key commitment, if createChat sent one
+ * (run in the transaction that adds its members and keys).
+ */
+export async function insertChat(
+  db: Executor,
+  chat: Insertable<ChatsTable>,
+  commitment?: EpochCommitment,
+): Promise<void> {
   await db.insertInto("chats").values(chat).execute();
   await db
     .insertInto("chat_key_epochs")
@@ -26,6 +34,7 @@ export async function insertChat(db: Executor, chat: Insertable<ChatsTable>): Pr
       created_by_profile_id: chat.owner_profile_id,
       reason: "create",
       created_at: chat.created_at,
+      ...commitmentColumns(commitment),
     })
     .execute();
 }

@@ -152,6 +152,10 @@ describeEachBackend("migration 0007-key-epochs", (storage) => {
           created_by_profile_id: null,
           reason: "migrate",
           created_at: now,
+          // Migrated epochs have no key commitment (0010): readers use their keys as before.
+          commitment: null,
+          commitment_sign: null,
+          commitment_certificate_id: null,
         },
       );
     }

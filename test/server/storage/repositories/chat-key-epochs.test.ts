@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
 import { advanceEpoch, listEpochs } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
-import { insertChatKeys } from "../../../../src/server/storage/repositories/chat-keys.ts";
-import { findChatById, setRotationDue } from "../../../../src/server/storage/repositories/chats.ts";
+import {
+  insertChatKeys,
+  listEpochKeysForCertificate,
+  listKeysForCertificate,
+} from "../../../../src/server/storage/repositories/chat-keys.ts";
+import {
+  findChatById,
+  insertChat,
+  setRotationDue,
+} from "../../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
 import { chatOf, type Member, member, now } from "./fixtures.ts";
 
@@ -72,5 +81,61 @@ describeEachBackend("chat key epochs", (storage) => {
         },
       ]),
     );
+  });
+
+  const keyRow = (chat: string, keyId: number) => ({
+    chat_id: chat,
+    key_id: keyId,
+    profile_id: alice.profileId,
+    certificate_id: alice.certificateId,
+    wrapped_by_certificate_id: alice.certificateId,
+    wrapped_key: new Uint8Array([keyId]),
+    created_at: now,
+  });
+
+  test("an epoch's commitment is stored with it and served with each of its key rows", async () => {
+    const chat = randomUUID();
+    const first = { value: new Uint8Array(32).fill(1), sign: "c2lnbjE=", certificateId: alice.certificateId };
+    await insertChat(
+      storage().db,
+      { id: chat, type: 1, name: "G", owner_profile_id: alice.profileId, pair_key: null, created_at: now },
+      first,
+    );
+    await advanceEpoch(storage().db, {
+      chatId: chat,
+      keyId: 2,
+      afterMessageId: 0,
+      by: alice.profileId,
+      reason: "rotate",
+      now,
+      commitment: { value: new Uint8Array(32).fill(2), sign: "c2lnbjI=", certificateId: alice.certificateId },
+    });
+    await insertChatKeys(storage().db, [keyRow(chat, 1), keyRow(chat, 2)]);
+    const rows = await listEpochKeysForCertificate(storage().db, chat, alice.certificateId);
+    assert.deepEqual(
+      rows.map((row) => [
+        row.key_id,
+        [...(row.commitment ?? [])][0],
+        row.commitment_sign,
+        row.commitment_certificate_id,
+      ]),
+      [
+        [1, 1, "c2lnbjE=", alice.certificateId],
+        [2, 2, "c2lnbjI=", alice.certificateId],
+      ],
+    );
+    assert.ok(rows.every((row) => row.commitment?.length === 32 && row.commitment_der?.length));
+    const [current] = await listKeysForCertificate(storage().db, [chat], alice.certificateId);
+    assert.equal(current?.commitment_sign, "c2lnbjI=");
+  });
+
+  test("an epoch begun without a commitment serves its key rows with none", async () => {
+    const chat = await chatOf(storage(), alice, []);
+    await insertChatKeys(storage().db, [keyRow(chat, 1)]);
+    const [row] = await listEpochKeysForCertificate(storage().db, chat, alice.certificateId);
+    assert.equal(row?.commitment, null);
+    assert.equal(row?.commitment_sign, null);
+    assert.equal(row?.commitment_certificate_id, null);
+    assert.equal(row?.commitment_der, null);
   });
 });

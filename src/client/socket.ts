@@ -19,7 +19,6 @@ import {
   type ServerToClientEvents,
 } from "../protocol/events.ts";
 import {
-  HISTORY_PAGE_SIZE,
   type LocalId,
   MAX_RESUME_CHATS,
   type Message,
@@ -329,8 +328,9 @@ export class CertchatSocket {
 
   /**
    * Subscribe again and fetch everything after the last id held: the chat's part of a `resume` (one event for
-   * the connection's chats), then `messages` pages while the server says there is more. An older server
-   * without `resume`: `subscribe`, then pages until one is short.
+   * the connection's chats), and when it says there is more, `messages` pages until one is empty (a page may
+   * stop short of 50 at the server's byte budget, CERTCHAT_MAX_PAGE_BYTES, with more after it). An older server
+   * without `resume`: `subscribe`, then pages likewise.
    */
   private async fetchGap(chat: string, link: AbortController): Promise<void> {
     // Never on a later connection: that one's own run catches the chat up.
@@ -349,7 +349,7 @@ export class CertchatSocket {
       onThisConnection();
       const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
       for (const message of page) this.deliver(message);
-      if (page.length < HISTORY_PAGE_SIZE) return;
+      if (page.length === 0) return;
     }
   }
 

@@ -360,7 +360,8 @@ export class CertchatSocket {
     if (!batch || batch.link !== link) {
       const next: ResumeBatch = { link, chats: new Map() };
       this.pendingResume = batch = next;
-      setImmediate(() => this.sendResume(next));
+      // A timer, not setImmediate: the SDK runs in browsers too.
+      setTimeout(() => this.sendResume(next), 0);
     }
     const waiting = batch.chats.get(chat);
     if (waiting) return waiting.answer;

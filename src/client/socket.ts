@@ -379,8 +379,10 @@ export class CertchatSocket {
   private sendResume(batch: ResumeBatch): void {
     if (this.pendingResume === batch) this.pendingResume = undefined;
     const entries = [...batch.chats].filter(([chat, entry]) => {
-      if (this.lastIds.has(chat)) return true;
-      entry.fail(new Error("the chat was unsubscribed"));
+      // The next connection's runs resume their chats themselves.
+      if (batch.link.signal.aborted) entry.fail(new Error("the connection ended"));
+      else if (!this.lastIds.has(chat)) entry.fail(new Error("the chat was unsubscribed"));
+      else return true;
       return false;
     });
     for (let at = 0; at < entries.length; at += MAX_RESUME_CHATS) {

@@ -1,12 +1,14 @@
 /**
  * The server's cost of one returning socket (issue 16, target 6), apart from the storm's timing: what each of
- * bench/reconnect-storm.ts's sockets asks of a node after a restart — a handshake with its token, `subscribe`
- * to its 10 chats and one `messages` / `rel: "next"` page per chat, the 10 chats at once (StormSocket's
- * sequence), 25 sockets at a time. Each chat holds `--new` messages (default 2, as the storm sends) after
- * the id the sockets catch up from.
+ * bench/reconnect-storm.ts's sockets asks of a node after a restart — a handshake with its token, then its 10
+ * chats resumed: one `resume` (the new path), or (the old path, an older server's) `subscribe` to each chat
+ * and one `messages` / `rel: "next"` page per chat, the 10 chats at once (StormSocket's sequences), 25
+ * sockets at a time. Each chat holds `--new` messages (default 2, as the storm sends) after the id the
+ * sockets catch up from.
  *
- * Three phases, alternating round by round so that the machine's load drifts over all alike: connect only;
- * connect + subscribes; connect + subscribes + pages. Figure: the server child's CPU (every thread, from
+ * Four phases, alternating round by round so that the machine's load drifts over all alike: connect only;
+ * connect + subscribes; connect + subscribes + pages (the old path); connect + resume (the new path). Figure:
+ * the server child's CPU (every thread, from
  * /proc) from the first connect to the last answer, per socket; the sockets are closed and the server left
  * idle between rounds, so their disconnects are not counted. The differences between phases give the cost of
  * a subscribe and of a page. With `--postgres`, also statements per socket: the bench database's committed
@@ -30,8 +32,8 @@ const PARALLEL = 25;
 /** A PostgreSQL backend reports its counters when idle this long at most (PGSTAT_IDLE_INTERVAL, 10 s). */
 const STATS_FLUSH_MS = 11_000;
 
-type Phase = "connect" | "subscribe" | "history";
-const PHASES: Phase[] = ["connect", "subscribe", "history"];
+type Phase = "connect" | "subscribe" | "history" | "resume";
+const PHASES: Phase[] = ["connect", "subscribe", "history", "resume"];
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -61,6 +63,15 @@ async function returning(
 ): Promise<SioClient> {
   const client = await SioClient.connect(url, { token: user.token }, 120_000);
   if (phase === "connect") return client;
+  if (phase === "resume") {
+    const answer = (await request(client, "resume", {
+      chats: chats.map((chat) => ({ chat, id: after.get(chat) })),
+    })) as { chats: { messages?: unknown[] }[] };
+    for (const part of answer.chats)
+      if (part.messages?.length !== Math.min(fresh, HISTORY_PAGE_SIZE))
+        throw new Error(`a resumed chat with ${part.messages?.length} messages, not ${fresh}`);
+    return client;
+  }
   await Promise.all(
     chats.map(async (chat) => {
       await request(client, "subscribe", chat);
@@ -126,12 +137,14 @@ async function main(): Promise<void> {
       await delay(500);
       return (cpu * 1e6) / sockets;
     };
-    await run("history"); // warm-up: compiled code paths, caches, statements
+    // Warm-up: compiled code paths, caches, statements.
+    await run("history");
+    await run("resume");
     const perSocket = new Map<Phase, number[]>(PHASES.map((phase) => [phase, []]));
     for (let round = 0; round < rounds; round++) {
       for (const phase of PHASES) perSocket.get(phase)?.push(await run(phase));
     }
-    const [connect, subscribe, history] = PHASES.map((phase) => median(perSocket.get(phase) ?? []));
+    const [connect, subscribe, history, resumed] = PHASES.map((phase) => median(perSocket.get(phase) ?? []));
     const load = (await import("node:os")).loadavg().map((value) => value.toFixed(2));
     console.log(
       `${backend}, ${sockets} sockets × ${rounds} rounds, ${fresh} new per chat, load ${load.join(" ")}`,
@@ -147,6 +160,10 @@ async function main(): Promise<void> {
       `  per returning socket ${history?.toFixed(0)} µs: handshake ${connect?.toFixed(0)}, ` +
         `subscribes ${((subscribe ?? 0) - (connect ?? 0)).toFixed(0)}, ` +
         `pages ${((history ?? 0) - (subscribe ?? 0)).toFixed(0)} (medians)`,
+    );
+    console.log(
+      `  old path (subscribe + messages per chat) ${history?.toFixed(0)} µs/socket, ` +
+        `new path (one resume) ${resumed?.toFixed(0)} µs/socket: ${((resumed ?? 0) / (history ?? 1)).toFixed(2)}×`,
     );
     if (server.storage.kind === "postgres") {
       const url = server.storage.url;

@@ -1,8 +1,9 @@
 /**
  * Reconnect storm (issue 16, target 6). N sockets (full: 10,000), each subscribed to 10 of 100 group chats,
  * held by load-generator processes (bench/lib/swarm.ts) that behave as the SDK's socket does
- * (bench/lib/storm-socket.ts): after every reconnect, subscribe again and catch up each chat from the last id
- * held (`messages`, `rel: "next"`, page by page), holding live messages of a chat until its catch-up ends;
+ * (bench/lib/storm-socket.ts): after every reconnect, one `resume` for its chats from the last ids held (then
+ * `messages`, `rel: "next"`, page by page where it says more; `--per-chat`: `subscribe` and pages per chat, as
+ * with an older server), holding live messages of a chat until its catch-up ends;
  * reconnect with socket.io-client's jittered backoff (bench/lib/backoff.ts).
  *
  * Case 1, one node (`certchat serve`, SQLite): SIGKILL, started again at once on the same port and data. A
@@ -17,7 +18,7 @@
  * sender posts through HAProxy during each restart. Figure: per restart, from SIGTERM until every socket is
  * caught up. Sockets come from 16 loopback addresses (HAProxy balances by source address).
  * Baseline: the target itself (no bare server has subscriptions or history to catch up).
- * Run: node --import tsx bench/reconnect-storm.ts [--quick] [--pinned]
+ * Run: node --import tsx bench/reconnect-storm.ts [--quick] [--pinned] [--per-chat]
  */
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
@@ -72,7 +73,13 @@ interface Population {
 }
 
 /** Spreads the sockets over the swarm's workers; socket i logs in as user i mod users, chat block i mod blocks. */
-async function connectSwarm(swarm: Swarm, population: Population, sizes: Sizes, addresses: string[][]) {
+async function connectSwarm(
+  swarm: Swarm,
+  population: Population,
+  sizes: Sizes,
+  addresses: string[][],
+  options: BenchOptions,
+) {
   const blocks = Array.from({ length: sizes.chats / CHATS_PER_SOCKET }, (_, b) =>
     population.chats.slice(b * CHATS_PER_SOCKET, (b + 1) * CHATS_PER_SOCKET),
   );
@@ -94,6 +101,7 @@ async function connectSwarm(swarm: Swarm, population: Population, sizes: Sizes, 
           },
         ),
         localAddresses: addresses[w] ?? [],
+        resumePath: options.perChat ? "per-chat" : "resume",
         parallel: 25,
       },
     }),
@@ -212,7 +220,7 @@ async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
     const after = Object.fromEntries(chats.map((chat) => [chat, sender.acked.get(chat)?.[0] ?? 0]));
     sender.acked.clear();
     progress(options, `one node: connecting ${sizes.sockets} sockets`);
-    await connectSwarm(swarm, { url: server.url, users, chats, after }, sizes, []);
+    await connectSwarm(swarm, { url: server.url, users, chats, after }, sizes, [], options);
     await swarm.all(() => ({ type: "mark" }), 60_000);
     progress(options, "one node: connected; SIGKILL and restart");
 
@@ -298,7 +306,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       Array.from({ length: 16 / swarm.size }, (_, k) => `127.0.0.${2 + w * (16 / swarm.size) + k}`),
     );
     progress(options, `rolling: connecting ${sizes.sockets} sockets through HAProxy`);
-    await connectSwarm(swarm, { url: lb.url, users, chats, after }, sizes, addresses);
+    await connectSwarm(swarm, { url: lb.url, users, chats, after }, sizes, addresses, options);
 
     const storms: Storm[] = [];
     for (let node = 0; node < NODES; node++) {
@@ -403,7 +411,7 @@ export async function reconnectStorm(options: BenchOptions): Promise<ScenarioRes
     scenario: "reconnect-storm",
     rows,
     notes: [
-      `clients reconnect with ${BACKOFF_DESCRIPTION}; after each connect: subscribe + catch-up (messages rel next) per chat, as src/client/socket.ts`,
+      `clients reconnect with ${BACKOFF_DESCRIPTION}; after each connect: ${options.perChat ? "subscribe + catch-up (messages rel next) per chat (--per-chat: an older server's way)" : "one resume for all chats, then messages pages where it says more"}, as src/client/socket.ts`,
       `${sizes.workers} load-generator processes (bench/lib/swarm-worker.ts); generator CPU = theirs + this process's`,
       "rolling: each node drains 3 s after SIGTERM (CERTCHAT_DRAIN_DELAY) before closing its sockets; the figure includes it",
       ...(rollingSkip ? [`rolling restart not run: ${rollingSkip}`] : []),

@@ -14,6 +14,11 @@ export interface BenchOptions {
   only?: string[];
   /** `--explain-tails`: `latency` traces the servers' GC pauses, stalls and fsyncs (bench/lib/pause-trace.ts). */
   explainTails?: boolean;
+  /**
+   * `--per-chat`: reconnect-storm's sockets catch up with `subscribe` + `messages` per chat (an older server's
+   * way) instead of one `resume`.
+   */
+  perChat?: boolean;
 }
 
 /** The value after `flag` (`--flag value` or `--flag=value`), if given. */
@@ -35,6 +40,7 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
     pinned: argv.includes("--pinned"),
     repeat,
     ...(argv.includes("--explain-tails") ? { explainTails: true } : {}),
+    ...(argv.includes("--per-chat") ? { perChat: true } : {}),
     ...(only ? { only } : {}),
   };
 }

@@ -37,10 +37,22 @@ export interface StormSocketStats {
 const now = () => performance.timeOrigin + performance.now();
 
 /**
+ * How a returning socket catches up: `resume`, one event for all its chats (the SDK's way), or `per-chat`,
+ * `subscribe` and `messages` for each chat (the SDK's way with an older server).
+ */
+export type ResumePath = "resume" | "per-chat";
+
+/** A chat's part of a `resume` answer (docs/API.md "resume"). */
+type ResumeAnswer =
+  | { chat: string; messages: { id: number }[]; more: boolean }
+  | { chat: string; error: string };
+
+/**
  * A socket as the SDK's CertchatSocket (src/client/socket.ts) behaves: subscribed to its chats; after every
- * (re)connect it subscribes to each again and catches up with `messages` / `rel: "next"` from the last id it
- * holds, page by page, holding live messages of a chat until that chat's catch-up ends; delivers each id once
- * and in order per chat. It reconnects after a loss with socket.io-client's jittered backoff (backoff.ts).
+ * (re)connect it resubscribes and catches up from the last id it holds — one `resume` for all its chats, then
+ * `messages` / `rel: "next"` pages for a chat whose answer says there is more; or (`per-chat`, an older server)
+ * `subscribe` and pages for each chat — holding live messages of a chat until that chat's catch-up ends;
+ * delivers each id once and in order per chat. It reconnects after a loss with socket.io-client's jittered backoff (backoff.ts).
  */
 export class StormSocket {
   private client: SioClient | undefined;
@@ -62,6 +74,7 @@ export class StormSocket {
     private readonly token: string,
     chats: { chat: string; after: number }[],
     private readonly localAddress: string | undefined,
+    private readonly path: ResumePath = "resume",
   ) {
     this.chats = chats.map(({ chat, after }) => ({
       chat,
@@ -115,7 +128,8 @@ export class StormSocket {
       return;
     }
     try {
-      await Promise.all(this.chats.map((state) => this.resume(client, state)));
+      if (this.path === "resume") await this.resumeAll(client);
+      else await Promise.all(this.chats.map((state) => this.resume(client, state)));
       if (this.client === client) this.stats.resumedAt = now();
     } catch {
       // A request failed or timed out: drop the connection and start over, as the SDK's next connect would.
@@ -146,25 +160,56 @@ export class StormSocket {
     }, delay);
   }
 
+  /** Every chat with one `resume`, then pages for the chats whose answer says there is more. */
+  private async resumeAll(client: SioClient): Promise<void> {
+    for (const state of this.chats) state.held ??= [];
+    try {
+      const answer = (await request(client, "resume", {
+        chats: this.chats.map((state) => ({ chat: state.chat, id: state.last })),
+      })) as { chats: ResumeAnswer[] };
+      const at = now();
+      const more: ChatState[] = [];
+      for (const part of answer.chats) {
+        const state = this.chats.find((candidate) => candidate.chat === part.chat);
+        if (!state || "error" in part) throw new Error(`resume refused ${part.chat}`);
+        for (const message of part.messages) this.deliver(state, message.id, at);
+        if (part.more) more.push(state);
+      }
+      await Promise.all(more.map((state) => this.pageOn(client, state)));
+    } finally {
+      for (const state of this.chats) this.release(state);
+    }
+  }
+
   private async resume(client: SioClient, state: ChatState): Promise<void> {
     state.held ??= [];
     try {
       await request(client, "subscribe", state.chat);
-      for (;;) {
-        const page = (await request(client, "messages", {
-          chat: state.chat,
-          id: state.last,
-          rel: "next",
-        })) as { id: number }[];
-        const at = now();
-        for (const message of page) this.deliver(state, message.id, at);
-        if (page.length < PAGE_SIZE) return;
-      }
+      await this.pageOn(client, state);
     } finally {
-      const held = state.held ?? [];
-      state.held = undefined;
-      for (const message of held) this.deliver(state, message.id, message.at);
+      this.release(state);
     }
+  }
+
+  /** `messages` pages from the last id delivered until a short one. */
+  private async pageOn(client: SioClient, state: ChatState): Promise<void> {
+    for (;;) {
+      const page = (await request(client, "messages", {
+        chat: state.chat,
+        id: state.last,
+        rel: "next",
+      })) as { id: number }[];
+      const at = now();
+      for (const message of page) this.deliver(state, message.id, at);
+      if (page.length < PAGE_SIZE) return;
+    }
+  }
+
+  /** The chat's catch-up ended: its held live messages follow. */
+  private release(state: ChatState): void {
+    const held = state.held ?? [];
+    state.held = undefined;
+    for (const message of held) this.deliver(state, message.id, message.at);
   }
 
   private receiveLive(packet: string): void {

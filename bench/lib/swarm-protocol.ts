@@ -3,6 +3,7 @@
  * (bench/lib/swarm-worker.ts) say to each other over the child-process IPC channel: a request with an id and
  * one answer to it.
  */
+import type { ResumePath } from "./storm-socket.ts";
 
 /** The sockets one worker holds. */
 export interface SwarmPlan {
@@ -23,6 +24,8 @@ export interface SwarmPlan {
    * its own ephemeral ports, and a proxy balancing by source address spreads them. Empty: the default.
    */
   localAddresses: string[];
+  /** storm: how the sockets catch up after a connect (default `resume`). */
+  resumePath?: ResumePath;
   /** Handshakes in flight at a time. */
   parallel: number;
 }

@@ -51,6 +51,7 @@ async function connect(plan: SwarmPlan): Promise<SwarmAnswer> {
           tokenOf(spec.token),
           chatsOf(spec.chats).map((chat) => ({ chat, after: plan.after[chat] ?? 0 })),
           addressOf(plan, i),
+          plan.resumePath,
         ),
     );
     await eachInParallel(stormSockets.length, plan.parallel, (i) => (stormSockets[i] as StormSocket).start());

@@ -1,6 +1,7 @@
 /**
  * The real-time client (docs/DECISIONS.md §3, Socket.IO 4): subscribes to chats, delivers each new message once, and
- * survives reconnects. After every (re)connect it subscribes again and catches up with `messages` /
+ * survives reconnects. After every (re)connect it subscribes again and catches up — one `resume` for all its chats
+ * (docs/API.md "resume"), or, from an older server without it, `subscribe` and `messages` /
  * `rel: "next"` from the last id it holds, so nothing published while it was away is lost; a catch-up that
  * fails is tried again (backoff, bounded) and never skipped. `sendMessage` carries a `localId` and is retried
  * until acknowledged; the server answers a retry with the stored message. A socket's sends await their acks
@@ -18,11 +19,12 @@ import {
   type ServerToClientEvents,
 } from "../protocol/events.ts";
 import {
-  HISTORY_PAGE_SIZE,
   type LocalId,
+  MAX_RESUME_CHATS,
   type Message,
   type MessagesData,
   type MessagesRequest,
+  type ResumedChat,
   type SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
@@ -86,6 +88,19 @@ interface CatchUp {
   run: Promise<RetryEnd> | undefined;
 }
 
+/** A chat waiting in a `resume` batch: its answer, or undefined when the server has no `resume` (older). */
+interface ResumeEntry {
+  answer: Promise<ResumedChat | undefined>;
+  settle(answer: ResumedChat | undefined): void;
+  fail(error: unknown): void;
+}
+
+/** The chats whose catch-ups started in the same turn of a connection: they go in one `resume`. */
+interface ResumeBatch {
+  link: AbortController;
+  chats: Map<string, ResumeEntry>;
+}
+
 const DEFAULT_SENDS_IN_FLIGHT = 128;
 const DEFAULT_SEND_BYTES_IN_FLIGHT = 32 * 1024 ** 2;
 
@@ -118,6 +133,10 @@ export class CertchatSocket {
   private readonly retry: RetryPolicy;
   /** The current connection: aborted at its disconnect, which cancels its catch-ups (the next connect's resume). */
   private link: AbortController | undefined;
+  /** Catch-ups waiting for the next `resume` (sent a macrotask after the first joins, so a connect's all go). */
+  private pendingResume: ResumeBatch | undefined;
+  /** The connection whose server answered `resume` MethodNotFound: its catch-ups subscribe chat by chat. */
+  private olderServer: AbortController | undefined;
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -302,24 +321,92 @@ export class CertchatSocket {
           for (const listener of this.failureListeners) listener({ chat, attempt, error, retrying });
         },
       },
-      () => this.fetchGap(chat, signal),
+      () => this.fetchGap(chat, state.link),
     );
     return this.endCatchUp(chat, state, end);
   }
 
-  /** Subscribe again and fetch everything after the last id held, page by page. */
-  private async fetchGap(chat: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Subscribe again and fetch everything after the last id held: the chat's part of a `resume` (one event for
+   * the connection's chats), and when it says there is more, `messages` pages until one is empty (a page may
+   * stop short of 50 at the server's byte budget, CERTCHAT_MAX_PAGE_BYTES, with more after it). An older server
+   * without `resume`: `subscribe`, then pages likewise.
+   */
+  private async fetchGap(chat: string, link: AbortController): Promise<void> {
     // Never on a later connection: that one's own run catches the chat up.
     const onThisConnection = () => {
-      if (signal.aborted) throw new Error("the connection ended");
+      if (link.signal.aborted) throw new Error("the connection ended");
     };
     onThisConnection();
-    await this.request("subscribe", chat);
+    const resumed = await this.resumeChat(chat, link);
+    if (resumed) {
+      for (const message of resumed.messages) this.deliver(message);
+      if (!resumed.more) return;
+    } else {
+      await this.request("subscribe", chat);
+    }
     for (;;) {
       onThisConnection();
       const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
       for (const message of page) this.deliver(message);
-      if (page.length < HISTORY_PAGE_SIZE) return;
+      if (page.length === 0) return;
+    }
+  }
+
+  /** The chat's answer in the connection's next `resume` batch; undefined from an older server. */
+  private resumeChat(chat: string, link: AbortController): Promise<ResumedChat | undefined> {
+    if (this.olderServer === link) return Promise.resolve(undefined);
+    let batch = this.pendingResume;
+    if (!batch || batch.link !== link) {
+      const next: ResumeBatch = { link, chats: new Map() };
+      this.pendingResume = batch = next;
+      // A timer, not setImmediate: the SDK runs in browsers too.
+      setTimeout(() => this.sendResume(next), 0);
+    }
+    const waiting = batch.chats.get(chat);
+    if (waiting) return waiting.answer;
+    let settle: ResumeEntry["settle"] = () => {};
+    let fail: ResumeEntry["fail"] = () => {};
+    const answer = new Promise<ResumedChat | undefined>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    batch.chats.set(chat, { answer, settle, fail });
+    return answer;
+  }
+
+  /** Sends a batch, MAX_RESUME_CHATS chats per `resume`, and hands each chat its answer. */
+  private sendResume(batch: ResumeBatch): void {
+    if (this.pendingResume === batch) this.pendingResume = undefined;
+    const entries = [...batch.chats].filter(([chat, entry]) => {
+      // The next connection's runs resume their chats themselves.
+      if (batch.link.signal.aborted) entry.fail(new Error("the connection ended"));
+      else if (!this.lastIds.has(chat)) entry.fail(new Error("the chat was unsubscribed"));
+      else return true;
+      return false;
+    });
+    for (let at = 0; at < entries.length; at += MAX_RESUME_CHATS) {
+      const chunk = entries.slice(at, at + MAX_RESUME_CHATS);
+      const chats = chunk.map(([chat]) => ({ chat, id: this.lastIds.get(chat) ?? 0 }));
+      this.request("resume", { chats }).then(
+        (data) => {
+          const answers = new Map(data.chats.map((answer) => [answer.chat, answer]));
+          for (const [chat, entry] of chunk) {
+            const answer = answers.get(chat);
+            if (!answer) entry.fail(new CertchatApiError("InvalidResponse"));
+            else if ("error" in answer) entry.fail(new CertchatApiError(answer.error));
+            else entry.settle(answer);
+          }
+        },
+        (error: unknown) => {
+          const older = error instanceof CertchatApiError && error.code === "MethodNotFound";
+          if (older) this.olderServer = batch.link;
+          for (const [, entry] of chunk) {
+            if (older) entry.settle(undefined);
+            else entry.fail(error);
+          }
+        },
+      );
     }
   }
 

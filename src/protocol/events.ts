@@ -8,7 +8,14 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ChatId } from "./schemas/chats.ts";
 import { type Envelope, Token } from "./schemas/common.ts";
 import { ChatRole, WaitList } from "./schemas/members.ts";
-import { Message, MessagesData, MessagesRequest, SendMessageRequest } from "./schemas/messages.ts";
+import {
+  Message,
+  MessagesData,
+  MessagesRequest,
+  ResumeData,
+  ResumeRequest,
+  SendMessageRequest,
+} from "./schemas/messages.ts";
 
 /** The deployed client's `session` payload is the token string; `{token}` is accepted too. */
 export const SessionPayload = Type.Union([
@@ -40,6 +47,8 @@ export const clientEvents = {
   unsubscribe: { payload: ChatId, data: ChatId, identity: "socket" },
   sendMessage: { payload: SendMessageRequest, data: Message, identity: "payload", asSent: ["localId"] },
   messages: { payload: MessagesRequest, data: MessagesData, identity: "payload" },
+  /** Extension (docs/API.md "resume"): subscribe + a `next` page for each of many chats, in one event. */
+  resume: { payload: ResumeRequest, data: ResumeData, identity: "socket" },
 } as const satisfies Record<string, ClientEvent>;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -88,3 +88,39 @@ export type MessagesRequest = Static<typeof MessagesRequest>;
 
 export const MessagesData = Type.Array(Message);
 export type MessagesData = Static<typeof MessagesData>;
+
+/** Chats one `resume` may name (docs/API.md "resume"); a client with more sends several. */
+export const MAX_RESUME_CHATS = 100;
+
+export const ResumeRequest = Type.Object({
+  chats: Type.Array(
+    Type.Object({
+      chat: ChatId,
+      id: Type.Integer({
+        minimum: 0,
+        maximum: MAX_ID,
+        description: "The last message id the client holds of the chat (0: none)",
+      }),
+    }),
+    { minItems: 1, maxItems: MAX_RESUME_CHATS, description: "Each chat once" },
+  ),
+});
+export type ResumeRequest = Static<typeof ResumeRequest>;
+
+/** A chat the socket is now subscribed to, with the messages after the client's id. */
+export const ResumedChat = Type.Object({
+  chat: Type.String(),
+  messages: MessagesData,
+  more: Type.Boolean({
+    description: "The page stopped before the chat's last message: page on with `messages` from its last id",
+  }),
+});
+export type ResumedChat = Static<typeof ResumedChat>;
+
+/** A chat refused as `subscribe` refuses it (GetChatsError: not a member, or an unknown chat). */
+export const RefusedChat = Type.Object({ chat: Type.String(), error: Type.Literal("GetChatsError") });
+export type RefusedChat = Static<typeof RefusedChat>;
+
+/** One entry per requested chat, in the request's order. */
+export const ResumeData = Type.Object({ chats: Type.Array(Type.Union([ResumedChat, RefusedChat])) });
+export type ResumeData = Static<typeof ResumeData>;

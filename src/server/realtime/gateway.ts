@@ -22,6 +22,7 @@ import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
+import { resume } from "./resume.ts";
 import { isChatRoom } from "./rooms.ts";
 import {
   type BackloggedConnection,
@@ -46,6 +47,7 @@ const handlers: EventHandlers = {
   subscribe,
   unsubscribe,
   messages: history,
+  resume,
 };
 
 /** Server-to-server event (through the Redis adapter): sessions were ended on some node. */

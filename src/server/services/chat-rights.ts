@@ -1,6 +1,11 @@
 import { ApiError } from "../../protocol/errors.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
-import { findMemberships, type MembershipPair } from "../storage/repositories/chats.ts";
+import {
+  findMemberChats,
+  findMemberships,
+  findReaderViews,
+  type MembershipPair,
+} from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   type MemberView,
@@ -10,7 +15,7 @@ import {
   requireReader,
 } from "./chat-access.ts";
 
-export type { MembershipPair };
+export type { MembershipPair, ReaderView };
 
 /** Distinct (profile, chat) and certificate entries kept; beyond it the oldest are checked again. */
 const DEFAULT_CAPACITY = 100_000;
@@ -42,6 +47,16 @@ export class ChatRights {
   /** The profile's history bound and the chat's last message id, read now; GetChatsError unless a member. */
   requireReader(profileId: number, chatId: string): Promise<ReaderView> {
     return requireReader(this.db, chatId, profileId);
+  }
+
+  /** Which of these chats the profile is a member of, read now (one read for all). */
+  memberChats(profileId: number, chatIds: readonly string[]): Promise<Set<string>> {
+    return findMemberChats(this.db, profileId, chatIds);
+  }
+
+  /** requireReader for many chats in one read: the views of those the profile is a member of. */
+  readerViews(profileId: number, chatIds: readonly string[]): Promise<Map<string, ReaderView>> {
+    return findReaderViews(this.db, profileId, chatIds);
   }
 
   /**

@@ -22,7 +22,7 @@ import {
   type NewMessage,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
-import type { ChatRights } from "./chat-rights.ts";
+import type { ChatRights, ReaderView } from "./chat-rights.ts";
 import type { Clock } from "./clock.ts";
 import { threePartName } from "./full-name.ts";
 import type { MessagePublisher, PublishOptions } from "./message-publisher.ts";
@@ -75,20 +75,48 @@ function messageBytes(message: Message): number {
 }
 
 /**
+ * How many of `messages`, from the first, fit in `maxBytes`, and their bytes; the first always when `keepOne`
+ * (so that a client paging on from the page's ids never stalls).
+ */
+function prefixWithinBytes(
+  messages: readonly Message[],
+  maxBytes: number,
+  keepOne: boolean,
+): { kept: number; bytes: number } {
+  let bytes = 0;
+  let kept = 0;
+  for (const message of messages) {
+    const next = bytes + messageBytes(message);
+    if (next > maxBytes && !(keepOne && kept === 0)) break;
+    bytes = next;
+    kept++;
+  }
+  return { kept, bytes };
+}
+
+/**
  * A page cut to `maxBytes`, keeping the messages nearest the anchor (the oldest of a `next` page, the newest of
  * the others) and always at least one, so a client paging on from the page's last (or first) id never stalls.
  */
 export function pageWithinBytes(page: Message[], maxBytes: number, fromStart: boolean): Message[] {
   const ordered = fromStart ? page : [...page].reverse();
-  let total = 0;
-  let kept = 0;
-  for (const message of ordered) {
-    total += messageBytes(message);
-    if (kept > 0 && total > maxBytes) break;
-    kept++;
-  }
+  const { kept } = prefixWithinBytes(ordered, maxBytes, true);
   if (kept === page.length) return page;
   return fromStart ? page.slice(0, kept) : page.slice(page.length - kept);
+}
+
+/** One chat of a `resume`: the id the client holds, and the reader's view read after the socket joined the chat. */
+export interface CatchUpRequest {
+  chat: string;
+  id: number;
+  reader: ReaderView;
+}
+
+/** The `next` page after the client's id; `more` when the page stopped before the chat's last message. */
+export interface CatchUpPage {
+  chat: string;
+  messages: Message[];
+  more: boolean;
 }
 
 /** A send validated and authorized, its file stored, waiting for its commit (MessageService.prepare). */
@@ -344,6 +372,43 @@ export class MessageService {
       this.options.maxPageBytes,
       request.rel === "next" && request.id !== undefined,
     );
+  }
+
+  /**
+   * The `next` pages of a `resume` (each the page `history` answers for `{chat, id, rel: "next"}`, or its start),
+   * in the requests' order, sharing one maxPageBytes budget: the first message of the first non-empty page is
+   * always kept (a client paging on never stalls); a page cut by the budget, or with more than a page after the
+   * id, says `more`. The readers' views are the caller's, read after the socket joined the chats' rooms.
+   */
+  async catchUpPages(requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
+    let budget = this.options.maxPageBytes;
+    let keptAny = false;
+    const pages: CatchUpPage[] = [];
+    for (const { chat, id, reader } of requests) {
+      // Nothing new (most chats of a reconnecting client): no page query.
+      if (id >= (reader.last_message_id ?? 0)) {
+        pages.push({ chat, messages: [], more: false });
+        continue;
+      }
+      if (keptAny && budget <= 0) {
+        pages.push({ chat, messages: [], more: true });
+        continue;
+      }
+      // One over the page size: whether more follow the page is known without another request.
+      const rows = await listHistoryPage(this.options.db, {
+        chatId: chat,
+        visibleAfter: reader.visible_after_message_id,
+        anchor: { id, direction: "next" },
+        filesOnly: false,
+        limit: HISTORY_PAGE_SIZE + 1,
+      });
+      const page = rows.slice(0, HISTORY_PAGE_SIZE).map((row) => messageView(row));
+      const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
+      budget -= bytes;
+      if (kept > 0) keptAny = true;
+      pages.push({ chat, messages: page.slice(0, kept), more: rows.length > kept });
+    }
+    return pages;
   }
 
   private async deleteBlob(fileId: string): Promise<void> {

@@ -23,3 +23,8 @@ test("a --repeat that is not a whole number from 1 to 20 is refused", () => {
 test("--explain-tails asks latency to trace the servers' pauses", () => {
   assert.equal(optionsFromArgv(["--explain-tails"]).explainTails, true);
 });
+
+test("--per-chat has reconnect-storm's sockets catch up with subscribe + messages per chat", () => {
+  assert.equal(optionsFromArgv(["--per-chat"]).perChat, true);
+  assert.equal(optionsFromArgv([]).perChat, undefined);
+});

@@ -23,31 +23,36 @@ describe("a socket that never reads its answers", () => {
   });
   after(async () => server.close());
 
-  test("makes the server wait for it to read before answering more, then answers every request", async () => {
-    const baseline = heldMegabytes();
-    const answers: boolean[] = [];
-    const socket = await rawSocket(server, alice, (text) => {
-      if (text.startsWith("43")) answers.push(text.includes('"success":true'));
-    });
-    const { client } = socket;
-    socket.pauseReading();
-    for (let index = 0; index < REQUESTS; index += 1)
-      client.send(`42${index}${JSON.stringify(["messages", { chat }])}`);
-    try {
-      // Bounded look while the client does not read: the server never holds much more than the bound.
-      let peak = 0;
-      for (let look = 0; look < 20; look += 1) {
-        peak = Math.max(peak, heldMegabytes() - baseline);
-        assert.ok(peak < GROWTH_LIMIT_MB, `the server holds ${Math.round(peak)} MB of unread answers`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
+  /** Requests whose answers are the 8 MiB page: `messages`, and `resume` from before the chat's first message. */
+  const requests: [string, () => unknown][] = [
+    ["messages", () => ["messages", { chat }]],
+    ["resume", () => ["resume", { chats: [{ chat, id: 0 }] }]],
+  ];
+  for (const [event, packet] of requests)
+    test(`makes the server wait for it to read before answering more ${event}, then answers every request`, async () => {
+      const baseline = heldMegabytes();
+      const answers: boolean[] = [];
+      const socket = await rawSocket(server, alice, (text) => {
+        if (text.startsWith("43")) answers.push(text.includes('"success":true'));
+      });
+      const { client } = socket;
+      socket.pauseReading();
+      for (let index = 0; index < REQUESTS; index += 1) client.send(`42${index}${JSON.stringify(packet())}`);
+      try {
+        // Bounded look while the client does not read: the server never holds much more than the bound.
+        let peak = 0;
+        for (let look = 0; look < 20; look += 1) {
+          peak = Math.max(peak, heldMegabytes() - baseline);
+          assert.ok(peak < GROWTH_LIMIT_MB, `the server holds ${Math.round(peak)} MB of unread answers`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        socket.resumeReading();
+        const deadline = Date.now() + 60_000;
+        while (answers.length < REQUESTS && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.deepEqual(answers, Array(REQUESTS).fill(true));
+      } finally {
+        client.terminate();
       }
-      socket.resumeReading();
-      const deadline = Date.now() + 60_000;
-      while (answers.length < REQUESTS && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.deepEqual(answers, Array(REQUESTS).fill(true));
-    } finally {
-      client.terminate();
-    }
-  });
+    });
 });

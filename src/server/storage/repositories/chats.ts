@@ -237,6 +237,59 @@ export async function findReaderView(
   );
 }
 
+/** Which of these chats the profile is a member of, in one read (a reconnecting socket's `resume`). */
+export async function findMemberChats(
+  db: Executor,
+  profileId: number,
+  chatIds: readonly string[],
+): Promise<Set<string>> {
+  if (chatIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("chat_members")
+    .select("chat_id")
+    .where("profile_id", "=", profileId)
+    .where("chat_id", "in", chatIds)
+    .execute();
+  return new Set(rows.map((row) => row.chat_id));
+}
+
+/**
+ * findReaderView for many chats in one read: the reader view of each chat the profile is a member of (absent:
+ * not a member, or an unknown chat).
+ */
+export async function findReaderViews(
+  db: Executor,
+  profileId: number,
+  chatIds: readonly string[],
+): Promise<Map<string, ReaderView>> {
+  if (chatIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("chat_members")
+    .select((eb) => [
+      "chat_members.chat_id",
+      "chat_members.visible_after_message_id",
+      eb
+        .selectFrom("messages")
+        .select("messages.id")
+        .whereRef("messages.chat_id", "=", "chat_members.chat_id")
+        .orderBy("messages.id", "desc")
+        .limit(1)
+        .as("last_message_id"),
+    ])
+    .where("chat_members.profile_id", "=", profileId)
+    .where("chat_members.chat_id", "in", chatIds)
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      row.chat_id,
+      {
+        visible_after_message_id: row.visible_after_message_id,
+        last_message_id: row.last_message_id === null ? null : Number(row.last_message_id),
+      },
+    ]),
+  );
+}
+
 export type ChatMemberRow = Selectable<ChatMembersTable>;
 
 /** A chat's members: the owner, then admins, then members, each by joining time. */

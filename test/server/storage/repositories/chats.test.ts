@@ -9,9 +9,11 @@ import {
   deleteMember,
   findChatById,
   findChatsByPairKeys,
+  findMemberChats,
   findMembership,
   findMemberView,
   findReaderView,
+  findReaderViews,
   insertChatMembers,
   listChatsOfProfile,
   listMembers,
@@ -214,6 +216,38 @@ describeEachBackend("chat membership changes", (storage) => {
     const stranger = await member(storage(), "mc-reader-stranger", "79990001105");
     assert.equal(await findReaderView(storage().db, chat, stranger.profileId), undefined);
     assert.equal(await findReaderView(storage().db, randomUUID(), owner.profileId), undefined);
+  });
+
+  test("findMemberChats answers which of the chats the profile is in, unknown chats and others' left out", async () => {
+    const others = await chatOf(storage(), owner, []);
+    const unknown = randomUUID();
+    assert.deepEqual(
+      await findMemberChats(storage().db, admin.profileId, [chat, others, unknown]),
+      new Set([chat]),
+    );
+    assert.deepEqual(await findMemberChats(storage().db, admin.profileId, []), new Set());
+  });
+
+  test("findReaderViews gives findReaderView's answer for each chat the profile is in, in one read", async () => {
+    const fresh = await chatOf(storage(), owner, [admin]);
+    const busy = await chatOf(storage(), owner, [admin]);
+    await insertMessage(storage().db, message(busy, owner));
+    await insertMessage(storage().db, message(busy, owner));
+    const stranger = await chatOf(storage(), owner, []);
+    const views = await findReaderViews(storage().db, admin.profileId, [
+      chat,
+      fresh,
+      busy,
+      stranger,
+      randomUUID(),
+    ]);
+    assert.deepEqual([...views.keys()].sort(), [chat, fresh, busy].sort());
+    for (const id of [chat, fresh, busy])
+      assert.deepEqual(views.get(id), await findReaderView(storage().db, id, admin.profileId));
+    assert.equal(views.get(chat)?.visible_after_message_id, 17);
+    assert.equal(views.get(fresh)?.last_message_id, null);
+    assert.equal(typeof views.get(busy)?.last_message_id, "number");
+    assert.deepEqual(await findReaderViews(storage().db, admin.profileId, []), new Map());
   });
 
   test("listMembers lists the owner, then admins, then members", async () => {

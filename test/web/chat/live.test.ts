@@ -157,3 +157,50 @@ describe("the web page's live connection after a reconnect", {
     }
   });
 });
+
+describe("the web page's live connection with pages cut at the byte budget", () => {
+  let server: TestServer;
+  let sender: SdkUser;
+  let listener: SdkUser;
+
+  before(async () => {
+    // A page budget of 20 KiB: a few large messages overflow one answer, which is then shorter than 50.
+    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
+    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
+    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+  });
+  after(() => server.close());
+
+  it("a catch-up pages on past a short page until an empty one, delivering every message in order", async () => {
+    const group = await sender.messenger.createGroup("Крупные сообщения", [listener.phone]);
+    const chat = group.chatId as string;
+    const large = "ж".repeat(4_000);
+    const sent: number[] = [];
+    for (const i of [1, 2, 3, 4]) sent.push((await sender.messenger.sendText(chat, `${i}${large}`)).id);
+    const received: Message[] = [];
+    const live = new LiveConnection(
+      new CertchatApi(server.url, listener.messenger.api.token),
+      {
+        message: (message) => received.push(message),
+        catchUpFailed: (failure) => assert.fail(`catch-up failed: ${String(failure.error)}`),
+        state: () => {},
+        sessionEnded: (code) => assert.fail(`session ended: ${code}`),
+        chatAdded: () => {},
+        chatRemoved: () => {},
+        chatChanged: () => {},
+        chatWaitList: () => {},
+      },
+      { ackTimeoutMs: 2_000 },
+    );
+    try {
+      live.watch(chat, (sent[0] as number) - 1);
+      await eventually(() => received.length >= sent.length, "every message of the gap", 15_000);
+      assert.deepEqual(
+        received.map((message) => message.id),
+        sent,
+      );
+    } finally {
+      live.close();
+    }
+  });
+});

@@ -25,7 +25,7 @@ import {
   liveMessageEvent,
   type ServerToClientEvents,
 } from "../../../src/protocol/events.ts";
-import { HISTORY_PAGE_SIZE, type Message } from "../../../src/protocol/schemas/messages.ts";
+import type { Message } from "../../../src/protocol/schemas/messages.ts";
 
 export type ConnectionState = "connecting" | "online" | "offline";
 
@@ -198,12 +198,15 @@ export class LiveConnection {
     };
     const ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck("subscribe", chat);
     if (!ack.success) throw new CertchatApiError(ack.error);
-    for (;;) {
+    for (let after = this.lastIds.get(chat); after !== undefined; ) {
       onThisConnection();
-      const page = await this.api.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
+      const page = await this.api.messages({ chat, id: after, rel: "next" });
       onThisConnection();
+      // Only an empty page ends the gap: a page cut at the server's page byte budget is short with more after it.
+      if (page.length === 0) return;
       for (const message of page) this.deliver(message);
-      if (page.length < HISTORY_PAGE_SIZE) return;
+      // From the page itself, not from what was delivered: a chat unwatched meanwhile delivers nothing.
+      after = this.lastIds.has(chat) ? Math.max(after, ...page.map((message) => message.id)) : undefined;
     }
   }
 

@@ -270,8 +270,12 @@ export class MessengerStore {
       ...open,
       messages: merge(open.messages, page),
       loadingOlder: false,
-      reachedStart: page.length < HISTORY_PAGE_SIZE,
+      reachedStart: page.length === 0,
     }));
+    // A short page is most likely the whole chat, but only an empty page says so (docs/API.md: a page cut at the
+    // server's byte budget is short too): one look further back settles it, so a short chat shows its start
+    // without the scrolling it may not have room for.
+    if (page.length > 0 && page.length < HISTORY_PAGE_SIZE) await this.loadOlder();
   }
 
   closeChat(): void {
@@ -293,7 +297,7 @@ export class MessengerStore {
         ...current,
         messages: merge(current.messages, page),
         loadingOlder: false,
-        reachedStart: page.length < HISTORY_PAGE_SIZE,
+        reachedStart: page.length === 0,
       }));
     } catch (error) {
       this.updateOpen(open.chatId, (current) => ({ ...current, loadingOlder: false }));

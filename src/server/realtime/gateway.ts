@@ -20,6 +20,7 @@ import {
 import { EventQueue, type QueueBound, type QueuedEvent } from "./event-queue.ts";
 import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
+import { countPollingResponses } from "./polling-responses.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { isChatRoom } from "./rooms.ts";
@@ -284,6 +285,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       io.attach(server);
       preAuth.attach(io);
       coalesceBufferedFrames(io);
+      countPollingResponses(io);
     },
     census: () => socketCensus(io),
     endSessionsNow() {

@@ -32,6 +32,7 @@ export function handshakeAuthentication(context: RealtimeContext) {
       context.preAuth.resolved(socket, false);
       return next();
     }
+    const sweepsBefore = context.sweepsAsked();
     const outcome = await attempt(context, "handshake", () => authenticate(context.sessions, token));
     if (!outcome.ok) {
       const error: ExtendedError = new Error(outcome.envelope.error);
@@ -40,9 +41,66 @@ export function handshakeAuthentication(context: RealtimeContext) {
       return next(error);
     }
     adoptSession(context, socket, token, outcome.value);
+    handshakeSweeps.set(socket, sweepsBefore);
     context.preAuth.resolved(socket, true);
     next();
   };
+}
+
+/** The sweeps asked before a handshake read its socket's session, kept until the socket connects. */
+const handshakeSweeps = new WeakMap<CertchatSocket, number>();
+
+/**
+ * At `connection`: whether a sweep was asked since the handshake read the socket's session. Socket.IO registers
+ * the socket a tick after the handshake, so that sweep may have looked at the sockets without it, after its
+ * session ended (`certchat sessions revoke`, a revoked certificate): confirmSession must then run before the
+ * socket's first event, or it would live until the next periodic sweep.
+ */
+export function sweptSinceHandshake(context: RealtimeContext, socket: CertchatSocket): boolean {
+  const before = handshakeSweeps.get(socket);
+  handshakeSweeps.delete(socket);
+  return before !== undefined && before !== context.sweepsAsked();
+}
+
+/**
+ * Reads the socket's session again, for a socket a sweep may have missed: the read comes after sweeps can see the
+ * socket with its token, so nothing escapes between the two. Refused, or unreadable (the database is down) → the
+ * socket is disconnected, as the sweep would have.
+ */
+export async function confirmSession(context: RealtimeContext, socket: CertchatSocket): Promise<void> {
+  const token = socket.data.token;
+  if (token === undefined) return;
+  try {
+    await authenticate(context.sessions, token);
+  } catch (error) {
+    if (error instanceof ApiError)
+      context.logger.debug({ code: error.code }, "socket session ended as it connected");
+    else
+      context.logger.warn({ err: error }, "could not re-check a connecting socket's session: disconnected");
+    socket.disconnect();
+  }
+}
+
+/**
+ * Resolves `token` and makes the connected socket act for it (an event's token). A sweep asked while the token was
+ * read may have looked at the socket before it carried the token, and after the session ended: then the token is
+ * read again, until a read has no sweep asked during it — the socket takes the token right after that read, so a
+ * later ending's sweep sees it. It ends: sweeps are asked about once a second at most, a read takes milliseconds.
+ */
+async function takeSession(
+  context: RealtimeContext,
+  socket: CertchatSocket,
+  token: string,
+): Promise<Identity> {
+  let sweepsBefore: number;
+  let identity: Identity;
+  do {
+    sweepsBefore = context.sweepsAsked();
+    identity = await authenticate(context.sessions, token);
+  } while (context.sweepsAsked() !== sweepsBefore);
+  adoptSession(context, socket, token, identity);
+  context.preAuth.resolved(socket, true);
+  return identity;
 }
 
 /**
@@ -57,9 +115,7 @@ export async function startSession({
   payload,
 }: EventCall<"session">): Promise<Static<typeof SessionData>> {
   const token = (typeof payload === "string" ? payload : payload.token) ?? "";
-  const identity = await authenticate(context.sessions, token);
-  adoptSession(context, socket, token, identity);
-  context.preAuth.resolved(socket, true);
+  const identity = await takeSession(context, socket, token);
   return { pid: identity.profile.id };
 }
 
@@ -113,10 +169,7 @@ async function eventIdentity(
 ): Promise<Identity> {
   const token = payloadToken(payload);
   if (token === undefined || token === socket.data.token) return identityOf(socket);
-  const identity = await authenticate(context.sessions, token);
-  adoptSession(context, socket, token, identity);
-  context.preAuth.resolved(socket, true);
-  return identity;
+  return takeSession(context, socket, token);
 }
 
 /**

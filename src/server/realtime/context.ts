@@ -26,6 +26,11 @@ export interface RealtimeContext {
   rights: ChatRights;
   /** Told when a socket's token is checked, so it lets the socket's held-back packets through. */
   preAuth: PreAuthGate;
+  /**
+   * How many sweeps of this node's sockets' sessions have been asked for so far (session-sweeper.ts): a session
+   * read before one moved it may have been ended since, and its socket missed by that sweep (authentication.ts).
+   */
+  sweepsAsked(): number;
 }
 
 /** The identity of an authenticated socket; NeedAuthentication before `session` or a handshake token. */

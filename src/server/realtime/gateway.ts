@@ -6,7 +6,13 @@ import { eventBytes } from "../../protocol/event-size.ts";
 import { type ClientEventName, isClientEvent } from "../../protocol/events.ts";
 import { failure } from "../http/envelope.ts";
 import { splitAck } from "./answer.ts";
-import { bringsOtherSession, handshakeAuthentication, startSession } from "./authentication.ts";
+import {
+  bringsOtherSession,
+  confirmSession,
+  handshakeAuthentication,
+  startSession,
+  sweptSinceHandshake,
+} from "./authentication.ts";
 import { countChatLeaves } from "./chat-leaves.ts";
 import type { CertchatIo, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
@@ -20,6 +26,7 @@ import {
 import { EventQueue, type QueueBound, type QueuedEvent } from "./event-queue.ts";
 import { coalesceBufferedFrames } from "./flush-coalescing.ts";
 import { history } from "./history.ts";
+import { countPollingResponses } from "./polling-responses.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
 import type { RedisLink } from "./redis-adapter.ts";
 import { resume } from "./resume.ts";
@@ -89,7 +96,9 @@ export interface SocketServerOptions {
   redis?: RedisLink;
 }
 
-export interface GatewayOptions extends Omit<RealtimeContext, "preAuth">, SocketServerOptions {
+export interface GatewayOptions
+  extends Omit<RealtimeContext, "preAuth" | "sweepsAsked">,
+    SocketServerOptions {
   /** Largest Socket.IO packet (a sendMessage carries the file): the HTTP body limit. */
   maxPayloadBytes: number;
   /**
@@ -193,7 +202,15 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
     onUnknownTransport: (name) =>
       logger.warn({ transport: name }, "cannot set this transport's message limit"),
   });
-  const context: RealtimeContext = { logger, sessions, messages, rights, preAuth };
+  const sweeper = sweepDeadSessions(io, sessions, rights, options.sessionCheckMs, logger);
+  const context: RealtimeContext = {
+    logger,
+    sessions,
+    messages,
+    rights,
+    preAuth,
+    sweepsAsked: sweeper.asked,
+  };
   const queues = new Set<EventQueue>();
   let closing = false;
 
@@ -213,6 +230,12 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       forgetSessionEnd(socket);
     });
     disconnectAtSessionEnd(context, socket);
+    // Its events wait for the re-read: a socket whose session ended as it connected handles none.
+    if (sweptSinceHandshake(context, socket))
+      queue.push(
+        exclusiveEvent(() => confirmSession(perSocket, socket)),
+        0,
+      );
     const queued = (event: ClientEventName, args: unknown[]) =>
       isStaged(event)
         ? stagedEvent(sendMessage, perSocket, socket, event, args, () => {
@@ -258,7 +281,6 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       refusing = true;
     });
   });
-  const sweeper = sweepDeadSessions(io, sessions, rights, options.sessionCheckMs, logger);
   const nonReaders = closeNonReaders(
     () => io.of("/").sockets.values() as Iterable<unknown> as Iterable<ReaderSocket>,
     // Twice the bound: a socket's own answers reach the bound plus one answer (readDownTo lets them), and its
@@ -286,6 +308,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       io.attach(server);
       preAuth.attach(io);
       coalesceBufferedFrames(io);
+      countPollingResponses(io);
     },
     census: () => socketCensus(io),
     endSessionsNow() {

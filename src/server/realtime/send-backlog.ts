@@ -2,8 +2,9 @@ import { setTimeout as delay } from "node:timers/promises";
 
 /**
  * The parts of an Engine.IO connection whose size tells what a client has not read yet: the packets waiting in
- * Engine.IO's write buffer (while a write is in flight, or until a polling client's next GET) and, on a websocket,
- * what ws and the TCP socket hold that the kernel would not take (`bufferedAmount`).
+ * Engine.IO's write buffer (while a write is in flight, or until a polling client's next GET) and the transport's
+ * `bufferedAmount`: on a websocket, what ws and the TCP socket hold that the kernel would not take; on polling,
+ * the GET responses not yet handed to the kernel (polling-responses.ts gives the transport that `socket`).
  */
 export interface BackloggedConnection {
   readyState: string;
@@ -14,7 +15,8 @@ export interface BackloggedConnection {
 /** How often a socket over its backlog bound looks again whether its client has read. */
 const RECHECK_MS = 50;
 
-function packetBytes(packet: { data?: unknown }): number {
+/** A packet's bytes as Engine.IO buffers it (strings in UTF-16 units: an estimate). */
+export function packetBytes(packet: { data?: unknown }): number {
   const { data } = packet;
   if (typeof data === "string") return data.length;
   if (data instanceof Uint8Array || data instanceof ArrayBuffer) return data.byteLength;

@@ -8,6 +8,11 @@ import { chatOfRoom } from "./rooms.ts";
 export interface SessionSweeper {
   /** Checks every socket now (sessions were just ended); a round already running is followed by another. */
   sweepNow(): Promise<void>;
+  /**
+   * How many sweeps have been asked for (by sweepNow or the interval). Counted when asked, before the round
+   * that answers it looks at the sockets: a socket registered after the count moved may have been missed.
+   */
+  asked(): number;
   stop(): void;
 }
 
@@ -76,11 +81,13 @@ export function sweepDeadSessions(
 ): SessionSweeper {
   let running: Promise<void> | undefined;
   let again = false;
+  let asked = 0;
   const round = async () => {
     rights.forgetSigners();
     await dropLostChats(await dropDeadSessions(io, sessions), rights);
   };
   const sweep = (): Promise<void> => {
+    asked += 1;
     if (running) {
       again = true;
       return running;
@@ -100,5 +107,5 @@ export function sweepDeadSessions(
   };
   const timer = setInterval(() => void sweep(), intervalMs);
   timer.unref();
-  return { sweepNow: sweep, stop: () => clearInterval(timer) };
+  return { sweepNow: sweep, asked: () => asked, stop: () => clearInterval(timer) };
 }

@@ -33,6 +33,10 @@ class SocketContext implements RealtimeContext {
     return this.shared.preAuth;
   }
 
+  sweepsAsked(): number {
+    return this.shared.sweepsAsked();
+  }
+
   get logger(): Logger {
     const profile = this.socket.data.identity?.profile.id;
     if (!this.bound || profile !== this.boundProfile) {

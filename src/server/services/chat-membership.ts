@@ -108,7 +108,12 @@ export class ChatMembershipService {
     const keys = request.keys.map((key) => decodeKey(key, key.keyId));
     const newIds = [...new Set(keys.map((key) => key.pid))];
     const { db, lookups } = this.options;
-    await admitNamedProfiles(db, lookups, identity, await listProfilesWithPhones(db, newIds));
+    // Read once, before the transaction (the quota is admitted outside it: no Redis call under a write lock), and
+    // checked inside it. Race-free: a registered profile is never deleted (only placeholders without a phone are)
+    // and never loses its phone binding (user_id is only ever set), so what this read says of one still holds in
+    // the transaction; one read missing or unregistered is refused, as a moment earlier it would have been.
+    const profiles = await listProfilesWithPhones(db, newIds);
+    await admitNamedProfiles(db, lookups, identity, profiles);
     const result = await this.change(request.chat, async (trx, chat) => {
       const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "add" });
@@ -117,7 +122,6 @@ export class ChatMembershipService {
         if (await findMemberView(trx, request.chat, pid))
           throw new ApiError("CreateChatError", `profile ${pid} is already a member`);
       }
-      const profiles = await listProfilesWithPhones(trx, newIds);
       if (profiles.length !== newIds.length)
         throw new ApiError("CreateChatKeysError", "a key names an unknown profile");
       if (profiles.some((profile) => profile.user_id === null))

@@ -2,17 +2,21 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { io as connectCurrent, type Socket } from "socket.io-client";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
+import { SessionService } from "../../../src/server/services/sessions.ts";
+import { revokeSessions } from "../../../src/server/storage/repositories/session-admin.ts";
 import { type ChatUser, call, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import {
   chatBetween,
   closeAll,
   connectV4,
+  emitForAck,
   nextEvent,
   record,
   request,
   textMessage,
 } from "../../support/sockets.ts";
+import { backends } from "../../support/storage.ts";
 
 describe("socket authentication and subscriptions", () => {
   let server: TestServer;
@@ -185,3 +189,84 @@ describe("socket authentication and subscriptions", () => {
     );
   });
 });
+
+// The race of a session ending as its socket takes it: the session is read, then revoked, then the session-end
+// watcher's sweep runs without the socket (Socket.IO registers a handshake's socket a tick after the handshake; a
+// `session` event's socket carries the token only once the read returns), then the socket takes the session.
+// Before the fix it lived on with it until the next periodic sweep (a minute).
+for (const backend of backends) {
+  describe(`a session revoked between its read and the socket taking it [${backend.name}]`, {
+    skip: backend.skip,
+  }, () => {
+    let server: TestServer;
+    let bob: ChatUser;
+    const sockets: Socket[] = [];
+    const original = SessionService.prototype.authenticate;
+
+    before(async () => {
+      // The periodic sweep (a minute) never runs during the test: only the watcher's sweep does.
+      server = await startTestServer({ env: chatServerEnv, backend });
+      bob = await chatUser(server, "Бобров Борис Иванович");
+    });
+    after(async () => {
+      SessionService.prototype.authenticate = original;
+      closeAll(sockets);
+      await server.close();
+    });
+
+    /**
+     * A user with a chat, whose next session read is followed by the revoke of their sessions (through the real
+     * storage) and then held until the watcher's sweep has run: a socket already connected with the same
+     * session is disconnected by it.
+     */
+    async function revokedAfterNextRead(name: string) {
+      const user = await chatUser(server, name);
+      const chat = await chatBetween(server, user, bob);
+      const witness = await connectV4(server.url, { token: user.token });
+      sockets.push(witness);
+      const witnessGone = nextEvent(witness, "disconnect", 15_000);
+      let held = false;
+      SessionService.prototype.authenticate = async function (token, options) {
+        const identity = await original.call(this, token, options);
+        if (!held && token === user.token) {
+          held = true;
+          const { db } = server.server.storage;
+          await db.transaction().execute((trx) => revokeSessions(trx, { profileId: user.pid }));
+          await witnessGone;
+        }
+        return identity;
+      };
+      return { user, chat, wasHeld: () => held };
+    }
+
+    test("a handshake's socket is disconnected before its first event is handled", async () => {
+      const { user, chat, wasHeld } = await revokedAfterNextRead("Алисова Алиса Петровна");
+      const socket = connectCurrent(server.url, {
+        forceNew: true,
+        reconnection: false,
+        auth: { token: user.token },
+      });
+      sockets.push(socket);
+      // Listened for from the start: the disconnect may come in the same poll response as the CONNECT.
+      const disconnected = nextEvent(socket, "disconnect", 15_000);
+      await nextEvent(socket, "connect", 15_000);
+      assert.equal(wasHeld(), true);
+      const outcome = await Promise.race([
+        disconnected.then((reason) => `disconnected: ${String(reason)}`),
+        request(socket, "subscribe", chat).then((answer) => `answered: ${JSON.stringify(answer)}`),
+      ]);
+      assert.equal(outcome, "disconnected: io server disconnect");
+    });
+
+    test("a `session` event is refused and its socket disconnected", async () => {
+      const { user, wasHeld } = await revokedAfterNextRead("Карлова Карина Олеговна");
+      const socket = await connectV4(server.url);
+      sockets.push(socket);
+      const disconnected = nextEvent(socket, "disconnect", 15_000);
+      const answer = await emitForAck(socket, "session", user.token, 15_000);
+      assert.equal(wasHeld(), true);
+      assert.deepEqual(answer, { success: false, error: "NeedAuthentication" });
+      assert.equal(await disconnected, "io server disconnect");
+    });
+  });
+}

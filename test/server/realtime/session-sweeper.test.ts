@@ -107,3 +107,30 @@ test("the sweep makes sockets of both generations leave a chat whose membership 
     await server.close();
   }
 });
+
+test("a sweep is counted as asked before its round looks at the sockets, also one asked while another runs", async () => {
+  const countsSeen: number[] = [];
+  let sweeper: ReturnType<typeof sweepDeadSessions> | undefined;
+  const io = {
+    of: () => ({
+      sockets: {
+        values: () => {
+          countsSeen.push(sweeper?.asked() ?? -1);
+          return [][Symbol.iterator]();
+        },
+      },
+    }),
+  } as unknown as CertchatIo;
+  const sessions = { refusals: async () => new Map() } as unknown as SessionService;
+  const rights = { forgetSigners: () => {} } as unknown as ChatRights;
+  sweeper = sweepDeadSessions(io, sessions, rights, 60_000, pino({ level: "silent" }));
+  try {
+    const first = sweeper.sweepNow();
+    const second = sweeper.sweepNow();
+    assert.equal(sweeper.asked(), 2);
+    await Promise.all([first, second]);
+    assert.deepEqual(countsSeen, [1, 2]);
+  } finally {
+    sweeper.stop();
+  }
+});

@@ -3,7 +3,10 @@ import { before, test } from "node:test";
 import { ApiError } from "../../../src/protocol/errors.ts";
 import { ChatType } from "../../../src/protocol/schemas/chats.ts";
 import type { ChatMembersData } from "../../../src/protocol/schemas/members.ts";
+import { MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
+import { lookupAccount } from "../../../src/server/services/named-profiles.ts";
 import { listAuditEvents } from "../../../src/server/storage/repositories/audit.ts";
+import { listProfilesWithPhones } from "../../../src/server/storage/repositories/profiles.ts";
 import { describeEachBackend } from "../../support/storage.ts";
 import {
   addCertificate,
@@ -169,6 +172,57 @@ describeEachBackend("ChatMembershipService", (storage) => {
       [[gost, [1], "gost2012-256:CryptoPro-B", false]],
     );
     assert.ok(events.of(chat).includes("waitListChanged"));
+  });
+
+  test("addMembers counts new members' phones against the caller's daily lookup quota: past it DataError, nothing added", async () => {
+    const chat = await createChat(storage(), owner, [admin]);
+    const quota = new MemoryLookupQuota(() => now);
+    const { membership } = services(storage(), undefined, { quota, perDay: 1 });
+    const stranger = await person(storage());
+    const known = await person(storage());
+    const addOne = (newcomer: Person) =>
+      membership.add(owner.identity, {
+        token: "",
+        chat,
+        keyId: 1,
+        history: "now",
+        keys: [{ pid: newcomer.pid, cid: newcomer.cid, keyId: 1, key: wrapped(newcomer.cid, 1) }],
+      });
+    // The day's one lookup, spent on another phone.
+    assert.equal(await quota.admit(lookupAccount(owner.identity), ["79990000001"], 1), true);
+    await assert.rejects(addOne(stranger), refusedWith("DataError"));
+    assert.deepEqual(
+      (await membersOf(chat)).members.map((member) => member.pid),
+      [owner.pid, admin.pid],
+      "nothing added",
+    );
+    // Free: a member the caller already shares a chat with.
+    await createChat(storage(), owner, [known]);
+    assert.deepEqual(
+      (await addOne(known)).members.map((member) => member.pid),
+      [owner.pid, admin.pid, known.pid],
+    );
+  });
+
+  test("addMembers takes a new member whose phone the caller looked up that day without more of the quota", async () => {
+    const chat = await createChat(storage(), owner, [admin]);
+    const quota = new MemoryLookupQuota(() => now);
+    const { membership } = services(storage(), undefined, { quota, perDay: 1 });
+    const newcomer = await person(storage());
+    const [profile] = await listProfilesWithPhones(storage().db, [newcomer.pid]);
+    assert.ok(profile?.phone);
+    assert.equal(await quota.admit(lookupAccount(owner.identity), [profile.phone], 1), true);
+    const data = await membership.add(owner.identity, {
+      token: "",
+      chat,
+      keyId: 1,
+      history: "now",
+      keys: [{ pid: newcomer.pid, cid: newcomer.cid, keyId: 1, key: wrapped(newcomer.cid, 1) }],
+    });
+    assert.deepEqual(
+      data.members.map((member) => member.pid),
+      [owner.pid, admin.pid, newcomer.pid],
+    );
   });
 
   test("addMembers refusals: member or outsider caller, already a member, stale keyId, foreign cid, duplicate, personal chat", async () => {

@@ -11,6 +11,7 @@ import type { ChatEvents } from "../../../src/server/services/chat-events.ts";
 import { ChatKeysService } from "../../../src/server/services/chat-keys.ts";
 import { ChatMembershipService } from "../../../src/server/services/chat-membership.ts";
 import { ChatService } from "../../../src/server/services/chats.ts";
+import type { ContactLookupLimit } from "../../../src/server/services/contacts.ts";
 import { MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
 import { type Identity, SessionService } from "../../../src/server/services/sessions.ts";
 import type { Storage } from "../../../src/server/storage/database.ts";
@@ -150,10 +151,13 @@ export function wrapped(cid: number, keyId: number): string {
   return Buffer.from(`key-${cid}-${keyId}`).toString("base64");
 }
 
-/** The services under test, sharing one recording ChatEvents. */
-export function services(storage: Storage, events = new RecordingChatEvents()) {
-  // No message writer here: no message insert is ever outstanding. A lookup quota no fixture reaches.
-  const lookups = { quota: new MemoryLookupQuota(() => now), perDay: 1_000_000 };
+/** The services under test, sharing one recording ChatEvents; by default a lookup quota no fixture reaches. */
+export function services(
+  storage: Storage,
+  events = new RecordingChatEvents(),
+  lookups: ContactLookupLimit = { quota: new MemoryLookupQuota(() => now), perDay: 1_000_000 },
+) {
+  // No message writer here: no message insert is ever outstanding.
   const options = {
     db: storage.db,
     clock: () => now,

@@ -574,7 +574,9 @@ export class Messenger {
       throw new Error(
         `no certificate of profile ${unreached.map((holder) => holder.pid).join(", ")} chains to a trust anchor`,
       );
-    const binding = createBinding(type, name);
+    // The name as the server stores it (trimmed, empty as none): members check the binding over that one.
+    const chatName = name?.trim() || null;
+    const binding = createBinding(type, chatName);
     // The Android client's key blob holds only a GOST key: one GOST member makes the whole chat GOST.
     const anyGost = certificates.some(({ der }) =>
       chooseScheme(certificatePublicKey(der)).startsWith("gost"),
@@ -599,7 +601,12 @@ export class Messenger {
     }
     // Bound like the rows: the chat has no id yet (docs/CRYPTO.md "Epoch key commitments").
     const commitment = await signCommitment(this.signer, { binding, keyId: FIRST_EPOCH }, chatKey);
-    const created = await this.api.createChat({ type, ...(name === null ? {} : { name }), keys, commitment });
+    const created = await this.api.createChat({
+      type,
+      ...(chatName === null ? {} : { name: chatName }),
+      keys,
+      commitment,
+    });
     // Unwrapped from the answer, not taken from memory: a personal chat that already existed keeps its key.
     if (created.chatId) this.chatKinds.set(created.chatId, binding);
     if (created.chatId && created.key) {

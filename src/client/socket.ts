@@ -345,11 +345,16 @@ export class CertchatSocket {
     } else {
       await this.request("subscribe", chat);
     }
-    for (;;) {
+    // Ends as well when the chat is unsubscribed meanwhile (nothing to page for), and fails on a page with nothing
+    // after the id asked from (no honest server sends one): either would otherwise ask for the same page forever.
+    for (let after = this.lastIds.get(chat); after !== undefined; after = this.lastIds.get(chat)) {
       onThisConnection();
-      const page = await this.messages({ chat, id: this.lastIds.get(chat) ?? 0, rel: "next" });
-      for (const message of page) this.deliver(message);
+      const from = after;
+      const page = await this.messages({ chat, id: from, rel: "next" });
       if (page.length === 0) return;
+      if (!page.some((message) => message.id > from))
+        throw new Error(`the next page of chat ${chat} after ${from} holds nothing after it`);
+      for (const message of page) this.deliver(message);
     }
   }
 

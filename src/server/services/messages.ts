@@ -406,6 +406,8 @@ export class MessageService {
       const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
       budget -= bytes;
       if (kept > 0) keptAny = true;
+      // A page cut at the budget ends the filling: the chats after it answer none and more, unread.
+      if (kept < page.length) budget = 0;
       pages.push({ chat, messages: page.slice(0, kept), more: rows.length > kept });
     }
     return pages;

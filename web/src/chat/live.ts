@@ -204,9 +204,14 @@ export class LiveConnection {
       onThisConnection();
       // Only an empty page ends the gap: a page cut at the server's page byte budget is short with more after it.
       if (page.length === 0) return;
+      // A page with nothing after the id asked from cannot come from an honest server: paging on would ask for it
+      // again, forever.
+      const newest = Math.max(...page.map((message) => message.id));
+      if (!(newest > after))
+        throw new Error(`the next page of chat ${chat} after ${after} holds nothing after it`);
       for (const message of page) this.deliver(message);
       // From the page itself, not from what was delivered: a chat unwatched meanwhile delivers nothing.
-      after = this.lastIds.has(chat) ? Math.max(after, ...page.map((message) => message.id)) : undefined;
+      after = this.lastIds.has(chat) ? newest : undefined;
     }
   }
 

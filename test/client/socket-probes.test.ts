@@ -35,7 +35,11 @@ describe("red-team probe: the SDK socket's catch-up paging", () => {
     try {
       await socket.connect();
       // The user leaves the chat's view as its first message arrives: the catch-up has more pages to go.
-      socket.onMessage(() => void socket.unsubscribe(chat));
+      // Awaited before the socket closes: an unsubscribe still unanswered then would reject after the test.
+      let unsubscribed: Promise<void> | undefined;
+      socket.onMessage(() => {
+        unsubscribed ??= socket.unsubscribe(chat);
+      });
       let ended = false;
       const subscribed = socket.subscribe(chat, 0).finally(() => {
         ended = true;
@@ -44,6 +48,7 @@ describe("red-team probe: the SDK socket's catch-up paging", () => {
       await eventually(() => ended || pages() >= LOOPING, "the catch-up's end or its looping", 15_000);
       assert.ok(pages() < LOOPING, `${pages()} pages asked for a chat of five messages, and asking still`);
       await subscribed;
+      await unsubscribed;
     } finally {
       socket.close();
       await relay.stop();

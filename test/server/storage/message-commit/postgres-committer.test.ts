@@ -10,15 +10,16 @@ import {
   UnresolvedCommitError,
 } from "../../../../src/server/storage/message-commit/postgres-committer.ts";
 import { lockChats } from "../../../../src/server/storage/repositories/chats.ts";
+import { listHistoryPage } from "../../../../src/server/storage/repositories/messages.ts";
 import { StatementCutter } from "../../../support/statement-cutter.ts";
 import { describeEachBackend, testDatabaseUrl } from "../../../support/storage.ts";
 import { chatOf, type Member, member, message } from "../repositories/fixtures.ts";
 
 describeEachBackend("PostgresCommitter", (storage) => {
-  async function lockWaiters(): Promise<boolean> {
+  async function lockWaiters(atLeast = 1): Promise<boolean> {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
       where wait_event_type = 'Lock' and datname = current_database()`.execute(storage().db);
-    return (rows[0]?.n ?? 0) > 0;
+    return (rows[0]?.n ?? 0) >= atLeast;
   }
 
   test("a batch whose rows arrive in descending chat order and a change locking the chats ascending do not deadlock", async (t) => {
@@ -41,6 +42,51 @@ describeEachBackend("PostgresCommitter", (storage) => {
       });
     const outcome = await batch;
     assert.equal(outcome.committed, true, outcome.committed ? "" : String(outcome.error));
+  });
+
+  test("two nodes' batches of one chat become visible in id order: a reader past the later id never misses the earlier", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite has one writer per file)");
+    const alice = await member(storage(), "pgc-order-alice", "79990007003");
+    const bob = await member(storage(), "pgc-order-bob", "79990007004");
+    const chat = await chatOf(storage(), alice, [bob]);
+    // Two nodes: two committers, each on a pool of its own, over one database.
+    const otherNode = openStorage({ kind: "postgres", url: testDatabaseUrl, schema: storage().schema });
+    t.after(() => otherNode.close());
+    const nodeA = new PostgresCommitter(storage().db, poolOf(storage()));
+    const nodeB = new PostgresCommitter(otherNode.db, poolOf(otherNode));
+    const reader = new Map<number, string>();
+    const read = async (anchor?: number) => {
+      const page = await listHistoryPage(storage().db, {
+        chatId: chat,
+        anchor: anchor === undefined ? undefined : { id: anchor, direction: "next" },
+        filesOnly: false,
+        limit: 50,
+      });
+      for (const row of page) reader.set(Number(row.id), row.data);
+    };
+    // A row lock on alice's profile holds node A's batch at its foreign-key check: after its row (and id) is
+    // formed, before it commits. Node B's batch (bob's) does not need that row.
+    const { first, second } = await storage()
+      .db.transaction()
+      .execute(async (trx) => {
+        await trx.selectFrom("profiles").select("id").where("id", "=", alice.profileId).forUpdate().execute();
+        const first = nodeA.commit([{ row: message(chat, alice, { data: "AAAI" }) }]);
+        while (!(await lockWaiters())) await sleep(20);
+        const second = nodeB.commit([{ row: message(chat, bob, { data: "AAAJ" }) }]);
+        // Node B either commits or waits for a lock too; a reader then reads the latest page.
+        let settled = false;
+        void second.then(() => {
+          settled = true;
+        });
+        while (!settled && !(await lockWaiters(2))) await sleep(20);
+        await read();
+        return { first, second };
+      });
+    const [outcomeA, outcomeB] = await Promise.all([first, second]);
+    assert.equal(outcomeA.committed && outcomeB.committed, true);
+    // The reader catches up from the last id it holds, as clients do (messages {id: last, rel: "next"}).
+    await read(Math.max(0, ...reader.keys()));
+    assert.deepEqual([...reader.values()].sort(), ["AAAI", "AAAJ"]);
   });
 
   describeCuts(storage);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { openStorage, type Storage } from "../../../../src/server/storage/database.ts";
@@ -44,11 +44,21 @@ describeEachBackend("PostgresCommitter", (storage) => {
     assert.equal(outcome.committed, true, outcome.committed ? "" : String(outcome.error));
   });
 
-  test("two nodes' batches of one chat become visible in id order: a reader past the later id never misses the earlier", async (t) => {
-    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite has one writer per file)");
-    const alice = await member(storage(), "pgc-order-alice", "79990007003");
-    const bob = await member(storage(), "pgc-order-bob", "79990007004");
+  /**
+   * Node A's batch (alice's message in `chat`, plus `alsoInA`) is held at its foreign-key check by a row lock
+   * on alice's profile — after its rows (and ids) are formed, before it commits — while node B commits bob's
+   * message in `chat`. A reader reads the latest page then, and catches up from the last id it holds once
+   * both are done, as clients do (messages {id: last, rel: "next"}): it must hold both messages.
+   */
+  async function readerAcrossTwoNodes(
+    t: TestContext,
+    key: string,
+    alsoInA: (alice: Member) => Promise<MessageWrite[]>,
+  ) {
+    const alice = await member(storage(), `pgc-order-alice-${key}`, null);
+    const bob = await member(storage(), `pgc-order-bob-${key}`, null);
     const chat = await chatOf(storage(), alice, [bob]);
+    const batchA = [{ row: message(chat, alice, { data: "AAAI" }) }, ...(await alsoInA(alice))];
     // Two nodes: two committers, each on a pool of its own, over one database.
     const otherNode = openStorage({ kind: "postgres", url: testDatabaseUrl, schema: storage().schema });
     t.after(() => otherNode.close());
@@ -64,16 +74,14 @@ describeEachBackend("PostgresCommitter", (storage) => {
       });
       for (const row of page) reader.set(Number(row.id), row.data);
     };
-    // A row lock on alice's profile holds node A's batch at its foreign-key check: after its row (and id) is
-    // formed, before it commits. Node B's batch (bob's) does not need that row.
     const { first, second } = await storage()
       .db.transaction()
       .execute(async (trx) => {
         await trx.selectFrom("profiles").select("id").where("id", "=", alice.profileId).forUpdate().execute();
-        const first = nodeA.commit([{ row: message(chat, alice, { data: "AAAI" }) }]);
+        const first = nodeA.commit(batchA);
         while (!(await lockWaiters())) await sleep(20);
         const second = nodeB.commit([{ row: message(chat, bob, { data: "AAAJ" }) }]);
-        // Node B either commits or waits for a lock too; a reader then reads the latest page.
+        // Node B either commits or waits for a lock too; the reader reads then.
         let settled = false;
         void second.then(() => {
           settled = true;
@@ -84,9 +92,20 @@ describeEachBackend("PostgresCommitter", (storage) => {
       });
     const [outcomeA, outcomeB] = await Promise.all([first, second]);
     assert.equal(outcomeA.committed && outcomeB.committed, true);
-    // The reader catches up from the last id it holds, as clients do (messages {id: last, rel: "next"}).
     await read(Math.max(0, ...reader.keys()));
     assert.deepEqual([...reader.values()].sort(), ["AAAI", "AAAJ"]);
+  }
+
+  test("two nodes' one-chat batches become visible in id order: a reader past the later id never misses the earlier", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite has one writer per file)");
+    await readerAcrossTwoNodes(t, "one-chat", async () => []);
+  });
+
+  test("a batch over several chats and another node's batch become visible in id order in their shared chat", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite has one writer per file)");
+    await readerAcrossTwoNodes(t, "several-chats", async (alice) => [
+      { row: message(await chatOf(storage(), alice, []), alice) },
+    ]);
   });
 
   describeCuts(storage);

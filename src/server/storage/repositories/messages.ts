@@ -111,10 +111,15 @@ export function insertMessagesOfOneChatQuery(
   messages: NewMessage[],
 ): CompiledQuery<{ id: number }> {
   const columns = sql.join(INSERTED_COLUMNS.map((column) => sql.ref(column)));
+  // The first row's types are the list's: PostgreSQL gives the later rows' parameters those.
   const rows = messages.map(
-    (message) =>
+    (message, at) =>
       sql`(${sql.join(
-        INSERTED_COLUMNS.map((column) => sql`${message[column] ?? null}::${sql.raw(POSTGRES_TYPES[column])}`),
+        INSERTED_COLUMNS.map((column) =>
+          at === 0
+            ? sql`${message[column] ?? null}::${sql.raw(POSTGRES_TYPES[column])}`
+            : sql`${message[column] ?? null}`,
+        ),
       )})`,
   );
   const chat = sql`select id from ${sql.table("chats")} where id = ${chatId} for no key update`;

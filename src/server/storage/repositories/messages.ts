@@ -103,7 +103,9 @@ const POSTGRES_TYPES = {
  * (FOR NO KEY UPDATE) before any row draws its id: each row is a join with the locked chat, and its id's
  * default (nextval) is evaluated on the joined row, so only once the lock is held. Batches of one chat from
  * several nodes then draw their ids in the order they commit (docs/DECISIONS.md §13). The join is a LEFT one:
- * a chat that is gone still reaches the admission trigger, which refuses the row as before. PostgreSQL only.
+ * a chat that is gone still reaches the admission trigger, which refuses the row as before. A join on `true`
+ * with one locked row is a nested loop, which keeps the rows in list order: ids still ascend with the rows
+ * (idsInInsertOrder). PostgreSQL only.
  */
 export function insertMessagesOfOneChatQuery(
   db: Executor,

@@ -5,6 +5,7 @@ import type { Executor } from "../repositories/executor.ts";
 import {
   findStoredMessages,
   idsInInsertOrder,
+  insertMessagesOfOneChatQuery,
   insertMessagesQuery,
   releaseLocalIdQueryOf,
 } from "../repositories/messages.ts";
@@ -45,9 +46,11 @@ const LONGEST_RETRY_MS = 1_000;
 
 /**
  * Commits a batch on a client of the shared pool (PostgreSQL, whose commits do not block the event loop): one
- * multi-row INSERT … RETURNING. A batch of one chat alone is its own transaction (one round trip instead of
- * BEGIN, INSERT, COMMIT); a batch over several chats, or one that releases a stale localId, runs in one
- * transaction that share-locks its chats first.
+ * multi-row INSERT … RETURNING. Every batch locks its chats (FOR NO KEY UPDATE) before its rows draw their
+ * ids, to its commit, so that across nodes a chat's ids follow the order its messages become visible
+ * (docs/DECISIONS.md §13). A batch of one chat alone is its own transaction, the lock taken inside the INSERT
+ * (one round trip instead of BEGIN, INSERT, COMMIT); a batch over several chats, or one that releases a stale
+ * localId, runs in one transaction that locks its chats first.
  *
  * An error PostgreSQL answered (a SQLSTATE) fails the batch. A connection lost while the committing statement
  * (the lone INSERT, or COMMIT) was in flight leaves the outcome unknown — the server may have committed and
@@ -99,25 +102,36 @@ export class PostgresCommitter implements BatchCommitter {
 
   private async write(session: Session, batch: MessageWrite[]): Promise<number[]> {
     const { client } = session;
-    const insert = insertMessagesQuery(
-      this.db,
-      batch.map((one) => one.row),
-    );
-    const chatIds = [...new Set(batch.map((one) => one.row.chat_id))].sort();
-    if (chatIds.length === 1 && batch.every((one) => one.releaseLocalIdOf === undefined))
-      return idsInInsertOrder(await committing(client, insert));
+    const rows = batch.map((one) => one.row);
+    const chatIds = [...new Set(rows.map((row) => row.chat_id))].sort();
+    const [onlyChat] = chatIds;
+    if (
+      chatIds.length === 1 &&
+      onlyChat !== undefined &&
+      batch.every((one) => one.releaseLocalIdOf === undefined)
+    )
+      return idsInInsertOrder(
+        await committing(client, insertMessagesOfOneChatQuery(this.db, onlyChat, rows)),
+      );
     session.inTransaction = true;
     await run(client, "begin");
-    // The insert trigger share-locks each row's chat in arrival order, while a membership change locks its
-    // chats ascending (lockChats): taking them all ascending first keeps the two from deadlocking (§8.8).
+    // Each chat is locked exclusively of other batches before any id is drawn, so ids of one chat follow the
+    // commit order across nodes (§13); FOR NO KEY UPDATE still lets foreign-key checks (KEY SHARE) through.
+    // Ascending, as a membership change locks its chats (lockChats): the two cannot deadlock (§8.8).
     await run(
       client,
-      this.db.selectFrom("chats").select("id").where("id", "in", chatIds).orderBy("id").forShare().compile(),
+      this.db
+        .selectFrom("chats")
+        .select("id")
+        .where("id", "in", chatIds)
+        .orderBy("id")
+        .forNoKeyUpdate()
+        .compile(),
     );
     for (const { releaseLocalIdOf } of batch) {
       if (releaseLocalIdOf !== undefined) await run(client, releaseLocalIdQueryOf(this.db, releaseLocalIdOf));
     }
-    const ids = idsInInsertOrder(await run(client, insert));
+    const ids = idsInInsertOrder(await run(client, insertMessagesQuery(this.db, rows)));
     await committing(client, "commit");
     return ids;
   }

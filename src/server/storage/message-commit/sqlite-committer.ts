@@ -13,7 +13,8 @@ const SQLITE_THREAD: WorkerEntry = {
  * Commits message batches on a writer thread with its own SQLite connection (see sqlite-thread.ts), so the
  * event loop serves sockets and reads while a commit waits for its fsync. A thread that dies fails the batch
  * it held (its writes may or may not have committed; a client's retry with the same localId settles that)
- * and the next batch starts a new one.
+ * and the next batch starts a new one. Ids need no lock to follow the commit order (docs/DECISIONS.md §13):
+ * this one thread is the database file's only writer of messages, one transaction at a time.
  */
 export class SqliteCommitter implements BatchCommitter {
   private readonly thread: OnDemandWorker<CommitRequest, CommitAnswer>;

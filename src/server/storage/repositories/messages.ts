@@ -1,4 +1,4 @@
-import type { CompiledQuery, Insertable, Selectable } from "kysely";
+import { type CompiledQuery, type Insertable, type Selectable, sql } from "kysely";
 import type { MessagesTable } from "../schema.ts";
 import { type CompiledStatement, compiledOnce, compileStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
@@ -76,6 +76,60 @@ export async function insertMessages(db: Executor, messages: NewMessage[]): Prom
 /** insertMessages' statement, for a caller that runs it on a connection of its own (PostgresCommitter). */
 export function insertMessagesQuery(db: Executor, messages: NewMessage[]): CompiledQuery<{ id: number }> {
   return insertQuery(db, messages.map(messageArguments)).compile();
+}
+
+/**
+ * The PostgreSQL type of each inserted column: the rows of insertMessagesOfOneChatQuery come from a VALUES list
+ * in FROM, whose parameters PostgreSQL would otherwise take as text.
+ */
+const POSTGRES_TYPES = {
+  chat_id: "text",
+  profile_id: "bigint",
+  certificate_id: "bigint",
+  session_id: "bigint",
+  local_id: "text",
+  data: "text",
+  sign: "text",
+  cms: "text",
+  type: "text",
+  file_id: "text",
+  file_size: "bigint",
+  created_at: "bigint",
+  key_id: "bigint",
+} satisfies Record<keyof NewMessage, "text" | "bigint">;
+
+/**
+ * insertMessagesQuery for rows of one chat, as one autocommit statement that takes the chat's row lock
+ * (FOR NO KEY UPDATE) before any row draws its id: each row is a join with the locked chat, and its id's
+ * default (nextval) is evaluated on the joined row, so only once the lock is held. Batches of one chat from
+ * several nodes then draw their ids in the order they commit (docs/DECISIONS.md §13). The join is a LEFT one:
+ * a chat that is gone still reaches the admission trigger, which refuses the row as before. A join on `true`
+ * with one locked row is a nested loop, which keeps the rows in list order: ids still ascend with the rows
+ * (idsInInsertOrder). PostgreSQL only.
+ */
+export function insertMessagesOfOneChatQuery(
+  db: Executor,
+  chatId: string,
+  messages: NewMessage[],
+): CompiledQuery<{ id: number }> {
+  const columns = sql.join(INSERTED_COLUMNS.map((column) => sql.ref(column)));
+  // The first row's types are the list's: PostgreSQL gives the later rows' parameters those.
+  const rows = messages.map(
+    (message, at) =>
+      sql`(${sql.join(
+        INSERTED_COLUMNS.map((column) =>
+          at === 0
+            ? sql`${message[column] ?? null}::${sql.raw(POSTGRES_TYPES[column])}`
+            : sql`${message[column] ?? null}`,
+        ),
+      )})`,
+  );
+  const chat = sql`select id from ${sql.table("chats")} where id = ${chatId} for no key update`;
+  return sql<{ id: number }>`with locked as (${chat})
+    insert into ${sql.table("messages")} (${columns})
+    select ${sql.join(INSERTED_COLUMNS.map((column) => sql.ref(`v.${column}`)))}
+    from (values ${sql.join(rows)}) as v (${columns}) left join locked on true
+    returning id`.compile(db);
 }
 
 /** The ids an insert of several messages returned, in the order of its rows (see insertMessages). */

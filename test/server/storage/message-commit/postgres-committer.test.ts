@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "kysely";
 import { openStorage, type Storage } from "../../../../src/server/storage/database.ts";
@@ -10,15 +10,16 @@ import {
   UnresolvedCommitError,
 } from "../../../../src/server/storage/message-commit/postgres-committer.ts";
 import { lockChats } from "../../../../src/server/storage/repositories/chats.ts";
+import { listHistoryPage } from "../../../../src/server/storage/repositories/messages.ts";
 import { StatementCutter } from "../../../support/statement-cutter.ts";
 import { describeEachBackend, testDatabaseUrl } from "../../../support/storage.ts";
 import { chatOf, type Member, member, message } from "../repositories/fixtures.ts";
 
 describeEachBackend("PostgresCommitter", (storage) => {
-  async function lockWaiters(): Promise<boolean> {
+  async function lockWaiters(atLeast = 1): Promise<boolean> {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
       where wait_event_type = 'Lock' and datname = current_database()`.execute(storage().db);
-    return (rows[0]?.n ?? 0) > 0;
+    return (rows[0]?.n ?? 0) >= atLeast;
   }
 
   test("a batch whose rows arrive in descending chat order and a change locking the chats ascending do not deadlock", async (t) => {
@@ -41,6 +42,70 @@ describeEachBackend("PostgresCommitter", (storage) => {
       });
     const outcome = await batch;
     assert.equal(outcome.committed, true, outcome.committed ? "" : String(outcome.error));
+  });
+
+  /**
+   * Node A's batch (alice's message in `chat`, plus `alsoInA`) is held at its foreign-key check by a row lock
+   * on alice's profile — after its rows (and ids) are formed, before it commits — while node B commits bob's
+   * message in `chat`. A reader reads the latest page then, and catches up from the last id it holds once
+   * both are done, as clients do (messages {id: last, rel: "next"}): it must hold both messages.
+   */
+  async function readerAcrossTwoNodes(
+    t: TestContext,
+    key: string,
+    alsoInA: (alice: Member) => Promise<MessageWrite[]>,
+  ) {
+    const alice = await member(storage(), `pgc-order-alice-${key}`, null);
+    const bob = await member(storage(), `pgc-order-bob-${key}`, null);
+    const chat = await chatOf(storage(), alice, [bob]);
+    const batchA = [{ row: message(chat, alice, { data: "AAAI" }) }, ...(await alsoInA(alice))];
+    // Two nodes: two committers, each on a pool of its own, over one database.
+    const otherNode = openStorage({ kind: "postgres", url: testDatabaseUrl, schema: storage().schema });
+    t.after(() => otherNode.close());
+    const nodeA = new PostgresCommitter(storage().db, poolOf(storage()));
+    const nodeB = new PostgresCommitter(otherNode.db, poolOf(otherNode));
+    const reader = new Map<number, string>();
+    const read = async (anchor?: number) => {
+      const page = await listHistoryPage(storage().db, {
+        chatId: chat,
+        anchor: anchor === undefined ? undefined : { id: anchor, direction: "next" },
+        filesOnly: false,
+        limit: 50,
+      });
+      for (const row of page) reader.set(Number(row.id), row.data);
+    };
+    const { first, second } = await storage()
+      .db.transaction()
+      .execute(async (trx) => {
+        await trx.selectFrom("profiles").select("id").where("id", "=", alice.profileId).forUpdate().execute();
+        const first = nodeA.commit(batchA);
+        while (!(await lockWaiters())) await sleep(20);
+        const second = nodeB.commit([{ row: message(chat, bob, { data: "AAAJ" }) }]);
+        // Node B either commits or waits for a lock too; the reader reads then.
+        let settled = false;
+        void second.then(() => {
+          settled = true;
+        });
+        while (!settled && !(await lockWaiters(2))) await sleep(20);
+        await read();
+        return { first, second };
+      });
+    const [outcomeA, outcomeB] = await Promise.all([first, second]);
+    assert.equal(outcomeA.committed && outcomeB.committed, true);
+    await read(Math.max(0, ...reader.keys()));
+    assert.deepEqual([...reader.values()].sort(), ["AAAI", "AAAJ"]);
+  }
+
+  test("two nodes' one-chat batches become visible in id order: a reader past the later id never misses the earlier", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite has one writer per file)");
+    await readerAcrossTwoNodes(t, "one-chat", async () => []);
+  });
+
+  test("a batch over several chats and another node's batch become visible in id order in their shared chat", async (t) => {
+    if (storage().dialect !== "postgres") return t.skip("PostgreSQL only (SQLite has one writer per file)");
+    await readerAcrossTwoNodes(t, "several-chats", async (alice) => [
+      { row: message(await chatOf(storage(), alice, []), alice) },
+    ]);
   });
 
   describeCuts(storage);

@@ -47,6 +47,24 @@ for (const backend of backends) {
     });
     after(() => server.close());
 
+    /** `user` with a renewed certificate (same person, new key), logged in past the claim window. */
+    async function renewedLogin(user: SdkUser): Promise<Messenger> {
+      server.clock.advance(61_000);
+      const renewedCertificate = await issueUser(server, {
+        alg: "ecdsa-p256",
+        name: user.name,
+        snils: user.snils,
+      });
+      return Messenger.login({
+        server: server.url,
+        signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
+        verifier: signatureVerifier(),
+        trust: await serverAnchors(server),
+        phone: user.phone,
+        askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
+      });
+    }
+
     async function groupOf(...users: SdkUser[]): Promise<string> {
       const chat = await owner.messenger.createGroup(
         "Группа",
@@ -148,20 +166,7 @@ for (const backend of backends) {
       await owner.messenger.sendText(chat, "вторая эпоха");
       const socket = await owner.messenger.listen("all", () => {});
       try {
-        server.clock.advance(61_000);
-        const renewedCertificate = await issueUser(server, {
-          alg: "ecdsa-p256",
-          name: renewing.name,
-          snils: renewing.snils,
-        });
-        const renewed = await Messenger.login({
-          server: server.url,
-          signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
-          verifier: signatureVerifier(),
-          trust: await serverAnchors(server),
-          phone: renewing.phone,
-          askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
-        });
+        const renewed = await renewedLogin(renewing);
         await eventually("the renewed certificate reads the whole history", async () => {
           const history = await renewed.history(chat);
           return history.length === 2 && history.every((read) => read.signature === "verified");
@@ -180,20 +185,7 @@ for (const backend of backends) {
       const renewing = await sdkUser(server, "ecdsa-p256", "Обновлённый Роман Романович");
       const chat = await groupOf(mallory, renewing);
       await owner.messenger.sendText(chat, "до обновления");
-      server.clock.advance(61_000);
-      const renewedCertificate = await issueUser(server, {
-        alg: "ecdsa-p256",
-        name: renewing.name,
-        snils: renewing.snils,
-      });
-      const renewed = await Messenger.login({
-        server: server.url,
-        signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
-        verifier: signatureVerifier(),
-        trust: await serverAnchors(server),
-        phone: renewing.phone,
-        askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
-      });
+      const renewed = await renewedLogin(renewing);
       const { cid } = await renewed.profile();
       // Mallory takes the slot with a properly signed row that is no key wrapped for the renewed certificate.
       const wrappedKey = new Uint8Array(120).fill(7);
@@ -235,25 +227,12 @@ for (const backend of backends) {
       const renewing = await sdkUser(server, "ecdsa-p256", "Обновлённый Семён Семёнович");
       const chat = await groupOf(mallory, renewing);
       await owner.messenger.sendText(chat, "до подмены");
-      server.clock.advance(61_000);
-      const renewedCertificate = await issueUser(server, {
-        alg: "ecdsa-p256",
-        name: renewing.name,
-        snils: renewing.snils,
-      });
-      const renewed = await Messenger.login({
-        server: server.url,
-        signer: await loadSigner(renewedCertificate.der, renewedCertificate.keyPem),
-        verifier: signatureVerifier(),
-        trust: await serverAnchors(server),
-        phone: renewing.phone,
-        askCode: async (phone) => server.sms.lastCodeFor(phone)?.code ?? "",
-      });
+      const renewed = await renewedLogin(renewing);
       const { cid, pid } = await renewed.profile();
       // Mallory wraps a key of her own for the renewed certificate: the row unwraps and its signature verifies.
       const wrappedKey = await wrapChatKeyFor({
         chatKey: generateChatKey("aes-256-gcm"),
-        recipientCertificate: renewedCertificate.der,
+        recipientCertificate: renewed.signer.certificate,
       });
       const sign = await signKeyRow(mallory.messenger.signer, { chatId: chat, keyId: 1, cid, wrappedKey });
       await mallory.messenger.api.call("chatsKeys", {

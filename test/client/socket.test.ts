@@ -10,6 +10,12 @@ import { holdMessageCommits } from "../support/storage.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 import { type SdkUser, sdkUser } from "./support.ts";
 
+/** The Engine.IO transport under an SDK socket (its socket.io-client socket is private). */
+function engineTransportOf(socket: CertchatSocket): string {
+  return (socket as unknown as { socket: { io: { engine: { transport: { name: string } } } } }).socket.io
+    .engine.transport.name;
+}
+
 describe("SDK socket client against the real server", () => {
   let server: TestServer;
   let sender: SdkUser;
@@ -105,6 +111,9 @@ describe("SDK socket client against the real server", () => {
     });
     try {
       await socket.connect();
+      // Muted only once the connection has moved from polling to its websocket: muted mid-upgrade, the
+      // server's answers that finish the upgrade are lost and the client holds every later packet for good.
+      await eventually(() => engineTransportOf(socket) === "websocket", "the websocket upgrade");
       proxy.mute();
       const text = "ответ потерян";
       const sending = socket.sendMessage({

@@ -139,6 +139,10 @@ describeEachBackend("chat membership changes", (storage) => {
         created_by_profile_id: owner.profileId,
         reason: "create",
         created_at: now,
+        // No commitment unless the creator sent one (chat-key-epochs.test.ts stores one).
+        commitment: null,
+        commitment_sign: null,
+        commitment_certificate_id: null,
       },
     ]);
   });

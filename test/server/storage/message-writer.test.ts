@@ -4,14 +4,13 @@ import { openStorage, type Storage } from "../../../src/server/storage/database.
 import type { MessageWrite } from "../../../src/server/storage/message-commit/batch-committer.ts";
 import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
-import { advanceEpoch } from "../../../src/server/storage/repositories/chat-key-epochs.ts";
 import {
   isUniqueViolation,
   messageRefusal,
 } from "../../../src/server/storage/repositories/constraint-errors.ts";
 import { findMessageById, insertMessage } from "../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../support/storage.ts";
-import { chatOf, type Member, member, message, now } from "./repositories/fixtures.ts";
+import { chatOf, type Member, member, message, rotateEpoch } from "./repositories/fixtures.ts";
 
 describeEachBackend("MessageWriter", (storage, target) => {
   let alice: Member;
@@ -112,14 +111,7 @@ describeEachBackend("MessageWriter", (storage, target) => {
   test("rows the admission trigger refuses fail alone with their refusal; the rest of the batch commits", async () => {
     const outsider = await member(storage(), "writer-outsider", "79990003002");
     const rotated = await chatOf(storage(), alice, []);
-    await advanceEpoch(storage().db, {
-      chatId: rotated,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-    });
+    await rotateEpoch(storage().db, rotated, alice, 2);
     const rows = [
       message(chat, alice, { data: "a0" }),
       message(chat, outsider, { data: "refused" }),

@@ -9,7 +9,6 @@ import {
   findOrInsertCertificate,
   markCertificatesRevoked,
 } from "../../../../src/server/storage/repositories/certificates.ts";
-import { advanceEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import { insertChatKeys } from "../../../../src/server/storage/repositories/chat-keys.ts";
 import { insertChatMembers, MemberRole } from "../../../../src/server/storage/repositories/chats.ts";
 import { isUniqueViolation } from "../../../../src/server/storage/repositories/constraint-errors.ts";
@@ -23,6 +22,7 @@ import {
   member,
   message,
   now,
+  rotateEpoch,
   YEAR_MS,
 } from "../repositories/fixtures.ts";
 
@@ -93,14 +93,7 @@ describeEachBackend("migration 0007-key-epochs", (storage) => {
     await insertChatKeys(db, [key(group, alice, 1, 1), key(group, bob, 1, 2)]);
     await insertChatKeys(db, [key(rotated, alice, 1, 3), key(rotated, bob, 1, 4)]);
     await insertMessage(db, message(group, alice));
-    await advanceEpoch(db, {
-      chatId: rotated,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-    });
+    await rotateEpoch(db, rotated, alice, 2);
     await insertChatKeys(db, [key(rotated, alice, 2, 5), key(rotated, bob, 2, 6)]);
     keyIdsBefore = (await db.selectFrom("chat_keys").select("id").orderBy("id").execute()).map((r) => r.id);
 

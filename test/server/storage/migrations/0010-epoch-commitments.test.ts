@@ -5,10 +5,10 @@ import { Migrator } from "kysely";
 import type { Storage } from "../../../../src/server/storage/database.ts";
 import { migrateToLatest } from "../../../../src/server/storage/database.ts";
 import { migrationProvider } from "../../../../src/server/storage/migrations/index.ts";
-import { advanceEpoch, listEpochs } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
+import { listEpochs } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import { insertChat } from "../../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { member, now } from "../repositories/fixtures.ts";
+import { member, now, rotateEpoch } from "../repositories/fixtures.ts";
 
 async function migrateTo(storage: Storage, name: string): Promise<void> {
   const migrator = new Migrator({
@@ -34,15 +34,7 @@ describeEachBackend("migration 0010-epoch-commitments", (storage) => {
       { id: chat, type: 1, name: "G", owner_profile_id: alice.profileId, pair_key: null, created_at: now },
       commitment,
     );
-    await advanceEpoch(storage().db, {
-      chatId: chat,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-      commitment,
-    });
+    await rotateEpoch(storage().db, chat, alice, 2, { commitment });
 
     await migrateTo(storage(), "0009-session-ends");
     const whileDown = await storage()

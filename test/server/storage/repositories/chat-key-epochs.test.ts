@@ -13,7 +13,7 @@ import {
   setRotationDue,
 } from "../../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { chatOf, type Member, member, now } from "./fixtures.ts";
+import { chatOf, type Member, member, now, rotateEpoch } from "./fixtures.ts";
 
 describeEachBackend("chat key epochs", (storage) => {
   let alice: Member;
@@ -101,13 +101,7 @@ describeEachBackend("chat key epochs", (storage) => {
       { id: chat, type: 1, name: "G", owner_profile_id: alice.profileId, pair_key: null, created_at: now },
       first,
     );
-    await advanceEpoch(storage().db, {
-      chatId: chat,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
+    await rotateEpoch(storage().db, chat, alice, 2, {
       commitment: { value: new Uint8Array(32).fill(2), sign: "c2lnbjI=", certificateId: alice.certificateId },
     });
     await insertChatKeys(storage().db, [keyRow(chat, 1), keyRow(chat, 2)]);

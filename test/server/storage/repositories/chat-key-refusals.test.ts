@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { advanceEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import {
   listRefusals,
   refuseKeyRows,
@@ -10,7 +9,7 @@ import {
   listEpochKeysForCertificate,
 } from "../../../../src/server/storage/repositories/chat-keys.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { chatOf, type Member, member, now } from "./fixtures.ts";
+import { chatOf, type Member, member, now, rotateEpoch } from "./fixtures.ts";
 
 describeEachBackend("chat key refusals", (storage) => {
   let alice: Member;
@@ -34,14 +33,7 @@ describeEachBackend("chat key refusals", (storage) => {
   async function twoEpochs(): Promise<string> {
     const chat = await chatOf(storage(), alice, [bob]);
     await insertChatKeys(storage().db, [key(chat, alice, 1), key(chat, bob, 1)]);
-    await advanceEpoch(storage().db, {
-      chatId: chat,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-    });
+    await rotateEpoch(storage().db, chat, alice, 2);
     await insertChatKeys(storage().db, [key(chat, alice, 2), key(chat, bob, 2)]);
     return chat;
   }

@@ -4,7 +4,6 @@ import {
   findOrInsertCertificate,
   markCertificatesRevoked,
 } from "../../../../src/server/storage/repositories/certificates.ts";
-import { advanceEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import {
   deleteWaits,
   deleteWaitsOfProfile,
@@ -15,7 +14,7 @@ import {
 import { insertChatKeys } from "../../../../src/server/storage/repositories/chat-keys.ts";
 import { insertChatMembers, MemberRole } from "../../../../src/server/storage/repositories/chats.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { certificateFields, chatOf, type Member, member, now, YEAR_MS } from "./fixtures.ts";
+import { certificateFields, chatOf, type Member, member, now, rotateEpoch, YEAR_MS } from "./fixtures.ts";
 
 describeEachBackend("chat key waits", (storage) => {
   let alice: Member;
@@ -64,15 +63,7 @@ describeEachBackend("chat key waits", (storage) => {
     const chat = await chatOf(storage(), alice, [bob]);
     const gost = await renewed(bob, { key_agreement: "gost2012-256:CryptoPro-A" });
     await insertChatKeys(storage().db, [key(chat, bob, gost, 1)]);
-    for (const keyId of [2, 3])
-      await advanceEpoch(storage().db, {
-        chatId: chat,
-        keyId,
-        afterMessageId: 0,
-        by: alice.profileId,
-        reason: "rotate",
-        now,
-      });
+    for (const keyId of [2, 3]) await rotateEpoch(storage().db, chat, alice, keyId);
     await insertChatKeys(storage().db, [key(chat, bob, gost, 2)]);
     await insertWaits(storage().db, [
       { chat_id: chat, certificate_id: gost, profile_id: bob.profileId, since: now },
@@ -89,14 +80,7 @@ describeEachBackend("chat key waits", (storage) => {
 
   test("a member added from now lacks only the epochs from its first_key_id", async () => {
     const chat = await chatOf(storage(), alice, []);
-    await advanceEpoch(storage().db, {
-      chatId: chat,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-    });
+    await rotateEpoch(storage().db, chat, alice, 2);
     const carol = await member(storage(), "wait-carol", "79990005003");
     await insertChatMembers(storage().db, [
       {
@@ -176,14 +160,7 @@ describeEachBackend("chat key waits", (storage) => {
       key(keyed, dave, certificate, 1),
       key(rotated, dave, certificate, 1),
     ]);
-    await advanceEpoch(storage().db, {
-      chatId: rotated,
-      keyId: 2,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-    });
+    await rotateEpoch(storage().db, rotated, alice, 2);
     const chats = await insertWaitsForCertificate(storage().db, certificate, dave.profileId, now);
     assert.deepEqual(chats.sort(), [unkeyed, rotated].sort());
     assert.deepEqual(await waiting([keyed, unkeyed, rotated]), [

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { findOrInsertCertificate } from "../../../../src/server/storage/repositories/certificates.ts";
-import { advanceEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import {
   deleteKeysOfProfile,
   insertChatKeys,
@@ -13,7 +12,7 @@ import {
 } from "../../../../src/server/storage/repositories/chat-keys.ts";
 import { isUniqueViolation } from "../../../../src/server/storage/repositories/constraint-errors.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { certificateFields, chatOf, type Member, member, now } from "./fixtures.ts";
+import { certificateFields, chatOf, type Member, member, now, rotateEpoch } from "./fixtures.ts";
 
 describeEachBackend("chat keys", (storage) => {
   let alice: Member;
@@ -41,15 +40,7 @@ describeEachBackend("chat keys", (storage) => {
     ...extra,
   });
 
-  const rotate = (chat: string, keyId: number) =>
-    advanceEpoch(storage().db, {
-      chatId: chat,
-      keyId,
-      afterMessageId: 0,
-      by: alice.profileId,
-      reason: "rotate",
-      now,
-    });
+  const rotate = (chat: string, keyId: number) => rotateEpoch(storage().db, chat, alice, keyId);
 
   test("keys are found per certificate with the wrapping certificate and the signature", async () => {
     const id = await chatOf(storage(), alice, [bob]);

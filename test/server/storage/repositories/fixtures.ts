@@ -5,11 +5,13 @@ import {
   findOrInsertCertificate,
   storeCertificate,
 } from "../../../../src/server/storage/repositories/certificates.ts";
+import { advanceEpoch, type NewEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import {
   insertChat,
   insertChatMembers,
   MemberRole,
 } from "../../../../src/server/storage/repositories/chats.ts";
+import type { Executor } from "../../../../src/server/storage/repositories/executor.ts";
 import type { NewMessage } from "../../../../src/server/storage/repositories/messages.ts";
 import {
   linkProfileToUser,
@@ -115,6 +117,25 @@ export async function chatOf(
     })),
   );
   return id;
+}
+
+/** Rotates `chatId` to epoch `keyId` (from `keyId - 1`) as `by`, with no messages before it unless told. */
+export function rotateEpoch(
+  db: Executor,
+  chatId: string,
+  by: Member,
+  keyId: number,
+  extra: Partial<Omit<NewEpoch, "chatId" | "keyId" | "by">> = {},
+): Promise<void> {
+  return advanceEpoch(db, {
+    chatId,
+    keyId,
+    afterMessageId: 0,
+    by: by.profileId,
+    reason: "rotate",
+    now,
+    ...extra,
+  });
 }
 
 /** A message row of `sender` in a chat. */

@@ -3,7 +3,6 @@ import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
 import { CompiledQuery } from "kysely";
 import type { Storage } from "../../../../src/server/storage/database.ts";
-import { advanceEpoch } from "../../../../src/server/storage/repositories/chat-key-epochs.ts";
 import { insertChatMembers, MemberRole } from "../../../../src/server/storage/repositories/chats.ts";
 import {
   isUniqueViolation,
@@ -22,7 +21,7 @@ import {
   releaseLocalId,
 } from "../../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
-import { chatOf, type Member, member, message, now } from "./fixtures.ts";
+import { chatOf, type Member, member, message, now, rotateEpoch } from "./fixtures.ts";
 
 describeEachBackend("messages", (storage) => {
   let alice: Member;
@@ -233,14 +232,7 @@ describeEachBackend("message admission trigger", (storage) => {
 
   test("a message under an epoch that is not the chat's current one is refused stale-key", async () => {
     const group = await chatOf(storage(), owner, [reader]);
-    await advanceEpoch(storage().db, {
-      chatId: group,
-      keyId: 2,
-      afterMessageId: 0,
-      by: owner.profileId,
-      reason: "rotate",
-      now,
-    });
+    await rotateEpoch(storage().db, group, owner, 2);
     await assert.rejects(
       insertMessage(storage().db, message(group, reader, { key_id: 1 })),
       refusedAs("stale-key"),

@@ -18,16 +18,15 @@ import {
   liveMessageEvent,
   type ServerToClientEvents,
 } from "../protocol/events.ts";
-import {
-  type LocalId,
-  MAX_RESUME_CHATS,
-  type Message,
-  type MessagesData,
-  type MessagesRequest,
-  type ResumedChat,
-  type SendMessageRequest,
+import type {
+  LocalId,
+  Message,
+  MessagesData,
+  MessagesRequest,
+  SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
+import { CatchUpFetcher } from "./catch-up.ts";
 import { type RetryEnd, type RetryPolicy, retryUntilDone } from "./retry.ts";
 import { SendWindow } from "./send-window.ts";
 
@@ -88,19 +87,6 @@ interface CatchUp {
   run: Promise<RetryEnd> | undefined;
 }
 
-/** A chat waiting in a `resume` batch: its answer, or undefined when the server has no `resume` (older). */
-interface ResumeEntry {
-  answer: Promise<ResumedChat | undefined>;
-  settle(answer: ResumedChat | undefined): void;
-  fail(error: unknown): void;
-}
-
-/** The chats whose catch-ups started in the same turn of a connection: they go in one `resume`. */
-interface ResumeBatch {
-  link: AbortController;
-  chats: Map<string, ResumeEntry>;
-}
-
 const DEFAULT_SENDS_IN_FLIGHT = 128;
 const DEFAULT_SEND_BYTES_IN_FLIGHT = 32 * 1024 ** 2;
 
@@ -133,10 +119,8 @@ export class CertchatSocket {
   private readonly retry: RetryPolicy;
   /** The current connection: aborted at its disconnect, which cancels its catch-ups (the next connect's resume). */
   private link: AbortController | undefined;
-  /** Catch-ups waiting for the next `resume` (sent a macrotask after the first joins, so a connect's all go). */
-  private pendingResume: ResumeBatch | undefined;
-  /** The connection whose server answered `resume` MethodNotFound: its catch-ups subscribe chat by chat. */
-  private olderServer: AbortController | undefined;
+  /** Each catch-up attempt: the connection's `resume` batches, then pages (src/client/catch-up.ts). */
+  private readonly gaps: CatchUpFetcher;
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -146,6 +130,15 @@ export class CertchatSocket {
       bytes: options.maxSendBytesInFlight ?? DEFAULT_SEND_BYTES_IN_FLIGHT,
     });
     this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
+    this.gaps = new CatchUpFetcher({
+      resume: (chats) => this.request("resume", { chats }),
+      subscribe: async (chat) => {
+        await this.request("subscribe", chat);
+      },
+      nextPage: (chat, after) => this.messages({ chat, id: after, rel: "next" }),
+      lastId: (chat) => this.lastIds.get(chat),
+      deliver: (message) => this.deliver(message),
+    });
     this.socket = io(options.server, { auth: { token: options.token }, autoConnect: false });
     this.socket.on("connect", () => {
       this.link = new AbortController();
@@ -321,98 +314,9 @@ export class CertchatSocket {
           for (const listener of this.failureListeners) listener({ chat, attempt, error, retrying });
         },
       },
-      () => this.fetchGap(chat, state.link),
+      () => this.gaps.fetchGap(chat, state.link),
     );
     return this.endCatchUp(chat, state, end);
-  }
-
-  /**
-   * Subscribe again and fetch everything after the last id held: the chat's part of a `resume` (one event for
-   * the connection's chats), and when it says there is more, `messages` pages until one is empty (a page may
-   * stop short of 50 at the server's byte budget, CERTCHAT_MAX_PAGE_BYTES, with more after it). An older server
-   * without `resume`: `subscribe`, then pages likewise.
-   */
-  private async fetchGap(chat: string, link: AbortController): Promise<void> {
-    // Never on a later connection: that one's own run catches the chat up.
-    const onThisConnection = () => {
-      if (link.signal.aborted) throw new Error("the connection ended");
-    };
-    onThisConnection();
-    const resumed = await this.resumeChat(chat, link);
-    if (resumed) {
-      for (const message of resumed.messages) this.deliver(message);
-      if (!resumed.more) return;
-    } else {
-      await this.request("subscribe", chat);
-    }
-    // Ends as well when the chat is unsubscribed meanwhile (nothing to page for), and fails on a page with nothing
-    // after the id asked from (no honest server sends one): either would otherwise ask for the same page forever.
-    for (let after = this.lastIds.get(chat); after !== undefined; after = this.lastIds.get(chat)) {
-      onThisConnection();
-      const from = after;
-      const page = await this.messages({ chat, id: from, rel: "next" });
-      if (page.length === 0) return;
-      if (!page.some((message) => message.id > from))
-        throw new Error(`the next page of chat ${chat} after ${from} holds nothing after it`);
-      for (const message of page) this.deliver(message);
-    }
-  }
-
-  /** The chat's answer in the connection's next `resume` batch; undefined from an older server. */
-  private resumeChat(chat: string, link: AbortController): Promise<ResumedChat | undefined> {
-    if (this.olderServer === link) return Promise.resolve(undefined);
-    let batch = this.pendingResume;
-    if (!batch || batch.link !== link) {
-      const next: ResumeBatch = { link, chats: new Map() };
-      this.pendingResume = batch = next;
-      // A timer, not setImmediate: the SDK runs in browsers too.
-      setTimeout(() => this.sendResume(next), 0);
-    }
-    const waiting = batch.chats.get(chat);
-    if (waiting) return waiting.answer;
-    let settle: ResumeEntry["settle"] = () => {};
-    let fail: ResumeEntry["fail"] = () => {};
-    const answer = new Promise<ResumedChat | undefined>((resolve, reject) => {
-      settle = resolve;
-      fail = reject;
-    });
-    batch.chats.set(chat, { answer, settle, fail });
-    return answer;
-  }
-
-  /** Sends a batch, MAX_RESUME_CHATS chats per `resume`, and hands each chat its answer. */
-  private sendResume(batch: ResumeBatch): void {
-    if (this.pendingResume === batch) this.pendingResume = undefined;
-    const entries = [...batch.chats].filter(([chat, entry]) => {
-      // The next connection's runs resume their chats themselves.
-      if (batch.link.signal.aborted) entry.fail(new Error("the connection ended"));
-      else if (!this.lastIds.has(chat)) entry.fail(new Error("the chat was unsubscribed"));
-      else return true;
-      return false;
-    });
-    for (let at = 0; at < entries.length; at += MAX_RESUME_CHATS) {
-      const chunk = entries.slice(at, at + MAX_RESUME_CHATS);
-      const chats = chunk.map(([chat]) => ({ chat, id: this.lastIds.get(chat) ?? 0 }));
-      this.request("resume", { chats }).then(
-        (data) => {
-          const answers = new Map(data.chats.map((answer) => [answer.chat, answer]));
-          for (const [chat, entry] of chunk) {
-            const answer = answers.get(chat);
-            if (!answer) entry.fail(new CertchatApiError("InvalidResponse"));
-            else if ("error" in answer) entry.fail(new CertchatApiError(answer.error));
-            else entry.settle(answer);
-          }
-        },
-        (error: unknown) => {
-          const older = error instanceof CertchatApiError && error.code === "MethodNotFound";
-          if (older) this.olderServer = batch.link;
-          for (const [, entry] of chunk) {
-            if (older) entry.settle(undefined);
-            else entry.fail(error);
-          }
-        },
-      );
-    }
   }
 
   /**

@@ -3,21 +3,14 @@ import { after, before, describe, it } from "node:test";
 import { type CatchUpFailure, CertchatSocket } from "../../src/client/socket.ts";
 import type { Message } from "../../src/protocol/schemas/messages.ts";
 import { chatServerEnv } from "../support/chats.ts";
-import { EventRelay } from "../support/event-relay.ts";
+import { EventRelay, tally } from "../support/event-relay.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
-import { type SdkUser, sdkUser } from "./support.ts";
+import { groupsWith, type SdkUser, sdkUser } from "./support.ts";
 
 /** Fast retries, so that a test needs no more than a few short delays. */
 const QUICK_RETRY = { attempts: 50, firstDelayMs: 20, maxDelayMs: 100 };
-
-/** How many of each event name. */
-function tally(events: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const event of events) counts[event] = (counts[event] ?? 0) + 1;
-  return counts;
-}
 
 describe("SDK socket resume after a reconnect", () => {
   let server: TestServer;
@@ -62,13 +55,6 @@ describe("SDK socket resume after a reconnect", () => {
     return { relay, proxy, received, failures };
   }
 
-  async function groups(count: number): Promise<string[]> {
-    const chats: string[] = [];
-    for (let i = 0; i < count; i++)
-      chats.push((await sender.messenger.createGroup(`Возврат ${i}`, [listener.phone])).chatId as string);
-    return chats;
-  }
-
   /** Cuts the connection, sends `perChat` texts into each chat meanwhile, lets the socket back; the sent ids. */
   async function whileAway(
     proxy: TcpProxy,
@@ -86,7 +72,7 @@ describe("SDK socket resume after a reconnect", () => {
   }
 
   it("a new server: one resume for all the socket's chats delivers each chat's gap once", async () => {
-    const chats = await groups(2);
+    const chats = await groupsWith(sender, listener, 2, "Возврат");
     const { relay, proxy, received, failures } = await listening([], chats);
     const sent = await whileAway(proxy, relay, chats, ["пока не было связи 1", "пока не было связи 2"]);
     await eventually(() => received.length >= sent.length, "the gap's messages", 15_000);
@@ -99,7 +85,7 @@ describe("SDK socket resume after a reconnect", () => {
   });
 
   it("an older server (resume answered MethodNotFound): subscribe and messages per chat, until an empty page, deliver each chat's gap once", async () => {
-    const chats = await groups(2);
+    const chats = await groupsWith(sender, listener, 2, "Возврат");
     const { relay, proxy, received, failures } = await listening(["resume"], chats);
     const sent = await whileAway(proxy, relay, chats, ["пока не было связи 1", "пока не было связи 2"]);
     await eventually(() => received.length >= sent.length, "the gap's messages", 15_000);
@@ -116,7 +102,7 @@ describe("SDK socket resume after a reconnect", () => {
     ["an older server", ["resume"]],
   ] as const)
     it(`${kind}, pages cut at the byte budget: the gap is paged with messages until an empty page, in order`, async () => {
-      const [chat] = await groups(1);
+      const [chat] = await groupsWith(sender, listener, 1, "Возврат");
       const { relay, proxy, received, failures } = await listening([...refused], [chat as string]);
       const large = "ж".repeat(4_000);
       const sent = await whileAway(

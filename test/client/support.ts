@@ -79,3 +79,16 @@ export interface TestSigners {
   (alg: IssueAlgorithm, options?: { snils?: string }): Promise<Signer>;
   anchors(): Promise<TrustInput>;
 }
+
+/** `count` new groups of `owner` with `member` in them (named `${name} ${i}`); their chat ids. */
+export async function groupsWith(
+  owner: SdkUser,
+  member: SdkUser,
+  count: number,
+  name: string,
+): Promise<string[]> {
+  const chats: string[] = [];
+  for (let i = 0; i < count; i++)
+    chats.push((await owner.messenger.createGroup(`${name} ${i}`, [member.phone])).chatId as string);
+  return chats;
+}

@@ -45,3 +45,10 @@ export class EventRelay {
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
 }
+
+/** How many of each event name (of a relay's `events`). */
+export function tally(events: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of events) counts[event] = (counts[event] ?? 0) + 1;
+  return counts;
+}

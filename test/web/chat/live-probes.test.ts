@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CertchatApi } from "../../../src/client/api.ts";
-import type { CatchUpFailure } from "../../../src/client/socket.ts";
 import type { Message, MessagesRequest } from "../../../src/protocol/schemas/messages.ts";
 import { LiveConnection } from "../../../web/src/chat/live.ts";
 import { type SdkUser, sdkUser } from "../../client/support.ts";
 import { chatServerEnv } from "../../support/chats.ts";
+import { EventRelay } from "../../support/event-relay.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { eventually } from "../../support/sockets.ts";
+import { recording, SplitApi } from "./support.ts";
 
 /**
  * A server that answers every `next` page with messages the client already holds (ids not after the one it
  * asked from): the page is never empty, so a catch-up that pages on until an empty page never ends. Each id
  * asked for a second time is counted as a repeat and answered empty, so that the probe itself ends.
  */
-class StalePages extends CertchatApi {
+class StalePages extends SplitApi {
   repeats = 0;
   private readonly asked = new Set<number>();
 
@@ -25,7 +25,8 @@ class StalePages extends CertchatApi {
       return [];
     }
     this.asked.add(id);
-    return super.messages({ ...request, id: 0 });
+    const page = await super.messages({ ...request, id: 0 });
+    return page.filter((message) => message.id <= id);
   }
 }
 
@@ -35,34 +36,20 @@ describe("red-team probe: the web page's catch-up against a malicious server", (
   let listener: SdkUser;
 
   before(async () => {
-    server = await startTestServer({ env: chatServerEnv });
+    // A page budget of 20 KiB: a few large messages do not fit one resume answer, so it says more.
+    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
     sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
     listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
   });
   after(() => server.close());
 
-  it("a page that does not go past the last id held ends the catch-up as failed instead of asking for the same page again", async () => {
-    const group = await sender.messenger.createGroup("Несдвигаемая страница", [listener.phone]);
-    const chat = group.chatId as string;
-    const held = await sender.messenger.sendText(chat, "уже есть");
-    const api = new StalePages(server.url, listener.messenger.api.token);
-    const failures: CatchUpFailure[] = [];
-    const live = new LiveConnection(
-      api,
-      {
-        message: () => {},
-        catchUpFailed: (failure) => failures.push(failure),
-        state: () => {},
-        sessionEnded: (code) => assert.fail(`session ended: ${code}`),
-        chatAdded: () => {},
-        chatRemoved: () => {},
-        chatChanged: () => {},
-        chatWaitList: () => {},
-      },
-      { ackTimeoutMs: 2_000, catchUpRetry: { attempts: 1 } },
-    );
+  /** Watches `chat` from `held` through `socketServer`, and waits for the catch-up's end or a repeated page. */
+  async function caughtUp(socketServer: string, chat: string, held: number) {
+    const api = new StalePages(socketServer, server.url, listener.messenger.api.token);
+    const { handlers, failures } = recording();
+    const live = new LiveConnection(api, handlers, { ackTimeoutMs: 2_000, catchUpRetry: { attempts: 1 } });
     try {
-      live.watch(chat, held.id);
+      live.watch(chat, held);
       await eventually(
         () => failures.length > 0 || api.repeats > 0,
         "the catch-up's end or a repeated page",
@@ -77,8 +64,29 @@ describe("red-team probe: the web page's catch-up against a malicious server", (
         failures.map(({ chat: failed, retrying }) => ({ failed, retrying })),
         [{ failed: chat, retrying: false }],
       );
+      assert.match(String(failures[0]?.error), /holds nothing after it/);
     } finally {
       live.close();
     }
+  }
+
+  it("an older server (no resume): a page that does not go past the last id held ends the catch-up as failed instead of asking for the same page again", async () => {
+    const group = await sender.messenger.createGroup("Несдвигаемая страница", [listener.phone]);
+    const chat = group.chatId as string;
+    const held = await sender.messenger.sendText(chat, "уже есть");
+    const relay = new EventRelay(server.url, ["resume"]);
+    try {
+      await caughtUp(await relay.start(), chat, held.id);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("a resume that says more: a next page that does not go past the last id held ends the catch-up as failed instead of asking for it again", async () => {
+    const group = await sender.messenger.createGroup("Несдвигаемая страница после resume", [listener.phone]);
+    const chat = group.chatId as string;
+    const held = await sender.messenger.sendText(chat, "уже есть");
+    for (const i of [1, 2, 3]) await sender.messenger.sendText(chat, `${i}${"ж".repeat(4_000)}`);
+    await caughtUp(server.url, chat, held.id);
   });
 });

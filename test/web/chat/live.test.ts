@@ -2,16 +2,17 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CertchatApi } from "../../../src/client/api.ts";
 import type { RetryPolicy } from "../../../src/client/retry.ts";
-import type { CatchUpFailure } from "../../../src/client/socket.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
-import { type ConnectionState, LiveConnection } from "../../../web/src/chat/live.ts";
-import { type SdkUser, sdkUser } from "../../client/support.ts";
+import { LiveConnection } from "../../../web/src/chat/live.ts";
+import { groupsWith, type SdkUser, sdkUser } from "../../client/support.ts";
 import { failCatchUp } from "../../support/catch-up.ts";
 import { chatServerEnv } from "../../support/chats.ts";
+import { EventRelay, tally } from "../../support/event-relay.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { eventually } from "../../support/sockets.ts";
 import { backends } from "../../support/storage.ts";
 import { TcpProxy } from "../../support/tcp-proxy.ts";
+import { recording, SplitApi } from "./support.ts";
 
 /** Fast retries, so that a test needs no more than a few short delays. */
 const QUICK_RETRY = { attempts: 50, firstDelayMs: 20, maxDelayMs: 100 };
@@ -37,23 +38,8 @@ describe("the web page's live connection after a reconnect", {
   /** The listener's page connection through `proxy`, recording what it delivers, what fails, its states. */
   async function connected(proxy: TcpProxy, retry: Partial<RetryPolicy>) {
     const api = new CertchatApi(await proxy.start(), listener.messenger.api.token);
-    const received: Message[] = [];
-    const failures: CatchUpFailure[] = [];
-    const states: ConnectionState[] = [];
-    const live = new LiveConnection(
-      api,
-      {
-        message: (message) => received.push(message),
-        catchUpFailed: (failure) => failures.push(failure),
-        state: (state) => states.push(state),
-        sessionEnded: (code) => assert.fail(`session ended: ${code}`),
-        chatAdded: () => {},
-        chatRemoved: () => {},
-        chatChanged: () => {},
-        chatWaitList: () => {},
-      },
-      { ackTimeoutMs: 300, catchUpRetry: retry },
-    );
+    const { handlers, received, failures, states } = recording();
+    const live = new LiveConnection(api, handlers, { ackTimeoutMs: 300, catchUpRetry: retry });
     await eventually(() => states.at(-1) === "online", "the connection");
     return { live, received, failures, states };
   }
@@ -202,5 +188,111 @@ describe("the web page's live connection with pages cut at the byte budget", () 
     } finally {
       live.close();
     }
+  });
+});
+
+describe("the web page's live connection resumes its chats with one `resume`", () => {
+  let server: TestServer;
+  let sender: SdkUser;
+  let listener: SdkUser;
+  const cleanups: (() => Promise<void> | void)[] = [];
+
+  before(async () => {
+    // A page budget of 20 KiB: a few large messages overflow one answer.
+    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
+    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
+    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await server.close();
+  });
+
+  /**
+   * The listener's page connection through a relay (refusing `refused`, as an older server does) behind a proxy
+   * that cuts the connection, watching `chats` from before a first message in each, which it has delivered.
+   */
+  async function watching(refused: string[], chats: string[]) {
+    const relay = new EventRelay(server.url, refused);
+    const proxy = new TcpProxy(new URL(await relay.start()));
+    const api = new SplitApi(await proxy.start(), server.url, listener.messenger.api.token);
+    const { handlers, received, failures, states } = recording();
+    const live = new LiveConnection(api, handlers);
+    cleanups.push(
+      () => live.close(),
+      () => proxy.stop(),
+      () => relay.stop(),
+    );
+    await eventually(() => states.at(-1) === "online", "the connection");
+    for (const chat of chats) {
+      const first = await sender.messenger.sendText(chat, "до обрыва");
+      live.watch(chat, first.id - 1);
+    }
+    await eventually(() => received.length >= chats.length, "the first catch-ups", 15_000);
+    received.splice(0);
+    return { relay, proxy, api, received, failures };
+  }
+
+  /** Cuts the connection, sends `texts` into each chat meanwhile, lets the page back; the sent ids. */
+  async function whileAway(
+    setup: Awaited<ReturnType<typeof watching>>,
+    chats: string[],
+    texts: string[],
+  ): Promise<number[]> {
+    setup.proxy.pause();
+    const sent: number[] = [];
+    for (const chat of chats)
+      for (const text of texts) sent.push((await sender.messenger.sendText(chat, text)).id);
+    setup.relay.events.splice(0);
+    setup.api.pages = 0;
+    setup.proxy.resume();
+    return sent;
+  }
+
+  it("a new server: after a reconnect one resume for all the watched chats delivers each gap once, with no subscribe or page", async () => {
+    const chats = await groupsWith(sender, listener, 3, "Возврат");
+    const setup = await watching([], chats);
+    const sent = await whileAway(setup, chats, ["пока не было связи 1", "пока не было связи 2"]);
+    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+    assert.deepEqual(
+      setup.received.map((message) => message.id).sort((a, b) => a - b),
+      sent,
+    );
+    assert.deepEqual(setup.relay.events, ["resume"]);
+    assert.equal(setup.api.pages, 0);
+    assert.deepEqual(setup.failures, []);
+  });
+
+  it("an older server (resume answered MethodNotFound): subscribe and pages per chat, until an empty page, deliver each gap once", async () => {
+    const chats = await groupsWith(sender, listener, 2, "Возврат");
+    const setup = await watching(["resume"], chats);
+    const sent = await whileAway(setup, chats, ["пока не было связи 1", "пока не было связи 2"]);
+    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+    assert.deepEqual(
+      setup.received.map((message) => message.id).sort((a, b) => a - b),
+      sent,
+    );
+    assert.deepEqual(tally(setup.relay.events), { resume: 1, subscribe: 2 });
+    assert.equal(setup.api.pages, 4);
+    assert.deepEqual(setup.failures, []);
+  });
+
+  it("a resume that says more: the gap is paged on until an empty page, in order", async () => {
+    const chats = await groupsWith(sender, listener, 1, "Возврат");
+    const setup = await watching([], chats);
+    const large = "ж".repeat(4_000);
+    const sent = await whileAway(
+      setup,
+      chats,
+      [1, 2, 3, 4].map((i) => `${i}${large}`),
+    );
+    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+    assert.deepEqual(
+      setup.received.map((message) => message.id),
+      sent,
+    );
+    assert.deepEqual(setup.relay.events, ["resume"]);
+    assert.ok(setup.api.pages >= 2, `${setup.api.pages} pages`);
+    assert.deepEqual(setup.failures, []);
   });
 });

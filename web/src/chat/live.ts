@@ -1,14 +1,18 @@
 /**
  * The page's live connection (Socket.IO 4, docs/DECISIONS.md §3) with its state for the offline banner. After
- * every (re)connect it subscribes to each watched chat again and catches up over REST (`messages`, rel "next")
- * from the last id it delivered, so nothing published while it was away is lost. Live events that arrive during
- * a chat's catch-up wait until the catch-up is done, so each message is delivered once and in id order. A failed
- * catch-up is tried again as the SDK's CertchatSocket does (src/client/retry.ts: jittered, bounded, cancelled by a
- * disconnect) and never skipped: one that gave up keeps the chat's place until the next reconnect.
+ * every (re)connect it subscribes to each watched chat again and catches up from the last id it delivered, so
+ * nothing published while it was away is lost: one `resume` for the chats (docs/API.md "resume"), then REST
+ * `messages` / rel "next" pages for a chat whose answer says `more`; from an older server without `resume`,
+ * `subscribe` and pages per chat (src/client/catch-up.ts, shared with the SDK's CertchatSocket). Live events
+ * that arrive during a chat's catch-up wait until the catch-up is done, so each message is delivered once and
+ * in id order. A failed catch-up is tried again as the SDK's CertchatSocket does (src/client/retry.ts:
+ * jittered, bounded, cancelled by a disconnect) and never skipped: one that gave up keeps the chat's place until
+ * the next reconnect.
  * Built here rather than on the SDK's CertchatSocket because that one exposes no connection state.
  */
 import { io, type Socket } from "socket.io-client";
 import { type CertchatApi, CertchatApiError } from "../../../src/client/api.ts";
+import { CatchUpFetcher } from "../../../src/client/catch-up.ts";
 import { type RetryPolicy, retryUntilDone } from "../../../src/client/retry.ts";
 import {
   type CatchUpFailure,
@@ -81,6 +85,8 @@ export class LiveConnection {
   private readonly catchUps = new Map<string, CatchUp>();
   /** The current connection: aborted at its disconnect, which cancels its catch-ups (the next connect's run). */
   private link: AbortController | undefined;
+  /** Each catch-up attempt: the connection's `resume` batches, then pages (src/client/catch-up.ts). */
+  private readonly gaps: CatchUpFetcher;
 
   constructor(
     private readonly api: CertchatApi,
@@ -90,6 +96,20 @@ export class LiveConnection {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
     this.socket = io(api.server, { auth: { token: api.token ?? "" } });
+    this.gaps = new CatchUpFetcher({
+      resume: async (chats) => {
+        const ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck("resume", { chats });
+        if (!ack.success) throw new CertchatApiError(ack.error);
+        return ack.data;
+      },
+      subscribe: async (chat) => {
+        const ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck("subscribe", chat);
+        if (!ack.success) throw new CertchatApiError(ack.error);
+      },
+      nextPage: (chat, after) => this.api.messages({ chat, id: after, rel: "next" }),
+      lastId: (chat) => this.lastIds.get(chat),
+      deliver: (message) => this.deliver(message),
+    });
     this.socket.on("connect", () => {
       this.link = new AbortController();
       handlers.state("online");
@@ -172,7 +192,7 @@ export class LiveConnection {
         final: isFinalCatchUpRefusal,
         failed: (attempt, error, retrying) => this.handlers.catchUpFailed({ chat, attempt, error, retrying }),
       },
-      () => this.fetchGap(chat, signal),
+      () => this.gaps.fetchGap(chat, state.link),
     );
     if (end.kind === "done") {
       if (!current()) return;
@@ -189,30 +209,6 @@ export class LiveConnection {
 
   private dropCancelled(chat: string, state: CatchUp): void {
     if (this.catchUps.get(chat) === state) this.catchUps.delete(chat);
-  }
-
-  /** Subscribe again and fetch everything after the last id held, page by page, while the connection lasts. */
-  private async fetchGap(chat: string, signal: AbortSignal): Promise<void> {
-    const onThisConnection = () => {
-      if (signal.aborted) throw new Error("the connection ended");
-    };
-    const ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck("subscribe", chat);
-    if (!ack.success) throw new CertchatApiError(ack.error);
-    for (let after = this.lastIds.get(chat); after !== undefined; ) {
-      onThisConnection();
-      const page = await this.api.messages({ chat, id: after, rel: "next" });
-      onThisConnection();
-      // Only an empty page ends the gap: a page cut at the server's page byte budget is short with more after it.
-      if (page.length === 0) return;
-      // A page with nothing after the id asked from cannot come from an honest server: paging on would ask for it
-      // again, forever.
-      const newest = Math.max(...page.map((message) => message.id));
-      if (!(newest > after))
-        throw new Error(`the next page of chat ${chat} after ${after} holds nothing after it`);
-      for (const message of page) this.deliver(message);
-      // From the page itself, not from what was delivered: a chat unwatched meanwhile delivers nothing.
-      after = this.lastIds.has(chat) ? newest : undefined;
-    }
   }
 
   private deliver(message: Message): void {

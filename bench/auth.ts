@@ -81,6 +81,14 @@ async function loginsPerSecond(
   }
 }
 
+/** The threads that used the most CPU, as µs per login: "main 600, 1234 node 300, …". */
+function perThread(usage: { byThread: { thread: string; seconds: number }[] }, logins: number): string {
+  return usage.byThread
+    .slice(0, 6)
+    .map(({ thread, seconds }) => `${thread} ${format((seconds * 1e6) / logins)}`)
+    .join(", ");
+}
+
 /** Issue 16's targets (JS GOST; more with the engine). */
 const TARGETS = { "ecdsa-p256": 2000, "gost2012-256": 1000 } as const;
 
@@ -120,7 +128,8 @@ export async function auth(options: BenchOptions): Promise<ScenarioResult> {
         issue: "16.5",
         detail:
           `${last.completed} logins in ${last.seconds.toFixed(1)} s; server ` +
-          `${format((last.usage.cpuSeconds * 1e6) / last.completed)} µs CPU per login, ${describeUsage(last.usage)}${reps}`,
+          `${format((last.usage.cpuSeconds * 1e6) / last.completed)} µs CPU per login, ${describeUsage(last.usage)}${reps}; ` +
+          `by thread (µs per login): ${perThread(last.usage, last.completed)}`,
       }),
     );
   }

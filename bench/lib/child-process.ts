@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { exited } from "../../test/support/processes.ts";
 import {
   assertOnServerCore,
@@ -155,6 +155,21 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds each thread of a process has run so far (schedstat, ns), keyed "tid name". */
+function threadCpuSecondsOf(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const [runNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
+      threads.set(`${tid} ${name}`, Number(runNs) / 1e9);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
+}
+
 /** Seconds the process's main thread (its event loop) has spent runnable but waiting for a CPU. */
 function runQueueSecondsOf(pid: number): number {
   const [, waitNs] = readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ");
@@ -181,6 +196,8 @@ export interface Usage {
   threads: ThreadCores;
   /** Write system calls of all its threads (socket writes, the database's): unaffected by the machine's load. */
   writeCalls: number;
+  /** CPU seconds of each thread over the interval ("tid name"), most first. */
+  byThread: { thread: string; seconds: number }[];
 }
 
 /** Starts measuring; the returned function gives the usage since then. */
@@ -188,16 +205,22 @@ export function usageMeter(pid: number): () => Usage {
   const cpu = cpuSecondsOf(pid);
   const wait = runQueueSecondsOf(pid);
   const writes = writeCallsOf(pid);
+  const perThread = threadCpuSecondsOf(pid);
   const start = performance.now();
   return () => {
     const seconds = (performance.now() - start) / 1000;
     const cpuSeconds = cpuSecondsOf(pid) - cpu;
+    const byThread = [...threadCpuSecondsOf(pid)]
+      .map(([thread, used]) => ({ thread, seconds: used - (perThread.get(thread) ?? 0) }))
+      .filter((entry) => entry.seconds > 0)
+      .sort((a, b) => b.seconds - a.seconds);
     return {
       cpuSeconds,
       cpuShare: cpuSeconds / seconds,
       waitShare: (runQueueSecondsOf(pid) - wait) / seconds,
       threads: assertOnServerCore(pid),
       writeCalls: writeCallsOf(pid) - writes,
+      byThread,
     };
   };
 }

@@ -3,6 +3,7 @@ import {
   type CertificateRow,
   findLoginCertificate,
   findOrInsertCertificate,
+  type LoginCertificate,
   type NewCertificate,
   storeCertificate,
 } from "../storage/repositories/certificates.ts";
@@ -39,6 +40,16 @@ function sameDescription(stored: ProfileDescription, described: ProfileDescripti
 }
 
 /**
+ * Whether binding a known certificate writes nothing: almost every login says what the profile already says
+ * (on PostgreSQL an UPDATE of nothing would still write a new row version), and a certificate waiting on a
+ * claim leaves its placeholder's description alone.
+ */
+export function boundAsIs(known: LoginCertificate, fields: ProfileFields): boolean {
+  const { profile_key: _key, ...description } = fields;
+  return known.claimed || sameDescription(known.profile, description);
+}
+
+/**
  * The stored certificate a login acts with (and whether this login attached it to a profile), and through it the profile (docs/DECISIONS.md §4), in the caller's
  * transaction:
  * - a known certificate keeps its profile; an attached one refreshes the profile's description;
@@ -55,11 +66,10 @@ export async function bindLoginCertificate(
 ): Promise<{ row: CertificateRow; attached: boolean }> {
   const known = await findLoginCertificate(db, certificate.fingerprint);
   if (known) {
-    const { profile_key: _key, ...description } = fields;
-    // Almost every login says what the profile already says: no write then (on PostgreSQL an UPDATE of
-    // nothing still writes a new row version).
-    if (!known.claimed && !sameDescription(known.profile, description))
+    if (!boundAsIs(known, fields)) {
+      const { profile_key: _key, ...description } = fields;
       await describeProfile(db, known.row.profile_id, description);
+    }
     return { row: known.row, attached: false };
   }
   const created = await insertProfileIfNew(db, fields, now);

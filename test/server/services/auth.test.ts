@@ -4,7 +4,7 @@ import pino from "pino";
 import { encodeBase64 } from "../../../src/protocol/base64.ts";
 import { ApiError, type ErrorCode } from "../../../src/protocol/errors.ts";
 import { AuthService } from "../../../src/server/services/auth.ts";
-import { PoolLoginCommitter } from "../../../src/server/services/login-commit/login-committer.ts";
+import { PostgresLoginCommitter } from "../../../src/server/services/login-commit/login-committer.ts";
 import type { Executor } from "../../../src/server/storage/repositories/executor.ts";
 import type { LoginChecker } from "../../../src/server/verification/login-check.ts";
 import { VerificationUnavailableError } from "../../../src/server/verification/verify-pool.ts";
@@ -24,7 +24,7 @@ function serviceWith(answer: () => Promise<never>) {
   };
   const auth = new AuthService({
     db: {} as Executor,
-    committer: new PoolLoginCommitter({} as Executor),
+    committer: new PostgresLoginCommitter({} as Executor),
     checker,
     clock: () => 0,
     nonceTtlMs: 60_000,

@@ -1,8 +1,9 @@
 import type { Executor } from "../../storage/repositories/executor.ts";
 import { dropNonce } from "../../storage/repositories/sessions.ts";
 import {
-  confirmOpenedSession,
+  confirmOpenedSessionInOneStatement,
   openSession,
+  openSessionOfKnownCertificate,
   type SessionConfirmation,
   type SessionOpening,
 } from "./login-transactions.ts";
@@ -21,18 +22,22 @@ export interface LoginCommitter {
 }
 
 /**
- * A transaction per call on the shared connection pool: PostgreSQL, whose commits do not block the event
- * loop (and whose server groups concurrent commits' WAL flushes itself).
+ * The login's writes on the shared connection pool: PostgreSQL, whose commits do not block the event loop
+ * (and whose server groups concurrent commits' WAL flushes itself). Each round trip costs the event loop more
+ * than the statement costs the database, so the common cases take as few as they can: a known certificate's
+ * session is one INSERT after its read (a transaction only when the binding has something to write), a
+ * confirmation one statement.
  */
-export class PoolLoginCommitter implements LoginCommitter {
+export class PostgresLoginCommitter implements LoginCommitter {
   constructor(private readonly db: Executor) {}
 
-  openSession(opening: SessionOpening): Promise<void> {
-    return this.db.transaction().execute((trx) => openSession(trx, opening));
+  async openSession(opening: SessionOpening): Promise<void> {
+    if (await openSessionOfKnownCertificate(this.db, opening)) return;
+    await this.db.transaction().execute((trx) => openSession(trx, opening));
   }
 
   confirmSession(confirmation: SessionConfirmation): Promise<boolean> {
-    return this.db.transaction().execute((trx) => confirmOpenedSession(trx, confirmation));
+    return confirmOpenedSessionInOneStatement(this.db, confirmation);
   }
 
   dropNonce(sessionId: number): Promise<void> {

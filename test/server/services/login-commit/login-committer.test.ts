@@ -6,6 +6,7 @@ import { startLoginCommitter } from "../../../../src/server/services/login-commi
 import { openStorage } from "../../../../src/server/storage/database.ts";
 import { listAuditEvents } from "../../../../src/server/storage/repositories/audit.ts";
 import { isUniqueViolation } from "../../../../src/server/storage/repositories/constraint-errors.ts";
+import { findProfileById } from "../../../../src/server/storage/repositories/profiles.ts";
 import { findSessionByToken } from "../../../../src/server/storage/repositories/sessions.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
 import { certificateFields, now, profileFields } from "../../storage/repositories/fixtures.ts";
@@ -75,6 +76,43 @@ describeEachBackend("login committer", (storage, target) => {
     assert.equal(confirmed.nonce, null);
     assert.equal(confirmed.last_seen_at, now + 10);
     assert.deepEqual(await auditTypes(session.profile_id), ["certificate.attached", "login"]);
+  });
+
+  test("a confirmation's login audit row names the profile, certificate, session and client address", async () => {
+    await committer.openSession(opening("key-audit", "fp-audit", "token-audit"));
+    const session = await opened("token-audit");
+    assert.equal(await committer.confirmSession({ session, now: now + 15 }), true);
+    const events = await listAuditEvents(storage().db, { profileId: session.profile_id, limit: 100 });
+    const login = events.find((event) => event.type === "login");
+    assert.deepEqual(
+      login && {
+        at: login.at,
+        actor: login.actor,
+        certificate: login.certificate_id,
+        session: login.session_id,
+        chat: login.chat_id,
+        details: login.details,
+      },
+      {
+        at: now + 15,
+        actor: `profile:${session.profile_id}`,
+        certificate: session.certificate_id,
+        session: session.id,
+        chat: null,
+        details: JSON.stringify({ address: "10.0.0.7" }),
+      },
+    );
+  });
+
+  test("a known certificate's login that describes its profile anew updates the profile", async () => {
+    await committer.openSession(opening("key-renamed", "fp-renamed", "token-renamed-1"));
+    const renamed = { ...opening("key-renamed", "fp-renamed", "token-renamed-2") };
+    renamed.fields = profileFields("key-renamed", "Петров Пётр Петрович");
+    await committer.openSession(renamed);
+    const session = await opened("token-renamed-2");
+    const profile = await findProfileById(storage().db, session.profile_id);
+    assert.equal(profile?.name, "Петров Пётр Петрович");
+    assert.equal(session.profile_id, (await opened("token-renamed-1")).profile_id);
   });
 
   test("a dropped nonce leaves the session unconfirmed and refuses its confirmation", async () => {

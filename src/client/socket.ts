@@ -29,12 +29,22 @@ import { CertchatApiError, type WithoutToken } from "./api.ts";
 import { CatchUpFetcher } from "./catch-up.ts";
 import { type RetryEnd, type RetryPolicy, retryUntilDone } from "./retry.ts";
 import { SendWindow } from "./send-window.ts";
+import {
+  DEFAULT_MIN_TRANSFER_BYTES_PER_SECOND,
+  PAGE_ANSWER_BYTES,
+  transferTimeoutMs,
+} from "./transfer-allowance.ts";
 
 export interface CertchatSocketOptions {
   server: string;
   token: string;
-  /** How long to wait for an ack before a retry (default 5 s). */
+  /** How long to wait for an ack before a retry (default 5 s), plus the transfer allowance below. */
   ackTimeoutMs?: number;
+  /**
+   * The slowest link waited for (default 128 KiB/s): a send's ack wait grows by its bytes at this rate, that
+   * of an answer with history pages (`resume`, `messages`) by the default page budget (8 MiB).
+   */
+  minTransferBytesPerSecond?: number;
   /**
    * Sends awaiting their acks at once (default 128, the server's sends worked on at once per socket); more
    * wait in the SDK. The server refuses events beyond 1,000 queued per socket.
@@ -106,6 +116,7 @@ type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0]
 export class CertchatSocket {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly ackTimeoutMs: number;
+  private readonly transferRate: number;
   private readonly sends: SendWindow;
   /** Subscribed chats → the last message id delivered (0: none yet). */
   private readonly lastIds = new Map<string, number>();
@@ -125,13 +136,14 @@ export class CertchatSocket {
 
   constructor(options: CertchatSocketOptions) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+    this.transferRate = options.minTransferBytesPerSecond ?? DEFAULT_MIN_TRANSFER_BYTES_PER_SECOND;
     this.sends = new SendWindow({
       sends: options.maxSendsInFlight ?? DEFAULT_SENDS_IN_FLIGHT,
       bytes: options.maxSendBytesInFlight ?? DEFAULT_SEND_BYTES_IN_FLIGHT,
     });
     this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
     this.gaps = new CatchUpFetcher({
-      resume: (chats) => this.request("resume", { chats }),
+      resume: (chats) => this.request("resume", { chats }, this.pageTimeoutMs()),
       subscribe: async (chat) => {
         await this.request("subscribe", chat);
       },
@@ -245,7 +257,8 @@ export class CertchatSocket {
     try {
       for (;;) {
         try {
-          const stored = await this.request("sendMessage", message);
+          const timeoutMs = transferTimeoutMs(this.ackTimeoutMs, bytes, this.transferRate);
+          const stored = await this.request("sendMessage", message, timeoutMs);
           if (stored.id > (this.lastIds.get(stored.chat) ?? Number.MAX_SAFE_INTEGER))
             this.ownIds.add(stored.id);
           return stored;
@@ -265,7 +278,12 @@ export class CertchatSocket {
 
   /** A history page over the socket (the twin of /api/messages/). */
   messages(request: WithoutToken<MessagesRequest>): Promise<MessagesData> {
-    return this.request("messages", request);
+    return this.request("messages", request, this.pageTimeoutMs());
+  }
+
+  /** The wait for an answer that may carry a whole page budget. */
+  private pageTimeoutMs(): number {
+    return transferTimeoutMs(this.ackTimeoutMs, PAGE_ANSWER_BYTES, this.transferRate);
   }
 
   close(): void {
@@ -348,11 +366,15 @@ export class CertchatSocket {
   }
 
   /** Emits with an ack once connected; a timeout throws a plain Error, an error envelope CertchatApiError. */
-  private async request<E extends ClientEventName>(event: E, payload: Payload<E>): Promise<EventData<E>> {
+  private async request<E extends ClientEventName>(
+    event: E,
+    payload: Payload<E>,
+    timeoutMs = this.ackTimeoutMs,
+  ): Promise<EventData<E>> {
     await this.connected();
     // socket.io-client's types do not resolve a generic event name: the signature above ties payload to event.
     const envelope: EventEnvelope<ClientEventName> | undefined = await this.socket
-      .timeout(this.ackTimeoutMs)
+      .timeout(timeoutMs)
       .emitWithAck(event as ClientEventName, payload as never);
     if (!envelope?.success) throw new CertchatApiError(envelope?.error ?? "InvalidResponse");
     return envelope.data as EventData<E>;

@@ -33,6 +33,8 @@ for (const backend of backends) {
         server: await proxy.start(),
         token: listener.messenger.api.token ?? "",
         ackTimeoutMs,
+        // A fast link: an unanswered resume times out after the ack timeout alone.
+        minTransferBytesPerSecond: 1024 ** 4,
         catchUpRetry: QUICK_RETRY,
       });
       const received: Message[] = [];

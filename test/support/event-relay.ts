@@ -7,7 +7,7 @@ import { io as connect } from "socket.io-client";
  * A Socket.IO server in front of a certchat server: each client connection gets its own connection upstream
  * (with the client's handshake `auth`), and events go through both ways, acks included. It records the names
  * of the events clients send, and answers those it is told to refuse MethodNotFound, as a server that does
- * not have them (an older one) answers.
+ * not have them (an older one) answers, and holds the acks of the events given delays for that long (a slow link).
  */
 export class EventRelay {
   /** The client events seen so far, in arrival order. */
@@ -15,7 +15,11 @@ export class EventRelay {
   private readonly http = createServer();
   private readonly io = new Server(this.http);
 
-  constructor(target: string, refused: readonly string[] = []) {
+  constructor(
+    target: string,
+    refused: readonly string[] = [],
+    ackDelaysMs: Readonly<Record<string, number>> = {},
+  ) {
     this.io.on("connection", (socket) => {
       const upstream = connect(target, {
         forceNew: true,
@@ -27,7 +31,10 @@ export class EventRelay {
         this.events.push(event);
         const ack = typeof args.at(-1) === "function" ? (args.pop() as (answer: unknown) => void) : undefined;
         if (refused.includes(event)) return ack?.({ success: false, error: "MethodNotFound" });
-        if (ack) upstream.emit(event, ...args, ack);
+        const delayMs = ackDelaysMs[event];
+        if (ack && delayMs !== undefined)
+          upstream.emit(event, ...args, (answer: unknown) => setTimeout(() => ack(answer), delayMs));
+        else if (ack) upstream.emit(event, ...args, ack);
         else upstream.emit(event, ...args);
       });
       upstream.onAny((event: string, ...args: unknown[]) => socket.emit(event, ...args));

@@ -16,6 +16,8 @@ import { recording, SplitApi } from "./support.ts";
 
 /** Fast retries, so that a test needs no more than a few short delays. */
 const QUICK_RETRY = { attempts: 50, firstDelayMs: 20, maxDelayMs: 100 };
+/** A link so fast that an 8 MiB answer adds nothing to note to the ack timeout. */
+const FAST_LINK = 1024 ** 4;
 
 // A failed catch-up is made by holding up the subscribe's membership read with a table lock: SQLite's WAL
 // readers cannot be held up, so these run on PostgreSQL only.
@@ -39,7 +41,12 @@ describe("the web page's live connection after a reconnect", {
   async function connected(proxy: TcpProxy, retry: Partial<RetryPolicy>) {
     const api = new CertchatApi(await proxy.start(), listener.messenger.api.token);
     const { handlers, received, failures, states } = recording();
-    const live = new LiveConnection(api, handlers, { ackTimeoutMs: 300, catchUpRetry: retry });
+    // A fast link: a resume times out after the ack timeout alone, as a lost answer does.
+    const live = new LiveConnection(api, handlers, {
+      ackTimeoutMs: 300,
+      minTransferBytesPerSecond: FAST_LINK,
+      catchUpRetry: retry,
+    });
     await eventually(() => states.at(-1) === "online", "the connection");
     return { live, received, failures, states };
   }
@@ -211,13 +218,18 @@ describe("the web page's live connection resumes its chats with one `resume`", (
   /**
    * The listener's page connection through a relay (refusing `refused`, as an older server does) behind a proxy
    * that cuts the connection, watching `chats` from before a first message in each, which it has delivered.
+   * `slow`: the relay holds the acks of these events this long, and the page waits `ackTimeoutMs` for acks.
    */
-  async function watching(refused: string[], chats: string[]) {
-    const relay = new EventRelay(server.url, refused);
+  async function watching(
+    refused: string[],
+    chats: string[],
+    slow: { ackDelaysMs: Record<string, number>; ackTimeoutMs: number } | undefined = undefined,
+  ) {
+    const relay = new EventRelay(server.url, refused, slow?.ackDelaysMs);
     const proxy = new TcpProxy(new URL(await relay.start()));
     const api = new SplitApi(await proxy.start(), server.url, listener.messenger.api.token);
     const { handlers, received, failures, states } = recording();
-    const live = new LiveConnection(api, handlers);
+    const live = new LiveConnection(api, handlers, { ackTimeoutMs: slow?.ackTimeoutMs });
     cleanups.push(
       () => live.close(),
       () => proxy.stop(),
@@ -260,6 +272,16 @@ describe("the web page's live connection resumes its chats with one `resume`", (
     );
     assert.deepEqual(setup.relay.events, ["resume"]);
     assert.equal(setup.api.pages, 0);
+    assert.deepEqual(setup.failures, []);
+  });
+
+  // Before the allowance, every attempt timed out and the catch-up gave up without its gap.
+  it("a resume answered after the ack timeout but within a page budget's transfer time is sent once", async () => {
+    const chats = await groupsWith(sender, listener, 2, "Медленная связь");
+    const setup = await watching([], chats, { ackDelaysMs: { resume: 600 }, ackTimeoutMs: 200 });
+    const sent = await whileAway(setup, chats, ["пока не было связи"]);
+    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+    assert.deepEqual(tally(setup.relay.events), { resume: 1 });
     assert.deepEqual(setup.failures, []);
   });
 

@@ -19,6 +19,11 @@ import {
   DEFAULT_CATCH_UP_RETRY,
   isFinalCatchUpRefusal,
 } from "../../../src/client/socket.ts";
+import {
+  DEFAULT_MIN_TRANSFER_BYTES_PER_SECOND,
+  PAGE_ANSWER_BYTES,
+  transferTimeoutMs,
+} from "../../../src/client/transfer-allowance.ts";
 import type { ErrorCode } from "../../../src/protocol/errors.ts";
 import {
   type ChatAddedEvent,
@@ -59,8 +64,10 @@ export interface LiveHandlers {
 }
 
 export interface LiveOptions {
-  /** How long the subscribe's ack is awaited (default 10 s). */
+  /** How long the subscribe's ack is awaited (default 10 s); a `resume` also gets its transfer allowance. */
   ackTimeoutMs?: number;
+  /** The slowest link a `resume` answer (up to 8 MiB of pages) is waited for (default 128 KiB/s). */
+  minTransferBytesPerSecond?: number;
   /** How a failed catch-up is tried again on the same connection (the SDK's DEFAULT_CATCH_UP_RETRY). */
   catchUpRetry?: Partial<RetryPolicy>;
 }
@@ -78,6 +85,7 @@ interface CatchUp {
 export class LiveConnection {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly ackTimeoutMs: number;
+  private readonly resumeTimeoutMs: number;
   private readonly retry: RetryPolicy;
   /** Watched chats → the last message id delivered. */
   private readonly lastIds = new Map<string, number>();
@@ -94,11 +102,13 @@ export class LiveConnection {
     options: LiveOptions = {},
   ) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    const rate = options.minTransferBytesPerSecond ?? DEFAULT_MIN_TRANSFER_BYTES_PER_SECOND;
+    this.resumeTimeoutMs = transferTimeoutMs(this.ackTimeoutMs, PAGE_ANSWER_BYTES, rate);
     this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
     this.socket = io(api.server, { auth: { token: api.token ?? "" } });
     this.gaps = new CatchUpFetcher({
       resume: async (chats) => {
-        const ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck("resume", { chats });
+        const ack = await this.socket.timeout(this.resumeTimeoutMs).emitWithAck("resume", { chats });
         if (!ack.success) throw new CertchatApiError(ack.error);
         return ack.data;
       },

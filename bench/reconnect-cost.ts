@@ -15,6 +15,7 @@
  * transactions (each autocommit statement is one), read after the server's backends have reported them.
  *
  * Run: node --import tsx bench/reconnect-cost.ts [--postgres] [--sockets N] [--rounds N] [--new N]
+ * [--phases connect,resume]
  * (BENCH_SERVER_PROF=<dir> profiles the server child; bench/profile-top.ts summarises the profile.)
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -33,7 +34,7 @@ const PARALLEL = 25;
 const STATS_FLUSH_MS = 11_000;
 
 type Phase = "connect" | "subscribe" | "history" | "resume";
-const PHASES: Phase[] = ["connect", "subscribe", "history", "resume"];
+const ALL_PHASES: Phase[] = ["connect", "subscribe", "history", "resume"];
 
 function flag(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -44,6 +45,12 @@ const backend: BackendName = process.argv.includes("--postgres") ? "postgres" : 
 const sockets = flag("--sockets", 500);
 const rounds = flag("--rounds", 5);
 const fresh = flag("--new", 2);
+/** `--phases connect,resume`: only these (e.g. to profile the new path alone); the others' figures are NaN. */
+const phasesAt = process.argv.indexOf("--phases");
+const PHASES: Phase[] =
+  phasesAt >= 0
+    ? ALL_PHASES.filter((phase) => (process.argv[phasesAt + 1] ?? "").split(",").includes(phase))
+    : ALL_PHASES;
 
 async function request(client: SioClient, event: string, payload: unknown): Promise<unknown> {
   const [envelope] = (await client.emitWithAck(event, payload, 120_000)) as [
@@ -138,13 +145,15 @@ async function main(): Promise<void> {
       return (cpu * 1e6) / sockets;
     };
     // Warm-up: compiled code paths, caches, statements.
-    await run("history");
-    await run("resume");
-    const perSocket = new Map<Phase, number[]>(PHASES.map((phase) => [phase, []]));
+    if (PHASES.includes("history")) await run("history");
+    if (PHASES.includes("resume")) await run("resume");
+    const perSocket = new Map<Phase, number[]>(ALL_PHASES.map((phase) => [phase, []]));
     for (let round = 0; round < rounds; round++) {
       for (const phase of PHASES) perSocket.get(phase)?.push(await run(phase));
     }
-    const [connect, subscribe, history, resumed] = PHASES.map((phase) => median(perSocket.get(phase) ?? []));
+    const [connect, subscribe, history, resumed] = ALL_PHASES.map((phase) =>
+      median(perSocket.get(phase) ?? []),
+    );
     const load = (await import("node:os")).loadavg().map((value) => value.toFixed(2));
     console.log(
       `${backend}, ${sockets} sockets × ${rounds} rounds, ${fresh} new per chat, load ${load.join(" ")}`,

@@ -19,6 +19,8 @@ export interface BenchOptions {
    * way) instead of one `resume`.
    */
   perChat?: boolean;
+  /** `--case one-node|rolling`: reconnect-storm runs only that case (default both). */
+  stormCase?: "one-node" | "rolling";
 }
 
 /** The value after `flag` (`--flag value` or `--flag=value`), if given. */
@@ -35,6 +37,9 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
     throw new Error(`--repeat takes a whole number from 1 to 20, not ${repeatText}`);
   }
   const only = flagValue(argv, "--only")?.split(",").filter(Boolean);
+  const stormCase = flagValue(argv, "--case");
+  if (stormCase !== undefined && stormCase !== "one-node" && stormCase !== "rolling")
+    throw new Error(`--case takes one-node or rolling, not ${stormCase}`);
   return {
     mode: argv.includes("--quick") ? "quick" : "full",
     pinned: argv.includes("--pinned"),
@@ -42,6 +47,7 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
     ...(argv.includes("--explain-tails") ? { explainTails: true } : {}),
     ...(argv.includes("--per-chat") ? { perChat: true } : {}),
     ...(only ? { only } : {}),
+    ...(stormCase ? { stormCase } : {}),
   };
 }
 

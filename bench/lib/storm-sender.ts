@@ -82,7 +82,11 @@ interface Envelope {
   data?: unknown;
 }
 
-/** A JSON POST; throws on a network failure or an answer that is not an envelope (a proxy's error page). */
+/**
+ * A JSON POST; throws on a network failure or an answer that is not an envelope: a proxy's error page, or the
+ * JSON 503 Fastify answers while a node closes (`{"error": "Service Unavailable", …}`, no `success`), which
+ * the retry loop treats as the network failure it is for the client.
+ */
 async function post(url: string, body: string): Promise<Envelope> {
   const response = await fetch(url, {
     method: "POST",
@@ -90,5 +94,7 @@ async function post(url: string, body: string): Promise<Envelope> {
     body,
     signal: AbortSignal.timeout(10_000),
   });
-  return (await response.json()) as Envelope;
+  const answer = (await response.json()) as Partial<Envelope>;
+  if (typeof answer.success !== "boolean") throw new Error(`not an envelope: HTTP ${response.status}`);
+  return answer as Envelope;
 }

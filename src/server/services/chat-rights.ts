@@ -1,11 +1,6 @@
 import { ApiError } from "../../protocol/errors.ts";
 import { findCertificateById } from "../storage/repositories/certificates.ts";
-import {
-  findMemberChats,
-  findMemberships,
-  findReaderViews,
-  type MembershipPair,
-} from "../storage/repositories/chats.ts";
+import { findMemberships, findReaderBounds, type MembershipPair } from "../storage/repositories/chats.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   type MemberView,
@@ -49,14 +44,12 @@ export class ChatRights {
     return requireReader(this.db, chatId, profileId);
   }
 
-  /** Which of these chats the profile is a member of, read now (one read for all). */
-  memberChats(profileId: number, chatIds: readonly string[]): Promise<Set<string>> {
-    return findMemberChats(this.db, profileId, chatIds);
-  }
-
-  /** requireReader for many chats in one read: the views of those the profile is a member of. */
-  readerViews(profileId: number, chatIds: readonly string[]): Promise<Map<string, ReaderView>> {
-    return findReaderViews(this.db, profileId, chatIds);
+  /**
+   * Which of these chats the profile is a member of, with its history bound in each (visible_after_message_id),
+   * read now: one read for all (a `resume`).
+   */
+  readerBounds(profileId: number, chatIds: readonly string[]): Promise<Map<string, number>> {
+    return findReaderBounds(this.db, profileId, chatIds);
   }
 
   /**

@@ -18,11 +18,12 @@ import { isUniqueViolation, messageRefusal } from "../storage/repositories/const
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
   findMessageByLocalId,
+  listCatchUpPages,
   listHistoryPage,
   type NewMessage,
   type StoredMessage,
 } from "../storage/repositories/messages.ts";
-import type { ChatRights, ReaderView } from "./chat-rights.ts";
+import type { ChatRights } from "./chat-rights.ts";
 import type { Clock } from "./clock.ts";
 import { threePartName } from "./full-name.ts";
 import type { MessagePublisher, PublishOptions } from "./message-publisher.ts";
@@ -30,6 +31,12 @@ import type { Identity } from "./sessions.ts";
 
 /** Chats whose current epoch is remembered for labelling v1 sends. */
 const CURRENT_KEY_CACHE = 100_000;
+
+/**
+ * Chats whose catch-up pages one statement reads (catchUpPages): a typical client's (the storm's sockets hold
+ * 10), while a resume of 100 chats past its page budget reads few beyond it.
+ */
+const CATCH_UP_CHATS_PER_READ = 10;
 
 /** A retry with the same localId within this time returns the stored message (docs/DECISIONS.md §3). */
 export const LOCAL_ID_TTL_MS = 24 * 3_600_000;
@@ -105,11 +112,11 @@ export function pageWithinBytes(page: Message[], maxBytes: number, fromStart: bo
   return fromStart ? page.slice(0, kept) : page.slice(page.length - kept);
 }
 
-/** One chat of a `resume`: the id the client holds, and the reader's view read after the socket joined the chat. */
+/** One chat of a `resume`: the id the client holds, and the reader's history bound (visible_after_message_id). */
 export interface CatchUpRequest {
   chat: string;
   id: number;
-  reader: ReaderView;
+  visibleAfter: number;
 }
 
 /** The `next` page after the client's id; `more` when the page stopped before the chat's last message. */
@@ -378,37 +385,45 @@ export class MessageService {
    * The `next` pages of a `resume` (each the page `history` answers for `{chat, id, rel: "next"}`, or its start),
    * in the requests' order, sharing one maxPageBytes budget: the first message of the first non-empty page is
    * always kept (a client paging on never stalls); a page cut by the budget, or with more than a page after the
-   * id, says `more`. The readers' views are the caller's, read after the socket joined the chats' rooms.
+   * id, says `more`. The caller reads the bounds before the socket joins the chats' rooms and calls this after
+   * the join: a message committed before these reads is in its page, a later one reaches the socket live.
+   *
+   * The pages are read CATCH_UP_CHATS_PER_READ chats to a statement (listCatchUpPages), one statement for a
+   * typical client's chats; once the budget is spent the later chats are not read (they answer none and
+   * `more`), so a resume reads at most one statement's pages beyond its budget.
    */
   async catchUpPages(requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
     let budget = this.options.maxPageBytes;
     let keptAny = false;
     const pages: CatchUpPage[] = [];
-    for (const { chat, id, reader } of requests) {
-      // Nothing new (most chats of a reconnecting client): no page query.
-      if (id >= (reader.last_message_id ?? 0)) {
-        pages.push({ chat, messages: [], more: false });
-        continue;
-      }
-      if (keptAny && budget <= 0) {
-        pages.push({ chat, messages: [], more: true });
-        continue;
-      }
+    for (let from = 0; from < requests.length; from += CATCH_UP_CHATS_PER_READ) {
+      const chunk = requests.slice(from, from + CATCH_UP_CHATS_PER_READ);
+      const spent = keptAny && budget <= 0;
       // One over the page size: whether more follow the page is known without another request.
-      const rows = await listHistoryPage(this.options.db, {
-        chatId: chat,
-        visibleAfter: reader.visible_after_message_id,
-        anchor: { id, direction: "next" },
-        filesOnly: false,
-        limit: HISTORY_PAGE_SIZE + 1,
-      });
-      const page = rows.slice(0, HISTORY_PAGE_SIZE).map((row) => messageView(row));
-      const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
-      budget -= bytes;
-      if (kept > 0) keptAny = true;
-      // A page cut at the budget ends the filling: the chats after it answer none and more, unread.
-      if (kept < page.length) budget = 0;
-      pages.push({ chat, messages: page.slice(0, kept), more: rows.length > kept });
+      const read = spent
+        ? new Map<string, StoredMessage[]>()
+        : await listCatchUpPages(
+            this.options.db,
+            chunk.map(({ chat, id, visibleAfter }) => ({
+              chatId: chat,
+              afterId: Math.max(id, visibleAfter),
+            })),
+            HISTORY_PAGE_SIZE + 1,
+          );
+      for (const { chat } of chunk) {
+        if (keptAny && budget <= 0) {
+          pages.push({ chat, messages: [], more: true });
+          continue;
+        }
+        const rows = read.get(chat) ?? [];
+        const page = rows.slice(0, HISTORY_PAGE_SIZE).map((row) => messageView(row));
+        const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
+        budget -= bytes;
+        if (kept > 0) keptAny = true;
+        // A page cut at the budget ends the filling: the chats after it answer none and more, unread.
+        if (kept < page.length) budget = 0;
+        pages.push({ chat, messages: page.slice(0, kept), more: rows.length > kept });
+      }
     }
     return pages;
   }

@@ -4,10 +4,10 @@ import type { Socket } from "socket.io-client";
 import { ApiError } from "../../../src/protocol/errors.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 import { MAX_RESUME_CHATS, type Message, type ResumeData } from "../../../src/protocol/schemas/messages.ts";
+import { countChatLeaves } from "../../../src/server/realtime/chat-leaves.ts";
 import type { CertchatSocket, RealtimeContext } from "../../../src/server/realtime/context.ts";
 import type { EventCall } from "../../../src/server/realtime/dispatch.ts";
 import { resume } from "../../../src/server/realtime/resume.ts";
-import type { ReaderView } from "../../../src/server/services/chat-rights.ts";
 import type { CatchUpPage, CatchUpRequest } from "../../../src/server/services/messages.ts";
 import { type ChatUser, call, chatServerEnv, chatUser, keysFor, newChatKey } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
@@ -17,42 +17,45 @@ const MEMBER_CHAT = "0b9e2a34-7c1d-4f3e-9a8b-5d6c7e8f9a0b";
 const OTHER_CHAT = "1c0f3b45-8d2e-4a4f-8b9c-6e7d8f9a0b1c";
 const STRANGER_CHAT = "2d1a4c56-9e3f-4b5a-9cad-7f8e9a0b1c2d";
 
-const VIEW: ReaderView = { visible_after_message_id: 0, last_message_id: 9 };
+const SOCKET_ID = "socket-1";
 
 /** What the handler did, in order: reads, joins, leaves, pages. */
 type Step = string;
 
 /**
- * A socket and services that record each step: `members` are the chats the first read finds, `readers` those
- * the read after the join finds (fewer: a removal committed in between).
+ * A socket and services that record each step. The first membership read finds `members` (each with history
+ * bound `bound`), later ones `readers` (fewer: a removal committed in between); with `leaveDuringRead`, a
+ * removal's leave order reaches the socket while the first read runs (counted as the gateway counts them).
  */
-function recorded(members: string[], readers: string[] = members) {
+function recorded(members: string[], { readers = members, leaveDuringRead = false, bound = 0 } = {}) {
   const steps: Step[] = [];
   const rooms = new Set<string>();
+  const adapter = { del: (_id: string, room: string) => void rooms.delete(room) };
   const socket = {
+    id: SOCKET_ID,
     conn: { protocol: 4 },
     join: async (joined: string | string[]) => {
       for (const room of [joined].flat()) rooms.add(room);
       steps.push(`join ${[joined].flat().join(",")}`);
     },
     leave: async (room: string) => {
-      rooms.delete(room);
+      adapter.del(SOCKET_ID, room);
       steps.push(`leave ${room}`);
     },
   } as unknown as CertchatSocket;
+  countChatLeaves(adapter, new Map([[SOCKET_ID, socket]]));
+  let reads = 0;
   const rights = {
-    memberChats: async (_profile: number, chats: readonly string[]) => {
-      steps.push(`members ${chats.join(",")}`);
-      return new Set(chats.filter((chat) => members.includes(chat)));
-    },
-    readerViews: async (_profile: number, chats: readonly string[]) => {
-      steps.push(`readers ${chats.join(",")}`);
-      return new Map(chats.filter((chat) => readers.includes(chat)).map((chat) => [chat, VIEW]));
+    readerBounds: async (_profile: number, chats: readonly string[]) => {
+      steps.push(`bounds ${chats.join(",")}`);
+      const found = reads++ === 0 ? members : readers;
+      if (reads === 1 && leaveDuringRead) adapter.del(SOCKET_ID, `chat:${STRANGER_CHAT}`);
+      return new Map(chats.filter((chat) => found.includes(chat)).map((chat) => [chat, bound]));
     },
   };
   const messages = {
     catchUpPages: async (requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> => {
-      steps.push(`pages ${requests.map((page) => `${page.chat}>${page.id}`).join(",")}`);
+      steps.push(`pages ${requests.map((page) => `${page.chat}>${page.id}/${page.visibleAfter}`).join(",")}`);
       return requests.map(({ chat }) => ({ chat, messages: [], more: false }));
     },
   };
@@ -91,7 +94,7 @@ describe("resume's handler", () => {
     assert.deepEqual([...rooms], [`chat:${MEMBER_CHAT}`]);
   });
 
-  test("memberships are read once before the join and once after it, for all chats, and the pages follow", async () => {
+  test("memberships are read once, before the join, for all chats, and the pages follow the join", async () => {
     const { socket, context, steps } = recorded([MEMBER_CHAT, OTHER_CHAT]);
     await resume(
       resumeCall(socket, context, [
@@ -101,15 +104,39 @@ describe("resume's handler", () => {
       ]),
     );
     assert.deepEqual(steps, [
-      `members ${MEMBER_CHAT},${OTHER_CHAT},${STRANGER_CHAT}`,
+      `bounds ${MEMBER_CHAT},${OTHER_CHAT},${STRANGER_CHAT}`,
       `join chat:${MEMBER_CHAT},chat:${OTHER_CHAT}`,
-      `readers ${MEMBER_CHAT},${OTHER_CHAT}`,
-      `pages ${MEMBER_CHAT}>3,${OTHER_CHAT}>0`,
+      `pages ${MEMBER_CHAT}>3/0,${OTHER_CHAT}>0/0`,
     ]);
   });
 
-  test("a removal committed between the first read and the join: the socket leaves the chat's room and the chat is refused", async () => {
-    const { socket, context, rooms } = recorded([MEMBER_CHAT, OTHER_CHAT], [OTHER_CHAT]);
+  test("each page is asked with the reader's history bound", async () => {
+    const { socket, context, steps } = recorded([MEMBER_CHAT], { bound: 17 });
+    await resume(resumeCall(socket, context, [{ chat: MEMBER_CHAT, id: 3 }]));
+    assert.equal(steps.at(-1), `pages ${MEMBER_CHAT}>3/17`);
+  });
+
+  test("a leave order arriving before the join: memberships are read again once joined, before the pages", async () => {
+    const { socket, context, steps } = recorded([MEMBER_CHAT, OTHER_CHAT], { leaveDuringRead: true });
+    await resume(
+      resumeCall(socket, context, [
+        { chat: MEMBER_CHAT, id: 3 },
+        { chat: OTHER_CHAT, id: 0 },
+      ]),
+    );
+    assert.deepEqual(steps, [
+      `bounds ${MEMBER_CHAT},${OTHER_CHAT}`,
+      `join chat:${MEMBER_CHAT},chat:${OTHER_CHAT}`,
+      `bounds ${MEMBER_CHAT},${OTHER_CHAT}`,
+      `pages ${MEMBER_CHAT}>3/0,${OTHER_CHAT}>0/0`,
+    ]);
+  });
+
+  test("a removal committed between the read and the join: the socket leaves the chat's room and the chat is refused", async () => {
+    const { socket, context, rooms } = recorded([MEMBER_CHAT, OTHER_CHAT], {
+      readers: [OTHER_CHAT],
+      leaveDuringRead: true,
+    });
     const answer = await resume(
       resumeCall(socket, context, [
         { chat: MEMBER_CHAT, id: 3 },

@@ -313,6 +313,27 @@ describeEachBackend("MessageService under key epochs and removal", (storage) => 
     });
   });
 
+  test("a member added with history now catches up (resume's pages) from its add, whatever id it names", async () => {
+    const chat = await createChat(storage(), owner, []);
+    await service.send(owner.identity, { chat, cid: owner.cid, text: text("before the add") });
+    const newcomer = await person(storage());
+    await services(storage()).membership.add(owner.identity, {
+      token: "",
+      chat,
+      keyId: 1,
+      history: "now",
+      keys: [{ pid: newcomer.pid, cid: newcomer.cid, keyId: 1, key: wrapped(newcomer.cid, 1) }],
+    });
+    const later = await service.send(owner.identity, { chat, cid: owner.cid, text: text("after the add") });
+    const bounds = await rights.readerBounds(newcomer.pid, [chat]);
+    const visibleAfter = bounds.get(chat) ?? Number.NaN;
+    const [page] = await service.catchUpPages([{ chat, id: 0, visibleAfter }]);
+    assert.deepEqual(
+      page?.messages.map((message) => message.id),
+      [later.id],
+    );
+  });
+
   test("sends racing a removal never land after it under the old epoch, nor from the removed member", async () => {
     const chat = await createChat(storage(), owner, [plain]);
     const sends = Array.from({ length: 20 }, (_, at) =>

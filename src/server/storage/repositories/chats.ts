@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from "kysely";
 import type { ChatMembersTable, ChatsTable } from "../schema.ts";
 import { commitmentColumns, type EpochCommitment } from "./chat-key-epochs.ts";
-import { compiledOnce } from "./compiled-query.ts";
+import { compiledOnce, compiledPerLength } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type Chat = Selectable<ChatsTable>;
@@ -237,57 +237,35 @@ export async function findReaderView(
   );
 }
 
-/** Which of these chats the profile is a member of, in one read (a reconnecting socket's `resume`). */
-export async function findMemberChats(
-  db: Executor,
-  profileId: number,
-  chatIds: readonly string[],
-): Promise<Set<string>> {
-  if (chatIds.length === 0) return new Set();
-  const rows = await db
-    .selectFrom("chat_members")
-    .select("chat_id")
-    .where("profile_id", "=", profileId)
-    .where("chat_id", "in", chatIds)
-    .execute();
-  return new Set(rows.map((row) => row.chat_id));
-}
+/** A `resume` names at most this many chats (MAX_RESUME_CHATS): the compiled forms per length stay bounded. */
+const MAX_LISTED_CHATS = 100;
+
+/** The membership read of findReaderBounds for `length` chats: the profile, then the chat ids. */
+const readerBoundsQuery = compiledPerLength<{ chat_id: string; visible_after_message_id: number }>(
+  () =>
+    (db: Executor, profileId: unknown, ...chatIds: unknown[]) =>
+      db
+        .selectFrom("chat_members")
+        .select(["chat_id", "visible_after_message_id"])
+        .where("profile_id", "=", profileId as number)
+        .where("chat_id", "in", chatIds as string[]),
+  (length) => length + 1,
+);
 
 /**
- * findReaderView for many chats in one read: the reader view of each chat the profile is a member of (absent:
- * not a member, or an unknown chat).
+ * Which of these chats the profile is a member of, with its history bound in each (visible_after_message_id),
+ * in one read (a reconnecting socket's `resume`): absent, not a member or an unknown chat. Compiled once per
+ * number of chats (up to 100).
  */
-export async function findReaderViews(
+export async function findReaderBounds(
   db: Executor,
   profileId: number,
   chatIds: readonly string[],
-): Promise<Map<string, ReaderView>> {
+): Promise<Map<string, number>> {
   if (chatIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("chat_members")
-    .select((eb) => [
-      "chat_members.chat_id",
-      "chat_members.visible_after_message_id",
-      eb
-        .selectFrom("messages")
-        .select("messages.id")
-        .whereRef("messages.chat_id", "=", "chat_members.chat_id")
-        .orderBy("messages.id", "desc")
-        .limit(1)
-        .as("last_message_id"),
-    ])
-    .where("chat_members.profile_id", "=", profileId)
-    .where("chat_members.chat_id", "in", chatIds)
-    .execute();
-  return new Map(
-    rows.map((row) => [
-      row.chat_id,
-      {
-        visible_after_message_id: row.visible_after_message_id,
-        last_message_id: row.last_message_id === null ? null : Number(row.last_message_id),
-      },
-    ]),
-  );
+  if (chatIds.length > MAX_LISTED_CHATS) throw new Error(`more than ${MAX_LISTED_CHATS} chats in one read`);
+  const rows = await readerBoundsQuery(db, chatIds.length, [profileId, ...chatIds]);
+  return new Map(rows.map((row) => [row.chat_id, Number(row.visible_after_message_id)]));
 }
 
 export type ChatMemberRow = Selectable<ChatMembersTable>;

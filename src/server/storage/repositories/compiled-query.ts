@@ -70,3 +70,23 @@ export function compiledOnce<Args extends unknown[], Row>(
   const run = compiledStatement(build, arity);
   return async (db, ...args) => (await run(db, ...args)).rows;
 }
+
+/**
+ * compiledOnce for a query over a list whose length changes its SQL (an IN list, a UNION ALL of parts): one
+ * compiled query per length, built by `build(length)` with each list item's arguments as plain bound values,
+ * run with the arguments flattened. Lengths are bounded by the caller (a request's list limit).
+ */
+export function compiledPerLength<Row>(
+  build: (length: number) => (db: Executor, ...args: unknown[]) => { compile(): CompiledQuery<Row> },
+  arityOf: (length: number) => number,
+): (db: Executor, length: number, args: readonly unknown[]) => Promise<Row[]> {
+  const runs = new Map<number, (db: Executor, ...args: unknown[]) => Promise<Row[]>>();
+  return (db, length, args) => {
+    let run = runs.get(length);
+    if (!run) {
+      run = compiledOnce(build(length), arityOf(length));
+      runs.set(length, run);
+    }
+    return run(db, ...args);
+  };
+}

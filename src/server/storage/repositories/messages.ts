@@ -1,6 +1,11 @@
 import { type CompiledQuery, type Insertable, type Selectable, sql } from "kysely";
 import type { MessagesTable } from "../schema.ts";
-import { type CompiledStatement, compiledOnce, compileStatement } from "./compiled-query.ts";
+import {
+  type CompiledStatement,
+  compiledOnce,
+  compiledPerLength,
+  compileStatement,
+} from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -304,6 +309,88 @@ function pageRun(page: HistoryPage): PageRun {
     pageRuns.set(shape, run);
   }
   return run;
+}
+
+/** One chat of listCatchUpPages: its messages after `afterId` are asked for. */
+export interface CatchUpRange {
+  chatId: string;
+  afterId: number;
+}
+
+/**
+ * The first `limit` messages of one chat after an id, oldest first: one part of listCatchUpPages. The limit is
+ * written into the SQL, not bound: SQLite runs a page with a literal LIMIT in about half the time (a bound
+ * one cost ~10–15 µs more per page on this machine, docs/PERFORMANCE.md "reconnect-storm").
+ */
+function catchUpPart(db: Executor, chatId: string, afterId: number, limit: number) {
+  return selectWithSender(db)
+    .where("messages.chat_id", "=", chatId)
+    .where("messages.id", ">", afterId)
+    .orderBy("messages.id", "asc")
+    .limit(sql.lit(limit));
+}
+
+/** listCatchUpPages's statement: a UNION ALL of one catch-up part per range. Exposed so tests can EXPLAIN it. */
+export function catchUpPagesQuery(db: Executor, ranges: readonly CatchUpRange[], limit: number) {
+  const parts = ranges.map((range, at) =>
+    db.selectFrom(catchUpPart(db, range.chatId, range.afterId, limit).as(`p${at}`)).selectAll(),
+  );
+  const [first, ...rest] = parts;
+  if (!first) throw new Error("a catch-up of no chats");
+  return rest.reduce((union, part) => union.unionAll(part), first);
+}
+
+/** The ranges of a catch-up from its flattened arguments (chat, after id, chat, after id, …). */
+function rangesOf(args: readonly unknown[]): CatchUpRange[] {
+  return Array.from({ length: args.length / 2 }, (_, at) => ({
+    chatId: args[2 * at] as string,
+    afterId: args[2 * at + 1] as number,
+  }));
+}
+
+/** Compiled catch-up statements, per (limit, number of chats). */
+const catchUpRuns = new Map<number, ReturnType<typeof catchUpRunsOf>>();
+
+function catchUpRunsOf(limit: number) {
+  return compiledPerLength<StoredMessage>(
+    () =>
+      (db: Executor, ...args: unknown[]) =>
+        catchUpPagesQuery(db, rangesOf(args), limit),
+    (length) => 2 * length,
+  );
+}
+
+/**
+ * For each range, up to `limit` messages of its chat after its id, in one statement (a UNION ALL of one
+ * index range per chat): a returning socket's `resume` reads all its chats' pages at once instead of a
+ * statement per chat, and a chat with nothing new costs one index seek. Each range's messages in ascending
+ * id order, keyed by chat (a chat without any: absent). Compiled once per number of ranges.
+ */
+export async function listCatchUpPages(
+  db: Executor,
+  ranges: readonly CatchUpRange[],
+  limit: number,
+): Promise<Map<string, StoredMessage[]>> {
+  const pages = new Map<string, StoredMessage[]>();
+  if (ranges.length === 0) return pages;
+  let runs = catchUpRuns.get(limit);
+  if (!runs) {
+    runs = catchUpRunsOf(limit);
+    catchUpRuns.set(limit, runs);
+  }
+  const rows = await runs(
+    db,
+    ranges.length,
+    ranges.flatMap((range) => [range.chatId, range.afterId]),
+  );
+  for (const row of rows) {
+    const page = pages.get(row.chat_id);
+    if (page) page.push(row);
+    else pages.set(row.chat_id, [row]);
+  }
+  // A UNION ALL promises no order: each page is put in id order here.
+  for (const page of pages.values()) page.sort((a, b) => Number(a.id) - Number(b.id));
+  return pages;
 }
 
 /** One history page in ascending id order (each reconnecting socket asks one per chat). */

@@ -9,11 +9,10 @@ import {
   deleteMember,
   findChatById,
   findChatsByPairKeys,
-  findMemberChats,
   findMembership,
   findMemberView,
+  findReaderBounds,
   findReaderView,
-  findReaderViews,
   insertChatMembers,
   listChatsOfProfile,
   listMembers,
@@ -222,36 +221,34 @@ describeEachBackend("chat membership changes", (storage) => {
     assert.equal(await findReaderView(storage().db, randomUUID(), owner.profileId), undefined);
   });
 
-  test("findMemberChats answers which of the chats the profile is in, unknown chats and others' left out", async () => {
+  test("findReaderBounds answers which of the chats the profile is in, each with its history bound, unknown chats and others' left out", async () => {
+    const fresh = await chatOf(storage(), owner, [admin]);
     const others = await chatOf(storage(), owner, []);
-    const unknown = randomUUID();
+    const bounds = await findReaderBounds(storage().db, admin.profileId, [chat, fresh, others, randomUUID()]);
     assert.deepEqual(
-      await findMemberChats(storage().db, admin.profileId, [chat, others, unknown]),
-      new Set([chat]),
+      bounds,
+      new Map([
+        [chat, 17],
+        [fresh, 0],
+      ]),
     );
-    assert.deepEqual(await findMemberChats(storage().db, admin.profileId, []), new Set());
   });
 
-  test("findReaderViews gives findReaderView's answer for each chat the profile is in, in one read", async () => {
-    const fresh = await chatOf(storage(), owner, [admin]);
-    const busy = await chatOf(storage(), owner, [admin]);
-    await insertMessage(storage().db, message(busy, owner));
-    await insertMessage(storage().db, message(busy, owner));
-    const stranger = await chatOf(storage(), owner, []);
-    const views = await findReaderViews(storage().db, admin.profileId, [
-      chat,
-      fresh,
-      busy,
-      stranger,
-      randomUUID(),
-    ]);
-    assert.deepEqual([...views.keys()].sort(), [chat, fresh, busy].sort());
-    for (const id of [chat, fresh, busy])
-      assert.deepEqual(views.get(id), await findReaderView(storage().db, id, admin.profileId));
-    assert.equal(views.get(chat)?.visible_after_message_id, 17);
-    assert.equal(views.get(fresh)?.last_message_id, null);
-    assert.equal(typeof views.get(busy)?.last_message_id, "number");
-    assert.deepEqual(await findReaderViews(storage().db, admin.profileId, []), new Map());
+  test("findReaderBounds of no chats reads nothing and answers none", async () => {
+    assert.deepEqual(await findReaderBounds(storage().db, admin.profileId, []), new Map());
+  });
+
+  test("findReaderBounds answers alike for lists of different lengths (one compiled read per length)", async () => {
+    const second = await chatOf(storage(), owner, [admin]);
+    assert.deepEqual(await findReaderBounds(storage().db, admin.profileId, [chat]), new Map([[chat, 17]]));
+    assert.deepEqual(
+      await findReaderBounds(storage().db, admin.profileId, [second, chat]),
+      new Map([
+        [second, 0],
+        [chat, 17],
+      ]),
+    );
+    assert.deepEqual(await findReaderBounds(storage().db, admin.profileId, [second]), new Map([[second, 0]]));
   });
 
   test("listMembers lists the owner, then admins, then members", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   compiledOnce,
+  compiledPerLength,
   compiledStatement,
 } from "../../../../src/server/storage/repositories/compiled-query.ts";
 import type { Executor } from "../../../../src/server/storage/repositories/executor.ts";
@@ -40,6 +41,27 @@ describeEachBackend("compiledOnce", (storage) => {
     ] as const) {
       assert.deepEqual(await profileNames(storage().db, minimumId, name), await built(minimumId, name));
     }
+  });
+
+  test("compiledPerLength binds a list of each length as its own compiled IN list, alike in any order of lengths", async () => {
+    const a = await member(storage(), "compiled-list-a", "79990006011");
+    const b = await member(storage(), "compiled-list-b", "79990006012");
+    const named = compiledPerLength<{ id: number }>(
+      () =>
+        (db: Executor, ...ids: unknown[]) =>
+          db
+            .selectFrom("profiles")
+            .select("id")
+            .where("id", "in", ids as number[])
+            .orderBy("id"),
+      (length) => length,
+    );
+    const ids = async (list: number[]) =>
+      (await named(storage().db, list.length, list)).map((row) => Number(row.id));
+    assert.deepEqual(await ids([a.profileId, b.profileId]), [a.profileId, b.profileId]);
+    assert.deepEqual(await ids([b.profileId]), [b.profileId]);
+    assert.deepEqual(await ids([a.profileId, -1]), [a.profileId]);
+    assert.deepEqual(await ids([a.profileId]), [a.profileId]);
   });
 
   test("an argument that shapes the SQL instead of being bound is refused when first compiled", async () => {

@@ -9,6 +9,7 @@ import {
   messageRefusal,
 } from "../../../../src/server/storage/repositories/constraint-errors.ts";
 import {
+  catchUpPagesQuery,
   findFileMessage,
   findMessageById,
   findMessageByLocalId,
@@ -17,6 +18,7 @@ import {
   insertMessage,
   insertMessages,
   lastMessageId,
+  listCatchUpPages,
   listHistoryPage,
   releaseLocalId,
 } from "../../../../src/server/storage/repositories/messages.ts";
@@ -160,6 +162,99 @@ describeEachBackend("messages", (storage) => {
       assert.match(
         plan,
         /SEARCH messages USING (COVERING )?INDEX messages_chat_id_id \(chat_id=\? AND id>\? AND id<\?\)/,
+        plan,
+      );
+    assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+  });
+
+  /** A new chat of alice's with `count` messages, and their ids. */
+  const chatWith = async (count: number): Promise<{ chat: string; ids: number[] }> => {
+    const fresh = await chatOf(storage(), alice, []);
+    const freshIds: number[] = [];
+    for (let i = 0; i < count; i++) freshIds.push(await insertMessage(storage().db, message(fresh, alice)));
+    return { chat: fresh, ids: freshIds };
+  };
+
+  test("listCatchUpPages gives each chat's first messages after its id in ascending order, up to the limit", async () => {
+    const busy = await chatWith(8);
+    const quiet = await chatWith(2);
+    const pages = await listCatchUpPages(
+      storage().db,
+      [
+        { chatId: quiet.chat, afterId: 0 },
+        { chatId: busy.chat, afterId: busy.ids[1] ?? 0 },
+      ],
+      5,
+    );
+    assert.deepEqual(
+      pages.get(busy.chat)?.map((m) => m.id),
+      busy.ids.slice(2, 7),
+    );
+    assert.deepEqual(
+      pages.get(quiet.chat)?.map((m) => m.id),
+      quiet.ids,
+    );
+    assert.equal(pages.get(busy.chat)?.[0]?.sender_name, "Name msg-alice");
+  });
+
+  test("listCatchUpPages leaves out a chat with nothing after its id", async () => {
+    const caughtUp = await chatWith(2);
+    const behind = await chatWith(1);
+    const pages = await listCatchUpPages(
+      storage().db,
+      [
+        { chatId: caughtUp.chat, afterId: caughtUp.ids[1] ?? 0 },
+        { chatId: behind.chat, afterId: 0 },
+      ],
+      50,
+    );
+    assert.deepEqual([...pages.keys()], [behind.chat]);
+  });
+
+  test("listCatchUpPages of no chats reads nothing and answers none", async () => {
+    assert.deepEqual(await listCatchUpPages(storage().db, [], 50), new Map());
+  });
+
+  test("listCatchUpPages answers alike for different numbers of chats (one compiled statement per number)", async () => {
+    const first = await chatWith(3);
+    const second = await chatWith(1);
+    const one = await listCatchUpPages(
+      storage().db,
+      [{ chatId: first.chat, afterId: first.ids[0] ?? 0 }],
+      50,
+    );
+    const two = await listCatchUpPages(
+      storage().db,
+      [
+        { chatId: second.chat, afterId: second.ids[0] ?? 0 },
+        { chatId: first.chat, afterId: first.ids[0] ?? 0 },
+      ],
+      50,
+    );
+    assert.deepEqual(
+      one.get(first.chat)?.map((m) => m.id),
+      first.ids.slice(1),
+    );
+    assert.deepEqual(two, one);
+  });
+
+  test("a catch-up statement is one index range on (chat_id, id) per chat, without a sort", async () => {
+    const query = catchUpPagesQuery(
+      storage().db,
+      [
+        { chatId: chat, afterId: ids[100] ?? 0 },
+        { chatId: other, afterId: 0 },
+      ],
+      51,
+    ).compile();
+    const plan = await explain(storage(), query.sql, query.parameters);
+    if (storage().dialect === "postgres")
+      assert.equal(plan.match(/Index (Only )?Scan using messages_chat_id_id/g)?.length, 2, plan);
+    else
+      assert.equal(
+        plan.match(/SEARCH messages USING (COVERING )?INDEX messages_chat_id_id \(chat_id=\? AND id>\?\)/g)
+          ?.length,
+        2,
         plan,
       );
     assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);

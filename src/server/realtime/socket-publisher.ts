@@ -18,10 +18,11 @@ function withoutLocalId(message: Message): Message {
  * Socket.IO encodes each emit once, whatever the room's size (JSON, UTF-8 and the websocket frame: the
  * adapter's `broadcast`), and writes that frame to each socket.
  *
- * Messages published in one turn of the event loop (MessageService announces a commit batch's messages one
- * immediate each) are emitted together, in order, on the next turn (`order.later`): a socket then gets the
- * first at once and the others from Engine.IO's write buffer in one system call (coalesceBufferedFrames),
- * instead of one each. Chat events share `order`, so they do not overtake messages waiting to go.
+ * Messages published together (a commit batch resolves all its sends at once, and each is announced as its
+ * commit resolves) are emitted together, in order, once those continuations — the senders' acks among them —
+ * have run, in the same turn of the event loop (`order.later`): a socket then gets the first at once and the
+ * others from Engine.IO's write buffer in one system call (coalesceBufferedFrames), instead of one each. Chat
+ * events share `order`, so they do not overtake messages waiting to go.
  */
 export class SocketMessagePublisher implements MessagePublisher {
   constructor(

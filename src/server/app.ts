@@ -208,7 +208,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       db: storage.db,
       blobs,
       writer,
-      publisher: new SocketMessagePublisher(io, logger, emissions),
+      publisher: new SocketMessagePublisher(io, logger, emissions, { singleNode: !redis }),
       rights,
       clock,
       logger,

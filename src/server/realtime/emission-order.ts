@@ -1,6 +1,7 @@
 /**
- * The order in which this node's live events leave it. Messages are emitted a turn after they are published
- * (SocketMessagePublisher emits a commit batch's messages together); a chat event published meanwhile — a
+ * The order in which this node's live events leave it. Messages are emitted once the work of the moment they
+ * were published in is done (SocketMessagePublisher emits a commit batch's messages together); a chat event
+ * published meanwhile — a
  * member's removal, a key rotation's `chatChanged` — must not overtake them: a message committed before a
  * member's removal still reaches that member, and a message committed before a rotation arrives before its
  * `chatChanged`. So a chat event goes at once when no message waits, and right after the waiting ones otherwise.
@@ -11,9 +12,14 @@ export class EmissionOrder {
   /** `onError`: an emit that threw (live delivery is best effort; the next ones still go). */
   constructor(private readonly onError: (error: unknown) => void) {}
 
-  /** On the next turn of the event loop, after everything queued before it. */
+  /**
+   * After everything queued before it, once the promise continuations of this moment have run — a commit
+   * batch resolves all its sends at once, their acks and announcements are such continuations — and before the
+   * event loop takes up any other I/O: in the same turn, not the next (the check phase would first let the
+   * rest of the poll phase run: other sockets' events, other write callbacks).
+   */
   later(emit: () => void): void {
-    if (this.pending.push(emit) === 1) setImmediate(() => this.flush());
+    if (this.pending.push(emit) === 1) queueMicrotask(() => process.nextTick(() => this.flush()));
   }
 
   /** Now, unless something queued must go first: then right after it. */

@@ -329,8 +329,8 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       io.engine?.close();
     },
     async closeLinks() {
-      // Live messages are emitted a turn after they are announced (SocketMessagePublisher): let the last ones
-      // reach the other nodes through Redis before the link goes.
+      // Live messages are emitted after the continuations that announced them (SocketMessagePublisher): a turn
+      // lets the last ones reach the other nodes through Redis before the link goes.
       await new Promise((resolve) => setImmediate(resolve));
       options.redis?.close();
     },

@@ -18,16 +18,22 @@ function withoutLocalId(message: Message): Message {
  * Socket.IO encodes each emit once, whatever the room's size (JSON, UTF-8 and the websocket frame: the
  * adapter's `broadcast`), and writes that frame to each socket.
  *
- * Messages published in one turn of the event loop (MessageService announces a commit batch's messages one
- * immediate each) are emitted together, in order, on the next turn (`order.later`): a socket then gets the
- * first at once and the others from Engine.IO's write buffer in one system call (coalesceBufferedFrames),
- * instead of one each. Chat events share `order`, so they do not overtake messages waiting to go.
+ * Messages published together (a commit batch resolves all its sends at once, and each is announced as its
+ * commit resolves) are emitted together, in order, once those continuations — the senders' acks among them —
+ * have run, in the same turn of the event loop (`order.later`): a socket then gets the first at once and the
+ * others from Engine.IO's write buffer in one system call (coalesceBufferedFrames), instead of one each. Chat
+ * events share `order`, so they do not overtake messages waiting to go.
  */
 export class SocketMessagePublisher implements MessagePublisher {
+  /**
+   * `singleNode`: this node's sockets are all there are (no Redis adapter), so a room none of them is in — most
+   * often the Engine.IO 3 room, with no legacy client online — is not emitted to: no encode, no frame.
+   */
   constructor(
     private readonly io: CertchatIo,
     private readonly logger: Logger,
     private readonly order: EmissionOrder,
+    private readonly reach: { singleNode: boolean } = { singleNode: false },
   ) {}
 
   publish(message: Message, options: PublishOptions = {}): void {
@@ -35,12 +41,22 @@ export class SocketMessagePublisher implements MessagePublisher {
     const except = options.exceptSocketId ?? [];
     this.order.later(() => {
       try {
-        this.io.to(chatRoom(live.chat, 4)).except(except).emit(liveMessageEvent.current, live);
-        this.io.to(chatRoom(live.chat, 3)).except(except).emit(liveMessageEvent.legacy, live);
+        this.emit(chatRoom(live.chat, 4), except, liveMessageEvent.current, live);
+        this.emit(chatRoom(live.chat, 3), except, liveMessageEvent.legacy, live);
       } catch (error) {
         // Live delivery is best effort (clients catch up with `messages`); the send itself succeeded.
         this.logger.error({ err: error, message: live.id }, "could not publish a message");
       }
     });
+  }
+
+  private emit(
+    room: string,
+    except: string | string[],
+    event: (typeof liveMessageEvent)[keyof typeof liveMessageEvent],
+    live: Message,
+  ): void {
+    if (this.reach.singleNode && !this.io.of("/").adapter.rooms.has(room)) return;
+    this.io.to(room).except(except).emit(event, live);
   }
 }

@@ -196,8 +196,8 @@ export class MessageService {
 
   /**
    * validate → commit → answer → publish: announced as the commit resolves, which takes the message's place in
-   * the node's emission order (a removal published after it cannot overtake it); the emit itself goes on the
-   * next turn of the event loop, so the caller's answer (HTTP response, socket ack) goes first.
+   * the node's emission order (a removal published after it cannot overtake it); the emit itself goes once the
+   * promise continuations of the moment have run, so the caller's answer (HTTP response, socket ack) goes first.
    */
   async send(identity: Identity, request: SendMessageRequest, publish?: PublishOptions): Promise<Message> {
     const message = await (await this.prepare(identity, request)).commit();
@@ -206,7 +206,7 @@ export class MessageService {
   }
 
   /**
-   * Announces a committed message to the chat's live listeners (emitted on the next turn, in the node's
+   * Announces a committed message to the chat's live listeners (emitted in the same turn, in the node's
    * emission order); for a caller that answers the sender itself (the socket gateway, which acks a socket's
    * sends in order) and announces as the commit resolves.
    */

@@ -30,6 +30,31 @@ describe("EmissionOrder", () => {
     assert.deepEqual(done, ["message 1", "removal", "message 2"]);
   });
 
+  test("later emits go in the same turn: before an immediate queued ahead of them", async () => {
+    const order = emissionOrder();
+    const done: string[] = [];
+    setImmediate(() => done.push("next turn"));
+    order.later(() => done.push("message"));
+    await nextTurn();
+    assert.deepEqual(done, ["message", "next turn"]);
+  });
+
+  test("later emits go after the promise continuations of their moment (the senders' acks)", async () => {
+    const order = emissionOrder();
+    const done: string[] = [];
+    // Announced from an I/O callback (not from a continuation), the ack a few continuations later.
+    setImmediate(() => {
+      order.later(() => done.push("message"));
+      void Promise.resolve()
+        .then(() => undefined)
+        .then(() => undefined)
+        .then(() => done.push("ack"));
+    });
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(done, ["ack", "message"]);
+  });
+
   test("an emit that throws is reported and the ones after it still go", async () => {
     const errors: unknown[] = [];
     const order = new EmissionOrder((error) => errors.push(error));

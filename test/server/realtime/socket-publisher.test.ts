@@ -43,6 +43,56 @@ describe("SocketMessagePublisher", () => {
     closeAll([current, legacy]);
   });
 
+  /** The rooms broadcast to while `run` runs (each emit is one adapter broadcast: one encode, one frame). */
+  async function broadcastRooms(run: () => Promise<void>): Promise<string[]> {
+    const adapter = io.of("/").adapter;
+    const broadcast = adapter.broadcast;
+    const rooms: string[] = [];
+    adapter.broadcast = function recorded(packet, options) {
+      rooms.push(...options.rooms);
+      broadcast.call(this, packet, options);
+    };
+    try {
+      await run();
+    } finally {
+      adapter.broadcast = broadcast;
+    }
+    return rooms;
+  }
+
+  test("on a single node, a room no socket is in is not emitted to", async () => {
+    // The Engine.IO 3 socket of the first test has left.
+    await eventually(
+      () => !io.of("/").adapter.rooms.has(chatRoom("c1", 3)),
+      "chat c1's Engine.IO 3 room gone",
+    );
+    const current = await connect(connectV4(url));
+    const seen = record(current, "messages");
+    const publisher = new SocketMessagePublisher(io, pino({ level: "silent" }), emissionOrder(), {
+      singleNode: true,
+    });
+    const rooms = await broadcastRooms(async () => {
+      publisher.publish(liveMessage(8));
+      await eventually(() => seen.length === 1, "message 8 on the Engine.IO 4 socket");
+    });
+    assert.deepEqual(rooms, [chatRoom("c1", 4)]);
+    closeAll([current]);
+  });
+
+  test("with other nodes (Redis), both rooms are emitted to though none of this node's sockets is in one", async () => {
+    const current = await connect(connectV4(url));
+    const seen = record(current, "messages");
+    const publisher = new SocketMessagePublisher(io, pino({ level: "silent" }), emissionOrder(), {
+      singleNode: false,
+    });
+    const rooms = await broadcastRooms(async () => {
+      publisher.publish(liveMessage(9));
+      await eventually(() => seen.length === 1, "message 9 on the Engine.IO 4 socket");
+    });
+    assert.deepEqual(rooms, [chatRoom("c1", 4), chatRoom("c1", 3)]);
+    closeAll([current]);
+  });
+
   test("the sending socket is skipped, the others get the message", async () => {
     const sender = await connect(connectV4(url));
     const other = await connect(connectV4(url));

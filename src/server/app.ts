@@ -58,6 +58,14 @@ import { describeGostEngine, loadGostEngine } from "./verification/gost-engine.t
 import { createServerPki } from "./verification/server-pki.ts";
 import { VerifyPool } from "./verification/verify-pool.ts";
 
+/**
+ * Connections the kernel may hold for the listener before the event loop accepts them (it caps this at
+ * net.core.somaxconn). Node's default, 511, overflows when thousands of sockets come back at once after a
+ * restart while the loop is busy with the first handshakes: the kernel then drops their handshakes and each
+ * client waits out TCP's retransmission backoff (1, 2, 4, 8 … s), a long tail of a reconnect storm.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export interface ServerOptions {
   logger?: Logger;
   clock?: Clock;
@@ -336,7 +344,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           metricsListener = await startMetricsListener(metrics, config.metrics.host, config.metrics.port);
         }
         try {
-          const address = await http.listen({ host: config.host, port: config.port });
+          const address = await http.listen({
+            host: config.host,
+            port: config.port,
+            backlog: LISTEN_BACKLOG,
+          });
           readiness.started();
           return address;
         } catch (error) {

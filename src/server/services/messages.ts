@@ -17,6 +17,7 @@ import { findChatById } from "../storage/repositories/chats.ts";
 import { isUniqueViolation, messageRefusal } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
+  type CatchUpRead,
   findMessageByLocalId,
   listCatchUpPages,
   listHistoryPage,
@@ -390,7 +391,9 @@ export class MessageService {
    *
    * The pages are read CATCH_UP_CHATS_PER_READ chats to a statement (listCatchUpPages), one statement for a
    * typical client's chats; once the budget is spent the later chats are not read (they answer none and
-   * `more`), so a resume reads at most one statement's pages beyond its budget.
+   * `more`). A statement brings the ciphertexts and signatures of its messages only up to the budget left and
+   * one message more (the rest are counted, for `more`): a message may carry a 1 MiB signature, and ten
+   * chats' pages of those would be ~740 MiB for an 8 MiB answer.
    */
   async catchUpPages(requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
     let budget = this.options.maxPageBytes;
@@ -399,9 +402,10 @@ export class MessageService {
     for (let from = 0; from < requests.length; from += CATCH_UP_CHATS_PER_READ) {
       const chunk = requests.slice(from, from + CATCH_UP_CHATS_PER_READ);
       const spent = keptAny && budget <= 0;
-      // One over the page size: whether more follow the page is known without another request.
+      // One over the page size: whether more follow the page is known without another request. The statement
+      // brings the fields of no more messages than the budget left takes, and one more.
       const read = spent
-        ? new Map<string, StoredMessage[]>()
+        ? new Map<string, CatchUpRead>()
         : await listCatchUpPages(
             this.options.db,
             chunk.map(({ chat, id, visibleAfter }) => ({
@@ -409,20 +413,22 @@ export class MessageService {
               afterId: Math.max(id, visibleAfter),
             })),
             HISTORY_PAGE_SIZE + 1,
+            budget,
           );
       for (const { chat } of chunk) {
         if (keptAny && budget <= 0) {
           pages.push({ chat, messages: [], more: true });
           continue;
         }
-        const rows = read.get(chat) ?? [];
+        const { messages: rows, found } = read.get(chat) ?? { messages: [], found: 0 };
         const page = rows.slice(0, HISTORY_PAGE_SIZE).map((row) => messageView(row));
         const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
         budget -= bytes;
         if (kept > 0) keptAny = true;
-        // A page cut at the budget ends the filling: the chats after it answer none and more, unread.
-        if (kept < page.length) budget = 0;
-        pages.push({ chat, messages: page.slice(0, kept), more: rows.length > kept });
+        // A page cut at the budget, here or by the statement, ends the filling: the chats after it answer none
+        // and more, unread.
+        if (kept < page.length || rows.length < found) budget = 0;
+        pages.push({ chat, messages: page.slice(0, kept), more: found > kept });
       }
     }
     return pages;

@@ -185,16 +185,18 @@ describeEachBackend("messages", (storage) => {
         { chatId: busy.chat, afterId: busy.ids[1] ?? 0 },
       ],
       5,
+      1_000_000,
     );
     assert.deepEqual(
-      pages.get(busy.chat)?.map((m) => m.id),
+      pages.get(busy.chat)?.messages.map((m) => m.id),
       busy.ids.slice(2, 7),
     );
     assert.deepEqual(
-      pages.get(quiet.chat)?.map((m) => m.id),
+      pages.get(quiet.chat)?.messages.map((m) => m.id),
       quiet.ids,
     );
-    assert.equal(pages.get(busy.chat)?.[0]?.sender_name, "Name msg-alice");
+    assert.equal(pages.get(busy.chat)?.messages[0]?.sender_name, "Name msg-alice");
+    assert.equal(pages.get(busy.chat)?.messages[0]?.data, "AAAA");
   });
 
   test("listCatchUpPages leaves out a chat with nothing after its id", async () => {
@@ -207,12 +209,48 @@ describeEachBackend("messages", (storage) => {
         { chatId: behind.chat, afterId: 0 },
       ],
       50,
+      1_000_000,
     );
     assert.deepEqual([...pages.keys()], [behind.chat]);
   });
 
   test("listCatchUpPages of no chats reads nothing and answers none", async () => {
-    assert.deepEqual(await listCatchUpPages(storage().db, [], 50), new Map());
+    assert.deepEqual(await listCatchUpPages(storage().db, [], 50, 1_000_000), new Map());
+  });
+
+  test("listCatchUpPages brings messages' fields while the bytes before them, across its chats in order, are below the bound; the rest it counts", async () => {
+    // "AAAA" each: 4 bytes of fields a message.
+    const first = await chatWith(3);
+    const second = await chatWith(2);
+    const pages = await listCatchUpPages(
+      storage().db,
+      [
+        { chatId: first.chat, afterId: 0 },
+        { chatId: second.chat, afterId: 0 },
+      ],
+      50,
+      13,
+    );
+    assert.deepEqual(
+      [first.chat, second.chat].map((id) => {
+        const page = pages.get(id);
+        return [page?.messages.map((m) => m.id), page?.found];
+      }),
+      [
+        [first.ids, 3],
+        [second.ids.slice(0, 1), 2],
+      ],
+    );
+  });
+
+  test("listCatchUpPages brings the first message found whatever its size", async () => {
+    const only = await chatWith(2);
+    const pages = await listCatchUpPages(storage().db, [{ chatId: only.chat, afterId: 0 }], 50, 0);
+    assert.deepEqual(
+      pages.get(only.chat)?.messages.map((m) => m.id),
+      only.ids.slice(0, 1),
+    );
+    assert.equal(pages.get(only.chat)?.found, 2);
   });
 
   test("listCatchUpPages answers alike for different numbers of chats (one compiled statement per number)", async () => {
@@ -222,6 +260,7 @@ describeEachBackend("messages", (storage) => {
       storage().db,
       [{ chatId: first.chat, afterId: first.ids[0] ?? 0 }],
       50,
+      1_000_000,
     );
     const two = await listCatchUpPages(
       storage().db,
@@ -230,15 +269,16 @@ describeEachBackend("messages", (storage) => {
         { chatId: first.chat, afterId: first.ids[0] ?? 0 },
       ],
       50,
+      1_000_000,
     );
     assert.deepEqual(
-      one.get(first.chat)?.map((m) => m.id),
+      one.get(first.chat)?.messages.map((m) => m.id),
       first.ids.slice(1),
     );
     assert.deepEqual(two, one);
   });
 
-  test("a catch-up statement is one index range on (chat_id, id) per chat, without a sort", async () => {
+  test("a catch-up statement is one index range on (chat_id, id) per chat; it sorts only the ids it found, and reads the rows by key", async () => {
     const query = catchUpPagesQuery(
       storage().db,
       [
@@ -246,18 +286,26 @@ describeEachBackend("messages", (storage) => {
         { chatId: other, afterId: 0 },
       ],
       51,
+      1_000_000,
     ).compile();
     const plan = await explain(storage(), query.sql, query.parameters);
-    if (storage().dialect === "postgres")
+    if (storage().dialect === "postgres") {
       assert.equal(plan.match(/Index (Only )?Scan using messages_chat_id_id/g)?.length, 2, plan);
-    else
+      // The window's order: the parts' ids and field bytes, before any row is read whole.
+      assert.deepEqual(plan.match(/Sort Key: .*/g), ["Sort Key: p0.part, p0.id"], plan);
+      assert.match(plan, /Index Scan using messages_pkey/, plan);
+    } else {
       assert.equal(
         plan.match(/SEARCH messages USING (COVERING )?INDEX messages_chat_id_id \(chat_id=\? AND id>\?\)/g)
           ?.length,
         2,
         plan,
       );
-    assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+      // Each part's found ids, merged in the window's order.
+      assert.ok((plan.match(/TEMP B-TREE/g)?.length ?? 0) <= 2, plan);
+      assert.match(plan, /SEARCH messages USING INTEGER PRIMARY KEY/, plan);
+    }
+    assert.doesNotMatch(plan, /SCAN messages|Seq Scan/, plan);
   });
 
   test("lastMessageId is the chat's newest id, 0 for a chat without messages", async () => {

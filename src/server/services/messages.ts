@@ -416,17 +416,17 @@ export class MessageService {
             budget,
           );
       for (const { chat } of chunk) {
+        const { messages: rows, found } = read.get(chat) ?? { messages: [], found: 0 };
         if (keptAny && budget <= 0) {
-          pages.push({ chat, messages: [], more: true });
+          // Unread (the budget was spent before this statement): more, to be paged; read: more if it has any.
+          pages.push({ chat, messages: [], more: spent || found > 0 });
           continue;
         }
-        const { messages: rows, found } = read.get(chat) ?? { messages: [], found: 0 };
         const page = rows.slice(0, HISTORY_PAGE_SIZE).map((row) => messageView(row));
         const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
         budget -= bytes;
         if (kept > 0) keptAny = true;
-        // A page cut at the budget, here or by the statement, ends the filling: the chats after it answer none
-        // and more, unread.
+        // A page cut at the budget, here or by the statement, ends the filling: the chats after it answer none.
         if (kept < page.length || rows.length < found) budget = 0;
         pages.push({ chat, messages: page.slice(0, kept), more: found > kept });
       }

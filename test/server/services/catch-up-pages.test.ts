@@ -95,4 +95,25 @@ describeEachBackend("MessageService.catchUpPages reads", (storage) => {
       `${counter.characters} characters read for a ${BUDGET}-byte budget`,
     );
   });
+
+  // The chats after a page cut by the budget answered `more` unread; those of the same statement were read,
+  // and one with nothing new sent its client to page for nothing.
+  test("after a page cut by the budget, a chat read in the same statement with nothing new answers more false", async () => {
+    const caughtUp = await chatOf(storage(), reader, []);
+    const last = await insertMessage(storage().db, message(caughtUp, reader));
+    const service = await serviceReading(new FieldCharactersRead());
+    const pages = await service.catchUpPages([
+      { chat: chats[0] ?? "", id: 0, visibleAfter: 0 },
+      { chat: caughtUp, id: last, visibleAfter: 0 },
+      { chat: chats[1] ?? "", id: 0, visibleAfter: 0 },
+    ]);
+    assert.deepEqual(
+      pages.map((page) => [page.messages.length, page.more]),
+      [
+        [2, true],
+        [0, false],
+        [0, true],
+      ],
+    );
+  });
 });

@@ -387,7 +387,9 @@ export class MessageService {
    * in the requests' order, sharing one maxPageBytes budget: the first message of the first non-empty page is
    * always kept (a client paging on never stalls); a page cut by the budget, or with more than a page after the
    * id, says `more`. The caller reads the bounds before the socket joins the chats' rooms and calls this after
-   * the join: a message committed before these reads is in its page, a later one reaches the socket live.
+   * the join: a message committed before these reads is in its page, a later one reaches the socket live. The
+   * statement reads the reader's (`profileId`) membership and bound again itself: a removal committed since
+   * the caller's read (its leave order may still be on its way, through Redis) leaves the page empty.
    *
    * The pages are read CATCH_UP_CHATS_PER_READ chats to a statement (listCatchUpPages), one statement for a
    * typical client's chats; once the budget is spent the later chats are not read (they answer none and
@@ -395,7 +397,7 @@ export class MessageService {
    * one message more (the rest are counted, for `more`): a message may carry a 1 MiB signature, and ten
    * chats' pages of those would be ~740 MiB for an 8 MiB answer.
    */
-  async catchUpPages(requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
+  async catchUpPages(profileId: number, requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
     let budget = this.options.maxPageBytes;
     let keptAny = false;
     const pages: CatchUpPage[] = [];
@@ -408,6 +410,7 @@ export class MessageService {
         ? new Map<string, CatchUpRead>()
         : await listCatchUpPages(
             this.options.db,
+            profileId,
             chunk.map(({ chat, id, visibleAfter }) => ({
               chatId: chat,
               afterId: Math.max(id, visibleAfter),

@@ -81,7 +81,10 @@ describeEachBackend("MessageService.catchUpPages reads", (storage) => {
   test("a resume's pages bring its messages' ciphertexts and signatures up to the page budget and one message more", async () => {
     const counter = new FieldCharactersRead();
     const service = await serviceReading(counter);
-    const pages = await service.catchUpPages(chats.map((chat) => ({ chat, id: 0, visibleAfter: 0 })));
+    const pages = await service.catchUpPages(
+      reader.profileId,
+      chats.map((chat) => ({ chat, id: 0, visibleAfter: 0 })),
+    );
     assert.deepEqual(
       pages.map((page) => [page.messages.length, page.more]),
       [
@@ -102,7 +105,7 @@ describeEachBackend("MessageService.catchUpPages reads", (storage) => {
     const caughtUp = await chatOf(storage(), reader, []);
     const last = await insertMessage(storage().db, message(caughtUp, reader));
     const service = await serviceReading(new FieldCharactersRead());
-    const pages = await service.catchUpPages([
+    const pages = await service.catchUpPages(reader.profileId, [
       { chat: chats[0] ?? "", id: 0, visibleAfter: 0 },
       { chat: caughtUp, id: last, visibleAfter: 0 },
       { chat: chats[1] ?? "", id: 0, visibleAfter: 0 },

@@ -329,19 +329,42 @@ export interface CatchUpRead {
 const FIELD_BYTES = sql<number>`octet_length(messages.data) + coalesce(octet_length(messages.sign), 0) + coalesce(octet_length(messages.cms), 0)`;
 
 /**
- * The first `limit` messages of one chat after an id, oldest first, as ids and field bytes: one part of
- * listCatchUpPages, `part` its place. The limit is written into the SQL, not bound: SQLite runs a page with a
+ * The first `limit` messages of one chat after an id that the reader may read now, oldest first, as ids and
+ * field bytes: one part of listCatchUpPages, `part` its place. The reader's membership and history bound are
+ * read by the part itself (a scalar subquery on the chat_members key, evaluated once): a member removed, or
+ * added again "from now", after the caller's membership read reads nothing it may not. The limit is written into the SQL, not bound: SQLite runs a page with a
  * literal LIMIT in about half the time (a bound one cost ~10–15 µs more per page on this machine,
  * docs/PERFORMANCE.md "reconnect-storm").
  */
-function catchUpPart(db: Executor, part: number, chatId: string, afterId: number, limit: number) {
-  return db
-    .selectFrom("messages")
-    .select([sql.lit(part).as("part"), "messages.id", FIELD_BYTES.as("bytes")])
-    .where("messages.chat_id", "=", chatId)
-    .where("messages.id", ">", afterId)
-    .orderBy("messages.id", "asc")
-    .limit(sql.lit(limit));
+function catchUpPart(
+  db: Executor,
+  part: number,
+  profileId: number,
+  chatId: string,
+  afterId: number,
+  limit: number,
+) {
+  return (
+    db
+      .selectFrom("messages")
+      .select([sql.lit(part).as("part"), "messages.id", FIELD_BYTES.as("bytes")])
+      .where("messages.chat_id", "=", chatId)
+      .where("messages.id", ">", afterId)
+      // No membership: null, and no id is greater.
+      .where((eb) =>
+        eb(
+          "messages.id",
+          ">",
+          eb
+            .selectFrom("chat_members")
+            .select("chat_members.visible_after_message_id")
+            .where("chat_members.chat_id", "=", chatId)
+            .where("chat_members.profile_id", "=", profileId),
+        ),
+      )
+      .orderBy("messages.id", "asc")
+      .limit(sql.lit(limit))
+  );
 }
 
 /**
@@ -353,12 +376,15 @@ function catchUpPart(db: Executor, part: number, chatId: string, afterId: number
  */
 export function catchUpPagesQuery(
   db: Executor,
+  profileId: number,
   ranges: readonly CatchUpRange[],
   limit: number,
   maxBytes: number,
 ) {
   const parts = ranges.map((range, at) =>
-    db.selectFrom(catchUpPart(db, at, range.chatId, range.afterId, limit).as(`p${at}`)).selectAll(),
+    db
+      .selectFrom(catchUpPart(db, at, profileId, range.chatId, range.afterId, limit).as(`p${at}`))
+      .selectAll(),
   );
   const [first, ...rest] = parts;
   if (!first) throw new Error("a catch-up of no chats");
@@ -394,7 +420,7 @@ export function catchUpPagesQuery(
     ]);
 }
 
-/** The ranges of a catch-up from its flattened arguments (the byte bound, then chat, after id, chat, …). */
+/** The ranges of a catch-up from its flattened arguments (chat, after id, chat, …). */
 function rangesOf(args: readonly unknown[]): CatchUpRange[] {
   return Array.from({ length: args.length / 2 }, (_, at) => ({
     chatId: args[2 * at] as string,
@@ -410,22 +436,24 @@ const catchUpRuns = new Map<number, ReturnType<typeof catchUpRunsOf>>();
 function catchUpRunsOf(limit: number) {
   return compiledPerLength<CatchUpRow>(
     () =>
-      (db: Executor, maxBytes: unknown, ...args: unknown[]) =>
-        catchUpPagesQuery(db, rangesOf(args), limit, maxBytes as number),
-    (length) => 1 + 2 * length,
+      (db: Executor, maxBytes: unknown, profileId: unknown, ...args: unknown[]) =>
+        catchUpPagesQuery(db, profileId as number, rangesOf(args), limit, maxBytes as number),
+    (length) => 2 + 2 * length,
   );
 }
 
 /**
- * For each range, up to `limit` messages of its chat after its id, in one statement (a UNION ALL of one
- * index range per chat): a returning socket's `resume` reads all its chats' pages at once instead of a
- * statement per chat, and a chat with nothing new costs one index seek. The messages come with their
+ * For each range, up to `limit` messages of its chat after its id that the reader (`profileId`) may read when
+ * the statement runs (a member, past its history bound), in one statement (a UNION ALL of one index range per
+ * chat): a returning socket's `resume` reads all its chats' pages at once instead of a statement per chat,
+ * and a chat with nothing new costs one index seek. The messages come with their
  * ciphertexts and signatures while the bytes of those before them, in the ranges' order, stay below
  * `maxBytes` (at least 1: the first message found always comes); the rest are only counted. Keyed by chat (a
  * chat without any: absent). Compiled once per number of ranges.
  */
 export async function listCatchUpPages(
   db: Executor,
+  profileId: number,
   ranges: readonly CatchUpRange[],
   limit: number,
   maxBytes: number,
@@ -439,6 +467,7 @@ export async function listCatchUpPages(
   }
   const rows = await runs(db, ranges.length, [
     Math.max(maxBytes, 1),
+    profileId,
     ...ranges.flatMap((range) => [range.chatId, range.afterId]),
   ]);
   for (const { within, data, ...row } of rows) {

@@ -180,6 +180,7 @@ describeEachBackend("messages", (storage) => {
     const quiet = await chatWith(2);
     const pages = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: quiet.chat, afterId: 0 },
         { chatId: busy.chat, afterId: busy.ids[1] ?? 0 },
@@ -204,6 +205,7 @@ describeEachBackend("messages", (storage) => {
     const behind = await chatWith(1);
     const pages = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: caughtUp.chat, afterId: caughtUp.ids[1] ?? 0 },
         { chatId: behind.chat, afterId: 0 },
@@ -215,7 +217,7 @@ describeEachBackend("messages", (storage) => {
   });
 
   test("listCatchUpPages of no chats reads nothing and answers none", async () => {
-    assert.deepEqual(await listCatchUpPages(storage().db, [], 50, 1_000_000), new Map());
+    assert.deepEqual(await listCatchUpPages(storage().db, alice.profileId, [], 50, 1_000_000), new Map());
   });
 
   test("listCatchUpPages brings messages' fields while the bytes before them, across its chats in order, are below the bound; the rest it counts", async () => {
@@ -224,6 +226,7 @@ describeEachBackend("messages", (storage) => {
     const second = await chatWith(2);
     const pages = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: first.chat, afterId: 0 },
         { chatId: second.chat, afterId: 0 },
@@ -245,7 +248,13 @@ describeEachBackend("messages", (storage) => {
 
   test("listCatchUpPages brings the first message found whatever its size", async () => {
     const only = await chatWith(2);
-    const pages = await listCatchUpPages(storage().db, [{ chatId: only.chat, afterId: 0 }], 50, 0);
+    const pages = await listCatchUpPages(
+      storage().db,
+      alice.profileId,
+      [{ chatId: only.chat, afterId: 0 }],
+      50,
+      0,
+    );
     assert.deepEqual(
       pages.get(only.chat)?.messages.map((m) => m.id),
       only.ids.slice(0, 1),
@@ -253,17 +262,49 @@ describeEachBackend("messages", (storage) => {
     assert.equal(pages.get(only.chat)?.found, 2);
   });
 
+  test("listCatchUpPages reads, as it runs, the reader's membership: nothing of a chat it is not a member of, nothing up to its history bound", async () => {
+    const outsider = await member(storage(), "msg-outsider", "79990002002");
+    const bounded = await member(storage(), "msg-bounded", "79990002003");
+    const shared = await chatWith(3);
+    await insertChatMembers(storage().db, [
+      {
+        chat_id: shared.chat,
+        profile_id: bounded.profileId,
+        role: MemberRole.member,
+        joined_at: now,
+        visible_after_message_id: shared.ids[1] ?? 0,
+      },
+    ]);
+    const read = async (reader: Member) =>
+      (
+        await listCatchUpPages(
+          storage().db,
+          reader.profileId,
+          [{ chatId: shared.chat, afterId: 0 }],
+          50,
+          1_000_000,
+        )
+      )
+        .get(shared.chat)
+        ?.messages.map((m) => m.id) ?? [];
+    assert.deepEqual(await read(outsider), []);
+    assert.deepEqual(await read(bounded), shared.ids.slice(2));
+    assert.deepEqual(await read(alice), shared.ids);
+  });
+
   test("listCatchUpPages answers alike for different numbers of chats (one compiled statement per number)", async () => {
     const first = await chatWith(3);
     const second = await chatWith(1);
     const one = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [{ chatId: first.chat, afterId: first.ids[0] ?? 0 }],
       50,
       1_000_000,
     );
     const two = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: second.chat, afterId: second.ids[0] ?? 0 },
         { chatId: first.chat, afterId: first.ids[0] ?? 0 },
@@ -281,6 +322,7 @@ describeEachBackend("messages", (storage) => {
   test("a catch-up statement is one index range on (chat_id, id) per chat; it sorts only the ids it found, and reads the rows by key", async () => {
     const query = catchUpPagesQuery(
       storage().db,
+      alice.profileId,
       [
         { chatId: chat, afterId: ids[100] ?? 0 },
         { chatId: other, afterId: 0 },

@@ -42,6 +42,12 @@ interface ResumeBatch {
   chats: Map<string, ResumeEntry>;
 }
 
+/** Throws unless every message is of `chat`: no honest server mixes chats in a chat's page. */
+function onlyOf(chat: string, messages: readonly Message[]): void {
+  const foreign = messages.find((message) => message.chat !== chat);
+  if (foreign) throw new Error(`a page of chat ${chat} holds message ${foreign.id} of another chat`);
+}
+
 export class CatchUpFetcher {
   /** Catch-ups waiting for the next `resume` (sent a macrotask after the first joins, so a connect's all go). */
   private pending: ResumeBatch | undefined;
@@ -54,7 +60,8 @@ export class CatchUpFetcher {
    * Subscribes `chat` again and delivers everything after its last id, on the connection `link` (aborted at
    * its disconnect: the attempt then fails, and the next connection's catch-up starts again). Ends as well
    * when the chat is no longer watched (nothing to page for), and fails on a page with nothing after the id
-   * asked from (no honest server sends one): either would otherwise ask for the same page forever.
+   * asked from (no honest server sends one): either would otherwise ask for the same page forever. Fails, too,
+   * on an answer holding a message of another chat (its id would move this chat's paging past its own gap).
    */
   async fetchGap(chat: string, link: AbortController): Promise<void> {
     // Never on a later connection: that one's own run catches the chat up.
@@ -65,6 +72,7 @@ export class CatchUpFetcher {
     const resumed = await this.resumeChat(chat, link);
     onThisConnection();
     if (resumed) {
+      onlyOf(chat, resumed.messages);
       for (const message of resumed.messages) this.transport.deliver(message);
       if (!resumed.more) return;
     } else {
@@ -76,11 +84,12 @@ export class CatchUpFetcher {
       onThisConnection();
       // Only an empty page ends the gap: a page cut at the byte budget is short with more after it.
       if (page.length === 0) return;
+      onlyOf(chat, page);
       const newest = Math.max(...page.map((message) => message.id));
       if (!(newest > after))
         throw new Error(`the next page of chat ${chat} after ${after} holds nothing after it`);
       for (const message of page) this.transport.deliver(message);
-      // From the page itself, not from what was delivered (a message of another chat moves no id of this one).
+      // From the page itself (all of this chat), not from what was delivered: an unwatched chat delivers nothing.
       after = this.transport.lastId(chat) === undefined ? undefined : newest;
     }
   }

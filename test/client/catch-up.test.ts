@@ -129,4 +129,26 @@ describe("CatchUpFetcher", () => {
     await assert.rejects(runs[1] as Promise<void>, /no longer watched/);
     assert.deepEqual(transport.resumes, [[{ chat: kept, id: 7 }]]);
   });
+
+  // The page's newest id was taken from every message in it: one of another chat moved this chat's paging
+  // past its own gap (and went to that chat's listeners).
+  it("fails on a page holding a message of another chat, delivering none of it and skipping nothing", async () => {
+    const transport = new FakeTransport();
+    transport.more = true;
+    const [chat, other] = watched(transport, 2) as [string, string];
+    transport.pages = [[message(chat, 8), message(other, 1_000)], [message(chat, 9)]];
+    await assert.rejects(new CatchUpFetcher(transport).fetchGap(chat, new AbortController()), /another chat/);
+    assert.deepEqual(transport.delivered, []);
+    assert.equal(transport.lastIds.get(other), 7);
+  });
+
+  it("fails on a resume answer holding a message of another chat, delivering none of it", async () => {
+    const transport = new FakeTransport();
+    const [chat, other] = watched(transport, 2) as [string, string];
+    transport.resume = async (chats) => ({
+      chats: chats.map((asked) => ({ chat: asked.chat, messages: [message(other, 1_000)], more: false })),
+    });
+    await assert.rejects(new CatchUpFetcher(transport).fetchGap(chat, new AbortController()), /another chat/);
+    assert.deepEqual(transport.delivered, []);
+  });
 });

@@ -16,7 +16,10 @@ import { chatRoom } from "./rooms.ts";
  * membership read and the join made the member's sockets leave the chat's rooms before this socket was in them;
  * its leave order still reached this socket and was counted (chat-leaves.ts): when one arrived meanwhile, the
  * memberships are read again once joined, and the socket leaves the rooms of chats no longer its own, which are
- * refused. A removal whose leave arrives after the join takes the socket out of the room itself.
+ * refused. A removal whose leave arrives after the join takes the socket out of the room itself. The page
+ * statement reads the membership and bound again as it runs: a removal committed after the first read whose
+ * leave order has not arrived yet (from another node, through Redis) gets an empty page, not what the chat got
+ * after it.
  */
 export async function resume({ context, socket, identity, payload }: EventCall<"resume">) {
   const chatIds = payload.chats.map(({ chat }) => chat);
@@ -32,6 +35,7 @@ export async function resume({ context, socket, identity, payload }: EventCall<"
     for (const chat of members) if (!bounds.has(chat)) await socket.leave(chatRoom(chat, protocol));
   }
   const pages = await context.messages.catchUpPages(
+    profileId,
     payload.chats.flatMap(({ chat, id }) => {
       const visibleAfter = bounds.get(chat);
       return visibleAfter === undefined ? [] : [{ chat, id, visibleAfter }];

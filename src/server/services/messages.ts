@@ -17,6 +17,7 @@ import { findChatById } from "../storage/repositories/chats.ts";
 import { isUniqueViolation, messageRefusal } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import {
+  type CatchUpRead,
   findMessageByLocalId,
   listCatchUpPages,
   listHistoryPage,
@@ -386,43 +387,51 @@ export class MessageService {
    * in the requests' order, sharing one maxPageBytes budget: the first message of the first non-empty page is
    * always kept (a client paging on never stalls); a page cut by the budget, or with more than a page after the
    * id, says `more`. The caller reads the bounds before the socket joins the chats' rooms and calls this after
-   * the join: a message committed before these reads is in its page, a later one reaches the socket live.
+   * the join: a message committed before these reads is in its page, a later one reaches the socket live. The
+   * statement reads the reader's (`profileId`) membership and bound again itself: a removal committed since
+   * the caller's read (its leave order may still be on its way, through Redis) leaves the page empty.
    *
    * The pages are read CATCH_UP_CHATS_PER_READ chats to a statement (listCatchUpPages), one statement for a
    * typical client's chats; once the budget is spent the later chats are not read (they answer none and
-   * `more`), so a resume reads at most one statement's pages beyond its budget.
+   * `more`). A statement brings the ciphertexts and signatures of its messages only up to the budget left and
+   * one message more (the rest are counted, for `more`): a message may carry a 1 MiB signature, and ten
+   * chats' pages of those would be ~740 MiB for an 8 MiB answer.
    */
-  async catchUpPages(requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
+  async catchUpPages(profileId: number, requests: readonly CatchUpRequest[]): Promise<CatchUpPage[]> {
     let budget = this.options.maxPageBytes;
     let keptAny = false;
     const pages: CatchUpPage[] = [];
     for (let from = 0; from < requests.length; from += CATCH_UP_CHATS_PER_READ) {
       const chunk = requests.slice(from, from + CATCH_UP_CHATS_PER_READ);
       const spent = keptAny && budget <= 0;
-      // One over the page size: whether more follow the page is known without another request.
+      // One over the page size: whether more follow the page is known without another request. The statement
+      // brings the fields of no more messages than the budget left takes, and one more.
       const read = spent
-        ? new Map<string, StoredMessage[]>()
+        ? new Map<string, CatchUpRead>()
         : await listCatchUpPages(
             this.options.db,
+            profileId,
             chunk.map(({ chat, id, visibleAfter }) => ({
               chatId: chat,
               afterId: Math.max(id, visibleAfter),
             })),
             HISTORY_PAGE_SIZE + 1,
+            budget,
           );
       for (const { chat } of chunk) {
+        const { messages: rows, found } = read.get(chat) ?? { messages: [], found: 0 };
         if (keptAny && budget <= 0) {
-          pages.push({ chat, messages: [], more: true });
+          // Unread (the budget was spent before this statement): more, to be paged; read: more if it has any.
+          pages.push({ chat, messages: [], more: spent || found > 0 });
           continue;
         }
-        const rows = read.get(chat) ?? [];
         const page = rows.slice(0, HISTORY_PAGE_SIZE).map((row) => messageView(row));
         const { kept, bytes } = prefixWithinBytes(page, budget, !keptAny);
         budget -= bytes;
         if (kept > 0) keptAny = true;
-        // A page cut at the budget ends the filling: the chats after it answer none and more, unread.
-        if (kept < page.length) budget = 0;
-        pages.push({ chat, messages: page.slice(0, kept), more: rows.length > kept });
+        // A page cut at the budget, here or by the statement, ends the filling: the chats after it answer none.
+        if (kept < page.length || rows.length < found) budget = 0;
+        pages.push({ chat, messages: page.slice(0, kept), more: found > kept });
       }
     }
     return pages;

@@ -327,7 +327,7 @@ describeEachBackend("MessageService under key epochs and removal", (storage) => 
     const later = await service.send(owner.identity, { chat, cid: owner.cid, text: text("after the add") });
     const bounds = await rights.readerBounds(newcomer.pid, [chat]);
     const visibleAfter = bounds.get(chat) ?? Number.NaN;
-    const [page] = await service.catchUpPages([{ chat, id: 0, visibleAfter }]);
+    const [page] = await service.catchUpPages(newcomer.pid, [{ chat, id: 0, visibleAfter }]);
     assert.deepEqual(
       page?.messages.map((message) => message.id),
       [later.id],

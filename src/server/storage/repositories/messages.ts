@@ -317,30 +317,110 @@ export interface CatchUpRange {
   afterId: number;
 }
 
-/**
- * The first `limit` messages of one chat after an id, oldest first: one part of listCatchUpPages. The limit is
- * written into the SQL, not bound: SQLite runs a page with a literal LIMIT in about half the time (a bound
- * one cost ~10–15 µs more per page on this machine, docs/PERFORMANCE.md "reconnect-storm").
- */
-function catchUpPart(db: Executor, chatId: string, afterId: number, limit: number) {
-  return selectWithSender(db)
-    .where("messages.chat_id", "=", chatId)
-    .where("messages.id", ">", afterId)
-    .orderBy("messages.id", "asc")
-    .limit(sql.lit(limit));
+/** What listCatchUpPages read of one chat: its first messages within the byte bound, and how many it found. */
+export interface CatchUpRead {
+  /** The messages whose ciphertexts and signatures came, ascending ids. */
+  messages: StoredMessage[];
+  /** Every message found after the id, up to the limit: more than `messages` when the bound stopped them. */
+  found: number;
 }
 
-/** listCatchUpPages's statement: a UNION ALL of one catch-up part per range. Exposed so tests can EXPLAIN it. */
-export function catchUpPagesQuery(db: Executor, ranges: readonly CatchUpRange[], limit: number) {
+/** The bytes of a message's ciphertext and signatures, the part of a row that may be large (cms: 1 MiB). */
+const FIELD_BYTES = sql<number>`octet_length(messages.data) + coalesce(octet_length(messages.sign), 0) + coalesce(octet_length(messages.cms), 0)`;
+
+/**
+ * The first `limit` messages of one chat after an id that the reader may read now, oldest first, as ids and
+ * field bytes: one part of listCatchUpPages, `part` its place. The reader's membership and history bound are
+ * read by the part itself (a scalar subquery on the chat_members key, evaluated once): a member removed, or
+ * added again "from now", after the caller's membership read reads nothing it may not. The limit is written into the SQL, not bound: SQLite runs a page with a
+ * literal LIMIT in about half the time (a bound one cost ~10–15 µs more per page on this machine,
+ * docs/PERFORMANCE.md "reconnect-storm").
+ */
+function catchUpPart(
+  db: Executor,
+  part: number,
+  profileId: number,
+  chatId: string,
+  afterId: number,
+  limit: number,
+) {
+  return (
+    db
+      .selectFrom("messages")
+      .select([sql.lit(part).as("part"), "messages.id", FIELD_BYTES.as("bytes")])
+      .where("messages.chat_id", "=", chatId)
+      .where("messages.id", ">", afterId)
+      // No membership: null, and no id is greater.
+      .where((eb) =>
+        eb(
+          "messages.id",
+          ">",
+          eb
+            .selectFrom("chat_members")
+            .select("chat_members.visible_after_message_id")
+            .where("chat_members.chat_id", "=", chatId)
+            .where("chat_members.profile_id", "=", profileId),
+        ),
+      )
+      .orderBy("messages.id", "asc")
+      .limit(sql.lit(limit))
+  );
+}
+
+/**
+ * listCatchUpPages's statement: the ranges' ids and field bytes (a UNION ALL of one index range per chat), each
+ * placed after the bytes of those before it (in the ranges' order, then by id), and the rows joined back by id:
+ * the fields of a row only when the bytes before it are below `maxBytes`, so no more than `maxBytes` and one
+ * message reach the process, however many chats and however large their messages. Exposed so tests can
+ * EXPLAIN it.
+ */
+export function catchUpPagesQuery(
+  db: Executor,
+  profileId: number,
+  ranges: readonly CatchUpRange[],
+  limit: number,
+  maxBytes: number,
+) {
   const parts = ranges.map((range, at) =>
-    db.selectFrom(catchUpPart(db, range.chatId, range.afterId, limit).as(`p${at}`)).selectAll(),
+    db
+      .selectFrom(catchUpPart(db, at, profileId, range.chatId, range.afterId, limit).as(`p${at}`))
+      .selectAll(),
   );
   const [first, ...rest] = parts;
   if (!first) throw new Error("a catch-up of no chats");
-  return rest.reduce((union, part) => union.unionAll(part), first);
+  const found = rest.reduce((union, part) => union.unionAll(part), first);
+  const placed = db
+    .selectFrom(found.as("found"))
+    .select([
+      "found.id",
+      sql<number>`sum(found.bytes) over (order by found.part, found.id) - found.bytes`.as("before"),
+    ]);
+  const within = sql<boolean>`placed.before < ${maxBytes}`;
+  return db
+    .selectFrom(placed.as("placed"))
+    .innerJoin("messages", "messages.id", "placed.id")
+    .innerJoin("profiles", "profiles.id", "messages.profile_id")
+    .select([
+      "messages.id",
+      "messages.chat_id",
+      "messages.profile_id",
+      "messages.certificate_id",
+      "messages.session_id",
+      "messages.local_id",
+      sql<string | null>`case when ${within} then messages.data end`.as("data"),
+      sql<string | null>`case when ${within} then messages.sign end`.as("sign"),
+      sql<string | null>`case when ${within} then messages.cms end`.as("cms"),
+      "messages.type",
+      "messages.file_id",
+      "messages.file_size",
+      "messages.created_at",
+      "messages.key_id",
+      "profiles.name as sender_name",
+      sql<number>`case when ${within} then 1 else 0 end`.as("within"),
+    ]);
 }
 
-/** The ranges of a catch-up from its flattened arguments (chat, after id, chat, after id, …). */
+/** The ranges of a catch-up from its flattened arguments (chat, after id, chat, …). */
 function rangesOf(args: readonly unknown[]): CatchUpRange[] {
   return Array.from({ length: args.length / 2 }, (_, at) => ({
     chatId: args[2 * at] as string,
@@ -348,48 +428,59 @@ function rangesOf(args: readonly unknown[]): CatchUpRange[] {
   }));
 }
 
+type CatchUpRow = Omit<StoredMessage, "data"> & { data: string | null; within: number };
+
 /** Compiled catch-up statements, per (limit, number of chats). */
 const catchUpRuns = new Map<number, ReturnType<typeof catchUpRunsOf>>();
 
 function catchUpRunsOf(limit: number) {
-  return compiledPerLength<StoredMessage>(
+  return compiledPerLength<CatchUpRow>(
     () =>
-      (db: Executor, ...args: unknown[]) =>
-        catchUpPagesQuery(db, rangesOf(args), limit),
-    (length) => 2 * length,
+      (db: Executor, maxBytes: unknown, profileId: unknown, ...args: unknown[]) =>
+        catchUpPagesQuery(db, profileId as number, rangesOf(args), limit, maxBytes as number),
+    (length) => 2 + 2 * length,
   );
 }
 
 /**
- * For each range, up to `limit` messages of its chat after its id, in one statement (a UNION ALL of one
- * index range per chat): a returning socket's `resume` reads all its chats' pages at once instead of a
- * statement per chat, and a chat with nothing new costs one index seek. Each range's messages in ascending
- * id order, keyed by chat (a chat without any: absent). Compiled once per number of ranges.
+ * For each range, up to `limit` messages of its chat after its id that the reader (`profileId`) may read when
+ * the statement runs (a member, past its history bound), in one statement (a UNION ALL of one index range per
+ * chat): a returning socket's `resume` reads all its chats' pages at once instead of a statement per chat,
+ * and a chat with nothing new costs one index seek. The messages come with their
+ * ciphertexts and signatures while the bytes of those before them, in the ranges' order, stay below
+ * `maxBytes` (at least 1: the first message found always comes); the rest are only counted. Keyed by chat (a
+ * chat without any: absent). Compiled once per number of ranges.
  */
 export async function listCatchUpPages(
   db: Executor,
+  profileId: number,
   ranges: readonly CatchUpRange[],
   limit: number,
-): Promise<Map<string, StoredMessage[]>> {
-  const pages = new Map<string, StoredMessage[]>();
+  maxBytes: number,
+): Promise<Map<string, CatchUpRead>> {
+  const pages = new Map<string, CatchUpRead>();
   if (ranges.length === 0) return pages;
   let runs = catchUpRuns.get(limit);
   if (!runs) {
     runs = catchUpRunsOf(limit);
     catchUpRuns.set(limit, runs);
   }
-  const rows = await runs(
-    db,
-    ranges.length,
-    ranges.flatMap((range) => [range.chatId, range.afterId]),
-  );
-  for (const row of rows) {
-    const page = pages.get(row.chat_id);
-    if (page) page.push(row);
-    else pages.set(row.chat_id, [row]);
+  const rows = await runs(db, ranges.length, [
+    Math.max(maxBytes, 1),
+    profileId,
+    ...ranges.flatMap((range) => [range.chatId, range.afterId]),
+  ]);
+  for (const { within, data, ...row } of rows) {
+    let page = pages.get(row.chat_id);
+    if (!page) {
+      page = { messages: [], found: 0 };
+      pages.set(row.chat_id, page);
+    }
+    page.found++;
+    if (Number(within) === 1 && data !== null) page.messages.push({ ...row, data });
   }
-  // A UNION ALL promises no order: each page is put in id order here.
-  for (const page of pages.values()) page.sort((a, b) => Number(a.id) - Number(b.id));
+  // A statement promises no order: each page is put in id order here (the bound keeps a prefix of each).
+  for (const page of pages.values()) page.messages.sort((a, b) => Number(a.id) - Number(b.id));
   return pages;
 }
 

@@ -180,21 +180,24 @@ describeEachBackend("messages", (storage) => {
     const quiet = await chatWith(2);
     const pages = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: quiet.chat, afterId: 0 },
         { chatId: busy.chat, afterId: busy.ids[1] ?? 0 },
       ],
       5,
+      1_000_000,
     );
     assert.deepEqual(
-      pages.get(busy.chat)?.map((m) => m.id),
+      pages.get(busy.chat)?.messages.map((m) => m.id),
       busy.ids.slice(2, 7),
     );
     assert.deepEqual(
-      pages.get(quiet.chat)?.map((m) => m.id),
+      pages.get(quiet.chat)?.messages.map((m) => m.id),
       quiet.ids,
     );
-    assert.equal(pages.get(busy.chat)?.[0]?.sender_name, "Name msg-alice");
+    assert.equal(pages.get(busy.chat)?.messages[0]?.sender_name, "Name msg-alice");
+    assert.equal(pages.get(busy.chat)?.messages[0]?.data, "AAAA");
   });
 
   test("listCatchUpPages leaves out a chat with nothing after its id", async () => {
@@ -202,17 +205,91 @@ describeEachBackend("messages", (storage) => {
     const behind = await chatWith(1);
     const pages = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: caughtUp.chat, afterId: caughtUp.ids[1] ?? 0 },
         { chatId: behind.chat, afterId: 0 },
       ],
       50,
+      1_000_000,
     );
     assert.deepEqual([...pages.keys()], [behind.chat]);
   });
 
   test("listCatchUpPages of no chats reads nothing and answers none", async () => {
-    assert.deepEqual(await listCatchUpPages(storage().db, [], 50), new Map());
+    assert.deepEqual(await listCatchUpPages(storage().db, alice.profileId, [], 50, 1_000_000), new Map());
+  });
+
+  test("listCatchUpPages brings messages' fields while the bytes before them, across its chats in order, are below the bound; the rest it counts", async () => {
+    // "AAAA" each: 4 bytes of fields a message.
+    const first = await chatWith(3);
+    const second = await chatWith(2);
+    const pages = await listCatchUpPages(
+      storage().db,
+      alice.profileId,
+      [
+        { chatId: first.chat, afterId: 0 },
+        { chatId: second.chat, afterId: 0 },
+      ],
+      50,
+      13,
+    );
+    assert.deepEqual(
+      [first.chat, second.chat].map((id) => {
+        const page = pages.get(id);
+        return [page?.messages.map((m) => m.id), page?.found];
+      }),
+      [
+        [first.ids, 3],
+        [second.ids.slice(0, 1), 2],
+      ],
+    );
+  });
+
+  test("listCatchUpPages brings the first message found whatever its size", async () => {
+    const only = await chatWith(2);
+    const pages = await listCatchUpPages(
+      storage().db,
+      alice.profileId,
+      [{ chatId: only.chat, afterId: 0 }],
+      50,
+      0,
+    );
+    assert.deepEqual(
+      pages.get(only.chat)?.messages.map((m) => m.id),
+      only.ids.slice(0, 1),
+    );
+    assert.equal(pages.get(only.chat)?.found, 2);
+  });
+
+  test("listCatchUpPages reads, as it runs, the reader's membership: nothing of a chat it is not a member of, nothing up to its history bound", async () => {
+    const outsider = await member(storage(), "msg-outsider", "79990002002");
+    const bounded = await member(storage(), "msg-bounded", "79990002003");
+    const shared = await chatWith(3);
+    await insertChatMembers(storage().db, [
+      {
+        chat_id: shared.chat,
+        profile_id: bounded.profileId,
+        role: MemberRole.member,
+        joined_at: now,
+        visible_after_message_id: shared.ids[1] ?? 0,
+      },
+    ]);
+    const read = async (reader: Member) =>
+      (
+        await listCatchUpPages(
+          storage().db,
+          reader.profileId,
+          [{ chatId: shared.chat, afterId: 0 }],
+          50,
+          1_000_000,
+        )
+      )
+        .get(shared.chat)
+        ?.messages.map((m) => m.id) ?? [];
+    assert.deepEqual(await read(outsider), []);
+    assert.deepEqual(await read(bounded), shared.ids.slice(2));
+    assert.deepEqual(await read(alice), shared.ids);
   });
 
   test("listCatchUpPages answers alike for different numbers of chats (one compiled statement per number)", async () => {
@@ -220,44 +297,57 @@ describeEachBackend("messages", (storage) => {
     const second = await chatWith(1);
     const one = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [{ chatId: first.chat, afterId: first.ids[0] ?? 0 }],
       50,
+      1_000_000,
     );
     const two = await listCatchUpPages(
       storage().db,
+      alice.profileId,
       [
         { chatId: second.chat, afterId: second.ids[0] ?? 0 },
         { chatId: first.chat, afterId: first.ids[0] ?? 0 },
       ],
       50,
+      1_000_000,
     );
     assert.deepEqual(
-      one.get(first.chat)?.map((m) => m.id),
+      one.get(first.chat)?.messages.map((m) => m.id),
       first.ids.slice(1),
     );
     assert.deepEqual(two, one);
   });
 
-  test("a catch-up statement is one index range on (chat_id, id) per chat, without a sort", async () => {
+  test("a catch-up statement is one index range on (chat_id, id) per chat; it sorts only the ids it found, and reads the rows by key", async () => {
     const query = catchUpPagesQuery(
       storage().db,
+      alice.profileId,
       [
         { chatId: chat, afterId: ids[100] ?? 0 },
         { chatId: other, afterId: 0 },
       ],
       51,
+      1_000_000,
     ).compile();
     const plan = await explain(storage(), query.sql, query.parameters);
-    if (storage().dialect === "postgres")
+    if (storage().dialect === "postgres") {
       assert.equal(plan.match(/Index (Only )?Scan using messages_chat_id_id/g)?.length, 2, plan);
-    else
+      // The window's order: the parts' ids and field bytes, before any row is read whole.
+      assert.deepEqual(plan.match(/Sort Key: .*/g), ["Sort Key: p0.part, p0.id"], plan);
+      assert.match(plan, /Index Scan using messages_pkey/, plan);
+    } else {
       assert.equal(
         plan.match(/SEARCH messages USING (COVERING )?INDEX messages_chat_id_id \(chat_id=\? AND id>\?\)/g)
           ?.length,
         2,
         plan,
       );
-    assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+      // Each part's found ids, merged in the window's order.
+      assert.ok((plan.match(/TEMP B-TREE/g)?.length ?? 0) <= 2, plan);
+      assert.match(plan, /SEARCH messages USING INTEGER PRIMARY KEY/, plan);
+    }
+    assert.doesNotMatch(plan, /SCAN messages|Seq Scan/, plan);
   });
 
   test("lastMessageId is the chat's newest id, 0 for a chat without messages", async () => {

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from "kysely";
+import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
+import { ChatRights } from "../../../src/server/services/chat-rights.ts";
+import { MessageService } from "../../../src/server/services/messages.ts";
+import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
+import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
+import { insertMessage } from "../../../src/server/storage/repositories/messages.ts";
+import { describeEachBackend } from "../../support/storage.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
+import { chatOf, type Member, member, message, now } from "../storage/repositories/fixtures.ts";
+import { silent } from "./membership-fixtures.ts";
+
+const tempDir = useTempDir("certchat-catch-up-pages-");
+
+/** Counts the characters of ciphertexts and signatures (data, sign, cms) that reach the process from the database. */
+class FieldCharactersRead implements KyselyPlugin {
+  characters = 0;
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    for (const row of args.result.rows)
+      for (const field of ["data", "sign", "cms"])
+        if (typeof row[field] === "string") this.characters += (row[field] as string).length;
+    return args.result;
+  }
+}
+
+describeEachBackend("MessageService.catchUpPages reads", (storage) => {
+  /** The page budget, and a message's ciphertext and signature: two of them fit the budget, three do not. */
+  const BUDGET = 20_000;
+  const CMS = "A".repeat(8_000);
+  const MESSAGE_CHARACTERS = "AAAA".length + CMS.length;
+  let reader: Member;
+  let writer: MessageWriter;
+  let blobs: FileSystemBlobStore;
+  const chats: string[] = [];
+
+  const serviceReading = async (plugin: KyselyPlugin) =>
+    new MessageService({
+      db: storage().db.withPlugin(plugin),
+      blobs,
+      writer,
+      publisher: { publish() {} },
+      rights: new ChatRights(storage().db),
+      clock: () => now,
+      logger: silent,
+      maxTextBytes: 1024,
+      maxFileBytes: 1024,
+      maxCmsBytes: 16_384,
+      maxPageBytes: BUDGET,
+    });
+
+  before(async () => {
+    reader = await member(storage(), "catch-up-reader", "79990006001");
+    writer = new MessageWriter({ committer: await startMessageCommitter(storage()) });
+    blobs = new FileSystemBlobStore(await tempDir());
+    for (let chat = 0; chat < 3; chat++) {
+      const id = await chatOf(storage(), reader, []);
+      for (let at = 0; at < 6; at++) await insertMessage(storage().db, message(id, reader, { cms: CMS }));
+      chats.push(id);
+    }
+  });
+  after(async () => {
+    await writer.close();
+  });
+
+  // Each chat's page was read whole, ten chats a statement, though the budget stops the answer in the first:
+  // with messages of a 1 MiB signature each, ~740 MiB reached the process for an 8 MiB answer.
+  test("a resume's pages bring its messages' ciphertexts and signatures up to the page budget and one message more", async () => {
+    const counter = new FieldCharactersRead();
+    const service = await serviceReading(counter);
+    const pages = await service.catchUpPages(
+      reader.profileId,
+      chats.map((chat) => ({ chat, id: 0, visibleAfter: 0 })),
+    );
+    assert.deepEqual(
+      pages.map((page) => [page.messages.length, page.more]),
+      [
+        [2, true],
+        [0, true],
+        [0, true],
+      ],
+    );
+    assert.ok(
+      counter.characters <= BUDGET + MESSAGE_CHARACTERS,
+      `${counter.characters} characters read for a ${BUDGET}-byte budget`,
+    );
+  });
+
+  // The chats after a page cut by the budget answered `more` unread; those of the same statement were read,
+  // and one with nothing new sent its client to page for nothing.
+  test("after a page cut by the budget, a chat read in the same statement with nothing new answers more false", async () => {
+    const caughtUp = await chatOf(storage(), reader, []);
+    const last = await insertMessage(storage().db, message(caughtUp, reader));
+    const service = await serviceReading(new FieldCharactersRead());
+    const pages = await service.catchUpPages(reader.profileId, [
+      { chat: chats[0] ?? "", id: 0, visibleAfter: 0 },
+      { chat: caughtUp, id: last, visibleAfter: 0 },
+      { chat: chats[1] ?? "", id: 0, visibleAfter: 0 },
+    ]);
+    assert.deepEqual(
+      pages.map((page) => [page.messages.length, page.more]),
+      [
+        [2, true],
+        [0, false],
+        [0, true],
+      ],
+    );
+  });
+});

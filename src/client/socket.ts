@@ -26,8 +26,8 @@ import type {
   SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
-import { CatchUpFetcher } from "./catch-up.ts";
-import { type RetryEnd, type RetryPolicy, retryUntilDone } from "./retry.ts";
+import { type CatchUpFailure, DEFAULT_CATCH_UP_RETRY, FollowedChats } from "./followed-chats.ts";
+import type { RetryPolicy } from "./retry.ts";
 import { SendWindow } from "./send-window.ts";
 import {
   DEFAULT_MIN_TRANSFER_BYTES_PER_SECOND,
@@ -59,43 +59,12 @@ export interface CertchatSocketOptions {
   catchUpRetry?: Partial<RetryPolicy>;
 }
 
-/**
- * About a minute and a half of attempts (ack timeouts included) before a catch-up gives up on a connection
- * that stays up: long enough to ride out a node busy with a reconnect storm.
- */
-export const DEFAULT_CATCH_UP_RETRY: RetryPolicy = { attempts: 8, firstDelayMs: 500, maxDelayMs: 15_000 };
-
-/**
- * A failed attempt to catch a chat up (subscribe, then history pages). `retrying`: another attempt follows;
- * false when the catch-up gave up — the server refused the chat (GetChatsError: not a member), or every
- * attempt failed. The chat keeps its place then: nothing after its last delivered message is delivered (that
- * would skip the gap) until a later catch-up, at the next reconnect or by `catchUp(chat)`, fetches the gap.
- */
-export interface CatchUpFailure {
-  chat: string;
-  attempt: number;
-  error: unknown;
-  retrying: boolean;
-}
-
-/** Refusals no retry changes (the web client's live connection too). */
-const FINAL_REFUSALS = new Set(["GetChatsError", "InvalidSchema"]);
-
-/** A catch-up failure no retry changes: the server refused the chat or the request. */
-export function isFinalCatchUpRefusal(error: unknown): boolean {
-  return error instanceof CertchatApiError && FINAL_REFUSALS.has(error.code);
-}
-
-/**
- * A chat being caught up on a connection: the live messages held until its gap is fetched (delivered at once,
- * one would move the last id past the gap), or undefined once the run gave up (live messages are then left
- * for the next catch-up, which fetches them with the gap).
- */
-interface CatchUp {
-  link: AbortController;
-  held: Message[] | undefined;
-  run: Promise<RetryEnd> | undefined;
-}
+/** Catch-up failures as the SDK has always exported them (src/client/index.ts re-exports this module). */
+export {
+  type CatchUpFailure,
+  DEFAULT_CATCH_UP_RETRY,
+  isFinalCatchUpRefusal,
+} from "./followed-chats.ts";
 
 const DEFAULT_SENDS_IN_FLIGHT = 128;
 const DEFAULT_SEND_BYTES_IN_FLIGHT = 32 * 1024 ** 2;
@@ -118,20 +87,13 @@ export class CertchatSocket {
   private readonly ackTimeoutMs: number;
   private readonly transferRate: number;
   private readonly sends: SendWindow;
-  /** Subscribed chats → the last message id delivered (0: none yet). */
-  private readonly lastIds = new Map<string, number>();
+  /** Subscribed chats: their last delivered ids and catch-ups. */
+  private readonly chats: FollowedChats;
   private readonly listeners = new Set<MessageListener>();
   /** Ids of messages this socket sent: the sender has them from the ack, as live delivery assumes. */
   private readonly ownIds = new Set<number>();
   private readonly closeListeners = new Set<() => void>();
   private readonly failureListeners = new Set<(failure: CatchUpFailure) => void>();
-  /** Chats being caught up, or whose catch-up gave up: their live messages are not delivered directly. */
-  private readonly catchUps = new Map<string, CatchUp>();
-  private readonly retry: RetryPolicy;
-  /** The current connection: aborted at its disconnect, which cancels its catch-ups (the next connect's resume). */
-  private link: AbortController | undefined;
-  /** Each catch-up attempt: the connection's `resume` batches, then pages (src/client/catch-up.ts). */
-  private readonly gaps: CatchUpFetcher;
   private closed = false;
 
   constructor(options: CertchatSocketOptions) {
@@ -141,28 +103,24 @@ export class CertchatSocket {
       sends: options.maxSendsInFlight ?? DEFAULT_SENDS_IN_FLIGHT,
       bytes: options.maxSendBytesInFlight ?? DEFAULT_SEND_BYTES_IN_FLIGHT,
     });
-    this.retry = { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry };
-    this.gaps = new CatchUpFetcher({
-      resume: (chats) => this.request("resume", { chats }, this.pageTimeoutMs()),
-      subscribe: async (chat) => {
-        await this.request("subscribe", chat);
+    this.chats = new FollowedChats({
+      transport: {
+        resume: (chats) => this.request("resume", { chats }, this.pageTimeoutMs()),
+        subscribe: async (chat) => {
+          await this.request("subscribe", chat);
+        },
+        nextPage: (chat, after) => this.messages({ chat, id: after, rel: "next" }),
       },
-      nextPage: (chat, after) => this.messages({ chat, id: after, rel: "next" }),
-      lastId: (chat) => this.lastIds.get(chat),
+      retry: { ...DEFAULT_CATCH_UP_RETRY, ...options.catchUpRetry },
+      failed: (failure) => {
+        for (const listener of this.failureListeners) listener(failure);
+      },
       deliver: (message) => this.deliver(message),
     });
     this.socket = io(options.server, { auth: { token: options.token }, autoConnect: false });
-    this.socket.on("connect", () => {
-      this.link = new AbortController();
-      // Each run retries on its own and reports what fails to onCatchUpFailure's listeners.
-      for (const chat of this.lastIds.keys()) void this.startCatchUp(chat);
-    });
-    this.socket.on("disconnect", () => this.link?.abort());
-    this.socket.on(liveMessageEvent.current, (message) => {
-      const catchUp = this.catchUps.get(message.chat);
-      if (!catchUp) this.deliver(message);
-      else catchUp.held?.push(message);
-    });
+    this.socket.on("connect", () => this.chats.connected());
+    this.socket.on("disconnect", () => this.chats.disconnected());
+    this.socket.on(liveMessageEvent.current, (message) => this.chats.receive(message));
   }
 
   /** Connects; a refused handshake (e.g. an expired token) rejects with its API error code. */
@@ -201,7 +159,7 @@ export class CertchatSocket {
   /** Subscribes to `chat`: messages after the id `after` are caught up first; by default only new ones come. */
   async subscribe(chat: string, after?: number): Promise<void> {
     const start = after ?? (await this.messages({ chat })).at(-1)?.id ?? 0;
-    this.lastIds.set(chat, Math.max(start, this.lastIds.get(chat) ?? 0));
+    this.chats.follow(chat, Math.max(start, this.chats.lastId(chat) ?? 0));
     await this.catchUp(chat);
   }
 
@@ -211,9 +169,9 @@ export class CertchatSocket {
    * up (reported to onCatchUpFailure's listeners as well), or when the socket is closed.
    */
   async catchUp(chat: string): Promise<void> {
-    while (this.lastIds.has(chat)) {
+    while (this.chats.has(chat)) {
       await this.connected();
-      const end = await this.startCatchUp(chat);
+      const end = await this.chats.catchUp(chat);
       if (end.kind === "done") return;
       if (end.kind === "failed") throw end.error;
     }
@@ -230,8 +188,7 @@ export class CertchatSocket {
    * socket out of the chat's rooms and refuses the request: that refusal is not an error here.
    */
   async unsubscribe(chat: string): Promise<void> {
-    this.lastIds.delete(chat);
-    this.catchUps.delete(chat);
+    this.chats.forget(chat);
     try {
       await this.request("unsubscribe", chat);
     } catch (error) {
@@ -241,7 +198,7 @@ export class CertchatSocket {
 
   /** Whether `chat` is subscribed (listen's "follow" must not subscribe twice). */
   isSubscribed(chat: string): boolean {
-    return this.lastIds.has(chat);
+    return this.chats.has(chat);
   }
 
   /**
@@ -259,7 +216,7 @@ export class CertchatSocket {
         try {
           const timeoutMs = transferTimeoutMs(this.ackTimeoutMs, bytes, this.transferRate);
           const stored = await this.request("sendMessage", message, timeoutMs);
-          if (stored.id > (this.lastIds.get(stored.chat) ?? Number.MAX_SAFE_INTEGER))
+          if (stored.id > (this.chats.lastId(stored.chat) ?? Number.MAX_SAFE_INTEGER))
             this.ownIds.add(stored.id);
           return stored;
         } catch (error) {
@@ -288,7 +245,7 @@ export class CertchatSocket {
 
   close(): void {
     this.closed = true;
-    this.link?.abort();
+    this.chats.close();
     this.socket.disconnect();
     for (const listener of this.closeListeners) listener();
     this.closeListeners.clear();
@@ -300,67 +257,8 @@ export class CertchatSocket {
     else this.closeListeners.add(listener);
   }
 
-  /**
-   * The run catching `chat` up on the current connection: the one under way, or a new one (none yet on this
-   * connection, or the last gave up). Cancelled at once while disconnected: the next connect starts one.
-   */
-  private startCatchUp(chat: string): Promise<RetryEnd> {
-    const link = this.link;
-    if (!link || link.signal.aborted || !this.lastIds.has(chat))
-      return Promise.resolve({ kind: "cancelled" });
-    const current = this.catchUps.get(chat);
-    if (current?.run && current.link === link) return current.run;
-    const state: CatchUp = { link, held: [], run: undefined };
-    this.catchUps.set(chat, state);
-    state.run = this.runCatchUp(chat, state);
-    return state.run;
-  }
-
-  /**
-   * Fetches the gap, attempt after attempt with growing delays, until it is fetched, the connection ends
-   * (the next one starts again from the last id delivered), the chat is unsubscribed, or the attempts run out.
-   */
-  private async runCatchUp(chat: string, state: CatchUp): Promise<RetryEnd> {
-    const { signal } = state.link;
-    const end = await retryUntilDone(
-      {
-        policy: this.retry,
-        signal,
-        wanted: () => this.lastIds.has(chat),
-        final: isFinalCatchUpRefusal,
-        failed: (attempt, error, retrying) => {
-          for (const listener of this.failureListeners) listener({ chat, attempt, error, retrying });
-        },
-      },
-      () => this.gaps.fetchGap(chat, state.link),
-    );
-    return this.endCatchUp(chat, state, end);
-  }
-
-  /**
-   * Caught up: the held live messages follow the pages. Cancelled: they are dropped, the next catch-up fetches
-   * them (their ids are above the last delivered). Failed: the chat goes on holding back its live messages,
-   * dropping them likewise, until a later catch-up. A later connection's run, if any, owns the chat: nothing
-   * to do then.
-   */
-  private endCatchUp(chat: string, state: CatchUp, end: RetryEnd): RetryEnd {
-    if (this.catchUps.get(chat) !== state) return end;
-    if (end.kind === "failed") {
-      state.held = undefined;
-      state.run = undefined;
-      return end;
-    }
-    this.catchUps.delete(chat);
-    if (end.kind === "done")
-      for (const message of (state.held ?? []).sort((a, b) => a.id - b.id)) this.deliver(message);
-    return end;
-  }
-
-  /** Each message once, in id order per chat (live events and catch-up pages overlap), never our own. */
+  /** A subscribed chat's next message (FollowedChats keeps each id once, in order), never our own. */
   private deliver(message: Message): void {
-    const last = this.lastIds.get(message.chat);
-    if (last === undefined || message.id <= last) return;
-    this.lastIds.set(message.chat, message.id);
     if (this.ownIds.delete(message.id)) return;
     for (const listener of this.listeners) listener(message);
   }

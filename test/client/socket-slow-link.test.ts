@@ -28,7 +28,11 @@ describe("SDK socket on a slow link", () => {
     await server.close();
   });
 
-  /** A socket of `user` through a relay that holds the acks of `delays`' events; 200 ms ack timeout. */
+  /**
+   * A socket of `user` through a relay that holds the acks of `delays`' events; 200 ms ack timeout, and the
+   * slowest link waited for 16 KiB/s: a 20,000-letter text (about 54 KiB of event) is waited for about 3.4 s
+   * more, a resume (the 8 MiB page budget) for about 8.5 minutes more — margins a loaded machine cannot eat.
+   */
   async function slowSocket(user: SdkUser, delays: Record<string, number>) {
     const relay = new EventRelay(server.url, [], delays);
     relays.push(relay);
@@ -36,8 +40,7 @@ describe("SDK socket on a slow link", () => {
       server: await relay.start(),
       token: user.messenger.api.token ?? "",
       ackTimeoutMs: 200,
-      // At the default 128 KiB/s, a 20,000-letter text (about 54 KiB of event) is waited for about 0.4 s
-      // more, a resume for 64 s more.
+      minTransferBytesPerSecond: 16 * 1024,
     });
     await socket.connect();
     return { relay, socket };
@@ -47,7 +50,7 @@ describe("SDK socket on a slow link", () => {
   it("a send acked after its ack timeout but within its bytes' transfer time is sent once", {
     timeout: 20_000,
   }, async () => {
-    const { relay, socket } = await slowSocket(sender, { sendMessage: 300 });
+    const { relay, socket } = await slowSocket(sender, { sendMessage: 1_000 });
     try {
       const stored = await socket.sendMessage({
         ...(await sender.messenger.prepareText(chat, "ж".repeat(20_000))),
@@ -63,7 +66,7 @@ describe("SDK socket on a slow link", () => {
   it("a resume answered after the ack timeout but within a page budget's transfer time is sent once", {
     timeout: 20_000,
   }, async () => {
-    const { relay, socket } = await slowSocket(listener, { resume: 600 });
+    const { relay, socket } = await slowSocket(listener, { resume: 1_000 });
     try {
       await socket.subscribe(chat, 0);
       assert.equal(tally(relay.events).resume, 1, `events: ${relay.events.join(", ")}`);

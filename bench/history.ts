@@ -17,6 +17,8 @@ import { type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
 import { type Latency, sampleLatency } from "./lib/stats.ts";
 
 const PAGE = 50;
+/** The server's default page budget (CERTCHAT_MAX_PAGE_BYTES), as the HTTP page reads with it. */
+const PAGE_BYTES = 8 * 1024 * 1024;
 const TARGET_P99_MS = 5;
 const TARGET_GROWTH = 1.5;
 
@@ -80,6 +82,7 @@ async function measureBackend(backend: Backend, sizes: [number, number], options
           anchor: { id: anchor(), direction: "prev" },
           filesOnly: false,
           limit: PAGE,
+          maxBytes: PAGE_BYTES,
         });
       await sampleLatency(seconds / 3, viaHttp, minCalls); // warm-up: JIT, caches, connections
       const http = await sampleLatency(seconds, viaHttp, minCalls);

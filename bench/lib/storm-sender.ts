@@ -41,7 +41,8 @@ export class StormSender {
         this.acked.set(chat, ids);
         return;
       }
-      if (envelope && envelope.error !== "CommonError") {
+      // CommonError: a fault, sent again; NetworkError: a closing node did not run it (a 503 HAProxy passed on).
+      if (envelope && envelope.error !== "CommonError" && envelope.error !== "NetworkError") {
         throw new Error(`sendMessage refused: ${envelope.error}`);
       }
       if (performance.now() > deadline)
@@ -83,9 +84,9 @@ interface Envelope {
 }
 
 /**
- * A JSON POST; throws on a network failure or an answer that is not an envelope: a proxy's error page, or the
- * JSON 503 Fastify answers while a node closes (`{"error": "Service Unavailable", …}`, no `success`), which
- * the retry loop treats as the network failure it is for the client.
+ * A JSON POST; throws on a network failure or an answer that is not an envelope (a proxy's error page), which
+ * the retry loop treats as the network failure it is for the client. A closing node's 503 is the envelope
+ * (NetworkError, src/server/http/closing.ts).
  */
 async function post(url: string, body: string): Promise<Envelope> {
   const response = await fetch(url, {

@@ -109,12 +109,27 @@ export class Haproxy {
     return proxy;
   }
 
-  /** Each backend server's state, from the stats page's CSV export. */
-  async states(): Promise<ServerStates> {
+  /** The stats page's CSV export: its column names and its rows. */
+  private async stats(): Promise<{ columns: string[]; rows: string[] }> {
     const response = await fetch(`${this.statsUrl}/stats;csv`);
     if (!response.ok) throw new Error(`haproxy stats: HTTP ${response.status}`);
     const [head = "", ...rows] = (await response.text()).trim().split("\n");
-    const columns = head.replace(/^# /, "").split(",");
+    return { columns: head.replace(/^# /, "").split(","), rows };
+  }
+
+  /** The nodes' backend: requests sent again to a server (wretr) and to another server (wredis). */
+  async retries(): Promise<{ retried: number; redispatched: number }> {
+    const { columns, rows } = await this.stats();
+    const backend = rows
+      .map((row) => row.split(","))
+      .find((cells) => cells[0] === "certchat_nodes" && cells[1] === "BACKEND");
+    const cell = (name: string) => Number(backend?.[columns.indexOf(name)] ?? 0);
+    return { retried: cell("wretr"), redispatched: cell("wredis") };
+  }
+
+  /** Each backend server's state, from the stats page's CSV export. */
+  async states(): Promise<ServerStates> {
+    const { columns, rows } = await this.stats();
     const [proxy, name, status] = ["pxname", "svname", "status"].map((column) => columns.indexOf(column));
     const states: ServerStates = new Map();
     for (const row of rows) {

@@ -21,6 +21,7 @@ import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
 import { installBodyIdleTimeout } from "./body-timeout.ts";
 import type { ProxyTrust } from "./client-address.ts";
+import { answerWhileClosing } from "./closing.ts";
 import { registerFileDownload } from "./download-route.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { rateLimitGuard } from "./rate-limit.ts";
@@ -80,7 +81,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     trustProxy: deps.proxyTrust ?? false,
     requestIdHeader: false,
     genReqId: (request) => requestIdOf(request, deps.proxyTrust),
+    // answerWhileClosing answers instead, with the envelope.
+    return503OnClosing: false,
   });
+  // The first onRequest hook: a request arriving while the node closes runs no other.
+  answerWhileClosing(app);
   installErrorHandling(app);
   recordHttpMetrics(app, deps.metrics);
   app.addHook("onRequest", (request, reply, done) => {

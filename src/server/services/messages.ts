@@ -356,7 +356,9 @@ export class MessageService {
 
   /**
    * One history page in ascending id order (docs/DECISIONS.md §2): latest 50, or 50 before/after `id`; fewer when their
-   * fields exceed maxPageBytes (the spec's "up to 50"): the client pages on from the ids it holds.
+   * fields exceed maxPageBytes (the spec's "up to 50"): the client pages on from the ids it holds. The statement
+   * brings the ciphertexts and signatures of the messages nearest the anchor only up to the budget and one
+   * message more (pageWithinBytes cuts there or before): 50 messages of a 1 MiB signature each are ~72 MiB.
    */
   async history(identity: Identity, request: MessagesRequest): Promise<Message[]> {
     // Read every time: a removed member reads nothing, a member added "from now" nothing before its add.
@@ -373,6 +375,7 @@ export class MessageService {
         request.id === undefined || !request.rel ? undefined : { id: request.id, direction: request.rel },
       filesOnly: request.type === "file",
       limit: HISTORY_PAGE_SIZE,
+      maxBytes: this.options.maxPageBytes,
     });
     const page = rows.map((row) => messageView(row));
     return pageWithinBytes(

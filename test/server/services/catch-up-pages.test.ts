@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type {
-  KyselyPlugin,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  QueryResult,
-  RootOperationNode,
-  UnknownRow,
-} from "kysely";
+import type { KyselyPlugin } from "kysely";
 import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
 import { ChatRights } from "../../../src/server/services/chat-rights.ts";
 import { MessageService } from "../../../src/server/services/messages.ts";
@@ -17,25 +10,10 @@ import { insertMessage } from "../../../src/server/storage/repositories/messages
 import { describeEachBackend } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 import { chatOf, type Member, member, message, now } from "../storage/repositories/fixtures.ts";
+import { FieldCharactersRead } from "./field-characters-read.ts";
 import { silent } from "./membership-fixtures.ts";
 
 const tempDir = useTempDir("certchat-catch-up-pages-");
-
-/** Counts the characters of ciphertexts and signatures (data, sign, cms) that reach the process from the database. */
-class FieldCharactersRead implements KyselyPlugin {
-  characters = 0;
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return args.node;
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    for (const row of args.result.rows)
-      for (const field of ["data", "sign", "cms"])
-        if (typeof row[field] === "string") this.characters += (row[field] as string).length;
-    return args.result;
-  }
-}
 
 describeEachBackend("MessageService.catchUpPages reads", (storage) => {
   /** The page budget, and a message's ciphertext and signature: two of them fit the budget, three do not. */

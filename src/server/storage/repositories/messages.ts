@@ -19,6 +19,11 @@ export interface HistoryPage {
   anchor?: { id: number; direction: "prev" | "next" };
   filesOnly: boolean;
   limit: number;
+  /**
+   * The page brings a message only while the field bytes (FIELD_BYTES) of those nearer the anchor are below
+   * this (at least 1: the nearest always comes): the caller's page budget.
+   */
+  maxBytes: number;
   /** Only messages with a larger id: the reader's chat_members.visible_after_message_id (0 or absent: all). */
   visibleAfter?: number;
 }
@@ -255,11 +260,22 @@ export function findFileMessage(
 }
 
 /**
- * The query of one history page: a keyset range on the (chat_id, id) index, newest first for the latest and
- * "prev" pages, oldest first for "next". Exposed so tests can EXPLAIN it.
+ * The bytes of a message's ciphertext and signatures, the part of a row that may be large (cms: 1 MiB), read
+ * without the values themselves (octet_length: PostgreSQL reads no TOAST, SQLite no overflow pages). The
+ * fields are base64 (checked on send), so bytes and characters agree: a page's byte cut in the service, which
+ * counts characters, never keeps a message a bound in bytes left out.
  */
-export function historyPageQuery(db: Executor, page: HistoryPage) {
-  let query = selectWithSender(db).where("messages.chat_id", "=", page.chatId);
+const FIELD_BYTES = sql<number>`octet_length(messages.data) + coalesce(octet_length(messages.sign), 0) + coalesce(octet_length(messages.cms), 0)`;
+
+/**
+ * A history page's ids and field bytes: a keyset range on the (chat_id, id) index, newest first for the
+ * latest and "prev" pages, oldest first for "next".
+ */
+function historyFoundQuery(db: Executor, page: HistoryPage) {
+  let query = db
+    .selectFrom("messages")
+    .select(["messages.id", FIELD_BYTES.as("bytes")])
+    .where("messages.chat_id", "=", page.chatId);
   // A lower bound on the same range: the page stays one index range.
   if (page.visibleAfter) query = query.where("messages.id", ">", page.visibleAfter);
   if (page.filesOnly) query = query.where("messages.file_id", "is not", null);
@@ -270,13 +286,40 @@ export function historyPageQuery(db: Executor, page: HistoryPage) {
   return query.orderBy("messages.id", "desc").limit(page.limit);
 }
 
-/** What a page binds, in order: the chat, the visibility bound and the anchor (when the page has them), the limit. */
+/**
+ * The query of one history page: its range's ids and field bytes (historyFoundQuery), each placed after the
+ * bytes of those nearer the anchor, and the rows joined back by id only while those bytes are below
+ * `maxBytes`: no more than `maxBytes` and one message reach the process (a page of 50 messages of a 1 MiB cms
+ * each is ~72 MiB; the service cuts at 8 MiB). No order: listHistoryPage sorts. Exposed so tests can EXPLAIN it.
+ */
+export function historyPageQuery(db: Executor, page: HistoryPage) {
+  const nearestFirst = page.anchor?.direction === "next" ? sql`asc` : sql`desc`;
+  const placed = db
+    .selectFrom(historyFoundQuery(db, page).as("found"))
+    .select([
+      "found.id",
+      sql<number>`sum(found.bytes) over (order by found.id ${nearestFirst}) - found.bytes`.as("before"),
+    ]);
+  return db
+    .selectFrom(placed.as("placed"))
+    .innerJoin("messages", "messages.id", "placed.id")
+    .innerJoin("profiles", "profiles.id", "messages.profile_id")
+    .selectAll("messages")
+    .select("profiles.name as sender_name")
+    .where("placed.before", "<", page.maxBytes);
+}
+
+/**
+ * What a page binds, in order: the chat, the visibility bound and the anchor (when the page has them), the
+ * limit, the byte bound.
+ */
 function pageArguments(page: HistoryPage): unknown[] {
   return [
     page.chatId,
     ...(page.visibleAfter ? [page.visibleAfter] : []),
     ...(page.anchor ? [page.anchor.id] : []),
     page.limit,
+    page.maxBytes,
   ];
 }
 
@@ -290,6 +333,7 @@ function pageOf(shape: HistoryPage, args: unknown[]): HistoryPage {
     anchor: shape.anchor ? { id: take(), direction: shape.anchor.direction } : undefined,
     filesOnly: shape.filesOnly,
     limit: take(),
+    maxBytes: take(),
   };
 }
 
@@ -324,9 +368,6 @@ export interface CatchUpRead {
   /** Every message found after the id, up to the limit: more than `messages` when the bound stopped them. */
   found: number;
 }
-
-/** The bytes of a message's ciphertext and signatures, the part of a row that may be large (cms: 1 MiB). */
-const FIELD_BYTES = sql<number>`octet_length(messages.data) + coalesce(octet_length(messages.sign), 0) + coalesce(octet_length(messages.cms), 0)`;
 
 /**
  * The first `limit` messages of one chat after an id that the reader may read now, oldest first, as ids and
@@ -484,8 +525,11 @@ export async function listCatchUpPages(
   return pages;
 }
 
-/** One history page in ascending id order (each reconnecting socket asks one per chat). */
+/**
+ * One history page in ascending id order: up to `limit` messages of its range, those nearest the anchor whose
+ * field bytes before them stay below `maxBytes` (the nearest always).
+ */
 export async function listHistoryPage(db: Executor, page: HistoryPage): Promise<StoredMessage[]> {
-  const rows = await pageRun(page)(db, ...pageArguments(page));
-  return page.anchor?.direction === "next" ? rows : rows.reverse();
+  const rows = await pageRun(page)(db, ...pageArguments({ ...page, maxBytes: Math.max(page.maxBytes, 1) }));
+  return rows.sort((a, b) => Number(a.id) - Number(b.id));
 }

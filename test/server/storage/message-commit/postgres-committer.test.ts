@@ -71,6 +71,7 @@ describeEachBackend("PostgresCommitter", (storage) => {
         anchor: anchor === undefined ? undefined : { id: anchor, direction: "next" },
         filesOnly: false,
         limit: 50,
+        maxBytes: 1_000_000,
       });
       for (const row of page) reader.set(Number(row.id), row.data);
     };

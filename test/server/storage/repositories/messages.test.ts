@@ -52,7 +52,12 @@ describeEachBackend("messages", (storage) => {
   });
 
   test("the latest page is the last 50 in ascending order", async () => {
-    const page = await listHistoryPage(storage().db, { chatId: chat, filesOnly: false, limit: 50 });
+    const page = await listHistoryPage(storage().db, {
+      chatId: chat,
+      filesOnly: false,
+      limit: 50,
+      maxBytes: 1_000_000,
+    });
     assert.deepEqual(
       page.map((m) => m.id),
       ids.slice(70),
@@ -67,6 +72,7 @@ describeEachBackend("messages", (storage) => {
       anchor: { id: anchor, direction: "prev" },
       filesOnly: false,
       limit: 50,
+      maxBytes: 1_000_000,
     });
     assert.deepEqual(
       prev.map((m) => m.id),
@@ -77,6 +83,7 @@ describeEachBackend("messages", (storage) => {
       anchor: { id: anchor, direction: "next" },
       filesOnly: false,
       limit: 50,
+      maxBytes: 1_000_000,
     });
     assert.deepEqual(
       next.map((m) => m.id),
@@ -85,7 +92,12 @@ describeEachBackend("messages", (storage) => {
   });
 
   test("the file filter keeps file messages only", async () => {
-    const files = await listHistoryPage(storage().db, { chatId: chat, filesOnly: true, limit: 50 });
+    const files = await listHistoryPage(storage().db, {
+      chatId: chat,
+      filesOnly: true,
+      limit: 50,
+      maxBytes: 1_000_000,
+    });
     assert.equal(files.length, 12);
     assert.ok(files.every((m) => m.file_id !== null));
   });
@@ -109,12 +121,13 @@ describeEachBackend("messages", (storage) => {
     assert.equal((await findMessageByLocalId(storage().db, key))?.id, second);
   });
 
-  test("a history page is an index range scan on (chat_id, id)", async () => {
+  test("a history page is an index range scan on (chat_id, id), unsorted, and reads its rows by key", async () => {
     const query = historyPageQuery(storage().db, {
       chatId: chat,
       anchor: { id: ids[60] ?? 0, direction: "prev" },
       filesOnly: false,
       limit: 50,
+      maxBytes: 1_000_000,
     }).compile();
     const plan = await explain(storage(), query.sql, query.parameters);
     assert.match(plan, /messages_chat_id_id/, plan);
@@ -125,7 +138,9 @@ describeEachBackend("messages", (storage) => {
         /SEARCH messages USING (COVERING )?INDEX messages_chat_id_id \(chat_id=\? AND id<\?\)/,
         plan,
       );
-    assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+    // The range's ids and field bytes first; a row is read whole only once it is known to be within the bound.
+    assert.match(plan, /Index Scan using messages_pkey|SEARCH messages USING INTEGER PRIMARY KEY/, plan);
+    assert.doesNotMatch(plan, /TEMP B-TREE|Sort|SCAN messages|Seq Scan/, plan);
   });
 
   test("visibleAfter leaves out the messages up to the member's bound", async () => {
@@ -137,6 +152,7 @@ describeEachBackend("messages", (storage) => {
         chatId: fresh,
         filesOnly: false,
         limit: 50,
+        maxBytes: 1_000_000,
         visibleAfter: freshIds[2] ?? 0,
         ...(anchor ? { anchor } : {}),
       });
@@ -153,6 +169,7 @@ describeEachBackend("messages", (storage) => {
       anchor: { id: ids[110] ?? 0, direction: "prev" },
       filesOnly: false,
       limit: 50,
+      maxBytes: 1_000_000,
       visibleAfter: ids[99] ?? 0,
     }).compile();
     const plan = await explain(storage(), query.sql, query.parameters);
@@ -174,6 +191,40 @@ describeEachBackend("messages", (storage) => {
     for (let i = 0; i < count; i++) freshIds.push(await insertMessage(storage().db, message(fresh, alice)));
     return { chat: fresh, ids: freshIds };
   };
+
+  test("listHistoryPage brings the messages nearest the anchor while the field bytes of those nearer are below the bound", async () => {
+    // "AAAA" each: 4 bytes of fields a message; 9 bytes take three.
+    const { chat: fresh, ids: freshIds } = await chatWith(5);
+    const page = async (anchor?: { id: number; direction: "prev" | "next" }) =>
+      (
+        await listHistoryPage(storage().db, {
+          chatId: fresh,
+          filesOnly: false,
+          limit: 50,
+          maxBytes: 9,
+          ...(anchor ? { anchor } : {}),
+        })
+      ).map((m) => m.id);
+    assert.deepEqual(await page(), freshIds.slice(2));
+    assert.deepEqual(await page({ id: freshIds[4] ?? 0, direction: "prev" }), freshIds.slice(1, 4));
+    assert.deepEqual(await page({ id: 0, direction: "next" }), freshIds.slice(0, 3));
+  });
+
+  test("listHistoryPage brings the message nearest the anchor whatever its size", async () => {
+    const { chat: fresh, ids: freshIds } = await chatWith(2);
+    const page = await listHistoryPage(storage().db, {
+      chatId: fresh,
+      filesOnly: false,
+      limit: 50,
+      maxBytes: 0,
+    });
+    assert.deepEqual(
+      page.map((m) => m.id),
+      freshIds.slice(1),
+    );
+    assert.equal(page[0]?.data, "AAAA");
+    assert.equal(page[0]?.sender_name, "Name msg-alice");
+  });
 
   test("listCatchUpPages gives each chat's first messages after its id in ascending order, up to the limit", async () => {
     const busy = await chatWith(8);

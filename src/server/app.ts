@@ -4,7 +4,6 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { BlobStore } from "./blobs/blob-store.ts";
 import { FileSystemBlobStore } from "./blobs/filesystem.ts";
-import { S3BlobStore } from "./blobs/s3.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { clientAddress, proxyTrust } from "./http/client-address.ts";
@@ -15,7 +14,7 @@ import { Readiness } from "./readiness.ts";
 import { ChatEventPublisher } from "./realtime/chat-event-publisher.ts";
 import { EmissionOrder } from "./realtime/emission-order.ts";
 import { createGateway, createSocketServer } from "./realtime/gateway.ts";
-import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
+import type { RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
 import { AuthService } from "./services/auth.ts";
 import type { ChatEvents } from "./services/chat-events.ts";
@@ -120,10 +119,20 @@ function smsProvider(config: Config, logger: Logger): SmsProvider {
     : new ConsoleSmsProvider(logger, config.trust.length === 0 ? printLine : undefined);
 }
 
-function blobStore(config: Config): BlobStore {
-  return config.files.store === "s3"
-    ? new S3BlobStore(config.files)
-    : new FileSystemBlobStore(join(config.dataDir, "files"));
+/**
+ * The AWS SDK (and, below, ioredis) is imported only when configured: loading it took a tenth of a default
+ * node's start-up CPU (docs/PERFORMANCE.md, "Node start time").
+ */
+async function blobStore(config: Config): Promise<BlobStore> {
+  if (config.files.store !== "s3") return new FileSystemBlobStore(join(config.dataDir, "files"));
+  const { S3BlobStore } = await import("./blobs/s3.ts");
+  return new S3BlobStore(config.files);
+}
+
+async function connectRedisIfConfigured(config: Config, logger: Logger): Promise<RedisLink | undefined> {
+  if (!config.redisUrl) return undefined;
+  const { connectRedis } = await import("./realtime/redis-adapter.ts");
+  return connectRedis(config.redisUrl, logger);
 }
 
 /** The composition root: storage, trust, services and the HTTP application, wired once. */
@@ -169,7 +178,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       nonceTtlMs: config.ttl.nonceMs,
       logger,
     });
-    blobs = blobStore(config);
+    blobs = await blobStore(config);
     const committer = await startMessageCommitter(storage, {
       onUnknownOutcome: (resolution, error) => {
         metrics.unansweredCommits.inc({ resolution });
@@ -179,7 +188,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
     });
     writer = new MessageWriter({ committer, observer: metrics.writer });
-    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+    redis = await connectRedisIfConfigured(config, logger);
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
     // Live messages and chat events leave this node in the order they were published.
     const emissions = new EmissionOrder((error) =>

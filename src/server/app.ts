@@ -48,6 +48,7 @@ import {
   type StorageTarget,
   storageTarget,
 } from "./storage/database.ts";
+import type { BatchCommitter } from "./storage/message-commit/batch-committer.ts";
 import { startMessageCommitter } from "./storage/message-commit/start-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
 import { sessionsEndedCount } from "./storage/repositories/session-ends.ts";
@@ -150,9 +151,39 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
   let writer: MessageWriter | undefined;
+  let messageCommitter: BatchCommitter | undefined;
   let loginCommitter: LoginCommitter | undefined;
+  /** The worker threads being started, awaited before anything is closed should the start fail. */
+  const starting: Promise<unknown>[] = [];
+  const tracked = <T>(start: Promise<T>): Promise<T> => {
+    // A failure is handled where the start is awaited, which may be after it failed.
+    start.catch(() => undefined);
+    starting.push(start);
+    return start;
+  };
   try {
     await migrateToLatest(storage);
+    // The threads start together, each loading its modules while this thread sets up trust, rather than one
+    // after the other (docs/PERFORMANCE.md, "Node start time"); the node listens once all of them are up.
+    const loginCommitterStarted = tracked(
+      startLoginCommitter(storage).then((started) => {
+        loginCommitter = started;
+        return started;
+      }),
+    );
+    const messageCommitterStarted = tracked(
+      startMessageCommitter(storage, {
+        onUnknownOutcome: (resolution, error) => {
+          metrics.unansweredCommits.inc({ resolution });
+          const line = `a message batch's commit lost its answer: ${resolution}`;
+          if (resolution === "unresolved") logger.error({ err: error }, line);
+          else logger.warn({ err: error }, line);
+        },
+      }).then((started) => {
+        messageCommitter = started;
+        return started;
+      }),
+    );
     const gost = loadGostEngine(config.gostEngine);
     const trust = await setUpTrust(config, logger, createServerPki({ gostEngine: gost.engine }));
     const sms = countedSmsProvider(smsProvider(config, logger), {
@@ -161,32 +192,33 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     });
     const lifetime = { idleMs: config.ttl.tokenIdleMs, maxAgeMs: config.ttl.sessionMaxAgeMs };
     const sessions = new SessionService(storage.db, clock, lifetime);
-    pool = await VerifyPool.start({
-      size: config.verify.workers,
-      queueLimit: config.verify.queue,
-      setup: { trust: trust.store.material(), gostEngine: gost.engine },
-      onVerified: (seconds, algorithm) => metrics.verified(seconds, algorithm),
-      onQueueFull: () => metrics.refused("verify_queue"),
-      onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
-    });
-    loginCommitter = await startLoginCommitter(storage);
+    const poolStarted = tracked(
+      VerifyPool.start({
+        size: config.verify.workers,
+        queueLimit: config.verify.queue,
+        setup: { trust: trust.store.material(), gostEngine: gost.engine },
+        onVerified: (seconds, algorithm) => metrics.verified(seconds, algorithm),
+        onQueueFull: () => metrics.refused("verify_queue"),
+        onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
+      }).then((started) => {
+        pool = started;
+        return started;
+      }),
+    );
+    const [checker, logins, committer] = await Promise.all([
+      poolStarted,
+      loginCommitterStarted,
+      messageCommitterStarted,
+    ]);
     const auth = new AuthService({
       db: storage.db,
-      committer: loginCommitter,
-      checker: pool,
+      committer: logins,
+      checker,
       clock,
       nonceTtlMs: config.ttl.nonceMs,
       logger,
     });
     blobs = await blobStore(config);
-    const committer = await startMessageCommitter(storage, {
-      onUnknownOutcome: (resolution, error) => {
-        metrics.unansweredCommits.inc({ resolution });
-        const line = `a message batch's commit lost its answer: ${resolution}`;
-        if (resolution === "unresolved") logger.error({ err: error }, line);
-        else logger.warn({ err: error }, line);
-      },
-    });
     writer = new MessageWriter({ committer, observer: metrics.writer });
     redis = await connectRedisIfConfigured(config, logger);
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
@@ -306,7 +338,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       sources: config,
       initial: trust.store,
       pki: trust.pki,
-      workers: pool,
+      workers: checker,
       db: storage.db,
       clock,
       logger,
@@ -321,17 +353,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       intervalMs: SESSION_CLEANUP_MS,
     });
     const redisLink = redis;
-    const verifying = pool;
     metrics.observe({
       sockets: () => gateway.census(),
-      verifyQueueDepth: () => verifying.queueDepth,
+      verifyQueueDepth: () => checker.queueDepth,
       redisUp: () => redisLink?.commands.status === "ready",
       readiness: () => readiness.report(),
     });
     let metricsListener: MetricsListener | undefined;
-    const verifyPool = pool;
     const messageWriter = writer;
-    const loginWrites = loginCommitter;
     const blobStoreInUse = blobs;
     return {
       http,
@@ -380,19 +409,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await http.close();
         // REST sends that finished while HTTP drained announced their messages too: out they go, then Redis.
         await gateway.closeLinks();
-        await verifyPool.close();
+        await checker.close();
         blobStoreInUse.close?.();
         await messageWriter.close();
-        await loginWrites.close();
+        await logins.close();
         await storage.close();
         await metricsListener?.close();
       },
     };
   } catch (error) {
+    // A thread still starting is waited for, so that it is closed too rather than left running.
+    await Promise.allSettled(starting);
     redis?.close();
     await pool?.close();
     blobs?.close?.();
-    await writer?.close();
+    await (writer ?? messageCommitter)?.close();
     await loginCommitter?.close();
     await storage.close();
     throw error;

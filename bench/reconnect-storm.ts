@@ -191,6 +191,11 @@ interface Storm {
   sent: number;
   retries: number;
   restartMs: number;
+  /**
+   * CPU seconds (all threads) the restarted node had used when it was up: its start-up's cost, which the
+   * machine's load does not inflate as it does restartMs (docs/PERFORMANCE.md, "Node start time").
+   */
+  startCpuSeconds: number;
 }
 
 /** "p50 0.8 s, p99 6.1 s" of the sockets' outages (loss → complete). */
@@ -204,7 +209,8 @@ function describeStorm(storm: Storm): string {
   const lastConnected = max(report.connectedAt) - (max(report.completedAt) - storm.totalMs);
   return (
     `${report.completedAt.length}/${report.sockets} sockets caught up; ${outageSummary(report)}; ` +
-    `last reconnect ${seconds(lastConnected)} after the loss; node restart ${seconds(storm.restartMs)}; ` +
+    `last reconnect ${seconds(lastConnected)} after the loss; node restart ${seconds(storm.restartMs)} ` +
+    `(start ${format(storm.startCpuSeconds)} s CPU); ` +
     `${storm.sent} msgs sent meanwhile (${storm.retries} retries), missing ${report.missing}, ` +
     `unexpected ${report.unexpected}, skipped ${report.skipped}, redundant receipts ${report.redundant}; ` +
     `${report.drops} drops, ${report.failedAttempts} failed reconnects (max ${report.maxFailedAttempts}/socket); ` +
@@ -260,6 +266,7 @@ async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
       sent: sender.ackedCount,
       retries: sender.retries,
       restartMs: upAt - killedAt,
+      startCpuSeconds: serverCpuBefore,
     };
   } finally {
     await swarm.close();
@@ -363,6 +370,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
         sent: sender.ackedCount - sentBefore,
         retries: sender.retries - retriesBefore,
         restartMs: upAt - stoppedAt,
+        startCpuSeconds: restartedCpu,
       });
     }
     return storms;

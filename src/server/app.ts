@@ -4,7 +4,6 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { BlobStore } from "./blobs/blob-store.ts";
 import { FileSystemBlobStore } from "./blobs/filesystem.ts";
-import { S3BlobStore } from "./blobs/s3.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { clientAddress, proxyTrust } from "./http/client-address.ts";
@@ -15,7 +14,7 @@ import { Readiness } from "./readiness.ts";
 import { ChatEventPublisher } from "./realtime/chat-event-publisher.ts";
 import { EmissionOrder } from "./realtime/emission-order.ts";
 import { createGateway, createSocketServer } from "./realtime/gateway.ts";
-import { connectRedis, type RedisLink } from "./realtime/redis-adapter.ts";
+import type { RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
 import { AuthService } from "./services/auth.ts";
 import type { ChatEvents } from "./services/chat-events.ts";
@@ -49,6 +48,7 @@ import {
   type StorageTarget,
   storageTarget,
 } from "./storage/database.ts";
+import type { BatchCommitter } from "./storage/message-commit/batch-committer.ts";
 import { startMessageCommitter } from "./storage/message-commit/start-committer.ts";
 import { MessageWriter } from "./storage/message-writer.ts";
 import { sessionsEndedCount } from "./storage/repositories/session-ends.ts";
@@ -120,10 +120,20 @@ function smsProvider(config: Config, logger: Logger): SmsProvider {
     : new ConsoleSmsProvider(logger, config.trust.length === 0 ? printLine : undefined);
 }
 
-function blobStore(config: Config): BlobStore {
-  return config.files.store === "s3"
-    ? new S3BlobStore(config.files)
-    : new FileSystemBlobStore(join(config.dataDir, "files"));
+/**
+ * The AWS SDK (and, below, ioredis) is imported only when configured: loading it took a tenth of a default
+ * node's start-up CPU (docs/PERFORMANCE.md, "Node start time").
+ */
+async function blobStore(config: Config): Promise<BlobStore> {
+  if (config.files.store !== "s3") return new FileSystemBlobStore(join(config.dataDir, "files"));
+  const { S3BlobStore } = await import("./blobs/s3.ts");
+  return new S3BlobStore(config.files);
+}
+
+async function connectRedisIfConfigured(config: Config, logger: Logger): Promise<RedisLink | undefined> {
+  if (!config.redisUrl) return undefined;
+  const { connectRedis } = await import("./realtime/redis-adapter.ts");
+  return connectRedis(config.redisUrl, logger);
 }
 
 /** The composition root: storage, trust, services and the HTTP application, wired once. */
@@ -141,9 +151,39 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
   let writer: MessageWriter | undefined;
+  let messageCommitter: BatchCommitter | undefined;
   let loginCommitter: LoginCommitter | undefined;
+  /** The worker threads being started, awaited before anything is closed should the start fail. */
+  const starting: Promise<unknown>[] = [];
+  const tracked = <T>(start: Promise<T>): Promise<T> => {
+    // A failure is handled where the start is awaited, which may be after it failed.
+    start.catch(() => undefined);
+    starting.push(start);
+    return start;
+  };
   try {
     await migrateToLatest(storage);
+    // The threads start together, each loading its modules while this thread sets up trust, rather than one
+    // after the other (docs/PERFORMANCE.md, "Node start time"); the node listens once all of them are up.
+    const loginCommitterStarted = tracked(
+      startLoginCommitter(storage).then((started) => {
+        loginCommitter = started;
+        return started;
+      }),
+    );
+    const messageCommitterStarted = tracked(
+      startMessageCommitter(storage, {
+        onUnknownOutcome: (resolution, error) => {
+          metrics.unansweredCommits.inc({ resolution });
+          const line = `a message batch's commit lost its answer: ${resolution}`;
+          if (resolution === "unresolved") logger.error({ err: error }, line);
+          else logger.warn({ err: error }, line);
+        },
+      }).then((started) => {
+        messageCommitter = started;
+        return started;
+      }),
+    );
     const gost = loadGostEngine(config.gostEngine);
     const trust = await setUpTrust(config, logger, createServerPki({ gostEngine: gost.engine }));
     const sms = countedSmsProvider(smsProvider(config, logger), {
@@ -152,34 +192,35 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     });
     const lifetime = { idleMs: config.ttl.tokenIdleMs, maxAgeMs: config.ttl.sessionMaxAgeMs };
     const sessions = new SessionService(storage.db, clock, lifetime);
-    pool = await VerifyPool.start({
-      size: config.verify.workers,
-      queueLimit: config.verify.queue,
-      setup: { trust: trust.store.material(), gostEngine: gost.engine },
-      onVerified: (seconds, algorithm) => metrics.verified(seconds, algorithm),
-      onQueueFull: () => metrics.refused("verify_queue"),
-      onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
-    });
-    loginCommitter = await startLoginCommitter(storage);
+    const poolStarted = tracked(
+      VerifyPool.start({
+        size: config.verify.workers,
+        queueLimit: config.verify.queue,
+        setup: { trust: trust.store.material(), gostEngine: gost.engine },
+        onVerified: (seconds, algorithm) => metrics.verified(seconds, algorithm),
+        onQueueFull: () => metrics.refused("verify_queue"),
+        onWorkerFailure: (error) => logger.error({ err: error }, "verification worker died; replaced"),
+      }).then((started) => {
+        pool = started;
+        return started;
+      }),
+    );
+    const [checker, logins, committer] = await Promise.all([
+      poolStarted,
+      loginCommitterStarted,
+      messageCommitterStarted,
+    ]);
     const auth = new AuthService({
       db: storage.db,
-      committer: loginCommitter,
-      checker: pool,
+      committer: logins,
+      checker,
       clock,
       nonceTtlMs: config.ttl.nonceMs,
       logger,
     });
-    blobs = blobStore(config);
-    const committer = await startMessageCommitter(storage, {
-      onUnknownOutcome: (resolution, error) => {
-        metrics.unansweredCommits.inc({ resolution });
-        const line = `a message batch's commit lost its answer: ${resolution}`;
-        if (resolution === "unresolved") logger.error({ err: error }, line);
-        else logger.warn({ err: error }, line);
-      },
-    });
+    blobs = await blobStore(config);
     writer = new MessageWriter({ committer, observer: metrics.writer });
-    redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+    redis = await connectRedisIfConfigured(config, logger);
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
     // Live messages and chat events leave this node in the order they were published.
     const emissions = new EmissionOrder((error) =>
@@ -297,7 +338,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       sources: config,
       initial: trust.store,
       pki: trust.pki,
-      workers: pool,
+      workers: checker,
       db: storage.db,
       clock,
       logger,
@@ -312,17 +353,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       intervalMs: SESSION_CLEANUP_MS,
     });
     const redisLink = redis;
-    const verifying = pool;
     metrics.observe({
       sockets: () => gateway.census(),
-      verifyQueueDepth: () => verifying.queueDepth,
+      verifyQueueDepth: () => checker.queueDepth,
       redisUp: () => redisLink?.commands.status === "ready",
       readiness: () => readiness.report(),
     });
     let metricsListener: MetricsListener | undefined;
-    const verifyPool = pool;
     const messageWriter = writer;
-    const loginWrites = loginCommitter;
     const blobStoreInUse = blobs;
     return {
       http,
@@ -371,19 +409,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await http.close();
         // REST sends that finished while HTTP drained announced their messages too: out they go, then Redis.
         await gateway.closeLinks();
-        await verifyPool.close();
+        await checker.close();
         blobStoreInUse.close?.();
         await messageWriter.close();
-        await loginWrites.close();
+        await logins.close();
         await storage.close();
         await metricsListener?.close();
       },
     };
   } catch (error) {
+    // A thread still starting is waited for, so that it is closed too rather than left running.
+    await Promise.allSettled(starting);
     redis?.close();
     await pool?.close();
     blobs?.close?.();
-    await writer?.close();
+    await (writer ?? messageCommitter)?.close();
     await loginCommitter?.close();
     await storage.close();
     throw error;

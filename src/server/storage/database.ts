@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import type { Dialect } from "./migrations/column-types.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
@@ -28,6 +29,14 @@ export interface Storage {
 }
 
 const INT8_OID = 20;
+
+/**
+ * pg is loaded on the first PostgreSQL storage opened, not with this module: a SQLite node does not pay its
+ * import at start-up (docs/PERFORMANCE.md, "Node start time"). `require`, as openStorage is synchronous.
+ */
+function loadPg(): typeof pg {
+  return createRequire(import.meta.url)("pg") as typeof pg;
+}
 
 /** The embedded default: `certchat.sqlite` in the data directory, unless a PostgreSQL URL is configured. */
 export function storageTarget(dataDir: string, databaseUrl?: string): StorageTarget {
@@ -57,6 +66,7 @@ export function openStorage(target: StorageTarget, options: StorageOptions = {})
       close: () => db.destroy(),
     };
   }
+  const pg = loadPg();
   const pool = new pg.Pool({
     connectionString: target.url,
     options: target.schema ? `-c search_path=${target.schema}` : undefined,

@@ -1,6 +1,6 @@
 import type { Storage } from "../database.ts";
 import type { BatchCommitter } from "./batch-committer.ts";
-import { PostgresCommitter, type PostgresCommitterOptions } from "./postgres-committer.ts";
+import type { PostgresCommitterOptions } from "./postgres-committer.ts";
 import { SqliteCommitter } from "./sqlite-committer.ts";
 
 /**
@@ -14,6 +14,8 @@ export async function startMessageCommitter(
 ): Promise<BatchCommitter> {
   if (storage.dialect === "postgres") {
     if (!storage.pool) throw new Error("a PostgreSQL storage without its pool");
+    // Imported here: a SQLite node does not load pg.
+    const { PostgresCommitter } = await import("./postgres-committer.ts");
     return new PostgresCommitter(storage.db, storage.pool, postgres);
   }
   if (!storage.file) throw new Error("a SQLite storage without a database file");

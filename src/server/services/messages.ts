@@ -370,7 +370,8 @@ export class MessageService {
       return [];
     const rows = await listHistoryPage(this.options.db, {
       chatId: request.chat,
-      visibleAfter: reader.visible_after_message_id,
+      // The statement reads the membership again: a leave committed since the read above leaves it empty.
+      readerId: identity.profile.id,
       anchor:
         request.id === undefined || !request.rel ? undefined : { id: request.id, direction: request.rel },
       filesOnly: request.type === "file",

@@ -175,7 +175,8 @@ function decodeField(
   if (text.length > base64Ceiling(maxBytes)) throw new ApiError("DataError", `${field} too large`);
   const bytes = decodeBase64(text);
   if (!bytes) throw new ApiError("InvalidSchema", `${field} is not base64`);
-  return bytes;
+  // Line breaks only decode to nothing: absent, like "" (a message of them would otherwise pass as a text).
+  return bytes.length > 0 ? bytes : undefined;
 }
 
 /**

@@ -136,7 +136,10 @@ describeEachBackend("messages", (storage) => {
     }).compile();
     const plan = await explain(storage(), query.sql, query.parameters);
     assert.match(plan, /messages_chat_id_id/, plan);
-    if (storage().dialect === "postgres") assert.match(plan, /Index (Only )?Scan/, plan);
+    // The reader's bound (a subquery run once) bounds the range, not filters it: a prev page far below a
+    // "from now" member's bound reads nothing of the chat's earlier history.
+    if (storage().dialect === "postgres")
+      assert.match(plan, /Index Cond: \(\(chat_id = [^\n]*AND \(id > (\$\d+|\(InitPlan)/, plan);
     else
       assert.match(
         plan,

@@ -65,6 +65,12 @@ async function measureBackend(backend: Backend, sizes: [number, number], options
   try {
     const { storage } = server.server;
     const [sender] = (await sendersWithChats(server, 1)) as [Sender];
+    // The page statement reads the reader's membership itself.
+    const { profile_id: readerId } = await storage.db
+      .selectFrom("sessions")
+      .select("profile_id")
+      .where("token", "=", sender.token)
+      .executeTakeFirstOrThrow();
     const figures: SizeFigures[] = [];
     let stored = 0;
     for (const size of sizes) {
@@ -81,6 +87,7 @@ async function measureBackend(backend: Backend, sizes: [number, number], options
           chatId: sender.chat,
           anchor: { id: anchor(), direction: "prev" },
           filesOnly: false,
+          readerId,
           limit: PAGE,
           maxBytes: PAGE_BYTES,
         });

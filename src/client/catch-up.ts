@@ -62,11 +62,14 @@ export class CatchUpFetcher {
    * when the chat is no longer watched (nothing to page for), and fails on a page with nothing after the id
    * asked from (no honest server sends one): either would otherwise ask for the same page forever. Fails, too,
    * on an answer holding a message of another chat (its id would move this chat's paging past its own gap).
+   * `current`: whether the attempt still owns the chat; one replaced (the chat forgotten and followed anew,
+   * perhaps from an earlier id) stops before it delivers, or its later ids would move the place past the new gap.
    */
-  async fetchGap(chat: string, link: AbortController): Promise<void> {
-    // Never on a later connection: that one's own run catches the chat up.
+  async fetchGap(chat: string, link: AbortController, current: () => boolean = () => true): Promise<void> {
+    // Never on a later connection, nor once replaced: that run catches the chat up.
     const onThisConnection = () => {
       if (link.signal.aborted) throw new Error("the connection ended");
+      if (!current()) throw new Error("the catch-up was replaced");
     };
     onThisConnection();
     const resumed = await this.resumeChat(chat, link);

@@ -155,7 +155,7 @@ export class FollowedChats {
         final: isFinalCatchUpRefusal,
         failed: (attempt, error, retrying) => this.options.failed({ chat, attempt, error, retrying }),
       },
-      () => this.gaps.fetchGap(chat, state.link),
+      () => this.gaps.fetchGap(chat, state.link, () => this.catchUps.get(chat) === state),
     );
     return this.endCatchUp(chat, state, end);
   }

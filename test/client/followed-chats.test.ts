@@ -130,4 +130,22 @@ describe("followed chats (the SDK's and the web page's catch-up state)", () => {
     assert.deepEqual(delivered, []);
     assert.equal(chats.has("c"), false);
   });
+
+  it("a run replaced by following the chat anew delivers nothing: the new place's gap comes first", async () => {
+    const { chats, delivered, resumeAsked } = followedChats();
+    chats.follow("c", 100);
+    chats.connected();
+    const old = await resumeAsked();
+    const oldRun = chats.catchUp("c");
+    chats.forget("c");
+    chats.follow("c", 10);
+    const newRun = chats.catchUp("c");
+    const renewed = await resumeAsked();
+    assert.deepEqual(renewed.chats, [{ chat: "c", id: 10 }]);
+    old.answer({ chats: [{ chat: "c", messages: [message("c", 101)], more: false }] });
+    await oldRun; // the barrier: the replaced run has handled its answer
+    renewed.answer({ chats: [{ chat: "c", messages: [message("c", 11), message("c", 101)], more: false }] });
+    assert.deepEqual(await newRun, { kind: "done" });
+    assert.deepEqual(delivered, [11, 101]);
+  });
 });

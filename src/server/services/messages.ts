@@ -175,7 +175,8 @@ function decodeField(
   if (text.length > base64Ceiling(maxBytes)) throw new ApiError("DataError", `${field} too large`);
   const bytes = decodeBase64(text);
   if (!bytes) throw new ApiError("InvalidSchema", `${field} is not base64`);
-  return bytes;
+  // Line breaks only decode to nothing: absent, like "" (a message of them would otherwise pass as a text).
+  return bytes.length > 0 ? bytes : undefined;
 }
 
 /**
@@ -370,7 +371,8 @@ export class MessageService {
       return [];
     const rows = await listHistoryPage(this.options.db, {
       chatId: request.chat,
-      visibleAfter: reader.visible_after_message_id,
+      // The statement reads the membership again: a leave committed since the read above leaves it empty.
+      readerId: identity.profile.id,
       anchor:
         request.id === undefined || !request.rel ? undefined : { id: request.id, direction: request.rel },
       filesOnly: request.type === "file",

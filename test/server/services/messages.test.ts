@@ -12,7 +12,7 @@ import { type Identity, SessionService } from "../../../src/server/services/sess
 import { openStorage, type Storage } from "../../../src/server/storage/database.ts";
 import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
-import { findMessageById } from "../../../src/server/storage/repositories/messages.ts";
+import { findMessageById, lastMessageId } from "../../../src/server/storage/repositories/messages.ts";
 import { StatementCutter } from "../../support/statement-cutter.ts";
 import { describeEachBackend, testDatabaseUrl } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
@@ -129,6 +129,15 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
       announced.map((announcement) => announcement.message.id),
       [barrier.id],
     );
+  });
+
+  // "\r\n" and "\t" are dropped as base64 line breaks: such a text decodes to no bytes, like "", which is refused.
+  test("a text of line breaks only is refused as no text at all, and nothing is stored", async () => {
+    const before = await lastMessageId(storage().db, chat);
+    await assert.rejects(service.send(identity, { chat, cid: alice.certificateId, text: "\r\n\t" }), {
+      code: "InvalidSchema",
+    });
+    assert.equal(await lastMessageId(storage().db, chat), before);
   });
 
   test("a retry with the same localId is announced again, as the same stored message", async () => {

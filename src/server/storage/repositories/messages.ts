@@ -24,8 +24,11 @@ export interface HistoryPage {
    * this (at least 1: the nearest always comes): the caller's page budget.
    */
   maxBytes: number;
-  /** Only messages with a larger id: the reader's chat_members.visible_after_message_id (0 or absent: all). */
-  visibleAfter?: number;
+  /**
+   * The reader's profile: only messages past its history bound (chat_members.visible_after_message_id), read
+   * by the page's statement itself, none once it is no member.
+   */
+  readerId: number;
 }
 
 /**
@@ -268,6 +271,20 @@ export function findFileMessage(
 const FIELD_BYTES = sql<number>`octet_length(messages.data) + coalesce(octet_length(messages.sign), 0) + coalesce(octet_length(messages.cms), 0)`;
 
 /**
+ * The reader's history bound in a chat as a scalar subquery on the chat_members key, evaluated once by the
+ * statement that holds it: null when it is no member, and no id is greater. A statement bounded by it reads
+ * nothing of a membership ended (a leave, a removal) or renewed "from now" after the caller's own membership
+ * read: the ciphertexts sent since are under an epoch a member who left still holds (docs/CRYPTO.md).
+ */
+function readerBound(db: Executor, chatId: string, profileId: number) {
+  return db
+    .selectFrom("chat_members")
+    .select("chat_members.visible_after_message_id")
+    .where("chat_members.chat_id", "=", chatId)
+    .where("chat_members.profile_id", "=", profileId);
+}
+
+/**
  * A history page's ids and field bytes: a keyset range on the (chat_id, id) index, newest first for the
  * latest and "prev" pages, oldest first for "next".
  */
@@ -275,9 +292,9 @@ function historyFoundQuery(db: Executor, page: HistoryPage) {
   let query = db
     .selectFrom("messages")
     .select(["messages.id", FIELD_BYTES.as("bytes")])
-    .where("messages.chat_id", "=", page.chatId);
-  // A lower bound on the same range: the page stays one index range.
-  if (page.visibleAfter) query = query.where("messages.id", ">", page.visibleAfter);
+    .where("messages.chat_id", "=", page.chatId)
+    // A lower bound on the same range: the page stays one index range.
+    .where("messages.id", ">", readerBound(db, page.chatId, page.readerId));
   if (page.filesOnly) query = query.where("messages.file_id", "is not", null);
   if (page.anchor?.direction === "next") {
     return query.where("messages.id", ">", page.anchor.id).orderBy("messages.id", "asc").limit(page.limit);
@@ -310,17 +327,11 @@ export function historyPageQuery(db: Executor, page: HistoryPage) {
 }
 
 /**
- * What a page binds, in order: the chat, the visibility bound and the anchor (when the page has them), the
- * limit, the byte bound.
+ * What a page binds, in order: the chat, the reader, the anchor (when the page has one), the limit, the byte
+ * bound.
  */
 function pageArguments(page: HistoryPage): unknown[] {
-  return [
-    page.chatId,
-    ...(page.visibleAfter ? [page.visibleAfter] : []),
-    ...(page.anchor ? [page.anchor.id] : []),
-    page.limit,
-    page.maxBytes,
-  ];
+  return [page.chatId, page.readerId, ...(page.anchor ? [page.anchor.id] : []), page.limit, page.maxBytes];
 }
 
 /** A page of the same shape as `shape` with these arguments (pageArguments's order). */
@@ -329,7 +340,7 @@ function pageOf(shape: HistoryPage, args: unknown[]): HistoryPage {
   const take = () => rest.shift() as number;
   return {
     chatId,
-    visibleAfter: shape.visibleAfter ? take() : undefined,
+    readerId: take(),
     anchor: shape.anchor ? { id: take(), direction: shape.anchor.direction } : undefined,
     filesOnly: shape.filesOnly,
     limit: take(),
@@ -339,11 +350,11 @@ function pageOf(shape: HistoryPage, args: unknown[]): HistoryPage {
 
 type PageRun = (db: Executor, ...args: unknown[]) => Promise<StoredMessage[]>;
 
-/** One compiled query per page shape (direction, files only, bounded by visibility): 12 at most. */
+/** One compiled query per page shape (direction, files only): 6 at most. */
 const pageRuns = new Map<string, PageRun>();
 
 function pageRun(page: HistoryPage): PageRun {
-  const shape = `${page.anchor?.direction ?? "latest"}/${page.filesOnly}/${Boolean(page.visibleAfter)}`;
+  const shape = `${page.anchor?.direction ?? "latest"}/${page.filesOnly}`;
   let run = pageRuns.get(shape);
   if (!run) {
     run = compiledOnce(
@@ -385,27 +396,14 @@ function catchUpPart(
   afterId: number,
   limit: number,
 ) {
-  return (
-    db
-      .selectFrom("messages")
-      .select([sql.lit(part).as("part"), "messages.id", FIELD_BYTES.as("bytes")])
-      .where("messages.chat_id", "=", chatId)
-      .where("messages.id", ">", afterId)
-      // No membership: null, and no id is greater.
-      .where((eb) =>
-        eb(
-          "messages.id",
-          ">",
-          eb
-            .selectFrom("chat_members")
-            .select("chat_members.visible_after_message_id")
-            .where("chat_members.chat_id", "=", chatId)
-            .where("chat_members.profile_id", "=", profileId),
-        ),
-      )
-      .orderBy("messages.id", "asc")
-      .limit(sql.lit(limit))
-  );
+  return db
+    .selectFrom("messages")
+    .select([sql.lit(part).as("part"), "messages.id", FIELD_BYTES.as("bytes")])
+    .where("messages.chat_id", "=", chatId)
+    .where("messages.id", ">", afterId)
+    .where("messages.id", ">", readerBound(db, chatId, profileId))
+    .orderBy("messages.id", "asc")
+    .limit(sql.lit(limit));
 }
 
 /**

@@ -70,6 +70,7 @@ describeEachBackend("PostgresCommitter", (storage) => {
         chatId: chat,
         anchor: anchor === undefined ? undefined : { id: anchor, direction: "next" },
         filesOnly: false,
+        readerId: alice.profileId,
         limit: 50,
         maxBytes: 1_000_000,
       });

@@ -4,7 +4,7 @@
 // `npm run build`: `pending` before tsc takes the stamp of the source being compiled, `commit` after tsc
 // succeeded makes it dist/'s; a failed or interrupted build leaves dist/ without a stamp.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -46,6 +46,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const step = process.argv[2];
   if (step === "pending") {
     rmSync(stampFile, { force: true });
+    mkdirSync(join(root, "dist"), { recursive: true }); // a fresh checkout has none yet
     writeFileSync(pendingFile, sourceStamp());
   } else if (step === "commit") {
     renameSync(pendingFile, stampFile);

@@ -5,7 +5,7 @@ import { type StorageTarget, storageTarget } from "../../src/server/storage/data
 import { createTestCa, type IssueAlgorithm } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../../test/support/chats.ts";
-import { certchatBin, quietServerEnv } from "../../test/support/cli.ts";
+import { certchatSourceBin, quietServerEnv } from "../../test/support/cli.ts";
 import { freePort } from "../../test/support/processes.ts";
 import { type ApiServer, poster } from "../../test/support/server.ts";
 import { TestSmsGateway } from "../../test/support/sms-gateway.ts";
@@ -58,7 +58,7 @@ export async function startCertchatChild(
     );
     const spawnChild = () =>
       spawnServer(
-        certchatBin,
+        certchatSourceBin,
         ["serve"],
         {
           ...env,

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CertchatSocket } from "../../src/client/socket.ts";
-import { chatServerEnv } from "../support/chats.ts";
 import { EventRelay } from "../support/event-relay.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import type { TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
-import { type SdkUser, sdkUser } from "./support.ts";
+import { pagedChat, type SdkUser } from "./support.ts";
 
 /** Pages asked past this many, the catch-up is taken to loop (the chat holds five messages: two pages at most). */
 const LOOPING = 10;
@@ -17,9 +16,7 @@ describe("red-team probe: the SDK socket's catch-up paging", () => {
 
   before(async () => {
     // A page budget of 20 KiB: five messages of ~6 KiB do not fit one resume answer, so it says more.
-    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
-    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
-    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+    ({ server, sender, listener } = await pagedChat());
   });
   after(() => server.close());
 

@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type CatchUpFailure, CertchatSocket } from "../../src/client/socket.ts";
 import type { Message } from "../../src/protocol/schemas/messages.ts";
-import { chatServerEnv } from "../support/chats.ts";
 import { EventRelay, tally } from "../support/event-relay.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import type { TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
-import { groupsWith, type SdkUser, sdkUser } from "./support.ts";
+import { groupsWith, pagedChat, type SdkUser } from "./support.ts";
 
 /** Fast retries, so that a test needs no more than a few short delays. */
 const QUICK_RETRY = { attempts: 50, firstDelayMs: 20, maxDelayMs: 100 };
@@ -20,9 +19,7 @@ describe("SDK socket resume after a reconnect", () => {
 
   before(async () => {
     // A page budget of 20 KiB: a few large messages overflow one answer.
-    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
-    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
-    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+    ({ server, sender, listener } = await pagedChat());
   });
   after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();

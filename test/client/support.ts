@@ -10,7 +10,8 @@ import {
   issueTestCertificate,
 } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
-import { issueUser, type TestServer } from "../support/server.ts";
+import { chatServerEnv } from "../support/chats.ts";
+import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
 
 /** The trust anchors of a client of `server`: its test CA (the one `issueUser` issues from). */
 export async function serverAnchors(server: Pick<TestServer, "dataDir">): Promise<TrustInput> {
@@ -46,6 +47,22 @@ export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: str
     askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
   });
   return { messenger, phone, name, snils: serial };
+}
+
+/** A server cutting history pages at 20 KiB (a few large messages overflow one answer) and two users of it. */
+export interface PagedChat {
+  server: TestServer;
+  sender: SdkUser;
+  listener: SdkUser;
+}
+
+export async function pagedChat(): Promise<PagedChat> {
+  const server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
+  return {
+    server,
+    sender: await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович"),
+    listener: await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна"),
+  };
 }
 
 /**

@@ -4,8 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The `certchat` command run from source (the TypeScript, through tsx), not the compiled bin/certchat.js. */
-export const certchatBin = fileURLToPath(new URL("./certchat-from-source.mjs", import.meta.url));
+/**
+ * The `certchat` command of the source in this tree, not bin/certchat.js (whose dist/ may be stale): the
+ * compiled dist/ when it was built from exactly this source, else the TypeScript through tsx.
+ */
+export const certchatBin = fileURLToPath(new URL("./certchat-current.mjs", import.meta.url));
+/** Always the TypeScript through tsx: benchmarks compare trees alike whether or not dist/ is built. */
+export const certchatSourceBin = fileURLToPath(new URL("./certchat-from-source.mjs", import.meta.url));
 
 export interface CliResult {
   code: number | null;

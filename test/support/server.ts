@@ -103,6 +103,9 @@ export async function startTestServer(
     CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",
     // Every test client is 127.0.0.1: the login rate limit is tested on its own, with a low limit.
     CERTCHAT_AUTH_RATE: "100000/1s",
+    // One verify worker, as the spawned test nodes: run from source each worker thread loads tsx and the
+    // verifier anew (about a second of CPU), and a test that needs two says so.
+    CERTCHAT_VERIFY_WORKERS: "1",
     ...options.env,
   });
   let storage: TestStorage | undefined;

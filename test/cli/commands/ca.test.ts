@@ -4,8 +4,25 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseCertificate } from "../../../src/pki/certificate.ts";
 import { decodePemBlocks } from "../../../src/pki/pem.ts";
+import { createTestCa, issueTestCertificate, writeIssued } from "../../../src/server/test-ca.ts";
+import { testCaDir } from "../../../src/server/trust-setup.ts";
 import { runCli, tempDataDir } from "../../support/cli.ts";
 import { trustStoreFromPaths } from "../../support/pki.ts";
+
+/**
+ * A data directory with a test CA, made in this process: each `certchat` run from source costs seconds of
+ * start-up, so a test spawns only the commands it is about (`ca init` itself is tested first).
+ */
+async function dataDirWithCa(): Promise<string> {
+  const dataDir = tempDataDir();
+  await createTestCa(testCaDir(dataDir));
+  return dataDir;
+}
+
+/** `ca issue` into `out`, done in this process, for tests about what is done with the certificate. */
+async function issued(dataDir: string, out: string): Promise<void> {
+  await writeIssued(out, await issueTestCertificate(testCaDir(dataDir), { name: "Петров Пётр Петрович" }));
+}
 
 test("ca init creates the test CA and refuses to overwrite it", async () => {
   const env = { CERTCHAT_DATA_DIR: tempDataDir() };
@@ -17,9 +34,8 @@ test("ca init creates the test CA and refuses to overwrite it", async () => {
 });
 
 test("ca issue writes a certificate with the Russian subject attributes and a PKCS#8 key", async () => {
-  const dataDir = tempDataDir();
+  const dataDir = await dataDirWithCa();
   const out = join(dataDir, "user");
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
   const result = await runCli(
     [
       "ca",
@@ -51,8 +67,7 @@ test("ca issue writes a certificate with the Russian subject attributes and a PK
 });
 
 test("ca issue with both --ogrn and --ogrnip is refused", async () => {
-  const dataDir = tempDataDir();
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const dataDir = await dataDirWithCa();
   const result = await runCli(
     [
       "ca",
@@ -105,8 +120,7 @@ function issuedCertificate(out: string) {
 }
 
 test("ca issue --days sets the validity to that many days from now", async () => {
-  const dataDir = tempDataDir();
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const dataDir = await dataDirWithCa();
   const out = join(dataDir, "user");
   const before = Date.now();
   const result = await runCli(issueArgs(out, "--days", "2"), { CERTCHAT_DATA_DIR: dataDir });
@@ -118,8 +132,7 @@ test("ca issue --days sets the validity to that many days from now", async () =>
 });
 
 test("ca issue --not-before/--not-after makes an already expired certificate", async () => {
-  const dataDir = tempDataDir();
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const dataDir = await dataDirWithCa();
   const out = join(dataDir, "user");
   const args = issueArgs(out, "--not-before", "2020-01-01T00:00:00Z", "--not-after", "2020-02-01T00:00:00Z");
   const result = await runCli(args, { CERTCHAT_DATA_DIR: dataDir });
@@ -130,8 +143,7 @@ test("ca issue --not-before/--not-after makes an already expired certificate", a
 });
 
 test("ca issue refuses a bad --days, a bad date and a period that ends before it begins", async () => {
-  const dataDir = tempDataDir();
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: dataDir });
+  const dataDir = await dataDirWithCa();
   const out = join(dataDir, "user");
   for (const validity of [
     ["--days", "-1"],
@@ -147,13 +159,12 @@ test("ca issue refuses a bad --days, a bad date and a period that ends before it
 });
 
 test("ca revoke then ca crl writes a CRL of the test CA listing the revoked certificate", async () => {
-  const dataDir = tempDataDir();
+  const dataDir = await dataDirWithCa();
   const env = { CERTCHAT_DATA_DIR: dataDir };
-  await runCli(["ca", "init"], env);
   const kept = join(dataDir, "kept");
   const revoked = join(dataDir, "revoked");
-  await runCli(issueArgs(kept), env);
-  await runCli(issueArgs(revoked), env);
+  await issued(dataDir, kept);
+  await issued(dataDir, revoked);
   const revoke = await runCli(["ca", "revoke", join(revoked, "cert.pem")], env);
   assert.equal(revoke.code, 0, revoke.stderr);
   const crlPath = join(dataDir, "out", "test.crl");
@@ -167,12 +178,10 @@ test("ca revoke then ca crl writes a CRL of the test CA listing the revoked cert
 });
 
 test("ca revoke refuses a certificate the test CA did not issue", async () => {
-  const ours = tempDataDir();
-  const theirs = tempDataDir();
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: ours });
-  await runCli(["ca", "init"], { CERTCHAT_DATA_DIR: theirs });
+  const ours = await dataDirWithCa();
+  const theirs = await dataDirWithCa();
   const out = join(theirs, "user");
-  await runCli(issueArgs(out), { CERTCHAT_DATA_DIR: theirs });
+  await issued(theirs, out);
   const result = await runCli(["ca", "revoke", join(out, "cert.pem")], { CERTCHAT_DATA_DIR: ours });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /not issued by this test CA/);

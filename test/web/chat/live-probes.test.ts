@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Message, MessagesRequest } from "../../../src/protocol/schemas/messages.ts";
 import { LiveConnection } from "../../../web/src/chat/live.ts";
-import { type SdkUser, sdkUser } from "../../client/support.ts";
-import { chatServerEnv } from "../../support/chats.ts";
+import { pagedChat, type SdkUser } from "../../client/support.ts";
 import { EventRelay } from "../../support/event-relay.ts";
-import { startTestServer, type TestServer } from "../../support/server.ts";
+import type { TestServer } from "../../support/server.ts";
 import { eventually } from "../../support/sockets.ts";
 import { recording, SplitApi } from "./support.ts";
 
@@ -37,9 +36,7 @@ describe("red-team probe: the web page's catch-up against a malicious server", (
 
   before(async () => {
     // A page budget of 20 KiB: a few large messages do not fit one resume answer, so it says more.
-    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
-    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
-    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+    ({ server, sender, listener } = await pagedChat());
   });
   after(() => server.close());
 

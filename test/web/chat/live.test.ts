@@ -4,7 +4,7 @@ import { CertchatApi } from "../../../src/client/api.ts";
 import type { RetryPolicy } from "../../../src/client/retry.ts";
 import type { Message } from "../../../src/protocol/schemas/messages.ts";
 import { LiveConnection } from "../../../web/src/chat/live.ts";
-import { groupsWith, type SdkUser, sdkUser } from "../../client/support.ts";
+import { groupsWith, pagedChat, type SdkUser, sdkUser } from "../../client/support.ts";
 import { failCatchUp } from "../../support/catch-up.ts";
 import { chatServerEnv } from "../../support/chats.ts";
 import { EventRelay, tally } from "../../support/event-relay.ts";
@@ -151,170 +151,160 @@ describe("the web page's live connection after a reconnect", {
   });
 });
 
-describe("the web page's live connection with pages cut at the byte budget", () => {
+// One server and two users for both suites below: each test makes chats of its own and closes its connections.
+describe("the web page's live connection to a server cutting pages at 20 KiB", () => {
   let server: TestServer;
   let sender: SdkUser;
   let listener: SdkUser;
 
   before(async () => {
-    // A page budget of 20 KiB: a few large messages overflow one answer, which is then shorter than 50.
-    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
-    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
-    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
+    ({ server, sender, listener } = await pagedChat());
   });
   after(() => server.close());
 
-  it("a catch-up pages on past a short page until an empty one, delivering every message in order", async () => {
-    const group = await sender.messenger.createGroup("Крупные сообщения", [listener.phone]);
-    const chat = group.chatId as string;
-    const large = "ж".repeat(4_000);
-    const sent: number[] = [];
-    for (const i of [1, 2, 3, 4]) sent.push((await sender.messenger.sendText(chat, `${i}${large}`)).id);
-    const received: Message[] = [];
-    const live = new LiveConnection(
-      new CertchatApi(server.url, listener.messenger.api.token),
-      {
-        message: (message) => received.push(message),
-        catchUpFailed: (failure) => assert.fail(`catch-up failed: ${String(failure.error)}`),
-        state: () => {},
-        sessionEnded: (code) => assert.fail(`session ended: ${code}`),
-        chatAdded: () => {},
-        chatRemoved: () => {},
-        chatChanged: () => {},
-        chatWaitList: () => {},
-      },
-      { ackTimeoutMs: 2_000 },
-    );
-    try {
-      live.watch(chat, (sent[0] as number) - 1);
-      await eventually(() => received.length >= sent.length, "every message of the gap", 15_000);
+  describe("the web page's live connection with pages cut at the byte budget", () => {
+    it("a catch-up pages on past a short page until an empty one, delivering every message in order", async () => {
+      const group = await sender.messenger.createGroup("Крупные сообщения", [listener.phone]);
+      const chat = group.chatId as string;
+      const large = "ж".repeat(4_000);
+      const sent: number[] = [];
+      for (const i of [1, 2, 3, 4]) sent.push((await sender.messenger.sendText(chat, `${i}${large}`)).id);
+      const received: Message[] = [];
+      const live = new LiveConnection(
+        new CertchatApi(server.url, listener.messenger.api.token),
+        {
+          message: (message) => received.push(message),
+          catchUpFailed: (failure) => assert.fail(`catch-up failed: ${String(failure.error)}`),
+          state: () => {},
+          sessionEnded: (code) => assert.fail(`session ended: ${code}`),
+          chatAdded: () => {},
+          chatRemoved: () => {},
+          chatChanged: () => {},
+          chatWaitList: () => {},
+        },
+        { ackTimeoutMs: 2_000 },
+      );
+      try {
+        live.watch(chat, (sent[0] as number) - 1);
+        await eventually(() => received.length >= sent.length, "every message of the gap", 15_000);
+        assert.deepEqual(
+          received.map((message) => message.id),
+          sent,
+        );
+      } finally {
+        live.close();
+      }
+    });
+  });
+
+  describe("the web page's live connection resumes its chats with one `resume`", () => {
+    const cleanups: (() => Promise<void> | void)[] = [];
+
+    after(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    /**
+     * The listener's page connection through a relay (refusing `refused`, as an older server does) behind a proxy
+     * that cuts the connection, watching `chats` from before a first message in each, which it has delivered.
+     * `slow`: the relay holds the acks of these events this long, and the page waits `ackTimeoutMs` for acks.
+     */
+    async function watching(
+      refused: string[],
+      chats: string[],
+      slow: { ackDelaysMs: Record<string, number>; ackTimeoutMs: number } | undefined = undefined,
+    ) {
+      const relay = new EventRelay(server.url, refused, slow?.ackDelaysMs);
+      const proxy = new TcpProxy(new URL(await relay.start()));
+      const api = new SplitApi(await proxy.start(), server.url, listener.messenger.api.token);
+      const { handlers, received, failures, states } = recording();
+      const live = new LiveConnection(api, handlers, { ackTimeoutMs: slow?.ackTimeoutMs });
+      cleanups.push(
+        () => live.close(),
+        () => proxy.stop(),
+        () => relay.stop(),
+      );
+      await eventually(() => states.at(-1) === "online", "the connection");
+      for (const chat of chats) {
+        const first = await sender.messenger.sendText(chat, "до обрыва");
+        live.watch(chat, first.id - 1);
+      }
+      await eventually(() => received.length >= chats.length, "the first catch-ups", 15_000);
+      received.splice(0);
+      return { relay, proxy, api, received, failures };
+    }
+
+    /** Cuts the connection, sends `texts` into each chat meanwhile, lets the page back; the sent ids. */
+    async function whileAway(
+      setup: Awaited<ReturnType<typeof watching>>,
+      chats: string[],
+      texts: string[],
+    ): Promise<number[]> {
+      setup.proxy.pause();
+      const sent: number[] = [];
+      for (const chat of chats)
+        for (const text of texts) sent.push((await sender.messenger.sendText(chat, text)).id);
+      setup.relay.events.splice(0);
+      setup.api.pages = 0;
+      setup.proxy.resume();
+      return sent;
+    }
+
+    it("a new server: after a reconnect one resume for all the watched chats delivers each gap once, with no subscribe or page", async () => {
+      const chats = await groupsWith(sender, listener, 3, "Возврат");
+      const setup = await watching([], chats);
+      const sent = await whileAway(setup, chats, ["пока не было связи 1", "пока не было связи 2"]);
+      await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
       assert.deepEqual(
-        received.map((message) => message.id),
+        setup.received.map((message) => message.id).sort((a, b) => a - b),
         sent,
       );
-    } finally {
-      live.close();
-    }
-  });
-});
+      assert.deepEqual(setup.relay.events, ["resume"]);
+      assert.equal(setup.api.pages, 0);
+      assert.deepEqual(setup.failures, []);
+    });
 
-describe("the web page's live connection resumes its chats with one `resume`", () => {
-  let server: TestServer;
-  let sender: SdkUser;
-  let listener: SdkUser;
-  const cleanups: (() => Promise<void> | void)[] = [];
+    // Before the allowance, every attempt timed out and the catch-up gave up without its gap.
+    it("a resume answered after the ack timeout but within a page budget's transfer time is sent once", async () => {
+      const chats = await groupsWith(sender, listener, 2, "Медленная связь");
+      const setup = await watching([], chats, { ackDelaysMs: { resume: 600 }, ackTimeoutMs: 200 });
+      const sent = await whileAway(setup, chats, ["пока не было связи"]);
+      await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+      assert.deepEqual(tally(setup.relay.events), { resume: 1 });
+      assert.deepEqual(setup.failures, []);
+    });
 
-  before(async () => {
-    // A page budget of 20 KiB: a few large messages overflow one answer.
-    server = await startTestServer({ env: { ...chatServerEnv, CERTCHAT_MAX_PAGE_BYTES: "20KiB" } });
-    sender = await sdkUser(server, "ecdsa-p256", "Сидоров Семён Семёнович");
-    listener = await sdkUser(server, "ecdsa-p256", "Козлова Анна Петровна");
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await server.close();
-  });
+    it("an older server (resume answered MethodNotFound): subscribe and pages per chat, until an empty page, deliver each gap once", async () => {
+      const chats = await groupsWith(sender, listener, 2, "Возврат");
+      const setup = await watching(["resume"], chats);
+      const sent = await whileAway(setup, chats, ["пока не было связи 1", "пока не было связи 2"]);
+      await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+      assert.deepEqual(
+        setup.received.map((message) => message.id).sort((a, b) => a - b),
+        sent,
+      );
+      assert.deepEqual(tally(setup.relay.events), { resume: 1, subscribe: 2 });
+      assert.equal(setup.api.pages, 4);
+      assert.deepEqual(setup.failures, []);
+    });
 
-  /**
-   * The listener's page connection through a relay (refusing `refused`, as an older server does) behind a proxy
-   * that cuts the connection, watching `chats` from before a first message in each, which it has delivered.
-   * `slow`: the relay holds the acks of these events this long, and the page waits `ackTimeoutMs` for acks.
-   */
-  async function watching(
-    refused: string[],
-    chats: string[],
-    slow: { ackDelaysMs: Record<string, number>; ackTimeoutMs: number } | undefined = undefined,
-  ) {
-    const relay = new EventRelay(server.url, refused, slow?.ackDelaysMs);
-    const proxy = new TcpProxy(new URL(await relay.start()));
-    const api = new SplitApi(await proxy.start(), server.url, listener.messenger.api.token);
-    const { handlers, received, failures, states } = recording();
-    const live = new LiveConnection(api, handlers, { ackTimeoutMs: slow?.ackTimeoutMs });
-    cleanups.push(
-      () => live.close(),
-      () => proxy.stop(),
-      () => relay.stop(),
-    );
-    await eventually(() => states.at(-1) === "online", "the connection");
-    for (const chat of chats) {
-      const first = await sender.messenger.sendText(chat, "до обрыва");
-      live.watch(chat, first.id - 1);
-    }
-    await eventually(() => received.length >= chats.length, "the first catch-ups", 15_000);
-    received.splice(0);
-    return { relay, proxy, api, received, failures };
-  }
-
-  /** Cuts the connection, sends `texts` into each chat meanwhile, lets the page back; the sent ids. */
-  async function whileAway(
-    setup: Awaited<ReturnType<typeof watching>>,
-    chats: string[],
-    texts: string[],
-  ): Promise<number[]> {
-    setup.proxy.pause();
-    const sent: number[] = [];
-    for (const chat of chats)
-      for (const text of texts) sent.push((await sender.messenger.sendText(chat, text)).id);
-    setup.relay.events.splice(0);
-    setup.api.pages = 0;
-    setup.proxy.resume();
-    return sent;
-  }
-
-  it("a new server: after a reconnect one resume for all the watched chats delivers each gap once, with no subscribe or page", async () => {
-    const chats = await groupsWith(sender, listener, 3, "Возврат");
-    const setup = await watching([], chats);
-    const sent = await whileAway(setup, chats, ["пока не было связи 1", "пока не было связи 2"]);
-    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
-    assert.deepEqual(
-      setup.received.map((message) => message.id).sort((a, b) => a - b),
-      sent,
-    );
-    assert.deepEqual(setup.relay.events, ["resume"]);
-    assert.equal(setup.api.pages, 0);
-    assert.deepEqual(setup.failures, []);
-  });
-
-  // Before the allowance, every attempt timed out and the catch-up gave up without its gap.
-  it("a resume answered after the ack timeout but within a page budget's transfer time is sent once", async () => {
-    const chats = await groupsWith(sender, listener, 2, "Медленная связь");
-    const setup = await watching([], chats, { ackDelaysMs: { resume: 600 }, ackTimeoutMs: 200 });
-    const sent = await whileAway(setup, chats, ["пока не было связи"]);
-    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
-    assert.deepEqual(tally(setup.relay.events), { resume: 1 });
-    assert.deepEqual(setup.failures, []);
-  });
-
-  it("an older server (resume answered MethodNotFound): subscribe and pages per chat, until an empty page, deliver each gap once", async () => {
-    const chats = await groupsWith(sender, listener, 2, "Возврат");
-    const setup = await watching(["resume"], chats);
-    const sent = await whileAway(setup, chats, ["пока не было связи 1", "пока не было связи 2"]);
-    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
-    assert.deepEqual(
-      setup.received.map((message) => message.id).sort((a, b) => a - b),
-      sent,
-    );
-    assert.deepEqual(tally(setup.relay.events), { resume: 1, subscribe: 2 });
-    assert.equal(setup.api.pages, 4);
-    assert.deepEqual(setup.failures, []);
-  });
-
-  it("a resume that says more: the gap is paged on until an empty page, in order", async () => {
-    const chats = await groupsWith(sender, listener, 1, "Возврат");
-    const setup = await watching([], chats);
-    const large = "ж".repeat(4_000);
-    const sent = await whileAway(
-      setup,
-      chats,
-      [1, 2, 3, 4].map((i) => `${i}${large}`),
-    );
-    await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
-    assert.deepEqual(
-      setup.received.map((message) => message.id),
-      sent,
-    );
-    assert.deepEqual(setup.relay.events, ["resume"]);
-    assert.ok(setup.api.pages >= 2, `${setup.api.pages} pages`);
-    assert.deepEqual(setup.failures, []);
+    it("a resume that says more: the gap is paged on until an empty page, in order", async () => {
+      const chats = await groupsWith(sender, listener, 1, "Возврат");
+      const setup = await watching([], chats);
+      const large = "ж".repeat(4_000);
+      const sent = await whileAway(
+        setup,
+        chats,
+        [1, 2, 3, 4].map((i) => `${i}${large}`),
+      );
+      await eventually(() => setup.received.length >= sent.length, "the gap's messages", 15_000);
+      assert.deepEqual(
+        setup.received.map((message) => message.id),
+        sent,
+      );
+      assert.deepEqual(setup.relay.events, ["resume"]);
+      assert.ok(setup.api.pages >= 2, `${setup.api.pages} pages`);
+      assert.deepEqual(setup.failures, []);
+    });
   });
 });

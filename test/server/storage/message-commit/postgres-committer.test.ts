@@ -10,15 +10,25 @@ import {
   UnresolvedCommitError,
 } from "../../../../src/server/storage/message-commit/postgres-committer.ts";
 import { lockChats } from "../../../../src/server/storage/repositories/chats.ts";
+import type { Executor } from "../../../../src/server/storage/repositories/executor.ts";
 import { listHistoryPage } from "../../../../src/server/storage/repositories/messages.ts";
 import { StatementCutter } from "../../../support/statement-cutter.ts";
 import { describeEachBackend, testDatabaseUrl } from "../../../support/storage.ts";
 import { chatOf, type Member, member, message } from "../repositories/fixtures.ts";
 
 describeEachBackend("PostgresCommitter", (storage) => {
-  async function lockWaiters(atLeast = 1): Promise<boolean> {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and datname = current_database()`.execute(storage().db);
+  /**
+   * Whether `atLeast` sessions wait on a lock that `trx` holds, directly or behind another such waiter. Only
+   * this test's sessions count: other test files, run alongside, wait on locks in the same database.
+   */
+  async function lockWaiters(trx: Executor, atLeast = 1): Promise<boolean> {
+    // pg_stat_activity is read once per transaction unless its snapshot is cleared.
+    await sql`select pg_stat_clear_snapshot()`.execute(trx);
+    const { rows } = await sql<{ n: number }>`with recursive waiting(pid) as (
+        select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
+        union
+        select a.pid from pg_stat_activity a join waiting w on w.pid = any(pg_blocking_pids(a.pid))
+      ) select count(*)::int as n from waiting`.execute(trx);
     return (rows[0]?.n ?? 0) >= atLeast;
   }
 
@@ -36,7 +46,7 @@ describeEachBackend("PostgresCommitter", (storage) => {
       .execute(async (trx) => {
         await lockChats(trx, [first]);
         const pending = committer.commit([{ row: message(second, alice) }, { row: message(first, alice) }]);
-        while (!(await lockWaiters())) await sleep(20);
+        while (!(await lockWaiters(trx))) await sleep(20);
         await lockChats(trx, [second]);
         return { batch: pending };
       });
@@ -81,14 +91,14 @@ describeEachBackend("PostgresCommitter", (storage) => {
       .execute(async (trx) => {
         await trx.selectFrom("profiles").select("id").where("id", "=", alice.profileId).forUpdate().execute();
         const first = nodeA.commit(batchA);
-        while (!(await lockWaiters())) await sleep(20);
+        while (!(await lockWaiters(trx))) await sleep(20);
         const second = nodeB.commit([{ row: message(chat, bob, { data: "AAAJ" }) }]);
         // Node B either commits or waits for a lock too; the reader reads then.
         let settled = false;
         void second.then(() => {
           settled = true;
         });
-        while (!settled && !(await lockWaiters(2))) await sleep(20);
+        while (!settled && !(await lockWaiters(trx, 2))) await sleep(20);
         await read();
         return { first, second };
       });

@@ -104,14 +104,20 @@ export class FollowedChats {
     return this.lastIds.get(chat);
   }
 
-  /** Whether `chat`'s gap is being fetched or waits for a later catch-up (its last id must not move then). */
-  catchingUp(chat: string): boolean {
-    return this.catchUps.has(chat);
-  }
-
-  /** Follows `chat` from `lastId`, or moves a followed chat's place to it; `catchUp` fetches what is after. */
-  follow(chat: string, lastId: number): void {
-    this.lastIds.set(chat, lastId);
+  /**
+   * Follows `chat` from `lastId` (true: it was not followed; `catchUp` fetches what is after), or moves a
+   * followed chat's place forward to it: the owner holds everything up to `lastId`. Not while the chat's gap
+   * is being fetched or waits for a later catch-up: what the gap delivers would then be dropped as seen,
+   * and a caller's `lastId` may well be past a gap it does not hold.
+   */
+  follow(chat: string, lastId: number): boolean {
+    const known = this.lastIds.get(chat);
+    if (known === undefined) {
+      this.lastIds.set(chat, lastId);
+      return true;
+    }
+    if (!this.catchUps.has(chat)) this.lastIds.set(chat, Math.max(known, lastId));
+    return false;
   }
 
   /** Stops delivering `chat` and forgets its place. */

@@ -156,10 +156,18 @@ export class CertchatSocket {
     };
   }
 
-  /** Subscribes to `chat`: messages after the id `after` are caught up first; by default only new ones come. */
+  /**
+   * Subscribes to `chat`: messages after the id `after` are caught up first; by default only new ones come.
+   * Subscribing again to a subscribed chat keeps its place (moved forward to `after` if given, unless its gap
+   * is being fetched): nothing it has not delivered yet is skipped.
+   */
   async subscribe(chat: string, after?: number): Promise<void> {
-    const start = after ?? (await this.messages({ chat })).at(-1)?.id ?? 0;
-    this.chats.follow(chat, Math.max(start, this.chats.lastId(chat) ?? 0));
+    if (after !== undefined) this.chats.follow(chat, after);
+    else if (!this.chats.has(chat)) {
+      const latest = (await this.messages({ chat })).at(-1)?.id ?? 0;
+      // A subscribe that raced this one has followed the chat already: its place stands.
+      if (!this.chats.has(chat)) this.chats.follow(chat, latest);
+    }
     await this.catchUp(chat);
   }
 

@@ -114,7 +114,8 @@ describe("followed chats (the SDK's and the web page's catch-up state)", () => {
     );
     chats.receive(message("c", 11));
     assert.deepEqual(delivered, []);
-    assert.ok(chats.catchingUp("c"));
+    chats.follow("c", 20);
+    assert.equal(chats.lastId("c"), 10, "its place does not move past the gap it has not fetched");
   });
 
   it("a forgotten chat delivers nothing more, even from its catch-up's answer", async () => {
@@ -147,5 +148,28 @@ describe("followed chats (the SDK's and the web page's catch-up state)", () => {
     renewed.answer({ chats: [{ chat: "c", messages: [message("c", 11), message("c", 101)], more: false }] });
     assert.deepEqual(await newRun, { kind: "done" });
     assert.deepEqual(delivered, [11, 101]);
+  });
+
+  it("following a chat again moves its place forward, never back, once it is caught up", async () => {
+    const { chats, resumeAsked } = followedChats();
+    chats.follow("c", 10);
+    chats.connected();
+    (await resumeAsked()).answer({ chats: [{ chat: "c", messages: [], more: false }] });
+    await chats.catchUp("c");
+    assert.equal(chats.follow("c", 15), false, "already followed");
+    assert.equal(chats.lastId("c"), 15);
+    chats.follow("c", 12);
+    assert.equal(chats.lastId("c"), 15);
+  });
+
+  it("following a chat again while its gap is fetched keeps its place: the gap is delivered", async () => {
+    const { chats, delivered, resumeAsked } = followedChats();
+    chats.follow("c", 10);
+    chats.connected();
+    const resume = await resumeAsked();
+    chats.follow("c", 50);
+    resume.answer({ chats: [{ chat: "c", messages: [message("c", 11), message("c", 12)], more: false }] });
+    assert.deepEqual(await chats.catchUp("c"), { kind: "done" });
+    assert.deepEqual(delivered, [11, 12]);
   });
 });

@@ -133,14 +133,7 @@ export class LiveConnection {
 
   /** Delivers the messages of `chat` after `lastId` from now on (caught up first when it is behind). */
   watch(chat: string, lastId: number): void {
-    const known = this.chats.lastId(chat);
-    if (known !== undefined) {
-      // Not while its gap is being fetched or waits for the next reconnect: that would skip the gap.
-      if (!this.chats.catchingUp(chat)) this.chats.follow(chat, Math.max(known, lastId));
-      return;
-    }
-    this.chats.follow(chat, lastId);
-    void this.chats.catchUp(chat);
+    if (this.chats.follow(chat, lastId)) void this.chats.catchUp(chat);
   }
 
   /** Stops delivering `chat` (the user is no longer a member). */

@@ -88,7 +88,8 @@ export class CatchUpFetcher {
       // Only an empty page ends the gap: a page cut at the byte budget is short with more after it.
       if (page.length === 0) return;
       onlyOf(chat, page);
-      const newest = Math.max(...page.map((message) => message.id));
+      // Not Math.max(...ids): spreading a huge page (a malicious server's) overflows the call stack.
+      const newest = page.reduce((most, message) => Math.max(most, message.id), Number.NEGATIVE_INFINITY);
       if (!(newest > after))
         throw new Error(`the next page of chat ${chat} after ${after} holds nothing after it`);
       for (const message of page) this.transport.deliver(message);

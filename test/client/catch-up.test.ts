@@ -118,6 +118,16 @@ describe("CatchUpFetcher", () => {
     );
   });
 
+  it("takes a page far larger than the call stack holds arguments (a malicious server's) in its stride", async () => {
+    const transport = new FakeTransport();
+    transport.more = true;
+    const [chat] = watched(transport, 1) as [string];
+    transport.pages = [Array.from({ length: 300_000 }, (_, index) => message(chat, 8 + index))];
+    await new CatchUpFetcher(transport).fetchGap(chat, new AbortController());
+    assert.equal(transport.delivered.length, 300_000);
+    assert.deepEqual(transport.pagesAsked.at(-1), { chat, after: 300_007 });
+  });
+
   it("leaves out of the resume a chat no longer watched when it goes", async () => {
     const transport = new FakeTransport();
     const fetcher = new CatchUpFetcher(transport);

@@ -230,7 +230,7 @@ export class MessageService {
     const { maxTextBytes, maxFileBytes, maxCmsBytes } = this.options;
     const text = decodeField(request.text, "text", maxTextBytes);
     const file = decodeField(request.data, "data", maxFileBytes);
-    decodeField(request.sign, "sign", MAX_SIGN_BYTES);
+    const sign = decodeField(request.sign, "sign", MAX_SIGN_BYTES);
     const cms = decodeField(request.cms, "cms", maxCmsBytes);
     if (!text && !file) throw new ApiError("InvalidSchema", "a message needs text or data");
     if (text && text.length > maxTextBytes) throw new ApiError("DataError", "text too large");
@@ -255,8 +255,9 @@ export class MessageService {
       session_id: identity.session.id,
       local_id: retryKey?.localId ?? null,
       data: request.text ?? "",
-      sign: request.sign || null,
-      cms: request.cms || null,
+      // Stored as sent, or null when absent (line breaks only included: they decode to no signature at all).
+      sign: sign ? (request.sign ?? null) : null,
+      cms: cms ? (request.cms ?? null) : null,
       type: request.type ?? (file ? "file" : "txt"),
       file_id: fileId,
       file_size: file?.length ?? null,

@@ -140,6 +140,19 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
     assert.equal(await lastMessageId(storage().db, chat), before);
   });
 
+  test("a signature or CMS of line breaks only is stored as none, not as an empty signature", async () => {
+    const message = await service.send(identity, {
+      chat,
+      cid: alice.certificateId,
+      text: Buffer.from("signed with nothing").toString("base64"),
+      sign: "\r\n",
+      cms: "\n\t",
+    });
+    assert.deepEqual([message.sign, message.cms], [null, null]);
+    const stored = await findMessageById(reader.db, message.id);
+    assert.deepEqual([stored?.sign, stored?.cms], [null, null]);
+  });
+
   test("a retry with the same localId is announced again, as the same stored message", async () => {
     announced.length = 0;
     const first = await sendAndAnnounce("once", "retry-1");

@@ -14,8 +14,7 @@ export interface BlobStore {
   /** One line for the start-up banner. */
   readonly description: string;
   put(id: string, bytes: Uint8Array): Promise<void>;
-  /** The whole blob, or undefined if there is none with this id. */
-  get(id: string): Promise<Uint8Array | undefined>;
+  /** The blob as a stream with its size, or undefined if there is none with this id. */
   open(id: string): Promise<BlobReader | undefined>;
   delete(id: string): Promise<void>;
   /** Releases held connections (S3); a store that holds none has no close. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { assertBlobId, type BlobReader, type BlobStore } from "./blob-store.ts";
 
@@ -39,15 +39,6 @@ export class FileSystemBlobStore implements BlobStore {
       throw error;
     }
     await syncFolder(folder);
-  }
-
-  async get(id: string): Promise<Uint8Array | undefined> {
-    try {
-      return new Uint8Array(await readFile(this.pathOf(id)));
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
   }
 
   async open(id: string): Promise<BlobReader | undefined> {

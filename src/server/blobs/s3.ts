@@ -1,5 +1,4 @@
 import { Readable } from "node:stream";
-import { buffer } from "node:stream/consumers";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -62,11 +61,6 @@ export class S3BlobStore implements BlobStore {
         ContentType: "application/octet-stream",
       }),
     );
-  }
-
-  async get(id: string): Promise<Uint8Array | undefined> {
-    const object = await this.fetch(id);
-    return object && new Uint8Array(await buffer(bodyStream(object)));
   }
 
   async open(id: string): Promise<BlobReader | undefined> {

@@ -15,6 +15,7 @@ import { Envelope } from "../../protocol/schemas/common.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
 import { holdsNonFiniteNumber } from "../validation.ts";
 import { success } from "./envelope.ts";
+import { StreamedBase64 } from "./streamed-string.ts";
 
 /** What a handler knows of its caller, by its method's auth level (protocol/routes.ts). */
 export type CallerOf<Level extends AuthLevel> = Level extends "session" | "sessionWithPhone"
@@ -26,8 +27,13 @@ export type CallerOf<Level extends AuthLevel> = Level extends "session" | "sessi
 /** One call of a method, as its handler gets it: the validated body, the client's address, the caller. */
 export type ApiCall<M extends MethodName> = { body: RequestOf<M>; ip: string } & CallerOf<AuthOf<M>>;
 
-/** A method's handler: calls a service and returns the envelope's `data`; an ApiError is the failure. */
-export type ApiHandler<M extends MethodName> = (call: ApiCall<M>) => Promise<DataOf<M>>;
+/**
+ * A method's handler: calls a service and returns the envelope's `data` (a string `data` may be a stream's
+ * base64, sent as it is read); an ApiError is the failure.
+ */
+export type ApiHandler<M extends MethodName> = (
+  call: ApiCall<M>,
+) => Promise<DataOf<M> | (DataOf<M> extends string ? StreamedBase64 : never)>;
 
 export type ApiHandlers<Names extends MethodName = MethodName> = { [M in Names]: ApiHandler<M> };
 
@@ -78,9 +84,12 @@ function registerMethod(
       response: { 200: Envelope(method.data) },
     },
     preHandler: [refuseNonFiniteNumbers, ...authenticate],
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const call = { body: request.body, ip: request.ip, ...callerOf(method.auth, request) };
-      return success(await handler(call));
+      const data = await handler(call);
+      if (data instanceof StreamedBase64)
+        return reply.type("application/json; charset=utf-8").send(data.envelope());
+      return success(data);
     },
   });
 }

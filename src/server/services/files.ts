@@ -1,4 +1,3 @@
-import { encodeBase64 } from "../../protocol/base64.ts";
 import { ApiError } from "../../protocol/errors.ts";
 import { type BlobReader, type BlobStore, isBlobId } from "../blobs/blob-store.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
@@ -17,15 +16,7 @@ export class FileService {
     private readonly blobs: BlobStore,
   ) {}
 
-  /** The whole file as base64 (`/api/file/`). */
-  async read(identity: Identity, chatId: string, fileId: string): Promise<string> {
-    await this.authorize(identity, chatId, fileId);
-    const bytes = await this.blobs.get(fileId);
-    if (!bytes) throw new ApiError("DataError", `blob ${fileId} is missing`);
-    return encodeBase64(bytes);
-  }
-
-  /** The file as a stream with its size (`GET /api/file/:chat/:file`). */
+  /** The file as a stream with its size (`/api/file/` as base64, `GET /api/file/:chat/:file` as bytes). */
   async open(identity: Identity, chatId: string, fileId: string): Promise<BlobReader> {
     await this.authorize(identity, chatId, fileId);
     const reader = await this.blobs.open(fileId);

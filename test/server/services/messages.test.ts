@@ -282,7 +282,7 @@ describeEachBackend("MessageService under key epochs and removal", (storage) => 
       code: "GetChatsError",
     });
     await assert.rejects(service.history(plain.identity, { token: "", chat }), { code: "GetChatsError" });
-    await assert.rejects(new FileService(storage().db, blobs).read(plain.identity, chat, withFile.file), {
+    await assert.rejects(new FileService(storage().db, blobs).open(plain.identity, chat, withFile.file), {
       code: "GetChatsError",
     });
     await assert.rejects(services(storage()).keys.keys(plain.identity, { token: "", chat }), {
@@ -330,7 +330,7 @@ describeEachBackend("MessageService under key epochs and removal", (storage) => 
       [later.id],
     );
     assert.ok(early.file);
-    await assert.rejects(new FileService(storage().db, blobs).read(newcomer.identity, chat, early.file), {
+    await assert.rejects(new FileService(storage().db, blobs).open(newcomer.identity, chat, early.file), {
       code: "DataError",
     });
   });

@@ -1,11 +1,14 @@
 import type { FileService } from "../../services/files.ts";
 import type { ApiHandlers } from "../api-route.ts";
 import type { DownloadHandler } from "../download-route.ts";
+import { StreamedBase64 } from "../streamed-string.ts";
 
 /** /api/file/ (spec "Файлы"). */
 export function fileHandlers(deps: { files: FileService }): ApiHandlers<"file"> {
   return {
-    file: ({ body, identity }) => deps.files.read(identity, body.chat, body.file),
+    // Streamed: a whole file in memory per answer, held while a client reads slowly, had no bound.
+    file: async ({ body, identity }) =>
+      new StreamedBase64((await deps.files.open(identity, body.chat, body.file)).stream),
   };
 }
 

@@ -1,0 +1,28 @@
+import { Readable } from "node:stream";
+
+/**
+ * A success answer whose `data` is the base64 of a byte stream, sent as it is read: a file's answer holds a
+ * few chunks, not the file, its base64 and the serialized envelope for as long as the client takes to read it
+ * (a client that reads nothing held all three, without bound across connections).
+ */
+export class StreamedBase64 {
+  constructor(readonly bytes: Readable) {}
+
+  /** The envelope `{"success":true,"data":"<base64>"}` as a stream; destroying it destroys the source. */
+  envelope(): Readable {
+    return Readable.from(envelopeChunks(this.bytes), { objectMode: false });
+  }
+}
+
+async function* envelopeChunks(bytes: Readable): AsyncGenerator<string> {
+  yield '{"success":true,"data":"';
+  // Bytes past the last whole 3-byte group wait for the next chunk: base64 of the pieces is the piece's base64.
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of bytes) {
+    const joined: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const whole = joined.length - (joined.length % 3);
+    carry = joined.subarray(whole);
+    if (whole > 0) yield joined.subarray(0, whole).toString("base64");
+  }
+  yield `${carry.toString("base64")}"}`;
+}

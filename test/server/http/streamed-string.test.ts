@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { PassThrough, Readable } from "node:stream";
+import { text } from "node:stream/consumers";
+import { test } from "node:test";
+import { StreamedBase64 } from "../../../src/server/http/streamed-string.ts";
+
+test("the envelope's base64 is the whole source's, whatever the chunks' sizes", async () => {
+  const bytes = randomBytes(1000);
+  const sizes = [1, 2, 4, 5, 3, 7, 0, 11, 967];
+  const chunks = sizes.map((_, index) => {
+    const start = sizes.slice(0, index).reduce((sum, size) => sum + size, 0);
+    return bytes.subarray(start, start + (sizes[index] as number));
+  });
+  const envelope = await text(new StreamedBase64(Readable.from(chunks)).envelope());
+  assert.deepEqual(JSON.parse(envelope), { success: true, data: bytes.toString("base64") });
+});
+
+test("an empty source is an empty string", async () => {
+  const envelope = await text(new StreamedBase64(Readable.from([])).envelope());
+  assert.deepEqual(JSON.parse(envelope), { success: true, data: "" });
+});
+
+test("destroying the envelope (the client went away) destroys its source", async () => {
+  const source = new PassThrough();
+  const envelope = new StreamedBase64(source).envelope();
+  source.write(Buffer.from("abc"));
+  const [first] = await once(envelope, "data");
+  assert.equal(String(first), '{"success":true,"data":"');
+  // The source ends with an AbortError, as a stream cut short does.
+  const closed = new Promise((resolve) => source.on("error", () => {}).on("close", resolve));
+  envelope.destroy();
+  await closed;
+  assert.equal(source.destroyed, true);
+});

@@ -10,6 +10,7 @@ import type { ChatEntry, MessengerState } from "../chat/store.ts";
 import { describeError } from "../errors.ts";
 import { t } from "../i18n/index.ts";
 import { ErrorLine } from "./error-line.tsx";
+import { safeFileName } from "./file-name.ts";
 import { NewGroupForm } from "./new-group.tsx";
 import { SignatureMark } from "./signature.tsx";
 
@@ -111,7 +112,7 @@ function previewOf(preview: ReadMessage | undefined) {
   return (
     <>
       <SignatureMark read={preview} compact />
-      {preview.message.file ? `${t.chats.file}: ${text}` : text}
+      {preview.message.file ? `${t.chats.file}: ${preview.text === null ? text : safeFileName(text)}` : text}
     </>
   );
 }

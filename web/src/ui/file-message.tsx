@@ -6,6 +6,7 @@ import { useState } from "preact/hooks";
 import type { DownloadedFile, ReadMessage } from "../../../src/client/messenger.ts";
 import type { MessengerStore } from "../chat/store.ts";
 import { t } from "../i18n/index.ts";
+import { safeFileName } from "./file-name.ts";
 import { Paperclip } from "./paperclip.tsx";
 import { saveFile } from "./save-file.ts";
 import { SignatureMark } from "./signature.tsx";
@@ -16,10 +17,11 @@ export function FileMessage(props: {
   onError(error: unknown): void;
 }) {
   const { read, store } = props;
-  const name = read.text ?? read.message.file ?? "file";
+  const name = safeFileName(read.text ?? read.message.file);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<DownloadedFile>();
-  const save = (file: DownloadedFile) => saveFile(new Uint8Array(file.content), file.name ?? name);
+  const save = (file: DownloadedFile) =>
+    saveFile(new Uint8Array(file.content), file.name === null ? name : safeFileName(file.name));
 
   const download = async () => {
     setBusy(true);

@@ -47,7 +47,14 @@ export interface Config {
     socketQueueBytes: number;
   };
   /** Slow clients: how long the server waits for a request's headers, its whole body, a silent body. */
-  timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number; socketAuthMs: number };
+  timeouts: {
+    httpHeadersMs: number;
+    httpRequestMs: number;
+    httpBodyIdleMs: number;
+    /** A streamed answer (a file download) its client reads nothing of for this long loses its connection. */
+    httpAnswerIdleMs: number;
+    socketAuthMs: number;
+  };
   /** The worker pool that checks certificates and signatures off the event loop. */
   verify: { workers: number; queue: number };
   /** "auto": Debian's libengine-gost-openssl when installed; "off"; or the path of a gost.so. */
@@ -242,6 +249,7 @@ const knownVariables = new Set([
   "CERTCHAT_HTTP_HEADERS_TIMEOUT",
   "CERTCHAT_HTTP_REQUEST_TIMEOUT",
   "CERTCHAT_HTTP_BODY_IDLE_TIMEOUT",
+  "CERTCHAT_HTTP_ANSWER_IDLE_TIMEOUT",
   ...s3Variables,
 ]);
 
@@ -465,6 +473,7 @@ export function loadConfig(env: Env): Config {
       httpHeadersMs: duration("CERTCHAT_HTTP_HEADERS_TIMEOUT", "10s"),
       httpRequestMs: duration("CERTCHAT_HTTP_REQUEST_TIMEOUT", "5m"),
       httpBodyIdleMs: duration("CERTCHAT_HTTP_BODY_IDLE_TIMEOUT", "10s"),
+      httpAnswerIdleMs: duration("CERTCHAT_HTTP_ANSWER_IDLE_TIMEOUT", "60s"),
       socketAuthMs: duration("CERTCHAT_SOCKET_AUTH_TIMEOUT", "10s"),
     },
     verify: {

@@ -19,7 +19,7 @@ import { AJV_CUSTOM_OPTIONS } from "../validation.ts";
 import { registerApiMethods, tokenOf } from "./api-route.ts";
 import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
-import { installBodyIdleTimeout } from "./body-timeout.ts";
+import { installAnswerIdleTimeout, installBodyIdleTimeout } from "./body-timeout.ts";
 import type { ProxyTrust } from "./client-address.ts";
 import { answerWhileClosing } from "./closing.ts";
 import { registerFileDownload } from "./download-route.ts";
@@ -42,7 +42,12 @@ export interface HttpAppDeps {
   /** Every other method's body limit. */
   maxRequestBytes: number;
   maxBodiesInFlightBytes: number;
-  timeouts: { httpHeadersMs: number; httpRequestMs: number; httpBodyIdleMs: number };
+  timeouts: {
+    httpHeadersMs: number;
+    httpRequestMs: number;
+    httpBodyIdleMs: number;
+    httpAnswerIdleMs: number;
+  };
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
@@ -105,6 +110,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     inFlightBudgetBytes: deps.maxBodiesInFlightBytes,
   });
   installBodyIdleTimeout(app, deps.timeouts.httpBodyIdleMs);
+  installAnswerIdleTimeout(app, deps.timeouts.httpAnswerIdleMs);
   app.addHook("preValidation", async (request) => {
     if (request.body === undefined || request.body === null) request.body = {};
   });

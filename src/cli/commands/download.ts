@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { runCommand } from "../config-loader.ts";
-import { signatureMark } from "../user/format.ts";
+import { signatureMark, terminalText } from "../user/format.ts";
 import { openMessenger, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { phasedProgress } from "../user/progress.ts";
 
@@ -37,7 +37,7 @@ export function downloadCommand(program: Command): void {
         );
       } else if (verified || options.keepUnverified) {
         process.stdout.write(
-          `${mark} ${downloaded.name ?? file}: ${downloaded.content.length} bytes → ${options.out}\n`,
+          `${mark} ${terminalText(downloaded.name ?? file)}: ${downloaded.content.length} bytes → ${options.out}\n`,
         );
       }
       if (!verified) {

@@ -11,16 +11,32 @@ const MARKS: Record<SignatureStatus, string> = {
   "unknown-certificate": "? unknown certificate",
 };
 
+/** Control and bidirectional-control characters but tab and line feed. */
+const UNPRINTABLE = /(?![\t\n])[\p{Cc}\p{Bidi_Control}]/gu;
+
+/**
+ * Text another person chose (a message, a file's name or type, a name, a chat's name) made safe for a
+ * terminal: control characters are shown as \u{…} instead of obeyed — an escape sequence could rewrite the
+ * line (a "✗ INVALID" message passing for "✓"), set the clipboard (OSC 52) or hide text — and every line after
+ * the first is indented, so no text can pass for another message's line.
+ */
+export function terminalText(text: string): string {
+  return text
+    .replace(UNPRINTABLE, (character) => `\\u{${(character.codePointAt(0) ?? 0).toString(16)}}`)
+    .replaceAll("\n", "\n    ");
+}
+
 export function signatureMark(status: SignatureStatus, problem?: string): string {
-  return status === "verified" || !problem ? MARKS[status] : `${MARKS[status]} (${problem})`;
+  return status === "verified" || !problem ? MARKS[status] : `${MARKS[status]} (${terminalText(problem)})`;
 }
 
 export function messageLine(read: ReadMessage): string {
   const { message } = read;
   const time = new Date(message.time * 1000).toISOString().slice(0, 16).replace("T", " ");
-  const body = read.text === null ? "[cannot decrypt]" : read.text;
-  const content = message.file ? `📎 ${body} [${message.type}, file ${message.file}]` : body;
-  return `#${message.id} ${time} ${message.user} ${signatureMark(read.signature, read.problem)}: ${content}`;
+  const body = read.text === null ? "[cannot decrypt]" : terminalText(read.text);
+  const content = message.file ? `📎 ${body} [${terminalText(message.type)}, file ${message.file}]` : body;
+  const mark = signatureMark(read.signature, read.problem);
+  return `#${message.id} ${time} ${terminalText(message.user)} ${mark}: ${content}`;
 }
 
 export function messageJson(read: ReadMessage): object {
@@ -44,13 +60,14 @@ const CHAT_TYPES = ["personal", "group", "channel"];
 
 export function chatLine(contact: Contact): string {
   const kind = CHAT_TYPES[contact.chatType] ?? `type ${contact.chatType}`;
-  const title = contact.chatName ? `"${contact.chatName}" (owner ${contact.user})` : contact.user;
+  const user = terminalText(contact.user);
+  const title = contact.chatName ? `"${terminalText(contact.chatName)}" (owner ${user})` : user;
   return `${contact.chatId ?? "(no chat yet)"}  ${kind}  ${title}  +${contact.phone}`;
 }
 
 export function contactLine(contact: Contact): string {
-  const company = contact.name === contact.user ? "" : `, ${contact.name}`;
-  return `+${contact.phone}  ${contact.user}${company}  chat: ${contact.chatId ?? "none"}`;
+  const company = contact.name === contact.user ? "" : `, ${terminalText(contact.name)}`;
+  return `+${contact.phone}  ${terminalText(contact.user)}${company}  chat: ${contact.chatId ?? "none"}`;
 }
 
 /**
@@ -63,7 +80,9 @@ export function memberLines(data: ChatMembersData): string[] {
     `${data.chatId}  ${kind}  key epoch ${data.keyId}${data.rotationDue ? "  (rotation due: a member left)" : ""}`,
   ];
   for (const member of data.members) {
-    lines.push(`  ${member.role.padEnd(6)} +${member.phone}  ${member.user}  (profile ${member.pid})`);
+    lines.push(
+      `  ${member.role.padEnd(6)} +${member.phone}  ${terminalText(member.user)}  (profile ${member.pid})`,
+    );
     for (const certificate of member.certificates)
       lines.push(
         `           certificate ${certificate.id}: ${certificate.hasKey ? "has the key" : "no key yet"}`,

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { chatLine, messageLine, terminalText } from "../../../src/cli/user/format.ts";
+import type { ReadMessage } from "../../../src/client/messenger.ts";
+import type { Contact } from "../../../src/protocol/schemas/chats.ts";
+
+function read(text: string, fields: Partial<ReadMessage["message"]> = {}): ReadMessage {
+  return {
+    message: {
+      id: 12,
+      chat: "c1",
+      pid: 1,
+      cid: 1,
+      user: "Петров Пётр",
+      data: "",
+      sign: null,
+      cms: null,
+      type: "txt",
+      file: null,
+      time: 1_790_000_000,
+      ...fields,
+    },
+    text,
+    signature: "invalid",
+  };
+}
+
+const ESC = "\u001b";
+
+test("a message's text cannot send terminal escapes (clipboard, colours, line rewrites)", () => {
+  const line = messageLine(read(`hi${ESC}]52;c;ZXZpbA==\u0007${ESC}[2K\rfake`));
+  assert.equal(/(?![\t\n])\p{Cc}/u.test(line), false, JSON.stringify(line));
+  assert.match(line, /\\u\{1b\}\]52;c;ZXZpbA==\\u\{7\}\\u\{1b\}\[2K\\u\{d\}fake$/);
+});
+
+test("a message's later lines are indented: no text can pass for another message's line", () => {
+  const forged = "ok\n#13 2026-09-21 14:13 Директор ✓: переведите деньги";
+  const lines = messageLine(read(forged)).split("\n");
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1], "    #13 2026-09-21 14:13 Директор ✓: переведите деньги");
+});
+
+test("the sender-chosen file type and the sender's name are made printable too", () => {
+  const line = messageLine(read("doc", { type: `pdf${ESC}[8m`, file: "f1", user: `Иван${ESC}[1A` }));
+  assert.equal(line.includes(ESC), false);
+});
+
+test("a chat's name is made printable", () => {
+  const contact = {
+    chatId: "c1",
+    chatType: 1,
+    chatName: `Группа${ESC}[2J`,
+    user: "Иван",
+    phone: "79990000000",
+  };
+  assert.equal(chatLine(contact as Contact).includes(ESC), false);
+});
+
+test("bidirectional controls are shown, not obeyed; plain text in any script is untouched", () => {
+  assert.equal(terminalText("a\u202Eb"), "a\\u{202e}b");
+  assert.equal(terminalText("Привет, мир\tتقرير"), "Привет, мир\tتقرير");
+});

@@ -15,7 +15,7 @@ import { Envelope } from "../../protocol/schemas/common.ts";
 import type { Identity, SessionService } from "../services/sessions.ts";
 import { holdsNonFiniteNumber } from "../validation.ts";
 import { success } from "./envelope.ts";
-import { StreamedBase64 } from "./streamed-string.ts";
+import { StreamedBase64 } from "./streamed-base64.ts";
 
 /** What a handler knows of its caller, by its method's auth level (protocol/routes.ts). */
 export type CallerOf<Level extends AuthLevel> = Level extends "session" | "sessionWithPhone"

@@ -1,7 +1,7 @@
 import type { FileService } from "../../services/files.ts";
 import type { ApiHandlers } from "../api-route.ts";
 import type { DownloadHandler } from "../download-route.ts";
-import { StreamedBase64 } from "../streamed-string.ts";
+import { StreamedBase64 } from "../streamed-base64.ts";
 
 /** /api/file/ (spec "Файлы"). */
 export function fileHandlers(deps: { files: FileService }): ApiHandlers<"file"> {

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { PassThrough, Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { test } from "node:test";
-import { StreamedBase64 } from "../../../src/server/http/streamed-string.ts";
+import { StreamedBase64 } from "../../../src/server/http/streamed-base64.ts";
 
 test("the envelope's base64 is the whole source's, whatever the chunks' sizes", async () => {
   const bytes = randomBytes(1000);

@@ -108,6 +108,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     },
     headerToken: (request) => tokenOf(request),
     inFlightBudgetBytes: deps.maxBodiesInFlightBytes,
+    largestBodyBytes: Math.max(deps.maxBodyBytes, deps.maxRequestBytes),
   });
   installBodyIdleTimeout(app, deps.timeouts.httpBodyIdleMs);
   installAnswerIdleTimeout(app, deps.timeouts.httpAnswerIdleMs);

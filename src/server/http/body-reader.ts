@@ -28,12 +28,46 @@ export interface BodyReaderOptions {
    * checked, so without this many slow anonymous uploads near the body limit could fill the memory.
    */
   inFlightBudgetBytes: number;
+  /** The largest body any route takes: one client address may always hold one such body in flight. */
+  largestBodyBytes: number;
 }
 
-/** What the bodies being received hold now, against the node's budget. */
-interface InFlight {
-  used: number;
-  readonly budget: number;
+/**
+ * What the bodies being received hold now, against the node's budget, and per client address against its
+ * share: a quarter of the budget, or the largest body if that is more. Without the share one client's few
+ * slow anonymous uploads near the body limit (about 1 MB/s in all) filled the budget, and every POST with a
+ * body on the node was refused until they ended. Keyed by request.ip, as the rate limits are: behind a proxy
+ * that is the address the trusted proxy vouches for (CERTCHAT_TRUST_PROXY), without one the proxy's own.
+ */
+class InFlight {
+  private used = 0;
+  private readonly byAddress = new Map<string, number>();
+  private readonly share: number;
+
+  constructor(
+    private readonly budget: number,
+    largestBody: number,
+  ) {
+    this.share = Math.min(budget, Math.max(largestBody, Math.floor(budget / 4)));
+  }
+
+  /** Counts `bytes` more of a body from `address`; false (nothing counted) when they do not fit. */
+  take(address: string, bytes: number): boolean {
+    const mine = this.byAddress.get(address) ?? 0;
+    if (this.used + bytes > this.budget || mine + bytes > this.share) return false;
+    this.used += bytes;
+    this.byAddress.set(address, mine + bytes);
+    return true;
+  }
+
+  /** Gives back what a body from `address` held. */
+  give(address: string, bytes: number): void {
+    if (bytes === 0) return;
+    this.used -= bytes;
+    const left = (this.byAddress.get(address) ?? 0) - bytes;
+    if (left > 0) this.byAddress.set(address, left);
+    else this.byAddress.delete(address);
+  }
 }
 
 /**
@@ -50,7 +84,7 @@ export function installBodyReader(app: FastifyInstance, options: BodyReaderOptio
       parseJson(request, text, (error, body) => (error ? reject(error) : resolve(body)));
     });
 
-  const inFlight: InFlight = { used: 0, budget: options.inFlightBudgetBytes };
+  const inFlight = new InFlight(options.inFlightBudgetBytes, options.largestBodyBytes);
   const read = async (request: FastifyRequest, payload: Readable, form: boolean): Promise<unknown> => {
     const received = await receive(request, payload, options.pool, inFlight);
     if (!received.job) {
@@ -80,7 +114,8 @@ interface Received {
 
 /**
  * The body's chunks under the route's limit (413 DataError beyond it), as Fastify's own reader does, and
- * under the node's in-flight budget (413 DataError too: the client may retry when the server is less busy).
+ * under the node's in-flight budget and the client address's share of it (413 DataError too: the client may
+ * retry when the server, or it, is less busy).
  */
 function receive(
   request: FastifyRequest,
@@ -90,6 +125,7 @@ function receive(
 ): Promise<Received> {
   const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(request.headers["content-length"]);
+  const address = request.ip;
   if (declared > limit) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
   const received: Received = { chunks: [], size: 0 };
   return new Promise((resolve, reject) => {
@@ -97,7 +133,7 @@ function receive(
     const stop = () => {
       if (stopped) return;
       stopped = true;
-      inFlight.used -= received.size;
+      inFlight.give(address, received.size);
       payload.removeListener("data", onData);
       payload.removeListener("end", onEnd);
       payload.removeListener("error", onEnd);
@@ -110,10 +146,9 @@ function receive(
       reject(error);
     };
     const onData = (chunk: Buffer) => {
-      if (received.size + chunk.length > limit || inFlight.used + chunk.length > inFlight.budget)
+      if (received.size + chunk.length > limit || !inFlight.take(address, chunk.length))
         return fail(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
       received.size += chunk.length;
-      inFlight.used += chunk.length;
       received.chunks.push(chunk);
       if (received.job) received.job.write(chunk);
       else if (received.size > INLINE_PARSE_BYTES) {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { type ChatUser, chatServerEnv, chatUser } from "../../support/chats.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
@@ -127,5 +129,68 @@ describe("request bodies in flight", () => {
       answer = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
     }
     assert.deepEqual(answer.body, { success: false, error: "InvalidSchema" });
+  });
+});
+
+/** POSTs `body` as JSON from the local address `from` (a loopback address of its own: the server's request.ip). */
+function postFrom(url: string, from: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      { method: "POST", localAddress: from, headers: { "content-type": "application/json" } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+        );
+      },
+    );
+    request.on("error", reject);
+    request.end(text);
+  });
+}
+
+/** An upload from `from` that announces 1 MiB, sends `bytes` of it and stalls, holding what it sent. */
+function stalledUpload(url: URL, from: string, bytes: number): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = connect({ port: Number(url.port), host: url.hostname, localAddress: from }, () => {
+      socket.write(
+        `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${1024 * 1024}\r\n\r\n{"pad":"${"A".repeat(bytes)}`,
+        () => resolve(socket),
+      );
+    });
+  });
+}
+
+describe("request bodies in flight per client address", () => {
+  let server: TestServer;
+  before(async () => {
+    // A 4 MiB budget; one address's share is a quarter of it, the largest body: 1 MiB.
+    server = await startTestServer({
+      env: { ...chatServerEnv, CERTCHAT_MAX_BODY_BYTES: "1MiB", CERTCHAT_MAX_BODIES_IN_FLIGHT: "4MiB" },
+    });
+  });
+  after(async () => server.close());
+
+  test("one address's stalled uploads hold no more than its share: its next body is refused, another address's is read", async () => {
+    const url = new URL("/api/sendMessage/", server.url);
+    const held = await stalledUpload(url, "127.0.0.2", 900 * 1024);
+    try {
+      // The write callback fires when the bytes leave this process, not when the server has counted them.
+      let refused = await postFrom(url.href, "127.0.0.2", { pad: "B".repeat(300 * 1024) });
+      for (let tries = 0; refused.status !== 413 && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        refused = await postFrom(url.href, "127.0.0.2", { pad: "B".repeat(300 * 1024) });
+      }
+      assert.deepEqual(refused, { status: 413, body: { success: false, error: "DataError" } });
+      // The same body from another address is read and reaches the method's schema (no chat, no cid).
+      const other = await postFrom(url.href, "127.0.0.3", { pad: "B".repeat(300 * 1024) });
+      assert.deepEqual(other.body, { success: false, error: "InvalidSchema" });
+    } finally {
+      held.destroy();
+    }
   });
 });

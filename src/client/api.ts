@@ -101,6 +101,11 @@ export class CertchatApi {
     return this.call("profile", {});
   }
 
+  /** Ends this session on the server (an extension): the token stops working everywhere. */
+  async logout(): Promise<void> {
+    await this.call("logout", {});
+  }
+
   /** Without phones: the caller's chats; with phones: the registered profiles holding them. */
   contacts(phones?: readonly string[]): Promise<ContactsData> {
     return this.call("contacts", phones ? { phones: [...phones] } : {});

@@ -307,6 +307,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     });
     const http = await buildHttpApp({
       logger,
+      onSessionsEnded: () => void gateway.endSessionsNow(),
       maxBodyBytes: config.limits.maxBodyBytes,
       maxRequestBytes: config.limits.maxRequestBytes,
       maxBodiesInFlightBytes: config.limits.maxBodiesInFlightBytes,

@@ -17,9 +17,10 @@ const membershipMethods = [
   "setRole",
 ];
 
-test("the table holds the spec's ten methods and the nine membership methods, each at /api/<name>/", () => {
-  assert.equal(names.length, 19);
-  assert.deepEqual(names.slice(10), membershipMethods);
+test("the table holds the spec's ten methods, the nine membership methods and logout, each at /api/<name>/", () => {
+  assert.equal(names.length, 20);
+  assert.deepEqual(names.slice(10, 19), membershipMethods);
+  assert.equal(names[19], "logout");
   for (const name of names) assert.equal(apiMethods[name].path, `/api/${name}/`);
 });
 

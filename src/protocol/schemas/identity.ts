@@ -51,6 +51,11 @@ export const ConfirmPhoneData = Type.Object({
 });
 export type ConfirmPhoneData = Static<typeof ConfirmPhoneData>;
 
+export const LogoutRequest = Type.Object({ token: Token });
+export type LogoutRequest = Static<typeof LogoutRequest>;
+export const LogoutData = Type.Object({});
+export type LogoutData = Static<typeof LogoutData>;
+
 export const ProfileRequest = Type.Object({ token: Token });
 export type ProfileRequest = Static<typeof ProfileRequest>;
 

@@ -51,6 +51,8 @@ export interface HttpAppDeps {
   auth: AuthService;
   phones: PhoneService;
   sessions: SessionService;
+  /** Sessions were ended by a request (logout): this node's sockets of them are closed at once. */
+  onSessionsEnded: () => void;
   /** Per client address, for /api/auth/ and /api/confirmAuth/ (separately). */
   authRateLimiter: RateLimiter;
   profiles: ProfileService;

@@ -1,5 +1,7 @@
 import { ApiError } from "../../protocol/errors.ts";
+import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
+import { revokeSessions } from "../storage/repositories/session-admin.ts";
 import type { Profile } from "../storage/repositories/profiles.ts";
 import {
   findSessionsWithProfiles,
@@ -64,6 +66,29 @@ export class SessionService {
     if (now - identity.session.created_at > this.lifetime.maxAgeMs)
       return new ApiError("SessionExpired", "session past its maximum age");
     return undefined;
+  }
+
+  /**
+   * Ends the caller's session for good (/api/logout/, an extension): its token reads as unconfirmed
+   * (NeedAuthentication) from the commit on, on every node; its sockets are closed by the session-end watch
+   * (at once on this node through `onEnded`, on the others at their next poll or Redis notice).
+   */
+  async end(identity: Identity, onEnded: () => void): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await revokeSessions(trx, { sessionId: identity.session.id });
+      await recordAuditEvent(
+        trx,
+        {
+          type: "logout",
+          actor: `profile:${identity.profile.id}`,
+          profileId: identity.profile.id,
+          certificateId: identity.session.certificate_id,
+          sessionId: identity.session.id,
+        },
+        this.clock(),
+      );
+    });
+    onEnded();
   }
 
   async authenticate(token: string | undefined, options: SessionGuardOptions): Promise<Identity> {

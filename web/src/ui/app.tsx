@@ -12,6 +12,9 @@ export function App() {
   useEffect(() => () => store?.stop(), [store]);
   const logout = useCallback(
     (reason?: string) => {
+      // The person logged out (no reason): the server ends the session, so the token is worthless even if it
+      // leaked. Best effort: offline, the page forgets the token all the same.
+      if (reason === undefined) void store?.messenger.api.logout().catch(() => undefined);
       store?.stop();
       setStore(undefined);
       setEnded(reason);

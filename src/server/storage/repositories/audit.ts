@@ -15,6 +15,8 @@ export type AuditEventType =
   | "certificate.attached"
   /** An operator revoked sessions (`certchat sessions revoke`): details.selector, details.count. */
   | "session.revoked"
+  /** A person ended their own session (/api/logout/): `profileId`, `certificateId`, `sessionId`. */
+  | "logout"
   /** An operator topped up a balance (`certchat billing topup`): details.amountMinor. */
   | "billing.topup"
   /** A member was added to `chatId` (`profileId`): details.history ("now" or "all"). */

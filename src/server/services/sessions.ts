@@ -1,8 +1,8 @@
 import { ApiError } from "../../protocol/errors.ts";
 import { recordAuditEvent } from "../storage/repositories/audit.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { revokeSessions } from "../storage/repositories/session-admin.ts";
 import type { Profile } from "../storage/repositories/profiles.ts";
+import { revokeSessions } from "../storage/repositories/session-admin.ts";
 import {
   findSessionsWithProfiles,
   findSessionWithProfile,

@@ -205,6 +205,17 @@ export class TrustStore {
     return new Set([...revoked].map((ca) => ca.subjectDn));
   }
 
+  /**
+   * Subject DNs (as ParsedCertificate formats them) of the configured CAs within their validity at `now`: a
+   * stored certificate whose issuer is none of them has lost its path — its CA was taken off the trust list,
+   * or expired before it — and is a candidate for a re-check, which `check` then confirms.
+   */
+  currentAuthorities(now: Date): Set<string> {
+    return new Set(
+      this.anchors.filter((ca) => ca.notBefore <= now && now <= ca.notAfter).map((ca) => ca.subjectDn),
+    );
+  }
+
   /** A path validated earlier, if every certificate on it is still within its validity period at `now`. */
   private cachedPath(cert: ParsedCertificate, now: Date): pkijs.Certificate[] | undefined {
     const path = this.validatedPaths.get(cert.fingerprint);

@@ -1,4 +1,4 @@
-import { parseCertificate } from "../../pki/certificate.ts";
+import { type ParsedCertificate, parseCertificate } from "../../pki/certificate.ts";
 import type { TrustStore } from "../../pki/trust.ts";
 import {
   findCertificateById,
@@ -11,17 +11,18 @@ import type { Executor } from "../storage/repositories/executor.ts";
 const PAGE = 1000;
 
 /**
- * Marks revoked the stored certificates that the trust store's CRLs list, or whose issuing CA they list, which
- * ends their sessions on every node (SessionService refuses them). Serial numbers and revoked CAs' names pick
- * the candidates cheaply; each candidate is then checked in full (path, issuer, CRL signature) before it is
- * marked. Returns how many were marked.
+ * Marks revoked the stored certificates that the trust store's CRLs list, or whose issuing CA they list, and
+ * those no configured CA vouches for any more (their CA was taken off the trust list, or expired before them),
+ * which ends their sessions on every node (SessionService refuses them, InvalidCertificate: what a login with
+ * them gets). Serial numbers and CAs' names pick the candidates cheaply; each candidate is then checked in
+ * full (path, issuer, CRL signature) before it is marked. Returns how many were marked.
  */
 export async function markRevokedCertificates(db: Executor, trust: TrustStore, now: number): Promise<number> {
   const serials = await trust.revokedSerials();
-  if (serials.size === 0) return 0;
   const authorities = await trust.revokedAuthorities();
+  const current = trust.currentAuthorities(new Date(now));
   const isCandidate = (row: { serial: string; issuer_dn: string }) =>
-    serials.has(row.serial) || authorities.has(row.issuer_dn);
+    serials.has(row.serial) || authorities.has(row.issuer_dn) || !current.has(row.issuer_dn);
   let marked = 0;
   let afterId = 0;
   for (;;) {
@@ -29,7 +30,7 @@ export async function markRevokedCertificates(db: Executor, trust: TrustStore, n
     const revoked: number[] = [];
     for (const candidate of page.filter(isCandidate)) {
       const row = await findCertificateById(db, candidate.id);
-      if (row && (await isRevoked(trust, row.der, now))) revoked.push(row.id);
+      if (row && (await lostTrust(trust, row.der, now))) revoked.push(row.id);
     }
     await db.transaction().execute((trx) => markCertificatesRevoked(trx, revoked, now));
     marked += revoked.length;
@@ -39,7 +40,17 @@ export async function markRevokedCertificates(db: Executor, trust: TrustStore, n
   }
 }
 
-async function isRevoked(trust: TrustStore, der: Uint8Array, now: number): Promise<boolean> {
-  const status = await trust.check(parseCertificate(der), new Date(now));
-  return !status.ok && status.reason === "revoked";
+/**
+ * Revoked, or without a trusted path now; an expired certificate's sessions end by its own notAfter. A stored
+ * DER that does not parse (no login stores one) is left alone rather than stopping the check of the rest.
+ */
+async function lostTrust(trust: TrustStore, der: Uint8Array, now: number): Promise<boolean> {
+  let certificate: ParsedCertificate;
+  try {
+    certificate = parseCertificate(der);
+  } catch {
+    return false;
+  }
+  const status = await trust.check(certificate, new Date(now));
+  return !status.ok && (status.reason === "revoked" || status.reason === "untrusted");
 }

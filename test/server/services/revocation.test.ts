@@ -82,4 +82,21 @@ describeEachBackend("marking revoked certificates", (storage) => {
     );
     assert.notEqual((await findCertificateById(storage().db, id))?.revoked_at, null);
   });
+
+  test("a certificate whose CA was taken off the trust list is marked; one under a CA still listed is not", async () => {
+    const orphan = await storedCertificate(
+      storage(),
+      "rv-orphan",
+      await issued(intermediateDir, "Сиротин Олег Олегович"),
+    );
+    const kept = await storedCertificate(
+      storage(),
+      "rv-kept",
+      await issued(rootDir, "Оставлен Иван Иванович"),
+    );
+    // No CRL at all: the intermediate is simply no longer configured.
+    await markRevokedCertificates(storage().db, trustStoreOf([root]), Date.now());
+    assert.notEqual((await findCertificateById(storage().db, orphan))?.revoked_at, null);
+    assert.equal((await findCertificateById(storage().db, kept))?.revoked_at, null);
+  });
 });

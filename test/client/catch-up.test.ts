@@ -4,22 +4,7 @@ import { CertchatApiError } from "../../src/client/api.ts";
 import { CatchUpFetcher, type CatchUpTransport } from "../../src/client/catch-up.ts";
 import type { ErrorCode } from "../../src/protocol/errors.ts";
 import type { Message, ResumeData, ResumeRequest } from "../../src/protocol/schemas/messages.ts";
-
-function message(chat: string, id: number): Message {
-  return {
-    id,
-    chat,
-    pid: 1,
-    cid: 1,
-    user: "",
-    data: "",
-    sign: null,
-    cms: null,
-    type: "txt",
-    file: null,
-    time: 0,
-  };
-}
+import { message } from "./message-fixture.ts";
 
 /**
  * A connection's side of catch-ups, in memory: `resume` answers each chat with nothing new (or refuses the

@@ -2,23 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CertchatApiError } from "../../src/client/api.ts";
 import { type CatchUpFailure, FollowedChats } from "../../src/client/followed-chats.ts";
-import type { Message, ResumeData, ResumeRequest } from "../../src/protocol/schemas/messages.ts";
-
-function message(chat: string, id: number): Message {
-  return {
-    id,
-    chat,
-    pid: 1,
-    cid: 1,
-    user: "",
-    data: "",
-    sign: null,
-    cms: null,
-    type: "txt",
-    file: null,
-    time: 0,
-  };
-}
+import type { ResumeData, ResumeRequest } from "../../src/protocol/schemas/messages.ts";
+import { message } from "./message-fixture.ts";
 
 /** A promise with its resolver, to hold a `resume` answer until the test lets it go. */
 function deferred<T>() {

@@ -2,44 +2,31 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { KyselyPlugin } from "kysely";
 import { FileSystemBlobStore } from "../../../src/server/blobs/filesystem.ts";
-import { ChatRights } from "../../../src/server/services/chat-rights.ts";
-import { MessageService } from "../../../src/server/services/messages.ts";
 import { startMessageCommitter } from "../../../src/server/storage/message-commit/start-committer.ts";
 import { MessageWriter } from "../../../src/server/storage/message-writer.ts";
 import { insertMessage } from "../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../support/storage.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
-import { chatOf, type Member, message, now } from "../storage/repositories/fixtures.ts";
-import { FieldCharactersRead } from "./field-characters-read.ts";
-import { type Person, person, silent } from "./membership-fixtures.ts";
+import { chatOf, type Member, message } from "../storage/repositories/fixtures.ts";
+import {
+  BUDGET,
+  CMS,
+  FieldCharactersRead,
+  MESSAGE_CHARACTERS,
+  serviceReading as readingService,
+} from "./field-characters-read.ts";
+import { type Person, person } from "./membership-fixtures.ts";
 
 const tempDir = useTempDir("certchat-history-page-reads-");
 
 describeEachBackend("MessageService.history reads", (storage) => {
-  /** The page budget, and a message's ciphertext and signature: two of them fit the budget, three do not. */
-  const BUDGET = 20_000;
-  const CMS = "A".repeat(8_000);
-  const MESSAGE_CHARACTERS = "AAAA".length + CMS.length;
   let reader: Person;
   let writer: MessageWriter;
   let blobs: FileSystemBlobStore;
   let chat: string;
   const ids: number[] = [];
 
-  const serviceReading = (plugin: KyselyPlugin) =>
-    new MessageService({
-      db: storage().db.withPlugin(plugin),
-      blobs,
-      writer,
-      publisher: { publish() {} },
-      rights: new ChatRights(storage().db),
-      clock: () => now,
-      logger: silent,
-      maxTextBytes: 1024,
-      maxFileBytes: 1024,
-      maxCmsBytes: 16_384,
-      maxPageBytes: BUDGET,
-    });
+  const serviceReading = (plugin: KyselyPlugin) => readingService(storage().db, plugin, { blobs, writer });
 
   before(async () => {
     reader = await person(storage());

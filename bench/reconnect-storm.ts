@@ -37,12 +37,13 @@ import { BACKOFF_DESCRIPTION } from "./lib/backoff.ts";
 import { startCertchatChild } from "./lib/certchat-child.ts";
 import { cpuSecondsOf, raiseOpenFilesLimit } from "./lib/child-process.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
+import { assertOnServerCore, serverCommand } from "./lib/pinning.ts";
 import { format, pinnedVerdict, type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
 import { benchUsers, groupChat } from "./lib/socket-fixtures.ts";
 import { latencyOf } from "./lib/stats.ts";
 import { StormSender } from "./lib/storm-sender.ts";
 import { generatorMeter, Swarm } from "./lib/swarm.ts";
-import type { StormReport } from "./lib/swarm-protocol.ts";
+import { addCounts, type StormReport } from "./lib/swarm-protocol.ts";
 
 const TARGET_SECONDS = 15;
 const CHATS_PER_SOCKET = 10;
@@ -131,6 +132,7 @@ function merge(reports: StormReport[]): StormReport {
     drops: 0,
     failedAttempts: 0,
     maxFailedAttempts: 0,
+    failureReasons: {},
   };
   for (const r of reports) {
     merged.sockets += r.sockets;
@@ -149,6 +151,7 @@ function merge(reports: StormReport[]): StormReport {
       merged[key] += r[key];
     }
     merged.maxFailedAttempts = Math.max(merged.maxFailedAttempts, r.maxFailedAttempts);
+    addCounts(merged.failureReasons, r.failureReasons);
   }
   return merged;
 }
@@ -172,6 +175,14 @@ async function untilComplete(
     }
     await delay(1_000);
   }
+}
+
+/** ", 120 × connect ECONNREFUSED, 3 × socket did not connect in time" (most frequent first), or "". */
+function failureSummary(reasons: Record<string, number>): string {
+  return Object.entries(reasons)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `, ${count} × ${reason}`)
+    .join("");
 }
 
 const max = (values: number[]) => values.reduce((m, v) => Math.max(m, v), 0);
@@ -213,7 +224,8 @@ function describeStorm(storm: Storm): string {
     `(start ${format(storm.startCpuSeconds)} s CPU); ` +
     `${storm.sent} msgs sent meanwhile (${storm.retries} retries), missing ${report.missing}, ` +
     `unexpected ${report.unexpected}, skipped ${report.skipped}, redundant receipts ${report.redundant}; ` +
-    `${report.drops} drops, ${report.failedAttempts} failed reconnects (max ${report.maxFailedAttempts}/socket); ` +
+    `${report.drops} drops, ${report.failedAttempts} failed reconnects (max ${report.maxFailedAttempts}/socket` +
+    `${failureSummary(report.failureReasons)}); ` +
     `server CPU ${format(storm.serverCpuSeconds)} s (${format((storm.serverCpuSeconds * 1e6) / report.sockets)} µs/socket), ` +
     `generator ${format(storm.generator.cpuSeconds)} s = ${(storm.generator.share * 100).toFixed(0)}% of a core`
   );
@@ -274,6 +286,11 @@ async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
   }
 }
 
+/** HAProxy's log lines about servers going DOWN or UP and backends without a server (its notices). */
+function stateChanges(log: string): string[] {
+  return log.split("\n").filter((line) => /is (DOWN|UP)|has no server available/.test(line));
+}
+
 /** deploy/haproxy.cfg with only as many `server` lines as there are nodes. */
 function configFor(nodes: number): string {
   let servers = 0;
@@ -307,6 +324,8 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       node: (i) => ({
         port: ports[i],
         env: { CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_DRAIN_DELAY: "3s", CERTCHAT_LOG_LEVEL: "warn" },
+        // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
+        wrap: serverCommand,
       }),
     });
     for (let p = 0; p < PROXIES; p++) {
@@ -338,6 +357,8 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
     );
 
     const storms: Storm[] = [];
+    /** HAProxy state changes already printed, per proxy. */
+    const reported = proxies.map(() => 0);
     for (let node = 0; node < NODES; node++) {
       await swarm.all(() => ({ type: "mark" }), 60_000);
       const generator = generatorMeter(swarm);
@@ -359,6 +380,12 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       const report = await untilComplete(swarm, sender, stoppedAt + STORM_LIMIT_MS, (line) =>
         progress(options, line),
       );
+      for (const child of cluster.nodes) assertOnServerCore(child.child.pid as number);
+      proxies.forEach((proxy, p) => {
+        const lines = stateChanges(proxy.log());
+        for (const line of lines.slice(reported[p])) progress(options, `HAProxy ${p + 1}: ${line}`);
+        reported[p] = lines.length;
+      });
       // CPU of the node that stayed (it took the storm) and of the restarted one once it was UP.
       const other = cpuSecondsOf(cluster.nodes[1 - node]?.child.pid as number) - cpuOfOther;
       const restarted = cpuSecondsOf(restartedPid) - restartedCpu;

@@ -25,6 +25,8 @@ export interface StormSocketStats {
   droppedAt: number;
   /** Reconnection attempts that failed (refused, timed out). */
   failedAttempts: number;
+  /** The failed attempts by reason (failureReason()). */
+  failureReasons: Record<string, number>;
   /** When the last connection was made, and when its subscribes and catch-ups had all finished (0: not yet). */
   connectedAt: number;
   resumedAt: number;
@@ -35,6 +37,12 @@ export interface StormSocketStats {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+
+/** A failed connection attempt's reason without its addresses and ports ("connect ECONNREFUSED", "Unexpected server response: 503"). */
+export function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\[?[0-9a-f.:]+\]?:\d+/gi, "").trim();
+}
 
 /**
  * How a returning socket catches up: `resume`, one event for all its chats (the SDK's way), or `per-chat`,
@@ -63,6 +71,7 @@ export class StormSocket {
     drops: 0,
     droppedAt: 0,
     failedAttempts: 0,
+    failureReasons: {},
     connectedAt: 0,
     resumedAt: 0,
     redundant: 0,
@@ -92,7 +101,14 @@ export class StormSocket {
 
   /** Forget the counts so far (a measurement starts now); deliveries and the connection's times are kept. */
   resetStats(): void {
-    Object.assign(this.stats, { drops: 0, failedAttempts: 0, droppedAt: 0, redundant: 0, skipped: 0 });
+    Object.assign(this.stats, {
+      drops: 0,
+      failedAttempts: 0,
+      failureReasons: {},
+      droppedAt: 0,
+      redundant: 0,
+      skipped: 0,
+    });
   }
 
   /** Delivered ids of chat `chat` (by its id) with their delivery times. */
@@ -152,9 +168,11 @@ export class StormSocket {
     const delay = reconnectDelay(this.attempt++);
     setTimeout(() => {
       if (this.closed) return;
-      this.connectOnce().catch(() => {
+      this.connectOnce().catch((error: unknown) => {
         // Refused or timed out: the next attempt after a longer delay.
         this.stats.failedAttempts++;
+        const reason = failureReason(error);
+        this.stats.failureReasons[reason] = (this.stats.failureReasons[reason] ?? 0) + 1;
         this.scheduleReconnect();
       });
     }, delay);

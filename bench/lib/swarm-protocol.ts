@@ -56,6 +56,8 @@ export interface StormReport {
   drops: number;
   failedAttempts: number;
   maxFailedAttempts: number;
+  /** Failed reconnection attempts by reason, summed over the sockets. */
+  failureReasons: Record<string, number>;
 }
 
 export type SwarmCommand =
@@ -88,3 +90,8 @@ export interface SwarmRequest {
 }
 
 export type SwarmReply = { id: number; answer: SwarmAnswer } | { id: number; error: string };
+
+/** Adds each count of `from` to `into` (failure reasons of sockets and of workers). */
+export function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [key, count] of Object.entries(from)) into[key] = (into[key] ?? 0) + count;
+}

@@ -7,14 +7,15 @@
 import { SioClient } from "./sio-client.ts";
 import { seqOfPacket } from "./socket-fixtures.ts";
 import { StormSocket } from "./storm-socket.ts";
-import type {
-  Arrivals,
-  StormReport,
-  SwarmAnswer,
-  SwarmCommand,
-  SwarmPlan,
-  SwarmReply,
-  SwarmRequest,
+import {
+  type Arrivals,
+  addCounts,
+  type StormReport,
+  type SwarmAnswer,
+  type SwarmCommand,
+  type SwarmPlan,
+  type SwarmReply,
+  type SwarmRequest,
 } from "./swarm-protocol.ts";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -100,6 +101,7 @@ function check(acked: Record<string, number[]>): StormReport {
     drops: 0,
     failedAttempts: 0,
     maxFailedAttempts: 0,
+    failureReasons: {},
   };
   for (const socket of stormSockets) {
     const { stats } = socket;
@@ -111,6 +113,7 @@ function check(acked: Record<string, number[]>): StormReport {
     if (stats.drops === 0) report.neverDropped++;
     report.failedAttempts += stats.failedAttempts;
     report.maxFailedAttempts = Math.max(report.maxFailedAttempts, stats.failedAttempts);
+    addCounts(report.failureReasons, stats.failureReasons);
     let missing = 0;
     let lastArrival = stats.resumedAt;
     for (const chat of socket.chatIds()) {

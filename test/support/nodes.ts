@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { chatServerEnv } from "./chats.ts";
-import { startCli } from "./cli.ts";
+import { type CommandWrapper, startCli } from "./cli.ts";
 import { freePort } from "./processes.ts";
 
 /** A `certchat serve` process on a loopback port. */
@@ -21,6 +21,8 @@ export interface NodeSettings {
   env?: Record<string, string>;
   /** Omitted: a free port. Given: that port (a node restarted behind a load balancer keeps its address). */
   port?: number;
+  /** Runs the node under a wrapper (a benchmark's `taskset` pinning); omitted: as it is. */
+  wrap?: CommandWrapper;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function startNode(settings: NodeSettings): Promise<ServerNode> {
     // Cluster nodes start while others run under load (a rolling restart): 30 s was not always enough on a
     // busy two-core machine.
     90_000,
+    settings.wrap,
   );
   return { url: `http://127.0.0.1:${port}`, child, stdout };
 }

@@ -206,14 +206,25 @@ export class TrustStore {
   }
 
   /**
-   * Subject DNs (as ParsedCertificate formats them) of the configured CAs within their validity at `now`: a
-   * stored certificate whose issuer is none of them has lost its path — its CA was taken off the trust list,
-   * or expired before it — and is a candidate for a re-check, which `check` then confirms.
+   * Subject DNs (as ParsedCertificate formats them) of the configured CAs that still have a path at `now`: an
+   * anchor within its validity, and an intermediate within its own whose configured issuer is current too. A
+   * stored certificate whose issuer is none of them has lost its path — its CA, or one above it, was taken
+   * off the trust list or expired before it — and is a candidate for a re-check, which `check` then confirms.
    */
   currentAuthorities(now: Date): Set<string> {
-    return new Set(
-      this.anchors.filter((ca) => ca.notBefore <= now && now <= ca.notAfter).map((ca) => ca.subjectDn),
-    );
+    const valid = (ca: ParsedCertificate) => ca.notBefore <= now && now <= ca.notAfter;
+    const current = new Set(this.anchors.filter((ca) => !this.intermediates.includes(ca) && valid(ca)));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const ca of this.intermediates) {
+        if (current.has(ca) || !valid(ca)) continue;
+        if ([...current].some((above) => above.certificate.subject.isEqual(ca.certificate.issuer))) {
+          current.add(ca);
+          grew = true;
+        }
+      }
+    }
+    return new Set([...current].map((ca) => ca.subjectDn));
   }
 
   /** A path validated earlier, if every certificate on it is still within its validity period at `now`. */

@@ -230,6 +230,20 @@ test("a path validated once is untrusted later, once an intermediate on it has e
   assert.equal(status.ok, false);
 });
 
+test("currentAuthorities leaves out an intermediate whose configured root has expired", async () => {
+  const root = await makeCertificate("Root", undefined, {
+    isCA: true,
+    notAfter: new Date(Date.now() + 10 * DAY_MS),
+  });
+  const intermediate = await makeCertificate("Intermediate", root, { isCA: true });
+  const leaf = await makeCertificate("Leaf", intermediate, { isCA: false });
+  const store = trustStoreOf([intermediate.cert, root.cert]);
+  const later = new Date(Date.now() + 20 * DAY_MS);
+  assert.equal((await store.check(leaf.cert, later)).ok, false, "no path once the root expired");
+  assert.deepEqual([...store.currentAuthorities(new Date())].length, 2);
+  assert.deepEqual([...store.currentAuthorities(later)], []);
+});
+
 test("without its intermediate, a certificate does not chain to the root", async () => {
   const root = await makeCertificate("Root", undefined, { isCA: true });
   const intermediate = await makeCertificate("Intermediate", root, { isCA: true });

@@ -24,10 +24,9 @@
  * Baseline: the target itself (no bare server has subscriptions or history to catch up).
  * Run: node --import tsx bench/reconnect-storm.ts [--quick] [--pinned] [--per-chat] [--case one-node|rolling]
  */
-import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { Cluster, populate } from "../resilience/support/cluster.ts";
-import { Haproxy, productionConfig } from "../resilience/support/haproxy.ts";
+import { Haproxy, productionConfigFor } from "../resilience/support/haproxy.ts";
 import { redisSkip, sharedPostgresSkip } from "../resilience/support/requirements.ts";
 import type { ChatUser } from "../test/support/chats.ts";
 import { freePort, kill, startRedis } from "../test/support/processes.ts";
@@ -291,15 +290,6 @@ function stateChanges(log: string): string[] {
   return log.split("\n").filter((line) => /is (DOWN|UP)|has no server available/.test(line));
 }
 
-/** deploy/haproxy.cfg with only as many `server` lines as there are nodes. */
-function configFor(nodes: number): string {
-  let servers = 0;
-  return readFileSync(productionConfig, "utf8")
-    .split("\n")
-    .filter((line) => !/^\s*server\s/.test(line) || servers++ < nodes)
-    .join("\n");
-}
-
 /**
  * HAProxy processes in front of the nodes, each with the same configuration, each carrying the sockets of
  * alternate workers (see the header: this machine's open-files cap per process).
@@ -331,7 +321,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
     for (let p = 0; p < PROXIES; p++) {
       const proxy = await Haproxy.start(
         ports.map((port) => `127.0.0.1:${port}`),
-        configFor(NODES),
+        productionConfigFor(NODES),
       );
       proxies.push(proxy);
       if (!(await proxy.allServers("UP"))) throw new Error(`HAProxy does not see both nodes: ${proxy.log()}`);

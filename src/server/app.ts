@@ -145,7 +145,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       logger.warn({ err: error }, "PostgreSQL connection lost; it is reopened on demand"),
   });
   const metrics = new CertchatMetrics();
-  const readiness = new Readiness(storage.db);
+  const readiness = new Readiness(() => storage.ping());
   const trustedProxies = proxyTrust(config.trustProxy);
   let pool: VerifyPool | undefined;
   let redis: RedisLink | undefined;

@@ -1,6 +1,3 @@
-import { sql } from "kysely";
-import type { Executor } from "./storage/repositories/executor.ts";
-
 /**
  * A database that has not answered `select 1` by then counts as unreachable: a blackholed PostgreSQL host
  * would otherwise hold the check (and each metrics scrape) for the TCP connect timeout, minutes.
@@ -24,7 +21,8 @@ export interface ReadinessReport {
 export class Readiness {
   private current: Phase = "starting";
 
-  constructor(private readonly db: Executor) {}
+  /** `ping`: resolves when the database answered `select 1` (Storage.ping: not behind the request pool's queue). */
+  constructor(private readonly ping: () => Promise<void>) {}
 
   get phase(): Phase {
     return this.current;
@@ -43,7 +41,7 @@ export class Readiness {
     const late = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), DATABASE_CHECK_MS);
     });
-    const answered = sql`select 1`.execute(this.db).then(
+    const answered = this.ping().then(
       () => true,
       () => false,
     );

@@ -21,7 +21,7 @@ const postgres = backends.find((backend) => backend.name === "postgres") as Back
 test("readiness is off while starting, on once started, and off for good once draining", async () => {
   const storage = await sqlite.create();
   try {
-    const readiness = new Readiness(storage.storage.db);
+    const readiness = new Readiness(() => storage.storage.ping());
     assert.deepEqual(await readiness.report(), { phase: "starting", database: true, ready: false });
     readiness.started();
     assert.deepEqual(await readiness.report(), { phase: "ready", database: true, ready: true });
@@ -43,11 +43,31 @@ test("a database that accepts the connection but never answers counts as down", 
   const { port } = silent.address() as AddressInfo;
   const storage = openStorage({ kind: "postgres", url: `postgres://nobody@127.0.0.1:${port}/nothing` });
   try {
-    assert.equal(await new Readiness(storage.db).databaseUp(), false);
+    assert.equal(await new Readiness(() => storage.ping()).databaseUp(), false);
   } finally {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
     await storage.close();
+  }
+});
+
+test("a PostgreSQL pool with every connection busy and a queue behind it still counts as reachable", {
+  skip: postgres.skip,
+}, async () => {
+  const created = await postgres.create();
+  const { storage } = created;
+  const pool = storage.pool;
+  if (!pool) throw new Error("expected a PostgreSQL pool");
+  // Every connection of the request pool held by a slow statement, and more queued behind them: a node in a
+  // reconnect storm. The probe must not wait behind them (it would time out and the node be taken out).
+  const busy = Array.from({ length: pool.options.max * 2 }, () => pool.query("select pg_sleep(2)"));
+  try {
+    assert.ok(pool.waitingCount > 0, "statements are queued for the request pool");
+    assert.equal(await new Readiness(() => storage.ping()).databaseUp(), true);
+    assert.ok(pool.waitingCount > 0, "the request pool still had a queue when the probe answered");
+  } finally {
+    await Promise.all(busy);
+    await created.dispose();
   }
 });
 

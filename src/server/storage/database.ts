@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import type pg from "pg";
 import type { Dialect } from "./migrations/column-types.ts";
 import { migrationProvider } from "./migrations/index.ts";
@@ -25,6 +25,12 @@ export interface Storage {
   schema?: string;
   /** PostgreSQL: the pool behind `db`, for a caller that must know the connection its statement ran on. */
   pool?: pg.Pool;
+  /**
+   * `select 1` for readiness checks. PostgreSQL: on a connection of its own, so that a node whose pool has a
+   * queue of requests (a reconnect storm) is not reported unreachable while the database answers at once —
+   * a load balancer would take the busy node out and send everyone elsewhere (docs/DECISIONS.md §18).
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,11 +69,14 @@ export function openStorage(target: StorageTarget, options: StorageOptions = {})
       dialect: "sqlite",
       description: `SQLite ${target.file}`,
       file: target.file,
+      ping: async () => {
+        await sql`select 1`.execute(db);
+      },
       close: () => db.destroy(),
     };
   }
   const pg = loadPg();
-  const pool = new pg.Pool({
+  const connection = {
     connectionString: target.url,
     options: target.schema ? `-c search_path=${target.schema}` : undefined,
     // Ids and millisecond timestamps are BIGINT; they stay far below 2^53, so plain numbers are exact.
@@ -75,14 +84,18 @@ export function openStorage(target: StorageTarget, options: StorageOptions = {})
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
-  });
+  };
+  const pool = new pg.Pool(connection);
+  const probe = new pg.Pool({ ...connection, max: 1 });
   // A client losing its connection (database restart) emits "error", which must not crash the process. The
   // pool listens only while a client is idle; a checked-out client's query fails with the error anyway, and
   // the pool drops the dead client when it is released. So every client gets a listener of its own; a
   // client's error reaches the pool's listener too while it is idle, so only the client's own one reports.
   const report = options.onConnectionError ?? (() => {});
-  pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", report));
+  for (const each of [pool, probe]) {
+    each.on("error", () => {});
+    each.on("connect", (client) => client.on("error", report));
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -90,7 +103,13 @@ export function openStorage(target: StorageTarget, options: StorageOptions = {})
     description: `PostgreSQL ${redactUrl(target.url)}${target.schema ? ` schema ${target.schema}` : ""}`,
     schema: target.schema,
     pool,
-    close: () => db.destroy(),
+    ping: async () => {
+      await probe.query("select 1");
+    },
+    close: async () => {
+      await probe.end();
+      await db.destroy();
+    },
   };
 }
 

@@ -34,7 +34,7 @@ import { createDatabase, testDatabaseUrl } from "../test/support/storage.ts";
 import { toolSkip } from "../test/support/tools.ts";
 import { BACKOFF_DESCRIPTION } from "./lib/backoff.ts";
 import { startCertchatChild } from "./lib/certchat-child.ts";
-import { cpuSecondsOf, raiseOpenFilesLimit } from "./lib/child-process.ts";
+import { cpuSecondsOf, profilingArgs, raiseOpenFilesLimit } from "./lib/child-process.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { assertOnServerCore, serverCommand } from "./lib/pinning.ts";
 import { format, pinnedVerdict, type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
@@ -315,7 +315,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
         port: ports[i],
         env: { CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_DRAIN_DELAY: "3s", CERTCHAT_LOG_LEVEL: "warn" },
         // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
-        wrap: serverCommand,
+        wrap: (file, args) => serverCommand(file, [...profilingArgs(), ...args]),
       }),
     });
     for (let p = 0; p < PROXIES; p++) {

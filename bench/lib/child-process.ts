@@ -26,7 +26,6 @@ const preloadPauses = new URL("./pause-recorder.mjs", import.meta.url).pathname;
  * The servers run with --expose-gc and a SIGUSR2 handler that collects garbage, for RSS readings.
  */
 function serverNodeArgs(): string[] {
-  const profileDir = process.env.BENCH_SERVER_PROF;
   const pausesDir = process.env.BENCH_SERVER_PAUSES;
   return [
     "--expose-gc",
@@ -35,8 +34,14 @@ function serverNodeArgs(): string[] {
     "--import",
     preloadGc,
     ...(pausesDir ? ["--import", preloadPauses] : []),
-    ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+    ...profilingArgs(),
   ];
+}
+
+/** Node's flags for a CPU profile of a server process when `BENCH_SERVER_PROF=<dir>` is set (else none). */
+export function profilingArgs(): string[] {
+  const profileDir = process.env.BENCH_SERVER_PROF;
+  return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 }
 
 /** A server under test in a process of its own (its own event loop, its own RSS). */

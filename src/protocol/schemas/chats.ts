@@ -5,9 +5,9 @@ import {
   ChatId,
   MAX_ID,
   MAX_KEY_BASE64,
-  NO_NUL,
   NullableText,
   PersonFields,
+  SHOWN_TEXT,
   Token,
 } from "./common.ts";
 import { ChatRole, EpochCommitmentField, EpochCommitmentInput, KeyRowSign, WaitEntry } from "./members.ts";
@@ -94,7 +94,7 @@ export const CreateChatRequest = Type.Object({
     Type.Literal(ChatType.group),
     Type.Literal(ChatType.channel),
   ]),
-  name: Type.Optional(Type.Union([Type.String({ maxLength: 200, pattern: NO_NUL }), Type.Null()])),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200, pattern: SHOWN_TEXT }), Type.Null()])),
   keys: Type.Array(CreateChatKey, { minItems: 1, maxItems: MAX_KEYS }),
   commitment: EpochCommitmentInput,
 });

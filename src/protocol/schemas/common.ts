@@ -7,6 +7,14 @@ import { type ErrorCode, ErrorCodes } from "../errors.ts";
  */
 export const NO_NUL = "^[^\\u0000]*$";
 
+/**
+ * Text every member is shown as it was sent (a chat's name, which its creator's key rows sign over, so it cannot be
+ * cleaned up): no control characters (C0, DEL, C1: NUL among them, and terminal escapes) and no bidirectional
+ * controls (U+202E would show the rest reversed: "Бухгалтерия\u202Eexe.fdp" reads "Бухгалтерияpdf.exe").
+ */
+export const SHOWN_TEXT =
+  "^[^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]*$";
+
 /** Row ids (messages, certificates, profiles, codes): PostgreSQL's bigint; JSON numbers stay exact below this. */
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
 

@@ -32,7 +32,7 @@ import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import { commitmentView } from "./epoch-commitment.ts";
 import type { Identity } from "./sessions.ts";
-import { isCurrent, seesEveryone, waitListEvents } from "./wait-list-view.ts";
+import { canWrap, isCurrent, seesEveryone, waitListEvents } from "./wait-list-view.ts";
 
 /** The chat a fulfilment's rows are for, and what the serving member may see of it. */
 interface FulfilmentScope {
@@ -123,6 +123,26 @@ export function checkOwnership(keys: DecodedKey[], certificates: ReadonlyMap<num
     if (seen.has(slot))
       throw new ApiError("CreateChatKeysError", `two keys for certificate ${key.cid}, epoch ${key.keyId}`);
     seen.add(slot);
+  }
+}
+
+/**
+ * Refuses a key for a certificate the wrapper's certificate cannot wrap for (a GOST key of another key-agreement
+ * group: static VKO needs both keys on one curve, the wait list's `wrapWith`). Such a row cannot unwrap, yet it
+ * would take its certificate off the wait list, so no member able to serve it would.
+ */
+export function checkWrappable(
+  keys: readonly DecodedKey[],
+  certificates: ReadonlyMap<number, CertificateRow>,
+  wrapper: CertificateRow,
+): void {
+  for (const key of keys) {
+    const certificate = certificates.get(key.cid);
+    if (certificate && !canWrap(wrapper.key_agreement, certificate.key_agreement))
+      throw new ApiError(
+        "CreateChatKeysError",
+        `the session certificate cannot wrap for certificate ${key.cid}`,
+      );
   }
 }
 
@@ -288,6 +308,7 @@ export class ChatKeysService {
       listWaits(trx, [chatId], now),
     ]);
     checkOwnership(keys, certificates);
+    checkWrappable(keys, certificates, wrapper);
     const firstKeyIds = new Map<number, number>();
     for (const pid of pids) {
       const view = await findMemberView(trx, chatId, pid);

@@ -42,6 +42,7 @@ import type { ChatEvents } from "./chat-events.ts";
 import {
   certificatesOf,
   checkOwnership,
+  checkWrappable,
   type DecodedKey,
   decodeKey,
   endWaits,
@@ -129,6 +130,7 @@ export class ChatMembershipService {
       const certificates = await certificatesOf(trx, newIds);
       checkOwnership(keys, certificates);
       const wrapper = await wrapperOf(trx, identity);
+      checkWrappable(keys, certificates, wrapper);
       const held = new Set(
         (await listEpochKeysForCertificate(trx, request.chat, wrapper.id)).map((row) => row.key_id),
       );
@@ -334,6 +336,7 @@ export class ChatMembershipService {
     const certificates = await certificatesOf(trx, [...memberIds]);
     checkOwnership(keys, certificates);
     const wrapper = await wrapperOf(trx, identity);
+    checkWrappable(keys, certificates, wrapper);
     const holders = new Set((await listCurrentKeyHolders(trx, chatId)).map((row) => row.certificate_id));
     for (const key of keys) {
       const certificate = certificates.get(key.cid);

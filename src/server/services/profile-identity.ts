@@ -32,19 +32,32 @@ export function profileFieldsOf(
     qualified && subject.snils
       ? `ru:${subject.snils}:${subject.ogrnip ?? subject.ogrn ?? "-"}`
       : `dn:${certificate.issuerDn}|${certificate.subjectDn}`;
-  const fullName = [subject.surname, subject.givenName].filter((part) => part && part.length > 0).join(" ");
+  const fullName = shown([subject.surname, subject.givenName].filter((part) => part).join(" "));
   const company =
-    subject.organization ?? (type === ProfileType.soleProprietor ? "Индивидуальный предприниматель" : null);
+    shown(subject.organization) ||
+    (type === ProfileType.soleProprietor ? "Индивидуальный предприниматель" : null);
   return {
     profile_key: profileKey,
     type,
-    name: fullName || subject.commonName || certificate.subjectDn,
+    name: fullName || shown(subject.commonName) || shown(certificate.subjectDn),
     company,
-    title: subject.title ?? null,
+    title: shown(subject.title) || null,
     inn: subject.inn ?? subject.innle ?? null,
     ogrn: subject.ogrn ?? subject.ogrnip ?? null,
     snils: subject.snils ?? null,
   };
+}
+
+/** Bidirectional controls (U+202E turns the rest of a name around) and control characters (ANSI escapes). */
+const BIDI_CONTROL = /\p{Bidi_Control}/gu;
+const CONTROL = /\p{Cc}/gu;
+
+/**
+ * A subject field as every client may show it to other people (the deployed Android one shows it as stored):
+ * bidirectional controls dropped, control characters as spaces, runs of whitespace as one, trimmed.
+ */
+function shown(text: string | undefined): string {
+  return (text ?? "").replace(BIDI_CONTROL, "").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
 }
 
 /** Bad check digits of the subject's Russian identifiers, for the operator's log ([] when all are fine). */

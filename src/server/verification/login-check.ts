@@ -73,6 +73,10 @@ export async function checkLogin(pki: Pki, input: LoginCheckInput): Promise<Logi
   const parsed = parse(input.der);
   if (!parsed.ok) return parsed;
   const certificate = parsed.certificate;
+  // The subject's fields become the profile's stored text, where PostgreSQL refuses a NUL (the login would be a
+  // failed query there, and a name with a NUL on SQLite): no person's name holds one.
+  if (Object.values(certificate.subject).some((value) => value.includes("\u0000")))
+    return { ok: false, problem: "certificate", detail: "a subject attribute holds a NUL character" };
   const status = await pki.checkCertificate(certificate, new Date(input.now));
   if (!status.ok) {
     return {

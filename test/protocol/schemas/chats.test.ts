@@ -22,3 +22,20 @@ test("a createChat key row's signature that is not base64 text is refused", () =
 test("a createChat key row's signature over 1400 characters is refused", () => {
   assert.equal(validated(CreateChatRequest, request({ sign: "A".repeat(1_401) })), undefined);
 });
+
+// Outside review (attack12): the name is shown to every member as stored, and signed over by the creator's key
+// rows (so the server cannot clean it): U+202E reversed what followed it, an ESC sequence drove terminals.
+test("a chat name with a bidirectional or control character is refused", () => {
+  const named = (name: string) => ({ ...request({}), name });
+  for (const name of [
+    "Бухгалтерия\u202Eexe.fdp",
+    "a\u2066b",
+    "a\u061Cb",
+    "a\u200Fb",
+    "\u001B[31mRed",
+    "a\nb",
+    "a\u0085b",
+  ])
+    assert.equal(validated(CreateChatRequest, named(name)), undefined, JSON.stringify(name));
+  assert.equal(validated(CreateChatRequest, named("Отдел продаж 2 — ✓"))?.name, "Отдел продаж 2 — ✓");
+});

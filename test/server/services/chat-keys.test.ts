@@ -174,6 +174,26 @@ describeEachBackend("ChatKeysService", (storage) => {
     );
   });
 
+  // Outside review (attack12): such a row cannot unwrap (static VKO needs the wrapper's key on the recipient's
+  // curve), yet it took the certificate off the wait list, so no capable member served it; a v1 client, which
+  // cannot refuse rows, then never got the epoch's key.
+  test("a row for a certificate the poster's certificate cannot wrap for (another key-agreement group) is CreateChatKeysError, and it still waits", async () => {
+    const member = await person(storage());
+    const chat = await createChat(storage(), owner, [member]);
+    const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
+    await storage()
+      .db.insertInto("chat_key_waits")
+      .values({ chat_id: chat, certificate_id: gost, profile_id: member.pid, since: now })
+      .execute();
+    const { keys, membership } = services(storage());
+    await assert.rejects(
+      keys.fulfil(owner.identity, { token: "", keys: rows(chat, gost, [1], member.pid) }),
+      refusedWith("CreateChatKeysError"),
+    );
+    const waiting = (await membership.members(owner.identity, chat)).waitList.map((entry) => entry.cid);
+    assert.deepEqual(waiting, [gost]);
+  });
+
   test("a recipient who is not a member is CreateChatKeysError", async () => {
     const { chat } = await renewal();
     await assert.rejects(

@@ -174,6 +174,48 @@ describeEachBackend("ChatMembershipService", (storage) => {
     assert.ok(events.of(chat).includes("waitListChanged"));
   });
 
+  // Outside review (attack12): the row could not unwrap, yet it kept the certificate off the wait list.
+  test("addMembers with a row for a GOST certificate on another curve than the caller's is CreateChatKeysError, nothing added", async () => {
+    const chat = await team();
+    const newcomer = await person(storage());
+    const gost = await addCertificate(storage(), newcomer.pid, { group: "gost2012-256:CryptoPro-B" });
+    const { membership } = services(storage());
+    await assert.rejects(
+      membership.add(owner.identity, {
+        token: "",
+        chat,
+        keyId: 1,
+        history: "all",
+        keys: [newcomer.cid, gost].map((cid) => ({ pid: newcomer.pid, cid, keyId: 1, key: wrapped(cid, 1) })),
+      }),
+      refusedWith("CreateChatKeysError"),
+    );
+    assert.deepEqual(
+      (await membersOf(chat)).members.map((member) => member.pid),
+      [owner.pid, admin.pid, plain.pid],
+    );
+  });
+
+  test("rotateKey with a row for a GOST certificate on another curve than the caller's is CreateChatKeysError, the epoch stays", async () => {
+    const member = await person(storage());
+    const chat = await createChat(storage(), owner, [member]);
+    const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-B" });
+    const before = await membersOf(chat);
+    const keys = epochKeys(before.members, 2);
+    assert.ok(keys.some((key) => key.cid === gost));
+    await assert.rejects(
+      services(storage()).membership.rotate(owner.identity, {
+        token: "",
+        chat,
+        keyId: 1,
+        version: before.version,
+        keys,
+      }),
+      refusedWith("CreateChatKeysError"),
+    );
+    assert.equal((await membersOf(chat)).keyId, 1);
+  });
+
   test("addMembers counts new members' phones against the caller's daily lookup quota: past it DataError, nothing added", async () => {
     const chat = await createChat(storage(), owner, [admin]);
     const quota = new MemoryLookupQuota(() => now);

@@ -17,3 +17,25 @@ test("a certificate from a CA not marked qualified is keyed by issuer and subjec
   assert.equal(fields.profile_key, "dn:CN=Some CA|CN=Жертва Вера Викторовна,SNILS=13579246801");
   assert.equal(fields.snils, "13579246801");
 });
+
+// Outside review (attack12): the name is shown to every contact and member by clients (the deployed Android one
+// among them) that show it as stored; a U+202E in it reverses what follows, an ESC drives a terminal.
+test("bidirectional controls and control characters of the subject are not part of the name, company or title", () => {
+  const fields = profileFieldsOf(
+    {
+      subject: {
+        surname: "Иванов\u202E",
+        givenName: "Иван\u2066\tИванович\u0007",
+        organization: "ООО\u200F \u001B[31mРомашка",
+        title: "Дир\u202Aектор\r\n",
+      },
+      issuerDn: "CN=Some CA",
+      subjectDn: "CN=x",
+    },
+    false,
+  );
+  assert.deepEqual(
+    [fields.name, fields.company, fields.title],
+    ["Иванов Иван Иванович", "ООО [31mРомашка", "Директор"],
+  );
+});

@@ -96,6 +96,24 @@ for (const backend of backends) {
         assert.equal(certificates[0]?.cert, encodeBase64(user.der));
       });
     });
+
+    // Outside review (attack12): PostgreSQL refuses a NUL in text, so this login was a failed query
+    // (CommonError, logged as unexpected) there and a stored name with a NUL on SQLite.
+    test("a certificate with a NUL in a subject attribute is InvalidCertificate and stores nothing", async () => {
+      const before = await Promise.all([countRows(server, "profiles"), countRows(server, "certificates")]);
+      for (const fields of [
+        { name: "Нулев\u0000 Ноль Нолевич" },
+        { name: "Нулев Ноль", org: "ООО\u0000Ноль" },
+      ]) {
+        const auth = await authenticate(server, await issueUser(server, fields));
+        assert.deepEqual([auth.status, auth.body], [200, { success: false, error: "InvalidCertificate" }]);
+      }
+      const afterwards = await Promise.all([
+        countRows(server, "profiles"),
+        countRows(server, "certificates"),
+      ]);
+      assert.deepEqual(afterwards, before);
+    });
   });
 }
 

@@ -1,3 +1,5 @@
+import type { ByteAccount } from "./shared-byte-bounds.ts";
+
 /**
  * One socket event in the queue (docs/DECISIONS.md §3, §13). Most events run alone, after every earlier event
  * of the socket has finished and before any later one starts (a `subscribe` sent right after `session` sees the
@@ -74,11 +76,13 @@ export class EventQueue {
 
   /**
    * Queues an event of `bytes`, held until it has finished; or, when the socket already has `limits.waiting`
-   * events queued or they would hold more than `limits.bytes` with it, names that bound and does not queue it.
+   * events queued or they would hold more than `limits.bytes` with it — or `shared` (the bound of every socket of
+   * the same profile) refuses its bytes — names that bound and does not queue it.
    */
-  push(event: QueuedEvent, bytes: number): "queued" | QueueBound {
+  push(event: QueuedEvent, bytes: number, shared?: ByteAccount): "queued" | QueueBound {
     if (this.pending >= this.limits.waiting) return "events";
     if (this.held + bytes > this.limits.bytes) return "bytes";
+    if (shared && !shared.charge(bytes)) return "bytes";
     this.pending += 1;
     this.held += bytes;
     const gate = this.released;
@@ -95,6 +99,7 @@ export class EventQueue {
       answered.fire();
       this.pending -= 1;
       this.held -= bytes;
+      shared?.refund(bytes);
     });
     this.tail = Promise.all([before.finished, finished]).then(() => {});
     return "queued";

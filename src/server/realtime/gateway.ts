@@ -14,7 +14,7 @@ import {
   sweptSinceHandshake,
 } from "./authentication.ts";
 import { countChatLeaves } from "./chat-leaves.ts";
-import type { CertchatIo, RealtimeContext } from "./context.ts";
+import type { CertchatIo, CertchatSocket, RealtimeContext } from "./context.ts";
 import { countChatDeliveries } from "./delivery-count.ts";
 import {
   dispatch,
@@ -42,6 +42,7 @@ import { sendMessage } from "./send-message.ts";
 import { watchSessionEnds } from "./session-end-watch.ts";
 import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts";
 import { sweepDeadSessions } from "./session-sweeper.ts";
+import { SharedByteBounds } from "./shared-byte-bounds.ts";
 import { socketContext } from "./socket-logger.ts";
 import { subscribe, unsubscribe } from "./subscriptions.ts";
 
@@ -212,6 +213,8 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
     sweepsAsked: sweeper.asked,
   };
   const queues = new Set<EventQueue>();
+  // The queued-bytes bound is per socket and, across them, per profile: more sockets do not hold more.
+  const profileBytes = new SharedByteBounds(options.maxQueuedBytes);
   let closing = false;
 
   io.use((_socket, next) => next(closing ? new Error("server shutting down") : undefined));
@@ -266,7 +269,12 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
         splitAck(args).ack?.(failure("MethodNotFound"));
         return;
       }
-      const outcome = queue.push(afterReading(queued(event, args)), eventBytes(args, options.maxQueuedBytes));
+      const profile = socket.data.identity?.profile.id;
+      const outcome = queue.push(
+        afterReading(queued(event, args)),
+        eventBytes(args, options.maxQueuedBytes),
+        profile === undefined ? undefined : profileBytes.account(profile),
+      );
       if (outcome === "queued") {
         refusing = false;
         return;
@@ -282,7 +290,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
     });
   });
   const nonReaders = closeNonReaders(
-    () => io.of("/").sockets.values() as Iterable<unknown> as Iterable<ReaderSocket>,
+    () => io.of("/").sockets.values() as Iterable<unknown> as Iterable<ReaderSocket & CertchatSocket>,
     // Twice the bound: a socket's own answers reach the bound plus one answer (readDownTo lets them), and its
     // client is still reading them.
     2 * options.maxQueuedBytes,
@@ -292,6 +300,7 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
         { socket: socket.id, unsent },
         "socket's client left more than its bound unread: connection closed",
       ),
+    (socket) => socket.data.identity?.profile.id,
   );
   // Another node ended sessions: check this node's sockets now.
   io.on(SESSIONS_ENDED, () => void sweeper.sweepNow());

@@ -55,23 +55,49 @@ export interface ReaderSocket {
  * Every `intervalMs`, closes the connections whose client has left more than `limit` bytes unread: live messages
  * to a subscribed socket do not wait for anything (readDownTo bounds only a socket's own answers), so a client
  * that stops reading — or an attacker's idle subscribers of a busy chat — would make the server hold every
- * message sent meanwhile. Closing the transport, not a Socket.IO disconnect: the client reconnects and catches up
- * from history, as after any dropped connection. A look at an empty write buffer is two property reads.
+ * message sent meanwhile. The bound holds for every socket of one owner (`ownerOf`: its profile) together too:
+ * where they leave more than `limit` unread between them, the ones holding most are closed until the rest fit
+ * (outside review attack12: each of a profile's sockets held its own bound). Closing the transport, not a
+ * Socket.IO disconnect: the client reconnects and catches up from history, as after any dropped connection. A
+ * look at an empty write buffer is two property reads.
  */
-export function closeNonReaders(
-  sockets: () => Iterable<ReaderSocket>,
+export function closeNonReaders<S extends ReaderSocket>(
+  sockets: () => Iterable<S>,
   limit: number,
   intervalMs: number,
-  onClose: (socket: ReaderSocket, unsent: number) => void,
+  onClose: (socket: S, unsent: number) => void,
+  ownerOf: (socket: S) => number | undefined = () => undefined,
 ): { stop(): void } {
+  const close = (socket: S, unsent: number) => {
+    onClose(socket, unsent);
+    socket.conn.close(true);
+    // ws would otherwise keep its unsent frames for its 30 s closing handshake, which the client never reads.
+    socket.conn.transport.socket?.terminate?.();
+  };
   const timer = setInterval(() => {
+    const byOwner = new Map<number, { socket: S; unsent: number }[]>();
     for (const socket of sockets()) {
       const unsent = unsentBytes(socket.conn);
-      if (unsent <= limit) continue;
-      onClose(socket, unsent);
-      socket.conn.close(true);
-      // ws would otherwise keep its unsent frames for its 30 s closing handshake, which the client never reads.
-      socket.conn.transport.socket?.terminate?.();
+      if (unsent === 0) continue;
+      if (unsent > limit) {
+        close(socket, unsent);
+        continue;
+      }
+      const owner = ownerOf(socket);
+      if (owner === undefined) continue;
+      const held = byOwner.get(owner);
+      if (held) held.push({ socket, unsent });
+      else byOwner.set(owner, [{ socket, unsent }]);
+    }
+    for (const held of byOwner.values()) {
+      let total = held.reduce((sum, { unsent }) => sum + unsent, 0);
+      if (total <= limit) continue;
+      held.sort((a, b) => b.unsent - a.unsent);
+      for (const { socket, unsent } of held) {
+        if (total <= limit) break;
+        close(socket, unsent);
+        total -= unsent;
+      }
     }
   }, intervalMs);
   timer.unref();

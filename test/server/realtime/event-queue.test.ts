@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EventQueue, type QueuedEvent } from "../../../src/server/realtime/event-queue.ts";
+import { SharedByteBounds } from "../../../src/server/realtime/shared-byte-bounds.ts";
 
 const roomy = { waiting: 100, overlapping: 100, bytes: 1_000 };
 
@@ -243,4 +244,27 @@ test("a dropped event's bytes are given back too", async () => {
   await queue.idle();
   assert.ok(log.includes("drop 2"), log.join());
   assert.equal(queue.push(recorded(log, "3"), 100), "queued");
+});
+
+test("an event the shared bound refuses is refused as over the bytes, and its bytes go back to it once answered", async () => {
+  const log: string[] = [];
+  const shared = new SharedByteBounds(100);
+  const firstCommitted = deferred();
+  const mine = new EventQueue({ waiting: 10, overlapping: 10, bytes: 100 }, () => {});
+  const sibling = new EventQueue({ waiting: 10, overlapping: 10, bytes: 100 }, () => {});
+  const pushed = mine.push(
+    recorded(log, "1", { overlaps: true, committed: firstCommitted.promise }),
+    80,
+    shared.account(1),
+  );
+  assert.equal(pushed, "queued");
+  assert.equal(sibling.push(recorded(log, "2", { overlaps: true }), 80, shared.account(1)), "bytes");
+  assert.equal(sibling.push(recorded(log, "3", { overlaps: true }), 80, shared.account(2)), "queued");
+  firstCommitted.resolve();
+  await mine.idle();
+  await sibling.idle();
+  assert.equal(shared.heldBy(1), 0);
+  assert.equal(sibling.push(recorded(log, "4", { overlaps: true }), 80, shared.account(1)), "queued");
+  await sibling.idle();
+  assert.equal(log.includes("start 2"), false);
 });

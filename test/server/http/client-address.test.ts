@@ -65,20 +65,24 @@ test("CERTCHAT_IPV6_PREFIX=48 makes two /64s of one /48 share a login rate limit
   assert.deepEqual(await twoClients(env, ["2001:db8:1:2::1", "2001:db8:1:3::1"]), sharedLimit);
 });
 
+/** A new user's registryPhone from the forwarded client `forwardedFor`: "ok" or the error. */
+async function registerFrom(server: TestServer, snils: string, phone: string, forwardedFor: string) {
+  const token = await logIn(server, await issueUser(server, { snils }));
+  const reply = await server.post(
+    "/api/registryPhone/",
+    { token, phone },
+    { headers: { "x-forwarded-for": forwardedFor } },
+  );
+  return reply.body.error ?? "ok";
+}
+
 test("behind a trusted proxy, the SMS limit per address counts each forwarded client apart", async () => {
   const server = await startTestServer({
     env: { ...chatServerEnv, CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "1" },
   });
   try {
-    const register = async (snils: string, phone: string, forwardedFor: string) => {
-      const token = await logIn(server, await issueUser(server, { snils }));
-      const reply = await server.post(
-        "/api/registryPhone/",
-        { token, phone },
-        { headers: { "x-forwarded-for": forwardedFor } },
-      );
-      return reply.body.error ?? "ok";
-    };
+    const register = (snils: string, phone: string, forwardedFor: string) =>
+      registerFrom(server, snils, phone, forwardedFor);
     assert.equal(await register("08765431111", "79780001001", "203.0.113.1"), "ok");
     assert.equal(await register("08765431112", "79780001002", "203.0.113.2"), "ok");
     assert.equal(await register("08765431113", "79780001003", "203.0.113.1"), "SMSError");
@@ -92,17 +96,27 @@ test("the SMS limit per address counts two IPv6 addresses of one /64 together", 
     env: { ...chatServerEnv, CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "1" },
   });
   try {
-    const register = async (snils: string, phone: string, forwardedFor: string) => {
-      const token = await logIn(server, await issueUser(server, { snils }));
-      const reply = await server.post(
-        "/api/registryPhone/",
-        { token, phone },
-        { headers: { "x-forwarded-for": forwardedFor } },
-      );
-      return reply.body.error ?? "ok";
-    };
+    const register = (snils: string, phone: string, forwardedFor: string) =>
+      registerFrom(server, snils, phone, forwardedFor);
     assert.equal(await register("08765431111", "79780001001", "2001:db8:1:2::1"), "ok");
     assert.equal(await register("08765431112", "79780001002", "2001:db8:1:2::2"), "SMSError");
+  } finally {
+    await server.close();
+  }
+});
+
+test("the hourly count of SMS codes per address counts the codes sent to one /64 together", async () => {
+  const server = await startTestServer({
+    env: { ...chatServerEnv, CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_SMS_PER_HOUR_PER_ADDRESS: "2" },
+  });
+  try {
+    assert.equal(await registerFrom(server, "08765431111", "79780001001", "2001:db8:1:2::1"), "ok");
+    assert.equal(await registerFrom(server, "08765431112", "79780001002", "2001:db8:1:2::1"), "ok");
+    // 40 minutes on, the /64's attempts bucket (2 an hour, refilled continuously) holds a token again: what
+    // refuses the next code is the count of the codes stored in the last hour, as on a node that never saw them.
+    server.clock.advance(40 * 60_000);
+    assert.equal(await registerFrom(server, "08765431113", "79780001003", "2001:db8:1:2::2"), "SMSError");
+    assert.equal(await registerFrom(server, "08765431114", "79780001004", "2001:db8:1:3::1"), "ok");
   } finally {
     await server.close();
   }

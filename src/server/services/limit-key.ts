@@ -36,9 +36,10 @@ export function limitKey(address: string, ipv6PrefixBits: number): string {
 
 /** The eight 16-bit groups of an IPv6 address (a zone id dropped), or undefined for anything else. */
 function ipv6Groups(address: string): number[] | undefined {
+  // Checked before anything else: request.ip is undefined, whatever its type says, once the socket has closed.
+  if (!isIPv6(address)) return undefined;
   const zone = address.indexOf("%");
   let text = zone === -1 ? address : address.slice(0, zone);
-  if (!isIPv6(text)) return undefined;
   // A trailing dotted IPv4 part (::ffff:1.2.3.4) becomes its two groups; node:net has checked its form.
   const lastColon = text.lastIndexOf(":");
   const tail = text.slice(lastColon + 1);

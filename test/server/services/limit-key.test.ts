@@ -60,3 +60,8 @@ test("what is not an IP address is kept as it is", () => {
   ])
     assert.equal(key(text), text);
 });
+
+test("no address at all (the socket closed before request.ip was read) is kept as it is", () => {
+  const gone = undefined as unknown as string;
+  assert.equal(key(gone), gone);
+});

@@ -25,6 +25,7 @@ import { ChatService } from "./services/chats.ts";
 import { type Clock, systemClock } from "./services/clock.ts";
 import { type ContactLookupLimit, ContactService } from "./services/contacts.ts";
 import { FileService } from "./services/files.ts";
+import { limitKeys } from "./services/limit-key.ts";
 import type { LoginCommitter } from "./services/login-commit/login-committer.ts";
 import { startLoginCommitter } from "./services/login-commit/start-login-committer.ts";
 import { type LookupQuota, MemoryLookupQuota } from "./services/lookup-quota.ts";
@@ -147,6 +148,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const metrics = new CertchatMetrics();
   const readiness = new Readiness(() => storage.ping());
   const trustedProxies = proxyTrust(config.trustProxy);
+  const limitKey = limitKeys(config.ipv6PrefixBits);
   let pool: VerifyPool | undefined;
   let redis: RedisLink | undefined;
   let blobs: BlobStore | undefined;
@@ -249,6 +251,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       perHourPerPhone: config.limits.smsPerHourPerPhone,
       perHourPerAddress: config.limits.smsPerHourPerAddress,
       attempts: smsAttempts,
+      limitKey,
       onLimited: (limit) => metrics.refused(limit),
       events: chatEvents,
     });
@@ -333,6 +336,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       readiness,
       metrics,
       proxyTrust: trustedProxies,
+      limitKey,
     });
     gateway.attach(http.server);
     const trustReloader = new TrustReloader({

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import proxyAddr from "@fastify/proxy-addr";
+import { IPV6_PREFIX_BITS } from "./services/limit-key.ts";
 
 /** Every setting of the server, validated once at start-up (docs/DECISIONS.md §8). Durations are in milliseconds. */
 export interface Config {
@@ -69,6 +70,8 @@ export interface Config {
   metrics: { host: string; port: number } | "off";
   /** Which peers' X-Forwarded-For is believed when finding a client's address (rate limits, logs). */
   trustProxy: TrustProxy;
+  /** How many leading bits of a client's IPv6 address its per-address limits are keyed on (docs/DECISIONS.md §19). */
+  ipv6PrefixBits: number;
   /** On shutdown, how long /readyz answers 503 before sockets and HTTP are closed (load balancers notice). */
   drainDelayMs: number;
 }
@@ -236,6 +239,7 @@ const knownVariables = new Set([
   "CERTCHAT_METRICS_HOST",
   "CERTCHAT_METRICS_PORT",
   "CERTCHAT_TRUST_PROXY",
+  "CERTCHAT_IPV6_PREFIX",
   "CERTCHAT_DRAIN_DELAY",
   "CERTCHAT_CONTACT_LOOKUPS_PER_DAY",
   "CERTCHAT_SMS_CONSOLE_ALLOWED",
@@ -336,6 +340,11 @@ function trustProxySetting(get: Lookup): TrustProxy {
     );
   }
   return { kind: "addresses", list: entries };
+}
+
+function ipv6PrefixSetting(text: string | undefined): number {
+  const { fallback, min, max } = IPV6_PREFIX_BITS;
+  return text === undefined ? fallback : integer("CERTCHAT_IPV6_PREFIX", text.replace(/^\//, ""), min, max);
 }
 
 /** Like a duration, but zero is allowed ("0" or "0s"). */
@@ -492,6 +501,7 @@ export function loadConfig(env: Env): Config {
     logLevel: logLevel as Config["logLevel"],
     metrics: metricsSetting(get),
     trustProxy: trustProxySetting(get),
+    ipv6PrefixBits: ipv6PrefixSetting(get("CERTCHAT_IPV6_PREFIX")),
     drainDelayMs: durationOrZero("CERTCHAT_DRAIN_DELAY", get("CERTCHAT_DRAIN_DELAY") ?? "2s"),
   };
 }

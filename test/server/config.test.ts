@@ -282,6 +282,23 @@ test("a CERTCHAT_TRUST_PROXY entry that is no address names the variable", () =>
   }
 });
 
+test("CERTCHAT_IPV6_PREFIX is 64 by default and takes a prefix length from 32 to 128, with or without its slash", () => {
+  assert.equal(loadConfig({}).ipv6PrefixBits, 64);
+  assert.equal(loadConfig({ CERTCHAT_IPV6_PREFIX: "56" }).ipv6PrefixBits, 56);
+  assert.equal(loadConfig({ CERTCHAT_IPV6_PREFIX: "/48" }).ipv6PrefixBits, 48);
+  assert.equal(loadConfig({ CERTCHAT_IPV6_PREFIX: "128" }).ipv6PrefixBits, 128);
+});
+
+test("a CERTCHAT_IPV6_PREFIX outside 32 to 128 or not a number names the variable", () => {
+  for (const value of ["31", "129", "0", "64 bits", "ffff::"]) {
+    assert.throws(
+      () => loadConfig({ CERTCHAT_IPV6_PREFIX: value }),
+      configErrorFor("CERTCHAT_IPV6_PREFIX"),
+      value,
+    );
+  }
+});
+
 test("the drain delay is 2s by default and may be 0", () => {
   assert.equal(loadConfig({}).drainDelayMs, 2000);
   assert.equal(loadConfig({ CERTCHAT_DRAIN_DELAY: "0" }).drainDelayMs, 0);

@@ -94,20 +94,22 @@ export async function startTestServer(
       this.now += ms;
     },
   };
-  const config = loadConfig({
-    CERTCHAT_DATA_DIR: dataDir,
-    CERTCHAT_PORT: "0",
-    ...quietServerEnv,
-    CERTCHAT_SMS_PROVIDER: "http",
-    CERTCHAT_SMS_HTTP_URL: smsUrl,
-    CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",
-    // Every test client is 127.0.0.1: the login rate limit is tested on its own, with a low limit.
-    CERTCHAT_AUTH_RATE: "100000/1s",
-    // One verify worker, as the spawned test nodes: run from source each worker thread loads tsx and the
-    // verifier anew (about a second of CPU), and a test that needs two says so.
-    CERTCHAT_VERIFY_WORKERS: "1",
-    ...options.env,
-  });
+  // Read inside the start's try below: a setting refused there must not leave the SMS gateway listening.
+  const readConfig = () =>
+    loadConfig({
+      CERTCHAT_DATA_DIR: dataDir,
+      CERTCHAT_PORT: "0",
+      ...quietServerEnv,
+      CERTCHAT_SMS_PROVIDER: "http",
+      CERTCHAT_SMS_HTTP_URL: smsUrl,
+      CERTCHAT_SMS_HTTP_TIMEOUT: "500ms",
+      // Every test client is 127.0.0.1: the login rate limit is tested on its own, with a low limit.
+      CERTCHAT_AUTH_RATE: "100000/1s",
+      // One verify worker, as the spawned test nodes: run from source each worker thread loads tsx and the
+      // verifier anew (about a second of CPU), and a test that needs two says so.
+      CERTCHAT_VERIFY_WORKERS: "1",
+      ...options.env,
+    });
   let storage: TestStorage | undefined;
   const release = async () => {
     await sms.stop();
@@ -117,6 +119,7 @@ export async function startTestServer(
   let server: CertchatServer;
   let url: string;
   try {
+    const config = readConfig();
     if (options.backend) storage = await options.backend.create();
     server = await createServer(config, {
       logger: options.logger ?? pino({ level: "silent" }),

@@ -10,6 +10,7 @@ import type { ChatMembershipService } from "../services/chat-membership.ts";
 import type { ChatService } from "../services/chats.ts";
 import type { ContactService } from "../services/contacts.ts";
 import type { FileService } from "../services/files.ts";
+import type { LimitKey } from "../services/limit-key.ts";
 import type { MessageService } from "../services/messages.ts";
 import type { PhoneService } from "../services/phones.ts";
 import type { ProfileService } from "../services/profiles.ts";
@@ -66,6 +67,8 @@ export interface HttpAppDeps {
   metrics: CertchatMetrics;
   /** CERTCHAT_TRUST_PROXY: whose X-Forwarded-For (and X-Request-Id) is believed; undefined = nobody's. */
   proxyTrust: ProxyTrust | undefined;
+  /** What per-address limits count a client address under (CERTCHAT_IPV6_PREFIX). */
+  limitKey: LimitKey;
 }
 
 /** The Fastify application: every API route, the envelope on every answer, OpenAPI and health. */
@@ -111,6 +114,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     headerToken: (request) => tokenOf(request),
     inFlightBudgetBytes: deps.maxBodiesInFlightBytes,
     largestBodyBytes: Math.max(deps.maxBodyBytes, deps.maxRequestBytes),
+    limitKey: deps.limitKey,
   });
   installBodyIdleTimeout(app, deps.timeouts.httpBodyIdleMs);
   installAnswerIdleTimeout(app, deps.timeouts.httpAnswerIdleMs);
@@ -144,7 +148,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       sessions: deps.sessions,
       bodyLimits: { request: deps.maxRequestBytes, upload: deps.maxBodyBytes },
       rateLimit: (scope) =>
-        rateLimitGuard(deps.authRateLimiter, scope, (refused) => deps.metrics.refused(refused)),
+        rateLimitGuard(deps.authRateLimiter, scope, deps.limitKey, (refused) =>
+          deps.metrics.refused(refused),
+        ),
     },
     {
       ...identityHandlers(deps),

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { errorCodes, type FastifyInstance, type FastifyRequest } from "fastify";
 import { ApiError } from "../../protocol/errors.ts";
+import type { LimitKey } from "../services/limit-key.ts";
 import type { BodyParsePool, ParseJob } from "./body-parse-pool.ts";
 import { parseForm } from "./body-shape.ts";
 
@@ -30,14 +31,17 @@ export interface BodyReaderOptions {
   inFlightBudgetBytes: number;
   /** The largest body any route takes: one client address may always hold one such body in flight. */
   largestBodyBytes: number;
+  /** What a client address's share is counted under: the rate limits' key (an IPv6 address's prefix). */
+  limitKey: LimitKey;
 }
 
 /**
  * What the bodies being received hold now, against the node's budget, and per client address against its
  * share: a quarter of the budget, or the largest body if that is more. Without the share one client's few
  * slow anonymous uploads near the body limit (about 1 MB/s in all) filled the budget, and every POST with a
- * body on the node was refused until they ended. Keyed by request.ip, as the rate limits are: behind a proxy
- * that is the address the trusted proxy vouches for (CERTCHAT_TRUST_PROXY), without one the proxy's own.
+ * body on the node was refused until they ended. Keyed by request.ip's limit key, as the rate limits are: behind
+ * a proxy that is the address the trusted proxy vouches for (CERTCHAT_TRUST_PROXY), without one the proxy's
+ * own; an IPv6 address counts as its prefix (CERTCHAT_IPV6_PREFIX), or one /64 would hold the whole budget.
  */
 class InFlight {
   private used = 0;
@@ -86,7 +90,7 @@ export function installBodyReader(app: FastifyInstance, options: BodyReaderOptio
 
   const inFlight = new InFlight(options.inFlightBudgetBytes, options.largestBodyBytes);
   const read = async (request: FastifyRequest, payload: Readable, form: boolean): Promise<unknown> => {
-    const received = await receive(request, payload, options.pool, inFlight);
+    const received = await receive(request, payload, options.pool, inFlight, options.limitKey);
     if (!received.job) {
       const text = Buffer.concat(received.chunks, received.size).toString("utf8");
       return form ? parseForm(text) : inlineJson(request, text);
@@ -122,10 +126,11 @@ function receive(
   payload: Readable,
   pool: BodyParsePool,
   inFlight: InFlight,
+  limitKey: LimitKey,
 ): Promise<Received> {
   const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(request.headers["content-length"]);
-  const address = request.ip;
+  const address = limitKey(request.ip);
   if (declared > limit) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
   const received: Received = { chunks: [], size: 0 };
   return new Promise((resolve, reject) => {

@@ -30,6 +30,7 @@ import {
 import { findOrCreateUser, findUserById, findUserByPhone } from "../storage/repositories/users.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
+import type { LimitKey } from "./limit-key.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { Identity } from "./sessions.ts";
 import { waitListEvents } from "./wait-list-view.ts";
@@ -46,9 +47,11 @@ export interface PhoneServiceOptions {
   perHourPerAddress: number;
   /**
    * registryPhone attempts, refused ones included, per session profile and per client address (keys
-   * `registryPhone:profile:<id>`, `registryPhone:address:<address>`; perHourPerAddress an hour).
+   * `registryPhone:profile:<id>`, `registryPhone:address:<limit key>`; perHourPerAddress an hour).
    */
   attempts: RateLimiter;
+  /** What a client address's limits count under (an IPv6 address's prefix); codes are stored with it too. */
+  limitKey: LimitKey;
   /** Told which limit refused a code (metrics). */
   onLimited?: (limit: "sms_resend" | "sms_per_phone" | "sms_per_address" | "sms_attempts") => void;
   /** Pushes the wait lists a newly attached certificate joins. */
@@ -77,11 +80,12 @@ export class PhoneService {
     if (phone.length < MIN_PHONE_DIGITS) {
       throw new ApiError("InvalidSchema", `phones need at least ${MIN_PHONE_DIGITS} digits`);
     }
-    const { db, clock } = this.options;
-    await this.spendAttempt(identity.profile.id, clientAddress);
+    const { db, clock, limitKey } = this.options;
+    const addressKey = limitKey(clientAddress);
+    await this.spendAttempt(identity.profile.id, addressKey);
     await this.assertPhoneAllowed(db, phone, await this.confirmationTarget(db, identity));
     const now = clock();
-    await this.assertWithinLimits(phone, clientAddress, now);
+    await this.assertWithinLimits(phone, addressKey, now);
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
     const id = await insertPhoneCode(db, {
@@ -89,7 +93,8 @@ export class PhoneService {
       phone,
       code,
       expires_at: now + this.options.codeTtlMs,
-      client_address: clientAddress,
+      // The limit key, not the address: the hourly count per address below counts these rows.
+      client_address: addressKey,
       created_at: now,
     });
     try {
@@ -190,18 +195,18 @@ export class PhoneService {
    * phone is registered, and uncounted (no SMS is sent for it) it let one session test every number, past the
    * contacts lookup quota that exists to prevent exactly that.
    */
-  private async spendAttempt(profileId: number, clientAddress: string): Promise<void> {
+  private async spendAttempt(profileId: number, addressKey: string): Promise<void> {
     const { attempts, onLimited } = this.options;
     if (
       (await attempts.take(`registryPhone:profile:${profileId}`)) &&
-      (await attempts.take(`registryPhone:address:${clientAddress}`))
+      (await attempts.take(`registryPhone:address:${addressKey}`))
     )
       return;
     onLimited?.("sms_attempts");
     throw new ApiError("SMSError", "too many phone registration attempts");
   }
 
-  private async assertWithinLimits(phone: string, clientAddress: string, now: number): Promise<void> {
+  private async assertWithinLimits(phone: string, addressKey: string, now: number): Promise<void> {
     const { db, resendIntervalMs, perHourPerPhone, perHourPerAddress, onLimited } = this.options;
     const history = await phoneSendHistory(db, phone, now - HOUR);
     if (history.lastSentAt !== null && now - history.lastSentAt < resendIntervalMs) {
@@ -212,7 +217,7 @@ export class PhoneService {
       onLimited?.("sms_per_phone");
       throw new ApiError("SMSError", "hourly limit for the phone");
     }
-    if ((await addressSendCount(db, clientAddress, now - HOUR)) >= perHourPerAddress) {
+    if ((await addressSendCount(db, addressKey, now - HOUR)) >= perHourPerAddress) {
       onLimited?.("sms_per_address");
       throw new ApiError("SMSError", "hourly limit for the client address");
     }

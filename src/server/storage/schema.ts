@@ -71,6 +71,7 @@ export interface PhoneCodesTable {
   attempts: number;
   expires_at: number;
   confirmed_at: number | null;
+  /** The requesting client address's limit key (an IPv6 address as its prefix: services/limit-key.ts). */
   client_address: string;
   created_at: number;
 }

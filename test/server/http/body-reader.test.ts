@@ -132,13 +132,22 @@ describe("request bodies in flight", () => {
   });
 });
 
-/** POSTs `body` as JSON from the local address `from` (a loopback address of its own: the server's request.ip). */
-function postFrom(url: string, from: string, body: unknown): Promise<{ status: number; body: unknown }> {
+/**
+ * POSTs `body` as JSON from the local address `from` (a loopback address of its own: the server's request.ip),
+ * or, when the server trusts the loopback proxy, as the client `forwardedFor` (X-Forwarded-For).
+ */
+function postFrom(
+  url: string,
+  from: string,
+  body: unknown,
+  forwardedFor?: string,
+): Promise<{ status: number; body: unknown }> {
   const text = JSON.stringify(body);
+  const forwarded = forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor };
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       url,
-      { method: "POST", localAddress: from, headers: { "content-type": "application/json" } },
+      { method: "POST", localAddress: from, headers: { "content-type": "application/json", ...forwarded } },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -152,12 +161,13 @@ function postFrom(url: string, from: string, body: unknown): Promise<{ status: n
   });
 }
 
-/** An upload from `from` that announces 1 MiB, sends `bytes` of it and stalls, holding what it sent. */
-function stalledUpload(url: URL, from: string, bytes: number): Promise<Socket> {
+/** An upload from `from` (or forwarded for `forwardedFor`) that announces 1 MiB, sends `bytes` of it and stalls. */
+function stalledUpload(url: URL, from: string, bytes: number, forwardedFor?: string): Promise<Socket> {
+  const forwarded = forwardedFor === undefined ? "" : `X-Forwarded-For: ${forwardedFor}\r\n`;
   return new Promise((resolve) => {
     const socket = connect({ port: Number(url.port), host: url.hostname, localAddress: from }, () => {
       socket.write(
-        `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+        `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n${forwarded}` +
           `Content-Length: ${1024 * 1024}\r\n\r\n{"pad":"${"A".repeat(bytes)}`,
         () => resolve(socket),
       );
@@ -189,6 +199,42 @@ describe("request bodies in flight per client address", () => {
       // The same body from another address is read and reaches the method's schema (no chat, no cid).
       const other = await postFrom(url.href, "127.0.0.3", { pad: "B".repeat(300 * 1024) });
       assert.deepEqual(other.body, { success: false, error: "InvalidSchema" });
+    } finally {
+      held.destroy();
+    }
+  });
+});
+
+describe("request bodies in flight per IPv6 /64", () => {
+  let server: TestServer;
+  before(async () => {
+    // As above, a 1 MiB share of a 4 MiB budget; the clients' addresses come from the trusted loopback proxy.
+    server = await startTestServer({
+      env: {
+        ...chatServerEnv,
+        CERTCHAT_MAX_BODY_BYTES: "1MiB",
+        CERTCHAT_MAX_BODIES_IN_FLIGHT: "4MiB",
+        CERTCHAT_TRUST_PROXY: "127.0.0.1",
+      },
+    });
+  });
+  after(async () => server.close());
+
+  test("a stalled upload from one IPv6 address holds the share of its whole /64, not of a neighbouring /64", async () => {
+    const url = new URL("/api/sendMessage/", server.url);
+    const post = (forwardedFor: string) =>
+      postFrom(url.href, "127.0.0.1", { pad: "B".repeat(300 * 1024) }, forwardedFor);
+    const held = await stalledUpload(url, "127.0.0.1", 900 * 1024, "2001:db8:1:2::1");
+    try {
+      // Until the server has counted the stalled bytes, a second body may still fit: ask until it is refused.
+      let refused = await post("2001:db8:1:2::2");
+      for (let tries = 0; refused.status !== 413 && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        refused = await post("2001:db8:1:2::2");
+      }
+      assert.deepEqual(refused, { status: 413, body: { success: false, error: "DataError" } });
+      const neighbour = await post("2001:db8:1:3::1");
+      assert.deepEqual(neighbour.body, { success: false, error: "InvalidSchema" });
     } finally {
       held.destroy();
     }

@@ -3,7 +3,11 @@ import { mock, test } from "node:test";
 import { closeNonReaders, type ReaderSocket } from "../../../src/server/realtime/send-backlog.ts";
 
 /** A socket whose client left `unsent` bytes unread, owned by profile `owner`. */
-function reader(id: string, unsent: number, owner?: number): ReaderSocket & { owner?: number; closed: boolean } {
+function reader(
+  id: string,
+  unsent: number,
+  owner?: number,
+): ReaderSocket & { owner?: number; closed: boolean } {
   const socket = {
     id,
     owner,

@@ -21,6 +21,8 @@ export interface SweepOptions {
   clock: Clock;
   /** A blob younger than this (by the store's clock) is kept, referenced or not (docs/DECISIONS.md §18). */
   graceMs: number;
+  /** Ends the sweep after the page in hand (a node shutting down); what was removed so far is reported. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface SweepOptions {
 async function sweepWith(db: Executor, options: SweepOptions): Promise<SweepOutcome> {
   const outcome: SweepOutcome = { scanned: 0, removed: 0, removedBytes: 0 };
   for await (const page of options.blobs.list()) {
+    if (options.signal?.aborted) break;
     outcome.scanned += page.length;
     const cutoff = options.clock() - options.graceMs;
     const old = page.filter((blob) => blob.modifiedAt <= cutoff);
@@ -79,7 +82,7 @@ export async function sweepOrphanBlobs(options: SweepOptions): Promise<SweepOutc
 /**
  * Sweeps every `intervalMs`, the first after one interval (start-up is busy enough). A failed round is
  * logged and retried at the next; a round still running when the next is due makes that one skip. Returns
- * a stop function that resolves once a running round has finished.
+ * a stop function that ends a running round after its current page and resolves once it has.
  */
 export function startBlobSweeps(
   options: SweepOptions & {
@@ -91,9 +94,10 @@ export function startBlobSweeps(
 ): () => Promise<void> {
   const { logger } = options;
   let running: Promise<void> | undefined;
+  const stopping = new AbortController();
   const round = async () => {
     try {
-      const outcome = await sweepOrphanBlobs(options);
+      const outcome = await sweepOrphanBlobs({ ...options, signal: stopping.signal });
       if (!outcome) {
         logger.info("blob sweep skipped: another node is sweeping");
         return;
@@ -113,6 +117,7 @@ export function startBlobSweeps(
   timer.unref();
   return async () => {
     clearInterval(timer);
+    stopping.abort();
     await running;
   };
 }

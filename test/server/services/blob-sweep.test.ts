@@ -193,6 +193,24 @@ describeEachBackend("blob sweep", (storage) => {
     assert.ok(await sweep(store));
   });
 
+  test("a sweep whose signal is aborted (a node shutting down) removes nothing further", async () => {
+    const { store, age } = await fileStore();
+    const orphan = randomUUID();
+    await store.put(orphan, new Uint8Array(2));
+    await age(orphan, GRACE_MS + 60_000);
+    const stopping = new AbortController();
+    stopping.abort();
+    const outcome = await sweepOrphanBlobs({
+      storage: storage(),
+      blobs: store,
+      clock: Date.now,
+      graceMs: GRACE_MS,
+      signal: stopping.signal,
+    });
+    assert.deepEqual(outcome, { scanned: 0, removed: 0, removedBytes: 0 });
+    assert.deepEqual(await idsIn(store), [orphan]);
+  });
+
   test("the periodic sweep reports each round's removals", async () => {
     const { store, age } = await fileStore();
     const orphan = randomUUID();

@@ -21,6 +21,8 @@ export interface SweepOptions {
   clock: Clock;
   /** A blob younger than this (by the store's clock) is kept, referenced or not (docs/DECISIONS.md §18). */
   graceMs: number;
+  /** Counts the orphans (as removed) without deleting them: `certchat files sweep --dry-run`. */
+  dryRun?: boolean;
   /** Ends the sweep after the page in hand (a node shutting down); what was removed so far is reported. */
   signal?: AbortSignal;
 }
@@ -45,7 +47,7 @@ async function sweepWith(db: Executor, options: SweepOptions): Promise<SweepOutc
     );
     for (const blob of old) {
       if (referenced.has(blob.id)) continue;
-      await options.blobs.delete(blob.id);
+      if (!options.dryRun) await options.blobs.delete(blob.id);
       outcome.removed++;
       outcome.removedBytes += blob.size;
     }

@@ -32,6 +32,12 @@ export interface BlobStore {
    * stays bounded whatever the store holds). A blob written or deleted during the listing may or may not appear.
    */
   list(): AsyncIterable<ListedBlob[]>;
+  /**
+   * Removes what writes cut short left behind (a crash mid-put) that was last written before `before` (ms,
+   * the store's clock), or with `dryRun` only counts it. A store whose writes leave nothing has none (S3: an
+   * object appears whole or not at all).
+   */
+  removeLeftovers?(before: number, dryRun: boolean): Promise<{ removed: number; removedBytes: number }>;
   /** Releases held connections (S3); a store that holds none has no close. */
   close?(): void;
 }

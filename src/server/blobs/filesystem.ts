@@ -15,6 +15,9 @@ import {
 /** A shard folder's name: two lower-case hex digits. */
 const SHARD = /^[0-9a-f]{2}$/;
 
+/** A temporary file of `put`: `.<id>.<12 hex digits>.tmp`. */
+const TEMPORARY = /^\.[0-9a-f-]{36}\.[0-9a-f]{12}\.tmp$/;
+
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
@@ -90,6 +93,25 @@ export class FileSystemBlobStore implements BlobStore {
       }
     }
     if (page.length > 0) yield page;
+  }
+
+  /** Temporary files of puts that never finished (renamed or removed): a second walk of the shard folders. */
+  async removeLeftovers(before: number, dryRun: boolean): Promise<{ removed: number; removedBytes: number }> {
+    const outcome = { removed: 0, removedBytes: 0 };
+    for (const first of await shardsOf(this.root)) {
+      for (const second of await shardsOf(join(this.root, first))) {
+        const folder = join(this.root, first, second);
+        for await (const name of namesIn(folder)) {
+          if (!TEMPORARY.test(name)) continue;
+          const found = await statIfPresent(join(folder, name));
+          if (!found?.isFile() || found.mtimeMs > before) continue;
+          if (!dryRun) await rm(join(folder, name), { force: true });
+          outcome.removed++;
+          outcome.removedBytes += found.size;
+        }
+      }
+    }
+    return outcome;
   }
 
   private pathOf(id: string): string {

@@ -10,7 +10,10 @@ import type { Clock } from "./clock.ts";
 export interface SweepOutcome {
   /** Blobs listed. */
   scanned: number;
-  /** Orphans deleted: older than the grace period and named by no message. */
+  /**
+   * Orphans deleted: older than the grace period and named by no message, and the store's leftovers of writes
+   * cut short (filesystem temporary files) as old.
+   */
   removed: number;
   removedBytes: number;
 }
@@ -52,7 +55,16 @@ async function sweepWith(db: Executor, options: SweepOptions): Promise<SweepOutc
       outcome.removedBytes += blob.size;
     }
   }
-  return outcome;
+  if (options.signal?.aborted || !options.blobs.removeLeftovers) return outcome;
+  const leftovers = await options.blobs.removeLeftovers(
+    options.clock() - options.graceMs,
+    options.dryRun ?? false,
+  );
+  return {
+    scanned: outcome.scanned,
+    removed: outcome.removed + leftovers.removed,
+    removedBytes: outcome.removedBytes + leftovers.removedBytes,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buffer } from "node:stream/consumers";
 import { after, before, describe, test } from "node:test";
@@ -166,6 +166,25 @@ describe("filesystem blob store", () => {
       (await pagesOf(store)).flat().map((blob) => blob.id),
       [id],
     );
+  });
+
+  test("removeLeftovers removes temporary files last written before the cutoff, and only those", async () => {
+    const root = join(await tempDir(), "leftovers");
+    const store = new FileSystemBlobStore(root);
+    const id = "abcdef01-2345-4678-9abc-def012345678";
+    await store.put(id, new Uint8Array([1]));
+    const folder = join(root, "ab", "cd");
+    const [old, young] = [`.${id}.0123456789ab.tmp`, `.${id}.ba9876543210.tmp`];
+    await writeFile(join(folder, old), "cut short");
+    await writeFile(join(folder, young), "in progress");
+    const then = new Date(Date.now() - 3_600_000);
+    await utimes(join(folder, old), then, then);
+    await utimes(join(folder, id), then, then);
+    const cutoff = Date.now() - 60_000;
+    assert.deepEqual(await store.removeLeftovers(cutoff, true), { removed: 1, removedBytes: 9 });
+    assert.equal((await readdir(folder)).length, 3, "a dry run removes nothing");
+    assert.deepEqual(await store.removeLeftovers(cutoff, false), { removed: 1, removedBytes: 9 });
+    assert.deepEqual((await readdir(folder)).sort(), [young, id].sort());
   });
 
   test("a missing root lists as no pages", async () => {

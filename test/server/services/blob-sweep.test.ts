@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { utimes } from "node:fs/promises";
+import { stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -122,6 +122,20 @@ describeEachBackend("blob sweep", (storage) => {
     await age(young, GRACE_MS - 60_000);
     assert.deepEqual(await sweep(store), { scanned: 1, removed: 0, removedBytes: 0 });
     assert.deepEqual(await idsIn(store), [young]);
+  });
+
+  test("a temporary file of a write cut short is removed once older than the grace period", async () => {
+    const root = join(await tempDir(), randomUUID());
+    const store = new FileSystemBlobStore(root);
+    const id = randomUUID();
+    await store.put(id, new Uint8Array(1));
+    await reference(id);
+    const leftover = join(root, id.slice(0, 2), id.slice(2, 4), `.${randomUUID()}.0123456789ab.tmp`);
+    await writeFile(leftover, new Uint8Array(6));
+    const then = new Date(Date.now() - GRACE_MS - 60_000);
+    await utimes(leftover, then, then);
+    assert.deepEqual(await sweep(store), { scanned: 1, removed: 1, removedBytes: 6 });
+    await assert.rejects(stat(leftover), { code: "ENOENT" });
   });
 
   test("a sweep over several listing pages removes the orphans of every page and only them", async () => {

@@ -73,6 +73,8 @@ export interface ServerOptions {
   storage?: StorageTarget;
   /** How often sockets' sessions are re-checked (default each minute; tests shorten it). */
   sessionCheckMs?: number;
+  /** Overrides CERTCHAT_BLOB_SWEEP_INTERVAL (tests shorten it below its 1m floor). */
+  blobSweepMs?: number;
 }
 
 /** How often ended sessions are deleted. */
@@ -345,8 +347,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       intervalMs: SESSION_CLEANUP_MS,
     });
     const blobSweep = config.blobSweep;
+    const sweepMs = options.blobSweepMs ?? blobSweep.intervalMs;
     const stopSweeps =
-      blobSweep.intervalMs === "off"
+      sweepMs === "off"
         ? async () => {}
         : startBlobSweeps({
             storage,
@@ -354,7 +357,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
             clock,
             graceMs: blobSweep.graceMs,
             logger,
-            intervalMs: blobSweep.intervalMs,
+            intervalMs: sweepMs,
             onSwept: (outcome) => {
               metrics.blobSweepScanned.inc(outcome.scanned);
               metrics.blobSweepRemoved.inc(outcome.removed);

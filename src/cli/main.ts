@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<Registration>> = {
   audit: async () => (await import("./commands/audit.ts")).auditCommand,
   backup: async () => (await import("./commands/backup.ts")).backupCommand,
   restore: async () => (await import("./commands/restore.ts")).restoreCommand,
+  files: async () => (await import("./commands/files.ts")).filesCommand,
 };
 
 const program = new Command("certchat").description(

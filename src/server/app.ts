@@ -1,9 +1,8 @@
-import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { BlobStore } from "./blobs/blob-store.ts";
-import { FileSystemBlobStore } from "./blobs/filesystem.ts";
+import { configuredBlobStore } from "./blobs/configured-store.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { clientAddress, proxyTrust } from "./http/client-address.ts";
@@ -17,6 +16,7 @@ import { createGateway, createSocketServer } from "./realtime/gateway.ts";
 import type { RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
 import { AuthService } from "./services/auth.ts";
+import { startBlobSweeps } from "./services/blob-sweep.ts";
 import type { ChatEvents } from "./services/chat-events.ts";
 import { ChatKeysService } from "./services/chat-keys.ts";
 import { ChatMembershipService } from "./services/chat-membership.ts";
@@ -74,6 +74,8 @@ export interface ServerOptions {
   storage?: StorageTarget;
   /** How often sockets' sessions are re-checked (default each minute; tests shorten it). */
   sessionCheckMs?: number;
+  /** Overrides CERTCHAT_BLOB_SWEEP_INTERVAL (tests shorten it below its 1m floor). */
+  blobSweepMs?: number;
 }
 
 /** How often ended sessions are deleted. */
@@ -119,16 +121,6 @@ function smsProvider(config: Config, logger: Logger): SmsProvider {
   return config.sms.provider === "http"
     ? new HttpSmsProvider(config.sms.url, config.sms.timeoutMs)
     : new ConsoleSmsProvider(logger, config.trust.length === 0 ? printLine : undefined);
-}
-
-/**
- * The AWS SDK (and, below, ioredis) is imported only when configured: loading it took a tenth of a default
- * node's start-up CPU (docs/PERFORMANCE.md, "Node start time").
- */
-async function blobStore(config: Config): Promise<BlobStore> {
-  if (config.files.store !== "s3") return new FileSystemBlobStore(join(config.dataDir, "files"));
-  const { S3BlobStore } = await import("./blobs/s3.ts");
-  return new S3BlobStore(config.files);
 }
 
 async function connectRedisIfConfigured(config: Config, logger: Logger): Promise<RedisLink | undefined> {
@@ -220,7 +212,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       nonceTtlMs: config.ttl.nonceMs,
       logger,
     });
-    blobs = await blobStore(config);
+    blobs = await configuredBlobStore(config);
     writer = new MessageWriter({ committer, observer: metrics.writer });
     redis = await connectRedisIfConfigured(config, logger);
     const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
@@ -268,6 +260,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       maxFileBytes: config.limits.maxFileBytes,
       maxCmsBytes: config.limits.maxCmsBytes,
       maxPageBytes: config.limits.maxPageBytes,
+      maxCommitDelayMs: config.blobSweep.graceMs / 2,
     });
     const localLimiter = new MemoryRateLimiter(config.limits.authRate, clock);
     const authRateLimiter: RateLimiter = redis
@@ -357,6 +350,24 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       logger,
       intervalMs: SESSION_CLEANUP_MS,
     });
+    const blobSweep = config.blobSweep;
+    const sweepMs = options.blobSweepMs ?? blobSweep.intervalMs;
+    const stopSweeps =
+      sweepMs === "off"
+        ? async () => {}
+        : startBlobSweeps({
+            storage,
+            blobs,
+            clock,
+            graceMs: blobSweep.graceMs,
+            logger,
+            intervalMs: sweepMs,
+            onSwept: (outcome) => {
+              metrics.blobSweepScanned.inc(outcome.scanned);
+              metrics.blobSweepRemoved.inc(outcome.removed);
+              metrics.blobSweepRemovedBytes.inc(outcome.removedBytes);
+            },
+          });
     const redisLink = redis;
     metrics.observe({
       sockets: () => gateway.census(),
@@ -403,6 +414,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       async close() {
         stopReloading();
         stopCleanup();
+        // A round in progress finishes first: it uses the store and the database closed below.
+        await stopSweeps();
         await trustReloader.idle();
         // /readyz answers 503 first, and for CERTCHAT_DRAIN_DELAY nothing else changes, so load balancers
         // stop sending new requests and connections before the sockets are closed.

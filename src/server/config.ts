@@ -62,6 +62,11 @@ export interface Config {
   gostEngine: "auto" | "off" | { path: string };
   /** Where file contents live (docs/DECISIONS.md §6): under the data directory, or in an S3 bucket. */
   files: { store: "fs" } | ({ store: "s3" } & S3Settings);
+  /**
+   * The orphan blob sweep (docs/OPERATIONS.md "Orphan files"): how often each node runs it ("off": never, the
+   * operator runs `certchat files sweep`), and how old an unreferenced blob must be to be taken for an orphan.
+   */
+  blobSweep: { intervalMs: number | "off"; graceMs: number };
   ttl: { tokenIdleMs: number; nonceMs: number; smsCodeMs: number; sessionMaxAgeMs: number };
   /** How often CERTCHAT_TRUST and CERTCHAT_CRL are read again (SIGHUP does it at once). */
   crlReloadMs: number;
@@ -236,6 +241,8 @@ const knownVariables = new Set([
   "CERTCHAT_VERIFY_QUEUE",
   "CERTCHAT_GOST_ENGINE",
   "CERTCHAT_FILES",
+  "CERTCHAT_BLOB_SWEEP_INTERVAL",
+  "CERTCHAT_BLOB_SWEEP_GRACE",
   "CERTCHAT_METRICS_HOST",
   "CERTCHAT_METRICS_PORT",
   "CERTCHAT_TRUST_PROXY",
@@ -322,6 +329,21 @@ function metricsSetting(get: Lookup): Config["metrics"] {
     host: get("CERTCHAT_METRICS_HOST") ?? "127.0.0.1",
     port: integer("CERTCHAT_METRICS_PORT", port, 0, 65535),
   };
+}
+
+/**
+ * The sweep's interval (1m–7d: timers overflow at 24.8 d) and grace period: at least 1h, far above any send's
+ * time from storing its file to its commit (HTTP requests end within CERTCHAT_HTTP_REQUEST_TIMEOUT) and
+ * any clock skew between the nodes and the store (docs/DECISIONS.md §21).
+ */
+function blobSweepSetting(get: Lookup): Config["blobSweep"] {
+  const interval = get("CERTCHAT_BLOB_SWEEP_INTERVAL") ?? "6h";
+  const intervalMs = interval === "off" ? "off" : parseDuration("CERTCHAT_BLOB_SWEEP_INTERVAL", interval);
+  if (intervalMs !== "off" && (intervalMs < 60_000 || intervalMs > 7 * 86_400_000))
+    throw new ConfigError("CERTCHAT_BLOB_SWEEP_INTERVAL", "must be off or between 1m and 7d");
+  const graceMs = parseDuration("CERTCHAT_BLOB_SWEEP_GRACE", get("CERTCHAT_BLOB_SWEEP_GRACE") ?? "24h");
+  if (graceMs < 3_600_000) throw new ConfigError("CERTCHAT_BLOB_SWEEP_GRACE", "must be at least 1h");
+  return { intervalMs, graceMs };
 }
 
 function trustProxySetting(get: Lookup): TrustProxy {
@@ -491,6 +513,7 @@ export function loadConfig(env: Env): Config {
     },
     gostEngine,
     files: filesSetting(get),
+    blobSweep: blobSweepSetting(get),
     ttl: {
       tokenIdleMs: duration("CERTCHAT_TOKEN_TTL", "30d"),
       nonceMs: duration("CERTCHAT_NONCE_TTL", "5m"),

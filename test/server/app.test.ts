@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { FileSystemBlobStore } from "../../src/server/blobs/filesystem.ts";
+import { scrape } from "../support/metrics.ts";
 import { startTestServer } from "../support/server.ts";
 import { toolSkip } from "../support/tools.ts";
 
@@ -93,4 +97,27 @@ test("a start that fails while loading trust closes the writer threads already s
     process.stdout.write(await createServer(loadConfig(settings)).then(() => "started", () => "refused"));
   `);
   assert.equal(outcome, "refused");
+});
+
+test("a node sweeps orphan files on its timer and counts them in certchat_blob_sweep_removed_total", async () => {
+  const server = await startTestServer({ blobSweepMs: 50 });
+  try {
+    const store = new FileSystemBlobStore(join(server.dataDir, "files"));
+    const orphan = randomUUID();
+    await store.put(orphan, new Uint8Array(8));
+    // The node's clock runs a day and an hour ahead: the file is past the default 24h grace period.
+    server.clock.advance(25 * 3_600_000);
+    const deadline = Date.now() + 20_000;
+    let removed: number | undefined;
+    while ((removed ?? 0) < 1 && Date.now() < deadline) {
+      await delay(50);
+      removed = (await scrape(server.server.metricsUrl())).value("certchat_blob_sweep_removed_total");
+    }
+    assert.equal(removed, 1);
+    const bytes = (await scrape(server.server.metricsUrl())).value("certchat_blob_sweep_removed_bytes_total");
+    assert.equal(bytes, 8);
+    assert.equal(await store.open(orphan), undefined);
+  } finally {
+    await server.close();
+  }
 });

@@ -354,3 +354,26 @@ test("bodies in flight are bounded by 256 MiB by default, never below the larges
     configErrorFor("CERTCHAT_MAX_BODIES_IN_FLIGHT"),
   );
 });
+
+test("the blob sweep runs every 6h and takes unreferenced blobs older than 24h by default", () => {
+  assert.deepEqual(loadConfig({}).blobSweep, { intervalMs: 6 * 3_600_000, graceMs: 24 * 3_600_000 });
+  assert.deepEqual(
+    loadConfig({ CERTCHAT_BLOB_SWEEP_INTERVAL: "off", CERTCHAT_BLOB_SWEEP_GRACE: "2h" }).blobSweep,
+    { intervalMs: "off", graceMs: 2 * 3_600_000 },
+  );
+});
+
+test("a blob sweep interval outside 1m–7d or a grace period under 1h names its variable", () => {
+  for (const interval of ["0", "30s", "8d", "often"]) {
+    assert.throws(
+      () => loadConfig({ CERTCHAT_BLOB_SWEEP_INTERVAL: interval }),
+      configErrorFor("CERTCHAT_BLOB_SWEEP_INTERVAL"),
+    );
+  }
+  for (const grace of ["59m", "0", "never"]) {
+    assert.throws(
+      () => loadConfig({ CERTCHAT_BLOB_SWEEP_GRACE: grace }),
+      configErrorFor("CERTCHAT_BLOB_SWEEP_GRACE"),
+    );
+  }
+});

@@ -80,6 +80,8 @@ export async function startTestServer(
     backend?: Backend;
     caAlg?: IssueAlgorithm;
     sessionCheckMs?: number;
+    /** How often the server sweeps orphan files (default: CERTCHAT_BLOB_SWEEP_INTERVAL, 6h). */
+    blobSweepMs?: number;
     /** Where the server logs (default: nowhere). */
     logger?: Logger;
   } = {},
@@ -126,6 +128,7 @@ export async function startTestServer(
       clock: () => clock.now,
       storage: storage?.target,
       sessionCheckMs: options.sessionCheckMs,
+      blobSweepMs: options.blobSweepMs,
     });
     url = await server.listen();
   } catch (error) {

@@ -83,6 +83,21 @@ export class CertchatMetrics {
     labelNames: ["resolution"] as const,
     registers: [this.registry],
   });
+  readonly blobSweepScanned = new Counter({
+    name: "certchat_blob_sweep_scanned_total",
+    help: "Blobs listed by this node's orphan sweeps",
+    registers: [this.registry],
+  });
+  readonly blobSweepRemoved = new Counter({
+    name: "certchat_blob_sweep_removed_total",
+    help: "Orphan blobs (named by no message, older than CERTCHAT_BLOB_SWEEP_GRACE) this node's sweeps deleted",
+    registers: [this.registry],
+  });
+  readonly blobSweepRemovedBytes = new Counter({
+    name: "certchat_blob_sweep_removed_bytes_total",
+    help: "Bytes of the orphan blobs this node's sweeps deleted",
+    registers: [this.registry],
+  });
   readonly messageDeliveries = new Counter({
     name: "certchat_message_deliveries_total",
     help: "Live messages handed to sockets of this node (room sizes at each broadcast)",

@@ -59,6 +59,12 @@ export interface MessageServiceOptions {
   maxCmsBytes: number;
   /** Bytes of message fields in one history page (see pageWithinBytes). */
   maxPageBytes: number;
+  /**
+   * A send whose file was stored longer ago than this when its commit starts is refused (CommonError) and its
+   * file removed: the blob sweep takes a blob older than its grace period that no message names for an orphan,
+   * so a commit may not come later than this (half the grace period, docs/DECISIONS.md §21). None: no bound.
+   */
+  maxCommitDelayMs?: number;
 }
 
 /**
@@ -142,6 +148,8 @@ interface PendingSend {
   request: SendMessageRequest;
   retryKey: Parameters<typeof findMessageByLocalId>[1] | undefined;
   fileId: string | null;
+  /** When the file's write began (the clock's ms), for maxCommitDelayMs. */
+  storedAt: number;
   /** The epoch the row is labelled with first. */
   label: number;
   senderName: string;
@@ -247,6 +255,7 @@ export class MessageService {
         : { sessionId: identity.session.id, chatId: request.chat, localId: String(request.localId) };
     const fileId = file ? randomUUID() : null;
     const label = request.keyId ?? (await this.currentKeyId(request.chat, false));
+    const storedAt = clock();
     if (fileId && file) await blobs.put(fileId, file);
     const row = {
       chat_id: request.chat,
@@ -263,7 +272,15 @@ export class MessageService {
       file_size: file?.length ?? null,
       created_at: now,
     };
-    const send: PendingSend = { row, request, retryKey, fileId, label, senderName: identity.profile.name };
+    const send: PendingSend = {
+      row,
+      request,
+      retryKey,
+      fileId,
+      storedAt,
+      label,
+      senderName: identity.profile.name,
+    };
     return {
       commit: () => this.commit(send),
       abandon: async () => {
@@ -281,6 +298,12 @@ export class MessageService {
     const me = row.profile_id;
     const stored = (id: number, keyId: number): Message =>
       messageView({ ...row, id, key_id: keyId, sender_name: send.senderName }, request.localId);
+    const { maxCommitDelayMs, clock } = this.options;
+    if (fileId && maxCommitDelayMs !== undefined && clock() - send.storedAt > maxCommitDelayMs) {
+      // The sweep may have taken the file for an orphan already: the send is refused, to be sent again.
+      await this.deleteBlob(fileId);
+      throw new ApiError("CommonError", "the send waited too long for its commit; send it again");
+    }
     // No read before the insert: the unique (session, chat, localId) index finds a retry, which is rare.
     try {
       const { id, keyId } = await this.insertLabelled(me, row, request.keyId, send.label);

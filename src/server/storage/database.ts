@@ -28,7 +28,7 @@ export interface Storage {
   /**
    * `select 1` for readiness checks. PostgreSQL: on a connection of its own, so that a node whose pool has a
    * queue of requests (a reconnect storm) is not reported unreachable while the database answers at once —
-   * a load balancer would take the busy node out and send everyone elsewhere (docs/DECISIONS.md §18).
+   * a load balancer would take the busy node out and send everyone elsewhere (docs/DECISIONS.md §20).
    */
   ping(): Promise<void>;
   close(): Promise<void>;

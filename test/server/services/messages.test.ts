@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import pino from "pino";
 import type { ApiError } from "../../../src/protocol/errors.ts";
@@ -151,6 +153,38 @@ describeEachBackend("MessageService publishes after commit", (storage, target) =
     assert.deepEqual([message.sign, message.cms], [null, null]);
     const stored = await findMessageById(reader.db, message.id);
     assert.deepEqual([stored?.sign, stored?.cms], [null, null]);
+  });
+
+  test("a send whose commit starts more than maxCommitDelayMs after its file was stored is refused, its file removed", async () => {
+    let time = now;
+    const blobs = new FileSystemBlobStore(join(await tempDir(), randomUUID()));
+    const slow = new MessageService({
+      ...serviceOptions,
+      blobs,
+      clock: () => time,
+      maxCommitDelayMs: 60_000,
+    });
+    const before = await lastMessageId(storage().db, chat);
+    const prepared = await slow.prepare(identity, { chat, cid: alice.certificateId, data: "AQID" });
+    time += 60_001;
+    await assert.rejects(prepared.commit(), { code: "CommonError" });
+    assert.equal(await lastMessageId(storage().db, chat), before);
+    for await (const page of blobs.list()) assert.deepEqual(page, [], "the file is removed");
+  });
+
+  test("a send committed within maxCommitDelayMs of storing its file is stored with it", async () => {
+    let time = now;
+    const blobs = new FileSystemBlobStore(join(await tempDir(), randomUUID()));
+    const timely = new MessageService({
+      ...serviceOptions,
+      blobs,
+      clock: () => time,
+      maxCommitDelayMs: 60_000,
+    });
+    const prepared = await timely.prepare(identity, { chat, cid: alice.certificateId, data: "AQID" });
+    time += 60_000;
+    const message = await prepared.commit();
+    assert.equal((await blobs.open(message.file ?? ""))?.size, 3);
   });
 
   test("a retry with the same localId is announced again, as the same stored message", async () => {

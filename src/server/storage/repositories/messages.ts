@@ -263,6 +263,16 @@ export function findFileMessage(
 }
 
 /**
+ * Which of `fileIds` a stored message names, in one statement on the unique file_id index (a blob sweep asks
+ * a listing page at a time, at most LIST_PAGE_SIZE ids).
+ */
+export async function referencedFileIds(db: Executor, fileIds: readonly string[]): Promise<Set<string>> {
+  if (fileIds.length === 0) return new Set();
+  const rows = await db.selectFrom("messages").select("file_id").where("file_id", "in", fileIds).execute();
+  return new Set(rows.flatMap((row) => (row.file_id === null ? [] : [row.file_id])));
+}
+
+/**
  * The bytes of a message's ciphertext and signatures, the part of a row that may be large (cms: 1 MiB), read
  * without the values themselves (octet_length: PostgreSQL reads no TOAST, SQLite no overflow pages). The
  * fields are base64 (checked on send), so bytes and characters agree: a page's byte cut in the service, which

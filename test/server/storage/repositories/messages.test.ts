@@ -20,6 +20,7 @@ import {
   lastMessageId,
   listCatchUpPages,
   listHistoryPage,
+  referencedFileIds,
   releaseLocalId,
 } from "../../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../../support/storage.ts";
@@ -104,6 +105,15 @@ describeEachBackend("messages", (storage) => {
     });
     assert.equal(files.length, 12);
     assert.ok(files.every((m) => m.file_id !== null));
+  });
+
+  test("referencedFileIds answers which of the ids stored messages name", async () => {
+    const rows = await Promise.all([ids[0], ids[10]].map((id) => findMessageById(storage().db, id ?? 0)));
+    const fileIds = rows.map((row) => row?.file_id ?? "");
+    assert.ok(fileIds.every((id) => id !== ""));
+    const unknown = randomUUID();
+    assert.deepEqual(await referencedFileIds(storage().db, [...fileIds, unknown]), new Set(fileIds));
+    assert.deepEqual(await referencedFileIds(storage().db, []), new Set());
   });
 
   test("a file message is found by its file id", async () => {

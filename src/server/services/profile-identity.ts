@@ -53,11 +53,26 @@ const BIDI_CONTROL = /\p{Bidi_Control}/gu;
 const CONTROL = /\p{Cc}/gu;
 
 /**
+ * Characters (code points) of a name, company or title others are shown. X.520's bounds for these attributes
+ * are 64 or fewer, and real Russian organisation names stay well under this; a certificate may still carry up to
+ * its 64 KiB (an outside review: a 60 KB name reached every contact list and search result).
+ */
+const MAX_SHOWN_CHARACTERS = 256;
+
+/**
  * A subject field as every client may show it to other people (the deployed Android one shows it as stored):
- * bidirectional controls dropped, control characters as spaces, runs of whitespace as one, trimmed.
+ * bidirectional controls dropped, control characters as spaces, runs of whitespace as one, trimmed, and cut to
+ * MAX_SHOWN_CHARACTERS with an ellipsis.
  */
 function shown(text: string | undefined): string {
-  return (text ?? "").replace(BIDI_CONTROL, "").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
+  const cleaned = (text ?? "").replace(BIDI_CONTROL, "").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
+  // Code points, not UTF-16 units: a cut must not split a surrogate pair.
+  const characters = [...cleaned];
+  if (characters.length <= MAX_SHOWN_CHARACTERS) return cleaned;
+  return `${characters
+    .slice(0, MAX_SHOWN_CHARACTERS - 1)
+    .join("")
+    .trimEnd()}…`;
 }
 
 /** Bad check digits of the subject's Russian identifiers, for the operator's log ([] when all are fine). */

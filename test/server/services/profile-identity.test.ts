@@ -39,3 +39,23 @@ test("bidirectional controls and control characters of the subject are not part 
     ["Иванов Иван Иванович", "ООО [31mРомашка", "Директор"],
   );
 });
+
+// Outside review (attack12): a certificate may carry a name of up to its 64 KiB, which every contact is shown.
+test("a name, company or title longer than 256 characters is cut to 256 with an ellipsis, never inside a surrogate pair", () => {
+  const fields = profileFieldsOf(
+    {
+      subject: {
+        commonName: `Ж${"😀".repeat(10_000)}`,
+        organization: "О".repeat(300),
+        title: "Т".repeat(256),
+      },
+      issuerDn: "CN=Some CA",
+      subjectDn: "CN=x",
+    },
+    false,
+  );
+  assert.equal([...fields.name].length, 256);
+  assert.equal(fields.name, `Ж${"😀".repeat(254)}…`);
+  assert.equal(fields.company, `${"О".repeat(255)}…`);
+  assert.equal(fields.title, "Т".repeat(256), "exactly 256 is kept whole");
+});

@@ -71,10 +71,18 @@ describe("gateway close with a publication pending", () => {
     const onB = await connectV4(urlB);
     sockets.push(onB);
     const seen = record(onB, "messages");
-    // Both adapters subscribed: a broadcast from B's own io reaches the socket (a barrier that works).
-    const warm = nextEvent(onB, "warm");
-    (ioA as unknown as Server).to(chatRoom("shutdown-probe", 4)).emit("warm");
-    await warm;
+    // Both adapters subscribed: a broadcast from A reaches the socket on B (a barrier that works). Sent again
+    // until it arrives: a broadcast before the adapters' Redis subscriptions are up is lost (a loaded machine).
+    const warm = nextEvent(onB, "warm", 30_000);
+    const warming = setInterval(
+      () => (ioA as unknown as Server).to(chatRoom("shutdown-probe", 4)).emit("warm"),
+      100,
+    );
+    try {
+      await warm;
+    } finally {
+      clearInterval(warming);
+    }
     const gatewayA = createGateway(ioA, {
       logger,
       sessions: {} as never,

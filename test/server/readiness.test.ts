@@ -71,6 +71,32 @@ test("a PostgreSQL pool with every connection busy and a queue behind it still c
   }
 });
 
+// Outside review (review12): the probe pool has one connection; one whose answers were lost (a database host
+// that failed over, a dropped NAT entry) held it for good, and every later probe queued behind it.
+test("a probe connection whose answer was lost does not hold readiness down once PostgreSQL answers", {
+  skip: postgres.skip,
+}, async () => {
+  const created = await postgres.create();
+  if (created.target.kind !== "postgres") throw new Error("expected PostgreSQL");
+  const proxy = new TcpProxy(new URL(testDatabaseUrl));
+  const url = Object.assign(new URL(created.target.url), {
+    hostname: "127.0.0.1",
+    port: new URL(await proxy.start()).port,
+  });
+  const storage = openStorage({ ...created.target, url: url.toString() });
+  try {
+    const readiness = new Readiness(() => storage.ping());
+    assert.equal(await readiness.databaseUp(), true);
+    proxy.muteOpen();
+    assert.equal(await readiness.databaseUp(), false, "the probe's connection lost its answer");
+    assert.equal(await readiness.databaseUp(), true, "a new connection answers");
+  } finally {
+    await proxy.stop();
+    await storage.close();
+    await created.dispose();
+  }
+});
+
 test("/readyz answers 200 once the server listens", async () => {
   const server = await startTestServer();
   try {

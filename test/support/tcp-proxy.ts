@@ -3,13 +3,15 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 
 /**
  * A loopback TCP proxy that a test can cut: `pause` drops every connection and refuses new ones; `mute` drops
- * what the server sends (a lost answer) until the next `pause`.
+ * what the server sends (a lost answer) until the next `pause`; `muteOpen` does so on the connections open now
+ * only (a dead path to a database whose new connections work).
  */
 export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private paused = false;
   private muted = false;
+  private readonly mutedClients = new Set<Socket>();
 
   constructor(target: URL) {
     this.server = createServer((client) => {
@@ -26,7 +28,7 @@ export class TcpProxy {
       }
       client.pipe(upstream);
       upstream.on("data", (chunk: Buffer) => {
-        if (!this.muted) client.write(chunk);
+        if (!this.muted && !this.mutedClients.has(client)) client.write(chunk);
       });
     });
   }
@@ -38,6 +40,10 @@ export class TcpProxy {
 
   mute(): void {
     this.muted = true;
+  }
+
+  muteOpen(): void {
+    for (const socket of this.sockets) this.mutedClients.add(socket);
   }
 
   pause(): void {

@@ -35,6 +35,8 @@ export interface Storage {
 }
 
 const INT8_OID = 20;
+/** The probe's connect and answer time: below readiness.ts's 3 s, so the next check finds a fresh connection. */
+const PROBE_TIMEOUT_MS = 2_500;
 
 /**
  * pg is loaded on the first PostgreSQL storage opened, not with this module: a SQLite node does not pay its
@@ -86,7 +88,15 @@ export function openStorage(target: StorageTarget, options: StorageOptions = {})
     },
   };
   const pool = new pg.Pool(connection);
-  const probe = new pg.Pool({ ...connection, max: 1 });
+  // One connection; a connect or an answer that takes longer than a readiness check waits fails and the
+  // connection is dropped (pg-pool destroys a client released with an error): else one whose answer was lost
+  // (a failed-over host, a dropped NAT entry) held the probe for good, every later probe queued behind it.
+  const probe = new pg.Pool({
+    ...connection,
+    max: 1,
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+    query_timeout: PROBE_TIMEOUT_MS,
+  });
   // A client losing its connection (database restart) emits "error", which must not crash the process. The
   // pool listens only while a client is idle; a checked-out client's query fails with the error anyway, and
   // the pool drops the dead client when it is released. So every client gets a listener of its own; a

@@ -13,7 +13,7 @@ export function limitKeys(ipv6PrefixBits: number): LimitKey {
 
 /**
  * An IPv4 address as it is; an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, how a dual-stack listener sees
- * IPv4 clients) as its IPv4 address; any other IPv6 address as its first `ipv6PrefixBits` bits in one
+ * IPv4 clients) or a NAT64 well-known-prefix one (`64:ff9b::1.2.3.4`) as its IPv4 address; any other IPv6 address as its first `ipv6PrefixBits` bits in one
  * spelling (`2001:db8:0:1::/64`), whatever its zero compression, letter case or zone id. One holder of a
  * /64 (what an ISP or a cloud VM hands out) has 2^64 addresses: keyed on the whole address, every
  * per-address limit would be void against it. Anything that is not an IP address is kept as it is.
@@ -22,7 +22,7 @@ export function limitKey(address: string, ipv6PrefixBits: number): string {
   if (isIPv4(address)) return address;
   const groups = ipv6Groups(address);
   if (!groups) return address;
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+  if (embedsIPv4(groups)) {
     const [high = 0, low = 0] = groups.slice(6);
     return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
   }
@@ -32,6 +32,16 @@ export function limitKey(address: string, ipv6PrefixBits: number): string {
     return (group & ((0xffff << (16 - bits)) & 0xffff)).toString(16);
   });
   return `${prefix.join(":")}${kept < 8 ? "::" : ""}/${ipv6PrefixBits}`;
+}
+
+/**
+ * IPv4-mapped (`::ffff:0:0/96`), or the NAT64 well-known prefix (`64:ff9b::/96`, RFC 6052): behind a stateless
+ * translator (SIIT-DC) every IPv4 client reaches an IPv6-only node in that one /96, so its /64 would be one key
+ * for the whole IPv4 internet.
+ */
+function embedsIPv4(groups: readonly number[]): boolean {
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  return (zeros(0, 5) && groups[5] === 0xffff) || (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6));
 }
 
 /** The eight 16-bit groups of an IPv6 address (a zone id dropped), or undefined for anything else. */

@@ -14,6 +14,14 @@ test("an IPv4-mapped IPv6 address counts as its IPv4 address", () => {
   assert.equal(key("0:0:0:0:0:ffff:203.0.113.7"), "203.0.113.7");
 });
 
+// Outside review (review12): behind a stateless NAT64 (SIIT-DC) every IPv4 client arrives in 64:ff9b::/96, whose
+// /64 was one key for all of them: one client's logins used up everyone's rate limit.
+test("a NAT64 well-known-prefix address counts as the IPv4 address it embeds", () => {
+  assert.equal(key("64:ff9b::203.0.113.7"), "203.0.113.7");
+  assert.equal(key("64:FF9B::cb00:7107"), "203.0.113.7");
+  assert.notEqual(key("64:ff9b::203.0.113.7"), key("64:ff9b::198.51.100.1"));
+});
+
 test("an IPv6 address is keyed on its /64", () => {
   assert.equal(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
 });

@@ -9,15 +9,12 @@ import { waitForAsync } from "./load-clients.ts";
 /** The committed production example; the test runs it with only its addresses changed. */
 export const productionConfig = fileURLToPath(new URL("../../deploy/haproxy.cfg", import.meta.url));
 
-/** deploy/haproxy.cfg with only the first `nodes` server lines of each backend (a cluster smaller than three). */
+/** deploy/haproxy.cfg with only its first `nodes` server lines (a cluster smaller than the file's three). */
 export function productionConfigFor(nodes: number): string {
   let servers = 0;
   return readFileSync(productionConfig, "utf8")
     .split("\n")
-    .filter((line) => {
-      if (/^backend\s/.test(line)) servers = 0;
-      return !/^\s*server\s/.test(line) || servers++ < nodes;
-    })
+    .filter((line) => !/^\s*server\s/.test(line) || servers++ < nodes)
     .join("\n");
 }
 
@@ -43,8 +40,7 @@ const TEST_LOG = "    log stderr format raw local0 notice";
  */
 export function loopbackConfig(committed: string, layout: ProxyLayout): string {
   let section = "";
-  /** Server lines per backend: each backend lists every node, in the same order. */
-  const servers = new Map<string, number>();
+  let servers = 0;
   let logged = 0;
   const binds = new Map<string, number>();
   const lines = committed.split("\n").flatMap((line) => {
@@ -60,21 +56,14 @@ export function loopbackConfig(committed: string, layout: ProxyLayout): string {
     }
     const server = /^(\s*server\s+\S+\s+)\S+(.*)$/.exec(line);
     if (server) {
-      const index = servers.get(section) ?? 0;
-      servers.set(section, index + 1);
-      const address = layout.nodes[index];
-      if (!address)
-        throw new Error(`${productionConfig}: ${section} has more server lines than the test's nodes`);
+      const address = layout.nodes[servers++];
+      if (!address) throw new Error(`${productionConfig} has more server lines than the test's nodes`);
       return [`${server[1]}${address}${server[2]}`];
     }
     return [line];
   });
-  for (const [backend, count] of servers) {
-    if (count !== layout.nodes.length) {
-      throw new Error(
-        `${productionConfig}: ${backend} has ${count} server lines, the test ${layout.nodes.length} nodes`,
-      );
-    }
+  if (servers !== layout.nodes.length) {
+    throw new Error(`${productionConfig} has ${servers} server lines, the test ${layout.nodes.length} nodes`);
   }
   if (binds.get("frontend certchat") !== 1 || binds.get("frontend stats") !== 1) {
     throw new Error(`${productionConfig}: expected one bind in each of the frontends certchat and stats`);

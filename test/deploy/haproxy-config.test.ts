@@ -29,28 +29,6 @@ describe("deploy/haproxy.cfg", () => {
     assert.match(`${run.stdout}${run.stderr}`, /Configuration file is valid/);
   });
 
-  // The survivor of a rolling restart, busy taking over the other node's sockets, failed its checks and left
-  // HAProxy with no node: every client got HAProxy's 503 (docs/DECISIONS.md §20).
-  test("the fail-open backend holds the same nodes unchecked and is used only when no checked node is up", () => {
-    const servers = (section: string) =>
-      directivesOf(section)
-        .filter((line) => line.startsWith("server "))
-        .map((line) => line.split(" ").slice(0, 3).join(" "));
-    const checked = servers("backend certchat_nodes");
-    assert.ok(checked.length > 0);
-    assert.deepEqual(servers("backend certchat_nodes_unchecked"), checked);
-    assert.ok(
-      directivesOf("backend certchat_nodes_unchecked").every(
-        (line) => !/\bcheck\b|option httpchk/.test(line),
-      ),
-      "no health checks in the fail-open backend",
-    );
-    assert.deepEqual(
-      directivesOf("frontend certchat").filter((line) => line.startsWith("use_backend")),
-      ["use_backend certchat_nodes_unchecked if { nbsrv(certchat_nodes) eq 0 }"],
-    );
-  });
-
   // A closing node answers 503 to a request it did not run (src/server/http/closing.ts); without these lines
   // HAProxy passed that 503 on to the client (docs/DECISIONS.md §17).
   test("a request a node did not run (a refused connection, a closing node's 503) is sent again to another node, and nothing a node may have run is", () => {

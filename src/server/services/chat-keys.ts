@@ -132,7 +132,7 @@ export function checkOwnership(keys: DecodedKey[], certificates: ReadonlyMap<num
  * would take its certificate off the wait list, so no member able to serve it would.
  */
 export function checkWrappable(
-  keys: readonly DecodedKey[],
+  keys: readonly { cid: number }[],
   certificates: ReadonlyMap<number, CertificateRow>,
   wrapper: CertificateRow,
 ): void {
@@ -144,6 +144,40 @@ export function checkWrappable(
         `the session certificate cannot wrap for certificate ${key.cid}`,
       );
   }
+}
+
+/**
+ * Current certificates of `profiles` without a key among `keys`: the ones to put on the wait list. With
+ * "require", a certificate the wrapper could have wrapped for must have a key (CreateChatKeysError).
+ */
+export function uncovered(
+  certificates: Iterable<CertificateRow>,
+  profiles: ReadonlySet<number>,
+  keys: readonly { cid: number }[],
+  wrapper: CertificateRow,
+  now: number,
+  mode: "require" | "wait",
+): CertificateRow[] {
+  const covered = new Set(keys.map((key) => key.cid));
+  const left = [...certificates].filter(
+    (row) => profiles.has(row.profile_id) && isCurrent(row, now) && !covered.has(row.id),
+  );
+  if (mode === "require") {
+    const wrappable = left.filter((row) => canWrap(wrapper.key_agreement, row.key_agreement));
+    if (wrappable.length > 0)
+      throw new ApiError("CreateChatKeysError", `no key for certificates ${wrappable.map((row) => row.id)}`);
+  }
+  return left;
+}
+
+/** Wait-list rows for `certificates` in chat `chatId`, waiting since `now`. */
+export function waitRows(chatId: string, certificates: readonly CertificateRow[], now: number) {
+  return certificates.map((row) => ({
+    chat_id: chatId,
+    certificate_id: row.id,
+    profile_id: row.profile_id,
+    since: now,
+  }));
 }
 
 /** Certificates of profiles by id. */

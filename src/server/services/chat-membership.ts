@@ -11,7 +11,6 @@ import type {
   SetRoleRequest,
 } from "../../protocol/schemas/members.ts";
 import { recordAuditEvent } from "../storage/repositories/audit.ts";
-import type { CertificateRow } from "../storage/repositories/certificates.ts";
 import { advanceEpoch } from "../storage/repositories/chat-key-epochs.ts";
 import { deleteWaitsOfProfile, insertWaits } from "../storage/repositories/chat-key-waits.ts";
 import {
@@ -43,11 +42,12 @@ import {
   certificatesOf,
   checkOwnership,
   checkWrappable,
-  type DecodedKey,
   decodeKey,
   endWaits,
   keyRows,
   keysAddedEvents,
+  uncovered,
+  waitRows,
   wrapperOf,
 } from "./chat-keys.ts";
 import type { Clock } from "./clock.ts";
@@ -436,37 +436,4 @@ function outdatedUnless(chat: LockedChat, request: { keyId: number; version: num
   // lockChat has bumped the version already: the request was built on the one before.
   if (request.keyId !== chat.key_id || request.version !== chat.version - 1)
     throw new ApiError("ChatKeyOutdated", "the chat's key or members changed");
-}
-
-/**
- * Current certificates of `profiles` without a key among `keys`: the ones to put on the wait list. With
- * "require", a certificate the wrapper could have wrapped for must have a key (CreateChatKeysError).
- */
-function uncovered(
-  certificates: Iterable<CertificateRow>,
-  profiles: ReadonlySet<number>,
-  keys: readonly DecodedKey[],
-  wrapper: CertificateRow,
-  now: number,
-  mode: "require" | "wait",
-): CertificateRow[] {
-  const covered = new Set(keys.map((key) => key.cid));
-  const left = [...certificates].filter(
-    (row) => profiles.has(row.profile_id) && isCurrent(row, now) && !covered.has(row.id),
-  );
-  if (mode === "require") {
-    const wrappable = left.filter((row) => canWrap(wrapper.key_agreement, row.key_agreement));
-    if (wrappable.length > 0)
-      throw new ApiError("CreateChatKeysError", `no key for certificates ${wrappable.map((row) => row.id)}`);
-  }
-  return left;
-}
-
-function waitRows(chatId: string, certificates: readonly CertificateRow[], now: number) {
-  return certificates.map((row) => ({
-    chat_id: chatId,
-    certificate_id: row.id,
-    profile_id: row.profile_id,
-    since: now,
-  }));
 }

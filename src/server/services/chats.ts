@@ -4,6 +4,7 @@ import { decodeBase64 } from "../../protocol/base64.ts";
 import { ApiError } from "../../protocol/errors.ts";
 import { ChatType, type Contact, type CreateChatRequest } from "../../protocol/schemas/chats.ts";
 import { type CertificateRow, listCertificatesOfProfiles } from "../storage/repositories/certificates.ts";
+import { insertWaits } from "../storage/repositories/chat-key-waits.ts";
 import { insertChatKeys } from "../storage/repositories/chat-keys.ts";
 import {
   type Chat,
@@ -16,6 +17,7 @@ import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts"
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesWithPhones, type ProfileWithPhone } from "../storage/repositories/profiles.ts";
 import type { ChatEvents } from "./chat-events.ts";
+import { checkWrappable, uncovered, waitRows } from "./chat-keys.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { ContactLookupLimit } from "./contacts.ts";
@@ -68,7 +70,13 @@ export class ChatService {
 
     await admitNamedProfiles(this.db, this.lookups, identity, await this.checkMembers(memberIds));
     const now = this.clock();
-    this.checkKeys(keys, memberIds, await listCertificatesOfProfiles(this.db, memberIds), now);
+    const waiting = this.checkKeys(
+      keys,
+      memberIds,
+      await listCertificatesOfProfiles(this.db, memberIds),
+      identity.session.certificate_id,
+      now,
+    );
 
     const chat: Chat = {
       id: randomUUID(),
@@ -106,6 +114,7 @@ export class ChatService {
             created_at: now,
           })),
         );
+        await insertWaits(trx, waitRows(chat.id, waiting, now));
       });
     } catch (error) {
       // The other member created the same personal chat a moment earlier: theirs is the chat.
@@ -154,25 +163,32 @@ export class ChatService {
   }
 
   /**
-   * Every key is for a certificate of the profile it names, once; every current (unexpired) certificate of
-   * every member has a key, or some member could not read the chat.
+   * Every key is for a certificate of the profile it names, once, and one the creator's certificate can wrap for;
+   * every current certificate of every member it can wrap for has a key, or that member could not read the chat.
+   * Returns the current certificates it cannot wrap for (a GOST key of another key-agreement group), which start
+   * on the chat's wait list for a member who can (outside review review12: createChat demanded a row for them
+   * too, one that could never unwrap, and so kept them off the wait list).
    */
-  private checkKeys(keys: DecodedKey[], memberIds: number[], certificates: CertificateRow[], now: number) {
-    const owner = new Map(certificates.map((row) => [row.id, row.profile_id]));
+  private checkKeys(
+    keys: DecodedKey[],
+    memberIds: number[],
+    certificates: CertificateRow[],
+    creatorCertificate: number,
+    now: number,
+  ): CertificateRow[] {
+    const byId = new Map(certificates.map((row) => [row.id, row]));
     const covered = new Set<number>();
     for (const key of keys) {
-      if (owner.get(key.cid) !== key.pid)
+      if (byId.get(key.cid)?.profile_id !== key.pid)
         throw new ApiError("CreateChatKeysError", `certificate ${key.cid} is not of profile ${key.pid}`);
       if (covered.has(key.cid))
         throw new ApiError("CreateChatKeysError", `two keys for certificate ${key.cid}`);
       covered.add(key.cid);
     }
-    const members = new Set(memberIds);
-    const missing = certificates.filter(
-      (row) => members.has(row.profile_id) && row.not_after > now && !covered.has(row.id),
-    );
-    if (missing.length > 0)
-      throw new ApiError("CreateChatKeysError", `no key for certificates ${missing.map((row) => row.id)}`);
+    const wrapper = byId.get(creatorCertificate);
+    if (!wrapper) throw new ApiError("CreateChatKeysError", "the session certificate is not the creator's");
+    checkWrappable(keys, byId, wrapper);
+    return uncovered(certificates, new Set(memberIds), keys, wrapper, now, "require");
   }
 
   private async contactOf(identity: Identity, chat: Chat): Promise<Contact> {

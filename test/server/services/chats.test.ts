@@ -87,22 +87,57 @@ describeEachBackend("createChat and contacts under key epochs", (storage) => {
   // Outside review (review12): attack12 refused such rows in chatsKeys, addMembers, rotateKey and removeMember, not
   // here; and createChat demands a row for every current certificate of every member, so the creator must post
   // one that cannot unwrap, and the certificate is never on the chat's wait list for a capable member to serve.
-  test("createChat refuses a row for a certificate the creator's certificate cannot wrap for", {
-    todo: "checkWrappable here; checkKeys then must let those certificates go without a row, onto the wait list",
-  }, async () => {
+  test("createChat refuses a row for a certificate the creator's certificate cannot wrap for", async () => {
+    const creator = await person(storage());
     const member = await person(storage());
     const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
     const { chats } = services(storage());
     await assert.rejects(
-      chats.create(owner.identity, {
+      chats.create(creator.identity, {
         token: "",
         type: 1,
         name: "Mixed",
         keys: [
-          { pid: owner.pid, cid: owner.cid, key: wrapped(owner.cid, 1) },
+          { pid: creator.pid, cid: creator.cid, key: wrapped(creator.cid, 1) },
           { pid: member.pid, cid: member.cid, key: wrapped(member.cid, 1) },
           { pid: member.pid, cid: gost, key: wrapped(gost, 1) },
         ],
+      }),
+      (error) => error instanceof ApiError && error.code === "CreateChatKeysError",
+    );
+  });
+
+  test("a member's certificate the creator cannot wrap for needs no row and starts on the chat's wait list", async () => {
+    const creator = await person(storage());
+    const member = await person(storage());
+    const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
+    const { chats } = services(storage());
+    const contact = await chats.create(creator.identity, {
+      token: "",
+      type: 1,
+      name: "Mixed, waiting",
+      keys: [creator, member].map((who) => ({ pid: who.pid, cid: who.cid, key: wrapped(who.cid, 1) })),
+    });
+    const listed = (await contacts().list(creator.identity, [])).find(
+      (entry) => entry.chatId === contact.chatId,
+    );
+    assert.deepEqual(
+      listed?.waitList?.map((entry) => [entry.pid, entry.cid, entry.keyIds]),
+      [[member.pid, gost, [1]]],
+    );
+  });
+
+  test("a certificate the creator can wrap for still needs its row", async () => {
+    const creator = await person(storage());
+    const member = await person(storage());
+    await addCertificate(storage(), member.pid);
+    const { chats } = services(storage());
+    await assert.rejects(
+      chats.create(creator.identity, {
+        token: "",
+        type: 1,
+        name: "Missing",
+        keys: [creator, member].map((who) => ({ pid: who.pid, cid: who.cid, key: wrapped(who.cid, 1) })),
       }),
       (error) => error instanceof ApiError && error.code === "CreateChatKeysError",
     );

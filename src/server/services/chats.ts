@@ -17,14 +17,14 @@ import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts"
 import type { Executor } from "../storage/repositories/executor.ts";
 import { listProfilesWithPhones, type ProfileWithPhone } from "../storage/repositories/profiles.ts";
 import type { ChatEvents } from "./chat-events.ts";
-import { checkWrappable, uncovered, waitRows } from "./chat-keys.ts";
+import { uncovered, waitRows } from "./chat-keys.ts";
 import type { Clock } from "./clock.ts";
 import { buildContacts, contactProfileOf } from "./contact-view.ts";
 import type { ContactLookupLimit } from "./contacts.ts";
 import { decodeCommitment } from "./epoch-commitment.ts";
 import { admitNamedProfiles } from "./named-profiles.ts";
 import type { Identity } from "./sessions.ts";
-import { roleName } from "./wait-list-view.ts";
+import { canWrap, roleName } from "./wait-list-view.ts";
 
 /** The natural key of a personal chat: one chat per pair of profiles, whoever creates it. */
 export function personalPairKey(a: number, b: number): string {
@@ -70,7 +70,7 @@ export class ChatService {
 
     await admitNamedProfiles(this.db, this.lookups, identity, await this.checkMembers(memberIds));
     const now = this.clock();
-    const waiting = this.checkKeys(
+    const { stored, waiting } = this.checkKeys(
       keys,
       memberIds,
       await listCertificatesOfProfiles(this.db, memberIds),
@@ -103,7 +103,7 @@ export class ChatService {
         );
         await insertChatKeys(
           trx,
-          keys.map((key) => ({
+          stored.map((key) => ({
             chat_id: chat.id,
             profile_id: key.pid,
             certificate_id: key.cid,
@@ -163,11 +163,13 @@ export class ChatService {
   }
 
   /**
-   * Every key is for a certificate of the profile it names, once, and one the creator's certificate can wrap for;
-   * every current certificate of every member it can wrap for has a key, or that member could not read the chat.
-   * Returns the current certificates it cannot wrap for (a GOST key of another key-agreement group), which start
-   * on the chat's wait list for a member who can (outside review review12: createChat demanded a row for them
-   * too, one that could never unwrap, and so kept them off the wait list).
+   * Every key is for a certificate of the profile it names, once; every current certificate of every member the
+   * creator's certificate can wrap for has a key, or that member could not read the chat. Returns the keys to
+   * store and the certificates to put on the chat's wait list: a row for a certificate the creator's certificate
+   * cannot wrap for (a GOST key of another key-agreement group) could never unwrap, so it is not stored and the
+   * certificate waits for a member who can serve it (outside review review12: createChat demanded such a row,
+   * which kept the certificate off the wait list). Not refused, as the extensions' key calls refuse it: a v1
+   * client, which may send one, keeps creating its chats as the spec has it.
    */
   private checkKeys(
     keys: DecodedKey[],
@@ -175,7 +177,7 @@ export class ChatService {
     certificates: CertificateRow[],
     creatorCertificate: number,
     now: number,
-  ): CertificateRow[] {
+  ): { stored: DecodedKey[]; waiting: CertificateRow[] } {
     const byId = new Map(certificates.map((row) => [row.id, row]));
     const covered = new Set<number>();
     for (const key of keys) {
@@ -187,8 +189,11 @@ export class ChatService {
     }
     const wrapper = byId.get(creatorCertificate);
     if (!wrapper) throw new ApiError("CreateChatKeysError", "the session certificate is not the creator's");
-    checkWrappable(keys, byId, wrapper);
-    return uncovered(certificates, new Set(memberIds), keys, wrapper, now, "require");
+    const stored = keys.filter((key) =>
+      canWrap(wrapper.key_agreement, byId.get(key.cid)?.key_agreement ?? null),
+    );
+    const waiting = uncovered(certificates, new Set(memberIds), stored, wrapper, now, "require");
+    return { stored, waiting };
   }
 
   private async contactOf(identity: Identity, chat: Chat): Promise<Contact> {

@@ -84,26 +84,40 @@ describeEachBackend("createChat and contacts under key epochs", (storage) => {
     );
   });
 
-  // Outside review (review12): attack12 refused such rows in chatsKeys, addMembers, rotateKey and removeMember, not
-  // here; and createChat demands a row for every current certificate of every member, so the creator must post
-  // one that cannot unwrap, and the certificate is never on the chat's wait list for a capable member to serve.
-  test("createChat refuses a row for a certificate the creator's certificate cannot wrap for", async () => {
+  // Outside review (review12): createChat demanded a row for every current certificate of every member, so the
+  // creator had to post one that cannot unwrap, and the certificate never reached the chat's wait list for a
+  // capable member to serve. A v1 client may still send such a row: it is not stored, and the certificate waits.
+  test("a row for a certificate the creator's certificate cannot wrap for is not stored, and the certificate waits", async () => {
     const creator = await person(storage());
     const member = await person(storage());
     const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
     const { chats } = services(storage());
-    await assert.rejects(
-      chats.create(creator.identity, {
-        token: "",
-        type: 1,
-        name: "Mixed",
-        keys: [
-          { pid: creator.pid, cid: creator.cid, key: wrapped(creator.cid, 1) },
-          { pid: member.pid, cid: member.cid, key: wrapped(member.cid, 1) },
-          { pid: member.pid, cid: gost, key: wrapped(gost, 1) },
-        ],
-      }),
-      (error) => error instanceof ApiError && error.code === "CreateChatKeysError",
+    const contact = await chats.create(creator.identity, {
+      token: "",
+      type: 1,
+      name: "Mixed",
+      keys: [creator.cid, member.cid, gost].map((cid) => ({
+        pid: cid === creator.cid ? creator.pid : member.pid,
+        cid,
+        key: wrapped(cid, 1),
+      })),
+    });
+    const rows = await storage()
+      .db.selectFrom("chat_keys")
+      .select("certificate_id")
+      .where("chat_id", "=", contact.chatId as string)
+      .orderBy("certificate_id")
+      .execute();
+    assert.deepEqual(
+      rows.map((row) => row.certificate_id),
+      [creator.cid, member.cid],
+    );
+    const listed = (await contacts().list(creator.identity, [])).find(
+      (entry) => entry.chatId === contact.chatId,
+    );
+    assert.deepEqual(
+      listed?.waitList?.map((entry) => entry.cid),
+      [gost],
     );
   });
 

@@ -89,7 +89,13 @@ describe("request bodies in flight", () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer({
-      env: { ...chatServerEnv, CERTCHAT_MAX_BODY_BYTES: "1MiB", CERTCHAT_MAX_BODIES_IN_FLIGHT: "1MiB" },
+      env: {
+        ...chatServerEnv,
+        CERTCHAT_MAX_BODY_BYTES: "1MiB",
+        CERTCHAT_MAX_BODIES_IN_FLIGHT: "1MiB",
+        // The stalled body must outlast the wait below on a loaded machine (its 10 s default would free it).
+        CERTCHAT_HTTP_BODY_IDLE_TIMEOUT: "60s",
+      },
     });
   });
   after(async () => server.close());
@@ -112,7 +118,8 @@ describe("request bodies in flight", () => {
     // The write callback fires when the bytes leave this process, not when the server has read them: until it
     // has, a second body may still fit the budget (and is answered InvalidSchema), so ask until it is counted.
     let refused = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
-    for (let tries = 0; refused.status !== 413 && tries < 50; tries++) {
+    // Up to 30 s: in a loaded CI run 5 s were once not enough.
+    for (let tries = 0; refused.status !== 413 && tries < 300; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       refused = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
     }

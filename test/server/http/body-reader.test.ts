@@ -103,26 +103,12 @@ describe("request bodies in flight", () => {
   test("a body that would pass the node's in-flight budget is refused with 413, and the budget comes back", async () => {
     const url = new URL("/api/sendMessage/", server.url);
     // An anonymous upload that announces 1 MiB, sends 900 KiB and then stalls: it holds the budget.
-    const held = await import("node:net").then(
-      ({ connect }) =>
-        new Promise<import("node:net").Socket>((resolve) => {
-          const socket = connect(Number(url.port), url.hostname, () => {
-            socket.write(
-              `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
-                `Content-Length: ${1024 * 1024}\r\n\r\n{"pad":"${"A".repeat(900 * 1024)}`,
-              () => resolve(socket),
-            );
-          });
-        }),
-    );
+    const held = await stalledUpload(url, "127.0.0.1", 900 * 1024);
     // The write callback fires when the bytes leave this process, not when the server has read them: until it
     // has, a second body may still fit the budget (and is answered InvalidSchema), so ask until it is counted.
-    let refused = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
-    // Up to 30 s: in a loaded CI run 5 s were once not enough.
-    for (let tries = 0; refused.status !== 413 && tries < 300; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      refused = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
-    }
+    const refused = await askUntilRefused(() =>
+      server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) }),
+    );
     assert.equal(refused.status, 413);
     assert.deepEqual(refused.body, { success: false, error: "DataError" });
     const closed = new Promise((resolve) => held.once("close", resolve));
@@ -130,11 +116,9 @@ describe("request bodies in flight", () => {
     await closed;
     // The stalled body's bytes are given back once its connection is gone: the same request is now read and
     // reaches the method's schema (no chat, no cid: InvalidSchema).
-    let answer = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
-    for (let tries = 0; answer.status === 413 && tries < 50; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      answer = await server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) });
-    }
+    const answer = await askUntilRead(() =>
+      server.post("/api/sendMessage/", { pad: "B".repeat(300 * 1024) }),
+    );
     assert.deepEqual(answer.body, { success: false, error: "InvalidSchema" });
   });
 });
@@ -197,11 +181,9 @@ describe("request bodies in flight per client address", () => {
     const held = await stalledUpload(url, "127.0.0.2", 900 * 1024);
     try {
       // The write callback fires when the bytes leave this process, not when the server has counted them.
-      let refused = await postFrom(url.href, "127.0.0.2", { pad: "B".repeat(300 * 1024) });
-      for (let tries = 0; refused.status !== 413 && tries < 50; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        refused = await postFrom(url.href, "127.0.0.2", { pad: "B".repeat(300 * 1024) });
-      }
+      const refused = await askUntilRefused(() =>
+        postFrom(url.href, "127.0.0.2", { pad: "B".repeat(300 * 1024) }),
+      );
       assert.deepEqual(refused, { status: 413, body: { success: false, error: "DataError" } });
       // The same body from another address is read and reaches the method's schema (no chat, no cid).
       const other = await postFrom(url.href, "127.0.0.3", { pad: "B".repeat(300 * 1024) });
@@ -234,11 +216,7 @@ describe("request bodies in flight per IPv6 /64", () => {
     const held = await stalledUpload(url, "127.0.0.1", 900 * 1024, "2001:db8:1:2::1");
     try {
       // Until the server has counted the stalled bytes, a second body may still fit: ask until it is refused.
-      let refused = await post("2001:db8:1:2::2");
-      for (let tries = 0; refused.status !== 413 && tries < 50; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        refused = await post("2001:db8:1:2::2");
-      }
+      const refused = await askUntilRefused(() => post("2001:db8:1:2::2"));
       assert.deepEqual(refused, { status: 413, body: { success: false, error: "DataError" } });
       const neighbour = await post("2001:db8:1:3::1");
       assert.deepEqual(neighbour.body, { success: false, error: "InvalidSchema" });
@@ -247,3 +225,25 @@ describe("request bodies in flight per IPv6 /64", () => {
     }
   });
 });
+
+/**
+ * Asks until the answer is 413: a stalled upload's bytes are counted once the server has read them, which the
+ * write callback does not wait for (up to 30 s: in a loaded CI run 5 s were once not enough). The last answer.
+ */
+function askUntilRefused<T extends { status: number }>(ask: () => Promise<T>): Promise<T> {
+  return askWhile(ask, (answer) => answer.status !== 413);
+}
+
+/** Asks until the answer is no longer 413 (a stalled upload's bytes given back once its connection is gone). */
+function askUntilRead<T extends { status: number }>(ask: () => Promise<T>): Promise<T> {
+  return askWhile(ask, (answer) => answer.status === 413);
+}
+
+async function askWhile<T>(ask: () => Promise<T>, again: (answer: T) => boolean): Promise<T> {
+  let answer = await ask();
+  for (let tries = 0; again(answer) && tries < 300; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    answer = await ask();
+  }
+  return answer;
+}

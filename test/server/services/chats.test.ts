@@ -84,13 +84,19 @@ describeEachBackend("createChat and contacts under key epochs", (storage) => {
     );
   });
 
+  /** A fresh creator (ECDSA) and a member holding an ECDSA and a GOST certificate the creator cannot wrap for. */
+  async function mixedMembers(): Promise<{ creator: Person; member: Person; gost: number }> {
+    const creator = await person(storage());
+    const member = await person(storage());
+    const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
+    return { creator, member, gost };
+  }
+
   // Outside review (review12): createChat demanded a row for every current certificate of every member, so the
   // creator had to post one that cannot unwrap, and the certificate never reached the chat's wait list for a
   // capable member to serve. A v1 client may still send such a row: it is not stored, and the certificate waits.
   test("a row for a certificate the creator's certificate cannot wrap for is not stored, and the certificate waits", async () => {
-    const creator = await person(storage());
-    const member = await person(storage());
-    const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
+    const { creator, member, gost } = await mixedMembers();
     const { chats } = services(storage());
     const contact = await chats.create(creator.identity, {
       token: "",
@@ -122,9 +128,7 @@ describeEachBackend("createChat and contacts under key epochs", (storage) => {
   });
 
   test("a member's certificate the creator cannot wrap for needs no row and starts on the chat's wait list", async () => {
-    const creator = await person(storage());
-    const member = await person(storage());
-    const gost = await addCertificate(storage(), member.pid, { group: "gost2012-256:CryptoPro-A" });
+    const { creator, member, gost } = await mixedMembers();
     const { chats } = services(storage());
     const contact = await chats.create(creator.identity, {
       token: "",

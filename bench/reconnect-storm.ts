@@ -35,6 +35,8 @@ import { toolSkip } from "../test/support/tools.ts";
 import { BACKOFF_DESCRIPTION } from "./lib/backoff.ts";
 import { startCertchatChild } from "./lib/certchat-child.ts";
 import { cpuSecondsOf, profilingArgs, raiseOpenFilesLimit } from "./lib/child-process.ts";
+import { listenOverflows, overflowsSince } from "./lib/listen-overflows.ts";
+import { metricValue } from "./lib/node-metrics.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { assertOnServerCore, serverCommand } from "./lib/pinning.ts";
 import { format, pinnedVerdict, type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
@@ -206,7 +208,14 @@ interface Storm {
    * machine's load does not inflate as it does restartMs (docs/PERFORMANCE.md, "Node start time").
    */
   startCpuSeconds: number;
+  /** Connections dropped by full accept queues during the storm, machine-wide (undefined: not readable here). */
+  listenOverflows: number | undefined;
+  /** Rolling case: new connections each node refused as busy (HandshakeShedding) since it started. */
+  shed?: (number | undefined)[];
 }
+
+/** The nodes' count of connections refused as busy (src/server/realtime/handshake-shedding.ts). */
+const SHED_SERIES = 'certchat_rate_limit_refusals_total{limit="socket_handshakes"}';
 
 /** "p50 0.8 s, p99 6.1 s" of the sockets' outages (loss → complete). */
 function outageSummary(report: StormReport): string {
@@ -225,6 +234,12 @@ function describeStorm(storm: Storm): string {
     `unexpected ${report.unexpected}, skipped ${report.skipped}, redundant receipts ${report.redundant}; ` +
     `${report.drops} drops, ${report.failedAttempts} failed reconnects (max ${report.maxFailedAttempts}/socket` +
     `${failureSummary(report.failureReasons)}); ` +
+    (storm.listenOverflows === undefined
+      ? ""
+      : `${storm.listenOverflows} listen-queue overflows (machine-wide); `) +
+    (storm.shed
+      ? `handshakes refused as busy since each node's start ${storm.shed.map((n) => n ?? "?").join(" / ")}; `
+      : "") +
     `server CPU ${format(storm.serverCpuSeconds)} s (${format((storm.serverCpuSeconds * 1e6) / report.sockets)} µs/socket), ` +
     `generator ${format(storm.generator.cpuSeconds)} s = ${(storm.generator.share * 100).toFixed(0)}% of a core`
   );
@@ -248,6 +263,7 @@ async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
     progress(options, "one node: connected; SIGKILL and restart");
 
     const generator = generatorMeter(swarm);
+    const overflowsBefore = listenOverflows();
     const killedAt = now();
     const deadline = performance.now() + STORM_LIMIT_MS;
     await server.kill();
@@ -278,6 +294,7 @@ async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
       retries: sender.retries,
       restartMs: upAt - killedAt,
       startCpuSeconds: serverCpuBefore,
+      listenOverflows: overflowsSince(overflowsBefore),
     };
   } finally {
     await swarm.close();
@@ -307,13 +324,19 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
   const swarm = Swarm.start(sizes.workers);
   try {
     const ports = [await freePort(), await freePort()];
+    const metricsPorts = [await freePort(), await freePort()];
     cluster = await Cluster.start({
       databaseUrl: database.url,
       nodes: NODES,
       redisUrl: `redis://127.0.0.1:${redisPort}`,
       node: (i) => ({
         port: ports[i],
-        env: { CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_DRAIN_DELAY: "3s", CERTCHAT_LOG_LEVEL: "warn" },
+        env: {
+          CERTCHAT_TRUST_PROXY: "127.0.0.1",
+          CERTCHAT_DRAIN_DELAY: "3s",
+          CERTCHAT_LOG_LEVEL: "warn",
+          CERTCHAT_METRICS_PORT: String(metricsPorts[i]),
+        },
         // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
         wrap: (file, args) => serverCommand(file, [...profilingArgs(), ...args]),
       }),
@@ -353,6 +376,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       await swarm.all(() => ({ type: "mark" }), 60_000);
       const generator = generatorMeter(swarm);
       const [sentBefore, retriesBefore] = [sender.ackedCount, sender.retries];
+      const overflowsBefore = listenOverflows();
       const stoppedAt = now();
       const deadline = performance.now() + STORM_LIMIT_MS;
       const sending = sender.spreadOver(chats, SPREAD_MS, deadline);
@@ -388,6 +412,8 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
         retries: sender.retries - retriesBefore,
         restartMs: upAt - stoppedAt,
         startCpuSeconds: restartedCpu,
+        listenOverflows: overflowsSince(overflowsBefore),
+        shed: await Promise.all(metricsPorts.map((port) => metricValue(port as number, SHED_SERIES))),
       });
     }
     return storms;

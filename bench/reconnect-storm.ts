@@ -23,6 +23,7 @@
  * through one process do not fit. Both hash source addresses over the same two nodes alike.
  * Baseline: the target itself (no bare server has subscriptions or history to catch up).
  * Run: node --import tsx bench/reconnect-storm.ts [--quick] [--pinned] [--per-chat] [--case one-node|rolling]
+ *      [--server-env CERTCHAT_NAME=value,…] (the rolling case's nodes)
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { Cluster, populate } from "../resilience/support/cluster.ts";
@@ -336,6 +337,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
           CERTCHAT_DRAIN_DELAY: "3s",
           CERTCHAT_LOG_LEVEL: "warn",
           CERTCHAT_METRICS_PORT: String(metricsPorts[i]),
+          ...options.serverEnv,
         },
         // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
         wrap: (file, args) => serverCommand(file, [...profilingArgs(), ...args]),

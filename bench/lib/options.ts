@@ -21,6 +21,11 @@ export interface BenchOptions {
   perChat?: boolean;
   /** `--case one-node|rolling`: reconnect-storm runs only that case (default both). */
   stormCase?: "one-node" | "rolling";
+  /**
+   * `--server-env NAME=value,…`: settings for the certchat servers the scenarios start (reconnect-storm's
+   * nodes), e.g. `CERTCHAT_SOCKET_SHED_AFTER=0` for the A/B of a setting within one build.
+   */
+  serverEnv?: Record<string, string>;
 }
 
 /** The value after `flag` (`--flag value` or `--flag=value`), if given. */
@@ -40,6 +45,7 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
   const stormCase = flagValue(argv, "--case");
   if (stormCase !== undefined && stormCase !== "one-node" && stormCase !== "rolling")
     throw new Error(`--case takes one-node or rolling, not ${stormCase}`);
+  const serverEnv = serverEnvFrom(flagValue(argv, "--server-env"));
   return {
     mode: argv.includes("--quick") ? "quick" : "full",
     pinned: argv.includes("--pinned"),
@@ -48,7 +54,16 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
     ...(argv.includes("--per-chat") ? { perChat: true } : {}),
     ...(only ? { only } : {}),
     ...(stormCase ? { stormCase } : {}),
+    ...(serverEnv ? { serverEnv } : {}),
   };
+}
+
+function serverEnvFrom(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const pairs = text.split(",").map((pair) => /^(CERTCHAT_[A-Z0-9_]+)=(.*)$/.exec(pair));
+  if (pairs.some((match) => match === null))
+    throw new Error(`--server-env takes CERTCHAT_NAME=value pairs separated by commas, not ${text}`);
+  return Object.fromEntries(pairs.map((match) => [match?.[1] as string, match?.[2] as string]));
 }
 
 /** The value of a setting for the mode in force. */

@@ -28,3 +28,14 @@ test("--per-chat has reconnect-storm's sockets catch up with subscribe + message
   assert.equal(optionsFromArgv(["--per-chat"]).perChat, true);
   assert.equal(optionsFromArgv([]).perChat, undefined);
 });
+
+test("--server-env passes CERTCHAT_ settings to the servers a scenario starts", () => {
+  assert.deepEqual(
+    optionsFromArgv(["--server-env", "CERTCHAT_SOCKET_SHED_AFTER=0,CERTCHAT_LOG_LEVEL=info"]).serverEnv,
+    {
+      CERTCHAT_SOCKET_SHED_AFTER: "0",
+      CERTCHAT_LOG_LEVEL: "info",
+    },
+  );
+  assert.throws(() => optionsFromArgv(["--server-env", "PATH=/tmp"]), /--server-env/);
+});

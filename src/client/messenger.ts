@@ -653,6 +653,13 @@ export class Messenger {
     if (known.pid !== message.pid) {
       return { signature: "invalid", problem: `certificate ${message.cid} is not of profile ${message.pid}` };
     }
+    // Which certificate is whose is the server's word: the sender's must chain and carry its profile's identity.
+    const distrusted = await this.trust.senderProblem(message.pid, known.der, new Date(message.time * 1000));
+    if (distrusted)
+      return {
+        signature: distrusted.unknown ? "unknown-certificate" : "invalid",
+        problem: `certificate ${message.cid}: ${distrusted.problem}`,
+      };
     let valid: boolean;
     try {
       valid = await verify(known.der);

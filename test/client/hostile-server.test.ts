@@ -5,15 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Messenger, generateChatKey, wrapChatKeyFor } from "../../src/client/index.ts";
+import { encryptContent, generateChatKey, type Messenger, wrapChatKeyFor } from "../../src/client/index.ts";
+import type { TrustInput } from "../../src/pki/trust.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import type { Contact } from "../../src/protocol/schemas/chats.ts";
 import type { Message } from "../../src/protocol/schemas/messages.ts";
-import type { TrustInput } from "../../src/pki/trust.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { useTempDir } from "../support/temp-dir.ts";
 import { HostileServer, loginThrough } from "./hostile-server.ts";
-import { type SdkUser, sdkUser, serverAnchors } from "./support.ts";
+import { type SdkUser, sdkUser, serverAnchors, testSigners } from "./support.ts";
+
+// A CA of the server operator's own, which no client trusts.
+const rogueOf = testSigners(useTempDir("certchat-hostile-rogue-"));
 
 describe("the SDK against a hostile server", () => {
   let server: TestServer;
@@ -52,7 +56,10 @@ describe("the SDK against a hostile server", () => {
     // row looks like.
     const attackerKey = generateChatKey("aes-256-gcm");
     const forged = encodeBase64(
-      await wrapChatKeyFor({ chatKey: attackerKey, recipientCertificate: alice.messenger.signer.certificate }),
+      await wrapChatKeyFor({
+        chatKey: attackerKey,
+        recipientCertificate: alice.messenger.signer.certificate,
+      }),
     );
     const forge = (contact: Contact): Contact =>
       contact.chatId === chat && contact.key
@@ -78,5 +85,82 @@ describe("the SDK against a hostile server", () => {
     await assert.rejects(victim.sendText(chat, "только для своих"), /no key for epoch 1/);
     // Nothing reached the chat under the server's key.
     assert.deepEqual(await owner.messenger.history(chat), []);
+  });
+
+  it("integrity: a member's message relabelled as another member's, her certificate listed as his, is not verified", async (t) => {
+    const group = await owner.messenger.createGroup("relabelled", [alice.phone, mallory.phone]);
+    const chat = group.chatId as string;
+    await mallory.messenger.sendText(chat, "Переведите деньги на мой счёт");
+    const [alicePid, mallorySelf] = [
+      (await alice.messenger.profile()).pid,
+      await mallory.messenger.profile(),
+    ];
+    const malloryCert = { id: mallorySelf.cid, cert: encodeBase64(mallory.messenger.signer.certificate) };
+    // The server lists Mallory's certificate as one of Alice's, wherever it lists certificates, and says her
+    // message is Alice's.
+    const relist = <H extends { pid: number; certificates: { id: number }[] }>(holder: H): H => ({
+      ...holder,
+      certificates:
+        holder.pid === alicePid
+          ? [...holder.certificates, malloryCert]
+          : holder.certificates.filter((certificate) => certificate.id !== malloryCert.id),
+    });
+    hostile.rewrites.set("contacts", (data) => (data as Contact[]).map(relist));
+    hostile.rewrites.set("chatMembers", (data) => {
+      const members = data as { members: Contact[] };
+      return { ...members, members: members.members.map(relist) };
+    });
+    hostile.rewrites.set("messages", (data) =>
+      (data as Message[]).map((message) =>
+        message.pid === mallorySelf.pid ? { ...message, pid: alicePid, user: alice.name } : message,
+      ),
+    );
+    const reader = await throughHostile(owner, t);
+    // The reader's user named Alice by her phone: her identity is the one her certificate carries.
+    await reader.lookUp([alice.phone]);
+    const [read] = await reader.history(chat);
+    assert.equal(read?.message.pid, alicePid);
+    assert.equal(read?.signature, "invalid");
+    assert.match(String(read?.problem), /is not of profile \d+'s subject/);
+  });
+
+  it("integrity: a message signed by a certificate of a CA the reader does not trust, listed as a member's, is not verified", async (t) => {
+    const group = await owner.messenger.createGroup("rogue certificate", [alice.phone]);
+    const chat = group.chatId as string;
+    const alicePid = (await alice.messenger.profile()).pid;
+    // The server's own CA issues a certificate with Alice's name and SNILS; a member who holds the chat key
+    // (colluding with the server) writes in her name and signs with it.
+    const rogue = await rogueOf("ecdsa-p256", { snils: alice.snils });
+    const rogueCert = { id: 2_000_000_001, cert: encodeBase64(rogue.certificate) };
+    const plaintext = new TextEncoder().encode("Встреча отменяется");
+    const forged: Message = {
+      id: 2_000_000_000,
+      chat,
+      pid: alicePid,
+      cid: rogueCert.id,
+      user: alice.name,
+      data: encodeBase64(await encryptContent(await owner.messenger.chatKey(chat), plaintext)),
+      sign: encodeBase64(await rogue.sign(plaintext)),
+      cms: null,
+      type: "txt",
+      file: null,
+      time: Math.floor(Date.now() / 1000),
+      keyId: 1,
+    };
+    const relist = <H extends { pid: number; certificates: { id: number }[] }>(holder: H): H =>
+      holder.pid === alicePid ? { ...holder, certificates: [...holder.certificates, rogueCert] } : holder;
+    hostile.rewrites.set("contacts", (data) => (data as Contact[]).map(relist));
+    hostile.rewrites.set("chatMembers", (data) => {
+      const members = data as { members: Contact[] };
+      return { ...members, members: members.members.map(relist) };
+    });
+    hostile.rewrites.set("messages", (data, request) =>
+      (request as { chat?: string }).chat === chat ? [...(data as Message[]), forged] : data,
+    );
+    const reader = await throughHostile(owner, t);
+    const [read] = await reader.history(chat);
+    assert.equal(read?.text, "Встреча отменяется");
+    assert.equal(read?.signature, "unknown-certificate");
+    assert.match(String(read?.problem), /does not chain to a trust anchor/);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { loadSigner, Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
+import { Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 
 /**
@@ -69,10 +69,3 @@ export class HostileServer {
 export async function loginThrough(server: string, signer: Signer, trust: TrustInput): Promise<Messenger> {
   return Messenger.login({ server, signer, verifier: signatureVerifier(), trust, fulfil: false });
 }
-
-/** The signer behind an SDK user's messenger (its certificate and key, for a second session). */
-export async function signerOf(messenger: Messenger): Promise<Signer> {
-  return messenger.signer;
-}
-
-export { loadSigner };

@@ -163,4 +163,34 @@ describe("the SDK against a hostile server", () => {
     assert.equal(read?.signature, "unknown-certificate");
     assert.match(String(read?.problem), /does not chain to a trust anchor/);
   });
+
+  it("integrity: another chat's messages served as a chat's history page are refused, not shown as its own", async (t) => {
+    const agreed = (await owner.messenger.createGroup("where it was said", [alice.phone])).chatId as string;
+    const elsewhere = (await owner.messenger.createGroup("where it is shown", [alice.phone]))
+      .chatId as string;
+    await alice.messenger.sendText(agreed, "Да, согласна");
+    const replayed = await owner.messenger.api.messages({ chat: agreed });
+    hostile.rewrites.set("messages", (data, request) =>
+      (request as { chat?: string }).chat === elsewhere ? replayed : data,
+    );
+    const reader = await throughHostile(owner, t);
+    await assert.rejects(reader.history(elsewhere), /holds message \d+ of another chat/);
+  });
+
+  it("availability: a file search whose pages never go back in time ends instead of asking forever", async (t) => {
+    const chat = (await owner.messenger.createGroup("endless files", [alice.phone])).chatId as string;
+    await owner.messenger.sendFile(chat, { content: new TextEncoder().encode("x"), name: "a.txt" });
+    const [real] = await owner.messenger.api.messages({ chat, type: "file" });
+    assert.ok(real);
+    // A full page (50) of the same messages, every time; the 20th time an empty one, so the old code ends too.
+    const page = Array.from({ length: 50 }, (_, i) => ({ ...real, id: real.id + i, file: `other-${i}` }));
+    let pages = 0;
+    hostile.rewrites.set("messages", () => {
+      pages += 1;
+      return pages >= 20 ? [] : page;
+    });
+    const reader = await throughHostile(owner, t);
+    await assert.rejects(reader.downloadFile(chat, "absent"), /does not start before it/);
+    assert.equal(pages, 2);
+  });
 });

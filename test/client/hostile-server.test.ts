@@ -6,12 +6,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { encryptContent, generateChatKey, type Messenger, wrapChatKeyFor } from "../../src/client/index.ts";
+import { CertchatSocket } from "../../src/client/socket.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
 import type { Contact } from "../../src/protocol/schemas/chats.ts";
 import type { Message } from "../../src/protocol/schemas/messages.ts";
 import { chatServerEnv } from "../support/chats.ts";
+import { EventRelay } from "../support/event-relay.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { eventually } from "../support/sockets.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { HostileServer, loginThrough } from "./hostile-server.ts";
 import { type SdkUser, sdkUser, serverAnchors, testSigners } from "./support.ts";
@@ -192,5 +195,70 @@ describe("the SDK against a hostile server", () => {
     const reader = await throughHostile(owner, t);
     await assert.rejects(reader.downloadFile(chat, "absent"), /does not start before it/);
     assert.equal(pages, 2);
+  });
+
+  it("availability: a history page of malformed messages reads as unverified, without throwing or hanging", async (t) => {
+    const chat = (await owner.messenger.createGroup("malformed", [alice.phone])).chatId as string;
+    await alice.messenger.sendText(chat, "настоящее");
+    const [real] = await owner.messenger.api.messages({ chat });
+    assert.ok(real);
+    // Broken content or signer: not verified. A broken epoch label or time over genuine content: the content is
+    // still the sender's (another held epoch decrypts it, as for a v1 sender), so it verifies.
+    const broken: [Record<string, unknown>, boolean][] = [
+      [{ data: "%%% not base64 %%%" }, false],
+      [{ data: "A".repeat(8 * 1024 * 1024) }, false],
+      [{ data: null }, false],
+      [{ sign: "!!" }, false],
+      [{ sign: "A".repeat(4 * 1024 * 1024) }, false],
+      [{ cid: -1 }, false],
+      [{ cid: null }, false],
+      [{ pid: null }, false],
+      [{ keyId: -1 }, true],
+      [{ keyId: 2 ** 60 }, true],
+      [{ keyId: "1" }, true],
+      [{ time: 1e20 }, true],
+    ];
+    hostile.rewrites.set("messages", () =>
+      broken.map(([fields], i) => ({ ...real, id: real.id + i, ...fields })),
+    );
+    const reader = await throughHostile(owner, t);
+    const read = await reader.history(chat);
+    assert.deepEqual(
+      read.map((one, i) => [JSON.stringify(broken[i]?.[0]).slice(0, 30), one.signature === "verified"]),
+      broken.map(([fields, verifies]) => [JSON.stringify(fields).slice(0, 30), verifies]),
+    );
+  });
+
+  it("availability: live messages and chat events a client cannot read are dropped, not thrown out of socket.io", async () => {
+    const chat = (await owner.messenger.createGroup("malformed events", [alice.phone])).chatId as string;
+    const relay = new EventRelay(server.url);
+    const socket = new CertchatSocket({
+      server: await relay.start(),
+      token: owner.messenger.api.token ?? "",
+    });
+    const received: Message[] = [];
+    const changed: string[] = [];
+    socket.onMessage((message) => received.push(message));
+    // What Messenger.listen's own listener reads first.
+    socket.on("chatChanged", (event) => changed.push(event.chatId));
+    try {
+      await socket.connect();
+      await socket.subscribe(chat);
+      for (const payload of [null, 7, "x", { chat: 5, id: 1 }, { chat, id: "1" }])
+        relay.inject("messages", payload);
+      for (const payload of [null, {}, { chatId: chat, keyId: "2" }]) relay.inject("chatChanged", payload);
+      // The barrier: a real message and a real event after the forged ones, on the same connection.
+      relay.inject("chatChanged", { chatId: chat, keyId: 1, version: 1, rotationDue: false });
+      const live = await alice.messenger.sendText(chat, "после мусора");
+      await eventually(() => received.length >= 1 && changed.length >= 1, "the real message and event");
+      assert.deepEqual(
+        received.map((message) => message.id),
+        [live.id],
+      );
+      assert.deepEqual(changed, [chat]);
+    } finally {
+      socket.close();
+      await relay.stop();
+    }
   });
 });

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { encryptContent, generateChatKey, type Messenger, wrapChatKeyFor } from "../../src/client/index.ts";
+import {
+  decryptContent,
+  encryptContent,
+  generateChatKey,
+  type Messenger,
+  wrapChatKeyFor,
+} from "../../src/client/index.ts";
 import { CertchatSocket } from "../../src/client/socket.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
@@ -260,5 +266,27 @@ describe("the SDK against a hostile server", () => {
       socket.close();
       await relay.stop();
     }
+  });
+
+  // Left (DECISIONS §23): createChat's epoch-1 rows and commitment are bound to the chat's type and name, not its
+  // id, and a creator's row for its own certificate is the same for every personal chat it created.
+  it("confidentiality: the creator's own epoch-1 row of one personal chat served as another's is not used", {
+    todo: "needs a creation binding the server cannot move between chats (a protocol decision)",
+  }, async (t) => {
+    const withMallory = (await owner.messenger.chatWith(mallory.phone)).chatId as string;
+    const withAlice = (await owner.messenger.chatWith(alice.phone)).chatId as string;
+    hostile.rewrites.set("contacts", (data) => {
+      const chats = data as Contact[];
+      const stolen = chats.find((contact) => contact.chatId === withMallory)?.key;
+      return chats.map((contact) =>
+        contact.chatId === withAlice && stolen ? { ...contact, key: stolen } : contact,
+      );
+    });
+    const sender = await throughHostile(owner, t);
+    const sent = await sender.sendText(withAlice, "только для Анны").catch(() => undefined);
+    if (!sent) return;
+    // Mallory, colluding with the server, opens it with the key of her own chat with the sender.
+    const key = await mallory.messenger.chatKey(withMallory);
+    await assert.rejects(decryptContent(key, Buffer.from(sent.data, "base64")));
   });
 });

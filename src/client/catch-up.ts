@@ -43,7 +43,7 @@ interface ResumeBatch {
 }
 
 /** Throws unless every message is of `chat`: no honest server mixes chats in a chat's page. */
-function onlyOf(chat: string, messages: readonly Message[]): void {
+export function onlyOf(chat: string, messages: readonly Message[]): void {
   const foreign = messages.find((message) => message.chat !== chat);
   if (foreign) throw new Error(`a page of chat ${chat} holds message ${foreign.id} of another chat`);
 }

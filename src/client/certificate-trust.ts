@@ -28,6 +28,12 @@ export function certificateIdentity(der: Uint8Array): string {
   return `dn:${parsed.issuerDn}|${parsed.subjectDn}`;
 }
 
+/** Why a message's certificate is not its sender's: `unknown` when it does not chain (no verdict on the sender). */
+export interface SenderProblem {
+  readonly unknown: boolean;
+  readonly problem: string;
+}
+
 export class CertificateTrust {
   private readonly pki: Pki | undefined;
   /** Profile id → the identity trusted for it (first learnt; see `vouch`). */
@@ -47,12 +53,12 @@ export class CertificateTrust {
     return !("none" in this.setting);
   }
 
-  /** Why `der` does not chain to an anchor now, or undefined when it does (always, without anchors). */
-  async chainProblem(der: Uint8Array): Promise<string | undefined> {
+  /** Why `der` does not chain to an anchor now (or `at`), or undefined when it does (always, without anchors). */
+  async chainProblem(der: Uint8Array, at?: Date): Promise<string | undefined> {
     if (!this.pki) return undefined;
     let status: Awaited<ReturnType<Pki["checkCertificate"]>>;
     try {
-      status = await this.pki.checkCertificate(parseCertificate(der));
+      status = await this.pki.checkCertificate(parseCertificate(der), at);
     } catch (error) {
       return `not a certificate: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -81,6 +87,23 @@ export class CertificateTrust {
     if ((await this.chainProblem(der)) !== undefined) return undefined;
     const identity = certificateIdentity(der);
     return [...this.identities.values()].includes(identity) ? identity : undefined;
+  }
+
+  /**
+   * Why `der` cannot stand for profile `pid` as a message's signer, or undefined when it can: with anchors it must
+   * have chained when the message was sent (`at`, the server's word: a certificate expired since still vouches for
+   * what it signed while valid) and carry the identity trusted for `pid`, when one is (the server says which
+   * certificate a message's `cid` is and whose; without this a member's message could be shown as another's).
+   */
+  async senderProblem(pid: number, der: Uint8Array, at: Date): Promise<SenderProblem | undefined> {
+    if (!this.pki) return undefined;
+    // A date out of range (a server's huge or non-numeric time) would skip the validity checks: now, then.
+    const chain = await this.chainProblem(der, Number.isNaN(at.getTime()) ? new Date() : at);
+    if (chain) return { unknown: true, problem: `certificate does not chain to a trust anchor (${chain})` };
+    const trusted = this.identities.get(pid);
+    if (trusted !== undefined && certificateIdentity(der) !== trusted)
+      return { unknown: false, problem: `certificate is not of profile ${pid}'s subject` };
+    return undefined;
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   type SendMessageRequest,
 } from "../protocol/schemas/messages.ts";
 import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
+import { onlyOf } from "./catch-up.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
 import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
@@ -329,6 +330,8 @@ export class Messenger {
           ? { id: query.after, rel: "next" as const }
           : {};
     const page = await this.api.messages({ chat, ...anchor, ...(query.files ? { type: "file" } : {}) });
+    // Another chat's messages would read (with that chat's key) and show as this chat's.
+    onlyOf(chat, page);
     const read: ReadMessage[] = [];
     let sliceStart = performance.now();
     for (const message of page) {
@@ -653,6 +656,13 @@ export class Messenger {
     if (known.pid !== message.pid) {
       return { signature: "invalid", problem: `certificate ${message.cid} is not of profile ${message.pid}` };
     }
+    // Which certificate is whose is the server's word: the sender's must chain and carry its profile's identity.
+    const distrusted = await this.trust.senderProblem(message.pid, known.der, new Date(message.time * 1000));
+    if (distrusted)
+      return {
+        signature: distrusted.unknown ? "unknown-certificate" : "invalid",
+        problem: `certificate ${message.cid}: ${distrusted.problem}`,
+      };
     let valid: boolean;
     try {
       valid = await verify(known.der);
@@ -673,9 +683,13 @@ export class Messenger {
         type: "file",
         ...(before === undefined ? {} : { id: before, rel: "prev" as const }),
       });
+      onlyOf(chat, page);
       const found = page.find((message) => message.file === file);
       if (found) return found;
       if (page.length < HISTORY_PAGE_SIZE || !page[0]) throw new Error(`no file ${file} in chat ${chat}`);
+      // Each page must start before the last one: a page served again (or later ids) would be asked for forever.
+      if (before !== undefined && !(page[0].id < before))
+        throw new Error(`the page of chat ${chat} before ${before} does not start before it`);
       before = page[0].id;
     }
   }

@@ -82,6 +82,28 @@ export type ChatEventPayload<E extends ChatEventName> = Parameters<ServerToClien
 
 type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
 
+/** What routing a live message needs: its chat and id (the rest is checked when it is read). */
+function isLiveMessage(payload: unknown): payload is Message {
+  const message = payload as Partial<Message> | null;
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    typeof message.chat === "string" &&
+    Number.isSafeInteger(message.id)
+  );
+}
+
+/** What every listener reads of a chat event: its chat, and its epoch where the event has one. */
+function isChatEvent(event: ChatEventName, payload: unknown): boolean {
+  const fields = payload as { chatId?: unknown; keyId?: unknown; waitList?: unknown; keys?: unknown } | null;
+  if (typeof fields !== "object" || fields === null || typeof fields.chatId !== "string") return false;
+  if (event === "chatRemoved") return true;
+  if (!Number.isSafeInteger(fields.keyId)) return false;
+  if (event === "chatWaitList") return Array.isArray(fields.waitList);
+  if (event === "chatKeysAdded") return Array.isArray(fields.keys);
+  return true;
+}
+
 export class CertchatSocket {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly ackTimeoutMs: number;
@@ -120,7 +142,10 @@ export class CertchatSocket {
     this.socket = io(options.server, { auth: { token: options.token }, autoConnect: false });
     this.socket.on("connect", () => this.chats.connected());
     this.socket.on("disconnect", () => this.chats.disconnected());
-    this.socket.on(liveMessageEvent.current, (message) => this.chats.receive(message));
+    // A payload the SDK cannot read is dropped here: thrown inside socket.io's handler it is an uncaught exception.
+    this.socket.on(liveMessageEvent.current, (message: unknown) => {
+      if (isLiveMessage(message)) this.chats.receive(message);
+    });
   }
 
   /** Connects; a refused handshake (e.g. an expired token) rejects with its API error code. */
@@ -149,7 +174,9 @@ export class CertchatSocket {
   /** Listens for a membership or key event; returns the function that stops listening. */
   on<E extends ChatEventName>(event: E, listener: (payload: ChatEventPayload<E>) => void): () => void {
     // socket.io-client's types do not resolve a generic event name: the signature above ties listener to event.
-    const handler = listener as unknown as ServerToClientEvents["chatAdded"];
+    const handler = ((payload: unknown) => {
+      if (isChatEvent(event, payload)) listener(payload as ChatEventPayload<E>);
+    }) as ServerToClientEvents["chatAdded"];
     this.socket.on(event as "chatAdded", handler);
     return () => {
       this.socket.off(event as "chatAdded", handler);

@@ -113,6 +113,19 @@ describe("CatchUpFetcher", () => {
     assert.deepEqual(transport.pagesAsked.at(-1), { chat, after: 300_007 });
   });
 
+  it("fails on a page with nothing after the id asked from (ids going back, a page served again) instead of paging forever", async () => {
+    const transport = new FakeTransport();
+    transport.more = true;
+    const [chat] = watched(transport, 1) as [string];
+    // A hostile server's answer to every "next after 7": an older message, again and again.
+    transport.pages = Array.from({ length: 1_000 }, () => [message(chat, 3)]);
+    await assert.rejects(
+      new CatchUpFetcher(transport).fetchGap(chat, new AbortController()),
+      /holds nothing after it/,
+    );
+    assert.equal(transport.pagesAsked.length, 1);
+  });
+
   it("leaves out of the resume a chat no longer watched when it goes", async () => {
     const transport = new FakeTransport();
     const fetcher = new CatchUpFetcher(transport);

@@ -26,6 +26,38 @@ describe("certificate trust", () => {
     assert.match((await trust.recipientProblem(2, other.certificate)) ?? "", /not of profile 2's subject/);
   });
 
+  it("a message's signer is checked at the message's time: a certificate expired since still vouches for it", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    // Within the test CA's validity, which begins an hour ago.
+    const minute = 60_000;
+    const expired = await memberOf("ecdsa-p256", {
+      notBefore: new Date(Date.now() - 50 * minute),
+      notAfter: new Date(Date.now() - 10 * minute),
+    });
+    assert.equal(
+      await trust.senderProblem(2, expired.certificate, new Date(Date.now() - 30 * minute)),
+      undefined,
+    );
+    const late = await trust.senderProblem(2, expired.certificate, new Date());
+    assert.equal(late?.unknown, true);
+    assert.match(late?.problem ?? "", /expired/);
+    // A time no Date holds (a server's 1e20 seconds) would skip the validity checks: it is checked now instead.
+    assert.match(
+      (await trust.senderProblem(2, expired.certificate, new Date(1e23)))?.problem ?? "",
+      /expired/,
+    );
+  });
+
+  it("a message's signer of another subject than its profile's is refused, of an unknown profile taken", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    const [member, other] = [await memberOf("ecdsa-p256"), await memberOf("ecdsa-p256")];
+    await trust.vouch(2, member.certificate);
+    const problem = await trust.senderProblem(2, other.certificate, new Date());
+    assert.equal(problem?.unknown, false);
+    assert.match(problem?.problem ?? "", /not of profile 2's subject/);
+    assert.equal(await trust.senderProblem(3, other.certificate, new Date()), undefined);
+  });
+
   it("a certificate no trusted CA issued is refused, even with the profile's SNILS", async () => {
     const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
     const member = await memberOf("ecdsa-p256", { snils: "11223344595" });

@@ -154,11 +154,27 @@ describe("chat keyring", () => {
     assert.deepEqual(refused, [[2]]);
   });
 
-  it("accepts an unsigned row (v1 createChat) and says so", async () => {
-    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+  it("accepts an unsigned GOST row (v1 createChat) and says so", async () => {
+    const [own, wrapper] = [await signerOf("gost2012-256"), await signerOf("gost2012-256")];
     const keyring = keyringOf(own, []);
-    const held = await keyring.add(CHAT, await rowFor(wrapper, own, 1, generateChatKey("aes-256-gcm"), null));
+    const held = await keyring.add(
+      CHAT,
+      await rowFor(wrapper, own, 1, generateChatKey("gost28147-cfb"), null),
+    );
     assert.equal(held.signature, "unsigned");
+  });
+
+  it("refuses an unsigned epoch-1 standard row and gives it back: anyone can wrap a key of its choosing for us", async () => {
+    const [own, wrapper] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const refused: (readonly number[])[] = [];
+    const keyring = keyringOf(
+      own,
+      [await rowFor(wrapper, own, 1, generateChatKey("aes-256-gcm"), null)],
+      [],
+      refused,
+    );
+    await assert.rejects(keyring.require(CHAT, 1), /no key for epoch 1/);
+    assert.deepEqual(refused, [[1]]);
   });
 
   it("unwraps a GOST row by its static VKO with the wrapping certificate", async () => {

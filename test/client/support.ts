@@ -79,21 +79,30 @@ export function testSigners(dir: () => Promise<string>): TestSigners {
     return ca;
   };
   let snils = 0;
-  const signerOf = async (alg: IssueAlgorithm, options: { snils?: string } = {}) => {
+  const signerOf = async (alg: IssueAlgorithm, options: SignerOptions = {}) => {
     snils += 1;
     const issued = await issueTestCertificate(await caDir(), {
       name: "Сидоров Сидор Сидорович",
       alg,
       snils: options.snils ?? String(snils).padStart(11, "0"),
+      ...(options.notBefore ? { notBefore: options.notBefore } : {}),
+      ...(options.notAfter ? { notAfter: options.notAfter } : {}),
     });
     return loadSigner(issued.der, issued.keyPem);
   };
   return Object.assign(signerOf, { anchors: async () => caAnchors(await caDir()) });
 }
 
+/** A test signer's SNILS (its own unless given) and validity (the test CA's default unless given). */
+export interface SignerOptions {
+  snils?: string;
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
 /** Signers of one test CA, each with its own SNILS unless given; `anchors` trusts that CA. */
 export interface TestSigners {
-  (alg: IssueAlgorithm, options?: { snils?: string }): Promise<Signer>;
+  (alg: IssueAlgorithm, options?: SignerOptions): Promise<Signer>;
   anchors(): Promise<TrustInput>;
 }
 

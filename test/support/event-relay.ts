@@ -43,6 +43,11 @@ export class EventRelay {
     });
   }
 
+  /** Sends an event of the relay's own to every client connected (a hostile server's payload). */
+  inject(event: string, ...args: unknown[]): void {
+    this.io.emit(event, ...args);
+  }
+
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.http.listen(0, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;

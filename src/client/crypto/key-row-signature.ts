@@ -21,10 +21,12 @@ export interface KeyRowFields {
   readonly wrappedKey: Uint8Array;
 }
 
-/** "verified": present and valid; "unsigned": an epoch-1 row without `sign` (v1 createChat, older clients). */
+/** "verified": present and valid; "unsigned": an epoch-1 GOST row without `sign` (v1 createChat, older clients). */
 export type KeyRowVerdict = "verified" | "unsigned";
 
 const DOMAIN = new TextEncoder().encode("certchat key row v1");
+/** The first byte of the Android client's GOST blob (the low byte of its SIMPLEBLOB length, 73): no scheme tag. */
+const GOST_BLOB_FIRST_BYTE = 0x49;
 
 /**
  * What createChat's rows are signed over in place of the chat id, which the server names only when it stores
@@ -69,8 +71,9 @@ export class KeyRowSignatureRejected extends Error {
  * Checks a row's `sign` against the certificate that wrapped it (the row's `cert`, whose trust the caller
  * checks): throws KeyRowSignatureRejected when the signature does not verify (or is not base64), and when a
  * row of a later epoch has none, so such a key is never used; a plain Error when this client's verifier
- * cannot check it (no evidence against the row). An epoch-1 row may be unsigned (v1 createChat) or signed over the
- * chat's `binding` (createChat's rows).
+ * cannot check it (no evidence against the row). An epoch-1 row may be unsigned (v1 createChat) when it is a GOST
+ * blob, or signed over the chat's `binding` (createChat's rows). v1 clients wrap GOST blobs only, whose static VKO
+ * takes the wrapper's private key; an unsigned standard wrap (ephemeral, anyone can make one) is the server's.
  */
 export async function verifyKeyRow(
   verifier: SignatureVerifier,
@@ -81,9 +84,9 @@ export async function verifyKeyRow(
 ): Promise<KeyRowVerdict> {
   const where = `the key row of chat ${row.chatId}, epoch ${row.keyId}, certificate ${row.cid}`;
   if (sign === null || sign === undefined || sign === "") {
-    if (row.keyId === 1) return "unsigned";
+    if (row.keyId === 1 && row.wrappedKey[0] === GOST_BLOB_FIRST_BYTE) return "unsigned";
     throw new KeyRowSignatureRejected(
-      `${where}: it is not signed (only epoch-1 rows of v1 clients may be unsigned)`,
+      `${where}: it is not signed (only epoch-1 GOST rows of v1 clients may be unsigned)`,
     );
   }
   const signature = decodeBase64(sign);

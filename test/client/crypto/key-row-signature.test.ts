@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   createBinding,
   type KeyRowFields,
+  KeyRowSignatureRejected,
   keyRowSignedBytes,
   signKeyRow,
   verifyKeyRow,
@@ -61,10 +62,24 @@ describe("key-row signature", () => {
     await assert.rejects(verifyKeyRow(verifier, wrapper.certificate, row, sign), /does not verify/);
   });
 
-  it("an epoch-1 row without a signature (v1 createChat) is reported unsigned, not verified", async () => {
-    const wrapper = await signerOf("ecdsa-p256");
+  it("an epoch-1 GOST row without a signature (v1 createChat) is reported unsigned, not verified", async () => {
+    const wrapper = await signerOf("gost2012-256");
+    // A GOST blob starts with 0x49, the low byte of its SIMPLEBLOB length.
+    const gostRow = { ...row, keyId: 1, wrappedKey: Uint8Array.of(0x49, 0, 0, 0, 1) };
     for (const sign of [null, undefined, ""]) {
-      assert.equal(await verifyKeyRow(verifier, wrapper.certificate, { ...row, keyId: 1 }, sign), "unsigned");
+      assert.equal(await verifyKeyRow(verifier, wrapper.certificate, gostRow, sign), "unsigned");
+    }
+  });
+
+  it("an epoch-1 standard wrap without a signature is refused: v1 clients wrap GOST blobs only", async () => {
+    const wrapper = await signerOf("ecdsa-p256");
+    // Tag 0x01: an ephemeral ECDH wrap, which anyone (the server) can make for the recipient.
+    const standardRow = { ...row, keyId: 1, wrappedKey: Uint8Array.of(0x01, 0x01, 3, 4, 5) };
+    for (const sign of [null, undefined, ""]) {
+      await assert.rejects(
+        verifyKeyRow(verifier, wrapper.certificate, standardRow, sign),
+        (error: unknown) => error instanceof KeyRowSignatureRejected && /not signed/.test(error.message),
+      );
     }
   });
 

@@ -1,0 +1,71 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
+import type { TrustInput } from "../../src/pki/trust.ts";
+
+/**
+ * Rewrites the `data` of one method's success answer (the method's name, as in protocol/routes.ts: "contacts",
+ * "messages", …); `request` is the client's JSON body. Returns the data to send instead.
+ */
+export type Rewrite = (data: unknown, request: unknown) => unknown;
+
+/**
+ * A malicious server for SDK tests: an HTTP proxy in front of a real certchat server that passes every REST call
+ * through and rewrites the JSON answers of the methods it is given rewrites for (docs/CRYPTO.md: the server is not
+ * trusted for confidentiality, integrity or whose certificate is whose). The real server does all the work; only
+ * what the client is told changes. No Socket.IO: the SDK's REST calls only.
+ */
+export class HostileServer {
+  /** Method name → how its answers are rewritten; set and cleared by the tests. */
+  readonly rewrites = new Map<string, Rewrite>();
+  private readonly http = createServer((request, response) => void this.relay(request, response));
+
+  constructor(private readonly target: string) {}
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.http.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private async relay(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const headers: Record<string, string> = {};
+    for (const name of ["content-type", "authorization"]) {
+      const value = request.headers[name];
+      if (typeof value === "string") headers[name] = value;
+    }
+    const upstream = await fetch(`${this.target}${request.url}`, {
+      method: request.method ?? "GET",
+      headers,
+      ...(body.length > 0 ? { body } : {}),
+    });
+    let answer: Buffer = Buffer.from(await upstream.arrayBuffer());
+    const method = /^\/api\/([A-Za-z]+)\/$/.exec(request.url ?? "")?.[1];
+    const rewrite = method === undefined ? undefined : this.rewrites.get(method);
+    if (rewrite) {
+      const envelope = JSON.parse(answer.toString("utf8")) as { success: boolean; data?: unknown };
+      if (envelope.success) {
+        const asked: unknown = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
+        envelope.data = rewrite(envelope.data, asked);
+        answer = Buffer.from(JSON.stringify(envelope));
+      }
+    }
+    response.writeHead(upstream.status, {
+      "content-type": upstream.headers.get("content-type") ?? "application/octet-stream",
+      "content-length": String(answer.length),
+    });
+    response.end(answer);
+  }
+}
+
+/** Another session of an already registered certificate, logged in through `server` (the hostile proxy). */
+export async function loginThrough(server: string, signer: Signer, trust: TrustInput): Promise<Messenger> {
+  return Messenger.login({ server, signer, verifier: signatureVerifier(), trust, fulfil: false });
+}

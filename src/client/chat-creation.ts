@@ -14,6 +14,7 @@ import {
   type OwnKey,
 } from "./crypto/index.ts";
 import { wrapRefusal } from "./key-fulfilment.ts";
+import { RowCoverage } from "./row-coverage.ts";
 
 /** A member's certificate: its profile, its id and its DER. */
 export interface CreationCertificate {
@@ -46,26 +47,17 @@ export function planChatCreation(
   const chatKey = generateChatKey(anyGost ? "gost28147-cfb" : "aes-256-gcm");
   const recipients: CreationCertificate[] = [];
   const waiting: CreationCertificate[] = [];
-  const refusals = new Map<number, string[]>();
+  const coverage = new RowCoverage();
   for (const certificate of certificates) {
     const refusal = wrapRefusal(own, certificate.der, chatKey);
     if (refusal === undefined) {
       recipients.push(certificate);
-      continue;
+      coverage.covered(certificate.pid);
+    } else {
+      waiting.push(certificate);
+      coverage.skipped(certificate.pid, certificate.cid, refusal);
     }
-    waiting.push(certificate);
-    refusals.set(certificate.pid, [
-      ...(refusals.get(certificate.pid) ?? []),
-      `certificate ${certificate.cid}: ${refusal}`,
-    ]);
   }
-  const reached = new Set(recipients.map(({ pid }) => pid));
-  const unreached = pids.filter((pid) => !reached.has(pid));
-  if (unreached.length > 0) {
-    const why = unreached.map((pid) => `${pid} (${(refusals.get(pid) ?? ["no certificate"]).join("; ")})`);
-    throw new Error(
-      `this certificate cannot wrap the chat key for any certificate of profile ${why.join(", ")}`,
-    );
-  }
+  coverage.requireEvery(pids);
   return { chatKey, recipients, waiting };
 }

@@ -61,7 +61,7 @@ describe("chat creation planning", () => {
           ],
           own,
         ),
-      /profile 2 \(certificate 20: only a GOST key can wrap .*\), 3 \(certificate 30: only a GOST key/,
+      /for no certificate of profile 2 \(certificate 20: only a GOST key can wrap .*\), 3 \(certificate 30: only a GOST key/,
     );
   });
 

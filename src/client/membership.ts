@@ -24,6 +24,7 @@ import {
 } from "./crypto/index.ts";
 import { signKeyRow } from "./crypto/key-row-signature.ts";
 import { wrapRefusal } from "./key-fulfilment.ts";
+import { RowCoverage } from "./row-coverage.ts";
 import type { Signer } from "./signing.ts";
 
 export type HistoryChoice = "now" | "all";
@@ -126,7 +127,8 @@ export class Membership {
    * Adds the holders of these phones with keys for each of their certificates this session can wrap for:
    * the current epoch, and with history "all" every older epoch it holds (the others wait for a capable
    * member). The current epoch is not rotated first: with "now" the server withholds the epoch's earlier
-   * messages (docs/CRYPTO.md).
+   * messages (docs/CRYPTO.md). A holder with no certificate this session trusts and can wrap the current
+   * epoch for would silently not be added: the add fails before it is sent, naming such holders.
    */
   async add(
     chat: string,
@@ -139,16 +141,25 @@ export class Membership {
     return this.retryOutdated(async () => {
       const { keyId } = await this.members(chat);
       keyring.setCurrent(chat, keyId);
-      await keyring.require(chat, keyId);
+      const current = await keyring.require(chat, keyId);
       if (history === "all") await keyring.fetch(chat);
       const epochs = keyring
         .allHeld(chat)
         .filter((held) => held.keyId <= keyId && (history === "all" || held.keyId === keyId));
       const keys: AddMemberKey[] = [];
+      const coverage = new RowCoverage();
       for (const profile of profiles) {
         for (const { id: cid, cert } of profile.certificates) {
           const der = decodeBase64(cert);
-          if (!der || (await this.options.trust.recipientProblem(profile.pid, der)) !== undefined) continue;
+          if (!der) {
+            coverage.skipped(profile.pid, cid, "the server sent a certificate that is not base64");
+            continue;
+          }
+          const problem = await this.options.trust.recipientProblem(profile.pid, der);
+          if (problem !== undefined) {
+            coverage.skipped(profile.pid, cid, problem);
+            continue;
+          }
           for (const epoch of epochs) {
             const row = await this.wrapRow(
               chat,
@@ -158,10 +169,14 @@ export class Membership {
             );
             if (row) keys.push({ ...row, keyId: epoch.keyId });
           }
+          // The current epoch's row is what makes a member (the server names members by the rows).
+          const refusal = wrapRefusal(this.options.signer, der, current.chatKey);
+          if (refusal === undefined) coverage.covered(profile.pid);
+          else coverage.skipped(profile.pid, cid, refusal);
         }
       }
-      if (keys.length === 0)
-        throw new Error("none of the new members' certificates can receive a key from this certificate");
+      // A profile without a row would silently not be added: nothing is sent then.
+      coverage.requireEvery(profiles.map((profile) => profile.pid));
       return api.call("addMembers", { chat, keyId, history, keys });
     });
   }

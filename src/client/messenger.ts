@@ -19,17 +19,10 @@ import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
 import { onlyOf } from "./catch-up.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
 import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
+import { planChatCreation } from "./chat-creation.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
-import {
-  type ChatKey,
-  certificatePublicKey,
-  chooseScheme,
-  decryptContent,
-  encryptContent,
-  generateChatKey,
-  wrapChatKeyFor,
-} from "./crypto/index.ts";
+import { type ChatKey, decryptContent, encryptContent, wrapChatKeyFor } from "./crypto/index.ts";
 import { createBinding, signKeyRow } from "./crypto/key-row-signature.ts";
 import { type ChatWaitList, KeyFulfiller } from "./key-fulfilment.ts";
 import { Membership } from "./membership.ts";
@@ -580,14 +573,15 @@ export class Messenger {
     // The name as the server stores it (trimmed, empty as none): members check the binding over that one.
     const chatName = name?.trim() || null;
     const binding = createBinding(type, chatName);
-    // The Android client's key blob holds only a GOST key: one GOST member makes the whole chat GOST.
-    const anyGost = certificates.some(({ der }) =>
-      chooseScheme(certificatePublicKey(der)).startsWith("gost"),
+    // Certificates this session cannot wrap for get no row and wait; a member left with none throws here.
+    const { chatKey, recipients } = planChatCreation(
+      holders.map((holder) => holder.pid),
+      certificates,
+      this.signer,
     );
-    const chatKey = generateChatKey(anyGost ? "gost28147-cfb" : "aes-256-gcm");
     const senderKey = this.signer.ownKey.kind === "gost" ? this.signer.ownKey : undefined;
     const keys = [];
-    for (const { pid, cid, der } of certificates) {
+    for (const { pid, cid, der } of recipients) {
       const wrappedKey = await wrapChatKeyFor({
         chatKey,
         recipientCertificate: der,

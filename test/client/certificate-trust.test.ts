@@ -51,13 +51,14 @@ describe("certificate trust", () => {
   it("a message's signer is judged at its exact time within an hour its certificate does not cover whole", async () => {
     const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
     const hour = 3_600_000;
-    const hourStart = Math.floor(Date.now() / hour) * hour - hour;
-    // Valid from the middle of the last whole hour: its first half is before the certificate, its second after.
+    // The next whole hour (the test CA is valid from an hour ago): messages may claim any time.
+    const hourStart = Math.ceil(Date.now() / hour) * hour;
+    // Valid from the middle of that hour: its first half is before the certificate, its second after.
     const member = await memberOf("ecdsa-p256", { notBefore: new Date(hourStart + hour / 2) });
     assert.equal(await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 0.75)), undefined);
     const early = await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 0.25));
     assert.equal(early?.unknown, true);
-    // The hour before the next one it covers whole: decided once for that hour, still right.
+    // The hour after it covers whole: decided once for that hour, still right.
     assert.equal(await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 1.1)), undefined);
     assert.equal(await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 1.2)), undefined);
   });

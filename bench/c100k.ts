@@ -24,10 +24,13 @@ import { generatorMeter, Swarm } from "./lib/swarm.ts";
 
 const TARGET_KB = 15;
 const TARGET_P99_MS = 50;
+/** Quiet chats the idle sockets are spread over (smoke: a few). */
 const QUIET_CHATS = 100;
 /** Messages into the busy chat per measurement, and their rate (open loop). */
 const MESSAGES = 50;
 const RATE = 10;
+/** The full and quick runs' quiet chats and messages; 2 s for the last deliveries (lost ones are counted). */
+const MEASURED = { quietChats: QUIET_CHATS, messages: MESSAGES, settleMs: 2_000 };
 /** Descriptors the server and this process need besides the sockets. */
 const SPARE_DESCRIPTORS = 2000;
 
@@ -35,6 +38,10 @@ interface Sizes {
   sockets: number;
   busy: number;
   workers: number;
+  /** Quiet chats, messages per measurement, and the wait for deliveries on their way after the last send. */
+  quietChats: number;
+  messages: number;
+  settleMs: number;
 }
 
 /** The swarm's sockets, `count` of them spread evenly over its workers, all in one of `chatSets`. */
@@ -54,18 +61,18 @@ interface Delivery {
   drops: number;
 }
 
-/** MESSAGES numbered messages into the busy chat at RATE per second; every delivery's latency. */
+/** `sizes.messages` numbered messages into the busy chat at RATE per second; every delivery's latency. */
 async function measureDelivery(
   swarm: Swarm,
   send: (seq: number) => Promise<void>,
   first: number,
-  busy: number,
+  sizes: Sizes,
 ): Promise<Delivery> {
   const sentAt = new Map<number, number>();
   const period = 1000 / RATE;
   const start = performance.now() + 50;
   await openLoop(
-    MESSAGES,
+    sizes.messages,
     (i) => start + i * period,
     async (i) => {
       const seq = first + i;
@@ -74,7 +81,7 @@ async function measureDelivery(
     },
   );
   // Deliveries still on their way: a moment for the last ones (lost ones are counted, not waited for).
-  await delay(2_000);
+  await delay(sizes.settleMs);
   const answers = await swarm.all(() => ({ type: "arrivals" }), 60_000);
   const samples: number[] = [];
   let drops = 0;
@@ -86,7 +93,12 @@ async function measureDelivery(
       if (sent !== undefined) samples.push(at - sent);
     }
   }
-  return { latency: latencyOf(samples), delivered: samples.length, expected: MESSAGES * busy, drops };
+  return {
+    latency: latencyOf(samples),
+    delivered: samples.length,
+    expected: sizes.messages * sizes.busy,
+    drops,
+  };
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
@@ -94,9 +106,9 @@ const ms = (l: Latency) => `p50 ${format(l.p50)} p95 ${format(l.p95)} p99 ${form
 
 export async function c100k(options: BenchOptions): Promise<ScenarioResult> {
   const sizes: Sizes = bySize(options, {
-    full: { sockets: 100_000, busy: 1000, workers: 8 },
-    quick: { sockets: 10_000, busy: 1000, workers: 4 },
-    smoke: { sockets: 40, busy: 10, workers: 1 },
+    full: { sockets: 100_000, busy: 1000, workers: 8, ...MEASURED },
+    quick: { sockets: 10_000, busy: 1000, workers: 4, ...MEASURED },
+    smoke: { sockets: 40, busy: 10, workers: 1, quietChats: 5, messages: 10, settleMs: 500 },
   });
   const limit = raiseOpenFilesLimit(sizes.sockets + SPARE_DESCRIPTORS);
   const sockets = Math.min(sizes.sockets, limit - SPARE_DESCRIPTORS);
@@ -107,7 +119,7 @@ export async function c100k(options: BenchOptions): Promise<ScenarioResult> {
     const users = await benchUsers(server.api, bySize(options, { full: 10, quick: 10, smoke: 2 }));
     const busyChat = await groupChat(server.api, users, "busy");
     const quiet: string[] = [];
-    for (let i = 0; i < QUIET_CHATS; i++) quiet.push(await groupChat(server.api, users, `quiet ${i}`));
+    for (let i = 0; i < sizes.quietChats; i++) quiet.push(await groupChat(server.api, users, `quiet ${i}`));
     const chatSets = [[busyChat], ...quiet.map((chat) => [chat])];
     const plan = (mode: "idle", specs: ReturnType<ReturnType<typeof spread>>, w: number) => ({
       type: "connect" as const,
@@ -129,14 +141,14 @@ export async function c100k(options: BenchOptions): Promise<ScenarioResult> {
     const send = async (seq: number) => {
       await senderSocket.request("sendMessage", { chat: busyChat, cid: sender.cid, text: textWithSeq(seq) });
     };
-    const before = await measureDelivery(swarm, send, 0, sizes.busy);
+    const before = await measureDelivery(swarm, send, 0, sizes);
 
     await collectGarbage(server.pid);
     const rssBefore = rssOf(server.pid);
     const generator = generatorMeter(swarm);
     const connectStarted = performance.now();
     const serverCpuBefore = cpuSecondsOf(server.pid);
-    const idleSpecs = spread(swarm, idle, (i) => ({ chats: 1 + (i % QUIET_CHATS) }));
+    const idleSpecs = spread(swarm, idle, (i) => ({ chats: 1 + (i % sizes.quietChats) }));
     await swarm.all((w) => plan("idle", idleSpecs(w), w), 1_800_000);
     const connectSeconds = (performance.now() - connectStarted) / 1000;
     const connectCpu = cpuSecondsOf(server.pid) - serverCpuBefore;
@@ -148,7 +160,7 @@ export async function c100k(options: BenchOptions): Promise<ScenarioResult> {
     const idleStart = performance.now();
     await delay(bySize(options, { full: 10_000, quick: 5_000, smoke: 500 }));
     const idleShare = (cpuSecondsOf(server.pid) - idleCpuBefore) / ((performance.now() - idleStart) / 1000);
-    const during = await measureDelivery(swarm, send, MESSAGES, sizes.busy);
+    const during = await measureDelivery(swarm, send, sizes.messages, sizes);
     senderSocket.close();
 
     const kb = (rssAfter - rssBefore) / idle / 1024;
@@ -187,7 +199,7 @@ export async function c100k(options: BenchOptions): Promise<ScenarioResult> {
       ],
       notes: [
         `${sizes.workers} load-generator processes, source addresses 127.0.0.2–127.0.0.${1 + Math.min(8, sizes.workers)}; open files limit ${limit}${sockets < sizes.sockets ? `: ${sockets} sockets instead of ${sizes.sockets}` : ""}`,
-        `${MESSAGES} messages at ${RATE}/s (open loop) from one sender socket; latency from the scheduled send time`,
+        `${sizes.messages} messages at ${RATE}/s (open loop) from one sender socket; latency from the scheduled send time`,
         "RSS from /proc/<pid>/status after two full GCs in the server child, before and after the idle sockets",
       ],
     };

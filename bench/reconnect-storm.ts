@@ -49,8 +49,8 @@ import { addCounts, type StormReport } from "./lib/swarm-protocol.ts";
 
 const TARGET_SECONDS = 15;
 const CHATS_PER_SOCKET = 10;
-/** The second message into every chat is spread over this long after the node is back. */
-const SPREAD_MS = 5_000;
+/** The second message into every chat is spread over this long after the node is back (smoke: enough to overlap). */
+const spreadMs = (options: BenchOptions) => bySize(options, { full: 5_000, quick: 5_000, smoke: 1_000 });
 /** A storm not over by then is reported as not met, with how far it got. */
 const STORM_LIMIT_MS = 120_000;
 
@@ -274,7 +274,7 @@ async function oneNode(sizes: Sizes, options: BenchOptions): Promise<Storm> {
     const upAt = now();
     progress(options, `one node: up again after ${seconds(upAt - killedAt)}`);
     const serverCpuBefore = cpuSecondsOf(server.pid);
-    await Promise.all([whileDown, sender.spreadOver(chats, SPREAD_MS, deadline + 180_000)]);
+    await Promise.all([whileDown, sender.spreadOver(chats, spreadMs(options), deadline + 180_000)]);
     progress(options, `one node: ${sender.ackedCount} messages acked; waiting for every socket`);
     const report = await untilComplete(swarm, sender, upAt + STORM_LIMIT_MS, (line) =>
       progress(options, line),
@@ -381,7 +381,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       const overflowsBefore = listenOverflows();
       const stoppedAt = now();
       const deadline = performance.now() + STORM_LIMIT_MS;
-      const sending = sender.spreadOver(chats, SPREAD_MS, deadline);
+      const sending = sender.spreadOver(chats, spreadMs(options), deadline);
       const cpuOfOther = cpuSecondsOf(cluster.nodes[1 - node]?.child.pid as number);
       progress(options, `rolling: restarting node ${node + 1}`);
       await cluster.restart(node);

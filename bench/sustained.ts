@@ -74,7 +74,8 @@ async function search(
       }
       passedRate = rate;
       if (rate >= maxRate) break;
-      rate = Math.min(maxRate, Math.round((rate * STEP_FACTOR) / GRAIN) * GRAIN);
+      // At least a grain up: smoke's 10 msg/s rounded 10 → 25 → 25 … and, on a quiet machine, never ended.
+      rate = Math.min(maxRate, Math.max(rate + GRAIN, Math.round((rate * STEP_FACTOR) / GRAIN) * GRAIN));
     }
     for (let i = 0; i < BISECTIONS && failedRate - passedRate > GRAIN; i++) {
       const rate = Math.round((passedRate + failedRate) / 2 / GRAIN) * GRAIN;

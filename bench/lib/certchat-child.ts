@@ -5,7 +5,7 @@ import { type StorageTarget, storageTarget } from "../../src/server/storage/data
 import { createTestCa, type IssueAlgorithm } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../../test/support/chats.ts";
-import { certchatSourceBin, quietServerEnv } from "../../test/support/cli.ts";
+import { certchatBin, certchatSourceBin, quietServerEnv } from "../../test/support/cli.ts";
 import { freePort } from "../../test/support/processes.ts";
 import { type ApiServer, poster } from "../../test/support/server.ts";
 import { TestSmsGateway } from "../../test/support/sms-gateway.ts";
@@ -28,6 +28,16 @@ export interface CertchatChild extends ServerChild {
   restart(): Promise<void>;
   /** Stops the child (if still running) and removes its data directory, database and SMS gateway. */
   dispose(): Promise<void>;
+}
+
+/**
+ * `BENCH_CERTCHAT=current`: the children run test/support/certchat-current.mjs — the compiled dist/ when it is
+ * this source's, without tsx: a start in a third of the CPU time — instead of the TypeScript through tsx, which
+ * the figures are measured with (trees compare alike whether or not dist/ is built). For runs whose figures
+ * are not read: the smoke test sets it.
+ */
+function childCli(): string {
+  return process.env.BENCH_CERTCHAT === "current" ? certchatBin : certchatSourceBin;
 }
 
 /**
@@ -56,9 +66,10 @@ export async function startCertchatChild(
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith("CERTCHAT_")),
     );
+    const cli = childCli();
     const spawnChild = () =>
       spawnServer(
-        certchatSourceBin,
+        cli,
         ["serve"],
         {
           ...env,
@@ -74,6 +85,7 @@ export async function startCertchatChild(
         },
         "realtime:",
         options.readyMs,
+        cli === certchatBin ? "none" : "tsx",
       );
     let child = await spawnChild();
     const url = `http://127.0.0.1:${port}`;

@@ -25,12 +25,11 @@ const preloadPauses = new URL("./pause-recorder.mjs", import.meta.url).pathname;
  * `BENCH_SERVER_PAUSES=<dir>` records every child's GC pauses and event-loop stalls there (pause-recorder.mjs).
  * The servers run with --expose-gc and a SIGUSR2 handler that collects garbage, for RSS readings.
  */
-function serverNodeArgs(): string[] {
+function serverNodeArgs(loader: "tsx" | "none"): string[] {
   const pausesDir = process.env.BENCH_SERVER_PAUSES;
   return [
     "--expose-gc",
-    "--import",
-    "tsx",
+    ...(loader === "tsx" ? ["--import", "tsx"] : []),
     "--import",
     preloadGc,
     ...(pausesDir ? ["--import", preloadPauses] : []),
@@ -55,7 +54,8 @@ export interface ServerChild {
 
 /**
  * Spawns `node <script> ...args` with the server flags and resolves once its output contains `readyText`
- * (failing after `readyMs`: a start-up compiles the sources, seconds on a loaded machine).
+ * (failing after `readyMs`: a start-up compiles the sources, seconds on a loaded machine). `loader`: "none"
+ * for a script that needs no tsx (the compiled CLI, or one that registers tsx itself).
  */
 export function spawnServer(
   script: string,
@@ -63,8 +63,9 @@ export function spawnServer(
   env: NodeJS.ProcessEnv,
   readyText: string,
   readyMs = 60_000,
+  loader: "tsx" | "none" = "tsx",
 ): Promise<ServerChild> {
-  const command = serverCommand(process.execPath, [...serverNodeArgs(), script, ...args]);
+  const command = serverCommand(process.execPath, [...serverNodeArgs(loader), script, ...args]);
   const child = spawn(command.file, command.args, {
     env,
     stdio: ["ignore", "pipe", "pipe"],

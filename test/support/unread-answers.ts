@@ -28,14 +28,15 @@ export function heldMegabytes(): number {
   return (usage.heapUsed + usage.external) / 1e6;
 }
 
-/** Sends `count` messages of ~1 MiB `cms` each from `sender` to `chat` over REST. */
+/** Sends `count` messages of ~1 MiB `cms` each (or ~`bytes`) from `sender` to `chat` over REST. */
 export async function sendMebibyteMessages(
   server: TestServer,
   sender: ChatUser,
   chat: string,
   count: number,
+  bytes = 1024 * 1024,
 ): Promise<void> {
-  const cms = randomBytes(1024 * 1024 - 1024).toString("base64");
+  const cms = randomBytes(bytes - 1024).toString("base64");
   for (let index = 0; index < count; index += 1)
     await call(server, "/api/sendMessage/", {
       token: sender.token,
@@ -74,11 +75,27 @@ export async function rawSocket(
   return { client, pauseReading: () => tcp.pause(), resumeReading: () => tcp.resume() };
 }
 
-/** A server with a personal chat whose latest page is the 8 MiB maximum (eight ~1 MiB messages from `alice`). */
-export async function serverWithFullPage(): Promise<{ server: TestServer; alice: ChatUser; chat: string }> {
-  const server = await startTestServer({ env: chatServerEnv });
+/**
+ * A server with a personal chat whose latest page is the 8 MiB maximum (eight ~1 MiB messages from `alice`).
+ * `scaled`: the page maximum is `pageBytes` instead (eight messages of an eighth of it), the socket's unread
+ * bound CERTCHAT_SOCKET_QUEUE_BYTES is `queueBytes` (the body limit, which it may not be under, `pageBytes`):
+ * the same backlog in pages for a fraction of the bytes to produce and deliver.
+ */
+export async function serverWithFullPage(scaled?: {
+  pageBytes: number;
+  queueBytes: number;
+}): Promise<{ server: TestServer; alice: ChatUser; chat: string }> {
+  const env = scaled
+    ? {
+        ...chatServerEnv,
+        CERTCHAT_MAX_PAGE_BYTES: String(scaled.pageBytes),
+        CERTCHAT_MAX_BODY_BYTES: String(scaled.pageBytes),
+        CERTCHAT_SOCKET_QUEUE_BYTES: String(scaled.queueBytes),
+      }
+    : chatServerEnv;
+  const server = await startTestServer({ env });
   const alice = await chatUser(server, "Алисова Алиса Петровна");
   const chat = await chatBetween(server, alice, await chatUser(server, "Бобров Борис Иванович"));
-  await sendMebibyteMessages(server, alice, chat, 8);
+  await sendMebibyteMessages(server, alice, chat, 8, scaled ? scaled.pageBytes / 8 : undefined);
   return { server, alice, chat };
 }

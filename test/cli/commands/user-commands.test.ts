@@ -62,8 +62,11 @@ describe("certchat user commands: two users chatting through a real server", () 
 
   before(async () => {
     server = await startTestServer({ caAlg: "gost2012-256", env: chatServerEnv });
-    ivan = await cliUser(server, "gost2012-256", "Иванов Иван Иванович", "10000000001");
-    petr = await cliUser(server, "ecdsa-p256", "Петров Пётр Петрович", "10000000002");
+    // Two logins of their own (certificate, phone, --home): side by side, a `certchat` child on each core.
+    [ivan, petr] = await Promise.all([
+      cliUser(server, "gost2012-256", "Иванов Иван Иванович", "10000000001"),
+      cliUser(server, "ecdsa-p256", "Петров Пётр Петрович", "10000000002"),
+    ]);
   });
   after(() => server.close());
 

@@ -1,7 +1,6 @@
 import { leakIn } from "./answers.ts";
 import { deepJsonText, junkString, junkValue, randomUuid } from "./fuzz-inputs.ts";
 import type { Prng } from "./prng.ts";
-import { retryWhileShed } from "./shed-retry.ts";
 
 const REQUEST_TIMEOUT_MS = 5_000;
 /** Engine.IO v4 separates the packets of one polling payload with this character. */
@@ -76,10 +75,7 @@ export async function engineSession(
     const leak = leakIn(answer.text);
     if (leak) problems.push(`${what}: leak /${leak}/ ${answer.text.slice(0, 200)}`);
   };
-  const open = await retryWhileShed(
-    () => fetchText(`${base}/socket.io/?EIO=4&transport=polling`),
-    (answer) => answer.status === 503,
-  );
+  const open = await fetchText(`${base}/socket.io/?EIO=4&transport=polling`);
   check("handshake", open);
   const sid = /"sid":"([^"]+)"/.exec(open.text)?.[1];
   if (!sid) return { sent: 0, problems: [...problems, `no sid: ${open.text.slice(0, 200)}`] };

@@ -13,7 +13,6 @@ import {
   randomUuid,
 } from "./fuzz-inputs.ts";
 import type { Prng } from "./prng.ts";
-import { retryWhileShed } from "./shed-retry.ts";
 
 const ACK_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -157,16 +156,23 @@ export class SocketLane {
     this.socket?.close();
     this.reconnects += 1;
     const token = this.world.tokens[this.reconnects % this.world.tokens.length] as string;
-    const socket = await connectUnlessShed(() =>
-      this.legacy
-        ? connectLegacy(this.world.url, { forceNew: true, reconnection: false, transports: ["websocket"] })
-        : connectCurrent(this.world.url, {
-            forceNew: true,
-            reconnection: false,
-            ...(this.mode === "handshake" ? { auth: { token } } : {}),
-          }),
-    ).catch((outcome: unknown) => {
-      throw outcome === "timeout" ? new Error("socket did not connect") : outcome;
+    const socket = this.legacy
+      ? connectLegacy(this.world.url, { forceNew: true, reconnection: false, transports: ["websocket"] })
+      : connectCurrent(this.world.url, {
+          forceNew: true,
+          reconnection: false,
+          ...(this.mode === "handshake" ? { auth: { token } } : {}),
+        });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("socket did not connect")), CONNECT_TIMEOUT_MS);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once("connect_error", (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
     if (this.mode === "session" || (this.legacy && this.mode === "handshake")) {
       const answer = await emitWithTimeout(socket, "session", [token]);
@@ -221,71 +227,29 @@ export async function handshakeInput(rng: Prng, world: SocketFuzzWorld): Promise
     [1, () => rng.pick(world.tokens)],
   ])();
   const query = rng.chance(0.3);
-  const connect = () =>
-    connectCurrent(world.url, {
-      forceNew: true,
-      reconnection: false,
-      // The query is URI-encoded by the client, which throws on lone surrogates; a URL over Node's header
-      // limit fails the transport (HTTP 431) before Socket.IO, so long tokens go in the auth payload only.
-      ...(query && inQuery(token) ? { query: { token } } : { auth: { token } as Record<string, unknown> }),
-    });
-  const refusal = await connectUnlessShed(connect).then(
-    (socket) => {
-      socket.close();
-      return undefined;
-    },
-    (outcome: unknown) => outcome,
-  );
-  if (refusal === undefined) return { label };
-  const data =
-    refusal === "timeout"
-      ? "timeout"
-      : ((refusal as Error & { data?: unknown }).data ?? (refusal as Error).message);
-  const verdict = judgeAck([data]);
-  return { label, ...verdict, problem: verdict.problem && `handshake refused: ${verdict.problem}` };
-}
-
-/**
- * Whether a connect_error is a busy server's 503 to the Engine.IO handshake (polling: the status; websocket: the
- * `ws` error's message), which clients with reconnection on simply retry — not a refusal of what was sent.
- */
-function shedRefusal(error: unknown): boolean {
-  if (!(error instanceof Error) || (error as { type?: unknown }).type !== "TransportError") return false;
-  const description = (error as { description?: unknown }).description;
-  if (description === 503) return true;
-  const message = (description as { message?: unknown } | undefined)?.message;
-  return typeof message === "string" && / 503$/.test(message);
-}
-
-/** One attempt: connected, or its connect_error (or "timeout"). */
-function attempt(socket: AnySocket): Promise<{ connected: true } | { connected: false; outcome: unknown }> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ connected: false, outcome: "timeout" }), CONNECT_TIMEOUT_MS);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      resolve({ connected: true });
-    });
-    socket.once("connect_error", (error: unknown) => {
-      clearTimeout(timer);
-      resolve({ connected: false, outcome: error });
-    });
+  const socket = connectCurrent(world.url, {
+    forceNew: true,
+    reconnection: false,
+    // The query is URI-encoded by the client, which throws on lone surrogates; a URL over Node's header
+    // limit fails the transport (HTTP 431) before Socket.IO, so long tokens go in the auth payload only.
+    ...(query && inQuery(token) ? { query: { token } } : { auth: { token } as Record<string, unknown> }),
   });
-}
-
-/**
- * Connects a socket made by `make`, again (a new one) while a busy server sheds the handshake, as the deployed
- * clients reconnect. Rejects with any other failure's connect_error (or "timeout"), or a shed past SHED_RETRIES.
- */
-async function connectUnlessShed(make: () => AnySocket): Promise<AnySocket> {
-  const { socket, result } = await retryWhileShed(
-    async () => {
-      const socket = make();
-      const result = await attempt(socket);
-      if (!result.connected) socket.close();
-      return { socket, result };
-    },
-    ({ result }) => !result.connected && shedRefusal(result.outcome),
-  );
-  if (!result.connected) throw result.outcome;
-  return socket;
+  try {
+    const result = await new Promise<{ connected: boolean; data?: unknown }>((resolve) => {
+      const timer = setTimeout(() => resolve({ connected: false, data: "timeout" }), CONNECT_TIMEOUT_MS);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve({ connected: true });
+      });
+      socket.once("connect_error", (error: Error & { data?: unknown }) => {
+        clearTimeout(timer);
+        resolve({ connected: false, data: error.data ?? error.message });
+      });
+    });
+    if (result.connected) return { label };
+    const verdict = judgeAck([result.data]);
+    return { label, ...verdict, problem: verdict.problem && `handshake refused: ${verdict.problem}` };
+  } finally {
+    socket.close();
+  }
 }

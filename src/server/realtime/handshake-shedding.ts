@@ -26,7 +26,7 @@ const REFUSAL_BODY = JSON.stringify({ code: 503, message: "Server busy, retry la
 
 /**
  * Refuses new socket connections with a quick 503 while this node's event loop is busy (issue 16, target 6;
- * docs/DECISIONS.md §24). After a restart thousands of sockets come back at once; accepting them all made a turn
+ * docs/DECISIONS.md §22). After a restart thousands of sockets come back at once; accepting them all made a turn
  * of the loop take seconds, so `/readyz` went unanswered, the load balancer took the node out and answered
  * everyone 503 for seconds at a time, and the connections that did get in waited past their client's timeout —
  * work done for nothing. Refused here, a client backs off and comes back (socket.io-client, the deployed

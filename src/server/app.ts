@@ -13,7 +13,6 @@ import { Readiness } from "./readiness.ts";
 import { ChatEventPublisher } from "./realtime/chat-event-publisher.ts";
 import { EmissionOrder } from "./realtime/emission-order.ts";
 import { createGateway, createSocketServer } from "./realtime/gateway.ts";
-import { HandshakeShedding } from "./realtime/handshake-shedding.ts";
 import type { RedisLink } from "./realtime/redis-adapter.ts";
 import { SocketMessagePublisher } from "./realtime/socket-publisher.ts";
 import { AuthService } from "./services/auth.ts";
@@ -140,10 +139,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   const metrics = new CertchatMetrics();
   const readiness = new Readiness(() => storage.ping());
-  const shedding = new HandshakeShedding({
-    busyMs: config.timeouts.socketShedAfterMs,
-    onShed: () => metrics.refused("socket_handshakes"),
-  });
   const trustedProxies = proxyTrust(config.trustProxy);
   const limitKey = limitKeys(config.ipv6PrefixBits);
   let pool: VerifyPool | undefined;
@@ -220,11 +215,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     blobs = await configuredBlobStore(config);
     writer = new MessageWriter({ committer, observer: metrics.writer });
     redis = await connectRedisIfConfigured(config, logger);
-    const io = createSocketServer({
-      preAuthBytes: config.limits.socketPreAuthBytes,
-      redis,
-      allowRequest: shedding.allowRequest,
-    });
+    const io = createSocketServer({ preAuthBytes: config.limits.socketPreAuthBytes, redis });
     // Live messages and chat events leave this node in the order they were published.
     const emissions = new EmissionOrder((error) =>
       logger.error({ err: error }, "could not emit a live event"),
@@ -442,13 +433,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         await logins.close();
         await storage.close();
         await metricsListener?.close();
-        shedding.stop();
       },
     };
   } catch (error) {
     // A thread still starting is waited for, so that it is closed too rather than left running.
     await Promise.allSettled(starting);
-    shedding.stop();
     redis?.close();
     await pool?.close();
     blobs?.close?.();

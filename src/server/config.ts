@@ -55,8 +55,6 @@ export interface Config {
     /** A streamed answer (a file download) its client reads nothing of for this long loses its connection. */
     httpAnswerIdleMs: number;
     socketAuthMs: number;
-    /** A new socket connection finding the event loop busy this long is refused with 503; 0: never (handshake-shedding.ts). */
-    socketShedAfterMs: number;
   };
   /** The worker pool that checks certificates and signatures off the event loop. */
   verify: { workers: number; queue: number };
@@ -259,7 +257,6 @@ const knownVariables = new Set([
   "CERTCHAT_SOCKET_PREAUTH_BYTES",
   "CERTCHAT_SOCKET_QUEUE_BYTES",
   "CERTCHAT_SOCKET_AUTH_TIMEOUT",
-  "CERTCHAT_SOCKET_SHED_AFTER",
   "CERTCHAT_HTTP_HEADERS_TIMEOUT",
   "CERTCHAT_HTTP_REQUEST_TIMEOUT",
   "CERTCHAT_HTTP_BODY_IDLE_TIMEOUT",
@@ -509,10 +506,6 @@ export function loadConfig(env: Env): Config {
       httpBodyIdleMs: duration("CERTCHAT_HTTP_BODY_IDLE_TIMEOUT", "10s"),
       httpAnswerIdleMs: duration("CERTCHAT_HTTP_ANSWER_IDLE_TIMEOUT", "60s"),
       socketAuthMs: duration("CERTCHAT_SOCKET_AUTH_TIMEOUT", "10s"),
-      socketShedAfterMs: durationOrZero(
-        "CERTCHAT_SOCKET_SHED_AFTER",
-        get("CERTCHAT_SOCKET_SHED_AFTER") ?? "200ms",
-      ),
     },
     verify: {
       workers: count("CERTCHAT_VERIFY_WORKERS", availableParallelism(), 256),

@@ -306,16 +306,6 @@ test("the drain delay is 2s by default and may be 0", () => {
   assert.throws(() => loadConfig({ CERTCHAT_DRAIN_DELAY: "soon" }), configErrorFor("CERTCHAT_DRAIN_DELAY"));
 });
 
-test("new socket connections are shed after the loop is busy 200ms by default, never with 0", () => {
-  assert.equal(loadConfig({}).timeouts.socketShedAfterMs, 200);
-  assert.equal(loadConfig({ CERTCHAT_SOCKET_SHED_AFTER: "0" }).timeouts.socketShedAfterMs, 0);
-  assert.equal(loadConfig({ CERTCHAT_SOCKET_SHED_AFTER: "1s" }).timeouts.socketShedAfterMs, 1000);
-  assert.throws(
-    () => loadConfig({ CERTCHAT_SOCKET_SHED_AFTER: "busy" }),
-    configErrorFor("CERTCHAT_SOCKET_SHED_AFTER"),
-  );
-});
-
 test("sessions live at most 30 days and CRLs are re-read hourly unless configured", () => {
   const defaults = loadConfig({});
   assert.equal(defaults.ttl.sessionMaxAgeMs, 30 * 86_400_000);

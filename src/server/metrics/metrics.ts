@@ -27,7 +27,6 @@ const LIMIT_NAMES = [
   "verify_queue",
   "socket_events",
   "socket_bytes",
-  "socket_handshakes",
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 

@@ -25,7 +25,6 @@ import {
 } from "./dispatch.ts";
 import { EventQueue, type QueueBound, type QueuedEvent } from "./event-queue.ts";
 import { coalesceBufferedFrames } from "./flush-coalescing.ts";
-import type { AllowRequest } from "./handshake-shedding.ts";
 import { history } from "./history.ts";
 import { countPollingResponses } from "./polling-responses.ts";
 import { PreAuthGate } from "./preauth-gate.ts";
@@ -96,8 +95,6 @@ export interface SocketServerOptions {
   /** Bytes a connection may send before it sends its token; more → closed (see PreAuthGate). */
   preAuthBytes: number;
   redis?: RedisLink;
-  /** Asked for each new connection's handshake (HandshakeShedding); none: all are taken. */
-  allowRequest?: AllowRequest;
 }
 
 export interface GatewayOptions
@@ -184,7 +181,6 @@ export function createSocketServer(options: SocketServerOptions): CertchatIo {
     serveClient: false,
     // Until a connection authenticates; PreAuthGate raises it to maxPayloadBytes per connection.
     maxHttpBufferSize: options.preAuthBytes,
-    ...(options.allowRequest ? { allowRequest: options.allowRequest } : {}),
     ...(options.redis ? { adapter: options.redis.adapter } : {}),
   });
 }

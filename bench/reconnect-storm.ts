@@ -37,7 +37,6 @@ import { BACKOFF_DESCRIPTION } from "./lib/backoff.ts";
 import { startCertchatChild } from "./lib/certchat-child.ts";
 import { cpuSecondsOf, profilingArgs, raiseOpenFilesLimit } from "./lib/child-process.ts";
 import { listenOverflows, overflowsSince } from "./lib/listen-overflows.ts";
-import { metricValue } from "./lib/node-metrics.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
 import { assertOnServerCore, serverCommand } from "./lib/pinning.ts";
 import { format, pinnedVerdict, type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
@@ -211,12 +210,7 @@ interface Storm {
   startCpuSeconds: number;
   /** Connections dropped by full accept queues during the storm, machine-wide (undefined: not readable here). */
   listenOverflows: number | undefined;
-  /** Rolling case: new connections each node refused as busy (HandshakeShedding) since it started. */
-  shed?: (number | undefined)[];
 }
-
-/** The nodes' count of connections refused as busy (src/server/realtime/handshake-shedding.ts). */
-const SHED_SERIES = 'certchat_rate_limit_refusals_total{limit="socket_handshakes"}';
 
 /** "p50 0.8 s, p99 6.1 s" of the sockets' outages (loss → complete). */
 function outageSummary(report: StormReport): string {
@@ -238,9 +232,6 @@ function describeStorm(storm: Storm): string {
     (storm.listenOverflows === undefined
       ? ""
       : `${storm.listenOverflows} listen-queue overflows (machine-wide); `) +
-    (storm.shed
-      ? `handshakes refused as busy since each node's start ${storm.shed.map((n) => n ?? "?").join(" / ")}; `
-      : "") +
     `server CPU ${format(storm.serverCpuSeconds)} s (${format((storm.serverCpuSeconds * 1e6) / report.sockets)} µs/socket), ` +
     `generator ${format(storm.generator.cpuSeconds)} s = ${(storm.generator.share * 100).toFixed(0)}% of a core`
   );
@@ -325,7 +316,6 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
   const swarm = Swarm.start(sizes.workers);
   try {
     const ports = [await freePort(), await freePort()];
-    const metricsPorts = [await freePort(), await freePort()];
     cluster = await Cluster.start({
       databaseUrl: database.url,
       nodes: NODES,
@@ -336,7 +326,6 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
           CERTCHAT_TRUST_PROXY: "127.0.0.1",
           CERTCHAT_DRAIN_DELAY: "3s",
           CERTCHAT_LOG_LEVEL: "warn",
-          CERTCHAT_METRICS_PORT: String(metricsPorts[i]),
           ...options.serverEnv,
         },
         // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
@@ -415,7 +404,6 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
         restartMs: upAt - stoppedAt,
         startCpuSeconds: restartedCpu,
         listenOverflows: overflowsSince(overflowsBefore),
-        shed: await Promise.all(metricsPorts.map((port) => metricValue(port as number, SHED_SERIES))),
       });
     }
     return storms;

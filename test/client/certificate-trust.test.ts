@@ -55,12 +55,21 @@ describe("certificate trust", () => {
     const hourStart = Math.ceil(Date.now() / hour) * hour;
     // Valid from the middle of that hour: its first half is before the certificate, its second after.
     const member = await memberOf("ecdsa-p256", { notBefore: new Date(hourStart + hour / 2) });
-    assert.equal(await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 0.75)), undefined);
+    assert.equal(
+      await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 0.75)),
+      undefined,
+    );
     const early = await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 0.25));
     assert.equal(early?.unknown, true);
     // The hour after it covers whole: decided once for that hour, still right.
-    assert.equal(await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 1.1)), undefined);
-    assert.equal(await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 1.2)), undefined);
+    assert.equal(
+      await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 1.1)),
+      undefined,
+    );
+    assert.equal(
+      await trust.senderProblem(2, member.certificate, new Date(hourStart + hour * 1.2)),
+      undefined,
+    );
   });
 
   it("a message's signer of another subject than its profile's is refused, of an unknown profile taken", async () => {

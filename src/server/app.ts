@@ -295,6 +295,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       sessionCheckMs: options.sessionCheckMs ?? 60_000,
       sessionEnds: { count: () => sessionsEndedCount(storage.db), pollMs: SESSION_END_POLL_MS },
       drainMs: SOCKET_DRAIN_MS,
+      drainSocketsPerSecond: config.drainSocketsPerSecond,
       clientAddress: (request) => clientAddress(request, trustedProxies),
       observer: {
         delivered: (count) => metrics.messageDeliveries.inc(count),

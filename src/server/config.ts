@@ -79,6 +79,8 @@ export interface Config {
   ipv6PrefixBits: number;
   /** On shutdown, how long /readyz answers 503 before sockets and HTTP are closed (load balancers notice). */
   drainDelayMs: number;
+  /** On shutdown, sockets closed a second (0: all at once), so that their clients do not all return at once. */
+  drainSocketsPerSecond: number;
 }
 
 /**
@@ -248,6 +250,7 @@ const knownVariables = new Set([
   "CERTCHAT_TRUST_PROXY",
   "CERTCHAT_IPV6_PREFIX",
   "CERTCHAT_DRAIN_DELAY",
+  "CERTCHAT_DRAIN_SOCKETS_PER_SECOND",
   "CERTCHAT_CONTACT_LOOKUPS_PER_DAY",
   "CERTCHAT_SMS_CONSOLE_ALLOWED",
   "CERTCHAT_MAX_REQUEST_BYTES",
@@ -526,6 +529,12 @@ export function loadConfig(env: Env): Config {
     trustProxy: trustProxySetting(get),
     ipv6PrefixBits: ipv6PrefixSetting(get("CERTCHAT_IPV6_PREFIX")),
     drainDelayMs: durationOrZero("CERTCHAT_DRAIN_DELAY", get("CERTCHAT_DRAIN_DELAY") ?? "2s"),
+    drainSocketsPerSecond: integer(
+      "CERTCHAT_DRAIN_SOCKETS_PER_SECOND",
+      get("CERTCHAT_DRAIN_SOCKETS_PER_SECOND") ?? "1000",
+      0,
+      1_000_000,
+    ),
   };
 }
 

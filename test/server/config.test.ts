@@ -306,6 +306,15 @@ test("the drain delay is 2s by default and may be 0", () => {
   assert.throws(() => loadConfig({ CERTCHAT_DRAIN_DELAY: "soon" }), configErrorFor("CERTCHAT_DRAIN_DELAY"));
 });
 
+test("a shutting-down node closes 1,000 sockets a second by default, all at once with 0", () => {
+  assert.equal(loadConfig({}).drainSocketsPerSecond, 1000);
+  assert.equal(loadConfig({ CERTCHAT_DRAIN_SOCKETS_PER_SECOND: "0" }).drainSocketsPerSecond, 0);
+  assert.throws(
+    () => loadConfig({ CERTCHAT_DRAIN_SOCKETS_PER_SECOND: "fast" }),
+    configErrorFor("CERTCHAT_DRAIN_SOCKETS_PER_SECOND"),
+  );
+});
+
 test("sessions live at most 30 days and CRLs are re-read hourly unless configured", () => {
   const defaults = loadConfig({});
   assert.equal(defaults.ttl.sessionMaxAgeMs, 30 * 86_400_000);

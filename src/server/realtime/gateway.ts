@@ -44,6 +44,7 @@ import { disconnectAtSessionEnd, forgetSessionEnd } from "./session-lifetime.ts"
 import { sweepDeadSessions } from "./session-sweeper.ts";
 import { SharedByteBounds } from "./shared-byte-bounds.ts";
 import { socketContext } from "./socket-logger.ts";
+import { closeSpread } from "./spread-close.ts";
 import { subscribe, unsubscribe } from "./subscriptions.ts";
 
 /**
@@ -119,6 +120,8 @@ export interface GatewayOptions
   sessionEnds: { count(): Promise<number>; pollMs: number };
   /** On close, how long in-flight events may take to finish before the sockets are closed anyway. */
   drainMs: number;
+  /** Then, how many sockets are closed a second (0: all at once); see spread-close.ts. */
+  drainSocketsPerSecond: number;
   /** The client's address, as the HTTP API finds it (CERTCHAT_TRUST_PROXY): for log lines. */
   clientAddress: (request: IncomingMessage) => string;
   /**
@@ -334,7 +337,8 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
       await Promise.race([Promise.all([...queues].map((queue) => queue.idle())), deadline]);
       // Closing the transport, not sending a Socket.IO disconnect: clients see "transport close" and
       // reconnect (to another node behind the load balancer) instead of staying away.
-      for (const socket of io.of("/").sockets.values()) socket.conn.close();
+      const connections = [...io.of("/").sockets.values()].map((socket) => socket.conn);
+      await closeSpread(connections, options.drainSocketsPerSecond);
       io.engine?.close();
     },
     async closeLinks() {

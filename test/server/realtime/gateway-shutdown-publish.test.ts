@@ -96,6 +96,7 @@ describe("gateway close with a publication pending", () => {
       sessionCheckMs: 3_600_000,
       sessionEnds: { count: async () => 0, pollMs: 3_600_000 },
       drainMs: 1_000,
+      drainSocketsPerSecond: 0,
       clientAddress: () => "127.0.0.1",
     });
     // As the socket gateway does right after an ack: announce, then the process is told to stop.

@@ -27,6 +27,16 @@ describe("closeSpread", () => {
     assert.equal(closedAt.length, 5_000);
   });
 
+  test("goes faster than the rate where it would take longer than its longest spread", async () => {
+    const { items, closedAt } = closables(3_000);
+    const started = performance.now();
+    // 1,000 a second would take 3 s; within 300 ms it is 3 ticks of 1,000.
+    const done = closeSpread(items, 1000, 300);
+    assert.equal(closedAt.length, 1_000);
+    await done;
+    assert.ok((closedAt[2_999] as number) - started < 1_000);
+  });
+
   test("closes at least one a tick however low the rate", async () => {
     const { items, closedAt } = closables(3);
     await closeSpread(items, 1);

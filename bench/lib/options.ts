@@ -23,7 +23,7 @@ export interface BenchOptions {
   stormCase?: "one-node" | "rolling";
   /**
    * `--server-env NAME=value,…`: settings for the certchat servers the scenarios start (reconnect-storm's
-   * nodes), e.g. `CERTCHAT_SOCKET_SHED_AFTER=0` for the A/B of a setting within one build.
+   * nodes), e.g. `CERTCHAT_DRAIN_SOCKETS_PER_SECOND=0` for the A/B of a setting within one build.
    */
   serverEnv?: Record<string, string>;
 }

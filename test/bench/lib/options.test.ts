@@ -31,9 +31,10 @@ test("--per-chat has reconnect-storm's sockets catch up with subscribe + message
 
 test("--server-env passes CERTCHAT_ settings to the servers a scenario starts", () => {
   assert.deepEqual(
-    optionsFromArgv(["--server-env", "CERTCHAT_SOCKET_SHED_AFTER=0,CERTCHAT_LOG_LEVEL=info"]).serverEnv,
+    optionsFromArgv(["--server-env", "CERTCHAT_DRAIN_SOCKETS_PER_SECOND=0,CERTCHAT_LOG_LEVEL=info"])
+      .serverEnv,
     {
-      CERTCHAT_SOCKET_SHED_AFTER: "0",
+      CERTCHAT_DRAIN_SOCKETS_PER_SECOND: "0",
       CERTCHAT_LOG_LEVEL: "info",
     },
   );

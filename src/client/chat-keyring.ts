@@ -5,11 +5,14 @@
  * chain to a trust anchor and carry a trusted member's identity, and only epoch-1 rows may be unsigned (v1
  * createChat). An epoch-1 row may be signed over the chat's creation binding instead of its id (createChat).
  * The unwrapped key is then checked against the epoch's commitment, when it has one (docs/CRYPTO.md "Epoch key
- * commitments"): signed by a trusted member for this chat and epoch, and matching, or the key is not used.
+ * commitments"): signed by a trusted member for this chat and epoch, and matching, or the key is not used. A
+ * personal chat's commitment may bind its two members (src/client/chat-binding.ts); its signer must then be one
+ * of them, and the held key says so (`committedTo`).
  */
 import { decodeBase64 } from "../protocol/base64.ts";
 import type { EpochCommitmentView } from "../protocol/schemas/members.ts";
 import type { CertificateTrust } from "./certificate-trust.ts";
+import type { ChatBindings } from "./chat-binding.ts";
 import {
   type CommitmentVerdict,
   type EpochBinding,
@@ -38,7 +41,14 @@ export interface HeldKey {
   readonly signature: KeyRowVerdict;
   /** "absent": the epoch has no commitment, so the key is the row's word alone (as before commitments). */
   readonly commitment: CommitmentVerdict;
+  /**
+   * What the matched commitment was signed over: "pair" (a personal chat's two members, by one of them), "chat"
+   * (the chat id), "creation" (createChat's type and name); "none" without a commitment.
+   */
+  readonly committedTo: CommittedTo;
 }
+
+export type CommittedTo = "pair" | "chat" | "creation" | "none";
 
 /** Fetches this certificate's rows of `chatId` for the given epochs (all when absent): the `keys` method. */
 export type FetchKeyRows = (chatId: string, keyIds?: readonly number[]) => Promise<readonly WrappedKeyRow[]>;
@@ -50,8 +60,8 @@ export interface ChatKeyringOptions {
   readonly verifier: SignatureVerifier;
   readonly fetchRows: FetchKeyRows;
   readonly trust: CertificateTrust;
-  /** What createChat signed the chat's epoch-1 rows over (createBinding), or undefined when unknown. */
-  readonly createBinding?: (chatId: string) => Promise<string | undefined>;
+  /** What the chat's keys may be signed over besides its id (chat-binding.ts), or undefined when unknown. */
+  readonly bindings?: (chatId: string) => Promise<ChatBindings | undefined>;
   /** Learns the chat's current members' identities (chatMembers) when a wrapper's is not trusted yet. */
   readonly learnMembers?: (chatId: string) => Promise<void>;
   /** Gives back this certificate's rows of those epochs that did not verify or unwrap (refuseKeys). */
@@ -115,8 +125,14 @@ export class ChatKeyring {
   }
 
   /** Keeps a key this client made itself (a rotation, which it committed to): nothing to unwrap or verify. */
-  remember(chatId: string, keyId: number, chatKey: ChatKey): void {
-    this.slot(chatId).set(keyId, { keyId, chatKey, signature: "verified", commitment: "matched" });
+  remember(chatId: string, keyId: number, chatKey: ChatKey, committedTo: CommittedTo): void {
+    this.slot(chatId).set(keyId, {
+      keyId,
+      chatKey,
+      signature: "verified",
+      commitment: "matched",
+      committedTo,
+    });
   }
 
   /**
@@ -128,13 +144,13 @@ export class ChatKeyring {
     const wrapper = decodeStrict(row.cert, "cert");
     const cid = await this.options.ownCid();
     await this.checkWrapper(chatId, row.keyId, wrapper);
-    const binding = row.keyId === 1 ? await this.options.createBinding?.(chatId) : undefined;
+    const bindings = await this.options.bindings?.(chatId);
     const signature = await verifyKeyRow(
       this.options.verifier,
       wrapper,
       { chatId, keyId: row.keyId, cid, wrappedKey },
       row.sign,
-      binding,
+      [bindings?.pair?.binding, bindings?.creation].filter((binding) => binding !== undefined),
     ).catch((error: unknown) => {
       // A signature this client cannot check is no evidence against the row: it is not given back.
       throw error instanceof KeyRowSignatureRejected ? new BadKeyRowError(row.keyId, error) : error;
@@ -146,8 +162,9 @@ export class ChatKeyring {
     }).catch((error: unknown) => {
       throw new BadKeyRowError(row.keyId, error);
     });
-    const commitment = await this.checkCommitment(chatId, row, chatKey, binding);
-    const held = { keyId: row.keyId, chatKey, signature, commitment };
+    const committedTo = await this.checkCommitment(chatId, row, chatKey, bindings);
+    const commitment: CommitmentVerdict = committedTo === "none" ? "absent" : "matched";
+    const held = { keyId: row.keyId, chatKey, signature, commitment, committedTo };
     this.slot(chatId).set(row.keyId, held);
     return held;
   }
@@ -200,36 +217,65 @@ export class ChatKeyring {
   }
 
   /**
-   * The key against its epoch's commitment. No commitment: "absent" (epochs begun before commitments, or by a
-   * client that sends none). A commitment that is malformed, from a signer who is not a trusted member, or whose
-   * signature does not verify for this chat and epoch (forged, or another epoch's) is the server's doing, not the
-   * row's: the key is not used, but the row is not refused. A verified commitment the key does not match is
-   * evidence against the row: BadKeyRowError, and the row is refused.
+   * The key against its epoch's commitment, and what that commitment binds. No commitment: "none" (epochs begun
+   * before commitments, or by a client that sends none). A commitment that is malformed, from a signer who is not
+   * a trusted member (for the pair binding: not one of the pair), or whose signature does not verify for this
+   * chat and epoch (forged, or another epoch's or chat's) is the server's doing, not the row's: the key is not
+   * used, but the row is not refused. A verified commitment the key does not match is evidence against the row:
+   * BadKeyRowError, and the row is refused.
    */
   private async checkCommitment(
     chatId: string,
     row: WrappedKeyRow,
     chatKey: ChatKey,
-    createBinding: string | undefined,
-  ): Promise<CommitmentVerdict> {
+    bindings: ChatBindings | undefined,
+  ): Promise<CommittedTo> {
     const { commitment, keyId } = row;
-    if (!commitment) return "absent";
+    if (!commitment) return "none";
     const where = `the key commitment of chat ${chatId}, epoch ${keyId}`;
     const value = decodeStrict(commitment.value, "commitment value");
     const signature = decodeStrict(commitment.sign, "commitment sign");
     const signer = decodeStrict(commitment.cert, "commitment cert");
     await this.checkMember(chatId, signer, `${where}: its signing certificate`);
     const candidates: EpochBinding[] = [{ binding: chatId, keyId }];
-    if (keyId === 1 && createBinding !== undefined) candidates.push({ binding: createBinding, keyId });
+    if (bindings?.pair) candidates.push({ binding: bindings.pair.binding, keyId });
+    if (keyId === 1 && bindings) candidates.push({ binding: bindings.creation, keyId });
     const epoch = await verifiedBinding(this.options.verifier, signer, candidates, value, signature).catch(
       (cause: unknown) => {
         throw new Error(`${where}: its signature cannot be checked`, { cause });
       },
     );
     if (!epoch) throw new Error(`${where}: its signature does not verify for this chat and epoch`);
+    const pair = bindings?.pair;
+    const committedTo =
+      epoch.binding === chatId ? "chat" : epoch.binding === pair?.binding ? "pair" : "creation";
+    if (pair && committedTo === "pair") await this.checkPairMember(chatId, pair.pids, signer, where);
     if (!matchesCommitment(epoch, chatKey, value))
       throw new BadKeyRowError(keyId, new Error(`the key it unwraps to is not the one ${where} names`));
-    return "matched";
+    return committedTo;
+  }
+
+  /**
+   * A pair-bound commitment's signer is one of the pair (any trusted member would do for the chat id: a colluding
+   * third user could commit to a key of its own "for" the pair, and wrap it for us).
+   */
+  private async checkPairMember(
+    chatId: string,
+    pids: readonly [number, number],
+    signer: Uint8Array,
+    where: string,
+  ): Promise<void> {
+    const { trust } = this.options;
+    // Without anchors whose certificate is whose is the server's word (as for any member, checkMember).
+    if (!trust.anchored) return;
+    const isPair = async () => {
+      for (const pid of pids) if ((await trust.recipientProblem(pid, signer)) === undefined) return true;
+      return false;
+    };
+    if (await isPair()) return;
+    await this.options.learnMembers?.(chatId);
+    if (!(await isPair()))
+      throw new Error(`${where}: its signing certificate is not one of the chat's two members'`);
   }
 
   /** The wrapper chains to an anchor and is a trusted member's (learning the members once when needed). */

@@ -12,6 +12,7 @@ import { normalizePhone } from "../protocol/phone.ts";
 import type { AddMemberKey, ChatMembersData, ChatRole, EpochKey } from "../protocol/schemas/members.ts";
 import { type CertchatApi, CertchatApiError } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
+import type { ChatBindings } from "./chat-binding.ts";
 import type { ChatKeyring } from "./chat-keyring.ts";
 import type { ChatKeyKind } from "./crypto/chat-key.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
@@ -84,6 +85,8 @@ export interface MembershipOptions {
   readonly signer: Signer;
   readonly ownPid: () => Promise<number>;
   readonly trust: CertificateTrust;
+  /** The chat's bindings (chat-binding.ts): a personal chat's new epochs are committed to its two members. */
+  readonly bindings?: (chat: string) => Promise<ChatBindings | undefined>;
 }
 
 export class Membership {
@@ -214,18 +217,30 @@ export class Membership {
     await sleep(rotationDelayMs(role, random));
     return this.retryOutdated(async () => {
       const data = await this.members(chat);
-      if (!data.rotationDue || !this.options.trust.canWrap) return false;
-      await this.learn(chat, data);
-      const plan = planRotation(data);
-      // Every current key holder must get the new key from us; waiting certificates we do not trust may wait.
-      const holders = data.members.flatMap((member) =>
-        member.certificates.filter((certificate) => certificate.hasKey).map((certificate) => certificate.id),
-      );
-      const trusted = new Set((await this.trusted(plan.recipients)).map((recipient) => recipient.cid));
-      if (!this.canServe(plan) || holders.some((cid) => !trusted.has(cid))) return false;
-      await this.rotateOnce(chat, {}, data);
-      return true;
+      return data.rotationDue && (await this.rotateServingAll(chat, data));
     });
+  }
+
+  /**
+   * A new epoch on request, made only when this session can give it to every current key holder (so nobody is
+   * left waiting for a key no member online may be able to wrap). Returns whether it rotated.
+   */
+  rotateIfServingAll(chat: string): Promise<boolean> {
+    return this.retryOutdated(async () => this.rotateServingAll(chat, await this.members(chat)));
+  }
+
+  private async rotateServingAll(chat: string, data: ChatMembersData): Promise<boolean> {
+    if (!this.options.trust.canWrap) return false;
+    await this.learn(chat, data);
+    const plan = planRotation(data);
+    // Every current key holder must get the new key from us; waiting certificates we do not trust may wait.
+    const holders = data.members.flatMap((member) =>
+      member.certificates.filter((certificate) => certificate.hasKey).map((certificate) => certificate.id),
+    );
+    const trusted = new Set((await this.trusted(plan.recipients)).map((recipient) => recipient.cid));
+    if (!this.canServe(plan) || holders.some((cid) => !trusted.has(cid))) return false;
+    await this.rotateOnce(chat, {}, data);
+    return true;
   }
 
   async leave(chat: string): Promise<void> {
@@ -255,6 +270,11 @@ export class Membership {
     const { api, keyring } = this.options;
     this.requireTrust();
     const data = await this.learn(chat, fresh);
+    const pair = (await this.options.bindings?.(chat))?.pair;
+    // A personal chat's two members are fixed: a third one listed is the server's, and gets nothing.
+    const stranger = pair && data.members.find((member) => !pair.pids.includes(member.pid));
+    if (stranger)
+      throw new Error(`the server lists profile ${stranger.pid} as a member of personal chat ${chat}`);
     const plan = planRotation(data, removedPid);
     const chatKey = generateChatKey(plan.kind);
     const nextKeyId = data.keyId + 1;
@@ -265,7 +285,7 @@ export class Membership {
     }
     const commitment = await signCommitment(
       this.options.signer,
-      { binding: chat, keyId: nextKeyId },
+      { binding: pair?.binding ?? chat, keyId: nextKeyId },
       chatKey,
     );
     const common = { chat, keyId: data.keyId, version: data.version, keys, commitment };
@@ -273,7 +293,7 @@ export class Membership {
       removedPid === undefined
         ? await api.call("rotateKey", common)
         : await api.call("removeMember", { ...common, pid: removedPid });
-    keyring.remember(chat, rotated.keyId, chatKey);
+    keyring.remember(chat, rotated.keyId, chatKey, pair ? "pair" : "chat");
     keyring.setCurrent(chat, rotated.keyId);
     return rotated;
   }

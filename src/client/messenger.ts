@@ -19,11 +19,12 @@ import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
 import { onlyOf } from "./catch-up.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
 import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
+import { type ChatBindings, chatBindings } from "./chat-binding.ts";
 import { planChatCreation } from "./chat-creation.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
 import { type ChatKey, decryptContent, encryptContent, wrapChatKeyFor } from "./crypto/index.ts";
-import { createBinding, signKeyRow } from "./crypto/key-row-signature.ts";
+import { signKeyRow } from "./crypto/key-row-signature.ts";
 import { type ChatWaitList, KeyFulfiller } from "./key-fulfilment.ts";
 import { Membership } from "./membership.ts";
 import type { Signer } from "./signing.ts";
@@ -125,8 +126,8 @@ export class Messenger {
   /** Chats whose due rotation (after a leave) this client is waiting its turn for. */
   private readonly dueRotations = new Set<string>();
   private ownProfile?: ProfileData;
-  /** Each chat's type and name as `contacts` gave them: what its createChat rows are signed over. */
-  private readonly chatKinds = new Map<string, string>();
+  /** What each chat's keys may be bound to, from its type, name and members as `contacts` gave them. */
+  private readonly chatKinds = new Map<string, ChatBindings>();
   /** Which certificates keys are wrapped for and taken from. */
   readonly trust: CertificateTrust;
   /** Per-epoch chat keys (docs/CRYPTO.md "Key epochs"). */
@@ -148,7 +149,7 @@ export class Messenger {
       verifier,
       fetchRows: (chatId, keyIds) => this.fetchKeyRows(chatId, keyIds),
       trust: this.trust,
-      createBinding: (chatId) => this.createBindingOf(chatId),
+      bindings: (chatId) => this.bindingsOf(chatId),
       learnMembers: (chatId) => this.learnMembers(chatId),
       refuseRows: (chatId, keyIds) => this.refuseKeyRows(chatId, keyIds),
     });
@@ -159,6 +160,7 @@ export class Messenger {
       ownPid: async () => (await this.profile()).pid,
       resolvePhones: (phones) => this.requireContacts(phones),
       trust: this.trust,
+      bindings: (chatId) => this.bindingsOf(chatId),
     });
   }
 
@@ -213,10 +215,11 @@ export class Messenger {
   /** The caller's chats, most recent first; their current epochs and key rows are noted. */
   async chats(): Promise<Contact[]> {
     const chats = await this.api.contacts();
+    const { pid } = await this.profile();
     for (const chat of chats) {
       this.directory.add(chat);
       if (!chat.chatId) continue;
-      this.chatKinds.set(chat.chatId, createBinding(chat.chatType, chat.chatName));
+      this.noteBindings(chat.chatId, chatBindings(chat, pid, chat.pid));
       if (chat.keyId) this.keyring.setCurrent(chat.chatId, chat.keyId);
       if (chat.key) this.contactRows.set(chat.chatId, { ...chat.key, keyId: chat.key.keyId ?? FIRST_EPOCH });
     }
@@ -242,8 +245,14 @@ export class Messenger {
   async chatWith(phone: string): Promise<Contact> {
     const [contact] = await this.requireContacts([phone]);
     if (!contact) throw new Error(`no registered profile holds ${phone}`);
-    if (contact.chatId) return contact;
-    return this.createChat(ChatType.personal, null, [contact]);
+    if (!contact.chatId) return this.createChat(ChatType.personal, null, [contact]);
+    // What is sent there is bound to this pair (sendingKey): the server cannot pass off another chat as it.
+    if (contact.chatType !== ChatType.personal)
+      throw new Error(
+        `the server gives a chat of type ${contact.chatType} as the personal chat with ${phone}`,
+      );
+    this.noteBindings(contact.chatId, chatBindings(contact, (await this.profile()).pid, contact.pid));
+    return contact;
   }
 
   /** A group (or channel) named `name` with the holders of `phones`; the caller owns it. */
@@ -267,7 +276,7 @@ export class Messenger {
    */
   async prepareText(chat: string, text: string): Promise<WithoutToken<SendMessageRequest>> {
     const plaintext = utf8.encode(text);
-    const { chatKey, keyId } = await this.currentKey(chat);
+    const { chatKey, keyId } = await this.sendingKey(chat);
     const profile = await this.profile();
     return {
       chat,
@@ -294,7 +303,7 @@ export class Messenger {
     const cms = encodeBase64(await this.signer.cms(file.content));
     const sign = encodeBase64(await this.signer.sign(name));
     const sent = await this.sendUnderCurrentKey(async () => {
-      const { chatKey, keyId } = await this.currentKey(chat);
+      const { chatKey, keyId } = await this.sendingKey(chat);
       progress?.("encrypt", 0, size);
       const data = encodeBase64(await encryptContent(chatKey, file.content));
       progress?.("encrypt", size, size);
@@ -472,11 +481,43 @@ export class Messenger {
   }
 
   /** The current epoch's key and its `keyId` (undefined from a server before issue 13: nothing to send). */
-  private async currentKey(chat: string): Promise<{ chatKey: ChatKey; keyId: number | undefined }> {
+  private async currentKey(
+    chat: string,
+  ): Promise<{ chatKey: ChatKey; keyId: number | undefined; held: HeldKey }> {
     if (this.keyring.current(chat) === undefined && !this.contactRows.has(chat)) await this.chats();
     const keyId = this.keyring.current(chat);
     const held = await this.keyring.require(chat, keyId ?? FIRST_EPOCH);
-    return { chatKey: held.chatKey, keyId };
+    return { chatKey: held.chatKey, keyId, held };
+  }
+
+  /**
+   * The current key, to send under. A personal chat's must be committed to its two members (docs/CRYPTO.md
+   * "Binding a personal chat to its two members"): one bound only to the chat's type and name, or to nothing (v1
+   * clients' chats, a commitment the server left out), may be another chat's key — the creator's own row is alike
+   * in all its personal chats, so the server could serve its chat with Mallory as its chat with Alice. Such an
+   * epoch is rotated first (a new key, committed to the pair, for every certificate holding the current one);
+   * when this session cannot give the new key to all of them, nothing is sent. Without anything to wrap with
+   * (`trust` none) whose key is whose is the server's word: sent as it is.
+   */
+  private async sendingKey(chat: string): Promise<{ chatKey: ChatKey; keyId: number | undefined }> {
+    const current = await this.currentKey(chat);
+    if (!(await this.unboundToPair(chat, current.held))) return current;
+    if (!(await this.membership.rotateIfServingAll(chat)))
+      throw new Error(
+        `the key of personal chat ${chat} is not bound to its two members and this session cannot give a new one to every certificate holding it: not sent`,
+      );
+    const rotated = await this.currentKey(chat);
+    if (await this.unboundToPair(chat, rotated.held))
+      throw new Error(`the server does not take personal chat ${chat}'s new key: not sent`);
+    return rotated;
+  }
+
+  private async unboundToPair(chat: string, held: HeldKey): Promise<boolean> {
+    if (!this.trust.canWrap) return false;
+    const bindings = await this.bindingsOf(chat);
+    // Not listed, its type unknown: whether it must be bound cannot be told.
+    if (!bindings) throw new Error(`chat ${chat} is not among this profile's chats: not sent`);
+    return bindings.pair !== undefined && held.committedTo !== "pair";
   }
 
   /** Builds and sends; on ChatKeyOutdated the epochs are re-read and the message is built again. */
@@ -519,8 +560,18 @@ export class Messenger {
     return listed() ?? this.api.call("keys", { chat: chatId, ...(keyIds ? { keyIds: [...keyIds] } : {}) });
   }
 
-  /** What createChat signed the chat's epoch-1 rows over (its type and name from `contacts`). */
-  private async createBindingOf(chatId: string): Promise<string | undefined> {
+  /**
+   * Records what a chat's keys may be bound to. A personal chat's two members never change: once known, a later
+   * answer naming other members or another type (the server's) does not replace them.
+   */
+  private noteBindings(chatId: string, bindings: ChatBindings): void {
+    const known = this.chatKinds.get(chatId)?.pair;
+    if (known && bindings.pair?.binding !== known.binding) return;
+    this.chatKinds.set(chatId, bindings);
+  }
+
+  /** What the chat's keys may be signed over (its type, name and, if personal, members from `contacts`). */
+  private async bindingsOf(chatId: string): Promise<ChatBindings | undefined> {
     if (!this.chatKinds.has(chatId)) await this.chats();
     return this.chatKinds.get(chatId);
   }
@@ -548,7 +599,8 @@ export class Messenger {
     name: string | null,
     members: readonly Contact[],
   ): Promise<Contact> {
-    const holders = [await this.profile(), ...members];
+    const own = await this.profile();
+    const holders = [own, ...members];
     const listed = holders.flatMap((holder) =>
       holder.certificates.map((certificate) => ({
         pid: holder.pid,
@@ -572,7 +624,9 @@ export class Messenger {
       );
     // The name as the server stores it (trimmed, empty as none): members check the binding over that one.
     const chatName = name?.trim() || null;
-    const binding = createBinding(type, chatName);
+    const bindings = chatBindings({ chatType: type, chatName }, own.pid, members[0]?.pid ?? own.pid);
+    // The chat has no id yet: a personal chat's rows bind its two members, a group's its type and name.
+    const binding = bindings.pair?.binding ?? bindings.creation;
     // Certificates this session cannot wrap for get no row and wait; a member left with none throws here.
     const { chatKey, recipients } = planChatCreation(
       holders.map((holder) => holder.pid),
@@ -587,7 +641,6 @@ export class Messenger {
         recipientCertificate: der,
         ...(senderKey ? { senderKey } : {}),
       });
-      // The chat has no id yet: epoch-1 rows of createChat are signed over its type and name (docs/CRYPTO.md).
       const sign = await signKeyRow(this.signer, {
         chatId: binding,
         keyId: FIRST_EPOCH,
@@ -605,7 +658,7 @@ export class Messenger {
       commitment,
     });
     // Unwrapped from the answer, not taken from memory: a personal chat that already existed keeps its key.
-    if (created.chatId) this.chatKinds.set(created.chatId, binding);
+    if (created.chatId) this.noteBindings(created.chatId, bindings);
     if (created.chatId && created.key) {
       if (created.keyId) this.keyring.setCurrent(created.chatId, created.keyId);
       const row = { ...created.key, keyId: created.key.keyId ?? FIRST_EPOCH };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CertificateTrust } from "../../src/client/certificate-trust.ts";
+import { type ChatBindings, pairBinding } from "../../src/client/chat-binding.ts";
 import { ChatKeyring, type WrappedKeyRow } from "../../src/client/chat-keyring.ts";
 import { signCommitment } from "../../src/client/crypto/epoch-commitment.ts";
 import { createBinding, signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
@@ -229,7 +230,7 @@ describe("chat keyring", () => {
     keyring.setCurrent(CHAT, 3);
     keyring.setCurrent(CHAT, 2);
     assert.equal(keyring.current(CHAT), 3);
-    keyring.remember(CHAT, 3, generateChatKey("aes-256-gcm"));
+    keyring.remember(CHAT, 3, generateChatKey("aes-256-gcm"), "chat");
     keyring.drop(CHAT);
     assert.equal(keyring.current(CHAT), undefined);
     assert.equal(keyring.held(CHAT, 3), undefined);
@@ -237,7 +238,7 @@ describe("chat keyring", () => {
 });
 
 /** A keyring of `own` that trusts the members' CA and knows `members`' identities (as profiles 2, 3, …). */
-async function anchoredKeyring(own: Signer, members: Signer[], binding?: string) {
+async function anchoredKeyring(own: Signer, members: Signer[], bindings?: ChatBindings) {
   const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
   for (const [at, member] of members.entries()) await trust.vouch(at + 2, member.certificate);
   return new ChatKeyring({
@@ -246,7 +247,7 @@ async function anchoredKeyring(own: Signer, members: Signer[], binding?: string)
     verifier,
     trust,
     fetchRows: async () => [],
-    ...(binding ? { createBinding: async () => binding } : {}),
+    ...(bindings ? { bindings: async () => bindings } : {}),
   });
 }
 
@@ -317,9 +318,9 @@ describe("chat keyring against a lying server", () => {
       wrappedKey,
     });
     const row = { keyId: 1, key: encodeBase64(wrappedKey), cert: encodeBase64(alice.certificate), sign };
-    const keyring = await anchoredKeyring(own, [alice], createBinding(1, "B"));
+    const keyring = await anchoredKeyring(own, [alice], { creation: createBinding(1, "B") });
     await assert.rejects(keyring.add(CHAT, row), /does not verify/);
-    const genuine = await anchoredKeyring(own, [alice], createBinding(1, "A"));
+    const genuine = await anchoredKeyring(own, [alice], { creation: createBinding(1, "A") });
     assert.equal((await genuine.add(CHAT, row)).signature, "verified");
   });
 });
@@ -427,7 +428,7 @@ describe("chat keyring and epoch key commitments", () => {
       sign,
       commitment: await commitmentOf(creator, 1, chatKey, binding),
     };
-    const keyring = await anchoredKeyring(own, [creator], binding);
+    const keyring = await anchoredKeyring(own, [creator], { creation: binding });
     assert.equal((await keyring.add(CHAT, row)).commitment, "matched");
   });
 
@@ -455,5 +456,72 @@ describe("chat keyring and epoch key commitments", () => {
     const keyring = keyringOf(own, []);
     const held = await keyring.add(CHAT, { ...(await rowFor(wrapper, own, 2, chatKey)), commitment: null });
     assert.deepEqual([held.chatKey, held.commitment], [chatKey, "absent"]);
+  });
+});
+
+describe("chat keyring and a personal chat's pair binding", () => {
+  /** Profiles: 2 is the peer, 3 a third user the keyring also trusts (anchoredKeyring's numbering). */
+  const PAIR: ChatBindings = { creation: createBinding(0, null), pair: pairBinding(1, 2) };
+
+  /** createChat's epoch-1 row for us by `creator`, signed over `binding` (the chat has no id yet). */
+  async function creationRow(creator: Signer, own: Signer, chatKey: ChatKey, binding: string) {
+    const wrappedKey = await wrapChatKeyFor({ chatKey, recipientCertificate: own.certificate });
+    const sign = await signKeyRow(creator, { chatId: binding, keyId: 1, cid: OWN_CID, wrappedKey });
+    return { keyId: 1, key: encodeBase64(wrappedKey), cert: encodeBase64(creator.certificate), sign };
+  }
+
+  it("takes a key committed to the pair by one of the two, and says it is bound to them", async () => {
+    const [own, peer] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const binding = PAIR.pair?.binding as string;
+    const row = {
+      ...(await creationRow(peer, own, chatKey, binding)),
+      commitment: await commitmentOf(peer, 1, chatKey, binding),
+    };
+    const held = await (await anchoredKeyring(own, [peer], PAIR)).add(CHAT, row);
+    assert.deepEqual([held.commitment, held.committedTo], ["matched", "pair"]);
+  });
+
+  it("does not use a key committed to the pair by a third user it trusts", async () => {
+    const [own, peer, third] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const row = {
+      ...(await rowFor(third, own, 2, chatKey)),
+      commitment: await commitmentOf(third, 2, chatKey, PAIR.pair?.binding),
+    };
+    const keyring = await anchoredKeyring(own, [peer, third], PAIR);
+    await assert.rejects(keyring.add(CHAT, row), /is not one of the chat's two members'/);
+    assert.equal(keyring.held(CHAT, 2), undefined);
+  });
+
+  it("does not take the rows or commitment of another pair's chat", async () => {
+    const [own, peer] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const elsewhere = pairBinding(1, 3).binding;
+    const keyring = await anchoredKeyring(own, [peer], PAIR);
+    await assert.rejects(
+      keyring.add(CHAT, await creationRow(peer, own, chatKey, elsewhere)),
+      /does not verify/,
+    );
+    const row = {
+      ...(await rowFor(peer, own, 2, chatKey)),
+      commitment: await commitmentOf(peer, 2, chatKey, elsewhere),
+    };
+    await assert.rejects(keyring.add(CHAT, row), /signature does not verify for this chat and epoch/);
+  });
+
+  it("holds a personal chat's key committed to its type and name only as bound to its creation, not the pair", async () => {
+    const [own, peer] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const row = {
+      ...(await creationRow(peer, own, chatKey, PAIR.creation)),
+      commitment: await commitmentOf(peer, 1, chatKey, PAIR.creation),
+    };
+    const held = await (await anchoredKeyring(own, [peer], PAIR)).add(CHAT, row);
+    assert.equal(held.committedTo, "creation");
   });
 });

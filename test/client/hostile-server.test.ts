@@ -23,7 +23,7 @@ import { startTestServer, type TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { HostileServer, loginThrough } from "./hostile-server.ts";
-import { type SdkUser, sdkUser, serverAnchors, testSigners } from "./support.ts";
+import { legacyPersonalChat, type SdkUser, sdkUser, serverAnchors, testSigners } from "./support.ts";
 
 // A CA of the server operator's own, which no client trusts.
 const rogueOf = testSigners(useTempDir("certchat-hostile-rogue-"));
@@ -268,25 +268,83 @@ describe("the SDK against a hostile server", () => {
     }
   });
 
-  // Left (DECISIONS §23): createChat's epoch-1 rows and commitment are bound to the chat's type and name, not its
-  // id, and a creator's row for its own certificate is the same for every personal chat it created.
-  it("confidentiality: the creator's own epoch-1 row of one personal chat served as another's is not used", {
-    todo: "needs a creation binding the server cannot move between chats (a protocol decision)",
-  }, async (t) => {
+  it("confidentiality: the creator's own epoch-1 row of one personal chat served as another's is not used", async (t) => {
     const withMallory = (await owner.messenger.chatWith(mallory.phone)).chatId as string;
     const withAlice = (await owner.messenger.chatWith(alice.phone)).chatId as string;
-    hostile.rewrites.set("contacts", (data) => {
-      const chats = data as Contact[];
-      const stolen = chats.find((contact) => contact.chatId === withMallory)?.key;
-      return chats.map((contact) =>
-        contact.chatId === withAlice && stolen ? { ...contact, key: stolen } : contact,
-      );
+    serveKeyOf(withMallory, withAlice);
+    const sender = await throughHostile(owner, t);
+    // Its rows and commitment are bound to the pair (owner, Mallory): they do not verify for (owner, Alice).
+    await assert.rejects(sender.sendText(withAlice, "только для Анны"), /no key for epoch 1/);
+    assert.deepEqual(await alice.messenger.history(withAlice), []);
+  });
+
+  it("confidentiality: a personal chat made before the pair binding, served another chat's key, is rotated before sending", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Орлов Пётр Ильич"),
+      await sdkUser(server, "ecdsa-p256", "Лебедева Анна Сергеевна"),
+      await sdkUser(server, "ecdsa-p256", "Зайцев Марк Олегович"),
+    ];
+    // Bound to type and name only: the creator's own rows (and commitments) of the two chats are interchangeable.
+    const withMallory = await legacyPersonalChat(creator, malory);
+    const withAnna = await legacyPersonalChat(creator, anna);
+    serveKeyOf(withMallory, withAnna);
+    const sender = await throughHostile(creator, t);
+    const sent = await sender.sendText(withAnna, "только для Анны");
+    assert.equal(sent.keyId, 2);
+    const stolen = await malory.messenger.chatKey(withMallory);
+    await assert.rejects(decryptContent(stolen, Buffer.from(sent.data, "base64")));
+    const read = await anna.messenger.history(withAnna);
+    assert.deepEqual(
+      read.map((message) => [message.text, message.signature]),
+      [["только для Анны", "verified"]],
+    );
+  });
+
+  it("confidentiality: a group passed off as the personal chat with a phone is refused", async (t) => {
+    const group = (await owner.messenger.createGroup("не личный", [mallory.phone])).chatId as string;
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.phone === alice.phone
+          ? { ...contact, chatId: group, chatType: 1, chatName: "не личный" }
+          : contact,
+      ),
+    );
+    const sender = await throughHostile(owner, t);
+    await assert.rejects(sender.chatWith(alice.phone), /gives a chat of type 1 as the personal chat/);
+  });
+
+  it("confidentiality: a rotation of a personal chat gives nothing to a third member the server lists", async (t) => {
+    const withAlice = (await owner.messenger.chatWith(alice.phone)).chatId as string;
+    const intruder = await mallory.messenger.profile();
+    hostile.rewrites.set("chatMembers", (data) => {
+      const listed = data as { members: unknown[] };
+      const certificates = [
+        { id: intruder.cid, cert: encodeBase64(mallory.messenger.signer.certificate), hasKey: true },
+      ];
+      return {
+        ...listed,
+        members: [
+          ...listed.members,
+          { pid: intruder.pid, phone: mallory.phone, role: "member", certificates },
+        ],
+      };
     });
     const sender = await throughHostile(owner, t);
-    const sent = await sender.sendText(withAlice, "только для Анны").catch(() => undefined);
-    if (!sent) return;
-    // Mallory, colluding with the server, opens it with the key of her own chat with the sender.
-    const key = await mallory.messenger.chatKey(withMallory);
-    await assert.rejects(decryptContent(key, Buffer.from(sent.data, "base64")));
+    await sender.chats();
+    await assert.rejects(
+      sender.membership.rotate(withAlice),
+      new RegExp(`lists profile ${intruder.pid} as a member of personal chat`),
+    );
   });
+
+  /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */
+  function serveKeyOf(from: string, to: string): void {
+    hostile.rewrites.set("contacts", (data) => {
+      const chats = data as Contact[];
+      const stolen = chats.find((contact) => contact.chatId === from)?.key;
+      return chats.map((contact) =>
+        contact.chatId === to && stolen ? { ...contact, key: stolen } : contact,
+      );
+    });
+  }
 });

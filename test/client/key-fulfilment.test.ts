@@ -70,11 +70,23 @@ describe("key fulfilment: planning", () => {
     const keys = new Map<number, HeldKey>([
       [
         1,
-        { keyId: 1, chatKey: generateChatKey("aes-256-gcm"), signature: "verified", commitment: "matched" },
+        {
+          keyId: 1,
+          chatKey: generateChatKey("aes-256-gcm"),
+          signature: "verified",
+          commitment: "matched",
+          committedTo: "chat",
+        },
       ],
       [
         2,
-        { keyId: 2, chatKey: generateChatKey("aes-256-gcm"), signature: "verified", commitment: "matched" },
+        {
+          keyId: 2,
+          chatKey: generateChatKey("aes-256-gcm"),
+          signature: "verified",
+          commitment: "matched",
+          committedTo: "chat",
+        },
       ],
     ]);
     const waits: ChatWaitList[] = [
@@ -109,6 +121,7 @@ describe("key fulfilment: planning", () => {
       chatKey: generateChatKey("gost28147-cfb"),
       signature: "verified",
       commitment: "matched",
+      committedTo: "chat",
     };
     const planned = planFulfilment(
       [{ chatId: CHAT, waitList: [entry(5, 50, gostWaiter.certificate, [1])] }],
@@ -125,6 +138,7 @@ describe("key fulfilment: planning", () => {
       chatKey: generateChatKey("aes-256-gcm"),
       signature: "verified",
       commitment: "matched",
+      committedTo: "chat",
     });
     const waiting = {
       ...entry(5, 50, waiter.certificate, [1, 2]),

@@ -1,8 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadSigner, Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
+import { planChatCreation } from "../../src/client/chat-creation.ts";
+import { signCommitment } from "../../src/client/crypto/epoch-commitment.ts";
+import { createBinding, signKeyRow } from "../../src/client/crypto/key-row-signature.ts";
+import {
+  loadSigner,
+  Messenger,
+  type Signer,
+  signatureVerifier,
+  wrapChatKeyFor,
+} from "../../src/client/index.ts";
 import { decodeCertificateText } from "../../src/pki/certificate.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
+import { decodeBase64, encodeBase64 } from "../../src/protocol/base64.ts";
 import {
   CA_CERT_FILE,
   createTestCa,
@@ -117,4 +127,41 @@ export async function groupsWith(
   for (let i = 0; i < count; i++)
     chats.push((await owner.messenger.createGroup(`${name} ${i}`, [member.phone])).chatId as string);
   return chats;
+}
+
+/**
+ * The personal chat of `creator` with `peer` as this SDK created one before the pair binding (docs/CRYPTO.md
+ * "Binding a personal chat to its two members"): epoch-1 rows and commitment signed over the chat's type and name
+ * only, alike in every personal chat the creator made. Returns its id.
+ */
+export async function legacyPersonalChat(creator: SdkUser, peer: SdkUser): Promise<string> {
+  const { messenger } = creator;
+  const signer = messenger.signer;
+  const holders = [await messenger.profile(), ...(await messenger.lookUp([peer.phone]))];
+  const certificates = holders.flatMap((holder) =>
+    holder.certificates.map((certificate) => ({
+      pid: holder.pid,
+      cid: certificate.id,
+      der: decodeBase64(certificate.cert) ?? new Uint8Array(),
+    })),
+  );
+  const { chatKey, recipients } = planChatCreation(
+    holders.map((holder) => holder.pid),
+    certificates,
+    signer,
+  );
+  const binding = createBinding(0, null);
+  const keys = [];
+  for (const { pid, cid, der } of recipients) {
+    const wrappedKey = await wrapChatKeyFor({
+      chatKey,
+      recipientCertificate: der,
+      ...(signer.ownKey.kind === "gost" ? { senderKey: signer.ownKey } : {}),
+    });
+    const sign = await signKeyRow(signer, { chatId: binding, keyId: 1, cid, wrappedKey });
+    keys.push({ pid, cid, key: encodeBase64(wrappedKey), sign });
+  }
+  const commitment = await signCommitment(signer, { binding, keyId: 1 }, chatKey);
+  const created = await messenger.api.createChat({ type: 0, keys, commitment });
+  return created.chatId as string;
 }

@@ -72,15 +72,16 @@ export class KeyRowSignatureRejected extends Error {
  * checks): throws KeyRowSignatureRejected when the signature does not verify (or is not base64), and when a
  * row of a later epoch has none, so such a key is never used; a plain Error when this client's verifier
  * cannot check it (no evidence against the row). An epoch-1 row may be unsigned (v1 createChat) when it is a GOST
- * blob, or signed over the chat's `binding` (createChat's rows). v1 clients wrap GOST blobs only, whose static VKO
- * takes the wrapper's private key; an unsigned standard wrap (ephemeral, anyone can make one) is the server's.
+ * blob, or signed over one of the chat's creation `bindings` (createChat's rows: a personal chat's pair binding,
+ * or the older type-and-name binding). v1 clients wrap GOST blobs only, whose static VKO takes the wrapper's
+ * private key; an unsigned standard wrap (ephemeral, anyone can make one) is the server's.
  */
 export async function verifyKeyRow(
   verifier: SignatureVerifier,
   wrapperCertificate: Uint8Array,
   row: KeyRowFields,
   sign: string | null | undefined,
-  binding?: string,
+  bindings: readonly string[] = [],
 ): Promise<KeyRowVerdict> {
   const where = `the key row of chat ${row.chatId}, epoch ${row.keyId}, certificate ${row.cid}`;
   if (sign === null || sign === undefined || sign === "") {
@@ -91,7 +92,7 @@ export async function verifyKeyRow(
   }
   const signature = decodeBase64(sign);
   if (!signature) throw new KeyRowSignatureRejected(`${where}: its signature is not base64`);
-  const forms = row.keyId === 1 && binding !== undefined ? [row, { ...row, chatId: binding }] : [row];
+  const forms = [row, ...(row.keyId === 1 ? bindings.map((chatId) => ({ ...row, chatId })) : [])];
   let valid = false;
   try {
     for (const form of forms) {

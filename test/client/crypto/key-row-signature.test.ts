@@ -103,11 +103,11 @@ describe("key-row signature", () => {
     const binding = createBinding(1, "Отдел");
     const first = { ...row, keyId: 1 };
     const sign = await signKeyRow(wrapper, { ...first, chatId: binding });
-    assert.equal(await verifyKeyRow(verifier, wrapper.certificate, first, sign, binding), "verified");
+    assert.equal(await verifyKeyRow(verifier, wrapper.certificate, first, sign, [binding]), "verified");
     const later = { ...row, keyId: 2 };
     const laterSign = await signKeyRow(wrapper, { ...later, chatId: binding });
     await assert.rejects(
-      verifyKeyRow(verifier, wrapper.certificate, later, laterSign, binding),
+      verifyKeyRow(verifier, wrapper.certificate, later, laterSign, [binding]),
       /does not verify/,
     );
   });
@@ -122,7 +122,7 @@ describe("key-row signature", () => {
       createBinding(0, null),
     ]) {
       await assert.rejects(
-        verifyKeyRow(verifier, wrapper.certificate, first, sign, other),
+        verifyKeyRow(verifier, wrapper.certificate, first, sign, [other]),
         /does not verify/,
       );
     }

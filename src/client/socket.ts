@@ -27,6 +27,7 @@ import type {
 } from "../protocol/schemas/messages.ts";
 import { CertchatApiError, type WithoutToken } from "./api.ts";
 import { type CatchUpFailure, DEFAULT_CATCH_UP_RETRY, FollowedChats } from "./followed-chats.ts";
+import { type ChatEventName, type ChatEventPayload, isChatEvent, isLiveMessage } from "./live-payloads.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { SendWindow } from "./send-window.ts";
 import {
@@ -73,36 +74,10 @@ export type OutgoingMessage = WithoutToken<SendMessageRequest> & { localId: Loca
 
 type MessageListener = (message: Message) => void;
 
-/** The membership and key events (docs/API.md "Socket.IO"), sent to every socket of the profile concerned. */
-export type ChatEventName = Exclude<
-  keyof ServerToClientEvents,
-  (typeof liveMessageEvent)[keyof typeof liveMessageEvent]
->;
-export type ChatEventPayload<E extends ChatEventName> = Parameters<ServerToClientEvents[E]>[0];
+/** The chat events and their payloads as the SDK has always exported them (from src/client/index.ts). */
+export type { ChatEventName, ChatEventPayload } from "./live-payloads.ts";
 
 type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-
-/** What routing a live message needs: its chat and id (the rest is checked when it is read). */
-function isLiveMessage(payload: unknown): payload is Message {
-  const message = payload as Partial<Message> | null;
-  return (
-    typeof message === "object" &&
-    message !== null &&
-    typeof message.chat === "string" &&
-    Number.isSafeInteger(message.id)
-  );
-}
-
-/** What every listener reads of a chat event: its chat, and its epoch where the event has one. */
-function isChatEvent(event: ChatEventName, payload: unknown): boolean {
-  const fields = payload as { chatId?: unknown; keyId?: unknown; waitList?: unknown; keys?: unknown } | null;
-  if (typeof fields !== "object" || fields === null || typeof fields.chatId !== "string") return false;
-  if (event === "chatRemoved") return true;
-  if (!Number.isSafeInteger(fields.keyId)) return false;
-  if (event === "chatWaitList") return Array.isArray(fields.waitList);
-  if (event === "chatKeysAdded") return Array.isArray(fields.keys);
-  return true;
-}
 
 export class CertchatSocket {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -175,7 +150,7 @@ export class CertchatSocket {
   on<E extends ChatEventName>(event: E, listener: (payload: ChatEventPayload<E>) => void): () => void {
     // socket.io-client's types do not resolve a generic event name: the signature above ties listener to event.
     const handler = ((payload: unknown) => {
-      if (isChatEvent(event, payload)) listener(payload as ChatEventPayload<E>);
+      if (isChatEvent(event, payload)) listener(payload);
     }) as ServerToClientEvents["chatAdded"];
     this.socket.on(event as "chatAdded", handler);
     return () => {

@@ -252,7 +252,13 @@ describe("the SDK against a hostile server", () => {
       await socket.subscribe(chat);
       for (const payload of [null, 7, "x", { chat: 5, id: 1 }, { chat, id: "1" }])
         relay.inject("messages", payload);
-      for (const payload of [null, {}, { chatId: chat, keyId: "2" }]) relay.inject("chatChanged", payload);
+      const changes = [
+        null,
+        {},
+        { chatId: chat, keyId: "2" },
+        { chatId: chat, keyId: 1, rotationDue: "yes" },
+      ];
+      for (const payload of changes) relay.inject("chatChanged", payload);
       // The barrier: a real message and a real event after the forged ones, on the same connection.
       relay.inject("chatChanged", { chatId: chat, keyId: 1, version: 1, rotationDue: false });
       const live = await alice.messenger.sendText(chat, "после мусора");

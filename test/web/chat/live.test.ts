@@ -151,7 +151,7 @@ describe("the web page's live connection after a reconnect", {
   });
 });
 
-// One server and two users for both suites below: each test makes chats of its own and closes its connections.
+// One server and two users for the suites below: each test makes chats of its own and closes its connections.
 describe("the web page's live connection to a server cutting pages at 20 KiB", () => {
   let server: TestServer;
   let sender: SdkUser;
@@ -195,6 +195,89 @@ describe("the web page's live connection to a server cutting pages at 20 KiB", (
         live.close();
       }
     });
+  });
+
+  describe("the web page's live connection drops socket payloads it cannot route", () => {
+    const cleanups: (() => Promise<void> | void)[] = [];
+
+    after(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    /** The listener's page connection through a relay that can send payloads of its own (a hostile server). */
+    async function throughRelay() {
+      const relay = new EventRelay(server.url);
+      const api = new SplitApi(await relay.start(), server.url, listener.messenger.api.token);
+      const recorded = recording();
+      const live = new LiveConnection(api, recorded.handlers);
+      cleanups.push(
+        () => live.close(),
+        () => relay.stop(),
+      );
+      await eventually(() => recorded.states.at(-1) === "online", "the connection");
+      return { relay, live, ...recorded };
+    }
+
+    /** Payloads no event can be routed by. */
+    const shapeless = [null, 7, "x", [], {}];
+
+    it("live messages without a string chat and an integer id are dropped; a real one after them is delivered", async () => {
+      const group = await sender.messenger.createGroup("Мусор в сокете", [listener.phone]);
+      const chat = group.chatId as string;
+      const { relay, live, received } = await throughRelay();
+      const first = await sender.messenger.sendText(chat, "до мусора");
+      live.watch(chat, first.id - 1);
+      await eventually(() => received.length >= 1, "the first catch-up", 15_000);
+      received.splice(0);
+      // A string id past every real one was delivered and became the chat's place: the real message was dropped.
+      for (const payload of [...shapeless, { chat: 5, id: 1 }, { chat, id: `${Number.MAX_SAFE_INTEGER}` }])
+        relay.inject("messages", payload);
+      const real = await sender.messenger.sendText(chat, "после мусора");
+      await eventually(() => received.length >= 1, "the real message");
+      assert.deepEqual(
+        received.map((message) => message.id),
+        [real.id],
+      );
+    });
+
+    const chatId = "forged-chat";
+    /** Per event: a payload as the server sends it, and forgeries of it the page cannot act on. */
+    const chatEvents = {
+      chatAdded: {
+        real: { chatId, chatType: 1, chatName: "Группа", role: "member", keyId: 1, by: 1 },
+        forged: [{ chatId: 5, keyId: 1 }, { chatId }, { chatId, keyId: "2" }, { chatId, keyId: 1.5 }],
+      },
+      chatRemoved: {
+        real: { chatId, reason: "removed", by: 1 },
+        forged: [{ chatId: 5, reason: "left" }, { chatId }, { chatId, reason: "deleted" }],
+      },
+      chatChanged: {
+        real: { chatId, keyId: 2, version: 3, rotationDue: false },
+        forged: [
+          { chatId: null, keyId: 2, rotationDue: false },
+          { chatId, keyId: "2", rotationDue: false },
+          { chatId, keyId: 2, rotationDue: "yes" },
+        ],
+      },
+      chatWaitList: {
+        real: { chatId, keyId: 2, waitList: [] },
+        forged: [
+          { chatId: 5, keyId: 2, waitList: [] },
+          { chatId, waitList: [] },
+          { chatId, keyId: 2, waitList: {} },
+        ],
+      },
+    } as const;
+
+    for (const [event, { real, forged }] of Object.entries(chatEvents)) {
+      it(`${event} payloads without the fields the page reads are dropped; a real one after them is passed on`, async () => {
+        const { relay, events } = await throughRelay();
+        for (const payload of [...shapeless, ...forged]) relay.inject(event, payload);
+        relay.inject(event, real);
+        await eventually(() => events.length >= 1, `the real ${event}`);
+        assert.deepEqual(events, [[event, real]]);
+      });
+    }
   });
 
   describe("the web page's live connection resumes its chats with one `resume`", () => {

@@ -17,6 +17,7 @@ import {
   DEFAULT_CATCH_UP_RETRY,
   FollowedChats,
 } from "../../../src/client/followed-chats.ts";
+import { isChatEvent, isLiveMessage } from "../../../src/client/live-payloads.ts";
 import type { RetryPolicy } from "../../../src/client/retry.ts";
 import {
   DEFAULT_MIN_TRANSFER_BYTES_PER_SECOND,
@@ -119,15 +120,26 @@ export class LiveConnection {
         handlers.sessionEnded(code as ErrorCode);
       } else handlers.state("offline");
     });
-    this.socket.on(liveMessageEvent.current, (message) => this.chats.receive(message));
-    this.socket.on("chatAdded", (event) => handlers.chatAdded(event));
-    this.socket.on("chatRemoved", (event) => {
+    // A payload the page cannot route is dropped (src/client/live-payloads.ts, shared with the SDK's socket):
+    // thrown here it is an uncaught exception, and passed on its missing fields break the store or the screen.
+    this.socket.on(liveMessageEvent.current, (message: unknown) => {
+      if (isLiveMessage(message)) this.chats.receive(message);
+    });
+    this.socket.on("chatAdded", (event: unknown) => {
+      if (isChatEvent("chatAdded", event)) handlers.chatAdded(event);
+    });
+    this.socket.on("chatRemoved", (event: unknown) => {
+      if (!isChatEvent("chatRemoved", event)) return;
       // The server has already taken this socket out of the chat's rooms.
       this.unwatch(event.chatId);
       handlers.chatRemoved(event);
     });
-    this.socket.on("chatChanged", (event) => handlers.chatChanged(event));
-    this.socket.on("chatWaitList", (event) => handlers.chatWaitList(event));
+    this.socket.on("chatChanged", (event: unknown) => {
+      if (isChatEvent("chatChanged", event)) handlers.chatChanged(event);
+    });
+    this.socket.on("chatWaitList", (event: unknown) => {
+      if (isChatEvent("chatWaitList", event)) handlers.chatWaitList(event);
+    });
     handlers.state("connecting");
   }
 

@@ -198,7 +198,7 @@ export class Messenger {
    * the listed epochs it holds for each waiting certificate, signs and posts them. Returns the rows posted.
    */
   async fulfilWaitLists(chats?: readonly Contact[]): Promise<number> {
-    return this.fulfiller().fulfil(waitListsOf(chats ?? (await this.chats())));
+    return this.keyFulfiller().fulfil(waitListsOf(chats ?? (await this.chats())));
   }
 
   async profile(): Promise<ProfileData> {
@@ -426,7 +426,7 @@ export class Messenger {
       queue = queue.then(work).catch(onError);
     };
     socket.onMessage((message) => enqueue(async () => onMessage(await this.read(message))));
-    const fulfiller = this.fulfiller(onError);
+    const fulfiller = this.keyFulfiller(onError);
     socket.onClose(() => fulfiller.stop());
     // A chat whose catch-up gave up delivers nothing more until a later one succeeds: the caller must know.
     socket.onCatchUpFailure((failure) => {
@@ -581,7 +581,11 @@ export class Messenger {
     await this.membership.learn(chatId).catch(() => undefined);
   }
 
-  private fulfiller(onError?: (error: unknown) => void): KeyFulfiller {
+  /**
+   * A fulfiller of this session's wait lists (fulfilWaitLists, listen), for clients that schedule the socket's
+   * `chatWaitList` events themselves (the web page): it serves only whom this session would.
+   */
+  keyFulfiller(onError?: (error: unknown) => void): KeyFulfiller {
     return new KeyFulfiller({
       api: this.api,
       keyring: this.keyring,
@@ -590,6 +594,7 @@ export class Messenger {
       ownPid: async () => (await this.profile()).pid,
       trust: this.trust,
       learnMembers: (chatId) => this.learnMembers(chatId),
+      bindings: (chatId) => this.bindingsOf(chatId),
       ...(onError ? { onError } : {}),
     });
   }

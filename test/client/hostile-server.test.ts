@@ -343,6 +343,40 @@ describe("the SDK against a hostile server", () => {
     );
   });
 
+  it("confidentiality: a third user the server puts on a personal chat's wait list is served none of its keys", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Белов Игорь Андреевич"),
+      await sdkUser(server, "ecdsa-p256", "Белова Нина Андреевна"),
+      await sdkUser(server, "ecdsa-p256", "Чернов Марат Ильич"),
+    ];
+    const withAnna = (await creator.messenger.chatWith(anna.phone)).chatId as string;
+    const intruder = await malory.messenger.profile();
+    const waiting = {
+      pid: intruder.pid,
+      cid: intruder.cid,
+      cert: encodeBase64(malory.messenger.signer.certificate),
+      since: Math.floor(Date.now() / 1000),
+      keyIds: [1],
+    };
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withAnna
+          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
+          : contact,
+      ),
+    );
+    const session = await throughHostile(creator, t);
+    // Its user knows Mallory (looked her up by phone): her certificate is trusted as hers.
+    await session.lookUp([malory.phone]);
+    const served = await session.fulfilWaitLists().catch((error: unknown) => error);
+    const toIntruder = hostile.asked.flatMap(({ method, body }) =>
+      method === "chatsKeys"
+        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === intruder.cid)
+        : [],
+    );
+    assert.deepEqual([served, toIntruder], [0, []]);
+  });
+
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */
   function serveKeyOf(from: string, to: string): void {
     hostile.rewrites.set("contacts", (data) => {

@@ -18,6 +18,8 @@ export type Rewrite = (data: unknown, request: unknown) => unknown;
 export class HostileServer {
   /** Method name → how its answers are rewritten; set and cleared by the tests. */
   readonly rewrites = new Map<string, Rewrite>();
+  /** Every REST call relayed, in order: its method and the client's JSON body (what the client sent). */
+  readonly asked: { readonly method: string; readonly body: unknown }[] = [];
   private readonly http = createServer((request, response) => void this.relay(request, response));
 
   constructor(private readonly target: string) {}
@@ -48,11 +50,15 @@ export class HostileServer {
     });
     let answer: Buffer = Buffer.from(await upstream.arrayBuffer());
     const method = /^\/api\/([A-Za-z]+)\/$/.exec(request.url ?? "")?.[1];
+    const asked: unknown =
+      body.length > 0 && request.headers["content-type"]?.startsWith("application/json")
+        ? JSON.parse(body.toString("utf8"))
+        : undefined;
+    if (method !== undefined) this.asked.push({ method, body: asked });
     const rewrite = method === undefined ? undefined : this.rewrites.get(method);
     if (rewrite) {
       const envelope = JSON.parse(answer.toString("utf8")) as { success: boolean; data?: unknown };
       if (envelope.success) {
-        const asked: unknown = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
         envelope.data = rewrite(envelope.data, asked);
         answer = Buffer.from(JSON.stringify(envelope));
       }

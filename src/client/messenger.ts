@@ -561,12 +561,17 @@ export class Messenger {
   }
 
   /**
-   * Records what a chat's keys may be bound to. A personal chat's two members never change: once known, a later
-   * answer naming other members or another type (the server's) does not replace them.
+   * Records what a chat's keys may be bound to. A personal chat's two members never change: a later answer
+   * naming other members or another type is the server's, and throws — kept quietly, the caller would show the
+   * chat as the answer says while its keys stay bound to the pair it first heard (chatWith gave the chat with
+   * Mallory as Alice's, and what the user wrote to Alice went under Mallory's key).
    */
   private noteBindings(chatId: string, bindings: ChatBindings): void {
     const known = this.chatKinds.get(chatId)?.pair;
-    if (known && bindings.pair?.binding !== known.binding) return;
+    if (known && bindings.pair?.binding !== known.binding)
+      throw new Error(
+        `the server gives personal chat ${chatId}, known as the chat of profiles ${known.pids.join(" and ")}, as ${bindings.pair ? `the chat of profiles ${bindings.pair.pids.join(" and ")}` : "a group or channel"}`,
+      );
     this.chatKinds.set(chatId, bindings);
   }
 

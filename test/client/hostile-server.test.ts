@@ -377,6 +377,61 @@ describe("the SDK against a hostile server", () => {
     assert.deepEqual([served, toIntruder], [0, []]);
   });
 
+  it("confidentiality: a personal chat the session knows, given by chatWith as the chat with another phone, is refused", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Рыбин Олег Петрович"),
+      await sdkUser(server, "ecdsa-p256", "Рыбина Алла Петровна"),
+      await sdkUser(server, "ecdsa-p256", "Щукин Марк Львович"),
+    ];
+    const withMallory = (await creator.messenger.chatWith(malory.phone)).chatId as string;
+    const session = await throughHostile(creator, t);
+    await session.chats();
+    // Anna's entry is hers (profile, phone, certificates); only its chat is the one with Mallory.
+    hostile.rewrites.set("contacts", (data, request) =>
+      (request as { phones?: string[] }).phones?.includes(anna.phone)
+        ? (data as Contact[]).map((contact) =>
+            contact.phone === anna.phone ? { ...contact, chatId: withMallory, chatType: 0 } : contact,
+          )
+        : data,
+    );
+    await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+  });
+
+  it("confidentiality: a personal chat listed later as the chat with another person is refused, not shown as theirs", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Карпов Юрий Денисович"),
+      await sdkUser(server, "ecdsa-p256", "Карпова Зоя Денисовна"),
+      await sdkUser(server, "ecdsa-p256", "Ершов Марк Денисович"),
+    ];
+    const withMallory = (await creator.messenger.chatWith(malory.phone)).chatId as string;
+    const [annaEntry] = await creator.messenger.lookUp([anna.phone]);
+    assert.ok(annaEntry);
+    const session = await throughHostile(creator, t);
+    await session.chats();
+    // The chat with Mallory, its key and all, now shows Anna: her profile, phone, name and certificates.
+    const { chatId: _none, chatType: _personal, key: _key, keyId: _epoch, ...annaShown } = annaEntry;
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withMallory ? { ...contact, ...annaShown } : contact,
+      ),
+    );
+    await assert.rejects(session.chats(), /known as the chat of profiles/);
+  });
+
+  it("confidentiality: createChat answered with a personal chat the session knows with someone else is refused", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Гусев Илья Романович"),
+      await sdkUser(server, "ecdsa-p256", "Гусева Ева Романовна"),
+      await sdkUser(server, "ecdsa-p256", "Лисин Марк Романович"),
+    ];
+    const withMallory = (await creator.messenger.chatWith(malory.phone)).chatId as string;
+    const listed = (await creator.messenger.chats()).find((contact) => contact.chatId === withMallory);
+    const session = await throughHostile(creator, t);
+    await session.chats();
+    hostile.rewrites.set("createChat", () => listed);
+    await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+  });
+
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */
   function serveKeyOf(from: string, to: string): void {
     hostile.rewrites.set("contacts", (data) => {

@@ -222,11 +222,16 @@ export class Membership {
   }
 
   /**
-   * A new epoch on request, made only when this session can give it to every current key holder (so nobody is
-   * left waiting for a key no member online may be able to wrap). Returns whether it rotated.
+   * A new epoch when `due` says the current one, as the member list names it, needs one (another member may have
+   * made one since this session last heard, and after ChatKeyOutdated another did), made only when this session
+   * can give it to every current key holder (so nobody is left waiting for a key no member online may be able to
+   * wrap). Returns whether it rotated.
    */
-  rotateIfServingAll(chat: string): Promise<boolean> {
-    return this.retryOutdated(async () => this.rotateServingAll(chat, await this.members(chat)));
+  rotateIfServingAll(chat: string, due: (data: ChatMembersData) => Promise<boolean>): Promise<boolean> {
+    return this.retryOutdated(async () => {
+      const data = await this.members(chat);
+      return (await due(data)) && (await this.rotateServingAll(chat, data));
+    });
   }
 
   private async rotateServingAll(chat: string, data: ChatMembersData): Promise<boolean> {

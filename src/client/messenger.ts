@@ -502,14 +502,18 @@ export class Messenger {
   private async sendingKey(chat: string): Promise<{ chatKey: ChatKey; keyId: number | undefined }> {
     const current = await this.currentKey(chat);
     if (!(await this.unboundToPair(chat, current.held))) return current;
-    if (!(await this.membership.rotateIfServingAll(chat)))
-      throw new Error(
-        `the key of personal chat ${chat} is not bound to its two members and this session cannot give a new one to every certificate holding it: not sent`,
-      );
-    const rotated = await this.currentKey(chat);
-    if (await this.unboundToPair(chat, rotated.held))
-      throw new Error(`the server does not take personal chat ${chat}'s new key: not sent`);
-    return rotated;
+    // The epoch the member list names: the peer may have bound one since this session last heard.
+    const rotated = await this.membership.rotateIfServingAll(chat, async ({ keyId }) => {
+      this.keyring.setCurrent(chat, keyId);
+      return this.unboundToPair(chat, await this.keyring.require(chat, keyId));
+    });
+    const now = await this.currentKey(chat);
+    if (!(await this.unboundToPair(chat, now.held))) return now;
+    throw new Error(
+      rotated
+        ? `the server does not take personal chat ${chat}'s new key: not sent`
+        : `the key of personal chat ${chat} is not bound to its two members and this session cannot give a new one to every certificate holding it: not sent`,
+    );
   }
 
   private async unboundToPair(chat: string, held: HeldKey): Promise<boolean> {

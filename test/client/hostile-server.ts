@@ -5,7 +5,8 @@ import type { TrustInput } from "../../src/pki/trust.ts";
 
 /**
  * Rewrites the `data` of one method's success answer (the method's name, as in protocol/routes.ts: "contacts",
- * "messages", …); `request` is the client's JSON body. Returns the data to send instead.
+ * "messages", …); `request` is the client's JSON body. Returns the data to send instead, or a promise of it (the
+ * answer is held until it settles: a test can hold answers to make clients race).
  */
 export type Rewrite = (data: unknown, request: unknown) => unknown;
 
@@ -59,7 +60,7 @@ export class HostileServer {
     if (rewrite) {
       const envelope = JSON.parse(answer.toString("utf8")) as { success: boolean; data?: unknown };
       if (envelope.success) {
-        envelope.data = rewrite(envelope.data, asked);
+        envelope.data = await rewrite(envelope.data, asked);
         answer = Buffer.from(JSON.stringify(envelope));
       }
     }

@@ -11,7 +11,7 @@ import { gostPublicKeyFromSpki } from "../crypto/gost/spki.ts";
 import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import type { CertchatApi } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
-import type { ChatBindings } from "./chat-binding.ts";
+import { type ChatBindings, isSignableChatId } from "./chat-binding.ts";
 import type { ChatKeyring, HeldKey } from "./chat-keyring.ts";
 import {
   type ChatKey,
@@ -150,7 +150,7 @@ export async function trustedWaits(
  * The wait lists without the entries of profiles that cannot be members (`bindings`, chat-binding.ts): a personal
  * chat's keys go to its two members only, whoever else the server lists as waiting there (its pair-bound keys are
  * known to those two only). A chat whose bindings are not known (not among the caller's chats) is not served: it
- * may be a personal chat.
+ * may be a personal chat; nor is one whose id is no chat id to sign over (signableChatId).
  */
 export async function memberWaits(
   waits: readonly ChatWaitList[],
@@ -159,7 +159,7 @@ export async function memberWaits(
   const out: ChatWaitList[] = [];
   for (const { chatId, waitList } of waits) {
     const known = await bindings(chatId);
-    if (!known) continue;
+    if (!known || !isSignableChatId(chatId)) continue;
     const pair = known.pair?.pids;
     out.push({ chatId, waitList: pair ? waitList.filter((entry) => pair.includes(entry.pid)) : waitList });
   }

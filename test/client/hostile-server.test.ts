@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { pairBinding } from "../../src/client/chat-binding.ts";
 import {
   decryptContent,
   encryptContent,
@@ -51,9 +52,13 @@ describe("the SDK against a hostile server", () => {
     await server.close();
   });
 
-  /** A second session of `user` through the hostile server; its rewrites are cleared when the test ends. */
+  /**
+   * A second session of `user` through the hostile server; its rewrites are cleared when the test ends, and what
+   * earlier tests' sessions asked is forgotten when it starts.
+   */
   async function throughHostile(user: SdkUser, t: { after: (fn: () => void) => void }): Promise<Messenger> {
     t.after(() => hostile.rewrites.clear());
+    hostile.asked.length = 0;
     return loginThrough(hostileUrl, user.messenger.signer, anchors);
   }
 
@@ -430,6 +435,30 @@ describe("the SDK against a hostile server", () => {
     await session.chats();
     hostile.rewrites.set("createChat", () => listed);
     await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+  });
+
+  it("confidentiality: a group the server names after a personal chat's pair binding gets no commitment signed over that name", async (t) => {
+    const [victim, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Соколов Артём Ильич"),
+      await sdkUser(server, "ecdsa-p256", "Соколова Анна Ильинична"),
+      await sdkUser(server, "ecdsa-p256", "Дроздов Марк Ильич"),
+    ];
+    await victim.messenger.chatWith(anna.phone);
+    const group = (await victim.messenger.createGroup("ловушка", [malory.phone])).chatId as string;
+    const [own, peer] = [await victim.messenger.profile(), await anna.messenger.profile()];
+    // A rotation commits over the chat id: over this one, the commitment would stand for a key of the pair's
+    // chat, and the key is the group's, which Mallory holds.
+    const named = pairBinding(own.pid, peer.pid).binding;
+    const swap = (value: unknown, from: string, to: string): unknown =>
+      JSON.parse(JSON.stringify(value).replaceAll(from, to));
+    for (const method of ["contacts", "chatMembers", "keys", "rotateKey"])
+      hostile.rewrites.set(method, (data) => swap(data, group, named));
+    for (const method of ["chatMembers", "keys", "rotateKey", "refuseKeys"])
+      hostile.requestRewrites.set(method, (body) => swap(body, named, group));
+    t.after(() => hostile.requestRewrites.clear());
+    const session = await throughHostile(victim, t);
+    await assert.rejects(session.membership.rotate(named), /is not a chat id/);
+    assert.ok(!hostile.asked.some(({ method }) => method === "rotateKey"));
   });
 
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */

@@ -224,18 +224,20 @@ describe("key fulfilment: whom it trusts", () => {
 });
 
 describe("key fulfilment: whom a chat's keys may go to", () => {
-  it("serves a personal chat's wait list to its two members only, and a chat of unknown type to nobody", async () => {
+  it("serves a personal chat's wait list to its two members only, a chat of unknown type or named like a binding to nobody", async () => {
     const waiter = await signerOf("ecdsa-p256");
     const pair: ChatBindings = { creation: createBinding(0, null), pair: pairBinding(1, 2) };
     const group: ChatBindings = { creation: createBinding(1, "G") };
-    const [PERSONAL, GROUP, UNKNOWN] = ["personal", "group", "unknown"];
+    // A group the server names after a pair's binding: rows signed over that name would bind the pair.
+    const [PERSONAL, GROUP, UNKNOWN, NAMED] = ["personal", "group", "unknown", pairBinding(1, 2).binding];
     const waitList = [entry(2, 20, waiter.certificate, [1]), entry(3, 30, waiter.certificate, [1])];
     const bindings = new Map([
       [PERSONAL, pair],
       [GROUP, group],
+      [NAMED, group],
     ]);
     const kept = await memberWaits(
-      [PERSONAL, GROUP, UNKNOWN].map((chatId) => ({ chatId, waitList })),
+      [PERSONAL, GROUP, UNKNOWN, NAMED].map((chatId) => ({ chatId, waitList })),
       async (chatId) => bindings.get(chatId),
     );
     assert.deepEqual(kept, [

@@ -461,6 +461,33 @@ describe("the SDK against a hostile server", () => {
     assert.ok(!hostile.asked.some(({ method }) => method === "rotateKey"));
   });
 
+  it("confidentiality: a session told its own profile is Mallory's takes its chat with Mallory for its chat with Alice", {
+    todo: "pair bindings name the server's profile ids (DECISIONS §27)",
+  }, async (t) => {
+    const [victim, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Зимин Павел Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Зимина Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Летов Марк Олегович"),
+    ];
+    const withMallory = (await victim.messenger.chatWith(malory.phone)).chatId as string;
+    const [own, intruder] = [await victim.messenger.profile(), await malory.messenger.profile()];
+    const [annaEntry] = await victim.messenger.lookUp([anna.phone]);
+    assert.ok(annaEntry);
+    // pair(Mallory, victim) is the chat's own binding: the server swaps which of the two profile ids is whose.
+    hostile.rewrites.set("profile", (data) => ({ ...(data as object), pid: intruder.pid }));
+    const { chatId: _none, chatType: _personal, key: _key, keyId: _epoch, ...annaShown } = annaEntry;
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withMallory ? { ...contact, ...annaShown, pid: own.pid } : contact,
+      ),
+    );
+    const session = await throughHostile(victim, t);
+    const shown = (await session.chats()).find((contact) => contact.chatId === withMallory);
+    assert.equal(shown?.phone, anna.phone);
+    await assert.rejects(session.sendText(withMallory, "только для Анны"));
+    assert.deepEqual(await malory.messenger.history(withMallory), []);
+  });
+
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */
   function serveKeyOf(from: string, to: string): void {
     hostile.rewrites.set("contacts", (data) => {

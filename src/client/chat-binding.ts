@@ -43,3 +43,22 @@ export function chatBindings(
     ? { creation, pair: pairBinding(ownPid, peerPid) }
     : { creation };
 }
+
+/**
+ * Whether `chatId`, as the server names a chat, may be signed over (key rows, an epoch's commitment). One shaped
+ * like a binding (`pair:`, `create:`; honest chat ids are UUIDs) is the server's: signed, it would stand for
+ * another chat's keys — a rotation of a group named after a pair commits that pair to a key the group's members
+ * hold.
+ */
+export function isSignableChatId(chatId: string): boolean {
+  return !/^(pair|create):/.test(chatId);
+}
+
+/** `chatId`, or throws when it may not be signed over (isSignableChatId). */
+export function signableChatId(chatId: string): string {
+  if (!isSignableChatId(chatId))
+    throw new Error(
+      `the server names a chat ${JSON.stringify(chatId)}: that is not a chat id but a key binding`,
+    );
+  return chatId;
+}

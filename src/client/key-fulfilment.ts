@@ -11,6 +11,7 @@ import { gostPublicKeyFromSpki } from "../crypto/gost/spki.ts";
 import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import type { CertchatApi } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
+import { type ChatBindings, isSignableChatId } from "./chat-binding.ts";
 import type { ChatKeyring, HeldKey } from "./chat-keyring.ts";
 import {
   type ChatKey,
@@ -146,6 +147,26 @@ export async function trustedWaits(
 }
 
 /**
+ * The wait lists without the entries of profiles that cannot be members (`bindings`, chat-binding.ts): a personal
+ * chat's keys go to its two members only, whoever else the server lists as waiting there (its pair-bound keys are
+ * known to those two only). A chat whose bindings are not known (not among the caller's chats) is not served: it
+ * may be a personal chat; nor is one whose id is no chat id to sign over (signableChatId).
+ */
+export async function memberWaits(
+  waits: readonly ChatWaitList[],
+  bindings: (chatId: string) => Promise<ChatBindings | undefined>,
+): Promise<ChatWaitList[]> {
+  const out: ChatWaitList[] = [];
+  for (const { chatId, waitList } of waits) {
+    const known = await bindings(chatId);
+    if (!known || !isSignableChatId(chatId)) continue;
+    const pair = known.pair?.pids;
+    out.push({ chatId, waitList: pair ? waitList.filter((entry) => pair.includes(entry.pid)) : waitList });
+  }
+  return out;
+}
+
+/**
  * Splits rows into requests of at most `maxRows` rows and about `maxBytes` of JSON each (a row alone over
  * the limit still goes, alone).
  */
@@ -202,6 +223,8 @@ export interface KeyFulfillerOptions {
   readonly trust: CertificateTrust;
   /** Learns a chat's current members' identities (chatMembers), for waiting profiles not known yet. */
   readonly learnMembers?: (chatId: string) => Promise<void>;
+  /** What each chat's keys are bound to (chat-binding.ts): a personal chat's go to its two members only. */
+  readonly bindings: (chatId: string) => Promise<ChatBindings | undefined>;
   /** A background fulfilment that failed (network, a refusal): reported, never thrown. */
   readonly onError?: (error: unknown) => void;
   /** [0, 1), for the jitter; Math.random by default. */
@@ -224,7 +247,8 @@ export class KeyFulfiller {
     const { keyring, signer, trust } = this.options;
     if (!trust.canWrap && waits.some((wait) => wait.waitList.length > 0))
       throw new Error(`not serving wait lists: ${NO_ANCHORS}`);
-    const withEntries = (await trustedWaits(waits, trust, this.options.learnMembers)).filter(
+    const members = await memberWaits(waits, this.options.bindings);
+    const withEntries = (await trustedWaits(members, trust, this.options.learnMembers)).filter(
       (wait) => wait.waitList.length > 0,
     );
     if (withEntries.length === 0) return 0;

@@ -12,7 +12,7 @@ import { normalizePhone } from "../protocol/phone.ts";
 import type { AddMemberKey, ChatMembersData, ChatRole, EpochKey } from "../protocol/schemas/members.ts";
 import { type CertchatApi, CertchatApiError } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
-import type { ChatBindings } from "./chat-binding.ts";
+import { type ChatBindings, signableChatId } from "./chat-binding.ts";
 import type { ChatKeyring } from "./chat-keyring.ts";
 import type { ChatKeyKind } from "./crypto/chat-key.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
@@ -140,6 +140,7 @@ export class Membership {
   ): Promise<ChatMembersData> {
     const { api, keyring } = this.options;
     this.requireTrust();
+    signableChatId(chat);
     const profiles = await this.options.resolvePhones(phones);
     return this.retryOutdated(async () => {
       const { keyId } = await this.members(chat);
@@ -222,11 +223,16 @@ export class Membership {
   }
 
   /**
-   * A new epoch on request, made only when this session can give it to every current key holder (so nobody is
-   * left waiting for a key no member online may be able to wrap). Returns whether it rotated.
+   * A new epoch when `due` says the current one, as the member list names it, needs one (another member may have
+   * made one since this session last heard, and after ChatKeyOutdated another did), made only when this session
+   * can give it to every current key holder (so nobody is left waiting for a key no member online may be able to
+   * wrap). Returns whether it rotated.
    */
-  rotateIfServingAll(chat: string): Promise<boolean> {
-    return this.retryOutdated(async () => this.rotateServingAll(chat, await this.members(chat)));
+  rotateIfServingAll(chat: string, due: (data: ChatMembersData) => Promise<boolean>): Promise<boolean> {
+    return this.retryOutdated(async () => {
+      const data = await this.members(chat);
+      return (await due(data)) && (await this.rotateServingAll(chat, data));
+    });
   }
 
   private async rotateServingAll(chat: string, data: ChatMembersData): Promise<boolean> {
@@ -269,6 +275,7 @@ export class Membership {
   ): Promise<ChatMembersData> {
     const { api, keyring } = this.options;
     this.requireTrust();
+    signableChatId(chat);
     const data = await this.learn(chat, fresh);
     const pair = (await this.options.bindings?.(chat))?.pair;
     // A personal chat's two members are fixed: a third one listed is the server's, and gets nothing.

@@ -198,7 +198,7 @@ export class Messenger {
    * the listed epochs it holds for each waiting certificate, signs and posts them. Returns the rows posted.
    */
   async fulfilWaitLists(chats?: readonly Contact[]): Promise<number> {
-    return this.fulfiller().fulfil(waitListsOf(chats ?? (await this.chats())));
+    return this.keyFulfiller().fulfil(waitListsOf(chats ?? (await this.chats())));
   }
 
   async profile(): Promise<ProfileData> {
@@ -426,7 +426,7 @@ export class Messenger {
       queue = queue.then(work).catch(onError);
     };
     socket.onMessage((message) => enqueue(async () => onMessage(await this.read(message))));
-    const fulfiller = this.fulfiller(onError);
+    const fulfiller = this.keyFulfiller(onError);
     socket.onClose(() => fulfiller.stop());
     // A chat whose catch-up gave up delivers nothing more until a later one succeeds: the caller must know.
     socket.onCatchUpFailure((failure) => {
@@ -502,14 +502,18 @@ export class Messenger {
   private async sendingKey(chat: string): Promise<{ chatKey: ChatKey; keyId: number | undefined }> {
     const current = await this.currentKey(chat);
     if (!(await this.unboundToPair(chat, current.held))) return current;
-    if (!(await this.membership.rotateIfServingAll(chat)))
-      throw new Error(
-        `the key of personal chat ${chat} is not bound to its two members and this session cannot give a new one to every certificate holding it: not sent`,
-      );
-    const rotated = await this.currentKey(chat);
-    if (await this.unboundToPair(chat, rotated.held))
-      throw new Error(`the server does not take personal chat ${chat}'s new key: not sent`);
-    return rotated;
+    // The epoch the member list names: the peer may have bound one since this session last heard.
+    const rotated = await this.membership.rotateIfServingAll(chat, async ({ keyId }) => {
+      this.keyring.setCurrent(chat, keyId);
+      return this.unboundToPair(chat, await this.keyring.require(chat, keyId));
+    });
+    const now = await this.currentKey(chat);
+    if (!(await this.unboundToPair(chat, now.held))) return now;
+    throw new Error(
+      rotated
+        ? `the server does not take personal chat ${chat}'s new key: not sent`
+        : `the key of personal chat ${chat} is not bound to its two members and this session cannot give a new one to every certificate holding it: not sent`,
+    );
   }
 
   private async unboundToPair(chat: string, held: HeldKey): Promise<boolean> {
@@ -561,12 +565,17 @@ export class Messenger {
   }
 
   /**
-   * Records what a chat's keys may be bound to. A personal chat's two members never change: once known, a later
-   * answer naming other members or another type (the server's) does not replace them.
+   * Records what a chat's keys may be bound to. A personal chat's two members never change: a later answer
+   * naming other members or another type is the server's, and throws — kept quietly, the caller would show the
+   * chat as the answer says while its keys stay bound to the pair it first heard (chatWith gave the chat with
+   * Mallory as Alice's, and what the user wrote to Alice went under Mallory's key).
    */
   private noteBindings(chatId: string, bindings: ChatBindings): void {
     const known = this.chatKinds.get(chatId)?.pair;
-    if (known && bindings.pair?.binding !== known.binding) return;
+    if (known && bindings.pair?.binding !== known.binding)
+      throw new Error(
+        `the server gives personal chat ${chatId}, known as the chat of profiles ${known.pids.join(" and ")}, as ${bindings.pair ? `the chat of profiles ${bindings.pair.pids.join(" and ")}` : "a group or channel"}`,
+      );
     this.chatKinds.set(chatId, bindings);
   }
 
@@ -581,7 +590,11 @@ export class Messenger {
     await this.membership.learn(chatId).catch(() => undefined);
   }
 
-  private fulfiller(onError?: (error: unknown) => void): KeyFulfiller {
+  /**
+   * A fulfiller of this session's wait lists (fulfilWaitLists, listen), for clients that schedule the socket's
+   * `chatWaitList` events themselves (the web page): it serves only whom this session would.
+   */
+  keyFulfiller(onError?: (error: unknown) => void): KeyFulfiller {
     return new KeyFulfiller({
       api: this.api,
       keyring: this.keyring,
@@ -590,6 +603,7 @@ export class Messenger {
       ownPid: async () => (await this.profile()).pid,
       trust: this.trust,
       learnMembers: (chatId) => this.learnMembers(chatId),
+      bindings: (chatId) => this.bindingsOf(chatId),
       ...(onError ? { onError } : {}),
     });
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chatBindings, pairBinding } from "../../src/client/chat-binding.ts";
+import { chatBindings, isSignableChatId, pairBinding } from "../../src/client/chat-binding.ts";
 import { createBinding } from "../../src/client/crypto/key-row-signature.ts";
 
 describe("chat bindings", () => {
@@ -21,5 +21,11 @@ describe("chat bindings", () => {
 
   it("gives a personal chat whose contact names the caller a pair nobody else is in, not no pair", () => {
     assert.equal(chatBindings({ chatType: 0, chatName: null }, 7, 7).pair?.binding, "pair:7:7");
+  });
+
+  it("signs over a chat id, never over a server's chat id shaped like a pair or creation binding", () => {
+    assert.equal(isSignableChatId("8f5321dd-8c38-4063-baba-3bf6b8b9e742"), true);
+    assert.equal(isSignableChatId(pairBinding(7, 42).binding), false);
+    assert.equal(isSignableChatId(createBinding(0, null)), false);
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { pairBinding } from "../../src/client/chat-binding.ts";
 import {
   decryptContent,
   encryptContent,
@@ -51,9 +52,13 @@ describe("the SDK against a hostile server", () => {
     await server.close();
   });
 
-  /** A second session of `user` through the hostile server; its rewrites are cleared when the test ends. */
+  /**
+   * A second session of `user` through the hostile server; its rewrites are cleared when the test ends, and what
+   * earlier tests' sessions asked is forgotten when it starts.
+   */
   async function throughHostile(user: SdkUser, t: { after: (fn: () => void) => void }): Promise<Messenger> {
     t.after(() => hostile.rewrites.clear());
+    hostile.asked.length = 0;
     return loginThrough(hostileUrl, user.messenger.signer, anchors);
   }
 
@@ -341,6 +346,146 @@ describe("the SDK against a hostile server", () => {
       sender.membership.rotate(withAlice),
       new RegExp(`lists profile ${intruder.pid} as a member of personal chat`),
     );
+  });
+
+  it("confidentiality: a third user the server puts on a personal chat's wait list is served none of its keys", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Белов Игорь Андреевич"),
+      await sdkUser(server, "ecdsa-p256", "Белова Нина Андреевна"),
+      await sdkUser(server, "ecdsa-p256", "Чернов Марат Ильич"),
+    ];
+    const withAnna = (await creator.messenger.chatWith(anna.phone)).chatId as string;
+    const intruder = await malory.messenger.profile();
+    const waiting = {
+      pid: intruder.pid,
+      cid: intruder.cid,
+      cert: encodeBase64(malory.messenger.signer.certificate),
+      since: Math.floor(Date.now() / 1000),
+      keyIds: [1],
+    };
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withAnna
+          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
+          : contact,
+      ),
+    );
+    const session = await throughHostile(creator, t);
+    // Its user knows Mallory (looked her up by phone): her certificate is trusted as hers.
+    await session.lookUp([malory.phone]);
+    const served = await session.fulfilWaitLists().catch((error: unknown) => error);
+    const toIntruder = hostile.asked.flatMap(({ method, body }) =>
+      method === "chatsKeys"
+        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === intruder.cid)
+        : [],
+    );
+    assert.deepEqual([served, toIntruder], [0, []]);
+  });
+
+  it("confidentiality: a personal chat the session knows, given by chatWith as the chat with another phone, is refused", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Рыбин Олег Петрович"),
+      await sdkUser(server, "ecdsa-p256", "Рыбина Алла Петровна"),
+      await sdkUser(server, "ecdsa-p256", "Щукин Марк Львович"),
+    ];
+    const withMallory = (await creator.messenger.chatWith(malory.phone)).chatId as string;
+    const session = await throughHostile(creator, t);
+    await session.chats();
+    // Anna's entry is hers (profile, phone, certificates); only its chat is the one with Mallory.
+    hostile.rewrites.set("contacts", (data, request) =>
+      (request as { phones?: string[] }).phones?.includes(anna.phone)
+        ? (data as Contact[]).map((contact) =>
+            contact.phone === anna.phone ? { ...contact, chatId: withMallory, chatType: 0 } : contact,
+          )
+        : data,
+    );
+    await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+  });
+
+  it("confidentiality: a personal chat listed later as the chat with another person is refused, not shown as theirs", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Карпов Юрий Денисович"),
+      await sdkUser(server, "ecdsa-p256", "Карпова Зоя Денисовна"),
+      await sdkUser(server, "ecdsa-p256", "Ершов Марк Денисович"),
+    ];
+    const withMallory = (await creator.messenger.chatWith(malory.phone)).chatId as string;
+    const [annaEntry] = await creator.messenger.lookUp([anna.phone]);
+    assert.ok(annaEntry);
+    const session = await throughHostile(creator, t);
+    await session.chats();
+    // The chat with Mallory, its key and all, now shows Anna: her profile, phone, name and certificates.
+    const { chatId: _none, chatType: _personal, key: _key, keyId: _epoch, ...annaShown } = annaEntry;
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withMallory ? { ...contact, ...annaShown } : contact,
+      ),
+    );
+    await assert.rejects(session.chats(), /known as the chat of profiles/);
+  });
+
+  it("confidentiality: createChat answered with a personal chat the session knows with someone else is refused", async (t) => {
+    const [creator, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Гусев Илья Романович"),
+      await sdkUser(server, "ecdsa-p256", "Гусева Ева Романовна"),
+      await sdkUser(server, "ecdsa-p256", "Лисин Марк Романович"),
+    ];
+    const withMallory = (await creator.messenger.chatWith(malory.phone)).chatId as string;
+    const listed = (await creator.messenger.chats()).find((contact) => contact.chatId === withMallory);
+    const session = await throughHostile(creator, t);
+    await session.chats();
+    hostile.rewrites.set("createChat", () => listed);
+    await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+  });
+
+  it("confidentiality: a group the server names after a personal chat's pair binding gets no commitment signed over that name", async (t) => {
+    const [victim, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Соколов Артём Ильич"),
+      await sdkUser(server, "ecdsa-p256", "Соколова Анна Ильинична"),
+      await sdkUser(server, "ecdsa-p256", "Дроздов Марк Ильич"),
+    ];
+    await victim.messenger.chatWith(anna.phone);
+    const group = (await victim.messenger.createGroup("ловушка", [malory.phone])).chatId as string;
+    const [own, peer] = [await victim.messenger.profile(), await anna.messenger.profile()];
+    // A rotation commits over the chat id: over this one, the commitment would stand for a key of the pair's
+    // chat, and the key is the group's, which Mallory holds.
+    const named = pairBinding(own.pid, peer.pid).binding;
+    const swap = (value: unknown, from: string, to: string): unknown =>
+      JSON.parse(JSON.stringify(value).replaceAll(from, to));
+    for (const method of ["contacts", "chatMembers", "keys", "rotateKey"])
+      hostile.rewrites.set(method, (data) => swap(data, group, named));
+    for (const method of ["chatMembers", "keys", "rotateKey", "refuseKeys"])
+      hostile.requestRewrites.set(method, (body) => swap(body, named, group));
+    t.after(() => hostile.requestRewrites.clear());
+    const session = await throughHostile(victim, t);
+    await assert.rejects(session.membership.rotate(named), /is not a chat id/);
+    assert.ok(!hostile.asked.some(({ method }) => method === "rotateKey"));
+  });
+
+  it("confidentiality: a session told its own profile is Mallory's takes its chat with Mallory for its chat with Alice", {
+    todo: "pair bindings name the server's profile ids (DECISIONS §27)",
+  }, async (t) => {
+    const [victim, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Зимин Павел Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Зимина Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Летов Марк Олегович"),
+    ];
+    const withMallory = (await victim.messenger.chatWith(malory.phone)).chatId as string;
+    const [own, intruder] = [await victim.messenger.profile(), await malory.messenger.profile()];
+    const [annaEntry] = await victim.messenger.lookUp([anna.phone]);
+    assert.ok(annaEntry);
+    // pair(Mallory, victim) is the chat's own binding: the server swaps which of the two profile ids is whose.
+    hostile.rewrites.set("profile", (data) => ({ ...(data as object), pid: intruder.pid }));
+    const { chatId: _none, chatType: _personal, key: _key, keyId: _epoch, ...annaShown } = annaEntry;
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withMallory ? { ...contact, ...annaShown, pid: own.pid } : contact,
+      ),
+    );
+    const session = await throughHostile(victim, t);
+    const shown = (await session.chats()).find((contact) => contact.chatId === withMallory);
+    assert.equal(shown?.phone, anna.phone);
+    await assert.rejects(session.sendText(withMallory, "только для Анны"));
+    assert.deepEqual(await malory.messenger.history(withMallory), []);
   });
 
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */

@@ -5,7 +5,8 @@ import type { TrustInput } from "../../src/pki/trust.ts";
 
 /**
  * Rewrites the `data` of one method's success answer (the method's name, as in protocol/routes.ts: "contacts",
- * "messages", …); `request` is the client's JSON body. Returns the data to send instead.
+ * "messages", …); `request` is the client's JSON body. Returns the data to send instead, or a promise of it (the
+ * answer is held until it settles: a test can hold answers to make clients race).
  */
 export type Rewrite = (data: unknown, request: unknown) => unknown;
 
@@ -18,6 +19,10 @@ export type Rewrite = (data: unknown, request: unknown) => unknown;
 export class HostileServer {
   /** Method name → how its answers are rewritten; set and cleared by the tests. */
   readonly rewrites = new Map<string, Rewrite>();
+  /** Method name → how the client's JSON body is changed before the real server gets it (after `asked` saw it). */
+  readonly requestRewrites = new Map<string, (body: unknown) => unknown>();
+  /** Every REST call relayed, in order: its method and the client's JSON body (what the client sent). */
+  readonly asked: { readonly method: string; readonly body: unknown }[] = [];
   private readonly http = createServer((request, response) => void this.relay(request, response));
 
   constructor(private readonly target: string) {}
@@ -41,19 +46,25 @@ export class HostileServer {
       const value = request.headers[name];
       if (typeof value === "string") headers[name] = value;
     }
+    const method = /^\/api\/([A-Za-z]+)\/$/.exec(request.url ?? "")?.[1];
+    const asked: unknown =
+      body.length > 0 && request.headers["content-type"]?.startsWith("application/json")
+        ? JSON.parse(body.toString("utf8"))
+        : undefined;
+    if (method !== undefined) this.asked.push({ method, body: asked });
+    const changeRequest = method === undefined ? undefined : this.requestRewrites.get(method);
+    const sent = changeRequest ? Buffer.from(JSON.stringify(changeRequest(asked))) : body;
     const upstream = await fetch(`${this.target}${request.url}`, {
       method: request.method ?? "GET",
       headers,
-      ...(body.length > 0 ? { body } : {}),
+      ...(sent.length > 0 ? { body: sent } : {}),
     });
     let answer: Buffer = Buffer.from(await upstream.arrayBuffer());
-    const method = /^\/api\/([A-Za-z]+)\/$/.exec(request.url ?? "")?.[1];
     const rewrite = method === undefined ? undefined : this.rewrites.get(method);
     if (rewrite) {
       const envelope = JSON.parse(answer.toString("utf8")) as { success: boolean; data?: unknown };
       if (envelope.success) {
-        const asked: unknown = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
-        envelope.data = rewrite(envelope.data, asked);
+        envelope.data = await rewrite(envelope.data, asked);
         answer = Buffer.from(JSON.stringify(envelope));
       }
     }

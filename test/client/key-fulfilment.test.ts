@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CertificateTrust } from "../../src/client/certificate-trust.ts";
+import { type ChatBindings, pairBinding } from "../../src/client/chat-binding.ts";
 import type { HeldKey } from "../../src/client/chat-keyring.ts";
-import { verifyKeyRow } from "../../src/client/crypto/key-row-signature.ts";
+import { createBinding, verifyKeyRow } from "../../src/client/crypto/key-row-signature.ts";
 import { generateChatKey, signatureVerifier, unwrapChatKey } from "../../src/client/index.ts";
 import {
   batchRows,
   type ChatWaitList,
   MAX_REQUEST_BYTES,
   MAX_ROWS_PER_REQUEST,
+  memberWaits,
   planFulfilment,
   trustedWaits,
   wrapPlannedRows,
@@ -218,6 +220,30 @@ describe("key fulfilment: whom it trusts", () => {
     const waits = [{ chatId: CHAT, waitList: [entry(3, 98, renewed.certificate, [1])] }];
     assert.deepEqual(await trustedWaits(waits, trust, learn), waits);
     assert.deepEqual(learnt, [CHAT]);
+  });
+});
+
+describe("key fulfilment: whom a chat's keys may go to", () => {
+  it("serves a personal chat's wait list to its two members only, a chat of unknown type or named like a binding to nobody", async () => {
+    const waiter = await signerOf("ecdsa-p256");
+    const pair: ChatBindings = { creation: createBinding(0, null), pair: pairBinding(1, 2) };
+    const group: ChatBindings = { creation: createBinding(1, "G") };
+    // A group the server names after a pair's binding: rows signed over that name would bind the pair.
+    const [PERSONAL, GROUP, UNKNOWN, NAMED] = ["personal", "group", "unknown", pairBinding(1, 2).binding];
+    const waitList = [entry(2, 20, waiter.certificate, [1]), entry(3, 30, waiter.certificate, [1])];
+    const bindings = new Map([
+      [PERSONAL, pair],
+      [GROUP, group],
+      [NAMED, group],
+    ]);
+    const kept = await memberWaits(
+      [PERSONAL, GROUP, UNKNOWN, NAMED].map((chatId) => ({ chatId, waitList })),
+      async (chatId) => bindings.get(chatId),
+    );
+    assert.deepEqual(kept, [
+      { chatId: PERSONAL, waitList: [waitList[0]] },
+      { chatId: GROUP, waitList },
+    ]);
   });
 });
 

@@ -9,7 +9,8 @@ import { after, before, describe, it } from "node:test";
 import type { ReadMessage } from "../../src/client/index.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
-import { legacyPersonalChat, sdkUser } from "./support.ts";
+import { HostileServer, loginThrough } from "./hostile-server.ts";
+import { legacyPersonalChat, sdkUser, serverAnchors } from "./support.ts";
 
 const summary = (reads: readonly ReadMessage[]) =>
   reads.map((read) => `${read.text} ${read.signature} ${read.keyId}`);
@@ -68,5 +69,62 @@ describe("SDK personal chats bound to their two members", () => {
       "ротация verified 2",
       "теперь уйдёт verified 2",
     ]);
+  });
+
+  it("a member whose session heard the old epoch sends under the key its peer bound meanwhile, without rotating again", async () => {
+    const [lev, mila] = [
+      await sdkUser(server, "ecdsa-p256", "Львов Лев Львович"),
+      await sdkUser(server, "ecdsa-p256", "Милова Мила Михайловна"),
+    ];
+    const chat = await legacyPersonalChat(lev, mila);
+    await mila.messenger.chats();
+    assert.equal((await lev.messenger.sendText(chat, "первое")).keyId, 2);
+    assert.equal((await mila.messenger.sendText(chat, "второе")).keyId, 2);
+  });
+
+  it("a member who cannot rotate, whose session heard the old epoch, sends once its peer bound the key", async () => {
+    const [gost, ecdsa] = [
+      await sdkUser(server, "gost2012-256", "Гостин Гордей Глебович"),
+      await sdkUser(server, "ecdsa-p256", "Эцдсина Эмма Эриковна"),
+    ];
+    const chat = await legacyPersonalChat(gost, ecdsa);
+    await ecdsa.messenger.chats();
+    assert.equal((await gost.messenger.sendText(chat, "ротация")).keyId, 2);
+    assert.equal((await ecdsa.messenger.sendText(chat, "без перечитывания")).keyId, 2);
+  });
+
+  it("both members sending first at once in a chat made before the pair binding rotate it once between them", async () => {
+    const [kira, oleg] = [
+      await sdkUser(server, "ecdsa-p256", "Кирова Кира Кирилловна"),
+      await sdkUser(server, "ecdsa-p256", "Олегов Олег Олегович"),
+    ];
+    const chat = await legacyPersonalChat(kira, oleg);
+    // A proxy that only holds answers: both sessions read the member list before either rotation commits.
+    const timing = new HostileServer(server.url);
+    const url = await timing.start();
+    try {
+      const anchors = await serverAnchors(server);
+      const sessions = [
+        await loginThrough(url, kira.messenger.signer, anchors),
+        await loginThrough(url, oleg.messenger.signer, anchors),
+      ];
+      // Each holds epoch 1 and knows the other's identity before the race.
+      for (const session of sessions) await session.keyring.require(chat, 1);
+      const held: (() => void)[] = [];
+      timing.rewrites.set("chatMembers", (data) => {
+        if (held.length >= 2) return data;
+        return new Promise((resolve) => {
+          held.push(() => resolve(data));
+          if (held.length === 2) for (const release of held) release();
+        });
+      });
+      const sent = await Promise.all(sessions.map((session, i) => session.sendText(chat, `первое ${i}`)));
+      assert.deepEqual(
+        sent.map((message) => message.keyId),
+        [2, 2],
+      );
+    } finally {
+      await timing.stop();
+    }
   });
 });

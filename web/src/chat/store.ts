@@ -5,7 +5,7 @@
  */
 
 import { CertchatApiError } from "../../../src/client/api.ts";
-import { KeyFulfiller } from "../../../src/client/key-fulfilment.ts";
+import type { KeyFulfiller } from "../../../src/client/key-fulfilment.ts";
 import type { HistoryChoice } from "../../../src/client/membership.ts";
 import type { DownloadedFile, Messenger, ReadMessage } from "../../../src/client/messenger.ts";
 import type { CatchUpFailure } from "../../../src/client/socket.ts";
@@ -101,15 +101,8 @@ export class MessengerStore {
   private listReload: Promise<void> = Promise.resolve();
 
   constructor(readonly messenger: Messenger) {
-    this.fulfiller = new KeyFulfiller({
-      api: messenger.api,
-      keyring: messenger.keyring,
-      signer: messenger.signer,
-      trust: messenger.trust,
-      ownCid: async () => (await messenger.profile()).cid,
-      ownPid: async () => (await messenger.profile()).pid,
-      onError: (error) => this.backgroundFailed(error),
-    });
+    // The session's own: it serves only whom the SDK would (a personal chat's two members, trusted certificates).
+    this.fulfiller = messenger.keyFulfiller((error) => this.backgroundFailed(error));
   }
 
   subscribe(listener: () => void): () => void {

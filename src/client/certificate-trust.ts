@@ -88,6 +88,11 @@ export class CertificateTrust {
     return this.identities.has(pid);
   }
 
+  /** The identity trusted for a profile, if any (with anchors only). */
+  identityOf(pid: number): string | undefined {
+    return this.identities.get(pid);
+  }
+
   /** Whether any trusted profile has `der`'s identity (a key row's wrapper). */
   async trustedIdentity(der: Uint8Array): Promise<string | undefined> {
     if (!this.pki) return "unchecked";

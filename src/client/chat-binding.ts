@@ -2,15 +2,24 @@
  * What a chat's key rows and epoch commitments are signed over besides its id (docs/CRYPTO.md "Binding a
  * personal chat to its two members"). The server names a chat and says who is in it; a signature over the
  * chat id alone does not stop it from presenting one chat as another. A personal chat joins exactly two
- * profiles, for good, so its keys can be bound to them: the pair binding names both profile ids, and a key
+ * people, for good, so its keys can be bound to them: the pair binding names both members' certificate
+ * identities (CertificateTrust's `certificateIdentity`: SNILS and OGRN, …), which the server cannot forge or
+ * swap — profile ids are its word (it could tell a session that its own profile is Mallory's) — and a key
  * committed over it by one of the two is known to those two only.
  */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { ChatType } from "../protocol/schemas/chats.ts";
+import { certificateIdentity } from "./certificate-trust.ts";
 import { createBinding } from "./crypto/key-row-signature.ts";
 
 export interface PairBinding {
-  /** `pair:<lower pid>:<higher pid>`: cannot be a chat id (a UUID) or a creation binding. */
+  /** `pair:` ‖ hex(SHA-256(UTF-8 JSON of the two identities, sorted)): no chat id (a UUID) or creation binding. */
   readonly binding: string;
+  /** The two members' certificate identities, sorted: a certificate of the pair carries one of them. */
+  readonly identities: readonly [string, string];
+  /** The two profiles as the server names them, in the identities' order (checked, never bound). */
   readonly pids: readonly [number, number];
 }
 
@@ -21,27 +30,41 @@ export interface ChatBindings {
   readonly pair?: PairBinding;
 }
 
-/** The pair binding of a personal chat between profiles `a` and `b` (in either order). */
-export function pairBinding(a: number, b: number): PairBinding {
-  const pids: [number, number] = a < b ? [a, b] : [b, a];
-  return { binding: `pair:${pids[0]}:${pids[1]}`, pids };
+/** One member of a personal chat: its profile as the server names it and its certificate identity. */
+export interface PairMember {
+  readonly pid: number;
+  readonly identity: string;
+}
+
+/** The pair binding of a personal chat between `a` and `b` (in either order). */
+export function pairBinding(a: PairMember, b: PairMember): PairBinding {
+  const [first, second] = a.identity <= b.identity ? [a, b] : [b, a];
+  const identities: [string, string] = [first.identity, second.identity];
+  const digest = sha256(new TextEncoder().encode(JSON.stringify(identities)));
+  return { binding: `pair:${bytesToHex(digest)}`, identities, pids: [first.pid, second.pid] };
 }
 
 /**
- * A chat's bindings as its contact shows it: `peerPid` is the contact's profile, the other member of a
- * personal chat (the server's word for who that is, checked against the certificates that sign). A personal
- * chat whose contact names the caller itself gets the binding of a pair nobody is in: nothing verifies
- * against it, rather than nothing being required.
+ * A chat's bindings: a personal chat's from its two members (`own`, and `peer`, the contact's profile with the
+ * identity trusted for it; the caller makes an unknown identity one that no certificate carries, so that nothing
+ * verifies rather than nothing being required); a group's or channel's from its type and name only.
  */
 export function chatBindings(
   chat: { readonly chatType: number; readonly chatName: string | null },
-  ownPid: number,
-  peerPid: number,
+  own: PairMember,
+  peer: PairMember,
 ): ChatBindings {
   const creation = createBinding(chat.chatType, chat.chatName);
-  return chat.chatType === ChatType.personal
-    ? { creation, pair: pairBinding(ownPid, peerPid) }
-    : { creation };
+  return chat.chatType === ChatType.personal ? { creation, pair: pairBinding(own, peer) } : { creation };
+}
+
+/** Whether `certificate` carries one of the pair's identities (a certificate that does not parse does not). */
+export function isPairCertificate(pair: PairBinding, certificate: Uint8Array): boolean {
+  try {
+    return pair.identities.includes(certificateIdentity(certificate));
+  } catch {
+    return false;
+  }
 }
 
 /**

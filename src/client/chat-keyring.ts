@@ -12,7 +12,7 @@
 import { decodeBase64 } from "../protocol/base64.ts";
 import type { EpochCommitmentView } from "../protocol/schemas/members.ts";
 import type { CertificateTrust } from "./certificate-trust.ts";
-import type { ChatBindings } from "./chat-binding.ts";
+import { type ChatBindings, isPairCertificate } from "./chat-binding.ts";
 import {
   type CommitmentVerdict,
   type EpochBinding,
@@ -246,36 +246,16 @@ export class ChatKeyring {
       },
     );
     if (!epoch) throw new Error(`${where}: its signature does not verify for this chat and epoch`);
+    // The signer chains and is trusted (checkMember); for the pair it must also be one of the two: any trusted
+    // user would do for the chat id, and a colluding third one could commit "for" the pair to a key of its own.
     const pair = bindings?.pair;
     const committedTo =
       epoch.binding === chatId ? "chat" : epoch.binding === pair?.binding ? "pair" : "creation";
-    if (pair && committedTo === "pair") await this.checkPairMember(chatId, pair.pids, signer, where);
+    if (pair && committedTo === "pair" && !isPairCertificate(pair, signer))
+      throw new Error(`${where}: its signing certificate is not one of the chat's two members'`);
     if (!matchesCommitment(epoch, chatKey, value))
       throw new BadKeyRowError(keyId, new Error(`the key it unwraps to is not the one ${where} names`));
     return committedTo;
-  }
-
-  /**
-   * A pair-bound commitment's signer is one of the pair (any trusted member would do for the chat id: a colluding
-   * third user could commit to a key of its own "for" the pair, and wrap it for us).
-   */
-  private async checkPairMember(
-    chatId: string,
-    pids: readonly [number, number],
-    signer: Uint8Array,
-    where: string,
-  ): Promise<void> {
-    const { trust } = this.options;
-    // Without anchors whose certificate is whose is the server's word (as for any member, checkMember).
-    if (!trust.anchored) return;
-    const isPair = async () => {
-      for (const pid of pids) if ((await trust.recipientProblem(pid, signer)) === undefined) return true;
-      return false;
-    };
-    if (await isPair()) return;
-    await this.options.learnMembers?.(chatId);
-    if (!(await isPair()))
-      throw new Error(`${where}: its signing certificate is not one of the chat's two members'`);
   }
 
   /** The wrapper chains to an anchor and is a trusted member's (learning the members once when needed). */

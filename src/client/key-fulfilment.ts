@@ -11,7 +11,7 @@ import { gostPublicKeyFromSpki } from "../crypto/gost/spki.ts";
 import { decodeBase64, encodeBase64 } from "../protocol/base64.ts";
 import type { CertchatApi } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
-import { type ChatBindings, isSignableChatId } from "./chat-binding.ts";
+import { type ChatBindings, isPairCertificate, isSignableChatId } from "./chat-binding.ts";
 import type { ChatKeyring, HeldKey } from "./chat-keyring.ts";
 import {
   type ChatKey,
@@ -160,8 +160,10 @@ export async function memberWaits(
   for (const { chatId, waitList } of waits) {
     const known = await bindings(chatId);
     if (!known || !isSignableChatId(chatId)) continue;
-    const pair = known.pair?.pids;
-    out.push({ chatId, waitList: pair ? waitList.filter((entry) => pair.includes(entry.pid)) : waitList });
+    const { pair } = known;
+    const isMember = (entry: WaitingCertificate) =>
+      pair === undefined || isPairCertificate(pair, decodeBase64(entry.cert) ?? new Uint8Array());
+    out.push({ chatId, waitList: waitList.filter(isMember) });
   }
   return out;
 }

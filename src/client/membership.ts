@@ -12,7 +12,7 @@ import { normalizePhone } from "../protocol/phone.ts";
 import type { AddMemberKey, ChatMembersData, ChatRole, EpochKey } from "../protocol/schemas/members.ts";
 import { type CertchatApi, CertchatApiError } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
-import { type ChatBindings, signableChatId } from "./chat-binding.ts";
+import { type ChatBindings, isPairCertificate, signableChatId } from "./chat-binding.ts";
 import type { ChatKeyring } from "./chat-keyring.ts";
 import type { ChatKeyKind } from "./crypto/chat-key.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
@@ -278,8 +278,17 @@ export class Membership {
     signableChatId(chat);
     const data = await this.learn(chat, fresh);
     const pair = (await this.options.bindings?.(chat))?.pair;
-    // A personal chat's two members are fixed: a third one listed is the server's, and gets nothing.
-    const stranger = pair && data.members.find((member) => !pair.pids.includes(member.pid));
+    // A personal chat's two members are fixed: a third one listed, or a certificate of another person listed as
+    // one of theirs, is the server's, and gets nothing.
+    const stranger =
+      pair &&
+      data.members.find(
+        (member) =>
+          !pair.pids.includes(member.pid) ||
+          member.certificates.some(
+            ({ cert }) => !isPairCertificate(pair, decodeBase64(cert) ?? new Uint8Array()),
+          ),
+      );
     if (stranger)
       throw new Error(`the server lists profile ${stranger.pid} as a member of personal chat ${chat}`);
     const plan = planRotation(data, removedPid);

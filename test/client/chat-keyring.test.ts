@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CertificateTrust } from "../../src/client/certificate-trust.ts";
+import { CertificateTrust, certificateIdentity } from "../../src/client/certificate-trust.ts";
 import { type ChatBindings, pairBinding } from "../../src/client/chat-binding.ts";
 import { ChatKeyring, type WrappedKeyRow } from "../../src/client/chat-keyring.ts";
 import { signCommitment } from "../../src/client/crypto/epoch-commitment.ts";
@@ -460,8 +460,16 @@ describe("chat keyring and epoch key commitments", () => {
 });
 
 describe("chat keyring and a personal chat's pair binding", () => {
-  /** Profiles: 2 is the peer, 3 a third user the keyring also trusts (anchoredKeyring's numbering). */
-  const PAIR: ChatBindings = { creation: createBinding(0, null), pair: pairBinding(1, 2) };
+  /** The bindings of our personal chat with `peer` (profiles 1 and 2; a third user would be 3). */
+  function pairOf(own: Signer, peer: Signer, peerPid = 2): ChatBindings {
+    return {
+      creation: createBinding(0, null),
+      pair: pairBinding(
+        { pid: 1, identity: certificateIdentity(own.certificate) },
+        { pid: peerPid, identity: certificateIdentity(peer.certificate) },
+      ),
+    };
+  }
 
   /** createChat's epoch-1 row for us by `creator`, signed over `binding` (the chat has no id yet). */
   async function creationRow(creator: Signer, own: Signer, chatKey: ChatKey, binding: string) {
@@ -473,12 +481,13 @@ describe("chat keyring and a personal chat's pair binding", () => {
   it("takes a key committed to the pair by one of the two, and says it is bound to them", async () => {
     const [own, peer] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
     const chatKey = generateChatKey("aes-256-gcm");
-    const binding = PAIR.pair?.binding as string;
+    const bindings = pairOf(own, peer);
+    const binding = bindings.pair?.binding as string;
     const row = {
       ...(await creationRow(peer, own, chatKey, binding)),
       commitment: await commitmentOf(peer, 1, chatKey, binding),
     };
-    const held = await (await anchoredKeyring(own, [peer], PAIR)).add(CHAT, row);
+    const held = await (await anchoredKeyring(own, [peer], bindings)).add(CHAT, row);
     assert.deepEqual([held.commitment, held.committedTo], ["matched", "pair"]);
   });
 
@@ -489,20 +498,26 @@ describe("chat keyring and a personal chat's pair binding", () => {
       await signerOf("ecdsa-p256"),
     ];
     const chatKey = generateChatKey("aes-256-gcm");
+    const bindings = pairOf(own, peer);
     const row = {
       ...(await rowFor(third, own, 2, chatKey)),
-      commitment: await commitmentOf(third, 2, chatKey, PAIR.pair?.binding),
+      commitment: await commitmentOf(third, 2, chatKey, bindings.pair?.binding),
     };
-    const keyring = await anchoredKeyring(own, [peer, third], PAIR);
+    const keyring = await anchoredKeyring(own, [peer, third], bindings);
     await assert.rejects(keyring.add(CHAT, row), /is not one of the chat's two members'/);
     assert.equal(keyring.held(CHAT, 2), undefined);
   });
 
   it("does not take the rows or commitment of another pair's chat", async () => {
-    const [own, peer] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const [own, peer, third] = [
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+      await signerOf("ecdsa-p256"),
+    ];
     const chatKey = generateChatKey("aes-256-gcm");
-    const elsewhere = pairBinding(1, 3).binding;
-    const keyring = await anchoredKeyring(own, [peer], PAIR);
+    // Our chat with the third user, whose rows the peer (a member of neither) could not have made: the server's.
+    const elsewhere = pairOf(own, third, 3).pair?.binding as string;
+    const keyring = await anchoredKeyring(own, [peer], pairOf(own, peer));
     await assert.rejects(
       keyring.add(CHAT, await creationRow(peer, own, chatKey, elsewhere)),
       /does not verify/,
@@ -518,10 +533,10 @@ describe("chat keyring and a personal chat's pair binding", () => {
     const [own, peer] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
     const chatKey = generateChatKey("aes-256-gcm");
     const row = {
-      ...(await creationRow(peer, own, chatKey, PAIR.creation)),
-      commitment: await commitmentOf(peer, 1, chatKey, PAIR.creation),
+      ...(await creationRow(peer, own, chatKey, createBinding(0, null))),
+      commitment: await commitmentOf(peer, 1, chatKey, createBinding(0, null)),
     };
-    const held = await (await anchoredKeyring(own, [peer], PAIR)).add(CHAT, row);
+    const held = await (await anchoredKeyring(own, [peer], pairOf(own, peer))).add(CHAT, row);
     assert.equal(held.committedTo, "creation");
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { certificateIdentity } from "../../src/client/certificate-trust.ts";
 import { pairBinding } from "../../src/client/chat-binding.ts";
 import {
   decryptContent,
@@ -399,7 +400,7 @@ describe("the SDK against a hostile server", () => {
           )
         : data,
     );
-    await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+    await assert.rejects(session.chatWith(anna.phone), /known as the chat with profile/);
   });
 
   it("confidentiality: a personal chat listed later as the chat with another person is refused, not shown as theirs", async (t) => {
@@ -420,7 +421,7 @@ describe("the SDK against a hostile server", () => {
         contact.chatId === withMallory ? { ...contact, ...annaShown } : contact,
       ),
     );
-    await assert.rejects(session.chats(), /known as the chat of profiles/);
+    await assert.rejects(session.chats(), /known as the chat with profile/);
   });
 
   it("confidentiality: createChat answered with a personal chat the session knows with someone else is refused", async (t) => {
@@ -434,7 +435,10 @@ describe("the SDK against a hostile server", () => {
     const session = await throughHostile(creator, t);
     await session.chats();
     hostile.rewrites.set("createChat", () => listed);
-    await assert.rejects(session.chatWith(anna.phone), /known as the chat of profiles/);
+    await assert.rejects(
+      session.chatWith(anna.phone),
+      /answers createChat with peer \d+ by a chat with profile/,
+    );
   });
 
   it("confidentiality: a group the server names after a personal chat's pair binding gets no commitment signed over that name", async (t) => {
@@ -448,7 +452,10 @@ describe("the SDK against a hostile server", () => {
     const [own, peer] = [await victim.messenger.profile(), await anna.messenger.profile()];
     // A rotation commits over the chat id: over this one, the commitment would stand for a key of the pair's
     // chat, and the key is the group's, which Mallory holds.
-    const named = pairBinding(own.pid, peer.pid).binding;
+    const named = pairBinding(
+      { pid: own.pid, identity: certificateIdentity(victim.messenger.signer.certificate) },
+      { pid: peer.pid, identity: certificateIdentity(anna.messenger.signer.certificate) },
+    ).binding;
     const swap = (value: unknown, from: string, to: string): unknown =>
       JSON.parse(JSON.stringify(value).replaceAll(from, to));
     for (const method of ["contacts", "chatMembers", "keys", "rotateKey"])
@@ -461,9 +468,7 @@ describe("the SDK against a hostile server", () => {
     assert.ok(!hostile.asked.some(({ method }) => method === "rotateKey"));
   });
 
-  it("confidentiality: a session told its own profile is Mallory's takes its chat with Mallory for its chat with Alice", {
-    todo: "pair bindings name the server's profile ids (DECISIONS §27)",
-  }, async (t) => {
+  it("confidentiality: a session told its own profile is Mallory's does not take its chat with Mallory for its chat with Anna", async (t) => {
     const [victim, anna, malory] = [
       await sdkUser(server, "ecdsa-p256", "Зимин Павел Олегович"),
       await sdkUser(server, "ecdsa-p256", "Зимина Анна Олеговна"),

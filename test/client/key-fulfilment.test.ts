@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CertificateTrust } from "../../src/client/certificate-trust.ts";
+import { CertificateTrust, certificateIdentity } from "../../src/client/certificate-trust.ts";
 import { type ChatBindings, pairBinding } from "../../src/client/chat-binding.ts";
 import type { HeldKey } from "../../src/client/chat-keyring.ts";
 import { createBinding, verifyKeyRow } from "../../src/client/crypto/key-row-signature.ts";
@@ -225,12 +225,17 @@ describe("key fulfilment: whom it trusts", () => {
 
 describe("key fulfilment: whom a chat's keys may go to", () => {
   it("serves a personal chat's wait list to its two members only, a chat of unknown type or named like a binding to nobody", async () => {
-    const waiter = await signerOf("ecdsa-p256");
-    const pair: ChatBindings = { creation: createBinding(0, null), pair: pairBinding(1, 2) };
+    const [peer, stranger] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const members = pairBinding(
+      { pid: 1, identity: "ru:00000000001:-" },
+      { pid: 2, identity: certificateIdentity(peer.certificate) },
+    );
+    const pair: ChatBindings = { creation: createBinding(0, null), pair: members };
     const group: ChatBindings = { creation: createBinding(1, "G") };
     // A group the server names after a pair's binding: rows signed over that name would bind the pair.
-    const [PERSONAL, GROUP, UNKNOWN, NAMED] = ["personal", "group", "unknown", pairBinding(1, 2).binding];
-    const waitList = [entry(2, 20, waiter.certificate, [1]), entry(3, 30, waiter.certificate, [1])];
+    const [PERSONAL, GROUP, UNKNOWN, NAMED] = ["personal", "group", "unknown", members.binding];
+    // The stranger's certificate, even listed under the peer's profile, is no member's.
+    const waitList = [entry(2, 20, peer.certificate, [1]), entry(2, 30, stranger.certificate, [1])];
     const bindings = new Map([
       [PERSONAL, pair],
       [GROUP, group],

@@ -34,7 +34,7 @@ import { freePort, kill, startRedis } from "../test/support/processes.ts";
 import { createDatabase, testDatabaseUrl } from "../test/support/storage.ts";
 import { toolSkip } from "../test/support/tools.ts";
 import { BACKOFF_DESCRIPTION } from "./lib/backoff.ts";
-import { startCertchatChild } from "./lib/certchat-child.ts";
+import { childCli, startCertchatChild } from "./lib/certchat-child.ts";
 import { cpuSecondsOf, profilingArgs, raiseOpenFilesLimit } from "./lib/child-process.ts";
 import { listenOverflows, overflowsSince } from "./lib/listen-overflows.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
@@ -330,6 +330,8 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
         },
         // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
         wrap: (file, args) => serverCommand(file, [...profilingArgs(), ...args]),
+        // As every bench child: the same code whether or not dist/ was built since the last change.
+        bin: childCli(),
       }),
     });
     for (let p = 0; p < PROXIES; p++) {
@@ -485,6 +487,7 @@ export async function reconnectStorm(options: BenchOptions): Promise<ScenarioRes
       `clients reconnect with ${BACKOFF_DESCRIPTION}; after each connect: ${options.perChat ? "subscribe + catch-up (messages rel next) per chat (--per-chat: an older server's way)" : "one resume for all chats, then messages pages where it says more"}, as src/client/socket.ts`,
       `${sizes.workers} load-generator processes (bench/lib/swarm-worker.ts); generator CPU = theirs + this process's`,
       "rolling: each node drains 3 s after SIGTERM (CERTCHAT_DRAIN_DELAY) before closing its sockets; the figure includes it",
+      `servers run ${process.env.BENCH_CERTCHAT === "current" ? "the compiled dist/ when it is this source's (BENCH_CERTCHAT=current)" : "the TypeScript through tsx, as every bench child (a compiled node starts in about half the CPU)"}`,
       `rolling: ${PROXIES} HAProxy processes with the same deploy/haproxy.cfg, each carrying half the sockets (one process cannot hold 2 descriptors per socket under the 20,000 open-files cap)`,
       ...(rollingSkip ? [`rolling restart not run: ${rollingSkip}`] : []),
       ...(rollingError ? [rollingError] : []),

@@ -31,12 +31,13 @@ export interface CertchatChild extends ServerChild {
 }
 
 /**
+ * Which certchat the bench's servers run (its children, and the rolling case's nodes).
  * `BENCH_CERTCHAT=current`: the children run test/support/certchat-current.mjs — the compiled dist/ when it is
  * this source's, without tsx: a start in a third of the CPU time — instead of the TypeScript through tsx, which
  * the figures are measured with (trees compare alike whether or not dist/ is built). For runs whose figures
  * are not read: the smoke test sets it.
  */
-function childCli(): string {
+export function childCli(): string {
   return process.env.BENCH_CERTCHAT === "current" ? certchatBin : certchatSourceBin;
 }
 

@@ -11,7 +11,7 @@ export interface ClusterOptions {
   nodes: number;
   redisUrl?: string;
   /** Per node (by index): a fixed port and extra settings, e.g. for nodes behind a load balancer. */
-  node?: (index: number) => Pick<NodeSettings, "port" | "env" | "wrap">;
+  node?: (index: number) => Pick<NodeSettings, "port" | "env" | "wrap" | "bin">;
 }
 
 /**

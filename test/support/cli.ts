@@ -83,16 +83,20 @@ export function runCliAnswering(
 /** How a command is run: as given, or under a wrapper that execs it (the benchmarks' `taskset`). */
 export type CommandWrapper = (file: string, args: string[]) => { file: string; args: string[] };
 
-/** Starts a long-running `certchat ARGS` and resolves once its stdout (or stderr) contains `readyText`. */
+/**
+ * Starts a long-running `certchat ARGS` and resolves once its stdout (or stderr) contains `readyText`; `bin`:
+ * which certchat (certchatBin, or certchatSourceBin for a benchmark's like-with-like runs).
+ */
 export function startCli(
   args: string[],
   env: Record<string, string>,
   readyText: string,
   timeoutMs = 30_000,
   wrap: CommandWrapper = (file, fileArgs) => ({ file, args: fileArgs }),
+  bin = certchatBin,
 ): Promise<{ child: ChildProcess; stdout: () => string }> {
   return new Promise((resolve, reject) => {
-    const command = wrap(process.execPath, [certchatBin, ...args]);
+    const command = wrap(process.execPath, [bin, ...args]);
     const child = spawn(command.file, command.args, { env: cliEnv(env), cwd: tmpdir() });
     let stdout = "";
     let stderr = "";

@@ -23,6 +23,8 @@ export interface NodeSettings {
   port?: number;
   /** Runs the node under a wrapper (a benchmark's `taskset` pinning); omitted: as it is. */
   wrap?: CommandWrapper;
+  /** Which certchat runs (startCli's `bin`); omitted: certchatBin, the compiled dist/ when it is current. */
+  bin?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function startNode(settings: NodeSettings): Promise<ServerNode> {
     // busy two-core machine.
     90_000,
     settings.wrap,
+    settings.bin,
   );
   return { url: `http://127.0.0.1:${port}`, child, stdout };
 }

@@ -93,10 +93,28 @@ export class CertificateTrust {
     return this.identities.get(pid);
   }
 
-  /** Whether any trusted profile has `der`'s identity (a key row's wrapper). */
+  /**
+   * Why `der` cannot vouch for what it signed without a date (a key row, an epoch's commitment), or undefined
+   * when it can: it chains now or, expired, chained at its last valid moment — a member's renewal must not take
+   * with it the keys it wrapped and committed to (new sessions could no longer read those epochs). Revocation
+   * counts as of then. Without anchors: undefined.
+   */
+  async undatedChainProblem(der: Uint8Array): Promise<string | undefined> {
+    const now = await this.chainProblem(der);
+    if (now === undefined) return undefined;
+    let notAfter: Date;
+    try {
+      notAfter = parseCertificate(der).notAfter;
+    } catch {
+      return now;
+    }
+    return notAfter.getTime() < Date.now() ? this.chainProblem(der, notAfter) : now;
+  }
+
+  /** Whether any trusted profile has `der`'s identity (a key row's wrapper, an epoch's committer; undatedChainProblem). */
   async trustedIdentity(der: Uint8Array): Promise<string | undefined> {
     if (!this.pki) return "unchecked";
-    if ((await this.chainProblem(der)) !== undefined) return undefined;
+    if ((await this.undatedChainProblem(der)) !== undefined) return undefined;
     const identity = certificateIdentity(der);
     return [...this.identities.values()].includes(identity) ? identity : undefined;
   }

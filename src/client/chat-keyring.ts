@@ -46,6 +46,11 @@ export interface HeldKey {
    * (the chat id), "creation" (createChat's type and name); "none" without a commitment.
    */
   readonly committedTo: CommittedTo;
+  /**
+   * Whether the commitment's signer chains now. One that expired since still vouches for reading the epoch (a
+   * renewal must not cost its keys); sending in a personal chat wants a signer whose key is still in use.
+   */
+  readonly committerCurrent: boolean;
 }
 
 export type CommittedTo = "pair" | "chat" | "creation" | "none";
@@ -132,6 +137,7 @@ export class ChatKeyring {
       signature: "verified",
       commitment: "matched",
       committedTo,
+      committerCurrent: true,
     });
   }
 
@@ -162,9 +168,9 @@ export class ChatKeyring {
     }).catch((error: unknown) => {
       throw new BadKeyRowError(row.keyId, error);
     });
-    const committedTo = await this.checkCommitment(chatId, row, chatKey, bindings);
+    const { committedTo, committerCurrent } = await this.checkCommitment(chatId, row, chatKey, bindings);
     const commitment: CommitmentVerdict = committedTo === "none" ? "absent" : "matched";
-    const held = { keyId: row.keyId, chatKey, signature, commitment, committedTo };
+    const held = { keyId: row.keyId, chatKey, signature, commitment, committedTo, committerCurrent };
     this.slot(chatId).set(row.keyId, held);
     return held;
   }
@@ -229,9 +235,9 @@ export class ChatKeyring {
     row: WrappedKeyRow,
     chatKey: ChatKey,
     bindings: ChatBindings | undefined,
-  ): Promise<CommittedTo> {
+  ): Promise<{ committedTo: CommittedTo; committerCurrent: boolean }> {
     const { commitment, keyId } = row;
-    if (!commitment) return "none";
+    if (!commitment) return { committedTo: "none", committerCurrent: false };
     const where = `the key commitment of chat ${chatId}, epoch ${keyId}`;
     const value = decodeStrict(commitment.value, "commitment value");
     const signature = decodeStrict(commitment.sign, "commitment sign");
@@ -255,7 +261,7 @@ export class ChatKeyring {
       throw new Error(`${where}: its signing certificate is not one of the chat's two members'`);
     if (!matchesCommitment(epoch, chatKey, value))
       throw new BadKeyRowError(keyId, new Error(`the key it unwraps to is not the one ${where} names`));
-    return committedTo;
+    return { committedTo, committerCurrent: (await this.options.trust.chainProblem(signer)) === undefined };
   }
 
   /** The wrapper chains to an anchor and is a trusted member's (learning the members once when needed). */
@@ -270,7 +276,7 @@ export class ChatKeyring {
   /** The certificate chains to an anchor and carries a trusted member's identity (learning the members once). */
   private async checkMember(chatId: string, certificate: Uint8Array, what: string): Promise<void> {
     const { trust } = this.options;
-    const chain = await trust.chainProblem(certificate);
+    const chain = await trust.undatedChainProblem(certificate);
     if (chain) throw new Error(`${what} does not chain to a trust anchor (${chain})`);
     if (await trust.trustedIdentity(certificate)) return;
     await this.options.learnMembers?.(chatId);

@@ -525,7 +525,7 @@ export class Messenger {
     const bindings = await this.bindingsOf(chat);
     // Not listed, its type unknown: whether it must be bound cannot be told.
     if (!bindings) throw new Error(`chat ${chat} is not among this profile's chats: not sent`);
-    return bindings.pair !== undefined && held.committedTo !== "pair";
+    return bindings.pair !== undefined && (held.committedTo !== "pair" || !held.committerCurrent);
   }
 
   /** Builds and sends; on ChatKeyOutdated the epochs are re-read and the message is built again. */

@@ -540,3 +540,54 @@ describe("chat keyring and a personal chat's pair binding", () => {
     assert.equal(held.committedTo, "creation");
   });
 });
+
+describe("chat keyring and a member's certificate that expired since", () => {
+  // Inside the test CA's own validity (from an hour ago): valid for forty minutes, expired ten minutes ago.
+  const expired = (snils: string) =>
+    signerOf("ecdsa-p256", {
+      snils,
+      notBefore: new Date(Date.now() - 50 * 60_000),
+      notAfter: new Date(Date.now() - 10 * 60_000),
+    });
+
+  it("takes a key a member wrapped and committed to with a certificate that expired since (its renewal keeps its keys)", async () => {
+    const own = await signerOf("ecdsa-p256");
+    const [before, renewed] = [
+      await expired("77700000001"),
+      await signerOf("ecdsa-p256", { snils: "77700000001" }),
+    ];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const row = {
+      ...(await rowFor(before, own, 2, chatKey)),
+      commitment: await commitmentOf(before, 2, chatKey),
+    };
+    // The member is known by its renewed certificate: the same person, the same identity.
+    const held = await (await anchoredKeyring(own, [renewed])).add(CHAT, row);
+    assert.deepEqual([held.chatKey, held.commitment, held.committerCurrent], [chatKey, "matched", false]);
+  });
+
+  it("says a commitment's signer chains now when it does", async () => {
+    const [own, member] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const chatKey = generateChatKey("aes-256-gcm");
+    const row = {
+      ...(await rowFor(member, own, 2, chatKey)),
+      commitment: await commitmentOf(member, 2, chatKey),
+    };
+    assert.equal((await (await anchoredKeyring(own, [member])).add(CHAT, row)).committerCurrent, true);
+  });
+
+  it("still refuses a wrapper of a CA it does not trust, expired or not", async () => {
+    const [own, rogue] = [
+      await signerOf("ecdsa-p256"),
+      await rogueOf("ecdsa-p256", {
+        notBefore: new Date(Date.now() - 50 * 60_000),
+        notAfter: new Date(Date.now() - 10 * 60_000),
+      }),
+    ];
+    const keyring = await anchoredKeyring(own, []);
+    await assert.rejects(
+      keyring.add(CHAT, await rowFor(rogue, own, 2, generateChatKey("aes-256-gcm"))),
+      /does not chain to a trust anchor/,
+    );
+  });
+});

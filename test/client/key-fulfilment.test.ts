@@ -78,6 +78,7 @@ describe("key fulfilment: planning", () => {
           signature: "verified",
           commitment: "matched",
           committedTo: "chat",
+          committerCurrent: true,
         },
       ],
       [
@@ -88,6 +89,7 @@ describe("key fulfilment: planning", () => {
           signature: "verified",
           commitment: "matched",
           committedTo: "chat",
+          committerCurrent: true,
         },
       ],
     ]);
@@ -124,6 +126,7 @@ describe("key fulfilment: planning", () => {
       signature: "verified",
       commitment: "matched",
       committedTo: "chat",
+      committerCurrent: true,
     };
     const planned = planFulfilment(
       [{ chatId: CHAT, waitList: [entry(5, 50, gostWaiter.certificate, [1])] }],
@@ -141,6 +144,7 @@ describe("key fulfilment: planning", () => {
       signature: "verified",
       commitment: "matched",
       committedTo: "chat",
+      committerCurrent: true,
     });
     const waiting = {
       ...entry(5, 50, waiter.certificate, [1, 2]),

@@ -79,7 +79,9 @@ export class CertificateTrust {
    */
   async vouch(pid: number, der: Uint8Array): Promise<void> {
     if (!this.pki || this.identities.has(pid)) return;
-    if ((await this.chainProblem(der)) !== undefined) return;
+    // An expired certificate still says who the person is (a departed peer's personal chat binds its identity);
+    // keys are wrapped only for certificates that chain now (recipientProblem).
+    if ((await this.undatedChainProblem(der)) !== undefined) return;
     this.identities.set(pid, certificateIdentity(der));
   }
 

@@ -48,6 +48,19 @@ describe("certificate trust", () => {
     );
   });
 
+  it("an expired certificate still makes its profile known (who a departed peer was), but nothing is wrapped for it", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    // Within the test CA's validity, which begins an hour ago.
+    const expired = await memberOf("ecdsa-p256", {
+      snils: "55566677790",
+      notBefore: new Date(Date.now() - 50 * 60_000),
+      notAfter: new Date(Date.now() - 10 * 60_000),
+    });
+    await trust.vouch(2, expired.certificate);
+    assert.equal(trust.identityOf(2), certificateIdentity(expired.certificate));
+    assert.match((await trust.recipientProblem(2, expired.certificate)) ?? "", /does not chain/);
+  });
+
   it("a message's signer is judged at its exact time within an hour its certificate does not cover whole", async () => {
     const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
     const hour = 3_600_000;

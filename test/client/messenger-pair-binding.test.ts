@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ReadMessage } from "../../src/client/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { loadSigner, Messenger, type ReadMessage, signatureVerifier } from "../../src/client/index.ts";
 import { chatServerEnv } from "../support/chats.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
 import { HostileServer, loginThrough } from "./hostile-server.ts";
 import { legacyPersonalChat, sdkUser, serverAnchors } from "./support.ts";
 
@@ -126,5 +127,32 @@ describe("SDK personal chats bound to their two members", () => {
     } finally {
       await timing.stop();
     }
+  });
+
+  it("a session reads the personal chat's epochs it committed itself after its peer's only certificate expired", async () => {
+    const ivan = await sdkUser(server, "ecdsa-p256", "Истёков Иван Ильич");
+    // Anna's certificate expires a few seconds from now: long enough to log in and be written to.
+    const annaExpires = new Date(Date.now() + 4_000);
+    const anna = await issueUser(server, {
+      name: "Краткова Анна Андреевна",
+      snils: `9${ivan.snils.slice(1)}`,
+      notAfter: annaExpires,
+    });
+    const annaPhone = `7977${ivan.phone.slice(-7)}`;
+    await Messenger.login({
+      server: server.url,
+      signer: await loadSigner(anna.der, anna.keyPem),
+      verifier: signatureVerifier(),
+      trust: await serverAnchors(server),
+      phone: annaPhone,
+      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
+      fulfil: false,
+    });
+    const chat = (await ivan.messenger.chatWith(annaPhone)).chatId as string;
+    assert.equal((await ivan.messenger.sendText(chat, "пока действует")).keyId, 1);
+    // Waiting for a clock, not for something not to arrive: the certificate must be past its notAfter.
+    await sleep(annaExpires.getTime() - Date.now() + 200);
+    const fresh = await loginThrough(server.url, ivan.messenger.signer, await serverAnchors(server));
+    assert.deepEqual(summary(await fresh.history(chat)), ["пока действует verified 1"]);
   });
 });

@@ -96,6 +96,18 @@ export class CertificateTrust {
   }
 
   /**
+   * Whether `der` chains now, or chained at its last valid moment, yet carries another identity than the one
+   * trusted for `pid`: a server listing one person's certificate under another's profile (never so for an honest
+   * one: a profile's certificates share its identity, renewals included).
+   */
+  async contradicts(pid: number, der: Uint8Array): Promise<boolean> {
+    const trusted = this.identities.get(pid);
+    if (!this.pki || trusted === undefined) return false;
+    if ((await this.undatedChainProblem(der)) !== undefined) return false;
+    return certificateIdentity(der) !== trusted;
+  }
+
+  /**
    * Why `der` cannot vouch for what it signed without a date (a key row, an epoch's commitment), or undefined
    * when it can: it chains now or, expired, chained at its last valid moment — a member's renewal must not take
    * with it the keys it wrapped and committed to (new sessions could no longer read those epochs). Revocation

@@ -241,6 +241,7 @@ export class Messenger {
         const der = decodeBase64(cert);
         if (der) await this.trust.vouch(contact.pid, der);
       }
+      await this.refuseContradiction(contact);
     }
     return found;
   }
@@ -635,7 +636,24 @@ export class Messenger {
     }
     if (!this.trust.knows(pid) && chatId) await this.learnMembers(chatId);
     for (const der of ders) await this.trust.vouch(pid, der);
+    await this.refuseContradiction(contact);
     return { pid, identity: this.trust.identityOf(pid) ?? `unknown:${pid}` };
+  }
+
+  /**
+   * Throws when a contact lists a certificate that chains (or chained) yet is not of the person this session knows
+   * its profile as: the server showing one person's phone, name and certificate over another's profile (and
+   * personal chat), where what the user writes would be bound to, and read by, the other (docs/CRYPTO.md "Binding
+   * a personal chat to its two members"). What a contact lists is then what its chat is bound to.
+   */
+  private async refuseContradiction(contact: Pick<Contact, "pid" | "certificates">): Promise<void> {
+    for (const { cert } of contact.certificates) {
+      const der = decodeBase64(cert);
+      if (der && (await this.trust.contradicts(contact.pid, der)))
+        throw new Error(
+          `the server lists under profile ${contact.pid} a certificate of another subject than the one this session knows for it`,
+        );
+    }
   }
 
   /** The identities of the chat's members that hold a key (a server before issue 13 has no member list). */

@@ -493,6 +493,34 @@ describe("the SDK against a hostile server", () => {
     assert.deepEqual(await malory.messenger.history(withMallory), []);
   });
 
+  it("confidentiality: a phone looked up as Anna's, answered with Anna's certificate under Mallory's known profile and chat, is refused", async (t) => {
+    const [victim, anna, intruder] = [
+      await sdkUser(server, "ecdsa-p256", "Ключев Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Ключева Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Ключник Марк Олегович"),
+    ];
+    const withMallory = (await victim.messenger.chatWith(intruder.phone)).chatId as string;
+    const [malloryEntry] = await victim.messenger.lookUp([intruder.phone]);
+    const [annaEntry] = await victim.messenger.lookUp([anna.phone]);
+    assert.ok(malloryEntry && annaEntry);
+    const session = await throughHostile(victim, t);
+    // The session has met Mallory (its chat with her): her profile's identity is known, bound to her chat.
+    await session.sendText(withMallory, "привет, Марк");
+    // Anna's phone, name and certificate — what the user sees — over Mallory's profile and chat.
+    const { pid: _anna, chatId: _none, chatType: _type, key: _key, keyId: _epoch, ...annaShown } = annaEntry;
+    hostile.rewrites.set("contacts", (data, request) =>
+      JSON.stringify(request ?? {}).includes(anna.phone.slice(-7))
+        ? [{ ...malloryEntry, ...annaShown }]
+        : data,
+    );
+    await assert.rejects(async () => {
+      const chat = await session.chatWith(anna.phone);
+      await session.sendText(chat.chatId as string, "только для Анны");
+    }, /Mallory|another|identity|subject/i);
+    const read = await intruder.messenger.history(withMallory);
+    assert.ok(!read.some((message) => message.text === "только для Анны"));
+  });
+
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */
   function serveKeyOf(from: string, to: string): void {
     hostile.rewrites.set("contacts", (data) => {

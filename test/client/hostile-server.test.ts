@@ -131,8 +131,9 @@ describe("the SDK against a hostile server", () => {
       ),
     );
     const reader = await throughHostile(owner, t);
-    // The reader's user named Alice by her phone: her identity is the one her certificate carries.
-    await reader.lookUp([alice.phone]);
+    // The reader's user named Alice by her phone: her identity is the one her certificate carries (the first
+    // listed); Mallory's, listed beside it, makes the look-up throw.
+    await assert.rejects(reader.lookUp([alice.phone]), /a certificate of another subject/);
     const [read] = await reader.history(chat);
     assert.equal(read?.message.pid, alicePid);
     assert.equal(read?.signature, "invalid");

@@ -21,7 +21,7 @@ import type { Contact } from "../../src/protocol/schemas/chats.ts";
 import type { Message } from "../../src/protocol/schemas/messages.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { EventRelay } from "../support/event-relay.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
 import { eventually } from "../support/sockets.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { HostileServer, loginThrough } from "./hostile-server.ts";
@@ -518,6 +518,38 @@ describe("the SDK against a hostile server", () => {
       const chat = await session.chatWith(anna.phone);
       await session.sendText(chat.chatId as string, "только для Анны");
     }, /Mallory|another|identity|subject/i);
+    const read = await intruder.messenger.history(withMallory);
+    assert.ok(!read.some((message) => message.text === "только для Анны"));
+  });
+
+  it("confidentiality: a phone looked up as Anna's, answered with an expired certificate of hers over Mallory's profile and chat, is refused", async (t) => {
+    const [victim, anna, intruder] = [
+      await sdkUser(server, "ecdsa-p256", "Сроков Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Срокова Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Срочник Марк Олегович"),
+    ];
+    const withMallory = (await victim.messenger.chatWith(intruder.phone)).chatId as string;
+    const [malloryEntry] = await victim.messenger.lookUp([intruder.phone]);
+    const [annaEntry] = await victim.messenger.lookUp([anna.phone]);
+    assert.ok(malloryEntry && annaEntry);
+    // An old certificate of Anna's: it names her, but no longer chains, so it vouches for no profile.
+    const hourAgo = Date.now() - 3_600_000;
+    const expired = await issueUser(server, {
+      name: anna.name,
+      snils: anna.snils,
+      notBefore: new Date(hourAgo - 3_600_000),
+      notAfter: new Date(hourAgo),
+    });
+    const { pid: _anna, chatId: _none, chatType: _type, key: _key, keyId: _epoch, ...annaShown } = annaEntry;
+    const shown = { ...annaShown, certificates: [{ id: 1, cert: encodeBase64(expired.der) }] };
+    hostile.rewrites.set("contacts", (data, request) =>
+      JSON.stringify(request ?? {}).includes(anna.phone.slice(-7)) ? [{ ...malloryEntry, ...shown }] : data,
+    );
+    const session = await throughHostile(victim, t);
+    await assert.rejects(async () => {
+      const chat = await session.chatWith(anna.phone);
+      await session.sendText(chat.chatId as string, "только для Анны");
+    });
     const read = await intruder.messenger.history(withMallory);
     assert.ok(!read.some((message) => message.text === "только для Анны"));
   });

@@ -18,8 +18,9 @@ import {
 import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
 import { onlyOf } from "./catch-up.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
-import { CertificateTrust, type ClientTrustSetting, certificateIdentity } from "./certificate-trust.ts";
-import { type ChatBindings, chatBindings, type PairMember } from "./chat-binding.ts";
+import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
+import { type ChatBindings, chatBindings } from "./chat-binding.ts";
+import { ChatBindingsBook } from "./chat-bindings-book.ts";
 import { planChatCreation } from "./chat-creation.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
@@ -116,8 +117,6 @@ export type UploadProgress = (phase: "encrypt" | "upload", done: number, total: 
 const utf8 = new TextEncoder();
 /** A server before issue 13 sends no epochs: everything there is epoch 1. */
 const FIRST_EPOCH = 1;
-/** What the messenger keeps of a chat's contact: what its keys are bound to is computed from it (bindingsOf). */
-type ChatKind = Pick<Contact, "chatType" | "chatName" | "pid" | "certificates">;
 
 /** Re-encrypting under a newer epoch after ChatKeyOutdated: a few rotations in a row are possible, not many. */
 const MAX_SEND_ATTEMPTS = 4;
@@ -129,10 +128,8 @@ export class Messenger {
   /** Chats whose due rotation (after a leave) this client is waiting its turn for. */
   private readonly dueRotations = new Set<string>();
   private ownProfile?: ProfileData;
-  /** The identity of the session's own certificate (ownMember). */
-  private ownIdentity?: string;
-  /** Each chat's type, name and contact (a personal chat's other member) as `contacts` first gave them. */
-  private readonly chatKinds = new Map<string, ChatKind>();
+  /** What each chat's keys are bound to, from its type, name and contact as `contacts` first gave them. */
+  private readonly bindings: ChatBindingsBook;
   /** Which certificates keys are wrapped for and taken from. */
   readonly trust: CertificateTrust;
   /** Per-epoch chat keys (docs/CRYPTO.md "Key epochs"). */
@@ -147,6 +144,12 @@ export class Messenger {
     trust: ClientTrustSetting = { none: true },
   ) {
     this.trust = new CertificateTrust(trust);
+    this.bindings = new ChatBindingsBook({
+      trust: this.trust,
+      ownCertificate: signer.certificate,
+      ownPid: async () => (await this.profile()).pid,
+      learnMembers: (chatId) => this.learnMembers(chatId),
+    });
     const ownCid = async () => (await this.profile()).cid;
     this.keyring = new ChatKeyring({
       ownKey: signer.ownKey,
@@ -223,7 +226,7 @@ export class Messenger {
     for (const chat of chats) {
       this.directory.add(chat);
       if (!chat.chatId) continue;
-      this.noteChat(chat.chatId, chat);
+      this.bindings.note(chat.chatId, chat);
       if (chat.keyId) this.keyring.setCurrent(chat.chatId, chat.keyId);
       if (chat.key) this.contactRows.set(chat.chatId, { ...chat.key, keyId: chat.key.keyId ?? FIRST_EPOCH });
     }
@@ -241,7 +244,7 @@ export class Messenger {
         const der = decodeBase64(cert);
         if (der) await this.trust.vouch(contact.pid, der);
       }
-      await this.refuseContradiction(contact);
+      await this.bindings.refuseContradiction(contact);
     }
     return found;
   }
@@ -256,7 +259,7 @@ export class Messenger {
       throw new Error(
         `the server gives a chat of type ${contact.chatType} as the personal chat with ${phone}`,
       );
-    this.noteChat(contact.chatId, contact);
+    this.bindings.note(contact.chatId, contact);
     return contact;
   }
 
@@ -569,91 +572,10 @@ export class Messenger {
     return listed() ?? this.api.call("keys", { chat: chatId, ...(keyIds ? { keyIds: [...keyIds] } : {}) });
   }
 
-  /**
-   * Records a chat as its contact shows it. A personal chat's two members never change: a later answer naming
-   * another member or another type is the server's, and throws — kept quietly, the caller would show the chat as
-   * the answer says while its keys stay bound to the pair it first heard (chatWith gave the chat with Mallory as
-   * Alice's, and what the user wrote to Alice went under Mallory's key).
-   */
-  private noteChat(chatId: string, contact: ChatKind): void {
-    const known = this.chatKinds.get(chatId);
-    if (
-      known?.chatType === ChatType.personal &&
-      (contact.chatType !== known.chatType || contact.pid !== known.pid)
-    )
-      throw new Error(
-        `the server gives personal chat ${chatId}, known as the chat with profile ${known.pid}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
-      );
-    if (!known)
-      this.chatKinds.set(chatId, {
-        chatType: contact.chatType,
-        chatName: contact.chatName,
-        pid: contact.pid,
-        certificates: contact.certificates,
-      });
-  }
-
-  /**
-   * What the chat's keys may be signed over: its type and name, and for a personal chat its two members'
-   * identities — the session's own from its certificate, the contact's as trusted for its profile.
-   */
+  /** What the chat's keys may be signed over (chat-bindings-book.ts), its chats listed first if it is not known. */
   private async bindingsOf(chatId: string): Promise<ChatBindings | undefined> {
-    if (!this.chatKinds.has(chatId)) await this.chats();
-    const kind = this.chatKinds.get(chatId);
-    if (!kind) return undefined;
-    const own = this.ownMember((await this.profile()).pid);
-    if (kind.chatType !== ChatType.personal) return chatBindings(kind, own, own);
-    return chatBindings(kind, own, await this.pairMember(kind, chatId));
-  }
-
-  /** The session's side of a pair: the identity its own signing certificate carries, whatever the server says. */
-  private ownMember(pid: number): PairMember {
-    this.ownIdentity ??= certificateIdentity(this.signer.certificate);
-    return { pid, identity: this.ownIdentity };
-  }
-
-  /**
-   * A personal chat's other member: the identity trusted for its profile — learnt, when not yet, from the chat's
-   * members that hold a key or the contact's certificates (first evidence, as for any member) — or, without
-   * anchors, the contact's certificate's (the server's word then). One that no certificate chains for gets an
-   * identity no certificate carries: the pair's keys then verify for nobody rather than being taken unbound.
-   */
-  private async pairMember(
-    contact: Pick<Contact, "pid" | "certificates">,
-    chatId?: string,
-  ): Promise<PairMember> {
-    const { pid, certificates } = contact;
-    const ders = certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []);
-    if (!this.trust.anchored) {
-      const identities = ders.flatMap((der) => {
-        try {
-          return [certificateIdentity(der)];
-        } catch {
-          return [];
-        }
-      });
-      return { pid, identity: identities[0] ?? `unknown:${pid}` };
-    }
-    if (!this.trust.knows(pid) && chatId) await this.learnMembers(chatId);
-    for (const der of ders) await this.trust.vouch(pid, der);
-    await this.refuseContradiction(contact);
-    return { pid, identity: this.trust.identityOf(pid) ?? `unknown:${pid}` };
-  }
-
-  /**
-   * Throws when a contact lists a certificate that chains (or chained) yet is not of the person this session knows
-   * its profile as: the server showing one person's phone, name and certificate over another's profile (and
-   * personal chat), where what the user writes would be bound to, and read by, the other (docs/CRYPTO.md "Binding
-   * a personal chat to its two members"). What a contact lists is then what its chat is bound to.
-   */
-  private async refuseContradiction(contact: Pick<Contact, "pid" | "certificates">): Promise<void> {
-    for (const { cert } of contact.certificates) {
-      const der = decodeBase64(cert);
-      if (der && (await this.trust.contradicts(contact.pid, der)))
-        throw new Error(
-          `the server lists under profile ${contact.pid} a certificate of another subject than the one this session knows for it`,
-        );
-    }
+    if (!this.bindings.knows(chatId)) await this.chats();
+    return this.bindings.of(chatId);
   }
 
   /** The identities of the chat's members that hold a key (a server before issue 13 has no member list). */
@@ -712,8 +634,8 @@ export class Messenger {
     const peer = type === ChatType.personal ? members[0] : undefined;
     const bindings = chatBindings(
       { chatType: type, chatName },
-      this.ownMember(own.pid),
-      peer ? await this.pairMember(peer) : this.ownMember(own.pid),
+      this.bindings.ownMember(own.pid),
+      peer ? await this.bindings.pairMember(peer) : this.bindings.ownMember(own.pid),
     );
     // The chat has no id yet: a personal chat's rows bind its two members, a group's its type and name.
     const binding = bindings.pair?.binding ?? bindings.creation;
@@ -753,7 +675,7 @@ export class Messenger {
       throw new Error(
         `the server answers createChat with peer ${peer.pid} by a chat with profile ${created.pid}`,
       );
-    if (created.chatId) this.noteChat(created.chatId, created);
+    if (created.chatId) this.bindings.note(created.chatId, created);
     if (created.chatId && created.key) {
       if (created.keyId) this.keyring.setCurrent(created.chatId, created.keyId);
       const row = { ...created.key, keyId: created.key.keyId ?? FIRST_EPOCH };

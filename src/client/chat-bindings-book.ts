@@ -1,0 +1,118 @@
+/**
+ * What each of a session's chats is bound to (docs/CRYPTO.md "Binding a personal chat to its two members"): the
+ * chats as `contacts` first gave them, and from that their bindings — a group's type and name, a personal chat's
+ * two members' certificate identities (the session's own from its signing certificate, the contact's as
+ * trusted for its profile). A personal chat's members never change: an answer moving one throws.
+ */
+import { decodeBase64 } from "../protocol/base64.ts";
+import { ChatType, type Contact } from "../protocol/schemas/chats.ts";
+import { type CertificateTrust, certificateIdentity } from "./certificate-trust.ts";
+import { type ChatBindings, chatBindings, type PairMember } from "./chat-binding.ts";
+
+/** What is kept of a chat's contact: its bindings are computed from it (`of`). */
+type ChatKind = Pick<Contact, "chatType" | "chatName" | "pid" | "certificates">;
+
+/** A contact's profile and the certificates listed for it. */
+type ListedProfile = Pick<Contact, "pid" | "certificates">;
+
+export interface ChatBindingsBookOptions {
+  readonly trust: CertificateTrust;
+  /** The session's signing certificate (DER): its own side of every pair. */
+  readonly ownCertificate: Uint8Array;
+  /** The session's own profile id, as the server names it. */
+  readonly ownPid: () => Promise<number>;
+  /** Learns the chat's key-holding members' identities (chatMembers), when a peer's is not known yet. */
+  readonly learnMembers: (chatId: string) => Promise<void>;
+}
+
+export class ChatBindingsBook {
+  private readonly chats = new Map<string, ChatKind>();
+  private ownIdentity?: string;
+
+  constructor(private readonly options: ChatBindingsBookOptions) {}
+
+  knows(chatId: string): boolean {
+    return this.chats.has(chatId);
+  }
+
+  /**
+   * Records a chat as its contact shows it. A personal chat's two members never change: a later answer naming
+   * another member or another type is the server's, and throws — kept quietly, the caller would show the chat as
+   * the answer says while its keys stay bound to the pair it first heard (chatWith gave the chat with Mallory as
+   * Alice's, and what the user wrote to Alice went under Mallory's key).
+   */
+  note(chatId: string, contact: ChatKind): void {
+    const known = this.chats.get(chatId);
+    if (
+      known?.chatType === ChatType.personal &&
+      (contact.chatType !== known.chatType || contact.pid !== known.pid)
+    )
+      throw new Error(
+        `the server gives personal chat ${chatId}, known as the chat with profile ${known.pid}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
+      );
+    if (!known)
+      this.chats.set(chatId, {
+        chatType: contact.chatType,
+        chatName: contact.chatName,
+        pid: contact.pid,
+        certificates: contact.certificates,
+      });
+  }
+
+  /** What the chat's keys may be signed over, or undefined for a chat not noted. */
+  async of(chatId: string): Promise<ChatBindings | undefined> {
+    const kind = this.chats.get(chatId);
+    if (!kind) return undefined;
+    const own = this.ownMember(await this.options.ownPid());
+    if (kind.chatType !== ChatType.personal) return chatBindings(kind, own, own);
+    return chatBindings(kind, own, await this.pairMember(kind, chatId));
+  }
+
+  /** The session's side of a pair: the identity its own signing certificate carries, whatever the server says. */
+  ownMember(pid: number): PairMember {
+    this.ownIdentity ??= certificateIdentity(this.options.ownCertificate);
+    return { pid, identity: this.ownIdentity };
+  }
+
+  /**
+   * A personal chat's other member: the identity trusted for its profile — learnt, when not yet, from the chat's
+   * members that hold a key or the contact's certificates (first evidence, as for any member) — or, without
+   * anchors, the contact's certificate's (the server's word then). One that no certificate chains for gets an
+   * identity no certificate carries: the pair's keys then verify for nobody rather than being taken unbound.
+   */
+  async pairMember(contact: ListedProfile, chatId?: string): Promise<PairMember> {
+    const { trust } = this.options;
+    const { pid, certificates } = contact;
+    const ders = certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []);
+    if (!trust.anchored) {
+      const identities = ders.flatMap((der) => {
+        try {
+          return [certificateIdentity(der)];
+        } catch {
+          return [];
+        }
+      });
+      return { pid, identity: identities[0] ?? `unknown:${pid}` };
+    }
+    if (!trust.knows(pid) && chatId) await this.options.learnMembers(chatId);
+    for (const der of ders) await trust.vouch(pid, der);
+    await this.refuseContradiction(contact);
+    return { pid, identity: trust.identityOf(pid) ?? `unknown:${pid}` };
+  }
+
+  /**
+   * Throws when a contact lists a certificate that chains (or chained) yet is not of the person this session knows
+   * its profile as: the server showing one person's phone, name and certificate over another's profile (and
+   * personal chat), where what the user writes would be bound to, and read by, the other. What a contact lists is
+   * then what its chat is bound to.
+   */
+  async refuseContradiction(contact: ListedProfile): Promise<void> {
+    for (const { cert } of contact.certificates) {
+      const der = decodeBase64(cert);
+      if (der && (await this.options.trust.contradicts(contact.pid, der)))
+        throw new Error(
+          `the server lists under profile ${contact.pid} a certificate of another subject than the one this session knows for it`,
+        );
+    }
+  }
+}

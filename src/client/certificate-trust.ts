@@ -12,8 +12,8 @@ import type { TrustInput } from "../pki/trust.ts";
 import { encodeBase64 } from "../protocol/base64.ts";
 
 const HOUR_MS = 3_600_000;
-/** Hours × certificates remembered by signerChainProblem before it starts again. */
-const SIGNER_HOURS_KEPT = 1024;
+/** Hours × certificates remembered by hourlyChainProblem before it starts again. */
+const CHAIN_HOURS_KEPT = 1024;
 
 export type ClientTrustSetting =
   | { readonly anchors: TrustInput }
@@ -33,6 +33,16 @@ export function certificateIdentity(der: Uint8Array): string {
   return `dn:${parsed.issuerDn}|${parsed.subjectDn}`;
 }
 
+/** certificateIdentity, or undefined for what is not a certificate (or is missing). */
+export function identityIfCertificate(der: Uint8Array | undefined): string | undefined {
+  if (!der) return undefined;
+  try {
+    return certificateIdentity(der);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why a message's certificate is not its sender's: `unknown` when it does not chain (no verdict on the sender). */
 export interface SenderProblem {
   readonly unknown: boolean;
@@ -43,8 +53,8 @@ export class CertificateTrust {
   private readonly pki: Pki | undefined;
   /** Profile id → the identity trusted for it (first learnt; see `vouch`). */
   private readonly identities = new Map<number, string>();
-  /** "hour:certificate" → whether the certificate chains through that whole hour (signerChainProblem). */
-  private readonly signerHours = new Map<string, Promise<boolean>>();
+  /** "hour:certificate" → whether the certificate chains through that whole hour (hourlyChainProblem). */
+  private readonly chainHours = new Map<string, Promise<boolean>>();
 
   constructor(readonly setting: ClientTrustSetting) {
     this.pki = "anchors" in setting ? createPki({ trust: setting.anchors }) : undefined;
@@ -60,9 +70,14 @@ export class CertificateTrust {
     return !("none" in this.setting);
   }
 
-  /** Why `der` does not chain to an anchor now (or `at`), or undefined when it does (always, without anchors). */
+  /**
+   * Why `der` does not chain to an anchor now (or `at`), or undefined when it does (always, without anchors). Now
+   * goes through hourlyChainProblem: a session checks the same certificates again and again (every key row, every
+   * send in a personal chat), 2–4 ms each.
+   */
   async chainProblem(der: Uint8Array, at?: Date): Promise<string | undefined> {
     if (!this.pki) return undefined;
+    if (at === undefined) return this.hourlyChainProblem(der, new Date());
     let status: Awaited<ReturnType<Pki["checkCertificate"]>>;
     try {
       status = await this.pki.checkCertificate(parseCertificate(der), at);
@@ -142,7 +157,7 @@ export class CertificateTrust {
   async senderProblem(pid: number, der: Uint8Array, at: Date): Promise<SenderProblem | undefined> {
     if (!this.pki) return undefined;
     // A date out of range (a server's huge or non-numeric time) would skip the validity checks: now, then.
-    const chain = await this.signerChainProblem(der, Number.isNaN(at.getTime()) ? new Date() : at);
+    const chain = await this.hourlyChainProblem(der, Number.isNaN(at.getTime()) ? new Date() : at);
     if (chain) return { unknown: true, problem: `certificate does not chain to a trust anchor (${chain})` };
     const trusted = this.identities.get(pid);
     if (trusted !== undefined && certificateIdentity(der) !== trusted)
@@ -151,21 +166,22 @@ export class CertificateTrust {
   }
 
   /**
-   * chainProblem at a message's time, decided for a whole hour at once where the certificate chains at both of its
-   * ends: a chain's validity is one interval, so it then chains at every time between. A history page checks each
-   * sender's chain once or twice instead of once per message (2–4 ms each). Elsewhere the exact time is checked.
+   * chainProblem at `at` (a message's time, or now), decided for a whole hour at once where the certificate chains
+   * at both of its ends: a chain's validity is one interval and the CRLs are fixed for the session, so it then
+   * chains at every time between. A history page checks each sender's chain once or twice instead of once per
+   * message (2–4 ms each). Elsewhere the exact time is checked.
    */
-  private async signerChainProblem(der: Uint8Array, at: Date): Promise<string | undefined> {
+  private async hourlyChainProblem(der: Uint8Array, at: Date): Promise<string | undefined> {
     const hour = Math.floor(at.getTime() / HOUR_MS);
     const key = `${hour}:${encodeBase64(der)}`;
-    let wholeHour = this.signerHours.get(key);
+    let wholeHour = this.chainHours.get(key);
     if (wholeHour === undefined) {
-      if (this.signerHours.size >= SIGNER_HOURS_KEPT) this.signerHours.clear();
+      if (this.chainHours.size >= CHAIN_HOURS_KEPT) this.chainHours.clear();
       wholeHour = Promise.all([
         this.chainProblem(der, new Date(hour * HOUR_MS)),
         this.chainProblem(der, new Date((hour + 1) * HOUR_MS - 1)),
       ]).then(([first, last]) => first === undefined && last === undefined);
-      this.signerHours.set(key, wholeHour);
+      this.chainHours.set(key, wholeHour);
     }
     return (await wholeHour) ? undefined : this.chainProblem(der, at);
   }

@@ -11,7 +11,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ChatType } from "../protocol/schemas/chats.ts";
-import { certificateIdentity } from "./certificate-trust.ts";
+import { identityIfCertificate } from "./certificate-trust.ts";
 import { createBinding } from "./crypto/key-row-signature.ts";
 
 export interface PairBinding {
@@ -58,13 +58,10 @@ export function chatBindings(
   return chat.chatType === ChatType.personal ? { creation, pair: pairBinding(own, peer) } : { creation };
 }
 
-/** Whether `certificate` carries one of the pair's identities (a certificate that does not parse does not). */
-export function isPairCertificate(pair: PairBinding, certificate: Uint8Array): boolean {
-  try {
-    return pair.identities.includes(certificateIdentity(certificate));
-  } catch {
-    return false;
-  }
+/** Whether `certificate` carries one of the pair's identities (what is not a certificate does not). */
+export function isPairCertificate(pair: PairBinding, certificate: Uint8Array | undefined): boolean {
+  const identity = identityIfCertificate(certificate);
+  return identity !== undefined && pair.identities.includes(identity);
 }
 
 /**

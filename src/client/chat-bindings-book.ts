@@ -6,7 +6,7 @@
  */
 import { decodeBase64 } from "../protocol/base64.ts";
 import { ChatType, type Contact } from "../protocol/schemas/chats.ts";
-import { type CertificateTrust, certificateIdentity } from "./certificate-trust.ts";
+import { type CertificateTrust, certificateIdentity, identityIfCertificate } from "./certificate-trust.ts";
 import { type ChatBindings, chatBindings, type PairMember } from "./chat-binding.ts";
 
 /** What is kept of a chat's contact: its bindings are computed from it (`of`). */
@@ -85,14 +85,8 @@ export class ChatBindingsBook {
     const { pid, certificates } = contact;
     const ders = certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []);
     if (!trust.anchored) {
-      const identities = ders.flatMap((der) => {
-        try {
-          return [certificateIdentity(der)];
-        } catch {
-          return [];
-        }
-      });
-      return { pid, identity: identities[0] ?? `unknown:${pid}` };
+      const identity = ders.map(identityIfCertificate).find((found) => found !== undefined);
+      return { pid, identity: identity ?? `unknown:${pid}` };
     }
     if (!trust.knows(pid) && chatId) await this.options.learnMembers(chatId);
     for (const der of ders) await trust.vouch(pid, der);

@@ -162,7 +162,7 @@ export async function memberWaits(
     if (!known || !isSignableChatId(chatId)) continue;
     const { pair } = known;
     const isMember = (entry: WaitingCertificate) =>
-      pair === undefined || isPairCertificate(pair, decodeBase64(entry.cert) ?? new Uint8Array());
+      pair === undefined || isPairCertificate(pair, decodeBase64(entry.cert));
     out.push({ chatId, waitList: waitList.filter(isMember) });
   }
   return out;

@@ -285,9 +285,7 @@ export class Membership {
       data.members.find(
         (member) =>
           !pair.pids.includes(member.pid) ||
-          member.certificates.some(
-            ({ cert }) => !isPairCertificate(pair, decodeBase64(cert) ?? new Uint8Array()),
-          ),
+          member.certificates.some(({ cert }) => !isPairCertificate(pair, decodeBase64(cert))),
       );
     if (stranger)
       throw new Error(`the server lists profile ${stranger.pid} as a member of personal chat ${chat}`);

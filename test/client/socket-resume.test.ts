@@ -86,6 +86,8 @@ describe("SDK socket resume after a reconnect", () => {
     const { relay, proxy, received, failures } = await listening(["resume"], chats);
     const sent = await whileAway(proxy, relay, chats, ["пока не было связи 1", "пока не было связи 2"]);
     await eventually(() => received.length >= sent.length, "the gap's messages", 15_000);
+    // Each chat's closing empty page is asked for after its messages were delivered: the barrier for the tally.
+    await eventually(() => (tally(relay.events).messages ?? 0) >= 4, "each chat's closing page", 15_000);
     assert.deepEqual(
       received.map((message) => message.id).sort((a, b) => a - b),
       sent,

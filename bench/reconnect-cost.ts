@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     };
     // Warm-up: compiled code paths, caches, statements.
     if (PHASES.includes("history")) await run("history");
-    if (PHASES.includes("resume")) await run("resume");
+    if (PHASES.includes("resume")) console.log(`COLD ${(await run("resume")).toFixed(0)}`);
     const perSocket = new Map<Phase, number[]>(ALL_PHASES.map((phase) => [phase, []]));
     for (let round = 0; round < rounds; round++) {
       for (const phase of PHASES) perSocket.get(phase)?.push(await run(phase));
@@ -156,7 +156,12 @@ async function main(): Promise<void> {
     );
     const load = (await import("node:os")).loadavg().map((value) => value.toFixed(2));
     console.log(
-      `${backend}, ${sockets} sockets × ${rounds} rounds, ${fresh} new per chat, load ${load.join(" ")}`,
+      `WARM ${perSocket
+        .get("resume")
+        ?.map((v) => v.toFixed(0))
+        .join(
+          " ",
+        )} ${backend}, ${sockets} sockets × ${rounds} rounds, ${fresh} new per chat, load ${load.join(" ")}`,
     );
     for (const phase of PHASES)
       console.log(
@@ -174,6 +179,7 @@ async function main(): Promise<void> {
       `  old path (subscribe + messages per chat) ${history?.toFixed(0)} µs/socket, ` +
         `new path (one resume) ${resumed?.toFixed(0)} µs/socket: ${((resumed ?? 0) / (history ?? 1)).toFixed(2)}×`,
     );
+    if (process.env.SKIP_STATEMENTS) return;
     if (server.storage.kind === "postgres") {
       const url = server.storage.url;
       for (const phase of PHASES) {

@@ -22,7 +22,7 @@
  * 20,000 open files per process — one HAProxy holds two descriptors per proxied socket, so 10,000 sockets
  * through one process do not fit. Both hash source addresses over the same two nodes alike.
  * Baseline: the target itself (no bare server has subscriptions or history to catch up).
- * Run: node --import tsx bench/reconnect-storm.ts [--quick] [--pinned] [--per-chat] [--case one-node|rolling]
+ * Run: node --import tsx bench/reconnect-storm.ts [--quick] [--pinned] [--per-chat] [--case one-node|rolling] [--rolling-cores shared|split]
  *      [--server-env CERTCHAT_NAME=value,…] (the rolling case's nodes)
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -35,10 +35,10 @@ import { createDatabase, testDatabaseUrl } from "../test/support/storage.ts";
 import { toolSkip } from "../test/support/tools.ts";
 import { BACKOFF_DESCRIPTION } from "./lib/backoff.ts";
 import { childCli, startCertchatChild } from "./lib/certchat-child.ts";
-import { cpuSecondsOf, profilingArgs, raiseOpenFilesLimit } from "./lib/child-process.ts";
+import { cpuSecondsOf, raiseOpenFilesLimit, serverRuntimeArgs } from "./lib/child-process.ts";
 import { listenOverflows, overflowsSince } from "./lib/listen-overflows.ts";
 import { type BenchOptions, bySize } from "./lib/options.ts";
-import { assertOnServerCore, serverCommand } from "./lib/pinning.ts";
+import { assertOnServerCore, LOAD_CORE, moveToCore, SERVER_CORE, serverCommand } from "./lib/pinning.ts";
 import { format, pinnedVerdict, type Row, row, runIfMain, type ScenarioResult } from "./lib/report.ts";
 import { benchUsers, groupChat } from "./lib/socket-fixtures.ts";
 import { latencyOf } from "./lib/stats.ts";
@@ -208,6 +208,8 @@ interface Storm {
    * machine's load does not inflate as it does restartMs (docs/PERFORMANCE.md, "Node start time").
    */
   startCpuSeconds: number;
+  /** Rolling case: CPU seconds of the node that stayed and took the storm (in serverCpuSeconds too). */
+  stayedCpuSeconds?: number;
   /** Connections dropped by full accept queues during the storm, machine-wide (undefined: not readable here). */
   listenOverflows: number | undefined;
 }
@@ -314,6 +316,9 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
   let cluster: Cluster | undefined;
   const proxies: Haproxy[] = [];
   const swarm = Swarm.start(sizes.workers);
+  const split = options.rollingCores !== "shared";
+  /** The core each node's next start runs on, when pinned (split: a restarting node's is the generators'). */
+  const startCore = [SERVER_CORE, SERVER_CORE];
   try {
     const ports = [await freePort(), await freePort()];
     cluster = await Cluster.start({
@@ -329,7 +334,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
           ...options.serverEnv,
         },
         // Pinned: the nodes on the server core. HAProxy, Redis and the load generators stay on the bench's.
-        wrap: (file, args) => serverCommand(file, [...profilingArgs(), ...args]),
+        wrap: (file, args) => serverCommand(file, [...serverRuntimeArgs(), ...args], startCore[i]),
         // As every bench child: the same code whether or not dist/ was built since the last change.
         bin: childCli(),
       }),
@@ -366,6 +371,13 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
     /** HAProxy state changes already printed, per proxy. */
     const reported = proxies.map(() => 0);
     for (let node = 0; node < NODES; node++) {
+      const stayingPid = cluster.nodes[1 - node]?.child.pid as number;
+      if (split) {
+        // Two nodes are two hosts: the one taking the storm does not share its core with the other's drain and start.
+        moveToCore(stayingPid, SERVER_CORE);
+        moveToCore(cluster.nodes[node]?.child.pid as number, LOAD_CORE);
+        startCore[node] = LOAD_CORE;
+      }
       await swarm.all(() => ({ type: "mark" }), 60_000);
       const generator = generatorMeter(swarm);
       const [sentBefore, retriesBefore] = [sender.ackedCount, sender.retries];
@@ -373,7 +385,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       const stoppedAt = now();
       const deadline = performance.now() + STORM_LIMIT_MS;
       const sending = sender.spreadOver(chats, spreadMs(options), deadline);
-      const cpuOfOther = cpuSecondsOf(cluster.nodes[1 - node]?.child.pid as number);
+      const cpuOfOther = cpuSecondsOf(stayingPid);
       progress(options, `rolling: restarting node ${node + 1}`);
       await cluster.restart(node);
       for (const proxy of proxies)
@@ -387,19 +399,21 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
       const report = await untilComplete(swarm, sender, stoppedAt + STORM_LIMIT_MS, (line) =>
         progress(options, line),
       );
-      for (const child of cluster.nodes) assertOnServerCore(child.child.pid as number);
+      assertOnServerCore(stayingPid, SERVER_CORE);
+      assertOnServerCore(restartedPid, startCore[node]);
       proxies.forEach((proxy, p) => {
         const lines = stateChanges(proxy.log());
         for (const line of lines.slice(reported[p])) progress(options, `HAProxy ${p + 1}: ${line}`);
         reported[p] = lines.length;
       });
       // CPU of the node that stayed (it took the storm) and of the restarted one once it was UP.
-      const other = cpuSecondsOf(cluster.nodes[1 - node]?.child.pid as number) - cpuOfOther;
+      const other = cpuSecondsOf(stayingPid) - cpuOfOther;
       const restarted = cpuSecondsOf(restartedPid) - restartedCpu;
       storms.push({
         report,
         totalMs: max(report.completedAt) - stoppedAt,
         serverCpuSeconds: other + restarted,
+        stayedCpuSeconds: other,
         generator: generator(),
         sent: sender.ackedCount - sentBefore,
         retries: sender.retries - retriesBefore,
@@ -473,7 +487,7 @@ export async function reconnectStorm(options: BenchOptions): Promise<ScenarioRes
         value: storm.totalMs / 1000,
         baselineName: "target",
         baseline: TARGET_SECONDS,
-        detail: describeStorm(storm),
+        detail: `${describeStorm(storm)}; of it the node that stayed ${format(storm.stayedCpuSeconds ?? Number.NaN)} s`,
         target: `≤ ${TARGET_SECONDS} s, lost 0`,
         met: judged(storm),
         issue: "16.6",
@@ -491,6 +505,13 @@ export async function reconnectStorm(options: BenchOptions): Promise<ScenarioRes
       `rolling: ${PROXIES} HAProxy processes with the same deploy/haproxy.cfg, each carrying half the sockets (one process cannot hold 2 descriptors per socket under the 20,000 open-files cap)`,
       ...(rollingSkip ? [`rolling restart not run: ${rollingSkip}`] : []),
       ...(rollingError ? [rollingError] : []),
+      ...(options.pinned && !rollingSkip
+        ? [
+            options.rollingCores !== "shared"
+              ? "rolling, pinned: the node taking each storm on core 0 alone, the node restarting on core 1 with the load generators (two nodes are two hosts; --rolling-cores shared puts both on core 0)"
+              : "rolling, pinned: both nodes on core 0 (--rolling-cores shared): the node taking each storm shares its core with the other's drain and start",
+          ]
+        : []),
       `open files limit ${limit}; server CPU: one node = the restarted node from its start; rolling = the node that stayed + the restarted one`,
     ],
   };

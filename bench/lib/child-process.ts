@@ -33,14 +33,19 @@ function serverNodeArgs(loader: "tsx" | "none"): string[] {
     "--import",
     preloadGc,
     ...(pausesDir ? ["--import", preloadPauses] : []),
-    ...profilingArgs(),
+    ...serverRuntimeArgs(),
   ];
 }
 
-/** Node's flags for a CPU profile of a server process when `BENCH_SERVER_PROF=<dir>` is set (else none). */
-export function profilingArgs(): string[] {
+/**
+ * Node's flags for every server process: a CPU profile when `BENCH_SERVER_PROF=<dir>` is set, and the V8 or
+ * Node flags of `BENCH_SERVER_NODE_FLAGS` (space-separated, e.g. `--max-semi-space-size=64`) for the A/B of a
+ * runtime setting within one build.
+ */
+export function serverRuntimeArgs(): string[] {
   const profileDir = process.env.BENCH_SERVER_PROF;
-  return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const extra = process.env.BENCH_SERVER_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  return [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...extra];
 }
 
 /** A server under test in a process of its own (its own event loop, its own RSS). */

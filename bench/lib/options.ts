@@ -22,6 +22,12 @@ export interface BenchOptions {
   /** `--case one-node|rolling`: reconnect-storm runs only that case (default both). */
   stormCase?: "one-node" | "rolling";
   /**
+   * `--rolling-cores shared`: pinned, both nodes of reconnect-storm's rolling restart on the server core (the
+   * arrangement before 7 Dec, session 15). Default `split`: the node taking the storm has the server core to
+   * itself and the node restarting runs on the load generators' core, as two nodes on two hosts.
+   */
+  rollingCores?: "shared" | "split";
+  /**
    * `--server-env NAME=value,…`: settings for the certchat servers the scenarios start (reconnect-storm's
    * nodes), e.g. `CERTCHAT_DRAIN_SOCKETS_PER_SECOND=0` for the A/B of a setting within one build.
    */
@@ -46,6 +52,9 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
   if (stormCase !== undefined && stormCase !== "one-node" && stormCase !== "rolling")
     throw new Error(`--case takes one-node or rolling, not ${stormCase}`);
   const serverEnv = serverEnvFrom(flagValue(argv, "--server-env"));
+  const rollingCores = flagValue(argv, "--rolling-cores");
+  if (rollingCores !== undefined && rollingCores !== "shared" && rollingCores !== "split")
+    throw new Error(`--rolling-cores takes shared or split, not ${rollingCores}`);
   return {
     mode: argv.includes("--quick") ? "quick" : "full",
     pinned: argv.includes("--pinned"),
@@ -54,6 +63,7 @@ export function optionsFromArgv(argv: string[] = process.argv.slice(2)): BenchOp
     ...(argv.includes("--per-chat") ? { perChat: true } : {}),
     ...(only ? { only } : {}),
     ...(stormCase ? { stormCase } : {}),
+    ...(rollingCores ? { rollingCores } : {}),
     ...(serverEnv ? { serverEnv } : {}),
   };
 }

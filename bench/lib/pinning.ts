@@ -17,9 +17,7 @@ let pinned = false;
 /** Pins this process's threads to LOAD_CORE; server children spawned from now on run on SERVER_CORE. */
 export function pinCores(): void {
   if (availableParallelism() < 2) throw new Error("--pinned needs two cores this process may run on");
-  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(LOAD_CORE), String(process.pid)], {
-    stdio: "ignore",
-  });
+  setCore(process.pid, LOAD_CORE);
   pinned = true;
 }
 
@@ -27,11 +25,30 @@ export function isPinned(): boolean {
   return pinned;
 }
 
-/** The command and arguments that run `file args` as a server child: under `taskset` when pinned. */
-export function serverCommand(file: string, args: string[]): { file: string; args: string[] } {
+/**
+ * The command and arguments that run `file args` as a server child: under `taskset` when pinned, on `core`
+ * (SERVER_CORE unless a scenario places a server elsewhere, as the rolling restart does with the node restarting).
+ */
+export function serverCommand(
+  file: string,
+  args: string[],
+  core: number = SERVER_CORE,
+): { file: string; args: string[] } {
   if (!pinned) return { file, args };
   // taskset sets the mask and execs the command: the child's pid is the server's own.
-  return { file: "taskset", args: ["--cpu-list", String(SERVER_CORE), file, ...args] };
+  return { file: "taskset", args: ["--cpu-list", String(core), file, ...args] };
+}
+
+/** When pinned, moves every thread of a running process to `core` (threads it starts later inherit it). */
+export function moveToCore(pid: number, core: number): void {
+  if (pinned) setCore(pid, core);
+}
+
+/** Every thread of `pid` on `core`. */
+function setCore(pid: number, core: number): void {
+  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(core), String(pid)], {
+    stdio: "ignore",
+  });
 }
 
 /** The threads of a process and the distinct core lists they may run on (Cpus_allowed_list of each). */
@@ -62,11 +79,11 @@ export function describeThreadCores({ threads, cores }: ThreadCores): string {
     : `${threads} threads on cores ${cores.join(" / ")}`;
 }
 
-/** Fails when pinned and some thread of `pid` may run elsewhere than SERVER_CORE. */
-export function assertOnServerCore(pid: number): ThreadCores {
+/** Fails when pinned and some thread of `pid` may run elsewhere than `core` (SERVER_CORE by default). */
+export function assertOnServerCore(pid: number, core: number = SERVER_CORE): ThreadCores {
   const found = threadCores(pid);
-  if (pinned && (found.cores.length !== 1 || found.cores[0] !== String(SERVER_CORE))) {
-    throw new Error(`server ${pid} is not pinned to core ${SERVER_CORE}: ${describeThreadCores(found)}`);
+  if (pinned && (found.cores.length !== 1 || found.cores[0] !== String(core))) {
+    throw new Error(`server ${pid} is not pinned to core ${core}: ${describeThreadCores(found)}`);
   }
   return found;
 }

@@ -40,3 +40,10 @@ test("--server-env passes CERTCHAT_ settings to the servers a scenario starts", 
   );
   assert.throws(() => optionsFromArgv(["--server-env", "PATH=/tmp"]), /--server-env/);
 });
+
+test("--rolling-cores shared puts both rolling nodes on the server core; anything but shared or split is refused", () => {
+  assert.equal(optionsFromArgv(["--rolling-cores", "shared"]).rollingCores, "shared");
+  assert.equal(optionsFromArgv(["--rolling-cores=split"]).rollingCores, "split");
+  assert.equal(optionsFromArgv([]).rollingCores, undefined);
+  assert.throws(() => optionsFromArgv(["--rolling-cores", "both"]), /--rolling-cores/);
+});

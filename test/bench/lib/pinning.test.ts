@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { serverCommand, threadCores } from "../../../bench/lib/pinning.ts";
+import { moveToCore, serverCommand, threadCores } from "../../../bench/lib/pinning.ts";
 
 test("threadCores counts every thread of a process and the core lists they may run on", () => {
   const found = threadCores(process.pid);
@@ -13,4 +13,10 @@ test("threadCores counts every thread of a process and the core lists they may r
 
 test("unpinned, a server child is started as it is, without taskset", () => {
   assert.deepEqual(serverCommand("node", ["server.js"]), { file: "node", args: ["server.js"] });
+});
+
+test("unpinned, moving a process to a core leaves its threads where they may run", () => {
+  const before = threadCores(process.pid);
+  moveToCore(process.pid, 0);
+  assert.deepEqual(threadCores(process.pid).cores, before.cores);
 });

@@ -155,7 +155,9 @@ describe("the SDK against a hostile server", () => {
       pid: alicePid,
       cid: rogueCert.id,
       user: alice.name,
-      data: encodeBase64(await encryptContent(await owner.messenger.chatKey(chat), plaintext)),
+      data: encodeBase64(
+        await encryptContent((await owner.messenger.keyring.require(chat, 1)).chatKey, plaintext),
+      ),
       sign: encodeBase64(await rogue.sign(plaintext)),
       cms: null,
       type: "txt",
@@ -304,7 +306,7 @@ describe("the SDK against a hostile server", () => {
     const sender = await throughHostile(creator, t);
     const sent = await sender.sendText(withAnna, "только для Анны");
     assert.equal(sent.keyId, 2);
-    const stolen = await malory.messenger.chatKey(withMallory);
+    const stolen = (await malory.messenger.keyring.require(withMallory, 1)).chatKey;
     await assert.rejects(decryptContent(stolen, Buffer.from(sent.data, "base64")));
     const read = await anna.messenger.history(withAnna);
     assert.deepEqual(

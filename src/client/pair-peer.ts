@@ -72,22 +72,24 @@ export async function describePairPeer(
 
 /**
  * The certificate to show: with anchors only those that chain (or chained at their last valid moment — a
- * departed peer's), valid ones first, then the latest to expire (a renewal over the certificate it replaces).
+ * departed peer's), valid ones first, then the latest issued (a renewal over the certificate it replaces).
  */
 async function newestValid(
   certificates: readonly Uint8Array[],
   trust: CertificateTrust,
 ): Promise<{ der: Uint8Array; valid: boolean } | undefined> {
   const now = Date.now();
-  const candidates: { der: Uint8Array; valid: boolean; notAfter: number }[] = [];
+  const candidates: { der: Uint8Array; valid: boolean; notBefore: number; notAfter: number }[] = [];
   for (const der of certificates) {
     if ((await trust.undatedChainProblem(der)) !== undefined) continue;
     const { notBefore, notAfter } = parseCertificate(der);
     const valid = trust.anchored
       ? (await trust.chainProblem(der)) === undefined
       : notBefore.getTime() <= now && now <= notAfter.getTime();
-    candidates.push({ der, valid, notAfter: notAfter.getTime() });
+    candidates.push({ der, valid, notBefore: notBefore.getTime(), notAfter: notAfter.getTime() });
   }
-  candidates.sort((a, b) => Number(b.valid) - Number(a.valid) || b.notAfter - a.notAfter);
+  candidates.sort(
+    (a, b) => Number(b.valid) - Number(a.valid) || b.notBefore - a.notBefore || b.notAfter - a.notAfter,
+  );
   return candidates[0];
 }

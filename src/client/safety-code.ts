@@ -34,3 +34,12 @@ export function safetyCode(binding: string): string {
   }
   return groups.join(" ");
 }
+
+/** The code as it is shown: lines of `groupsPerLine` groups (three lines of four by default). */
+export function safetyCodeLines(code: string, groupsPerLine = 4): string[] {
+  const groups = code.split(" ");
+  const lines: string[] = [];
+  for (let at = 0; at < groups.length; at += groupsPerLine)
+    lines.push(groups.slice(at, at + groupsPerLine).join(" "));
+  return lines;
+}

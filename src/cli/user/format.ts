@@ -2,6 +2,7 @@
 
 import type { ReadMessage } from "../../client/messenger.ts";
 import type { BoundPeer } from "../../client/pair-peer.ts";
+import { safetyCodeLines } from "../../client/safety-code.ts";
 import type { SignatureStatus } from "../../client/verification.ts";
 import type { Contact } from "../../protocol/schemas/chats.ts";
 import type { ChatMembersData } from "../../protocol/schemas/members.ts";
@@ -129,10 +130,8 @@ export function peerLines(peer: BoundPeer): string[] {
     `  certificate: ${peer.valid ? `valid until ${until}` : `NOT VALID now (until ${until}; expired, revoked or not chaining)`}`,
   );
   if (!peer.anchored) lines.push("  (no trust anchors: this is the server's word, and so is the code)");
-  const groups = peer.safetyCode.split(" ");
   lines.push("safety code (the same on your contact's screen means you both see this pair):");
-  for (let at = 0; at < groups.length; at += 4) lines.push(`  ${groups.slice(at, at + 4).join(" ")}`);
-  return lines;
+  return [...lines, ...safetyCodeLines(peer.safetyCode).map((line) => `  ${line}`)];
 }
 
 /** Prints a list: one human line per item, or the JSON array. */

@@ -53,6 +53,8 @@ export class CertificateTrust {
   private readonly pki: Pki | undefined;
   /** Profile id → the identity trusted for it (first learnt; see `vouch`). */
   private readonly identities = new Map<number, string>();
+  /** Profile id → the certificate its trusted identity was taken from (what a user is shown: pair-peer.ts). */
+  private readonly vouchers = new Map<number, Uint8Array>();
   /** "hour:certificate" → whether the certificate chains through that whole hour (hourlyChainProblem). */
   private readonly chainHours = new Map<string, Promise<boolean>>();
 
@@ -98,6 +100,7 @@ export class CertificateTrust {
     // keys are wrapped only for certificates that chain now (recipientProblem).
     if ((await this.undatedChainProblem(der)) !== undefined) return;
     this.identities.set(pid, certificateIdentity(der));
+    this.vouchers.set(pid, der);
   }
 
   /** Whether a profile's identity is known. */
@@ -108,6 +111,11 @@ export class CertificateTrust {
   /** The identity trusted for a profile, if any (with anchors only). */
   identityOf(pid: number): string | undefined {
     return this.identities.get(pid);
+  }
+
+  /** The certificate the identity trusted for a profile was taken from, if any (with anchors only). */
+  voucherOf(pid: number): Uint8Array | undefined {
+    return this.vouchers.get(pid);
   }
 
   /**

@@ -7,7 +7,13 @@
 import { decodeBase64 } from "../protocol/base64.ts";
 import { ChatType, type Contact } from "../protocol/schemas/chats.ts";
 import { type CertificateTrust, certificateIdentity, identityIfCertificate } from "./certificate-trust.ts";
-import { type ChatBindings, chatBindings, type PairMember } from "./chat-binding.ts";
+import {
+  type ChatBindings,
+  chatBindings,
+  type PairBinding,
+  type PairMember,
+  pairBinding,
+} from "./chat-binding.ts";
 
 /** What is kept of a chat's contact: its bindings are computed from it (`of`). */
 type ChatKind = Pick<Contact, "chatType" | "chatName" | "pid" | "certificates">;
@@ -23,6 +29,14 @@ export interface ChatBindingsBookOptions {
   readonly ownPid: () => Promise<number>;
   /** Learns the chat's key-holding members' identities (chatMembers), when a peer's is not known yet. */
   readonly learnMembers: (chatId: string) => Promise<void>;
+}
+
+/** A personal chat's pair, its other member, and the certificates the session knows that carry its identity. */
+export interface PeerEvidence {
+  readonly pair: PairBinding;
+  readonly peer: PairMember;
+  /** The contact's listed certificates and the one its identity was taken from, those carrying `peer.identity`. */
+  readonly certificates: readonly Uint8Array[];
 }
 
 export class ChatBindingsBook {
@@ -66,6 +80,26 @@ export class ChatBindingsBook {
     const own = this.ownMember(await this.options.ownPid());
     if (kind.chatType !== ChatType.personal) return chatBindings(kind, own, own);
     return chatBindings(kind, own, await this.pairMember(kind, chatId));
+  }
+
+  /**
+   * What a noted personal chat is bound to on the peer's side (pair-peer.ts shows it): "not-personal" for a group
+   * or channel, undefined for a chat not noted. The certificates are the evidence the binding used, never the
+   * profile's name or phone: a peer whose identity is unknown has none.
+   */
+  async peerOf(chatId: string): Promise<PeerEvidence | "not-personal" | undefined> {
+    const kind = this.chats.get(chatId);
+    if (!kind) return undefined;
+    if (kind.chatType !== ChatType.personal) return "not-personal";
+    const own = this.ownMember(await this.options.ownPid());
+    const peer = await this.pairMember(kind, chatId);
+    const voucher = this.options.trust.voucherOf(peer.pid);
+    const known = [
+      ...kind.certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []),
+      ...(voucher ? [voucher] : []),
+    ];
+    const certificates = known.filter((der) => identityIfCertificate(der) === peer.identity);
+    return { pair: pairBinding(own, peer), peer, certificates };
   }
 
   /** The session's side of a pair: the identity its own signing certificate carries, whatever the server says. */

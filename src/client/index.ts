@@ -11,6 +11,8 @@ export * from "./crypto/key-row-signature.ts";
 export * from "./key-fulfilment.ts";
 export * from "./membership.ts";
 export * from "./messenger.ts";
+export * from "./pair-peer.ts";
+export * from "./safety-code.ts";
 export * from "./signing.ts";
 export * from "./socket.ts";
 export * from "./verification.ts";

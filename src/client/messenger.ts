@@ -28,6 +28,7 @@ import { type ChatKey, decryptContent, encryptContent, wrapChatKeyFor } from "./
 import { signKeyRow } from "./crypto/key-row-signature.ts";
 import { type ChatWaitList, KeyFulfiller } from "./key-fulfilment.ts";
 import { Membership } from "./membership.ts";
+import { describePairPeer, type PairPeer } from "./pair-peer.ts";
 import type { Signer } from "./signing.ts";
 import { CertchatSocket } from "./socket.ts";
 import type { SignatureStatus, SignatureVerifier } from "./verification.ts";
@@ -263,6 +264,19 @@ export class Messenger {
     return contact;
   }
 
+  /**
+   * Who personal chat `chat`'s keys are bound to (pair-peer.ts): the peer's certificate identity and subject, from
+   * the certificate the pair binding used (never the profile's name or phone, the server's word), and the safety
+   * code both members compare out of band. A group or channel, or a peer no certificate names, gives an
+   * `UnboundPeer` saying which; a chat that is not among the caller's chats throws.
+   */
+  async pairPeer(chat: string): Promise<PairPeer> {
+    if (!this.bindings.knows(chat)) await this.chats();
+    const evidence = await this.bindings.peerOf(chat);
+    if (evidence === undefined) throw new Error(`chat ${chat} is not among this profile's chats`);
+    return describePairPeer(evidence, this.trust);
+  }
+
   /** A group (or channel) named `name` with the holders of `phones`; the caller owns it. */
   async createGroup(name: string, phones: readonly string[], channel = false): Promise<Contact> {
     const members = await this.requireContacts(phones);
@@ -481,11 +495,6 @@ export class Messenger {
     } else chatIds = chats;
     for (const chat of chatIds) await socket.subscribe(chat);
     return socket;
-  }
-
-  /** The current epoch's key of `chat` (from the chat list, or fetched with `keys`). */
-  async chatKey(chat: string): Promise<ChatKey> {
-    return (await this.currentKey(chat)).chatKey;
   }
 
   /** The current epoch's key and its `keyId` (undefined from a server before issue 13: nothing to send). */

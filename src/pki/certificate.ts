@@ -205,8 +205,8 @@ const SUBJECT_FIELDS: ReadonlyArray<[string, keyof SubjectInfo]> = [
   [AttributeOid.email, "email"],
 ];
 
-/** The first value of each known attribute, trimmed. */
-function readSubjectInfo(name: pkijs.RelativeDistinguishedNames): SubjectInfo {
+/** The first value of each known attribute of a name (a certificate's subject, or its issuer), trimmed. */
+export function readSubjectInfo(name: pkijs.RelativeDistinguishedNames): SubjectInfo {
   const info: SubjectInfo = {};
   for (const [oid, field] of SUBJECT_FIELDS) {
     const attribute = name.typesAndValues.find((tv) => tv.type === oid);

@@ -155,7 +155,9 @@ describe("the SDK against a hostile server", () => {
       pid: alicePid,
       cid: rogueCert.id,
       user: alice.name,
-      data: encodeBase64(await encryptContent(await owner.messenger.chatKey(chat), plaintext)),
+      data: encodeBase64(
+        await encryptContent((await owner.messenger.keyring.require(chat, 1)).chatKey, plaintext),
+      ),
       sign: encodeBase64(await rogue.sign(plaintext)),
       cms: null,
       type: "txt",
@@ -304,7 +306,7 @@ describe("the SDK against a hostile server", () => {
     const sender = await throughHostile(creator, t);
     const sent = await sender.sendText(withAnna, "только для Анны");
     assert.equal(sent.keyId, 2);
-    const stolen = await malory.messenger.chatKey(withMallory);
+    const stolen = (await malory.messenger.keyring.require(withMallory, 1)).chatKey;
     await assert.rejects(decryptContent(stolen, Buffer.from(sent.data, "base64")));
     const read = await anna.messenger.history(withAnna);
     assert.deepEqual(
@@ -492,6 +494,53 @@ describe("the SDK against a hostile server", () => {
     assert.equal(shown?.phone, anna.phone);
     await assert.rejects(session.sendText(withMallory, "только для Анны"));
     assert.deepEqual(await malory.messenger.history(withMallory), []);
+  });
+
+  it("identity: a fresh session shown its chat with Mallory under Anna's phone and name names Mallory's subject and a code Anna's session does not compute", async (t) => {
+    const [victim, anna, malory] = [
+      await sdkUser(server, "ecdsa-p256", "Свиридов Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Свиридова Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Свиблов Марк Олегович"),
+    ];
+    const withMallory = (await victim.messenger.chatWith(malory.phone)).chatId as string;
+    const withAnna = (await anna.messenger.chatWith(victim.phone)).chatId as string;
+    const annaSees = await anna.messenger.pairPeer(withAnna);
+    // The fresh session's first evidence for the chat's peer: Mallory's profile and certificate, Anna's phone and
+    // name, and the real chat with Anna left out of the list.
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[])
+        .filter((contact) => contact.chatId !== withAnna)
+        .map((contact) =>
+          contact.chatId === withMallory
+            ? { ...contact, phone: anna.phone, user: anna.name, name: anna.name }
+            : contact,
+        ),
+    );
+    const session = await throughHostile(victim, t);
+    const listed = (await session.chats()).find((contact) => contact.chatId === withMallory);
+    assert.deepEqual([listed?.phone, listed?.user], [anna.phone, anna.name]);
+    const [shown, malorySees] = [
+      await session.pairPeer(withMallory),
+      await malory.messenger.pairPeer(withMallory),
+    ];
+    assert.ok(shown.bound && annaSees.bound && malorySees.bound);
+    assert.deepEqual([shown.subject.commonName, shown.subject.snils], [malory.name, malory.snils]);
+    // What the two people compare: the victim's screen shows the code of its pair with Mallory.
+    assert.notEqual(shown.safetyCode, annaSees.safetyCode);
+    assert.equal(shown.safetyCode, malorySees.safetyCode);
+  });
+
+  it("identity: a personal chat whose peer the server lists without certificates names no one and gives no code", async (t) => {
+    const chat = (await owner.messenger.chatWith(alice.phone)).chatId as string;
+    const bare = <H extends { certificates: unknown[] }>(holder: H): H => ({ ...holder, certificates: [] });
+    hostile.rewrites.set("contacts", (data) => (data as Contact[]).map(bare));
+    hostile.rewrites.set("chatMembers", (data) => {
+      const members = data as { members: Contact[] };
+      return { ...members, members: members.members.map(bare) };
+    });
+    const session = await throughHostile(owner, t);
+    const peer = await session.pairPeer(chat);
+    assert.deepEqual([peer.bound, !peer.bound && peer.reason], [false, "no-certificate"]);
   });
 
   it("confidentiality: a phone looked up as Anna's, answered with Anna's certificate under Mallory's known profile and chat, is refused", async (t) => {

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Contact } from "../../protocol/schemas/chats.ts";
 import type { ChatMembersData } from "../../protocol/schemas/members.ts";
 import { runCommand } from "../config-loader.ts";
-import { chatLine, memberLines } from "../user/format.ts";
+import { chatLine, memberLines, peerLines } from "../user/format.ts";
 import { openMessenger, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { rememberPhones } from "../user/session-store.ts";
 
@@ -77,6 +77,22 @@ export function chatCommand(program: Command): void {
     runCommand(async () => {
       const { messenger } = await openMessenger(options);
       printMembers(await messenger.membership.members(chatId), options.json);
+    }),
+  );
+  userCommand(
+    chat
+      .command("peer")
+      .description(
+        "whom a personal chat's keys are bound to (their certificate's subject) and the safety code to compare with them",
+      )
+      .argument("<chat>", "chat id"),
+  ).action((chatId: string, options: UserOptions) =>
+    runCommand(async () => {
+      const { messenger } = await openMessenger(options);
+      const peer = await messenger.pairPeer(chatId);
+      if (options.json) process.stdout.write(`${JSON.stringify(peer)}\n`);
+      else if (!peer.bound) throw new Error(peer.problem);
+      else process.stdout.write(`${peerLines(peer).join("\n")}\n`);
     }),
   );
   userCommand(

@@ -1,6 +1,8 @@
 /** How the user commands print messages and chats: a human line each by default, JSON with `--json`. */
 
 import type { ReadMessage } from "../../client/messenger.ts";
+import type { BoundPeer } from "../../client/pair-peer.ts";
+import { safetyCodeLines } from "../../client/safety-code.ts";
 import type { SignatureStatus } from "../../client/verification.ts";
 import type { Contact } from "../../protocol/schemas/chats.ts";
 import type { ChatMembersData } from "../../protocol/schemas/members.ts";
@@ -97,6 +99,39 @@ export function memberLines(data: ChatMembersData): string[] {
     );
   }
   return lines;
+}
+
+/** The Russian registry numbers a subject may carry, as a person reads them. */
+const REGISTRY_NUMBERS = [
+  ["snils", "SNILS"],
+  ["ogrn", "OGRN"],
+  ["ogrnip", "OGRNIP"],
+  ["inn", "INN"],
+  ["innle", "INN (organisation)"],
+] as const;
+
+/**
+ * `chat peer`: whom a personal chat's keys are bound to — its certificate's subject (CA-issued text, made safe for
+ * the terminal), identity, issuer and validity — and the safety code in three lines of four groups.
+ */
+export function peerLines(peer: BoundPeer): string[] {
+  const { subject } = peer;
+  const person = [subject.surname, subject.givenName].filter(Boolean).join(" ");
+  const lines = [`bound to: ${terminalText(subject.commonName ?? peer.subjectDn)}`];
+  if (person && person !== subject.commonName) lines.push(`  name: ${terminalText(person)}`);
+  if (subject.organization) lines.push(`  organisation: ${terminalText(subject.organization)}`);
+  if (subject.title) lines.push(`  title: ${terminalText(subject.title)}`);
+  for (const [field, label] of REGISTRY_NUMBERS)
+    if (subject[field]) lines.push(`  ${label}: ${terminalText(subject[field])}`);
+  const until = peer.notAfter.toISOString().slice(0, 10);
+  lines.push(
+    `  identity: ${terminalText(peer.identity)}`,
+    `  issuer: ${terminalText(peer.issuer)}`,
+    `  certificate: ${peer.valid ? `valid until ${until}` : `NOT VALID now (until ${until}; expired, revoked or not chaining)`}`,
+  );
+  if (!peer.anchored) lines.push("  (no trust anchors: this is the server's word, and so is the code)");
+  lines.push("safety code (the same on your contact's screen means you both see this pair):");
+  return [...lines, ...safetyCodeLines(peer.safetyCode).map((line) => `  ${line}`)];
 }
 
 /** Prints a list: one human line per item, or the JSON array. */

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chatLine, messageLine, terminalText } from "../../../src/cli/user/format.ts";
+import { chatLine, messageLine, peerLines, terminalText } from "../../../src/cli/user/format.ts";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
+import type { BoundPeer } from "../../../src/client/pair-peer.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
 
 function read(text: string, fields: Partial<ReadMessage["message"]> = {}): ReadMessage {
@@ -59,4 +60,30 @@ test("a chat's name is made printable", () => {
 test("bidirectional controls are shown, not obeyed; plain text in any script is untouched", () => {
   assert.equal(terminalText("a\u202Eb"), "a\\u{202e}b");
   assert.equal(terminalText("Привет, мир\tتقرير"), "Привет, мир\tتقرير");
+});
+
+test("a peer's certificate subject is made printable, and a session without anchors says the code is the server's word", () => {
+  const peer: BoundPeer = {
+    bound: true,
+    identity: "ru:11223344595:-",
+    subject: { commonName: "Анна\u001b]52;c;ZXZpbA==\u0007", snils: "11223344595" },
+    subjectDn: "CN=Анна",
+    issuer: "Тестовый УЦ",
+    notAfter: new Date("2027-12-07T00:00:00Z"),
+    valid: false,
+    anchored: false,
+    safetyCode: "00001 00002 00003 00004 00005 00006 00007 00008 00009 00010 00011 00012",
+  };
+  assert.deepEqual(peerLines(peer), [
+    "bound to: Анна\\u{1b}]52;c;ZXZpbA==\\u{7}",
+    "  SNILS: 11223344595",
+    "  identity: ru:11223344595:-",
+    "  issuer: Тестовый УЦ",
+    "  certificate: NOT VALID now (until 2027-12-07; expired, revoked or not chaining)",
+    "  (no trust anchors: this is the server's word, and so is the code)",
+    "safety code (the same on your contact's screen means you both see this pair):",
+    "  00001 00002 00003 00004",
+    "  00005 00006 00007 00008",
+    "  00009 00010 00011 00012",
+  ]);
 });

@@ -60,6 +60,8 @@ export interface MessengerState {
   readonly ended?: ErrorCode;
   /** The members panel's chat and its last `chatMembers` answer (undefined while loading). */
   readonly members?: { readonly chatId: string; readonly data?: ChatMembersData };
+  /** The personal chat whose peer panel is open (ui/peer.tsx: the certificate its keys are bound to, the code). */
+  readonly peer?: string;
   /** A chat left the list (removed, or left on another device): why, until the next change of chat. */
   readonly removed?: {
     readonly chatId: string;
@@ -157,6 +159,17 @@ export class MessengerStore {
     this.update({ members: { chatId } });
     const data = await this.messenger.membership.members(chatId);
     if (this.state.members?.chatId === chatId) this.update({ members: { chatId, data } });
+  }
+
+  /** Opens the peer panel of a personal chat (it reads Messenger.pairPeer itself). */
+  showPeer(chatId: string): void {
+    this.update({ peer: chatId });
+  }
+
+  hidePeer(): void {
+    const { peer: _hidden, ...rest } = this.state;
+    this.state = rest;
+    this.emit();
   }
 
   hideMembers(): void {

@@ -13,6 +13,7 @@ import { FileMessage } from "./file-message.tsx";
 import { HistoryView } from "./history-view.tsx";
 import { MembersPanel } from "./members.tsx";
 import { Paperclip } from "./paperclip.tsx";
+import { PeerPanel } from "./peer.tsx";
 import { useReadMarker } from "./read-marker.ts";
 import { SignatureMark } from "./signature.tsx";
 import { SignatureDetails } from "./signature-details.tsx";
@@ -58,6 +59,16 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
           ←
         </button>
         <h2>{entry ? titleOf(entry) : ""}</h2>
+        {entry?.contact.chatType === 0 && (
+          <button
+            type="button"
+            class="link"
+            aria-expanded={state.peer === open.chatId}
+            onClick={() => (state.peer === open.chatId ? store.hidePeer() : store.showPeer(open.chatId))}
+          >
+            {t.peer.open}
+          </button>
+        )}
         {entry && entry.contact.chatType !== 0 && (
           <button
             type="button"
@@ -73,6 +84,7 @@ export function ChatView({ store, state, open, onError }: ChatViewProps) {
           </button>
         )}
       </header>
+      {state.peer === open.chatId && <PeerPanel store={store} chatId={open.chatId} />}
       {state.members?.chatId === open.chatId && (
         <MembersPanel
           store={store}

@@ -1,0 +1,96 @@
+/**
+ * Messenger.pairPeer through a real server: who a personal chat's keys are bound to, from the certificate the
+ * pair binding used, and the safety code its two members compare (docs/CRYPTO.md "Safety code of a personal chat").
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { loadSigner, Messenger, type PairPeer, signatureVerifier } from "../../src/client/index.ts";
+import { chatServerEnv } from "../support/chats.ts";
+import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
+import { loginThrough } from "./hostile-server.ts";
+import { sdkUser, serverAnchors } from "./support.ts";
+
+/** The peer's name and code, or why there is none. */
+function shown(peer: PairPeer): string {
+  return peer.bound ? `${peer.subject.commonName} ${peer.safetyCode}` : `${peer.reason}: ${peer.problem}`;
+}
+
+describe("Messenger.pairPeer", () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ env: chatServerEnv });
+  });
+  after(() => server.close());
+
+  it("both members of a personal chat see each other's certificate subject and the same safety code", async () => {
+    const [ivan, olga] = [
+      await sdkUser(server, "ecdsa-p256", "Иванов Иван Иванович"),
+      await sdkUser(server, "ecdsa-p256", "Ольгина Ольга Олеговна"),
+    ];
+    const chat = (await ivan.messenger.chatWith(olga.phone)).chatId as string;
+    const [seenByIvan, seenByOlga] = [
+      await ivan.messenger.pairPeer(chat),
+      await olga.messenger.pairPeer(chat),
+    ];
+    assert.ok(seenByIvan.bound && seenByOlga.bound, `${shown(seenByIvan)} / ${shown(seenByOlga)}`);
+    assert.deepEqual(
+      [seenByIvan.subject.commonName, seenByIvan.subject.snils, seenByIvan.identity, seenByIvan.valid],
+      [olga.name, olga.snils, `ru:${olga.snils}:-`, true],
+    );
+    assert.deepEqual(
+      [seenByOlga.subject.commonName, seenByOlga.subject.surname, seenByOlga.subject.snils],
+      [ivan.name, "Иванов", ivan.snils],
+    );
+    assert.equal(seenByIvan.issuer, "certchat Test CA");
+    assert.equal(seenByIvan.safetyCode, seenByOlga.safetyCode);
+    assert.match(seenByIvan.safetyCode, /^\d{5}( \d{5}){11}$/);
+  });
+
+  it("a member's renewed certificate (same identity) keeps the code, and its subject is the one shown", async () => {
+    const [petr, vera] = [
+      await sdkUser(server, "ecdsa-p256", "Петров Пётр Петрович"),
+      await sdkUser(server, "ecdsa-p256", "Верова Вера Викторовна"),
+    ];
+    const chat = (await petr.messenger.chatWith(vera.phone)).chatId as string;
+    const before = await petr.messenger.pairPeer(chat);
+    const renewed = await issueUser(server, {
+      name: "Верова-Новая Вера Викторовна",
+      snils: vera.snils,
+      notBefore: new Date(Date.now() - 60_000), // issued after her first (valid from an hour ago)
+    });
+    server.clock.advance(61_000); // past the SMS resend interval of Vera's phone
+    await Messenger.login({
+      server: server.url,
+      signer: await loadSigner(renewed.der, renewed.keyPem),
+      verifier: signatureVerifier(),
+      trust: await serverAnchors(server),
+      phone: vera.phone,
+      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
+    });
+    const fresh = await loginThrough(server.url, petr.messenger.signer, await serverAnchors(server));
+    const after = await fresh.pairPeer(chat);
+    assert.ok(before.bound && after.bound, `${shown(before)} / ${shown(after)}`);
+    assert.equal(after.safetyCode, before.safetyCode);
+    assert.equal(after.subject.commonName, "Верова-Новая Вера Викторовна");
+  });
+
+  it("a group gives the answer that it is not a personal chat, with no code", async () => {
+    const [owner, member] = [
+      await sdkUser(server, "ecdsa-p256", "Групов Глеб Геннадьевич"),
+      await sdkUser(server, "ecdsa-p256", "Членова Чара Чеславовна"),
+    ];
+    const group = (await owner.messenger.createGroup("Отдел", [member.phone])).chatId as string;
+    const peer = await owner.messenger.pairPeer(group);
+    assert.deepEqual([peer.bound, !peer.bound && peer.reason], [false, "not-personal"]);
+    assert.equal("safetyCode" in peer, false);
+  });
+
+  it("a chat that is not among the caller's chats throws", async () => {
+    const stranger = await sdkUser(server, "ecdsa-p256", "Чужов Чеслав Чеславович");
+    await assert.rejects(
+      stranger.messenger.pairPeer("00000000-0000-4000-8000-000000000000"),
+      /not among this profile's chats/,
+    );
+  });
+});

@@ -132,10 +132,24 @@ describe("the deployed Android client's protocol (socket.io-client 2, Engine.IO 
     const { localId: __, ...bareReply } = fromBrowser.data as Message;
     assert.deepEqual(phoneSeen[0], bareReply);
 
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Barrier: a later message from the phone. A socket's events arrive in the order they were emitted, so once
+    // the tablet and the browser have it, whatever the two sends above made them reach them has arrived too.
+    const barrier = await emitWithAckArgs(phone, "sendMessage", {
+      ...textMessage(android, chat, "barrier"),
+      localId: 4,
+    });
+    const barrierId = (barrier[0] as { data: Message }).data.id;
+    await eventually(
+      () => tabletLegacy.length === 3 && browserCurrent.length === 2,
+      "the barrier message at the tablet and the browser",
+    );
     assert.equal(tabletCurrent.length, 0, "v3 sockets get `message` only");
     assert.equal(browserLegacy.length, 0, "v4 sockets get `messages` only");
-    assert.equal(browserCurrent.length, 1, "the browser's own message came back only as its ack");
+    assert.deepEqual(
+      browserCurrent.map((message) => (message as Message).id),
+      [bare.id, barrierId],
+      "the browser's own message came back only as its ack",
+    );
   });
 
   test("the legacy `messages` request with rel: next returns what a reconnecting client missed", async () => {

@@ -26,7 +26,14 @@ import {
  * (`certchat ca init|issue`). Not for production use: the CA key sits in a file.
  */
 
-export type IssueAlgorithm = "ecdsa-p256" | "rsa-2048" | "ed25519" | "gost2012-256" | "gost2012-512";
+export type IssueAlgorithm =
+  | "ecdsa-p256"
+  | "ecdsa-p384"
+  | "ecdsa-p521"
+  | "rsa-2048"
+  | "ed25519"
+  | "gost2012-256"
+  | "gost2012-512";
 
 export const CA_CERT_FILE = "ca.pem";
 export const CA_KEY_FILE = "ca-key.pem";
@@ -48,6 +55,10 @@ function generateKeyPair(alg: IssueAlgorithm): TestKeyPair {
   switch (alg) {
     case "ecdsa-p256":
       return nodeKeyPair(generateKeyPairSync("ec", { namedCurve: "P-256" }));
+    case "ecdsa-p384":
+      return nodeKeyPair(generateKeyPairSync("ec", { namedCurve: "P-384" }));
+    case "ecdsa-p521":
+      return nodeKeyPair(generateKeyPairSync("ec", { namedCurve: "P-521" }));
     case "rsa-2048":
       return nodeKeyPair(generateKeyPairSync("rsa", { modulusLength: 2048 }));
     case "ed25519":
@@ -131,14 +142,23 @@ function refuseOverwrite(error: unknown, dir: string): unknown {
 }
 
 /** A signer for a freshly generated node:crypto key (P-256, RSA or Ed25519). */
+/** ECDSA with each NIST curve's own hash (node names the curves prime256v1, secp384r1, secp521r1). */
+const ECDSA_BY_CURVE: Readonly<Record<string, { hash: string; signatureOid: string }>> = {
+  prime256v1: { hash: "sha256", signatureOid: SignatureOid.ecdsaWithSha256 },
+  "P-256": { hash: "sha256", signatureOid: SignatureOid.ecdsaWithSha256 },
+  secp384r1: { hash: "sha384", signatureOid: SignatureOid.ecdsaWithSha384 },
+  secp521r1: { hash: "sha512", signatureOid: SignatureOid.ecdsaWithSha512 },
+};
+
 export function signerForKey(privateKey: KeyObject): CertificateSigner {
   switch (privateKey.asymmetricKeyType) {
     case "ec": {
       const curve = privateKey.asymmetricKeyDetails?.namedCurve;
-      if (curve !== "prime256v1" && curve !== "P-256") throw new Error(`unsupported CA curve: ${curve}`);
+      const ecdsa = curve === undefined ? undefined : ECDSA_BY_CURVE[curve];
+      if (!ecdsa) throw new Error(`unsupported CA curve: ${curve}`);
       return {
-        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SignatureOid.ecdsaWithSha256 }),
-        sign: async (tbs) => new Uint8Array(sign("sha256", tbs, { key: privateKey, dsaEncoding: "der" })),
+        algorithm: new pkijs.AlgorithmIdentifier({ algorithmId: ecdsa.signatureOid }),
+        sign: async (tbs) => new Uint8Array(sign(ecdsa.hash, tbs, { key: privateKey, dsaEncoding: "der" })),
       };
     }
     case "rsa":

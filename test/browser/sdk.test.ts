@@ -135,7 +135,7 @@ describe("the SDK bundle in Chromium against a certchat server", { skip: chromiu
     return phone;
   }
 
-  for (const alg of ["ecdsa-p256", "gost2012-256"] as const) {
+  for (const alg of ["ecdsa-p256", "ecdsa-p521", "gost2012-256"] as const) {
     it(`logs in with a ${alg} key, creates a chat with a Node SDK user and exchanges verified messages both ways`, async () => {
       const page = await openPage();
       const browserName = "Браузеров Борис Борисович";

@@ -14,7 +14,15 @@ import {
 import { testCaDir } from "../../server/trust-setup.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 
-const algorithms: IssueAlgorithm[] = ["ecdsa-p256", "rsa-2048", "ed25519", "gost2012-256", "gost2012-512"];
+const algorithms: IssueAlgorithm[] = [
+  "ecdsa-p256",
+  "ecdsa-p384",
+  "ecdsa-p521",
+  "rsa-2048",
+  "ed25519",
+  "gost2012-256",
+  "gost2012-512",
+];
 
 function algorithm(text: string): IssueAlgorithm {
   if (!(algorithms as string[]).includes(text))

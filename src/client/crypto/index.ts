@@ -26,7 +26,7 @@ export interface GostOwnKey {
   readonly privateKey: bigint;
 }
 
-/** An ECDSA P-256/P-384, RSA or Ed25519 private key as PKCS#8 DER. */
+/** An ECDSA P-256/P-384/P-521, RSA or Ed25519 private key as PKCS#8 DER. */
 export interface Pkcs8OwnKey {
   readonly kind: "pkcs8";
   readonly pkcs8: Uint8Array;
@@ -38,6 +38,7 @@ const EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1";
 const EC_CURVE_SCHEMES: Readonly<Record<string, StandardWrapScheme>> = {
   "1.2.840.10045.3.1.7": "ecdh-p256-hkdf-aeskw",
   "1.3.132.0.34": "ecdh-p384-hkdf-aeskw",
+  "1.3.132.0.35": "ecdh-p521-hkdf-aeskw",
 };
 const RSA_ENCRYPTION_OID = "1.2.840.113549.1.1.1";
 const ED25519_OID = "1.3.101.112";
@@ -58,7 +59,9 @@ export function chooseScheme(keyAlgorithm: CertificateKeyAlgorithm): ChatKeyWrap
     case EC_PUBLIC_KEY_OID: {
       const scheme = parameterOid === undefined ? undefined : EC_CURVE_SCHEMES[parameterOid];
       if (scheme) return scheme;
-      throw new Error(`no chat key wrapping for EC curve ${parameterOid ?? "(none)"}; only P-256 and P-384`);
+      throw new Error(
+        `no chat key wrapping for EC curve ${parameterOid ?? "(none)"}; only P-256, P-384 and P-521`,
+      );
     }
     default:
       throw new Error(`no chat key wrapping for certificate key algorithm ${algorithmOid}`);

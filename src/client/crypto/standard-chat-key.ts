@@ -25,6 +25,7 @@ import { bufferSource, subtle } from "./webcrypto.ts";
 export type StandardWrapScheme =
   | "ecdh-p256-hkdf-aeskw"
   | "ecdh-p384-hkdf-aeskw"
+  | "ecdh-p521-hkdf-aeskw"
   | "rsa-oaep-sha256"
   | "x25519-hkdf-aeskw";
 
@@ -33,6 +34,7 @@ export const STANDARD_SCHEME_TAGS: Readonly<Record<StandardWrapScheme, number>> 
   "ecdh-p384-hkdf-aeskw": 0x02,
   "rsa-oaep-sha256": 0x03,
   "x25519-hkdf-aeskw": 0x04,
+  "ecdh-p521-hkdf-aeskw": 0x05,
 };
 
 const CHAT_KEY_KIND_TAGS: Readonly<Record<ChatKeyKind, number>> = {
@@ -43,6 +45,8 @@ const CHAT_KEY_KIND_TAGS: Readonly<Record<ChatKeyKind, number>> = {
 const EC_CURVES = {
   "ecdh-p256-hkdf-aeskw": { namedCurve: "P-256", secretBits: 256, publicKeyBytes: 65 },
   "ecdh-p384-hkdf-aeskw": { namedCurve: "P-384", secretBits: 384, publicKeyBytes: 97 },
+  // The shared secret is the 66-byte x-coordinate (521 bits, left-padded): all 528 bits go into HKDF.
+  "ecdh-p521-hkdf-aeskw": { namedCurve: "P-521", secretBits: 528, publicKeyBytes: 133 },
 } as const;
 
 const X25519_PUBLIC_KEY_BYTES = 32;
@@ -67,6 +71,7 @@ export async function wrapStandardChatKey(
   switch (scheme) {
     case "ecdh-p256-hkdf-aeskw":
     case "ecdh-p384-hkdf-aeskw":
+    case "ecdh-p521-hkdf-aeskw":
       return wrapWithEcdh(scheme, header, recipient.spki, material);
     case "x25519-hkdf-aeskw":
       return wrapWithX25519(header, recipient.publicKeyBits, material);
@@ -92,6 +97,7 @@ export async function unwrapStandardChatKey(
     switch (scheme) {
       case "ecdh-p256-hkdf-aeskw":
       case "ecdh-p384-hkdf-aeskw":
+      case "ecdh-p521-hkdf-aeskw":
         material = await unwrapWithEcdh(scheme, header, body, recipientPkcs8);
         break;
       case "x25519-hkdf-aeskw":
@@ -110,7 +116,7 @@ export async function unwrapStandardChatKey(
   return chatKeyFromMaterial(kind, material);
 }
 
-// ---- ECDH P-256 / P-384 -------------------------------------------------------------------------
+// ---- ECDH P-256 / P-384 / P-521 ------------------------------------------------------------------
 
 async function wrapWithEcdh(
   scheme: keyof typeof EC_CURVES,

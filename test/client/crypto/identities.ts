@@ -47,7 +47,7 @@ export function gostSpki(curve: GostCurve, rawPublicKey: Uint8Array, algorithmOi
   );
 }
 
-export type StandardKind = "P-256" | "P-384" | "RSA-2048" | "Ed25519";
+export type StandardKind = "P-256" | "P-384" | "P-521" | "RSA-2048" | "Ed25519";
 
 export async function standardIdentity(kind: StandardKind): Promise<StandardIdentity> {
   const subtle = globalThis.crypto.subtle;

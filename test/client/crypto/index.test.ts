@@ -20,6 +20,7 @@ test("chooseScheme maps each supported certificate key algorithm to its wrapping
     ["1.2.643.2.2.19", "1.2.643.2.2.35.1", "gost-simpleblob-vko2001"],
     ["1.2.840.10045.2.1", "1.2.840.10045.3.1.7", "ecdh-p256-hkdf-aeskw"],
     ["1.2.840.10045.2.1", "1.3.132.0.34", "ecdh-p384-hkdf-aeskw"],
+    ["1.2.840.10045.2.1", "1.3.132.0.35", "ecdh-p521-hkdf-aeskw"],
     ["1.2.840.113549.1.1.1", undefined, "rsa-oaep-sha256"],
     ["1.3.101.112", undefined, "x25519-hkdf-aeskw"],
   ];
@@ -28,10 +29,10 @@ test("chooseScheme maps each supported certificate key algorithm to its wrapping
   }
 });
 
-test("chooseScheme refuses P-521, RSA-PSS keys and unknown algorithms", () => {
+test("chooseScheme refuses other EC curves (secp256k1), RSA-PSS keys and unknown algorithms", () => {
   assert.throws(
-    () => chooseScheme({ algorithmOid: "1.2.840.10045.2.1", parameterOid: "1.3.132.0.35" }),
-    /EC curve 1.3.132.0.35; only P-256 and P-384/,
+    () => chooseScheme({ algorithmOid: "1.2.840.10045.2.1", parameterOid: "1.3.132.0.10" }),
+    /EC curve 1.3.132.0.10; only P-256, P-384 and P-521/,
   );
   assert.throws(
     () => chooseScheme({ algorithmOid: "1.2.840.113549.1.1.10" }),
@@ -143,7 +144,7 @@ test("unwrapping a GOST key needs the wrapping certificate", async () => {
   );
 });
 
-const STANDARD_KINDS: readonly StandardKind[] = ["P-256", "P-384", "RSA-2048", "Ed25519"];
+const STANDARD_KINDS: readonly StandardKind[] = ["P-256", "P-384", "P-521", "RSA-2048", "Ed25519"];
 
 for (const kind of STANDARD_KINDS) {
   test(`${kind}: a chat key wrapped for the certificate unwraps with its PKCS#8 key`, async () => {

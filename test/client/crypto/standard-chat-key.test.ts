@@ -15,6 +15,7 @@ const SCHEMES: readonly [StandardKind, StandardWrapScheme, number][] = [
   ["P-384", "ecdh-p384-hkdf-aeskw", 0x02],
   ["RSA-2048", "rsa-oaep-sha256", 0x03],
   ["Ed25519", "x25519-hkdf-aeskw", 0x04],
+  ["P-521", "ecdh-p521-hkdf-aeskw", 0x05],
 ];
 
 /** Size after the 2-byte header for a 40-byte (GOST) chat key. */
@@ -23,6 +24,7 @@ const BODY_BYTES: Record<StandardKind, number> = {
   "P-384": 97 + 48,
   "RSA-2048": 256,
   Ed25519: 32 + 48,
+  "P-521": 133 + 48,
 };
 
 function assertSameChatKey(actual: ChatKey, expected: ChatKey): void {

@@ -15,7 +15,8 @@
  * transactions (each autocommit statement is one), read after the server's backends have reported them.
  *
  * Run: node --import tsx bench/reconnect-cost.ts [--postgres] [--sockets N] [--rounds N] [--new N]
- * [--phases connect,resume]
+ * [--phases connect,resume] [--no-statements]
+ * (`--no-statements`: with --postgres, skip counting statements per socket, which waits 11 s per phase)
  * (BENCH_SERVER_PROF=<dir> profiles the server child; bench/profile-top.ts summarises the profile.)
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -144,9 +145,10 @@ async function main(): Promise<void> {
       await delay(500);
       return (cpu * 1e6) / sockets;
     };
-    // Warm-up: compiled code paths, caches, statements.
-    if (PHASES.includes("history")) await run("history");
-    if (PHASES.includes("resume")) console.log(`COLD ${(await run("resume")).toFixed(0)}`);
+    // Warm-up: compiled code paths, caches, statements. Its cost is a node's just after a restart (cold).
+    const cold = new Map<Phase, number>();
+    for (const phase of ["history", "resume"] as const)
+      if (PHASES.includes(phase)) cold.set(phase, await run(phase));
     const perSocket = new Map<Phase, number[]>(ALL_PHASES.map((phase) => [phase, []]));
     for (let round = 0; round < rounds; round++) {
       for (const phase of PHASES) perSocket.get(phase)?.push(await run(phase));
@@ -156,13 +158,12 @@ async function main(): Promise<void> {
     );
     const load = (await import("node:os")).loadavg().map((value) => value.toFixed(2));
     console.log(
-      `WARM ${perSocket
-        .get("resume")
-        ?.map((v) => v.toFixed(0))
-        .join(
-          " ",
-        )} ${backend}, ${sockets} sockets × ${rounds} rounds, ${fresh} new per chat, load ${load.join(" ")}`,
+      `${backend}, ${sockets} sockets × ${rounds} rounds, ${fresh} new per chat, load ${load.join(" ")}`,
     );
+    for (const [phase, micros] of cold)
+      console.log(
+        `  ${phase.padEnd(9)} µs/socket on the fresh server (warm-up, cold code): ${micros.toFixed(0)}`,
+      );
     for (const phase of PHASES)
       console.log(
         `  ${phase.padEnd(9)} µs/socket: ${perSocket
@@ -179,8 +180,7 @@ async function main(): Promise<void> {
       `  old path (subscribe + messages per chat) ${history?.toFixed(0)} µs/socket, ` +
         `new path (one resume) ${resumed?.toFixed(0)} µs/socket: ${((resumed ?? 0) / (history ?? 1)).toFixed(2)}×`,
     );
-    if (process.env.SKIP_STATEMENTS) return;
-    if (server.storage.kind === "postgres") {
+    if (server.storage.kind === "postgres" && !process.argv.includes("--no-statements")) {
       const url = server.storage.url;
       for (const phase of PHASES) {
         await delay(STATS_FLUSH_MS);

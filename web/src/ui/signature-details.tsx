@@ -4,26 +4,14 @@ import type { ReadMessage } from "../../../src/client/messenger.ts";
 import { parseCertificate } from "../../../src/pki/certificate.ts";
 import { t } from "../i18n/index.ts";
 import { SignatureMark } from "./signature.tsx";
-
-const DATE = new Intl.DateTimeFormat("ru-RU", { dateStyle: "long" });
+import { DATE, type Row, shownRows, subjectRows } from "./subject-rows.ts";
 
 export function SignatureDetails(props: { read: ReadMessage; der: Uint8Array | undefined; onClose(): void }) {
   const { read, der } = props;
   const certificate = der ? safeParse(der) : undefined;
-  const subject = certificate?.subject;
-  const rows: [string, string | undefined][] = subject
+  const rows: Row[] = certificate
     ? [
-        [
-          t.details.signer,
-          subject.commonName ?? [subject.surname, subject.givenName].filter(Boolean).join(" "),
-        ],
-        [t.details.organization, subject.organization],
-        [t.details.position, subject.title],
-        [t.details.inn, subject.inn],
-        [t.details.innle, subject.innle],
-        [t.details.ogrn, subject.ogrn],
-        [t.details.ogrnip, subject.ogrnip],
-        [t.details.snils, subject.snils],
+        ...subjectRows(certificate.subject, t.details.signer),
         [
           t.details.validity,
           t.details.validityRange(DATE.format(certificate.notBefore), DATE.format(certificate.notAfter)),
@@ -44,14 +32,12 @@ export function SignatureDetails(props: { read: ReadMessage; der: Uint8Array | u
       )}
       {!certificate && <p class="hint">{t.details.unknownCertificate}</p>}
       <dl>
-        {rows
-          .filter((row): row is [string, string] => !!row[1])
-          .map(([label, value]) => (
-            <Fragment key={label}>
-              <dt>{label}</dt>
-              <dd>{value}</dd>
-            </Fragment>
-          ))}
+        {shownRows(rows).map(([label, value]) => (
+          <Fragment key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </Fragment>
+        ))}
       </dl>
       <button type="button" class="small" onClick={props.onClose}>
         {t.details.close}

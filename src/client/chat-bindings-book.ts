@@ -6,7 +6,7 @@
  */
 import { decodeBase64 } from "../protocol/base64.ts";
 import { ChatType, type Contact } from "../protocol/schemas/chats.ts";
-import { type CertificateTrust, certificateIdentity, identityIfCertificate } from "./certificate-trust.ts";
+import { type CertificateTrust, certificateIdentity } from "./certificate-trust.ts";
 import { type ChatBindings, chatBindings, type PairMember } from "./chat-binding.ts";
 
 /** What is kept of a chat's contact: its bindings are computed from it (`of`). */
@@ -63,14 +63,19 @@ export class ChatBindingsBook {
   async of(chatId: string): Promise<ChatBindings | undefined> {
     const kind = this.chats.get(chatId);
     if (!kind) return undefined;
-    const own = this.ownMember(await this.options.ownPid());
+    const own = await this.ownMember(await this.options.ownPid());
     if (kind.chatType !== ChatType.personal) return chatBindings(kind, own, own);
     return chatBindings(kind, own, await this.pairMember(kind, chatId));
   }
 
-  /** The session's side of a pair: the identity its own signing certificate carries, whatever the server says. */
-  ownMember(pid: number): PairMember {
-    this.ownIdentity ??= certificateIdentity(this.options.ownCertificate);
+  /**
+   * The session's side of a pair: the identity its own signing certificate carries, whatever the server says — as
+   * its peer's session reads it through the same anchors; one that chains to none of them (a misconfigured
+   * client) gets its issuer and subject DN: no SNILS is taken on its own word.
+   */
+  async ownMember(pid: number): Promise<PairMember> {
+    const own = this.options.ownCertificate;
+    this.ownIdentity ??= (await this.options.trust.identity(own)) ?? certificateIdentity(own, false);
     return { pid, identity: this.ownIdentity };
   }
 
@@ -85,8 +90,11 @@ export class ChatBindingsBook {
     const { pid, certificates } = contact;
     const ders = certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []);
     if (!trust.anchored) {
-      const identity = ders.map(identityIfCertificate).find((found) => found !== undefined);
-      return { pid, identity: identity ?? `unknown:${pid}` };
+      for (const der of ders) {
+        const identity = await trust.identity(der);
+        if (identity !== undefined) return { pid, identity };
+      }
+      return { pid, identity: `unknown:${pid}` };
     }
     if (!trust.knows(pid) && chatId) await this.options.learnMembers(chatId);
     for (const der of ders) await trust.vouch(pid, der);

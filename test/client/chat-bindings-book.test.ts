@@ -38,7 +38,7 @@ describe("chat bindings book", () => {
     const pair = (await book.of(CHAT))?.pair;
     assert.deepEqual(
       [...(pair?.identities ?? [])].sort(),
-      [certificateIdentity(own.certificate), certificateIdentity(peer.certificate)].sort(),
+      [certificateIdentity(own.certificate, true), certificateIdentity(peer.certificate, true)].sort(),
     );
   });
 

@@ -465,8 +465,8 @@ describe("chat keyring and a personal chat's pair binding", () => {
     return {
       creation: createBinding(0, null),
       pair: pairBinding(
-        { pid: 1, identity: certificateIdentity(own.certificate) },
-        { pid: peerPid, identity: certificateIdentity(peer.certificate) },
+        { pid: 1, identity: certificateIdentity(own.certificate, true) },
+        { pid: peerPid, identity: certificateIdentity(peer.certificate, true) },
       ),
     };
   }

@@ -454,8 +454,8 @@ describe("the SDK against a hostile server", () => {
     // A rotation commits over the chat id: over this one, the commitment would stand for a key of the pair's
     // chat, and the key is the group's, which Mallory holds.
     const named = pairBinding(
-      { pid: own.pid, identity: certificateIdentity(victim.messenger.signer.certificate) },
-      { pid: peer.pid, identity: certificateIdentity(anna.messenger.signer.certificate) },
+      { pid: own.pid, identity: certificateIdentity(victim.messenger.signer.certificate, true) },
+      { pid: peer.pid, identity: certificateIdentity(anna.messenger.signer.certificate, true) },
     ).binding;
     const swap = (value: unknown, from: string, to: string): unknown =>
       JSON.parse(JSON.stringify(value).replaceAll(from, to));

@@ -232,7 +232,7 @@ describe("key fulfilment: whom a chat's keys may go to", () => {
     const [peer, stranger] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
     const members = pairBinding(
       { pid: 1, identity: "ru:00000000001:-" },
-      { pid: 2, identity: certificateIdentity(peer.certificate) },
+      { pid: 2, identity: certificateIdentity(peer.certificate, true) },
     );
     const pair: ChatBindings = { creation: createBinding(0, null), pair: members };
     const group: ChatBindings = { creation: createBinding(1, "G") };
@@ -248,6 +248,7 @@ describe("key fulfilment: whom a chat's keys may go to", () => {
     const kept = await memberWaits(
       [PERSONAL, GROUP, UNKNOWN, NAMED].map((chatId) => ({ chatId, waitList })),
       async (chatId) => bindings.get(chatId),
+      new CertificateTrust({ anchors: await signerOf.anchors() }),
     );
     assert.deepEqual(kept, [
       { chatId: PERSONAL, waitList: [waitList[0]] },

@@ -2,12 +2,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import {
-  CLIENT_TRUST_ENV,
-  clientTrust,
-  readAnchors,
-  trustFile,
-} from "../../../src/cli/user/client-trust.ts";
+import { CLIENT_TRUST_ENV, clientTrust, readAnchors, trustFile } from "../../../src/cli/user/client-trust.ts";
 import { decodeCertificateText, parseCertificate } from "../../../src/pki/certificate.ts";
 import { CA_CERT_FILE, createTestCa } from "../../../src/server/test-ca.ts";
 import { useTempDir } from "../../support/temp-dir.ts";

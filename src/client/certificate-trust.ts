@@ -1,10 +1,10 @@
 /**
  * Which certificates this client wraps chat keys for and takes chat keys from (docs/CRYPTO.md "Trusting
  * certificates"): the server is not trusted to say. A certificate counts when it chains to one of the
- * client's trust anchors and is valid now, and its subject identity (SNILS with OGRN/OGRNIP, else INN/OGRN,
- * else issuer and subject DN) is the one this client has already trusted for that profile. Without anchors
- * nothing chains: only the explicit `trustServerCertificates` opt-in (tests, development) accepts what the
- * server lists.
+ * client's trust anchors and is valid now — one that carries a SNILS only through an anchor marked qualified
+ * (docs/DECISIONS.md §30) — and its identity (SNILS with OGRN/OGRNIP, else issuer and subject DN) is the one this
+ * client has already trusted for that profile. Without anchors nothing chains: only the explicit
+ * `trustServerCertificates` opt-in (tests, development) accepts what the server lists.
  */
 import { parseCertificate } from "../pki/certificate.ts";
 import { createPki, type Pki } from "../pki/create-pki.ts";
@@ -12,7 +12,7 @@ import type { TrustInput } from "../pki/trust.ts";
 import { encodeBase64 } from "../protocol/base64.ts";
 
 const HOUR_MS = 3_600_000;
-/** Hours × certificates remembered by hourlyChainProblem before it starts again. */
+/** Hours × certificates remembered by hourlyChainProblem (and certificates by lastMomentProblem) before it starts again. */
 const CHAIN_HOURS_KEPT = 1024;
 
 export type ClientTrustSetting =
@@ -24,24 +24,23 @@ export type ClientTrustSetting =
 export const NO_ANCHORS =
   "no trust anchors are configured: pass `trust` (CA certificates) to Messenger, or `trustServerCertificates: true` for tests";
 
-/** The identity the server keys profiles by (src/server/services/profile-identity.ts), from a parsed certificate. */
+/**
+ * A certificate's identity, read from it alone so that every session reads it alike (a pair binding is computed
+ * by both members): SNILS with OGRN/OGRNIP, as the server keys a qualified certificate's profile, else issuer and
+ * subject DN — whatever other Russian IDs it carries: an organisation's INN/OGRN are on all its employees'
+ * certificates. Whether a SNILS is believed is the chain's question (chainProblem: only through an anchor marked
+ * qualified). Throws for what is not a certificate.
+ */
 export function certificateIdentity(der: Uint8Array): string {
   const parsed = parseCertificate(der);
-  const { snils, ogrn, ogrnip, inn, innle } = parsed.subject;
+  const { snils, ogrn, ogrnip } = parsed.subject;
   if (snils) return `ru:${snils}:${ogrnip ?? ogrn ?? "-"}`;
-  if (ogrn || ogrnip || inn || innle) return `org:${ogrn ?? ogrnip ?? "-"}:${inn ?? innle ?? "-"}`;
   return `dn:${parsed.issuerDn}|${parsed.subjectDn}`;
 }
 
-/** certificateIdentity, or undefined for what is not a certificate (or is missing). */
-export function identityIfCertificate(der: Uint8Array | undefined): string | undefined {
-  if (!der) return undefined;
-  try {
-    return certificateIdentity(der);
-  } catch {
-    return undefined;
-  }
-}
+/** Why a certificate with a SNILS does not count when its path runs through no anchor marked qualified. */
+const SNILS_NOT_QUALIFIED =
+  "it carries a SNILS but chains through no anchor marked qualified: only an accredited CA may speak for a SNILS";
 
 /** Why a message's certificate is not its sender's: `unknown` when it does not chain (no verdict on the sender). */
 export interface SenderProblem {
@@ -57,6 +56,8 @@ export class CertificateTrust {
   private readonly vouchers = new Map<number, Uint8Array>();
   /** "hour:certificate" → whether the certificate chains through that whole hour (hourlyChainProblem). */
   private readonly chainHours = new Map<string, Promise<boolean>>();
+  /** Certificate → its chain problem at its last valid moment (fixed: the CRLs are fixed for the session). */
+  private readonly lastMoments = new Map<string, Promise<string | undefined>>();
 
   constructor(readonly setting: ClientTrustSetting) {
     this.pki = "anchors" in setting ? createPki({ trust: setting.anchors }) : undefined;
@@ -73,20 +74,40 @@ export class CertificateTrust {
   }
 
   /**
-   * Why `der` does not chain to an anchor now (or `at`), or undefined when it does (always, without anchors). Now
-   * goes through hourlyChainProblem: a session checks the same certificates again and again (every key row, every
-   * send in a personal chat), 2–4 ms each.
+   * Why `der` does not chain to an anchor now (or `at`), or undefined when it does (always, without anchors); a
+   * certificate carrying a SNILS must chain through an anchor marked qualified. Now goes through
+   * hourlyChainProblem: a session checks the same certificates again and again (every key row, every send in a
+   * personal chat), 2–4 ms each.
    */
   async chainProblem(der: Uint8Array, at?: Date): Promise<string | undefined> {
     if (!this.pki) return undefined;
     if (at === undefined) return this.hourlyChainProblem(der, new Date());
     let status: Awaited<ReturnType<Pki["checkCertificate"]>>;
+    let parsed: ReturnType<typeof parseCertificate>;
     try {
-      status = await this.pki.checkCertificate(parseCertificate(der), at);
+      parsed = parseCertificate(der);
+      status = await this.pki.checkCertificate(parsed, at);
     } catch (error) {
       return `not a certificate: ${error instanceof Error ? error.message : String(error)}`;
     }
-    return status.ok ? undefined : `${status.reason}: ${status.detail}`;
+    if (!status.ok) return `${status.reason}: ${status.detail}`;
+    return parsed.subject.snils && !status.qualified ? SNILS_NOT_QUALIFIED : undefined;
+  }
+
+  /**
+   * `der`'s identity (certificateIdentity) when this client believes it, or undefined for what is not a
+   * certificate or, with anchors, does not chain undated (undatedChainProblem; a SNILS only through an anchor
+   * marked qualified). Without anchors (the server's certificates taken, or none) nothing is checked: a SNILS is
+   * the server's word, as everything else is then.
+   */
+  async identity(der: Uint8Array | undefined): Promise<string | undefined> {
+    if (!der) return undefined;
+    try {
+      if (this.pki && (await this.undatedChainProblem(der)) !== undefined) return undefined;
+      return certificateIdentity(der);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -98,8 +119,9 @@ export class CertificateTrust {
     if (!this.pki || this.identities.has(pid)) return;
     // An expired certificate still says who the person is (a departed peer's personal chat binds its identity);
     // keys are wrapped only for certificates that chain now (recipientProblem).
-    if ((await this.undatedChainProblem(der)) !== undefined) return;
-    this.identities.set(pid, certificateIdentity(der));
+    const identity = await this.identity(der);
+    if (identity === undefined || this.identities.has(pid)) return;
+    this.identities.set(pid, identity);
     this.vouchers.set(pid, der);
   }
 
@@ -126,8 +148,8 @@ export class CertificateTrust {
   async contradicts(pid: number, der: Uint8Array): Promise<boolean> {
     const trusted = this.identities.get(pid);
     if (!this.pki || trusted === undefined) return false;
-    if ((await this.undatedChainProblem(der)) !== undefined) return false;
-    return certificateIdentity(der) !== trusted;
+    const identity = await this.identity(der);
+    return identity !== undefined && identity !== trusted;
   }
 
   /**
@@ -145,15 +167,26 @@ export class CertificateTrust {
     } catch {
       return now;
     }
-    return notAfter.getTime() < Date.now() ? this.chainProblem(der, notAfter) : now;
+    return notAfter.getTime() < Date.now() ? this.lastMomentProblem(der, notAfter) : now;
+  }
+
+  /** chainProblem at `notAfter`, the certificate's last valid moment, once per certificate. */
+  private lastMomentProblem(der: Uint8Array, notAfter: Date): Promise<string | undefined> {
+    const key = encodeBase64(der);
+    let problem = this.lastMoments.get(key);
+    if (problem === undefined) {
+      if (this.lastMoments.size >= CHAIN_HOURS_KEPT) this.lastMoments.clear();
+      problem = this.chainProblem(der, notAfter);
+      this.lastMoments.set(key, problem);
+    }
+    return problem;
   }
 
   /** Whether any trusted profile has `der`'s identity (a key row's wrapper, an epoch's committer; undatedChainProblem). */
   async trustedIdentity(der: Uint8Array): Promise<string | undefined> {
     if (!this.pki) return "unchecked";
-    if ((await this.undatedChainProblem(der)) !== undefined) return undefined;
-    const identity = certificateIdentity(der);
-    return [...this.identities.values()].includes(identity) ? identity : undefined;
+    const identity = await this.identity(der);
+    return identity !== undefined && [...this.identities.values()].includes(identity) ? identity : undefined;
   }
 
   /**

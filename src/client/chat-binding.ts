@@ -3,15 +3,15 @@
  * personal chat to its two members"). The server names a chat and says who is in it; a signature over the
  * chat id alone does not stop it from presenting one chat as another. A personal chat joins exactly two
  * people, for good, so its keys can be bound to them: the pair binding names both members' certificate
- * identities (CertificateTrust's `certificateIdentity`: SNILS and OGRN, …), which the server cannot forge or
- * swap — profile ids are its word (it could tell a session that its own profile is Mallory's) — and a key
+ * identities (CertificateTrust's `identity`: SNILS and OGRN from a qualified CA, else issuer and subject DN),
+ * which the server cannot forge or swap — profile ids are its word (it could tell a session that its own profile is Mallory's) — and a key
  * committed over it by one of the two is known to those two only.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ChatType } from "../protocol/schemas/chats.ts";
-import { identityIfCertificate } from "./certificate-trust.ts";
+import type { CertificateTrust } from "./certificate-trust.ts";
 import { createBinding } from "./crypto/key-row-signature.ts";
 
 export interface PairBinding {
@@ -58,9 +58,16 @@ export function chatBindings(
   return chat.chatType === ChatType.personal ? { creation, pair: pairBinding(own, peer) } : { creation };
 }
 
-/** Whether `certificate` carries one of the pair's identities (what is not a certificate does not). */
-export function isPairCertificate(pair: PairBinding, certificate: Uint8Array | undefined): boolean {
-  const identity = identityIfCertificate(certificate);
+/**
+ * Whether `certificate` carries one of the pair's identities as `trust` reads it (what is not a certificate, or
+ * does not chain, does not).
+ */
+export async function isPairCertificate(
+  pair: PairBinding,
+  certificate: Uint8Array | undefined,
+  trust: CertificateTrust,
+): Promise<boolean> {
+  const identity = await trust.identity(certificate);
   return identity !== undefined && pair.identities.includes(identity);
 }
 

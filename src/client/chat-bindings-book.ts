@@ -6,7 +6,7 @@
  */
 import { decodeBase64 } from "../protocol/base64.ts";
 import { ChatType, type Contact } from "../protocol/schemas/chats.ts";
-import { type CertificateTrust, certificateIdentity, identityIfCertificate } from "./certificate-trust.ts";
+import { type CertificateTrust, certificateIdentity } from "./certificate-trust.ts";
 import {
   type ChatBindings,
   chatBindings,
@@ -77,7 +77,7 @@ export class ChatBindingsBook {
   async of(chatId: string): Promise<ChatBindings | undefined> {
     const kind = this.chats.get(chatId);
     if (!kind) return undefined;
-    const own = this.ownMember(await this.options.ownPid());
+    const own = await this.ownMember(await this.options.ownPid());
     if (kind.chatType !== ChatType.personal) return chatBindings(kind, own, own);
     return chatBindings(kind, own, await this.pairMember(kind, chatId));
   }
@@ -91,19 +91,24 @@ export class ChatBindingsBook {
     const kind = this.chats.get(chatId);
     if (!kind) return undefined;
     if (kind.chatType !== ChatType.personal) return "not-personal";
-    const own = this.ownMember(await this.options.ownPid());
+    const own = await this.ownMember(await this.options.ownPid());
     const peer = await this.pairMember(kind, chatId);
     const voucher = this.options.trust.voucherOf(peer.pid);
     const known = [
       ...kind.certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []),
       ...(voucher ? [voucher] : []),
     ];
-    const certificates = known.filter((der) => identityIfCertificate(der) === peer.identity);
+    const certificates: Uint8Array[] = [];
+    for (const der of known)
+      if ((await this.options.trust.identity(der)) === peer.identity) certificates.push(der);
     return { pair: pairBinding(own, peer), peer, certificates };
   }
 
-  /** The session's side of a pair: the identity its own signing certificate carries, whatever the server says. */
-  ownMember(pid: number): PairMember {
+  /**
+   * The session's side of a pair: the identity its own signing certificate carries, whatever the server says (its
+   * peer's session reads the same; whether that session believes it is its own anchors' question).
+   */
+  async ownMember(pid: number): Promise<PairMember> {
     this.ownIdentity ??= certificateIdentity(this.options.ownCertificate);
     return { pid, identity: this.ownIdentity };
   }
@@ -119,8 +124,11 @@ export class ChatBindingsBook {
     const { pid, certificates } = contact;
     const ders = certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []);
     if (!trust.anchored) {
-      const identity = ders.map(identityIfCertificate).find((found) => found !== undefined);
-      return { pid, identity: identity ?? `unknown:${pid}` };
+      for (const der of ders) {
+        const identity = await trust.identity(der);
+        if (identity !== undefined) return { pid, identity };
+      }
+      return { pid, identity: `unknown:${pid}` };
     }
     if (!trust.knows(pid) && chatId) await this.options.learnMembers(chatId);
     for (const der of ders) await trust.vouch(pid, der);

@@ -257,7 +257,7 @@ export class ChatKeyring {
     const pair = bindings?.pair;
     const committedTo =
       epoch.binding === chatId ? "chat" : epoch.binding === pair?.binding ? "pair" : "creation";
-    if (pair && committedTo === "pair" && !isPairCertificate(pair, signer))
+    if (pair && committedTo === "pair" && !(await isPairCertificate(pair, signer, this.options.trust)))
       throw new Error(`${where}: its signing certificate is not one of the chat's two members'`);
     if (!matchesCommitment(epoch, chatKey, value))
       throw new BadKeyRowError(keyId, new Error(`the key it unwraps to is not the one ${where} names`));

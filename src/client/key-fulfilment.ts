@@ -155,15 +155,18 @@ export async function trustedWaits(
 export async function memberWaits(
   waits: readonly ChatWaitList[],
   bindings: (chatId: string) => Promise<ChatBindings | undefined>,
+  trust: CertificateTrust,
 ): Promise<ChatWaitList[]> {
   const out: ChatWaitList[] = [];
   for (const { chatId, waitList } of waits) {
     const known = await bindings(chatId);
     if (!known || !isSignableChatId(chatId)) continue;
     const { pair } = known;
-    const isMember = (entry: WaitingCertificate) =>
-      pair === undefined || isPairCertificate(pair, decodeBase64(entry.cert));
-    out.push({ chatId, waitList: waitList.filter(isMember) });
+    const members: WaitingCertificate[] = [];
+    for (const entry of waitList)
+      if (pair === undefined || (await isPairCertificate(pair, decodeBase64(entry.cert), trust)))
+        members.push(entry);
+    out.push({ chatId, waitList: members });
   }
   return out;
 }
@@ -249,7 +252,7 @@ export class KeyFulfiller {
     const { keyring, signer, trust } = this.options;
     if (!trust.canWrap && waits.some((wait) => wait.waitList.length > 0))
       throw new Error(`not serving wait lists: ${NO_ANCHORS}`);
-    const members = await memberWaits(waits, this.options.bindings);
+    const members = await memberWaits(waits, this.options.bindings, trust);
     const withEntries = (await trustedWaits(members, trust, this.options.learnMembers)).filter(
       (wait) => wait.waitList.length > 0,
     );

@@ -12,7 +12,7 @@ import { normalizePhone } from "../protocol/phone.ts";
 import type { AddMemberKey, ChatMembersData, ChatRole, EpochKey } from "../protocol/schemas/members.ts";
 import { type CertchatApi, CertchatApiError } from "./api.ts";
 import { type CertificateTrust, NO_ANCHORS } from "./certificate-trust.ts";
-import { type ChatBindings, isPairCertificate, signableChatId } from "./chat-binding.ts";
+import { type ChatBindings, isPairCertificate, type PairBinding, signableChatId } from "./chat-binding.ts";
 import type { ChatKeyring } from "./chat-keyring.ts";
 import type { ChatKeyKind } from "./crypto/chat-key.ts";
 import { signCommitment } from "./crypto/epoch-commitment.ts";
@@ -280,13 +280,7 @@ export class Membership {
     const pair = (await this.options.bindings?.(chat))?.pair;
     // A personal chat's two members are fixed: a third one listed, or a certificate of another person listed as
     // one of theirs, is the server's, and gets nothing.
-    const stranger =
-      pair &&
-      data.members.find(
-        (member) =>
-          !pair.pids.includes(member.pid) ||
-          member.certificates.some(({ cert }) => !isPairCertificate(pair, decodeBase64(cert))),
-      );
+    const stranger = pair && (await strangerOf(pair, data.members, this.options.trust));
     if (stranger)
       throw new Error(`the server lists profile ${stranger.pid} as a member of personal chat ${chat}`);
     const plan = planRotation(data, removedPid);
@@ -351,6 +345,20 @@ export class Membership {
       }
     }
   }
+}
+
+/** The first of `members` that is not one of the pair's: another profile, or a certificate of another person. */
+async function strangerOf(
+  pair: PairBinding,
+  members: ChatMembersData["members"],
+  trust: CertificateTrust,
+): Promise<ChatMembersData["members"][number] | undefined> {
+  for (const member of members) {
+    if (!pair.pids.includes(member.pid)) return member;
+    for (const { cert } of member.certificates)
+      if (!(await isPairCertificate(pair, decodeBase64(cert), trust))) return member;
+  }
+  return undefined;
 }
 
 function isGost(certificate: Uint8Array): boolean {

@@ -643,8 +643,8 @@ export class Messenger {
     const peer = type === ChatType.personal ? members[0] : undefined;
     const bindings = chatBindings(
       { chatType: type, chatName },
-      this.bindings.ownMember(own.pid),
-      peer ? await this.bindings.pairMember(peer) : this.bindings.ownMember(own.pid),
+      await this.bindings.ownMember(own.pid),
+      peer ? await this.bindings.pairMember(peer) : await this.bindings.ownMember(own.pid),
     );
     // The chat has no id yet: a personal chat's rows bind its two members, a group's its type and name.
     const binding = bindings.pair?.binding ?? bindings.creation;

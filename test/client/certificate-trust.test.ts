@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CertificateTrust, certificateIdentity, NO_ANCHORS } from "../../src/client/certificate-trust.ts";
+import { parseCertificate } from "../../src/pki/certificate.ts";
+import type { TrustInput } from "../../src/pki/trust.ts";
 import { useTempDir } from "../support/temp-dir.ts";
-import { testSigners } from "./support.ts";
+import { type TestSigners, testSigners } from "./support.ts";
 
-// The members' CA, and a CA of the server operator's own that no user trusts.
+// The members' CA, and another CA (of the server operator's own that no user trusts, unless a test says so).
 const memberOf = testSigners(useTempDir("certchat-trust-members-"));
 const rogueOf = testSigners(useTempDir("certchat-trust-rogue-"));
 
@@ -125,8 +127,73 @@ describe("certificate trust", () => {
     assert.equal(await opted.recipientProblem(2, member.certificate), undefined);
   });
 
-  it("the identity is the SNILS with the OGRN, as the server keys profiles", async () => {
+  it("the identity is the SNILS with the OGRN from a qualified anchor, as the server keys profiles", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
     const member = await memberOf("ecdsa-p256", { snils: "11223344595" });
-    assert.equal(certificateIdentity(member.certificate), "ru:11223344595:-");
+    assert.equal(await trust.identity(member.certificate), "ru:11223344595:-");
+  });
+
+  it("a certificate carrying a SNILS from an anchor not marked qualified counts for no one: no key for it, no signature of its profile", async () => {
+    const trust = new CertificateTrust({
+      anchors: await bothAnchors(memberOf, rogueOf, { qualified: false }),
+    });
+    const anna = await memberOf("ecdsa-p256", { snils: "11223344595" });
+    const mallory = await rogueOf("ecdsa-p256", { snils: "11223344595" });
+    await trust.vouch(2, anna.certificate);
+    const unqualified = /carries a SNILS but chains through no anchor marked qualified/;
+    assert.match((await trust.chainProblem(mallory.certificate)) ?? "", unqualified);
+    assert.match((await trust.recipientProblem(2, mallory.certificate)) ?? "", unqualified);
+    const asSender = await trust.senderProblem(2, mallory.certificate, new Date());
+    assert.equal(asSender?.unknown, true);
+    assert.match(asSender?.problem ?? "", unqualified);
+    assert.equal(await trust.identity(mallory.certificate), undefined);
+    assert.equal(await trust.trustedIdentity(mallory.certificate), undefined);
+  });
+
+  it("a renewal with the profile's SNILS from another qualified anchor keeps its identity", async () => {
+    const trust = new CertificateTrust({
+      anchors: await bothAnchors(memberOf, rogueOf, { qualified: true }),
+    });
+    const [old, renewed] = [
+      await memberOf("ecdsa-p256", { snils: "11223344595" }),
+      await rogueOf("ecdsa-p256", { snils: "11223344595" }),
+    ];
+    await trust.vouch(2, old.certificate);
+    assert.equal(await trust.contradicts(2, renewed.certificate), false);
+    assert.equal(await trust.recipientProblem(2, renewed.certificate), undefined);
+  });
+
+  it("an organisation's certificate without SNILS is known by its issuer and subject, not by the INN and OGRN its colleagues share", async () => {
+    const trust = new CertificateTrust({ anchors: await memberOf.anchors() });
+    const organisation = { inn: "7707083893", ogrn: "1027700132195" };
+    const [clerk, colleague] = [
+      await memberOf("ecdsa-p256", { organisation, name: "Петров Пётр Петрович" }),
+      await memberOf("ecdsa-p256", { organisation, name: "Орлова Ольга Олеговна" }),
+    ];
+    const parsed = parseCertificate(clerk.certificate);
+    assert.equal(await trust.identity(clerk.certificate), `dn:${parsed.issuerDn}|${parsed.subjectDn}`);
+    await trust.vouch(2, clerk.certificate);
+    assert.equal(await trust.contradicts(2, colleague.certificate), true);
+  });
+
+  it("without anchors a SNILS is read from any certificate (nothing is checked: the server's word)", async () => {
+    const rogue = await rogueOf("ecdsa-p256", { snils: "11223344595" });
+    assert.equal(
+      await new CertificateTrust({ serverCertificates: true }).identity(rogue.certificate),
+      "ru:11223344595:-",
+    );
   });
 });
+
+/** The anchors of both signers' CAs, both marked qualified or neither (the first's always is). */
+async function bothAnchors(
+  first: TestSigners,
+  second: TestSigners,
+  options: { qualified: boolean },
+): Promise<TrustInput> {
+  const [a, b] = [await first.anchors(), await second.anchors(options)];
+  return {
+    anchors: [...a.anchors, ...b.anchors],
+    qualified: [...(a.qualified ?? []), ...(b.qualified ?? [])],
+  };
+}

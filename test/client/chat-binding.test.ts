@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { certificateIdentity } from "../../src/client/certificate-trust.ts";
+import { CertificateTrust, certificateIdentity } from "../../src/client/certificate-trust.ts";
 import {
   chatBindings,
   isPairCertificate,
@@ -44,10 +44,11 @@ describe("chat bindings", () => {
 
   it("takes as the pair's only certificates that carry one of its identities", async () => {
     const [member, stranger] = [await signerOf("ecdsa-p256"), await signerOf("ecdsa-p256")];
+    const trust = new CertificateTrust({ anchors: await signerOf.anchors() });
     const pair = pairBinding(ivan, { pid: 42, identity: certificateIdentity(member.certificate) });
-    assert.equal(isPairCertificate(pair, member.certificate), true);
-    assert.equal(isPairCertificate(pair, stranger.certificate), false);
-    assert.equal(isPairCertificate(pair, new Uint8Array([0x30, 0x00])), false);
+    assert.equal(await isPairCertificate(pair, member.certificate, trust), true);
+    assert.equal(await isPairCertificate(pair, stranger.certificate, trust), false);
+    assert.equal(await isPairCertificate(pair, new Uint8Array([0x30, 0x00]), trust), false);
   });
 
   it("signs over a chat id, never over a server's chat id shaped like a pair or creation binding", () => {

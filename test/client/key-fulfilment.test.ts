@@ -248,6 +248,7 @@ describe("key fulfilment: whom a chat's keys may go to", () => {
     const kept = await memberWaits(
       [PERSONAL, GROUP, UNKNOWN, NAMED].map((chatId) => ({ chatId, waitList })),
       async (chatId) => bindings.get(chatId),
+      new CertificateTrust({ anchors: await signerOf.anchors() }),
     );
     assert.deepEqual(kept, [
       { chatId: PERSONAL, waitList: [waitList[0]] },

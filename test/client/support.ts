@@ -10,7 +10,7 @@ import {
   signatureVerifier,
   wrapChatKeyFor,
 } from "../../src/client/index.ts";
-import { decodeCertificateText } from "../../src/pki/certificate.ts";
+import { decodeCertificateText, parseCertificate } from "../../src/pki/certificate.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import { decodeBase64, encodeBase64 } from "../../src/protocol/base64.ts";
 import {
@@ -23,13 +23,18 @@ import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
 
-/** The trust anchors of a client of `server`: its test CA (the one `issueUser` issues from). */
+/**
+ * The trust anchors of a client of `server`: its test CA (the one `issueUser` issues from), marked qualified as the
+ * server marks it (src/server/trust-setup.ts), so a SNILS keeps its profile's identity across renewals.
+ */
 export async function serverAnchors(server: Pick<TestServer, "dataDir">): Promise<TrustInput> {
-  return caAnchors(testCaDir(server.dataDir));
+  return caAnchors(testCaDir(server.dataDir), true);
 }
 
-async function caAnchors(caDir: string): Promise<TrustInput> {
-  return { anchors: [decodeCertificateText(await readFile(join(caDir, CA_CERT_FILE)))] };
+/** The CA of `caDir` as a client's only anchor, marked qualified (its SNILS count) or not. */
+export async function caAnchors(caDir: string, qualified: boolean): Promise<TrustInput> {
+  const anchor = parseCertificate(decodeCertificateText(await readFile(join(caDir, CA_CERT_FILE))));
+  return { anchors: [anchor.der], qualified: qualified ? [anchor.fingerprint] : [] };
 }
 
 let sequence = 0;
@@ -92,28 +97,37 @@ export function testSigners(dir: () => Promise<string>): TestSigners {
   const signerOf = async (alg: IssueAlgorithm, options: SignerOptions = {}) => {
     snils += 1;
     const issued = await issueTestCertificate(await caDir(), {
-      name: "Сидоров Сидор Сидорович",
+      name: options.name ?? "Сидоров Сидор Сидорович",
       alg,
-      snils: options.snils ?? String(snils).padStart(11, "0"),
+      ...(options.organisation ?? { snils: options.snils ?? String(snils).padStart(11, "0") }),
       ...(options.notBefore ? { notBefore: options.notBefore } : {}),
       ...(options.notAfter ? { notAfter: options.notAfter } : {}),
     });
     return loadSigner(issued.der, issued.keyPem);
   };
-  return Object.assign(signerOf, { anchors: async () => caAnchors(await caDir()) });
+  return Object.assign(signerOf, {
+    anchors: async (options: { qualified?: boolean } = {}) =>
+      caAnchors(await caDir(), options.qualified ?? true),
+  });
 }
 
 /** A test signer's SNILS (its own unless given) and validity (the test CA's default unless given). */
 export interface SignerOptions {
   snils?: string;
+  name?: string;
+  /** An organisation's employee: its INN and OGRN, and no SNILS. */
+  organisation?: { inn: string; ogrn: string };
   notBefore?: Date;
   notAfter?: Date;
 }
 
-/** Signers of one test CA, each with its own SNILS unless given; `anchors` trusts that CA. */
+/**
+ * Signers of one test CA, each with its own SNILS unless given; `anchors` trusts that CA, marked qualified unless
+ * `qualified: false` (then its certificates' identities are their DNs, not their SNILS).
+ */
 export interface TestSigners {
   (alg: IssueAlgorithm, options?: SignerOptions): Promise<Signer>;
-  anchors(): Promise<TrustInput>;
+  anchors(options?: { qualified?: boolean }): Promise<TrustInput>;
 }
 
 /** `count` new groups of `owner` with `member` in them (named `${name} ${i}`); their chat ids. */

@@ -51,7 +51,7 @@ export function loginCommand(program: Command): void {
       )
       .option(
         "--trust <file>",
-        `CA certificates (PEM or DER) members' certificates must chain to; kept for later commands (else $${CLIENT_TRUST_ENV}, else ./data/ca/ca.pem when present)`,
+        `CA certificates (PEM or DER) members' certificates must chain to, written qualified:<file> when they issue qualified certificates (only then does a SNILS name a person); kept for later commands (else $${CLIENT_TRUST_ENV}, else ./data/ca/ca.pem when present, qualified)`,
       )
       .option(
         "--phone <phone>",

@@ -93,7 +93,15 @@ describe("renewal on each backend, GOST and ECDSA", { concurrency: 2 }, () => {
           );
           const login = await runCliAnswering(
             [
-              ...["login", "--home", partner.home, "--server", server.url, "--trust", serverCaFile(server)],
+              ...[
+                "login",
+                "--home",
+                partner.home,
+                "--server",
+                server.url,
+                "--trust",
+                `qualified:${serverCaFile(server)}`,
+              ],
               ...["--cert", join(dir, "1", "cert.der"), "--key", join(dir, "1", "key.pem")],
             ],
             {},

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { CLIENT_TRUST_ENV, readAnchors, trustFile } from "../../../src/cli/user/client-trust.ts";
-import { decodeCertificateText } from "../../../src/pki/certificate.ts";
+import { CLIENT_TRUST_ENV, clientTrust, readAnchors, trustFile } from "../../../src/cli/user/client-trust.ts";
+import { decodeCertificateText, parseCertificate } from "../../../src/pki/certificate.ts";
 import { CA_CERT_FILE, createTestCa } from "../../../src/server/test-ca.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -35,6 +35,29 @@ describe("CLI client trust", () => {
       if (saved === undefined) delete process.env[CLIENT_TRUST_ENV];
       else process.env[CLIENT_TRUST_ENV] = saved;
     }
+  });
+
+  it("keeps a qualified: mark in front of the resolved path, from --trust or the environment", () => {
+    const saved = process.env[CLIENT_TRUST_ENV];
+    process.env[CLIENT_TRUST_ENV] = "qualified:from-env.pem";
+    try {
+      assert.equal(trustFile("qualified:given.pem"), `qualified:${resolve("given.pem")}`);
+      assert.equal(trustFile(), `qualified:${resolve("from-env.pem")}`);
+    } finally {
+      if (saved === undefined) delete process.env[CLIENT_TRUST_ENV];
+      else process.env[CLIENT_TRUST_ENV] = saved;
+    }
+  });
+
+  it("marks a qualified: file's CAs qualified, and an unmarked file's none (as before the mark)", async () => {
+    const dir = await tempDir();
+    await createTestCa(join(dir, "ca"));
+    const file = join(dir, "ca", CA_CERT_FILE);
+    const fingerprint = parseCertificate(decodeCertificateText(await readFile(file))).fingerprint;
+    const marked = await clientTrust(trustFile(`qualified:${file}`));
+    const unmarked = await clientTrust(trustFile(file));
+    assert.deepEqual("anchors" in marked ? marked.anchors.qualified : "none", [fingerprint]);
+    assert.deepEqual("anchors" in unmarked ? unmarked.anchors.qualified : "none", []);
   });
 
   it("refuses a PEM file without a certificate", async () => {

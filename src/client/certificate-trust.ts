@@ -1,8 +1,8 @@
 /**
  * Which certificates this client wraps chat keys for and takes chat keys from (docs/CRYPTO.md "Trusting
  * certificates"): the server is not trusted to say. A certificate counts when it chains to one of the
- * client's trust anchors and is valid now, and its subject identity (SNILS with OGRN/OGRNIP, else INN/OGRN,
- * else issuer and subject DN) is the one this client has already trusted for that profile. Without anchors
+ * client's trust anchors and is valid now, and its subject identity (SNILS with OGRN/OGRNIP, else issuer and
+ * subject DN) is the one this client has already trusted for that profile. Without anchors
  * nothing chains: only the explicit `trustServerCertificates` opt-in (tests, development) accepts what the
  * server lists.
  */
@@ -24,12 +24,15 @@ export type ClientTrustSetting =
 export const NO_ANCHORS =
   "no trust anchors are configured: pass `trust` (CA certificates) to Messenger, or `trustServerCertificates: true` for tests";
 
-/** The identity the server keys profiles by (src/server/services/profile-identity.ts), from a parsed certificate. */
+/**
+ * The identity the server keys profiles by (src/server/services/profile-identity.ts), from a parsed certificate:
+ * SNILS with OGRN/OGRNIP, else issuer and subject DN. Never an organisation's numbers alone: every SNILS-less
+ * certificate of one company carries them, and its holders are as many profiles (DECISIONS §31).
+ */
 export function certificateIdentity(der: Uint8Array): string {
   const parsed = parseCertificate(der);
-  const { snils, ogrn, ogrnip, inn, innle } = parsed.subject;
+  const { snils, ogrn, ogrnip } = parsed.subject;
   if (snils) return `ru:${snils}:${ogrnip ?? ogrn ?? "-"}`;
-  if (ogrn || ogrnip || inn || innle) return `org:${ogrn ?? ogrnip ?? "-"}:${inn ?? innle ?? "-"}`;
   return `dn:${parsed.issuerDn}|${parsed.subjectDn}`;
 }
 

@@ -75,6 +75,34 @@ describe("Messenger.pairPeer", () => {
     assert.equal(after.subject.commonName, "Верова-Новая Вера Викторовна");
   });
 
+  it("a session that lists its chats again after the peer's renewal shows the renewed certificate", async () => {
+    const [petr, vera] = [
+      await sdkUser(server, "ecdsa-p256", "Долгов Пётр Петрович"),
+      await sdkUser(server, "ecdsa-p256", "Долгова Вера Викторовна"),
+    ];
+    const chat = (await petr.messenger.chatWith(vera.phone)).chatId as string;
+    await petr.messenger.pairPeer(chat);
+    const renewed = await issueUser(server, {
+      name: "Долгова-Новая Вера Викторовна",
+      snils: vera.snils,
+      notBefore: new Date(Date.now() - 60_000),
+    });
+    server.clock.advance(61_000);
+    await Messenger.login({
+      server: server.url,
+      signer: await loadSigner(renewed.der, renewed.keyPem),
+      verifier: signatureVerifier(),
+      trust: await serverAnchors(server),
+      phone: vera.phone,
+      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
+    });
+    // The same session (a page left open): its chat list now names the renewed certificate.
+    await petr.messenger.chats();
+    const after = await petr.messenger.pairPeer(chat);
+    assert.ok(after.bound, shown(after));
+    assert.equal(after.subject.commonName, "Долгова-Новая Вера Викторовна");
+  });
+
   /** A holder of a certificate of ООО Ромашка (its OGRN and INN, the holder's name) without a SNILS. */
   async function companyUser(
     name: string,

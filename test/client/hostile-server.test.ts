@@ -665,6 +665,22 @@ describe("the SDK against a hostile server", () => {
     );
   });
 
+  it("confidentiality: adding a member to a personal chat sends no key of it, whatever the server would accept", async (t) => {
+    const [victim, anna, intruder] = [
+      await sdkUser(server, "ecdsa-p256", "Парин Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Парина Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Паров Марк Олегович"),
+    ];
+    const chat = (await victim.messenger.chatWith(anna.phone)).chatId as string;
+    await victim.messenger.sendText(chat, "только для Анны");
+    const session = await throughHostile(victim, t);
+    await assert.rejects(session.membership.add(chat, [intruder.phone], { history: "all" }), /personal chat/);
+    assert.deepEqual(
+      hostile.asked.filter(({ method }) => method === "addMembers"),
+      [],
+    );
+  });
+
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */
   function serveKeyOf(from: string, to: string): void {
     hostile.rewrites.set("contacts", (data) => {

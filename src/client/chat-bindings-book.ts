@@ -41,6 +41,8 @@ export interface PeerEvidence {
 
 export class ChatBindingsBook {
   private readonly chats = new Map<string, ChatKind>();
+  /** Each chat's certificates as its contact was last listed: only shown (peerOf), never what it is bound to. */
+  private readonly lastListed = new Map<string, Contact["certificates"]>();
   private ownIdentity?: string;
 
   constructor(private readonly options: ChatBindingsBookOptions) {}
@@ -64,6 +66,7 @@ export class ChatBindingsBook {
       throw new Error(
         `the server gives personal chat ${chatId}, known as the chat with profile ${known.pid}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
       );
+    this.lastListed.set(chatId, contact.certificates);
     if (!known)
       this.chats.set(chatId, {
         chatType: contact.chatType,
@@ -84,8 +87,9 @@ export class ChatBindingsBook {
 
   /**
    * What a noted personal chat is bound to on the peer's side (pair-peer.ts shows it): "not-personal" for a group
-   * or channel, undefined for a chat not noted. The certificates are the evidence the binding used, never the
-   * profile's name or phone: a peer whose identity is unknown has none.
+   * or channel, undefined for a chat not noted. The certificates are the evidence the binding used, and those a
+   * later listing gives (a renewal) when they carry the same identity — never the profile's name or phone: a peer
+   * whose identity is unknown has none.
    */
   async peerOf(chatId: string): Promise<PeerEvidence | "not-personal" | undefined> {
     const kind = this.chats.get(chatId);
@@ -94,10 +98,8 @@ export class ChatBindingsBook {
     const own = await this.ownMember(await this.options.ownPid());
     const peer = await this.pairMember(kind, chatId);
     const voucher = this.options.trust.voucherOf(peer.pid);
-    const known = [
-      ...kind.certificates.flatMap(({ cert }) => decodeBase64(cert) ?? []),
-      ...(voucher ? [voucher] : []),
-    ];
+    const listed = [...kind.certificates, ...(this.lastListed.get(chatId) ?? [])];
+    const known = [...listed.flatMap(({ cert }) => decodeBase64(cert) ?? []), ...(voucher ? [voucher] : [])];
     const certificates: Uint8Array[] = [];
     for (const der of known)
       if ((await this.options.trust.identity(der)) === peer.identity) certificates.push(der);

@@ -141,6 +141,10 @@ export class Membership {
     const { api, keyring } = this.options;
     this.requireTrust();
     signableChatId(chat);
+    // Its keys are its pair's alone (docs/CRYPTO.md "Binding a personal chat"): a server that took the rows would
+    // give a third person every epoch the two members were shown one safety code for.
+    if ((await this.options.bindings?.(chat))?.pair)
+      throw new Error(`chat ${chat} is a personal chat: its two members never change, nobody is added`);
     const profiles = await this.options.resolvePhones(phones);
     return this.retryOutdated(async () => {
       const { keyId } = await this.members(chat);

@@ -19,7 +19,7 @@ import { CertchatApi, CertchatApiError, type WithoutToken } from "./api.ts";
 import { onlyOf } from "./catch-up.ts";
 import { CertificateDirectory } from "./certificate-directory.ts";
 import { CertificateTrust, type ClientTrustSetting } from "./certificate-trust.ts";
-import { type ChatBindings, chatBindings } from "./chat-binding.ts";
+import { type ChatBindings, chatBindings, isPairCertificate } from "./chat-binding.ts";
 import { ChatBindingsBook } from "./chat-bindings-book.ts";
 import { planChatCreation } from "./chat-creation.ts";
 import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts";
@@ -646,8 +646,22 @@ export class Messenger {
       await this.bindings.ownMember(own.pid),
       peer ? await this.bindings.pairMember(peer) : await this.bindings.ownMember(own.pid),
     );
+    // Its key goes to the pair's certificates only, as in a rotation and a wait list's: without anchors nothing above
+    // checked that a listed certificate is of the person the binding (and the safety code) names.
+    const { pair } = bindings;
+    let stranger: (typeof certificates)[number] | undefined;
+    if (pair)
+      for (const certificate of certificates)
+        if (!(await isPairCertificate(pair, certificate.der, this.trust))) {
+          stranger = certificate;
+          break;
+        }
+    if (stranger)
+      throw new Error(
+        `the server lists under profile ${stranger.pid} a certificate of neither member of the personal chat: not created`,
+      );
     // The chat has no id yet: a personal chat's rows bind its two members, a group's its type and name.
-    const binding = bindings.pair?.binding ?? bindings.creation;
+    const binding = pair?.binding ?? bindings.creation;
     // Certificates this session cannot wrap for get no row and wait; a member left with none throws here.
     const { chatKey, recipients } = planChatCreation(
       holders.map((holder) => holder.pid),

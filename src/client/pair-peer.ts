@@ -11,7 +11,7 @@ import { safetyCode } from "./safety-code.ts";
 /** A personal chat's other member as its keys are bound to it. */
 export interface BoundPeer {
   readonly bound: true;
-  /** The peer's certificate identity in the pair binding (`ru:<SNILS>:<OGRN/OGRNIP>`, `org:…`, `dn:…`). */
+  /** The peer's certificate identity in the pair binding (`ru:<SNILS>:<OGRN/OGRNIP>`, else `dn:<issuer>|<subject>`). */
   readonly identity: string;
   /** The subject of the certificate shown: the peer's newest valid one the session knows with that identity. */
   readonly subject: SubjectInfo;

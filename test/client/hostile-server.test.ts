@@ -11,7 +11,8 @@ import {
   decryptContent,
   encryptContent,
   generateChatKey,
-  type Messenger,
+  Messenger,
+  signatureVerifier,
   wrapChatKeyFor,
 } from "../../src/client/index.ts";
 import { CertchatSocket } from "../../src/client/socket.ts";
@@ -601,6 +602,83 @@ describe("the SDK against a hostile server", () => {
     });
     const read = await intruder.messenger.history(withMallory);
     assert.ok(!read.some((message) => message.text === "только для Анны"));
+  });
+
+  it("confidentiality: a session without anchors creating its personal chat wraps no key for a listed certificate of neither pair member", async (t) => {
+    const [victim, anna, intruder] = [
+      await sdkUser(server, "ecdsa-p256", "Страницын Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Страницына Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Страничник Марк Олегович"),
+    ];
+    const [malloryEntry] = await victim.messenger.lookUp([intruder.phone]);
+    const [annaEntry] = await victim.messenger.lookUp([anna.phone]);
+    assert.ok(malloryEntry && annaEntry);
+    const [annaCertificate] = annaEntry.certificates;
+    const [malloryCertificate] = malloryEntry.certificates;
+    assert.ok(annaCertificate && malloryCertificate);
+    // Anna's phone, name and real certificate, listed first, over Mallory's profile with her certificate too: the
+    // pair binding (and the safety code) then names Anna, and the old code wrapped the first key for Mallory as
+    // well (Mallory read what the user sent, under Anna's subject and code). The real server would refuse a row for
+    // Anna's certificate under Mallory's profile: the proxy drops it.
+    hostile.rewrites.set("contacts", (data, request) =>
+      JSON.stringify(request ?? {}).includes(anna.phone.slice(-7))
+        ? [
+            {
+              ...malloryEntry,
+              phone: anna.phone,
+              user: anna.name,
+              name: anna.name,
+              certificates: [annaCertificate, malloryCertificate],
+            },
+          ]
+        : data,
+    );
+    hostile.rewrites.set("createChat", (data) => ({
+      ...(data as Contact),
+      phone: anna.phone,
+      user: anna.name,
+      name: anna.name,
+      certificates: [annaCertificate, malloryCertificate],
+    }));
+    hostile.requestRewrites.set("createChat", (body) => {
+      const request = body as { keys: { cid: number }[] };
+      return { ...request, keys: request.keys.filter((row) => row.cid !== annaCertificate.id) };
+    });
+    t.after(() => hostile.requestRewrites.clear());
+    hostile.asked.length = 0;
+    t.after(() => hostile.rewrites.clear());
+    // The web page's setting: the server's certificates are taken as they are listed (docs/WEB.md "Trust").
+    const session = await Messenger.login({
+      server: hostileUrl,
+      signer: victim.messenger.signer,
+      verifier: signatureVerifier(),
+      trustServerCertificates: true,
+      fulfil: false,
+    });
+    await assert.rejects(session.chatWith(anna.phone), /neither member of the personal chat/);
+    const rows = hostile.asked.flatMap(({ method, body }) =>
+      method === "createChat" ? (body as { keys: { cid: number }[] }).keys : [],
+    );
+    assert.equal(
+      rows.some((row) => row.cid === malloryCertificate.id),
+      false,
+    );
+  });
+
+  it("confidentiality: adding a member to a personal chat sends no key of it, whatever the server would accept", async (t) => {
+    const [victim, anna, intruder] = [
+      await sdkUser(server, "ecdsa-p256", "Парин Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Парина Анна Олеговна"),
+      await sdkUser(server, "ecdsa-p256", "Паров Марк Олегович"),
+    ];
+    const chat = (await victim.messenger.chatWith(anna.phone)).chatId as string;
+    await victim.messenger.sendText(chat, "только для Анны");
+    const session = await throughHostile(victim, t);
+    await assert.rejects(session.membership.add(chat, [intruder.phone], { history: "all" }), /personal chat/);
+    assert.deepEqual(
+      hostile.asked.filter(({ method }) => method === "addMembers"),
+      [],
+    );
   });
 
   /** The server answers `contacts` with `from`'s key row (and commitment) as `to`'s. */

@@ -75,6 +75,83 @@ describe("Messenger.pairPeer", () => {
     assert.equal(after.subject.commonName, "Верова-Новая Вера Викторовна");
   });
 
+  it("a session that lists its chats again after the peer's renewal shows the renewed certificate", async () => {
+    const [petr, vera] = [
+      await sdkUser(server, "ecdsa-p256", "Долгов Пётр Петрович"),
+      await sdkUser(server, "ecdsa-p256", "Долгова Вера Викторовна"),
+    ];
+    const chat = (await petr.messenger.chatWith(vera.phone)).chatId as string;
+    await petr.messenger.pairPeer(chat);
+    const renewed = await issueUser(server, {
+      name: "Долгова-Новая Вера Викторовна",
+      snils: vera.snils,
+      notBefore: new Date(Date.now() - 60_000),
+    });
+    server.clock.advance(61_000);
+    await Messenger.login({
+      server: server.url,
+      signer: await loadSigner(renewed.der, renewed.keyPem),
+      verifier: signatureVerifier(),
+      trust: await serverAnchors(server),
+      phone: vera.phone,
+      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
+    });
+    // The same session (a page left open): its chat list now names the renewed certificate.
+    await petr.messenger.chats();
+    const after = await petr.messenger.pairPeer(chat);
+    assert.ok(after.bound, shown(after));
+    assert.equal(after.subject.commonName, "Долгова-Новая Вера Викторовна");
+  });
+
+  /** A holder of a certificate of ООО Ромашка (its OGRN and INN, the holder's name) without a SNILS. */
+  async function companyUser(
+    name: string,
+    phone: string,
+  ): Promise<{ messenger: Messenger; name: string; phone: string }> {
+    const user = await issueUser(server, {
+      name,
+      snils: undefined,
+      org: "ООО Ромашка",
+      ogrn: "1027700132195",
+      inn: "7707083893",
+    });
+    const messenger = await Messenger.login({
+      server: server.url,
+      signer: await loadSigner(user.der, user.keyPem),
+      verifier: signatureVerifier(),
+      trust: await serverAnchors(server),
+      phone,
+      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
+    });
+    return { messenger, name, phone };
+  }
+
+  it("chats with two holders of one organisation's certificates without a SNILS show each holder and two codes", async () => {
+    const victim = await sdkUser(server, "ecdsa-p256", "Ромашкин Роман Романович");
+    // Two people of one company whose certificates name it (OGRN, its INN) but carry no SNILS: the server keys
+    // them as two profiles (by issuer and subject DN), so must the pair binding.
+    const [anna, mallory] = [
+      await companyUser("Ромашкина Анна Олеговна", "79770000101"),
+      await companyUser("Ромашов Марк Олегович", "79770000102"),
+    ];
+    const [withAnna, withMallory] = [
+      (await victim.messenger.chatWith(anna.phone)).chatId as string,
+      (await victim.messenger.chatWith(mallory.phone)).chatId as string,
+    ];
+    const [annaShown, malloryShown, annaSees] = [
+      await victim.messenger.pairPeer(withAnna),
+      await victim.messenger.pairPeer(withMallory),
+      await anna.messenger.pairPeer(withAnna),
+    ];
+    assert.ok(annaShown.bound && malloryShown.bound && annaSees.bound);
+    assert.deepEqual(
+      [annaShown.subject.commonName, malloryShown.subject.commonName],
+      [anna.name, mallory.name],
+    );
+    assert.equal(annaShown.safetyCode, annaSees.safetyCode);
+    assert.notEqual(malloryShown.safetyCode, annaShown.safetyCode);
+  });
+
   it("a group gives the answer that it is not a personal chat, with no code", async () => {
     const [owner, member] = [
       await sdkUser(server, "ecdsa-p256", "Групов Глеб Геннадьевич"),

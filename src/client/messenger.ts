@@ -210,6 +210,15 @@ export class Messenger {
     return this.keyFulfiller().fulfil(waitListsOf(chats ?? (await this.chats())));
   }
 
+  /**
+   * Why this session's own certificate does not count under its own trust anchors (CertificateTrust.chainProblem),
+   * or undefined when it does or nothing is checked: clients configured alike send it no keys and show its messages
+   * as `unknown` — most often a certificate with a SNILS whose CA is not marked qualified (DECISIONS §30).
+   */
+  async ownCertificateProblem(): Promise<string | undefined> {
+    return this.trust.chainProblem(this.signer.certificate);
+  }
+
   async profile(): Promise<ProfileData> {
     if (!this.ownProfile) {
       const profile = await this.api.profile();

@@ -73,6 +73,11 @@ export function loginCommand(program: Command): void {
         fulfil: false,
       });
       const profile = await messenger.profile();
+      const ownProblem = await messenger.ownCertificateProblem();
+      if (ownProblem)
+        process.stderr.write(
+          `certchat: warning: your certificate does not count under these trust anchors (${ownProblem}); clients configured alike send you no chat keys — mark accredited CAs with --trust qualified:<file>\n`,
+        );
       const token = messenger.api.token ?? "";
       await writeSession(home, {
         server: messenger.api.server,

@@ -17,9 +17,10 @@ import { type Authority, makeCertificate } from "../support/authorities.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { type TestSigners, testSigners } from "./support.ts";
 
-// The members' CA, and another CA (of the server operator's own that no user trusts, unless a test says so).
+// The members' CA, and another CA of another name (of the server operator's own that no user trusts, unless a
+// test says so).
 const memberOf = testSigners(useTempDir("certchat-trust-members-"));
-const rogueOf = testSigners(useTempDir("certchat-trust-rogue-"));
+const rogueOf = testSigners(useTempDir("certchat-trust-rogue-"), "certchat Rogue CA");
 
 describe("certificate trust", () => {
   it("a renewed certificate with the profile's SNILS is accepted as its profile's", async () => {

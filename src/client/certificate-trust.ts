@@ -6,8 +6,9 @@
  * client has already trusted for that profile. Without anchors nothing chains: only the explicit
  * `trustServerCertificates` opt-in (tests, development) accepts what the server lists.
  */
-import { parseCertificate } from "../pki/certificate.ts";
+import { type ParsedCertificate, parseCertificate } from "../pki/certificate.ts";
 import { createPki, type Pki } from "../pki/create-pki.ts";
+import { AttributeOid } from "../pki/oids.ts";
 import type { TrustInput } from "../pki/trust.ts";
 import { encodeBase64 } from "../protocol/base64.ts";
 
@@ -41,6 +42,15 @@ export function certificateIdentity(der: Uint8Array): string {
 /** Why a certificate with a SNILS does not count when its path runs through no anchor marked qualified. */
 const SNILS_NOT_QUALIFIED =
   "it carries a SNILS but chains through no anchor marked qualified: only an accredited CA may speak for a SNILS";
+
+/**
+ * Whether the subject has a SNILS attribute at all. `subject.snils` is the first one's text only: a blank or
+ * unreadable first attribute before the real number leaves it unset, and the SNILS would pass an unmarked anchor
+ * (printed in the subject DN, which the CLI shows for a holder without a name).
+ */
+function carriesSnils(parsed: ParsedCertificate): boolean {
+  return parsed.certificate.subject.typesAndValues.some((attribute) => attribute.type === AttributeOid.snils);
+}
 
 /** Why a message's certificate is not its sender's: `unknown` when it does not chain (no verdict on the sender). */
 export interface SenderProblem {
@@ -91,7 +101,7 @@ export class CertificateTrust {
       return `not a certificate: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (!status.ok) return `${status.reason}: ${status.detail}`;
-    return parsed.subject.snils && !status.qualified ? SNILS_NOT_QUALIFIED : undefined;
+    return carriesSnils(parsed) && !status.qualified ? SNILS_NOT_QUALIFIED : undefined;
   }
 
   /**

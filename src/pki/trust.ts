@@ -56,6 +56,8 @@ export class TrustStore {
   /** The configured CAs marked qualified, as the objects validated paths are made of. */
   private readonly qualifiedCas: Set<pkijs.Certificate>;
   private readonly qualifiedFingerprints: string[];
+  /** Subject DNs of the CAs marked qualified and of configured CAs named under one (qualifiedNamesOf). */
+  private readonly qualifiedNames: Set<string>;
   private readonly engine: pkijs.CryptoEngine;
   /**
    * Validated paths by end-entity fingerprint. A path's signatures, path lengths and anchors never change, so
@@ -90,6 +92,7 @@ export class TrustStore {
     this.qualifiedFingerprints = anchors
       .filter((a) => qualified.has(a.fingerprint))
       .map((a) => a.fingerprint);
+    this.qualifiedNames = qualifiedNamesOf(anchors, qualified);
     // Every chain ends in one of these keys: prepare their tables once rather than on first use.
     context.warm(anchors);
   }
@@ -149,7 +152,16 @@ export class TrustStore {
       const problem = endEntityProblem(cert.certificate);
       if (problem) return { ok: false, ...problem };
       // The end-entity itself is never its own authority, even when the operator listed it.
-      return { ok: true, qualified: chain.slice(1).some((ca) => this.qualifiedCas.has(ca)) };
+      const qualified = chain.slice(1).some((ca) => this.qualifiedCas.has(ca));
+      // A profile without SNILS is keyed by issuer and subject DN (the SDK's identity too): another configured CA
+      // taking a qualified CA's name would issue its holders' very keys (docs/DECISIONS.md §33).
+      if (!qualified && this.qualifiedNames.has(cert.issuerDn))
+        return {
+          ok: false,
+          reason: "untrusted",
+          detail: `issued in the name of a CA marked qualified (${cert.issuerDn}) by a CA not marked qualified`,
+        };
+      return { ok: true, qualified };
     } catch (error) {
       return { ok: false, reason: "invalid", detail: `validation failed: ${(error as Error).message}` };
     }
@@ -308,6 +320,25 @@ export class TrustStore {
     perIssuer.set(issuer, verified);
     return verified;
   }
+}
+
+/**
+ * Subject DNs (as ParsedCertificate formats them) that only a qualified path may issue under: the CAs marked
+ * qualified, and configured CAs whose issuer DN is one of these (an accredited CA's unmarked intermediate; a CA
+ * claiming such a parent without one is refused along with what it issues, which is the point). By name, as the
+ * profile key is.
+ */
+function qualifiedNamesOf(anchors: readonly ParsedCertificate[], marked: ReadonlySet<string>): Set<string> {
+  const names = new Set(anchors.filter((ca) => marked.has(ca.fingerprint)).map((ca) => ca.subjectDn));
+  for (let grew = names.size > 0; grew; ) {
+    grew = false;
+    for (const ca of anchors) {
+      if (names.has(ca.subjectDn) || ca.issuerDn === ca.subjectDn || !names.has(ca.issuerDn)) continue;
+      names.add(ca.subjectDn);
+      grew = true;
+    }
+  }
+  return names;
 }
 
 /**

@@ -1,14 +1,26 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { CertificateTrust, certificateIdentity, NO_ANCHORS } from "../../src/client/certificate-trust.ts";
 import { parseCertificate } from "../../src/pki/certificate.ts";
+import { AttributeOid } from "../../src/pki/oids.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
+import {
+  buildCertificate,
+  buildName,
+  keyIdentifierOf,
+  type NameAttribute,
+  randomSerialNumber,
+} from "../../src/pki/x509-builder.ts";
+import { signerForKey } from "../../src/server/test-ca.ts";
+import { type Authority, makeCertificate } from "../support/authorities.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { type TestSigners, testSigners } from "./support.ts";
 
-// The members' CA, and another CA (of the server operator's own that no user trusts, unless a test says so).
+// The members' CA, and another CA of another name (of the server operator's own that no user trusts, unless a
+// test says so).
 const memberOf = testSigners(useTempDir("certchat-trust-members-"));
-const rogueOf = testSigners(useTempDir("certchat-trust-rogue-"));
+const rogueOf = testSigners(useTempDir("certchat-trust-rogue-"), "certchat Rogue CA");
 
 describe("certificate trust", () => {
   it("a renewed certificate with the profile's SNILS is accepted as its profile's", async () => {
@@ -150,6 +162,21 @@ describe("certificate trust", () => {
     assert.equal(await trust.trustedIdentity(mallory.certificate), undefined);
   });
 
+  it("a certificate from an unmarked anchor whose SNILS follows a blank SNILS attribute is refused as carrying a SNILS", async () => {
+    const corporate = await makeCertificate("Corporate CA", undefined, { isCA: true });
+    const trust = new CertificateTrust({ anchors: { anchors: [corporate.cert], qualified: [] } });
+    const mallory = await leafOf(corporate, [
+      { oid: AttributeOid.commonName, value: "Mallory" },
+      { oid: AttributeOid.snils, value: " " },
+      { oid: AttributeOid.snils, value: "11223344595" },
+    ]);
+    assert.match(
+      (await trust.chainProblem(mallory)) ?? "",
+      /carries a SNILS but chains through no anchor marked qualified/,
+    );
+    assert.equal(await trust.identity(mallory), undefined);
+  });
+
   it("a renewal with the profile's SNILS from another qualified anchor keeps its identity", async () => {
     const trust = new CertificateTrust({
       anchors: await bothAnchors(memberOf, rogueOf, { qualified: true }),
@@ -196,4 +223,23 @@ async function bothAnchors(
     anchors: [...a.anchors, ...b.anchors],
     qualified: [...(a.qualified ?? []), ...(b.qualified ?? [])],
   };
+}
+
+/** An ECDSA P-256 end-entity certificate `issuer` signs for a subject of exactly `attributes` (in order). */
+async function leafOf(issuer: Authority, attributes: NameAttribute[]): Promise<Uint8Array> {
+  const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return buildCertificate(
+    {
+      subject: buildName(attributes),
+      issuer: issuer.cert.certificate.subject,
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - 86_400_000),
+      notAfter: new Date(Date.now() + 30 * 86_400_000),
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: false,
+      keyUsage: { digitalSignature: true },
+      authorityKeyId: keyIdentifierOf(issuer.cert.certificate.subjectPublicKeyInfo),
+    },
+    signerForKey(issuer.key),
+  );
 }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { certificateIdentity } from "../../src/client/certificate-trust.ts";
 import { loadSigner, Messenger, signatureVerifier } from "../../src/client/index.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
@@ -25,23 +26,29 @@ describe("the SDK's identity of a certificate follows its anchors' qualified mar
   let accredited: TrustedTestCa;
   let renewing: TrustedTestCa;
   let corporate: TrustedTestCa;
+  /** A CA not marked qualified that took the first accredited CA's very name. */
+  let namesake: TrustedTestCa;
   /** The clients' anchors: the two accredited CAs marked qualified, the corporate one (a company's own) not. */
   let anchors: TrustInput;
   let sequence = 0;
 
   before(async () => {
-    ({ accredited, renewing, corporate } = await createTrustedCas(await tempDir(), {
+    ({ accredited, renewing, corporate, namesake } = await createTrustedCas(await tempDir(), {
       accredited: { name: "Accredited CA One", qualified: true },
       renewing: { name: "Accredited CA Two", qualified: true },
       corporate: { name: "Corporate CA", qualified: false },
+      namesake: { name: "Accredited CA One", qualified: false },
     }));
     server = await startTestServer({
-      env: { ...chatServerEnv, CERTCHAT_TRUST: trustSetting([accredited, renewing, corporate]) },
+      env: {
+        ...chatServerEnv,
+        CERTCHAT_TRUST: trustSetting([accredited, renewing, corporate, namesake]),
+      },
     });
     hostile = new HostileServer(server.url);
     hostileUrl = await hostile.start();
     const parts = await Promise.all(
-      [accredited, renewing, corporate].map((ca) => caAnchors(ca.dir, ca.qualified)),
+      [accredited, renewing, corporate, namesake].map((ca) => caAnchors(ca.dir, ca.qualified)),
     );
     anchors = {
       anchors: parts.flatMap((part) => [...part.anchors]),
@@ -53,8 +60,8 @@ describe("the SDK's identity of a certificate follows its anchors' qualified mar
     await server.close();
   });
 
-  /** A session of a certificate `ca` issues with `snils`, logged in with `phone` (a fresh one unless given). */
-  async function userOf(ca: TrustedTestCa, name: string, snils: string, phone?: string) {
+  /** A session of a certificate `ca` issues with `snils` (none if undefined), logged in with `phone` (a fresh one unless given). */
+  async function userOf(ca: TrustedTestCa, name: string, snils: string | undefined, phone?: string) {
     sequence += 1;
     const issued = await issueUserOf(ca.dir, { alg: "ecdsa-p256", name, snils });
     const userPhone =
@@ -104,6 +111,53 @@ describe("the SDK's identity of a certificate follows its anchors' qualified mar
         : [],
     );
     assert.deepEqual(toIntruder, []);
+  });
+
+  it("a certificate without SNILS from a CA that took an accredited CA's name, put on Anna's personal chat's wait list as hers, is served none of its keys", async (t) => {
+    t.after(() => hostile.rewrites.clear());
+    const victim = await userOf(accredited, "Тёзкин Виктор Олегович", "55566677750");
+    const anna = await userOf(accredited, "Тёзкина Анна Олеговна", undefined);
+    // The namesake CA's copy has Anna's issuer and subject DN: her identity (and the server's profile key) when
+    // no SNILS is on it. It never logs in (the server refuses it): a hostile server lists it under any cid.
+    const copy = await issueUserOf(namesake.dir, {
+      alg: "ecdsa-p256",
+      name: "Тёзкина Анна Олеговна",
+      snils: undefined,
+    });
+    assert.equal(certificateIdentity(copy.der), certificateIdentity(anna.messenger.signer.certificate));
+    const withAnna = (await victim.messenger.chatWith(anna.phone)).chatId as string;
+    const copyCid = 2_000_000_000;
+    const waiting = {
+      pid: (await anna.messenger.profile()).pid,
+      cid: copyCid,
+      cert: encodeBase64(copy.der),
+      since: Math.floor(Date.now() / 1000),
+      keyIds: [1],
+    };
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === withAnna
+          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
+          : contact,
+      ),
+    );
+    hostile.asked.length = 0;
+    const session = await loginThrough(hostileUrl, victim.messenger.signer, anchors);
+    await session.fulfilWaitLists().catch(() => 0);
+    const toCopy = hostile.asked.flatMap(({ method, body }) =>
+      method === "chatsKeys"
+        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === copyCid)
+        : [],
+    );
+    assert.deepEqual(toCopy, []);
+  });
+
+  it("a certificate without SNILS from a CA that took an accredited CA's name is refused at login, not taken for a renewal of its namesake's profile", async () => {
+    await userOf(accredited, "Безснилсова Анна Олеговна", undefined);
+    await assert.rejects(
+      userOf(namesake, "Безснилсова Анна Олеговна", undefined),
+      /the certificate is not trusted/,
+    );
   });
 
   it("a renewal from another accredited CA, same SNILS, is served the personal chat's keys and reads it", async () => {

@@ -81,14 +81,14 @@ export async function pagedChat(): Promise<PagedChat> {
 }
 
 /**
- * Signers of `alg` issued by a throwaway test CA in `dir` (one CA per directory), for SDK unit tests that need
- * real certificates and keys but no server.
+ * Signers of `alg` issued by a throwaway test CA in `dir` (one CA per directory; named `caName`, else as every
+ * test CA is), for SDK unit tests that need real certificates and keys but no server.
  */
-export function testSigners(dir: () => Promise<string>): TestSigners {
+export function testSigners(dir: () => Promise<string>, caName?: string): TestSigners {
   let ca: Promise<string> | undefined;
   const caDir = () => {
     ca ??= dir().then(async (root) => {
-      await createTestCa(join(root, "ca"), { alg: "ecdsa-p256" });
+      await createTestCa(join(root, "ca"), { alg: "ecdsa-p256", ...(caName ? { name: caName } : {}) });
       return join(root, "ca");
     });
     return ca;

@@ -528,3 +528,18 @@ test("trust files: the error names the file that holds no certificate", async ()
   assert.ok((await readFile(keyPath, "utf8")).includes("PRIVATE KEY"));
   await assert.rejects(trustStoreFromPaths([keyPath]), /ca-key\.pem/);
 });
+
+test("a certificate in the name of a CA marked qualified, or of one named under it, from a CA not so marked is untrusted", async () => {
+  const root = await makeCertificate("Accredited root", undefined, { isCA: true });
+  const accredited = await makeCertificate("Accredited CA", root, { isCA: true });
+  const namesake = await makeCertificate("Accredited CA", undefined, { isCA: true });
+  const store = trustStoreOf([root.cert, accredited.cert, namesake.cert], [], {
+    qualified: [root.cert.fingerprint],
+  });
+  const genuine = await makeCertificate("Leaf", accredited, { isCA: false });
+  const copy = await makeCertificate("Leaf", namesake, { isCA: false });
+  assert.deepEqual(await store.check(genuine.cert), { ok: true, qualified: true });
+  const status = await store.check(copy.cert);
+  assert.equal(!status.ok && status.reason, "untrusted");
+  assert.match(!status.ok ? status.detail : "", /in the name of a CA marked qualified/);
+});

@@ -368,22 +368,12 @@ describe("the SDK against a hostile server", () => {
       since: Math.floor(Date.now() / 1000),
       keyIds: [1],
     };
-    hostile.rewrites.set("contacts", (data) =>
-      (data as Contact[]).map((contact) =>
-        contact.chatId === withAnna
-          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
-          : contact,
-      ),
-    );
+    hostile.addToWaitList(withAnna, waiting);
     const session = await throughHostile(creator, t);
     // Its user knows Mallory (looked her up by phone): her certificate is trusted as hers.
     await session.lookUp([malory.phone]);
     const served = await session.fulfilWaitLists().catch((error: unknown) => error);
-    const toIntruder = hostile.asked.flatMap(({ method, body }) =>
-      method === "chatsKeys"
-        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === intruder.cid)
-        : [],
-    );
+    const toIntruder = hostile.keyRowsSentTo(intruder.cid);
     assert.deepEqual([served, toIntruder], [0, []]);
   });
 

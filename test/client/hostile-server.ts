@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
+import type { Contact } from "../../src/protocol/schemas/chats.ts";
+import type { WaitEntry } from "../../src/protocol/schemas/members.ts";
 
 /**
  * Rewrites the `data` of one method's success answer (the method's name, as in protocol/routes.ts: "contacts",
@@ -30,6 +32,26 @@ export class HostileServer {
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.http.listen(0, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(this.http.address() as AddressInfo).port}`;
+  }
+
+  /** `contacts` answers list `waiting` on chat `chatId`'s wait list, beside what the real server lists. */
+  addToWaitList(chatId: string, waiting: Pick<WaitEntry, "pid" | "cid" | "cert" | "since" | "keyIds">): void {
+    this.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.chatId === chatId
+          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
+          : contact,
+      ),
+    );
+  }
+
+  /** The key rows the client posted with `chatsKeys` for certificate `cid` (since `asked` was last cleared). */
+  keyRowsSentTo(cid: number): unknown[] {
+    return this.asked.flatMap(({ method, body }) =>
+      method === "chatsKeys"
+        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === cid)
+        : [],
+    );
   }
 
   async stop(): Promise<void> {

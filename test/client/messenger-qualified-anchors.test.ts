@@ -9,7 +9,6 @@ import { certificateIdentity } from "../../src/client/certificate-trust.ts";
 import { loadSigner, Messenger, signatureVerifier } from "../../src/client/index.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
-import type { Contact } from "../../src/protocol/schemas/chats.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { issueUserOf, startTestServer, type TestServer } from "../support/server.ts";
 import { useTempDir } from "../support/temp-dir.ts";
@@ -95,21 +94,11 @@ describe("the SDK's identity of a certificate follows its anchors' qualified mar
       since: Math.floor(Date.now() / 1000),
       keyIds: [1],
     };
-    hostile.rewrites.set("contacts", (data) =>
-      (data as Contact[]).map((contact) =>
-        contact.chatId === withAnna
-          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
-          : contact,
-      ),
-    );
+    hostile.addToWaitList(withAnna, waiting);
     hostile.asked.length = 0;
     const session = await loginThrough(hostileUrl, victim.messenger.signer, anchors);
     await session.fulfilWaitLists().catch(() => 0);
-    const toIntruder = hostile.asked.flatMap(({ method, body }) =>
-      method === "chatsKeys"
-        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === intruder.cid)
-        : [],
-    );
+    const toIntruder = hostile.keyRowsSentTo(intruder.cid);
     assert.deepEqual(toIntruder, []);
   });
 
@@ -134,21 +123,11 @@ describe("the SDK's identity of a certificate follows its anchors' qualified mar
       since: Math.floor(Date.now() / 1000),
       keyIds: [1],
     };
-    hostile.rewrites.set("contacts", (data) =>
-      (data as Contact[]).map((contact) =>
-        contact.chatId === withAnna
-          ? { ...contact, waitList: [...(contact.waitList ?? []), waiting] }
-          : contact,
-      ),
-    );
+    hostile.addToWaitList(withAnna, waiting);
     hostile.asked.length = 0;
     const session = await loginThrough(hostileUrl, victim.messenger.signer, anchors);
     await session.fulfilWaitLists().catch(() => 0);
-    const toCopy = hostile.asked.flatMap(({ method, body }) =>
-      method === "chatsKeys"
-        ? (body as { keys: { cid: number }[] }).keys.filter((row) => row.cid === copyCid)
-        : [],
-    );
+    const toCopy = hostile.keyRowsSentTo(copyCid);
     assert.deepEqual(toCopy, []);
   });
 

@@ -4,6 +4,7 @@ import { parseSince } from "../admin/since.ts";
 import { positiveId, withAdminStorage } from "../admin/storage.ts";
 import { formatTime } from "../admin/table.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
+import { terminalJson } from "../user/format.ts";
 
 /** Events are read this many at a time, so a long log streams out without being held in memory. */
 const PAGE = 1000;
@@ -62,7 +63,7 @@ export function auditCommand(program: Command): void {
           while (left > 0) {
             const limit = Math.min(PAGE, left);
             const page = await listAuditEvents(storage.db, { since, profileId, afterId, limit });
-            const text = page.map((row) => (options.json ? JSON.stringify(eventJson(row)) : eventLine(row)));
+            const text = page.map((row) => (options.json ? terminalJson(eventJson(row)) : eventLine(row)));
             if (text.length > 0) process.stdout.write(`${text.join("\n")}\n`);
             if (page.length < limit) break;
             left -= page.length;

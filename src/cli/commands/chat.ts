@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Contact } from "../../protocol/schemas/chats.ts";
 import type { ChatMembersData } from "../../protocol/schemas/members.ts";
 import { runCommand } from "../config-loader.ts";
-import { chatLine, memberLines, peerLines } from "../user/format.ts";
+import { chatLine, memberLines, peerLines, terminalJson } from "../user/format.ts";
 import { openMessenger, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { rememberPhones } from "../user/session-store.ts";
 
@@ -25,7 +25,7 @@ function phoneList(text: string | undefined): string[] {
 
 /** Prints the member list after a change: the JSON of chatMembers, or one line per member. */
 function printMembers(data: ChatMembersData, json: boolean | undefined): void {
-  if (json) process.stdout.write(`${JSON.stringify(data)}\n`);
+  if (json) process.stdout.write(`${terminalJson(data)}\n`);
   else process.stdout.write(`${memberLines(data).join("\n")}\n`);
 }
 
@@ -63,7 +63,7 @@ export function chatCommand(program: Command): void {
         session,
         known.map((contact) => contact.phone),
       );
-      if (options.json) process.stdout.write(`${JSON.stringify(created)}\n`);
+      if (options.json) process.stdout.write(`${terminalJson(created)}\n`);
       else process.stdout.write(`${chatLine(created)}\n`);
     }),
   );
@@ -90,7 +90,7 @@ export function chatCommand(program: Command): void {
     runCommand(async () => {
       const { messenger } = await openMessenger(options);
       const peer = await messenger.pairPeer(chatId);
-      if (options.json) process.stdout.write(`${JSON.stringify(peer)}\n`);
+      if (options.json) process.stdout.write(`${terminalJson(peer)}\n`);
       else if (!peer.bound) throw new Error(peer.problem);
       else process.stdout.write(`${peerLines(peer).join("\n")}\n`);
     }),
@@ -138,7 +138,7 @@ export function chatCommand(program: Command): void {
     runCommand(async () => {
       const { messenger } = await openMessenger(options);
       await messenger.membership.leave(chatId);
-      if (options.json) process.stdout.write(`${JSON.stringify({ chatId })}\n`);
+      if (options.json) process.stdout.write(`${terminalJson({ chatId })}\n`);
       else process.stdout.write(`left ${chatId}\n`);
     }),
   );

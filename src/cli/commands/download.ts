@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { runCommand } from "../config-loader.ts";
-import { signatureMark, terminalText } from "../user/format.ts";
+import { signatureMark, terminalJson, terminalText } from "../user/format.ts";
 import { openMessenger, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { phasedProgress } from "../user/progress.ts";
 
@@ -33,7 +33,7 @@ export function downloadCommand(program: Command): void {
       const mark = signatureMark(downloaded.signature, downloaded.problem);
       if (options.json) {
         process.stdout.write(
-          `${JSON.stringify({ out: verified || options.keepUnverified ? options.out : null, name: downloaded.name, bytes: downloaded.content.length, signature: downloaded.signature })}\n`,
+          `${terminalJson({ out: verified || options.keepUnverified ? options.out : null, name: downloaded.name, bytes: downloaded.content.length, signature: downloaded.signature })}\n`,
         );
       } else if (verified || options.keepUnverified) {
         process.stdout.write(

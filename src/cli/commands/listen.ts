@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { runCommand } from "../config-loader.ts";
-import { messageJson, messageLine } from "../user/format.ts";
+import { messageJson, messageLine, terminalJson } from "../user/format.ts";
 import { openMessenger, type UserOptions, userCommand } from "../user/open-messenger.ts";
 
 export function listenCommand(program: Command): void {
@@ -18,7 +18,7 @@ export function listenCommand(program: Command): void {
       const socket = await messenger.listen(
         chats.length > 0 ? chats : "all",
         (read) => {
-          process.stdout.write(`${options.json ? JSON.stringify(messageJson(read)) : messageLine(read)}\n`);
+          process.stdout.write(`${options.json ? terminalJson(messageJson(read)) : messageLine(read)}\n`);
         },
         {
           onError: (error) =>

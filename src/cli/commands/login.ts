@@ -4,6 +4,7 @@ import { Messenger } from "../../client/messenger.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
 import { CLIENT_TRUST_ENV, clientTrust, trustFile } from "../user/client-trust.ts";
+import { terminalJson } from "../user/format.ts";
 import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { ask } from "../user/prompt.ts";
 import { defaultHome, type KeyFiles, writeSession } from "../user/session-store.ts";
@@ -98,7 +99,7 @@ export function loginCommand(program: Command): void {
       }
       if (options.json)
         process.stdout.write(
-          `${JSON.stringify({ pid: profile.pid, cid: profile.cid, name: profile.name, phone: profile.phone })}\n`,
+          `${terminalJson({ pid: profile.pid, cid: profile.cid, name: profile.name, phone: profile.phone })}\n`,
         );
       else process.stdout.write(`logged in as ${profile.name} (+${profile.phone}, profile ${profile.pid})\n`);
     }),

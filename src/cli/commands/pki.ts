@@ -10,6 +10,7 @@ import {
 import { inspectCertificate } from "../pki/inspect.ts";
 import { loadCliTrust } from "../pki/trust.ts";
 import { verifyCmsCommand, verifyRawCommand } from "../pki/verify.ts";
+import { terminalJson } from "../user/format.ts";
 
 interface CommonOptions {
   trust: string[];
@@ -103,7 +104,7 @@ function checkTime(options: CommonOptions): Date {
 }
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalJson(value, 2)}\n`);
 }
 
 /** Runs a command body; unusable input prints `failure(message)` as JSON and exits with 2. */
@@ -115,7 +116,7 @@ async function runPkiCommand(
     process.exitCode = await body();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    process.stdout.write(`${JSON.stringify(failure(message))}\n`);
+    process.stdout.write(`${terminalJson(failure(message))}\n`);
     process.stderr.write(`certchat: ${message}\n`);
     process.exitCode = 2;
   }

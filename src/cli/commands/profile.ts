@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { findProfiles, profileReport, profileText } from "../admin/profile-report.ts";
 import { withAdminStorage } from "../admin/storage.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
+import { terminalJson } from "../user/format.ts";
 
 export function profileCommand(program: Command): void {
   const profile = program.command("profile").description("look at profiles");
@@ -22,7 +23,7 @@ export function profileCommand(program: Command): void {
           const reports = [];
           for (const found of profiles) reports.push(await profileReport(storage.db, found, liveSince));
           process.stdout.write(
-            options.json ? `${JSON.stringify(reports, null, 2)}\n` : reports.map(profileText).join("\n"),
+            options.json ? `${terminalJson(reports, 2)}\n` : reports.map(profileText).join("\n"),
           );
         });
       }),

@@ -3,6 +3,7 @@ import { basename, extname } from "node:path";
 import type { Command } from "commander";
 import type { Message } from "../../protocol/schemas/messages.ts";
 import { runCommand } from "../config-loader.ts";
+import { terminalJson } from "../user/format.ts";
 import { openMessenger, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { phasedProgress } from "../user/progress.ts";
 
@@ -38,7 +39,7 @@ export function sendCommand(program: Command): void {
       } else {
         sent = await messenger.sendText(chat, text ?? "");
       }
-      if (options.json) process.stdout.write(`${JSON.stringify(sent)}\n`);
+      if (options.json) process.stdout.write(`${terminalJson(sent)}\n`);
       else process.stdout.write(`sent #${sent.id}${sent.file ? ` (file ${sent.file})` : ""}\n`);
     }),
   );

@@ -11,6 +11,7 @@ import {
 import { adminActor, positiveId, withAdminStorage } from "../admin/storage.ts";
 import { formatTable, formatTime } from "../admin/table.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
+import { terminalJson } from "../user/format.ts";
 
 interface SelectorOptions {
   session?: string;
@@ -56,7 +57,7 @@ async function listSessions(
       limit: positiveId(options.limit, "--limit"),
     });
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
+      process.stdout.write(`${terminalJson(sessions, 2)}\n`);
       return;
     }
     const rows = sessions.map((s) => [

@@ -3,9 +3,10 @@ import { formatTable } from "../admin/table.ts";
 import { TrustReport } from "../admin/trust-report.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 import { readCertificateFile } from "../pki/inputs.ts";
+import { terminalJson } from "../user/format.ts";
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalJson(value, 2)}\n`);
 }
 
 function checkTime(at: string | undefined): Date {

@@ -15,6 +15,8 @@ const MARKS: Record<SignatureStatus, string> = {
 
 /** Control and bidirectional-control characters but tab and line feed. */
 const UNPRINTABLE = /(?![\t\n])[\p{Cc}\p{Bidi_Control}]/gu;
+/** What JSON leaves raw but a terminal may obey: DEL, C1 controls (U+009B is a CSI), bidi controls, U+2028/9. */
+const RAW_IN_JSON = /[\u007f-\u009f\p{Bidi_Control}\u2028\u2029]/gu;
 
 /**
  * Text another person chose (a message, a file's name or type, a name, a chat's name) made safe for a
@@ -26,6 +28,18 @@ export function terminalText(text: string): string {
   return text
     .replace(UNPRINTABLE, (character) => `\\u{${(character.codePointAt(0) ?? 0).toString(16)}}`)
     .replaceAll("\n", "\n    ");
+}
+
+/**
+ * `--json` output: JSON.stringify with every character a terminal might obey escaped as \uXXXX — the same JSON
+ * value for a program reading it, nothing a certificate's or a message's author chose acts on a terminal showing
+ * it. (JSON escapes C0 controls itself; these can only stand inside strings, so escaping them anywhere is valid.)
+ */
+export function terminalJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    RAW_IN_JSON,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 export function signatureMark(status: SignatureStatus, problem?: string): string {
@@ -141,6 +155,6 @@ export function printList<T>(
   line: (item: T) => string,
   toJson: (item: T) => unknown = (item) => item,
 ): void {
-  if (json) process.stdout.write(`${JSON.stringify(items.map(toJson), null, 2)}\n`);
+  if (json) process.stdout.write(`${terminalJson(items.map(toJson), 2)}\n`);
   else for (const item of items) process.stdout.write(`${line(item)}\n`);
 }

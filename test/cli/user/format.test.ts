@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chatLine, messageLine, peerLines, terminalText } from "../../../src/cli/user/format.ts";
+import {
+  chatLine,
+  messageLine,
+  peerLines,
+  terminalJson,
+  terminalText,
+} from "../../../src/cli/user/format.ts";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
 import type { BoundPeer } from "../../../src/client/pair-peer.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
@@ -86,4 +92,12 @@ test("a peer's certificate subject is made printable, and a session without anch
     "  00005 00006 00007 00008",
     "  00009 00010 00011 00012",
   ]);
+});
+
+test("--json output escapes what a terminal would obey (C1 CSI, DEL, bidi, line separators) and parses to the same value", () => {
+  const value = { name: "Анна\u009b31m\u007f\u202eвыплата\u2028", list: ["\u200f", "plain"] };
+  const text = terminalJson(value, 2);
+  assert.doesNotMatch(text, /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/);
+  assert.match(text, /\\u009b31m\\u007f\\u202eвыплата\\u2028/);
+  assert.deepEqual(JSON.parse(text), value);
 });

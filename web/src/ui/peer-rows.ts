@@ -7,7 +7,7 @@ import { DATE, shownRows, subjectRows } from "./subject-rows.ts";
 export function peerRows(peer: BoundPeer): [string, string][] {
   const until = DATE.format(peer.notAfter);
   return shownRows([
-    ...subjectRows(peer.subject, t.peer.name),
+    ...subjectRows(peer.subject, t.peer.name, peer.subjectDn),
     [t.details.issuer, peer.issuer],
     [t.peer.certificate, peer.valid ? t.peer.valid(until) : t.peer.invalid(until)],
   ]);

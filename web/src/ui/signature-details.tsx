@@ -11,7 +11,7 @@ export function SignatureDetails(props: { read: ReadMessage; der: Uint8Array | u
   const certificate = der ? safeParse(der) : undefined;
   const rows: Row[] = certificate
     ? [
-        ...subjectRows(certificate.subject, t.details.signer),
+        ...subjectRows(certificate.subject, t.details.signer, certificate.subjectDn),
         [
           t.details.validity,
           t.details.validityRange(DATE.format(certificate.notBefore), DATE.format(certificate.notAfter)),

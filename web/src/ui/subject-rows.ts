@@ -7,10 +7,14 @@ export type Row = [string, string | undefined];
 
 export const DATE = new Intl.DateTimeFormat("ru-RU", { dateStyle: "long" });
 
-/** The holder's name (under `nameLabel`), organisation, position and Russian IDs. */
-export function subjectRows(subject: SubjectInfo, nameLabel: string): Row[] {
+/**
+ * The holder's name (under `nameLabel`; the whole subject DN when the certificate names no person: its holder must
+ * still be told apart), organisation, position and Russian IDs.
+ */
+export function subjectRows(subject: SubjectInfo, nameLabel: string, subjectDn: string): Row[] {
+  const name = subject.commonName || [subject.surname, subject.givenName].filter(Boolean).join(" ");
   return [
-    [nameLabel, subject.commonName ?? [subject.surname, subject.givenName].filter(Boolean).join(" ")],
+    [nameLabel, name || subjectDn],
     [t.details.organization, subject.organization],
     [t.details.position, subject.title],
     [t.details.snils, subject.snils],

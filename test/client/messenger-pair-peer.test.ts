@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { loadSigner, Messenger, type PairPeer, signatureVerifier } from "../../src/client/index.ts";
+import type { Messenger, PairPeer } from "../../src/client/index.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
 import { loginThrough } from "./hostile-server.ts";
-import { sdkUser, serverAnchors } from "./support.ts";
+import { loginAs, sdkUser, serverAnchors } from "./support.ts";
 
 /** The peer's name and code, or why there is none. */
 function shown(peer: PairPeer): string {
@@ -60,14 +60,7 @@ describe("Messenger.pairPeer", () => {
       notBefore: new Date(Date.now() - 60_000), // issued after her first (valid from an hour ago)
     });
     server.clock.advance(61_000); // past the SMS resend interval of Vera's phone
-    await Messenger.login({
-      server: server.url,
-      signer: await loadSigner(renewed.der, renewed.keyPem),
-      verifier: signatureVerifier(),
-      trust: await serverAnchors(server),
-      phone: vera.phone,
-      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
-    });
+    await loginAs(server, renewed, vera.phone);
     const fresh = await loginThrough(server.url, petr.messenger.signer, await serverAnchors(server));
     const after = await fresh.pairPeer(chat);
     assert.ok(before.bound && after.bound, `${shown(before)} / ${shown(after)}`);
@@ -88,14 +81,7 @@ describe("Messenger.pairPeer", () => {
       notBefore: new Date(Date.now() - 60_000),
     });
     server.clock.advance(61_000);
-    await Messenger.login({
-      server: server.url,
-      signer: await loadSigner(renewed.der, renewed.keyPem),
-      verifier: signatureVerifier(),
-      trust: await serverAnchors(server),
-      phone: vera.phone,
-      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
-    });
+    await loginAs(server, renewed, vera.phone);
     // The same session (a page left open): its chat list now names the renewed certificate.
     await petr.messenger.chats();
     const after = await petr.messenger.pairPeer(chat);
@@ -115,14 +101,7 @@ describe("Messenger.pairPeer", () => {
       ogrn: "1027700132195",
       inn: "7707083893",
     });
-    const messenger = await Messenger.login({
-      server: server.url,
-      signer: await loadSigner(user.der, user.keyPem),
-      verifier: signatureVerifier(),
-      trust: await serverAnchors(server),
-      phone,
-      askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
-    });
+    const messenger = await loginAs(server, user, phone);
     return { messenger, name, phone };
   }
 

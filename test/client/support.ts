@@ -21,7 +21,7 @@ import {
 } from "../../src/server/test-ca.ts";
 import { testCaDir } from "../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../support/chats.ts";
-import { issueUser, startTestServer, type TestServer } from "../support/server.ts";
+import { issueUser, startTestServer, type TestServer, type TestUser } from "../support/server.ts";
 
 /**
  * The trust anchors of a client of `server`: its test CA (the one `issueUser` issues from), marked qualified as the
@@ -47,13 +47,9 @@ export interface SdkUser {
   snils: string;
 }
 
-/** Issues a certificate of `alg` and logs in through the SDK, confirming a fresh phone with the SMS code. */
-export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: string): Promise<SdkUser> {
-  sequence += 1;
-  const serial = String(process.pid % 100_000).padStart(5, "0") + String(sequence).padStart(6, "0");
-  const phone = `7978${serial.slice(-7)}`;
-  const user = await issueUser(server, { name, snils: serial, alg });
-  const messenger = await Messenger.login({
+/** Logs in through the SDK with `user`'s certificate, trusting the server's test CA, confirming `phone` by SMS. */
+export async function loginAs(server: TestServer, user: TestUser, phone: string): Promise<Messenger> {
+  return Messenger.login({
     server: server.url,
     signer: await loadSigner(user.der, user.keyPem),
     verifier: signatureVerifier(),
@@ -61,6 +57,15 @@ export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: str
     phone,
     askCode: async (asked) => server.sms.lastCodeFor(asked)?.code ?? "",
   });
+}
+
+/** Issues a certificate of `alg` and logs in through the SDK, confirming a fresh phone with the SMS code. */
+export async function sdkUser(server: TestServer, alg: IssueAlgorithm, name: string): Promise<SdkUser> {
+  sequence += 1;
+  const serial = String(process.pid % 100_000).padStart(5, "0") + String(sequence).padStart(6, "0");
+  const phone = `7978${serial.slice(-7)}`;
+  const user = await issueUser(server, { name, snils: serial, alg });
+  const messenger = await loginAs(server, user, phone);
   return { messenger, phone, name, snils: serial };
 }
 

@@ -330,6 +330,7 @@ async function rollingRestart(sizes: Sizes, options: BenchOptions): Promise<Stor
         env: {
           CERTCHAT_TRUST_PROXY: "127.0.0.1",
           CERTCHAT_DRAIN_DELAY: "3s",
+          CERTCHAT_CLOSING_QUIET: "300ms",
           CERTCHAT_LOG_LEVEL: "warn",
           ...options.serverEnv,
         },

@@ -88,7 +88,12 @@ describe("resilience: haproxy sends a request a closing node did not run to anot
       nodes: NODES,
       node: (i) => ({
         port: ports[i],
-        env: { CERTCHAT_TRUST_PROXY: "127.0.0.1", CERTCHAT_DRAIN_DELAY: "0" },
+        // No drain delay; the wait for requests to stop before the listener closes as in production (its default).
+        env: {
+          CERTCHAT_TRUST_PROXY: "127.0.0.1",
+          CERTCHAT_DRAIN_DELAY: "0",
+          CERTCHAT_CLOSING_QUIET: "300ms",
+        },
       }),
     });
     proxy = await Haproxy.start(ports.map((port) => `127.0.0.1:${port}`));

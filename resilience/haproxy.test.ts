@@ -147,6 +147,7 @@ describe("resilience: haproxy", {
           CERTCHAT_METRICS_HOST: "127.0.0.1",
           CERTCHAT_METRICS_PORT: String(metricsPorts[i]),
           CERTCHAT_DRAIN_DELAY: DRAIN_DELAY,
+          CERTCHAT_CLOSING_QUIET: "300ms",
           CERTCHAT_AUTH_RATE: `${AUTH_RATE}/1h`,
         },
       }),

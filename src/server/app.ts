@@ -6,6 +6,7 @@ import { configuredBlobStore } from "./blobs/configured-store.ts";
 import type { Config } from "./config.ts";
 import { buildHttpApp } from "./http/app.ts";
 import { clientAddress, proxyTrust } from "./http/client-address.ts";
+import { ClosingGate } from "./http/closing.ts";
 import { createLogger } from "./logging.ts";
 import { type MetricsListener, startMetricsListener } from "./metrics/listener.ts";
 import { CertchatMetrics } from "./metrics/metrics.ts";
@@ -302,8 +303,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         refusedOverBound: (bound) => metrics.refused(bound === "events" ? "socket_events" : "socket_bytes"),
       },
     });
+    const closing = new ClosingGate();
     const http = await buildHttpApp({
       logger,
+      closing,
       onSessionsEnded: () => void gateway.endSessionsNow(),
       maxBodyBytes: config.limits.maxBodyBytes,
       maxRequestBytes: config.limits.maxRequestBytes,
@@ -425,6 +428,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         // Sockets first: in-flight events finish and clients are told to reconnect; then Fastify stops
         // accepting and lets in-flight requests finish.
         await gateway.close();
+        // HTTP requests are answered 503 (a balancer retries them elsewhere); the listener stays open until they
+        // stop arriving, for closing it resets connections still waiting to be accepted.
+        closing.shutNow();
+        await closing.quiet(config.closingQuietMs);
         await http.close();
         // REST sends that finished while HTTP drained announced their messages too: out they go, then Redis.
         await gateway.closeLinks();

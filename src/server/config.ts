@@ -81,6 +81,11 @@ export interface Config {
   drainDelayMs: number;
   /** On shutdown, sockets closed a second (0: all at once), so that their clients do not all return at once. */
   drainSocketsPerSecond: number;
+  /**
+   * On shutdown, once HTTP answers 503: the listener closes when no request (health checks aside) has arrived for
+   * this long, or after CLOSING_QUIET_LIMIT_MS (docs/DECISIONS.md §34); 0 = at once.
+   */
+  closingQuietMs: number;
 }
 
 /**
@@ -251,6 +256,7 @@ const knownVariables = new Set([
   "CERTCHAT_IPV6_PREFIX",
   "CERTCHAT_DRAIN_DELAY",
   "CERTCHAT_DRAIN_SOCKETS_PER_SECOND",
+  "CERTCHAT_CLOSING_QUIET",
   "CERTCHAT_CONTACT_LOOKUPS_PER_DAY",
   "CERTCHAT_SMS_CONSOLE_ALLOWED",
   "CERTCHAT_MAX_REQUEST_BYTES",
@@ -535,6 +541,7 @@ export function loadConfig(env: Env): Config {
       0,
       1_000_000,
     ),
+    closingQuietMs: durationOrZero("CERTCHAT_CLOSING_QUIET", get("CERTCHAT_CLOSING_QUIET") ?? "300ms"),
   };
 }
 

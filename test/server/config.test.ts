@@ -306,6 +306,16 @@ test("the drain delay is 2s by default and may be 0", () => {
   assert.throws(() => loadConfig({ CERTCHAT_DRAIN_DELAY: "soon" }), configErrorFor("CERTCHAT_DRAIN_DELAY"));
 });
 
+test("a closing node's listener waits 300ms without requests by default, and not at all with 0", () => {
+  assert.equal(loadConfig({}).closingQuietMs, 300);
+  assert.equal(loadConfig({ CERTCHAT_CLOSING_QUIET: "0" }).closingQuietMs, 0);
+  assert.equal(loadConfig({ CERTCHAT_CLOSING_QUIET: "1s" }).closingQuietMs, 1000);
+  assert.throws(
+    () => loadConfig({ CERTCHAT_CLOSING_QUIET: "later" }),
+    configErrorFor("CERTCHAT_CLOSING_QUIET"),
+  );
+});
+
 test("a shutting-down node closes 1,000 sockets a second by default, all at once with 0", () => {
   assert.equal(loadConfig({}).drainSocketsPerSecond, 1000);
   assert.equal(loadConfig({ CERTCHAT_DRAIN_SOCKETS_PER_SECOND: "0" }).drainSocketsPerSecond, 0);

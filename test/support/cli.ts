@@ -22,7 +22,11 @@ export interface CliResult {
  * Servers run side by side on this machine: the metrics listener takes any free port, and shutdown does not
  * wait for a load balancer that is not there.
  */
-export const quietServerEnv = { CERTCHAT_METRICS_PORT: "0", CERTCHAT_DRAIN_DELAY: "0" };
+export const quietServerEnv = {
+  CERTCHAT_METRICS_PORT: "0",
+  CERTCHAT_DRAIN_DELAY: "0",
+  CERTCHAT_CLOSING_QUIET: "0",
+};
 
 /** Environment for a CLI run: only the given CERTCHAT_* settings, quiet logs. */
 function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { type CertchatServer, createServer } from "../../server/app.ts";
+import { CLOSING_QUIET_LIMIT_MS } from "../../server/http/closing.ts";
 import { configFrom, runCommand } from "../config-loader.ts";
 
 /**
- * Closing is bounded step by step; should it still hang this long after the drain delay, the process ends
- * anyway (exit 1: not clean).
+ * Closing is bounded step by step; should it still hang this long after the drain delay and the longest wait
+ * for requests to stop, the process ends anyway (exit 1: not clean).
  */
 const SHUTDOWN_LIMIT_MS = 20_000;
 
@@ -19,7 +20,7 @@ function exitOnSignals(current: () => CertchatServer | undefined, drainDelayMs: 
     if (stopping) return;
     stopping = true;
     process.stdout.write(`certchat: ${signal} received, shutting down\n`);
-    const limitMs = SHUTDOWN_LIMIT_MS + drainDelayMs();
+    const limitMs = SHUTDOWN_LIMIT_MS + drainDelayMs() + CLOSING_QUIET_LIMIT_MS;
     setTimeout(() => {
       process.stderr.write(`certchat: shutdown took over ${limitMs / 1000}s, exiting anyway\n`);
       process.exit(1);

@@ -22,7 +22,7 @@ import { BodyParsePool } from "./body-parse-pool.ts";
 import { installBodyReader } from "./body-reader.ts";
 import { installAnswerIdleTimeout, installBodyIdleTimeout } from "./body-timeout.ts";
 import type { ProxyTrust } from "./client-address.ts";
-import { answerWhileClosing } from "./closing.ts";
+import type { ClosingGate } from "./closing.ts";
 import { registerFileDownload } from "./download-route.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { rateLimitGuard } from "./rate-limit.ts";
@@ -65,6 +65,8 @@ export interface HttpAppDeps {
   files: FileService;
   readiness: Readiness;
   metrics: CertchatMetrics;
+  /** Answers every request 503 once the node is closing, and tells when requests stopped arriving. */
+  closing: ClosingGate;
   /** CERTCHAT_TRUST_PROXY: whose X-Forwarded-For (and X-Request-Id) is believed; undefined = nobody's. */
   proxyTrust: ProxyTrust | undefined;
   /** What per-address limits count a client address under (CERTCHAT_IPV6_PREFIX). */
@@ -95,7 +97,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     return503OnClosing: false,
   });
   // The first onRequest hook: a request arriving while the node closes runs no other.
-  answerWhileClosing(app);
+  deps.closing.install(app);
   installErrorHandling(app);
   recordHttpMetrics(app, deps.metrics);
   app.addHook("onRequest", (request, reply, done) => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
+import { CLOSING_QUIET_LIMIT_MS, type ClosingClock, ClosingGate } from "../../../src/server/http/closing.ts";
 import { startTestServer } from "../../support/server.ts";
 
 /** An HTTP/1.1 answer read off a raw connection: status, headers (lower-case names), body. */
@@ -101,4 +102,102 @@ test("a request reaching a closing node on a kept-alive connection is answered 5
     socket.destroy();
     await (closing ?? server.close());
   }
+});
+
+/** One request on a new connection: its answer, or undefined when the connection was refused or reset. */
+async function askOnNewConnection(port: number): Promise<RawAnswer | undefined> {
+  const socket = connect(port, "127.0.0.1");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    const answer = nextAnswer(socket);
+    socket.write(head() + BODY);
+    return await answer;
+  } catch {
+    return undefined;
+  } finally {
+    socket.destroy();
+  }
+}
+
+test("a closing node keeps its listener open while requests arrive, answering each on a new connection 503 unrun, and closes it once they stop", async () => {
+  // Longer than this test needs between two requests on a loaded machine, shorter than CLOSING_QUIET_LIMIT_MS.
+  const server = await startTestServer({ env: { CERTCHAT_CLOSING_QUIET: "3s" } });
+  const port = Number(new URL(server.url).port);
+  // Answered as usual: a request arrived, so the closing node waits for quiet.
+  let answer = await askOnNewConnection(port);
+  const closing = server.close();
+  try {
+    // Answered as usual until the node has closed its sockets and begins refusing HTTP.
+    while (answer?.status === 200) answer = await askOnNewConnection(port);
+    const answers = [answer];
+    for (let i = 0; i < 3; i++) answers.push(await askOnNewConnection(port));
+    assert.deepEqual(
+      answers.map(
+        (a) => a && { status: a.status, connection: a.headers.get("connection"), body: JSON.parse(a.body) },
+      ),
+      Array(4).fill({ status: 503, connection: "close", body: { success: false, error: "NetworkError" } }),
+    );
+    while (!(await refused(port))) await delay(50);
+  } finally {
+    await closing;
+  }
+});
+
+/** A clock whose sleeps pass at once: `during` runs in each sleep, after the time moved on. */
+function fakeClock(during: (gate: ClosingGate) => void = () => {}) {
+  const slept: number[] = [];
+  let gate: ClosingGate | undefined;
+  const clock: ClosingClock & { time: number } = {
+    time: 0,
+    now: () => clock.time,
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock.time += ms;
+      if (gate) during(gate);
+    },
+  };
+  gate = new ClosingGate(clock);
+  return { gate, clock, slept };
+}
+
+test("a closing node stops listening at once when no request arrived within the quiet time", async () => {
+  const { gate, clock, slept } = fakeClock();
+  gate.arrived("/api/messages/");
+  clock.time = 1_000;
+  await gate.quiet(300);
+  assert.deepEqual(slept, []);
+});
+
+test("a request arriving while a closing node waits for quiet makes it wait the quiet time again from there", async () => {
+  let arrivals = 1;
+  const { gate, clock, slept } = fakeClock((g) => {
+    if (arrivals-- > 0) g.arrived("/api/message/send/");
+  });
+  gate.arrived("/api/messages/");
+  clock.time = 100;
+  await gate.quiet(300);
+  assert.deepEqual(slept, [200, 300]);
+});
+
+test("health checks arriving while a closing node waits for quiet do not hold its listener open", async () => {
+  const { gate, clock, slept } = fakeClock((g) => {
+    for (const url of ["/readyz", "/healthz", "/readyz/", "/healthz?full=1"]) g.arrived(url);
+  });
+  gate.arrived("/api/messages/");
+  clock.time = 100;
+  await gate.quiet(300);
+  assert.deepEqual(slept, [200]);
+});
+
+test("a closing node stops listening after CLOSING_QUIET_LIMIT_MS though requests keep arriving", async () => {
+  const { gate, slept } = fakeClock((g) => g.arrived("/api/messages/"));
+  gate.arrived("/api/messages/");
+  await gate.quiet(300);
+  assert.equal(
+    slept.reduce((sum, ms) => sum + ms, 0),
+    CLOSING_QUIET_LIMIT_MS,
+  );
 });

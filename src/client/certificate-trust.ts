@@ -11,6 +11,7 @@ import { createPki, type Pki } from "../pki/create-pki.ts";
 import { AttributeOid } from "../pki/oids.ts";
 import type { TrustInput } from "../pki/trust.ts";
 import { encodeBase64 } from "../protocol/base64.ts";
+import type { IdentityPins } from "./identity-pins.ts";
 
 const HOUR_MS = 3_600_000;
 /** Hours × certificates remembered by hourlyChainProblem (and certificates by lastMomentProblem) before it starts again. */
@@ -69,8 +70,20 @@ export class CertificateTrust {
   /** Certificate → its chain problem at its last valid moment (fixed: the CRLs are fixed for the session). */
   private readonly lastMoments = new Map<string, Promise<string | undefined>>();
 
-  constructor(readonly setting: ClientTrustSetting) {
+  /**
+   * `pins`: identities earlier sessions learnt, taken as this session's first evidence; identities this session
+   * learns are kept there. Only with anchors: without them no identity is checked, so none is kept.
+   */
+  constructor(
+    readonly setting: ClientTrustSetting,
+    private readonly pins?: IdentityPins,
+  ) {
     this.pki = "anchors" in setting ? createPki({ trust: setting.anchors }) : undefined;
+    if (!this.pki) return;
+    for (const pin of pins?.known ?? []) {
+      this.identities.set(pin.pid, pin.identity);
+      this.vouchers.set(pin.pid, pin.certificate);
+    }
   }
 
   /** Whether certificates are checked at all (anchors configured). */
@@ -133,6 +146,17 @@ export class CertificateTrust {
     if (identity === undefined || this.identities.has(pid)) return;
     this.identities.set(pid, identity);
     this.vouchers.set(pid, der);
+    await this.pins?.keep({ pid, identity, certificate: der });
+  }
+
+  /**
+   * Forgets the identity trusted for a profile, here and in the pins: its next evidence is taken afresh (the user
+   * accepted that the profile is now someone else's, or re-registered under another identity).
+   */
+  async forget(pid: number): Promise<void> {
+    this.identities.delete(pid);
+    this.vouchers.delete(pid);
+    await this.pins?.forget(pid);
   }
 
   /** Whether a profile's identity is known. */

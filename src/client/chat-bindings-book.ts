@@ -149,7 +149,7 @@ export class ChatBindingsBook {
       const der = decodeBase64(cert);
       if (der && (await this.options.trust.contradicts(contact.pid, der)))
         throw new Error(
-          `the server lists under profile ${contact.pid} a certificate of another subject than the one this session knows for it`,
+          `the server lists under profile ${contact.pid} a certificate of another subject than the one this client knows for it (learnt in this session or pinned by an earlier one; forgetIdentity accepts a change)`,
         );
     }
   }

@@ -8,6 +8,7 @@ export * from "./chat-keyring.ts";
 export * from "./crypto/epoch-commitment.ts";
 export * from "./crypto/index.ts";
 export * from "./crypto/key-row-signature.ts";
+export * from "./identity-pins.ts";
 export * from "./key-fulfilment.ts";
 export * from "./membership.ts";
 export * from "./messenger.ts";

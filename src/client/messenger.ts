@@ -26,6 +26,7 @@ import { ChatKeyring, type HeldKey, type WrappedKeyRow } from "./chat-keyring.ts
 import { signCommitment } from "./crypto/epoch-commitment.ts";
 import { type ChatKey, decryptContent, encryptContent, wrapChatKeyFor } from "./crypto/index.ts";
 import { signKeyRow } from "./crypto/key-row-signature.ts";
+import type { IdentityPins } from "./identity-pins.ts";
 import { type ChatWaitList, KeyFulfiller } from "./key-fulfilment.ts";
 import { Membership } from "./membership.ts";
 import { describePairPeer, type PairPeer } from "./pair-peer.ts";
@@ -49,6 +50,11 @@ export interface LoginOptions {
    * user: no wait-list fulfilment, no add, remove or rotation (they throw).
    */
   trustServerCertificates?: boolean;
+  /**
+   * Profiles' identities kept between sessions (with `trust`): earlier sessions' evidence stands against what the
+   * server lists now, and this session's is kept (docs/SDK.md "Identity pins").
+   */
+  pins?: IdentityPins;
   /** The phone to register when the profile has none confirmed yet. */
   phone?: string;
   /** Asked for the SMS code sent to `phone`. */
@@ -143,8 +149,9 @@ export class Messenger {
     readonly signer: Signer,
     private readonly verifier: SignatureVerifier,
     trust: ClientTrustSetting = { none: true },
+    pins?: IdentityPins,
   ) {
-    this.trust = new CertificateTrust(trust);
+    this.trust = new CertificateTrust(trust, pins);
     this.bindings = new ChatBindingsBook({
       trust: this.trust,
       ownCertificate: signer.certificate,
@@ -196,7 +203,7 @@ export class Messenger {
       const { id } = await api.registryPhone(phone);
       await api.confirmPhone(id, (await askCode(phone)).trim());
     }
-    const messenger = new Messenger(api, signer, options.verifier, trustSetting(options));
+    const messenger = new Messenger(api, signer, options.verifier, trustSetting(options), options.pins);
     if (options.fulfil ?? true)
       await messenger.fulfilWaitLists().catch((error: unknown) => options.onFulfilError?.(error));
     return messenger;
@@ -224,10 +231,24 @@ export class Messenger {
       const profile = await this.api.profile();
       // Our own identity is the signer's certificate's, whatever the server lists.
       await this.trust.vouch(profile.pid, this.signer.certificate);
+      if (await this.trust.contradicts(profile.pid, this.signer.certificate))
+        throw new Error(
+          `the server gives this session profile ${profile.pid}, which this client knows as another person's`,
+        );
       this.ownProfile = profile;
       this.directory.add(profile);
     }
     return this.ownProfile;
+  }
+
+  /**
+   * Forgets whose certificate profile `pid` is, in this session and in its pins: the profile's next listed
+   * certificate is taken afresh. For a change the user accepted (the person re-registered; the phone changed
+   * hands) after a look-up or a personal chat refused the profile's new certificate. Chats this session already
+   * bound keep their binding: open a new session.
+   */
+  forgetIdentity(pid: number): Promise<void> {
+    return this.trust.forget(pid);
   }
 
   /** The caller's chats, most recent first; their current epochs and key rows are noted. */

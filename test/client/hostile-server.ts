@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
+import { type IdentityPins, Messenger, type Signer, signatureVerifier } from "../../src/client/index.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import type { Contact } from "../../src/protocol/schemas/chats.ts";
 import type { WaitEntry } from "../../src/protocol/schemas/members.ts";
@@ -98,7 +98,15 @@ export class HostileServer {
   }
 }
 
-/** Another session of an already registered certificate, logged in through `server` (the hostile proxy). */
-export async function loginThrough(server: string, signer: Signer, trust: TrustInput): Promise<Messenger> {
-  return Messenger.login({ server, signer, verifier: signatureVerifier(), trust, fulfil: false });
+/**
+ * Another session of an already registered certificate, logged in through `server` (the hostile proxy), with the
+ * identity pins earlier sessions kept, if given.
+ */
+export async function loginThrough(
+  server: string,
+  signer: Signer,
+  trust: TrustInput,
+  pins?: IdentityPins,
+): Promise<Messenger> {
+  return Messenger.login({ server, signer, verifier: signatureVerifier(), trust, fulfil: false, pins });
 }

@@ -1,0 +1,178 @@
+/**
+ * Identity pins (docs/DECISIONS.md §35): what an earlier session learnt about whose certificate a profile is
+ * stands in later sessions against what a hostile server lists (test/client/hostile-server.ts).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { certificateIdentity } from "../../src/client/certificate-trust.ts";
+import type { IdentityPin, IdentityPins } from "../../src/client/identity-pins.ts";
+import { Messenger, signatureVerifier } from "../../src/client/index.ts";
+import type { TrustInput } from "../../src/pki/trust.ts";
+import { encodeBase64 } from "../../src/protocol/base64.ts";
+import type { Contact } from "../../src/protocol/schemas/chats.ts";
+import type { ProfileData } from "../../src/protocol/schemas/identity.ts";
+import { chatServerEnv } from "../support/chats.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+import { HostileServer, loginThrough } from "./hostile-server.ts";
+import { type SdkUser, sdkUser, serverAnchors } from "./support.ts";
+
+/** Pins kept in memory, as an application's store would keep them between sessions. */
+class MemoryPins implements IdentityPins {
+  private readonly pins = new Map<number, IdentityPin>();
+  kept = 0;
+
+  get known(): IdentityPin[] {
+    return [...this.pins.values()];
+  }
+
+  async keep(pin: IdentityPin): Promise<void> {
+    this.kept += 1;
+    if (!this.pins.has(pin.pid)) this.pins.set(pin.pid, pin);
+  }
+
+  async forget(pid: number): Promise<void> {
+    this.pins.delete(pid);
+  }
+
+  identityOf(pid: number): string | undefined {
+    return this.pins.get(pid)?.identity;
+  }
+}
+
+describe("identity pins between sessions", () => {
+  let server: TestServer;
+  let hostile: HostileServer;
+  let hostileUrl: string;
+  let anchors: TrustInput;
+  let victim: SdkUser;
+  let anna: SdkUser;
+  let mallory: SdkUser;
+  let annaPid: number;
+
+  before(async () => {
+    server = await startTestServer({ env: chatServerEnv });
+    hostile = new HostileServer(server.url);
+    hostileUrl = await hostile.start();
+    anchors = await serverAnchors(server);
+    victim = await sdkUser(server, "ecdsa-p256", "Пинов Виктор Олегович");
+    anna = await sdkUser(server, "ecdsa-p256", "Пинова Анна Олеговна");
+    mallory = await sdkUser(server, "ecdsa-p256", "Пинский Марк Олегович");
+    annaPid = (await anna.messenger.profile()).pid;
+  });
+  after(async () => {
+    await hostile.stop();
+    await server.close();
+  });
+
+  /** A session of `user` through the hostile proxy with `pins`; the proxy's rewrites end with the test. */
+  function session(user: SdkUser, pins: IdentityPins | undefined, t: { after: (fn: () => void) => void }) {
+    t.after(() => hostile.rewrites.clear());
+    return loginThrough(hostileUrl, user.messenger.signer, anchors, pins);
+  }
+
+  /** Look-ups answer Anna's profile with Mallory's certificate in place of hers. */
+  function listMalloryAsAnna(): void {
+    const malloryCert = encodeBase64(mallory.messenger.signer.certificate);
+    const swap = (contact: Contact): Contact =>
+      contact.pid === annaPid
+        ? {
+            ...contact,
+            certificates: contact.certificates.map((listed) => ({ ...listed, cert: malloryCert })),
+          }
+        : contact;
+    hostile.rewrites.set("contacts", (data) => (data as Contact[]).map(swap));
+    hostile.rewrites.set("chatMembers", (data) => {
+      const members = data as { members: Contact[] };
+      return { ...members, members: members.members.map(swap) };
+    });
+  }
+
+  it("a session keeps the identities it learns: its own profile's and those it looked up", async (t) => {
+    const pins = new MemoryPins();
+    const first = await session(victim, pins, t);
+    const own = await first.profile();
+    await first.lookUp([anna.phone]);
+    assert.equal(pins.identityOf(own.pid), certificateIdentity(victim.messenger.signer.certificate));
+    assert.equal(pins.identityOf(annaPid), certificateIdentity(anna.messenger.signer.certificate));
+  });
+
+  it("without pins a fresh session takes another person's certificate listed under a profile it never met (the case pins close)", async (t) => {
+    listMalloryAsAnna();
+    const fresh = await session(victim, undefined, t);
+    await fresh.lookUp([anna.phone]);
+    assert.equal(fresh.trust.identityOf(annaPid), certificateIdentity(mallory.messenger.signer.certificate));
+  });
+
+  it("a later session refuses a look-up that lists another person's certificate under a pinned profile", async (t) => {
+    const pins = new MemoryPins();
+    await (await session(victim, pins, t)).lookUp([anna.phone]);
+    listMalloryAsAnna();
+    const later = await session(victim, pins, t);
+    await assert.rejects(later.lookUp([anna.phone]), /another subject than the one this client knows/);
+    assert.equal(pins.identityOf(annaPid), certificateIdentity(anna.messenger.signer.certificate));
+  });
+
+  it("a later session sends nothing in a personal chat whose pinned peer the server now lists with another person's certificate", async (t) => {
+    const pins = new MemoryPins();
+    const first = await session(victim, pins, t);
+    const chat = (await first.chatWith(anna.phone)).chatId as string;
+    await first.sendText(chat, "привет, Анна");
+    listMalloryAsAnna();
+    const later = await session(victim, pins, t);
+    await assert.rejects(later.sendText(chat, "только для Анны"), (error: Error) => {
+      assert.match(
+        String((error.cause as Error | undefined)?.message),
+        /another subject than the one this client knows/,
+      );
+      return true;
+    });
+    assert.deepEqual(
+      (await anna.messenger.history(chat)).map((message) => message.text),
+      ["привет, Анна"],
+    );
+  });
+
+  it("forgetIdentity lets a later session take the profile's newly listed certificate, and pins that", async (t) => {
+    const pins = new MemoryPins();
+    await (await session(victim, pins, t)).lookUp([anna.phone]);
+    listMalloryAsAnna();
+    const later = await session(victim, pins, t);
+    await later.forgetIdentity(annaPid);
+    await later.lookUp([anna.phone]);
+    assert.equal(pins.identityOf(annaPid), certificateIdentity(mallory.messenger.signer.certificate));
+  });
+
+  it("a session the server gives a profile pinned as another person's refuses to go on", async (t) => {
+    const pins = new MemoryPins();
+    const first = await session(victim, pins, t);
+    const [malloryEntry] = await first.lookUp([mallory.phone]);
+    assert.ok(malloryEntry);
+    hostile.rewrites.set("profile", (data) => ({ ...(data as ProfileData), pid: malloryEntry.pid }));
+    const later = await session(victim, pins, t);
+    await assert.rejects(
+      later.profile(),
+      new RegExp(`profile ${malloryEntry.pid}, which this client knows as another person's`),
+    );
+  });
+
+  it("pins are neither taken nor kept without trust anchors", async (t) => {
+    const pins = new MemoryPins();
+    await pins.keep({
+      pid: annaPid,
+      identity: certificateIdentity(mallory.messenger.signer.certificate),
+      certificate: mallory.messenger.signer.certificate,
+    });
+    pins.kept = 0;
+    t.after(() => hostile.rewrites.clear());
+    const unanchored = await Messenger.login({
+      server: hostileUrl,
+      signer: victim.messenger.signer,
+      verifier: signatureVerifier(),
+      trustServerCertificates: true,
+      fulfil: false,
+      pins,
+    });
+    await unanchored.lookUp([anna.phone]);
+    assert.equal(pins.kept, 0);
+  });
+});

@@ -20,7 +20,17 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
       process.stderr.write(`certchat: ${error.code}: ${error.message}\n`);
       process.exit(1);
     }
-    process.stderr.write(`certchat: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`certchat: ${withCauses(error)}\n`);
     process.exit(1);
   }
+}
+
+/** An error's message and its causes' ("no key for epoch 1 …: the server lists under profile 2 …"). */
+function withCauses(error: unknown): string {
+  const messages: string[] = [];
+  for (let at: unknown = error; at !== undefined && messages.length < 5; ) {
+    messages.push(at instanceof Error ? at.message : String(at));
+    at = at instanceof Error ? at.cause : undefined;
+  }
+  return messages.join(": ");
 }

@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<Registration>> = {
   backup: async () => (await import("./commands/backup.ts")).backupCommand,
   restore: async () => (await import("./commands/restore.ts")).restoreCommand,
   files: async () => (await import("./commands/files.ts")).filesCommand,
+  pins: async () => (await import("./commands/pins.ts")).pinsCommand,
 };
 
 const program = new Command("certchat").description(

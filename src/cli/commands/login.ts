@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { CertchatApi } from "../../client/api.ts";
 import { Messenger } from "../../client/messenger.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
 import { CLIENT_TRUST_ENV, clientTrust, trustFile } from "../user/client-trust.ts";
 import { terminalJson } from "../user/format.ts";
 import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
+import { pinFile } from "../user/pin-file.ts";
 import { ask } from "../user/prompt.ts";
 import { defaultHome, type KeyFiles, writeSession } from "../user/session-store.ts";
 
@@ -72,6 +74,8 @@ export function loginCommand(program: Command): void {
         ...(options.phone ? { phone: options.phone } : {}),
         askCode: (phone) => ask(`SMS code sent to ${phone}: `),
         fulfil: false,
+        // Keyed as the session keeps the server (CertchatApi drops a trailing slash).
+        pins: await pinFile(home, new CertchatApi(options.server).server),
       });
       const profile = await messenger.profile();
       const ownProblem = await messenger.ownCertificateProblem();

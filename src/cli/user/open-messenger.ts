@@ -6,6 +6,7 @@ import { Messenger } from "../../client/messenger.ts";
 import { loadSigner, loadSignerFromPfx, type Signer } from "../../client/signing.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { clientTrust, trustFile } from "./client-trust.ts";
+import { pinFile } from "./pin-file.ts";
 import { askSecret } from "./prompt.ts";
 import { defaultHome, type KeyFiles, readSession, type Session } from "./session-store.ts";
 
@@ -56,6 +57,7 @@ export async function openMessenger(options: UserOptions): Promise<OpenSession> 
     signer,
     signatureVerifier(),
     await clientTrust(trustFile(session.trust)),
+    await pinFile(home, session.server),
   );
   return { home, session, messenger };
 }

@@ -1,0 +1,107 @@
+/**
+ * The CLI's identity pins (src/client/identity-pins.ts), in the `--home` folder: one file per pinned profile,
+ * `pins/<server URL, percent-encoded>/<profile id>.json`, readable by the owner only. Every CLI command is a
+ * session of its own, so without them each would take the server's word anew for whose certificate a profile is.
+ * Commands may run side by side (`listen` and `send`): a pin is written to a temporary file and linked into place
+ * only if none is there yet — never half-written, the first pin of a profile stays, and no lock is needed.
+ */
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { IdentityPin, IdentityPins } from "../../client/identity-pins.ts";
+import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
+
+const PIN_FILE = /^([1-9][0-9]{0,15})\.json$/;
+
+/** A pin as its file holds it. */
+interface StoredPin {
+  identity: string;
+  /** Base64 DER. */
+  certificate: string;
+  /** When this client pinned it (ISO 8601): shown by `certchat pins`. */
+  since: string;
+}
+
+/** A pin with the time it was kept, as `certchat pins` lists them. */
+export interface ListedPin extends IdentityPin {
+  readonly since: string;
+}
+
+/** The folder of `server`'s pins in `home`. */
+export function pinFolder(home: string, server: string): string {
+  return join(home, "pins", encodeURIComponent(server));
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A pin file's content, or a clear refusal: a damaged pin is never silently dropped (that would unpin). */
+function readPin(path: string, pid: number, text: string): ListedPin {
+  let stored: Partial<StoredPin> | undefined;
+  try {
+    stored = JSON.parse(text) as Partial<StoredPin>;
+  } catch {}
+  const certificate = typeof stored?.certificate === "string" ? decodeBase64(stored.certificate) : undefined;
+  if (typeof stored?.identity !== "string" || !certificate || typeof stored.since !== "string")
+    throw new Error(
+      `${path} is not a pin file: repair it, or remove it to take profile ${pid}'s listed certificate afresh`,
+    );
+  return { pid, identity: stored.identity, certificate, since: stored.since };
+}
+
+/** The pins of `server` kept in `home`, oldest first. */
+export async function listPins(home: string, server: string): Promise<ListedPin[]> {
+  const folder = pinFolder(home, server);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+  const pins = await Promise.all(
+    names.flatMap((name) => {
+      const pid = PIN_FILE.exec(name)?.[1];
+      if (pid === undefined) return [];
+      const path = join(folder, name);
+      return [readFile(path, "utf8").then((text) => readPin(path, Number(pid), text))];
+    }),
+  );
+  return pins.sort((a, b) => a.since.localeCompare(b.since) || a.pid - b.pid);
+}
+
+/** Writes a pin unless the profile has one: linking fails when the name exists, so the first stays whole. */
+async function keepPin(folder: string, pin: IdentityPin): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const stored: StoredPin = {
+    identity: pin.identity,
+    certificate: encodeBase64(pin.certificate),
+    since: new Date().toISOString(),
+  };
+  const temporary = join(folder, `.${pin.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  try {
+    await link(temporary, join(folder, `${pin.pid}.json`));
+  } catch (error) {
+    if (errorCode(error) !== "EEXIST") throw error;
+  } finally {
+    await unlink(temporary);
+  }
+}
+
+/** The Messenger's pins for `server`, kept in `home` (a damaged pin file throws: nothing is silently unpinned). */
+export async function pinFile(home: string, server: string): Promise<IdentityPins> {
+  const folder = pinFolder(home, server);
+  return {
+    known: await listPins(home, server),
+    keep: (pin) => keepPin(folder, pin),
+    forget: async (pid) => {
+      try {
+        await unlink(join(folder, `${pid}.json`));
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT") throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/** The CLI's pin file (src/cli/user/pin-file.ts): pins per server, kept by side-by-side commands, never half-written. */
+import assert from "node:assert/strict";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { listPins, pinFile, pinFolder } from "../../../src/cli/user/pin-file.ts";
+import { useTempDir } from "../../support/temp-dir.ts";
+
+const tempDir = useTempDir("certchat-pin-file-");
+let homes = 0;
+/** A home folder of its own for each test. */
+const newHome = async () => join(await tempDir(), `home-${++homes}`);
+const SERVER = "http://127.0.0.1:8080";
+const pin = (pid: number, identity: string) => ({
+  pid,
+  identity,
+  certificate: new Uint8Array([pid, 1, 2, 3]),
+});
+
+test("a kept pin is known to the next session of the same server, certificate and all", async () => {
+  const home = await newHome();
+  await (await pinFile(home, SERVER)).keep(pin(7, "dn:CA|CN=Анна"));
+  const { known } = await pinFile(home, SERVER);
+  assert.deepEqual(
+    known.map(({ pid, identity, certificate }) => ({ pid, identity, certificate: [...certificate] })),
+    [{ pid: 7, identity: "dn:CA|CN=Анна", certificate: [7, 1, 2, 3] }],
+  );
+});
+
+test("pins of one server are not another server's", async () => {
+  const home = await newHome();
+  await (await pinFile(home, SERVER)).keep(pin(7, "dn:CA|CN=Анна"));
+  assert.deepEqual((await pinFile(home, "http://127.0.0.1:9090")).known, []);
+});
+
+test("a second pin for a profile leaves the first in place", async () => {
+  const home = await newHome();
+  const store = await pinFile(home, SERVER);
+  await store.keep(pin(7, "dn:CA|CN=Анна"));
+  await store.keep(pin(7, "dn:CA|CN=Мэллори"));
+  assert.deepEqual(
+    (await listPins(home, SERVER)).map((kept) => kept.identity),
+    ["dn:CA|CN=Анна"],
+  );
+});
+
+test("two sessions that started together both keep their pins", async () => {
+  const home = await newHome();
+  const [first, second] = [await pinFile(home, SERVER), await pinFile(home, SERVER)];
+  await Promise.all([first.keep(pin(7, "dn:CA|CN=Анна")), second.keep(pin(8, "dn:CA|CN=Борис"))]);
+  await first.keep(pin(9, "dn:CA|CN=Вера"));
+  assert.deepEqual((await listPins(home, SERVER)).map((kept) => kept.pid).sort(), [7, 8, 9]);
+});
+
+test("a forgotten pin is gone for later sessions, others stay", async () => {
+  const home = await newHome();
+  const store = await pinFile(home, SERVER);
+  await store.keep(pin(7, "dn:CA|CN=Анна"));
+  await store.keep(pin(8, "dn:CA|CN=Борис"));
+  await store.forget(7);
+  assert.deepEqual(
+    (await listPins(home, SERVER)).map((kept) => kept.pid),
+    [8],
+  );
+});
+
+test("a pin file is readable by its owner only, its folder by its owner only, and no temporary file stays", async () => {
+  const home = await newHome();
+  await (await pinFile(home, SERVER)).keep(pin(7, "dn:CA|CN=Анна"));
+  const folder = pinFolder(home, SERVER);
+  assert.equal((await stat(join(folder, "7.json"))).mode & 0o777, 0o600);
+  assert.equal((await stat(folder)).mode & 0o777, 0o700);
+  assert.deepEqual(await readdir(folder), ["7.json"]);
+});
+
+test("a damaged pin file is refused with what to do, not silently dropped", async () => {
+  const home = await newHome();
+  const folder = pinFolder(home, SERVER);
+  await mkdir(folder, { recursive: true });
+  const path = join(folder, "7.json");
+  for (const content of [
+    "{not json",
+    JSON.stringify({ identity: "dn:x" }),
+    JSON.stringify({ identity: 1, certificate: "AAEC", since: "x" }),
+  ]) {
+    await writeFile(path, content);
+    await assert.rejects(pinFile(home, SERVER), /7\.json is not a pin file.*remove it/);
+    assert.equal(await readFile(path, "utf8"), content);
+  }
+});
+
+test("no pin file yet means no pins", async () => {
+  assert.deepEqual((await pinFile(await newHome(), SERVER)).known, []);
+});

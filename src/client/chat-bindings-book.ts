@@ -80,7 +80,7 @@ export class ChatBindingsBook {
   async of(chatId: string): Promise<ChatBindings | undefined> {
     const kind = this.chats.get(chatId);
     if (!kind) return undefined;
-    const own = await this.ownMember(await this.options.ownPid());
+    const own = this.ownMember(await this.options.ownPid());
     if (kind.chatType !== ChatType.personal) return chatBindings(kind, own, own);
     return chatBindings(kind, own, await this.pairMember(kind, chatId));
   }
@@ -95,7 +95,7 @@ export class ChatBindingsBook {
     const kind = this.chats.get(chatId);
     if (!kind) return undefined;
     if (kind.chatType !== ChatType.personal) return "not-personal";
-    const own = await this.ownMember(await this.options.ownPid());
+    const own = this.ownMember(await this.options.ownPid());
     const peer = await this.pairMember(kind, chatId);
     const voucher = this.options.trust.voucherOf(peer.pid);
     const listed = [...kind.certificates, ...(this.lastListed.get(chatId) ?? [])];
@@ -110,7 +110,7 @@ export class ChatBindingsBook {
    * The session's side of a pair: the identity its own signing certificate carries, whatever the server says (its
    * peer's session reads the same; whether that session believes it is its own anchors' question).
    */
-  async ownMember(pid: number): Promise<PairMember> {
+  ownMember(pid: number): PairMember {
     this.ownIdentity ??= certificateIdentity(this.options.ownCertificate);
     return { pid, identity: this.ownIdentity };
   }

@@ -673,8 +673,8 @@ export class Messenger {
     const peer = type === ChatType.personal ? members[0] : undefined;
     const bindings = chatBindings(
       { chatType: type, chatName },
-      await this.bindings.ownMember(own.pid),
-      peer ? await this.bindings.pairMember(peer) : await this.bindings.ownMember(own.pid),
+      this.bindings.ownMember(own.pid),
+      peer ? await this.bindings.pairMember(peer) : this.bindings.ownMember(own.pid),
     );
     // Its key goes to the pair's certificates only, as in a rotation and a wait list's: without anchors nothing above
     // checked that a listed certificate is of the person the binding (and the safety code) names.

@@ -88,7 +88,10 @@ function registerMethod(
       const call = { body: request.body, ip: request.ip, ...callerOf(method.auth, request) };
       const data = await handler(call);
       if (data instanceof StreamedBase64)
-        return reply.type("application/json; charset=utf-8").send(data.envelope());
+        return reply
+          .type("application/json; charset=utf-8")
+          .header("content-length", data.length)
+          .send(data.envelope());
       return success(data);
     },
   });

@@ -1,28 +1,45 @@
 import { Readable } from "node:stream";
 
+const HEAD = '{"success":true,"data":"';
+const TAIL = '"}';
+
 /**
  * A success answer whose `data` is the base64 of a byte stream, sent as it is read: a file's answer holds a
  * few chunks, not the file, its base64 and the serialized envelope for as long as the client takes to read it
- * (a client that reads nothing held all three, without bound across connections).
+ * (a client that reads nothing held all three, without bound across connections). The stream's size is known
+ * (the file store's), so the answer's length is too: clients can show progress, as for the raw download.
  */
 export class StreamedBase64 {
-  constructor(readonly bytes: Readable) {}
+  constructor(private readonly source: { readonly size: number; readonly stream: Readable }) {}
 
-  /** The envelope `{"success":true,"data":"<base64>"}` as a stream; destroying it destroys the source. */
+  /** The envelope's length in bytes (all of it ASCII). */
+  get length(): number {
+    return HEAD.length + 4 * Math.ceil(this.source.size / 3) + TAIL.length;
+  }
+
+  /**
+   * The envelope `{"success":true,"data":"<base64>"}` as a stream; destroying it destroys the source. A source
+   * that ends at another size than it announced makes the stream fail: the connection is cut (the client sees a
+   * truncated body), never a success whose length or file is wrong.
+   */
   envelope(): Readable {
-    return Readable.from(envelopeChunks(this.bytes), { objectMode: false });
+    return Readable.from(envelopeChunks(this.source.stream, this.source.size), { objectMode: false });
   }
 }
 
-async function* envelopeChunks(bytes: Readable): AsyncGenerator<string> {
-  yield '{"success":true,"data":"';
+async function* envelopeChunks(bytes: Readable, size: number): AsyncGenerator<string> {
+  yield HEAD;
   // Bytes past the last whole 3-byte group wait for the next chunk: base64 of the pieces is the piece's base64.
   let carry: Buffer = Buffer.alloc(0);
+  let read = 0;
   for await (const chunk of bytes) {
+    read += (chunk as Buffer).length;
+    if (read > size) throw new Error(`the file store gave more than the ${size} bytes it announced`);
     const joined: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     const whole = joined.length - (joined.length % 3);
     carry = joined.subarray(whole);
     if (whole > 0) yield joined.subarray(0, whole).toString("base64");
   }
-  yield `${carry.toString("base64")}"}`;
+  if (read < size) throw new Error(`the file store gave ${read} of the ${size} bytes it announced`);
+  yield `${carry.toString("base64")}${TAIL}`;
 }

@@ -18,17 +18,19 @@ export class FileService {
 
   /** The file as a stream with its size (`/api/file/` as base64, `GET /api/file/:chat/:file` as bytes). */
   async open(identity: Identity, chatId: string, fileId: string): Promise<BlobReader> {
-    await this.authorize(identity, chatId, fileId);
+    const sent = await this.authorize(identity, chatId, fileId);
     const reader = await this.blobs.open(fileId);
     if (!reader) throw new ApiError("DataError", `blob ${fileId} is missing`);
-    return reader;
+    // The size the message recorded when it was sent: what the answer announces, and what the stream must give.
+    return { size: sent.file_size ?? reader.size, stream: reader.stream };
   }
 
-  private async authorize(identity: Identity, chatId: string, fileId: string): Promise<void> {
+  private async authorize(identity: Identity, chatId: string, fileId: string) {
     // Read every time: a removed member gets no file, a member added "from now" none sent before its add.
     const member = await requireMembership(this.db, chatId, identity.profile.id);
     const owner = isBlobId(fileId) ? await findFileMessage(this.db, fileId) : undefined;
     if (owner?.chat_id !== chatId || owner.id <= member.visible_after_message_id)
       throw new ApiError("DataError", "unknown file, file of another chat or sent before the member joined");
+    return owner;
   }
 }

@@ -13,18 +13,20 @@ test("the envelope's base64 is the whole source's, whatever the chunks' sizes", 
     const start = sizes.slice(0, index).reduce((sum, size) => sum + size, 0);
     return bytes.subarray(start, start + (sizes[index] as number));
   });
-  const envelope = await text(new StreamedBase64(Readable.from(chunks)).envelope());
+  const envelope = await text(
+    new StreamedBase64({ size: bytes.length, stream: Readable.from(chunks) }).envelope(),
+  );
   assert.deepEqual(JSON.parse(envelope), { success: true, data: bytes.toString("base64") });
 });
 
 test("an empty source is an empty string", async () => {
-  const envelope = await text(new StreamedBase64(Readable.from([])).envelope());
+  const envelope = await text(new StreamedBase64({ size: 0, stream: Readable.from([]) }).envelope());
   assert.deepEqual(JSON.parse(envelope), { success: true, data: "" });
 });
 
 test("destroying the envelope (the client went away) destroys its source", async () => {
   const source = new PassThrough();
-  const envelope = new StreamedBase64(source).envelope();
+  const envelope = new StreamedBase64({ size: 3, stream: source }).envelope();
   source.write(Buffer.from("abc"));
   const [first] = await once(envelope, "data");
   assert.equal(String(first), '{"success":true,"data":"');
@@ -33,4 +35,21 @@ test("destroying the envelope (the client went away) destroys its source", async
   envelope.destroy();
   await closed;
   assert.equal(source.destroyed, true);
+});
+
+test("the announced length is the envelope's, for every remainder of the size modulo 3", async () => {
+  for (const size of [0, 1, 2, 3, 4, 5, 1000]) {
+    const answer = new StreamedBase64({ size, stream: Readable.from([randomBytes(size)]) });
+    assert.equal(Buffer.byteLength(await text(answer.envelope())), answer.length, `size ${size}`);
+  }
+});
+
+test("a source that ends short of its announced size fails the envelope instead of ending it", async () => {
+  const answer = new StreamedBase64({ size: 10, stream: Readable.from([randomBytes(9)]) });
+  await assert.rejects(text(answer.envelope()), /gave 9 of the 10 bytes/);
+});
+
+test("a source that gives more than its announced size fails the envelope", async () => {
+  const answer = new StreamedBase64({ size: 10, stream: Readable.from([randomBytes(6), randomBytes(6)]) });
+  await assert.rejects(text(answer.envelope()), /more than the 10 bytes/);
 });

@@ -8,7 +8,7 @@ export function fileHandlers(deps: { files: FileService }): ApiHandlers<"file"> 
   return {
     // Streamed: a whole file in memory per answer, held while a client reads slowly, had no bound.
     file: async ({ body, identity }) =>
-      new StreamedBase64((await deps.files.open(identity, body.chat, body.file)).stream),
+      new StreamedBase64(await deps.files.open(identity, body.chat, body.file)),
   };
 }
 

@@ -254,12 +254,16 @@ export async function lastMessageId(db: Executor, chatId: string): Promise<numbe
   return row ? Number(row.id) : 0;
 }
 
-/** The message carrying a file, with its chat (undefined for an unknown file id). */
+/** The message carrying a file, with its chat and the file's size as sent (undefined for an unknown file id). */
 export function findFileMessage(
   db: Executor,
   fileId: string,
-): Promise<{ id: number; chat_id: string } | undefined> {
-  return db.selectFrom("messages").select(["id", "chat_id"]).where("file_id", "=", fileId).executeTakeFirst();
+): Promise<{ id: number; chat_id: string; file_size: number | null } | undefined> {
+  return db
+    .selectFrom("messages")
+    .select(["id", "chat_id", "file_size"])
+    .where("file_id", "=", fileId)
+    .executeTakeFirst();
 }
 
 /**

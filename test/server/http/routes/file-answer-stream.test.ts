@@ -11,7 +11,7 @@ import { type ChatUser, call, chatServerEnv, chatUser, keysFor, newChatKey } fro
 import { startTestServer, type TestServer } from "../../../support/server.ts";
 
 /**
- * `/api/file/` answers as it reads: the envelope's base64 goes out while the blob is still being read, so an
+ * `/api/file/` answers as it reads, with the length its envelope will have (from the size the message recorded): the envelope's base64 goes out while the blob is still being read, so an
  * answer holds a few chunks of memory, not the whole file (and its base64, and its serialized envelope) for as
  * long as the client takes to read it. The blob is swapped for a FIFO the test writes: the store's read cannot
  * end before the test closes it, so the first part arriving first is the proof (a whole-file read never answers).
@@ -37,19 +37,20 @@ describe("/api/file/ streams its answer", () => {
   test("the base64 of a blob's first part goes out before the blob's end is read", {
     timeout: 30_000,
   }, async () => {
+    // 3000 bytes: a whole number of base64 groups, all of which can go out before the rest is known.
+    const first = randomBytes(3000);
+    const rest = randomBytes(1001);
+    // A placeholder of the file's size: the answer announces the size the message recorded.
     const message = await call<Message>(server, "/api/sendMessage/", {
       token: alice.token,
       chat,
       cid: alice.cid,
-      data: Buffer.from("placeholder").toString("base64"),
+      data: Buffer.alloc(first.length + rest.length).toString("base64"),
     });
     const id = message.file as string;
     const path = join(server.dataDir, "files", id.slice(0, 2), id.slice(2, 4), id);
     await rm(path);
     execFileSync("mkfifo", [path]);
-    // 3000 bytes: a whole number of base64 groups, all of which can go out before the rest is known.
-    const first = randomBytes(3000);
-    const rest = randomBytes(1001);
 
     const answer = await fetch(`${server.url}/api/file/`, {
       method: "POST",
@@ -75,5 +76,6 @@ describe("/api/file/ streams its answer", () => {
       data: Buffer.concat([first, rest]).toString("base64"),
     });
     assert.match(answer.headers.get("content-type") ?? "", /^application\/json/);
+    assert.equal(answer.headers.get("content-length"), String(Buffer.byteLength(text)));
   });
 });

@@ -18,28 +18,23 @@ export class StreamedBase64 {
   }
 
   /**
-   * The envelope `{"success":true,"data":"<base64>"}` as a stream; destroying it destroys the source. A source
-   * that ends at another size than it announced makes the stream fail: the connection is cut (the client sees a
-   * truncated body), never a success whose length or file is wrong.
+   * The envelope `{"success":true,"data":"<base64>"}` as a stream; destroying it destroys the source. The source
+   * must give exactly its size (sizedStream), or `length` is wrong.
    */
   envelope(): Readable {
-    return Readable.from(envelopeChunks(this.source.stream, this.source.size), { objectMode: false });
+    return Readable.from(envelopeChunks(this.source.stream), { objectMode: false });
   }
 }
 
-async function* envelopeChunks(bytes: Readable, size: number): AsyncGenerator<string> {
+async function* envelopeChunks(bytes: Readable): AsyncGenerator<string> {
   yield HEAD;
   // Bytes past the last whole 3-byte group wait for the next chunk: base64 of the pieces is the piece's base64.
   let carry: Buffer = Buffer.alloc(0);
-  let read = 0;
   for await (const chunk of bytes) {
-    read += (chunk as Buffer).length;
-    if (read > size) throw new Error(`the file store gave more than the ${size} bytes it announced`);
     const joined: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
     const whole = joined.length - (joined.length % 3);
     carry = joined.subarray(whole);
     if (whole > 0) yield joined.subarray(0, whole).toString("base64");
   }
-  if (read < size) throw new Error(`the file store gave ${read} of the ${size} bytes it announced`);
   yield `${carry.toString("base64")}${TAIL}`;
 }

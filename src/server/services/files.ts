@@ -1,5 +1,6 @@
 import { ApiError } from "../../protocol/errors.ts";
 import { type BlobReader, type BlobStore, isBlobId } from "../blobs/blob-store.ts";
+import { sizedStream } from "../blobs/sized-stream.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { findFileMessage } from "../storage/repositories/messages.ts";
 import { requireMembership } from "./chat-access.ts";
@@ -22,7 +23,8 @@ export class FileService {
     const reader = await this.blobs.open(fileId);
     if (!reader) throw new ApiError("DataError", `blob ${fileId} is missing`);
     // The size the message recorded when it was sent: what the answer announces, and what the stream must give.
-    return { size: sent.file_size ?? reader.size, stream: reader.stream };
+    const size = sent.file_size ?? reader.size;
+    return { size, stream: sizedStream(reader.stream, size) };
   }
 
   private async authorize(identity: Identity, chatId: string, fileId: string) {

@@ -336,6 +336,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       limitKey,
     });
     gateway.attach(http.server);
+    // Last: Engine.IO's requests bypass Fastify's hooks, so the closing gate goes in front of the server itself.
+    closing.guard(http.server);
     const trustReloader = new TrustReloader({
       sources: config,
       initial: trust.store,

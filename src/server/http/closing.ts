@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { failure } from "./envelope.ts";
@@ -16,6 +18,15 @@ export interface ClosingClock {
 
 const realClock: ClosingClock = { now: () => performance.now(), sleep: (ms) => delay(ms) };
 
+const ANSWER = JSON.stringify(failure("NetworkError"));
+const ANSWER_HEADERS = {
+  connection: "close",
+  "content-type": "application/json; charset=utf-8",
+  "content-length": Buffer.byteLength(ANSWER),
+};
+
+type Listener = (...args: unknown[]) => void;
+
 /**
  * How a node stops taking requests (docs/DECISIONS.md §17, §34). Once shut, every request is answered HTTP 503
  * with the envelope `NetworkError`, the connection closed, and nothing run — not even the body read. Fastify's
@@ -27,6 +38,9 @@ const realClock: ClosingClock = { now: () => performance.now(), sleep: (ms) => d
  * The listener stays open while requests still arrive (`quiet`): closing it resets every connection still in
  * the kernel's accept queue, and HAProxy answers a request it sent on such a connection 502, which it cannot
  * retry (the node might have run it).
+ *
+ * `guard` answers at the HTTP server itself, in front of Engine.IO and Fastify (nothing is counted or logged
+ * for such a request); the Fastify hook of `install` answers what reaches Fastify without it (inject).
  */
 export class ClosingGate {
   private shut = false;
@@ -46,6 +60,34 @@ export class ClosingGate {
       if (!this.shut) return done();
       // Fastify marks the answer `Connection: close` once it is closing; before, the gate says so itself.
       reply.code(503).header("connection", "close").send(failure("NetworkError"));
+    });
+  }
+
+  /**
+   * Puts the gate in front of everything `server` runs for a request, once every listener is attached: Engine.IO
+   * (/socket.io/) takes its requests and upgrades before Fastify, and Fastify's router answers a URL it cannot
+   * decode before any hook. Run during the grace, a Socket.IO handshake met the closing gateway's refusal, after
+   * which socket.io-client does not reconnect; answered 503 its client retries (and a balancer on another node).
+   */
+  guard(server: Server): void {
+    const requests = server.listeners("request") as Listener[];
+    server.removeAllListeners("request");
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      this.arrived(request.url ?? "");
+      if (!this.shut) for (const listener of requests) listener.call(server, request, response);
+      else response.writeHead(503, ANSWER_HEADERS).end(ANSWER);
+    });
+    const upgrades = server.listeners("upgrade") as Listener[];
+    server.removeAllListeners("upgrade");
+    server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.arrived(request.url ?? "");
+      if (!this.shut) for (const listener of upgrades) listener.call(server, request, socket, head);
+      else {
+        // Node took its error listener off an upgraded socket: a client's reset would be an uncaught exception.
+        socket.on("error", () => socket.destroy());
+        const headers = Object.entries(ANSWER_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`);
+        socket.end(`HTTP/1.1 503 Service Unavailable\r\n${headers.join("")}\r\n${ANSWER}`);
+      }
     });
   }
 

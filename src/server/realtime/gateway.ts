@@ -220,7 +220,13 @@ export function createGateway(io: CertchatIo, options: GatewayOptions): Realtime
   const profileBytes = new SharedByteBounds(options.maxQueuedBytes);
   let closing = false;
 
-  io.use((_socket, next) => next(closing ? new Error("server shutting down") : undefined));
+  // A connection refused by a middleware is never retried by socket.io-client (it stayed offline): while the node
+  // closes, a new one's transport is closed instead, as its other sockets' are, and the client reconnects elsewhere.
+  io.use((socket, next) => {
+    if (!closing) return next();
+    socket.conn.close();
+    next(new Error("server shutting down"));
+  });
   io.use(handshakeAuthentication(context));
   io.on("connection", (socket) => {
     const queue = new EventQueue(

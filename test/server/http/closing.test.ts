@@ -104,8 +104,8 @@ test("a request reaching a closing node on a kept-alive connection is answered 5
   }
 });
 
-/** One request on a new connection: its answer, or undefined when the connection was refused or reset. */
-async function askOnNewConnection(port: number): Promise<RawAnswer | undefined> {
+/** Sends `text` on a new connection; the answer, or undefined when the connection was refused or reset. */
+async function askRaw(port: number, text: string): Promise<RawAnswer | undefined> {
   const socket = connect(port, "127.0.0.1");
   try {
     await new Promise<void>((resolve, reject) => {
@@ -113,7 +113,7 @@ async function askOnNewConnection(port: number): Promise<RawAnswer | undefined> 
       socket.once("error", reject);
     });
     const answer = nextAnswer(socket);
-    socket.write(head() + BODY);
+    socket.write(text);
     return await answer;
   } catch {
     return undefined;
@@ -121,6 +121,9 @@ async function askOnNewConnection(port: number): Promise<RawAnswer | undefined> 
     socket.destroy();
   }
 }
+
+/** One request on a new connection: its answer, or undefined when the connection was refused or reset. */
+const askOnNewConnection = (port: number) => askRaw(port, head() + BODY);
 
 test("a closing node keeps its listener open while requests arrive, answering each on a new connection 503 unrun, and closes it once they stop", async () => {
   // Longer than this test needs between two requests on a loaded machine, shorter than CLOSING_QUIET_LIMIT_MS.
@@ -141,6 +144,79 @@ test("a closing node keeps its listener open while requests arrive, answering ea
       Array(4).fill({ status: 503, connection: "close", body: { success: false, error: "NetworkError" } }),
     );
     while (!(await refused(port))) await delay(50);
+  } finally {
+    await closing;
+  }
+});
+
+/** An Engine.IO polling handshake (what a Socket.IO client sends first) on a new connection, as askRaw. */
+const handshakeOnNewConnection = (port: number) =>
+  askRaw(port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n");
+
+const UPGRADE =
+  "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+const NETWORK_ERROR_503 = {
+  status: 503,
+  connection: "close",
+  body: { success: false, error: "NetworkError" },
+};
+const shape = (a: RawAnswer | undefined) =>
+  a && { status: a.status, connection: a.headers.get("connection"), body: JSON.parse(a.body) as unknown };
+
+test("a closing node answers Engine.IO requests 503 unrun too, and counts them as traffic that keeps its listener open", async () => {
+  // Socket.IO's requests (/socket.io/) never reach Fastify's hooks. Accepted during the grace, a client's
+  // handshake met the closed gateway's "server shutting down", after which socket.io-client never reconnects;
+  // and a node that only they reached closed its listener at once.
+  const server = await startTestServer({ env: { CERTCHAT_CLOSING_QUIET: "3s" } });
+  const port = Number(new URL(server.url).port);
+  let answer = await handshakeOnNewConnection(port);
+  const closing = server.close();
+  try {
+    while (answer?.status === 200) answer = await handshakeOnNewConnection(port);
+    const upgrade = await askRaw(port, UPGRADE);
+    assert.deepEqual([shape(answer), shape(upgrade)], [NETWORK_ERROR_503, NETWORK_ERROR_503]);
+  } finally {
+    await closing;
+  }
+});
+
+test("a client resetting its websocket upgrade while a closing node answers it 503 does not crash the node", async () => {
+  const server = await startTestServer({ env: { CERTCHAT_CLOSING_QUIET: "3s" } });
+  const port = Number(new URL(server.url).port);
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.on("uncaughtException", onUncaught);
+  let answer = await askOnNewConnection(port);
+  const closing = server.close();
+  try {
+    while (answer?.status === 200) answer = await askOnNewConnection(port);
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(port, "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.on("error", () => {});
+      // More than the node reads with the head, so that its answer meets the reset.
+      socket.write(UPGRADE + "x".repeat(100_000));
+      socket.resetAndDestroy();
+    }
+    await closing;
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    await closing;
+  }
+});
+
+test("a closing node answers a request Fastify's router refuses before its hooks (a bad percent-encoding) 503 too", async () => {
+  const server = await startTestServer({ env: { CERTCHAT_CLOSING_QUIET: "3s" } });
+  const port = Number(new URL(server.url).port);
+  let answer = await askOnNewConnection(port);
+  const closing = server.close();
+  try {
+    while (answer?.status === 200) answer = await askOnNewConnection(port);
+    const bad = await askRaw(port, "GET /api/x/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.deepEqual(shape(bad), NETWORK_ERROR_503);
   } finally {
     await closing;
   }

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import proxyAddr from "@fastify/proxy-addr";
 import { IPV6_PREFIX_BITS } from "./services/limit-key.ts";
+import { type TrustSource, trustSourceList } from "./trust-list.ts";
 
 /** Every setting of the server, validated once at start-up (docs/DECISIONS.md §8). Durations are in milliseconds. */
 export interface Config {
@@ -194,16 +195,14 @@ function list(text: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
-const QUALIFIED_PREFIX = "qualified:";
-
 /** CERTCHAT_TRUST: paths, each optionally prefixed `qualified:` (its CAs may assert Russian IDs). */
 function trustSetting(text: string | undefined): Pick<Config, "trust" | "qualifiedTrust"> {
-  const entries = list(text).map((entry) => {
-    const qualified = entry.startsWith(QUALIFIED_PREFIX);
-    const path = qualified ? entry.slice(QUALIFIED_PREFIX.length).trim() : entry;
-    if (path.length === 0) throw new ConfigError("CERTCHAT_TRUST", `"${entry}" names no file or folder`);
-    return { path, qualified };
-  });
+  let entries: TrustSource[];
+  try {
+    entries = trustSourceList(text);
+  } catch (error) {
+    throw new ConfigError("CERTCHAT_TRUST", (error as Error).message);
+  }
   return {
     trust: entries.map((entry) => entry.path),
     qualifiedTrust: entries.filter((entry) => entry.qualified).map((entry) => entry.path),

@@ -9,17 +9,12 @@ import {
 } from "../pki/certificate.ts";
 import { decodePemBlocks, looksLikePem } from "../pki/pem.ts";
 import { parseCrl, type TrustInput } from "../pki/trust.ts";
+import type { TrustSource } from "./trust-list.ts";
 
 /**
  * Reading trust anchors and CRLs from files for a PKI instance (createPki({ trust })): files or directories
  * (not recursive) of PEM or DER; a PEM file may hold several certificates or CRLs.
  */
-
-/** A CERTCHAT_TRUST entry: a file or folder of CA certificates, marked qualified or not. */
-export interface TrustSource {
-  path: string;
-  qualified: boolean;
-}
 
 export interface TrustFiles extends TrustInput {
   anchors: ParsedCertificate[];

@@ -4,7 +4,7 @@ import { CertchatApi } from "../../client/api.ts";
 import { Messenger } from "../../client/messenger.ts";
 import { signatureVerifier } from "../../client/verification.ts";
 import { runCommand } from "../config-loader.ts";
-import { CLIENT_TRUST_ENV, clientTrust, trustFile } from "../user/client-trust.ts";
+import { CLIENT_CRL_ENV, CLIENT_TRUST_ENV, clientTrust, crlList, trustList } from "../user/client-trust.ts";
 import { terminalJson } from "../user/format.ts";
 import { PFX_PASSWORD_ENV, readSigner, type UserOptions, userCommand } from "../user/open-messenger.ts";
 import { pinFile } from "../user/pin-file.ts";
@@ -19,6 +19,7 @@ interface LoginOptions extends UserOptions {
   password?: string;
   phone?: string;
   trust?: string;
+  crl?: string;
 }
 
 /** `--cert` with `--key`, or `--pfx` alone; the paths made absolute, as the session keeps them. */
@@ -53,8 +54,12 @@ export function loginCommand(program: Command): void {
         `the PFX password (else $${PFX_PASSWORD_ENV}, else asked); never stored, asked again by later commands`,
       )
       .option(
-        "--trust <file>",
-        `CA certificates (PEM or DER) members' certificates must chain to, written qualified:<file> when they issue qualified certificates (only then does a SNILS name a person); kept for later commands (else $${CLIENT_TRUST_ENV}, else ./data/ca/ca.pem when present, qualified)`,
+        "--trust <list>",
+        `CA certificate files or folders (PEM or DER), comma-separated, members' certificates must chain to; an entry written qualified:<path> holds CAs of qualified certificates (only then does a SNILS name a person); kept for later commands (else $${CLIENT_TRUST_ENV}, else ./data/ca/ca.pem when present, qualified)`,
+      )
+      .option(
+        "--crl <list>",
+        `CRL files or folders, comma-separated: certificates they revoke count for no one; kept for later commands (else $${CLIENT_CRL_ENV})`,
       )
       .option(
         "--phone <phone>",
@@ -64,8 +69,9 @@ export function loginCommand(program: Command): void {
     runCommand(async () => {
       const home = options.home ?? defaultHome();
       const files = keyFiles(options);
-      const trust = trustFile(options.trust);
-      const setting = await clientTrust(trust, true);
+      const trust = trustList(options.trust);
+      const crl = crlList(options.crl);
+      const setting = await clientTrust(trust, crl, true);
       const messenger = await Messenger.login({
         server: options.server,
         signer: await readSigner(files, options.password),
@@ -90,6 +96,7 @@ export function loginCommand(program: Command): void {
         ...files,
         phones: [],
         ...(options.trust && trust ? { trust } : {}),
+        ...(options.crl && crl ? { crl } : {}),
       });
       // Keys for members' renewed or new certificates that wait on this session (once; `listen` keeps serving).
       try {

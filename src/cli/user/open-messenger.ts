@@ -5,7 +5,7 @@ import { CertchatApi } from "../../client/api.ts";
 import { Messenger } from "../../client/messenger.ts";
 import { loadSigner, loadSignerFromPfx, type Signer } from "../../client/signing.ts";
 import { signatureVerifier } from "../../client/verification.ts";
-import { clientTrust, trustFile } from "./client-trust.ts";
+import { clientTrust, crlList, trustList } from "./client-trust.ts";
 import { pinFile } from "./pin-file.ts";
 import { askSecret } from "./prompt.ts";
 import { defaultHome, type KeyFiles, readSession, type Session } from "./session-store.ts";
@@ -56,7 +56,7 @@ export async function openMessenger(options: UserOptions): Promise<OpenSession> 
     new CertchatApi(session.server, session.token),
     signer,
     signatureVerifier(),
-    await clientTrust(trustFile(session.trust)),
+    await clientTrust(trustList(session.trust), crlList(session.crl)),
     await pinFile(home, session.server),
   );
   return { home, session, messenger };

@@ -15,8 +15,10 @@ export type Session = KeyFiles & {
   server: string;
   token: string;
   phones: string[];
-  /** The trust anchor file given at login (client-trust.ts). */
+  /** The trust anchors given at login: comma-separated absolute paths, each maybe `qualified:` (client-trust.ts). */
   trust?: string;
+  /** The CRL files or folders given at login, comma-separated absolute paths. */
+  crl?: string;
 };
 
 const SESSION_FILE = "session.json";

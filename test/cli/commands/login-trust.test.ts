@@ -4,10 +4,10 @@
  * so on stderr instead of leaving the user to wonder why no keys arrive.
  */
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CA_CERT_FILE } from "../../../src/server/test-ca.ts";
+import { CA_CERT_FILE, revokeTestCertificate, writeTestCrl } from "../../../src/server/test-ca.ts";
 import { testCaDir } from "../../../src/server/trust-setup.ts";
 import { chatServerEnv } from "../../support/chats.ts";
 import { runCliAnswering } from "../../support/cli.ts";
@@ -36,11 +36,11 @@ describe("certchat login --trust and the user's own certificate", () => {
   });
   after(() => server.close());
 
-  const login = (home: string, trust: string) =>
+  const login = (home: string, trust: string, ...more: string[]) =>
     runCliAnswering(
       [
         ...["login", "--home", join(dir, home), "--server", server.url, "--phone", `+${PHONE}`],
-        ...["--cert", join(dir, "cert.der"), "--key", join(dir, "key.pem"), "--trust", trust],
+        ...["--cert", join(dir, "cert.der"), "--key", join(dir, "key.pem"), "--trust", trust, ...more],
       ],
       {},
       { prompt: "SMS code sent to", answer: () => server.sms.lastCodeFor(PHONE)?.code ?? "" },
@@ -56,5 +56,19 @@ describe("certchat login --trust and the user's own certificate", () => {
     const result = await login("marked", `qualified:${join(testCaDir(server.dataDir), CA_CERT_FILE)}`);
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stderr, /does not count under these trust anchors/);
+  });
+
+  it("reads a CRL given with --crl, keeps it for later commands, and warns when it revokes the user's own certificate", async () => {
+    const caDir = testCaDir(server.dataDir);
+    await revokeTestCertificate(caDir, await readFile(join(dir, "cert.der")));
+    const crl = join(dir, "revoked.crl");
+    await writeTestCrl(caDir, crl);
+    const result = await login("revoked", `qualified:${join(caDir, CA_CERT_FILE)}`, "--crl", crl);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /does not count under these trust anchors \(.*revoked/i);
+    const session = JSON.parse(await readFile(join(dir, "revoked", "session.json"), "utf8")) as {
+      crl?: string;
+    };
+    assert.equal(session.crl, crl);
   });
 });

@@ -1,68 +1,140 @@
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { CLIENT_TRUST_ENV, clientTrust, readAnchors, trustFile } from "../../../src/cli/user/client-trust.ts";
+import {
+  CLIENT_CRL_ENV,
+  CLIENT_TRUST_ENV,
+  clientTrust,
+  crlList,
+  trustList,
+} from "../../../src/cli/user/client-trust.ts";
+import { CertificateTrust } from "../../../src/client/certificate-trust.ts";
 import { decodeCertificateText, parseCertificate } from "../../../src/pki/certificate.ts";
-import { CA_CERT_FILE, createTestCa } from "../../../src/server/test-ca.ts";
+import {
+  CA_CERT_FILE,
+  createTestCa,
+  issueTestCertificate,
+  revokeTestCertificate,
+  writeTestCrl,
+} from "../../../src/server/test-ca.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-client-trust-");
+let cas = 0;
+
+/** A new test CA: its folder and the fingerprint of its certificate. */
+async function newCa(): Promise<{ dir: string; file: string; fingerprint: string }> {
+  const dir = join(await tempDir(), `ca-${++cas}`);
+  await createTestCa(dir);
+  const file = join(dir, CA_CERT_FILE);
+  return {
+    dir,
+    file,
+    fingerprint: parseCertificate(decodeCertificateText(await readFile(file))).fingerprint,
+  };
+}
+
+/** Runs `body` with `variable` set to `value`, restoring it after. */
+function withEnv(variable: string, value: string, body: () => void): void {
+  const saved = process.env[variable];
+  process.env[variable] = value;
+  try {
+    body();
+  } finally {
+    if (saved === undefined) delete process.env[variable];
+    else process.env[variable] = saved;
+  }
+}
+
+function anchorsOf(setting: Awaited<ReturnType<typeof clientTrust>>) {
+  if (!("anchors" in setting)) throw new Error("no anchors");
+  return setting.anchors;
+}
 
 describe("CLI client trust", () => {
   it("reads every CA certificate of a PEM file", async () => {
-    const dir = await tempDir();
-    const pems = [];
-    for (const name of ["a", "b"]) {
-      await createTestCa(join(dir, name));
-      pems.push(await readFile(join(dir, name, CA_CERT_FILE), "utf8"));
-    }
-    await writeFile(join(dir, "both.pem"), pems.join("\n"));
-    const anchors = await readAnchors(join(dir, "both.pem"));
+    const [a, b] = [await newCa(), await newCa()];
+    const both = join(await tempDir(), "both.pem");
+    await writeFile(both, [await readFile(a.file, "utf8"), await readFile(b.file, "utf8")].join("\n"));
+    const anchors = anchorsOf(await clientTrust(trustList(both), undefined));
     assert.deepEqual(
-      anchors,
-      pems.map((pem) => decodeCertificateText(pem)),
+      anchors.anchors.map((anchor) => ("fingerprint" in anchor ? anchor.fingerprint : "")),
+      [a.fingerprint, b.fingerprint],
     );
   });
 
   it("takes --trust before $CERTCHAT_CLIENT_TRUST, and the environment's when not given", () => {
-    const saved = process.env[CLIENT_TRUST_ENV];
-    process.env[CLIENT_TRUST_ENV] = "from-env.pem";
-    try {
-      assert.equal(trustFile("given.pem"), resolve("given.pem"));
-      assert.equal(trustFile(), resolve("from-env.pem"));
-    } finally {
-      if (saved === undefined) delete process.env[CLIENT_TRUST_ENV];
-      else process.env[CLIENT_TRUST_ENV] = saved;
-    }
+    withEnv(CLIENT_TRUST_ENV, "from-env.pem", () => {
+      assert.equal(trustList("given.pem"), resolve("given.pem"));
+      assert.equal(trustList(), resolve("from-env.pem"));
+    });
   });
 
-  it("keeps a qualified: mark in front of the resolved path, from --trust or the environment", () => {
-    const saved = process.env[CLIENT_TRUST_ENV];
-    process.env[CLIENT_TRUST_ENV] = "qualified:from-env.pem";
-    try {
-      assert.equal(trustFile("qualified:given.pem"), `qualified:${resolve("given.pem")}`);
-      assert.equal(trustFile(), `qualified:${resolve("from-env.pem")}`);
-    } finally {
-      if (saved === undefined) delete process.env[CLIENT_TRUST_ENV];
-      else process.env[CLIENT_TRUST_ENV] = saved;
-    }
+  it("resolves each entry of a list and keeps each one's qualified: mark", () => {
+    assert.equal(
+      trustList("qualified:accredited, corporate.pem,qualified: other.pem"),
+      [
+        `qualified:${resolve("accredited")}`,
+        resolve("corporate.pem"),
+        `qualified:${resolve("other.pem")}`,
+      ].join(","),
+    );
+    withEnv(CLIENT_TRUST_ENV, "qualified:from-env.pem", () => {
+      assert.equal(trustList(), `qualified:${resolve("from-env.pem")}`);
+    });
   });
 
-  it("marks a qualified: file's CAs qualified, and an unmarked file's none (as before the mark)", async () => {
-    const dir = await tempDir();
-    await createTestCa(join(dir, "ca"));
-    const file = join(dir, "ca", CA_CERT_FILE);
-    const fingerprint = parseCertificate(decodeCertificateText(await readFile(file))).fingerprint;
-    const marked = await clientTrust(trustFile(`qualified:${file}`));
-    const unmarked = await clientTrust(trustFile(file));
-    assert.deepEqual("anchors" in marked ? marked.anchors.qualified : "none", [fingerprint]);
-    assert.deepEqual("anchors" in unmarked ? unmarked.anchors.qualified : "none", []);
+  it("refuses an entry that names no file or folder", () => {
+    assert.throws(() => trustList("qualified:,ca.pem"), /"qualified:" names no file or folder/);
+  });
+
+  it("marks the CAs of qualified: entries qualified and those of unmarked ones not, in one list", async () => {
+    const [accredited, corporate] = [await newCa(), await newCa()];
+    const anchors = anchorsOf(
+      await clientTrust(trustList(`qualified:${accredited.file},${corporate.file}`), undefined),
+    );
+    assert.deepEqual(
+      anchors.anchors.map((anchor) => ("fingerprint" in anchor ? anchor.fingerprint : "")),
+      [accredited.fingerprint, corporate.fingerprint],
+    );
+    assert.deepEqual([...(anchors.qualified ?? [])], [accredited.fingerprint]);
+  });
+
+  it("takes a folder of CA certificates as an entry", async () => {
+    const ca = await newCa();
+    const folder = join(await tempDir(), "anchors");
+    await mkdir(folder);
+    await copyFile(ca.file, join(folder, "accredited.pem"));
+    const anchors = anchorsOf(await clientTrust(trustList(folder), undefined));
+    assert.deepEqual(
+      anchors.anchors.map((anchor) => ("fingerprint" in anchor ? anchor.fingerprint : "")),
+      [ca.fingerprint],
+    );
   });
 
   it("refuses a PEM file without a certificate", async () => {
     const path = join(await tempDir(), "empty.pem");
     await writeFile(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-    await assert.rejects(readAnchors(path), /no certificate in/);
+    await assert.rejects(clientTrust(trustList(path), undefined), /no CERTIFICATE block/);
+  });
+
+  it("takes --crl before $CERTCHAT_CLIENT_CRL, resolving each path", () => {
+    withEnv(CLIENT_CRL_ENV, "env.crl", () => {
+      assert.equal(crlList("a.crl, crls"), [resolve("a.crl"), resolve("crls")].join(","));
+      assert.equal(crlList(), resolve("env.crl"));
+    });
+  });
+
+  it("a certificate a given CRL revokes counts for no one", async () => {
+    const ca = await newCa();
+    const user = await issueTestCertificate(ca.dir, { name: "Отозванов Пётр Петрович", alg: "ecdsa-p256" });
+    await revokeTestCertificate(ca.dir, user.der);
+    const crl = join(ca.dir, "revoked.crl");
+    await writeTestCrl(ca.dir, crl);
+    const withCrl = new CertificateTrust(await clientTrust(trustList(ca.file), crlList(crl)));
+    const without = new CertificateTrust(await clientTrust(trustList(ca.file), undefined));
+    assert.match(String(await withCrl.chainProblem(user.der)), /revoked/i);
+    assert.equal(await without.chainProblem(user.der), undefined);
   });
 });

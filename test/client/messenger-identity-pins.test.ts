@@ -132,6 +132,31 @@ describe("identity pins between sessions", () => {
     );
   });
 
+  it("a later session refuses a pinned profile's id the server spells as a string beside another person's certificate", async (t) => {
+    const pins = new MemoryPins();
+    await (await session(victim, pins, t)).lookUp([anna.phone]);
+    const malloryCert = encodeBase64(mallory.messenger.signer.certificate);
+    // JSON answers are not checked against the schema: "2" is another Map key than 2, never pinned.
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.pid === annaPid
+          ? {
+              ...contact,
+              pid: String(annaPid) as unknown as number,
+              certificates: contact.certificates.map((listed) => ({ ...listed, cert: malloryCert })),
+            }
+          : contact,
+      ),
+    );
+    const later = await session(victim, pins, t);
+    await assert.rejects(later.lookUp([anna.phone]), /not a profile id/);
+    assert.equal(pins.identityOf(annaPid), certificateIdentity(anna.messenger.signer.certificate));
+    assert.deepEqual(
+      pins.known.map((kept) => kept.pid),
+      [annaPid],
+    );
+  });
+
   it("forgetIdentity lets a later session take the profile's newly listed certificate, and pins that", async (t) => {
     const pins = new MemoryPins();
     await (await session(victim, pins, t)).lookUp([anna.phone]);

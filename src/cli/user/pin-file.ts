@@ -71,8 +71,19 @@ export async function listPins(home: string, server: string): Promise<ListedPin[
   return pins.sort((a, b) => a.since.localeCompare(b.since) || a.pid - b.pid);
 }
 
+/**
+ * The file of profile `pid`'s pin. The id comes from the server: one that is not a positive safe integer (a
+ * string such as "/../../x") would name a file out of the folder.
+ */
+function pinPath(folder: string, pid: number): string {
+  if (!Number.isSafeInteger(pid) || pid < 1)
+    throw new Error(`${JSON.stringify(pid) ?? String(pid)} is not a profile id: no pin kept or dropped`);
+  return join(folder, `${pid}.json`);
+}
+
 /** Writes a pin unless the profile has one: linking fails when the name exists, so the first stays whole. */
 async function keepPin(folder: string, pin: IdentityPin): Promise<void> {
+  const path = pinPath(folder, pin.pid);
   await mkdir(folder, { recursive: true, mode: 0o700 });
   const stored: StoredPin = {
     identity: pin.identity,
@@ -82,7 +93,7 @@ async function keepPin(folder: string, pin: IdentityPin): Promise<void> {
   const temporary = join(folder, `.${pin.pid}.${randomBytes(6).toString("hex")}.tmp`);
   await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   try {
-    await link(temporary, join(folder, `${pin.pid}.json`));
+    await link(temporary, path);
   } catch (error) {
     if (errorCode(error) !== "EEXIST") throw error;
   } finally {
@@ -98,7 +109,7 @@ export async function pinFile(home: string, server: string): Promise<IdentityPin
     keep: (pin) => keepPin(folder, pin),
     forget: async (pid) => {
       try {
-        await unlink(join(folder, `${pid}.json`));
+        await unlink(pinPath(folder, pid));
       } catch (error) {
         if (errorCode(error) !== "ENOENT") throw error;
       }

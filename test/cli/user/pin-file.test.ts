@@ -1,7 +1,7 @@
 /** The CLI's pin file (src/cli/user/pin-file.ts): pins per server, kept by side-by-side commands, never half-written. */
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { listPins, pinFile, pinFolder } from "../../../src/cli/user/pin-file.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
@@ -87,6 +87,21 @@ test("a damaged pin file is refused with what to do, not silently dropped", asyn
     await assert.rejects(pinFile(home, SERVER), /7\.json is not a pin file.*remove it/);
     assert.equal(await readFile(path, "utf8"), content);
   }
+});
+
+test("a profile id that is not one (a hostile server's answers are not schema-checked) writes no file, in the folder or out of it", async () => {
+  const home = await newHome();
+  await mkdir(home, { recursive: true });
+  const store = await pinFile(home, SERVER);
+  for (const pid of ["/../../../escaped", "/../../escaped", "../../../escaped", 0, -1, 1.5, "7"])
+    await assert.rejects(store.keep(pin(pid as number, "dn:CA|CN=Мэллори")), /not a profile id/);
+  await assert.rejects(store.forget("/../../../escaped" as unknown as number), /not a profile id/);
+  assert.deepEqual(await readdir(home, { recursive: true }), []);
+  const around = await readdir(dirname(home), { recursive: true });
+  assert.deepEqual(
+    around.filter((name) => name.includes("escaped")),
+    [],
+  );
 });
 
 test("no pin file yet means no pins", async () => {

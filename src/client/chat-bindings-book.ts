@@ -14,6 +14,7 @@ import {
   type PairMember,
   pairBinding,
 } from "./chat-binding.ts";
+import type { IdentityPins } from "./identity-pins.ts";
 
 /** What is kept of a chat's contact: its bindings are computed from it (`of`). */
 type ChatKind = Pick<Contact, "chatType" | "chatName" | "pid" | "certificates">;
@@ -29,6 +30,8 @@ export interface ChatBindingsBookOptions {
   readonly ownPid: () => Promise<number>;
   /** Learns the chat's key-holding members' identities (chatMembers), when a peer's is not known yet. */
   readonly learnMembers: (chatId: string) => Promise<void>;
+  /** Personal chats' peers earlier sessions were given (with anchors only, as the identities they bind). */
+  readonly pins?: IdentityPins;
 }
 
 /** A personal chat's pair, its other member, and the certificates the session knows that carry its identity. */
@@ -44,8 +47,12 @@ export class ChatBindingsBook {
   /** Each chat's certificates as its contact was last listed: only shown (peerOf), never what it is bound to. */
   private readonly lastListed = new Map<string, Contact["certificates"]>();
   private ownIdentity?: string;
+  /** Personal chat → its peer's profile, as earlier sessions (or this one) were first given it. */
+  private readonly pinnedPeers = new Map<string, number>();
 
-  constructor(private readonly options: ChatBindingsBookOptions) {}
+  constructor(private readonly options: ChatBindingsBookOptions) {
+    for (const pin of options.pins?.chatPeers ?? []) this.pinnedPeers.set(pin.chatId, pin.pid);
+  }
 
   knows(chatId: string): boolean {
     return this.chats.has(chatId);
@@ -57,23 +64,26 @@ export class ChatBindingsBook {
    * the answer says while its keys stay bound to the pair it first heard (chatWith gave the chat with Mallory as
    * Alice's, and what the user wrote to Alice went under Mallory's key).
    */
-  note(chatId: string, contact: ChatKind): void {
+  async note(chatId: string, contact: ChatKind): Promise<void> {
     const known = this.chats.get(chatId);
-    if (
-      known?.chatType === ChatType.personal &&
-      (contact.chatType !== known.chatType || contact.pid !== known.pid)
-    )
+    // An earlier session's first listing stands as this session's would (IdentityPins.chatPeers).
+    const peer = known?.chatType === ChatType.personal ? known.pid : this.pinnedPeers.get(chatId);
+    if (peer !== undefined && (contact.chatType !== ChatType.personal || contact.pid !== peer))
       throw new Error(
-        `the server gives personal chat ${chatId}, known as the chat with profile ${known.pid}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
+        `the server gives personal chat ${chatId}, known as the chat with profile ${peer}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
       );
     this.lastListed.set(chatId, contact.certificates);
-    if (!known)
-      this.chats.set(chatId, {
-        chatType: contact.chatType,
-        chatName: contact.chatName,
-        pid: contact.pid,
-        certificates: contact.certificates,
-      });
+    if (known) return;
+    this.chats.set(chatId, {
+      chatType: contact.chatType,
+      chatName: contact.chatName,
+      pid: contact.pid,
+      certificates: contact.certificates,
+    });
+    if (contact.chatType !== ChatType.personal || peer !== undefined || !this.options.pins?.keepChatPeer)
+      return;
+    this.pinnedPeers.set(chatId, contact.pid);
+    await this.options.pins.keepChatPeer({ chatId, pid: contact.pid });
   }
 
   /** What the chat's keys may be signed over, or undefined for a chat not noted. */

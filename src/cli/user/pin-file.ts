@@ -4,12 +4,14 @@
  * session of its own, so without them each would take the server's word anew for whose certificate a profile is.
  * Commands may run side by side (`listen` and `send`): a pin is written to a temporary file and linked into place
  * only if none is there yet — never half-written, the first pin of a profile stays, and no lock is needed.
+ * Personal chats' peers are kept beside them (chat-peer-pins.ts).
  */
-import { randomBytes } from "node:crypto";
-import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { IdentityPin, IdentityPins } from "../../client/identity-pins.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
+import { forgetChatPeersOf, keepChatPeer, listChatPeers } from "./chat-peer-pins.ts";
+import { errorCode, writeOnce } from "./write-once.ts";
 
 const PIN_FILE = /^([1-9][0-9]{0,15})\.json$/;
 
@@ -30,10 +32,6 @@ export interface ListedPin extends IdentityPin {
 /** The folder of `server`'s pins in `home`. */
 export function pinFolder(home: string, server: string): string {
   return join(home, "pins", encodeURIComponent(server));
-}
-
-function errorCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /** A pin file's content, or a clear refusal: a damaged pin is never silently dropped (that would unpin). */
@@ -81,24 +79,14 @@ function pinPath(folder: string, pid: number): string {
   return join(folder, `${pid}.json`);
 }
 
-/** Writes a pin unless the profile has one: linking fails when the name exists, so the first stays whole. */
+/** Writes a pin unless the profile has one. */
 async function keepPin(folder: string, pin: IdentityPin): Promise<void> {
-  const path = pinPath(folder, pin.pid);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
   const stored: StoredPin = {
     identity: pin.identity,
     certificate: encodeBase64(pin.certificate),
     since: new Date().toISOString(),
   };
-  const temporary = join(folder, `.${pin.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  try {
-    await link(temporary, path);
-  } catch (error) {
-    if (errorCode(error) !== "EEXIST") throw error;
-  } finally {
-    await unlink(temporary);
-  }
+  await writeOnce(pinPath(folder, pin.pid), `${JSON.stringify(stored, null, 2)}\n`);
 }
 
 /** The Messenger's pins for `server`, kept in `home` (a damaged pin file throws: nothing is silently unpinned). */
@@ -113,6 +101,9 @@ export async function pinFile(home: string, server: string): Promise<IdentityPin
       } catch (error) {
         if (errorCode(error) !== "ENOENT") throw error;
       }
+      await forgetChatPeersOf(folder, pid);
     },
+    chatPeers: await listChatPeers(folder),
+    keepChatPeer: (pin) => keepChatPeer(folder, pin),
   };
 }

@@ -104,6 +104,31 @@ test("a profile id that is not one (a hostile server's answers are not schema-ch
   );
 });
 
+test("a personal chat's first peer is known to the next session, under any chat id the server gives, until its profile is forgotten", async () => {
+  const home = await newHome();
+  const store = await pinFile(home, SERVER);
+  const odd = "../../../chat";
+  await store.keepChatPeer?.({ chatId: "5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01", pid: 7 });
+  await store.keepChatPeer?.({ chatId: "5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01", pid: 9 });
+  await store.keepChatPeer?.({ chatId: odd, pid: 8 });
+  const peers = async () =>
+    ((await pinFile(home, SERVER)).chatPeers ?? []).map(({ chatId, pid }) => [chatId, pid]).sort();
+  assert.deepEqual(await peers(), [
+    [odd, 8],
+    ["5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01", 7],
+  ]);
+  assert.deepEqual(
+    (await readdir(dirname(home))).filter((name) => !name.startsWith("home-")),
+    [],
+  );
+  await store.forget(7);
+  assert.deepEqual(await peers(), [[odd, 8]]);
+  await assert.rejects(
+    store.keepChatPeer?.({ chatId: "x".repeat(129), pid: 8 }) ?? Promise.resolve(),
+    /not a chat id/,
+  );
+});
+
 test("no pin file yet means no pins", async () => {
   assert.deepEqual((await pinFile(await newHome(), SERVER)).known, []);
 });

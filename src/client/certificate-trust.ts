@@ -160,9 +160,14 @@ export class CertificateTrust {
     // keys are wrapped only for certificates that chain now (recipientProblem).
     const identity = await this.identity(der);
     if (identity === undefined || this.identities.has(pid)) return;
-    this.identities.set(pid, identity);
-    this.vouchers.set(pid, der);
-    await this.pins?.keep({ pid, identity, certificate: der });
+    // A session running beside this one may have pinned the profile since this one started: its pin stands.
+    const standing = (await this.pins?.keep({ pid, identity, certificate: der })) ?? {
+      identity,
+      certificate: der,
+    };
+    if (this.identities.has(pid)) return;
+    this.identities.set(pid, standing.identity);
+    this.vouchers.set(pid, standing.certificate);
   }
 
   /**

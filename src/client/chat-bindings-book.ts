@@ -65,6 +65,27 @@ export class ChatBindingsBook {
    * Alice's, and what the user wrote to Alice went under Mallory's key).
    */
   async note(chatId: string, contact: ChatKind): Promise<void> {
+    this.refuseMove(chatId, contact);
+    if (!this.chats.has(chatId) && !this.pinnedPeers.has(chatId) && contact.chatType === ChatType.personal) {
+      // Claimed before waiting: a note running beside this one is checked against it.
+      this.pinnedPeers.set(chatId, contact.pid);
+      // A session running beside this one may have pinned the chat since this one started: its pin stands.
+      const standing = await this.options.pins?.keepChatPeer?.({ chatId, pid: contact.pid });
+      if (standing) this.pinnedPeers.set(chatId, standing.pid);
+      this.refuseMove(chatId, contact);
+    }
+    this.lastListed.set(chatId, contact.certificates);
+    if (!this.chats.has(chatId))
+      this.chats.set(chatId, {
+        chatType: contact.chatType,
+        chatName: contact.chatName,
+        pid: contact.pid,
+        certificates: contact.certificates,
+      });
+  }
+
+  /** Throws when a personal chat this session noted, or an earlier session pinned, is given with another member. */
+  private refuseMove(chatId: string, contact: ChatKind): void {
     const known = this.chats.get(chatId);
     // An earlier session's first listing stands as this session's would (IdentityPins.chatPeers).
     const peer = known?.chatType === ChatType.personal ? known.pid : this.pinnedPeers.get(chatId);
@@ -72,18 +93,6 @@ export class ChatBindingsBook {
       throw new Error(
         `the server gives personal chat ${chatId}, known as the chat with profile ${peer}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
       );
-    this.lastListed.set(chatId, contact.certificates);
-    if (known) return;
-    this.chats.set(chatId, {
-      chatType: contact.chatType,
-      chatName: contact.chatName,
-      pid: contact.pid,
-      certificates: contact.certificates,
-    });
-    if (contact.chatType !== ChatType.personal || peer !== undefined || !this.options.pins?.keepChatPeer)
-      return;
-    this.pinnedPeers.set(chatId, contact.pid);
-    await this.options.pins.keepChatPeer({ chatId, pid: contact.pid });
   }
 
   /** What the chat's keys may be signed over, or undefined for a chat not noted. */

@@ -27,12 +27,16 @@ export interface ChatPeerPin {
 export interface IdentityPins {
   /** The pins kept so far, read as the session starts. */
   readonly known: readonly IdentityPin[];
-  /** Keeps a profile's identity first learnt in this session; a pin the store already holds for `pid` stays. */
-  keep(pin: IdentityPin): Promise<void>;
+  /**
+   * Keeps a profile's identity first learnt in this session; a pin the store already holds for `pid` stays, and is
+   * returned: one kept since `known` was read (a session running beside, e.g. `listen` beside `send`) stands in
+   * this session too. Returns undefined when the store cannot tell (the session then holds to `pin`).
+   */
+  keep(pin: IdentityPin): Promise<IdentityPin | undefined>;
   /** Drops a profile's pin, and the personal chats pinned with it: its next evidence is taken afresh. */
   forget(pid: number): Promise<void>;
   /** Personal chats' peers kept so far (a store without them leaves each session to take the server's word). */
   readonly chatPeers?: readonly ChatPeerPin[];
-  /** Keeps a personal chat's peer first listed in this session; one the store already holds stays. */
-  keepChatPeer?(pin: ChatPeerPin): Promise<void>;
+  /** Keeps a personal chat's peer first listed in this session; one the store already holds stays, and is returned. */
+  keepChatPeer?(pin: ChatPeerPin): Promise<ChatPeerPin | undefined>;
 }

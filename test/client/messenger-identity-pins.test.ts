@@ -25,9 +25,10 @@ class MemoryPins implements IdentityPins {
     return [...this.pins.values()];
   }
 
-  async keep(pin: IdentityPin): Promise<void> {
+  async keep(pin: IdentityPin): Promise<IdentityPin> {
     this.kept += 1;
     if (!this.pins.has(pin.pid)) this.pins.set(pin.pid, pin);
+    return this.pins.get(pin.pid) ?? pin;
   }
 
   async forget(pid: number): Promise<void> {
@@ -41,8 +42,9 @@ class MemoryPins implements IdentityPins {
     return [...this.peers].map(([chatId, pid]) => ({ chatId, pid }));
   }
 
-  async keepChatPeer(pin: ChatPeerPin): Promise<void> {
+  async keepChatPeer(pin: ChatPeerPin): Promise<ChatPeerPin> {
     if (!this.peers.has(pin.chatId)) this.peers.set(pin.chatId, pin.pid);
+    return { chatId: pin.chatId, pid: this.peers.get(pin.chatId) ?? pin.pid };
   }
 
   identityOf(pid: number): string | undefined {
@@ -212,6 +214,18 @@ describe("identity pins between sessions", () => {
     assert.deepEqual(sentToIntruder, []);
     await assert.rejects(later.pairPeer(chat), /known as the chat with profile/);
     assert.deepEqual(await peer.messenger.history(chat), []);
+  });
+
+  it("a session open since before another one pinned a profile (listen beside send) holds to that pin, not to a later listing", async (t) => {
+    const pins = new MemoryPins();
+    const longRunning = await session(victim, pins, t);
+    await (await session(victim, pins, t)).lookUp([anna.phone]);
+    listMalloryAsAnna();
+    await assert.rejects(longRunning.lookUp([anna.phone]), /another subject than the one this client knows/);
+    assert.equal(
+      longRunning.trust.identityOf(annaPid),
+      certificateIdentity(anna.messenger.signer.certificate),
+    );
   });
 
   it("forgetIdentity lets a later session take the profile's newly listed certificate, and pins that", async (t) => {

@@ -26,6 +26,19 @@ function isProfileId(pid: unknown): pid is number {
   return typeof pid === "number" && Number.isSafeInteger(pid) && pid >= 1;
 }
 
+/** A chat pin file's content, or a clear refusal (never silently dropped: that would unpin). */
+function readChatPeer(path: string, chatId: string, text: string): ChatPeerPin {
+  let stored: { pid?: unknown } | undefined;
+  try {
+    stored = JSON.parse(text) as { pid?: unknown };
+  } catch {}
+  if (!isProfileId(stored?.pid))
+    throw new Error(
+      `${path} is not a pin file: repair it, or remove it to take chat ${chatId}'s listed peer afresh`,
+    );
+  return { chatId, pid: stored.pid };
+}
+
 /** The personal chats' peers kept in `folder` (a damaged file throws: nothing is silently unpinned). */
 export async function listChatPeers(folder: string): Promise<ChatPeerPin[]> {
   let names: string[];
@@ -41,26 +54,19 @@ export async function listChatPeers(folder: string): Promise<ChatPeerPin[]> {
     if (hex === undefined) continue;
     const chatId = Buffer.from(hex, "hex").toString("utf8");
     const path = join(chatFolder(folder), name);
-    let stored: { pid?: unknown } | undefined;
-    try {
-      stored = JSON.parse(await readFile(path, "utf8")) as { pid?: unknown };
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-    }
-    if (!isProfileId(stored?.pid))
-      throw new Error(
-        `${path} is not a pin file: repair it, or remove it to take chat ${chatId}'s listed peer afresh`,
-      );
-    pins.push({ chatId, pid: stored.pid });
+    pins.push(readChatPeer(path, chatId, await readFile(path, "utf8")));
   }
   return pins;
 }
 
-/** Keeps a personal chat's peer unless the chat has one pinned. */
-export async function keepChatPeer(folder: string, pin: ChatPeerPin): Promise<void> {
+/** Keeps a personal chat's peer unless the chat has one pinned; the pin that stands. */
+export async function keepChatPeer(folder: string, pin: ChatPeerPin): Promise<ChatPeerPin> {
   if (!isProfileId(pin.pid)) throw new Error(`${JSON.stringify(pin.pid)} is not a profile id: no pin kept`);
   const stored = { pid: pin.pid, since: new Date().toISOString() };
-  await writeOnce(chatPath(folder, pin.chatId), `${JSON.stringify(stored, null, 2)}\n`);
+  const path = chatPath(folder, pin.chatId);
+  if (await writeOnce(path, `${JSON.stringify(stored, null, 2)}\n`)) return pin;
+  // Another command pinned the chat first (since this session read the pins): that one stands.
+  return readChatPeer(path, pin.chatId, await readFile(path, "utf8"));
 }
 
 /** Drops the personal chats pinned with profile `pid` (its pin is forgotten: the user accepted a change). */

@@ -79,14 +79,17 @@ function pinPath(folder: string, pid: number): string {
   return join(folder, `${pid}.json`);
 }
 
-/** Writes a pin unless the profile has one. */
-async function keepPin(folder: string, pin: IdentityPin): Promise<void> {
+/** Writes a pin unless the profile has one; the pin that stands. */
+async function keepPin(folder: string, pin: IdentityPin): Promise<IdentityPin> {
   const stored: StoredPin = {
     identity: pin.identity,
     certificate: encodeBase64(pin.certificate),
     since: new Date().toISOString(),
   };
-  await writeOnce(pinPath(folder, pin.pid), `${JSON.stringify(stored, null, 2)}\n`);
+  const path = pinPath(folder, pin.pid);
+  if (await writeOnce(path, `${JSON.stringify(stored, null, 2)}\n`)) return pin;
+  // Another command kept one first (since this session read `known`): that one stands.
+  return readPin(path, pin.pid, await readFile(path, "utf8"));
 }
 
 /** The Messenger's pins for `server`, kept in `home` (a damaged pin file throws: nothing is silently unpinned). */

@@ -58,14 +58,15 @@ export async function listPins(home: string, server: string): Promise<ListedPin[
     if (errorCode(error) === "ENOENT") return [];
     throw error;
   }
-  const pins = await Promise.all(
-    names.flatMap((name) => {
-      const pid = PIN_FILE.exec(name)?.[1];
-      if (pid === undefined) return [];
-      const path = join(folder, name);
-      return [readFile(path, "utf8").then((text) => readPin(path, Number(pid), text))];
-    }),
-  );
+  // One file at a time: a server may have this client keep any number of pins (one certificate listed under many
+  // profile ids), and opening them all at once runs out of file descriptors (EMFILE: no command would start).
+  const pins: ListedPin[] = [];
+  for (const name of names) {
+    const pid = PIN_FILE.exec(name)?.[1];
+    if (pid === undefined) continue;
+    const path = join(folder, name);
+    pins.push(readPin(path, Number(pid), await readFile(path, "utf8")));
+  }
   return pins.sort((a, b) => a.since.localeCompare(b.since) || a.pid - b.pid);
 }
 

@@ -1,12 +1,17 @@
 /** The CLI's pin file (src/cli/user/pin-file.ts): pins per server, kept by side-by-side commands, never half-written. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { listPins, pinFile, pinFolder } from "../../../src/cli/user/pin-file.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-pin-file-");
+const execFileAsync = promisify(execFile);
+const pinFileModule = fileURLToPath(new URL("../../../src/cli/user/pin-file.ts", import.meta.url));
 let homes = 0;
 /** A home folder of its own for each test. */
 const newHome = async () => join(await tempDir(), `home-${++homes}`);
@@ -131,6 +136,27 @@ test("a personal chat's first peer is known to the next session, under any chat 
     store.keepChatPeer?.({ chatId: "x".repeat(129), pid: 8 }) ?? Promise.resolve(),
     /not a chat id/,
   );
+});
+
+test("many pins are read with few files open at once: a server may list one certificate under any number of profile ids", async () => {
+  const home = await newHome();
+  const folder = pinFolder(home, SERVER);
+  await mkdir(folder, { recursive: true });
+  const stored = JSON.stringify({
+    identity: "dn:CA|CN=Анна",
+    certificate: "AAEC",
+    since: "2026-12-07T08:00:00Z",
+  });
+  for (let pid = 1; pid <= 300; pid += 1) await writeFile(join(folder, `${pid}.json`), stored);
+  // Under a low limit of open files (macOS gives 256 by default), as every command reads the pins first.
+  const script = `import { listPins } from ${JSON.stringify(pinFileModule)};
+    process.stdout.write(String((await listPins(${JSON.stringify(home)}, ${JSON.stringify(SERVER)})).length));`;
+  const { stdout } = await execFileAsync("bash", [
+    "-c",
+    'ulimit -n 64 && exec node --import tsx --input-type=module -e "$0"',
+    script,
+  ]);
+  assert.equal(stdout, "300");
 });
 
 test("no pin file yet means no pins", async () => {

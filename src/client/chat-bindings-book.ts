@@ -168,7 +168,7 @@ export class ChatBindingsBook {
       const der = decodeBase64(cert);
       if (der && (await this.options.trust.contradicts(contact.pid, der)))
         throw new Error(
-          `the server lists under profile ${contact.pid} a certificate of another subject than the one this client knows for it (learnt in this session or pinned by an earlier one; forgetIdentity accepts a change)`,
+          `the server lists under profile ${contact.pid} a certificate of another subject than the one this client knows for it (learnt in this session or pinned by an earlier one; to accept a change: Messenger.forgetIdentity, \`certchat pins forget ${contact.pid}\`)`,
         );
     }
   }

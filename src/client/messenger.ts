@@ -235,7 +235,7 @@ export class Messenger {
       await this.trust.vouch(profile.pid, this.signer.certificate);
       if (await this.trust.contradicts(profile.pid, this.signer.certificate))
         throw new Error(
-          `the server gives this session profile ${profile.pid}, which this client knows as another person's`,
+          `the server gives this session profile ${profile.pid}, which this client knows as another person's (if it is yours now: Messenger.forgetIdentity, \`certchat pins forget ${profile.pid}\`)`,
         );
       this.ownProfile = profile;
       this.directory.add(profile);

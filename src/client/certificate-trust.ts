@@ -53,6 +53,22 @@ function carriesSnils(parsed: ParsedCertificate): boolean {
   return parsed.certificate.subject.typesAndValues.some((attribute) => attribute.type === AttributeOid.snils);
 }
 
+function isProfileId(pid: unknown): pid is number {
+  return typeof pid === "number" && Number.isSafeInteger(pid) && pid >= 1;
+}
+
+/**
+ * `pid` when it is a profile id (a positive safe integer), else throws. Answers are not checked against the
+ * schema: a server could give a pinned profile's id as "2" — another Map key than 2, never pinned, so the pin
+ * would not be consulted — or as a path that the CLI's pin file would be written to.
+ */
+export function profileId(pid: unknown): number {
+  if (isProfileId(pid)) return pid;
+  throw new Error(
+    `the server gives ${JSON.stringify(pid) ?? String(pid)} as a profile id: that is not a profile id`,
+  );
+}
+
 /** Why a message's certificate is not its sender's: `unknown` when it does not chain (no verdict on the sender). */
 export interface SenderProblem {
   readonly unknown: boolean;
@@ -139,14 +155,19 @@ export class CertificateTrust {
    * certificates that hold a key. A later certificate of the profile must carry the same identity.
    */
   async vouch(pid: number, der: Uint8Array): Promise<void> {
-    if (!this.pki || this.identities.has(pid)) return;
+    if (!this.pki || this.identities.has(profileId(pid))) return;
     // An expired certificate still says who the person is (a departed peer's personal chat binds its identity);
     // keys are wrapped only for certificates that chain now (recipientProblem).
     const identity = await this.identity(der);
     if (identity === undefined || this.identities.has(pid)) return;
-    this.identities.set(pid, identity);
-    this.vouchers.set(pid, der);
-    await this.pins?.keep({ pid, identity, certificate: der });
+    // A session running beside this one may have pinned the profile since this one started: its pin stands.
+    const standing = (await this.pins?.keep({ pid, identity, certificate: der })) ?? {
+      identity,
+      certificate: der,
+    };
+    if (this.identities.has(pid)) return;
+    this.identities.set(pid, standing.identity);
+    this.vouchers.set(pid, standing.certificate);
   }
 
   /**
@@ -154,7 +175,7 @@ export class CertificateTrust {
    * accepted that the profile is now someone else's, or re-registered under another identity).
    */
   async forget(pid: number): Promise<void> {
-    this.identities.delete(pid);
+    this.identities.delete(profileId(pid));
     this.vouchers.delete(pid);
     await this.pins?.forget(pid);
   }
@@ -180,8 +201,9 @@ export class CertificateTrust {
    * one: a profile's certificates share its identity, renewals included).
    */
   async contradicts(pid: number, der: Uint8Array): Promise<boolean> {
-    const trusted = this.identities.get(pid);
-    if (!this.pki || trusted === undefined) return false;
+    if (!this.pki) return false;
+    const trusted = this.identities.get(profileId(pid));
+    if (trusted === undefined) return false;
     const identity = await this.identity(der);
     return identity !== undefined && identity !== trusted;
   }
@@ -234,6 +256,7 @@ export class CertificateTrust {
     // A date out of range (a server's huge or non-numeric time) would skip the validity checks: now, then.
     const chain = await this.hourlyChainProblem(der, Number.isNaN(at.getTime()) ? new Date() : at);
     if (chain) return { unknown: true, problem: `certificate does not chain to a trust anchor (${chain})` };
+    if (!isProfileId(pid)) return { unknown: false, problem: `${JSON.stringify(pid)} is not a profile id` };
     const trusted = this.identities.get(pid);
     if (trusted !== undefined && certificateIdentity(der) !== trusted)
       return { unknown: false, problem: `certificate is not of profile ${pid}'s subject` };
@@ -270,6 +293,7 @@ export class CertificateTrust {
     if (!this.pki) return undefined;
     const chain = await this.chainProblem(der);
     if (chain) return `certificate does not chain to a trust anchor (${chain})`;
+    if (!isProfileId(pid)) return `${JSON.stringify(pid)} is not a profile id`;
     const trusted = this.identities.get(pid);
     if (trusted === undefined) return `no certificate of profile ${pid} is trusted yet`;
     if (certificateIdentity(der) !== trusted) return `certificate is not of profile ${pid}'s subject`;

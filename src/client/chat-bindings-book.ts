@@ -14,6 +14,7 @@ import {
   type PairMember,
   pairBinding,
 } from "./chat-binding.ts";
+import type { IdentityPins } from "./identity-pins.ts";
 
 /** What is kept of a chat's contact: its bindings are computed from it (`of`). */
 type ChatKind = Pick<Contact, "chatType" | "chatName" | "pid" | "certificates">;
@@ -29,6 +30,8 @@ export interface ChatBindingsBookOptions {
   readonly ownPid: () => Promise<number>;
   /** Learns the chat's key-holding members' identities (chatMembers), when a peer's is not known yet. */
   readonly learnMembers: (chatId: string) => Promise<void>;
+  /** Personal chats' peers earlier sessions were given (with anchors only, as the identities they bind). */
+  readonly pins?: IdentityPins;
 }
 
 /** A personal chat's pair, its other member, and the certificates the session knows that carry its identity. */
@@ -44,8 +47,12 @@ export class ChatBindingsBook {
   /** Each chat's certificates as its contact was last listed: only shown (peerOf), never what it is bound to. */
   private readonly lastListed = new Map<string, Contact["certificates"]>();
   private ownIdentity?: string;
+  /** Personal chat → its peer's profile, as earlier sessions (or this one) were first given it. */
+  private readonly pinnedPeers = new Map<string, number>();
 
-  constructor(private readonly options: ChatBindingsBookOptions) {}
+  constructor(private readonly options: ChatBindingsBookOptions) {
+    for (const pin of options.pins?.chatPeers ?? []) this.pinnedPeers.set(pin.chatId, pin.pid);
+  }
 
   knows(chatId: string): boolean {
     return this.chats.has(chatId);
@@ -57,23 +64,35 @@ export class ChatBindingsBook {
    * the answer says while its keys stay bound to the pair it first heard (chatWith gave the chat with Mallory as
    * Alice's, and what the user wrote to Alice went under Mallory's key).
    */
-  note(chatId: string, contact: ChatKind): void {
-    const known = this.chats.get(chatId);
-    if (
-      known?.chatType === ChatType.personal &&
-      (contact.chatType !== known.chatType || contact.pid !== known.pid)
-    )
-      throw new Error(
-        `the server gives personal chat ${chatId}, known as the chat with profile ${known.pid}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
-      );
+  async note(chatId: string, contact: ChatKind): Promise<void> {
+    this.refuseMove(chatId, contact);
+    if (!this.chats.has(chatId) && !this.pinnedPeers.has(chatId) && contact.chatType === ChatType.personal) {
+      // Claimed before waiting: a note running beside this one is checked against it.
+      this.pinnedPeers.set(chatId, contact.pid);
+      // A session running beside this one may have pinned the chat since this one started: its pin stands.
+      const standing = await this.options.pins?.keepChatPeer?.({ chatId, pid: contact.pid });
+      if (standing) this.pinnedPeers.set(chatId, standing.pid);
+      this.refuseMove(chatId, contact);
+    }
     this.lastListed.set(chatId, contact.certificates);
-    if (!known)
+    if (!this.chats.has(chatId))
       this.chats.set(chatId, {
         chatType: contact.chatType,
         chatName: contact.chatName,
         pid: contact.pid,
         certificates: contact.certificates,
       });
+  }
+
+  /** Throws when a personal chat this session noted, or an earlier session pinned, is given with another member. */
+  private refuseMove(chatId: string, contact: ChatKind): void {
+    const known = this.chats.get(chatId);
+    // An earlier session's first listing stands as this session's would (IdentityPins.chatPeers).
+    const peer = known?.chatType === ChatType.personal ? known.pid : this.pinnedPeers.get(chatId);
+    if (peer !== undefined && (contact.chatType !== ChatType.personal || contact.pid !== peer))
+      throw new Error(
+        `the server gives personal chat ${chatId}, known as the chat with profile ${peer}, as ${contact.chatType === ChatType.personal ? `the chat with profile ${contact.pid}` : "a group or channel"}`,
+      );
   }
 
   /** What the chat's keys may be signed over, or undefined for a chat not noted. */
@@ -149,7 +168,7 @@ export class ChatBindingsBook {
       const der = decodeBase64(cert);
       if (der && (await this.options.trust.contradicts(contact.pid, der)))
         throw new Error(
-          `the server lists under profile ${contact.pid} a certificate of another subject than the one this client knows for it (learnt in this session or pinned by an earlier one; forgetIdentity accepts a change)`,
+          `the server lists under profile ${contact.pid} a certificate of another subject than the one this client knows for it (learnt in this session or pinned by an earlier one; to accept a change: Messenger.forgetIdentity, \`certchat pins forget ${contact.pid}\`)`,
         );
     }
   }

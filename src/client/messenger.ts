@@ -157,6 +157,8 @@ export class Messenger {
       ownCertificate: signer.certificate,
       ownPid: async () => (await this.profile()).pid,
       learnMembers: (chatId) => this.learnMembers(chatId),
+      // Like the identities, only with anchors (without, no certificate is checked: nothing to hold to).
+      ...(pins && this.trust.anchored ? { pins } : {}),
     });
     const ownCid = async () => (await this.profile()).cid;
     this.keyring = new ChatKeyring({
@@ -233,7 +235,7 @@ export class Messenger {
       await this.trust.vouch(profile.pid, this.signer.certificate);
       if (await this.trust.contradicts(profile.pid, this.signer.certificate))
         throw new Error(
-          `the server gives this session profile ${profile.pid}, which this client knows as another person's`,
+          `the server gives this session profile ${profile.pid}, which this client knows as another person's (if it is yours now: Messenger.forgetIdentity, \`certchat pins forget ${profile.pid}\`)`,
         );
       this.ownProfile = profile;
       this.directory.add(profile);
@@ -257,7 +259,7 @@ export class Messenger {
     for (const chat of chats) {
       this.directory.add(chat);
       if (!chat.chatId) continue;
-      this.bindings.note(chat.chatId, chat);
+      await this.bindings.note(chat.chatId, chat);
       if (chat.keyId) this.keyring.setCurrent(chat.chatId, chat.keyId);
       if (chat.key) this.contactRows.set(chat.chatId, { ...chat.key, keyId: chat.key.keyId ?? FIRST_EPOCH });
     }
@@ -290,7 +292,7 @@ export class Messenger {
       throw new Error(
         `the server gives a chat of type ${contact.chatType} as the personal chat with ${phone}`,
       );
-    this.bindings.note(contact.chatId, contact);
+    await this.bindings.note(contact.chatId, contact);
     return contact;
   }
 
@@ -728,7 +730,7 @@ export class Messenger {
       throw new Error(
         `the server answers createChat with peer ${peer.pid} by a chat with profile ${created.pid}`,
       );
-    if (created.chatId) this.bindings.note(created.chatId, created);
+    if (created.chatId) await this.bindings.note(created.chatId, created);
     if (created.chatId && created.key) {
       if (created.keyId) this.keyring.setCurrent(created.chatId, created.keyId);
       const row = { ...created.key, keyId: created.key.keyId ?? FIRST_EPOCH };

@@ -34,7 +34,7 @@ async function bookOf() {
 describe("chat bindings book", () => {
   it("binds a personal chat to the session's own identity and its contact's", async () => {
     const { own, peer, book, contact } = await bookOf();
-    book.note(CHAT, contact(2, peer.certificate));
+    await book.note(CHAT, contact(2, peer.certificate));
     const pair = (await book.of(CHAT))?.pair;
     assert.deepEqual(
       [...(pair?.identities ?? [])].sort(),
@@ -44,17 +44,17 @@ describe("chat bindings book", () => {
 
   it("gives a group no pair, and a chat never noted nothing", async () => {
     const { peer, book, contact } = await bookOf();
-    book.note(CHAT, contact(2, peer.certificate, 1));
+    await book.note(CHAT, contact(2, peer.certificate, 1));
     assert.equal((await book.of(CHAT))?.pair, undefined);
     assert.equal(await book.of("6a1d2f4e-0000-4000-8000-000000000000"), undefined);
   });
 
   it("throws when a known personal chat is answered as another profile's or as a group", async () => {
     const { peer, other, book, contact } = await bookOf();
-    book.note(CHAT, contact(2, peer.certificate));
-    assert.throws(() => book.note(CHAT, contact(3, other.certificate)), /known as the chat with profile 2/);
-    assert.throws(() => book.note(CHAT, contact(2, peer.certificate, 1)), /as a group or channel/);
-    book.note(CHAT, contact(2, peer.certificate));
+    await book.note(CHAT, contact(2, peer.certificate));
+    await assert.rejects(book.note(CHAT, contact(3, other.certificate)), /known as the chat with profile 2/);
+    await assert.rejects(book.note(CHAT, contact(2, peer.certificate, 1)), /as a group or channel/);
+    await book.note(CHAT, contact(2, peer.certificate));
   });
 
   it("throws when a contact lists a certificate of another person than the one its profile is known as", async () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { certificateIdentity } from "../../src/client/certificate-trust.ts";
-import type { IdentityPin, IdentityPins } from "../../src/client/identity-pins.ts";
+import type { ChatPeerPin, IdentityPin, IdentityPins } from "../../src/client/identity-pins.ts";
 import { Messenger, signatureVerifier } from "../../src/client/index.ts";
 import type { TrustInput } from "../../src/pki/trust.ts";
 import { encodeBase64 } from "../../src/protocol/base64.ts";
@@ -14,7 +14,7 @@ import type { ProfileData } from "../../src/protocol/schemas/identity.ts";
 import { chatServerEnv } from "../support/chats.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 import { HostileServer, loginThrough } from "./hostile-server.ts";
-import { type SdkUser, sdkUser, serverAnchors } from "./support.ts";
+import { legacyPersonalChat, type SdkUser, sdkUser, serverAnchors } from "./support.ts";
 
 /** Pins kept in memory, as an application's store would keep them between sessions. */
 class MemoryPins implements IdentityPins {
@@ -25,13 +25,26 @@ class MemoryPins implements IdentityPins {
     return [...this.pins.values()];
   }
 
-  async keep(pin: IdentityPin): Promise<void> {
+  async keep(pin: IdentityPin): Promise<IdentityPin> {
     this.kept += 1;
     if (!this.pins.has(pin.pid)) this.pins.set(pin.pid, pin);
+    return this.pins.get(pin.pid) ?? pin;
   }
 
   async forget(pid: number): Promise<void> {
     this.pins.delete(pid);
+    for (const [chatId, peer] of this.peers) if (peer === pid) this.peers.delete(chatId);
+  }
+
+  private readonly peers = new Map<string, number>();
+
+  get chatPeers(): ChatPeerPin[] {
+    return [...this.peers].map(([chatId, pid]) => ({ chatId, pid }));
+  }
+
+  async keepChatPeer(pin: ChatPeerPin): Promise<ChatPeerPin> {
+    if (!this.peers.has(pin.chatId)) this.peers.set(pin.chatId, pin.pid);
+    return { chatId: pin.chatId, pid: this.peers.get(pin.chatId) ?? pin.pid };
   }
 
   identityOf(pid: number): string | undefined {
@@ -129,6 +142,89 @@ describe("identity pins between sessions", () => {
     assert.deepEqual(
       (await anna.messenger.history(chat)).map((message) => message.text),
       ["привет, Анна"],
+    );
+  });
+
+  it("a later session refuses a pinned profile's id the server spells as a string beside another person's certificate", async (t) => {
+    const pins = new MemoryPins();
+    await (await session(victim, pins, t)).lookUp([anna.phone]);
+    const malloryCert = encodeBase64(mallory.messenger.signer.certificate);
+    // JSON answers are not checked against the schema: "2" is another Map key than 2, never pinned.
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) =>
+        contact.pid === annaPid
+          ? {
+              ...contact,
+              pid: String(annaPid) as unknown as number,
+              certificates: contact.certificates.map((listed) => ({ ...listed, cert: malloryCert })),
+            }
+          : contact,
+      ),
+    );
+    const later = await session(victim, pins, t);
+    await assert.rejects(later.lookUp([anna.phone]), /not a profile id/);
+    assert.equal(pins.identityOf(annaPid), certificateIdentity(anna.messenger.signer.certificate));
+    assert.deepEqual(
+      pins.known.map((kept) => kept.pid),
+      [annaPid],
+    );
+  });
+
+  it("a later session refuses a personal chat pinned with Anna that the server moves to another profile: no key for, no code of, Mallory", async (t) => {
+    const [user, peer] = [
+      await sdkUser(server, "ecdsa-p256", "Чатов Виктор Олегович"),
+      await sdkUser(server, "ecdsa-p256", "Чатова Анна Олеговна"),
+    ];
+    // Made before the pair binding: a fresh session rotates its key to the pair it computes before sending.
+    const chat = await legacyPersonalChat(user, peer);
+    const peerPid = (await peer.messenger.profile()).pid;
+    const pins = new MemoryPins();
+    const first = await session(user, pins, t);
+    assert.equal((await first.pairPeer(chat)).bound, true);
+    const intruder = await mallory.messenger.profile();
+    // The chat, as the user knows it (its id), listed as the chat with Mallory's own profile, never pinned.
+    const moved = <T extends { pid: number; certificates: object[] }>(entry: T): T =>
+      entry.pid === peerPid
+        ? {
+            ...entry,
+            pid: intruder.pid,
+            certificates: intruder.certificates.map((listed) => ({ ...listed, hasKey: true })),
+          }
+        : entry;
+    hostile.rewrites.set("contacts", (data) =>
+      (data as Contact[]).map((contact) => (contact.chatId === chat ? moved(contact) : contact)),
+    );
+    hostile.rewrites.set("chatMembers", (data, request) => {
+      const members = data as { members: Contact[] };
+      return (request as { chat?: string }).chat === chat
+        ? { ...members, members: members.members.map(moved) }
+        : members;
+    });
+    const later = await session(user, pins, t);
+    hostile.asked.length = 0;
+    // The honest server behind the proxy refuses rows that leave Anna out; a hostile one would take them.
+    await assert.rejects(later.sendText(chat, "только для Анны"));
+    // Key rows go out with chatsKeys, rotateKey, removeMember, addMembers: none for Mallory's certificates.
+    const intruderCids = new Set(intruder.certificates.map(({ id }) => id));
+    const sentToIntruder = hostile.asked.flatMap(({ body }) =>
+      ((body as { keys?: { cid: number }[] } | undefined)?.keys ?? []).filter((row) =>
+        intruderCids.has(row.cid),
+      ),
+    );
+    assert.deepEqual(sentToIntruder, []);
+    await assert.rejects(later.pairPeer(chat), /known as the chat with profile/);
+    assert.deepEqual(await peer.messenger.history(chat), []);
+  });
+
+  it("a session open since before another one pinned a profile (listen beside send) holds to that pin, not to a later listing", async (t) => {
+    const pins = new MemoryPins();
+    const longRunning = await session(victim, pins, t);
+    await (await session(victim, pins, t)).lookUp([anna.phone]);
+    listMalloryAsAnna();
+    await assert.rejects(longRunning.lookUp([anna.phone]), /another subject than the one this client knows/);
+    assert.equal(
+      longRunning.trust.identityOf(annaPid),
+      certificateIdentity(anna.messenger.signer.certificate),
     );
   });
 

@@ -4,12 +4,14 @@
  * session of its own, so without them each would take the server's word anew for whose certificate a profile is.
  * Commands may run side by side (`listen` and `send`): a pin is written to a temporary file and linked into place
  * only if none is there yet — never half-written, the first pin of a profile stays, and no lock is needed.
+ * Personal chats' peers are kept beside them (chat-peer-pins.ts).
  */
-import { randomBytes } from "node:crypto";
-import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { IdentityPin, IdentityPins } from "../../client/identity-pins.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
+import { forgetChatPeersOf, keepChatPeer, listChatPeers } from "./chat-peer-pins.ts";
+import { errorCode, writeOnce } from "./write-once.ts";
 
 const PIN_FILE = /^([1-9][0-9]{0,15})\.json$/;
 
@@ -30,10 +32,6 @@ export interface ListedPin extends IdentityPin {
 /** The folder of `server`'s pins in `home`. */
 export function pinFolder(home: string, server: string): string {
   return join(home, "pins", encodeURIComponent(server));
-}
-
-function errorCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /** A pin file's content, or a clear refusal: a damaged pin is never silently dropped (that would unpin). */
@@ -60,34 +58,39 @@ export async function listPins(home: string, server: string): Promise<ListedPin[
     if (errorCode(error) === "ENOENT") return [];
     throw error;
   }
-  const pins = await Promise.all(
-    names.flatMap((name) => {
-      const pid = PIN_FILE.exec(name)?.[1];
-      if (pid === undefined) return [];
-      const path = join(folder, name);
-      return [readFile(path, "utf8").then((text) => readPin(path, Number(pid), text))];
-    }),
-  );
+  // One file at a time: a server may have this client keep any number of pins (one certificate listed under many
+  // profile ids), and opening them all at once runs out of file descriptors (EMFILE: no command would start).
+  const pins: ListedPin[] = [];
+  for (const name of names) {
+    const pid = PIN_FILE.exec(name)?.[1];
+    if (pid === undefined) continue;
+    const path = join(folder, name);
+    pins.push(readPin(path, Number(pid), await readFile(path, "utf8")));
+  }
   return pins.sort((a, b) => a.since.localeCompare(b.since) || a.pid - b.pid);
 }
 
-/** Writes a pin unless the profile has one: linking fails when the name exists, so the first stays whole. */
-async function keepPin(folder: string, pin: IdentityPin): Promise<void> {
-  await mkdir(folder, { recursive: true, mode: 0o700 });
+/**
+ * The file of profile `pid`'s pin. The id comes from the server: one that is not a positive safe integer (a
+ * string such as "/../../x") would name a file out of the folder.
+ */
+function pinPath(folder: string, pid: number): string {
+  if (!Number.isSafeInteger(pid) || pid < 1)
+    throw new Error(`${JSON.stringify(pid) ?? String(pid)} is not a profile id: no pin kept or dropped`);
+  return join(folder, `${pid}.json`);
+}
+
+/** Writes a pin unless the profile has one; the pin that stands. */
+async function keepPin(folder: string, pin: IdentityPin): Promise<IdentityPin> {
   const stored: StoredPin = {
     identity: pin.identity,
     certificate: encodeBase64(pin.certificate),
     since: new Date().toISOString(),
   };
-  const temporary = join(folder, `.${pin.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  try {
-    await link(temporary, join(folder, `${pin.pid}.json`));
-  } catch (error) {
-    if (errorCode(error) !== "EEXIST") throw error;
-  } finally {
-    await unlink(temporary);
-  }
+  const path = pinPath(folder, pin.pid);
+  if (await writeOnce(path, `${JSON.stringify(stored, null, 2)}\n`)) return pin;
+  // Another command kept one first (since this session read `known`): that one stands.
+  return readPin(path, pin.pid, await readFile(path, "utf8"));
 }
 
 /** The Messenger's pins for `server`, kept in `home` (a damaged pin file throws: nothing is silently unpinned). */
@@ -98,10 +101,13 @@ export async function pinFile(home: string, server: string): Promise<IdentityPin
     keep: (pin) => keepPin(folder, pin),
     forget: async (pid) => {
       try {
-        await unlink(join(folder, `${pid}.json`));
+        await unlink(pinPath(folder, pid));
       } catch (error) {
         if (errorCode(error) !== "ENOENT") throw error;
       }
+      await forgetChatPeersOf(folder, pid);
     },
+    chatPeers: await listChatPeers(folder),
+    keepChatPeer: (pin) => keepChatPeer(folder, pin),
   };
 }

@@ -1,12 +1,17 @@
 /** The CLI's pin file (src/cli/user/pin-file.ts): pins per server, kept by side-by-side commands, never half-written. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { listPins, pinFile, pinFolder } from "../../../src/cli/user/pin-file.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-pin-file-");
+const execFileAsync = promisify(execFile);
+const pinFileModule = fileURLToPath(new URL("../../../src/cli/user/pin-file.ts", import.meta.url));
 let homes = 0;
 /** A home folder of its own for each test. */
 const newHome = async () => join(await tempDir(), `home-${++homes}`);
@@ -37,7 +42,8 @@ test("a second pin for a profile leaves the first in place", async () => {
   const home = await newHome();
   const store = await pinFile(home, SERVER);
   await store.keep(pin(7, "dn:CA|CN=Анна"));
-  await store.keep(pin(7, "dn:CA|CN=Мэллори"));
+  // What a session running beside the first one is told: the first pin stands for it too.
+  assert.equal((await store.keep(pin(7, "dn:CA|CN=Мэллори")))?.identity, "dn:CA|CN=Анна");
   assert.deepEqual(
     (await listPins(home, SERVER)).map((kept) => kept.identity),
     ["dn:CA|CN=Анна"],
@@ -87,6 +93,70 @@ test("a damaged pin file is refused with what to do, not silently dropped", asyn
     await assert.rejects(pinFile(home, SERVER), /7\.json is not a pin file.*remove it/);
     assert.equal(await readFile(path, "utf8"), content);
   }
+});
+
+test("a profile id that is not one (a hostile server's answers are not schema-checked) writes no file, in the folder or out of it", async () => {
+  const home = await newHome();
+  await mkdir(home, { recursive: true });
+  const store = await pinFile(home, SERVER);
+  for (const pid of ["/../../../escaped", "/../../escaped", "../../../escaped", 0, -1, 1.5, "7"])
+    await assert.rejects(store.keep(pin(pid as number, "dn:CA|CN=Мэллори")), /not a profile id/);
+  await assert.rejects(store.forget("/../../../escaped" as unknown as number), /not a profile id/);
+  assert.deepEqual(await readdir(home, { recursive: true }), []);
+  const around = await readdir(dirname(home), { recursive: true });
+  assert.deepEqual(
+    around.filter((name) => name.includes("escaped")),
+    [],
+  );
+});
+
+test("a personal chat's first peer is known to the next session, under any chat id the server gives, until its profile is forgotten", async () => {
+  const home = await newHome();
+  const store = await pinFile(home, SERVER);
+  const odd = "../../../chat";
+  await store.keepChatPeer?.({ chatId: "5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01", pid: 7 });
+  assert.equal(
+    (await store.keepChatPeer?.({ chatId: "5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01", pid: 9 }))?.pid,
+    7,
+  );
+  await store.keepChatPeer?.({ chatId: odd, pid: 8 });
+  const peers = async () =>
+    ((await pinFile(home, SERVER)).chatPeers ?? []).map(({ chatId, pid }) => [chatId, pid]).sort();
+  assert.deepEqual(await peers(), [
+    [odd, 8],
+    ["5f0c1c3e-3a8e-4d0e-8f57-2b7e0f3f9c01", 7],
+  ]);
+  assert.deepEqual(
+    (await readdir(dirname(home))).filter((name) => !name.startsWith("home-")),
+    [],
+  );
+  await store.forget(7);
+  assert.deepEqual(await peers(), [[odd, 8]]);
+  await assert.rejects(
+    store.keepChatPeer?.({ chatId: "x".repeat(129), pid: 8 }) ?? Promise.resolve(),
+    /not a chat id/,
+  );
+});
+
+test("many pins are read with few files open at once: a server may list one certificate under any number of profile ids", async () => {
+  const home = await newHome();
+  const folder = pinFolder(home, SERVER);
+  await mkdir(folder, { recursive: true });
+  const stored = JSON.stringify({
+    identity: "dn:CA|CN=Анна",
+    certificate: "AAEC",
+    since: "2026-12-07T08:00:00Z",
+  });
+  for (let pid = 1; pid <= 300; pid += 1) await writeFile(join(folder, `${pid}.json`), stored);
+  // Under a low limit of open files (macOS gives 256 by default), as every command reads the pins first.
+  const script = `import { listPins } from ${JSON.stringify(pinFileModule)};
+    process.stdout.write(String((await listPins(${JSON.stringify(home)}, ${JSON.stringify(SERVER)})).length));`;
+  const { stdout } = await execFileAsync("bash", [
+    "-c",
+    'ulimit -n 64 && exec node --import tsx --input-type=module -e "$0"',
+    script,
+  ]);
+  assert.equal(stdout, "300");
 });
 
 test("no pin file yet means no pins", async () => {

@@ -31,7 +31,21 @@ export interface ListedPin extends IdentityPin {
 
 /** The folder of `server`'s pins in `home`. */
 export function pinFolder(home: string, server: string): string {
-  return join(home, "pins", encodeURIComponent(server));
+  return join(home, "pins", encodeURIComponent(serverKey(server)));
+}
+
+/**
+ * One spelling per server: the URL's scheme, host and port as URL parsing gives them (host lower-cased, the
+ * default port dropped) and its path without a trailing slash — `http://HOST:80/` and `http://host` share pins.
+ */
+function serverKey(server: string): string {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return server;
+  }
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
 }
 
 /** A pin file's content, or a clear refusal: a damaged pin is never silently dropped (that would unpin). */

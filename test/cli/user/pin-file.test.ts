@@ -162,3 +162,12 @@ test("many pins are read with few files open at once: a server may list one cert
 test("no pin file yet means no pins", async () => {
   assert.deepEqual((await pinFile(await newHome(), SERVER)).known, []);
 });
+
+test("one server's pins are found under any spelling of its URL", async () => {
+  const home = await newHome();
+  await (await pinFile(home, "http://LocalHost:80/")).keep(pin(7, "dn:CA|CN=Анна"));
+  assert.deepEqual(
+    (await listPins(home, "http://localhost")).map((kept) => kept.pid),
+    [7],
+  );
+});

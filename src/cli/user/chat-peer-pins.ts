@@ -2,10 +2,10 @@
  * Personal chats' peers (IdentityPins.chatPeers) beside the CLI's identity pins: `<pins folder>/chats/<chat id in
  * hex>.json`, `{ pid, since }`. The chat id is the server's: hex keeps any of it inside the folder.
  */
-import { readdir, readFile, unlink } from "node:fs/promises";
+import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChatPeerPin } from "../../client/identity-pins.ts";
-import { errorCode, writeOnce } from "./write-once.ts";
+import { errorCode, readEachFile, writeOnce } from "./write-once.ts";
 
 /** At most 128 bytes of chat id (honest ones are UUIDs): 256 hex digits fit every file system's name. */
 const CHAT_FILE = /^((?:[0-9a-f]{2}){1,128})\.json$/;
@@ -40,23 +40,10 @@ function readChatPeer(path: string, chatId: string, text: string): ChatPeerPin {
 }
 
 /** The personal chats' peers kept in `folder` (a damaged file throws: nothing is silently unpinned). */
-export async function listChatPeers(folder: string): Promise<ChatPeerPin[]> {
-  let names: string[];
-  try {
-    names = await readdir(chatFolder(folder));
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return [];
-    throw error;
-  }
-  const pins: ChatPeerPin[] = [];
-  for (const name of names) {
-    const hex = CHAT_FILE.exec(name)?.[1];
-    if (hex === undefined) continue;
-    const chatId = Buffer.from(hex, "hex").toString("utf8");
-    const path = join(chatFolder(folder), name);
-    pins.push(readChatPeer(path, chatId, await readFile(path, "utf8")));
-  }
-  return pins;
+export function listChatPeers(folder: string): Promise<ChatPeerPin[]> {
+  return readEachFile(chatFolder(folder), CHAT_FILE, (hex, path, text) =>
+    readChatPeer(path, Buffer.from(hex, "hex").toString("utf8"), text),
+  );
 }
 
 /** Keeps a personal chat's peer unless the chat has one pinned; the pin that stands. */

@@ -6,12 +6,12 @@
  * only if none is there yet — never half-written, the first pin of a profile stays, and no lock is needed.
  * Personal chats' peers are kept beside them (chat-peer-pins.ts).
  */
-import { readdir, readFile, unlink } from "node:fs/promises";
+import { readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { IdentityPin, IdentityPins } from "../../client/identity-pins.ts";
 import { decodeBase64, encodeBase64 } from "../../protocol/base64.ts";
 import { forgetChatPeersOf, keepChatPeer, listChatPeers } from "./chat-peer-pins.ts";
-import { errorCode, writeOnce } from "./write-once.ts";
+import { errorCode, readEachFile, writeOnce } from "./write-once.ts";
 
 const PIN_FILE = /^([1-9][0-9]{0,15})\.json$/;
 
@@ -64,23 +64,9 @@ function readPin(path: string, pid: number, text: string): ListedPin {
 
 /** The pins of `server` kept in `home`, oldest first. */
 export async function listPins(home: string, server: string): Promise<ListedPin[]> {
-  const folder = pinFolder(home, server);
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return [];
-    throw error;
-  }
-  // One file at a time: a server may have this client keep any number of pins (one certificate listed under many
-  // profile ids), and opening them all at once runs out of file descriptors (EMFILE: no command would start).
-  const pins: ListedPin[] = [];
-  for (const name of names) {
-    const pid = PIN_FILE.exec(name)?.[1];
-    if (pid === undefined) continue;
-    const path = join(folder, name);
-    pins.push(readPin(path, Number(pid), await readFile(path, "utf8")));
-  }
+  const pins = await readEachFile(pinFolder(home, server), PIN_FILE, (pid, path, text) =>
+    readPin(path, Number(pid), text),
+  );
   return pins.sort((a, b) => a.since.localeCompare(b.since) || a.pid - b.pid);
 }
 

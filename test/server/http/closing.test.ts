@@ -94,10 +94,7 @@ test("a request reaching a closing node on a kept-alive connection is answered 5
     const second = nextAnswer(socket);
     socket.write(head() + BODY);
     const answer = await second;
-    assert.deepEqual(
-      { status: answer.status, connection: answer.headers.get("connection"), body: JSON.parse(answer.body) },
-      { status: 503, connection: "close", body: { success: false, error: "NetworkError" } },
-    );
+    assert.deepEqual(shape(answer), NETWORK_ERROR_503);
   } finally {
     socket.destroy();
     await (closing ?? server.close());
@@ -122,6 +119,15 @@ async function askRaw(port: number, text: string): Promise<RawAnswer | undefined
   }
 }
 
+/** What the closing gate answers, and an answer reduced to what the tests compare with it. */
+const NETWORK_ERROR_503 = {
+  status: 503,
+  connection: "close",
+  body: { success: false, error: "NetworkError" },
+};
+const shape = (a: RawAnswer | undefined) =>
+  a && { status: a.status, connection: a.headers.get("connection"), body: JSON.parse(a.body) as unknown };
+
 /** One request on a new connection: its answer, or undefined when the connection was refused or reset. */
 const askOnNewConnection = (port: number) => askRaw(port, head() + BODY);
 
@@ -137,12 +143,7 @@ test("a closing node keeps its listener open while requests arrive, answering ea
     while (answer?.status === 200) answer = await askOnNewConnection(port);
     const answers = [answer];
     for (let i = 0; i < 3; i++) answers.push(await askOnNewConnection(port));
-    assert.deepEqual(
-      answers.map(
-        (a) => a && { status: a.status, connection: a.headers.get("connection"), body: JSON.parse(a.body) },
-      ),
-      Array(4).fill({ status: 503, connection: "close", body: { success: false, error: "NetworkError" } }),
-    );
+    assert.deepEqual(answers.map(shape), Array(4).fill(NETWORK_ERROR_503));
     while (!(await refused(port))) await delay(50);
   } finally {
     await closing;
@@ -156,14 +157,6 @@ const handshakeOnNewConnection = (port: number) =>
 const UPGRADE =
   "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
-const NETWORK_ERROR_503 = {
-  status: 503,
-  connection: "close",
-  body: { success: false, error: "NetworkError" },
-};
-const shape = (a: RawAnswer | undefined) =>
-  a && { status: a.status, connection: a.headers.get("connection"), body: JSON.parse(a.body) as unknown };
 
 test("a closing node answers Engine.IO requests 503 unrun too, and counts them as traffic that keeps its listener open", async () => {
   // Socket.IO's requests (/socket.io/) never reach Fastify's hooks. Accepted during the grace, a client's

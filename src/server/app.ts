@@ -77,6 +77,8 @@ export interface ServerOptions {
   sessionCheckMs?: number;
   /** Overrides CERTCHAT_BLOB_SWEEP_INTERVAL (tests shorten it below its 1m floor). */
   blobSweepMs?: number;
+  /** Overrides HTTP_FINISH_MS (tests shorten it). */
+  httpFinishMs?: number;
 }
 
 /** How often ended sessions are deleted. */
@@ -90,6 +92,14 @@ const SESSION_END_POLL_MS = 1000;
 
 /** In-flight socket events get this long to finish on shutdown before the sockets are closed anyway. */
 const SOCKET_DRAIN_MS = 5_000;
+
+/**
+ * Once the listener closed, requests in flight get this long to finish before their connections are closed
+ * anyway: Node stops enforcing its header and request timeouts when the server closes, so a client trickling a
+ * body (a byte a second is never idle) or its headers held the close until serve's limit killed the process.
+ * A send cut short is retried by its client with its localId (stored once).
+ */
+const HTTP_FINISH_MS = 5_000;
 
 export interface CertchatServer {
   http: FastifyInstance;
@@ -434,7 +444,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         // stop arriving, for closing it resets connections still waiting to be accepted.
         closing.shutNow();
         await closing.quiet(config.closingQuietMs);
-        await http.close();
+        await closeHttp(http, options.httpFinishMs ?? HTTP_FINISH_MS);
         // REST sends that finished while HTTP drained announced their messages too: out they go, then Redis.
         await gateway.closeLinks();
         await checker.close();
@@ -455,5 +465,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await loginCommitter?.close();
     await storage.close();
     throw error;
+  }
+}
+
+/** Closes Fastify; connections still open after `finishMs` (requests trickling in, see HTTP_FINISH_MS) are cut. */
+async function closeHttp(http: FastifyInstance, finishMs: number): Promise<void> {
+  const closed = http.close();
+  const late = setTimeout(() => http.server.closeAllConnections(), finishMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(late);
   }
 }

@@ -82,6 +82,8 @@ export async function startTestServer(
     sessionCheckMs?: number;
     /** How often the server sweeps orphan files (default: CERTCHAT_BLOB_SWEEP_INTERVAL, 6h). */
     blobSweepMs?: number;
+    /** How long requests in flight get to finish on close before their connections are cut (default 5 s). */
+    httpFinishMs?: number;
     /** Where the server logs (default: nowhere). */
     logger?: Logger;
   } = {},
@@ -129,6 +131,7 @@ export async function startTestServer(
       storage: storage?.target,
       sessionCheckMs: options.sessionCheckMs,
       blobSweepMs: options.blobSweepMs,
+      httpFinishMs: options.httpFinishMs,
     });
     url = await server.listen();
   } catch (error) {

@@ -270,3 +270,30 @@ test("a closing node stops listening after CLOSING_QUIET_LIMIT_MS though request
     CLOSING_QUIET_LIMIT_MS,
   );
 });
+
+test("a request whose body trickles in when the node closes is cut after the finish bound instead of holding the close", {
+  timeout: 30_000,
+}, async () => {
+  const server = await startTestServer({ httpFinishMs: 300 });
+  const port = Number(new URL(server.url).port);
+  const socket = connect(port, "127.0.0.1");
+  try {
+    await new Promise<void>((resolve) => socket.once("connect", resolve));
+    // Routed (100 Continue), then a byte of its body now and then: never idle, never complete.
+    const routed = received(socket, "100 Continue\r\n\r\n");
+    socket.write(
+      "POST /api/profile/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n",
+    );
+    await routed;
+    const trickle = setInterval(() => socket.write("{"), 100);
+    const cut = new Promise((resolve) => socket.once("close", resolve));
+    try {
+      await server.close();
+      await cut;
+    } finally {
+      clearInterval(trickle);
+    }
+  } finally {
+    socket.destroy();
+  }
+});

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, type Readable, Transform } from "node:stream";
 
 const HEAD = '{"success":true,"data":"';
 const TAIL = '"}';
@@ -19,22 +19,27 @@ export class StreamedBase64 {
 
   /**
    * The envelope `{"success":true,"data":"<base64>"}` as a stream; destroying it destroys the source. The source
-   * must give exactly its size (sizedStream), or `length` is wrong.
+   * must give exactly its size (sizedStream), or `length` is wrong. A Transform tied to the source by pipeline, not
+   * an async generator: a generator waiting for the store's next chunk returns only once it comes, so a client gone
+   * while the store stalled left the store's stream (an S3 socket) open until the store gave data or timed out.
    */
   envelope(): Readable {
-    return Readable.from(envelopeChunks(this.source.stream), { objectMode: false });
+    // Bytes past the last whole 3-byte group wait for the next chunk: base64 of the pieces is the piece's base64.
+    let carry: Buffer = Buffer.alloc(0);
+    const envelope = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        const joined = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        const whole = joined.length - (joined.length % 3);
+        carry = joined.subarray(whole);
+        done(null, whole > 0 ? joined.subarray(0, whole).toString("base64") : undefined);
+      },
+      flush(done) {
+        done(null, `${carry.toString("base64")}${TAIL}`);
+      },
+    });
+    envelope.push(HEAD);
+    // The outcome is the envelope's to report; pipeline only ties the two streams' ends together.
+    pipeline(this.source.stream, envelope, () => {});
+    return envelope;
   }
-}
-
-async function* envelopeChunks(bytes: Readable): AsyncGenerator<string> {
-  yield HEAD;
-  // Bytes past the last whole 3-byte group wait for the next chunk: base64 of the pieces is the piece's base64.
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of bytes) {
-    const joined: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    const whole = joined.length - (joined.length % 3);
-    carry = joined.subarray(whole);
-    if (whole > 0) yield joined.subarray(0, whole).toString("base64");
-  }
-  yield `${carry.toString("base64")}${TAIL}`;
 }

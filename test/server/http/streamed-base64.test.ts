@@ -43,3 +43,27 @@ test("the announced length is the envelope's, for every remainder of the size mo
     assert.equal(Buffer.byteLength(await text(answer.envelope())), answer.length, `size ${size}`);
   }
 });
+
+test("destroying the envelope while the store stalls mid-file destroys the store's stream at once", async () => {
+  const source = new PassThrough();
+  const envelope = new StreamedBase64({ size: 10, stream: source }).envelope();
+  envelope.on("data", () => {});
+  source.write(Buffer.from("abc"));
+  // The envelope has passed on all it was given and waits for the store, which gives nothing more.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const closed = new Promise((resolve) => source.on("error", () => {}).on("close", resolve));
+  envelope.destroy();
+  await Promise.race([
+    closed,
+    new Promise((_, reject) => setTimeout(() => reject(new Error("the store's stream is still open")), 1000)),
+  ]);
+  assert.equal(source.destroyed, true);
+});
+
+test("a store failure mid-file fails the envelope", async () => {
+  const source = new PassThrough();
+  const envelope = new StreamedBase64({ size: 10, stream: source }).envelope();
+  source.write(Buffer.from("abc"));
+  setTimeout(() => source.destroy(new Error("store broke")), 20);
+  await assert.rejects(text(envelope), /store broke/);
+});

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { fileDownload } from "../../protocol/routes.ts";
 import type { FileParams } from "../../protocol/schemas/files.ts";
@@ -29,10 +30,13 @@ export function registerFileDownload(
     errorHandler: answerWithRawStatus,
     handler: async (request, reply) => {
       const blob = await handler({ params: request.params as FileParams, identity: identityOf(request) });
+      // Fastify's HEAD route drains the stream it is given: a HEAD made the node read the whole file (S3 too) for
+      // an answer without a body. The headers alone, over an empty stream (a stream keeps the announced length).
+      if (request.method === "HEAD") blob.stream.destroy();
       return reply
         .header("content-type", fileDownload.contentType)
         .header("content-length", blob.size)
-        .send(blob.stream);
+        .send(request.method === "HEAD" ? Readable.from([]) : blob.stream);
     },
   });
 }

@@ -40,45 +40,63 @@ export async function readTrustSources(
   const anchors: ParsedCertificate[] = [];
   const qualified = new Set<string>();
   for (const source of sources) {
-    for (const file of await expandPaths([source.path], CERTIFICATE_FILE_EXTENSIONS)) {
-      const certificates = await readCertificateFile(file);
+    for (const { file, listed } of await expandPaths([source.path], CERTIFICATE_FILE_EXTENSIONS)) {
+      const certificates = await readCertificateFile(file, listed);
       anchors.push(...certificates);
       if (source.qualified) for (const c of certificates) qualified.add(c.fingerprint);
     }
   }
   const crls: pkijs.CertificateRevocationList[] = [];
-  for (const file of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
-    crls.push(...(await readCrlFile(file)));
+  for (const { file, listed } of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
+    crls.push(...(await readCrlFile(file, listed)));
   }
   return { anchors, crls, qualified };
 }
 
-async function expandPaths(paths: readonly string[], extensions: ReadonlySet<string>): Promise<string[]> {
-  const files: string[] = [];
+/** A file to read, `listed` when a folder's listing found it rather than a setting naming it. */
+interface TrustFile {
+  file: string;
+  listed: boolean;
+}
+
+async function expandPaths(paths: readonly string[], extensions: ReadonlySet<string>): Promise<TrustFile[]> {
+  const files: TrustFile[] = [];
   for (const path of paths) {
     const info = await stat(path);
     if (!info.isDirectory()) {
-      files.push(path);
+      files.push({ file: path, listed: false });
       continue;
     }
     const names = (await readdir(path)).filter(
       (n) => !n.startsWith(".") && extensions.has(extname(n).toLowerCase()),
     );
     for (const name of names.sort()) {
-      if ((await stat(join(path, name))).isFile()) files.push(join(path, name));
+      if ((await stat(join(path, name))).isFile()) files.push({ file: join(path, name), listed: true });
     }
   }
   return files;
 }
 
-async function readCertificateFile(file: string): Promise<ParsedCertificate[]> {
+/**
+ * PEM labels a folder of CA certificates or CRLs may hold beside them (a CA's folder as `certchat serve` writes it:
+ * ca.pem, ca-key.pem, crl.pem): a listed file holding only such blocks is skipped, not the whole setting refused.
+ * Anything else (an OpenSSL TRUSTED CERTIFICATE, garbage) still refuses it: a CA or CRL meant to count must not be
+ * dropped unseen.
+ */
+function onlyOtherKnownBlocks(labels: readonly string[]): boolean {
+  const known =
+    /^(X509 CERTIFICATE|CERTIFICATE|X509 CRL|CERTIFICATE REQUEST|PUBLIC KEY|([A-Z]+ )?PRIVATE KEY)$/;
+  return labels.length > 0 && labels.every((label) => known.test(label));
+}
+
+async function readCertificateFile(file: string, listed: boolean): Promise<ParsedCertificate[]> {
   const content = await readFile(file);
   try {
     const text = content.toString("latin1");
     if (!looksLikePem(text)) return [parseCertificate(decodeCertificateText(new Uint8Array(content)))];
-    const blocks = decodePemBlocks(text).filter(
-      (b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE",
-    );
+    const all = decodePemBlocks(text);
+    const blocks = all.filter((b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE");
+    if (blocks.length === 0 && listed && onlyOtherKnownBlocks(all.map((b) => b.label))) return [];
     if (blocks.length === 0) throw new CertificateError("no CERTIFICATE block");
     return blocks.map((block) => parseCertificate(block.der));
   } catch (error) {
@@ -86,12 +104,14 @@ async function readCertificateFile(file: string): Promise<ParsedCertificate[]> {
   }
 }
 
-async function readCrlFile(file: string): Promise<pkijs.CertificateRevocationList[]> {
+async function readCrlFile(file: string, listed: boolean): Promise<pkijs.CertificateRevocationList[]> {
   const content = await readFile(file);
   try {
     const text = content.toString("latin1");
     if (!looksLikePem(text)) return [parseCrl(new Uint8Array(content))];
-    const blocks = decodePemBlocks(text).filter((b) => b.label === "X509 CRL");
+    const all = decodePemBlocks(text);
+    const blocks = all.filter((b) => b.label === "X509 CRL");
+    if (blocks.length === 0 && listed && onlyOtherKnownBlocks(all.map((b) => b.label))) return [];
     if (blocks.length === 0) throw new CertificateError("no X509 CRL block");
     return blocks.map((block) => parseCrl(block.der));
   } catch (error) {

@@ -137,4 +137,29 @@ describe("CLI client trust", () => {
     assert.match(String(await withCrl.chainProblem(user.der)), /revoked/i);
     assert.equal(await without.chainProblem(user.der), undefined);
   });
+
+  it("takes the folder certchat serve writes (certificate, key, CRL) as a trust entry and as a CRL entry", async () => {
+    // ca.pem, ca-key.pem and crl.pem side by side: the key and the CRL made the whole trust fail (no CERTIFICATE
+    // block), the certificate and the key the whole CRL list (no X509 CRL block), every command refused.
+    const ca = await newCa();
+    const user = await issueTestCertificate(ca.dir, { name: "Отозванов Пётр Петрович", alg: "ecdsa-p256" });
+    await revokeTestCertificate(ca.dir, user.der);
+    await writeTestCrl(ca.dir, join(ca.dir, "crl.pem"));
+    const setting = await clientTrust(trustList(ca.dir), crlList(ca.dir));
+    assert.deepEqual(
+      anchorsOf(setting).anchors.map((anchor) => ("fingerprint" in anchor ? anchor.fingerprint : "")),
+      [ca.fingerprint],
+    );
+    assert.match(String(await new CertificateTrust(setting).chainProblem(user.der)), /revoked/i);
+  });
+
+  it("still refuses a folder's PEM file that is neither what the entry reads nor a key, CRL or certificate", async () => {
+    const folder = join(await tempDir(), "odd");
+    await mkdir(folder);
+    await writeFile(
+      join(folder, "odd.pem"),
+      "-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n",
+    );
+    await assert.rejects(clientTrust(trustList(folder), undefined), /no CERTIFICATE block/);
+  });
 });

@@ -186,6 +186,21 @@ export class TrustStore {
   }
 
   /**
+   * The CRLs that no configured CA entitled to sign CRLs signed: they revoke nothing here (a CRL of another CA, a
+   * forged one). For a warning: such a CRL is otherwise taken without a word.
+   */
+  async unsignedCrls(): Promise<pkijs.CertificateRevocationList[]> {
+    const unsigned: pkijs.CertificateRevocationList[] = [];
+    for (const crl of this.crls) {
+      let signed = false;
+      for (const issuer of this.anchors.filter((anchor) => anchor.certificate.subject.isEqual(crl.issuer)))
+        signed ||= await this.crlIsSignedBy(crl, issuer.certificate);
+      if (!signed) unsigned.push(crl);
+    }
+    return unsigned;
+  }
+
+  /**
    * Subject DNs (as ParsedCertificate formats them) of the configured intermediate CAs listed on a CRL that
    * their issuer signed, and of the configured CAs issued under one: every certificate they issued is a
    * candidate for a revocation re-check, which `check` then confirms per certificate (a name alone does not

@@ -11,8 +11,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ClientTrustSetting } from "../../client/certificate-trust.ts";
+import type { ParsedCertificate } from "../../pki/certificate.ts";
+import { createPki } from "../../pki/create-pki.ts";
+import { formatDistinguishedName } from "../../pki/distinguished-name.ts";
 import { CA_CERT_FILE } from "../../server/test-ca.ts";
-import { readTrustSources } from "../../server/trust-files.ts";
+import { readTrustSources, type TrustFiles } from "../../server/trust-files.ts";
 import { pathList, QUALIFIED_PREFIX, trustSourceList } from "../../server/trust-list.ts";
 
 export const CLIENT_TRUST_ENV = "CERTCHAT_CLIENT_TRUST";
@@ -41,17 +44,36 @@ export function crlList(given?: string): string | undefined {
 
 /**
  * The Messenger's trust setting for a list (trustList) and its CRLs (crlList); with `warn` (login), a warning on
- * stderr when there is no anchor.
+ * stderr when there is no anchor (CRLs then unread), and for each CRL no CA of the list signed.
  */
 export async function clientTrust(
   trust: string | undefined,
   crl: string | undefined,
   warn = false,
 ): Promise<ClientTrustSetting> {
-  if (trust) return { anchors: await readTrustSources(trustSourceList(trust), pathList(crl)) };
+  if (trust) {
+    const anchors = await readTrustSources(trustSourceList(trust), pathList(crl));
+    if (warn) await warnOfUnsignedCrls(anchors.anchors, pathList(crl));
+    return { anchors };
+  }
   if (warn)
     process.stderr.write(
-      `certchat: no trust anchors (--trust at login, or $${CLIENT_TRUST_ENV}): keys are not sent to waiting certificates, and adding, removing and rotating refuse\n`,
+      `certchat: no trust anchors (--trust at login, or $${CLIENT_TRUST_ENV}): keys are not sent to waiting certificates, and adding, removing and rotating refuse${crl ? "; CRLs are not read without trust anchors" : ""}\n`,
     );
   return { none: true };
+}
+
+/**
+ * Warns of each CRL that no CA of the list signed: it revokes nothing (a CRL of another CA, given by mistake),
+ * and the user would otherwise believe its certificates count for no one.
+ */
+async function warnOfUnsignedCrls(anchors: ParsedCertificate[], entries: string[]): Promise<void> {
+  const entryOf = new Map<TrustFiles["crls"][number], string>();
+  for (const entry of entries)
+    for (const crl of (await readTrustSources([], [entry])).crls) entryOf.set(crl, entry);
+  const pki = createPki({ trust: { anchors, crls: [...entryOf.keys()] } });
+  for (const crl of await pki.trust.unsignedCrls())
+    process.stderr.write(
+      `certchat: the CRL of ${formatDistinguishedName(crl.issuer)} in ${entryOf.get(crl)} is signed by no CA of the trust list: it revokes nothing\n`,
+    );
 }

@@ -162,4 +162,51 @@ describe("CLI client trust", () => {
     );
     await assert.rejects(clientTrust(trustList(folder), undefined), /no CERTIFICATE block/);
   });
+
+  /** What `body` writes to stderr. */
+  async function stderrOf(body: () => Promise<unknown>): Promise<string> {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      await body();
+    } finally {
+      process.stderr.write = write;
+    }
+    return written.join("");
+  }
+
+  it("warns at login of a CRL no CA of the list signed: it revokes nothing, and said so nowhere", async () => {
+    const [trusted, other] = [await newCa(), await newCa()];
+    const user = await issueTestCertificate(other.dir, { name: "Чужой Пётр Петрович", alg: "ecdsa-p256" });
+    await revokeTestCertificate(other.dir, user.der);
+    const foreign = join(other.dir, "other.crl");
+    await writeTestCrl(other.dir, foreign);
+    const own = join(trusted.dir, "own.crl");
+    await writeTestCrl(trusted.dir, own);
+    const warned = await stderrOf(() =>
+      clientTrust(trustList(trusted.file), crlList(`${own},${foreign}`), true),
+    );
+    assert.match(warned, /other\.crl.*signed by no CA of the trust list/);
+    assert.doesNotMatch(warned, /own\.crl/);
+    // Later commands (warn off) stay quiet.
+    assert.equal(await stderrOf(() => clientTrust(trustList(trusted.file), crlList(foreign))), "");
+  });
+
+  it("warns at login that CRLs without trust anchors revoke nothing", async () => {
+    const ca = await newCa();
+    const crl = join(ca.dir, "own.crl");
+    await writeTestCrl(ca.dir, crl);
+    const saved = process.env[CLIENT_TRUST_ENV];
+    delete process.env[CLIENT_TRUST_ENV];
+    try {
+      const warned = await stderrOf(() => clientTrust(undefined, crlList(crl), true));
+      assert.match(warned, /CRLs are not read without trust anchors/);
+    } finally {
+      if (saved !== undefined) process.env[CLIENT_TRUST_ENV] = saved;
+    }
+  });
 });

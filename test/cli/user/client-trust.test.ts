@@ -209,4 +209,23 @@ describe("CLI client trust", () => {
       if (saved !== undefined) process.env[CLIENT_TRUST_ENV] = saved;
     }
   });
+
+  it("a revoked certificate vouches for nothing undated (a key row), even once expired, nor signs a message", async () => {
+    const ca = await newCa();
+    const user = await issueTestCertificate(ca.dir, {
+      name: "Истёкший Пётр Петрович",
+      alg: "ecdsa-p256",
+      // Within the test CA's own validity (from an hour ago).
+      notBefore: new Date(Date.now() - 30 * 60_000),
+      notAfter: new Date(Date.now() - 60_000),
+    });
+    await revokeTestCertificate(ca.dir, user.der);
+    const crl = join(ca.dir, "revoked.crl");
+    await writeTestCrl(ca.dir, crl);
+    const trust = new CertificateTrust(await clientTrust(trustList(ca.file), crlList(crl)));
+    assert.match(String(await trust.undatedChainProblem(user.der)), /revoked/i);
+    assert.equal(await trust.identity(user.der), undefined);
+    const sent = new Date(Date.now() - 10 * 60_000);
+    assert.match(String((await trust.senderProblem(2, user.der, sent))?.problem), /revoked/i);
+  });
 });

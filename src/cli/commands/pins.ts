@@ -16,8 +16,16 @@ function pinnedSubject(pin: ListedPin): string {
   }
 }
 
-function pinLine(pin: ListedPin): string {
-  return `profile ${pin.pid}: ${terminalText(pinnedSubject(pin))} — ${terminalText(pin.identity)} (since ${pin.since})`;
+function pinLine(pin: ListedPin, chats: readonly string[]): string {
+  const personal = chats.length > 0 ? `; personal chats ${chats.map(terminalText).join(", ")}` : "";
+  return `profile ${pin.pid}: ${terminalText(pinnedSubject(pin))} — ${terminalText(pin.identity)} (since ${pin.since})${personal}`;
+}
+
+/** Profile id → the personal chats pinned with it as their peer. */
+function chatsByPeer(chatPeers: readonly { chatId: string; pid: number }[]): Map<number, string[]> {
+  const chats = new Map<number, string[]>();
+  for (const { chatId, pid } of chatPeers) chats.set(pid, [...(chats.get(pid) ?? []), chatId]);
+  return chats;
 }
 
 export function pinsCommand(program: Command): void {
@@ -32,6 +40,7 @@ export function pinsCommand(program: Command): void {
       const home = options.home ?? defaultHome();
       const { server } = await readSession(home);
       const listed = await listPins(home, server);
+      const chats = chatsByPeer((await pinFile(home, server)).chatPeers ?? []);
       if (options.json)
         process.stdout.write(
           `${terminalJson(
@@ -40,11 +49,12 @@ export function pinsCommand(program: Command): void {
               subject: pinnedSubject(pin),
               identity: pin.identity,
               since: pin.since,
+              chats: chats.get(pin.pid) ?? [],
             })),
             2,
           )}\n`,
         );
-      else for (const pin of listed) process.stdout.write(`${pinLine(pin)}\n`);
+      else for (const pin of listed) process.stdout.write(`${pinLine(pin, chats.get(pin.pid) ?? [])}\n`);
     }),
   );
   userCommand(
@@ -63,7 +73,8 @@ export function pinsCommand(program: Command): void {
       if (!/^[1-9][0-9]*$/.test(profile) || !Number.isSafeInteger(pid))
         throw new Error(`<profile> must be a profile id (a positive whole number), got "${profile}"`);
       const store = await pinFile(home, server);
-      if (!store.known.some((pin) => pin.pid === pid)) throw new Error(`profile ${pid} is not pinned`);
+      const pinned = [...store.known, ...(store.chatPeers ?? [])].some((pin) => pin.pid === pid);
+      if (!pinned) throw new Error(`profile ${pid} is not pinned`);
       await store.forget(pid);
       process.stdout.write(`forgot whose certificate profile ${pid} is\n`);
     }),

@@ -1,6 +1,6 @@
 /** `certchat pins`: whose certificate each profile is, as earlier commands learnt it, end to end through a real server. */
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pinFolder } from "../../../src/cli/user/pin-file.ts";
@@ -82,5 +82,24 @@ describe("certchat pins", () => {
   it("pins forget of a profile that is not pinned is an error", async () => {
     const forgot = await vera.run("pins", "forget", "999999");
     assert.deepEqual([forgot.code, forgot.stderr.trim()], [1, "certchat: profile 999999 is not pinned"]);
+  });
+
+  it("lists with each profile the personal chats pinned with it as their peer", async () => {
+    const created = await vera.run("chat", "create", "--with", anna.phone, "--json");
+    assert.equal(created.code, 0, created.stderr);
+    const chatId = (JSON.parse(created.stdout) as { chatId: string }).chatId;
+    const sent = await vera.run("send", chatId, "привет");
+    assert.equal(sent.code, 0, sent.stderr);
+    const annaPid = await pidOf(vera, anna);
+    const pins = JSON.parse((await vera.run("pins", "--json")).stdout) as { pid: number; chats: string[] }[];
+    assert.deepEqual(pins.find((pin) => pin.pid === annaPid)?.chats, [chatId]);
+  });
+
+  it("pins forget drops a profile's personal chat pins though its own pin is gone", async () => {
+    const annaPid = await pidOf(vera, anna);
+    await rm(join(pinFolder(vera.home, server.url), `${annaPid}.json`));
+    const forgot = await vera.run("pins", "forget", String(annaPid));
+    assert.equal(forgot.code, 0, forgot.stderr);
+    assert.deepEqual(await readdir(join(pinFolder(vera.home, server.url), "chats")), []);
   });
 });

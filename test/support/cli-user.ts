@@ -54,3 +54,17 @@ export async function cliUser(
     run: (...args) => runCli([...args, "--home", home]),
   };
 }
+
+/**
+ * Logs in CLI users of `server` with ECDSA P-256 certificates, each in `dir/<serial>`: the SNILS is the serial, the
+ * phone `phonePrefix` and its last seven digits (a prefix per test file keeps phones apart).
+ */
+export function ecdsaCliUsers(server: ApiServer & { url: string }, dir: string, phonePrefix: string) {
+  return (name: string, serial: string) =>
+    cliUser(server, join(dir, serial), {
+      alg: "ecdsa-p256",
+      name,
+      snils: serial,
+      phone: `${phonePrefix}${serial.slice(-7)}`,
+    });
+}

@@ -55,8 +55,8 @@ export class ClosingGate {
       this.shutNow();
       done();
     });
-    app.addHook("onRequest", (request, reply, done) => {
-      this.arrived(request.url);
+    // Arrivals are counted by `guard`, in front of Fastify: counting here too would count each request twice.
+    app.addHook("onRequest", (_request, reply, done) => {
       if (!this.shut) return done();
       // Fastify marks the answer `Connection: close` once it is closing; before, the gate says so itself.
       reply.code(503).header("connection", "close").send(failure("NetworkError"));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chatServerEnv } from "../../support/chats.ts";
 import { startCli } from "../../support/cli.ts";
-import { type CliUser, cliUser } from "../../support/cli-user.ts";
+import { type CliUser, ecdsaCliUsers } from "../../support/cli-user.ts";
 import { backends, startTestServer, type TestServer } from "../../support/server.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -42,13 +42,7 @@ describe("certchat chat membership on each backend", { concurrency: backends.len
       before(async () => {
         server = await startTestServer({ backend, caAlg: "ecdsa-p256", env: chatServerEnv });
         const dir = await tempDir();
-        const user = (name: string, serial: string) =>
-          cliUser(server, join(dir, backend.name, serial), {
-            alg: "ecdsa-p256",
-            name,
-            snils: serial,
-            phone: `7977${serial.slice(-7)}`,
-          });
+        const user = ecdsaCliUsers(server, join(dir, backend.name), "7977");
         owner = await user("Орлов Олег Олегович", "20000000001");
         anna = await user("Андреева Анна Андреевна", "20000000002");
         boris = await user("Борисов Борис Борисович", "20000000003");

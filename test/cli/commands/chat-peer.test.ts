@@ -1,9 +1,8 @@
 /** `certchat chat peer`: whom a personal chat is bound to and its safety code, end to end through a real server. */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chatServerEnv } from "../../support/chats.ts";
-import { type CliUser, cliUser } from "../../support/cli-user.ts";
+import { type CliUser, ecdsaCliUsers } from "../../support/cli-user.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -23,13 +22,7 @@ describe("certchat chat peer", () => {
   before(async () => {
     server = await startTestServer({ caAlg: "ecdsa-p256", env: chatServerEnv });
     const dir = await tempDir();
-    const user = (name: string, serial: string) =>
-      cliUser(server, join(dir, serial), {
-        alg: "ecdsa-p256",
-        name,
-        snils: serial,
-        phone: `7975${serial.slice(-7)}`,
-      });
+    const user = ecdsaCliUsers(server, dir, "7975");
     anna = await user("Андреева Анна Андреевна", "30000000002");
     boris = await user("Борисов Борис Борисович", "30000000003");
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pinFolder } from "../../../src/cli/user/pin-file.ts";
 import { chatServerEnv } from "../../support/chats.ts";
-import { type CliUser, cliUser } from "../../support/cli-user.ts";
+import { type CliUser, ecdsaCliUsers } from "../../support/cli-user.ts";
 import { startTestServer, type TestServer } from "../../support/server.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -27,13 +27,7 @@ describe("certchat pins", () => {
   before(async () => {
     server = await startTestServer({ caAlg: "ecdsa-p256", env: chatServerEnv });
     const dir = await tempDir();
-    const user = (name: string, serial: string) =>
-      cliUser(server, join(dir, serial), {
-        alg: "ecdsa-p256",
-        name,
-        snils: serial,
-        phone: `7976${serial.slice(-7)}`,
-      });
+    const user = ecdsaCliUsers(server, dir, "7976");
     anna = await user("Антонова Анна Андреевна", "31000000002");
     boris = await user("Бобров Борис Борисович", "31000000003");
     vera = await user("Волкова Вера Викторовна", "31000000004");

@@ -27,6 +27,7 @@ import { registerFileDownload } from "./download-route.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { rateLimitGuard } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
+import { lazyChildLogger } from "./request-logger.ts";
 import { chatHandlers } from "./routes/chats.ts";
 import { contactHandlers } from "./routes/contacts.ts";
 import { fileDownloadHandler, fileHandlers } from "./routes/files.ts";
@@ -88,6 +89,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // Type lists like ["integer", "string"] (localId): coerced only when no listed type matches.
     ajv: { customOptions: AJV_CUSTOM_OPTIONS },
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
     trustProxy: deps.proxyTrust ?? false,

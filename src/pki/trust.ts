@@ -34,6 +34,13 @@ export interface TrustInput {
   qualified?: Iterable<string>;
 }
 
+/** Configured CAs of one subject DN holding more than one key (TrustStore.sharedNames). */
+export interface SharedCaName {
+  subjectDn: string;
+  /** The SHA-256 fingerprints of their certificates' DER, in configured order. */
+  fingerprints: string[];
+}
+
 /** What a store borrows from its PKI instance (createPki). */
 export interface TrustContext {
   /** The instance's pkijs engine: every chain and CRL signature is checked through it. */
@@ -198,6 +205,26 @@ export class TrustStore {
       if (!signed) unsigned.push(crl);
     }
     return unsigned;
+  }
+
+  /**
+   * The configured CAs (anchors and intermediates) that share a subject DN but hold different keys, by name, where
+   * the name is not a qualified CA's: their holders are identified by `dn:<issuer DN>|<subject DN>`, the issuer by
+   * name only, so a holder of one and a holder of another with the same subject DN share one identity and profile.
+   * One CA's key rollover looks just the same, so this is for a warning (docs/DECISIONS.md §39). A qualified name
+   * is left out: a path that is not qualified is refused under it (`check`, §33).
+   */
+  sharedNames(): SharedCaName[] {
+    const byName = new Map<string, ParsedCertificate[]>();
+    for (const ca of this.anchors) {
+      if (this.qualifiedNames.has(ca.subjectDn)) continue;
+      byName.set(ca.subjectDn, [...(byName.get(ca.subjectDn) ?? []), ca]);
+    }
+    const keyOf = (ca: ParsedCertificate) =>
+      bytesToHex(ca.certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView);
+    return [...byName]
+      .filter(([, cas]) => new Set(cas.map(keyOf)).size > 1)
+      .map(([subjectDn, cas]) => ({ subjectDn, fingerprints: cas.map((ca) => ca.fingerprint) }));
   }
 
   /**

@@ -20,6 +20,8 @@ export interface TrustFiles extends TrustInput {
   anchors: ParsedCertificate[];
   crls: pkijs.CertificateRevocationList[];
   qualified: Set<string>;
+  /** The file each certificate was read from (the first, if listed twice), by fingerprint: for warnings. */
+  files: Map<string, string>;
 }
 
 const CERTIFICATE_FILE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
@@ -39,10 +41,12 @@ export async function readTrustSources(
 ): Promise<TrustFiles> {
   const anchors: ParsedCertificate[] = [];
   const qualified = new Set<string>();
+  const files = new Map<string, string>();
   for (const source of sources) {
     for (const { file, listed } of await expandPaths([source.path], CERTIFICATE_FILE_EXTENSIONS)) {
       const certificates = await readCertificateFile(file, listed);
       anchors.push(...certificates);
+      for (const c of certificates) if (!files.has(c.fingerprint)) files.set(c.fingerprint, file);
       if (source.qualified) for (const c of certificates) qualified.add(c.fingerprint);
     }
   }
@@ -50,7 +54,7 @@ export async function readTrustSources(
   for (const { file, listed } of await expandPaths(crlPaths, CRL_FILE_EXTENSIONS)) {
     crls.push(...(await readCrlFile(file, listed)));
   }
-  return { anchors, crls, qualified };
+  return { anchors, crls, qualified, files };
 }
 
 /** A file to read, `listed` when a folder's listing found it rather than a setting naming it. */

@@ -81,10 +81,11 @@ export class TrustReloader {
   private async reloadOnce(): Promise<TrustReloadOutcome> {
     const { logger, sources } = this.options;
     try {
-      const { store, description } = await loadTrust(sources, this.options.pki);
+      const { store, description, warnings } = await loadTrust(sources, this.options.pki);
       this.store = store;
       this.options.workers.updateTrust(store.material());
       logger.info(`trust reloaded: ${description}`);
+      for (const warning of warnings) logger.warn(warning);
     } catch (error) {
       logger.error({ err: error }, "trust/CRL reload failed: keeping the previous anchors and CRLs");
       return { reloaded: false, revoked: 0 };

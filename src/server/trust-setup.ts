@@ -5,12 +5,15 @@ import type { Pki } from "../pki/create-pki.ts";
 import type { TrustStore } from "../pki/trust.ts";
 import { createTestCa } from "./test-ca.ts";
 import { readTrustSources } from "./trust-files.ts";
+import { sharedCaNameWarnings } from "./trust-warnings.ts";
 
 export interface TrustSetup {
   /** The server's PKI instance with this trust. */
   pki: Pki;
   store: TrustStore;
   description: string;
+  /** To log at start and at each reload (sharedCaNameWarnings). */
+  warnings: string[];
 }
 
 export interface TrustSources {
@@ -38,7 +41,9 @@ export async function setUpTrust(options: TrustSources, logger: Logger, pki: Pki
     if (!existsSync(join(dir, "ca.pem"))) await createTestCa(dir);
     logger.warn(`CERTCHAT_TRUST is unset: trusting only the test CA in ${dir} (not for production)`);
   }
-  return loadTrust(options, pki);
+  const setup = await loadTrust(options, pki);
+  for (const warning of setup.warnings) logger.warn(warning);
+  return setup;
 }
 
 /**
@@ -48,7 +53,8 @@ export async function setUpTrust(options: TrustSources, logger: Logger, pki: Pki
 export async function loadTrust(options: TrustSources, pki: Pki): Promise<TrustSetup> {
   if (options.trust.length > 0) {
     const sources = options.trust.map((path) => ({ path, qualified: options.qualifiedTrust.includes(path) }));
-    const trusted = pki.withTrust(await readTrustSources(sources, options.crl));
+    const files = await readTrustSources(sources, options.crl);
+    const trusted = pki.withTrust(files);
     const store = trusted.trust;
     const crls = options.crl.length > 0 ? `, CRLs ${options.crl.join(", ")}` : "";
     const qualified = store.material().qualified.length;
@@ -56,6 +62,7 @@ export async function loadTrust(options: TrustSources, pki: Pki): Promise<TrustS
       pki: trusted,
       store,
       description: `${store.anchors.length} anchor(s) (${qualified} qualified) from ${options.trust.join(", ")}${crls}`,
+      warnings: sharedCaNameWarnings(store, files.files),
     };
   }
   const caPath = join(testCaDir(options.dataDir), "ca.pem");
@@ -65,5 +72,6 @@ export async function loadTrust(options: TrustSources, pki: Pki): Promise<TrustS
     pki: trusted,
     store: trusted.trust,
     description: `test CA ${caPath} (CERTCHAT_TRUST unset; qualified)${crls}`,
+    warnings: [],
   };
 }

@@ -543,3 +543,57 @@ test("a certificate in the name of a CA marked qualified, or of one named under 
   assert.equal(!status.ok && status.reason, "untrusted");
   assert.match(!status.ok ? status.detail : "", /in the name of a CA marked qualified/);
 });
+
+test("sharedNames groups configured CAs of one name with different keys, none marked qualified", async () => {
+  const first = await makeCertificate("Corporate CA", undefined, { isCA: true });
+  const second = await makeCertificate("Corporate CA", undefined, { isCA: true });
+  const other = await makeCertificate("Other CA", undefined, { isCA: true });
+  const store = trustStoreOf([first.cert, other.cert, second.cert]);
+  assert.deepEqual(store.sharedNames(), [
+    { subjectDn: first.cert.subjectDn, fingerprints: [first.cert.fingerprint, second.cert.fingerprint] },
+  ]);
+});
+
+test("sharedNames counts intermediates of one name with different keys under one root", async () => {
+  const root = await makeCertificate("Root", undefined, { isCA: true });
+  const first = await makeCertificate("Issuing CA", root, { isCA: true });
+  const second = await makeCertificate("Issuing CA", root, { isCA: true });
+  const store = trustStoreOf([root.cert, first.cert, second.cert]);
+  assert.deepEqual(
+    store.sharedNames().map((group) => group.fingerprints),
+    [[first.cert.fingerprint, second.cert.fingerprint]],
+  );
+});
+
+test("sharedNames leaves out a name whose CAs are all marked qualified", async () => {
+  const first = await makeCertificate("Accredited CA", undefined, { isCA: true });
+  const second = await makeCertificate("Accredited CA", undefined, { isCA: true });
+  const store = trustStoreOf([first.cert, second.cert], [], {
+    qualified: [first.cert.fingerprint, second.cert.fingerprint],
+  });
+  assert.deepEqual(store.sharedNames(), []);
+});
+
+test("sharedNames leaves out a name shared with a CA marked qualified: the unmarked one's holders are refused", async () => {
+  const accredited = await makeCertificate("Accredited CA", undefined, { isCA: true });
+  const namesake = await makeCertificate("Accredited CA", undefined, { isCA: true });
+  const store = trustStoreOf([accredited.cert, namesake.cert], [], {
+    qualified: [accredited.cert.fingerprint],
+  });
+  assert.deepEqual(store.sharedNames(), []);
+  const holder = await makeCertificate("Leaf", namesake, { isCA: false });
+  const status = await store.check(holder.cert);
+  assert.match(!status.ok ? status.detail : "", /in the name of a CA marked qualified/);
+});
+
+test("sharedNames leaves out one CA certificate listed twice", async () => {
+  const ca = await makeCertificate("Corporate CA", undefined, { isCA: true });
+  assert.deepEqual(trustStoreOf([ca.cert, ca.cert.der]).sharedNames(), []);
+});
+
+test("sharedNames leaves out two certificates of one name and one key (a re-issued CA certificate)", async () => {
+  const keyPair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const ca = await makeCertificate("Corporate CA", undefined, { isCA: true, keyPair });
+  const reissued = await makeCertificate("Corporate CA", undefined, { isCA: true, keyPair });
+  assert.deepEqual(trustStoreOf([ca.cert, reissued.cert]).sharedNames(), []);
+});

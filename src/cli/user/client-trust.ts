@@ -11,12 +11,12 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ClientTrustSetting } from "../../client/certificate-trust.ts";
-import type { ParsedCertificate } from "../../pki/certificate.ts";
 import { createPki } from "../../pki/create-pki.ts";
 import { formatDistinguishedName } from "../../pki/distinguished-name.ts";
 import { CA_CERT_FILE } from "../../server/test-ca.ts";
 import { readTrustSources, type TrustFiles } from "../../server/trust-files.ts";
 import { pathList, QUALIFIED_PREFIX, trustSourceList } from "../../server/trust-list.ts";
+import { sharedCaNameWarnings } from "../../server/trust-warnings.ts";
 
 export const CLIENT_TRUST_ENV = "CERTCHAT_CLIENT_TRUST";
 export const CLIENT_CRL_ENV = "CERTCHAT_CLIENT_CRL";
@@ -53,7 +53,7 @@ export async function clientTrust(
 ): Promise<ClientTrustSetting> {
   if (trust) {
     const anchors = await readTrustSources(trustSourceList(trust), pathList(crl));
-    if (warn) await warnOfUnsignedCrls(anchors.anchors, pathList(crl));
+    if (warn) await warnOfTrustList(anchors, pathList(crl));
     return { anchors };
   }
   if (warn)
@@ -64,14 +64,17 @@ export async function clientTrust(
 }
 
 /**
- * Warns of each CRL that no CA of the list signed: it revokes nothing (a CRL of another CA, given by mistake),
- * and the user would otherwise believe its certificates count for no one.
+ * Warns of the CAs of one name with different keys, none qualified, whose holders share `dn:` identities
+ * (sharedCaNameWarnings), and of each CRL that no CA of the list signed: it revokes nothing (a CRL of another CA,
+ * given by mistake), and the user would otherwise believe its certificates count for no one.
  */
-async function warnOfUnsignedCrls(anchors: ParsedCertificate[], entries: string[]): Promise<void> {
+async function warnOfTrustList(anchors: TrustFiles, entries: string[]): Promise<void> {
   const entryOf = new Map<TrustFiles["crls"][number], string>();
   for (const entry of entries)
     for (const crl of (await readTrustSources([], [entry])).crls) entryOf.set(crl, entry);
-  const pki = createPki({ trust: { anchors, crls: [...entryOf.keys()] } });
+  const pki = createPki({ trust: { ...anchors, crls: [...entryOf.keys()] } });
+  for (const warning of sharedCaNameWarnings(pki.trust, anchors.files))
+    process.stderr.write(`certchat: ${warning}\n`);
   for (const crl of await pki.trust.unsignedCrls())
     process.stderr.write(
       `certchat: the CRL of ${formatDistinguishedName(crl.issuer)} in ${entryOf.get(crl)} is signed by no CA of the trust list: it revokes nothing\n`,

@@ -196,6 +196,25 @@ describe("CLI client trust", () => {
     assert.equal(await stderrOf(() => clientTrust(trustList(trusted.file), crlList(foreign))), "");
   });
 
+  it("warns at login of CAs of one name with different keys, none marked qualified: their holders share dn: identities", async () => {
+    const [first, second] = [await newCa(), await newCa()];
+    const warned = await stderrOf(() =>
+      clientTrust(trustList(`${first.file},${second.file}`), undefined, true),
+    );
+    assert.match(
+      warned,
+      /^certchat: CAs named .*CN=certchat Test CA.* share one dn: identity and profile key/,
+    );
+    assert.ok(warned.includes(`${first.fingerprint} (${first.file})`), warned);
+    assert.ok(warned.includes(`${second.fingerprint} (${second.file})`), warned);
+  });
+
+  it("does not warn of CAs of one name that the list marks qualified (their holders are keyed by SNILS)", async () => {
+    const [first, second] = [await newCa(), await newCa()];
+    const marked = `qualified:${first.file},qualified:${second.file}`;
+    assert.equal(await stderrOf(() => clientTrust(trustList(marked), undefined, true)), "");
+  });
+
   it("warns at login that CRLs without trust anchors revoke nothing", async () => {
     const ca = await newCa();
     const crl = join(ca.dir, "own.crl");

@@ -6,6 +6,7 @@ import type { ChainStatus, TrustStore } from "../../pki/trust.ts";
 import type { Config } from "../../server/config.ts";
 import { readTrustSources } from "../../server/trust-files.ts";
 import { testCaDir } from "../../server/trust-setup.ts";
+import { sharedCaNameWarnings } from "../../server/trust-warnings.ts";
 import { createServerPki } from "../../server/verification/server-pki.ts";
 
 /**
@@ -58,6 +59,8 @@ export class TrustReport {
   private constructor(
     readonly anchors: AnchorReport[],
     readonly crls: CrlReport[],
+    /** What the server logs at start about this trust (CAs of one name with different keys, none qualified). */
+    readonly warnings: string[],
     readonly store: TrustStore,
     private readonly byFingerprint: Map<string, { parsed: ParsedCertificate; report: AnchorReport }>,
   ) {}
@@ -110,9 +113,11 @@ export class TrustReport {
     }));
     const store = createServerPki().withTrust(await readTrustSources(sources, config.crl)).trust;
     const entries = [...byFingerprint.values()];
+    const entryOf = new Map(entries.map(({ report }) => [report.fingerprint, report.source]));
     return new TrustReport(
       entries.map((entry) => entry.report),
       crls,
+      sharedCaNameWarnings(store, entryOf),
       store,
       byFingerprint,
     );

@@ -45,7 +45,8 @@ function listText(report: TrustReport): string {
             c.source,
           ]),
         );
-  return `${anchors}\n${crls}`;
+  const warnings = report.warnings.map((warning) => `warning: ${warning}\n`).join("");
+  return `${anchors}\n${crls}${warnings ? `\n${warnings}` : ""}`;
 }
 
 export function trustCommand(program: Command): void {
@@ -61,7 +62,8 @@ export function trustCommand(program: Command): void {
     .action((options: { json?: boolean; at?: string; config?: string }) =>
       runCommand(async () => {
         const report = await TrustReport.load(configFrom(options.config), checkTime(options.at));
-        if (options.json) printJson({ anchors: report.anchors, crls: report.crls });
+        if (options.json)
+          printJson({ anchors: report.anchors, crls: report.crls, warnings: report.warnings });
         else process.stdout.write(listText(report));
       }),
     );

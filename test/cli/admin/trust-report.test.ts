@@ -21,6 +21,8 @@ let dirs: {
   good: string;
   revoked: string;
   dataDir: string;
+  /** Another CA named "Plain CA", as B is, with a key of its own. */
+  namesake: string;
 };
 let env: Record<string, string>;
 let goodDer: Uint8Array;
@@ -31,6 +33,8 @@ before(async () => {
   const b = join(root, "ca-b");
   await createTestCa(a, { name: "Qualified CA" });
   await createTestCa(b, { name: "Plain CA" });
+  const namesake = join(root, "ca-namesake");
+  await createTestCa(namesake, { name: "Plain CA" });
   const good = await issueTestCertificate(a, { name: "Иванов Иван Иванович" });
   const revoked = await issueTestCertificate(b, { name: "Петров Пётр Петрович" });
   const freshCrl = join(root, "a.crl");
@@ -59,6 +63,7 @@ before(async () => {
     good: join(root, "good.pem"),
     revoked: join(root, "revoked.pem"),
     dataDir: root,
+    namesake,
   };
   env = {
     CERTCHAT_DATA_DIR: root,
@@ -132,4 +137,34 @@ test("certchat trust list says so when there is no anchor at all", async () => {
   const result = await runCli(["trust", "list"], { CERTCHAT_DATA_DIR: join(dirs.dataDir, "empty") });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^no trust anchors: CERTCHAT_TRUST is unset/);
+});
+
+/** B and its namesake, both unmarked. */
+function namesakeEnv(): Record<string, string> {
+  return {
+    ...env,
+    CERTCHAT_TRUST: `${join(dirs.b, "ca.pem")},${join(dirs.namesake, "ca.pem")}`,
+    CERTCHAT_CRL: "",
+  };
+}
+
+test("the report warns of two unmarked CAs of one name with different keys, naming each one's entry", async () => {
+  const report = await TrustReport.load(loadConfig(namesakeEnv()), new Date());
+  assert.equal(report.warnings.length, 1);
+  assert.match(report.warnings[0] ?? "", /Plain CA/);
+  for (const anchor of report.anchors) {
+    assert.ok(report.warnings[0]?.includes(`${anchor.fingerprint} (${anchor.source})`), report.warnings[0]);
+  }
+});
+
+test("the report has no warning when no two configured CAs share a name", async () => {
+  assert.deepEqual((await TrustReport.load(loadConfig(env), new Date())).warnings, []);
+});
+
+test("certchat trust list prints the shared name's warning after the tables, and --json carries it", async () => {
+  const text = await runCli(["trust", "list"], namesakeEnv());
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /\nwarning: CAs named [^\n]*Plain CA[^\n]* hold different keys/);
+  const json = await runCli(["trust", "list", "--json"], namesakeEnv());
+  assert.equal((JSON.parse(json.stdout) as { warnings: string[] }).warnings.length, 1);
 });

@@ -1,5 +1,7 @@
 import type { Insertable, Selectable } from "kysely";
+import { ChatType } from "../../../protocol/schemas/chats.ts";
 import type { ProfilesTable } from "../schema.ts";
+import { MemberRole } from "./chats.ts";
 import { compiledOnce, compiledStatement } from "./compiled-query.ts";
 import type { Executor } from "./executor.ts";
 
@@ -114,7 +116,10 @@ export function listProfilesWithPhones(db: Executor, profileIds: number[]): Prom
   return selectWithPhone(db).where("profiles.id", "in", profileIds).orderBy("profiles.id").execute();
 }
 
-/** Which of `others` share at least one chat with `profileId`. */
+/**
+ * Which of `others` share at least one chat with `profileId` in which it sees them: not a channel's subscriber
+ * seen by a subscriber (a subscriber sees only the owner, the admins and itself, docs/API.md).
+ */
 export async function listProfilesSharingAChat(
   db: Executor,
   profileId: number,
@@ -124,10 +129,18 @@ export async function listProfilesSharingAChat(
   const rows = await db
     .selectFrom("chat_members as mine")
     .innerJoin("chat_members as other", "other.chat_id", "mine.chat_id")
+    .innerJoin("chats", "chats.id", "mine.chat_id")
     .select("other.profile_id")
     .distinct()
     .where("mine.profile_id", "=", profileId)
     .where("other.profile_id", "in", others)
+    .where((eb) =>
+      eb.or([
+        eb("chats.type", "!=", ChatType.channel),
+        eb("mine.role", ">=", MemberRole.admin),
+        eb("other.role", ">=", MemberRole.admin),
+      ]),
+    )
     .execute();
   return rows.map((row) => row.profile_id);
 }

@@ -2,8 +2,9 @@
  * Checks a message's signatures against its sender's certificate: raw `sign` values and detached `cms`
  * through a PKI instance (src/pki: the server's verifiers, without its Node-only accelerations).
  */
-import { equalBytes } from "@noble/curves/utils.js";
-import { parseCertificate } from "../pki/certificate.ts";
+import { bytesToHex, equalBytes } from "@noble/curves/utils.js";
+import { BoundedCache } from "../lib/bounded-cache.ts";
+import { type ParsedCertificate, parseCertificate } from "../pki/certificate.ts";
 import { createPki, type Pki } from "../pki/create-pki.ts";
 
 /** What a client may say about a message: never "accepted" without a check that passed. */
@@ -14,15 +15,33 @@ export interface SignatureVerifier {
   cms(certificate: Uint8Array, data: Uint8Array, cms: Uint8Array): Promise<boolean>;
 }
 
+/**
+ * Certificates a verifier keeps parsed. A client checks the same few certificates again and again — every chat
+ * of a list checks its key row's wrapper, its binding and its preview's sender, most of them the user's own or a
+ * contact's — and parsing one (asn1js) cost more than the ECDSA verification itself: 38% of the web page's
+ * CPU while it loaded a 200-chat list (docs/PERFORMANCE.md, "web").
+ */
+const PARSED_CERTIFICATES = 512;
+
 /** A verifier on its own PKI instance (made here unless given): works in Node and in browsers. */
 export function signatureVerifier(pki: Pki = createPki()): SignatureVerifier {
+  const parsed = new BoundedCache<string, ParsedCertificate>(PARSED_CERTIFICATES);
+  // Keyed by the whole DER: the same bytes parse to the same certificate (the checks only read it).
+  const parse = (der: Uint8Array): ParsedCertificate => {
+    const key = bytesToHex(der);
+    const known = parsed.get(key);
+    if (known) return known;
+    const fresh = parseCertificate(der);
+    parsed.set(key, fresh);
+    return fresh;
+  };
   return {
     async raw(certificate, data, signature) {
-      const result = await pki.verifyRawSignature(parseCertificate(certificate), data, signature);
+      const result = await pki.verifyRawSignature(parse(certificate), data, signature);
       return result.valid;
     },
     async cms(certificate, data, cms) {
-      const expected = parseCertificate(certificate);
+      const expected = parse(certificate);
       const result = await pki.verifyCms(cms, { data, certificates: [expected] });
       // The CMS may embed any certificate: it counts only when its signer holds the sender's key.
       return result.valid && result.signer !== undefined && sameKey(result.signer, expected.certificate);

@@ -11,8 +11,8 @@ import { subtle } from "./webcrypto.ts";
 
 /**
  * Raw ("simple") signatures over data, made with a certificate's key: one verifier per key algorithm, from
- * the instance's `PkiAlgorithms`. The standard ones here run anywhere (noble for ECDSA and Ed25519, WebCrypto
- * for RSA); the server replaces them with node:crypto ones (src/server/verification/node-verifiers.ts).
+ * the instance's `PkiAlgorithms`. The standard ones here run anywhere (WebCrypto for ECDSA and RSA, noble for
+ * Ed25519); the server replaces them with node:crypto ones (src/server/verification/node-verifiers.ts).
  */
 
 /** No supported algorithm has signatures near this size; larger input is refused before any crypto. */
@@ -61,7 +61,7 @@ export const INVALID_SIGNATURE = "signature does not verify";
 
 /** ECDSA, RSA and Ed25519, raw and (Ed25519) on certificates, CRLs and CMS; ECDSA/RSA ones pkijs does itself. */
 export function addStandardAlgorithms(algorithms: PkiAlgorithms): void {
-  algorithms.setRawVerifier(["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"], verifyEcdsa);
+  algorithms.setRawVerifier(["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"], ecdsaVerifier());
   algorithms.setRawVerifier(["rsa", "rsa-pss"], rsaVerifier());
   algorithms.setRawVerifier(["ed25519"], verifyEd25519);
   // Ed25519 (RFC 8410): the signature OID equals the key OID and has no parameters.
@@ -83,25 +83,71 @@ function spkiOf(cert: ParsedCertificate): Uint8Array<ArrayBuffer> {
 // --- ECDSA: DER or r||s, with the curve's hash -------------------------------------------------------
 
 const ECDSA_CURVES = {
-  "ecdsa-p256": { curve: p256, hash: "sha256", size: 32 },
-  "ecdsa-p384": { curve: p384, hash: "sha384", size: 48 },
-  "ecdsa-p521": { curve: p521, hash: "sha512", size: 66 },
+  "ecdsa-p256": { curve: p256, hash: "sha256", size: 32, namedCurve: "P-256", webHash: "SHA-256" },
+  "ecdsa-p384": { curve: p384, hash: "sha384", size: 48, namedCurve: "P-384", webHash: "SHA-384" },
+  "ecdsa-p521": { curve: p521, hash: "sha512", size: 66, namedCurve: "P-521", webHash: "SHA-512" },
 } as const;
 
-function verifyEcdsa(cert: ParsedCertificate, data: Uint8Array, signature: Uint8Array): VerifyResult {
-  const { curve, hash, size } = ECDSA_CURVES[cert.keyAlgorithm as keyof typeof ECDSA_CURVES];
-  const algorithm = `${cert.keyAlgorithm}-${hash}`;
-  const layouts: Array<"der" | "raw"> = [];
-  if (signature[0] === 0x30) layouts.push("der");
-  if (signature.byteLength === 2 * size) layouts.push("raw");
-  if (layouts.length === 0) return { valid: false, algorithm, reason: "signature is neither DER nor r||s" };
-  const key = publicKeyBits(cert);
-  for (const layout of layouts) {
-    // lowS off: X.509 and CMS signers do not normalise s (OpenSSL accepts both halves too).
-    const options = { format: layout === "der" ? "der" : "compact", lowS: false, prehash: true } as const;
-    if (quietly(() => curve.verify(signature, data, key, options))) return { valid: true, algorithm, layout };
-  }
-  return { valid: false, algorithm, layout: layouts.join("|"), reason: INVALID_SIGNATURE };
+type EcdsaCurve = (typeof ECDSA_CURVES)[keyof typeof ECDSA_CURVES];
+type EcdsaLayout = "der" | "raw";
+
+/**
+ * ECDSA through WebCrypto, the signature read by noble: the arithmetic is native (in a browser noble's took a
+ * third of the page's CPU while a 200-chat list loaded, docs/PERFORMANCE.md "web"), what is accepted is noble's
+ * reading of the bytes (strict DER, or r||s; lowS off: X.509 and CMS signers do not normalise s, and OpenSSL
+ * accepts both halves too). A key WebCrypto will not import (a curve it lacks, a point off the curve) is left
+ * to noble, whose verdict stands.
+ */
+function ecdsaVerifier() {
+  // Imported keys by certificate fingerprint: importing costs more than verifying.
+  const keys = new BoundedCache<string, CryptoKey | "noble">(1000);
+  const importKey = async (cert: ParsedCertificate, curve: EcdsaCurve): Promise<CryptoKey | "noble"> => {
+    let key = keys.get(cert.fingerprint);
+    if (!key) {
+      key = await subtle()
+        .importKey("spki", spkiOf(cert), { name: "ECDSA", namedCurve: curve.namedCurve }, false, ["verify"])
+        .catch(() => "noble" as const);
+      keys.set(cert.fingerprint, key);
+    }
+    return key;
+  };
+  const verifies = async (
+    key: CryptoKey | "noble",
+    cert: ParsedCertificate,
+    curve: EcdsaCurve,
+    layout: EcdsaLayout,
+    data: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean> => {
+    if (key === "noble") {
+      const options = { format: layout === "der" ? "der" : "compact", lowS: false, prehash: true } as const;
+      return quietly(() => curve.curve.verify(signature, data, publicKeyBits(cert), options));
+    }
+    let compact: Uint8Array<ArrayBuffer>;
+    try {
+      const parsed = curve.curve.Signature.fromBytes(signature, layout === "der" ? "der" : "compact");
+      compact = new Uint8Array(parsed.toBytes("compact"));
+    } catch {
+      return false;
+    }
+    return subtle()
+      .verify({ name: "ECDSA", hash: curve.webHash }, key, compact, new Uint8Array(data))
+      .catch(() => false);
+  };
+  return async (cert: ParsedCertificate, data: Uint8Array, signature: Uint8Array): Promise<VerifyResult> => {
+    const curve = ECDSA_CURVES[cert.keyAlgorithm as keyof typeof ECDSA_CURVES];
+    const algorithm = `${cert.keyAlgorithm}-${curve.hash}`;
+    const layouts: EcdsaLayout[] = [];
+    if (signature[0] === 0x30) layouts.push("der");
+    if (signature.byteLength === 2 * curve.size) layouts.push("raw");
+    if (layouts.length === 0) return { valid: false, algorithm, reason: "signature is neither DER nor r||s" };
+    const key = await importKey(cert, curve);
+    for (const layout of layouts) {
+      if (await verifies(key, cert, curve, layout, data, signature))
+        return { valid: true, algorithm, layout };
+    }
+    return { valid: false, algorithm, layout: layouts.join("|"), reason: INVALID_SIGNATURE };
+  };
 }
 
 // --- RSA: PKCS#1 v1.5 or PSS, SHA-256 (WebCrypto) ----------------------------------------------------

@@ -3,6 +3,7 @@ import { constants, createPrivateKey, generateKeyPairSync, sign } from "node:cry
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
+import { p256, p384, p521 } from "@noble/curves/nist.js";
 import {
   decodeCertificateText,
   type ParsedCertificate,
@@ -94,6 +95,40 @@ for (const [label, algorithm] of [
     });
   }
 }
+
+/** The same ECDSA signature with s in the other half (n − s): as valid, and what a signer that does not normalise s makes. */
+function otherHalf(signature: Uint8Array, curve: typeof p256): Uint8Array {
+  const parsed = curve.Signature.fromBytes(signature, "compact");
+  return new curve.Signature(parsed.r, curve.Point.Fn.ORDER - parsed.s).toBytes("compact");
+}
+
+for (const [label, curve] of [
+  ["ecdsa-p256", p256],
+  ["P-384", p384],
+  ["P-521", p521],
+] as const) {
+  test(`an ECDSA ${label} signature whose s is in the high half verifies (signers do not normalise s)`, async () => {
+    const { cert, keyPem } = holder(label);
+    const signature = signRawForTest(keyPem, data, "raw");
+    const high = otherHalf(signature, curve);
+    assert.equal((await pki.verifyRawSignature(cert, data, signature)).valid, true);
+    assert.equal((await pki.verifyRawSignature(cert, data, high)).valid, true);
+  });
+}
+
+test("an ECDSA DER signature with a byte after its SEQUENCE is invalid (DER read strictly)", async () => {
+  const { cert, keyPem } = holder("ecdsa-p256");
+  const signature = signRawForTest(keyPem, data, "der");
+  const trailing = new Uint8Array([...signature, 0x00]);
+  assert.equal((await pki.verifyRawSignature(cert, data, trailing)).valid, false);
+});
+
+test("an ECDSA signature whose r is zero is invalid, without throwing", async () => {
+  const { cert } = holder("ecdsa-p256");
+  const zeroR = new Uint8Array(64);
+  zeroR[63] = 1;
+  assert.equal((await pki.verifyRawSignature(cert, data, zeroR)).valid, false);
+});
 
 test("an RSA PKCS#1 v1.5 SHA-256 signature verifies as pkcs1-v1_5", async () => {
   const { cert, keyPem } = holder("rsa-2048");

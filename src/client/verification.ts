@@ -22,10 +22,20 @@ export interface SignatureVerifier {
  * CPU while it loaded a 200-chat list (docs/PERFORMANCE.md, "web").
  */
 const PARSED_CERTIFICATES = 512;
+/**
+ * And at most this much DER in all: a parsed certificate holds ~100–140 bytes of heap per byte of DER (asn1js
+ * and pkijs objects; measured on real and on name-stuffed ones), and a hostile server may show 512 certificates
+ * of 64 KiB each (~4.5 GB kept). 512 KiB keeps 512 certificates of 1 KiB or ~250 qualified ones (2 KiB), ~70 MB
+ * at worst.
+ */
+const PARSED_CERTIFICATE_BYTES = 512 * 1024;
 
 /** A verifier on its own PKI instance (made here unless given): works in Node and in browsers. */
 export function signatureVerifier(pki: Pki = createPki()): SignatureVerifier {
-  const parsed = new BoundedCache<string, ParsedCertificate>(PARSED_CERTIFICATES);
+  const parsed = new BoundedCache<string, ParsedCertificate>(PARSED_CERTIFICATES, {
+    of: (certificate) => certificate.der.byteLength,
+    max: PARSED_CERTIFICATE_BYTES,
+  });
   // Keyed by the whole DER: the same bytes parse to the same certificate (the checks only read it).
   const parse = (der: Uint8Array): ParsedCertificate => {
     const key = bytesToHex(der);

@@ -5,8 +5,16 @@
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, V>();
+  private weight = 0;
 
-  constructor(private readonly capacity: number) {}
+  /**
+   * `weights`, when given, also bound what the kept values weigh together (each value's weight, `of`, never
+   * changes): for values whose size an adversary chooses, where a count alone bounds nothing.
+   */
+  constructor(
+    private readonly capacity: number,
+    private readonly weights?: { of(value: V): number; max: number },
+  ) {}
 
   get(key: K): V | undefined {
     const value = this.entries.get(key);
@@ -19,20 +27,32 @@ export class BoundedCache<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    this.delete(key);
+    const weight = this.weights?.of(value) ?? 0;
+    // Heavier than the whole budget: not kept, rather than pushing everything else out.
+    if (this.weights && weight > this.weights.max) return;
+    while (
+      this.entries.size >= this.capacity ||
+      (this.weights && this.entries.size > 0 && this.weight + weight > this.weights.max)
+    ) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.delete(oldest.value);
     }
     this.entries.set(key, value);
+    this.weight += weight;
   }
 
   delete(key: K): void {
+    if (!this.entries.has(key)) return;
+    const value = this.entries.get(key) as V;
     this.entries.delete(key);
+    this.weight -= this.weights?.of(value) ?? 0;
   }
 
   clear(): void {
     this.entries.clear();
+    this.weight = 0;
   }
 
   get size(): number {

@@ -95,8 +95,10 @@ type EcdsaLayout = "der" | "raw";
  * ECDSA through WebCrypto, the signature read by noble: the arithmetic is native (in a browser noble's took a
  * third of the page's CPU while a 200-chat list loaded, docs/PERFORMANCE.md "web"), what is accepted is noble's
  * reading of the bytes (strict DER, or r||s; lowS off: X.509 and CMS signers do not normalise s, and OpenSSL
- * accepts both halves too). A key WebCrypto will not import (a curve it lacks, a point off the curve) is left
- * to noble, whose verdict stands.
+ * accepts both halves too), and so is the key: noble reads the point, WebCrypto gets it uncompressed ("raw"),
+ * never the certificate's SPKI, which WebCrypto implementations read differently (OpenSSL takes hybrid 0x06/0x07
+ * points that noble and BoringSSL refuse). A point noble will not read, or a key WebCrypto will not import, is
+ * left to noble, whose verdict stands.
  */
 function ecdsaVerifier() {
   // Imported keys by certificate fingerprint: importing costs more than verifying.
@@ -104,9 +106,7 @@ function ecdsaVerifier() {
   const importKey = async (cert: ParsedCertificate, curve: EcdsaCurve): Promise<CryptoKey | "noble"> => {
     let key = keys.get(cert.fingerprint);
     if (!key) {
-      key = await subtle()
-        .importKey("spki", spkiOf(cert), { name: "ECDSA", namedCurve: curve.namedCurve }, false, ["verify"])
-        .catch(() => "noble" as const);
+      key = await importPoint(publicKeyBits(cert), curve);
       keys.set(cert.fingerprint, key);
     }
     return key;
@@ -148,6 +148,18 @@ function ecdsaVerifier() {
     }
     return { valid: false, algorithm, layout: layouts.join("|"), reason: INVALID_SIGNATURE };
   };
+}
+
+async function importPoint(bits: Uint8Array, curve: EcdsaCurve): Promise<CryptoKey | "noble"> {
+  let point: Uint8Array<ArrayBuffer>;
+  try {
+    point = new Uint8Array(curve.curve.Point.fromBytes(bits).toBytes(false));
+  } catch {
+    return "noble";
+  }
+  return subtle()
+    .importKey("raw", point, { name: "ECDSA", namedCurve: curve.namedCurve }, false, ["verify"])
+    .catch(() => "noble" as const);
 }
 
 // --- RSA: PKCS#1 v1.5 or PSS, SHA-256 (WebCrypto) ----------------------------------------------------

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import { before, test } from "node:test";
 import { loadSigner, type Signer, signatureVerifier } from "../../src/client/index.ts";
 import type { ParsedCertificate } from "../../src/pki/certificate.ts";
 import { createPki, type Pki } from "../../src/pki/create-pki.ts";
-import { createTestCa, issueTestCertificate } from "../../src/server/test-ca.ts";
+import { AttributeOid } from "../../src/pki/oids.ts";
+import { buildCertificate, buildName, randomSerialNumber } from "../../src/pki/x509-builder.ts";
+import { createTestCa, issueTestCertificate, signerForKey } from "../../src/server/test-ca.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-verification-");
@@ -62,4 +65,39 @@ test("bytes that are no certificate are refused on every check, not remembered",
   await assert.rejects(verifier.raw(broken, data, signature));
   await assert.rejects(verifier.raw(broken, data, signature));
   assert.equal(await verifier.raw(anna.certificate, data, signature), true);
+});
+
+/** `count` distinct certificates of about 40 KiB each (a long common name), as a hostile server may show. */
+async function largeCertificates(count: number): Promise<Uint8Array[]> {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const der = await buildCertificate(
+    {
+      subject: buildName([{ oid: AttributeOid.commonName, value: "x".repeat(40_000) }]),
+      issuer: buildName([{ oid: AttributeOid.commonName, value: "Some CA" }]),
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - 3_600_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      isCA: false,
+      keyUsage: { digitalSignature: true },
+    },
+    signerForKey(privateKey),
+  );
+  // Each another last byte of the signature: other bytes, still a certificate to parse.
+  return Array.from({ length: count }, (_, index) => {
+    const copy = new Uint8Array(der);
+    copy[copy.length - 1] = (copy.at(-1) ?? 0) ^ (index + 1);
+    return copy;
+  });
+}
+
+test("a verifier keeps at most 512 KiB of certificates: large ones push the others out rather than pile up", async () => {
+  const { pki, seen } = watchedPki();
+  const verifier = signatureVerifier(pki);
+  const signature = await anna.sign(data);
+  assert.equal(await verifier.raw(anna.certificate, data, signature), true);
+  for (const large of await largeCertificates(16))
+    assert.equal(await verifier.raw(large, data, signature), false);
+  assert.equal(await verifier.raw(anna.certificate, data, signature), true);
+  assert.notEqual(seen[0], seen.at(-1));
 });

@@ -37,3 +37,21 @@ test("clear empties the cache", () => {
   assert.equal(cache.size, 0);
   assert.equal(cache.get("b"), undefined);
 });
+
+test("a weighed cache drops the least recently used entries until the new one fits its weight", () => {
+  const cache = new BoundedCache<string, string>(10, { of: (value) => value.length, max: 5 });
+  cache.set("a", "xx");
+  cache.set("b", "xx");
+  cache.set("c", "xxx");
+  assert.equal(cache.get("a"), undefined);
+  assert.equal(cache.get("b"), "xx");
+  assert.equal(cache.get("c"), "xxx");
+});
+
+test("a weighed cache does not keep a value heavier than all it may hold, nor drop others for it", () => {
+  const cache = new BoundedCache<string, string>(10, { of: (value) => value.length, max: 5 });
+  cache.set("a", "xx");
+  cache.set("big", "xxxxxx");
+  assert.equal(cache.get("big"), undefined);
+  assert.equal(cache.get("a"), "xx");
+});

@@ -130,6 +130,37 @@ test("an ECDSA signature whose r is zero is invalid, without throwing", async ()
   assert.equal((await pki.verifyRawSignature(cert, data, zeroR)).valid, false);
 });
 
+/** A certificate from the test CA for the given SubjectPublicKeyInfo, however it encodes its key. */
+async function certificateForSpki(spki: Uint8Array): Promise<ParsedCertificate> {
+  const caKey = createPrivateKey(await readFile(join(caDir, CA_KEY_FILE), "utf8"));
+  const der = await buildCertificate(
+    {
+      subject: buildName([{ oid: AttributeOid.commonName, value: "Holder of an oddly encoded key" }]),
+      issuer: buildName([{ oid: AttributeOid.commonName, value: "certchat Test CA" }]),
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - 3_600_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      spki,
+      isCA: false,
+      keyUsage: { digitalSignature: true },
+    },
+    signerForKey(caKey),
+  );
+  return parseCertificate(der);
+}
+
+test("an ECDSA key written as a hybrid point (0x06/0x07) verifies nothing, as noble reads it, whatever WebCrypto would import", async () => {
+  const { cert, keyPem } = holder("ecdsa-p256");
+  const point = cert.certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
+  const hybrid = new Uint8Array(point);
+  hybrid[0] = 0x06 | ((point.at(-1) ?? 0) & 1);
+  const spki = new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));
+  spki.set(hybrid, spki.length - hybrid.length);
+  const hybridCert = await certificateForSpki(spki);
+  const signature = signRawForTest(keyPem, data, "raw");
+  assert.equal((await pki.verifyRawSignature(hybridCert, data, signature)).valid, false);
+});
+
 test("an RSA PKCS#1 v1.5 SHA-256 signature verifies as pkcs1-v1_5", async () => {
   const { cert, keyPem } = holder("rsa-2048");
   const result = await pki.verifyRawSignature(cert, data, signRawForTest(keyPem, data));

@@ -1,4 +1,5 @@
 import { constants, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { BoundedCache } from "../../lib/bounded-cache.ts";
 import type { PkiAcceleration, VerifyResult } from "../../pki/algorithms.ts";
 import type { ParsedCertificate } from "../../pki/certificate.ts";
@@ -33,13 +34,24 @@ export function nodeCryptoVerifiers(): PkiAcceleration {
   };
 }
 
-/** node:crypto keys of certificates' SubjectPublicKeyInfo (as encoded in the certificate), by fingerprint. */
+const EC_POINT_READERS = { "ecdsa-p256": p256, "ecdsa-p384": p384, "ecdsa-p521": p521 } as const;
+
+/**
+ * node:crypto keys of certificates' SubjectPublicKeyInfo (as encoded in the certificate), by fingerprint. An EC
+ * point is read by noble first, as the SDK reads it (DECISIONS §42): OpenSSL took a point at infinity (one 0x00
+ * byte), and `verify` with that key crashed the process; it also took the hybrid 0x06/0x07 form the SDK refuses.
+ * A point noble will not read throws here, which the caller reports as an invalid signature.
+ */
 class NodePublicKeys {
   private readonly cache = new BoundedCache<string, KeyObject>(1000);
 
   of(cert: ParsedCertificate): KeyObject {
     const cached = this.cache.get(cert.fingerprint);
     if (cached) return cached;
+    const pointReader = EC_POINT_READERS[cert.keyAlgorithm as keyof typeof EC_POINT_READERS];
+    pointReader?.Point.fromBytes(
+      cert.certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView,
+    );
     const spki = new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));
     const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
     this.cache.set(cert.fingerprint, key);

@@ -1,9 +1,20 @@
 import assert from "node:assert/strict";
+import { createPrivateKey } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
+import * as asn1js from "asn1js";
 import { type ParsedCertificate, parseCertificate } from "../../../src/pki/certificate.ts";
 import { createPki } from "../../../src/pki/create-pki.ts";
-import { createTestCa, type IssueAlgorithm, issueTestCertificate } from "../../../src/server/test-ca.ts";
+import { AttributeOid } from "../../../src/pki/oids.ts";
+import { buildCertificate, buildName, randomSerialNumber } from "../../../src/pki/x509-builder.ts";
+import {
+  CA_KEY_FILE,
+  createTestCa,
+  type IssueAlgorithm,
+  issueTestCertificate,
+  signerForKey,
+} from "../../../src/server/test-ca.ts";
 import { createServerPki } from "../../../src/server/verification/server-pki.ts";
 import { signRawForTest } from "../../support/raw-sign.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
@@ -15,8 +26,10 @@ const issued = new Map<IssueAlgorithm, { cert: ParsedCertificate; keyPem: string
 const portable = createPki();
 const server = createServerPki();
 
+let caDir = "";
+
 before(async () => {
-  const caDir = join(await tempDir(), "ca");
+  caDir = join(await tempDir(), "ca");
   await createTestCa(caDir);
   for (const alg of ALGORITHMS) {
     const { der, keyPem } = await issueTestCertificate(caDir, { name: "Узлов Узел", alg });
@@ -45,3 +58,46 @@ for (const alg of ALGORITHMS) {
     }
   });
 }
+
+/** A certificate of the test CA whose EC key is `point` as written, under the P-256 holder's key algorithm. */
+async function certificateWithPoint(point: Uint8Array): Promise<ParsedCertificate> {
+  const holder = issued.get("ecdsa-p256");
+  assert.ok(holder);
+  const algorithm = holder.cert.certificate.subjectPublicKeyInfo.algorithm.toSchema();
+  const spki = new asn1js.Sequence({ value: [algorithm, new asn1js.BitString({ valueHex: point })] });
+  const caKey = createPrivateKey(await readFile(join(caDir, CA_KEY_FILE), "utf8"));
+  const der = await buildCertificate(
+    {
+      subject: buildName([{ oid: AttributeOid.commonName, value: "Holder of an odd point" }]),
+      issuer: buildName([{ oid: AttributeOid.commonName, value: "certchat Test CA" }]),
+      serialNumber: randomSerialNumber(),
+      notBefore: new Date(Date.now() - 3_600_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      spki: new Uint8Array(spki.toBER(false)),
+      isCA: false,
+      keyUsage: { digitalSignature: true },
+    },
+    signerForKey(caKey),
+  );
+  return parseCertificate(der);
+}
+
+test("an ECDSA key at infinity is refused by the server's verifier, without taking the process down", async () => {
+  const holder = issued.get("ecdsa-p256");
+  assert.ok(holder);
+  const cert = await certificateWithPoint(new Uint8Array([0x00]));
+  const signature = signRawForTest(holder.keyPem, data, "raw");
+  assert.equal((await server.verifyRawSignature(cert, data, signature)).valid, false);
+});
+
+test("an ECDSA key written as a hybrid point (0x06/0x07) verifies nothing on the server, as in the SDK", async () => {
+  const holder = issued.get("ecdsa-p256");
+  assert.ok(holder);
+  const point = holder.cert.certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView;
+  const hybrid = new Uint8Array(point);
+  hybrid[0] = 0x06 | ((point.at(-1) ?? 0) & 1);
+  const cert = await certificateWithPoint(hybrid);
+  const signature = signRawForTest(holder.keyPem, data, "raw");
+  assert.equal((await server.verifyRawSignature(cert, data, signature)).valid, false);
+  assert.equal((await portable.verifyRawSignature(cert, data, signature)).valid, false);
+});

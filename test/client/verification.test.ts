@@ -5,9 +5,8 @@ import { before, test } from "node:test";
 import { loadSigner, type Signer, signatureVerifier } from "../../src/client/index.ts";
 import type { ParsedCertificate } from "../../src/pki/certificate.ts";
 import { createPki, type Pki } from "../../src/pki/create-pki.ts";
-import { AttributeOid } from "../../src/pki/oids.ts";
-import { buildCertificate, buildName, randomSerialNumber } from "../../src/pki/x509-builder.ts";
-import { createTestCa, issueTestCertificate, signerForKey } from "../../src/server/test-ca.ts";
+import { createTestCa, issueTestCertificate } from "../../src/server/test-ca.ts";
+import { leafCertificate } from "../support/pki.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 
 const tempDir = useTempDir("certchat-verification-");
@@ -70,19 +69,12 @@ test("bytes that are no certificate are refused on every check, not remembered",
 /** `count` distinct certificates of about 40 KiB each (a long common name), as a hostile server may show. */
 async function largeCertificates(count: number): Promise<Uint8Array[]> {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const der = await buildCertificate(
-    {
-      subject: buildName([{ oid: AttributeOid.commonName, value: "x".repeat(40_000) }]),
-      issuer: buildName([{ oid: AttributeOid.commonName, value: "Some CA" }]),
-      serialNumber: randomSerialNumber(),
-      notBefore: new Date(Date.now() - 3_600_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
-      isCA: false,
-      keyUsage: { digitalSignature: true },
-    },
-    signerForKey(privateKey),
-  );
+  const der = await leafCertificate({
+    subject: "x".repeat(40_000),
+    issuer: "Some CA",
+    spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+    issuerKey: privateKey,
+  });
   // Each another last byte of the signature: other bytes, still a certificate to parse.
   return Array.from({ length: count }, (_, index) => {
     const copy = new Uint8Array(der);

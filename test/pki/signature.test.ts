@@ -10,16 +10,14 @@ import {
   parseCertificate,
 } from "../../src/pki/certificate.ts";
 import { createPki } from "../../src/pki/create-pki.ts";
-import { AttributeOid } from "../../src/pki/oids.ts";
 import { decodePemBlocks } from "../../src/pki/pem.ts";
-import { buildCertificate, buildName, randomSerialNumber } from "../../src/pki/x509-builder.ts";
 import {
   CA_KEY_FILE,
   createTestCa,
   type IssueAlgorithm,
   issueTestCertificate,
-  signerForKey,
 } from "../../src/server/test-ca.ts";
+import { leafCertificate } from "../support/pki.ts";
 import { signRawForTest } from "../support/raw-sign.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { readVector } from "../support/vectors.ts";
@@ -50,19 +48,11 @@ before(async () => {
   const caKey = createPrivateKey(await readFile(join(caDir, CA_KEY_FILE), "utf8"));
   for (const curve of ["P-384", "P-521"]) {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: curve });
-    const der = await buildCertificate(
-      {
-        subject: buildName([{ oid: AttributeOid.commonName, value: `Holder ${curve}` }]),
-        issuer: buildName([{ oid: AttributeOid.commonName, value: "certchat Test CA" }]),
-        serialNumber: randomSerialNumber(),
-        notBefore: new Date(Date.now() - 3_600_000),
-        notAfter: new Date(Date.now() + 86_400_000),
-        spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
-        isCA: false,
-        keyUsage: { digitalSignature: true },
-      },
-      signerForKey(caKey),
-    );
+    const der = await leafCertificate({
+      subject: `Holder ${curve}`,
+      spki: new Uint8Array(publicKey.export({ format: "der", type: "spki" })),
+      issuerKey: caKey,
+    });
     holders.set(curve, {
       cert: parseCertificate(der),
       keyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
@@ -133,19 +123,7 @@ test("an ECDSA signature whose r is zero is invalid, without throwing", async ()
 /** A certificate from the test CA for the given SubjectPublicKeyInfo, however it encodes its key. */
 async function certificateForSpki(spki: Uint8Array): Promise<ParsedCertificate> {
   const caKey = createPrivateKey(await readFile(join(caDir, CA_KEY_FILE), "utf8"));
-  const der = await buildCertificate(
-    {
-      subject: buildName([{ oid: AttributeOid.commonName, value: "Holder of an oddly encoded key" }]),
-      issuer: buildName([{ oid: AttributeOid.commonName, value: "certchat Test CA" }]),
-      serialNumber: randomSerialNumber(),
-      notBefore: new Date(Date.now() - 3_600_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      spki,
-      isCA: false,
-      keyUsage: { digitalSignature: true },
-    },
-    signerForKey(caKey),
-  );
+  const der = await leafCertificate({ subject: "Holder of an oddly encoded key", spki, issuerKey: caKey });
   return parseCertificate(der);
 }
 

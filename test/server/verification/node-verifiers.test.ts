@@ -6,16 +6,14 @@ import { before, test } from "node:test";
 import * as asn1js from "asn1js";
 import { type ParsedCertificate, parseCertificate } from "../../../src/pki/certificate.ts";
 import { createPki } from "../../../src/pki/create-pki.ts";
-import { AttributeOid } from "../../../src/pki/oids.ts";
-import { buildCertificate, buildName, randomSerialNumber } from "../../../src/pki/x509-builder.ts";
 import {
   CA_KEY_FILE,
   createTestCa,
   type IssueAlgorithm,
   issueTestCertificate,
-  signerForKey,
 } from "../../../src/server/test-ca.ts";
 import { createServerPki } from "../../../src/server/verification/server-pki.ts";
+import { leafCertificate } from "../../support/pki.ts";
 import { signRawForTest } from "../../support/raw-sign.ts";
 import { useTempDir } from "../../support/temp-dir.ts";
 
@@ -66,19 +64,11 @@ async function certificateWithPoint(point: Uint8Array): Promise<ParsedCertificat
   const algorithm = holder.cert.certificate.subjectPublicKeyInfo.algorithm.toSchema();
   const spki = new asn1js.Sequence({ value: [algorithm, new asn1js.BitString({ valueHex: point })] });
   const caKey = createPrivateKey(await readFile(join(caDir, CA_KEY_FILE), "utf8"));
-  const der = await buildCertificate(
-    {
-      subject: buildName([{ oid: AttributeOid.commonName, value: "Holder of an odd point" }]),
-      issuer: buildName([{ oid: AttributeOid.commonName, value: "certchat Test CA" }]),
-      serialNumber: randomSerialNumber(),
-      notBefore: new Date(Date.now() - 3_600_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      spki: new Uint8Array(spki.toBER(false)),
-      isCA: false,
-      keyUsage: { digitalSignature: true },
-    },
-    signerForKey(caKey),
-  );
+  const der = await leafCertificate({
+    subject: "Holder of an odd point",
+    spki: new Uint8Array(spki.toBER(false)),
+    issuerKey: caKey,
+  });
   return parseCertificate(der);
 }
 

@@ -150,6 +150,14 @@ function ecdsaVerifier() {
   };
 }
 
+/**
+ * Throws unless an ECDSA certificate's key is a point noble reads (on its curve, compressed or uncompressed): the
+ * one reading of a key the SDK and the server share (DECISIONS §42). Other key algorithms pass.
+ */
+export function assertReadableEcPoint(cert: ParsedCertificate): void {
+  ECDSA_CURVES[cert.keyAlgorithm as keyof typeof ECDSA_CURVES]?.curve.Point.fromBytes(publicKeyBits(cert));
+}
+
 async function importPoint(bits: Uint8Array, curve: EcdsaCurve): Promise<CryptoKey | "noble"> {
   let point: Uint8Array<ArrayBuffer>;
   try {

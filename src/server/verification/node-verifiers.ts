@@ -1,10 +1,9 @@
 import { constants, createPublicKey, type KeyObject, verify } from "node:crypto";
-import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { BoundedCache } from "../../lib/bounded-cache.ts";
 import type { PkiAcceleration, VerifyResult } from "../../pki/algorithms.ts";
 import type { ParsedCertificate } from "../../pki/certificate.ts";
 import { KeyOid, SignatureOid } from "../../pki/oids.ts";
-import { INVALID_SIGNATURE } from "../../pki/signature.ts";
+import { assertReadableEcPoint, INVALID_SIGNATURE } from "../../pki/signature.ts";
 
 /**
  * The server's raw-signature verifiers for ECDSA, RSA and Ed25519, and its Ed25519 certificate verifier:
@@ -34,8 +33,6 @@ export function nodeCryptoVerifiers(): PkiAcceleration {
   };
 }
 
-const EC_POINT_READERS = { "ecdsa-p256": p256, "ecdsa-p384": p384, "ecdsa-p521": p521 } as const;
-
 /**
  * node:crypto keys of certificates' SubjectPublicKeyInfo (as encoded in the certificate), by fingerprint. An EC
  * point is read by noble first, as the SDK reads it (DECISIONS §42): OpenSSL took a point at infinity (one 0x00
@@ -48,10 +45,7 @@ class NodePublicKeys {
   of(cert: ParsedCertificate): KeyObject {
     const cached = this.cache.get(cert.fingerprint);
     if (cached) return cached;
-    const pointReader = EC_POINT_READERS[cert.keyAlgorithm as keyof typeof EC_POINT_READERS];
-    pointReader?.Point.fromBytes(
-      cert.certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView,
-    );
+    assertReadableEcPoint(cert);
     const spki = new Uint8Array(cert.certificate.subjectPublicKeyInfo.toSchema().toBER(false));
     const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
     this.cache.set(cert.fingerprint, key);

@@ -73,6 +73,12 @@ export const Contact = Type.Object({
       description: "Member certificates without the current key; [] when none or without a chat",
     }),
   ),
+  lastMessageId: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        "The chat list only: the id of the chat's last message the caller may read; null when there is none",
+    }),
+  ),
 });
 export type Contact = Static<typeof Contact>;
 

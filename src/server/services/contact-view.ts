@@ -16,6 +16,8 @@ export interface ContactEntry {
   chat: Chat | null;
   /** The caller's role in the chat; absent: read from the chat's owner (personal chats, a new chat). */
   role?: number;
+  /** The chat list's `lastMessageId` (the last message the caller may read, null: none); absent elsewhere. */
+  lastMessageId?: number | null;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function buildContacts(
         role: chat ? roleName(roleOf(entry, chat, identity.profile.id)) : null,
         rotationDue: chat?.rotation_due === 1,
         waitList: (chat && waitLists.get(chat.id)) || [],
+        ...(entry.lastMessageId !== undefined ? { lastMessageId: entry.lastMessageId } : {}),
       },
     ];
   });

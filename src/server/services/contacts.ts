@@ -36,7 +36,12 @@ export class ContactService {
   private async chats(identity: Identity): Promise<Contact[]> {
     const me = identity.profile.id;
     const chats = await listChatsOfProfile(this.db, me);
-    const entries = chats.map((chat) => ({ chat, profileId: contactProfileOf(chat, me), role: chat.role }));
+    const entries = chats.map((chat) => ({
+      chat,
+      profileId: contactProfileOf(chat, me),
+      role: chat.role,
+      lastMessageId: chat.last_visible_message_id,
+    }));
     return buildContacts(this.db, identity, entries, this.clock());
   }
 

@@ -286,6 +286,8 @@ test("a request whose body trickles in when the node closes is cut after the fin
     );
     await routed;
     const trickle = setInterval(() => socket.write("{"), 100);
+    // The cut may reach a write in flight as a reset (ECONNRESET, EPIPE): the close that follows is what counts.
+    socket.on("error", () => {});
     const cut = new Promise((resolve) => socket.once("close", resolve));
     try {
       await server.close();

@@ -3,7 +3,9 @@ import { before, test } from "node:test";
 import { ApiError } from "../../../src/protocol/errors.ts";
 import { ContactService } from "../../../src/server/services/contacts.ts";
 import { MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
+import { insertMessage } from "../../../src/server/storage/repositories/messages.ts";
 import { describeEachBackend } from "../../support/storage.ts";
+import { message } from "../storage/repositories/fixtures.ts";
 import { addCertificate, now, type Person, person, services, wrapped } from "./membership-fixtures.ts";
 
 describeEachBackend("createChat and contacts under key epochs", (storage) => {
@@ -82,6 +84,39 @@ describeEachBackend("createChat and contacts under key epochs", (storage) => {
       ],
       ["admin", false, [[renewed, [1], Math.floor(now / 1000)]]],
     );
+  });
+
+  test("the chat list gives each chat's lastMessageId (null without messages); a phone search hit has none", async () => {
+    const { chats } = services(storage());
+    const [writer, reader] = [await person(storage()), await person(storage())];
+    const created = async (name: string) =>
+      (
+        await chats.create(writer.identity, {
+          token: "",
+          type: 1,
+          name,
+          keys: [writer, reader].map((member) => ({
+            pid: member.pid,
+            cid: member.cid,
+            key: wrapped(member.cid, 1),
+          })),
+        })
+      ).chatId as string;
+    const quiet = await created("Quiet");
+    const talked = await created("Talked");
+    const sender = {
+      profileId: writer.pid,
+      certificateId: writer.cid,
+      sessionId: writer.identity.session.id,
+    };
+    const last = await insertMessage(storage().db, message(talked, sender));
+    const listed = await contacts().list(reader.identity, []);
+    const lastByChat = new Map(listed.map((entry) => [entry.chatId, entry.lastMessageId]));
+    assert.deepEqual([lastByChat.get(quiet), lastByChat.get(talked)], [null, last]);
+    const writerPhone = listed.find((entry) => entry.chatId === talked)?.phone as string;
+    const [found] = await contacts().list(reader.identity, [writerPhone]);
+    assert.equal(found?.pid, writer.pid);
+    assert.equal("lastMessageId" in (found ?? {}), false);
   });
 
   /** A fresh creator (ECDSA) and a member holding an ECDSA and a GOST certificate the creator cannot wrap for. */

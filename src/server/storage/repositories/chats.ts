@@ -11,6 +11,8 @@ export const MemberRole = { member: 0, admin: 1, owner: 2 } as const;
 /** A chat of the profile's list with its last activity (last message, else creation), Unix ms. */
 export interface ChatWithActivity extends Chat {
   last_activity_at: number;
+  /** The id of the last message the profile may read (past its history bound); null when there is none. */
+  last_visible_message_id: number | null;
   /** The profile's role in the chat. */
   role: number;
 }
@@ -71,16 +73,17 @@ export function findMembership(
 }
 
 /**
- * Every chat the profile belongs to, most recent activity first. The last message of each chat is one
- * backward step on the (chat_id, id) index, so the list costs one query however many chats there are.
+ * Every chat the profile belongs to, most recent activity first, with the last message the profile may read.
+ * The last message of each chat is one backward step on the (chat_id, id) index, so the list costs one query
+ * however many chats there are.
  */
 export async function listChatsOfProfile(db: Executor, profileId: number): Promise<ChatWithActivity[]> {
   const rows = await db
     .selectFrom("chat_members")
     .innerJoin("chats", "chats.id", "chat_members.chat_id")
     .selectAll("chats")
-    .select("chat_members.role")
-    .select((eb) =>
+    .select(["chat_members.role", "chat_members.visible_after_message_id"])
+    .select((eb) => [
       eb
         .selectFrom("messages")
         .select("messages.created_at")
@@ -88,13 +91,25 @@ export async function listChatsOfProfile(db: Executor, profileId: number): Promi
         .orderBy("messages.id", "desc")
         .limit(1)
         .as("last_message_at"),
-    )
+      eb
+        .selectFrom("messages")
+        .select("messages.id")
+        .whereRef("messages.chat_id", "=", "chats.id")
+        .orderBy("messages.id", "desc")
+        .limit(1)
+        .as("last_message_id"),
+    ])
     .where("chat_members.profile_id", "=", profileId)
     .execute();
   return rows
-    .map(({ last_message_at, ...chat }) => ({
+    .map(({ last_message_at, last_message_id, visible_after_message_id, ...chat }) => ({
       ...chat,
       last_activity_at: last_message_at === null ? chat.created_at : Number(last_message_at),
+      // The last message is readable exactly when it lies past the bound: then it is the last readable one.
+      last_visible_message_id:
+        last_message_id !== null && Number(last_message_id) > Number(visible_after_message_id)
+          ? Number(last_message_id)
+          : null,
     }))
     .sort((a, b) => b.last_activity_at - a.last_activity_at || a.id.localeCompare(b.id));
 }

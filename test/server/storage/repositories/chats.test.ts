@@ -87,6 +87,32 @@ describeEachBackend("chats and members", (storage) => {
     );
   });
 
+  test("listChatsOfProfile gives each chat's last message the profile may read", async () => {
+    const frank = await member(storage(), "chat-frank", "79990001006");
+    const empty = await chatOf(storage(), frank, []);
+    const talked = await chatOf(storage(), frank, [alice]);
+    const joinedLate = await chatOf(storage(), alice, [frank]);
+    await insertMessage(storage().db, message(talked, alice));
+    const last = await insertMessage(storage().db, message(talked, frank));
+    const hidden = await insertMessage(storage().db, message(joinedLate, alice));
+    await storage()
+      .db.updateTable("chat_members")
+      .set({ visible_after_message_id: hidden })
+      .where("chat_id", "=", joinedLate)
+      .where("profile_id", "=", frank.profileId)
+      .execute();
+    const lastById = new Map(
+      (await listChatsOfProfile(storage().db, frank.profileId)).map((chat) => [
+        chat.id,
+        chat.last_visible_message_id,
+      ]),
+    );
+    assert.deepEqual(
+      [lastById.get(empty), lastById.get(talked), lastById.get(joinedLate)],
+      [null, last, null],
+    );
+  });
+
   test("listChatsOfProfile gives the profile's role and each chat's epoch state", async () => {
     const erin = await member(storage(), "chat-erin", "79990001005");
     const owned = await chatOf(storage(), erin, []);

@@ -1,7 +1,8 @@
 /**
  * The web client in Debian's Chromium against a real `certchat serve` child on loopback (issue 14 item 6):
- * (a) navigation to the chat list rendered, previews decrypted, for a user with 200 chats (baseline: 10 chats),
- *     logging in with key files whose phone is confirmed (no SMS step);
+ * (a) navigation to the chat list shown, to the previews of the chats in view and to every preview decrypted,
+ *     for a user with 200 chats (baseline: 10 chats), logging in with key files whose phone is confirmed (no SMS
+ *     step);
  * (b) a click on a chat to its first page (50) decrypted, verified and rendered, in a 10 000-message chat
  *     (baseline: a 500-message chat);
  * (c) the 10 000-message chat scrolled to its first message, page by page as a reader holding the scrollbar at
@@ -75,19 +76,39 @@ function groupNames(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `Группа ${index + 1}`);
 }
 
-/** From navigation to the chat list with `chats` entries (their previews read), logging in with key files. */
+interface ListTimes {
+  /** Every chat listed, in order (previews may still be loading). */
+  shownMs: number;
+  /** The chats within the window have their previews. */
+  inViewMs: number;
+  /** Every chat has its preview. */
+  previewsMs: number;
+}
+
+/** From navigation (logging in with key files) to the chat list with `chats` entries: ListTimes. */
 async function chatListMs(browser: Browser, server: CertchatServe, user: IssuedUser, chats: number) {
   const page = await newPage(browser);
   await page.goto(server.url);
   await page.locator("input[name=certificate]").setInputFiles(user.certPath);
   await page.locator("input[name=key]").setInputFiles(user.keyPath);
   await page.getByRole("button", { name: "Войти" }).click();
-  const shown = await page.waitForFunction(
-    (count) => document.querySelectorAll(".chat-item").length >= count && performance.now(),
+  // Every time is taken in the page, polled every frame: no step's first frame is missed.
+  const times = await page.waitForFunction(
+    (count) => {
+      const seen = window as unknown as { benchListShownMs?: number; benchInViewMs?: number };
+      const items = Array.from(document.querySelectorAll(".chat-item"));
+      if (items.length < count) return false;
+      seen.benchListShownMs ??= performance.now();
+      const pending = items.filter((item) => item.querySelector(".preview.pending"));
+      if (!pending.some((item) => item.getBoundingClientRect().top < window.innerHeight))
+        seen.benchInViewMs ??= performance.now();
+      if (pending.length > 0) return false;
+      return { shownMs: seen.benchListShownMs, inViewMs: seen.benchInViewMs, previewsMs: performance.now() };
+    },
     chats,
-    { timeout: 120_000 },
+    { timeout: 120_000, polling: "raf" },
   );
-  return { page, ms: (await shown.jsonValue()) as number };
+  return { page, ...((await times.jsonValue()) as ListTimes) };
 }
 
 /** From the click on the chat to its latest message rendered; the rows then in the page. */
@@ -202,7 +223,8 @@ export async function web(options: BenchOptions): Promise<ScenarioResult> {
 
     const small = await chatListMs(browser, server, few.user, sizes.baselineChats);
     await small.page.context().close();
-    const { page, ms: listMs } = await chatListMs(browser, server, many.user, sizes.chats);
+    const list = await chatListMs(browser, server, many.user, sizes.chats);
+    const { page } = list;
 
     const shortOpen = await openChatMs(page, "Короткая", `Сообщение №${sizes.short}.`);
     const shortScroll = await scrollToFirst(page);
@@ -211,14 +233,34 @@ export async function web(options: BenchOptions): Promise<ScenarioResult> {
 
     const rows: Row[] = [
       row({
-        name: `chat list, ${sizes.chats} chats`,
+        name: `chat list, ${sizes.chats} chats: shown`,
         unit: "ms",
-        value: listMs,
+        value: list.shownMs,
         baselineName: `${sizes.baselineChats} chats`,
-        baseline: small.ms,
-        detail: "navigation → key files → signed login → list with every preview decrypted and verified",
+        baseline: small.shownMs,
+        detail: "navigation → key files → signed login → every chat listed in order (previews loading)",
         target: `≤ ${TARGET_LIST_MS} ms`,
-        met: listMs <= TARGET_LIST_MS,
+        met: list.shownMs <= TARGET_LIST_MS,
+      }),
+      row({
+        name: `chat list, ${sizes.chats} chats: previews in view`,
+        unit: "ms",
+        value: list.inViewMs,
+        baselineName: `${sizes.baselineChats} chats`,
+        baseline: small.inViewMs,
+        detail: "the same until the chats within the window (1280×800) show their last messages",
+        target: `≤ ${TARGET_LIST_MS} ms`,
+        met: list.inViewMs <= TARGET_LIST_MS,
+      }),
+      row({
+        name: `chat list, ${sizes.chats} chats: every preview`,
+        unit: "ms",
+        value: list.previewsMs,
+        baselineName: `${sizes.baselineChats} chats`,
+        baseline: small.previewsMs,
+        detail: "the same until every chat's last message is decrypted and verified in the list",
+        target: `≤ ${TARGET_LIST_MS} ms`,
+        met: list.previewsMs <= TARGET_LIST_MS,
       }),
       row({
         name: `open a chat of ${sizes.long}: first page`,

@@ -25,6 +25,8 @@ export interface ChatEntry {
   readonly contact: Contact;
   readonly chatId: string;
   readonly preview?: ReadMessage;
+  /** The chat's latest page is not read yet: no preview or unread count to show so far. */
+  readonly previewPending?: true;
   /** Messages from others after the last one read on this device (counted within the latest page of 50 at load). */
   readonly unread: number;
 }
@@ -86,6 +88,14 @@ export type RemovalReason = ChatRemovedEvent["reason"] | "unavailable";
 
 /** How many chats' last messages are fetched at once when the list loads. */
 const PREVIEW_CONCURRENCY = 6;
+/** Previews read within this long are shown together: one change of the list for several, not one each. */
+const PREVIEW_BATCH_MS = 25;
+
+/** A chat's latest page as read for the list, waiting to be shown. */
+interface ReadPage {
+  readonly page: readonly Message[];
+  readonly last?: ReadMessage;
+}
 
 export class MessengerStore {
   state: MessengerState = { chats: [], loaded: false, connection: "connecting", transfers: [] };
@@ -101,6 +111,9 @@ export class MessengerStore {
   private noticeSequence = 0;
   /** The chat list reload under way: reloads run one after another, so an older list never overwrites a newer. */
   private listReload: Promise<void> = Promise.resolve();
+  /** Latest pages read for the list since it last changed, by chat, and the timer that will show them. */
+  private readonly readPages = new Map<string, ReadPage>();
+  private readPagesTimer?: ReturnType<typeof setTimeout>;
 
   constructor(readonly messenger: Messenger) {
     // The session's own: it serves only whom the SDK would (a personal chat's two members, trusted certificates).
@@ -149,6 +162,7 @@ export class MessengerStore {
   }
 
   stop(): void {
+    clearTimeout(this.readPagesTimer);
     this.live?.close();
     this.fulfiller.stop();
     this.listeners.clear();
@@ -229,31 +243,73 @@ export class MessengerStore {
     return reload;
   }
 
+  /**
+   * The list is shown as soon as it is read, in the server's order (last activity first, each chat's
+   * `lastMessageId` placing it); each new chat's latest page is then read for its preview and unread count, in
+   * list order so that the chats in view come first, and the chat is watched from its last message once known.
+   */
   private async reloadChats(serveWaitLists: boolean): Promise<void> {
     const all = await this.messenger.chats();
     if (serveWaitLists)
       this.messenger.fulfilWaitLists(all).catch((error: unknown) => this.backgroundFailed(error));
     const contacts = all.filter((contact) => contact.chatId);
-    const known = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
-    const fresh = contacts.filter((contact) => !known.has(contact.chatId as string));
-    const lasts = await mapLimited(fresh, PREVIEW_CONCURRENCY, (contact) =>
-      this.lastMessage(contact.chatId as string),
-    );
+    const known = new Set(this.state.chats.map((entry) => entry.chatId));
     const listed = new Set(contacts.map((contact) => contact.chatId as string));
-    for (const chatId of known.keys()) if (!listed.has(chatId)) this.dropChat(chatId, "unavailable");
+    for (const chatId of known) if (!listed.has(chatId)) this.dropChat(chatId, "unavailable");
     // Read again: a chat dropped meanwhile by its chatRemoved event stays dropped.
     const current = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
     const entries = contacts.flatMap((contact): ChatEntry[] => {
       const chatId = contact.chatId as string;
-      if (known.has(chatId)) {
-        const now = current.get(chatId);
-        return now ? [{ ...now, contact }] : [];
-      }
-      const { preview, unread } = lasts[fresh.indexOf(contact)] ?? { unread: 0 };
-      return [{ contact, chatId, unread, ...(preview ? { preview } : {}) }];
+      if (!known.has(chatId)) return [{ contact, chatId, unread: 0, previewPending: true }];
+      const now = current.get(chatId);
+      return now ? [{ ...now, contact }] : [];
     });
     this.update({ chats: sortByRecent(entries) });
-    for (const entry of entries) this.live?.watch(entry.chatId, entry.preview?.message.id ?? 0);
+    const fresh = this.state.chats.filter((entry) => entry.previewPending).map((entry) => entry.chatId);
+    await mapLimited(fresh, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
+    this.showReadPages();
+  }
+
+  /**
+   * Reads a listed chat's latest page for its preview and unread count (shown with others read meanwhile), and
+   * watches the chat from the page's last message.
+   */
+  private async readLatestPage(chatId: string): Promise<void> {
+    const listed = this.state.chats.find((entry) => entry.chatId === chatId);
+    // Null: no message this member may read, so no page to ask for.
+    const page =
+      listed && listedLastId(listed.contact) === null
+        ? []
+        : await this.messenger.api.messages({ chat: chatId });
+    const lastMessage = page.at(-1);
+    const last = lastMessage && (await this.messenger.read(lastMessage));
+    // A chat that left the list meanwhile (removed, left) is neither shown nor watched.
+    if (!this.state.chats.some((entry) => entry.chatId === chatId)) return;
+    this.readPages.set(chatId, { page, ...(last ? { last } : {}) });
+    this.readPagesTimer ??= setTimeout(() => this.showReadPages(), PREVIEW_BATCH_MS);
+    // From here live messages of the chat are its newer ones: counted and shown on top of the page's.
+    this.live?.watch(chatId, lastMessage?.id ?? 0);
+  }
+
+  /** Puts the pages read so far into their chats' entries, in one change of the list. */
+  private showReadPages(): void {
+    clearTimeout(this.readPagesTimer);
+    this.readPagesTimer = undefined;
+    if (this.readPages.size === 0) return;
+    const ownPid = this.state.profile?.pid;
+    const chats = this.state.chats.map((entry) => {
+      const read = this.readPages.get(entry.chatId);
+      if (!read) return entry;
+      const lastRead = this.readMarks?.lastRead(entry.chatId) ?? 0;
+      const unread = read.page.filter((message) => message.id > lastRead && message.pid !== ownPid).length;
+      // A message shown meanwhile (live, or sent from this page) is newer than the page's last.
+      const newer = entry.preview && (!read.last || entry.preview.message.id > read.last.message.id);
+      const preview = newer ? entry.preview : read.last;
+      const { previewPending: _shown, preview: _replaced, ...rest } = entry;
+      return { ...rest, unread: entry.unread + unread, ...(preview ? { preview } : {}) };
+    });
+    this.readPages.clear();
+    this.update({ chats: sortByRecent(chats) });
   }
 
   async openChat(chatId: string): Promise<void> {
@@ -503,16 +559,6 @@ export class MessengerStore {
     return read;
   }
 
-  /** The chat's last message, read, and how many of its latest page of 50 came from others after the last read. */
-  private async lastMessage(chatId: string): Promise<{ preview?: ReadMessage; unread: number }> {
-    const page = await this.messenger.api.messages({ chat: chatId });
-    const last = page.at(-1);
-    const lastRead = this.readMarks?.lastRead(chatId) ?? 0;
-    const ownPid = this.state.profile?.pid;
-    const unread = page.filter((message) => message.id > lastRead && message.pid !== ownPid).length;
-    return last ? { preview: await this.messenger.read(last), unread } : { unread };
-  }
-
   private updateOpen(chatId: string, change: (open: OpenChat) => OpenChat): void {
     if (this.state.open?.chatId !== chatId) return;
     this.update({ open: change(this.state.open) });
@@ -545,15 +591,29 @@ function byId(a: ReadMessage, b: ReadMessage): number {
   return a.message.id - b.message.id;
 }
 
-/** Most recent first: by the last message's id (ids increase across chats); chats without one keep the server's order. */
+/**
+ * Most recent first: by the last message's id (ids increase across chats), the one read or, until then, the one
+ * the list named; chats without one keep the server's order.
+ */
 function sortByRecent(entries: readonly ChatEntry[]): ChatEntry[] {
   return entries
     .map((entry, index) => ({ entry, index }))
     .sort((a, b) => {
-      const byId = (b.entry.preview?.message.id ?? 0) - (a.entry.preview?.message.id ?? 0);
+      const byId = lastIdOf(b.entry) - lastIdOf(a.entry);
       return byId !== 0 ? byId : a.index - b.index;
     })
     .map(({ entry }) => entry);
+}
+
+function lastIdOf(entry: ChatEntry): number {
+  return Math.max(entry.preview?.message.id ?? 0, listedLastId(entry.contact) ?? 0);
+}
+
+/** The list's `lastMessageId` of the chat: null for none; undefined when not given (or not an id: not trusted). */
+function listedLastId(contact: Contact): number | null | undefined {
+  const { lastMessageId } = contact;
+  if (lastMessageId === null) return null;
+  return Number.isSafeInteger(lastMessageId) && (lastMessageId as number) >= 0 ? lastMessageId : undefined;
 }
 
 async function mapLimited<T, R>(

@@ -96,6 +96,7 @@ export const ru = {
     startChat: "Написать",
     openChat: "Открыть чат",
     noPreview: "Сообщений нет",
+    previewLoading: "Загрузка…",
     file: "Файл",
     unread: (count: number) => `${count} непрочитанных`,
     group: "Группа",

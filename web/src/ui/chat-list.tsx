@@ -2,6 +2,7 @@
  * The chat list, most recent first, with each chat's last message (decrypted here) and unread count; phone search
  * on top. Keyboard: a listbox with one tab stop, ↑/↓/Home/End between chats, Enter (or Space) opens one.
  */
+import { memo } from "preact/compat";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ReadMessage } from "../../../src/client/messenger.ts";
 import type { Contact } from "../../../src/protocol/schemas/chats.ts";
@@ -55,6 +56,9 @@ export function ChatList({ state, onOpen, onLookUp, onStart, onCreateGroup }: Ch
     }
   };
 
+  const handlers = useRef<ItemHandlers>({ onOpen, onFocus: setCurrent, onKeyDown });
+  handlers.current = { onOpen, onFocus: setCurrent, onKeyDown };
+
   return (
     <nav class="chats" aria-label={t.chats.title}>
       <PhoneSearch onLookUp={onLookUp} onStart={onStart} />
@@ -63,32 +67,67 @@ export function ChatList({ state, onOpen, onLookUp, onStart, onCreateGroup }: Ch
       {/* A listbox: one tab stop, ↑/↓/Home/End move between chats, Enter opens the one focused. */}
       <div ref={list} role="listbox" class="chat-options" aria-label={t.chats.title}>
         {state.chats.map((entry) => (
-          <div
+          <ChatItem
             key={entry.chatId}
-            role="option"
-            data-chat-id={entry.chatId}
-            aria-selected={openId === entry.chatId}
-            tabIndex={entry.chatId === tabStop ? 0 : -1}
-            class={`chat-item${openId === entry.chatId ? " active" : ""}`}
-            onClick={() => onOpen(entry.chatId)}
-            onFocus={() => setCurrent(entry.chatId)}
-            onKeyDown={onKeyDown}
-          >
-            <span class="chat-title">
-              <span class="name">{titleOf(entry)}</span>
-              {entry.unread > 0 && (
-                <span class="unread" title={t.chats.unread(entry.unread)}>
-                  {entry.unread >= HISTORY_PAGE_SIZE ? `${HISTORY_PAGE_SIZE}+` : entry.unread}
-                </span>
-              )}
-            </span>
-            <span class="preview">{previewOf(entry.preview)}</span>
-          </div>
+            entry={entry}
+            active={openId === entry.chatId}
+            tabStop={entry.chatId === tabStop}
+            handlers={handlers}
+          />
         ))}
       </div>
     </nav>
   );
 }
+
+interface ItemHandlers {
+  onOpen(chatId: string): void;
+  onFocus(chatId: string): void;
+  onKeyDown(event: KeyboardEvent): void;
+}
+
+/**
+ * One chat of the list. Memoised, its handlers read through a ref that never changes: as the previews of a long
+ * list come in, only the items whose entry changed are rendered again.
+ */
+const ChatItem = memo(function ChatItem({
+  entry,
+  active,
+  tabStop,
+  handlers,
+}: {
+  entry: ChatEntry;
+  active: boolean;
+  tabStop: boolean;
+  handlers: { readonly current: ItemHandlers };
+}) {
+  return (
+    <div
+      role="option"
+      data-chat-id={entry.chatId}
+      aria-selected={active}
+      tabIndex={tabStop ? 0 : -1}
+      class={`chat-item${active ? " active" : ""}`}
+      onClick={() => handlers.current.onOpen(entry.chatId)}
+      onFocus={() => handlers.current.onFocus(entry.chatId)}
+      onKeyDown={(event) => handlers.current.onKeyDown(event)}
+    >
+      <span class="chat-title">
+        <span class="name">{titleOf(entry)}</span>
+        {entry.unread > 0 && (
+          <span class="unread" title={t.chats.unread(entry.unread)}>
+            {entry.unread >= HISTORY_PAGE_SIZE ? `${HISTORY_PAGE_SIZE}+` : entry.unread}
+          </span>
+        )}
+      </span>
+      {entry.previewPending ? (
+        <span class="preview pending">{t.chats.previewLoading}</span>
+      ) : (
+        <span class="preview">{previewOf(entry.preview)}</span>
+      )}
+    </div>
+  );
+});
 
 /** Where ↑/↓/Home/End move from item `at` of `count`; undefined for other keys. */
 function keyTarget(key: string, at: number, count: number): number | undefined {

@@ -47,8 +47,8 @@ export class ContactService {
 
   /**
    * Registered profiles holding one of the phones (not the caller's own), each with its personal chat. Each
-   * distinct phone counts against the caller's daily lookup quota (per user, so several profiles of one
-   * person share it); a request that would pass it is refused whole with DataError and reveals nothing.
+   * distinct phone counts against the caller's daily lookup quota (per person, lookupAccount: several profiles
+   * of one person share it); a request that would pass it is refused whole with DataError and reveals nothing.
    */
   private async search(identity: Identity, phones: readonly (string | number)[]): Promise<Contact[]> {
     const me = identity.profile.id;
@@ -58,7 +58,9 @@ export class ContactService {
         .flatMap((phone) => normalizePhone(String(phone)) ?? [])
         .filter((p) => p.length >= MIN_PHONE_DIGITS),
     );
-    if (!(await this.lookups.quota.admit(lookupAccount(identity), [...normalized], this.lookups.perDay))) {
+    if (
+      !(await this.lookups.quota.admit(lookupAccount(identity.profile), [...normalized], this.lookups.perDay))
+    ) {
       throw new ApiError("DataError", "daily contact lookup quota reached");
     }
     const profiles = (await listProfilesByPhones(this.db, [...normalized])).filter((p) => p.id !== me);

@@ -1,12 +1,22 @@
 import { ApiError } from "../../protocol/errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { listProfilesSharingAChat, type ProfileWithPhone } from "../storage/repositories/profiles.ts";
+import {
+  listProfilesSharingAChat,
+  type Profile,
+  type ProfileWithPhone,
+} from "../storage/repositories/profiles.ts";
 import type { ContactLookupLimit } from "./contacts.ts";
+import { vouchedSnils } from "./profile-identity.ts";
 import type { Identity } from "./sessions.ts";
 
-/** The quota account of a caller: its user (several profiles of one person share it), else its profile. */
-export function lookupAccount(identity: Identity): string {
-  return String(identity.profile.user_id ?? `profile:${identity.profile.id}`);
+/**
+ * The quota account of a caller: the person (the SNILS a qualified CA vouched for, which every profile sharing a
+ * phone has in common, so they share the account), else the profile. Not the phone's user: a profile that
+ * confirmed another phone it holds would start a fresh day's quota (outside review review-authz).
+ */
+export function lookupAccount(profile: Pick<Profile, "id" | "profile_key" | "snils">): string {
+  const person = vouchedSnils(profile);
+  return person === null ? `profile:${profile.id}` : `person:${person}`;
 }
 
 /**
@@ -35,6 +45,6 @@ export async function admitNamedProfiles(
   );
   const phones = others.flatMap((profile) => (met.has(profile.id) ? [] : (profile.phone ?? [])));
   if (phones.length === 0) return;
-  if (!(await limit.quota.admit(lookupAccount(identity), [...new Set(phones)], limit.perDay)))
+  if (!(await limit.quota.admit(lookupAccount(identity.profile), [...new Set(phones)], limit.perDay)))
     throw new ApiError("DataError", "daily contact lookup quota reached");
 }

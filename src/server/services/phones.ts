@@ -31,6 +31,7 @@ import { findOrCreateUser, findUserById, findUserByPhone } from "../storage/repo
 import type { ChatEvents } from "./chat-events.ts";
 import type { Clock } from "./clock.ts";
 import type { LimitKey } from "./limit-key.ts";
+import { vouchedSnils } from "./profile-identity.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import type { Identity } from "./sessions.ts";
 import { waitListEvents } from "./wait-list-view.ts";
@@ -222,11 +223,6 @@ export class PhoneService {
       throw new ApiError("SMSError", "hourly limit for the client address");
     }
   }
-}
-
-/** The SNILS a profile is keyed by ("ru:<snils>:…", docs/DECISIONS.md §4), or null for profiles keyed otherwise. */
-function vouchedSnils(profile: Profile): string | null {
-  return profile.profile_key.startsWith("ru:") ? profile.snils : null;
 }
 
 /** A code sent as a JSON number (or coerced to one) has lost its leading zeros: 12345 means "012345". */

@@ -6,7 +6,7 @@ import {
   validateOgrnip,
   validateSnils,
 } from "../../pki/russian-ids.ts";
-import type { ProfileFields } from "../storage/repositories/profiles.ts";
+import type { Profile, ProfileFields } from "../storage/repositories/profiles.ts";
 
 export const ProfileType = { unknown: 0, privatePerson: 1, soleProprietor: 2, employee: 3 } as const;
 
@@ -46,6 +46,14 @@ export function profileFieldsOf(
     ogrn: subject.ogrn ?? subject.ogrnip ?? null,
     snils: subject.snils ?? null,
   };
+}
+
+/**
+ * The SNILS a profile is keyed by ("ru:<snils>:…": a qualified CA vouched for it), or null for profiles keyed
+ * otherwise. It is what makes two profiles one person: they may share a phone, and a lookup quota.
+ */
+export function vouchedSnils(profile: Pick<Profile, "profile_key" | "snils">): string | null {
+  return profile.profile_key.startsWith("ru:") ? profile.snils : null;
 }
 
 /** Bidirectional controls (U+202E turns the rest of a name around) and control characters (ANSI escapes). */

@@ -231,7 +231,7 @@ describeEachBackend("ChatMembershipService", (storage) => {
         keys: [{ pid: newcomer.pid, cid: newcomer.cid, keyId: 1, key: wrapped(newcomer.cid, 1) }],
       });
     // The day's one lookup, spent on another phone.
-    assert.equal(await quota.admit(lookupAccount(owner.identity), ["79990000001"], 1), true);
+    assert.equal(await quota.admit(lookupAccount(owner.identity.profile), ["79990000001"], 1), true);
     await assert.rejects(addOne(stranger), refusedWith("DataError"));
     assert.deepEqual(
       (await membersOf(chat)).members.map((member) => member.pid),
@@ -253,7 +253,7 @@ describeEachBackend("ChatMembershipService", (storage) => {
     const newcomer = await person(storage());
     const [profile] = await listProfilesWithPhones(storage().db, [newcomer.pid]);
     assert.ok(profile?.phone);
-    assert.equal(await quota.admit(lookupAccount(owner.identity), [profile.phone], 1), true);
+    assert.equal(await quota.admit(lookupAccount(owner.identity.profile), [profile.phone], 1), true);
     const data = await membership.add(owner.identity, {
       token: "",
       chat,

@@ -4,7 +4,14 @@ import { after, before, describe, test } from "node:test";
 import type { Contact } from "../../../../src/protocol/schemas/chats.ts";
 import { type ChatUser, call, chatServerEnv, chatUser, keysFor, newChatKey } from "../../../support/chats.ts";
 import { freePort, kill, startRedis } from "../../../support/processes.ts";
-import { backends, startTestServer, type TestServer } from "../../../support/server.ts";
+import {
+  backends,
+  issueUser,
+  logIn,
+  registerPhone,
+  startTestServer,
+  type TestServer,
+} from "../../../support/server.ts";
 import type { Backend, TestStorage } from "../../../support/storage.ts";
 
 const DAY = 86_400_000;
@@ -24,7 +31,12 @@ for (const backend of backends) {
     before(async () => {
       server = await startTestServer({
         backend,
-        env: { ...chatServerEnv, CERTCHAT_CONTACT_LOOKUPS_PER_DAY: String(QUOTA) },
+        env: {
+          ...chatServerEnv,
+          CERTCHAT_CONTACT_LOOKUPS_PER_DAY: String(QUOTA),
+          // A second profile confirms a phone that just got a code (with the clock moved on by 1 ms).
+          CERTCHAT_SMS_RESEND_INTERVAL: "1ms",
+        },
       });
       alice = await chatUser(server, "Алисова Алиса Петровна");
       bob = await chatUser(server, "Бобров Борис Иванович");
@@ -162,6 +174,39 @@ for (const backend of backends) {
           found.map((contact) => contact.pid),
           [bob.pid],
         );
+      });
+
+      test("a profile that confirms a second phone it holds keeps the day's spent quota", async () => {
+        const ivan = await chatUser(server, "Иванов Иван Иванович");
+        await call(server, "/api/contacts/", { token: ivan.token, phones: unknownPhones(50, QUOTA) });
+        await registerPhone(server, ivan.token, "79780000001");
+        const refused = await server.post("/api/contacts/", { token: ivan.token, phones: [bob.phone] });
+        assert.deepEqual(refused.body, { success: false, error: "DataError" });
+      });
+
+      /** Another profile of `person` (same SNILS from the qualified test CA, as an employee), logged in. */
+      async function employeeOf(person: ChatUser): Promise<string> {
+        const certificate = { snils: person.snils, ogrn: "1027700132195", org: "ООО Ромашка" };
+        return logIn(server, await issueUser(server, { name: person.name, ...certificate }));
+      }
+
+      test("profiles of one person on one phone share the quota", async () => {
+        const jana = await chatUser(server, "Янова Яна Яновна");
+        await call(server, "/api/contacts/", { token: jana.token, phones: unknownPhones(60, QUOTA) });
+        const employee = await employeeOf(jana);
+        server.clock.advance(1);
+        await registerPhone(server, employee, jana.phone);
+        const refused = await server.post("/api/contacts/", { token: employee, phones: [bob.phone] });
+        assert.deepEqual(refused.body, { success: false, error: "DataError" });
+      });
+
+      test("a second profile of one person, on a phone of its own, shares the quota", async () => {
+        const kira = await chatUser(server, "Кирова Кира Кировна");
+        await call(server, "/api/contacts/", { token: kira.token, phones: unknownPhones(70, QUOTA) });
+        const employee = await employeeOf(kira);
+        await registerPhone(server, employee, "79780000002");
+        const refused = await server.post("/api/contacts/", { token: employee, phones: [bob.phone] });
+        assert.deepEqual(refused.body, { success: false, error: "DataError" });
       });
 
       test("the quota starts again on the next UTC day", async () => {

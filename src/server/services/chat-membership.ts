@@ -35,7 +35,6 @@ import {
 import { retryOnDeadlock } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
 import { lastMessageId } from "../storage/repositories/messages.ts";
-import { listProfilesWithPhones } from "../storage/repositories/profiles.ts";
 import { requireAllowed, requireMembership } from "./chat-access.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import {
@@ -113,8 +112,7 @@ export class ChatMembershipService {
     // checked inside it. Race-free: a registered profile is never deleted (only placeholders without a phone are)
     // and never loses its phone binding (user_id is only ever set), so what this read says of one still holds in
     // the transaction; one read missing or unregistered is refused, as a moment earlier it would have been.
-    const profiles = await listProfilesWithPhones(db, newIds);
-    await admitNamedProfiles(db, lookups, identity, profiles);
+    const profiles = await admitNamedProfiles(db, lookups, identity, newIds);
     const result = await this.change(request.chat, async (trx, chat) => {
       const actor = await requireMembership(trx, request.chat, me);
       requireAllowed(actor, { kind: "add" });

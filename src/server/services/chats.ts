@@ -15,7 +15,7 @@ import {
 } from "../storage/repositories/chats.ts";
 import { isUniqueViolation } from "../storage/repositories/constraint-errors.ts";
 import type { Executor } from "../storage/repositories/executor.ts";
-import { listProfilesWithPhones, type ProfileWithPhone } from "../storage/repositories/profiles.ts";
+import type { ProfileWithPhone } from "../storage/repositories/profiles.ts";
 import type { ChatEvents } from "./chat-events.ts";
 import { uncovered, waitRows } from "./chat-keys.ts";
 import type { Clock } from "./clock.ts";
@@ -68,7 +68,8 @@ export class ChatService {
       throw new ApiError("CreateChatError", "a group or channel needs a name");
     }
 
-    await admitNamedProfiles(this.db, this.lookups, identity, await this.checkMembers(memberIds));
+    // The quota first: past it, an unknown or unregistered id is refused as a registered one (named-profiles.ts).
+    checkMembers(memberIds, await admitNamedProfiles(this.db, this.lookups, identity, memberIds));
     const now = this.clock();
     const { stored, waiting } = this.checkKeys(
       keys,
@@ -152,16 +153,6 @@ export class ChatService {
     return (await findChatsByPairKeys(this.db, [pairKey]))[0];
   }
 
-  /** Members must be registered profiles (a contact always has a user and a phone); returns them, with phones. */
-  private async checkMembers(memberIds: number[]): Promise<ProfileWithPhone[]> {
-    const profiles = await listProfilesWithPhones(this.db, memberIds);
-    if (profiles.length !== memberIds.length)
-      throw new ApiError("CreateChatKeysError", "a key names an unknown profile");
-    if (profiles.some((profile) => profile.user_id === null))
-      throw new ApiError("CreateChatError", "a member has no confirmed phone");
-    return profiles;
-  }
-
   /**
    * Every key is for a certificate of the profile it names, once; every current certificate of every member the
    * creator's certificate can wrap for has a key, or that member could not read the chat. Returns the keys to
@@ -209,4 +200,12 @@ function decodeKey(key: CreateChatRequest["keys"][number]): DecodedKey {
   const bytes = decodeBase64(key.key);
   if (!bytes || bytes.length === 0) throw new ApiError("InvalidSchema", "a key is not base64");
   return { cid: key.cid, pid: key.pid, key: bytes, sign: key.sign || null };
+}
+
+/** Members must be registered profiles (a contact always has a user and a phone). */
+function checkMembers(memberIds: readonly number[], profiles: readonly ProfileWithPhone[]): void {
+  if (profiles.length !== memberIds.length)
+    throw new ApiError("CreateChatKeysError", "a key names an unknown profile");
+  if (profiles.some((profile) => profile.user_id === null))
+    throw new ApiError("CreateChatError", "a member has no confirmed phone");
 }

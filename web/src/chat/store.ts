@@ -266,15 +266,23 @@ export class MessengerStore {
     });
     this.update({ chats: sortByRecent(entries) });
     const fresh = this.state.chats.filter((entry) => entry.previewPending).map((entry) => entry.chatId);
-    await mapLimited(fresh, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
+    const lastIds = await mapLimited(fresh, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
     this.showReadPages();
+    // Watched together once every page is read: the socket resumes them in one or two batches, not one each
+    // (watched one by one as their pages came, every preview came ~0.5 s later). What is sent meanwhile is
+    // caught up from each page's last message.
+    fresh.forEach((chatId, index) => {
+      const lastId = lastIds[index];
+      if (lastId !== undefined && this.state.chats.some((entry) => entry.chatId === chatId))
+        this.live?.watch(chatId, lastId);
+    });
   }
 
   /**
-   * Reads a listed chat's latest page for its preview and unread count (shown with others read meanwhile), and
-   * watches the chat from the page's last message.
+   * Reads a listed chat's latest page for its preview and unread count (shown with others read meanwhile); the
+   * id to watch the chat from (the page's last message, 0 for none), undefined once the chat left the list.
    */
-  private async readLatestPage(chatId: string): Promise<void> {
+  private async readLatestPage(chatId: string): Promise<number | undefined> {
     const listed = this.state.chats.find((entry) => entry.chatId === chatId);
     // Null: no message this member may read, so no page to ask for.
     const page =
@@ -284,11 +292,10 @@ export class MessengerStore {
     const lastMessage = page.at(-1);
     const last = lastMessage && (await this.messenger.read(lastMessage));
     // A chat that left the list meanwhile (removed, left) is neither shown nor watched.
-    if (!this.state.chats.some((entry) => entry.chatId === chatId)) return;
+    if (!this.state.chats.some((entry) => entry.chatId === chatId)) return undefined;
     this.readPages.set(chatId, { page, ...(last ? { last } : {}) });
     this.readPagesTimer ??= setTimeout(() => this.showReadPages(), PREVIEW_BATCH_MS);
-    // From here live messages of the chat are its newer ones: counted and shown on top of the page's.
-    this.live?.watch(chatId, lastMessage?.id ?? 0);
+    return lastMessage?.id ?? 0;
   }
 
   /** Puts the pages read so far into their chats' entries, in one change of the list. */

@@ -25,8 +25,11 @@ export interface ChatEntry {
   readonly contact: Contact;
   readonly chatId: string;
   readonly preview?: ReadMessage;
-  /** The chat's latest page is not read yet: no preview or unread count to show so far. */
-  readonly previewPending?: true;
+  /**
+   * Pending: the chat's latest page is not read yet (no preview or unread count so far); failed: reading it
+   * failed (a notice says why) and only messages after it will show.
+   */
+  readonly previewStatus?: "pending" | "failed";
   /** Messages from others after the last one read on this device (counted within the latest page of 50 at load). */
   readonly unread: number;
 }
@@ -91,10 +94,11 @@ const PREVIEW_CONCURRENCY = 6;
 /** Previews read within this long are shown together: one change of the list for several, not one each. */
 const PREVIEW_BATCH_MS = 25;
 
-/** A chat's latest page as read for the list, waiting to be shown. */
+/** A chat's latest page as read for the list (or failed), waiting to be shown. */
 interface ReadPage {
   readonly page: readonly Message[];
   readonly last?: ReadMessage;
+  readonly failed?: true;
 }
 
 export class MessengerStore {
@@ -260,12 +264,14 @@ export class MessengerStore {
     const current = new Map(this.state.chats.map((entry) => [entry.chatId, entry]));
     const entries = contacts.flatMap((contact): ChatEntry[] => {
       const chatId = contact.chatId as string;
-      if (!known.has(chatId)) return [{ contact, chatId, unread: 0, previewPending: true }];
+      if (!known.has(chatId)) return [{ contact, chatId, unread: 0, previewStatus: "pending" }];
       const now = current.get(chatId);
       return now ? [{ ...now, contact }] : [];
     });
     this.update({ chats: sortByRecent(entries) });
-    const fresh = this.state.chats.filter((entry) => entry.previewPending).map((entry) => entry.chatId);
+    const fresh = this.state.chats
+      .filter((entry) => entry.previewStatus === "pending")
+      .map((entry) => entry.chatId);
     const lastIds = await mapLimited(fresh, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
     this.showReadPages();
     // Watched together once every page is read: the socket resumes them in one or two batches, not one each
@@ -280,22 +286,26 @@ export class MessengerStore {
 
   /**
    * Reads a listed chat's latest page for its preview and unread count (shown with others read meanwhile); the
-   * id to watch the chat from (the page's last message, 0 for none), undefined once the chat left the list.
+   * id to watch the chat from (the page's last message, 0 for none), undefined once the chat left the list. A
+   * page that cannot be read fails this chat alone: a notice, and the chat watched from the list's last id.
    */
   private async readLatestPage(chatId: string): Promise<number | undefined> {
-    const listed = this.state.chats.find((entry) => entry.chatId === chatId);
-    // Null: no message this member may read, so no page to ask for.
-    const page =
-      listed && listedLastId(listed.contact) === null
-        ? []
-        : await this.messenger.api.messages({ chat: chatId });
-    const lastMessage = page.at(-1);
-    const last = lastMessage && (await this.messenger.read(lastMessage));
+    const listedId = listedLastIdOf(this.state.chats, chatId);
+    let read: ReadPage;
+    try {
+      // Null: no message this member may read, so no page to ask for.
+      const page = listedId === null ? [] : await this.messenger.api.messages({ chat: chatId });
+      const lastMessage = page.at(-1);
+      read = lastMessage ? { page, last: await this.messenger.read(lastMessage) } : { page };
+    } catch (error) {
+      this.backgroundFailed(error);
+      read = { page: [], failed: true };
+    }
     // A chat that left the list meanwhile (removed, left) is neither shown nor watched.
     if (!this.state.chats.some((entry) => entry.chatId === chatId)) return undefined;
-    this.readPages.set(chatId, { page, ...(last ? { last } : {}) });
+    this.readPages.set(chatId, read);
     this.readPagesTimer ??= setTimeout(() => this.showReadPages(), PREVIEW_BATCH_MS);
-    return lastMessage?.id ?? 0;
+    return read.failed ? (listedId ?? undefined) : (read.last?.message.id ?? 0);
   }
 
   /** Puts the pages read so far into their chats' entries, in one change of the list. */
@@ -309,11 +319,16 @@ export class MessengerStore {
       if (!read) return entry;
       const lastRead = this.readMarks?.lastRead(entry.chatId) ?? 0;
       const unread = read.page.filter((message) => message.id > lastRead && message.pid !== ownPid).length;
-      // A message shown meanwhile (live, or sent from this page) is newer than the page's last.
+      // A message sent from this page meanwhile is newer than the page's last.
       const newer = entry.preview && (!read.last || entry.preview.message.id > read.last.message.id);
       const preview = newer ? entry.preview : read.last;
-      const { previewPending: _shown, preview: _replaced, ...rest } = entry;
-      return { ...rest, unread: entry.unread + unread, ...(preview ? { preview } : {}) };
+      const { previewStatus: _pending, preview: _replaced, ...rest } = entry;
+      return {
+        ...rest,
+        unread: entry.unread + unread,
+        ...(preview ? { preview } : {}),
+        ...(read.failed ? { previewStatus: "failed" as const } : {}),
+      };
     });
     this.readPages.clear();
     this.update({ chats: sortByRecent(chats) });
@@ -614,6 +629,12 @@ function sortByRecent(entries: readonly ChatEntry[]): ChatEntry[] {
 
 function lastIdOf(entry: ChatEntry): number {
   return Math.max(entry.preview?.message.id ?? 0, listedLastId(entry.contact) ?? 0);
+}
+
+/** The `lastMessageId` the list gave the chat (listedLastId), undefined for a chat not listed. */
+function listedLastIdOf(chats: readonly ChatEntry[], chatId: string): number | null | undefined {
+  const entry = chats.find((candidate) => candidate.chatId === chatId);
+  return entry && listedLastId(entry.contact);
 }
 
 /** The list's `lastMessageId` of the chat: null for none; undefined when not given (or not an id: not trusted). */

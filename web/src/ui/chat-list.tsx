@@ -120,8 +120,10 @@ const ChatItem = memo(function ChatItem({
           </span>
         )}
       </span>
-      {entry.previewPending ? (
+      {entry.previewStatus === "pending" ? (
         <span class="preview pending">{t.chats.previewLoading}</span>
+      ) : entry.previewStatus === "failed" && !entry.preview ? (
+        <span class="preview failed">{t.chats.previewFailed}</span>
       ) : (
         <span class="preview">{previewOf(entry.preview)}</span>
       )}

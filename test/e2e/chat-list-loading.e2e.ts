@@ -8,11 +8,12 @@ import { expect, type Page, type Route, test } from "@playwright/test";
 import type { Messenger } from "../../src/client/messenger.ts";
 import { closeWatchedPages, newWatchedPage } from "./support/browser.ts";
 import { CertchatServe, type IssuedUser, issueTrio } from "./support/certchat-serve.ts";
-import { logInAgain } from "./support/pages.ts";
+import { alertOf, logInAgain } from "./support/pages.ts";
 import { sdkLogIn } from "./support/sdk-user.ts";
 
 let server: CertchatServe;
 let olga: IssuedUser;
+let borisSdk: Messenger;
 let carlSdk: Messenger;
 let withBoris: string;
 let withCarl: string;
@@ -24,7 +25,7 @@ test.beforeAll(async () => {
   const trio = issueTrio(server, "11");
   olga = trio.olga;
   await sdkLogIn(server, olga);
-  const borisSdk = await sdkLogIn(server, trio.boris);
+  borisSdk = await sdkLogIn(server, trio.boris, { trustServerCertificates: true });
   carlSdk = await sdkLogIn(server, trio.carl);
   withBoris = (await borisSdk.chatWith(`+${olga.phone}`)).chatId as string;
   await borisSdk.sendText(withBoris, "Борис: раньше");
@@ -93,4 +94,86 @@ test("a chat whose latest page cannot be read says so, with a notice, while the 
   await carlSdk.sendText(withCarl, "Карл: снова");
   await expect(previewOf(page, "Карлов")).toContainText("Карл: снова");
   expect(olgaSide.problems).toEqual([]);
+});
+
+// From the outside review of the list's loading (review-list): both failed before its fix.
+test("a chat the member is removed from while its latest page is in flight leaves the list with its sentence; the page shows no failure and the list goes on loading", async ({
+  browser,
+}) => {
+  const side = await newWatchedPage(browser);
+  const page = side.page;
+  const zoya = server.issue({
+    name: "Зоина Зоя Зиновьевна",
+    snils: "10000001104",
+    alg: "ecdsa-p256",
+    phone: "79990001104",
+  });
+  await sdkLogIn(server, zoya);
+  const group = (await borisSdk.createGroup("Уходящая", [`+${zoya.phone}`])).chatId as string;
+  await borisSdk.sendText(group, "Борис: в группе");
+  const carlWithZoya = (await carlSdk.chatWith(`+${zoya.phone}`)).chatId as string;
+  await carlSdk.sendText(carlWithZoya, "Карл: лично");
+
+  // The group's latest page is held until Zoya is removed from it: the server then refuses it (GetChatsError).
+  let groupPage: Route | undefined;
+  await page.route("**/api/messages/", (route) => {
+    const { chat, rel } = route.request().postDataJSON() as { chat: string; rel?: string };
+    if (chat === group && !rel) groupPage = route;
+    else return route.continue();
+  });
+  await logInAgain(page, server, zoya);
+  await expect.poll(() => groupPage !== undefined).toBe(true);
+  await borisSdk.membership.remove(group, `+${zoya.phone}`);
+  await expect(page.getByRole("status")).toContainText("Вас удалили из чата «Уходящая»");
+  const refused = page.waitForResponse((response) => response.request() === groupPage?.request());
+  await groupPage?.continue();
+  await refused;
+
+  // The barrier: a message Carl sends after the refusal reached the page arrives live.
+  await expect(previewOf(page, "Карлов")).toContainText("Карл: лично");
+  await carlSdk.sendText(carlWithZoya, "Карл: барьер");
+  await expect(previewOf(page, "Карлов")).toContainText("Карл: барьер");
+  await expect(page.getByRole("option")).toHaveText([/Карлов/]);
+  await expect(alertOf(page)).toHaveCount(0);
+  await expect(page.getByRole("status").filter({ hasText: "Такого чата нет" })).toHaveCount(0);
+  expect(side.problems).toEqual([]);
+});
+
+test("a chat whose latest page is still in flight when a new chat reloads the list is read once: its unread count is its page's", async ({
+  browser,
+}) => {
+  const side = await newWatchedPage(browser);
+  const page = side.page;
+  const yana = server.issue({
+    name: "Янина Яна Яковлевна",
+    snils: "10000001105",
+    alg: "ecdsa-p256",
+    phone: "79990001105",
+  });
+  await sdkLogIn(server, yana);
+  const borisWithYana = (await borisSdk.chatWith(`+${yana.phone}`)).chatId as string;
+  await borisSdk.sendText(borisWithYana, "Борис: первое");
+  await borisSdk.sendText(borisWithYana, "Борис: второе");
+
+  // Boris's first latest page is held; every later request passes.
+  let borisPage: Route | undefined;
+  await page.route("**/api/messages/", async (route) => {
+    const { chat, rel } = route.request().postDataJSON() as { chat: string; rel?: string };
+    if (!rel && chat === borisWithYana && !borisPage) borisPage = route;
+    else await route.continue();
+  });
+  await logInAgain(page, server, yana);
+  await expect.poll(() => borisPage !== undefined).toBe(true);
+
+  // A new chat reloads the list while Boris's page is still held.
+  await borisSdk.createGroup("Новая", [`+${yana.phone}`]);
+  await expect(page.getByRole("option", { name: /Новая/ })).toBeVisible();
+  await borisPage?.continue();
+
+  await expect(previewOf(page, "Борисов")).toContainText("Борис: второе");
+  // The barrier: a live message to Boris's chat after both reloads counts once on top of the page's two.
+  await borisSdk.sendText(borisWithYana, "Борис: третье");
+  await expect(previewOf(page, "Борисов")).toContainText("Борис: третье");
+  await expect(page.getByRole("option", { name: /Борисов/ }).locator(".unread")).toHaveText("3");
+  expect(side.problems).toEqual([]);
 });

@@ -118,6 +118,8 @@ export class MessengerStore {
   /** Latest pages read for the list since it last changed, by chat, and the timer that will show them. */
   private readonly readPages = new Map<string, ReadPage>();
   private readPagesTimer?: ReturnType<typeof setTimeout>;
+  /** Chats whose latest page is being read (or waits to be shown): a reload meanwhile leaves them to it. */
+  private readonly pageReads = new Set<string>();
 
   constructor(readonly messenger: Messenger) {
     // The session's own: it serves only whom the SDK would (a personal chat's two members, trusted certificates).
@@ -239,7 +241,9 @@ export class MessengerStore {
   /**
    * Reloads the chat list; new chats get their preview and are watched from their last message, and chats no
    * longer listed are dropped (removed or left while the page was offline: their `chatRemoved` was missed).
-   * With `serveWaitLists` the wait lists it carries are served too (at start and after a reconnect).
+   * With `serveWaitLists` the wait lists it carries are served too (at start and after a reconnect). Settles
+   * once the list is shown: the previews fill in after, and the next reload (a new chat, a reconnect) does not
+   * wait for them.
    */
   refreshChats(serveWaitLists = false): Promise<void> {
     const reload = this.listReload.catch(() => {}).then(() => this.reloadChats(serveWaitLists));
@@ -250,7 +254,7 @@ export class MessengerStore {
   /**
    * The list is shown as soon as it is read, in the server's order (last activity first, each chat's
    * `lastMessageId` placing it); each new chat's latest page is then read for its preview and unread count, in
-   * list order so that the chats in view come first, and the chat is watched from its last message once known.
+   * list order so that the chats in view come first (loadPreviews).
    */
   private async reloadChats(serveWaitLists: boolean): Promise<void> {
     const all = await this.messenger.chats();
@@ -269,15 +273,23 @@ export class MessengerStore {
       return now ? [{ ...now, contact }] : [];
     });
     this.update({ chats: sortByRecent(entries) });
+    // A chat whose page an earlier reload is still reading is not read (and counted) a second time.
     const fresh = this.state.chats
-      .filter((entry) => entry.previewStatus === "pending")
+      .filter((entry) => entry.previewStatus === "pending" && !this.pageReads.has(entry.chatId))
       .map((entry) => entry.chatId);
-    const lastIds = await mapLimited(fresh, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
+    for (const chatId of fresh) this.pageReads.add(chatId);
+    this.loadPreviews(fresh).catch((error: unknown) => this.backgroundFailed(error));
+  }
+
+  /** Reads the chats' latest pages, shows them, and watches the chats. */
+  private async loadPreviews(chatIds: readonly string[]): Promise<void> {
+    const lastIds = await mapLimited(chatIds, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
     this.showReadPages();
+    for (const chatId of chatIds) this.pageReads.delete(chatId);
     // Watched together once every page is read: the socket resumes them in one or two batches, not one each
     // (watched one by one as their pages came, every preview came ~0.5 s later). What is sent meanwhile is
     // caught up from each page's last message.
-    fresh.forEach((chatId, index) => {
+    chatIds.forEach((chatId, index) => {
       const lastId = lastIds[index];
       if (lastId !== undefined && this.state.chats.some((entry) => entry.chatId === chatId))
         this.live?.watch(chatId, lastId);
@@ -288,6 +300,7 @@ export class MessengerStore {
    * Reads a listed chat's latest page for its preview and unread count (shown with others read meanwhile); the
    * id to watch the chat from (the page's last message, 0 for none), undefined once the chat left the list. A
    * page that cannot be read fails this chat alone: a notice, and the chat watched from the list's last id.
+   * A page refused because the member was removed meanwhile is no failure to tell.
    */
   private async readLatestPage(chatId: string): Promise<number | undefined> {
     const listedId = listedLastIdOf(this.state.chats, chatId);
@@ -298,6 +311,8 @@ export class MessengerStore {
       const lastMessage = page.at(-1);
       read = lastMessage ? { page, last: await this.messenger.read(lastMessage) } : { page };
     } catch (error) {
+      // Refused: the member was removed meanwhile; its chatRemoved (or the next reload) takes the chat away.
+      if (error instanceof CertchatApiError && error.code === "GetChatsError") return undefined;
       this.backgroundFailed(error);
       read = { page: [], failed: true };
     }
@@ -316,7 +331,8 @@ export class MessengerStore {
     const ownPid = this.state.profile?.pid;
     const chats = this.state.chats.map((entry) => {
       const read = this.readPages.get(entry.chatId);
-      if (!read) return entry;
+      // Into a chat still pending only: a page is never counted twice.
+      if (!read || entry.previewStatus !== "pending") return entry;
       const lastRead = this.readMarks?.lastRead(entry.chatId) ?? 0;
       const unread = read.page.filter((message) => message.id > lastRead && message.pid !== ownPid).length;
       // A message sent from this page meanwhile is newer than the page's last.

@@ -286,9 +286,8 @@ export class MessengerStore {
     const lastIds = await mapLimited(chatIds, PREVIEW_CONCURRENCY, (chatId) => this.readLatestPage(chatId));
     this.showReadPages();
     for (const chatId of chatIds) this.pageReads.delete(chatId);
-    // Watched together once every page is read: the socket resumes them in one or two batches, not one each
-    // (watched one by one as their pages came, every preview came ~0.5 s later). What is sent meanwhile is
-    // caught up from each page's last message.
+    // Watched together once every page is read: the socket resumes them in one or two batches, not in many
+    // small ones as their pages come. What is sent meanwhile is caught up from each page's last message.
     chatIds.forEach((chatId, index) => {
       const lastId = lastIds[index];
       if (lastId !== undefined && this.state.chats.some((entry) => entry.chatId === chatId))

@@ -39,6 +39,13 @@ test.afterAll(async () => {
   await server?.close();
 });
 
+/** Another user of the server, its phone confirmed through the SDK; `n` tells its SNILS and phone apart. */
+async function registered(name: string, n: string): Promise<IssuedUser> {
+  const user = server.issue({ name, snils: `100000011${n}`, alg: "ecdsa-p256", phone: `799900011${n}` });
+  await sdkLogIn(server, user);
+  return user;
+}
+
 const previewOf = (page: Page, name: string) =>
   page.getByRole("option", { name: new RegExp(name) }).locator(".preview");
 
@@ -102,13 +109,7 @@ test("a chat the member is removed from while its latest page is in flight leave
 }) => {
   const side = await newWatchedPage(browser);
   const page = side.page;
-  const zoya = server.issue({
-    name: "Зоина Зоя Зиновьевна",
-    snils: "10000001104",
-    alg: "ecdsa-p256",
-    phone: "79990001104",
-  });
-  await sdkLogIn(server, zoya);
+  const zoya = await registered("Зоина Зоя Зиновьевна", "04");
   const group = (await borisSdk.createGroup("Уходящая", [`+${zoya.phone}`])).chatId as string;
   await borisSdk.sendText(group, "Борис: в группе");
   const carlWithZoya = (await carlSdk.chatWith(`+${zoya.phone}`)).chatId as string;
@@ -144,13 +145,7 @@ test("a chat whose latest page is still in flight when a new chat reloads the li
 }) => {
   const side = await newWatchedPage(browser);
   const page = side.page;
-  const yana = server.issue({
-    name: "Янина Яна Яковлевна",
-    snils: "10000001105",
-    alg: "ecdsa-p256",
-    phone: "79990001105",
-  });
-  await sdkLogIn(server, yana);
+  const yana = await registered("Янина Яна Яковлевна", "05");
   const borisWithYana = (await borisSdk.chatWith(`+${yana.phone}`)).chatId as string;
   await borisSdk.sendText(borisWithYana, "Борис: первое");
   await borisSdk.sendText(borisWithYana, "Борис: второе");

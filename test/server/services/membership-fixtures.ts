@@ -97,13 +97,15 @@ export async function addCertificate(storage: Storage, pid: number, options: Cer
   return certificate.id;
 }
 
-/** A profile with a confirmed phone, a certificate and a confirmed session. */
-export async function person(storage: Storage, options: CertificateOptions = {}): Promise<Person> {
+/** A profile with a certificate that never confirmed a phone (logged in once, not registered). */
+export async function unregisteredPerson(
+  storage: Storage,
+  options: CertificateOptions = {},
+): Promise<{ pid: number; cid: number }> {
   sequence += 1;
   const key = `membership-${process.pid}-${sequence}`;
-  const db = storage.db;
   const profile = await upsertProfile(
-    db,
+    storage.db,
     {
       profile_key: key,
       type: 1,
@@ -116,10 +118,15 @@ export async function person(storage: Storage, options: CertificateOptions = {})
     },
     now,
   );
+  return { pid: profile.id, cid: await addCertificate(storage, profile.id, options) };
+}
+
+/** A profile with a confirmed phone, a certificate and a confirmed session. */
+export async function person(storage: Storage, options: CertificateOptions = {}): Promise<Person> {
+  const { pid, cid } = await unregisteredPerson(storage, options);
   const phone = `7966${String(process.pid % 1000).padStart(3, "0")}${String(sequence).padStart(4, "0")}`;
-  await linkProfileToUser(db, profile.id, (await findOrCreateUser(db, phone, now)).id);
-  const cid = await addCertificate(storage, profile.id, options);
-  return { pid: profile.id, cid, identity: await sessionOf(storage, profile.id, cid) };
+  await linkProfileToUser(storage.db, pid, (await findOrCreateUser(storage.db, phone, now)).id);
+  return { pid, cid, identity: await sessionOf(storage, pid, cid) };
 }
 
 /** A confirmed session of the profile's certificate `cid` (a renewed certificate logged in, say). */

@@ -9,15 +9,14 @@ import { ChatType } from "../../../src/protocol/schemas/chats.ts";
 import type { ContactLookupLimit } from "../../../src/server/services/contacts.ts";
 import { MemoryLookupQuota } from "../../../src/server/services/lookup-quota.ts";
 import { lookupAccount } from "../../../src/server/services/named-profiles.ts";
-import { upsertProfile } from "../../../src/server/storage/repositories/profiles.ts";
 import { describeEachBackend } from "../../support/storage.ts";
 import {
-  addCertificate,
   createChat,
   now,
   type Person,
   person,
   services,
+  unregisteredPerson,
   wrapped,
 } from "./membership-fixtures.ts";
 
@@ -33,21 +32,7 @@ describeEachBackend("members named by id, the lookup quota first", (storage) => 
 
   before(async () => {
     caller = await person(storage());
-    const profile = await upsertProfile(
-      storage().db,
-      {
-        profile_key: `quota-first-${process.pid}`,
-        type: 1,
-        name: "Без Телефона Т",
-        company: null,
-        title: null,
-        inn: null,
-        ogrn: null,
-        snils: null,
-      },
-      now,
-    );
-    unregistered = { pid: profile.id, cid: await addCertificate(storage(), profile.id) };
+    unregistered = await unregisteredPerson(storage());
   });
 
   /** The caller's services with a quota of one lookup a day, already spent on another phone. */

@@ -105,7 +105,10 @@ export async function readStored(api: ApiServer, cast: Cast): Promise<Stored> {
   };
 }
 
-/** `after` limited to what existed in `before`: messages up to its last ids (the abuse may add messages). */
+/**
+ * `after` limited to what existed in `before` (the abuse may add messages): messages up to its last ids, and a
+ * chat's `lastMessageId` read as before's where it only moved on (a lower one, a message lost, still differs).
+ */
 export function sameExtent(before: Stored, after: Stored): Stored {
   return {
     ...after,
@@ -113,5 +116,19 @@ export function sameExtent(before: Stored, after: Stored): Stored {
       const last = before.histories[index]?.at(-1)?.id ?? 0;
       return history.filter((message) => message.id <= last);
     }),
+    chatLists: after.chatLists.map((list, index) =>
+      list.map((contact, position) => {
+        const was = lastMessageIdOf(before.chatLists[index]?.[position]);
+        const now = lastMessageIdOf(contact);
+        return was !== undefined && now !== undefined && now >= was
+          ? { ...(contact as object), lastMessageId: was }
+          : contact;
+      }),
+    ),
   };
+}
+
+function lastMessageIdOf(contact: unknown): number | undefined {
+  const value = (contact as { lastMessageId?: unknown } | undefined)?.lastMessageId;
+  return typeof value === "number" ? value : undefined;
 }

@@ -97,7 +97,7 @@ export const ru = {
     openChat: "Открыть чат",
     noPreview: "Сообщений нет",
     previewLoading: "Загрузка…",
-    previewFailed: "Не удалось загрузить последнее сообщение",
+    previewFailed: "Не удалось загрузить",
     file: "Файл",
     unread: (count: number) => `${count} непрочитанных`,
     group: "Группа",
